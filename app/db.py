@@ -1,0 +1,237 @@
+"""Engine, sessions, SQLite pragmas and migrations at start-up.
+
+SQLite follows SQLAlchemy's documented recipe: the driver's own transaction handling is off
+(``isolation_level=None``) and we emit ``BEGIN`` ourselves — ``BEGIN IMMEDIATE`` for write
+sessions, so handing out the next 受理编号 cannot race another writer.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .services.errors import DatabaseLocked, DatabaseTooNew, DatabaseUnusable, DiskFull
+
+APP_NAME = "zongzhi"
+BUSY_TIMEOUT_MS = 10_000
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "zongzhi.sqlite3"
+
+
+def resolve_url(db: str | os.PathLike | None = None, database_url: str | None = None) -> str:
+    """``--database-url`` wins, then ``--db PATH``, then ``ZONGZHI_DB``, then the user data folder."""
+    if database_url:
+        return database_url
+    if env_url := os.environ.get("ZONGZHI_DATABASE_URL"):
+        if not db:
+            return env_url
+    path = Path(db) if db else Path(os.environ.get("ZONGZHI_DB") or default_db_path())
+    return "sqlite:///" + str(path.expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn) -> None:
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def translate_operational_error(exc: BaseException) -> BaseException:
+    """Map driver errors to the environment problems a person can act on."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseLocked(
+            "数据库正被其他窗口或终端占用，请稍候再试；已填写的内容仍保留在表单中。"
+        )
+    if "disk is full" in text or "no space" in text:
+        return DiskFull("磁盘空间已满，无法保存。请清理磁盘后重试；已填写的内容仍保留在表单中。")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseUnusable(
+            "数据文件夹只读，无法保存。请检查文件夹权限；已填写的内容仍保留在表单中。"
+        )
+    return exc
+
+
+class Database:
+    """One database: its engine and session factories."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else None
+        self._write = sessionmaker(writer or self.engine, expire_on_commit=False)
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back whole on any error."""
+        session = self._write()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise translate_operational_error(exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._read()
+        try:
+            yield session
+        except OperationalError as exc:
+            raise translate_operational_error(exc) from exc
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_initialised(db: Database) -> bool:
+    return "alembic_version" in inspect(db.engine).get_table_names()
+
+
+def backup_sqlite(src: Path, dest: Path) -> Path:
+    """Consistent copy of a live SQLite database (online backup API; includes the WAL)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
+        s.backup(d)
+    d.close()
+    s.close()
+    return dest
+
+
+def upgrade(db: Database) -> str | None:
+    """Bring the schema to head. An existing older SQLite file is copied aside first.
+
+    Returns the path of the copy, if one was made. A database made by a newer program is
+    refused rather than touched.
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    current = current_revision(db.engine) if is_initialised(db) else None
+    if current == head:
+        return None
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception as exc:
+            raise DatabaseTooNew(
+                f"数据库版本（{current}）比本程序新，请升级综治中心工作台后再打开。"
+            ) from exc
+    copy = None
+    path = db.path
+    if current is not None and path is not None and path.exists():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        copy = backup_sqlite(path, path.with_name(f"{path.stem}.before-{head}-{stamp}.sqlite3"))
+    with db.engine.connect() as conn:
+        # Batch mode recreates tables: foreign keys must be off, set outside any transaction.
+        raw = conn.connection.dbapi_connection if db.is_sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            command.upgrade(alembic_config(conn), "head")
+            if conn.in_transaction():
+                conn.commit()
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+    return str(copy) if copy else None
+
+
+def open_database(
+    db: str | os.PathLike | None = None,
+    database_url: str | None = None,
+    *,
+    migrate: bool = True,
+) -> Database:
+    database = Database(resolve_url(db, database_url))
+    if migrate:
+        upgrade(database)
+    return database

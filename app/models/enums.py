@@ -1,0 +1,83 @@
+"""Enumerations with their Chinese labels, kept in one place (views never retype them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry a Chinese label: ``Member = ("code", "标签")``."""
+
+    def __new__(cls, value: str, label: str):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    @classmethod
+    def from_label(cls, label: str):
+        for m in cls:
+            if m.label == label:
+                return m
+        raise ValueError(label)
+
+
+class Role(LabelledEnum):
+    RECEPTIONIST = ("receptionist", "接待员")
+    MEDIATOR = ("mediator", "调解员")
+    COUNSELLOR = ("counsellor", "心理咨询师")
+    DIRECTOR = ("director", "主任")
+    ADMIN = ("admin", "系统管理员")
+
+
+class Channel(LabelledEnum):
+    VISIT = ("visit", "来访")
+    LETTER = ("letter", "来信")
+    CALL = ("call", "来电")
+    GRID = ("grid", "网格上报")
+    PLATFORM = ("platform", "平台转入")
+    SUPERIOR = ("superior", "上级交办")
+
+
+class MatterStatus(LabelledEnum):
+    REGISTERED = ("registered", "已登记")
+    ROUTED = ("routed", "已分流")
+    IN_PROGRESS = ("in_progress", "办理中")
+    DONE = ("done", "已办结")
+    FED_BACK = ("fed_back", "已反馈")
+    ARCHIVED = ("archived", "已归档")
+    ANSWERED = ("answered", "当场办结")
+    REJECTED = ("rejected", "不予受理")
+    TRANSFERRED = ("transferred", "转上级/移送")
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS})
+
+
+class LimitKind(LabelledEnum):
+    SAME_DAY = ("same_day", "当日")
+    WORKING = ("working", "工作日")
+    CALENDAR = ("calendar", "自然日")
+
+
+class UnitKind(LabelledEnum):
+    ROOM = ("room", "中心功能室")
+    STATIONED = ("stationed", "派驻单位")
+    EXTERNAL = ("external", "上级/其他机关")
+
+
+class EventKind(LabelledEnum):
+    REGISTERED = ("registered", "登记")
+    ANSWERED = ("answered", "当场解答")
+    ROUTED = ("routed", "分流交办")
+    NOTE = ("note", "备注")
+    STATUS = ("status", "状态变更")
+
+
+class DayKind(LabelledEnum):
+    HOLIDAY = ("holiday", "法定节假日")
+    WORKDAY = ("workday", "调休上班")

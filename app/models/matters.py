@@ -1,0 +1,104 @@
+"""事项: the unit of the event flow, its visitors and its timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UUIDPk, now
+from .enums import Channel, EventKind, MatterStatus
+from .org import _enum
+
+
+class NumberCounter(Base):
+    """Last number handed out per (prefix, year, terminal): gap-free per terminal."""
+
+    __tablename__ = "number_counters"
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Matter(UUIDPk, Base):
+    __tablename__ = "matters"
+    __table_args__ = (
+        UniqueConstraint("prefix", "year", "terminal", "seq", name="uq_matters_number_parts"),
+        Index("ix_matters_status_deadline", "status", "deadline"),
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    terminal: Mapped[str] = mapped_column(String(8), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), nullable=False)
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("categories.id"), nullable=False, index=True
+    )
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"), index=True)
+    handler_name: Mapped[str | None] = mapped_column(String(64))
+    receptionist_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    status: Mapped[MatterStatus] = mapped_column(_enum(MatterStatus), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    answer: Mapped[str | None] = mapped_column(Text)
+    is_group: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    head_count: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+    persons: Mapped[list[MatterPerson]] = relationship(
+        back_populates="matter", order_by="MatterPerson.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[MatterEvent]] = relationship(
+        back_populates="matter", order_by="MatterEvent.at", cascade="all, delete-orphan"
+    )
+
+
+class MatterPerson(Base):
+    """A visitor of a matter (several for a shared matter); position keeps the order typed."""
+
+    __tablename__ = "matter_persons"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("persons.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    matter: Mapped[Matter] = relationship(back_populates="persons")
+    person: Mapped[Person] = relationship()  # noqa: F821 — resolved by the registry
+
+
+class MatterEvent(UUIDPk, Base):
+    """One step on a matter's timeline: who, when, what, why."""
+
+    __tablename__ = "matter_events"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind), nullable=False)
+    from_status: Mapped[MatterStatus | None] = mapped_column(_enum(MatterStatus))
+    to_status: Mapped[MatterStatus | None] = mapped_column(_enum(MatterStatus))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    matter: Mapped[Matter] = relationship(back_populates="events")

@@ -1,0 +1,77 @@
+"""Center settings, staff, units, villages and categories: data, never hard-wired."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UUIDPk, now
+from .enums import LimitKind, Role, UnitKind
+
+
+def _enum(cls, length: int = 20) -> Enum:
+    # Stored as plain VARCHAR of the codes: no CHECK constraint to recreate in batch migrations.
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Setting(Base):
+    """One row per setting (center name, prefix, terminal code, idle lock minutes …); JSON value."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class User(UUIDPk, Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(_enum(Role), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
+class Unit(UUIDPk, Base):
+    """A room of the center, a stationed unit (派驻单位) or an outside body a matter can go to."""
+
+    __tablename__ = "units"
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Village(UUIDPk, Base):
+    """村/社区 of the street or township."""
+
+    __tablename__ = "villages"
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Category(UUIDPk, Base):
+    """事项类别 with its time limit rule (DOMAIN.md §3) and the unit it usually goes to."""
+
+    __tablename__ = "categories"
+    name: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    limit_kind: Mapped[LimitKind] = mapped_column(_enum(LimitKind), nullable=False)
+    limit_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    default_unit_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("units.id", ondelete="SET NULL")
+    )
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

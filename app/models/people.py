@@ -1,0 +1,29 @@
+"""群众/当事人."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UUIDPk, now
+
+
+class Person(UUIDPk, Base):
+    __tablename__ = "persons"
+    # Names may hold any GB 18030 character (𠮷, 䶮, 𪚥): length counts code points.
+    name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    # Search keys for 张三: "zhangsan" and "zs" (kept beside the name, recomputed on change).
+    name_pinyin: Mapped[str] = mapped_column(String(255), nullable=False, default="", index=True)
+    name_initials: Mapped[str] = mapped_column(String(64), nullable=False, default="", index=True)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # Last four digits of the phone, indexed: receptionists ask "尾号是多少？".
+    phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
+    address: Mapped[str | None] = mapped_column(String(255))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("villages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
