@@ -33,12 +33,11 @@ def default_db_path() -> Path:
 
 
 def resolve_url(db: str | os.PathLike | None = None, database_url: str | None = None) -> str:
-    """``--database-url`` wins, then ``--db PATH``, then ``ZONGZHI_DB``, then the user data folder."""
+    """``--database-url`` wins, then ``--db PATH``, then ``ZONGZHI_DB``, then the data folder."""
     if database_url:
         return database_url
-    if env_url := os.environ.get("ZONGZHI_DATABASE_URL"):
-        if not db:
-            return env_url
+    if (env_url := os.environ.get("ZONGZHI_DATABASE_URL")) and not db:
+        return env_url
     path = Path(db) if db else Path(os.environ.get("ZONGZHI_DB") or default_db_path())
     return "sqlite:///" + str(path.expanduser().resolve())
 

@@ -1,4 +1,4 @@
-"""Declarative base: UUID keys and a constraint naming convention (Alembic batch mode needs names)."""
+"""Declarative base: UUID keys and a constraint naming convention (batch mode needs names)."""
 
 from __future__ import annotations
 
