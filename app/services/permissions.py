@@ -1,0 +1,55 @@
+"""Who may do what: one table, checked by every service (a hidden button is not a check)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.models import Role
+
+from .context import Actor
+from .errors import PermissionDenied
+
+
+class Action(StrEnum):
+    REGISTER_MATTER = "register_matter"
+    VIEW_MATTERS = "view_matters"
+    VIEW_PERSONAL_DATA = "view_personal_data"  # unmasked ID numbers and phones
+    PRINT_RECEIPT = "print_receipt"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+    MANAGE_CALENDAR = "manage_calendar"
+
+
+_ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.REGISTER_MATTER: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.VIEW_MATTERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.VIEW_PERSONAL_DATA: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.PRINT_RECEIPT: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
+    Action.MANAGE_CALENDAR: frozenset({Role.ADMIN, Role.DIRECTOR}),
+}
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.REGISTER_MATTER: "登记事项",
+    Action.VIEW_MATTERS: "查看事项",
+    Action.VIEW_PERSONAL_DATA: "查看完整身份证号和电话",
+    Action.PRINT_RECEIPT: "打印受理回执",
+    Action.MANAGE_USERS: "管理用户",
+    Action.MANAGE_SETTINGS: "修改中心设置",
+    Action.MANAGE_CALENDAR: "维护节假日",
+}
+
+
+def allowed(actor: Actor, action: Action) -> bool:
+    if actor.role is None:  # the program itself (set-up, demo data)
+        return actor.username == "system"
+    return actor.role in PERMISSIONS[action]
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not allowed(actor, action):
+        role = actor.role.label if actor.role else "未登录"
+        raise PermissionDenied(f"{role}没有“{ACTION_LABELS[action]}”的权限，请联系系统管理员。")

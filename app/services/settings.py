@@ -1,0 +1,75 @@
+"""Center settings stored as rows of JSON (center name, prefix, terminal, limits, idle lock)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Setting
+
+from .errors import ValidationError
+
+
+@dataclass(frozen=True)
+class CenterSettings:
+    center_name: str = ""
+    center_phone: str = ""
+    prefix: str = "ZZ"
+    terminal: str = "A"
+    # 受理编号 layout: {prefix}{year}-{terminal}-{seq:06d} → BS2026-A-000123
+    number_format: str = "{prefix}{year}-{terminal}-{seq:06d}"
+    idle_lock_minutes: int = 5
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    password_min_length: int = 8
+    query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
+
+
+def load_settings(session: Session) -> CenterSettings:
+    rows = dict(session.execute(select(Setting.key, Setting.value)).all())
+    values: dict[str, Any] = {}
+    for f in fields(CenterSettings):
+        if f.name in rows:
+            values[f.name] = json.loads(rows[f.name])
+    return CenterSettings(**values)
+
+
+def save_settings(session: Session, **changes: Any) -> CenterSettings:
+    known = {f.name for f in fields(CenterSettings)}
+    unknown = set(changes) - known
+    if unknown:
+        raise ValidationError(f"未知的设置项：{'、'.join(sorted(unknown))}")
+    current = asdict(load_settings(session))
+    current.update(changes)
+    settings = CenterSettings(**current)
+    validate_settings(settings)
+    for key, value in changes.items():
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
+        else:
+            row.value = json.dumps(value, ensure_ascii=False)
+    session.flush()
+    return settings
+
+
+def validate_settings(s: CenterSettings) -> None:
+    problems: dict[str, str] = {}
+    if not s.center_name.strip():
+        problems["center_name"] = "请填写中心名称，如“白石街道综治工作中心”"
+    if not (s.prefix.isascii() and s.prefix.isalnum() and 1 <= len(s.prefix) <= 8):
+        problems["prefix"] = "编号前缀应为 1–8 位字母或数字，如 BS"
+    if not (s.terminal.isascii() and s.terminal.isalnum() and 1 <= len(s.terminal) <= 4):
+        problems["terminal"] = "终端代码应为 1–4 位字母或数字，如 A"
+    try:
+        s.number_format.format(prefix="X", year=2026, terminal="A", seq=1)
+    except (KeyError, IndexError, ValueError):
+        problems["number_format"] = "编号格式只能使用 {prefix} {year} {terminal} {seq}"
+    if s.idle_lock_minutes < 1:
+        problems["idle_lock_minutes"] = "自动锁屏时间至少 1 分钟"
+    if problems:
+        raise ValidationError(problems)
