@@ -1,0 +1,666 @@
+"""群众接待窗口: register a visit, letter or call; find earlier visits; list and search matters.
+
+A registration is validated whole before anything is written, and written in one transaction
+(number, persons, matter, timeline, audit row), so a refused or failed registration leaves
+nothing behind and uses up no number.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    EventKind,
+    Matter,
+    MatterEvent,
+    MatterPerson,
+    MatterStatus,
+    Person,
+    Unit,
+    User,
+    Village,
+)
+from app.models.base import now
+
+from . import audit
+from .calendar import WorkCalendar
+from .context import Actor
+from .errors import NotFound, ValidationError
+from .numbering import format_number, next_seq
+from .permissions import Action, allowed, require
+from .pinyin import name_keys
+from .settings import load_settings
+from .validation import (
+    char_len,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+    validate_text,
+)
+
+SUMMARY_MAX = 2000
+ANSWER_MAX = 2000
+ADDRESS_MAX = 120
+MAX_VISITORS = 50
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitorInput:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    village_id: uuid.UUID | None = None
+
+
+@dataclass
+class IntakeInput:
+    channel: Channel
+    visitors: list[VisitorInput]
+    category_id: uuid.UUID | None
+    summary: str
+    unit_id: uuid.UUID | None = None
+    handler_name: str = ""
+    is_group: bool = False
+    head_count: int | None = None
+    # Filled for 当场解答: the consultation is answered and closed in the same step.
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    id: uuid.UUID
+    number: str
+    status: MatterStatus
+    deadline: date
+    deadline_text: str
+    calendar_warning: str | None
+
+
+def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
+    """Check everything, collecting every problem; return cleaned input or raise."""
+    problems: dict[str, str] = {}
+    clean_visitors: list[VisitorInput] = []
+
+    def check(key: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as err:
+            problems[key] = next(iter(err.fields.values()))
+            return None
+
+    try:
+        channel = Channel(data.channel)
+    except ValueError:
+        problems["channel"] = "请选择来源渠道（来访、来信、来电等）"
+        channel = None
+    if not data.visitors:
+        problems["visitors"] = "请至少填写一位来访群众的姓名"
+    if len(data.visitors) > MAX_VISITORS:
+        problems["visitors"] = f"一次最多登记 {MAX_VISITORS} 位群众，人数较多请勾选“群体性”并填人数"
+    seen_ids: set[str] = set()
+    for i, v in enumerate(data.visitors):
+        p = f"visitors[{i}]."
+        who = f"第 {i + 1} 位群众" if len(data.visitors) > 1 else ""
+        name = check(p + "name", validate_name, v.name)
+        id_number = (
+            check(p + "id_number", validate_id_number, v.id_number) if v.id_number.strip() else ""
+        )
+        phone = check(p + "phone", validate_phone, v.phone) if v.phone.strip() else ""
+        address = v.address.strip()
+        if char_len(address) > ADDRESS_MAX:
+            problems[p + "address"] = f"住址最多 {ADDRESS_MAX} 字，现有 {char_len(address)} 字"
+        if id_number and id_number in seen_ids:
+            problems[p + "id_number"] = "同一身份证号填了两次，请删除重复的一位"
+        if id_number:
+            seen_ids.add(id_number)
+        if who:
+            for key in (p + "name", p + "id_number", p + "phone", p + "address"):
+                if key in problems:
+                    problems[key] = f"{who}：{problems[key]}"
+        clean_visitors.append(
+            VisitorInput(name or "", id_number or "", phone or "", address, v.village_id)
+        )
+    category = session.get(Category, data.category_id) if data.category_id else None
+    if category is None:
+        problems["category"] = "请选择事项类别"
+    summary = check(
+        "summary",
+        validate_text,
+        data.summary,
+        "summary",
+        "事项摘要",
+        required=True,
+        max_len=SUMMARY_MAX,
+    )
+    answer = None
+    if data.answer is not None:
+        answer = check(
+            "answer",
+            validate_text,
+            data.answer,
+            "answer",
+            "解答内容",
+            required=True,
+            max_len=ANSWER_MAX,
+        )
+    unit_id = data.unit_id
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        problems["unit"] = "所选承办单位已不存在，请重新选择"
+    if answer is None and unit_id is None and category is not None:
+        unit_id = category.default_unit_id
+    handler = data.handler_name.strip()
+    if char_len(handler) > 30:
+        problems["handler"] = "承办人姓名最多 30 字"
+    head_count = data.head_count
+    if data.is_group and (head_count is None or head_count < 2):
+        problems["head_count"] = "群体性事项请填写人数（至少 2 人）"
+    if head_count is not None and head_count > 100000:
+        problems["head_count"] = "人数不合理，请核对"
+    if problems:
+        raise ValidationError(problems)
+    return IntakeInput(
+        channel=channel,
+        visitors=clean_visitors,
+        category_id=category.id,
+        summary=summary,
+        unit_id=unit_id,
+        handler_name=handler,
+        is_group=data.is_group,
+        head_count=head_count if data.is_group else None,
+        answer=answer,
+    )
+
+
+def _person_for(session: Session, v: VisitorInput) -> Person:
+    """Reuse the person with the same ID number, so repeat visits are linked."""
+    person = None
+    if v.id_number:
+        person = session.scalar(select(Person).where(Person.id_number == v.id_number).limit(1))
+    pinyin, initials = name_keys(v.name)
+    if person is None:
+        person = Person(name=v.name, id_number=v.id_number or None)
+        session.add(person)
+    person.name = v.name
+    person.name_pinyin = pinyin
+    person.name_initials = initials
+    if v.phone:
+        person.phone = v.phone
+        person.phone_tail = re.sub(r"\D", "", v.phone)[-4:] or None
+    if v.address:
+        person.address = v.address
+    if v.village_id:
+        person.village_id = v.village_id
+    return person
+
+
+def register_matter(
+    session: Session, actor: Actor, data: IntakeInput, *, at: datetime | None = None
+) -> Registered:
+    """Register one matter (and close it at once when ``data.answer`` is given)."""
+    require(actor, Action.REGISTER_MATTER)
+    data = validate_intake(session, data)
+    settings = load_settings(session)
+    at = (at or now()).replace(microsecond=0)
+    category = session.get(Category, data.category_id)
+    cal = WorkCalendar.load(session)
+    deadline = cal.deadline(at, category.limit_kind, category.limit_days)
+    answered = data.answer is not None
+    seq = next_seq(session, settings.prefix, at.year, settings.terminal)
+    number = format_number(settings.number_format, settings.prefix, at.year, settings.terminal, seq)
+    if answered:
+        status = MatterStatus.ANSWERED
+    elif data.unit_id is not None:
+        status = MatterStatus.ROUTED
+    else:
+        status = MatterStatus.REGISTERED
+    matter = Matter(
+        number=number,
+        prefix=settings.prefix,
+        year=at.year,
+        terminal=settings.terminal,
+        seq=seq,
+        channel=data.channel,
+        category_id=category.id,
+        summary=data.summary,
+        unit_id=None if answered else data.unit_id,
+        handler_name=data.handler_name or None,
+        receptionist_id=actor.user_id,
+        status=status,
+        received_at=at,
+        deadline=at.date() if answered else deadline.due,
+        answer=data.answer,
+        is_group=data.is_group,
+        head_count=data.head_count,
+        closed_at=at if answered else None,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(matter)
+    persons = [_person_for(session, v) for v in data.visitors]
+    session.flush()
+    added: set[uuid.UUID] = set()
+    for pos, person in enumerate(persons):
+        if person.id not in added:  # the same person typed twice by name only stays once
+            matter.persons.append(MatterPerson(person_id=person.id, position=pos))
+            added.add(person.id)
+    matter.events.append(
+        MatterEvent(
+            at=at,
+            user_id=actor.user_id,
+            kind=EventKind.REGISTERED,
+            to_status=MatterStatus.REGISTERED,
+            note=f"{data.channel.label}登记，首问责任人 {actor.display_name}",
+        )
+    )
+    if answered:
+        matter.events.append(
+            MatterEvent(
+                at=at,
+                user_id=actor.user_id,
+                kind=EventKind.ANSWERED,
+                from_status=MatterStatus.REGISTERED,
+                to_status=MatterStatus.ANSWERED,
+                note=data.answer,
+            )
+        )
+    elif data.unit_id is not None:
+        unit = session.get(Unit, data.unit_id)
+        handler = f"，承办人 {data.handler_name}" if data.handler_name else ""
+        matter.events.append(
+            MatterEvent(
+                at=at,
+                user_id=actor.user_id,
+                kind=EventKind.ROUTED,
+                from_status=MatterStatus.REGISTERED,
+                to_status=MatterStatus.ROUTED,
+                note=f"交办{unit.name}{handler}，期限 {deadline.text}",
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "matter_answer" if answered else "matter_register",
+        object_type="matter",
+        object_id=matter.id,
+        reason=number,
+        at=at,
+    )
+    text = f"当场办结（{at.year}年{at.month}月{at.day}日）" if answered else deadline.text
+    return Registered(
+        matter.id, number, status, matter.deadline, text, None if answered else deadline.warning
+    )
+
+
+# --- lists, search and earlier visits ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatterRow:
+    id: uuid.UUID
+    number: str
+    received_at: datetime
+    channel: Channel
+    category: str
+    persons: str
+    summary: str
+    unit: str
+    status: MatterStatus
+    deadline: date
+    days_left: int | None  # working days left for open matters; negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def due_soon(self) -> bool:
+        return self.days_left is not None and 0 <= self.days_left <= 2
+
+
+@dataclass
+class MatterFilter:
+    query: str = ""
+    statuses: frozenset[MatterStatus] | None = None  # None: any
+    category_id: uuid.UUID | None = None
+    overdue_only: bool = False
+    received_on: date | None = None  # e.g. today
+    open_or_today: bool = False  # the window's default: today's and every open matter
+    today: date | None = None
+
+
+_SUMMARY_PREVIEW = 60
+
+
+def _persons_subquery():
+    """The visitors' names joined by 、 in the typed order (one correlated scalar)."""
+    mp = aliased(MatterPerson)
+    p = aliased(Person)
+    if_group = func.group_concat(p.name, "、")
+    return (
+        select(if_group)
+        .select_from(mp)
+        .join(p, p.id == mp.person_id)
+        .where(mp.matter_id == Matter.id)
+        .correlate(Matter)
+        .scalar_subquery()
+    )
+
+
+def _search_condition(query: str):
+    """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
+    q = query.strip()
+    if not q:
+        return None
+    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    person_match = []
+    conds = []
+    if re.fullmatch(r"[A-Za-z]+", q):
+        low = like.lower()
+        person_match.append(
+            or_(
+                Person.name_pinyin.like(low + "%", escape="\\"),
+                Person.name_initials.like(low + "%", escape="\\"),
+            )
+        )
+        conds.append(Matter.number.like(like.upper() + "%", escape="\\"))
+    elif re.fullmatch(r"\d{3,4}", q):
+        person_match.append(
+            Person.phone_tail.like("%" + like, escape="\\")
+            if len(q) < 4
+            else Person.phone_tail == q
+        )
+        conds.append(Matter.number.like("%" + like, escape="\\"))
+    elif re.fullmatch(r"[\dXx]{5,18}", q):
+        person_match.append(Person.phone.like(like + "%", escape="\\"))
+        person_match.append(Person.id_number.like(like.upper() + "%", escape="\\"))
+        conds.append(Matter.number.like("%" + like, escape="\\"))
+    elif re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
+        conds.append(Matter.number.like(like.upper() + "%", escape="\\"))
+    else:
+        person_match.append(Person.name.like(like + "%", escape="\\"))
+        conds.append(Matter.summary.like("%" + like + "%", escape="\\"))
+    if person_match:
+        conds.append(
+            exists(
+                select(1)
+                .select_from(MatterPerson)
+                .join(Person, Person.id == MatterPerson.person_id)
+                .where(MatterPerson.matter_id == Matter.id, or_(*person_match))
+            )
+        )
+    return or_(*conds)
+
+
+def _filtered(f: MatterFilter) -> Select:
+    today = f.today or date.today()
+    q = select(Matter.id)
+    if cond := _search_condition(f.query):
+        q = q.where(cond)
+    if f.statuses:
+        q = q.where(Matter.status.in_(list(f.statuses)))
+    if f.category_id:
+        q = q.where(Matter.category_id == f.category_id)
+    if f.overdue_only:
+        q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
+    if f.received_on:
+        start = datetime.combine(f.received_on, datetime.min.time())
+        q = q.where(Matter.received_at >= start, Matter.received_at < _next_day(start))
+    if f.open_or_today:
+        start = datetime.combine(today, datetime.min.time())
+        q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
+    return q
+
+
+def _next_day(d: datetime) -> datetime:
+    from datetime import timedelta
+
+    return d + timedelta(days=1)
+
+
+def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
+    require(actor, Action.VIEW_MATTERS)
+    return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
+
+
+def list_matter_ids(session: Session, actor: Actor, f: MatterFilter) -> list[uuid.UUID]:
+    """Every matching id, newest first: cheap (one indexed column), rows are fetched lazily."""
+    require(actor, Action.VIEW_MATTERS)
+    q = _filtered(f).order_by(Matter.received_at.desc(), Matter.number.desc())
+    return list(session.scalars(q))
+
+
+def matter_rows(
+    session: Session,
+    actor: Actor,
+    ids: list[uuid.UUID],
+    *,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[MatterRow]:
+    """Rows for the given ids, in the given order (a page of a list)."""
+    require(actor, Action.VIEW_MATTERS)
+    if not ids:
+        return []
+    today = today or date.today()
+    cal = calendar or WorkCalendar.load(session)
+    q = (
+        select(
+            Matter.id,
+            Matter.number,
+            Matter.received_at,
+            Matter.channel,
+            Category.name,
+            _persons_subquery(),
+            func.substr(Matter.summary, 1, _SUMMARY_PREVIEW),
+            Unit.name,
+            Matter.status,
+            Matter.deadline,
+        )
+        .join(Category, Category.id == Matter.category_id)
+        .outerjoin(Unit, Unit.id == Matter.unit_id)
+        .where(Matter.id.in_(ids))
+    )
+    by_id = {}
+    for r in session.execute(q):
+        status = r[8]
+        days_left = cal.working_days_left(today, r[9]) if status in OPEN_STATUSES else None
+        by_id[r[0]] = MatterRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5] or "",
+            (r[6] or "").replace("\n", " "),
+            r[7] or "",
+            status,
+            r[9],
+            days_left,
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search(
+    session: Session, actor: Actor, query: str, *, limit: int = 50, today: date | None = None
+) -> list[MatterRow]:
+    ids = list_matter_ids(session, actor, MatterFilter(query=query))[:limit]
+    return matter_rows(session, actor, ids, today=today)
+
+
+@dataclass(frozen=True)
+class EarlierVisit:
+    row: MatterRow
+    matched_by: str  # 身份证号 / 电话 / 姓名
+
+
+def earlier_visits(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str = "",
+    id_number: str = "",
+    phone: str = "",
+    limit: int = 20,
+    today: date | None = None,
+) -> list[EarlierVisit]:
+    """重复来访: matters of the same person, found by ID number, phone or exact name."""
+    require(actor, Action.VIEW_MATTERS)
+    found: dict[uuid.UUID, str] = {}
+    id_number = id_number.strip().upper()
+    digits = re.sub(r"\D", "", phone)
+    probes = []
+    if len(id_number) in (15, 18):
+        probes.append(("身份证号", Person.id_number == id_number))
+    if len(digits) >= 7:
+        tail = digits[-4:]
+        probes.append(
+            ("电话", and_(Person.phone_tail == tail, func.replace(Person.phone, "-", "") == digits))
+        )
+    if name.strip() and char_len(name.strip()) >= 2:
+        probes.append(("姓名", Person.name == name.strip()))
+    for label, cond in probes:
+        q = (
+            select(Matter.id)
+            .join(MatterPerson, MatterPerson.matter_id == Matter.id)
+            .join(Person, Person.id == MatterPerson.person_id)
+            .where(cond)
+            .order_by(Matter.received_at.desc())
+            .limit(limit)
+        )
+        for mid in session.scalars(q):
+            found.setdefault(mid, label)
+    rows = matter_rows(session, actor, list(found), today=today)
+    rows.sort(key=lambda r: r.received_at, reverse=True)
+    return [EarlierVisit(r, found[r.id]) for r in rows[:limit]]
+
+
+# --- detail and receipt -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    name: str
+    id_number: str  # masked unless the role may see it whole
+    phone: str
+    address: str
+    village: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    who: str
+    note: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class MatterDetail:
+    id: uuid.UUID
+    number: str
+    received_at: datetime
+    channel: Channel
+    category: str
+    summary: str
+    unit: str
+    handler: str
+    receptionist: str
+    status: MatterStatus
+    deadline: date
+    deadline_text: str
+    answer: str | None
+    is_group: bool
+    head_count: int | None
+    persons: list[PersonView] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
+
+
+def _load(session: Session, matter_id: uuid.UUID) -> Matter:
+    matter = session.get(Matter, matter_id)
+    if matter is None:
+        raise NotFound("找不到该事项，可能已被撤销，请刷新列表。")
+    return matter
+
+
+def matter_detail(
+    session: Session, actor: Actor, matter_id: uuid.UUID, *, masked: bool = True
+) -> MatterDetail:
+    require(actor, Action.VIEW_MATTERS)
+    m = _load(session, matter_id)
+    show_whole = not masked and allowed(actor, Action.VIEW_PERSONAL_DATA)
+    category = session.get(Category, m.category_id)
+    unit = session.get(Unit, m.unit_id) if m.unit_id else None
+    receptionist = session.get(User, m.receptionist_id)
+    villages = dict(session.execute(select(Village.id, Village.name)).all())
+    users = dict(session.execute(select(User.id, User.display_name)).all())
+    persons = [
+        PersonView(
+            mp.person.name,
+            (mp.person.id_number or "") if show_whole else mask_id_number(mp.person.id_number),
+            (mp.person.phone or "") if show_whole else mask_phone(mp.person.phone),
+            mp.person.address or "",
+            villages.get(mp.person.village_id, ""),
+        )
+        for mp in m.persons
+    ]
+    events = [
+        EventView(
+            e.at,
+            e.kind.label,
+            users.get(e.user_id, "系统"),
+            e.note or "",
+            e.to_status.label if e.to_status else "",
+        )
+        for e in m.events
+    ]
+    if m.status == MatterStatus.ANSWERED:
+        deadline_text = "当场办结"
+    else:
+        cal = WorkCalendar.load(session)
+        deadline_text = cal.deadline(m.received_at, category.limit_kind, category.limit_days).text
+        if cal.deadline(m.received_at, category.limit_kind, category.limit_days).due != m.deadline:
+            deadline_text = f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日前"
+    return MatterDetail(
+        m.id,
+        m.number,
+        m.received_at,
+        m.channel,
+        category.name,
+        m.summary,
+        unit.name if unit else "",
+        m.handler_name or "",
+        receptionist.display_name if receptionist else "",
+        m.status,
+        m.deadline,
+        deadline_text,
+        m.answer,
+        m.is_group,
+        m.head_count,
+        persons,
+        events,
+    )
+
+
+def find_matter_id(session: Session, actor: Actor, number: str) -> uuid.UUID:
+    require(actor, Action.VIEW_MATTERS)
+    mid = session.scalar(select(Matter.id).where(Matter.number == number.strip().upper()))
+    if mid is None:
+        raise NotFound(f"找不到受理编号为“{number.strip()}”的事项，请核对编号。")
+    return mid

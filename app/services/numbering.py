@@ -1,0 +1,42 @@
+"""受理编号: per year, gap-free per terminal, e.g. BS2026-A-000123.
+
+The counter row is read and bumped in the registering transaction: on SQLite that
+transaction began with ``BEGIN IMMEDIATE`` (one writer at a time); on PostgreSQL the row is
+locked with ``SELECT … FOR UPDATE``. A registration that fails rolls the counter back with it,
+so no number is skipped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.models import NumberCounter
+
+
+def next_seq(session: Session, prefix: str, year: int, terminal: str) -> int:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(NumberCounter)
+        .values(prefix=prefix, year=year, terminal=terminal, last_value=0)
+        .on_conflict_do_nothing()
+    )
+    counter = session.scalars(
+        select(NumberCounter)
+        .where(
+            NumberCounter.prefix == prefix,
+            NumberCounter.year == year,
+            NumberCounter.terminal == terminal,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    counter.last_value += 1
+    session.flush()
+    return counter.last_value
+
+
+def format_number(fmt: str, prefix: str, year: int, terminal: str, seq: int) -> str:
+    return fmt.format(prefix=prefix, year=year, terminal=terminal, seq=seq)

@@ -1,0 +1,66 @@
+"""Reference data the forms offer: units, categories, villages (plain rows, cached by views)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Category, LimitKind, Unit, UnitKind, Village
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: uuid.UUID
+    name: str
+    kind: UnitKind
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    id: uuid.UUID
+    name: str
+    limit_kind: LimitKind
+    limit_days: int
+    default_unit_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class Lookups:
+    units: list[UnitRow]
+    categories: list[CategoryRow]
+    villages: list[VillageRow]
+
+    def category(self, category_id: uuid.UUID) -> CategoryRow | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def unit(self, unit_id: uuid.UUID | None) -> UnitRow | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+
+def load_lookups(session: Session) -> Lookups:
+    units = [
+        UnitRow(u.id, u.name, u.kind)
+        for u in session.scalars(
+            select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort, Unit.name)
+        )
+    ]
+    cats = [
+        CategoryRow(c.id, c.name, c.limit_kind, c.limit_days, c.default_unit_id)
+        for c in session.scalars(
+            select(Category).where(Category.active.is_(True)).order_by(Category.sort)
+        )
+    ]
+    villages = [
+        VillageRow(v.id, v.name)
+        for v in session.scalars(select(Village).order_by(Village.sort, Village.name))
+    ]
+    return Lookups(units, cats, villages)
