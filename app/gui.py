@@ -1,0 +1,81 @@
+"""Start the GUI: open (and upgrade) the database, first-run wizard, log-in, main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from app.db import Database, open_database
+from app.services import setup
+from app.services.calendar import WorkCalendar
+from app.services.context import Actor
+from app.services.errors import EnvironmentProblem
+from app.services.reference import load_lookups
+from app.services.settings import load_settings
+
+from .views.bus import DataBus
+from .views.context import ViewContext
+from .views.first_run_wizard import FirstRunWizard
+from .views.login_dialog import LoginDialog
+from .views.main_window import MainWindow
+from .views.theme import apply_theme
+from .views.worker import DbWorker
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("综治中心工作台")
+    apply_theme(app)
+    return app
+
+
+def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None) -> MainWindow:
+    """The main window for a logged-in user (also used by ``zongzhi screenshot``)."""
+    worker = worker or DbWorker(db)
+    settings, lookups, calendar = worker.call_now(
+        lambda s: (load_settings(s), load_lookups(s), WorkCalendar.load(s))
+    )
+    ctx = ViewContext(worker, DataBus(), actor, settings)
+    window = MainWindow(ctx, lookups, calendar)
+    worker.setParent(window)
+    return window
+
+
+def demo_accounts_for_login() -> list[tuple[str, str, str]]:
+    from app.services.demo import DEMO_ACCOUNTS
+
+    return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
+
+
+def run_gui(db: str | None, database_url: str | None, *, demo_login: bool = False) -> int:
+    app = make_app()
+    try:
+        database = open_database(db, database_url)
+    except EnvironmentProblem as exc:
+        QMessageBox.critical(None, "无法打开数据库", exc.message)
+        return 1
+    worker = DbWorker(database)
+    if not worker.call_now(setup.is_initialised):
+        wizard = FirstRunWizard(worker)
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            return 0
+    while True:
+        settings = worker.call_now(load_settings)
+        demo = demo_accounts_for_login() if settings.is_demo else None
+        login = LoginDialog(worker, settings.center_name, settings.terminal, demo)
+        if demo_login and demo:
+            login.username.setText(demo[0][0])
+            login.password.setFocus()
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            return 0
+        window = build_main_window(database, login.actor, DbWorker(database))
+        logged_out = []
+        window.logout_requested.connect(
+            lambda w=window, lo=logged_out: (lo.append(True), w.close())
+        )
+        window.show()
+        app.exec()
+        worker.wait()
+        if not logged_out:
+            return 0

@@ -1,0 +1,19 @@
+"""What every tab gets: the database worker, the change bus, who is logged in, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.services.context import Actor
+from app.services.settings import CenterSettings
+
+from .bus import DataBus
+from .worker import DbWorker
+
+
+@dataclass
+class ViewContext:
+    worker: DbWorker
+    bus: DataBus
+    actor: Actor
+    settings: CenterSettings

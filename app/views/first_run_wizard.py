@@ -1,0 +1,122 @@
+"""First start on a new database: center name, number prefix, terminal code, first admin."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import setup
+from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+
+from .worker import DbWorker
+
+
+class FirstRunWizard(QDialog):
+    """Accepted once the center is set up in the (empty) database."""
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.worker = worker
+        self.setWindowTitle("首次使用：设置综治中心")
+        self.setMinimumWidth(480)
+        intro = QLabel(
+            "这是一个新的数据库。请填写中心信息并设置第一位系统管理员，"
+            "之后用管理员账号登录添加其他工作人员。"
+        )
+        intro.setWordWrap(True)
+        self.center_name = QLineEdit()
+        self.center_name.setPlaceholderText("如：白石街道综治工作中心")
+        self.center_phone = QLineEdit()
+        self.center_phone.setPlaceholderText("如：0577-61234567")
+        self.prefix = QLineEdit()
+        self.prefix.setPlaceholderText("受理编号前缀，如 BS")
+        self.prefix.setMaxLength(8)
+        self.terminal = QLineEdit("A")
+        self.terminal.setMaxLength(4)
+        self.villages = QPlainTextEdit()
+        self.villages.setPlaceholderText("辖区村/社区，每行一个（可以以后再添加）")
+        self.villages.setTabChangesFocus(True)
+        self.villages.setMaximumHeight(90)
+        self.admin = QLineEdit("admin")
+        self.admin_name = QLineEdit("系统管理员")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.example = QLabel()
+        self.example.setProperty("role", "hint")
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("中心名称", self.center_name)
+        form.addRow("中心电话", self.center_phone)
+        form.addRow("编号前缀", self.prefix)
+        form.addRow("终端代码", self.terminal)
+        form.addRow("", self.example)
+        form.addRow("村/社区", self.villages)
+        form.addRow("管理员用户名", self.admin)
+        form.addRow("管理员姓名", self.admin_name)
+        form.addRow("密码", self.password)
+        form.addRow("再次输入密码", self.password2)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完成设置")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(self.finish)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        for w in (self.prefix, self.terminal):
+            w.textChanged.connect(self._update_example)
+        self._update_example()
+
+    def _update_example(self) -> None:
+        p = self.prefix.text().strip().upper() or "BS"
+        t = self.terminal.text().strip().upper() or "A"
+        self.example.setText(f"受理编号示例：{p}2026-{t}-000001")
+
+    def finish(self) -> None:
+        if self.password.text() != self.password2.text():
+            self.message.setText("两次输入的密码不一致，请重新输入。")
+            self.password2.setFocus()
+            return
+        values = dict(
+            center_name=self.center_name.text(),
+            center_phone=self.center_phone.text(),
+            prefix=self.prefix.text(),
+            terminal=self.terminal.text(),
+            admin_username=self.admin.text().strip(),
+            admin_display_name=self.admin_name.text().strip() or "系统管理员",
+            admin_password=self.password.text(),
+            villages=[v for v in self.villages.toPlainText().splitlines() if v.strip()],
+        )
+        self.buttons.setEnabled(False)
+        self.worker.submit(
+            lambda s: setup.init_center(s, **values),
+            lambda _u: self.accept(),
+            self._failed,
+            write=True,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.message.setText("\n".join(exc.fields.values()))
+        elif isinstance(exc, ServiceError | EnvironmentProblem):
+            self.message.setText(exc.message)
+        else:
+            self.message.setText(f"设置时出错：{exc}")

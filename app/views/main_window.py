@@ -1,0 +1,197 @@
+"""Main window: a tab per room the user's role may use, idle lock, account menu."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.services import auth
+from app.services.calendar import WorkCalendar
+from app.services.permissions import Action, allowed
+from app.services.reference import Lookups
+
+from .context import ViewContext
+from .reception_tab import ReceptionTab
+from .settings_tab import SettingsTab
+
+_ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
+
+
+class IdleWatcher(QObject):
+    """Notes the time of the last key or mouse activity anywhere in the application."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.last = time.monotonic()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in _ACTIVITY:
+            self.last = time.monotonic()
+        return False
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self.last
+
+
+class LockPage(QWidget):
+    """Covers the window while locked; the tabs underneath keep what was typed.
+
+    Signals: ``unlock_requested(str)`` with the password.
+    """
+
+    unlock_requested = Signal(str)
+
+    def __init__(self, display_name: str, parent=None):
+        super().__init__(parent)
+        title = QLabel("终端已锁定")
+        title.setProperty("role", "title")
+        who = QLabel(f"当前用户：{display_name}。请输入密码解锁，返回原来的界面。")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("密码")
+        self.password.setMaximumWidth(280)
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        button = QPushButton("解锁")
+        button.setMaximumWidth(280)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        for w in (title, who, self.password, button, self.message):
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.password.returnPressed.connect(self._submit)
+        button.clicked.connect(self._submit)
+
+    def _submit(self) -> None:
+        self.unlock_requested.emit(self.password.text())
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``logout_requested``."""
+
+    logout_requested = Signal()
+
+    def __init__(
+        self, ctx: ViewContext, lookups: Lookups, calendar: WorkCalendar | None, parent=None
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        s = ctx.settings
+        self.setWindowTitle(f"综治中心工作台 — {s.center_name}")
+        self.resize(1440, 900)
+        self.tabs = QTabWidget()
+        self.reception: ReceptionTab | None = None
+        if allowed(ctx.actor, Action.REGISTER_MATTER):
+            self.reception = ReceptionTab(ctx, lookups, calendar)
+            self.tabs.addTab(self.reception, "群众接待窗口")
+        if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
+            self.settings_tab = SettingsTab(ctx)
+            self.tabs.addTab(self.settings_tab, "系统设置")
+        self.lock_page = LockPage(ctx.actor.display_name)
+        self.lock_page.unlock_requested.connect(self.try_unlock)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(self.lock_page)
+        self.setCentralWidget(self.stack)
+        role = ctx.actor.role.label if ctx.actor.role else ""
+        self.statusBar().addWidget(
+            QLabel(f"{s.center_name} · 终端 {s.terminal} · {ctx.actor.display_name}（{role}）")
+        )
+        self._build_menu()
+        self.idle = IdleWatcher(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle_timer = QTimer(self, interval=5_000)
+        self.idle_timer.timeout.connect(self._check_idle)
+        self.idle_timer.start()
+
+    def _build_menu(self) -> None:
+        account = self.menuBar().addMenu("账户(&U)")
+        lock = QAction("锁定终端", self, shortcut=QKeySequence("Ctrl+L"))
+        lock.triggered.connect(self.lock)
+        account.addAction(lock)
+        logout = QAction("退出登录", self)
+        logout.triggered.connect(self.logout_requested)
+        account.addAction(logout)
+        quit_ = QAction("退出程序", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        account.addAction(quit_)
+        help_ = self.menuBar().addMenu("帮助(&H)")
+        about = QAction("关于", self)
+        about.triggered.connect(self.about)
+        help_.addAction(about)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于综治中心工作台",
+            f"综治中心工作台 {__version__}\n{self.ctx.settings.center_name}",
+        )
+
+    # --- idle lock
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_page
+
+    def _check_idle(self) -> None:
+        limit = self.ctx.settings.idle_lock_minutes * 60
+        if not self.locked and self.idle.idle_seconds() >= limit:
+            self.lock()
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self._focus_before_lock = QApplication.focusWidget()
+        self.stack.setCurrentWidget(self.lock_page)
+        self.menuBar().setEnabled(False)
+        self.lock_page.password.clear()
+        self.lock_page.message.clear()
+        self.lock_page.password.setFocus()
+
+    def try_unlock(self, password: str) -> None:
+        actor = self.ctx.actor
+        self.ctx.worker.submit(
+            lambda s: auth.verify_unlock(s, actor, password),
+            self._unlock_result,
+            lambda e: self.lock_page.message.setText(getattr(e, "message", str(e))),
+            write=True,
+        )
+
+    def _unlock_result(self, ok: bool) -> None:
+        if not ok:
+            self.lock_page.message.setText("密码不正确（连续错误会锁定账号）。")
+            self.lock_page.password.selectAll()
+            return
+        self.stack.setCurrentWidget(self.tabs)
+        self.menuBar().setEnabled(True)
+        self.idle.last = time.monotonic()
+        w = getattr(self, "_focus_before_lock", None)
+        if w is not None:
+            w.setFocus()
+
+    def closeEvent(self, event) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        super().closeEvent(event)

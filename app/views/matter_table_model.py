@@ -1,0 +1,153 @@
+"""Table model for matter lists: plain rows fetched lazily, a page at a time, off the GUI thread."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from app.services.intake import MatterRow
+
+COL_NUMBER, COL_RECEIVED, COL_CHANNEL, COL_CATEGORY, COL_PERSONS, COL_SUMMARY = range(6)
+COL_UNIT, COL_STATUS, COL_DEADLINE = range(6, 9)
+HEADERS = ["受理编号", "受理时间", "来源", "类别", "群众", "摘要", "承办单位", "状态", "办理期限"]
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+OVERDUE_BG = QColor("#ffcdd2")
+DUE_SOON_BG = QColor("#fff59d")
+PAGE = 200
+_ROOT = QModelIndex()
+
+
+def deadline_text(row: MatterRow) -> str:
+    d = f"{row.deadline.month}月{row.deadline.day}日"
+    if row.days_left is None:
+        return d
+    if row.days_left < 0:
+        return f"{d}（超期 {-row.days_left} 个工作日）"
+    if row.days_left == 0:
+        return f"{d}（今日到期）"
+    return f"{d}（剩 {row.days_left} 个工作日）"
+
+
+class MatterTableModel(QAbstractTableModel):
+    """Holds the matching ids and the rows fetched so far.
+
+    ``fetch_page(ids, callback)`` is injected: it loads rows for ids off the GUI thread and
+    calls back with them. Signals: ``total_changed(int)``.
+    """
+
+    total_changed = Signal(int)
+
+    def __init__(self, fetch_page: Callable[[list[uuid.UUID], Callable], None], parent=None):
+        super().__init__(parent)
+        self._fetch_page = fetch_page
+        self._ids: list[uuid.UUID] = []
+        self._rows: list[MatterRow] = []
+        self._pending = False
+        self._generation = 0
+
+    # --- loading
+    def set_ids(self, ids: list[uuid.UUID]) -> None:
+        self.beginResetModel()
+        self._generation += 1
+        self._ids = list(ids)
+        self._rows = []
+        self._pending = False
+        self.endResetModel()
+        self.total_changed.emit(len(self._ids))
+        if self._ids:
+            self.fetchMore(QModelIndex())
+
+    @property
+    def total(self) -> int:
+        return len(self._ids)
+
+    def canFetchMore(self, parent=_ROOT) -> bool:
+        return not parent.isValid() and not self._pending and len(self._rows) < len(self._ids)
+
+    def fetchMore(self, parent=_ROOT) -> None:
+        if not self.canFetchMore(parent):
+            return
+        self._pending = True
+        generation = self._generation
+        start = len(self._rows)
+        batch = self._ids[start : start + PAGE]
+
+        def arrived(rows: list[MatterRow]) -> None:
+            if generation != self._generation:
+                return  # a newer search replaced this list
+            self._pending = False
+            if not rows:
+                return
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+        self._fetch_page(batch, arrived)
+
+    def row_at(self, row: int) -> MatterRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, matter_id: uuid.UUID) -> int:
+        for i, r in enumerate(self._rows):
+            if r.id == matter_id:
+                return i
+        return -1
+
+    # --- Qt model API
+    def rowCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_SUMMARY:
+            return r.summary
+        if role == Qt.ItemDataRole.BackgroundRole and col in (COL_STATUS, COL_DEADLINE):
+            if r.overdue:
+                return QBrush(OVERDUE_BG)
+            if r.due_soon:
+                return QBrush(DUE_SOON_BG)
+        if role == ID_ROLE:
+            return r.id
+        return None
+
+    @staticmethod
+    def _display(r: MatterRow, col: int) -> str:
+        if col == COL_NUMBER:
+            return r.number
+        if col == COL_RECEIVED:
+            return r.received_at.strftime("%Y-%m-%d %H:%M")
+        if col == COL_CHANNEL:
+            return r.channel.label
+        if col == COL_CATEGORY:
+            return r.category
+        if col == COL_PERSONS:
+            return r.persons
+        if col == COL_SUMMARY:
+            return r.summary
+        if col == COL_UNIT:
+            return r.unit
+        if col == COL_STATUS:
+            if r.overdue:
+                return f"{r.status.label}·超期"
+            return r.status.label
+        if col == COL_DEADLINE:
+            return deadline_text(r)
+        return ""

@@ -1,0 +1,740 @@
+"""群众接待窗口: intake form, earlier visits, today's and open matters, detail with timeline.
+
+Keyboard: Tab through the form, Enter (in a one-line field) or Ctrl+Enter registers,
+Ctrl+N starts a new form, Ctrl+P prints the receipt of the last registered (or selected)
+matter, Ctrl+F searches the list.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from datetime import date, datetime
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import Channel, MatterStatus
+from app.services import intake, receipts
+from app.services.calendar import WorkCalendar
+from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.services.intake import IntakeInput, MatterFilter, VisitorInput
+from app.services.reference import Lookups, load_lookups
+
+from . import bus as kinds
+from .context import ViewContext
+from .matter_table_model import ID_ROLE, MatterTableModel
+from .pdf_preview_dialog import PdfPreviewDialog
+
+ALL = "__all__"
+OPEN_OR_TODAY = "__open_or_today__"
+
+
+def _mark(widget: QWidget, invalid: bool) -> None:
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class SubmitLineEdit(QLineEdit):
+    """A one-line field; Enter asks the form to register (via ``submitted``)."""
+
+    submitted = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.returnPressed.connect(self.submitted)
+
+
+class FormTextEdit(QPlainTextEdit):
+    """Multi-line text where Tab moves on and Ctrl+Enter registers. Signals: ``submitted``."""
+
+    submitted = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+
+    def keyPressEvent(self, event):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class VisitorEditor(QWidget):
+    """One visitor: name, ID number, phone, address, village.
+
+    Signals: ``identity_edited`` when name, ID number or phone change; ``submitted`` on Enter;
+    ``remove_requested``.
+    """
+
+    identity_edited = Signal()
+    submitted = Signal()
+    remove_requested = Signal()
+
+    def __init__(self, index: int, lookups: Lookups, parent=None):
+        super().__init__(parent)
+        self.name = SubmitLineEdit()
+        self.name.setPlaceholderText("姓名（必填，生僻字可直接输入）")
+        self.id_number = SubmitLineEdit()
+        self.id_number.setPlaceholderText("18位身份证号（可不填）")
+        self.id_number.setMaxLength(18)
+        self.phone = SubmitLineEdit()
+        self.phone.setPlaceholderText("手机或固话")
+        self.address = SubmitLineEdit()
+        self.address.setPlaceholderText("住址")
+        self.village = QComboBox()
+        self.village.addItem("（村/社区）", None)
+        for v in lookups.villages:
+            self.village.addItem(v.name, v.id)
+        self.remove = QPushButton("移除")
+        self.remove.setToolTip("移除这位群众")
+        self.remove.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.remove.clicked.connect(self.remove_requested)
+        self.title = QLabel()
+        self.set_index(index)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.title, 0, 0)
+        grid.addWidget(self.name, 0, 1)
+        grid.addWidget(self.id_number, 0, 2)
+        grid.addWidget(self.remove, 0, 3)
+        grid.addWidget(self.phone, 1, 1)
+        grid.addWidget(self.village, 1, 2, 1, 2)
+        grid.addWidget(self.address, 2, 1, 1, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        for w in (self.name, self.id_number, self.phone, self.address):
+            w.submitted.connect(self.submitted)
+        for w in (self.name, self.id_number, self.phone):
+            w.textEdited.connect(lambda _t: self.identity_edited.emit())
+
+    def set_index(self, index: int) -> None:
+        self.title.setText(f"群众{index + 1}")
+
+    def value(self) -> VisitorInput:
+        return VisitorInput(
+            name=self.name.text(),
+            id_number=self.id_number.text(),
+            phone=self.phone.text(),
+            address=self.address.text(),
+            village_id=self.village.currentData(),
+        )
+
+    def fields(self) -> dict[str, QWidget]:
+        return {
+            "name": self.name,
+            "id_number": self.id_number,
+            "phone": self.phone,
+            "address": self.address,
+        }
+
+
+class IntakeForm(QWidget):
+    """The registration form. Signals: ``submitted``, ``identity_edited``."""
+
+    submitted = Signal()
+    identity_edited = Signal()
+
+    def __init__(self, lookups: Lookups, calendar: WorkCalendar | None, parent=None):
+        super().__init__(parent)
+        self.lookups = lookups
+        self.calendar = calendar
+        self.channel = QComboBox()
+        for ch in Channel:
+            self.channel.addItem(ch.label, ch)
+        self.visitors: list[VisitorEditor] = []
+        self.visitor_box = QVBoxLayout()
+        self.add_visitor_button = QPushButton("添加群众(&A)")
+        self.add_visitor_button.clicked.connect(lambda: self.add_visitor(focus=True))
+        self.is_group = QCheckBox("群体性事项")
+        self.head_count = QSpinBox()
+        self.head_count.setRange(0, 100000)
+        self.head_count.setSuffix(" 人")
+        self.head_count.setEnabled(False)
+        self.is_group.toggled.connect(self.head_count.setEnabled)
+        self.category = QComboBox()
+        self.category.addItem("（请选择类别）", None)
+        for c in lookups.categories:
+            self.category.addItem(c.name, c.id)
+        self.category.currentIndexChanged.connect(self._category_changed)
+        self.deadline_label = QLabel()
+        self.deadline_label.setProperty("role", "hint")
+        self.summary = FormTextEdit()
+        self.summary.setPlaceholderText("事项摘要：诉求、事由、涉及对象（Ctrl+Enter 登记）")
+        self.summary.setMinimumHeight(90)
+        self.summary.submitted.connect(self.submitted)
+        self.answered = QCheckBox("当场解答并办结")
+        self.answer = FormTextEdit()
+        self.answer.setPlaceholderText("解答内容（当场办结时必填）")
+        self.answer.setMaximumHeight(80)
+        self.answer.setVisible(False)
+        self.answer.submitted.connect(self.submitted)
+        self.answered.toggled.connect(self._answered_toggled)
+        self.unit = QComboBox()
+        self.unit.addItem("（按类别默认）", None)
+        for u in lookups.units:
+            self.unit.addItem(u.name, u.id)
+        self.handler = SubmitLineEdit()
+        self.handler.setPlaceholderText("首办责任人（可不填）")
+        self.handler.submitted.connect(self.submitted)
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+
+        group_row = QHBoxLayout()
+        group_row.addWidget(self.is_group)
+        group_row.addWidget(self.head_count)
+        group_row.addStretch(1)
+        group_row.addWidget(self.add_visitor_button)
+        form = QFormLayout()
+        form.addRow("来源渠道", self.channel)
+        form.addRow(self.visitor_box)
+        form.addRow(group_row)
+        form.addRow("事项类别", self.category)
+        form.addRow("", self.deadline_label)
+        form.addRow("事项摘要", self.summary)
+        form.addRow("", self.answered)
+        form.addRow("解答内容", self.answer)
+        self.answer_label = form.labelForField(self.answer)
+        self.answer_label.setVisible(False)
+        form.addRow("承办单位", self.unit)
+        form.addRow("承办人", self.handler)
+        outer = QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addWidget(self.error)
+        self.add_visitor()
+        self._fix_tab_order()
+
+    # --- visitors
+    def add_visitor(self, focus: bool = False) -> VisitorEditor:
+        editor = VisitorEditor(len(self.visitors), self.lookups)
+        editor.submitted.connect(self.submitted)
+        editor.identity_edited.connect(self.identity_edited)
+        editor.remove_requested.connect(lambda e=editor: self.remove_visitor(e))
+        self.visitors.append(editor)
+        self.visitor_box.addWidget(editor)
+        self._renumber()
+        self._fix_tab_order()
+        if focus:
+            editor.name.setFocus()
+        return editor
+
+    def remove_visitor(self, editor: VisitorEditor) -> None:
+        if len(self.visitors) <= 1:
+            return
+        self.visitors.remove(editor)
+        editor.setParent(None)
+        editor.deleteLater()
+        self._renumber()
+        self._fix_tab_order()
+        self.identity_edited.emit()
+
+    def _renumber(self) -> None:
+        for i, v in enumerate(self.visitors):
+            v.set_index(i)
+            v.remove.setVisible(len(self.visitors) > 1)
+
+    def _fix_tab_order(self) -> None:
+        chain: list[QWidget] = [self.channel]
+        for v in self.visitors:
+            chain += [v.name, v.id_number, v.phone, v.village, v.address]
+        chain += [
+            self.add_visitor_button,
+            self.is_group,
+            self.head_count,
+            self.category,
+            self.summary,
+            self.answered,
+            self.answer,
+            self.unit,
+            self.handler,
+        ]
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+
+    # --- behaviour
+    def _category_changed(self) -> None:
+        cid = self.category.currentData()
+        cat = self.lookups.category(cid) if cid else None
+        if cat is None:
+            self.deadline_label.setText("")
+            return
+        if cat.default_unit_id and self.unit.currentData() is None:
+            i = self.unit.findData(cat.default_unit_id)
+            self.unit.setItemText(
+                0, f"（按类别默认：{self.unit.itemText(i)}）" if i > 0 else "（按类别默认）"
+            )
+        else:
+            self.unit.setItemText(0, "（按类别默认）")
+        if self.calendar is not None:
+            d = self.calendar.deadline(datetime.now(), cat.limit_kind, cat.limit_days)
+            text = f"办理期限：{d.text}"
+            if d.warning:
+                text += f"\n{d.warning}"
+            self.deadline_label.setText(text)
+
+    def _answered_toggled(self, on: bool) -> None:
+        self.answer.setVisible(on)
+        self.answer_label.setVisible(on)
+        self.unit.setEnabled(not on)
+        self.handler.setEnabled(not on)
+        if on:
+            self.answer.setFocus()
+
+    def value(self) -> IntakeInput:
+        return IntakeInput(
+            channel=self.channel.currentData(),
+            visitors=[v.value() for v in self.visitors],
+            category_id=self.category.currentData(),
+            summary=self.summary.toPlainText(),
+            unit_id=None if self.answered.isChecked() else self.unit.currentData(),
+            handler_name="" if self.answered.isChecked() else self.handler.text(),
+            is_group=self.is_group.isChecked(),
+            head_count=self.head_count.value() if self.is_group.isChecked() else None,
+            answer=self.answer.toPlainText() if self.answered.isChecked() else None,
+        )
+
+    def field_widgets(self) -> dict[str, QWidget]:
+        widgets: dict[str, QWidget] = {
+            "channel": self.channel,
+            "category": self.category,
+            "summary": self.summary,
+            "answer": self.answer,
+            "unit": self.unit,
+            "handler": self.handler,
+            "head_count": self.head_count,
+        }
+        for i, v in enumerate(self.visitors):
+            for key, w in v.fields().items():
+                widgets[f"visitors[{i}].{key}"] = w
+        return widgets
+
+    def show_errors(self, err: ValidationError) -> None:
+        widgets = self.field_widgets()
+        for w in widgets.values():
+            _mark(w, False)
+        first = None
+        for key in err.fields:
+            w = widgets.get(key)
+            if w is not None:
+                _mark(w, True)
+                first = first or w
+        self.error.setText("\n".join(err.fields.values()))
+        if first is not None:
+            first.setFocus()
+
+    def show_message(self, text: str) -> None:
+        self.error.setText(text)
+
+    def clear_errors(self) -> None:
+        for w in self.field_widgets().values():
+            _mark(w, False)
+        self.error.setText("")
+
+    def reset(self) -> None:
+        for v in list(self.visitors[1:]):
+            self.remove_visitor(v)
+        v = self.visitors[0]
+        for w in (v.name, v.id_number, v.phone, v.address, self.handler):
+            w.clear()
+        v.village.setCurrentIndex(0)
+        self.channel.setCurrentIndex(0)
+        self.category.setCurrentIndex(0)
+        self.unit.setCurrentIndex(0)
+        self.summary.clear()
+        self.answer.clear()
+        self.answered.setChecked(False)
+        self.is_group.setChecked(False)
+        self.head_count.setValue(0)
+        self.clear_errors()
+        v.name.setFocus()
+
+    def is_empty(self) -> bool:
+        vals = self.value()
+        return not (
+            vals.summary.strip()
+            or any(x.name.strip() or x.id_number.strip() or x.phone.strip() for x in vals.visitors)
+        )
+
+
+class ReceptionTab(QWidget):
+    """The reception window. Signals: ``registered(str)`` with the new 受理编号."""
+
+    registered = Signal(str)
+
+    def __init__(
+        self, ctx: ViewContext, lookups: Lookups, calendar: WorkCalendar | None, parent=None
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.lookups = lookups
+        self.calendar = calendar
+        self.last_registered: uuid.UUID | None = None
+        self.last_number = ""
+        self.preview: PdfPreviewDialog | None = None
+        self._saving = False
+
+        # Left: the form and earlier visits.
+        self.form = IntakeForm(lookups, calendar)
+        self.form.submitted.connect(self.register)
+        self.form.identity_edited.connect(lambda: self._earlier_timer.start())
+        self.register_button = QPushButton("登记 (Enter)")
+        self.register_button.setProperty("class", "success")
+        self.register_button.clicked.connect(self.register)
+        self.new_button = QPushButton("新建 (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_form)
+        self.print_button = QPushButton("打印回执 (Ctrl+P)")
+        self.print_button.clicked.connect(self.print_receipt)
+        self.print_button.setEnabled(False)
+        self.last_label = QLabel()
+        self.last_label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.register_button)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.print_button)
+        self.earlier = QTableWidget(0, 4)
+        self.earlier.setHorizontalHeaderLabels(["受理编号", "日期", "类别 · 状态", "匹配"])
+        self.earlier.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.earlier.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.earlier.horizontalHeader().setStretchLastSection(True)
+        self.earlier.verticalHeader().setVisible(False)
+        self.earlier.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.earlier.cellDoubleClicked.connect(self._open_earlier)
+        self.earlier_box = QGroupBox("重复来访：该群众以往事项")
+        eb = QVBoxLayout(self.earlier_box)
+        self.earlier_hint = QLabel("输入姓名、身份证号或电话后，这里显示以往事项。")
+        self.earlier_hint.setProperty("role", "hint")
+        eb.addWidget(self.earlier_hint)
+        eb.addWidget(self.earlier)
+        form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
+        fb = QVBoxLayout(form_box)
+        fb.addWidget(self.form)
+        fb.addLayout(buttons)
+        fb.addWidget(self.last_label)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(form_box)
+        lv.addWidget(self.earlier_box, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(460)
+
+        # Right: filters, list, detail.
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：编号、姓名、拼音或首字母、电话尾号、摘要（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("今日及未办结", OPEN_OR_TODAY)
+        self.status_filter.addItem("全部状态", ALL)
+        for st in MatterStatus:
+            self.status_filter.addItem(st.label, st)
+        self.category_filter = QComboBox()
+        self.category_filter.addItem("全部类别", None)
+        for c in lookups.categories:
+            self.category_filter.addItem(c.name, c.id)
+        self.overdue_filter = QCheckBox("只看超期")
+        self.count_label = QLabel()
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status_filter, 1)
+        filters.addWidget(self.category_filter, 1)
+        filters.addWidget(self.overdue_filter)
+        filters.addWidget(self.count_label)
+        self.model = MatterTableModel(self._fetch_rows, self)
+        self.model.total_changed.connect(lambda n: self.count_label.setText(f"共 {n} 件"))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate([150, 120, 60, 70, 110, 260, 110, 80, 170]):
+            header.resizeSection(col, width)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.setPlaceholderText("选择一件事项查看详情和办理过程")
+        right_split = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        tv = QVBoxLayout(top)
+        tv.setContentsMargins(0, 0, 0, 0)
+        tv.addLayout(filters)
+        tv.addWidget(self.table)
+        right_split.addWidget(top)
+        right_split.addWidget(self.detail)
+        right_split.setSizes([520, 280])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right_split)
+        split.setSizes([500, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        # Timers, shortcuts, refresh.
+        self._earlier_timer = QTimer(self, singleShot=True, interval=300)
+        self._earlier_timer.timeout.connect(self._look_up_earlier)
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.status_filter.currentIndexChanged.connect(self.reload)
+        self.category_filter.currentIndexChanged.connect(self.reload)
+        self.overdue_filter.toggled.connect(self.reload)
+        QShortcut(QKeySequence.StandardKey.New, self, self.new_form)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_receipt)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        ctx.bus.changed.connect(self._data_changed)
+        self.reload()
+
+    # --- registering
+    def register(self) -> None:
+        if self._saving:
+            return
+        data = self.form.value()
+        self.form.clear_errors()
+        self._saving = True
+        self.register_button.setEnabled(False)
+        actor = self.ctx.actor
+        self.ctx.worker.submit(
+            lambda s: intake.register_matter(s, actor, data),
+            self._registered,
+            self._register_failed,
+            write=True,
+        )
+
+    def _registered(self, result: intake.Registered) -> None:
+        self._saving = False
+        self.register_button.setEnabled(True)
+        self.last_registered = result.id
+        self.last_number = result.number
+        self.print_button.setEnabled(True)
+        msg = f"已登记：{result.number}，{result.status.label}，期限 {result.deadline_text}"
+        if result.calendar_warning:
+            msg += f"\n{result.calendar_warning}"
+        self.last_label.setText(msg)
+        self.form.reset()
+        self._show_earlier([])
+        self.ctx.bus.changed.emit(kinds.MATTERS)
+        self.registered.emit(result.number)
+        self.print_receipt()
+
+    def _register_failed(self, exc: BaseException) -> None:
+        # The form keeps everything typed: nothing is cleared on a refused save.
+        self._saving = False
+        self.register_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.form.show_errors(exc)
+        elif isinstance(exc, ServiceError | EnvironmentProblem):
+            self.form.show_message(exc.message)
+        else:
+            self.form.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+
+    def new_form(self) -> None:
+        if not self.form.is_empty():
+            answer = QMessageBox.question(
+                self,
+                "新建登记",
+                "表单中有尚未登记的内容，确定清空吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.form.reset()
+        self._show_earlier([])
+
+    # --- receipt
+    def print_receipt(self) -> None:
+        matter_id = self.selected_matter_id() if self.table.hasFocus() else None
+        matter_id = matter_id or self.last_registered or self.selected_matter_id()
+        if matter_id is None:
+            self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
+            return
+        actor = self.ctx.actor
+        self.ctx.worker.submit(
+            lambda s: receipts.receipt_pdf(s, actor, matter_id),
+            self._show_receipt,
+            lambda e: self.form.show_message(getattr(e, "message", str(e))),
+            write=True,  # the print is audited
+        )
+
+    def _show_receipt(self, result: tuple[str, bytes]) -> None:
+        number, pdf = result
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = PdfPreviewDialog(pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self)
+        self.preview.open()
+
+    # --- earlier visits
+    def _look_up_earlier(self) -> None:
+        names = [v.name.text() for v in self.form.visitors]
+        ids = [v.id_number.text() for v in self.form.visitors]
+        phones = [v.phone.text() for v in self.form.visitors]
+        actor = self.ctx.actor
+
+        def look(session):
+            found: dict[uuid.UUID, intake.EarlierVisit] = {}
+            for n, i, p in zip(names, ids, phones, strict=True):
+                for ev in intake.earlier_visits(session, actor, name=n, id_number=i, phone=p):
+                    found.setdefault(ev.row.id, ev)
+            return sorted(found.values(), key=lambda e: e.row.received_at, reverse=True)
+
+        self.ctx.worker.submit(look, self._show_earlier)
+
+    def _show_earlier(self, visits: list[intake.EarlierVisit]) -> None:
+        self.earlier.setRowCount(len(visits))
+        for r, ev in enumerate(visits):
+            row = ev.row
+            status = row.status.label + ("·超期" if row.overdue else "")
+            cells = [
+                row.number,
+                row.received_at.strftime("%Y-%m-%d"),
+                f"{row.category} · {status}",
+                ev.matched_by,
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(ID_ROLE, row.id)
+                item.setToolTip(row.summary)
+                self.earlier.setItem(r, c, item)
+        self.earlier.resizeColumnsToContents()
+        if visits:
+            self.earlier_box.setTitle(f"重复来访：找到以往事项 {len(visits)} 件")
+            self.earlier_hint.setText("双击查看详情。")
+        else:
+            self.earlier_box.setTitle("重复来访：该群众以往事项")
+            self.earlier_hint.setText("输入姓名、身份证号或电话后，这里显示以往事项。")
+
+    def _open_earlier(self, row: int, _col: int) -> None:
+        item = self.earlier.item(row, 0)
+        if item is not None:
+            self.show_detail(item.data(ID_ROLE))
+
+    # --- list and detail
+    def current_filter(self) -> MatterFilter:
+        status = self.status_filter.currentData()
+        f = MatterFilter(
+            query=self.search.text(),
+            category_id=self.category_filter.currentData(),
+            overdue_only=self.overdue_filter.isChecked(),
+            today=date.today(),
+        )
+        if isinstance(status, MatterStatus):
+            f.statuses = frozenset({status})
+        elif status == OPEN_OR_TODAY and not f.query.strip():
+            f.open_or_today = True
+        return f
+
+    def reload(self) -> None:
+        f = self.current_filter()
+        actor = self.ctx.actor
+        self.ctx.worker.submit(lambda s: intake.list_matter_ids(s, actor, f), self.model.set_ids)
+
+    def _fetch_rows(self, ids, callback) -> None:
+        actor = self.ctx.actor
+        cal = self.calendar
+        self.ctx.worker.submit(lambda s: intake.matter_rows(s, actor, ids, calendar=cal), callback)
+
+    def selected_matter_id(self) -> uuid.UUID | None:
+        idx = self.table.currentIndex()
+        return self.model.data(idx, ID_ROLE) if idx.isValid() else None
+
+    def _row_changed(self, current, _previous) -> None:
+        if current.isValid():
+            self.show_detail(self.model.data(current, ID_ROLE))
+
+    def show_detail(self, matter_id: uuid.UUID) -> None:
+        actor = self.ctx.actor
+        self.ctx.worker.submit(
+            lambda s: intake.matter_detail(s, actor, matter_id), self._render_detail
+        )
+
+    def select_matter(self, matter_id: uuid.UUID) -> None:
+        row = self.model.row_of(matter_id)
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _render_detail(self, d: intake.MatterDetail) -> None:
+        e = html.escape
+        persons = "<br>".join(
+            e(" · ".join(x for x in (p.name, p.id_number, p.phone, p.village, p.address) if x))
+            for p in d.persons
+        )
+        group = f"（群体性，{d.head_count} 人）" if d.is_group else ""
+        rows = [
+            ("受理编号", e(d.number)),
+            ("受理时间", d.received_at.strftime("%Y-%m-%d %H:%M")),
+            ("来源 · 类别", f"{e(d.channel.label)} · {e(d.category)}{group}"),
+            ("群众", persons),
+            ("事项摘要", e(d.summary).replace("\n", "<br>")),
+            ("承办", e(" · ".join(x for x in (d.unit, d.handler) if x) or "—")),
+            ("首问责任人", e(d.receptionist)),
+            ("状态", e(d.status.label)),
+            ("办理期限", e(d.deadline_text)),
+        ]
+        if d.answer:
+            rows.append(("解答内容", e(d.answer).replace("\n", "<br>")))
+        table = "".join(
+            f"<tr><td style='color:#555;padding-right:12px' valign='top'>{k}</td><td>{v}</td></tr>"
+            for k, v in rows
+        )
+        events = "".join(
+            f"<li><b>{ev.at.strftime('%Y-%m-%d %H:%M')}</b> {e(ev.kind)}"
+            f"{'→' + e(ev.to_status) if ev.to_status else ''} · {e(ev.who)}"
+            f"{'：' + e(ev.note) if ev.note else ''}</li>"
+            for ev in d.events
+        )
+        self.detail.setHtml(f"<table>{table}</table><h4>办理过程</h4><ul>{events}</ul>")
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _data_changed(self, kind: str) -> None:
+        if kind == kinds.MATTERS:
+            self.reload()
+        elif kind == kinds.CALENDAR:
+            self.ctx.worker.submit(
+                lambda s: (load_lookups(s), WorkCalendar.load(s)), self._reference_loaded
+            )
+
+    def _reference_loaded(self, result) -> None:
+        self.lookups, self.calendar = result
+        self.form.calendar = self.calendar

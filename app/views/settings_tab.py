@@ -1,0 +1,348 @@
+"""系统设置 (admin): users and roles, and the holiday calendar for years no library covers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import DayKind, Role
+from app.services import auth, calendar_admin
+from app.services.errors import EnvironmentProblem, ServiceError
+from app.services.permissions import Action, allowed
+
+from . import bus as kinds
+from .context import ViewContext
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ServiceError | EnvironmentProblem):
+        return exc.message
+    return f"操作出错：{exc}"
+
+
+class UserDialog(QDialog):
+    """New user: user name, name, role, password (twice)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("新增用户")
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("如 zhangsan")
+        self.display_name = QLineEdit()
+        self.role = QComboBox()
+        for r in Role:
+            self.role.addItem(r.label, r)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("用户名", self.username)
+        form.addRow("姓名", self.display_name)
+        form.addRow("角色", self.role)
+        form.addRow("初始密码", self.password)
+        form.addRow("再次输入", self.password2)
+        form.addRow(self.message)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _check(self) -> None:
+        if self.password.text() != self.password2.text():
+            self.message.setText("两次输入的密码不一致。")
+            return
+        self.accept()
+
+
+class UsersPanel(QWidget):
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.rows: list[auth.UserRow] = []
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["用户名", "姓名", "角色", "状态"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for text, slot in (
+            ("新增用户", self.add_user),
+            ("重置密码", self.reset_password),
+            ("修改角色", self.change_role),
+            ("停用/启用", self.toggle_active),
+            ("解除锁定", self.unlock),
+        ):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        layout.addWidget(self.message)
+        ctx.bus.changed.connect(lambda k: self.reload() if k == kinds.USERS else None)
+        self.reload()
+
+    def reload(self) -> None:
+        actor = self.ctx.actor
+        self.ctx.worker.submit(lambda s: auth.list_users(s, actor), self._show, self._failed)
+
+    def _show(self, rows: list[auth.UserRow]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for i, u in enumerate(rows):
+            state = "已停用" if not u.active else ("已锁定" if u.locked else "正常")
+            for c, text in enumerate([u.username, u.display_name, u.role.label, state]):
+                self.table.setItem(i, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def _selected(self) -> auth.UserRow | None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.rows):
+            return self.rows[row]
+        self.message.setText("请先在列表中选择一位用户。")
+        return None
+
+    def _run(self, fn, done_text: str) -> None:
+        def done(_r):
+            self.message.setText(done_text)
+            self.ctx.bus.changed.emit(kinds.USERS)
+
+        self.ctx.worker.submit(fn, done, self._failed, write=True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.setText(_error_text(exc))
+
+    def add_user(self) -> None:
+        dlg = UserDialog(self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        actor = self.ctx.actor
+        username, name = dlg.username.text(), dlg.display_name.text()
+        role, password = dlg.role.currentData(), dlg.password.text()
+        self._run(
+            lambda s: auth.create_user(s, actor, username, name, role, password),
+            f"已新增用户 {username}。",
+        )
+
+    def reset_password(self) -> None:
+        u = self._selected()
+        if u is None:
+            return
+        pw, ok = QInputDialog.getText(
+            self,
+            "重置密码",
+            f"为 {u.display_name}（{u.username}）设置新密码：",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok:
+            actor = self.ctx.actor
+            self._run(
+                lambda s: auth.reset_password(s, actor, u.id, pw), f"已重置 {u.username} 的密码。"
+            )
+
+    def change_role(self) -> None:
+        u = self._selected()
+        if u is None:
+            return
+        labels = [r.label for r in Role]
+        label, ok = QInputDialog.getItem(
+            self,
+            "修改角色",
+            f"{u.display_name} 的角色：",
+            labels,
+            labels.index(u.role.label),
+            False,
+        )
+        if ok:
+            actor, role = self.ctx.actor, Role.from_label(label)
+            self._run(
+                lambda s: auth.set_role(s, actor, u.id, role), f"已将 {u.username} 设为{label}。"
+            )
+
+    def toggle_active(self) -> None:
+        u = self._selected()
+        if u is None:
+            return
+        actor = self.ctx.actor
+        self._run(
+            lambda s: auth.set_active(s, actor, u.id, not u.active),
+            f"已{'停用' if u.active else '启用'} {u.username}。",
+        )
+
+    def unlock(self) -> None:
+        u = self._selected()
+        if u is None:
+            return
+        actor = self.ctx.actor
+        self._run(lambda s: auth.unlock_user(s, actor, u.id), f"已解除 {u.username} 的锁定。")
+
+
+class CalendarPanel(QWidget):
+    """Holidays and 调休 working weekends per year; years no library covers are entered here."""
+
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view: calendar_admin.YearView | None = None
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(date.today().year + 1)
+        self.year.valueChanged.connect(self.reload)
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["日期", "类型", "名称"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.day = QDateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setDate(QDate.currentDate())
+        self.kind = QComboBox()
+        for k in DayKind:
+            self.kind.addItem(k.label, k)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("如 春节")
+        add = QPushButton("添加/修改")
+        add.clicked.connect(self.add_day)
+        remove = QPushButton("删除所选")
+        remove.clicked.connect(self.remove_day)
+        mark = QPushButton("该年已录入完毕")
+        mark.clicked.connect(self.mark_year)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("年份"))
+        top.addWidget(self.year)
+        top.addWidget(self.state, 1)
+        top.addWidget(mark)
+        edit = QHBoxLayout()
+        edit.addWidget(self.day)
+        edit.addWidget(self.kind)
+        edit.addWidget(self.name, 1)
+        edit.addWidget(add)
+        edit.addWidget(remove)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        layout.addLayout(edit)
+        layout.addWidget(self.message)
+        self.reload()
+
+    def reload(self) -> None:
+        actor, year = self.ctx.actor, self.year.value()
+        self.ctx.worker.submit(
+            lambda s: calendar_admin.year_view(s, actor, year),
+            self._show,
+            lambda e: self.message.setText(_error_text(e)),
+        )
+
+    def _show(self, view: calendar_admin.YearView) -> None:
+        self.view = view
+        if view.source == "library":
+            self.state.setText(f"{view.year} 年节假日已按国务院公布的安排录入。")
+        elif view.source == "admin":
+            self.state.setText(f"{view.year} 年节假日由管理员录入。")
+        else:
+            self.state.setText(
+                f"{view.year} 年节假日尚未录入：期限暂时只跳过周末。国务院公布安排后，"
+                "请逐日添加放假日和调休上班日，然后点“该年已录入完毕”。"
+            )
+        self.table.setRowCount(len(view.days))
+        for i, d in enumerate(view.days):
+            for c, text in enumerate([d.day.isoformat(), d.kind.label, d.name]):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, d.day)
+                self.table.setItem(i, c, item)
+
+    def _run(self, fn, text: str) -> None:
+        def done(_r):
+            self.message.setText(text)
+            self.ctx.bus.changed.emit(kinds.CALENDAR)
+            self.reload()
+
+        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(_error_text(e)), write=True)
+
+    def add_day(self) -> None:
+        actor = self.ctx.actor
+        day = self.day.date().toPython()
+        kind, name = self.kind.currentData(), self.name.text()
+        if day.year != self.year.value():
+            self.year.setValue(day.year)
+        self._run(lambda s: calendar_admin.set_day(s, actor, day, kind, name), f"已保存 {day}。")
+
+    def remove_day(self) -> None:
+        item = self.table.item(self.table.currentRow(), 0)
+        if item is None:
+            self.message.setText("请先在列表中选择要删除的日期。")
+            return
+        day, actor = item.data(Qt.ItemDataRole.UserRole), self.ctx.actor
+        self._run(lambda s: calendar_admin.clear_day(s, actor, day), f"已删除 {day}。")
+
+    def mark_year(self) -> None:
+        year, actor = self.year.value(), self.ctx.actor
+        if QMessageBox.question(self, "确认", f"确认 {year} 年的放假和调休日期都已录入？") != (
+            QMessageBox.StandardButton.Yes
+        ):
+            return
+        self._run(
+            lambda s: calendar_admin.mark_year_entered(s, actor, year),
+            f"{year} 年已标记为录入完毕。",
+        )
+
+
+class SettingsTab(QWidget):
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        tabs = QTabWidget()
+        if allowed(ctx.actor, Action.MANAGE_USERS):
+            self.users = UsersPanel(ctx)
+            tabs.addTab(self.users, "用户与角色")
+        if allowed(ctx.actor, Action.MANAGE_CALENDAR):
+            self.calendar = CalendarPanel(ctx)
+            tabs.addTab(self.calendar, "节假日")
+        s = ctx.settings
+        info = QGroupBox("本中心")
+        form = QFormLayout(info)
+        form.addRow("中心名称", QLabel(s.center_name))
+        form.addRow("中心电话", QLabel(s.center_phone or "—"))
+        form.addRow("编号", QLabel(f"前缀 {s.prefix}，终端 {s.terminal}"))
+        form.addRow("自动锁屏", QLabel(f"{s.idle_lock_minutes} 分钟无操作"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(info)
+        layout.addWidget(tabs, 1)

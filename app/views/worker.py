@@ -1,0 +1,100 @@
+"""Database work for the GUI, run off the GUI thread on one worker (SQLite has one writer).
+
+``DbWorker.submit(fn, on_done, on_error)`` runs ``fn(session)`` inside a read or write
+transaction on the worker thread and hands the result back to the GUI thread by signal.
+Widgets are never touched inside ``fn``.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.db import Database
+from app.services.errors import EnvironmentProblem, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; the runnable emits, Qt queues the call to the GUI thread."""
+
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, db: Database, fn: Callable, write: bool, relay: _Relay):
+        super().__init__()
+        self.db, self.fn, self.write, self.relay = db, fn, write, relay
+        self.setAutoDelete(True)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            ctx = self.db.write() if self.write else self.db.read()
+            with ctx as session:
+                result = self.fn(session)
+        except (ServiceError, EnvironmentProblem) as exc:
+            self.relay.failed.emit(exc)
+        except Exception as exc:  # a bug: keep the GUI alive, say so, log the trace
+            log.error("数据库操作出错:\n%s", traceback.format_exc())
+            self.relay.failed.emit(exc)
+        else:
+            self.relay.done.emit(result)
+
+
+class DbWorker(QObject):
+    """Signals: ``busy_changed(bool)`` while jobs are pending."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, db: Database, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._pending = 0
+        self._relays: set[_Relay] = set()
+
+    def submit(
+        self,
+        fn: Callable[[Any], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        write: bool = False,
+    ) -> None:
+        relay = _Relay()
+        self._relays.add(relay)
+
+        def finish(callback, value):
+            self._relays.discard(relay)
+            self._pending -= 1
+            if self._pending == 0:
+                self.busy_changed.emit(False)
+            if callback is not None:
+                callback(value)
+
+        relay.done.connect(lambda r: finish(on_done, r))
+        relay.failed.connect(lambda e: finish(on_error or self._default_error, e))
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        self.pool.start(_Job(self.db, fn, write, relay))
+
+    def call_now(self, fn: Callable[[Any], Any], *, write: bool = False) -> Any:
+        """Run on the calling thread: only for start-up, before any window is shown."""
+        with self.db.write() if write else self.db.read() as session:
+            return fn(session)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self.pool.waitForDone(msecs)
+
+    @staticmethod
+    def _default_error(exc: BaseException) -> None:
+        log.error("未处理的错误：%s", exc)
