@@ -1,0 +1,277 @@
+"""Command line: ``zongzhi`` (GUI) and subcommands. Exit codes: 0 done, 1 refused, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from app import __version__
+from app.services.errors import EnvironmentProblem, ServiceError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _db_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", metavar="PATH", help="SQLite 数据库文件（默认：用户数据目录；或 ZONGZHI_DB）"
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="任意 SQLAlchemy 数据库地址，如 postgresql+psycopg://…",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
+    parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
+    _db_args(parser)
+    parser.add_argument("--demo-login", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("init", help="新建数据库：中心信息和第一位管理员")
+    _db_args(p)
+    p.add_argument("--center-name", required=True)
+    p.add_argument("--prefix", required=True, help="受理编号前缀，如 BS")
+    p.add_argument("--terminal", default="A", help="终端代码，如 A")
+    p.add_argument("--admin", required=True, help="管理员用户名")
+    p.add_argument("--admin-password-file", required=True, type=Path)
+    p.add_argument("--admin-name", default="系统管理员")
+    p.add_argument("--center-phone", default="")
+    p.add_argument("--villages-file", type=Path, help="村/社区名单，每行一个")
+
+    p = sub.add_parser("demo", help="生成演示数据（演示账号、村社区、事项）")
+    _db_args(p)
+    p.add_argument("--matters", type=int, default=300)
+    p.add_argument("--seed", type=int, default=2026)
+
+    p = sub.add_parser("find", help="按编号、姓名、拼音、电话尾号或摘要查找事项")
+    _db_args(p)
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+
+    p = sub.add_parser("print", help="把文书打印成 PDF")
+    _db_args(p)
+    p.add_argument("document", choices=["receipt"], help="receipt：受理回执")
+    p.add_argument("number", help="受理编号")
+    p.add_argument("--out", required=True, type=Path)
+
+    p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
+    _db_args(p)
+    p.add_argument("--tab", default="reception", choices=["reception", "settings"])
+    p.add_argument(
+        "--user", default=None, help="以哪个用户的身份（默认演示接待员或第一位可用用户）"
+    )
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--size", default="1440x900")
+
+    p = sub.add_parser("check", help="检查数据库完整性和审计链")
+    _db_args(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from app.gui import run_gui
+
+        return run_gui(args.db, args.database_url, demo_login=args.demo_login)
+    try:
+        return COMMANDS[args.command](args)
+    except (ServiceError, EnvironmentProblem) as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"文件操作失败：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _open(args, *, migrate: bool = True):
+    from app.db import open_database
+
+    return open_database(args.db, args.database_url, migrate=migrate)
+
+
+def _require_initialised(db) -> None:
+    from app.services import setup
+
+    with db.read() as s:
+        if not setup.is_initialised(s):
+            raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
+
+
+def cmd_init(args) -> int:
+    from app.services import setup
+
+    try:
+        password = args.admin_password_file.read_text(encoding="utf-8").strip("\r\n")
+    except OSError as exc:
+        raise ServiceError(f"读不到密码文件 {args.admin_password_file}：{exc.strerror}") from exc
+    villages = []
+    if args.villages_file:
+        villages = args.villages_file.read_text(encoding="utf-8").splitlines()
+    db = _open(args)
+    with db.write() as s:
+        setup.init_center(
+            s,
+            center_name=args.center_name,
+            prefix=args.prefix,
+            terminal=args.terminal,
+            admin_username=args.admin,
+            admin_password=password,
+            admin_display_name=args.admin_name,
+            center_phone=args.center_phone,
+            villages=villages,
+        )
+    prefix, terminal = args.prefix.upper(), args.terminal.upper()
+    print(f"已初始化：{args.center_name}（编号前缀 {prefix}，终端 {terminal}）")
+    print(f"数据库：{db.url}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from app.services.demo import generate_demo
+
+    if args.matters < 0:
+        raise ServiceError("--matters 不能为负数")
+    db = _open(args)
+    result = generate_demo(db, args.matters, seed=args.seed)
+    print(f"已生成演示事项 {result.matters_added} 件，共 {result.total_matters} 件。")
+    if result.created_accounts:
+        print("演示账号（密码只显示这一次；登录界面也会列出演示账号）：")
+        for username, password, role in result.created_accounts:
+            print(f"  {username:18} {password:16} {role}")
+    return 0
+
+
+def cmd_find(args) -> int:
+    from app.services import intake
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    with db.read() as s:
+        rows = intake.search(s, Actor.system(), args.query, limit=args.limit)
+    if args.json:
+        out = [
+            {
+                "number": r.number,
+                "received_at": r.received_at.isoformat(timespec="minutes"),
+                "channel": r.channel.label,
+                "category": r.category,
+                "persons": r.persons,
+                "summary": r.summary,
+                "unit": r.unit,
+                "status": r.status.label,
+                "deadline": r.deadline.isoformat(),
+                "overdue": r.overdue,
+            }
+            for r in rows
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"没有找到与“{args.query}”相关的事项。")
+        return 0
+    for r in rows:
+        flag = "（超期）" if r.overdue else ""
+        print(
+            f"{r.number}  {r.received_at:%Y-%m-%d}  {r.persons}  {r.category}  "
+            f"{r.status.label}{flag}  {r.summary[:30]}"
+        )
+    return 0
+
+
+def cmd_print(args) -> int:
+    from app.services import intake, receipts
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    actor = Actor.system()
+    with db.write() as s:
+        matter_id = intake.find_matter_id(s, actor, args.number)
+        _number, pdf = receipts.receipt_pdf(s, actor, matter_id)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pdf)
+    print(f"已保存受理回执：{args.out}")
+    return 0
+
+
+def cmd_screenshot(args) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from sqlalchemy import select
+
+    from app.gui import build_main_window, make_app
+    from app.models import Role, User
+    from app.services.auth import actor_for
+
+    try:
+        width, height = (int(x) for x in args.size.lower().split("x"))
+    except ValueError:
+        print("用法错误：--size 应为 宽x高，如 1440x900", file=sys.stderr)
+        return 2
+    db = _open(args)
+    _require_initialised(db)
+    wanted_roles = {"reception": (Role.RECEPTIONIST, Role.DIRECTOR), "settings": (Role.ADMIN,)}
+    with db.read() as s:
+        if args.user:
+            user = s.scalar(select(User).where(User.username == args.user))
+        else:
+            user = s.scalar(select(User).where(User.username == "demo-reception")) or s.scalar(
+                select(User).where(User.role.in_(wanted_roles[args.tab]), User.active.is_(True))
+            )
+        if user is None:
+            raise ServiceError("找不到可用于截图的用户，请用 --user 指定。")
+        actor = actor_for(user)
+    app = make_app([sys.argv[0]])
+    window = build_main_window(db, actor)
+    window.resize(width, height)
+    titles = {"reception": "群众接待窗口", "settings": "系统设置"}
+    for i in range(window.tabs.count()):
+        if window.tabs.tabText(i) == titles[args.tab]:
+            window.tabs.setCurrentIndex(i)
+            break
+    else:
+        raise ServiceError(f"用户 {user.username} 看不到“{titles[args.tab]}”标签页。")
+    window.show()
+    # Let the worker load the list and the form settle before grabbing.
+    for _ in range(40):
+        app.processEvents()
+        window.ctx.worker.wait(50)
+    app.processEvents()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(args.out)):
+        raise ServiceError(f"无法保存截图到 {args.out}")
+    print(f"已保存截图：{args.out}")
+    window.close()
+    return 0
+
+
+def cmd_check(args) -> int:
+    from app.services.integrity import check_database
+
+    db = _open(args, migrate=False)
+    report = check_database(db)
+    for line in report.lines:
+        print(line)
+    return 0 if report.ok else 1
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "demo": cmd_demo,
+    "find": cmd_find,
+    "print": cmd_print,
+    "screenshot": cmd_screenshot,
+    "check": cmd_check,
+}
