@@ -1,0 +1,91 @@
+"""The command line as an admin or a script would use it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from pypdf import PdfReader
+
+from app.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """Through a real process: exit codes and output as a user sees them."""
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+
+@pytest.fixture
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    assert main(["demo", "--db", str(path), "--matters", "60"]) == 0
+    return path
+
+
+def test_init_creates_a_center_and_refuses_to_run_twice(tmp_path):
+    pw = tmp_path / "pw.txt"
+    pw.write_text("Admin#2026pw\n", encoding="utf-8")
+    db = tmp_path / "center.sqlite3"
+    args = ["init", "--db", str(db), "--center-name", "白石街道综治工作中心", "--prefix", "bs",
+            "--terminal", "a", "--admin", "admin", "--admin-password-file", str(pw)]
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    assert "编号前缀 BS" in first.stdout
+    again = run(*args)
+    assert again.returncode == 1
+    assert again.stderr.strip() == "该数据库已经初始化过，不能重复初始化。"
+
+
+def test_init_with_a_weak_password_says_what_to_fix(tmp_path):
+    pw = tmp_path / "pw.txt"
+    pw.write_text("123", encoding="utf-8")
+    r = run("init", "--db", str(tmp_path / "x.sqlite3"), "--center-name", "某中心", "--prefix",
+            "X", "--admin", "admin", "--admin-password-file", str(pw))
+    assert r.returncode == 1 and "密码需" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_usage_errors_exit_2():
+    assert run("print", "receipt").returncode == 2
+    assert run("no-such-command").returncode == 2
+
+
+def test_find_json_and_print_receipt(demo_db, tmp_path, capsys):
+    assert main(["find", "BS", "--db", str(demo_db), "--json", "--limit", "5"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 5 and all(r["number"].startswith("BS") for r in rows)
+    number = rows[0]["number"]
+    out = tmp_path / "r.pdf"
+    assert main(["print", "receipt", number, "--db", str(demo_db), "--out", str(out)]) == 0
+    text = PdfReader(out).pages[0].extract_text()
+    assert number in text and "受理回执" in text
+    assert main(["print", "receipt", "BS1999-A-999999", "--db", str(demo_db), "--out",
+                 str(out)]) == 1
+    assert "找不到受理编号" in capsys.readouterr().err
+
+
+def test_check_reports_a_tampered_audit_log(demo_db, capsys):
+    assert main(["check", "--db", str(demo_db)]) == 0
+    assert "哈希链完整" in capsys.readouterr().out
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("UPDATE audit_log SET reason = 'x' WHERE seq = 2")
+    conn.close()
+    assert main(["check", "--db", str(demo_db)]) == 1
+    assert "第 2 条" in capsys.readouterr().out
+
+
+def test_screenshot_writes_a_png_of_the_reception_tab(demo_db, tmp_path):
+    out = tmp_path / "shot.png"
+    r = run("screenshot", "--db", str(demo_db), "--tab", "reception", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("zongzhi-desk ")

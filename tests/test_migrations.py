@@ -1,0 +1,76 @@
+"""The migrations build exactly the models' schema, and the start-up upgrade is careful."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from app.db import Database, current_revision, head_revision, open_database
+from app.models import Base
+from app.services.errors import DatabaseTooNew
+
+
+def test_upgrade_from_empty_matches_models(tmp_path):
+    db = open_database(tmp_path / "m.sqlite3")
+    assert current_revision(db.engine) == head_revision()
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_pragmas_on_every_connection(tmp_path):
+    db = open_database(tmp_path / "p.sqlite3")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_opening_twice_is_a_no_op(tmp_path):
+    path = tmp_path / "twice.sqlite3"
+    open_database(path).dispose()
+    open_database(path).dispose()
+    assert not list(tmp_path.glob("twice.before-*")), "no copy when nothing is upgraded"
+
+
+def test_database_from_a_newer_program_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    open_database(path).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    conn.close()
+    with pytest.raises(DatabaseTooNew, match="比本程序新"):
+        open_database(path)
+    # Untouched: still carries the unknown revision.
+    assert current_revision(Database("sqlite:///" + str(path)).engine) == "ffff_from_the_future"
+
+
+def test_older_database_is_copied_aside_before_upgrade(tmp_path):
+    """A database one step behind head is copied aside, then upgraded."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from app.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(script.walk_revisions())
+    if len(revisions) < 2:
+        # With a single revision the oldest database is an empty one: nothing to copy.
+        path = tmp_path / "empty.sqlite3"
+        open_database(path).dispose()
+        assert not list(tmp_path.glob("empty.before-*"))
+        return
+    previous = revisions[1].revision
+    path = tmp_path / "old.sqlite3"
+    db = Database("sqlite:///" + str(path))
+    with db.engine.connect() as conn:
+        command.upgrade(alembic_config(conn), previous)
+        conn.commit()
+    db.dispose()
+    open_database(path).dispose()
+    assert list(tmp_path.glob("old.before-*"))

@@ -1,0 +1,156 @@
+"""A receptionist registers a visit from the keyboard and gets the receipt."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import func, select
+
+from app.gui import build_main_window
+from app.models import AuditEntry, Matter, MatterStatus
+
+VALID_ID = "11010519491231002X"
+
+
+def ime_type(widget, text: str) -> None:
+    """Chinese is typed through an input method: the IME commits whole characters."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+@pytest.fixture
+def window(qtbot, db, receptionist):
+    w = build_main_window(db, receptionist)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.ctx.worker.wait()
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def test_register_by_keyboard_then_receipt(qtbot, db, window):
+    tab = window.reception
+    form = tab.form
+    v = form.visitors[0]
+    v.name.setFocus()
+    qtbot.waitUntil(lambda: v.name.hasFocus())
+    ime_type(v.name, "王𠮷")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is v.id_number
+    qtbot.keyClicks(focused(), VALID_ID)
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is v.phone
+    qtbot.keyClicks(focused(), "13812345678")
+    form.category.setFocus()
+    for _ in range(3):  # （请选择类别）→ 咨询 → 求助 → 投诉
+        qtbot.keyClick(form.category, Qt.Key.Key_Down)
+    assert form.category.currentText() == "投诉"
+    assert "7个工作日" in form.deadline_label.text()
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is form.summary
+    ime_type(form.summary, "反映工地夜间施工噪音扰民。")
+    form.handler.setFocus()
+    qtbot.keyClick(form.handler, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: tab.last_number != "", timeout=5000)
+    assert tab.last_number == "BS2026-A-000001" or tab.last_number.endswith("-A-000001")
+    with db.read() as s:
+        m = s.scalar(select(Matter))
+        assert m.number == tab.last_number
+        assert m.persons[0].person.name == "王𠮷"
+        assert m.summary == "反映工地夜间施工噪音扰民。"
+        assert m.status == MatterStatus.REGISTERED
+        assert s.scalar(
+            select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.event == "matter_register", AuditEntry.object_id == str(m.id)
+            )
+        ) == 1
+    # The form is ready for the next person; the receipt preview opened by itself.
+    assert v.name.text() == "" and form.summary.toPlainText() == ""
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
+    for expected in (tab.last_number, "受理回执", "王𠮷", "110105********002X", "138****5678",
+                     "李接待"):
+        assert expected in text, expected
+    # The new matter is in the list.
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    assert tab.model.row_at(0).number == tab.last_number
+
+
+def test_refused_registration_keeps_the_typed_text_and_saves_nothing(qtbot, db, window):
+    tab = window.reception
+    v = tab.form.visitors[0]
+    v.name.setFocus()
+    ime_type(v.name, "李䶮")
+    qtbot.keyClicks(v.id_number, "110105194912310021")  # wrong check digit
+    ime_type(tab.form.summary, "邻里纠纷")
+    qtbot.keyClick(v.id_number, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "校验位" in tab.form.error.text(), timeout=5000)
+    assert "类别" in tab.form.error.text()
+    assert v.name.text() == "李䶮" and tab.form.summary.toPlainText() == "邻里纠纷"
+    assert v.id_number.property("invalid") is True
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Matter)) == 0
+
+
+def test_earlier_visits_show_beside_the_form(qtbot, db, window, receptionist):
+    from app.services import intake
+    from tests.services.test_intake import make_input
+
+    with db.write() as s:
+        intake.register_matter(s, receptionist, make_input(db))
+    tab = window.reception
+    v = tab.form.visitors[0]
+    qtbot.keyClicks(v.id_number, VALID_ID)
+    qtbot.waitUntil(lambda: tab.earlier.rowCount() == 1, timeout=5000)
+    assert tab.earlier.item(0, 3).text() == "身份证号"
+    assert "找到以往事项 1 件" in tab.earlier_box.title()
+
+
+def test_search_box_filters_the_list_by_initials(qtbot, db, window, receptionist):
+    from app.services import intake
+    from app.services.intake import VisitorInput
+    from tests.services.test_intake import make_input
+
+    with db.write() as s:
+        intake.register_matter(
+            s, receptionist, make_input(db, visitors=[VisitorInput(name="张三")])
+        )
+        intake.register_matter(
+            s, receptionist, make_input(db, visitors=[VisitorInput(name="李四")])
+        )
+    tab = window.reception
+    tab.reload()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
+    qtbot.keyClicks(tab.search, "zs")
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    assert tab.model.row_at(0).persons == "张三"
+
+
+def test_idle_lock_returns_to_the_same_screen(qtbot, db, window):
+    from tests.conftest import STAFF_PASSWORD
+
+    tab = window.reception
+    ime_type(tab.form.visitors[0].name, "赵六")
+    window.idle.last -= 10 * 60  # ten idle minutes
+    window._check_idle()
+    assert window.locked and not tab.isVisible()
+    qtbot.keyClicks(window.lock_page.password, "wrong-password")
+    qtbot.keyClick(window.lock_page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "不正确" in window.lock_page.message.text(), timeout=5000)
+    assert window.locked
+    window.lock_page.password.clear()
+    qtbot.keyClicks(window.lock_page.password, STAFF_PASSWORD)
+    qtbot.keyClick(window.lock_page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.locked, timeout=5000)
+    assert tab.isVisible() and tab.form.visitors[0].name.text() == "赵六"
