@@ -14,7 +14,7 @@ from app.models import Role, User  # noqa: E402
 from app.services import auth, setup  # noqa: E402
 from app.services.context import Actor  # noqa: E402
 
-ADMIN_PASSWORD = "Admin#2026pw"
+ADMIN_PASSWORD = "Center#2026pw"
 STAFF_PASSWORD = "Staff#2026pw"
 VILLAGES = ["白石村", "中雁村", "山马社区"]
 

@@ -16,7 +16,10 @@ from app.cli import main
 def run(*args: str) -> subprocess.CompletedProcess:
     """Through a real process: exit codes and output as a user sees them."""
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
 
@@ -30,10 +33,23 @@ def demo_db(tmp_path_factory):
 
 def test_init_creates_a_center_and_refuses_to_run_twice(tmp_path):
     pw = tmp_path / "pw.txt"
-    pw.write_text("Admin#2026pw\n", encoding="utf-8")
+    pw.write_text("Center#2026pw\n", encoding="utf-8")
     db = tmp_path / "center.sqlite3"
-    args = ["init", "--db", str(db), "--center-name", "白石街道综治工作中心", "--prefix", "bs",
-            "--terminal", "a", "--admin", "admin", "--admin-password-file", str(pw)]
+    args = [
+        "init",
+        "--db",
+        str(db),
+        "--center-name",
+        "白石街道综治工作中心",
+        "--prefix",
+        "bs",
+        "--terminal",
+        "a",
+        "--admin",
+        "admin",
+        "--admin-password-file",
+        str(pw),
+    ]
     first = run(*args)
     assert first.returncode == 0, first.stderr
     assert "编号前缀 BS" in first.stdout
@@ -45,8 +61,19 @@ def test_init_creates_a_center_and_refuses_to_run_twice(tmp_path):
 def test_init_with_a_weak_password_says_what_to_fix(tmp_path):
     pw = tmp_path / "pw.txt"
     pw.write_text("123", encoding="utf-8")
-    r = run("init", "--db", str(tmp_path / "x.sqlite3"), "--center-name", "某中心", "--prefix",
-            "X", "--admin", "admin", "--admin-password-file", str(pw))
+    r = run(
+        "init",
+        "--db",
+        str(tmp_path / "x.sqlite3"),
+        "--center-name",
+        "某中心",
+        "--prefix",
+        "X",
+        "--admin",
+        "admin",
+        "--admin-password-file",
+        str(pw),
+    )
     assert r.returncode == 1 and "密码需" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
@@ -64,8 +91,9 @@ def test_find_json_and_print_receipt(demo_db, tmp_path, capsys):
     assert main(["print", "receipt", number, "--db", str(demo_db), "--out", str(out)]) == 0
     text = PdfReader(out).pages[0].extract_text()
     assert number in text and "受理回执" in text
-    assert main(["print", "receipt", "BS1999-A-999999", "--db", str(demo_db), "--out",
-                 str(out)]) == 1
+    assert (
+        main(["print", "receipt", "BS1999-A-999999", "--db", str(demo_db), "--out", str(out)]) == 1
+    )
     assert "找不到受理编号" in capsys.readouterr().err
 
 

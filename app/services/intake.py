@@ -347,13 +347,16 @@ class MatterFilter:
 _SUMMARY_PREVIEW = 60
 
 
-def _persons_subquery():
-    """The visitors' names joined by 、 in the typed order (one correlated scalar)."""
+def _persons_subquery(dialect: str):
+    """The visitors' names joined by 、 (one correlated scalar; PostgreSQL says string_agg)."""
     mp = aliased(MatterPerson)
     p = aliased(Person)
-    if_group = func.group_concat(p.name, "、")
+    if dialect == "postgresql":
+        joined = func.string_agg(p.name, "、")
+    else:
+        joined = func.group_concat(p.name, "、")
     return (
-        select(if_group)
+        select(joined)
         .select_from(mp)
         .join(p, p.id == mp.person_id)
         .where(mp.matter_id == Matter.id)
@@ -410,7 +413,7 @@ def _search_condition(query: str):
 def _filtered(f: MatterFilter) -> Select:
     today = f.today or date.today()
     q = select(Matter.id)
-    if cond := _search_condition(f.query):
+    if (cond := _search_condition(f.query)) is not None:
         q = q.where(cond)
     if f.statuses:
         q = q.where(Matter.status.in_(list(f.statuses)))
@@ -466,7 +469,7 @@ def matter_rows(
             Matter.received_at,
             Matter.channel,
             Category.name,
-            _persons_subquery(),
+            _persons_subquery(session.get_bind().dialect.name),
             func.substr(Matter.summary, 1, _SUMMARY_PREVIEW),
             Unit.name,
             Matter.status,
@@ -633,10 +636,15 @@ def matter_detail(
     if m.status == MatterStatus.ANSWERED:
         deadline_text = "当场办结"
     else:
-        cal = WorkCalendar.load(session)
-        deadline_text = cal.deadline(m.received_at, category.limit_kind, category.limit_days).text
-        if cal.deadline(m.received_at, category.limit_kind, category.limit_days).due != m.deadline:
-            deadline_text = f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日前"
+        rule = WorkCalendar.load(session).deadline(
+            m.received_at, category.limit_kind, category.limit_days
+        )
+        # A deadline moved since registration (extension, re-routing) is shown as a date.
+        deadline_text = (
+            rule.text
+            if rule.due == m.deadline
+            else (f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日前")
+        )
     return MatterDetail(
         m.id,
         m.number,

@@ -64,7 +64,9 @@ def test_register_stores_the_matter_the_person_the_timeline_and_an_audit_row(db,
         assert [e.kind.value for e in m.events][0] == "registered"
         row = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
         assert (row.event, row.object_id, row.username) == (
-            "matter_register", str(m.id), "jiedai",
+            "matter_register",
+            str(m.id),
+            "jiedai",
         )
         assert "王" not in (row.reason or "")  # no personal data in the audit log
 
@@ -78,7 +80,9 @@ def test_numbers_are_gap_free_per_year_and_a_refused_registration_uses_none(db, 
     second = register(db, receptionist, make_input(db), at=datetime(2026, 3, 2, 12))
     next_year = register(db, receptionist, make_input(db), at=datetime(2027, 1, 4, 9))
     assert [first.number, second.number, next_year.number] == [
-        "BS2026-A-000001", "BS2026-A-000002", "BS2027-A-000001",
+        "BS2026-A-000001",
+        "BS2026-A-000002",
+        "BS2027-A-000001",
     ]
 
 
@@ -93,7 +97,11 @@ def test_every_problem_is_reported_with_a_message_saying_what_to_fix(db, recepti
         register(db, receptionist, bad)
     fields = err.value.fields
     assert set(fields) >= {
-        "visitors[0].name", "visitors[0].id_number", "visitors[0].phone", "category", "summary",
+        "visitors[0].name",
+        "visitors[0].id_number",
+        "visitors[0].phone",
+        "category",
+        "summary",
     }
     assert "校验" in fields["visitors[0].id_number"]
     assert "类别" in fields["category"]
@@ -144,7 +152,8 @@ def test_search_finds_by_number_name_pinyin_initials_phone_tail_and_summary(
         ),
     )
     register(
-        db, receptionist,
+        db,
+        receptionist,
         make_input(db, visitors=[VisitorInput(name="李四", phone="13900001111")]),
     )
     with db.read() as s:

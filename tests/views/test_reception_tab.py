@@ -70,17 +70,26 @@ def test_register_by_keyboard_then_receipt(qtbot, db, window):
         assert m.persons[0].person.name == "王𠮷"
         assert m.summary == "反映工地夜间施工噪音扰民。"
         assert m.status == MatterStatus.REGISTERED
-        assert s.scalar(
-            select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.event == "matter_register", AuditEntry.object_id == str(m.id)
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.event == "matter_register", AuditEntry.object_id == str(m.id))
             )
-        ) == 1
+            == 1
+        )
     # The form is ready for the next person; the receipt preview opened by itself.
     assert v.name.text() == "" and form.summary.toPlainText() == ""
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
-    for expected in (tab.last_number, "受理回执", "王𠮷", "110105********002X", "138****5678",
-                     "李接待"):
+    for expected in (
+        tab.last_number,
+        "受理回执",
+        "王𠮷",
+        "110105********002X",
+        "138****5678",
+        "李接待",
+    ):
         assert expected in text, expected
     # The new matter is in the list.
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)

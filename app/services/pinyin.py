@@ -1,0 +1,25 @@
+"""Search keys for names: 张三 → ("zhangsan", "zs"), so a receptionist can type either."""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """Full pinyin without tones or spaces, and initials. Characters without pinyin are left out."""
+    full: list[str] = []
+    initials: list[str] = []
+    for syl in lazy_pinyin(name or "", style=Style.NORMAL, errors=lambda s: list(s)):
+        syl = syl.lower()
+        letters = re.sub(r"[^a-z]", "", syl.replace("ü", "v"))
+        if not letters:
+            continue
+        full.append(letters)
+        initials.append(letters[0])
+    return "".join(full), "".join(initials)
+
+
+def query_is_pinyin(q: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z]+", q.strip()))

@@ -1,0 +1,165 @@
+"""Checks for what is typed at the window: ID numbers (GB 11643), phones, names, lengths.
+
+Every refusal is a ``ValidationError`` whose message says what to fix. Lengths count
+characters (code points), not UTF-16 units, so 𠮷 is one character (GB 18030-2022).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from .errors import ValidationError
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"  # ISO 7064 MOD 11-2: sum mod 11 → check character
+
+
+def char_len(s: str | None) -> int:
+    return len(s or "")  # Python strings are code points already
+
+
+def id_check_digit(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def _birth(value: str, today: date) -> date | None:
+    try:
+        born = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return None
+    return born if date(1900, 1, 1) <= born <= today else None
+
+
+def validate_id_number(value: str, *, today: date | None = None) -> str:
+    """18-digit numbers with their check digit, or old 15-digit numbers; returns it normalised."""
+    today = today or date.today()
+    v = re.sub(r"\s", "", value or "").upper()
+    if re.fullmatch(r"\d{15}", v):
+        born = _birth("19" + v[6:12], today)
+        if v[0] not in "12345678" or born is None:
+            raise ValidationError(
+                {"id_number": f"旧版15位身份证号中的出生日期 19{v[6:12]} 不存在，请核对"}
+            )
+        return v
+    if not re.fullmatch(r"\d{17}[\dX]", v):
+        raise ValidationError(
+            {
+                "id_number": "身份证号应为18位（或旧版15位）数字，最后一位可以是X；"
+                f"现在是 {len(v)} 位"
+            }
+        )
+    if v[0] not in "12345678":
+        raise ValidationError({"id_number": "身份证号开头的地区码不对，请核对前6位"})
+    if _birth(v[6:14], today) is None:
+        raise ValidationError(
+            {
+                "id_number": f"身份证号中的出生日期 {v[6:10]}-{v[10:12]}-{v[12:14]} 不存在，"
+                "请核对第7–14位"
+            }
+        )
+    expected = id_check_digit(v[:17])
+    if v[17] != expected:
+        raise ValidationError(
+            {"id_number": f"身份证号校验位不对：按前17位，最后一位应为 {expected}，请逐位核对"}
+        )
+    return v
+
+
+def id15_to_18(value: str) -> str:
+    v = value.strip()
+    first17 = v[:6] + "19" + v[6:]
+    return first17 + id_check_digit(first17)
+
+
+def id_number_info(value: str) -> tuple[date, str]:
+    """(birth date, 男/女) of a valid number."""
+    v = validate_id_number(value)
+    if len(v) == 15:
+        v = id15_to_18(v)
+    born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    return born, "男" if int(v[16]) % 2 else "女"
+
+
+def validate_phone(value: str) -> str:
+    """Mobiles (1[3-9] + 9 digits) and landlines (area code 0xx/0xxx + 7–8 digits, or local)."""
+    v = re.sub(r"[\s\-()（）]", "", value or "")
+    v = re.sub(r"^(\+?86)(?=1\d{10}$|0\d{9,11}$)", "", v)
+    if re.fullmatch(r"1[3-9]\d{9}", v):
+        return v
+    m = re.fullmatch(r"(0\d{2,3})(\d{7,8})", v)
+    if m and 10 <= len(v) <= 12:
+        area = m.group(1)
+        # 010 and 02x are three-digit area codes; the rest four.
+        if area[:2] in ("01", "02"):
+            area, local = v[:3], v[3:]
+        else:
+            area, local = v[:4], v[4:]
+        if 7 <= len(local) <= 8:
+            return f"{area}-{local}"
+    if re.fullmatch(r"[2-9]\d{6,7}", v):
+        return v
+    raise ValidationError(
+        {
+            "phone": "电话号码格式不对：手机为11位（如 13812345678），"
+            "固话为区号加号码（如 0577-61234567）"
+        }
+    )
+
+
+_NAME_MARKS = {"·", "•", "・", "．"}
+
+
+def validate_name(value: str, field: str = "name", max_len: int = 30, label: str = "姓名") -> str:
+    """Any Chinese character, rare ones included; letters and the middle dot of minority names."""
+    v = (value or "").strip()
+    if not v:
+        raise ValidationError({field: f"请填写{label}"})
+    if char_len(v) > max_len:
+        raise ValidationError({field: f"{label}最多 {max_len} 个字，现有 {char_len(v)} 个"})
+    for ch in v:
+        cat = unicodedata.category(ch)
+        if ch in _NAME_MARKS or ch == " " or cat.startswith(("L", "M")):
+            continue
+        if cat == "Co":  # private-use: old fonts' rare-character codes
+            continue
+        if cat.startswith("N"):
+            raise ValidationError({field: f"{label}里不能有数字“{ch}”"})
+        raise ValidationError({field: f"{label}里不能有符号“{ch}”，少数民族姓名的间隔号请用“·”"})
+    return v
+
+
+def validate_text(
+    value: str | None, field: str, label: str, *, required: bool = True, max_len: int = 2000
+) -> str:
+    v = (value or "").strip()
+    if required and not v:
+        raise ValidationError({field: f"请填写{label}"})
+    if char_len(v) > max_len:
+        raise ValidationError({field: f"{label}最多 {max_len} 字，现有 {char_len(v)} 字"})
+    return v
+
+
+def mask_id_number(value: str | None) -> str:
+    """330382199001011234 → 330382********1234 (15-digit: first 6 and last 3 kept)."""
+    v = (value or "").strip()
+    if not v:
+        return ""
+    keep = 4 if len(v) == 18 else 3
+    if len(v) <= 6 + keep:
+        return v[:2] + "*" * (len(v) - 2)
+    return v[:6] + "*" * (len(v) - 6 - keep) + v[-keep:]
+
+
+def mask_phone(value: str | None) -> str:
+    """13812345678 → 138****5678; 0577-61234567 → 0577-****4567."""
+    v = (value or "").strip()
+    if not v:
+        return ""
+    if "-" in v:
+        area, local = v.split("-", 1)
+        return f"{area}-{'*' * max(0, len(local) - 4)}{local[-4:]}"
+    if len(v) == 11:
+        return v[:3] + "****" + v[-4:]
+    return "*" * max(0, len(v) - 4) + v[-4:]

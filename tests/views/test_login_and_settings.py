@@ -1,0 +1,104 @@
+"""First-run wizard, log-in dialog and the admin's user management, driven as a person would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import select
+
+from app.db import open_database
+from app.gui import build_main_window
+from app.models import Role, User
+from app.services import setup
+from app.views.first_run_wizard import FirstRunWizard
+from app.views.login_dialog import LoginDialog
+from app.views.worker import DbWorker
+from tests.conftest import STAFF_PASSWORD
+
+
+def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path):
+    db = open_database(tmp_path / "new.sqlite3")
+    worker = DbWorker(db)
+    wizard = FirstRunWizard(worker)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.center_name.setText("白石街道综治工作中心")
+    qtbot.keyClicks(wizard.prefix, "bs")
+    assert "BS2026-A-000001" in wizard.example.text()
+    wizard.villages.setPlainText("白石村\n中雁村\n")
+    qtbot.keyClicks(wizard.password, "Center#2026pw")
+    qtbot.keyClicks(wizard.password2, "Center#2026px")
+    wizard.finish()
+    assert "不一致" in wizard.message.text()
+    wizard.password2.clear()
+    qtbot.keyClicks(wizard.password2, "Center#2026pw")
+    with qtbot.waitSignal(wizard.accepted, timeout=5000):
+        wizard.finish()
+    with db.read() as s:
+        assert setup.is_initialised(s)
+        admin = s.scalar(select(User).where(User.username == "admin"))
+        assert admin.role == Role.ADMIN
+
+
+def test_login_dialog_counts_down_and_logs_in(qtbot, db):
+    worker = DbWorker(db)
+    dlg = LoginDialog(worker, "白石街道综治工作中心", "A")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.username, "jiedai")
+    qtbot.keyClick(dlg.username, Qt.Key.Key_Return)
+    qtbot.keyClicks(dlg.password, "not-the-password")
+    qtbot.keyClick(dlg.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "还可再试 4 次" in dlg.message.text(), timeout=5000)
+    dlg.password.clear()
+    qtbot.keyClicks(dlg.password, STAFF_PASSWORD)
+    with qtbot.waitSignal(dlg.accepted, timeout=5000):
+        qtbot.keyClick(dlg.password, Qt.Key.Key_Return)
+    assert dlg.actor.username == "jiedai" and dlg.result() == QDialog.DialogCode.Accepted
+
+
+def test_login_dialog_lists_demo_accounts(qtbot, db):
+    dlg = LoginDialog(DbWorker(db), "演示中心", "A", [("demo-reception", "Pw#12345", "接待员")])
+    qtbot.addWidget(dlg)
+    texts = " ".join(w.text() for w in dlg.findChildren(type(dlg.message)))
+    assert "demo-reception" in texts and "Pw#12345" in texts
+
+
+def test_roles_decide_the_tabs(qtbot, db, admin, receptionist):
+    from tests.conftest import actor
+
+    tabs = {}
+    for who in (receptionist, admin, actor(db, "zixun")):
+        w = build_main_window(db, who)
+        qtbot.addWidget(w)
+        tabs[who.username] = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+        w.ctx.worker.wait()
+    assert tabs["jiedai"] == ["群众接待窗口"]
+    assert tabs["admin"] == ["系统设置"]
+    assert tabs["zixun"] == []
+
+
+def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):
+    from app.views import settings_tab
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    w.show()
+    panel = w.settings_tab.users
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 5, timeout=5000)
+
+    def fill_and_accept(dialog):
+        dialog.username.setText("xiaowang")
+        dialog.display_name.setText("小王")
+        dialog.role.setCurrentIndex(dialog.role.findData(Role.MEDIATOR))
+        dialog.password.setText("Tiaojie#2026")
+        dialog.password2.setText("Tiaojie#2026")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(settings_tab.UserDialog, "exec", fill_and_accept)
+    panel.add_user()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 6, timeout=5000)
+    assert "已新增用户 xiaowang" in panel.message.text()
+    with db.read() as s:
+        assert s.scalar(select(User.role).where(User.username == "xiaowang")) == Role.MEDIATOR
+    w.ctx.worker.wait()
