@@ -7,11 +7,13 @@ Widgets are never touched inside ``fn``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from app.db import Database
@@ -40,12 +42,17 @@ class _Job(QRunnable):
             with ctx as session:
                 result = self.fn(session)
         except (ServiceError, EnvironmentProblem) as exc:
-            self.relay.failed.emit(exc)
+            self._emit(self.relay.failed, exc)
         except Exception as exc:  # a bug: keep the GUI alive, say so, log the trace
             log.error("数据库操作出错:\n%s", traceback.format_exc())
-            self.relay.failed.emit(exc)
+            self._emit(self.relay.failed, exc)
         else:
-            self.relay.done.emit(result)
+            self._emit(self.relay.done, result)
+
+    @staticmethod
+    def _emit(signal, value) -> None:
+        with contextlib.suppress(RuntimeError):  # the asker was closed meanwhile
+            signal.emit(value)
 
 
 class DbWorker(QObject):
@@ -70,10 +77,12 @@ class DbWorker(QObject):
         write: bool = False,
     ) -> None:
         relay = _Relay()
-        self._relays.add(relay)
+        self._relays.add(relay)  # kept alive until its answer arrives
 
         def finish(callback, value):
             self._relays.discard(relay)
+            if not shiboken6.isValid(self):
+                return  # the window that asked was closed meanwhile: nobody is waiting
             self._pending -= 1
             if self._pending == 0:
                 self.busy_changed.emit(False)

@@ -1,0 +1,1 @@
+"""Printed documents: pure functions from data to PDF bytes (no database, no Qt)."""

@@ -1,0 +1,188 @@
+"""受理回执 (DOMAIN.md §4): a plain A4 form with a stub (存根) for the file below a cut line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+
+from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+
+WIDTH = 174 * mm  # A4 less 18 mm margins each side
+
+
+@dataclass(frozen=True)
+class ReceiptPerson:
+    name: str
+    id_number_masked: str | None = None
+    phone_masked: str | None = None
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything printed, already masked by the caller; the report does not look anything up."""
+
+    center_name: str
+    number: str
+    received_at: datetime
+    channel: str
+    category: str
+    summary: str
+    destination: str
+    route: str
+    deadline_text: str
+    receptionist: str
+    persons: list[ReceiptPerson] = field(default_factory=list)
+    center_phone: str | None = None
+    deadline: date | None = None
+    answer: str | None = None
+    query_hint: str = "凭受理编号查询办理进度。"
+
+
+def qr_code(text: str, size: float = 26 * mm) -> Drawing:
+    widget = QrCodeWidget(text, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+class CutLine(Flowable):
+    """A dashed line with a label in the middle: where the stub is cut off."""
+
+    def __init__(self, width: float, label: str, font: str):
+        super().__init__()
+        self.width, self.label, self.font = width, label, font
+        self.height = 8 * mm
+
+    def draw(self) -> None:
+        c = self.canv
+        y = self.height / 2
+        c.setDash(3, 3)
+        c.setStrokeColor(colors.grey)
+        text_w = c.stringWidth(self.label, self.font, 9) + 6 * mm
+        mid = self.width / 2
+        c.line(0, y, mid - text_w / 2, y)
+        c.line(mid + text_w / 2, y, self.width, y)
+        c.setFont(self.font, 9)
+        c.setFillColor(colors.grey)
+        c.drawCentredString(mid, y - 3, self.label)
+
+
+def _grid(rows: list[list], col_widths: list[float]) -> Table:
+    # splitInRow: a summary longer than a page continues on the next one.
+    t = Table(rows, colWidths=col_widths, splitInRow=1, repeatRows=0)
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return t
+
+
+def _persons_text(persons: list[ReceiptPerson]) -> str:
+    lines = []
+    for p in persons:
+        parts = [p.name]
+        if p.id_number_masked:
+            parts.append(f"身份证号 {p.id_number_masked}")
+        if p.phone_masked:
+            parts.append(f"电话 {p.phone_masked}")
+        lines.append("　".join(parts))
+    return "\n".join(lines) or "—"
+
+
+def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
+    s = styles or make_styles()
+    names = "、".join(p.name for p in data.persons) or "—"
+    header = Table(
+        [
+            [
+                [
+                    s.p(data.center_name, s.title),
+                    s.p("受理回执", s.subtitle),
+                    s.p(f"受理编号：{data.number}", s.subtitle),
+                ],
+                qr_code(data.number),
+            ]
+        ],
+        colWidths=[WIDTH - 30 * mm, 30 * mm],
+    )
+    header.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "RIGHT")])
+    )
+    label_w = 30 * mm
+    rows = [
+        ("受理时间", format_datetime_cn(data.received_at)),
+        ("来源渠道", data.channel),
+        ("来访群众", _persons_text(data.persons)),
+        ("事项类别", data.category),
+        ("事项摘要", data.summary),
+    ]
+    if data.answer:
+        rows.append(("解答内容", data.answer))
+    rows += [
+        ("办理去向", data.destination),
+        ("办理流程", data.route),
+        ("承诺期限", data.deadline_text),
+        ("首问责任人", data.receptionist),
+        ("中心电话", data.center_phone or "—"),
+        ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
+    ]
+    table = _grid([[s.p(k, s.label), s.p(v)] for k, v in rows], [label_w, WIDTH - label_w])
+    signatures = Table(
+        [
+            [
+                s.p("首问责任人（签名）："),
+                s.p("群众（签名）："),
+                s.p(f"{format_date_cn(data.received_at)}"),
+            ]
+        ],
+        colWidths=[WIDTH * 0.38, WIDTH * 0.38, WIDTH * 0.24],
+    )
+    stub_rows = [
+        ("受理编号", data.number, "受理时间", format_datetime_cn(data.received_at)),
+        ("群众", names, "事项类别", data.category),
+        ("办理去向", data.destination, "承诺期限", data.deadline_text),
+        ("首问责任人", data.receptionist, "群众签收", ""),
+    ]
+    w = WIDTH / 4
+    stub = _grid(
+        [
+            [s.p(a, s.label), s.p(b, s.small), s.p(c, s.label), s.p(d, s.small)]
+            for a, b, c, d in stub_rows
+        ],
+        [w * 0.7, w * 1.3, w * 0.7, w * 1.3],
+    )
+    stub.setStyle(TableStyle([("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#f2f2f2"))]))
+    story = [
+        header,
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 6 * mm),
+        signatures,
+        Spacer(1, 4 * mm),
+        s.p("本回执由群众收执，请妥善保管。", s.small),
+        Spacer(1, 6 * mm),
+        KeepTogether(
+            [
+                CutLine(WIDTH, "沿此线剪开", s.fonts.body),
+                Spacer(1, 2 * mm),
+                s.p(f"{data.center_name}　受理存根", s.subtitle),
+                Spacer(1, 2 * mm),
+                stub,
+            ]
+        ),
+    ]
+    return build_pdf(story, title=f"受理回执 {data.number}")
