@@ -26,6 +26,7 @@ class CenterSettings:
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     password_min_length: int = 8
+    is_demo: bool = False  # demo databases list their accounts on the log-in screen
     query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
 
 

@@ -23,6 +23,8 @@ _ROOT = QModelIndex()
 
 def deadline_text(row: MatterRow) -> str:
     d = f"{row.deadline.month}月{row.deadline.day}日"
+    if row.deadline.year != row.received_at.year:
+        d = f"{row.deadline.year}年{d}"
     if row.days_left is None:
         return d
     if row.days_left < 0:

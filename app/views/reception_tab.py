@@ -47,7 +47,7 @@ from app.services.reference import Lookups, load_lookups
 
 from . import bus as kinds
 from .context import ViewContext
-from .matter_table_model import ID_ROLE, MatterTableModel
+from .matter_table_model import COL_SUMMARY, ID_ROLE, MatterTableModel
 from .pdf_preview_dialog import PdfPreviewDialog
 
 ALL = "__all__"
@@ -481,9 +481,12 @@ class ReceptionTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate([150, 120, 60, 70, 110, 260, 110, 80, 170]):
-            header.resizeSection(col, width)
-        header.setStretchLastSection(True)
+        # Fixed widths (resize-to-contents is slow on long lists); the summary takes the rest.
+        for col, width in enumerate([138, 112, 66, 70, 70, 0, 100, 70, 190]):
+            if width:
+                header.resizeSection(col, width)
+        header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
@@ -500,7 +503,7 @@ class ReceptionTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(right_split)
-        split.setSizes([500, 900])
+        split.setSizes([470, 970])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 

@@ -1,0 +1,409 @@
+"""Demo data: a made-up, realistic year at 白石街道综治工作中心 (make run, benchmarks).
+
+Accounts here have well-known passwords: they belong in demo databases only, which are
+flagged ``is_demo`` so the log-in screen can list them.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.models import (
+    Category,
+    Channel,
+    EventKind,
+    LimitKind,
+    Matter,
+    MatterEvent,
+    MatterPerson,
+    MatterStatus,
+    NumberCounter,
+    Person,
+    Role,
+    Unit,
+    User,
+    Village,
+)
+
+from . import audit, setup
+from .auth import create_user
+from .calendar import WorkCalendar
+from .context import Actor
+from .numbering import format_number
+from .pinyin import name_keys
+from .settings import load_settings, save_settings
+from .validation import id_check_digit
+
+DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
+    ("demo-reception", "Jiedai@2026", Role.RECEPTIONIST, "林晓燕"),
+    ("demo-mediator", "Tiaojie@2026", Role.MEDIATOR, "陈国平"),
+    ("demo-counsellor", "Nuanxin@2026", Role.COUNSELLOR, "周静"),
+    ("demo-director", "Zhuren@2026", Role.DIRECTOR, "郑建华"),
+    ("demo-admin", "Guanli@2026", Role.ADMIN, "系统管理员"),
+]
+
+DEMO_CENTER = "白石街道综治工作中心"
+# Demo villages: plausible for a coastal street of 乐清, not an official list.
+DEMO_VILLAGES = [
+    "白石村",
+    "白石社区",
+    "中雁村",
+    "山马村",
+    "东山村",
+    "西山村",
+    "石坦村",
+    "下湾村",
+    "北岙村",
+    "南岙村",
+    "新联村",
+    "玉屏社区",
+    "龙泉村",
+    "洪家村",
+    "塘下村",
+    "金港社区",
+]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤"  # noqa: E501
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美霞平刚桂兰志红斌建国玉梅海燕文辉鹏飞晓东雪琴建华立新春梅小红永强德明金凤丹丹俊杰佳怡子涵宇轩雨涵浩然欣怡梓萱"  # noqa: E501
+RARE_GIVEN = ["𠮷", "䶮", "堃", "喆", "昇", "赟", "淼", "犇", "𪚥", "燚"]
+
+CATEGORY_WEIGHTS = {
+    "咨询": 26,
+    "求助": 14,
+    "投诉": 16,
+    "矛盾纠纷": 20,
+    "家事纠纷": 7,
+    "心理服务": 3,
+    "信访事项": 6,
+    "安全隐患": 5,
+    "其他": 3,
+}
+CHANNEL_WEIGHTS = {
+    Channel.VISIT: 48,
+    Channel.CALL: 24,
+    Channel.GRID: 12,
+    Channel.PLATFORM: 9,
+    Channel.LETTER: 4,
+    Channel.SUPERIOR: 3,
+}
+SUMMARIES = {
+    "咨询": [
+        "咨询城乡居民养老保险补缴政策及所需材料。",
+        "咨询{v}宅基地审批流程和需要准备的材料。",
+        "咨询外来务工人员子女入学积分办理事宜。",
+        "咨询残疾人两项补贴的申请条件。",
+        "咨询医保异地就医备案办理方式。",
+        "咨询劳动合同到期不续签能否获得经济补偿。",
+    ],
+    "求助": [
+        "独居老人家中漏水，无力维修，请求帮助联系维修。",
+        "因病致贫，申请临时救助。",
+        "{v}路灯损坏多日，夜间出行不便，请求修复。",
+        "孩子走失后已找回，请求协助办理相关证明。",
+        "请求协助联系法律援助律师。",
+    ],
+    "投诉": [
+        "反映{v}附近工地夜间施工噪音扰民，要求限制施工时间。",
+        "反映小区物业不作为，电梯长期故障无人维修。",
+        "反映{v}路边餐饮店油烟直排，影响居民生活。",
+        "反映某厂区废水排入河道，河水发黑发臭。",
+        "反映快递网点占道经营，影响通行。",
+    ],
+    "矛盾纠纷": [
+        "与邻居因排水沟堵塞发生纠纷，雨天积水流入自家院内，多次协商未果。",
+        "与承包方因工程款结算发生争议，对方拖欠款项约{n}万元。",
+        "{v}两户村民因宅基地边界发生争执，双方情绪激动。",
+        "在厂里务工受伤，与老板就赔偿金额协商不成。",
+        "租房押金被房东扣留，双方对损坏赔偿各执一词。",
+        "因车辆刮擦与对方就维修费用发生纠纷。",
+    ],
+    "家事纠纷": [
+        "离婚后对方未按时支付子女抚养费，已拖欠{n}个月。",
+        "兄弟姐妹之间因父母赡养费用分摊发生矛盾。",
+        "夫妻因家庭琐事长期争吵，妻子请求调解。",
+        "父母去世后子女就老宅继承发生争执。",
+    ],
+    "心理服务": [
+        "因生意失败情绪低落，家属陪同前来寻求心理疏导。",
+        "孩子厌学在家，家长焦虑，请求心理辅导。",
+        "长期失眠，自述压力大，希望有人倾诉。",
+    ],
+    "信访事项": [
+        "反映征地补偿款分配不公，要求重新核算。",
+        "对{v}村务公开情况有异议，要求查看账目。",
+        "反映拆迁安置房分配问题，要求给予解释。",
+    ],
+    "安全隐患": [
+        "{v}出租房内电动车违规充电，存在火灾隐患。",
+        "河道护栏损坏，存在落水隐患，请求尽快修复。",
+        "老旧房屋墙体开裂，担心倒塌。",
+    ],
+    "其他": ["对中心工作提出建议，希望延长周末接待时间。", "反映村里公共厕所卫生问题。"],
+}
+ANSWERS = [
+    "已当场解答，告知办理地点、所需材料和时限，并提供政策原文。",
+    "已告知可到便民服务中心相应窗口办理，并留下联系电话。",
+    "已解释相关政策，群众表示理解。",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created_accounts: list[tuple[str, str, str]]
+    matters_added: int
+    total_matters: int
+
+
+def _id_number(rng: random.Random, born: date, male: bool) -> str:
+    seq = rng.randrange(10, 99) * 10 + (
+        rng.choice((1, 3, 5, 7, 9)) if male else rng.choice((0, 2, 4, 6, 8))
+    )
+    first17 = f"330382{born:%Y%m%d}{seq:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+    if rng.random() < 0.02:
+        given = given[:1] + rng.choice(RARE_GIVEN)
+    return rng.choice(SURNAMES) + given
+
+
+def _ensure_center_and_accounts(session: Session) -> list[tuple[str, str, str]]:
+    created: list[tuple[str, str, str]] = []
+    if not setup.is_initialised(session):
+        username, password, _role, display = DEMO_ACCOUNTS[-1]
+        setup.init_center(
+            session,
+            center_name=DEMO_CENTER,
+            prefix="BS",
+            terminal="A",
+            admin_username=username,
+            admin_password=password,
+            admin_display_name=display,
+            center_phone="0577-62888110",
+            villages=DEMO_VILLAGES,
+        )
+        created.append((username, password, Role.ADMIN.label))
+    save_settings(session, is_demo=True)
+    setup.add_villages(session, DEMO_VILLAGES)
+    system = Actor.system("A")
+    existing = set(session.scalars(select(User.username)))
+    for username, password, role, display in DEMO_ACCOUNTS:
+        if username not in existing:
+            create_user(session, system, username, display, role, password)
+            created.append((username, password, role.label))
+    return created
+
+
+def generate_demo(
+    db: Database,
+    matters: int,
+    *,
+    seed: int = 2026,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Add ``matters`` matters over the past year; accounts and villages only where missing."""
+    today = today or date.today()
+    with db.write() as s:
+        created = _ensure_center_and_accounts(s)
+        settings = load_settings(s)
+        cal = WorkCalendar.load(s)
+        cats = {c.name: c for c in s.scalars(select(Category))}
+        units = {u.name: u.id for u in s.scalars(select(Unit))}
+        villages = list(s.execute(select(Village.id, Village.name)))
+        users = {u.username: u.id for u in s.scalars(select(User))}
+        already = s.scalar(select(func.count()).select_from(Matter)) or 0
+        counters = {
+            (c.year): c.last_value
+            for c in s.scalars(
+                select(NumberCounter).where(
+                    NumberCounter.prefix == settings.prefix,
+                    NumberCounter.terminal == settings.terminal,
+                )
+            )
+        }
+    rng = random.Random(seed + already)
+    receptionists = [users[u] for u in ("demo-reception", "demo-director") if u in users]
+    cat_names = [c for c in CATEGORY_WEIGHTS if c in cats]
+    cat_w = [CATEGORY_WEIGHTS[c] for c in cat_names]
+    channels, chan_w = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
+    stationed = [
+        units[n] for n in ("派出所", "司法所", "综合行政执法队", "人力社保所") if n in units
+    ]
+
+    # When each matter came in: working hours, fewer at weekends, oldest first (numbering).
+    stamps = []
+    while len(stamps) < matters:
+        d = today - timedelta(days=rng.randrange(0, 365))
+        if d.weekday() >= 5 and rng.random() < 0.85:
+            continue
+        minute = rng.randrange(8 * 60 + 30, 17 * 60 + 30)
+        stamps.append(datetime(d.year, d.month, d.day, minute // 60, minute % 60))
+    stamps.sort()
+
+    deadline_cache: dict[tuple[date, str], date] = {}
+    people: list[dict] = []
+    done = 0
+    chunk = 5000
+    for start in range(0, matters, chunk):
+        person_rows, matter_rows, link_rows, event_rows = [], [], [], []
+        for at in stamps[start : start + chunk]:
+            cname = rng.choices(cat_names, cat_w)[0]
+            cat = cats[cname]
+            # Visitors: a returning person about a third of the time.
+            if people and rng.random() < 0.3:
+                person = rng.choice(people)
+            else:
+                name = _name(rng)
+                male = rng.random() < 0.55
+                born = date(rng.randrange(1940, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
+                village = rng.choice(villages) if villages else (None, "")
+                phone = f"1{rng.choice('35789')}{rng.randrange(10**8, 10**9)}"
+                py, ini = name_keys(name)
+                person = {
+                    "id": uuid.uuid4(),
+                    "name": name,
+                    "name_pinyin": py,
+                    "name_initials": ini,
+                    "id_number": _id_number(rng, born, male) if rng.random() < 0.8 else None,
+                    "phone": phone,
+                    "phone_tail": phone[-4:],
+                    "address": f"{village[1]}{rng.randrange(1, 300)}号",
+                    "village_id": village[0],
+                    "created_at": at,
+                }
+                people.append(person)
+                person_rows.append(person)
+            key = (at.date(), cname)
+            if key not in deadline_cache:
+                deadline_cache[key] = cal.deadline(at, cat.limit_kind, cat.limit_days).due
+            due = deadline_cache[key]
+            year = at.year
+            counters[year] = counters.get(year, 0) + 1
+            seq = counters[year]
+            mid = uuid.uuid4()
+            receptionist = rng.choice(receptionists)
+            v_name = (
+                person["address"].split("村")[0] + "村" if "村" in person["address"] else "小区"
+            )
+            summary = rng.choice(SUMMARIES.get(cname, SUMMARIES["其他"])).format(
+                v=v_name, n=rng.randrange(2, 30)
+            )
+            unit_id = cat.default_unit_id or (rng.choice(stationed) if stationed else None)
+            age = (today - at.date()).days
+            events = [(at, EventKind.REGISTERED, None, MatterStatus.REGISTERED, "来访登记")]
+            answer = closed = None
+            if cat.limit_kind == LimitKind.SAME_DAY and rng.random() < 0.85:
+                status, unit_id, answer, closed = (
+                    MatterStatus.ANSWERED,
+                    None,
+                    rng.choice(ANSWERS),
+                    at,
+                )
+                events.append((at, EventKind.ANSWERED, MatterStatus.REGISTERED, status, answer))
+            else:
+                r = rng.random()
+                finished = due < today and r < 0.96 or (age > 3 and r < 0.5)
+                status = MatterStatus.ROUTED if unit_id else MatterStatus.REGISTERED
+                if unit_id:
+                    events.append(
+                        (
+                            at + timedelta(minutes=5),
+                            EventKind.ROUTED,
+                            MatterStatus.REGISTERED,
+                            status,
+                            "分流交办",
+                        )
+                    )
+                if finished or (age > 1 and rng.random() < 0.6):
+                    t = at + timedelta(days=1, hours=1)
+                    events.append(
+                        (t, EventKind.STATUS, status, MatterStatus.IN_PROGRESS, "承办人已接收")
+                    )
+                    status = MatterStatus.IN_PROGRESS
+                if finished:
+                    close_days = max(1, min((due - at.date()).days, age - 1, rng.randrange(1, 25)))
+                    closed = at + timedelta(days=close_days, hours=2)
+                    end = rng.choices(
+                        [MatterStatus.DONE, MatterStatus.FED_BACK, MatterStatus.ARCHIVED], [2, 3, 5]
+                    )[0]
+                    for st in (MatterStatus.DONE, MatterStatus.FED_BACK, MatterStatus.ARCHIVED):
+                        events.append((closed, EventKind.STATUS, status, st, None))
+                        status = st
+                        if st == end:
+                            break
+            group = cname in ("信访事项", "矛盾纠纷", "投诉") and rng.random() < 0.04
+            matter_rows.append(
+                {
+                    "id": mid,
+                    "number": format_number(
+                        settings.number_format, settings.prefix, year, settings.terminal, seq
+                    ),
+                    "prefix": settings.prefix,
+                    "year": year,
+                    "terminal": settings.terminal,
+                    "seq": seq,
+                    "channel": rng.choices(channels, chan_w)[0],
+                    "category_id": cat.id,
+                    "summary": summary,
+                    "unit_id": unit_id,
+                    "handler_name": None,
+                    "receptionist_id": receptionist,
+                    "status": status,
+                    "received_at": at,
+                    "deadline": at.date() if answer else due,
+                    "answer": answer,
+                    "is_group": group,
+                    "head_count": rng.randrange(5, 60) if group else None,
+                    "closed_at": closed,
+                    "created_at": at,
+                    "updated_at": closed or at,
+                }
+            )
+            link_rows.append({"matter_id": mid, "person_id": person["id"], "position": 0})
+            for ev_at, kind, frm, to, note in events:
+                event_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "matter_id": mid,
+                        "at": ev_at,
+                        "user_id": receptionist,
+                        "kind": kind,
+                        "from_status": frm,
+                        "to_status": to,
+                        "note": note,
+                    }
+                )
+        with db.write() as s:
+            if person_rows:
+                s.execute(insert(Person), person_rows)
+            s.execute(insert(Matter), matter_rows)
+            s.execute(insert(MatterPerson), link_rows)
+            s.execute(insert(MatterEvent), event_rows)
+            _store_counters(s, settings.prefix, settings.terminal, counters)
+        done += len(matter_rows)
+        if progress:
+            progress(done, matters)
+    with db.write() as s:
+        audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
+        total = s.scalar(select(func.count()).select_from(Matter)) or 0
+    return DemoResult(created, matters, total)
+
+
+def _store_counters(s: Session, prefix: str, terminal: str, counters: dict[int, int]) -> None:
+    for year, last in counters.items():
+        row = s.get(NumberCounter, (prefix, year, terminal))
+        if row is None:
+            s.add(NumberCounter(prefix=prefix, year=year, terminal=terminal, last_value=last))
+        else:
+            row.last_value = max(row.last_value, last)
