@@ -82,12 +82,11 @@ def main() -> None:
         child_startup(args.child_startup[0], float(args.child_startup[1]))
         return
 
-    from app.services.calendar import WorkCalendar
-    from app.services.demo import generate_demo
-
     from app.db import open_database
     from app.services import intake, receipts
     from app.services.auth import actor_for
+    from app.services.calendar import WorkCalendar
+    from app.services.demo import generate_demo
     from app.services.intake import MatterFilter
 
     db_path = args.db or Path(tempfile.gettempdir()) / f"zongzhi-bench-{args.matters}.sqlite3"

@@ -19,7 +19,7 @@ class Person(UUIDPk, Base):
     name_pinyin: Mapped[str] = mapped_column(String(255), nullable=False, default="", index=True)
     name_initials: Mapped[str] = mapped_column(String(64), nullable=False, default="", index=True)
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
     # Last four digits of the phone, indexed: receptionists ask "尾号是多少？".
     phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
     address: Mapped[str | None] = mapped_column(String(255))

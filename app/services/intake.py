@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -365,6 +365,12 @@ def _persons_subquery(dialect: str):
     )
 
 
+def _prefix(column, text: str):
+    """``column LIKE 'text%'`` as a range, so a plain index serves it (SQLite's LIKE ignores
+    case and so cannot use one)."""
+    return and_(column >= text, column < text[:-1] + chr(ord(text[-1]) + 1))
+
+
 def _search_condition(query: str):
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
     q = query.strip()
@@ -374,37 +380,30 @@ def _search_condition(query: str):
     person_match = []
     conds = []
     if re.fullmatch(r"[A-Za-z]+", q):
-        low = like.lower()
-        person_match.append(
-            or_(
-                Person.name_pinyin.like(low + "%", escape="\\"),
-                Person.name_initials.like(low + "%", escape="\\"),
-            )
-        )
-        conds.append(Matter.number.like(like.upper() + "%", escape="\\"))
+        low = q.lower()
+        person_match += [_prefix(Person.name_pinyin, low), _prefix(Person.name_initials, low)]
+        conds.append(_prefix(Matter.number, q.upper()))
     elif re.fullmatch(r"\d{3,4}", q):
-        person_match.append(
-            Person.phone_tail.like("%" + like, escape="\\")
-            if len(q) < 4
-            else Person.phone_tail == q
-        )
+        if len(q) == 4:
+            person_match.append(Person.phone_tail == q)
         conds.append(Matter.number.like("%" + like, escape="\\"))
     elif re.fullmatch(r"[\dXx]{5,18}", q):
-        person_match.append(Person.phone.like(like + "%", escape="\\"))
-        person_match.append(Person.id_number.like(like.upper() + "%", escape="\\"))
-        conds.append(Matter.number.like("%" + like, escape="\\"))
+        person_match += [_prefix(Person.phone, q), _prefix(Person.id_number, q.upper())]
+        if len(q) <= 6:  # the tail of a 受理编号's sequence number
+            conds.append(Matter.number.like("%" + like, escape="\\"))
     elif re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
-        conds.append(Matter.number.like(like.upper() + "%", escape="\\"))
+        conds.append(_prefix(Matter.number, q.upper()))
     else:
-        person_match.append(Person.name.like(like + "%", escape="\\"))
+        person_match.append(_prefix(Person.name, q))
         conds.append(Matter.summary.like("%" + like + "%", escape="\\"))
     if person_match:
+        # An uncorrelated IN: the matching people are found once through their indexes,
+        # not once per matter (a correlated EXISTS took ~0.5 s over 100k matters).
         conds.append(
-            exists(
-                select(1)
-                .select_from(MatterPerson)
+            Matter.id.in_(
+                select(MatterPerson.matter_id)
                 .join(Person, Person.id == MatterPerson.person_id)
-                .where(MatterPerson.matter_id == Matter.id, or_(*person_match))
+                .where(or_(*person_match))
             )
         )
     return or_(*conds)

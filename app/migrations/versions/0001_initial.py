@@ -1,8 +1,8 @@
-"""initial schema: center, users, matters, audit, calendar
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:07:45.598883
+Create Date: 2026-11-25 04:44:53.287496
 
 """
 
@@ -174,6 +174,7 @@ def upgrade() -> None:
             batch_op.f("ix_persons_name_initials"), ["name_initials"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_persons_name_pinyin"), ["name_pinyin"], unique=False)
+        batch_op.create_index(batch_op.f("ix_persons_phone"), ["phone"], unique=False)
         batch_op.create_index(batch_op.f("ix_persons_phone_tail"), ["phone_tail"], unique=False)
 
     op.create_table(
@@ -361,6 +362,7 @@ def downgrade() -> None:
     op.drop_table("matters")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_persons_phone_tail"))
+        batch_op.drop_index(batch_op.f("ix_persons_phone"))
         batch_op.drop_index(batch_op.f("ix_persons_name_pinyin"))
         batch_op.drop_index(batch_op.f("ix_persons_name_initials"))
         batch_op.drop_index(batch_op.f("ix_persons_name"))
