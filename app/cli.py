@@ -244,11 +244,17 @@ def cmd_screenshot(args) -> int:
     else:
         raise ServiceError(f"用户 {user.username} 看不到“{titles[args.tab]}”标签页。")
     window.show()
-    # Let the worker load the list and the form settle before grabbing.
-    for _ in range(40):
+
+    def settle() -> None:  # let the worker answer and the widgets repaint
+        for _ in range(20):
+            app.processEvents()
+            window.ctx.worker.wait(50)
         app.processEvents()
-        window.ctx.worker.wait(50)
-    app.processEvents()
+
+    settle()
+    if args.tab == "reception" and window.reception.model.rowCount():
+        window.reception.table.selectRow(0)  # show a matter's detail and timeline too
+        settle()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(args.out)):
         raise ServiceError(f"无法保存截图到 {args.out}")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QStyledItemDelegate
 
 from app.services.intake import MatterRow
 
@@ -147,9 +148,20 @@ class MatterTableModel(QAbstractTableModel):
         if col == COL_UNIT:
             return r.unit
         if col == COL_STATUS:
-            if r.overdue:
-                return f"{r.status.label}·超期"
             return r.status.label
         if col == COL_DEADLINE:
             return deadline_text(r)
         return ""
+
+
+class WarningDelegate(QStyledItemDelegate):
+    """Paints the model's warning background (yellow: due soon, red: overdue) under the text.
+
+    The theme's style sheet paints item backgrounds itself and would hide BackgroundRole.
+    """
+
+    def paint(self, painter, option, index) -> None:
+        brush = index.data(Qt.ItemDataRole.BackgroundRole)
+        if isinstance(brush, QBrush):
+            painter.fillRect(option.rect, brush)
+        super().paint(painter, option, index)

@@ -47,7 +47,14 @@ from app.services.reference import Lookups, load_lookups
 
 from . import bus as kinds
 from .context import ViewContext
-from .matter_table_model import COL_SUMMARY, ID_ROLE, MatterTableModel
+from .matter_table_model import (
+    COL_DEADLINE,
+    COL_STATUS,
+    COL_SUMMARY,
+    ID_ROLE,
+    MatterTableModel,
+    WarningDelegate,
+)
 from .pdf_preview_dialog import PdfPreviewDialog
 
 ALL = "__all__"
@@ -398,6 +405,7 @@ class ReceptionTab(QWidget):
         self.lookups = lookups
         self.calendar = calendar
         self.last_registered: uuid.UUID | None = None
+        self._print_target: uuid.UUID | None = None
         self.last_number = ""
         self.preview: PdfPreviewDialog | None = None
         self._saving = False
@@ -474,6 +482,9 @@ class ReceptionTab(QWidget):
         self.model.total_changed.connect(lambda n: self.count_label.setText(f"共 {n} 件"))
         self.table = QTableView()
         self.table.setModel(self.model)
+        self.warning_delegate = WarningDelegate(self.table)
+        for col in (COL_STATUS, COL_DEADLINE):
+            self.table.setItemDelegateForColumn(col, self.warning_delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -541,7 +552,7 @@ class ReceptionTab(QWidget):
     def _registered(self, result: intake.Registered) -> None:
         self._saving = False
         self.register_button.setEnabled(True)
-        self.last_registered = result.id
+        self.last_registered = self._print_target = result.id
         self.last_number = result.number
         self.print_button.setEnabled(True)
         msg = f"已登记：{result.number}，{result.status.label}，期限 {result.deadline_text}"
@@ -581,8 +592,8 @@ class ReceptionTab(QWidget):
 
     # --- receipt
     def print_receipt(self) -> None:
-        matter_id = self.selected_matter_id() if self.table.hasFocus() else None
-        matter_id = matter_id or self.last_registered or self.selected_matter_id()
+        # The matter last registered or last selected in the list, whichever came later.
+        matter_id = self._print_target
         if matter_id is None:
             self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
             return
@@ -677,7 +688,9 @@ class ReceptionTab(QWidget):
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():
-            self.show_detail(self.model.data(current, ID_ROLE))
+            self._print_target = self.model.data(current, ID_ROLE)
+            self.print_button.setEnabled(True)
+            self.show_detail(self._print_target)
 
     def show_detail(self, matter_id: uuid.UUID) -> None:
         actor = self.ctx.actor

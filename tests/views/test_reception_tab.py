@@ -163,3 +163,27 @@ def test_idle_lock_returns_to_the_same_screen(qtbot, db, window):
     qtbot.keyClick(window.lock_page.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.locked, timeout=5000)
     assert tab.isVisible() and tab.form.visitors[0].name.text() == "赵六"
+
+
+def test_ctrl_p_prints_the_receipt_of_the_matter_selected_in_the_list(
+    qtbot, db, window, receptionist
+):
+    from app.services import intake
+    from app.services.intake import VisitorInput
+    from tests.services.test_intake import make_input
+
+    with db.write() as s:
+        for name in ("张三", "李四"):
+            intake.register_matter(
+                s, receptionist, make_input(db, visitors=[VisitorInput(name=name)])
+            )
+    tab = window.reception
+    tab.reload()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
+    tab.table.setFocus()
+    tab.table.selectRow(1)
+    selected = tab.model.row_at(1)
+    qtbot.keyClick(tab.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
+    assert selected.number in text and selected.persons in text
