@@ -11,7 +11,7 @@ def name_keys(name: str) -> tuple[str, str]:
     """Full pinyin without tones or spaces, and initials. Characters without pinyin are left out."""
     full: list[str] = []
     initials: list[str] = []
-    for syl in lazy_pinyin(name or "", style=Style.NORMAL, errors=lambda s: list(s)):
+    for syl in lazy_pinyin(name or "", style=Style.NORMAL, errors=lambda s: [s]):
         syl = syl.lower()
         letters = re.sub(r"[^a-z]", "", syl.replace("ü", "v"))
         if not letters:

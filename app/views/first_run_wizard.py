@@ -49,6 +49,7 @@ class FirstRunWizard(QDialog):
         self.admin_name = QLineEdit("系统管理员")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("至少8位，含大写、小写、数字、符号中的三类")
         self.password2 = QLineEdit()
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
         self.example = QLabel()

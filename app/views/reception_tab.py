@@ -44,6 +44,7 @@ from app.services.calendar import WorkCalendar
 from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.services.intake import IntakeInput, MatterFilter, VisitorInput
 from app.services.reference import Lookups, load_lookups
+from app.services.validation import validate_id_number, validate_name, validate_phone
 
 from . import bus as kinds
 from .context import ViewContext
@@ -126,6 +127,10 @@ class VisitorEditor(QWidget):
         self.remove.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.remove.clicked.connect(self.remove_requested)
         self.title = QLabel()
+        self.problem = QLabel()
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(False)
         self.set_index(index)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -136,12 +141,32 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.phone, 1, 1)
         grid.addWidget(self.village, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
+        grid.addWidget(self.problem, 3, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         for w in (self.name, self.id_number, self.phone, self.address):
             w.submitted.connect(self.submitted)
+        # Inline checks when leaving a field; the service checks everything again on save.
+        self.id_number.editingFinished.connect(
+            lambda: self._check(self.id_number, validate_id_number)
+        )
+        self.phone.editingFinished.connect(lambda: self._check(self.phone, validate_phone))
+        self.name.editingFinished.connect(lambda: self._check(self.name, validate_name))
         for w in (self.name, self.id_number, self.phone):
             w.textEdited.connect(lambda _t: self.identity_edited.emit())
+
+    def _check(self, field: QLineEdit, validate) -> None:
+        text = field.text()
+        message = ""
+        if text.strip():
+            try:
+                validate(text)
+            except ValidationError as err:
+                message = next(iter(err.fields.values()))
+        _mark(field, bool(message))
+        field.setToolTip(message)
+        self.problem.setText(message)
+        self.problem.setVisible(bool(message))
 
     def set_index(self, index: int) -> None:
         self.title.setText(f"群众{index + 1}")
@@ -372,6 +397,7 @@ class IntakeForm(QWidget):
         v = self.visitors[0]
         for w in (v.name, v.id_number, v.phone, v.address, self.handler):
             w.clear()
+        v.problem.setVisible(False)
         v.village.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.category.setCurrentIndex(0)

@@ -187,3 +187,16 @@ def test_ctrl_p_prints_the_receipt_of_the_matter_selected_in_the_list(
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
     assert selected.number in text and selected.persons in text
+
+
+def test_a_wrong_id_number_is_flagged_when_leaving_the_field(qtbot, window):
+    v = window.reception.form.visitors[0]
+    v.id_number.setFocus()
+    qtbot.keyClicks(v.id_number, "11010519491231002")  # 17 digits
+    qtbot.keyClick(v.id_number, Qt.Key.Key_Tab)
+    assert v.problem.isVisible() and "18位" in v.problem.text()
+    assert v.id_number.property("invalid") is True
+    v.id_number.setFocus()
+    qtbot.keyClicks(v.id_number, "X")
+    qtbot.keyClick(v.id_number, Qt.Key.Key_Tab)
+    assert not v.problem.isVisible() and v.id_number.property("invalid") is False
