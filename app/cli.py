@@ -95,9 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _open(args, *, migrate: bool = True):
-    from app.db import open_database
+def _open(args, *, migrate: bool = True, must_exist: bool = True):
+    from app.db import open_database, resolve_url, sqlite_path
 
+    path = sqlite_path(resolve_url(args.db, args.database_url))
+    if must_exist and path is not None and not path.exists():
+        raise ServiceError(f"找不到数据库文件 {path}，请检查 --db 路径，或先运行 zongzhi init。")
     return open_database(args.db, args.database_url, migrate=migrate)
 
 
@@ -119,7 +122,7 @@ def cmd_init(args) -> int:
     villages = []
     if args.villages_file:
         villages = args.villages_file.read_text(encoding="utf-8").splitlines()
-    db = _open(args)
+    db = _open(args, must_exist=False)
     with db.write() as s:
         setup.init_center(
             s,
@@ -143,7 +146,7 @@ def cmd_demo(args) -> int:
 
     if args.matters < 0:
         raise ServiceError("--matters 不能为负数")
-    db = _open(args)
+    db = _open(args, must_exist=False)
     result = generate_demo(db, args.matters, seed=args.seed)
     print(f"已生成演示事项 {result.matters_added} 件，共 {result.total_matters} 件。")
     if result.created_accounts:

@@ -117,3 +117,10 @@ def test_screenshot_writes_a_png_of_the_reception_tab(demo_db, tmp_path):
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("zongzhi-desk ")
+
+
+def test_a_missing_database_file_is_named_not_created(tmp_path):
+    missing = tmp_path / "nope.sqlite3"
+    r = run("check", "--db", str(missing))
+    assert r.returncode == 1 and "找不到数据库文件" in r.stderr
+    assert not missing.exists()

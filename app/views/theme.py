@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 # Faces that show Simplified Chinese well, best first; the first one installed is used.
@@ -26,7 +28,13 @@ QWidget[invalid="true"] { border: 1px solid #c62828; }
 """
 
 
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
 def apply_theme(app: QApplication, *, material: bool = True) -> None:
+    icon = RESOURCES / "icons" / "zongzhi.svg"
+    if icon.is_file():  # absent from a bare wheel install: the window just has no icon
+        app.setWindowIcon(QIcon(str(icon)))
     families = set(QFontDatabase.families())
     chosen = [f for f in UI_FONTS if f in families][:1]
     fallback = [f for f in RARE_FONTS if f in families]
