@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="检查数据库完整性和审计链")
     _db_args(p)
+
+    p = sub.add_parser("backup", help="备份数据库（在线备份，写完后校验）")
+    _db_args(p)
+    p.add_argument("--out", type=Path, help="备份文件；不填则放入数据库旁的 backups 文件夹并轮换")
+
+    p = sub.add_parser("restore", help="用备份文件恢复数据库（被替换的数据库另存一份）")
+    p.add_argument("file", type=Path)
+    _db_args(p)
     return parser
 
 
@@ -96,11 +104,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open(args, *, migrate: bool = True, must_exist: bool = True):
-    from app.db import open_database, resolve_url, sqlite_path
+    from app.db import (
+        NETWORK_SHARE_ADVICE,
+        network_share_reason,
+        open_database,
+        resolve_url,
+        sqlite_path,
+    )
 
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if must_exist and path is not None and not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}，请检查 --db 路径，或先运行 zongzhi init。")
+    if path is not None and (reason := network_share_reason(path)):
+        print("警告：" + NETWORK_SHARE_ADVICE.format(reason=reason), file=sys.stderr)
     return open_database(args.db, args.database_url, migrate=migrate)
 
 
@@ -276,6 +292,37 @@ def cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def _sqlite_file(args) -> Path:
+    from app.db import resolve_url, sqlite_path
+
+    path = sqlite_path(resolve_url(args.db, args.database_url))
+    if path is None:
+        raise ServiceError("备份和恢复只适用于 SQLite 数据库文件；PostgreSQL 请用 pg_dump。")
+    return path
+
+
+def cmd_backup(args) -> int:
+    from app.services.backup import automatic_backup, backup_database
+
+    path = _sqlite_file(args)
+    if not path.exists():
+        raise ServiceError(f"找不到数据库文件 {path}")
+    out = backup_database(path, args.out) if args.out else automatic_backup(path, reason="manual")
+    print(f"已备份并校验：{out}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from app.services.backup import restore_database
+
+    path = _sqlite_file(args)
+    aside = restore_database(args.file, path)
+    print(f"已从 {args.file} 恢复到 {path}")
+    if aside:
+        print(f"原数据库另存为：{aside}")
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -283,4 +330,6 @@ COMMANDS = {
     "print": cmd_print,
     "screenshot": cmd_screenshot,
     "check": cmd_check,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }

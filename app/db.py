@@ -234,3 +234,43 @@ def open_database(
     if migrate:
         upgrade(database)
     return database
+
+
+# --- network shares ---------------------------------------------------------------------
+
+_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph"}
+
+
+def network_share_reason(path: Path, mounts_file: str = "/proc/mounts") -> str | None:
+    """Why ``path`` looks like a network share (where SQLite's WAL is unsafe), or None."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return "UNC 网络路径"
+    if os.name == "nt":
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0]
+        if drive and ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:  # DRIVE_REMOTE
+            return f"{drive} 是映射的网络驱动器"
+        return None
+    try:
+        with open(mounts_file, encoding="utf-8") as f:
+            mounts = [line.split()[1:3] for line in f if len(line.split()) >= 3]
+    except OSError:
+        return None
+    resolved = str(Path(text).resolve())
+    best = ("", "")
+    for point, fstype in mounts:
+        point = point.replace("\\040", " ")
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best[0]):
+            best = (point, fstype)
+    if best[1] in _NETWORK_FS:
+        return f"{best[0]} 是网络文件系统（{best[1]}）"
+    return None
+
+
+NETWORK_SHARE_ADVICE = (
+    "数据库文件位于网络共享上（{reason}）。SQLite 在网络共享上可能损坏数据，"
+    "请把数据库放在本机硬盘上；多台终端共用数据时请改用 PostgreSQL 服务器（--database-url）。"
+)

@@ -6,8 +6,16 @@ import sys
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.db import Database, open_database
+from app.db import (
+    NETWORK_SHARE_ADVICE,
+    Database,
+    network_share_reason,
+    open_database,
+    resolve_url,
+    sqlite_path,
+)
 from app.services import setup
+from app.services.backup import automatic_backup
 from app.services.calendar import WorkCalendar
 from app.services.context import Actor
 from app.services.errors import EnvironmentProblem
@@ -48,9 +56,19 @@ def demo_accounts_for_login() -> list[tuple[str, str, str]]:
     return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
 
 
+def warn_network_share(path) -> None:
+    reason = network_share_reason(path)
+    if reason:
+        QMessageBox.warning(None, "数据库位置不安全", NETWORK_SHARE_ADVICE.format(reason=reason))
+
+
 def run_gui(db: str | None, database_url: str | None, *, demo_login: bool = False) -> int:
     app = make_app()
     try:
+        path = sqlite_path(resolve_url(db, database_url))
+        if path is not None:
+            warn_network_share(path)
+            automatic_backup(path, reason="start")  # before any migration touches it
         database = open_database(db, database_url)
     except EnvironmentProblem as exc:
         QMessageBox.critical(None, "无法打开数据库", exc.message)

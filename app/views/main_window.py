@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.services import auth
+from app.services.backup import automatic_backup, has_backup_on
 from app.services.calendar import WorkCalendar
 from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
@@ -125,6 +127,10 @@ class MainWindow(QMainWindow):
         self.idle_timer = QTimer(self, interval=5_000)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
+        # Daily backup while running (the start-up one is taken before the window opens).
+        self.backup_timer = QTimer(self, interval=60 * 60 * 1000)
+        self.backup_timer.timeout.connect(self.daily_backup)
+        self.backup_timer.start()
 
     def _build_menu(self) -> None:
         account = self.menuBar().addMenu("账户(&U)")
@@ -148,6 +154,21 @@ class MainWindow(QMainWindow):
             "关于综治中心工作台",
             f"综治中心工作台 {__version__}\n{self.ctx.settings.center_name}",
         )
+
+    def daily_backup(self) -> None:
+        path = self.ctx.worker.db.path
+        if path is None:
+            return
+
+        def job(_session):
+            if not has_backup_on(path, date.today()):
+                return automatic_backup(path, reason="daily")
+            return None
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(f"自动备份失败：{getattr(exc, 'message', exc)}", 60_000)
+
+        self.ctx.worker.submit(job, None, failed)
 
     # --- idle lock
     @property

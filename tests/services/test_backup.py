@@ -1,0 +1,81 @@
+"""Backups: online copies that verify, rotation, and a restore that round-trips every table."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.db import network_share_reason
+from app.services.backup import automatic_backup, backup_database, restore_database, rotate
+from app.services.errors import ServiceError
+
+
+def table_contents(path: Path) -> dict[str, list]:
+    with sqlite3.connect(path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
+        out = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+    conn.close()
+    return out
+
+
+def test_restore_round_trips_every_table(tmp_path, capsys):
+    db = tmp_path / "center.sqlite3"
+    assert main(["demo", "--db", str(db), "--matters", "40"]) == 0
+    before = table_contents(db)
+    backup = tmp_path / "b.sqlite3"
+    assert main(["backup", "--db", str(db), "--out", str(backup)]) == 0
+    assert "已备份并校验" in capsys.readouterr().out
+    assert main(["demo", "--db", str(db), "--matters", "5"]) == 0  # later changes
+    assert table_contents(db) != before
+    assert main(["restore", str(backup), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "原数据库另存为" in out
+    assert table_contents(db) == before
+    aside = next(tmp_path.glob("center.replaced-*.sqlite3"))
+    assert len(table_contents(aside)["matters"]) == 45, "the replaced database is kept"
+
+
+def test_a_damaged_backup_is_refused(tmp_path):
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    with pytest.raises(ServiceError, match="已损坏"):
+        restore_database(bad, tmp_path / "db.sqlite3")
+
+
+def test_automatic_backups_rotate_to_7_daily_4_weekly_12_monthly(tmp_path, db):
+    first = automatic_backup(db.path, now=datetime(2025, 1, 1, 9))
+    folder = first.parent
+    last = datetime(2026, 2, 4, 9)
+    for day in range(400):  # a copy every day for 400 days
+        stamp = (last - timedelta(days=day)).strftime("%Y%m%d-%H%M%S")
+        (folder / f"{db.path.stem}-{stamp}.sqlite3").write_bytes(first.read_bytes())
+    rotate(folder)
+    kept = sorted(datetime.strptime(p.name[-23:-8], "%Y%m%d-%H%M%S") for p in folder.iterdir())
+    assert [last - timedelta(days=d) for d in range(7)] == sorted(kept, reverse=True)[:7]
+    assert len(kept) <= 7 + 4 + 12
+    months = {(t.year, t.month) for t in kept}
+    assert len(months) == 12, "one copy for each of the last 12 months"
+    assert min(kept) >= last - timedelta(days=366)
+
+
+def test_backup_of_a_live_database_includes_uncheckpointed_writes(db, tmp_path):
+    # WAL mode: recent commits live in the -wal file until a checkpoint.
+    out = backup_database(db.path, tmp_path / "live.sqlite3")
+    assert table_contents(out)["users"] == table_contents(db.path)["users"]
+
+
+def test_network_shares_are_recognised(tmp_path):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/sda1 / ext4 rw 0 0\nserver:/export /mnt/share nfs4 rw 0 0\n", encoding="utf-8"
+    )
+    assert "nfs4" in network_share_reason(Path("/mnt/share/db.sqlite3"), str(mounts))
+    assert network_share_reason(Path("/home/a/db.sqlite3"), str(mounts)) is None
+    assert network_share_reason(Path("//server/share/db.sqlite3")) == "UNC 网络路径"
