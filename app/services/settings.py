@@ -74,3 +74,37 @@ def validate_settings(s: CenterSettings) -> None:
         problems["idle_lock_minutes"] = "自动锁屏时间至少 1 分钟"
     if problems:
         raise ValidationError(problems)
+
+
+ADMIN_EDITABLE = {
+    "center_name",
+    "center_phone",
+    "idle_lock_minutes",
+    "max_failed_logins",
+    "lockout_minutes",
+    "password_min_length",
+    "query_hint",
+}
+
+
+def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
+    """The admin's edits (permission-checked, audited). Prefix and terminal are set once."""
+    from . import audit
+    from .permissions import Action, require
+
+    require(actor, Action.MANAGE_SETTINGS)
+    fixed = set(changes) - ADMIN_EDITABLE
+    if fixed:
+        raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
+    for key in ("idle_lock_minutes", "max_failed_logins", "lockout_minutes", "password_min_length"):
+        if key in changes:
+            changes[key] = int(changes[key])
+    if changes.get("password_min_length", 8) < 8:
+        raise ValidationError({"password_min_length": "密码最短不能少于 8 位"})
+    if not 1 <= changes.get("max_failed_logins", 5) <= 20:
+        raise ValidationError({"max_failed_logins": "连续错误次数应在 1–20 之间"})
+    if not 1 <= changes.get("idle_lock_minutes", 5) <= 240:
+        raise ValidationError({"idle_lock_minutes": "自动锁屏时间应在 1–240 分钟之间"})
+    settings = save_settings(session, **changes)
+    audit.record(session, actor, "settings_change", reason="、".join(sorted(changes)))
+    return settings

@@ -1,0 +1,112 @@
+"""Every role against every service action, compared with the one permission table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.models import DayKind, Matter, Role, User
+from app.services import auth, calendar_admin, intake, receipts, settings
+from app.services.errors import PermissionDenied
+from app.services.intake import MatterFilter
+from app.services.permissions import PERMISSIONS, Action, allowed
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+
+USERS = {
+    Role.RECEPTIONIST: "jiedai",
+    Role.MEDIATOR: "tiaojie",
+    Role.COUNSELLOR: "zixun",
+    Role.DIRECTOR: "zhuren",
+    Role.ADMIN: "admin",
+}
+
+
+def _matter_id(s):
+    return s.scalar(select(Matter.id))
+
+
+def _user_id(s):
+    return s.scalar(select(User.id).where(User.username == "jiedai"))
+
+
+# Each action, tried through every service function that performs it.
+PROBES = {
+    Action.REGISTER_MATTER: [lambda s, a, db: intake.register_matter(s, a, make_input(db))],
+    Action.VIEW_MATTERS: [
+        lambda s, a, db: intake.list_matter_ids(s, a, MatterFilter()),
+        lambda s, a, db: intake.count_matters(s, a, MatterFilter()),
+        lambda s, a, db: intake.matter_detail(s, a, _matter_id(s)),
+        lambda s, a, db: intake.earlier_visits(s, a, name="王𠮷"),
+        lambda s, a, db: intake.search(s, a, "王"),
+        lambda s, a, db: intake.find_matter_id(s, a, "BS2026-A-000001"),
+    ],
+    Action.PRINT_RECEIPT: [lambda s, a, db: receipts.receipt_pdf(s, a, _matter_id(s))],
+    Action.MANAGE_USERS: [
+        lambda s, a, db: auth.list_users(s, a),
+        lambda s, a, db: auth.create_user(s, a, "newuser", "新人", Role.MEDIATOR, "Xinren#2026"),
+        lambda s, a, db: auth.reset_password(s, a, _user_id(s), "Chongzhi#2026"),
+        lambda s, a, db: auth.set_role(s, a, _user_id(s), Role.RECEPTIONIST),
+        lambda s, a, db: auth.set_active(s, a, _user_id(s), True),
+        lambda s, a, db: auth.unlock_user(s, a, _user_id(s)),
+    ],
+    Action.MANAGE_SETTINGS: [lambda s, a, db: settings.update_settings(s, a, idle_lock_minutes=3)],
+    Action.MANAGE_CALENDAR: [
+        lambda s, a, db: calendar_admin.year_view(s, a, 2031),
+        lambda s, a, db: calendar_admin.set_day(s, a, date(2031, 1, 1), DayKind.HOLIDAY, "元旦"),
+        lambda s, a, db: calendar_admin.clear_day(s, a, date(2031, 1, 1)),
+        lambda s, a, db: calendar_admin.mark_year_entered(s, a, 2031),
+    ],
+}
+
+
+def test_every_action_has_probes():
+    assert set(PROBES) | {Action.VIEW_PERSONAL_DATA} == set(Action)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_role_against_every_action(db, role):
+    with db.write() as s:  # one matter to look at
+        intake.register_matter(s, actor(db, "jiedai"), make_input(db))
+    who = actor(db, USERS[role])
+    for action, probes in PROBES.items():
+        for probe in probes:
+            expected = role in PERMISSIONS[action]
+            try:
+                with db.write() as s:
+                    probe(s, who, db)
+                    s.rollback()  # leave the database as it was for the next probe
+                got = True
+            except PermissionDenied as exc:
+                assert "权限" in exc.message
+                got = False
+            assert got == expected, f"{role.value} / {action.value}: {got} != table {expected}"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_whole_id_numbers_only_for_roles_that_need_them(db, role):
+    with db.write() as s:
+        mid = intake.register_matter(s, actor(db, "jiedai"), make_input(db)).id
+    who = actor(db, USERS[role])
+    if not allowed(who, Action.VIEW_MATTERS):
+        with db.read() as s, pytest.raises(PermissionDenied):
+            intake.matter_detail(s, who, mid, masked=False)
+        return
+    with db.read() as s:
+        shown = intake.matter_detail(s, who, mid, masked=False).persons[0].id_number
+    whole = role in PERMISSIONS[Action.VIEW_PERSONAL_DATA]
+    assert (shown == "11010519491231002X") == whole
+    assert "*" in shown or whole
+
+
+def test_the_admin_sets_the_password_rules_and_they_apply(db, admin):
+    with db.write() as s:
+        settings.update_settings(s, admin, password_min_length=12, idle_lock_minutes=3)
+    with db.write() as s, pytest.raises(auth.ValidationError, match="至少 12 位"):
+        auth.create_user(s, admin, "short", "短", Role.MEDIATOR, "Short#2026")
+    with db.read() as s:
+        assert settings.load_settings(s).idle_lock_minutes == 3
+    with db.write() as s, pytest.raises(auth.ValidationError, match="不能少于 8 位"):
+        settings.update_settings(s, admin, password_min_length=4)
