@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.models import DayKind, Role
 from app.services import auth, calendar_admin
+from app.services import settings as settings_service
 from app.services.errors import EnvironmentProblem, ServiceError
 from app.services.permissions import Action, allowed
 
@@ -326,6 +327,51 @@ class CalendarPanel(QWidget):
         )
 
 
+class SecurityPanel(QWidget):
+    """Password rules, lockout and idle lock, set by the admin."""
+
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        s = ctx.settings
+        self.idle = QSpinBox(minimum=1, maximum=240, suffix=" 分钟", value=s.idle_lock_minutes)
+        self.min_length = QSpinBox(minimum=8, maximum=64, suffix=" 位", value=s.password_min_length)
+        self.max_failed = QSpinBox(minimum=1, maximum=20, suffix=" 次", value=s.max_failed_logins)
+        self.lockout = QSpinBox(minimum=1, maximum=1440, suffix=" 分钟", value=s.lockout_minutes)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        save = QPushButton("保存安全设置")
+        save.clicked.connect(self.save)
+        form = QFormLayout(self)
+        form.addRow("无操作自动锁屏", self.idle)
+        form.addRow("密码最短长度", self.min_length)
+        form.addRow("连续输错密码锁定", self.max_failed)
+        form.addRow("锁定时长", self.lockout)
+        form.addRow(save)
+        form.addRow(self.message)
+
+    def save(self) -> None:
+        actor = self.ctx.actor
+        values = dict(
+            idle_lock_minutes=self.idle.value(),
+            password_min_length=self.min_length.value(),
+            max_failed_logins=self.max_failed.value(),
+            lockout_minutes=self.lockout.value(),
+        )
+
+        def done(new_settings) -> None:
+            self.ctx.settings = new_settings
+            self.message.setText("已保存。")
+            self.ctx.bus.changed.emit(kinds.SETTINGS)
+
+        self.ctx.worker.submit(
+            lambda s: settings_service.update_settings(s, actor, **values),
+            done,
+            lambda e: self.message.setText(_error_text(e)),
+            write=True,
+        )
+
+
 class SettingsTab(QWidget):
     def __init__(self, ctx: ViewContext, parent=None):
         super().__init__(parent)
@@ -336,13 +382,15 @@ class SettingsTab(QWidget):
         if allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.calendar = CalendarPanel(ctx)
             tabs.addTab(self.calendar, "节假日")
+        if allowed(ctx.actor, Action.MANAGE_SETTINGS):
+            self.security = SecurityPanel(ctx)
+            tabs.addTab(self.security, "安全设置")
         s = ctx.settings
         info = QGroupBox("本中心")
         form = QFormLayout(info)
         form.addRow("中心名称", QLabel(s.center_name))
         form.addRow("中心电话", QLabel(s.center_phone or "—"))
         form.addRow("编号", QLabel(f"前缀 {s.prefix}，终端 {s.terminal}"))
-        form.addRow("自动锁屏", QLabel(f"{s.idle_lock_minutes} 分钟无操作"))
         layout = QVBoxLayout(self)
         layout.addWidget(info)
         layout.addWidget(tabs, 1)

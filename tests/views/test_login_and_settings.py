@@ -102,3 +102,21 @@ def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):
     with db.read() as s:
         assert s.scalar(select(User.role).where(User.username == "xiaowang")) == Role.MEDIATOR
     w.ctx.worker.wait()
+
+
+def test_admin_shortens_the_idle_lock(qtbot, db, admin):
+    from app.services.settings import load_settings
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    panel = w.settings_tab.security
+    panel.idle.setValue(2)
+    panel.save()
+    qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
+    assert w.ctx.settings.idle_lock_minutes == 2
+    with db.read() as s:
+        assert load_settings(s).idle_lock_minutes == 2
+    w.idle.last -= 150
+    w._check_idle()
+    assert w.locked
+    w.ctx.worker.wait()
