@@ -18,6 +18,7 @@ from app.services import setup
 from app.services.backup import automatic_backup
 from app.services.calendar import WorkCalendar
 from app.services.context import Actor
+from app.services.drafts import DraftStore, drafts_folder
 from app.services.errors import EnvironmentProblem
 from app.services.reference import load_lookups
 from app.services.settings import load_settings
@@ -44,7 +45,8 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
     settings, lookups, calendar = worker.call_now(
         lambda s: (load_settings(s), load_lookups(s), WorkCalendar.load(s))
     )
-    ctx = ViewContext(worker, DataBus(), actor, settings)
+    drafts = DraftStore(drafts_folder(db.path))
+    ctx = ViewContext(worker, DataBus(), actor, settings, drafts)
     window = MainWindow(ctx, lookups, calendar)
     worker.setParent(window)
     return window

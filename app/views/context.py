@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.services.context import Actor
+from app.services.drafts import DraftStore
 from app.services.settings import CenterSettings
 
 from .bus import DataBus
@@ -17,3 +18,4 @@ class ViewContext:
     bus: DataBus
     actor: Actor
     settings: CenterSettings
+    drafts: DraftStore | None = None

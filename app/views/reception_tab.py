@@ -190,10 +190,11 @@ class VisitorEditor(QWidget):
 
 
 class IntakeForm(QWidget):
-    """The registration form. Signals: ``submitted``, ``identity_edited``."""
+    """The registration form. Signals: ``submitted``, ``identity_edited``, ``changed``."""
 
     submitted = Signal()
     identity_edited = Signal()
+    changed = Signal()
 
     def __init__(self, lookups: Lookups, calendar: WorkCalendar | None, parent=None):
         super().__init__(parent)
@@ -262,8 +263,31 @@ class IntakeForm(QWidget):
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.error)
+        for w in (
+            self.channel,
+            self.category,
+            self.unit,
+            self.is_group,
+            self.head_count,
+            self.summary,
+            self.answered,
+            self.answer,
+            self.handler,
+        ):
+            self._watch(w)
         self.add_visitor()
         self._fix_tab_order()
+
+    def _watch(self, w: QWidget) -> None:
+        """Any edit of ``w`` emits ``changed`` (the draft is saved shortly after)."""
+        if isinstance(w, (QLineEdit, QPlainTextEdit)):
+            w.textChanged.connect(self.changed)
+        elif isinstance(w, QComboBox):
+            w.currentIndexChanged.connect(self.changed)
+        elif isinstance(w, QCheckBox):
+            w.toggled.connect(self.changed)
+        elif isinstance(w, QSpinBox):
+            w.valueChanged.connect(self.changed)
 
     # --- visitors
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
@@ -271,6 +295,8 @@ class IntakeForm(QWidget):
         editor.submitted.connect(self.submitted)
         editor.identity_edited.connect(self.identity_edited)
         editor.remove_requested.connect(lambda e=editor: self.remove_visitor(e))
+        for w in (editor.name, editor.id_number, editor.phone, editor.address, editor.village):
+            self._watch(w)
         self.visitors.append(editor)
         self.visitor_box.addWidget(editor)
         self._renumber()
@@ -410,6 +436,56 @@ class IntakeForm(QWidget):
         self.clear_errors()
         v.name.setFocus()
 
+    def to_dict(self) -> dict:
+        """What is typed, as plain JSON values (for the draft)."""
+        return {
+            "channel": str(self.channel.currentData()),
+            "visitors": [
+                {
+                    "name": v.name.text(),
+                    "id_number": v.id_number.text(),
+                    "phone": v.phone.text(),
+                    "address": v.address.text(),
+                    "village": str(v.village.currentData()) if v.village.currentData() else None,
+                }
+                for v in self.visitors
+            ],
+            "is_group": self.is_group.isChecked(),
+            "head_count": self.head_count.value(),
+            "category": str(self.category.currentData()) if self.category.currentData() else None,
+            "summary": self.summary.toPlainText(),
+            "answered": self.answered.isChecked(),
+            "answer": self.answer.toPlainText(),
+            "unit": str(self.unit.currentData()) if self.unit.currentData() else None,
+            "handler": self.handler.text(),
+        }
+
+    def from_dict(self, d: dict) -> None:
+        def pick(combo: QComboBox, value) -> None:
+            for i in range(combo.count()):
+                data = combo.itemData(i)
+                if (str(data) if data is not None else None) == value:
+                    combo.setCurrentIndex(i)
+                    return
+
+        self.reset()
+        pick(self.channel, d.get("channel"))
+        for i, vd in enumerate(d.get("visitors") or [{}]):
+            editor = self.visitors[i] if i < len(self.visitors) else self.add_visitor()
+            editor.name.setText(vd.get("name", ""))
+            editor.id_number.setText(vd.get("id_number", ""))
+            editor.phone.setText(vd.get("phone", ""))
+            editor.address.setText(vd.get("address", ""))
+            pick(editor.village, vd.get("village"))
+        self.is_group.setChecked(bool(d.get("is_group")))
+        self.head_count.setValue(int(d.get("head_count") or 0))
+        pick(self.category, d.get("category"))
+        self.summary.setPlainText(d.get("summary", ""))
+        self.answered.setChecked(bool(d.get("answered")))
+        self.answer.setPlainText(d.get("answer", ""))
+        pick(self.unit, d.get("unit"))
+        self.handler.setText(d.get("handler", ""))
+
     def is_empty(self) -> bool:
         vals = self.value()
         return not (
@@ -468,8 +544,22 @@ class ReceptionTab(QWidget):
         self.earlier_hint.setProperty("role", "hint")
         eb.addWidget(self.earlier_hint)
         eb.addWidget(self.earlier)
+        self.draft_bar = QWidget()
+        bar = QHBoxLayout(self.draft_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.draft_label = QLabel()
+        self.draft_label.setWordWrap(True)
+        self.restore_draft_button = QPushButton("恢复草稿")
+        self.restore_draft_button.clicked.connect(self.restore_draft)
+        self.discard_draft_button = QPushButton("丢弃")
+        self.discard_draft_button.clicked.connect(self.discard_draft)
+        bar.addWidget(self.draft_label, 1)
+        bar.addWidget(self.restore_draft_button)
+        bar.addWidget(self.discard_draft_button)
+        self.draft_bar.setVisible(False)
         form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
         fb = QVBoxLayout(form_box)
+        fb.addWidget(self.draft_bar)
         fb.addWidget(self.form)
         fb.addLayout(buttons)
         fb.addWidget(self.last_label)
@@ -557,7 +647,56 @@ class ReceptionTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_receipt)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         ctx.bus.changed.connect(self._data_changed)
+        self._draft_timer = QTimer(self, singleShot=True, interval=800)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self.form.changed.connect(lambda: self._draft_timer.start())
+        self._pending_draft: dict | None = None
+        self._offer_draft()
         self.reload()
+
+    # --- drafts: typing survives the program being killed
+    DRAFT_FORM = "intake"
+
+    def _offer_draft(self) -> None:
+        store = self.ctx.drafts
+        found = store.load(self.ctx.actor.username, self.DRAFT_FORM) if store else None
+        if not found:
+            return
+        saved_at, data = found
+        self._pending_draft = data
+        self.draft_label.setText(
+            f"发现 {saved_at:%m-%d %H:%M} 未登记的表单内容（程序上次可能被意外关闭）。"
+        )
+        self.draft_bar.setVisible(True)
+
+    def restore_draft(self) -> None:
+        if self._pending_draft is not None:
+            self.form.from_dict(self._pending_draft)
+        self._pending_draft = None
+        self.draft_bar.setVisible(False)
+
+    def discard_draft(self) -> None:
+        self._pending_draft = None
+        self.draft_bar.setVisible(False)
+        self._clear_draft()
+
+    def save_draft(self) -> None:
+        store = self.ctx.drafts
+        if store is None:
+            return
+        user, form = self.ctx.actor.username, self.DRAFT_FORM
+        if self.form.is_empty():
+            self._clear_draft()
+            return
+        data = self.form.to_dict()
+        self.ctx.worker.submit(lambda _s: store.save(user, form, data))
+
+    def _clear_draft(self) -> None:
+        store = self.ctx.drafts
+        if store is not None:
+            self._draft_timer.stop()
+            user, form = self.ctx.actor.username, self.DRAFT_FORM
+            self.ctx.worker.submit(lambda _s: store.clear(user, form))
 
     # --- registering
     def register(self) -> None:
@@ -586,6 +725,7 @@ class ReceptionTab(QWidget):
             msg += f"\n{result.calendar_warning}"
         self.last_label.setText(msg)
         self.form.reset()
+        self._clear_draft()
         self._show_earlier([])
         self.ctx.bus.changed.emit(kinds.MATTERS)
         self.registered.emit(result.number)
@@ -614,6 +754,7 @@ class ReceptionTab(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.form.reset()
+        self._clear_draft()
         self._show_earlier([])
 
     # --- receipt

@@ -200,3 +200,43 @@ def test_a_wrong_id_number_is_flagged_when_leaving_the_field(qtbot, window):
     qtbot.keyClicks(v.id_number, "X")
     qtbot.keyClick(v.id_number, Qt.Key.Key_Tab)
     assert not v.problem.isVisible() and v.id_number.property("invalid") is False
+
+
+def test_typing_survives_the_program_being_killed(qtbot, db, receptionist):
+    """A second window on the same database stands for the next start after a kill."""
+    first = build_main_window(db, receptionist)
+    qtbot.addWidget(first)
+    tab = first.reception
+    v = tab.form.visitors[0]
+    ime_type(v.name, "王𠮷")
+    qtbot.keyClicks(v.phone, "13812345678")
+    tab.form.category.setCurrentIndex(3)
+    ime_type(tab.form.summary, "反映工地夜间施工噪音扰民，已持续两周。")
+    tab.form.add_visitor()
+    ime_type(tab.form.visitors[1].name, "李䶮")
+    store, user = first.ctx.drafts, receptionist.username
+    qtbot.waitUntil(
+        lambda: (
+            (store.load(user, "intake") or (0, {}))[1].get("visitors", [{}])[-1].get("name")
+            == "李䶮"
+        ),
+        timeout=5000,
+    )
+    first.ctx.worker.wait()
+    # Killed here: nothing closes `first`. Next start:
+    second = build_main_window(db, receptionist)
+    qtbot.addWidget(second)
+    again = second.reception
+    assert again.draft_bar.isVisibleTo(again) and "未登记的表单内容" in again.draft_label.text()
+    qtbot.mouseClick(again.restore_draft_button, Qt.MouseButton.LeftButton)
+    form = again.form
+    assert [x.name.text() for x in form.visitors] == ["王𠮷", "李䶮"]
+    assert form.visitors[0].phone.text() == "13812345678"
+    assert form.category.currentText() == "投诉"
+    assert form.summary.toPlainText() == "反映工地夜间施工噪音扰民，已持续两周。"
+    # Registering clears the draft.
+    again.register()
+    qtbot.waitUntil(lambda: again.last_number != "", timeout=5000)
+    qtbot.waitUntil(lambda: store.load(user, "intake") is None, timeout=5000)
+    second.ctx.worker.wait()
+    first.ctx.worker.wait()
