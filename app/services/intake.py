@@ -121,9 +121,15 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
             check(p + "id_number", validate_id_number, v.id_number) if v.id_number.strip() else ""
         )
         phone = check(p + "phone", validate_phone, v.phone) if v.phone.strip() else ""
-        address = v.address.strip()
-        if char_len(address) > ADDRESS_MAX:
-            problems[p + "address"] = f"住址最多 {ADDRESS_MAX} 字，现有 {char_len(address)} 字"
+        address = check(
+            p + "address",
+            validate_text,
+            v.address,
+            p + "address",
+            "住址",
+            required=False,
+            max_len=ADDRESS_MAX,
+        )
         if id_number and id_number in seen_ids:
             problems[p + "id_number"] = "同一身份证号填了两次，请删除重复的一位"
         if id_number:
@@ -133,7 +139,7 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
                 if key in problems:
                     problems[key] = f"{who}：{problems[key]}"
         clean_visitors.append(
-            VisitorInput(name or "", id_number or "", phone or "", address, v.village_id)
+            VisitorInput(name or "", id_number or "", phone or "", address or "", v.village_id)
         )
     category = session.get(Category, data.category_id) if data.category_id else None
     if category is None:
@@ -163,9 +169,15 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
         problems["unit"] = "所选承办单位已不存在，请重新选择"
     if answer is None and unit_id is None and category is not None:
         unit_id = category.default_unit_id
-    handler = data.handler_name.strip()
-    if char_len(handler) > 30:
-        problems["handler"] = "承办人姓名最多 30 字"
+    handler = check(
+        "handler",
+        validate_text,
+        data.handler_name,
+        "handler",
+        "承办人",
+        required=False,
+        max_len=30,
+    )
     head_count = data.head_count
     if data.is_group and (head_count is None or head_count < 2):
         problems["head_count"] = "群体性事项请填写人数（至少 2 人）"
@@ -179,7 +191,7 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
         category_id=category.id,
         summary=summary,
         unit_id=unit_id,
-        handler_name=handler,
+        handler_name=handler or "",
         is_group=data.is_group,
         head_count=head_count if data.is_group else None,
         answer=answer,

@@ -138,7 +138,17 @@ def validate_text(
         raise ValidationError({field: f"请填写{label}"})
     if char_len(v) > max_len:
         raise ValidationError({field: f"{label}最多 {max_len} 字，现有 {char_len(v)} 字"})
+    bad = next((c for c in v if _invisible(c)), None)
+    if bad is not None:
+        raise ValidationError(
+            {field: f"{label}里有看不见的控制字符（U+{ord(bad):04X}），请删除后重新输入"}
+        )
     return v
+
+
+def _invisible(c: str) -> bool:
+    """Control and surrogate code points (pasted from other programs); newlines and tabs pass."""
+    return c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs")
 
 
 def mask_id_number(value: str | None) -> str:

@@ -1,0 +1,153 @@
+"""Bad input on purpose (hypothesis): accepted and shown back exactly, or refused in Chinese.
+
+Nothing crashes and nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.models import AuditEntry, Matter, Person
+from app.reports.receipt import render_receipt
+from app.services import intake, receipts
+from app.services.errors import ValidationError
+from app.services.intake import VisitorInput
+from app.services.validation import (
+    id_check_digit,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+    validate_text,
+)
+from tests.services.test_intake import make_input
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+NASTY = st.sampled_from(
+    [
+        "𠮷",
+        "𪚥",
+        "䶮",
+        "\u0301",
+        "e\u0301",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "\x00",
+        "\x1b",
+        "\u202e",
+        "'; DROP TABLE matters; --",
+        '" OR 1=1 --',
+        "<script>",
+        "&amp;",
+        "%",
+        "_",
+        "\\",
+        "\n",
+        "\t",
+        "·",
+        "张三",
+        "  ",
+        "１２３",
+        "+86",
+        "Ⅻ",
+    ]
+)
+TEXT = st.lists(st.one_of(NASTY, st.text(max_size=8)), max_size=12).map("".join)
+LONG = st.integers(min_value=0, max_value=3000).map(lambda n: "长" * n)
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def accepted_or_refused(fn, value, *args):
+    try:
+        return fn(value, *args)
+    except ValidationError as err:
+        for message in err.fields.values():
+            assert CHINESE.search(message), f"message not in Chinese: {message!r}"
+        return None
+
+
+@FUZZ
+@given(TEXT)
+def test_names(value):
+    out = accepted_or_refused(validate_name, value)
+    assert out is None or out == value.strip()
+
+
+@FUZZ
+@given(st.one_of(TEXT, LONG))
+def test_free_text(value):
+    out = accepted_or_refused(validate_text, value, "summary", "事项摘要")
+    assert out is None or out == value.strip()
+
+
+@FUZZ
+@given(st.one_of(TEXT, st.from_regex(r"[0-9Xx ]{10,20}", fullmatch=True)))
+def test_id_numbers_never_crash(value):
+    out = accepted_or_refused(validate_id_number, value)
+    assert out is None or len(out) in (15, 18)
+
+
+@FUZZ
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)),
+    st.integers(min_value=0, max_value=999),
+    st.sampled_from(["330382", "110105", "440305"]),
+    st.booleans(),
+)
+def test_generated_id_numbers_and_their_mutations(born, seq, area, with_spaces):
+    first17 = f"{area}{born:%Y%m%d}{seq:03d}"
+    good = first17 + id_check_digit(first17)
+    typed = " ".join(good[i : i + 6] for i in range(0, 18, 6)) if with_spaces else good.lower()
+    assert validate_id_number(typed) == good
+    wrong = first17 + next(c for c in "0123456789X" if c != good[-1])
+    try:
+        validate_id_number(wrong)
+        raise AssertionError("a wrong check digit was accepted")
+    except ValidationError as err:
+        assert f"应为 {good[-1]}" in err.fields["id_number"]
+
+
+@FUZZ
+@given(st.one_of(TEXT, st.from_regex(r"(\+86 ?)?1[3-9]\d{9}", fullmatch=True)))
+def test_phones(value):
+    out = accepted_or_refused(validate_phone, value)
+    if out is not None:
+        assert re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[2-9]\d{6,7}", out)
+
+
+def counts(db):
+    with db.read() as s:
+        return [s.scalar(select(func.count()).select_from(t)) for t in (Matter, Person, AuditEntry)]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=TEXT, summary=st.one_of(TEXT, LONG), address=TEXT)
+def test_registration_saves_exactly_or_writes_nothing(db, receptionist, name, summary, address):
+    data = make_input(db, visitors=[VisitorInput(name=name, address=address)], summary=summary)
+    before = counts(db)
+    try:
+        with db.write() as s:
+            result = intake.register_matter(s, receptionist, data)
+    except ValidationError as err:
+        assert counts(db) == before, "a refused registration wrote something"
+        assert all(CHINESE.search(m) for m in err.fields.values())
+        return
+    with db.write() as s:
+        m = s.get(Matter, result.id)
+        assert m.summary == summary.strip()
+        assert m.persons[0].person.name == name.strip()
+        assert (m.persons[0].person.address or "") == address.strip()
+        receipt = receipts.receipt_data(s, receptionist, result.id)
+    pdf = render_receipt(receipt)
+    assert result.number in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
