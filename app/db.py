@@ -46,7 +46,8 @@ def sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
-    return Path(u.database)
+    # A URI filename (``file:/path?mode=ro`` with ``uri=true``) names the same file.
+    return Path(u.database.removeprefix("file:"))
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:

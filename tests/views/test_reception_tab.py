@@ -240,3 +240,24 @@ def test_typing_survives_the_program_being_killed(qtbot, db, receptionist):
     qtbot.waitUntil(lambda: store.load(user, "intake") is None, timeout=5000)
     second.ctx.worker.wait()
     first.ctx.worker.wait()
+
+
+def test_a_read_only_database_refuses_with_a_message_and_keeps_the_form(qtbot, db, receptionist):
+    from app.db import Database
+
+    read_only = Database(f"sqlite:///file:{db.path}?mode=ro&uri=true")
+    w = build_main_window(read_only, receptionist)
+    qtbot.addWidget(w)
+    tab = w.reception
+    form = tab.form
+    ime_type(form.visitors[0].name, "王𠮷")
+    form.category.setCurrentIndex(3)
+    ime_type(form.summary, "反映噪音扰民。")
+    tab.register()
+    qtbot.waitUntil(lambda: "只读" in form.error.text(), timeout=5000)
+    assert "已填写的内容仍保留" in form.error.text()
+    assert form.visitors[0].name.text() == "王𠮷" and form.summary.toPlainText() == "反映噪音扰民。"
+    assert tab.register_button.isEnabled()
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Matter)) == 0
+    w.ctx.worker.wait()
