@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= $(CURDIR)/.demo/demo.sqlite3
 
-.PHONY: run test lint format demo bench clean
+.PHONY: run test lint format demo bench bundle deb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,19 +22,28 @@ run: $(STAMP)
 	$(BIN)/zongzhi --db $(DEMO_DB) --demo-login
 
 test: $(STAMP)
-	$(BIN)/ruff check app tests benchmarks
-	$(BIN)/ruff format --check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks installer
+	$(BIN)/ruff format --check app tests benchmarks installer
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks installer
 
 format: $(STAMP)
-	$(BIN)/ruff format app tests benchmarks
-	$(BIN)/ruff check --fix app tests benchmarks
+	$(BIN)/ruff format app tests benchmarks installer
+	$(BIN)/ruff check --fix app tests benchmarks installer
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reception.py
 
+# One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows).
+bundle: $(STAMP)
+	$(BIN)/python -m pip install -q "pyinstaller>=6.6"
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller installer/zongzhi.spec
+
+# Debian package for 统信 UOS / 麒麟 Kylin, from the bundle: dist/zongzhi_VERSION_amd64.deb
+deb: bundle
+	$(BIN)/python installer/deb/build_deb.py --bundle dist/zongzhi --out dist
+
 clean:
-	rm -rf $(VENV) .demo build *.egg-info
+	rm -rf $(VENV) .demo build dist *.egg-info

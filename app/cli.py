@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
     _db_args(parser)
     parser.add_argument("--demo-login", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("init", help="新建数据库：中心信息和第一位管理员")
@@ -92,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from app.gui import run_gui
 
-        return run_gui(args.db, args.database_url, demo_login=args.demo_login)
+        return run_gui(
+            args.db,
+            args.database_url,
+            demo_login=args.demo_login,
+            startup_probe=args.startup_probe,
+        )
     try:
         return COMMANDS[args.command](args)
     except (ServiceError, EnvironmentProblem) as exc:

@@ -64,7 +64,24 @@ def warn_network_share(path) -> None:
         QMessageBox.warning(None, "数据库位置不安全", NETWORK_SHARE_ADVICE.format(reason=reason))
 
 
-def run_gui(db: str | None, database_url: str | None, *, demo_login: bool = False) -> int:
+def _probe_when_shown(dialog: QDialog) -> None:
+    """``--startup-probe``: print 'ready' once the first window is on screen, then quit."""
+    from PySide6.QtCore import QTimer
+
+    def ready() -> None:
+        print("ready", flush=True)
+        dialog.reject()
+
+    QTimer.singleShot(0, ready)
+
+
+def run_gui(
+    db: str | None,
+    database_url: str | None,
+    *,
+    demo_login: bool = False,
+    startup_probe: bool = False,
+) -> int:
     app = make_app()
     try:
         path = sqlite_path(resolve_url(db, database_url))
@@ -78,6 +95,8 @@ def run_gui(db: str | None, database_url: str | None, *, demo_login: bool = Fals
     worker = DbWorker(database)
     if not worker.call_now(setup.is_initialised):
         wizard = FirstRunWizard(worker)
+        if startup_probe:
+            _probe_when_shown(wizard)
         if wizard.exec() != QDialog.DialogCode.Accepted:
             return 0
     while True:
@@ -87,6 +106,8 @@ def run_gui(db: str | None, database_url: str | None, *, demo_login: bool = Fals
         if demo_login and demo:
             login.username.setText(demo[0][0])
             login.password.setFocus()
+        if startup_probe:
+            _probe_when_shown(login)
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         window = build_main_window(database, login.actor, DbWorker(database))
