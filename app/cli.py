@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("print", help="把文书打印成 PDF")
     _db_args(p)
-    p.add_argument("document", choices=["receipt"], help="receipt：受理回执")
-    p.add_argument("number", help="受理编号")
+    p.add_argument(
+        "document", choices=["receipt", "minutes"], help="receipt：受理回执；minutes：会议纪要"
+    )
+    p.add_argument("number", help="受理编号或会议编号")
     p.add_argument("--out", required=True, type=Path)
 
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
@@ -224,11 +226,19 @@ def cmd_print(args) -> int:
     _require_initialised(db)
     actor = Actor.system()
     with db.write() as s:
-        matter_id = intake.find_matter_id(s, actor, args.number)
-        _number, pdf = receipts.receipt_pdf(s, actor, matter_id)
+        if args.document == "minutes":
+            from app.services import meetings
+
+            meeting_id = meetings.find_meeting(s, actor, args.number)
+            _number, pdf = meetings.minutes_pdf(s, actor, meeting_id)
+            what = "会议纪要"
+        else:
+            matter_id = intake.find_matter_id(s, actor, args.number)
+            _number, pdf = receipts.receipt_pdf(s, actor, matter_id)
+            what = "受理回执"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
-    print(f"已保存受理回执：{args.out}")
+    print(f"已保存{what}：{args.out}")
     return 0
 
 

@@ -5,20 +5,33 @@ from .base import Base
 from .calendar import CalendarDay, CalendarYear
 from .enums import (
     OPEN_STATUSES,
+    AttendanceKind,
     Channel,
     DayKind,
+    DecisionStatus,
     EventKind,
     LimitKind,
     MatterStatus,
+    MeetingKind,
+    MeetingStatus,
     Role,
     UnitKind,
 )
 from .matters import Matter, MatterEvent, MatterPerson, NumberCounter
+from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Category, Setting, Unit, User, Village
 from .people import Person
 
 __all__ = [
     "OPEN_STATUSES",
+    "AgendaItem",
+    "AttendanceKind",
+    "Decision",
+    "DecisionStatus",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingKind",
+    "MeetingStatus",
     "AuditEntry",
     "Base",
     "CalendarDay",

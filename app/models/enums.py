@@ -81,3 +81,26 @@ class EventKind(LabelledEnum):
 class DayKind(LabelledEnum):
     HOLIDAY = ("holiday", "法定节假日")
     WORKDAY = ("workday", "调休上班")
+
+
+class MeetingKind(LabelledEnum):
+    WEEKLY = ("weekly", "工作例会")
+    JOINT = ("joint", "联席会议")
+    DISPATCH = ("dispatch", "调度会")
+
+
+class MeetingStatus(LabelledEnum):
+    DRAFT = ("draft", "草稿")
+    ISSUED = ("issued", "已印发")
+    SUPERSEDED = ("superseded", "已更正")
+
+
+class AttendanceKind(LabelledEnum):
+    PRESENT = ("present", "出席")
+    ABSENT = ("absent", "请假")
+    OBSERVER = ("observer", "列席")
+
+
+class DecisionStatus(LabelledEnum):
+    OPEN = ("open", "办理中")
+    DONE = ("done", "已办结")

@@ -18,6 +18,10 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_CALENDAR = "manage_calendar"
+    VIEW_MEETINGS = "view_meetings"
+    RECORD_MEETING = "record_meeting"
+    ISSUE_MINUTES = "issue_minutes"
+    CLOSE_DECISION = "close_decision"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -30,6 +34,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: frozenset({Role.ADMIN, Role.DIRECTOR}),
+    # Meetings: every member of staff attends and may keep the record; the director issues.
+    Action.VIEW_MEETINGS: frozenset(_ALL_STAFF - {Role.ADMIN}),
+    Action.RECORD_MEETING: frozenset(_ALL_STAFF - {Role.ADMIN}),
+    Action.ISSUE_MINUTES: frozenset({Role.DIRECTOR}),
+    Action.CLOSE_DECISION: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -40,6 +49,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MANAGE_USERS: "管理用户",
     Action.MANAGE_SETTINGS: "修改中心设置",
     Action.MANAGE_CALENDAR: "维护节假日",
+    Action.VIEW_MEETINGS: "查看会议记录",
+    Action.RECORD_MEETING: "记录会议",
+    Action.ISSUE_MINUTES: "印发会议纪要",
+    Action.CLOSE_DECISION: "办结议定事项",
 }
 
 
