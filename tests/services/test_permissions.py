@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.models import DayKind, Matter, Role, User
-from app.services import auth, calendar_admin, intake, receipts, settings
+from app.models import DayKind, Decision, Matter, Meeting, MeetingStatus, Role, User
+from app.services import auth, calendar_admin, intake, meetings, receipts, settings
 from app.services.errors import PermissionDenied
 from app.services.intake import MatterFilter
 from app.services.permissions import PERMISSIONS, Action, allowed
 from tests.conftest import actor
 from tests.services.test_intake import make_input
+from tests.services.test_meetings import joint
 
 USERS = {
     Role.RECEPTIONIST: "jiedai",
@@ -26,6 +27,14 @@ USERS = {
 
 def _matter_id(s):
     return s.scalar(select(Matter.id))
+
+
+def _meeting(s, status):
+    return s.scalar(select(Meeting.id).where(Meeting.status == status))
+
+
+def _open_decision(s):
+    return s.scalar(select(Decision.id).join(Meeting).where(Meeting.status == MeetingStatus.ISSUED))
 
 
 def _user_id(s):
@@ -59,6 +68,25 @@ PROBES = {
         lambda s, a, db: calendar_admin.clear_day(s, a, date(2031, 1, 1)),
         lambda s, a, db: calendar_admin.mark_year_entered(s, a, 2031),
     ],
+    Action.VIEW_MEETINGS: [
+        lambda s, a, db: meetings.list_meetings(s, a),
+        lambda s, a, db: meetings.decisions(s, a),
+        lambda s, a, db: meetings.compliance(s, a, date(2026, 1, 1), date(2026, 3, 1)),
+        lambda s, a, db: meetings.minutes_data(s, a, _meeting(s, MeetingStatus.ISSUED)),
+        lambda s, a, db: meetings.meeting_input(s, a, _meeting(s, MeetingStatus.DRAFT)),
+    ],
+    Action.RECORD_MEETING: [
+        lambda s, a, db: meetings.create_meeting(s, a, joint()),
+        lambda s, a, db: meetings.save_meeting(s, a, _meeting(s, MeetingStatus.DRAFT), joint()),
+        lambda s, a, db: meetings.correct_minutes(s, a, _meeting(s, MeetingStatus.ISSUED)),
+        lambda s, a, db: meetings.figures_draft(s, a, date(2026, 1, 1), date(2026, 2, 1)),
+    ],
+    Action.ISSUE_MINUTES: [
+        lambda s, a, db: meetings.issue_minutes(s, a, _meeting(s, MeetingStatus.DRAFT)),
+    ],
+    Action.CLOSE_DECISION: [
+        lambda s, a, db: meetings.close_decision(s, a, _open_decision(s), "已办结"),
+    ],
 }
 
 
@@ -68,8 +96,11 @@ def test_every_action_has_probes():
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_role_against_every_action(db, role):
-    with db.write() as s:  # one matter to look at
+    with db.write() as s:  # one matter, a draft meeting and issued minutes to work on
         intake.register_matter(s, actor(db, "jiedai"), make_input(db))
+        meetings.create_meeting(s, actor(db, "jiedai"), joint())
+        issued = meetings.create_meeting(s, actor(db, "jiedai"), joint())
+        meetings.issue_minutes(s, actor(db, "zhuren"), issued.id)
     who = actor(db, USERS[role])
     for action, probes in PROBES.items():
         for probe in probes:

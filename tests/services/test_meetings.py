@@ -1,0 +1,195 @@
+"""Meetings: minutes frozen once issued (corrections are versions), decisions tracked to done,
+weekly/monthly compliance, the period's figures, and the minutes PDF as a reader sees it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from app.models import AttendanceKind, MeetingKind, MeetingStatus
+from app.reports.minutes import render_minutes
+from app.services import intake, meetings
+from app.services.errors import PermissionDenied, ValidationError
+from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+
+
+def joint(**kw) -> MeetingInput:
+    values = dict(
+        kind=MeetingKind.JOINT,
+        starts_at=datetime(2026, 11, 5, 9, 0),
+        place="中心三楼会议室",
+        chair="周主任",
+        recorder="李接待",
+        situation="本月矛盾纠纷以邻里纠纷为主。",
+        distribution="各派驻单位",
+        attendees=[
+            AttendeeInput("周主任", "综治中心"),
+            AttendeeInput("王𠮷", "司法所"),
+            AttendeeInput("陈某", "信访办", AttendanceKind.ABSENT, "外出培训"),
+            AttendeeInput("赵敏", "妇联", AttendanceKind.OBSERVER),
+        ],
+        items=[ItemInput("中雁村宅基地纠纷", "双方对边界仍有分歧。")],
+        decisions=[
+            DecisionInput("两周内完成现场测量并再次调解", "司法所", date(2026, 11, 19)),
+            DecisionInput("开展夜间施工噪音专项整治", "综合行政执法队", date(2026, 11, 30)),
+        ],
+    )
+    values.update(kw)
+    return MeetingInput(**values)
+
+
+@pytest.fixture
+def director(db):
+    return actor(db, "zhuren")
+
+
+def record(db, who, data):
+    with db.write() as s:
+        return meetings.create_meeting(s, who, data)
+
+
+def issue(db, who, ref, at=None):
+    with db.write() as s:
+        return meetings.issue_minutes(s, who, ref.id, at=at)
+
+
+def test_issued_minutes_are_frozen_and_a_correction_is_a_new_version(db, receptionist, director):
+    ref = record(db, receptionist, joint())
+    assert ref.number == "BSHY2026-A-001" and ref.status == MeetingStatus.DRAFT
+    with db.write() as s, pytest.raises(PermissionDenied):
+        meetings.issue_minutes(s, receptionist, ref.id)  # the director issues
+    issue(db, director, ref)
+    with db.write() as s, pytest.raises(ValidationError, match="不能修改"):
+        meetings.save_meeting(s, receptionist, ref.id, joint(place="别处"))
+    with db.write() as s:
+        v2 = meetings.correct_minutes(s, receptionist, ref.id)
+        data = meetings.meeting_input(s, receptionist, v2.id)
+        data.place = "中心一楼调解室"
+        meetings.save_meeting(s, receptionist, v2.id, data)
+    assert (v2.number, v2.version) == (ref.number, 2)
+    with db.read() as s:  # until v2 is issued, v1 is the current minutes
+        assert meetings.find_meeting(s, director, ref.number) == ref.id
+    issue(db, director, v2)
+    with db.read() as s:
+        assert meetings.find_meeting(s, director, ref.number) == v2.id
+        rows = {(r.version, r.status) for r in meetings.list_meetings(s, director)}
+        old = meetings.minutes_data(s, director, ref.id)
+        new = meetings.minutes_data(s, director, v2.id)
+    assert rows == {(1, MeetingStatus.SUPERSEDED), (2, MeetingStatus.ISSUED)}
+    assert old.place == "中心三楼会议室" and new.place == "中心一楼调解室"
+
+
+def test_decisions_are_tracked_to_done_and_reviewed_at_the_next_meeting(db, receptionist, director):
+    first = record(db, receptionist, joint())
+    with db.read() as s:
+        assert meetings.decisions(s, director) == []  # drafts are not tracked yet
+    issue(db, director, first, at=datetime(2026, 11, 5, 17))
+    with db.read() as s:
+        open_ = meetings.decisions(s, director)
+    assert [d.responsible for d in open_] == ["司法所", "综合行政执法队"]
+    today = date(2026, 11, 20)
+    assert open_[0].overdue(today) and not open_[1].overdue(today)
+    assert open_[1].due_soon(date(2026, 11, 28))
+    with db.write() as s, pytest.raises(ValidationError, match="办理结果"):
+        meetings.close_decision(s, receptionist, open_[0].id, " ")
+    with db.write() as s:
+        meetings.close_decision(s, receptionist, open_[0].id, "已测量，双方签订调解协议。")
+    later = datetime(2026, 12, 3, 9)
+    with db.read() as s:
+        review = meetings.decisions(s, director, before=later)
+        everything = meetings.decisions(s, director, only_open=False)
+    assert [d.responsible for d in review] == ["综合行政执法队"]
+    done = next(d for d in everything if d.responsible == "司法所")
+    assert done.result.startswith("已测量")
+    with db.write() as s, pytest.raises(ValidationError, match="已经办结"):
+        meetings.close_decision(s, receptionist, open_[0].id, "再次")
+
+
+def test_weekly_and_monthly_compliance(db, receptionist):
+    for day in (date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)):  # Mondays; 16th missed
+        record(
+            db,
+            receptionist,
+            joint(kind=MeetingKind.WEEKLY, starts_at=datetime.combine(day, datetime.min.time())),
+        )
+    record(db, receptionist, joint(starts_at=datetime(2026, 10, 28, 9)))  # October's joint
+    with db.read() as s:
+        c = meetings.compliance(s, receptionist, date(2026, 10, 1), date(2026, 11, 29))
+    assert [ok for _w, ok in c.weeks[-4:]] == [True, True, False, True]
+    assert c.months == [(2026, 10, True), (2026, 11, False)]
+    assert "2026年第47周（11月16日起）未开工作例会" in c.missing
+    assert "2026年11月未开联席会议" in c.missing
+
+
+def test_the_figures_draft_counts_the_period(db, receptionist):
+    with db.write() as s:
+        for at in (datetime(2026, 11, 2, 9), datetime(2026, 11, 3, 9)):
+            intake.register_matter(s, receptionist, make_input(db, category="矛盾纠纷"), at=at)
+        intake.register_matter(
+            s, receptionist, make_input(db, category="咨询"), at=datetime(2026, 11, 4, 9)
+        )
+        intake.register_matter(s, receptionist, make_input(db), at=datetime(2026, 10, 1, 9))
+    with db.read() as s:
+        f = meetings.figures_draft(
+            s, receptionist, date(2026, 11, 1), date(2026, 11, 7), today=date(2026, 11, 7)
+        )
+    assert f.total == 3
+    assert dict(f.by_category)["矛盾纠纷"] == 2 and dict(f.by_category)["咨询"] == 1
+    assert f.disputes == 2 and f.disputes_resolved == 0
+    assert f.repeat_visitors == 1  # the same ID number came three times this week
+    # The October complaint (7 working days) and the consultation left open since 4 Nov.
+    assert f.overdue == 2
+    text = f.as_text()
+    assert "11月1日至11月7日" in text and "共受理群众诉求 3 件" in text
+
+
+def test_minutes_pdf_reads_like_minutes(db, receptionist, director):
+    ref = record(db, receptionist, joint())
+    issue(db, director, ref, at=datetime(2026, 11, 6, 10))
+    with db.write() as s:
+        number, pdf = meetings.minutes_pdf(s, director, ref.id)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    flat = text.replace("\n", "")
+    for expected in (
+        "白石街道综治工作中心联席会议纪要",
+        number,
+        "2026年11月5日9时",
+        "周主任在中心三楼会议室主持召开联席会议",
+        "一、社会治安形势分析研判",
+        "二、会议议题及讨论情况",
+        "（一）中雁村宅基地纠纷",
+        "三、议定事项",
+        "1. 两周内完成现场测量并再次调解（责任：司法所，2026年11月19日前完成）",
+        "出席：周主任（综治中心）、王𠮷（司法所）",
+        "请假：陈某（外出培训）",
+        "列席：赵敏（妇联）",
+        "分送：各派驻单位",
+        "2026年11月6日印发",
+        "— 1 —",
+    ):
+        assert expected in flat, expected
+
+
+def test_weekly_record_and_draft_are_marked():
+    from app.reports.minutes import MinutesData
+
+    pdf = render_minutes(
+        MinutesData(
+            center_name="某中心",
+            kind="工作例会",
+            is_minutes=False,
+            title="某中心工作例会",
+            number="XHY2026-A-002",
+            starts_at=datetime(2026, 11, 9, 8, 30),
+            issued=False,
+            chair="周主任",
+        )
+    )
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
+    assert "某中心工作例会记录" in text and "（草稿）" in text and "8时30分" in text
+    assert "现将会议主要内容记录如下" in text and "（未印发）" in text
