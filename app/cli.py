@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
-    p.add_argument("--tab", default="reception", choices=["reception", "settings"])
+    p.add_argument("--tab", default="reception", choices=["reception", "meetings", "settings"])
     p.add_argument(
         "--user", default=None, help="以哪个用户的身份（默认演示接待员或第一位可用用户）"
     )
@@ -257,7 +257,11 @@ def cmd_screenshot(args) -> int:
         return 2
     db = _open(args)
     _require_initialised(db)
-    wanted_roles = {"reception": (Role.RECEPTIONIST, Role.DIRECTOR), "settings": (Role.ADMIN,)}
+    wanted_roles = {
+        "reception": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "meetings": (Role.DIRECTOR, Role.RECEPTIONIST),
+        "settings": (Role.ADMIN,),
+    }
     with db.read() as s:
         if args.user:
             user = s.scalar(select(User).where(User.username == args.user))
@@ -271,7 +275,7 @@ def cmd_screenshot(args) -> int:
     app = make_app([sys.argv[0]])
     window = build_main_window(db, actor)
     window.resize(width, height)
-    titles = {"reception": "群众接待窗口", "settings": "系统设置"}
+    titles = {"reception": "群众接待窗口", "meetings": "会议纪要", "settings": "系统设置"}
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
             window.tabs.setCurrentIndex(i)

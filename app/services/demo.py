@@ -395,6 +395,7 @@ def generate_demo(
         if progress:
             progress(done, matters)
     with db.write() as s:
+        _demo_meetings(s, today)
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0
     return DemoResult(created, matters, total)
@@ -407,3 +408,72 @@ def _store_counters(s: Session, prefix: str, terminal: str, counters: dict[int, 
             s.add(NumberCounter(prefix=prefix, year=year, terminal=terminal, last_value=last))
         else:
             row.last_value = max(row.last_value, last)
+
+
+def _demo_meetings(s: Session, today: date) -> None:
+    """Last month's joint meeting and recent weekly meetings (once per database)."""
+    from app.models import AttendanceKind, Meeting, MeetingKind
+
+    from . import meetings
+    from .auth import actor_for
+
+    if s.scalar(select(func.count()).select_from(Meeting)):
+        return
+    director = s.scalar(select(User).where(User.username == "demo-director"))
+    recorder = s.scalar(select(User).where(User.username == "demo-reception"))
+    if director is None or recorder is None:
+        return
+    chair, rec = actor_for(director), actor_for(recorder)
+    people = [
+        meetings.AttendeeInput(director.display_name, "综治中心"),
+        meetings.AttendeeInput("陈国平", "矛盾纠纷调解室"),
+        meetings.AttendeeInput("吴建军", "派出所"),
+        meetings.AttendeeInput("黄丽", "司法所"),
+        meetings.AttendeeInput("叶海东", "信访办", AttendanceKind.ABSENT, "到市里参加培训"),
+        meetings.AttendeeInput("赵敏", "妇联", AttendanceKind.OBSERVER),
+    ]
+    first_of_month = today.replace(day=1)
+    joint_day = first_of_month - timedelta(days=first_of_month.weekday() + 3)
+    plans = [(MeetingKind.JOINT, joint_day)]
+    monday = today - timedelta(days=today.weekday())
+    plans += [(MeetingKind.WEEKLY, monday - timedelta(weeks=w)) for w in (3, 1, 0)]
+    for kind, day in plans:
+        if day > today:
+            continue
+        at = datetime(day.year, day.month, day.day, 8, 30)
+        since = day - timedelta(days=7 if kind == MeetingKind.WEEKLY else 30)
+        figures = meetings.figures_draft(s, rec, since, day, today=day).as_text()
+        decisions = [
+            meetings.DecisionInput(
+                "对近期反映集中的夜间施工噪音开展联合整治",
+                "综合行政执法队",
+                day + timedelta(days=10),
+            ),
+            meetings.DecisionInput(
+                "对超期未办结事项逐件督办，周五前反馈进展", "各承办单位", day + timedelta(days=4)
+            ),
+        ]
+        ref = meetings.create_meeting(
+            s,
+            rec,
+            meetings.MeetingInput(
+                kind=kind,
+                starts_at=at,
+                place="中心三楼会议室",
+                chair=director.display_name,
+                recorder=recorder.display_name,
+                situation=figures.replace(
+                    "（请记录人根据会议讨论填写）", "噪音扰民和邻里纠纷较集中，需提前介入。"
+                ),
+                distribution="各派驻单位，各村（社区）",
+                attendees=people,
+                items=[
+                    meetings.ItemInput(
+                        "本期矛盾纠纷排查化解情况", "各单位通报了本周期受理和化解情况。"
+                    )
+                ],
+                decisions=decisions,
+            ),
+        )
+        if day < monday:
+            meetings.issue_minutes(s, chair, ref.id, at=at + timedelta(hours=4))

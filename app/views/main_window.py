@@ -28,6 +28,7 @@ from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from .context import ViewContext
+from .meetings_tab import MeetingsTab
 from .reception_tab import ReceptionTab
 from .settings_tab import SettingsTab
 
@@ -106,6 +107,10 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.REGISTER_MATTER):
             self.reception = ReceptionTab(ctx, lookups, calendar)
             self.tabs.addTab(self.reception, "群众接待窗口")
+        self.meetings_tab: MeetingsTab | None = None
+        if allowed(ctx.actor, Action.VIEW_MEETINGS):
+            self.meetings_tab = MeetingsTab(ctx)
+            self.tabs.addTab(self.meetings_tab, "会议纪要")
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.settings_tab = SettingsTab(ctx)
             self.tabs.addTab(self.settings_tab, "系统设置")

@@ -643,9 +643,9 @@ class ReceptionTab(QWidget):
         self.status_filter.currentIndexChanged.connect(self.reload)
         self.category_filter.currentIndexChanged.connect(self.reload)
         self.overdue_filter.toggled.connect(self.reload)
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_form)
-        QShortcut(QKeySequence.StandardKey.Print, self, self.print_receipt)
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        self._shortcut(QKeySequence.StandardKey.New, self.new_form)
+        self._shortcut(QKeySequence.StandardKey.Print, self.print_receipt)
+        self._shortcut(QKeySequence.StandardKey.Find, self._focus_search)
         ctx.bus.changed.connect(self._data_changed)
         self._draft_timer = QTimer(self, singleShot=True, interval=800)
         self._draft_timer.timeout.connect(self.save_draft)
@@ -697,6 +697,11 @@ class ReceptionTab(QWidget):
             self._draft_timer.stop()
             user, form = self.ctx.actor.username, self.DRAFT_FORM
             self.ctx.worker.submit(lambda _s: store.clear(user, form))
+
+    def _shortcut(self, key, slot) -> None:
+        """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
+        sc = QShortcut(key, self, slot)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # --- registering
     def register(self) -> None:

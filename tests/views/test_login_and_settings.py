@@ -73,9 +73,9 @@ def test_roles_decide_the_tabs(qtbot, db, admin, receptionist):
         qtbot.addWidget(w)
         tabs[who.username] = [w.tabs.tabText(i) for i in range(w.tabs.count())]
         w.ctx.worker.wait()
-    assert tabs["jiedai"] == ["群众接待窗口"]
+    assert tabs["jiedai"] == ["群众接待窗口", "会议纪要"]
     assert tabs["admin"] == ["系统设置"]
-    assert tabs["zixun"] == []
+    assert tabs["zixun"] == ["会议纪要"]
 
 
 def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):

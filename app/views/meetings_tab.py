@@ -1,0 +1,565 @@
+"""会议纪要: meetings list and editor, decisions tracked to done, weekly/monthly compliance."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import AttendanceKind, MeetingKind, MeetingStatus
+from app.services import meetings
+from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from app.services.permissions import Action, allowed
+
+from .context import ViewContext
+from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
+from .pdf_preview_dialog import PdfPreviewDialog
+
+MEETINGS = "meetings"
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "\n".join(exc.fields.values())
+    if isinstance(exc, ServiceError | EnvironmentProblem):
+        return exc.message
+    return f"操作出错：{exc}"
+
+
+def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if stretch is not None:
+        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def _cell(t: QTableWidget, row: int, col: int) -> str:
+    item = t.item(row, col)
+    return item.text().strip() if item else ""
+
+
+class MeetingEditor(QWidget):
+    """One meeting's record. Signals are not needed: the tab reads ``value()``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.kind = QComboBox()
+        for k in MeetingKind:
+            self.kind.addItem(k.label, k)
+        self.starts_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.starts_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.starts_at.setCalendarPopup(True)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText("如：中心三楼会议室")
+        self.chair = QLineEdit()
+        self.recorder = QLineEdit()
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("不填则为“中心名称 + 会议类型”")
+        self.attendees = _table(["姓名", "单位", "出席情况", "请假原因"], 1)
+        self.situation = QPlainTextEdit()
+        self.situation.setTabChangesFocus(True)
+        self.situation.setPlaceholderText("社会治安形势分析研判（可点“生成本期数据草稿”后修改）")
+        self.figures_button = QPushButton("生成本期数据草稿")
+        self.items = _table(["议题", "讨论情况"], 1)
+        self.decisions = _table(["议定事项", "责任单位/责任人", "完成期限（年-月-日）"], 0)
+        self.decisions.setColumnWidth(1, 150)
+        self.decisions.setColumnWidth(2, 160)
+        self.attendees.setColumnWidth(0, 110)
+        self.attendees.setColumnWidth(2, 90)
+        self.attendees.setColumnWidth(3, 150)
+        self.items.setColumnWidth(0, 220)
+        self.review = QLabel()
+        self.review.setWordWrap(True)
+        self.review.setProperty("role", "hint")
+        self.distribution = QLineEdit()
+        self.distribution.setPlaceholderText("分送单位，如：各派驻单位，各村（社区）")
+        form = QFormLayout()
+        form.addRow("会议类型", self.kind)
+        form.addRow("会议时间", self.starts_at)
+        form.addRow("地点", self.place)
+        form.addRow("主持人", self.chair)
+        form.addRow("记录人", self.recorder)
+        form.addRow("会议名称", self.title)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self._section("参会人员", self.attendees, self._add_attendee))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("形势分析研判"))
+        row.addStretch(1)
+        row.addWidget(self.figures_button)
+        layout.addLayout(row)
+        layout.addWidget(self.situation)
+        layout.addWidget(self._section("议题及讨论", self.items, lambda: self._add(self.items)))
+        layout.addWidget(self.review)
+        layout.addWidget(
+            self._section("议定事项", self.decisions, lambda: self._add(self.decisions))
+        )
+        form2 = QFormLayout()
+        form2.addRow("分送", self.distribution)
+        layout.addLayout(form2)
+
+    def _section(self, title: str, table: QTableWidget, add) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        h = QHBoxLayout()
+        h.addWidget(QLabel(title))
+        h.addStretch(1)
+        plus, minus = QPushButton("添加一行"), QPushButton("删除所选行")
+        plus.clicked.connect(add)
+        minus.clicked.connect(lambda: table.removeRow(table.currentRow()))
+        h.addWidget(plus)
+        h.addWidget(minus)
+        v.addLayout(h)
+        table.setMinimumHeight(110)
+        v.addWidget(table)
+        return box
+
+    @staticmethod
+    def _add(table: QTableWidget, values: list[str] | None = None) -> int:
+        row = table.rowCount()
+        table.insertRow(row)
+        for col, text in enumerate(values or []):
+            table.setItem(row, col, QTableWidgetItem(text))
+        return row
+
+    def _add_attendee(self, a: AttendeeInput | None = None) -> None:
+        a = a or AttendeeInput("")
+        row = self._add(self.attendees, [a.name, a.unit, "", a.reason])
+        combo = QComboBox()
+        for k in AttendanceKind:
+            combo.addItem(k.label, k)
+        combo.setCurrentIndex(combo.findData(a.attendance))
+        self.attendees.setCellWidget(row, 2, combo)
+
+    def set_value(self, d: MeetingInput, read_only: bool) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(d.kind))
+        self.starts_at.setDateTime(QDateTime(d.starts_at))
+        self.place.setText(d.place)
+        self.chair.setText(d.chair)
+        self.recorder.setText(d.recorder)
+        self.title.setText(d.title)
+        self.situation.setPlainText(d.situation)
+        self.distribution.setText(d.distribution)
+        for t in (self.attendees, self.items, self.decisions):
+            t.setRowCount(0)
+        for a in d.attendees:
+            self._add_attendee(a)
+        for it in d.items:
+            self._add(self.items, [it.title, it.discussion])
+        for dec in d.decisions:
+            deadline = dec.deadline.isoformat() if dec.deadline else ""
+            self._add(self.decisions, [dec.content, dec.responsible, deadline])
+        self.set_read_only(read_only)
+
+    def set_read_only(self, ro: bool) -> None:
+        for w in (self.place, self.chair, self.recorder, self.title, self.distribution):
+            w.setReadOnly(ro)
+        self.situation.setReadOnly(ro)
+        for w in (self.kind, self.starts_at, self.figures_button):
+            w.setEnabled(not ro)
+        triggers = (
+            QAbstractItemView.EditTrigger.NoEditTriggers
+            if ro
+            else QAbstractItemView.EditTrigger.AllEditTriggers
+        )
+        for t in (self.attendees, self.items, self.decisions):
+            t.setEditTriggers(triggers)
+            t.setEnabled(True)
+
+    def value(self) -> MeetingInput:
+        problems: dict[str, str] = {}
+        attendees = []
+        for r in range(self.attendees.rowCount()):
+            combo = self.attendees.cellWidget(r, 2)
+            name = _cell(self.attendees, r, 0)
+            if name or _cell(self.attendees, r, 1):
+                attendees.append(
+                    AttendeeInput(
+                        name,
+                        _cell(self.attendees, r, 1),
+                        combo.currentData() if combo else "present",
+                        _cell(self.attendees, r, 3),
+                    )
+                )
+        items = [
+            ItemInput(_cell(self.items, r, 0), _cell(self.items, r, 1))
+            for r in range(self.items.rowCount())
+            if _cell(self.items, r, 0) or _cell(self.items, r, 1)
+        ]
+        decisions = []
+        for r in range(self.decisions.rowCount()):
+            content, who, due = (_cell(self.decisions, r, c) for c in range(3))
+            if not (content or who or due):
+                continue
+            try:
+                deadline = date.fromisoformat(due) if due else None
+            except ValueError:
+                problems[f"decisions[{r}].deadline"] = (
+                    f"第 {r + 1} 项议定事项的期限“{due}”看不懂，请写成 2026-12-31 这样的日期"
+                )
+                deadline = None
+            decisions.append(DecisionInput(content, who, deadline))
+        if problems:
+            raise ValidationError(problems)
+        return MeetingInput(
+            kind=self.kind.currentData(),
+            starts_at=self.starts_at.dateTime().toPython().replace(second=0, microsecond=0),
+            place=self.place.text(),
+            chair=self.chair.text(),
+            recorder=self.recorder.text(),
+            title=self.title.text(),
+            situation=self.situation.toPlainText(),
+            distribution=self.distribution.text(),
+            attendees=attendees,
+            items=items,
+            decisions=decisions,
+        )
+
+
+class MeetingsTab(QWidget):
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.rows: list[meetings.MeetingRow] = []
+        self.current: uuid.UUID | None = None
+        self.current_status: MeetingStatus | None = None
+        self.preview: PdfPreviewDialog | None = None
+        # Records
+        self.list = _table(["编号", "版本", "类型", "时间", "状态", "未办结"], 0)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.itemSelectionChanged.connect(self._selected)
+        for col, width in enumerate([150, 64, 76, 128, 64, 60]):
+            self.list.setColumnWidth(col, width)
+        self.new_button = QPushButton("新建会议")
+        self.new_button.clicked.connect(self.new_meeting)
+        self.editor = MeetingEditor()
+        self.editor.figures_button.clicked.connect(self.fill_figures)
+        self.save_button = QPushButton("保存 (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.issue_button = QPushButton("印发")
+        self.issue_button.clicked.connect(self.issue)
+        self.issue_button.setVisible(allowed(ctx.actor, Action.ISSUE_MINUTES))
+        self.correct_button = QPushButton("更正（新版本）")
+        self.correct_button.clicked.connect(self.correct)
+        self.print_button = QPushButton("预览/打印 (Ctrl+P)")
+        self.print_button.clicked.connect(self.print_minutes)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setProperty("role", "error")
+        self.state = QLabel()
+        buttons = QHBoxLayout()
+        for b in (self.save_button, self.issue_button, self.correct_button, self.print_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.state)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(self.new_button)
+        lv.addWidget(self.list)
+        scroll = QScrollArea()
+        scroll.setWidget(self.editor)
+        scroll.setWidgetResizable(True)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(scroll)
+        rv.addLayout(buttons)
+        rv.addWidget(self.message)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([520, 900])
+        # Decisions
+        self.decision_table = _table(["会议", "议定事项", "责任", "期限", "状态", "办理结果"], 1)
+        self.decision_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for col, width in ((0, 160), (2, 140), (3, 100), (4, 70), (5, 220)):
+            self.decision_table.setColumnWidth(col, width)
+        self.close_button = QPushButton("办结所选事项")
+        self.close_button.clicked.connect(self.close_decision)
+        self.close_button.setEnabled(allowed(ctx.actor, Action.CLOSE_DECISION))
+        self.decision_rows: list[meetings.DecisionRow] = []
+        dec = QWidget()
+        dv = QVBoxLayout(dec)
+        dv.addWidget(self.decision_table)
+        dv.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignLeft)
+        # Compliance
+        self.compliance_table = _table(["周期", "应开会议", "是否召开"], 0)
+        self.compliance_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The theme paints item backgrounds itself; the delegate keeps red/yellow warnings.
+        self.warning_delegate = WarningDelegate(self)
+        for table in (self.decision_table, self.compliance_table):
+            table.setItemDelegate(self.warning_delegate)
+        self.compliance_summary = QLabel()
+        self.compliance_summary.setWordWrap(True)
+        comp = QWidget()
+        cv = QVBoxLayout(comp)
+        cv.addWidget(self.compliance_summary)
+        cv.addWidget(self.compliance_table)
+        self.pages = QTabWidget()
+        self.pages.addTab(split, "会议记录")
+        self.pages.addTab(dec, "议定事项")
+        self.pages.addTab(comp, "例会检查")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self._shortcut(QKeySequence.StandardKey.Save, self.save)
+        self._shortcut(QKeySequence.StandardKey.Print, self.print_minutes)
+        ctx.bus.changed.connect(lambda k: self.reload() if k == MEETINGS else None)
+        self.new_meeting()
+        self.reload()
+
+    def _shortcut(self, key, slot) -> None:
+        """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
+        sc = QShortcut(key, self, slot)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # --- loading
+    def reload(self) -> None:
+        actor = self.ctx.actor
+        today = date.today()
+
+        def load(s):
+            return (
+                meetings.list_meetings(s, actor),
+                meetings.decisions(s, actor),
+                meetings.compliance(s, actor, today - timedelta(weeks=12), today),
+            )
+
+        self.ctx.worker.submit(load, self._loaded, self._failed)
+
+    def _loaded(self, result) -> None:
+        self.rows, decisions, comp = result
+        self.list.setRowCount(len(self.rows))
+        for r, m in enumerate(self.rows):
+            cells = [
+                m.number,
+                f"第{m.version}版",
+                m.kind.label,
+                f"{m.starts_at:%Y-%m-%d %H:%M}",
+                m.status.label,
+                str(m.open_decisions or ""),
+            ]
+            for c, text in enumerate(cells):
+                self.list.setItem(r, c, QTableWidgetItem(text))
+        self._show_decisions(decisions)
+        self._show_compliance(comp)
+
+    def _show_decisions(self, rows: list[meetings.DecisionRow]) -> None:
+        today = date.today()
+        self.decision_rows = rows
+        self.decision_table.setRowCount(len(rows))
+        for r, d in enumerate(rows):
+            cells = [
+                d.meeting_number,
+                d.content,
+                d.responsible,
+                d.deadline.isoformat(),
+                "超期" if d.overdue(today) else d.status.label,
+                d.result,
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if d.overdue(today):
+                    item.setBackground(QBrush(OVERDUE_BG))
+                elif d.due_soon(today):
+                    item.setBackground(QBrush(DUE_SOON_BG))
+                self.decision_table.setItem(r, c, item)
+
+    def _show_compliance(self, comp: meetings.Compliance) -> None:
+        rows = [
+            (f"{w.year}年第{w.isocalendar()[1]}周（{w.month}月{w.day}日起）", "工作例会", ok)
+            for w, ok in comp.weeks
+        ]
+        rows += [(f"{y}年{m}月", "联席会议", ok) for y, m, ok in comp.months]
+        self.compliance_table.setRowCount(len(rows))
+        for r, (period, kind, ok) in enumerate(rows):
+            for c, text in enumerate([period, kind, "已召开" if ok else "未召开"]):
+                item = QTableWidgetItem(text)
+                if not ok:
+                    item.setBackground(QBrush(OVERDUE_BG))
+                self.compliance_table.setItem(r, c, item)
+        missing = comp.missing
+        self.compliance_summary.setText(
+            "近 12 周的例会和每月联席会议都已召开。"
+            if not missing
+            else f"缺 {len(missing)} 次：" + "；".join(missing[:6])
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.setText(_message(exc))
+
+    # --- editing
+    def new_meeting(self) -> None:
+        self.current, self.current_status = None, None
+        self.list.clearSelection()
+        self.editor.set_value(
+            MeetingInput(
+                kind=MeetingKind.WEEKLY,
+                starts_at=datetime.now().replace(second=0, microsecond=0),
+                recorder=self.ctx.actor.display_name,
+            ),
+            read_only=False,
+        )
+        self._update_buttons()
+        self._show_review(datetime.now())
+        self.message.clear()
+
+    def _selected(self) -> None:
+        r = self.list.currentRow()
+        if not 0 <= r < len(self.rows):
+            return
+        row = self.rows[r]
+        actor = self.ctx.actor
+
+        def shown(data: MeetingInput) -> None:
+            self.current, self.current_status = row.id, row.status
+            self.editor.set_value(data, read_only=row.status != MeetingStatus.DRAFT)
+            self._update_buttons()
+            self._show_review(data.starts_at)
+            self.message.clear()
+
+        self.ctx.worker.submit(
+            lambda s: meetings.meeting_input(s, actor, row.id), shown, self._failed
+        )
+
+    def _show_review(self, before: datetime) -> None:
+        actor = self.ctx.actor
+
+        def shown(rows: list[meetings.DecisionRow]) -> None:
+            text = "；".join(
+                f"{d.content}（{d.responsible}，{d.deadline:%m-%d}）" for d in rows[:8]
+            )
+            self.editor.review.setText(
+                f"前次会议尚未办结的议定事项 {len(rows)} 项：{text}"
+                if rows
+                else "前次会议的议定事项均已办结。"
+            )
+
+        self.ctx.worker.submit(lambda s: meetings.decisions(s, actor, before=before), shown)
+
+    def _update_buttons(self) -> None:
+        draft = self.current_status in (None, MeetingStatus.DRAFT)
+        self.save_button.setEnabled(draft)
+        self.issue_button.setEnabled(self.current is not None and draft)
+        self.correct_button.setEnabled(self.current_status == MeetingStatus.ISSUED)
+        self.print_button.setEnabled(self.current is not None)
+        self.state.setText(self.current_status.label if self.current_status else "新会议（未保存）")
+
+    def _run(self, fn, done_text: str, after=None) -> None:
+        def done(ref) -> None:
+            self.message.setText("")
+            self.state.setText(done_text)
+            if isinstance(ref, meetings.MeetingRef):
+                self.current, self.current_status = ref.id, ref.status
+                self.editor.set_read_only(ref.status != MeetingStatus.DRAFT)
+            self._update_buttons()
+            self.ctx.bus.changed.emit(MEETINGS)
+            if after:
+                after()
+
+        self.ctx.worker.submit(fn, done, self._failed, write=True)
+
+    def save(self) -> None:
+        try:
+            data = self.editor.value()
+        except ValidationError as exc:
+            self.message.setText(_message(exc))
+            return
+        actor, current = self.ctx.actor, self.current
+        if current is None:
+            self._run(lambda s: meetings.create_meeting(s, actor, data), "已保存")
+        else:
+            self._run(lambda s: meetings.save_meeting(s, actor, current, data), "已保存")
+
+    def issue(self) -> None:
+        actor, current = self.ctx.actor, self.current
+        if current is None:
+            return
+        try:
+            data = self.editor.value()
+        except ValidationError as exc:
+            self.message.setText(_message(exc))
+            return
+
+        def save_then_issue(s):  # what is on screen is what gets issued
+            meetings.save_meeting(s, actor, current, data)
+            return meetings.issue_minutes(s, actor, current)
+
+        self._run(save_then_issue, "已印发")
+
+    def correct(self) -> None:
+        actor, current = self.ctx.actor, self.current
+        if current is not None:
+            self._run(lambda s: meetings.correct_minutes(s, actor, current), "更正版本（草稿）")
+
+    def fill_figures(self) -> None:
+        actor = self.ctx.actor
+        until = self.editor.starts_at.dateTime().toPython().date()
+
+        def draft(s):
+            since = meetings.last_meeting_date(s)
+            if since is None or since >= until:
+                since = until - timedelta(days=7)
+            return meetings.figures_draft(s, actor, since, until)
+
+        def shown(f: meetings.FiguresDraft) -> None:
+            current = self.editor.situation.toPlainText().strip()
+            self.editor.situation.setPlainText((current + "\n" if current else "") + f.as_text())
+
+        self.ctx.worker.submit(draft, shown, self._failed)
+
+    def print_minutes(self) -> None:
+        actor, current = self.ctx.actor, self.current
+        if current is None:
+            self.message.setText("请先保存会议记录，再预览打印。")
+            return
+
+        def shown(result) -> None:
+            number, pdf = result
+            self.preview = PdfPreviewDialog(
+                pdf, f"会议纪要 {number}", f"会议纪要-{number}.pdf", self
+            )
+            self.preview.open()
+
+        self.ctx.worker.submit(
+            lambda s: meetings.minutes_pdf(s, actor, current), shown, self._failed, write=True
+        )
+
+    # --- decisions
+    def close_decision(self) -> None:
+        r = self.decision_table.currentRow()
+        if not 0 <= r < len(self.decision_rows):
+            self.message.setText("请先在议定事项列表中选择一项。")
+            return
+        d = self.decision_rows[r]
+        result, ok = QInputDialog.getMultiLineText(self, "办结议定事项", f"{d.content}\n办理结果：")
+        if not ok:
+            return
+        actor = self.ctx.actor
+        self._run(lambda s: meetings.close_decision(s, actor, d.id, result), "已办结")

@@ -1,0 +1,58 @@
+"""The director records a joint meeting in the 会议纪要 tab, issues it and prints the minutes."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QTableWidgetItem
+
+from app.gui import build_main_window
+from app.models import MeetingKind, MeetingStatus
+from app.services import meetings
+from tests.conftest import actor
+from tests.views.test_reception_tab import ime_type
+
+
+def test_record_issue_and_print_a_joint_meeting(qtbot, db):
+    director = actor(db, "zhuren")
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.meetings_tab
+    w.tabs.setCurrentWidget(tab)
+    ed = tab.editor
+    ed.kind.setCurrentIndex(ed.kind.findData(MeetingKind.JOINT))
+    ed.starts_at.setDateTime(QDateTime(2026, 11, 5, 9, 0, 0))
+    ime_type(ed.place, "中心三楼会议室")
+    ime_type(ed.chair, "周主任")
+    ed._add_attendee()
+    ed.attendees.setItem(0, 0, QTableWidgetItem("王𠮷"))
+    ed.attendees.setItem(0, 1, QTableWidgetItem("司法所"))
+    qtbot.mouseClick(ed.figures_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "共受理群众诉求" in ed.situation.toPlainText(), timeout=5000)
+    ed._add(ed.items, ["中雁村宅基地纠纷", "双方对边界仍有分歧。"])
+    ed._add(ed.decisions, ["完成现场测量并再次调解", "司法所", "2026-11-3x"])
+    ed.place.setFocus()
+    qtbot.keyClick(ed.place, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "看不懂" in tab.message.text() and tab.current is None  # nothing saved
+    ed.decisions.setItem(0, 2, QTableWidgetItem("2026-11-19"))
+    qtbot.keyClick(ed.place, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)
+    qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.current_status == MeetingStatus.ISSUED, timeout=5000)
+    assert ed.place.isReadOnly() and not tab.save_button.isEnabled()
+    qtbot.waitUntil(lambda: tab.decision_table.rowCount() == 1, timeout=5000)
+    assert tab.decision_table.item(0, 2).text() == "司法所"
+    qtbot.keyClick(ed.place, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
+    flat = text.replace("\n", "")
+    assert "白石街道综治工作中心联席会议纪要" in flat
+    assert "周主任在中心三楼会议室主持召开联席会议" in flat
+    assert "出席：王𠮷（司法所）" in flat and "2026年11月19日前完成" in flat
+    with db.read() as s:
+        (row,) = meetings.list_meetings(s, director)
+    assert row.status == MeetingStatus.ISSUED and row.open_decisions == 1
+    w.ctx.worker.wait()
