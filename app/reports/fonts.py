@@ -20,9 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.lib import textsplit as _textsplit
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.platypus import paragraph as _paragraph
 
 BUILTIN_CID = "STSong-Light"
 
@@ -41,6 +43,12 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+# ReportLab's line breaker knows Japanese closing punctuation but not the Chinese full-width
+# comma, colon, semicolon, marks and closing quotes, so lines could start with "，" or "：".
+_CN_CANNOT_START = "，：；！？》〉」』”’"
+_paragraph.ALL_CANNOT_START += _CN_CANNOT_START
+_textsplit.ALL_CANNOT_START += _CN_CANNOT_START
 
 WINDOWS_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
 # (file, sub-font index) best first: 仿宋 and 宋体 suit official documents.

@@ -25,7 +25,8 @@ def joint(**kw) -> MeetingInput:
         place="中心三楼会议室",
         chair="周主任",
         recorder="李接待",
-        situation="本月矛盾纠纷以邻里纠纷为主。",
+        situation="本月矛盾纠纷以邻里纠纷为主，其中宅基地纠纷较多：中雁村、山马村各两起，需提前介入；"
+        "信访事项平稳。",
         distribution="各派驻单位",
         attendees=[
             AttendeeInput("周主任", "综治中心"),
@@ -173,6 +174,9 @@ def test_minutes_pdf_reads_like_minutes(db, receptionist, director):
         "— 1 —",
     ):
         assert expected in flat, expected
+    # Chinese typography: no line starts with a comma, colon, full stop or closing mark.
+    starts = [line for line in text.splitlines() if line[:1] in "，：；。、）》”"]
+    assert not starts, starts
 
 
 def test_weekly_record_and_draft_are_marked():
