@@ -26,7 +26,8 @@ def joint(**kw) -> MeetingInput:
         chair="周主任",
         recorder="李接待",
         situation="本月矛盾纠纷以邻里纠纷为主，其中宅基地纠纷较多：中雁村、山马村各两起，需提前介入；"
-        "信访事项平稳。",
+        "信访事项平稳。\n" + "\n".join("研" * n + "，判" for n in range(22, 30)),
+        # Lines whose comma falls just past the line's end: it must hang, not start a line.
         distribution="各派驻单位",
         attendees=[
             AttendeeInput("周主任", "综治中心"),
