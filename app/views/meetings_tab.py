@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -65,7 +65,9 @@ def _cell(t: QTableWidget, row: int, col: int) -> str:
 
 
 class MeetingEditor(QWidget):
-    """One meeting's record. Signals are not needed: the tab reads ``value()``."""
+    """One meeting's record. Signals: ``changed`` on any edit (for the draft)."""
+
+    changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -123,6 +125,54 @@ class MeetingEditor(QWidget):
         form2 = QFormLayout()
         form2.addRow("分送", self.distribution)
         layout.addLayout(form2)
+        for w in (self.place, self.chair, self.recorder, self.title, self.distribution):
+            w.textEdited.connect(self.changed)
+        self.situation.textChanged.connect(self.changed)
+        for t in (self.attendees, self.items, self.decisions):
+            t.itemChanged.connect(lambda _i: self.changed.emit())
+
+    def raw_state(self) -> dict:
+        """Everything on screen as plain strings (a draft keeps even what does not parse yet)."""
+
+        def rows(t: QTableWidget) -> list[list[str]]:
+            out = []
+            for r in range(t.rowCount()):
+                row = [_cell(t, r, c) for c in range(t.columnCount())]
+                combo = t.cellWidget(r, 2) if t is self.attendees else None
+                if combo is not None:
+                    row[2] = str(combo.currentData())
+                out.append(row)
+            return out
+
+        return {
+            "kind": str(self.kind.currentData()),
+            "starts_at": self.starts_at.dateTime().toPython().isoformat(timespec="minutes"),
+            "place": self.place.text(),
+            "chair": self.chair.text(),
+            "recorder": self.recorder.text(),
+            "title": self.title.text(),
+            "situation": self.situation.toPlainText(),
+            "distribution": self.distribution.text(),
+            "attendees": rows(self.attendees),
+            "items": rows(self.items),
+            "decisions": rows(self.decisions),
+        }
+
+    def set_raw_state(self, d: dict) -> None:
+        self.kind.setCurrentIndex(max(0, self.kind.findData(d.get("kind"))))
+        self.starts_at.setDateTime(QDateTime(datetime.fromisoformat(d["starts_at"])))
+        for key in ("place", "chair", "recorder", "title", "distribution"):
+            getattr(self, key).setText(d.get(key, ""))
+        self.situation.setPlainText(d.get("situation", ""))
+        for t in (self.attendees, self.items, self.decisions):
+            t.setRowCount(0)
+        for name, unit, attendance, reason in d.get("attendees", []):
+            self._add_attendee(AttendeeInput(name, unit, AttendanceKind(attendance), reason))
+        for row in d.get("items", []):
+            self._add(self.items, row)
+        for row in d.get("decisions", []):
+            self._add(self.decisions, row)
+        self.set_read_only(False)
 
     def _section(self, title: str, table: QTableWidget, add) -> QWidget:
         box = QWidget()
@@ -275,6 +325,19 @@ class MeetingsTab(QWidget):
         self.message.setWordWrap(True)
         self.message.setProperty("role", "error")
         self.state = QLabel()
+        self.draft_bar = QWidget()
+        bar = QHBoxLayout(self.draft_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.draft_label = QLabel()
+        self.restore_draft_button = QPushButton("恢复草稿")
+        self.restore_draft_button.clicked.connect(self.restore_draft)
+        discard = QPushButton("丢弃")
+        discard.clicked.connect(self.discard_draft)
+        bar.addWidget(self.draft_label, 1)
+        bar.addWidget(self.restore_draft_button)
+        bar.addWidget(discard)
+        self.draft_bar.setVisible(False)
+        self._pending_draft: dict | None = None
         buttons = QHBoxLayout()
         for b in (self.save_button, self.issue_button, self.correct_button, self.print_button):
             buttons.addWidget(b)
@@ -289,6 +352,7 @@ class MeetingsTab(QWidget):
         scroll.setWidgetResizable(True)
         right = QWidget()
         rv = QVBoxLayout(right)
+        rv.addWidget(self.draft_bar)
         rv.addWidget(scroll)
         rv.addLayout(buttons)
         rv.addWidget(self.message)
@@ -331,8 +395,63 @@ class MeetingsTab(QWidget):
         self._shortcut(QKeySequence.StandardKey.Save, self.save)
         self._shortcut(QKeySequence.StandardKey.Print, self.print_minutes)
         ctx.bus.changed.connect(lambda k: self.reload() if k == MEETINGS else None)
+        self._draft_timer = QTimer(self, singleShot=True, interval=800)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self.editor.changed.connect(self._edited)
         self.new_meeting()
+        self._offer_draft()
         self.reload()
+
+    # --- drafts: a long record survives the program being killed
+    DRAFT_FORM = "minutes"
+
+    def _edited(self) -> None:
+        if self.current_status in (None, MeetingStatus.DRAFT):
+            self._draft_timer.start()
+
+    def save_draft(self) -> None:
+        store = self.ctx.drafts
+        if store is None:
+            return
+        payload = {
+            "meeting": str(self.current) if self.current else None,
+            "editor": self.editor.raw_state(),
+        }
+        user = self.ctx.actor.username
+        self.ctx.worker.submit(lambda _s: store.save(user, self.DRAFT_FORM, payload))
+
+    def _clear_draft(self) -> None:
+        store = self.ctx.drafts
+        if store is not None:
+            self._draft_timer.stop()
+            user = self.ctx.actor.username
+            self.ctx.worker.submit(lambda _s: store.clear(user, self.DRAFT_FORM))
+
+    def _offer_draft(self) -> None:
+        store = self.ctx.drafts
+        found = store.load(self.ctx.actor.username, self.DRAFT_FORM) if store else None
+        if found:
+            saved_at, self._pending_draft = found
+            self.draft_label.setText(f"发现 {saved_at:%m-%d %H:%M} 未保存的会议记录草稿。")
+            self.draft_bar.setVisible(True)
+
+    def restore_draft(self) -> None:
+        d = self._pending_draft or {}
+        self._pending_draft = None
+        self.draft_bar.setVisible(False)
+        if not d:
+            return
+        meeting = d.get("meeting")
+        self.current = uuid.UUID(meeting) if meeting else None
+        self.current_status = MeetingStatus.DRAFT if meeting else None
+        self.editor.set_raw_state(d["editor"])
+        self._update_buttons()
+        self.message.setText("已恢复草稿，请核对后保存。")
+
+    def discard_draft(self) -> None:
+        self._pending_draft = None
+        self.draft_bar.setVisible(False)
+        self._clear_draft()
 
     def _shortcut(self, key, slot) -> None:
         """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
@@ -440,6 +559,7 @@ class MeetingsTab(QWidget):
         def shown(data: MeetingInput) -> None:
             self.current, self.current_status = row.id, row.status
             self.editor.set_value(data, read_only=row.status != MeetingStatus.DRAFT)
+            self._draft_timer.stop()  # loading is not editing
             self._update_buttons()
             self._show_review(data.starts_at)
             self.message.clear()
@@ -493,9 +613,15 @@ class MeetingsTab(QWidget):
             return
         actor, current = self.ctx.actor, self.current
         if current is None:
-            self._run(lambda s: meetings.create_meeting(s, actor, data), "已保存")
+            self._run(
+                lambda s: meetings.create_meeting(s, actor, data), "已保存", self._clear_draft
+            )
         else:
-            self._run(lambda s: meetings.save_meeting(s, actor, current, data), "已保存")
+            self._run(
+                lambda s: meetings.save_meeting(s, actor, current, data),
+                "已保存",
+                self._clear_draft,
+            )
 
     def issue(self) -> None:
         actor, current = self.ctx.actor, self.current

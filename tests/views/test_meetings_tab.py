@@ -56,3 +56,32 @@ def test_record_issue_and_print_a_joint_meeting(qtbot, db):
         (row,) = meetings.list_meetings(s, director)
     assert row.status == MeetingStatus.ISSUED and row.open_decisions == 1
     w.ctx.worker.wait()
+
+
+def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
+    recorder = actor(db, "jiedai")
+    first = build_main_window(db, recorder)
+    qtbot.addWidget(first)
+    ed = first.meetings_tab.editor
+    ime_type(ed.place, "中心三楼会议室")
+    ed.situation.setPlainText("本周邻里纠纷较多，")  # typed, not yet saved
+    ed._add(ed.decisions, ["联合整治夜间施工噪音", "综合行政执法队", "2026-12-0"])  # half a date
+    store = first.ctx.drafts
+    qtbot.waitUntil(
+        lambda: (
+            (store.load("jiedai", "minutes") or (0, {}))[1].get("editor", {}).get("decisions")
+            == [["联合整治夜间施工噪音", "综合行政执法队", "2026-12-0"]]
+        ),
+        timeout=5000,
+    )
+    first.ctx.worker.wait()
+    second = build_main_window(db, recorder)  # the next start
+    qtbot.addWidget(second)
+    tab = second.meetings_tab
+    assert tab.draft_bar.isVisibleTo(tab)
+    qtbot.mouseClick(tab.restore_draft_button, Qt.MouseButton.LeftButton)
+    assert tab.editor.place.text() == "中心三楼会议室"
+    assert tab.editor.situation.toPlainText() == "本周邻里纠纷较多，"
+    assert tab.editor.decisions.item(0, 2).text() == "2026-12-0"
+    second.ctx.worker.wait()
+    first.ctx.worker.wait()
