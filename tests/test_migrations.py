@@ -74,3 +74,20 @@ def test_older_database_is_copied_aside_before_upgrade(tmp_path):
     db.dispose()
     open_database(path).dispose()
     assert list(tmp_path.glob("old.before-*"))
+
+
+def test_environment_errors_are_told_apart_from_bugs():
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import translate_operational_error
+    from app.services.errors import DatabaseLocked, DatabaseUnusable, DiskFull
+
+    def op(msg):
+        return OperationalError("INSERT", {}, Exception(msg))
+
+    assert isinstance(translate_operational_error(op("database or disk is full")), DiskFull)
+    assert isinstance(translate_operational_error(op("database is locked")), DatabaseLocked)
+    ro = translate_operational_error(op("attempt to write a readonly database"))
+    assert isinstance(ro, DatabaseUnusable) and "已填写的内容仍保留" in ro.message
+    other = op("no such table: x")
+    assert translate_operational_error(other) is other  # a bug stays a bug
