@@ -181,13 +181,23 @@ def cmd_demo(args) -> int:
 
 
 def cmd_find(args) -> int:
-    from app.services import intake
+    from app.services import audit, intake
     from app.services.context import Actor
 
     db = _open(args)
     _require_initialised(db)
-    with db.read() as s:
-        rows = intake.search(s, Actor.system(), args.query, limit=args.limit)
+    actor = Actor.system()
+    with db.write() as s:
+        rows = intake.search(s, actor, args.query, limit=args.limit)
+        # Names leave the program here: record who exported how many (not the query itself,
+        # which may be a name or a phone number).
+        audit.record(
+            s,
+            actor,
+            "export_search",
+            object_type="matter",
+            reason=f"{len(rows)} 件，{'JSON' if args.json else '文本'}",
+        )
     if args.json:
         out = [
             {

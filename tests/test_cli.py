@@ -86,6 +86,12 @@ def test_find_json_and_print_receipt(demo_db, tmp_path, capsys):
     assert main(["find", "BS", "--db", str(demo_db), "--json", "--limit", "5"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 5 and all(r["number"].startswith("BS") for r in rows)
+    with sqlite3.connect(demo_db) as conn:  # the export is on record, without the query
+        (reason,) = conn.execute(
+            "SELECT reason FROM audit_log WHERE event = 'export_search' ORDER BY seq DESC"
+        ).fetchone()
+    conn.close()
+    assert reason == "5 件，JSON"
     number = rows[0]["number"]
     out = tmp_path / "r.pdf"
     assert main(["print", "receipt", number, "--db", str(demo_db), "--out", str(out)]) == 0
