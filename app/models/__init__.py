@@ -15,6 +15,7 @@ from .enums import (
     MeetingKind,
     MeetingStatus,
     Role,
+    Satisfaction,
     UnitKind,
 )
 from .matters import Matter, MatterEvent, MatterPerson, NumberCounter
@@ -48,6 +49,7 @@ __all__ = [
     "NumberCounter",
     "Person",
     "Role",
+    "Satisfaction",
     "Setting",
     "Unit",
     "UnitKind",

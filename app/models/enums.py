@@ -76,6 +76,22 @@ class EventKind(LabelledEnum):
     ROUTED = ("routed", "分流交办")
     NOTE = ("note", "备注")
     STATUS = ("status", "状态变更")
+    ACCEPTED = ("accepted", "承办人接收")
+    RETURNED = ("returned", "退回")
+    PROGRESS = ("progress", "办理进展")
+    EXTENDED = ("extended", "延期")
+    COMPLETED = ("completed", "办结")
+    FEEDBACK = ("feedback", "结果反馈")
+    REOPENED = ("reopened", "重新办理")
+    ARCHIVED = ("archived", "归档")
+    REJECTED = ("rejected", "不予受理")
+    TRANSFERRED = ("transferred", "转上级/移送")
+
+
+class Satisfaction(LabelledEnum):
+    SATISFIED = ("satisfied", "满意")
+    FAIRLY = ("fairly", "基本满意")
+    DISSATISFIED = ("dissatisfied", "不满意")
 
 
 class DayKind(LabelledEnum):

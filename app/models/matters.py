@@ -17,10 +17,11 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UUIDPk, now
-from .enums import Channel, EventKind, MatterStatus
+from .enums import Channel, EventKind, MatterStatus, Satisfaction
 from .org import _enum
 
 
@@ -62,6 +63,20 @@ class Matter(UUIDPk, Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+    # The event flow (DOMAIN.md §2): each "once" rule is kept as a flag on the matter.
+    returned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa_false()
+    )
+    extended: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa_false()
+    )
+    reopened: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa_false()
+    )
+    result: Mapped[str | None] = mapped_column(Text)
+    feedback_method: Mapped[str | None] = mapped_column(String(32))
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(_enum(Satisfaction))
 
     persons: Mapped[list[MatterPerson]] = relationship(
         back_populates="matter", order_by="MatterPerson.position", cascade="all, delete-orphan"

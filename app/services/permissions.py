@@ -18,6 +18,10 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_CALENDAR = "manage_calendar"
+    ROUTE_MATTER = "route_matter"
+    HANDLE_MATTER = "handle_matter"
+    APPROVE_MATTER = "approve_matter"
+    CLOSE_MATTER = "close_matter"
     VIEW_MEETINGS = "view_meetings"
     RECORD_MEETING = "record_meeting"
     ISSUE_MINUTES = "issue_minutes"
@@ -34,6 +38,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: frozenset({Role.ADMIN, Role.DIRECTOR}),
+    # The event flow: the window and the director route; handlers in rooms and units work
+    # the matter; only the director approves extensions and reopening.
+    Action.ROUTE_MATTER: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
+    Action.HANDLE_MATTER: frozenset(
+        {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR}
+    ),
+    Action.APPROVE_MATTER: frozenset({Role.DIRECTOR}),
+    Action.CLOSE_MATTER: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
     # Meetings: every member of staff attends and may keep the record; the director issues.
     Action.VIEW_MEETINGS: frozenset(_ALL_STAFF - {Role.ADMIN}),
     Action.RECORD_MEETING: frozenset(_ALL_STAFF - {Role.ADMIN}),
@@ -49,6 +61,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MANAGE_USERS: "管理用户",
     Action.MANAGE_SETTINGS: "修改中心设置",
     Action.MANAGE_CALENDAR: "维护节假日",
+    Action.ROUTE_MATTER: "分流交办、不予受理或移送事项",
+    Action.HANDLE_MATTER: "承办事项（接收、退回、记录进展、办结）",
+    Action.APPROVE_MATTER: "批准延期或重新办理",
+    Action.CLOSE_MATTER: "结果反馈和归档",
     Action.VIEW_MEETINGS: "查看会议记录",
     Action.RECORD_MEETING: "记录会议",
     Action.ISSUE_MINUTES: "印发会议纪要",

@@ -7,8 +7,18 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.models import DayKind, Decision, Matter, Meeting, MeetingStatus, Role, User
-from app.services import auth, calendar_admin, intake, meetings, receipts, settings
+from app.models import (
+    DayKind,
+    Decision,
+    Matter,
+    MatterStatus,
+    Meeting,
+    MeetingStatus,
+    Role,
+    Unit,
+    User,
+)
+from app.services import auth, calendar_admin, flow, intake, meetings, receipts, settings
 from app.services.errors import PermissionDenied
 from app.services.intake import MatterFilter
 from app.services.permissions import PERMISSIONS, Action, allowed
@@ -26,7 +36,7 @@ USERS = {
 
 
 def _matter_id(s):
-    return s.scalar(select(Matter.id))
+    return s.scalar(select(Matter.id).order_by(Matter.seq))
 
 
 def _meeting(s, status):
@@ -35,6 +45,14 @@ def _meeting(s, status):
 
 def _open_decision(s):
     return s.scalar(select(Decision.id).join(Meeting).where(Meeting.status == MeetingStatus.ISSUED))
+
+
+def _matter_in(s, status):
+    return s.scalar(select(Matter.id).where(Matter.status == status))
+
+
+def _unit(s):
+    return s.scalar(select(Unit.id).where(Unit.name == "司法所"))
 
 
 def _user_id(s):
@@ -68,6 +86,23 @@ PROBES = {
         lambda s, a, db: calendar_admin.clear_day(s, a, date(2031, 1, 1)),
         lambda s, a, db: calendar_admin.mark_year_entered(s, a, 2031),
     ],
+    Action.ROUTE_MATTER: [
+        lambda s, a, db: flow.route(s, a, _matter_in(s, MatterStatus.REGISTERED), _unit(s)),
+        lambda s, a, db: flow.reject(s, a, _matter_in(s, MatterStatus.REGISTERED), "理由", "途径"),
+        lambda s, a, db: flow.transfer(s, a, _matter_in(s, MatterStatus.ROUTED), "某局", "原件"),
+    ],
+    Action.HANDLE_MATTER: [
+        lambda s, a, db: flow.accept(s, a, _matter_in(s, MatterStatus.ROUTED)),
+        lambda s, a, db: flow.return_matter(s, a, _matter_in(s, MatterStatus.ROUTED), "理由"),
+    ],
+    Action.APPROVE_MATTER: [
+        lambda s, a, db: flow.extend(
+            s, a, _matter_in(s, MatterStatus.ROUTED), date(2030, 1, 1), "理由"
+        ),
+    ],
+    Action.CLOSE_MATTER: [
+        lambda s, a, db: flow.archive(s, a, _matter_in(s, MatterStatus.ANSWERED)),
+    ],
     Action.VIEW_MEETINGS: [
         lambda s, a, db: meetings.list_meetings(s, a),
         lambda s, a, db: meetings.decisions(s, a),
@@ -96,8 +131,14 @@ def test_every_action_has_probes():
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_role_against_every_action(db, role):
-    with db.write() as s:  # one matter, a draft meeting and issued minutes to work on
+    with db.write() as s:  # matters, a draft meeting and issued minutes to work on
         intake.register_matter(s, actor(db, "jiedai"), make_input(db))
+        routed = make_input(db)
+        routed.unit_id = _unit(s)
+        intake.register_matter(s, actor(db, "jiedai"), routed)
+        answered = make_input(db, category="咨询")
+        answered.answer = "已解答"
+        intake.register_matter(s, actor(db, "jiedai"), answered)
         meetings.create_meeting(s, actor(db, "jiedai"), joint())
         issued = meetings.create_meeting(s, actor(db, "jiedai"), joint())
         meetings.issue_minutes(s, actor(db, "zhuren"), issued.id)

@@ -1,0 +1,309 @@
+"""The event flow of a matter (DOMAIN.md §2) as one state machine.
+
+已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
+once), 不满意 → 办理中 (director, once), 不予受理 and 转上级/移送 from the start. A move not
+in ``MOVES`` is refused with a message; every move is a timeline event and an audit row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from app.models import EventKind, Matter, MatterEvent, MatterStatus, Satisfaction, Unit
+from app.models.base import now
+from app.models.enums import LabelledEnum
+
+from . import audit
+from .context import Actor
+from .errors import NotFound, ValidationError
+from .permissions import Action, allowed, require
+from .validation import validate_text
+
+S = MatterStatus
+
+
+class Move(LabelledEnum):
+    ROUTE = ("route", "分流交办")
+    ACCEPT = ("accept", "接收")
+    RETURN = ("return", "退回")
+    PROGRESS = ("progress", "记录进展")
+    EXTEND = ("extend", "延期")
+    COMPLETE = ("complete", "办结")
+    FEEDBACK = ("feedback", "结果反馈")
+    REOPEN = ("reopen", "重新办理")
+    ARCHIVE = ("archive", "归档")
+    REJECT = ("reject", "不予受理")
+    TRANSFER = ("transfer", "转上级/移送")
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[MatterStatus]
+    target: MatterStatus | None  # None: the status stays (a note, an extension)
+    action: Action
+    event: EventKind
+
+
+MOVES: dict[Move, Rule] = {
+    Move.ROUTE: Rule(
+        frozenset({S.REGISTERED, S.ROUTED}), S.ROUTED, Action.ROUTE_MATTER, EventKind.ROUTED
+    ),
+    Move.ACCEPT: Rule(
+        frozenset({S.ROUTED}), S.IN_PROGRESS, Action.HANDLE_MATTER, EventKind.ACCEPTED
+    ),
+    Move.RETURN: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}), S.REGISTERED, Action.HANDLE_MATTER, EventKind.RETURNED
+    ),
+    Move.PROGRESS: Rule(frozenset({S.IN_PROGRESS}), None, Action.HANDLE_MATTER, EventKind.PROGRESS),
+    Move.EXTEND: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}), None, Action.APPROVE_MATTER, EventKind.EXTENDED
+    ),
+    Move.COMPLETE: Rule(
+        frozenset({S.IN_PROGRESS}), S.DONE, Action.HANDLE_MATTER, EventKind.COMPLETED
+    ),
+    Move.FEEDBACK: Rule(frozenset({S.DONE}), S.FED_BACK, Action.CLOSE_MATTER, EventKind.FEEDBACK),
+    Move.REOPEN: Rule(
+        frozenset({S.FED_BACK}), S.IN_PROGRESS, Action.APPROVE_MATTER, EventKind.REOPENED
+    ),
+    Move.ARCHIVE: Rule(
+        frozenset({S.FED_BACK, S.ANSWERED, S.REJECTED, S.TRANSFERRED}),
+        S.ARCHIVED,
+        Action.CLOSE_MATTER,
+        EventKind.ARCHIVED,
+    ),
+    Move.REJECT: Rule(
+        frozenset({S.REGISTERED}), S.REJECTED, Action.ROUTE_MATTER, EventKind.REJECTED
+    ),
+    Move.TRANSFER: Rule(
+        frozenset({S.REGISTERED, S.ROUTED}),
+        S.TRANSFERRED,
+        Action.ROUTE_MATTER,
+        EventKind.TRANSFERRED,
+    ),
+}
+
+
+def _once_used(m: Matter, move: Move) -> str | None:
+    if move == Move.RETURN and m.returned:
+        return "该事项已经退回过一次，不能再次退回；如确有困难请报主任协调。"
+    if move == Move.EXTEND and m.extended:
+        return "该事项已经延期过一次，不能再次延期。"
+    if move == Move.REOPEN and m.reopened:
+        return "该事项已经重新办理过一次，不能再次重新办理。"
+    if move == Move.REOPEN and m.satisfaction != Satisfaction.DISSATISFIED:
+        return "只有群众不满意的事项才能重新办理。"
+    return None
+
+
+def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
+    """The moves this user may make on this matter now (the view shows only these)."""
+    return [
+        move
+        for move, rule in MOVES.items()
+        if m.status in rule.sources and allowed(actor, rule.action) and not _once_used(m, move)
+    ]
+
+
+def _start(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move) -> Matter:
+    rule = MOVES[move]
+    require(actor, rule.action)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    if m.status not in rule.sources:
+        raise ValidationError(f"事项当前状态为“{m.status.label}”，不能{move.label}。")
+    if reason := _once_used(m, move):
+        raise ValidationError(reason)
+    return m
+
+
+def _finish(
+    session: Session, actor: Actor, m: Matter, move: Move, note: str, at: datetime | None
+) -> None:
+    rule = MOVES[move]
+    at = (at or now()).replace(microsecond=0)
+    before = m.status
+    if rule.target is not None:
+        m.status = rule.target
+    m.updated_at = at
+    m.events.append(
+        MatterEvent(
+            at=at,
+            user_id=actor.user_id,
+            kind=rule.event,
+            from_status=before,
+            to_status=m.status,
+            note=note or None,
+        )
+    )
+    session.flush()
+    audit.record(
+        session, actor, f"matter_{move.value}", object_type="matter", object_id=m.id, at=at
+    )
+
+
+def _text(value: str, label: str, required: bool = True, max_len: int = 2000) -> str:
+    return validate_text(value, "note", label, required=required, max_len=max_len)
+
+
+def route(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    handler: str = "",
+    *,
+    at: datetime | None = None,
+) -> None:
+    m = _start(session, actor, matter_id, Move.ROUTE)
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise ValidationError({"unit": "请选择承办单位"})
+    handler = _text(handler, "承办人", required=False, max_len=30)
+    m.unit_id, m.handler_name = unit.id, handler or None
+    who = f"，承办人 {handler}" if handler else ""
+    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}", at)
+
+
+def accept(
+    session: Session, actor: Actor, matter_id: uuid.UUID, *, at: datetime | None = None
+) -> None:
+    m = _start(session, actor, matter_id, Move.ACCEPT)
+    m.handler_name = m.handler_name or actor.display_name
+    _finish(session, actor, m, Move.ACCEPT, f"{actor.display_name}接收", at)
+
+
+def return_matter(
+    session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
+) -> None:
+    """A unit may hand a matter back once, saying why; it goes back to be routed again."""
+    m = _start(session, actor, matter_id, Move.RETURN)
+    reason = _text(reason, "退回理由")
+    m.returned = True
+    m.unit_id, m.handler_name = None, None
+    _finish(session, actor, m, Move.RETURN, reason, at)
+
+
+def add_progress(
+    session: Session, actor: Actor, matter_id: uuid.UUID, note: str, *, at: datetime | None = None
+) -> None:
+    m = _start(session, actor, matter_id, Move.PROGRESS)
+    _finish(session, actor, m, Move.PROGRESS, _text(note, "办理进展"), at)
+
+
+def extend(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    new_deadline: date,
+    reason: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The director moves the deadline once, with the reason."""
+    m = _start(session, actor, matter_id, Move.EXTEND)
+    reason = _text(reason, "延期理由")
+    if new_deadline <= m.deadline:
+        raise ValidationError({"deadline": f"新的期限应晚于原期限 {m.deadline:%Y-%m-%d}"})
+    old = m.deadline
+    m.deadline, m.extended = new_deadline, True
+    _finish(
+        session,
+        actor,
+        m,
+        Move.EXTEND,
+        f"期限由 {old:%Y-%m-%d} 延至 {new_deadline:%Y-%m-%d}：{reason}",
+        at,
+    )
+
+
+def complete(
+    session: Session, actor: Actor, matter_id: uuid.UUID, result: str, *, at: datetime | None = None
+) -> None:
+    m = _start(session, actor, matter_id, Move.COMPLETE)
+    m.result = _text(result, "办理结果")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.COMPLETE, m.result, at)
+
+
+def feedback(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    method: str,
+    satisfaction: Satisfaction,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The result told to the person (how, when) and how satisfied they are."""
+    m = _start(session, actor, matter_id, Move.FEEDBACK)
+    m.feedback_method = _text(method, "反馈方式", max_len=32)
+    m.satisfaction = Satisfaction(satisfaction)
+    m.feedback_at = (at or now()).replace(microsecond=0)
+    extra = f"；{_text(note, '反馈情况', required=False)}" if note.strip() else ""
+    _finish(
+        session,
+        actor,
+        m,
+        Move.FEEDBACK,
+        f"{m.feedback_method}反馈，{m.satisfaction.label}{extra}",
+        at,
+    )
+
+
+def reopen(
+    session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
+) -> None:
+    """不满意 → 办理中, once, approved by the director."""
+    m = _start(session, actor, matter_id, Move.REOPEN)
+    reason = _text(reason, "重新办理的理由")
+    m.reopened, m.closed_at = True, None
+    _finish(session, actor, m, Move.REOPEN, reason, at)
+
+
+def archive(
+    session: Session, actor: Actor, matter_id: uuid.UUID, *, at: datetime | None = None
+) -> None:
+    m = _start(session, actor, matter_id, Move.ARCHIVE)
+    m.closed_at = m.closed_at or (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.ARCHIVE, "", at)
+
+
+def reject(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    reason: str,
+    where_to_go: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    m = _start(session, actor, matter_id, Move.REJECT)
+    reason, where = _text(reason, "不予受理的理由"), _text(where_to_go, "告知的办理途径")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.REJECT, f"{reason}；已告知：{where}", at)
+
+
+def transfer(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    body: str,
+    what_sent: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    m = _start(session, actor, matter_id, Move.TRANSFER)
+    body, sent = _text(body, "接收机关", max_len=64), _text(what_sent, "移送材料")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.TRANSFER, f"移送{body}：{sent}", at)
+
+
+def is_read_only(m: Matter) -> bool:
+    """Archived matters are read-only."""
+    return m.status == S.ARCHIVED

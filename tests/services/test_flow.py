@@ -1,0 +1,162 @@
+"""The event flow: every allowed and refused move, once-only rules, approvals, the timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditEntry, Matter, MatterStatus, Satisfaction, Unit
+from app.services import flow, intake
+from app.services.errors import PermissionDenied, ValidationError
+from app.services.flow import MOVES, Move
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+
+
+@pytest.fixture
+def director(db):
+    return actor(db, "zhuren")
+
+
+def unit_id(db, name="司法所"):
+    with db.read() as s:
+        return s.scalar(select(Unit.id).where(Unit.name == name))
+
+
+def new_matter(db, who, status: MatterStatus | None = None):
+    with db.write() as s:
+        mid = intake.register_matter(s, who, make_input(db), at=datetime(2026, 11, 2, 9)).id
+        if status is not None:  # put it straight into the status under test
+            m = s.get(Matter, mid)
+            m.status = status
+            m.satisfaction = Satisfaction.DISSATISFIED
+    return mid
+
+
+def attempt(db, who, move: Move, mid):
+    calls = {
+        Move.ROUTE: lambda s: flow.route(s, who, mid, unit_id(db), "王调解"),
+        Move.ACCEPT: lambda s: flow.accept(s, who, mid),
+        Move.RETURN: lambda s: flow.return_matter(s, who, mid, "不属于本单位职责"),
+        Move.PROGRESS: lambda s: flow.add_progress(s, who, mid, "已约双方面谈"),
+        Move.EXTEND: lambda s: flow.extend(s, who, mid, date(2027, 1, 30), "需等待鉴定结果"),
+        Move.COMPLETE: lambda s: flow.complete(s, who, mid, "双方达成协议"),
+        Move.FEEDBACK: lambda s: flow.feedback(s, who, mid, "电话", Satisfaction.SATISFIED),
+        Move.REOPEN: lambda s: flow.reopen(s, who, mid, "群众不满意，重新核查"),
+        Move.ARCHIVE: lambda s: flow.archive(s, who, mid),
+        Move.REJECT: lambda s: flow.reject(s, who, mid, "属于诉讼事项", "向法院起诉"),
+        Move.TRANSFER: lambda s: flow.transfer(s, who, mid, "市信访局", "来信原件一份"),
+    }
+    with db.write() as s:
+        calls[move](s)
+
+
+@pytest.mark.parametrize("status", list(MatterStatus), ids=lambda s: s.value)
+def test_every_move_from_every_status(db, director, status):
+    for move, rule in MOVES.items():
+        mid = new_matter(db, director, status)
+        if status in rule.sources:
+            attempt(db, director, move, mid)
+            with db.read() as s:
+                m = s.get(Matter, mid)
+                assert m.status == (rule.target or status), move
+                assert m.events[-1].kind == rule.event
+        else:
+            with pytest.raises(ValidationError, match=f"不能{move.label}"):
+                attempt(db, director, move, mid)
+            with db.read() as s:
+                assert s.get(Matter, mid).status == status, "a refused move changes nothing"
+
+
+def test_a_matter_from_routing_to_archive_with_one_reopen(db, receptionist, director):
+    handler = actor(db, "tiaojie")
+    mid = new_matter(db, receptionist)
+    attempt(db, receptionist, Move.ROUTE, mid)
+    with db.read() as s:
+        assert [m.value for m in flow.allowed_moves(s.get(Matter, mid), handler)] == [
+            "accept",
+            "return",
+        ]
+    attempt(db, handler, Move.ACCEPT, mid)
+    attempt(db, handler, Move.PROGRESS, mid)
+    with pytest.raises(PermissionDenied):
+        attempt(db, handler, Move.EXTEND, mid)  # the director approves extensions
+    attempt(db, director, Move.EXTEND, mid)
+    with pytest.raises(ValidationError, match="已经延期过一次"):
+        attempt(db, director, Move.EXTEND, mid)
+    attempt(db, handler, Move.COMPLETE, mid)
+    with db.write() as s:
+        flow.feedback(s, receptionist, mid, "上门", Satisfaction.DISSATISFIED, "认为赔偿偏低")
+    attempt(db, director, Move.REOPEN, mid)
+    attempt(db, handler, Move.COMPLETE, mid)
+    with db.write() as s:
+        flow.feedback(s, receptionist, mid, "电话", Satisfaction.DISSATISFIED)
+    with pytest.raises(ValidationError, match="已经重新办理过一次"):
+        attempt(db, director, Move.REOPEN, mid)
+    attempt(db, receptionist, Move.ARCHIVE, mid)
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert m.status == MatterStatus.ARCHIVED and flow.is_read_only(m)
+        assert m.deadline == date(2027, 1, 30)
+        kinds = [e.kind.value for e in m.events]
+        events = [
+            a.event
+            for a in s.scalars(
+                select(AuditEntry).where(AuditEntry.object_id == str(mid)).order_by(AuditEntry.seq)
+            )
+        ]
+    assert kinds == [
+        "registered",
+        "routed",
+        "accepted",
+        "progress",
+        "extended",
+        "completed",
+        "feedback",
+        "reopened",
+        "completed",
+        "feedback",
+        "archived",
+    ]
+    assert events[-1] == "matter_archive" and events.count("matter_complete") == 2
+    with pytest.raises(ValidationError, match="不能"):
+        attempt(db, director, Move.PROGRESS, mid)  # archived: read-only
+
+
+def test_a_unit_returns_a_matter_once(db, receptionist):
+    handler = actor(db, "tiaojie")
+    mid = new_matter(db, receptionist)
+    attempt(db, receptionist, Move.ROUTE, mid)
+    attempt(db, handler, Move.RETURN, mid)
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert m.status == MatterStatus.REGISTERED and m.unit_id is None
+        assert m.events[-1].note == "不属于本单位职责"
+    attempt(db, receptionist, Move.ROUTE, mid)
+    with pytest.raises(ValidationError, match="已经退回过一次"):
+        attempt(db, handler, Move.RETURN, mid)
+
+
+def test_reopen_needs_a_dissatisfied_person(db, receptionist, director):
+    mid = new_matter(db, receptionist)
+    for who, move in (
+        (receptionist, Move.ROUTE),
+        (director, Move.ACCEPT),
+        (director, Move.COMPLETE),
+    ):
+        attempt(db, who, move, mid)
+    with db.write() as s:
+        flow.feedback(s, receptionist, mid, "短信", Satisfaction.FAIRLY)
+    with pytest.raises(ValidationError, match="不满意"):
+        attempt(db, director, Move.REOPEN, mid)
+
+
+def test_bad_input_to_moves_says_what_to_fix(db, receptionist, director):
+    mid = new_matter(db, receptionist)
+    with db.write() as s, pytest.raises(ValidationError, match="请填写不予受理的理由"):
+        flow.reject(s, receptionist, mid, " ", "向法院起诉")
+    attempt(db, receptionist, Move.ROUTE, mid)
+    with db.write() as s, pytest.raises(ValidationError, match="应晚于原期限"):
+        flow.extend(s, director, mid, date(2026, 11, 1), "理由")
