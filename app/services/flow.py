@@ -160,7 +160,7 @@ def route(
     at: datetime | None = None,
 ) -> None:
     m = _start(session, actor, matter_id, Move.ROUTE)
-    unit = session.get(Unit, unit_id)
+    unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise ValidationError({"unit": "请选择承办单位"})
     handler = _text(handler, "承办人", required=False, max_len=30)
@@ -307,3 +307,42 @@ def transfer(
 def is_read_only(m: Matter) -> bool:
     """Archived matters are read-only."""
     return m.status == S.ARCHIVED
+
+
+def moves_for(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[Move]:
+    """The moves the view offers for this matter and this user."""
+    require(actor, Action.VIEW_MATTERS)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    return allowed_moves(m, actor)
+
+
+def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, values: dict) -> None:
+    """One entry point for the view: ``values`` holds what the move's form asked for."""
+    v = values
+    match Move(move):
+        case Move.ROUTE:
+            route(session, actor, matter_id, v.get("unit_id"), v.get("handler", ""))
+        case Move.ACCEPT:
+            accept(session, actor, matter_id)
+        case Move.RETURN:
+            return_matter(session, actor, matter_id, v.get("text", ""))
+        case Move.PROGRESS:
+            add_progress(session, actor, matter_id, v.get("text", ""))
+        case Move.EXTEND:
+            extend(session, actor, matter_id, v["deadline"], v.get("text", ""))
+        case Move.COMPLETE:
+            complete(session, actor, matter_id, v.get("text", ""))
+        case Move.FEEDBACK:
+            feedback(
+                session, actor, matter_id, v.get("method", ""), v["satisfaction"], v.get("text", "")
+            )
+        case Move.REOPEN:
+            reopen(session, actor, matter_id, v.get("text", ""))
+        case Move.ARCHIVE:
+            archive(session, actor, matter_id)
+        case Move.REJECT:
+            reject(session, actor, matter_id, v.get("text", ""), v.get("where", ""))
+        case Move.TRANSFER:
+            transfer(session, actor, matter_id, v.get("where", ""), v.get("text", ""))

@@ -28,6 +28,7 @@ from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from .context import ViewContext
+from .handling_tab import HandlingTab
 from .meetings_tab import MeetingsTab
 from .reception_tab import ReceptionTab
 from .settings_tab import SettingsTab
@@ -107,6 +108,10 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.REGISTER_MATTER):
             self.reception = ReceptionTab(ctx, lookups, calendar)
             self.tabs.addTab(self.reception, "群众接待窗口")
+        self.handling: HandlingTab | None = None
+        if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
+            self.handling = HandlingTab(ctx, lookups, calendar)
+            self.tabs.addTab(self.handling, "事项办理")
         self.meetings_tab: MeetingsTab | None = None
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
             self.meetings_tab = MeetingsTab(ctx)

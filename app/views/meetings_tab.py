@@ -34,6 +34,7 @@ from app.services.errors import EnvironmentProblem, ServiceError, ValidationErro
 from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
 from app.services.permissions import Action, allowed
 
+from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from .pdf_preview_dialog import PdfPreviewDialog
@@ -159,7 +160,9 @@ class MeetingEditor(QWidget):
         }
 
     def set_raw_state(self, d: dict) -> None:
-        self.kind.setCurrentIndex(max(0, self.kind.findData(d.get("kind"))))
+        self.kind.setCurrentIndex(
+            max(0, find_data(self.kind, MeetingKind(d.get("kind", "weekly"))))
+        )
         self.starts_at.setDateTime(QDateTime(datetime.fromisoformat(d["starts_at"])))
         for key in ("place", "chair", "recorder", "title", "distribution"):
             getattr(self, key).setText(d.get(key, ""))
@@ -205,11 +208,11 @@ class MeetingEditor(QWidget):
         combo = QComboBox()
         for k in AttendanceKind:
             combo.addItem(k.label, k)
-        combo.setCurrentIndex(combo.findData(a.attendance))
+        combo.setCurrentIndex(find_data(combo, AttendanceKind(a.attendance)))
         self.attendees.setCellWidget(row, 2, combo)
 
     def set_value(self, d: MeetingInput, read_only: bool) -> None:
-        self.kind.setCurrentIndex(self.kind.findData(d.kind))
+        self.kind.setCurrentIndex(find_data(self.kind, MeetingKind(d.kind)))
         self.starts_at.setDateTime(QDateTime(d.starts_at))
         self.place.setText(d.place)
         self.chair.setText(d.chair)

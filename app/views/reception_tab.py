@@ -47,6 +47,7 @@ from app.services.reference import Lookups, load_lookups
 from app.services.validation import validate_id_number, validate_name, validate_phone
 
 from . import bus as kinds
+from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import (
     COL_DEADLINE,
@@ -346,7 +347,7 @@ class IntakeForm(QWidget):
             self.deadline_label.setText("")
             return
         if cat.default_unit_id and self.unit.currentData() is None:
-            i = self.unit.findData(cat.default_unit_id)
+            i = find_data(self.unit, cat.default_unit_id)
             self.unit.setItemText(
                 0, f"（按类别默认：{self.unit.itemText(i)}）" if i > 0 else "（按类别默认）"
             )

@@ -1,0 +1,284 @@
+"""事项办理: the matters in the flow, with only the moves this user may make on each."""
+
+from __future__ import annotations
+
+import html
+import uuid
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import MatterStatus, Satisfaction
+from app.services import flow, intake
+from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.services.flow import Move
+from app.services.intake import MatterFilter
+from app.services.reference import Lookups
+
+from . import bus as kinds
+from .context import ViewContext
+from .matter_table_model import (
+    COL_DEADLINE,
+    COL_STATUS,
+    COL_SUMMARY,
+    ID_ROLE,
+    MatterTableModel,
+    WarningDelegate,
+)
+
+IN_FLOW = frozenset(
+    {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
+)
+TEXT_LABELS = {
+    Move.RETURN: "退回理由",
+    Move.PROGRESS: "办理进展",
+    Move.EXTEND: "延期理由",
+    Move.COMPLETE: "办理结果",
+    Move.FEEDBACK: "反馈情况（可不填）",
+    Move.REOPEN: "重新办理的理由",
+    Move.REJECT: "不予受理的理由",
+    Move.TRANSFER: "移送的材料",
+}
+
+
+class MoveDialog(QDialog):
+    """Asks what one move needs; ``values()`` gives them to ``flow.perform``."""
+
+    def __init__(self, move: Move, lookups: Lookups, deadline: date, parent=None):
+        super().__init__(parent)
+        self.move = move
+        self.setWindowTitle(move.label)
+        form = QFormLayout(self)
+        self.unit = self.handler = self.deadline = self.method = None
+        self.satisfaction = self.where = self.text = None
+        if move == Move.ROUTE:
+            self.unit = QComboBox()
+            for u in lookups.units:
+                self.unit.addItem(u.name, u.id)
+            self.handler = QLineEdit()
+            form.addRow("承办单位", self.unit)
+            form.addRow("首办责任人", self.handler)
+        if move == Move.EXTEND:
+            self.deadline = QDateEdit(QDate(deadline).addDays(7))
+            self.deadline.setCalendarPopup(True)
+            self.deadline.setDisplayFormat("yyyy-MM-dd")
+            form.addRow("新的期限", self.deadline)
+        if move == Move.FEEDBACK:
+            self.method = QComboBox()
+            self.method.addItems(["电话", "当面", "上门", "短信", "书面"])
+            self.satisfaction = QComboBox()
+            for sat in Satisfaction:
+                self.satisfaction.addItem(sat.label, sat)
+            form.addRow("反馈方式", self.method)
+            form.addRow("群众评价", self.satisfaction)
+        if move in (Move.REJECT, Move.TRANSFER):
+            self.where = QLineEdit()
+            form.addRow("告知的办理途径" if move == Move.REJECT else "接收机关", self.where)
+        if move in TEXT_LABELS:
+            self.text = QPlainTextEdit()
+            self.text.setTabChangesFocus(True)
+            self.text.setMaximumHeight(110)
+            form.addRow(TEXT_LABELS[move], self.text)
+        if move in (Move.ACCEPT, Move.ARCHIVE):
+            form.addRow(QLabel(f"确认{move.label}这件事项？"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict:
+        v: dict = {}
+        if self.unit is not None:
+            v["unit_id"], v["handler"] = self.unit.currentData(), self.handler.text()
+        if self.deadline is not None:
+            v["deadline"] = self.deadline.date().toPython()
+        if self.method is not None:
+            v["method"], v["satisfaction"] = (
+                self.method.currentText(),
+                self.satisfaction.currentData(),
+            )
+        if self.where is not None:
+            v["where"] = self.where.text()
+        if self.text is not None:
+            v["text"] = self.text.toPlainText()
+        return v
+
+
+class HandlingTab(QWidget):
+    """Signals: none; listens to the bus for matter changes."""
+
+    def __init__(self, ctx: ViewContext, lookups: Lookups, calendar, parent=None):
+        super().__init__(parent)
+        self.ctx, self.lookups, self.calendar = ctx, lookups, calendar
+        self.current: uuid.UUID | None = None
+        self.current_deadline = date.today()
+        self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
+        self.view_filter = QComboBox()
+        self.view_filter.addItem("在办事项", "flow")
+        self.view_filter.addItem("即将到期和超期", "due")
+        self.view_filter.addItem("只看超期", "overdue")
+        self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
+        self.view_filter.currentIndexChanged.connect(self.reload)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：编号、姓名、拼音、电话尾号、摘要")
+        self.search.textChanged.connect(self.reload)
+        self.count = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.view_filter)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count)
+        self.model = MatterTableModel(self._fetch_rows, self)
+        self.model.total_changed.connect(lambda n: self.count.setText(f"共 {n} 件"))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        delegate = WarningDelegate(self.table)
+        for col in (COL_STATUS, COL_DEADLINE):
+            self.table.setItemDelegateForColumn(col, delegate)
+        header = self.table.horizontalHeader()
+        for col, width in enumerate([138, 112, 66, 70, 70, 0, 100, 70, 190]):
+            if width:
+                header.resizeSection(col, width)
+        header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.detail = QTextBrowser()
+        self.actions_box = QHBoxLayout()
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.buttons: dict[Move, QPushButton] = {}
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(self.detail, 1)
+        rv.addLayout(self.actions_box)
+        rv.addWidget(self.message)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addLayout(top)
+        lv.addWidget(self.table)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([900, 520])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        ctx.bus.changed.connect(lambda k: self.reload() if k == kinds.MATTERS else None)
+        self.reload()
+
+    def current_filter(self) -> MatterFilter:
+        choice = self.view_filter.currentData()
+        f = MatterFilter(query=self.search.text(), today=date.today())
+        if choice == "overdue":
+            f.overdue_only = True
+        elif choice == MatterStatus.DONE:
+            f.statuses = frozenset({MatterStatus.DONE})
+        else:
+            f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
+        return f
+
+    def reload(self) -> None:
+        f, actor = self.current_filter(), self.ctx.actor
+        due_only = self.view_filter.currentData() == "due"
+        cal = self.calendar
+
+        def ids(s):
+            found = intake.list_matter_ids(s, actor, f)
+            if due_only:  # due within two working days, or overdue
+                rows = intake.matter_rows(s, actor, found, calendar=cal)
+                found = [r.id for r in rows if r.overdue or r.due_soon]
+            return found
+
+        self.ctx.worker.submit(ids, self.model.set_ids)
+
+    def _fetch_rows(self, ids, callback) -> None:
+        actor, cal = self.ctx.actor, self.calendar
+        self.ctx.worker.submit(lambda s: intake.matter_rows(s, actor, ids, calendar=cal), callback)
+
+    def _row_changed(self, current, _previous) -> None:
+        if current.isValid():
+            self.message.clear()
+            self.show_matter(self.model.data(current, ID_ROLE))
+
+    def show_matter(self, matter_id: uuid.UUID) -> None:
+        actor = self.ctx.actor
+        self.current = matter_id
+
+        def load(s):
+            return intake.matter_detail(s, actor, matter_id), flow.moves_for(s, actor, matter_id)
+
+        self.ctx.worker.submit(load, self._shown, self._failed)
+
+    def _shown(self, result) -> None:
+        d, moves = result
+        self.current_deadline = d.deadline
+        e = html.escape
+        events = "".join(
+            f"<li><b>{ev.at:%Y-%m-%d %H:%M}</b> {e(ev.kind)} · {e(ev.who)}"
+            f"{'：' + e(ev.note) if ev.note else ''}</li>"
+            for ev in d.events
+        )
+        self.detail.setHtml(
+            f"<h3>{e(d.number)} · {e(d.status.label)}</h3>"
+            f"<p>{e(d.category)} · {e(' '.join(p.name for p in d.persons))} · "
+            f"承办：{e(d.unit or '—')} {e(d.handler)} · 期限：{e(d.deadline_text)}</p>"
+            f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
+        )
+        for b in self.buttons.values():
+            b.setParent(None)
+        self.buttons.clear()
+        for move in moves:
+            b = QPushButton(move.label)
+            b.clicked.connect(lambda _c=False, m=move: self.do_move(m))
+            self.actions_box.addWidget(b)
+            self.buttons[move] = b
+        if d.status == MatterStatus.ARCHIVED:
+            self.detail.append("（已归档，只读）")
+
+    def do_move(self, move: Move) -> None:
+        if self.current is None:
+            return
+        dialog = self.dialog_factory(move, self.lookups, self.current_deadline, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values, actor, mid = dialog.values(), self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已{move.label}。")
+            self.ctx.bus.changed.emit(kinds.MATTERS)
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: flow.perform(s, actor, mid, move, values), done, self._failed, write=True
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.message.setText("\n".join(exc.fields.values()))
+        elif isinstance(exc, ServiceError | EnvironmentProblem):
+            self.message.setText(exc.message)
+        else:
+            self.message.setText(f"操作出错：{exc}")

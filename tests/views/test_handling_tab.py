@@ -1,0 +1,84 @@
+"""事项办理: a matter routed, handled and closed with feedback, through the tab's buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import select
+
+from app.gui import build_main_window
+from app.models import Matter, MatterStatus, Satisfaction, Unit
+from app.services import intake
+from app.services.flow import Move
+from app.views.combos import find_data
+from app.views.handling_tab import MoveDialog
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+
+
+def filled(answers: dict):
+    """A MoveDialog that a person filled in and confirmed."""
+
+    class Filled(MoveDialog):
+        def exec(self):
+            for key, value in answers.get(self.move, {}).items():
+                widget = getattr(self, key)
+                if hasattr(widget, "setPlainText"):
+                    widget.setPlainText(value)
+                elif hasattr(widget, "findData"):
+                    widget.setCurrentIndex(find_data(widget, value))
+                else:
+                    widget.setText(value)
+            return QDialog.DialogCode.Accepted
+
+    return Filled
+
+
+def test_route_handle_and_close_with_feedback(qtbot, db):
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        mid = intake.register_matter(s, director, make_input(db)).id
+        unit = s.scalar(select(Unit.id).where(Unit.name == "司法所"))
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.handling
+    w.tabs.setCurrentWidget(tab)
+    tab.dialog_factory = filled(
+        {
+            Move.ROUTE: {"unit": unit, "handler": "王调解"},
+            Move.COMPLETE: {"text": "双方达成协议，已履行。"},
+            Move.FEEDBACK: {"satisfaction": Satisfaction.SATISFIED, "text": "群众表示感谢"},
+            Move.RETURN: {"text": " "},
+        }
+    )
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: Move.ROUTE in tab.buttons, timeout=5000)
+    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER}
+
+    def press(move: Move, then: MatterStatus) -> None:
+        qtbot.waitUntil(lambda: move in tab.buttons, timeout=5000)
+        qtbot.mouseClick(tab.buttons[move], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: tab.message.text() != "", timeout=5000)
+        assert tab.message.text() == f"已{move.label}。"
+        tab.message.clear()
+        with db.read() as s:
+            assert s.get(Matter, mid).status == then
+
+    press(Move.ROUTE, MatterStatus.ROUTED)
+    press(Move.ACCEPT, MatterStatus.IN_PROGRESS)
+    # An empty reason is refused with a message and changes nothing.
+    qtbot.mouseClick(tab.buttons[Move.RETURN], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "请填写退回理由" in tab.message.text(), timeout=5000)
+    tab.message.clear()
+    press(Move.COMPLETE, MatterStatus.DONE)
+    tab.view_filter.setCurrentIndex(tab.view_filter.findData(MatterStatus.DONE))
+    press(Move.FEEDBACK, MatterStatus.FED_BACK)
+    press(Move.ARCHIVE, MatterStatus.ARCHIVED)
+    qtbot.waitUntil(lambda: not tab.buttons, timeout=5000)
+    assert "办结" in tab.detail.toPlainText() and "群众表示感谢" in tab.detail.toPlainText()
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert m.result == "双方达成协议，已履行。" and m.satisfaction == Satisfaction.SATISFIED
+    w.ctx.worker.wait()
