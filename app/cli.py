@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
-    p.add_argument("--tab", default="reception", choices=["reception", "meetings", "settings"])
+    p.add_argument(
+        "--tab", default="reception", choices=["reception", "handling", "meetings", "settings"]
+    )
     p.add_argument(
         "--user", default=None, help="以哪个用户的身份（默认演示接待员或第一位可用用户）"
     )
@@ -269,6 +271,7 @@ def cmd_screenshot(args) -> int:
     _require_initialised(db)
     wanted_roles = {
         "reception": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "handling": (Role.DIRECTOR, Role.RECEPTIONIST),
         "meetings": (Role.DIRECTOR, Role.RECEPTIONIST),
         "settings": (Role.ADMIN,),
     }
@@ -285,7 +288,12 @@ def cmd_screenshot(args) -> int:
     app = make_app([sys.argv[0]])
     window = build_main_window(db, actor)
     window.resize(width, height)
-    titles = {"reception": "群众接待窗口", "meetings": "会议纪要", "settings": "系统设置"}
+    titles = {
+        "reception": "群众接待窗口",
+        "handling": "事项办理",
+        "meetings": "会议纪要",
+        "settings": "系统设置",
+    }
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
             window.tabs.setCurrentIndex(i)
@@ -301,8 +309,9 @@ def cmd_screenshot(args) -> int:
         app.processEvents()
 
     settle()
-    if args.tab == "reception" and window.reception.model.rowCount():
-        window.reception.table.selectRow(0)  # show a matter's detail and timeline too
+    listing = {"reception": window.reception, "handling": window.handling}.get(args.tab)
+    if listing is not None and listing.model.rowCount():
+        listing.table.selectRow(0)  # show a matter's detail and timeline too
         settle()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(args.out)):

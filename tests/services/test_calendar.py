@@ -55,3 +55,11 @@ def test_a_year_no_library_covers_warns_until_the_admin_enters_it(db, admin):
     cal = load(db)
     d = cal.deadline(date(2031, 1, 10), LimitKind.WORKING, 5)  # Friday; Monday 13th off
     assert d.warning is None and d.due == date(2031, 1, 20)
+
+
+def test_a_deadline_running_into_a_year_the_calendar_does_not_know():
+    # 2026 known (New Year's Day 2027 unknown to it): weekends only, and a warning.
+    cal = WorkCalendar({date(2026, 10, 1)}, set(), {2026})
+    d = cal.deadline(date(2026, 12, 28), LimitKind.WORKING, 7)  # Monday
+    assert d.due == date(2027, 1, 6)  # Tue 29 … Thu 31, Fri 1 Jan counted, Mon 4 – Wed 6
+    assert d.missing_years == (2027,) and "2027 年节假日未录入" in d.warning
