@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from app.models import MatterStatus, Satisfaction
 from app.services import flow, intake
-from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.services.flow import Move
 from app.services.intake import MatterFilter
 from app.services.reference import Lookups
@@ -44,6 +43,7 @@ from .matter_table_model import (
     MatterTableModel,
     WarningDelegate,
 )
+from .messages import error_text
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -276,9 +276,4 @@ class HandlingTab(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ValidationError):
-            self.message.setText("\n".join(exc.fields.values()))
-        elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.message.setText(exc.message)
-        else:
-            self.message.setText(f"操作出错：{exc}")
+        self.message.setText(error_text(exc))

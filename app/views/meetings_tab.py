@@ -30,24 +30,17 @@ from PySide6.QtWidgets import (
 
 from app.models import AttendanceKind, MeetingKind, MeetingStatus
 from app.services import meetings
-from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.services.errors import ValidationError
 from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
 from app.services.permissions import Action, allowed
 
 from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
+from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 
 MEETINGS = "meetings"
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        return "\n".join(exc.fields.values())
-    if isinstance(exc, ServiceError | EnvironmentProblem):
-        return exc.message
-    return f"操作出错：{exc}"
 
 
 def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
@@ -534,7 +527,7 @@ class MeetingsTab(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(_message(exc))
+        self.message.setText(error_text(exc))
 
     # --- editing
     def new_meeting(self) -> None:
@@ -612,7 +605,7 @@ class MeetingsTab(QWidget):
         try:
             data = self.editor.value()
         except ValidationError as exc:
-            self.message.setText(_message(exc))
+            self.message.setText(error_text(exc))
             return
         actor, current = self.ctx.actor, self.current
         if current is None:
@@ -633,7 +626,7 @@ class MeetingsTab(QWidget):
         try:
             data = self.editor.value()
         except ValidationError as exc:
-            self.message.setText(_message(exc))
+            self.message.setText(error_text(exc))
             return
 
         def save_then_issue(s):  # what is on screen is what gets issued

@@ -30,17 +30,11 @@ from PySide6.QtWidgets import (
 from app.models import DayKind, Role
 from app.services import auth, calendar_admin
 from app.services import settings as settings_service
-from app.services.errors import EnvironmentProblem, ServiceError
 from app.services.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, ServiceError | EnvironmentProblem):
-        return exc.message
-    return f"操作出错：{exc}"
+from .messages import error_text
 
 
 class UserDialog(QDialog):
@@ -144,7 +138,7 @@ class UsersPanel(QWidget):
         self.ctx.worker.submit(fn, done, self._failed, write=True)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(_error_text(exc))
+        self.message.setText(error_text(exc))
 
     def add_user(self) -> None:
         dlg = UserDialog(self)
@@ -270,7 +264,7 @@ class CalendarPanel(QWidget):
         self.ctx.worker.submit(
             lambda s: calendar_admin.year_view(s, actor, year),
             self._show,
-            lambda e: self.message.setText(_error_text(e)),
+            lambda e: self.message.setText(error_text(e)),
         )
 
     def _show(self, view: calendar_admin.YearView) -> None:
@@ -297,7 +291,7 @@ class CalendarPanel(QWidget):
             self.ctx.bus.changed.emit(kinds.CALENDAR)
             self.reload()
 
-        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(_error_text(e)), write=True)
+        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
 
     def add_day(self) -> None:
         actor = self.ctx.actor
@@ -367,7 +361,7 @@ class SecurityPanel(QWidget):
         self.ctx.worker.submit(
             lambda s: settings_service.update_settings(s, actor, **values),
             done,
-            lambda e: self.message.setText(_error_text(e)),
+            lambda e: self.message.setText(error_text(e)),
             write=True,
         )
 
