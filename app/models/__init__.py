@@ -18,7 +18,7 @@ from .enums import (
     Satisfaction,
     UnitKind,
 )
-from .matters import Matter, MatterEvent, MatterPerson, NumberCounter
+from .matters import Matter, MatterEvent, MatterPerson, NumberCounter, SupervisionOrder
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Category, Setting, Unit, User, Village
 from .people import Person
@@ -51,6 +51,7 @@ __all__ = [
     "Role",
     "Satisfaction",
     "Setting",
+    "SupervisionOrder",
     "Unit",
     "UnitKind",
     "User",

@@ -86,6 +86,8 @@ class EventKind(LabelledEnum):
     ARCHIVED = ("archived", "归档")
     REJECTED = ("rejected", "不予受理")
     TRANSFERRED = ("transferred", "转上级/移送")
+    SUPERVISED = ("supervised", "督办")
+    SUPERVISION_REPLY = ("supervision_reply", "督办回复")
 
 
 class Satisfaction(LabelledEnum):

@@ -117,3 +117,21 @@ class MatterEvent(UUIDPk, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     matter: Mapped[Matter] = relationship(back_populates="events")
+
+
+class SupervisionOrder(UUIDPk, Base):
+    """督办单: the director's order to a unit on a matter, with the date a reply is due."""
+
+    __tablename__ = "supervision_orders"
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id"), nullable=False, index=True
+    )
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("units.id"), nullable=False)
+    requirement: Mapped[str] = mapped_column(Text, nullable=False)
+    reply_by: Mapped[date] = mapped_column(Date, nullable=False)
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)

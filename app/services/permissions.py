@@ -22,6 +22,7 @@ class Action(StrEnum):
     HANDLE_MATTER = "handle_matter"
     APPROVE_MATTER = "approve_matter"
     CLOSE_MATTER = "close_matter"
+    SUPERVISE = "supervise"
     VIEW_MEETINGS = "view_meetings"
     RECORD_MEETING = "record_meeting"
     ISSUE_MINUTES = "issue_minutes"
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     ),
     Action.APPROVE_MATTER: frozenset({Role.DIRECTOR}),
     Action.CLOSE_MATTER: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
+    Action.SUPERVISE: frozenset({Role.DIRECTOR}),
     # Meetings: every member of staff attends and may keep the record; the director issues.
     Action.VIEW_MEETINGS: frozenset(_ALL_STAFF - {Role.ADMIN}),
     Action.RECORD_MEETING: frozenset(_ALL_STAFF - {Role.ADMIN}),
@@ -65,6 +67,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.HANDLE_MATTER: "承办事项（接收、退回、记录进展、办结）",
     Action.APPROVE_MATTER: "批准延期或重新办理",
     Action.CLOSE_MATTER: "结果反馈和归档",
+    Action.SUPERVISE: "督查督办",
     Action.VIEW_MEETINGS: "查看会议记录",
     Action.RECORD_MEETING: "记录会议",
     Action.ISSUE_MINUTES: "印发会议纪要",

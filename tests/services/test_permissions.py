@@ -18,7 +18,16 @@ from app.models import (
     Unit,
     User,
 )
-from app.services import auth, calendar_admin, flow, intake, meetings, receipts, settings
+from app.services import (
+    auth,
+    calendar_admin,
+    flow,
+    intake,
+    meetings,
+    receipts,
+    settings,
+    supervision,
+)
 from app.services.errors import PermissionDenied
 from app.services.intake import MatterFilter
 from app.services.permissions import PERMISSIONS, Action, allowed
@@ -102,6 +111,11 @@ PROBES = {
     ],
     Action.CLOSE_MATTER: [
         lambda s, a, db: flow.archive(s, a, _matter_in(s, MatterStatus.ANSWERED)),
+    ],
+    Action.SUPERVISE: [
+        lambda s, a, db: supervision.issue_order(
+            s, a, _matter_id(s), _unit(s), "三日内答复", date(2030, 1, 1)
+        ),
     ],
     Action.VIEW_MEETINGS: [
         lambda s, a, db: meetings.list_meetings(s, a),

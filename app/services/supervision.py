@@ -1,0 +1,176 @@
+"""督查督办: supervision orders (督办单) on matters, their replies, and the open list."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import EventKind, Matter, MatterEvent, SupervisionOrder, Unit, User
+from app.models.base import now
+from app.reports.supervision import SupervisionData, render_supervision
+
+from . import audit
+from .context import Actor
+from .errors import NotFound, ValidationError
+from .intake import matter_detail
+from .numbering import next_seq
+from .permissions import Action, require
+from .settings import load_settings
+from .validation import validate_text
+
+
+def issue_order(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    requirement: str,
+    reply_by: date,
+    *,
+    at: datetime | None = None,
+) -> SupervisionOrder:
+    require(actor, Action.SUPERVISE)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    unit = session.get(Unit, unit_id) if unit_id else None
+    problems = {}
+    if unit is None:
+        problems["unit"] = "请选择被督办单位"
+    try:
+        requirement = validate_text(requirement, "requirement", "督办要求")
+    except ValidationError as err:
+        problems.update(err.fields)
+    at = (at or now()).replace(microsecond=0)
+    if reply_by is None or reply_by < at.date():
+        problems["reply_by"] = "回复期限不能早于今天"
+    if problems:
+        raise ValidationError(problems)
+    s = load_settings(session)
+    seq = next_seq(session, f"{s.prefix}DB", at.year, s.terminal)
+    order = SupervisionOrder(
+        number=f"{s.prefix}DB{at.year}-{s.terminal}-{seq:03d}",
+        matter_id=m.id,
+        unit_id=unit.id,
+        requirement=requirement,
+        reply_by=reply_by,
+        issued_by=actor.user_id,
+        issued_at=at,
+    )
+    session.add(order)
+    m.events.append(
+        MatterEvent(
+            at=at,
+            user_id=actor.user_id,
+            kind=EventKind.SUPERVISED,
+            note=f"督办{unit.name}（{order.number}），{reply_by:%Y-%m-%d}前回复",
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "supervision_issue",
+        object_type="supervision",
+        object_id=order.id,
+        reason=order.number,
+        at=at,
+    )
+    return order
+
+
+def record_reply(
+    session: Session, actor: Actor, order_id: uuid.UUID, reply: str, *, at: datetime | None = None
+) -> None:
+    require(actor, Action.HANDLE_MATTER)
+    order = session.get(SupervisionOrder, order_id)
+    if order is None:
+        raise NotFound("找不到该督办单。")
+    if order.reply:
+        raise ValidationError("该督办单已经回复过了。")
+    order.reply = validate_text(reply, "reply", "办理情况回复")
+    order.replied_by = actor.user_id
+    order.replied_at = (at or now()).replace(microsecond=0)
+    m = session.get(Matter, order.matter_id)
+    m.events.append(
+        MatterEvent(
+            at=order.replied_at,
+            user_id=actor.user_id,
+            kind=EventKind.SUPERVISION_REPLY,
+            note=f"{order.number}：{order.reply}",
+        )
+    )
+    session.flush()
+    audit.record(session, actor, "supervision_reply", object_type="supervision", object_id=order.id)
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: uuid.UUID
+    number: str
+    matter_id: uuid.UUID
+    matter_number: str
+    unit: str
+    requirement: str
+    reply_by: date
+    replied: bool
+
+    def late(self, today: date) -> bool:
+        return not self.replied and self.reply_by < today
+
+
+def list_orders(
+    session: Session, actor: Actor, *, only_open: bool = True, matter_id: uuid.UUID | None = None
+) -> list[OrderRow]:
+    require(actor, Action.VIEW_MATTERS)
+    q = (
+        select(SupervisionOrder, Matter.number, Unit.name)
+        .join(Matter, Matter.id == SupervisionOrder.matter_id)
+        .join(Unit, Unit.id == SupervisionOrder.unit_id)
+        .order_by(SupervisionOrder.reply_by, SupervisionOrder.number)
+    )
+    if only_open:
+        q = q.where(SupervisionOrder.reply.is_(None))
+    if matter_id is not None:
+        q = q.where(SupervisionOrder.matter_id == matter_id)
+    return [
+        OrderRow(
+            o.id, o.number, o.matter_id, mnum, unit, o.requirement, o.reply_by, o.reply is not None
+        )
+        for o, mnum, unit in session.execute(q)
+    ]
+
+
+def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
+    require(actor, Action.VIEW_MATTERS)
+    o = session.get(SupervisionOrder, order_id)
+    if o is None:
+        raise NotFound("找不到该督办单。")
+    d = matter_detail(session, actor, o.matter_id)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    data = SupervisionData(
+        center_name=load_settings(session).center_name,
+        number=o.number,
+        matter_number=d.number,
+        received_at=d.received_at,
+        category=d.category,
+        persons="、".join(p.name for p in d.persons),
+        summary=d.summary,
+        status=d.status.label,
+        deadline=d.deadline,
+        unit=session.get(Unit, o.unit_id).name,
+        requirement=o.requirement,
+        reply_by=o.reply_by,
+        issued_by=names.get(o.issued_by, ""),
+        issued_at=o.issued_at,
+        reply=o.reply,
+        replied_by=names.get(o.replied_by) if o.replied_by else None,
+        replied_at=o.replied_at,
+    )
+    pdf = render_supervision(data)
+    audit.record(session, actor, "supervision_print", object_type="supervision", object_id=o.id)
+    return o.number, pdf

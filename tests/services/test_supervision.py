@@ -1,0 +1,71 @@
+"""督查督办: the director orders a unit to act on a matter; the reply is recorded; the 督办单."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.models import Unit
+from app.services import intake, supervision
+from app.services.errors import PermissionDenied, ValidationError
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+
+
+def test_order_reply_and_the_printed_order(db, receptionist):
+    director, handler = actor(db, "zhuren"), actor(db, "tiaojie")
+    with db.write() as s:
+        mid = intake.register_matter(
+            s, receptionist, make_input(db), at=datetime(2026, 11, 2, 9)
+        ).id
+        unit = s.scalar(select(Unit.id).where(Unit.name == "综合行政执法队"))
+    with db.write() as s, pytest.raises(PermissionDenied):
+        supervision.issue_order(s, receptionist, mid, unit, "尽快处理", date(2026, 11, 20))
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        supervision.issue_order(
+            s, director, mid, None, " ", date(2026, 11, 1), at=datetime(2026, 11, 10, 9)
+        )
+    assert set(err.value.fields) == {"unit", "requirement", "reply_by"}
+    with db.write() as s:
+        order = supervision.issue_order(
+            s,
+            director,
+            mid,
+            unit,
+            "请三日内到现场核查并答复群众。",
+            date(2026, 11, 13),
+            at=datetime(2026, 11, 10, 9),
+        )
+        oid, number = order.id, order.number
+    assert number == "BSDB2026-A-001"
+    with db.read() as s:
+        (row,) = supervision.list_orders(s, director)
+        detail = intake.matter_detail(s, director, mid)
+    assert row.late(date(2026, 11, 14)) and not row.late(date(2026, 11, 13))
+    assert detail.events[-1].kind == "督办" and number in detail.events[-1].note
+    with db.write() as s:
+        supervision.record_reply(s, handler, oid, "已到现场核查，责令工地夜间停工。")
+    with db.read() as s:
+        assert supervision.list_orders(s, director) == []
+    with db.write() as s, pytest.raises(ValidationError, match="已经回复过"):
+        supervision.record_reply(s, handler, oid, "再次")
+    with db.write() as s:
+        printed, pdf = supervision.order_pdf(s, director, oid)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
+    for expected in (
+        "白石街道综治工作中心",
+        "督 办 单",
+        number,
+        "综合行政执法队",
+        "请三日内到现场核查并答复群众。",
+        "2026年11月13日",
+        "周主任",
+        "已到现场核查，责令工地夜间停工。",
+        "王调解",
+        "王𠮷",
+    ):
+        assert expected in text, expected
