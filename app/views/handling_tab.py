@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -28,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import MatterStatus, Satisfaction
-from app.services import flow, intake
+from app.services import flow, intake, supervision
 from app.services.flow import Move
 from app.services.intake import MatterFilter
+from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from . import bus as kinds
@@ -44,6 +46,7 @@ from .matter_table_model import (
     WarningDelegate,
 )
 from .messages import error_text
+from .pdf_preview_dialog import PdfPreviewDialog
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -125,6 +128,40 @@ class MoveDialog(QDialog):
         return v
 
 
+class SupervisionDialog(QDialog):
+    """督办: which unit, what is required, by when the reply is due."""
+
+    def __init__(self, lookups: Lookups, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("督办")
+        self.unit = QComboBox()
+        for u in lookups.units:
+            self.unit.addItem(u.name, u.id)
+        self.requirement = QPlainTextEdit()
+        self.requirement.setTabChangesFocus(True)
+        self.requirement.setMaximumHeight(110)
+        self.reply_by = QDateEdit(QDate.currentDate().addDays(3))
+        self.reply_by.setCalendarPopup(True)
+        self.reply_by.setDisplayFormat("yyyy-MM-dd")
+        form = QFormLayout(self)
+        form.addRow("被督办单位", self.unit)
+        form.addRow("督办要求", self.requirement)
+        form.addRow("回复期限", self.reply_by)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[uuid.UUID, str, date]:
+        return (
+            self.unit.currentData(),
+            self.requirement.toPlainText(),
+            self.reply_by.date().toPython(),
+        )
+
+
 class HandlingTab(QWidget):
     """Signals: none; listens to the bus for matter changes."""
 
@@ -134,11 +171,14 @@ class HandlingTab(QWidget):
         self.current: uuid.UUID | None = None
         self.current_deadline = date.today()
         self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
+        self.supervision_dialog_factory = SupervisionDialog
+        self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
         self.view_filter.addItem("即将到期和超期", "due")
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
+        self.view_filter.addItem("督办中", "supervised")
         self.view_filter.currentIndexChanged.connect(self.reload)
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：编号、姓名、拼音、电话尾号、摘要")
@@ -196,17 +236,21 @@ class HandlingTab(QWidget):
             f.overdue_only = True
         elif choice == MatterStatus.DONE:
             f.statuses = frozenset({MatterStatus.DONE})
-        else:
+        elif choice != "supervised":
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
     def reload(self) -> None:
         f, actor = self.current_filter(), self.ctx.actor
         due_only = self.view_filter.currentData() == "due"
+        supervised = self.view_filter.currentData() == "supervised"
         cal = self.calendar
 
         def ids(s):
             found = intake.list_matter_ids(s, actor, f)
+            if supervised:
+                wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
+                found = [i for i in found if i in wanted]
             if due_only:  # due within two working days, or overdue
                 rows = intake.matter_rows(s, actor, found, calendar=cal)
                 found = [r.id for r in rows if r.overdue or r.due_soon]
@@ -228,12 +272,16 @@ class HandlingTab(QWidget):
         self.current = matter_id
 
         def load(s):
-            return intake.matter_detail(s, actor, matter_id), flow.moves_for(s, actor, matter_id)
+            return (
+                intake.matter_detail(s, actor, matter_id),
+                flow.moves_for(s, actor, matter_id),
+                supervision.list_orders(s, actor, matter_id=matter_id),
+            )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves = result
+        d, moves, orders = result
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(
@@ -255,6 +303,18 @@ class HandlingTab(QWidget):
             b.clicked.connect(lambda _c=False, m=move: self.do_move(m))
             self.actions_box.addWidget(b)
             self.buttons[move] = b
+        open_order = d.status != MatterStatus.ARCHIVED
+        if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
+            b = QPushButton("督办")
+            b.clicked.connect(self.supervise)
+            self.actions_box.addWidget(b)
+            self.buttons["supervise"] = b
+        for order in orders:
+            if allowed(self.ctx.actor, Action.HANDLE_MATTER):
+                b = QPushButton(f"回复督办 {order.number}")
+                b.clicked.connect(lambda _c=False, o=order: self.reply(o))
+                self.actions_box.addWidget(b)
+                self.buttons[f"reply:{order.number}"] = b
         if d.status == MatterStatus.ARCHIVED:
             self.detail.append("（已归档，只读）")
 
@@ -273,6 +333,48 @@ class HandlingTab(QWidget):
 
         self.ctx.worker.submit(
             lambda s: flow.perform(s, actor, mid, move, values), done, self._failed, write=True
+        )
+
+    def supervise(self) -> None:
+        dialog = self.supervision_dialog_factory(self.lookups, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        unit, requirement, reply_by = dialog.values()
+        actor, mid = self.ctx.actor, self.current
+
+        def issue(s):
+            order = supervision.issue_order(s, actor, mid, unit, requirement, reply_by)
+            return supervision.order_pdf(s, actor, order.id)
+
+        def done(result) -> None:
+            number, pdf = result
+            self.message.setText(f"已督办（{number}）。")
+            self.show_matter(mid)
+            self.preview = PdfPreviewDialog(pdf, f"督办单 {number}", f"督办单-{number}.pdf", self)
+            self.preview.open()
+
+        self.ctx.worker.submit(issue, done, self._failed, write=True)
+
+    def reply(self, order: supervision.OrderRow) -> None:
+        text, ok = self.reply_input(order)
+        if not ok:
+            return
+        actor, mid = self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已回复督办（{order.number}）。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: supervision.record_reply(s, actor, order.id, text),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def reply_input(self, order: supervision.OrderRow) -> tuple[str, bool]:
+        return QInputDialog.getMultiLineText(
+            self, f"回复督办 {order.number}", f"督办要求：{order.requirement}\n办理情况："
         )
 
     def _failed(self, exc: BaseException) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
@@ -55,7 +59,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db):
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
     tab.table.selectRow(0)
     qtbot.waitUntil(lambda: Move.ROUTE in tab.buttons, timeout=5000)
-    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER}
+    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER, "supervise"}
 
     def press(move: Move, then: MatterStatus) -> None:
         qtbot.waitUntil(lambda: move in tab.buttons, timeout=5000)
@@ -67,6 +71,30 @@ def test_route_handle_and_close_with_feedback(qtbot, db):
             assert s.get(Matter, mid).status == then
 
     press(Move.ROUTE, MatterStatus.ROUTED)
+    # The director supervises the unit; the 督办单 opens for printing; the unit replies.
+    tab.supervision_dialog_factory = lambda lookups, parent: type(
+        "Filled",
+        (),
+        {
+            "exec": lambda self: QDialog.DialogCode.Accepted,
+            "values": lambda self: (unit, "请三日内答复群众。", date(2030, 1, 1)),
+        },
+    )()
+    qtbot.mouseClick(tab.buttons["supervise"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    assert "督 办 单" in PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
+    qtbot.waitUntil(
+        lambda: (
+            "reply:BSDB2026-A-001" in tab.buttons
+            or any(str(k).startswith("reply:") for k in tab.buttons)
+        ),
+        timeout=5000,
+    )
+    tab.reply_input = lambda order: ("已答复群众。", True)
+    qtbot.mouseClick(tab.buttons["reply:BSDB2026-A-001"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已回复督办" in tab.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: not any(str(k).startswith("reply:") for k in tab.buttons), timeout=5000)
+    tab.message.clear()
     press(Move.ACCEPT, MatterStatus.IN_PROGRESS)
     # An empty reason is refused with a message and changes nothing.
     qtbot.mouseClick(tab.buttons[Move.RETURN], Qt.MouseButton.LeftButton)
