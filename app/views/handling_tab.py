@@ -227,7 +227,14 @@ class HandlingTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         ctx.bus.changed.connect(lambda k: self.reload() if k == kinds.MATTERS else None)
-        self.reload()
+        self._loaded_once = False
+
+    def showEvent(self, event) -> None:
+        # Loaded when first shown: start-up only waits for the tab the user sees first.
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.reload()
+        super().showEvent(event)
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()

@@ -396,7 +396,14 @@ class MeetingsTab(QWidget):
         self.editor.changed.connect(self._edited)
         self.new_meeting()
         self._offer_draft()
-        self.reload()
+        self._loaded_once = False
+
+    def showEvent(self, event) -> None:
+        # Loaded when first shown: start-up only waits for the tab the user sees first.
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.reload()
+        super().showEvent(event)
 
     # --- drafts: a long record survives the program being killed
     DRAFT_FORM = "minutes"
