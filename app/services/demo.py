@@ -248,7 +248,10 @@ def generate_demo(
         if d.weekday() >= 5 and rng.random() < 0.85:
             continue
         minute = rng.randrange(8 * 60 + 30, 17 * 60 + 30)
-        stamps.append(datetime(d.year, d.month, d.day, minute // 60, minute % 60))
+        at = datetime(d.year, d.month, d.day, minute // 60, minute % 60)
+        if at > datetime.now():  # nothing is received later today than now
+            continue
+        stamps.append(at)
     stamps.sort()
 
     deadline_cache: dict[tuple[date, str], date] = {}
