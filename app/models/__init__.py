@@ -20,11 +20,13 @@ from .enums import (
 )
 from .matters import Matter, MatterEvent, MatterPerson, NumberCounter, SupervisionOrder
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
-from .org import Category, Setting, Unit, User, Village
+from .org import Absence, Category, Post, Setting, Unit, User, Village
 from .people import Person
 
 __all__ = [
     "OPEN_STATUSES",
+    "Absence",
+    "Post",
     "AgendaItem",
     "AttendanceKind",
     "Decision",

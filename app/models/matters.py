@@ -53,6 +53,8 @@ class Matter(UUIDPk, Base):
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"), index=True)
     handler_name: Mapped[str | None] = mapped_column(String(64))
+    # 首办责任人 as a user, when the handler has an account (AB岗 reassignment needs it).
+    handler_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     receptionist_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     status: Mapped[MatterStatus] = mapped_column(_enum(MatterStatus), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now
@@ -75,3 +75,24 @@ class Category(UUIDPk, Base):
     )
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Post(UUIDPk, Base):
+    """AB岗: a post (综合受理窗口, 调解员 …) held by A, covered by B when A is away."""
+
+    __tablename__ = "posts"
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    a_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    b_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class Absence(UUIDPk, Base):
+    """A member of staff away (leave, training …) from one day to another, inclusive."""
+
+    __tablename__ = "absences"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, index=True
+    )
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(String(64), nullable=False)

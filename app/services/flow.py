@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from app.models import EventKind, Matter, MatterEvent, MatterStatus, Satisfaction, Unit
+from app.models import EventKind, Matter, MatterEvent, MatterStatus, Satisfaction, Unit, User
 from app.models.base import now
 from app.models.enums import LabelledEnum
 
@@ -157,16 +157,30 @@ def route(
     unit_id: uuid.UUID,
     handler: str = "",
     *,
+    handler_user_id: uuid.UUID | None = None,
     at: datetime | None = None,
 ) -> None:
+    """To a unit and, optionally, a handler; a handler away on AB岗 goes to their B."""
+    from .posts import cover_for
+
     m = _start(session, actor, matter_id, Move.ROUTE)
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise ValidationError({"unit": "请选择承办单位"})
     handler = _text(handler, "承办人", required=False, max_len=30)
+    note = ""
+    if handler_user_id is not None:
+        user = session.get(User, handler_user_id)
+        if user is None:
+            raise ValidationError({"handler": "所选承办人已不存在"})
+        if (cover := cover_for(session, user.id, (at or now()).date())) is not None:
+            b = session.get(User, cover)
+            note = f"（A岗 {user.display_name} 不在岗，由B岗 {b.display_name} 承办）"
+            user = b
+        handler, m.handler_user_id = user.display_name, user.id
     m.unit_id, m.handler_name = unit.id, handler or None
     who = f"，承办人 {handler}" if handler else ""
-    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}", at)
+    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}", at)
 
 
 def accept(
@@ -323,7 +337,14 @@ def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, va
     v = values
     match Move(move):
         case Move.ROUTE:
-            route(session, actor, matter_id, v.get("unit_id"), v.get("handler", ""))
+            route(
+                session,
+                actor,
+                matter_id,
+                v.get("unit_id"),
+                v.get("handler", ""),
+                handler_user_id=v.get("handler_user_id"),
+            )
         case Move.ACCEPT:
             accept(session, actor, matter_id)
         case Move.RETURN:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     APPROVE_MATTER = "approve_matter"
     CLOSE_MATTER = "close_matter"
     SUPERVISE = "supervise"
+    MANAGE_POSTS = "manage_posts"
     VIEW_MEETINGS = "view_meetings"
     RECORD_MEETING = "record_meeting"
     ISSUE_MINUTES = "issue_minutes"
@@ -48,6 +49,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.APPROVE_MATTER: frozenset({Role.DIRECTOR}),
     Action.CLOSE_MATTER: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
     Action.SUPERVISE: frozenset({Role.DIRECTOR}),
+    Action.MANAGE_POSTS: frozenset({Role.DIRECTOR, Role.ADMIN}),
     # Meetings: every member of staff attends and may keep the record; the director issues.
     Action.VIEW_MEETINGS: frozenset(_ALL_STAFF - {Role.ADMIN}),
     Action.RECORD_MEETING: frozenset(_ALL_STAFF - {Role.ADMIN}),
@@ -68,6 +70,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.APPROVE_MATTER: "批准延期或重新办理",
     Action.CLOSE_MATTER: "结果反馈和归档",
     Action.SUPERVISE: "督查督办",
+    Action.MANAGE_POSTS: "设置AB岗和人员请假",
     Action.VIEW_MEETINGS: "查看会议记录",
     Action.RECORD_MEETING: "记录会议",
     Action.ISSUE_MINUTES: "印发会议纪要",

@@ -24,6 +24,7 @@ from app.services import (
     flow,
     intake,
     meetings,
+    posts,
     receipts,
     settings,
     supervision,
@@ -111,6 +112,12 @@ PROBES = {
     ],
     Action.CLOSE_MATTER: [
         lambda s, a, db: flow.archive(s, a, _matter_in(s, MatterStatus.ANSWERED)),
+    ],
+    Action.MANAGE_POSTS: [
+        lambda s, a, db: posts.set_post(s, a, "综合受理窗口", _user_id(s), None),
+        lambda s, a, db: posts.add_absence(
+            s, a, _user_id(s), date(2026, 12, 1), date(2026, 12, 3), "年假"
+        ),
     ],
     Action.SUPERVISE: [
         lambda s, a, db: supervision.issue_order(
