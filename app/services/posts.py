@@ -114,3 +114,43 @@ def waiting_on_absent(session: Session, actor: Actor, day: date) -> list[Covered
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class PostRow:
+    name: str
+    a: str
+    b: str
+
+
+@dataclass(frozen=True)
+class AbsenceRow:
+    who: str
+    starts_on: date
+    ends_on: date
+    reason: str
+
+
+def list_posts(session: Session, actor: Actor) -> list[PostRow]:
+    require(actor, Action.MANAGE_POSTS)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return [
+        PostRow(
+            p.name,
+            names.get(p.a_user_id, ""),
+            names.get(p.b_user_id, "") if p.b_user_id else "（未设）",
+        )
+        for p in session.scalars(select(Post).order_by(Post.name))
+    ]
+
+
+def list_absences(session: Session, actor: Actor, since: date) -> list[AbsenceRow]:
+    """Absences that end on or after ``since`` (current and planned)."""
+    require(actor, Action.MANAGE_POSTS)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return [
+        AbsenceRow(names.get(a.user_id, ""), a.starts_on, a.ends_on, a.reason)
+        for a in session.scalars(
+            select(Absence).where(Absence.ends_on >= since).order_by(Absence.starts_on)
+        )
+    ]

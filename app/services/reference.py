@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Category, LimitKind, Unit, UnitKind, Village
+from app.models import Category, LimitKind, Role, Unit, UnitKind, User, Village
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,18 @@ class VillageRow:
 
 
 @dataclass(frozen=True)
+class StaffRow:
+    id: uuid.UUID
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
 class Lookups:
     units: list[UnitRow]
     categories: list[CategoryRow]
     villages: list[VillageRow]
+    staff: list[StaffRow] = field(default_factory=list)
 
     def category(self, category_id: uuid.UUID) -> CategoryRow | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -63,4 +71,12 @@ def load_lookups(session: Session) -> Lookups:
         VillageRow(v.id, v.name)
         for v in session.scalars(select(Village).order_by(Village.sort, Village.name))
     ]
-    return Lookups(units, cats, villages)
+    staff = [
+        StaffRow(u.id, u.display_name, u.role)
+        for u in session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role != Role.ADMIN)
+            .order_by(User.display_name)
+        )
+    ]
+    return Lookups(units, cats, villages, staff)

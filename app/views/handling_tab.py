@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import MatterStatus, Satisfaction
-from app.services import flow, intake, supervision
+from app.services import flow, intake, posts, supervision
 from app.services.flow import Move
 from app.services.intake import MatterFilter
 from app.services.permissions import Action, allowed
@@ -71,15 +71,21 @@ class MoveDialog(QDialog):
         self.move = move
         self.setWindowTitle(move.label)
         form = QFormLayout(self)
-        self.unit = self.handler = self.deadline = self.method = None
+        self.unit = self.handler = self.handler_user = self.deadline = self.method = None
         self.satisfaction = self.where = self.text = None
         if move == Move.ROUTE:
             self.unit = QComboBox()
             for u in lookups.units:
                 self.unit.addItem(u.name, u.id)
             self.handler = QLineEdit()
+            self.handler.setPlaceholderText("没有账号的承办人，写姓名")
+            self.handler_user = QComboBox()
+            self.handler_user.addItem("（不指定账号）", None)
+            for person in lookups.staff:
+                self.handler_user.addItem(f"{person.name}（{person.role.label}）", person.id)
             form.addRow("承办单位", self.unit)
-            form.addRow("首办责任人", self.handler)
+            form.addRow("首办责任人", self.handler_user)
+            form.addRow("或填写姓名", self.handler)
         if move == Move.EXTEND:
             self.deadline = QDateEdit(QDate(deadline).addDays(7))
             self.deadline.setCalendarPopup(True)
@@ -114,6 +120,7 @@ class MoveDialog(QDialog):
         v: dict = {}
         if self.unit is not None:
             v["unit_id"], v["handler"] = self.unit.currentData(), self.handler.text()
+            v["handler_user_id"] = self.handler_user.currentData()
         if self.deadline is not None:
             v["deadline"] = self.deadline.date().toPython()
         if self.method is not None:
@@ -179,6 +186,7 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
         self.view_filter.addItem("督办中", "supervised")
+        self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
         self.view_filter.currentIndexChanged.connect(self.reload)
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：编号、姓名、拼音、电话尾号、摘要")
@@ -243,7 +251,7 @@ class HandlingTab(QWidget):
             f.overdue_only = True
         elif choice == MatterStatus.DONE:
             f.statuses = frozenset({MatterStatus.DONE})
-        elif choice != "supervised":
+        elif choice not in ("supervised", "absent"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
@@ -251,12 +259,16 @@ class HandlingTab(QWidget):
         f, actor = self.current_filter(), self.ctx.actor
         due_only = self.view_filter.currentData() == "due"
         supervised = self.view_filter.currentData() == "supervised"
+        absent = self.view_filter.currentData() == "absent"
         cal = self.calendar
 
         def ids(s):
             found = intake.list_matter_ids(s, actor, f)
-            if supervised:
-                wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
+            if supervised or absent:
+                if supervised:
+                    wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
+                else:
+                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, date.today())}
                 found = [i for i in found if i in wanted]
             if due_only:  # due within two working days, or overdue
                 rows = intake.matter_rows(s, actor, found, calendar=cal)
@@ -279,16 +291,22 @@ class HandlingTab(QWidget):
         self.current = matter_id
 
         def load(s):
+            covered = [
+                c
+                for c in posts.waiting_on_absent(s, actor, date.today())
+                if c.matter_id == matter_id
+            ]
             return (
                 intake.matter_detail(s, actor, matter_id),
                 flow.moves_for(s, actor, matter_id),
                 supervision.list_orders(s, actor, matter_id=matter_id),
+                covered,
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders = result
+        d, moves, orders, covered = result
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(
@@ -302,6 +320,8 @@ class HandlingTab(QWidget):
             f"承办：{e(d.unit or '—')} {e(d.handler)} · 期限：{e(d.deadline_text)}</p>"
             f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
         )
+        for c in covered:
+            self.detail.append(f"AB岗：承办人 {c.absent} 不在岗，由 {c.covered_by} 代为办理。")
         for b in self.buttons.values():
             b.setParent(None)
         self.buttons.clear()

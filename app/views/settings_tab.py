@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import DayKind, Role
-from app.services import auth, calendar_admin
+from app.services import auth, calendar_admin, posts
 from app.services import settings as settings_service
 from app.services.permissions import Action, allowed
 
@@ -366,8 +366,95 @@ class SecurityPanel(QWidget):
         )
 
 
+class PostsPanel(QWidget):
+    """AB岗 and absences: who covers whom while someone is away."""
+
+    def __init__(self, ctx: ViewContext, staff, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.posts = QTableWidget(0, 3)
+        self.posts.setHorizontalHeaderLabels(["岗位", "A岗", "B岗"])
+        self.absences = QTableWidget(0, 4)
+        self.absences.setHorizontalHeaderLabels(["人员", "开始", "结束", "事由"])
+        for t in (self.posts, self.absences):
+            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            t.verticalHeader().setVisible(False)
+            t.horizontalHeader().setStretchLastSection(True)
+        self.post_name = QLineEdit()
+        self.post_name.setPlaceholderText("岗位，如 综合受理窗口")
+        self.a_user, self.b_user, self.absent_user = QComboBox(), QComboBox(), QComboBox()
+        self.b_user.addItem("（未设）", None)
+        for combo in (self.a_user, self.b_user, self.absent_user):
+            for person in staff:
+                combo.addItem(f"{person.name}（{person.role.label}）", person.id)
+        save_post = QPushButton("保存岗位")
+        save_post.clicked.connect(self.save_post)
+        self.starts, self.ends = QDateEdit(QDate.currentDate()), QDateEdit(QDate.currentDate())
+        for d in (self.starts, self.ends):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("事由，如 年假、培训")
+        add_absence = QPushButton("登记请假")
+        add_absence.clicked.connect(self.add_absence)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        row1 = QHBoxLayout()
+        for w in (self.post_name, QLabel("A"), self.a_user, QLabel("B"), self.b_user, save_post):
+            row1.addWidget(w)
+        row2 = QHBoxLayout()
+        for w in (self.absent_user, self.starts, QLabel("至"), self.ends, self.reason, add_absence):
+            row2.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.posts)
+        layout.addLayout(row1)
+        layout.addWidget(self.absences)
+        layout.addLayout(row2)
+        layout.addWidget(self.message)
+        self.reload()
+
+    def reload(self) -> None:
+        actor, today = self.ctx.actor, date.today()
+        self.ctx.worker.submit(
+            lambda s: (posts.list_posts(s, actor), posts.list_absences(s, actor, today)),
+            self._show,
+            lambda e: self.message.setText(error_text(e)),
+        )
+
+    def _show(self, result) -> None:
+        post_rows, absence_rows = result
+        self.posts.setRowCount(len(post_rows))
+        for r, p in enumerate(post_rows):
+            for c, text in enumerate([p.name, p.a, p.b]):
+                self.posts.setItem(r, c, QTableWidgetItem(text))
+        self.absences.setRowCount(len(absence_rows))
+        for r, a in enumerate(absence_rows):
+            cells = [a.who, a.starts_on.isoformat(), a.ends_on.isoformat(), a.reason]
+            for c, text in enumerate(cells):
+                self.absences.setItem(r, c, QTableWidgetItem(text))
+
+    def _run(self, fn, text: str) -> None:
+        def done(_r) -> None:
+            self.message.setText(text)
+            self.reload()
+            self.ctx.bus.changed.emit(kinds.MATTERS)
+
+        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
+
+    def save_post(self) -> None:
+        actor, name = self.ctx.actor, self.post_name.text()
+        a, b = self.a_user.currentData(), self.b_user.currentData()
+        self._run(lambda s: posts.set_post(s, actor, name, a, b), f"已保存岗位 {name}。")
+
+    def add_absence(self) -> None:
+        actor, who = self.ctx.actor, self.absent_user.currentData()
+        start, end = self.starts.date().toPython(), self.ends.date().toPython()
+        reason = self.reason.text()
+        self._run(lambda s: posts.add_absence(s, actor, who, start, end, reason), "已登记请假。")
+
+
 class SettingsTab(QWidget):
-    def __init__(self, ctx: ViewContext, parent=None):
+    def __init__(self, ctx: ViewContext, staff=(), parent=None):
         super().__init__(parent)
         tabs = QTabWidget()
         if allowed(ctx.actor, Action.MANAGE_USERS):
@@ -376,6 +463,9 @@ class SettingsTab(QWidget):
         if allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.calendar = CalendarPanel(ctx)
             tabs.addTab(self.calendar, "节假日")
+        if allowed(ctx.actor, Action.MANAGE_POSTS):
+            self.posts = PostsPanel(ctx, staff)
+            tabs.addTab(self.posts, "AB岗与请假")
         if allowed(ctx.actor, Action.MANAGE_SETTINGS):
             self.security = SecurityPanel(ctx)
             tabs.addTab(self.security, "安全设置")

@@ -120,3 +120,37 @@ def test_admin_shortens_the_idle_lock(qtbot, db, admin):
     w._check_idle()
     assert w.locked
     w.ctx.worker.wait()
+
+
+def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from app.services import posts
+    from app.views.combos import find_data
+    from tests.conftest import actor
+
+    director = actor(db, "zhuren")
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    panel = w.settings_tab.posts
+    a, b = actor(db, "jiedai").user_id, actor(db, "tiaojie").user_id
+    panel.post_name.setText("综合受理窗口")
+    panel.a_user.setCurrentIndex(find_data(panel.a_user, a))
+    panel.b_user.setCurrentIndex(find_data(panel.b_user, b))
+    panel.save_post()
+    qtbot.waitUntil(lambda: panel.posts.rowCount() == 1, timeout=5000)
+    assert [panel.posts.item(0, c).text() for c in range(3)] == ["综合受理窗口", "李接待", "王调解"]
+    panel.absent_user.setCurrentIndex(find_data(panel.absent_user, a))
+    panel.starts.setDate(QDate(2030, 5, 6))
+    panel.ends.setDate(QDate(2030, 5, 4))
+    panel.reason.setText("年假")
+    panel.add_absence()
+    qtbot.waitUntil(lambda: "结束日期不能早于开始日期" in panel.message.text(), timeout=5000)
+    panel.ends.setDate(QDate(2030, 5, 8))
+    panel.add_absence()
+    qtbot.waitUntil(lambda: panel.absences.rowCount() == 1, timeout=5000)
+    with db.read() as s:
+        assert posts.cover_for(s, a, date(2030, 5, 7)) == b
+    w.ctx.worker.wait()
