@@ -35,8 +35,23 @@ from .views.worker import DbWorker
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("综治中心工作台")
+    _install_qt_chinese(app)
     apply_theme(app)
     return app
+
+
+def _install_qt_chinese(app: QApplication) -> None:
+    """Qt's own texts (OK/Cancel, Yes/No, print dialog) in Simplified Chinese."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    if getattr(app, "_zongzhi_translator", None) is not None:
+        return
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", folder):
+        app.installTranslator(translator)
+        app._zongzhi_translator = translator
 
 
 def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None) -> MainWindow:
