@@ -15,6 +15,7 @@ from app.db import (
     sqlite_path,
 )
 from app.services import setup
+from app.services.attachments import attachments_folder
 from app.services.backup import automatic_backup
 from app.services.calendar import WorkCalendar
 from app.services.context import Actor
@@ -61,7 +62,7 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
         lambda s: (load_settings(s), load_lookups(s), WorkCalendar.load(s))
     )
     drafts = DraftStore(drafts_folder(db.path))
-    ctx = ViewContext(worker, DataBus(), actor, settings, drafts)
+    ctx = ViewContext(worker, DataBus(), actor, settings, drafts, attachments_folder(db.path))
     window = MainWindow(ctx, lookups, calendar)
     worker.setParent(window)
     return window

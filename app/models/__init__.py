@@ -18,7 +18,14 @@ from .enums import (
     Satisfaction,
     UnitKind,
 )
-from .matters import Matter, MatterEvent, MatterPerson, NumberCounter, SupervisionOrder
+from .matters import (
+    Attachment,
+    Matter,
+    MatterEvent,
+    MatterPerson,
+    NumberCounter,
+    SupervisionOrder,
+)
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Post, Setting, Unit, User, Village
 from .people import Person
@@ -26,6 +33,7 @@ from .people import Person
 __all__ = [
     "OPEN_STATUSES",
     "Absence",
+    "Attachment",
     "Post",
     "AgendaItem",
     "AttendanceKind",

@@ -88,6 +88,7 @@ class EventKind(LabelledEnum):
     TRANSFERRED = ("transferred", "转上级/移送")
     SUPERVISED = ("supervised", "督办")
     SUPERVISION_REPLY = ("supervision_reply", "督办回复")
+    ATTACHMENT = ("attachment", "附件")
 
 
 class Satisfaction(LabelledEnum):

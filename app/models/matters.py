@@ -137,3 +137,17 @@ class SupervisionOrder(UUIDPk, Base):
     reply: Mapped[str | None] = mapped_column(Text)
     replied_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Attachment(UUIDPk, Base):
+    """A scanned letter or photo kept with a matter: stored by content hash in the data folder."""
+
+    __tablename__ = "attachments"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id"), nullable=False, index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.services.context import Actor
 from app.services.drafts import DraftStore
@@ -19,3 +20,4 @@ class ViewContext:
     actor: Actor
     settings: CenterSettings
     drafts: DraftStore | None = None
+    attachments: Path | None = None  # folder where attachment files are kept

@@ -5,20 +5,25 @@ from __future__ import annotations
 import html
 import uuid
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -29,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import MatterStatus, Satisfaction
-from app.services import flow, intake, posts, supervision
+from app.services import attachments, flow, intake, posts, supervision
 from app.services.flow import Move
 from app.services.intake import MatterFilter
 from app.services.permissions import Action, allowed
@@ -213,6 +218,10 @@ class HandlingTab(QWidget):
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
+        self.files = QListWidget()
+        self.files.setMaximumHeight(90)
+        self.files.itemDoubleClicked.connect(self.open_attachment)
+        self.files.setToolTip("双击打开附件")
         self.actions_box = QHBoxLayout()
         self.message = QLabel()
         self.message.setProperty("role", "error")
@@ -221,6 +230,7 @@ class HandlingTab(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail, 1)
+        rv.addWidget(self.files)
         rv.addLayout(self.actions_box)
         rv.addWidget(self.message)
         left = QWidget()
@@ -301,12 +311,21 @@ class HandlingTab(QWidget):
                 flow.moves_for(s, actor, matter_id),
                 supervision.list_orders(s, actor, matter_id=matter_id),
                 covered,
+                attachments.list_attachments(s, actor, matter_id),
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders, covered = result
+        d, moves, orders, covered, files = result
+        self.files.clear()
+        for f in files:
+            item = QListWidgetItem(
+                f"附件：{f.file_name}（{f.size // 1024 + 1} KB，"
+                f"{f.added_by} {f.added_at:%m-%d %H:%M}）"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, f.id)
+            self.files.addItem(item)
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(
@@ -336,6 +355,11 @@ class HandlingTab(QWidget):
             b.clicked.connect(self.supervise)
             self.actions_box.addWidget(b)
             self.buttons["supervise"] = b
+        if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
+            b = QPushButton("添加附件…")
+            b.clicked.connect(self.attach)
+            self.actions_box.addWidget(b)
+            self.buttons["attach"] = b
         for order in orders:
             if allowed(self.ctx.actor, Action.HANDLE_MATTER):
                 b = QPushButton(f"回复督办 {order.number}")
@@ -381,6 +405,42 @@ class HandlingTab(QWidget):
             self.preview.open()
 
         self.ctx.worker.submit(issue, done, self._failed, write=True)
+
+    def choose_file(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "选择附件",
+            "",
+            "扫描件和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)",
+        )
+        return path
+
+    def attach(self) -> None:
+        path = self.choose_file()
+        if not path:
+            return
+        actor, mid, folder = self.ctx.actor, self.current, self.ctx.attachments
+
+        def done(_r) -> None:
+            self.message.setText("已添加附件。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: attachments.add_attachment(s, actor, mid, Path(path), folder),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def open_attachment(self, item: QListWidgetItem) -> None:
+        actor, folder = self.ctx.actor, self.ctx.attachments
+        att_id = item.data(Qt.ItemDataRole.UserRole)
+        self.ctx.worker.submit(
+            lambda s: attachments.attachment_path(s, actor, att_id, folder),
+            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+            self._failed,
+            write=True,
+        )
 
     def reply(self, order: supervision.OrderRow) -> None:
         text, ok = self.reply_input(order)

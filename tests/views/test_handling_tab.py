@@ -38,7 +38,7 @@ def filled(answers: dict):
     return Filled
 
 
-def test_route_handle_and_close_with_feedback(qtbot, db):
+def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     director = actor(db, "zhuren")
     with db.write() as s:
         mid = intake.register_matter(s, director, make_input(db)).id
@@ -59,7 +59,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db):
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
     tab.table.selectRow(0)
     qtbot.waitUntil(lambda: Move.ROUTE in tab.buttons, timeout=5000)
-    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER, "supervise"}
+    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER, "supervise", "attach"}
 
     def press(move: Move, then: MatterStatus) -> None:
         qtbot.waitUntil(lambda: move in tab.buttons, timeout=5000)
@@ -71,6 +71,14 @@ def test_route_handle_and_close_with_feedback(qtbot, db):
             assert s.get(Matter, mid).status == then
 
     press(Move.ROUTE, MatterStatus.ROUTED)
+    # A scanned letter is attached and appears under the matter.
+    scan = tmp_path / "来信.pdf"
+    scan.write_bytes(b"%PDF-1.4 letter")
+    tab.choose_file = lambda: str(scan)
+    qtbot.mouseClick(tab.buttons["attach"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.files.count() == 1, timeout=5000)
+    assert "来信.pdf" in tab.files.item(0).text()
+    tab.message.clear()
     # The director supervises the unit; the 督办单 opens for printing; the unit replies.
     tab.supervision_dialog_factory = lambda lookups, parent: type(
         "Filled",
