@@ -5,6 +5,7 @@ from .base import Base
 from .calendar import CalendarDay, CalendarYear
 from .enums import (
     OPEN_STATUSES,
+    ArrangementKind,
     AttendanceKind,
     Channel,
     DayKind,
@@ -19,6 +20,7 @@ from .enums import (
     UnitKind,
 )
 from .matters import (
+    Arrangement,
     Attachment,
     Matter,
     MatterEvent,
@@ -33,6 +35,8 @@ from .people import Person
 __all__ = [
     "OPEN_STATUSES",
     "Absence",
+    "Arrangement",
+    "ArrangementKind",
     "Attachment",
     "Post",
     "AgendaItem",

@@ -89,6 +89,14 @@ class EventKind(LabelledEnum):
     SUPERVISED = ("supervised", "督办")
     SUPERVISION_REPLY = ("supervision_reply", "督办回复")
     ATTACHMENT = ("attachment", "附件")
+    ARRANGEMENT = ("arrangement", "服务安排")
+    ARRANGEMENT_DONE = ("arrangement_done", "服务结果")
+
+
+class ArrangementKind(LabelledEnum):
+    APPOINTMENT = ("appointment", "预约联动")
+    ESCORT = ("escort", "信访陪访")
+    PROXY = ("proxy", "代理服务")
 
 
 class Satisfaction(LabelledEnum):

@@ -21,7 +21,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UUIDPk, now
-from .enums import Channel, EventKind, MatterStatus, Satisfaction
+from .enums import ArrangementKind, Channel, EventKind, MatterStatus, Satisfaction
 from .org import _enum
 
 
@@ -151,3 +151,20 @@ class Attachment(UUIDPk, Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class Arrangement(UUIDPk, Base):
+    """预约联动 (units meet at an agreed time), 信访陪访 (escort to a higher body) or
+    代理服务 (a staff member carries the matter through for the person), with the outcome."""
+
+    __tablename__ = "arrangements"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id"), nullable=False, index=True
+    )
+    kind: Mapped[ArrangementKind] = mapped_column(_enum(ArrangementKind), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    parties: Mapped[str] = mapped_column(String(255), nullable=False)  # units, body or agent
+    staff: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    promised_by: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
