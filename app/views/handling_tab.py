@@ -7,12 +7,13 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtCore import QDate, QDateTime, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -33,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import MatterStatus, Satisfaction
-from app.services import attachments, flow, intake, posts, supervision
+from app.models import ArrangementKind, MatterStatus, Satisfaction
+from app.services import arrangements, attachments, flow, intake, posts, supervision
 from app.services.flow import Move
 from app.services.intake import MatterFilter
 from app.services.permissions import Action, allowed
@@ -174,6 +175,50 @@ class SupervisionDialog(QDialog):
         )
 
 
+class ArrangementDialog(QDialog):
+    """预约联动 / 信访陪访 / 代理服务: when, with whom, who goes, by when."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("服务安排")
+        self.kind = QComboBox()
+        for k in ArrangementKind:
+            self.kind.addItem(k.label, k)
+        self.at = QDateTimeEdit(QDateTime.currentDateTime().addDays(1))
+        self.at.setCalendarPopup(True)
+        self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.parties = QLineEdit()
+        self.parties.setPlaceholderText("参加单位 / 前往机关 / 代理人")
+        self.staff = QLineEdit()
+        self.promised = QDateEdit(QDate.currentDate().addDays(7))
+        self.promised.setCalendarPopup(True)
+        self.promised.setDisplayFormat("yyyy-MM-dd")
+        form = QFormLayout(self)
+        form.addRow("类型", self.kind)
+        form.addRow("时间", self.at)
+        form.addRow("单位/机关/代理人", self.parties)
+        form.addRow("陪同/经办人员", self.staff)
+        form.addRow("承诺办结（代理服务）", self.promised)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict:
+        kind = self.kind.currentData()
+        return {
+            "kind": kind,
+            "at": self.at.dateTime().toPython(),
+            "parties": self.parties.text(),
+            "staff": self.staff.text(),
+            "promised_by": self.promised.date().toPython()
+            if kind == ArrangementKind.PROXY
+            else None,
+        }
+
+
 class HandlingTab(QWidget):
     """Signals: none; listens to the bus for matter changes."""
 
@@ -184,6 +229,7 @@ class HandlingTab(QWidget):
         self.current_deadline = date.today()
         self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
         self.supervision_dialog_factory = SupervisionDialog
+        self.arrangement_dialog_factory = ArrangementDialog
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
@@ -192,6 +238,7 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
         self.view_filter.addItem("督办中", "supervised")
         self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
+        self.view_filter.addItem("今日预约/陪访/代理", "today")
         self.view_filter.currentIndexChanged.connect(self.reload)
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：编号、姓名、拼音、电话尾号、摘要")
@@ -261,7 +308,7 @@ class HandlingTab(QWidget):
             f.overdue_only = True
         elif choice == MatterStatus.DONE:
             f.statuses = frozenset({MatterStatus.DONE})
-        elif choice not in ("supervised", "absent"):
+        elif choice not in ("supervised", "absent", "today"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
@@ -270,13 +317,19 @@ class HandlingTab(QWidget):
         due_only = self.view_filter.currentData() == "due"
         supervised = self.view_filter.currentData() == "supervised"
         absent = self.view_filter.currentData() == "absent"
+        today_only = self.view_filter.currentData() == "today"
         cal = self.calendar
 
         def ids(s):
             found = intake.list_matter_ids(s, actor, f)
-            if supervised or absent:
+            if supervised or absent or today_only:
                 if supervised:
                     wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
+                elif today_only:
+                    wanted = {
+                        a.matter_id
+                        for a in arrangements.list_arrangements(s, actor, day=date.today())
+                    }
                 else:
                     wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, date.today())}
                 found = [i for i in found if i in wanted]
@@ -312,12 +365,13 @@ class HandlingTab(QWidget):
                 supervision.list_orders(s, actor, matter_id=matter_id),
                 covered,
                 attachments.list_attachments(s, actor, matter_id),
+                arrangements.list_arrangements(s, actor, matter_id=matter_id),
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders, covered, files = result
+        d, moves, orders, covered, files, arranged = result
         self.files.clear()
         for f in files:
             item = QListWidgetItem(
@@ -360,6 +414,19 @@ class HandlingTab(QWidget):
             b.clicked.connect(self.attach)
             self.actions_box.addWidget(b)
             self.buttons["attach"] = b
+            b = QPushButton("预约/陪访/代理…")
+            b.clicked.connect(self.arrange)
+            self.actions_box.addWidget(b)
+            self.buttons["arrange"] = b
+        for a in arranged:
+            when = f"{a.at:%Y-%m-%d %H:%M}"
+            result = f"；结果：{a.outcome}" if a.outcome else "（待记录结果）"
+            self.detail.append(f"{a.kind.label}：{when} {a.parties} {a.staff}{result}")
+            if not a.outcome and allowed(self.ctx.actor, Action.HANDLE_MATTER):
+                b = QPushButton(f"记录{a.kind.label}结果")
+                b.clicked.connect(lambda _c=False, row=a: self.record_outcome(row))
+                self.actions_box.addWidget(b)
+                self.buttons[f"outcome:{a.id}"] = b
         for order in orders:
             if allowed(self.ctx.actor, Action.HANDLE_MATTER):
                 b = QPushButton(f"回复督办 {order.number}")
@@ -441,6 +508,45 @@ class HandlingTab(QWidget):
             self._failed,
             write=True,
         )
+
+    def arrange(self) -> None:
+        dialog = self.arrangement_dialog_factory(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        v, actor, mid = dialog.values(), self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已安排{v['kind'].label}。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: arrangements.arrange(
+                s, actor, mid, v["kind"], v["at"], v["parties"], v["staff"], v["promised_by"]
+            ),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def record_outcome(self, row) -> None:
+        text, ok = self.outcome_input(row)
+        if not ok:
+            return
+        actor, mid = self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已记录{row.kind.label}结果。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: arrangements.record_outcome(s, actor, row.id, text),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def outcome_input(self, row) -> tuple[str, bool]:
+        return QInputDialog.getMultiLineText(self, f"{row.kind.label}结果", "结果：")
 
     def reply(self, order: supervision.OrderRow) -> None:
         text, ok = self.reply_input(order)

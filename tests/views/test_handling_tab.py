@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from app.gui import build_main_window
-from app.models import Matter, MatterStatus, Satisfaction, Unit
+from app.models import ArrangementKind, Matter, MatterStatus, Satisfaction, Unit
 from app.services import intake
 from app.services.flow import Move
 from app.views.combos import find_data
@@ -59,7 +59,14 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
     tab.table.selectRow(0)
     qtbot.waitUntil(lambda: Move.ROUTE in tab.buttons, timeout=5000)
-    assert set(tab.buttons) == {Move.ROUTE, Move.REJECT, Move.TRANSFER, "supervise", "attach"}
+    assert set(tab.buttons) == {
+        Move.ROUTE,
+        Move.REJECT,
+        Move.TRANSFER,
+        "supervise",
+        "attach",
+        "arrange",
+    }
 
     def press(move: Move, then: MatterStatus) -> None:
         qtbot.waitUntil(lambda: move in tab.buttons, timeout=5000)
@@ -78,6 +85,29 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     qtbot.mouseClick(tab.buttons["attach"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.files.count() == 1, timeout=5000)
     assert "来信.pdf" in tab.files.item(0).text()
+    tab.message.clear()
+    # An appointment with two units today, then its outcome.
+    now = datetime.now().replace(second=0, microsecond=0)
+    tab.arrangement_dialog_factory = lambda parent: type(
+        "Filled",
+        (),
+        {
+            "exec": lambda self: QDialog.DialogCode.Accepted,
+            "values": lambda self: {
+                "kind": ArrangementKind.APPOINTMENT,
+                "at": now,
+                "parties": "司法所、派出所",
+                "staff": "",
+                "promised_by": None,
+            },
+        },
+    )()
+    qtbot.mouseClick(tab.buttons["arrange"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(str(k).startswith("outcome:") for k in tab.buttons), timeout=5000)
+    tab.outcome_input = lambda row: ("三方现场协调。", True)
+    key = next(k for k in tab.buttons if str(k).startswith("outcome:"))
+    qtbot.mouseClick(tab.buttons[key], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "结果：三方现场协调。" in tab.detail.toPlainText(), timeout=5000)
     tab.message.clear()
     # The director supervises the unit; the 督办单 opens for printing; the unit replies.
     tab.supervision_dialog_factory = lambda lookups, parent: type(
