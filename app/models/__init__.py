@@ -29,7 +29,7 @@ from .matters import (
     SupervisionOrder,
 )
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
-from .org import Absence, Category, Post, Setting, Unit, User, Village
+from .org import Absence, Category, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "Channel",
     "DayKind",
     "EventKind",
+    "LeaderDay",
     "LimitKind",
     "Matter",
     "MatterEvent",
@@ -66,6 +67,7 @@ __all__ = [
     "Satisfaction",
     "Setting",
     "SupervisionOrder",
+    "Team",
     "Unit",
     "UnitKind",
     "User",

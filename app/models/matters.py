@@ -55,6 +55,8 @@ class Matter(UUIDPk, Base):
     handler_name: Mapped[str | None] = mapped_column(String(64))
     # 首办责任人 as a user, when the handler has an account (AB岗 reassignment needs it).
     handler_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    # 领导接访: the leader who received the person, when a leader did.
+    leader_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     receptionist_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     status: Mapped[MatterStatus] = mapped_column(_enum(MatterStatus), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)

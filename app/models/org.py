@@ -96,3 +96,23 @@ class Absence(UUIDPk, Base):
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
     reason: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class LeaderDay(UUIDPk, Base):
+    """领导接访: a leader's reception day at the center."""
+
+    __tablename__ = "leader_days"
+    leader_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    place: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+
+
+class Team(UUIDPk, Base):
+    """组团服务: grid workers and unit staff assigned together to a matter or a village."""
+
+    __tablename__ = "teams"
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    members: Mapped[str] = mapped_column(String(255), nullable=False)
+    matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("matters.id"))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)

@@ -354,6 +354,7 @@ class MatterFilter:
     received_on: date | None = None  # e.g. today
     open_or_today: bool = False  # the window's default: today's and every open matter
     today: date | None = None
+    handler_user_id: uuid.UUID | None = None  # "my matters"
 
 
 _SUMMARY_PREVIEW = 60
@@ -430,6 +431,8 @@ def _filtered(f: MatterFilter) -> Select:
         q = q.where(Matter.status.in_(list(f.statuses)))
     if f.category_id:
         q = q.where(Matter.category_id == f.category_id)
+    if f.handler_user_id:
+        q = q.where(Matter.handler_user_id == f.handler_user_id)
     if f.overdue_only:
         q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
     if f.received_on:

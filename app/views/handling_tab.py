@@ -233,6 +233,7 @@ class HandlingTab(QWidget):
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
+        self.view_filter.addItem("我承办的", "mine")
         self.view_filter.addItem("即将到期和超期", "due")
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
@@ -304,7 +305,10 @@ class HandlingTab(QWidget):
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()
         f = MatterFilter(query=self.search.text(), today=date.today())
-        if choice == "overdue":
+        if choice == "mine":
+            f.handler_user_id = self.ctx.actor.user_id
+            f.statuses = IN_FLOW
+        elif choice == "overdue":
             f.overdue_only = True
         elif choice == MatterStatus.DONE:
             f.statuses = frozenset({MatterStatus.DONE})

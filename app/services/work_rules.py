@@ -1,0 +1,156 @@
+"""领导接访 (leaders' reception days, matters received by a leader) and 组团服务 (teams)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import EventKind, LeaderDay, Matter, MatterEvent, Role, Team, User, Village
+from app.models.base import now
+
+from . import audit
+from .context import Actor
+from .errors import NotFound, ValidationError
+from .permissions import Action, require
+from .validation import validate_text
+
+LEADER_ROLES = {Role.DIRECTOR}
+
+
+def schedule_leader_day(
+    session: Session, actor: Actor, leader_id: uuid.UUID, day: date, place: str = ""
+) -> LeaderDay:
+    require(actor, Action.MANAGE_POSTS)
+    leader = session.get(User, leader_id)
+    if leader is None or leader.role not in LEADER_ROLES:
+        raise ValidationError({"leader": "请选择一位领导（主任）"})
+    place = validate_text(place, "place", "接访地点", required=False, max_len=64)
+    row = LeaderDay(leader_id=leader_id, day=day, place=place)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "leader_day", object_type="user", object_id=leader_id)
+    return row
+
+
+@dataclass(frozen=True)
+class LeaderDayRow:
+    day: date
+    leader_id: uuid.UUID
+    leader: str
+    place: str
+
+
+def leader_days(session: Session, actor: Actor, since: date, until: date) -> list[LeaderDayRow]:
+    require(actor, Action.VIEW_MATTERS)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return [
+        LeaderDayRow(d.day, d.leader_id, names.get(d.leader_id, ""), d.place)
+        for d in session.scalars(
+            select(LeaderDay)
+            .where(LeaderDay.day >= since, LeaderDay.day <= until)
+            .order_by(LeaderDay.day)
+        )
+    ]
+
+
+def mark_received_by_leader(
+    session: Session, actor: Actor, matter_id: uuid.UUID, leader_id: uuid.UUID
+) -> None:
+    """The matter was received by a leader on a reception day (shown and listed as such)."""
+    require(actor, Action.REGISTER_MATTER)
+    m = session.get(Matter, matter_id)
+    leader = session.get(User, leader_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    if leader is None or leader.role not in LEADER_ROLES:
+        raise ValidationError({"leader": "请选择接访的领导"})
+    m.leader_id = leader.id
+    m.events.append(
+        MatterEvent(
+            at=now(),
+            user_id=actor.user_id,
+            kind=EventKind.NOTE,
+            note=f"领导接访：{leader.display_name}",
+        )
+    )
+    session.flush()
+    audit.record(session, actor, "leader_reception", object_type="matter", object_id=m.id)
+
+
+def matters_by_leader(session: Session, actor: Actor) -> dict[str, list[str]]:
+    """受理编号 of matters received by each leader."""
+    require(actor, Action.VIEW_MATTERS)
+    out: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(User.display_name, Matter.number)
+        .join(Matter, Matter.leader_id == User.id)
+        .order_by(Matter.number)
+    )
+    for name, number in rows:
+        out.setdefault(name, []).append(number)
+    return out
+
+
+def form_team(
+    session: Session,
+    actor: Actor,
+    name: str,
+    members: str,
+    *,
+    matter_id: uuid.UUID | None = None,
+    village_id: uuid.UUID | None = None,
+) -> Team:
+    require(actor, Action.ROUTE_MATTER)
+    problems: dict[str, str] = {}
+    try:
+        name = validate_text(name, "name", "服务团名称", max_len=64)
+        members = validate_text(members, "members", "成员（网格员、单位人员）", max_len=255)
+    except ValidationError as err:
+        problems.update(err.fields)
+    if (matter_id is None) == (village_id is None):
+        problems["target"] = "服务团要指派给一件事项或一个村（社区），二选一"
+    if matter_id is not None and session.get(Matter, matter_id) is None:
+        problems["target"] = "找不到该事项"
+    if village_id is not None and session.get(Village, village_id) is None:
+        problems["target"] = "找不到该村（社区）"
+    if problems:
+        raise ValidationError(problems)
+    team = Team(name=name, members=members, matter_id=matter_id, village_id=village_id)
+    session.add(team)
+    if matter_id is not None:
+        session.get(Matter, matter_id).events.append(
+            MatterEvent(
+                at=now(),
+                user_id=actor.user_id,
+                kind=EventKind.NOTE,
+                note=f"组团服务：{name}（{members}）",
+            )
+        )
+    session.flush()
+    audit.record(session, actor, "team_form", object_type="team", object_id=team.id)
+    return team
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    name: str
+    members: str
+    target: str
+
+
+def list_teams(session: Session, actor: Actor) -> list[TeamRow]:
+    require(actor, Action.VIEW_MATTERS)
+    numbers = dict(
+        session.execute(
+            select(Matter.id, Matter.number).join(Team, Team.matter_id == Matter.id)
+        ).all()
+    )
+    villages = dict(session.execute(select(Village.id, Village.name)).all())
+    return [
+        TeamRow(t.name, t.members, numbers.get(t.matter_id) or villages.get(t.village_id, ""))
+        for t in session.scalars(select(Team).order_by(Team.created_at))
+    ]
