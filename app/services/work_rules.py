@@ -122,7 +122,8 @@ def form_team(
     team = Team(name=name, members=members, matter_id=matter_id, village_id=village_id)
     session.add(team)
     if matter_id is not None:
-        session.get(Matter, matter_id).events.append(
+        matter = session.get(Matter, matter_id)  # held: the session keeps weak references
+        matter.events.append(
             MatterEvent(
                 at=now(),
                 user_id=actor.user_id,

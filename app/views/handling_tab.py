@@ -34,8 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import ArrangementKind, MatterStatus, Satisfaction
-from app.services import arrangements, attachments, flow, intake, posts, supervision
+from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
+from app.services import (
+    arrangements,
+    attachments,
+    flow,
+    intake,
+    posts,
+    supervision,
+    work_rules,
+)
 from app.services.flow import Move
 from app.services.intake import MatterFilter
 from app.services.permissions import Action, allowed
@@ -422,6 +430,17 @@ class HandlingTab(QWidget):
             b.clicked.connect(self.arrange)
             self.actions_box.addWidget(b)
             self.buttons["arrange"] = b
+        if open_order and allowed(self.ctx.actor, Action.ROUTE_MATTER):
+            b = QPushButton("组团服务…")
+            b.clicked.connect(self.form_team)
+            self.actions_box.addWidget(b)
+            self.buttons["team"] = b
+        leaders = [p for p in self.lookups.staff if p.role == Role.DIRECTOR]
+        if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
+            b = QPushButton("领导接访")
+            b.clicked.connect(lambda: self.mark_leader(leaders))
+            self.actions_box.addWidget(b)
+            self.buttons["leader"] = b
         for a in arranged:
             when = f"{a.at:%Y-%m-%d %H:%M}"
             result = f"；结果：{a.outcome}" if a.outcome else "（待记录结果）"
@@ -531,6 +550,52 @@ class HandlingTab(QWidget):
             self._failed,
             write=True,
         )
+
+    def form_team(self) -> None:
+        name, members, ok = self.team_input()
+        if not ok:
+            return
+        actor, mid = self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已组建{name}。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: work_rules.form_team(s, actor, name, members, matter_id=mid),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def team_input(self) -> tuple[str, str, bool]:
+        name, ok = QInputDialog.getText(self, "组团服务", "服务团名称：")
+        if not ok:
+            return "", "", False
+        members, ok = QInputDialog.getText(self, "组团服务", "成员（网格员、单位人员）：")
+        return name, members, ok
+
+    def mark_leader(self, leaders) -> None:
+        labels = [p.name for p in leaders]
+        label, ok = self.leader_input(labels)
+        if not ok:
+            return
+        leader = leaders[labels.index(label)]
+        actor, mid = self.ctx.actor, self.current
+
+        def done(_r) -> None:
+            self.message.setText(f"已记为{leader.name}接访。")
+            self.show_matter(mid)
+
+        self.ctx.worker.submit(
+            lambda s: work_rules.mark_received_by_leader(s, actor, mid, leader.id),
+            done,
+            self._failed,
+            write=True,
+        )
+
+    def leader_input(self, labels: list[str]) -> tuple[str, bool]:
+        return QInputDialog.getItem(self, "领导接访", "接访领导：", labels, 0, False)
 
     def record_outcome(self, row) -> None:
         text, ok = self.outcome_input(row)

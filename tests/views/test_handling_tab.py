@@ -66,7 +66,17 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
         "supervise",
         "attach",
         "arrange",
+        "team",
+        "leader",
     }
+    # 领导接访 and 组团服务 on the same matter.
+    tab.leader_input = lambda labels: (labels[0], True)
+    qtbot.mouseClick(tab.buttons["leader"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "领导接访：周主任" in tab.detail.toPlainText(), timeout=5000)
+    tab.team_input = lambda: ("噪音专班", "执法队王某、网格员李某", True)
+    qtbot.mouseClick(tab.buttons["team"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "组团服务：噪音专班" in tab.detail.toPlainText(), timeout=5000)
+    tab.message.clear()
 
     def press(move: Move, then: MatterStatus) -> None:
         qtbot.waitUntil(lambda: move in tab.buttons, timeout=5000)
