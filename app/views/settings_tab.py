@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import DayKind, Role
-from app.services import auth, calendar_admin, posts
+from app.services import auth, calendar_admin, posts, work_rules
 from app.services import settings as settings_service
 from app.services.permissions import Action, allowed
 
@@ -397,8 +397,30 @@ class PostsPanel(QWidget):
         self.reason.setPlaceholderText("事由，如 年假、培训")
         add_absence = QPushButton("登记请假")
         add_absence.clicked.connect(self.add_absence)
+        self.leader_days = QLabel()
+        self.leader_days.setWordWrap(True)
+        self.leader = QComboBox()
+        for person in staff:
+            if person.role == Role.DIRECTOR:
+                self.leader.addItem(person.name, person.id)
+        self.leader_day = QDateEdit(QDate.currentDate())
+        self.leader_day.setCalendarPopup(True)
+        self.leader_day.setDisplayFormat("yyyy-MM-dd")
+        self.leader_place = QLineEdit()
+        self.leader_place.setPlaceholderText("接访地点")
+        add_leader_day = QPushButton("安排领导接访日")
+        add_leader_day.clicked.connect(self.add_leader_day)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        row3 = QHBoxLayout()
+        for w in (
+            QLabel("领导接访"),
+            self.leader,
+            self.leader_day,
+            self.leader_place,
+            add_leader_day,
+        ):
+            row3.addWidget(w)
         row1 = QHBoxLayout()
         for w in (self.post_name, QLabel("A"), self.a_user, QLabel("B"), self.b_user, save_post):
             row1.addWidget(w)
@@ -410,19 +432,35 @@ class PostsPanel(QWidget):
         layout.addLayout(row1)
         layout.addWidget(self.absences)
         layout.addLayout(row2)
+        layout.addWidget(self.leader_days)
+        layout.addLayout(row3)
         layout.addWidget(self.message)
         self.reload()
 
     def reload(self) -> None:
         actor, today = self.ctx.actor, date.today()
         self.ctx.worker.submit(
-            lambda s: (posts.list_posts(s, actor), posts.list_absences(s, actor, today)),
+            lambda s: (
+                posts.list_posts(s, actor),
+                posts.list_absences(s, actor, today),
+                work_rules.leader_days(s, actor, today, today + timedelta(days=60)),
+            ),
             self._show,
             lambda e: self.message.setText(error_text(e)),
         )
 
     def _show(self, result) -> None:
-        post_rows, absence_rows = result
+        post_rows, absence_rows, days = result
+        self.leader_days.setText(
+            "近期领导接访日："
+            + (
+                "；".join(
+                    f"{d.day:%m-%d} {d.leader}{'（' + d.place + '）' if d.place else ''}"
+                    for d in days
+                )
+                or "未安排"
+            )
+        )
         self.posts.setRowCount(len(post_rows))
         for r, p in enumerate(post_rows):
             for c, text in enumerate([p.name, p.a, p.b]):
@@ -445,6 +483,14 @@ class PostsPanel(QWidget):
         actor, name = self.ctx.actor, self.post_name.text()
         a, b = self.a_user.currentData(), self.b_user.currentData()
         self._run(lambda s: posts.set_post(s, actor, name, a, b), f"已保存岗位 {name}。")
+
+    def add_leader_day(self) -> None:
+        actor, leader = self.ctx.actor, self.leader.currentData()
+        day, place = self.leader_day.date().toPython(), self.leader_place.text()
+        self._run(
+            lambda s: work_rules.schedule_leader_day(s, actor, leader, day, place),
+            "已安排领导接访日。",
+        )
 
     def add_absence(self) -> None:
         actor, who = self.ctx.actor, self.absent_user.currentData()

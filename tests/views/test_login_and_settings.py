@@ -153,4 +153,8 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
     qtbot.waitUntil(lambda: panel.absences.rowCount() == 1, timeout=5000)
     with db.read() as s:
         assert posts.cover_for(s, a, date(2030, 5, 7)) == b
+    panel.leader_day.setDate(QDate.currentDate().addDays(3))
+    panel.leader_place.setText("接待室")
+    panel.add_leader_day()
+    qtbot.waitUntil(lambda: "周主任（接待室）" in panel.leader_days.text(), timeout=5000)
     w.ctx.worker.wait()
