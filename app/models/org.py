@@ -38,6 +38,8 @@ class User(UUIDPk, Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[Role] = mapped_column(_enum(Role), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(32))
+    # The room or stationed unit the person works in ("本单位" lists its matters).
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)

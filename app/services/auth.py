@@ -249,3 +249,20 @@ def unlock_user(session: Session, actor: Actor, user_id: uuid.UUID) -> None:
     user.locked_until = None
     user.failed_logins = 0
     audit.record(session, actor, "user_unlock", object_type="user", object_id=user.id)
+
+
+def set_unit(session: Session, actor: Actor, user_id: uuid.UUID, unit_id: uuid.UUID | None) -> None:
+    """Which room or stationed unit the person works in (None: the center itself)."""
+    from app.models import Unit
+
+    require(actor, Action.MANAGE_USERS)
+    user = _get_user(session, user_id)
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise ValidationError({"unit": "所选单位已不存在"})
+    user.unit_id = unit_id
+    audit.record(session, actor, "user_unit", object_type="user", object_id=user.id)
+
+
+def unit_of(session: Session, user_id: uuid.UUID | None) -> uuid.UUID | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.unit_id if user else None

@@ -355,6 +355,8 @@ class MatterFilter:
     open_or_today: bool = False  # the window's default: today's and every open matter
     today: date | None = None
     handler_user_id: uuid.UUID | None = None  # "my matters"
+    unit_id: uuid.UUID | None = None  # "my unit's matters"
+    leader_only: bool = False  # matters received by a leader (领导接访)
 
 
 _SUMMARY_PREVIEW = 60
@@ -433,6 +435,10 @@ def _filtered(f: MatterFilter) -> Select:
         q = q.where(Matter.category_id == f.category_id)
     if f.handler_user_id:
         q = q.where(Matter.handler_user_id == f.handler_user_id)
+    if f.unit_id:
+        q = q.where(Matter.unit_id == f.unit_id)
+    if f.leader_only:
+        q = q.where(Matter.leader_id.is_not(None))
     if f.overdue_only:
         q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
     if f.received_on:

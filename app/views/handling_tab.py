@@ -38,6 +38,7 @@ from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
 from app.services import (
     arrangements,
     attachments,
+    auth,
     flow,
     intake,
     posts,
@@ -242,6 +243,8 @@ class HandlingTab(QWidget):
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
         self.view_filter.addItem("我承办的", "mine")
+        self.view_filter.addItem("本单位的", "unit")
+        self.view_filter.addItem("领导接访的", "leader")
         self.view_filter.addItem("即将到期和超期", "due")
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
@@ -316,11 +319,13 @@ class HandlingTab(QWidget):
         if choice == "mine":
             f.handler_user_id = self.ctx.actor.user_id
             f.statuses = IN_FLOW
+        elif choice == "leader":
+            f.leader_only = True
         elif choice == "overdue":
             f.overdue_only = True
         elif choice == MatterStatus.DONE:
             f.statuses = frozenset({MatterStatus.DONE})
-        elif choice not in ("supervised", "absent", "today"):
+        elif choice not in ("supervised", "absent", "today", "unit"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
@@ -332,7 +337,14 @@ class HandlingTab(QWidget):
         today_only = self.view_filter.currentData() == "today"
         cal = self.calendar
 
+        my_unit = self.view_filter.currentData() == "unit"
+
         def ids(s):
+            if my_unit:  # the unit is looked up when asked: an admin may have just moved them
+                f.unit_id = auth.unit_of(s, actor.user_id)
+                f.statuses = IN_FLOW
+                if f.unit_id is None:
+                    return []
             found = intake.list_matter_ids(s, actor, f)
             if supervised or absent or today_only:
                 if supervised:

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
             self.meetings_tab = MeetingsTab(ctx)
             self.tabs.addTab(self.meetings_tab, "会议纪要")
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
-            self.settings_tab = SettingsTab(ctx, lookups.staff)
+            self.settings_tab = SettingsTab(ctx, lookups.staff, lookups.units)
             self.tabs.addTab(self.settings_tab, "系统设置")
         self.lock_page = LockPage(ctx.actor.display_name)
         self.lock_page.unlock_requested.connect(self.try_unlock)

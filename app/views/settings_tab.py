@@ -78,9 +78,10 @@ class UserDialog(QDialog):
 
 
 class UsersPanel(QWidget):
-    def __init__(self, ctx: ViewContext, parent=None):
+    def __init__(self, ctx: ViewContext, units=(), parent=None):
         super().__init__(parent)
         self.ctx = ctx
+        self.units = list(units)
         self.rows: list[auth.UserRow] = []
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["用户名", "姓名", "角色", "状态"])
@@ -98,6 +99,7 @@ class UsersPanel(QWidget):
             ("修改角色", self.change_role),
             ("停用/启用", self.toggle_active),
             ("解除锁定", self.unlock),
+            ("所属单位", self.change_unit),
         ):
             b = QPushButton(text)
             b.clicked.connect(slot)
@@ -186,6 +188,25 @@ class UsersPanel(QWidget):
             self._run(
                 lambda s: auth.set_role(s, actor, u.id, role), f"已将 {u.username} 设为{label}。"
             )
+
+    def change_unit(self) -> None:
+        u = self._selected()
+        if u is None:
+            return
+        labels = ["（中心，不属于某个单位）"] + [x.name for x in self.units]
+        label, ok = self.unit_input(u, labels)
+        if not ok:
+            return
+        unit_id = None if label == labels[0] else self.units[labels.index(label) - 1].id
+        actor = self.ctx.actor
+        self._run(
+            lambda s: auth.set_unit(s, actor, u.id, unit_id), f"已设置 {u.username} 的所属单位。"
+        )
+
+    def unit_input(self, u, labels: list[str]) -> tuple[str, bool]:
+        return QInputDialog.getItem(
+            self, "所属单位", f"{u.display_name} 在哪个单位工作：", labels, 0, False
+        )
 
     def toggle_active(self) -> None:
         u = self._selected()
@@ -500,11 +521,11 @@ class PostsPanel(QWidget):
 
 
 class SettingsTab(QWidget):
-    def __init__(self, ctx: ViewContext, staff=(), parent=None):
+    def __init__(self, ctx: ViewContext, staff=(), units=(), parent=None):
         super().__init__(parent)
         tabs = QTabWidget()
         if allowed(ctx.actor, Action.MANAGE_USERS):
-            self.users = UsersPanel(ctx)
+            self.users = UsersPanel(ctx, units)
             tabs.addTab(self.users, "用户与角色")
         if allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.calendar = CalendarPanel(ctx)

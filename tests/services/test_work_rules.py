@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Unit, Village
-from app.services import flow, intake, work_rules
+from app.services import auth, flow, intake, work_rules
 from app.services.errors import ValidationError
 from app.services.intake import MatterFilter
 from tests.conftest import actor
@@ -59,3 +59,20 @@ def test_my_matters(db, receptionist):
     with db.read() as s:
         ids = intake.list_matter_ids(s, handler, MatterFilter(handler_user_id=handler.user_id))
     assert ids == [mine]
+
+
+def test_my_units_matters_and_leader_list(db, receptionist, admin):
+    handler = actor(db, "tiaojie")
+    with db.write() as s:
+        unit = s.scalar(select(Unit.id).where(Unit.name == "司法所"))
+        auth.set_unit(s, admin, handler.user_id, unit)
+        ours = intake.register_matter(s, receptionist, make_input(db)).id
+        intake.register_matter(s, receptionist, make_input(db))
+        flow.route(s, receptionist, ours, unit)
+        work_rules.mark_received_by_leader(s, receptionist, ours, actor(db, "zhuren").user_id)
+    with db.read() as s:
+        mine = intake.list_matter_ids(
+            s, handler, MatterFilter(unit_id=auth.unit_of(s, handler.user_id))
+        )
+        led = intake.list_matter_ids(s, handler, MatterFilter(leader_only=True))
+    assert mine == [ours] and led == [ours]
