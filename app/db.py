@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .services.errors import DatabaseLocked, DatabaseTooNew, DatabaseUnusable, DiskFull
+from .services.private_files import private_file
 
 APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
@@ -72,7 +73,7 @@ def make_engine(url: str) -> Engine:
     if u.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
         engine = create_engine(
             url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
@@ -176,7 +177,7 @@ def is_initialised(db: Database) -> bool:
 
 def backup_sqlite(src: Path, dest: Path) -> Path:
     """Consistent copy of a live SQLite database (online backup API; includes the WAL)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_file(dest)
     with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
         s.backup(d)
     d.close()

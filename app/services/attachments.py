@@ -25,6 +25,7 @@ from . import audit
 from .context import Actor
 from .errors import NotFound, ServiceError, ValidationError
 from .permissions import Action, require
+from .private_files import private_file, private_folder
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -72,8 +73,11 @@ def add_attachment(
     target = _stored(folder, sha)
     try:
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            private_file(tmp)
             shutil.copyfile(source, tmp)
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())

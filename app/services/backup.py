@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import DatabaseUnusable, DiskFull, ServiceError
+from .private_files import private_file
 
 NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.sqlite3$")
 
@@ -42,9 +43,10 @@ def backup_database(src: Path, dest: Path) -> Path:
     src, dest = Path(src), Path(dest)
     if not src.exists():
         raise ServiceError(f"找不到数据库文件 {src}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     try:
+        partial.unlink(missing_ok=True)  # a leftover from an interrupted run
+        private_file(partial)
         with sqlite3.connect(src, timeout=30) as s_conn, sqlite3.connect(partial) as d_conn:
             s_conn.backup(d_conn)
             # One self-contained file: the copy inherits WAL mode, which would leave

@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .private_files import private_folder
+
 
 class DraftStore:
     def __init__(self, folder: Path):
@@ -25,7 +27,7 @@ class DraftStore:
         return self.folder / f"{safe}.json"
 
     def save(self, user: str, form: str, data: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         path = self._path(user, form)
         tmp = path.with_suffix(".tmp")
         payload = {"saved_at": datetime.now().isoformat(timespec="seconds"), "data": data}
