@@ -74,7 +74,9 @@ def test_init_with_a_weak_password_says_what_to_fix(tmp_path):
         "--admin-password-file",
         str(pw),
     )
-    assert r.returncode == 1 and "密码需" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (
+        r.returncode == 1 and "密码至少要" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_usage_errors_exit_2():

@@ -41,17 +41,17 @@ def check_password_rules(password: str, username: str, min_length: int = 8) -> N
     """Length, at least three kinds of character, and not the user name (SECURITY.md)."""
     problems = []
     if len(password) < min_length:
-        problems.append(f"至少 {min_length} 位")
+        problems.append(f"至少要 {min_length} 位")
     classes = sum(
         any(c in group for c in password)
         for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
     ) + any(not c.isalnum() for c in password)
     if classes < 3:
-        problems.append("包含大写字母、小写字母、数字、符号中的至少三类")
+        problems.append("要包含大写字母、小写字母、数字、符号中的至少三类")
     if username and username.lower() in password.lower():
         problems.append("不能包含用户名")
     if problems:
-        raise ValidationError({"password": "密码需" + "，".join(problems)})
+        raise ValidationError({"password": "密码" + "，".join(problems)})
 
 
 @dataclass(frozen=True)

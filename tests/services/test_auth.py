@@ -52,7 +52,11 @@ def test_unknown_user_gets_the_same_message_as_a_wrong_password(db):
 
 @pytest.mark.parametrize(
     ("password", "problem"),
-    [("Ab1!", "至少 8 位"), ("abcdefgh", "至少三类"), ("Zhangsan#2026", "不能包含用户名")],
+    [
+        ("Ab1!", "密码至少要 8 位"),
+        ("abcdefgh", "至少三类"),
+        ("Zhangsan#2026", "密码不能包含用户名"),
+    ],
 )
 def test_password_rules(password, problem):
     with pytest.raises(ValidationError, match=problem):

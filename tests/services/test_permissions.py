@@ -197,7 +197,7 @@ def test_whole_id_numbers_only_for_roles_that_need_them(db, role):
 def test_the_admin_sets_the_password_rules_and_they_apply(db, admin):
     with db.write() as s:
         settings.update_settings(s, admin, password_min_length=12, idle_lock_minutes=3)
-    with db.write() as s, pytest.raises(auth.ValidationError, match="至少 12 位"):
+    with db.write() as s, pytest.raises(auth.ValidationError, match="至少要 12 位"):
         auth.create_user(s, admin, "short", "短", Role.MEDIATOR, "Short#2026")
     with db.read() as s:
         assert settings.load_settings(s).idle_lock_minutes == 3
