@@ -131,3 +131,131 @@ class AttendanceKind(LabelledEnum):
 class DecisionStatus(LabelledEnum):
     OPEN = ("open", "办理中")
     DONE = ("done", "已办结")
+
+
+# --- 矛盾纠纷调解室 · 家事调解室 (DOMAIN.md §5–6) -------------------------------------
+
+
+class CaseRoom(LabelledEnum):
+    GENERAL = ("general", "矛盾纠纷调解室")
+    FAMILY = ("family", "家事调解室")
+
+
+class CaseStatus(LabelledEnum):
+    ACCEPTED = ("accepted", "受理")
+    MEDIATING = ("mediating", "调解中")
+    SUCCEEDED = ("succeeded", "调解成功")
+    FAILED = ("failed", "调解不成功")
+    TERMINATED = ("terminated", "终止")
+    TRANSFERRED = ("transferred", "转办")
+    ARCHIVED = ("archived", "已归档")
+
+    @property
+    def is_open(self) -> bool:
+        return self in (CaseStatus.ACCEPTED, CaseStatus.MEDIATING)
+
+
+class DisputeType(LabelledEnum):
+    """The statistics categories of people's mediation (DOMAIN.md §5)."""
+
+    MARRIAGE_FAMILY = ("marriage_family", "婚姻家庭")
+    NEIGHBOUR = ("neighbour", "邻里")
+    HOUSING = ("housing", "房屋宅基地")
+    CONTRACT = ("contract", "合同")
+    BUSINESS = ("business", "生产经营")
+    DAMAGES = ("damages", "损害赔偿")
+    LAND = ("land", "山林土地")
+    EXPROPRIATION = ("expropriation", "征地拆迁")
+    POLLUTION = ("pollution", "环境污染")
+    LABOUR = ("labour", "劳动争议")
+    CONSUMER = ("consumer", "消费")
+    MEDICAL = ("medical", "医疗")
+    TRAFFIC = ("traffic", "道路交通事故")
+    PROPERTY_MGMT = ("property_mgmt", "物业")
+    VILLAGE_AFFAIRS = ("village_affairs", "村务管理")
+    OTHER = ("other", "其他")
+
+
+class CaseSource(LabelledEnum):
+    APPLIED = ("applied", "申请调解")
+    OWN_INITIATIVE = ("own_initiative", "主动调解")
+    REFERRED = ("referred", "委托移送")
+
+
+class MediationForm(LabelledEnum):
+    PEOPLE = ("people", "人民调解")
+    ADMINISTRATIVE = ("administrative", "行政调解")
+    JUDICIAL = ("judicial", "司法调解（引导至法院）")
+    ARBITRATION = ("arbitration", "仲裁（引导至仲裁机构）")
+
+
+class TransferBody(LabelledEnum):
+    COURT = ("court", "人民法院")
+    ADMINISTRATIVE = ("administrative", "行政机关")
+    ARBITRATION = ("arbitration", "仲裁机构")
+    POLICE = ("police", "公安机关")
+    OTHER = ("other", "其他单位")
+
+
+class PartyRole(LabelledEnum):
+    APPLICANT = ("applicant", "申请人")
+    RESPONDENT = ("respondent", "被申请人")
+    THIRD = ("third", "第三人")
+
+
+class PartyKind(LabelledEnum):
+    PERSON = ("person", "自然人")
+    ORGANISATION = ("organisation", "法人或其他组织")
+
+
+class AgreementKind(LabelledEnum):
+    WRITTEN = ("written", "书面协议")
+    ORAL = ("oral", "口头协议")
+
+
+class AgreementStatus(LabelledEnum):
+    DRAFT = ("draft", "草稿")
+    SIGNED = ("signed", "已签署生效")
+    SUPERSEDED = ("superseded", "已更正")
+
+
+class FollowUpMethod(LabelledEnum):
+    PHONE = ("phone", "电话回访")
+    HOME = ("home", "上门回访")
+    VISIT = ("visit", "当事人来访")
+    OTHER = ("other", "其他方式")
+
+
+class Performance(LabelledEnum):
+    DONE = ("done", "已履行完毕")
+    ONGOING = ("ongoing", "正在履行")
+    PARTIAL = ("partial", "部分履行")
+    NOT = ("not", "未履行")
+
+
+class ConfirmationResult(LabelledEnum):
+    PENDING = ("pending", "待裁定")
+    CONFIRMED = ("confirmed", "确认有效")
+    REFUSED = ("refused", "驳回申请")
+
+
+class ViolenceRisk(LabelledEnum):
+    NONE = ("none", "无")
+    LOW = ("low", "低")
+    HIGH = ("high", "高")
+
+
+class ProtectionKind(LabelledEnum):
+    WARNING_LETTER = ("warning_letter", "告诫书（转介公安机关）")
+    PROTECTION_ORDER = ("protection_order", "人身安全保护令（引导向法院申请）")
+    SHELTER = ("shelter", "临时庇护")
+
+
+class FamilyService(LabelledEnum):
+    LEGAL_PUBLICITY = ("legal_publicity", "普法宣传")
+    LEGAL_ADVICE = ("legal_advice", "法律咨询")
+    MARRIAGE_GUIDANCE = ("marriage_guidance", "婚姻家庭指导")
+    FAMILY_MEDIATION = ("family_mediation", "家庭纠纷调解")
+    ANTI_VIOLENCE = ("anti_violence", "反家庭暴力宣传")
+    COUNSELLING = ("counselling", "心理咨询")
+    PARENTING = ("parenting", "家庭教育咨询")

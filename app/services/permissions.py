@@ -28,6 +28,8 @@ class Action(StrEnum):
     RECORD_MEETING = "record_meeting"
     ISSUE_MINUTES = "issue_minutes"
     CLOSE_DECISION = "close_decision"
+    VIEW_CASES = "view_cases"
+    MEDIATE_CASE = "mediate_case"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -55,6 +57,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_MEETING: frozenset(_ALL_STAFF - {Role.ADMIN}),
     Action.ISSUE_MINUTES: frozenset({Role.DIRECTOR}),
     Action.CLOSE_DECISION: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    # The mediation rooms: mediators and the director only (parties' disputes and minors).
+    # Changing a case also needs being one of its mediators, or the director (service check).
+    Action.VIEW_CASES: frozenset({Role.MEDIATOR, Role.DIRECTOR}),
+    Action.MEDIATE_CASE: frozenset({Role.MEDIATOR, Role.DIRECTOR}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -75,6 +81,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.RECORD_MEETING: "记录会议",
     Action.ISSUE_MINUTES: "印发会议纪要",
     Action.CLOSE_DECISION: "办结议定事项",
+    Action.VIEW_CASES: "查看调解案件",
+    Action.MEDIATE_CASE: "办理调解案件",
 }
 
 

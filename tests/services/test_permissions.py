@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.models import (
+    CaseRoom,
     DayKind,
     Decision,
     Matter,
@@ -23,6 +24,7 @@ from app.services import (
     calendar_admin,
     flow,
     intake,
+    mediation,
     meetings,
     posts,
     receipts,
@@ -34,6 +36,7 @@ from app.services.intake import MatterFilter
 from app.services.permissions import PERMISSIONS, Action, allowed
 from tests.conftest import actor
 from tests.services.test_intake import make_input
+from tests.services.test_mediation import neighbours
 from tests.services.test_meetings import joint
 
 USERS = {
@@ -139,6 +142,14 @@ PROBES = {
     ],
     Action.ISSUE_MINUTES: [
         lambda s, a, db: meetings.issue_minutes(s, a, _meeting(s, MeetingStatus.DRAFT)),
+    ],
+    Action.VIEW_CASES: [
+        lambda s, a, db: mediation.list_cases(s, a, CaseRoom.GENERAL),
+        lambda s, a, db: mediation.reminders(s, a),
+        lambda s, a, db: mediation.matters_waiting(s, a, CaseRoom.FAMILY),
+    ],
+    Action.MEDIATE_CASE: [
+        lambda s, a, db: mediation.open_case(s, a, neighbours(db), at=datetime(2026, 11, 2, 9)),
     ],
     Action.CLOSE_DECISION: [
         lambda s, a, db: meetings.close_decision(s, a, _open_decision(s), "已办结"),
