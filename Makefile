@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= $(CURDIR)/.demo/demo.sqlite3
 
-.PHONY: run test lint format demo bench bundle deb clean
+.PHONY: run test test-pg lint format demo bench bundle deb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,23 @@ run: $(STAMP)
 	@test -f $(DEMO_DB) || $(BIN)/zongzhi demo --db $(DEMO_DB) --matters 300
 	$(BIN)/zongzhi --db $(DEMO_DB) --demo-login
 
+# The suite runs on SQLite; with ZONGZHI_TEST_PG_URL set (a PostgreSQL server's maintenance
+# database, e.g. what .ci/pg-up prints) it runs a second time against PostgreSQL.
 test: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer
 	$(BIN)/ruff format --check app tests benchmarks installer
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	@if [ -n "$$ZONGZHI_TEST_PG_URL" ]; then \
+	  echo "== the same suite against PostgreSQL"; \
+	  ZONGZHI_TEST_DB=postgresql QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PG_PYTEST_ARGS); \
+	fi
+
+# Only the PostgreSQL pass, on a throw-away local cluster (needs Debian's postgresql package).
+test-pg: $(STAMP)
+	@dir=$$(mktemp -d); trap '.ci/pg-up --stop '"$$dir"'; rm -rf '"$$dir" EXIT; \
+	url=$$(.ci/pg-up $$dir) && \
+	ZONGZHI_TEST_DB=postgresql ZONGZHI_TEST_PG_URL=$$url QT_QPA_PLATFORM=offscreen \
+	  $(BIN)/python -m pytest $(PG_PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer

@@ -3,6 +3,11 @@
 SQLite follows SQLAlchemy's documented recipe: the driver's own transaction handling is off
 (``isolation_level=None``) and we emit ``BEGIN`` ourselves — ``BEGIN IMMEDIATE`` for write
 sessions, so handing out the next 受理编号 cannot race another writer.
+
+PostgreSQL (``postgresql+psycopg://…``, every terminal of a center on one server) gets the same
+guarantee from a transaction-level advisory lock taken first thing in every write
+transaction: writers queue as they do on SQLite, so the audit chain and the per-terminal
+counters never fork. The lock is released by COMMIT or ROLLBACK, also when a terminal dies.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .services.errors import DatabaseLocked, DatabaseTooNew, DatabaseUnusable, DiskFull
 from .services.private_files import private_file
+from .services.portable import WRITE_LOCK_KEY
 
 APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
@@ -68,6 +74,11 @@ def _sqlite_on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _pg_on_begin(conn) -> None:
+    if conn.get_execution_options().get("write_lock"):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -80,12 +91,21 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _pg_on_begin)
+    return engine
 
 
 def translate_operational_error(exc: BaseException) -> BaseException:
     """Map driver errors to the environment problems a person can act on."""
     text = str(getattr(exc, "orig", exc)).lower()
+    if "deadlock detected" in text or "could not serialize" in text or "lock timeout" in text:
+        return DatabaseLocked("数据库正忙，请稍候再试；已填写的内容仍保留在表单中。")
+    if "connection refused" in text or "could not connect" in text or "server closed" in text:
+        return DatabaseUnusable(
+            "连接不上数据库服务器。请检查网络和服务器是否开启；已填写的内容仍保留在表单中。"
+        )
     if "locked" in text or "busy" in text:
         return DatabaseLocked(
             "数据库正被其他窗口或终端占用，请稍候再试；已填写的内容仍保留在表单中。"
@@ -107,8 +127,10 @@ class Database:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else None
-        self._write = sessionmaker(writer or self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(
+            **({"sqlite_immediate": True} if self.is_sqlite else {"write_lock": True})
+        )
+        self._write = sessionmaker(writer, expire_on_commit=False)
 
     @property
     def path(self) -> Path | None:

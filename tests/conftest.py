@@ -13,16 +13,50 @@ from app.db import open_database  # noqa: E402
 from app.models import Role, User  # noqa: E402
 from app.services import auth, setup  # noqa: E402
 from app.services.context import Actor  # noqa: E402
+from tests import pg  # noqa: E402
 
 ADMIN_PASSWORD = "Center#2026pw"
 STAFF_PASSWORD = "Staff#2026pw"
 VILLAGES = ["白石村", "中雁村", "山马社区"]
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: about the SQLite file itself (pragmas, file backups); skipped on PG",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if pg.ON_PG:
+        skip = pytest.mark.skip(reason="SQLite file only (the PostgreSQL pass)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if pg.ON_PG:
+        pg.drop_template()
+
+
 @pytest.fixture
-def db(tmp_path):
+def database_url(tmp_path, monkeypatch):
+    """A fresh, migrated, empty database: a SQLite file, or a PostgreSQL database on the PG pass."""
+    if not pg.ON_PG:
+        yield "sqlite:///" + str(tmp_path / "zongzhi.sqlite3")
+        return
+    # The data folder (attachments, keys) of a server database lives in the user data folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = pg.fresh_url()
+    yield url
+    pg.drop(url)
+
+
+@pytest.fixture
+def db(database_url):
     """An initialised center database (白石, BS, terminal A) with one user per role."""
-    database = open_database(tmp_path / "zongzhi.sqlite3")
+    database = open_database(database_url=database_url)
     with database.write() as s:
         admin = setup.init_center(
             s,

@@ -16,8 +16,8 @@ from app.services.auth import actor_for
 from app.services.intake import IntakeInput, VisitorInput
 
 
-def main(path: str, start: int, count: int | None = None) -> None:
-    db = open_database(path)
+def main(target: str, start: int, count: int | None = None) -> None:
+    db = open_database(database_url=target) if "://" in target else open_database(target)
     with db.read() as s:
         actor = actor_for(s.scalar(select(User).where(User.username == "jiedai")))
         category = s.scalar(select(Category.id).where(Category.name == "投诉"))

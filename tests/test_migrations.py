@@ -91,3 +91,12 @@ def test_environment_errors_are_told_apart_from_bugs():
     assert isinstance(ro, DatabaseUnusable) and "已填写的内容仍保留" in ro.message
     other = op("no such table: x")
     assert translate_operational_error(other) is other  # a bug stays a bug
+
+
+def test_migrations_match_models_on_the_database_under_test(db):
+    """The same revisions build the models' schema on this pass's backend (SQLite or
+    PostgreSQL): types, indexes and constraints compared by Alembic."""
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == [], f"models and migrations disagree on {db.engine.dialect.name}: {diff}"

@@ -19,6 +19,7 @@ from app.models import AuditEntry
 from app.models.base import now
 
 from .context import Actor
+from .portable import lock_writers
 
 GENESIS = "0" * 64
 
@@ -56,6 +57,7 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one row in the caller's transaction (written with the change, or not at all)."""
+    lock_writers(session)  # two writers must not read the same chain head (PostgreSQL)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

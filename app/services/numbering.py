@@ -1,9 +1,10 @@
 """受理编号: per year, gap-free per terminal, e.g. BS2026-A-000123.
 
 The counter row is read and bumped in the registering transaction: on SQLite that
-transaction began with ``BEGIN IMMEDIATE`` (one writer at a time); on PostgreSQL the row is
-locked with ``SELECT … FOR UPDATE``. A registration that fails rolls the counter back with it,
-so no number is skipped.
+transaction began with ``BEGIN IMMEDIATE`` (one writer at a time); on PostgreSQL writers
+queue on an advisory lock (``lock_writers``) and the row is locked with
+``SELECT … FOR UPDATE``. A registration that fails rolls the counter back with it, so no
+number is skipped.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.models import NumberCounter
 
+from .portable import lock_writers
+
 
 def next_seq(session: Session, prefix: str, year: int, terminal: str) -> int:
+    lock_writers(session)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(NumberCounter)

@@ -49,6 +49,7 @@ def test_a_damaged_backup_is_refused(tmp_path):
         restore_database(bad, tmp_path / "db.sqlite3")
 
 
+@pytest.mark.sqlite_only
 def test_automatic_backups_rotate_to_7_daily_4_weekly_12_monthly(tmp_path, db):
     first = automatic_backup(db.path, now=datetime(2025, 1, 1, 9))
     folder = first.parent
@@ -65,6 +66,7 @@ def test_automatic_backups_rotate_to_7_daily_4_weekly_12_monthly(tmp_path, db):
     assert min(kept) >= last - timedelta(days=366)
 
 
+@pytest.mark.sqlite_only
 def test_backup_of_a_live_database_includes_uncheckpointed_writes(db, tmp_path):
     # WAL mode: recent commits live in the -wal file until a checkpoint.
     out = backup_database(db.path, tmp_path / "live.sqlite3")

@@ -16,11 +16,17 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from app.db import open_database
+from app.models import Matter
+from app.services import audit
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 12
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX-only")
 def test_sigkill_during_registrations_loses_nothing_that_returned(db):
     path = str(db.path)
@@ -66,13 +72,15 @@ def test_sigkill_during_registrations_loses_nothing_that_returned(db):
     assert len(returned) >= KILLS
 
 
-def test_three_writers_on_one_file_wait_for_each_other_and_never_share_a_number(db):
-    path = str(db.path)
+def test_three_writers_on_one_database_wait_for_each_other_and_never_share_a_number(db):
+    """Three processes (three terminals' worth of writers) register at once against one
+    database: a SQLite file, or on the PostgreSQL pass one server."""
+    url = db.url
     db.dispose()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
         subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "crash_writer.py"), path, str(k * 1000), "25"],
+            [sys.executable, str(ROOT / "tests" / "crash_writer.py"), url, str(k * 1000), "25"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -86,7 +94,12 @@ def test_three_writers_on_one_file_wait_for_each_other_and_never_share_a_number(
         assert child.returncode == 0, err
         numbers += out.split()
     assert len(numbers) == 75 and len(set(numbers)) == 75
-    with sqlite3.connect(path) as conn:
-        seqs = sorted(r[0] for r in conn.execute("SELECT seq FROM matters"))
-    conn.close()
+    database = open_database(database_url=url)
+    try:
+        with database.read() as s:
+            seqs = sorted(s.scalars(select(Matter.seq)))
+            chain = audit.verify_chain(s)
+    finally:
+        database.dispose()
     assert seqs == list(range(1, 76))
+    assert chain.first_broken is None, chain.problem

@@ -242,6 +242,7 @@ def test_typing_survives_the_program_being_killed(qtbot, db, receptionist):
     first.ctx.worker.wait()
 
 
+@pytest.mark.sqlite_only
 def test_a_read_only_database_refuses_with_a_message_and_keeps_the_form(qtbot, db, receptionist):
     from app.db import Database
 
