@@ -25,8 +25,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .services.errors import DatabaseLocked, DatabaseTooNew, DatabaseUnusable, DiskFull
-from .services.private_files import private_file
 from .services.portable import WRITE_LOCK_KEY
+from .services.private_files import private_file
 
 APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
