@@ -30,6 +30,7 @@ class Action(StrEnum):
     CLOSE_DECISION = "close_decision"
     VIEW_CASES = "view_cases"
     MEDIATE_CASE = "mediate_case"
+    VIEW_COMMAND = "view_command"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -61,6 +62,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Changing a case also needs being one of its mediators, or the director (service check).
     Action.VIEW_CASES: frozenset({Role.MEDIATOR, Role.DIRECTOR}),
     Action.MEDIATE_CASE: frozenset({Role.MEDIATOR, Role.DIRECTOR}),
+    # Command room and ledgers: the director analyses; the window and the mediators keep the
+    # registers (流动人口, 特殊人群, 平安创建) and bring in the old sheets. Counsellors keep
+    # their own confidential records and see no ledgers of other people.
+    Action.VIEW_COMMAND: frozenset({Role.DIRECTOR}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -83,6 +88,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CLOSE_DECISION: "办结议定事项",
     Action.VIEW_CASES: "查看调解案件",
     Action.MEDIATE_CASE: "办理调解案件",
+    Action.VIEW_COMMAND: "查看指挥研判",
 }
 
 

@@ -27,6 +27,9 @@ class CenterSettings:
     lockout_minutes: int = 15
     password_min_length: int = 8
     is_demo: bool = False  # demo databases list their accounts on the log-in screen
+    # 重复来访 on the command room's risk list: this many matters within this many days.
+    repeat_visit_days: int = 90
+    repeat_visit_min: int = 3
     query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
 
 

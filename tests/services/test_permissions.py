@@ -29,6 +29,7 @@ from app.services import (
     posts,
     receipts,
     settings,
+    statistics,
     supervision,
 )
 from app.services.errors import PermissionDenied
@@ -153,6 +154,10 @@ PROBES = {
     ],
     Action.CLOSE_DECISION: [
         lambda s, a, db: meetings.close_decision(s, a, _open_decision(s), "已办结"),
+    ],
+    Action.VIEW_COMMAND: [
+        lambda s, a, db: statistics.dashboard(s, a),
+        lambda s, a, db: statistics.matter_ids_for(s, a, ("overdue",)),
     ],
 }
 
