@@ -30,6 +30,9 @@ def _db_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
     parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
@@ -63,9 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("print", help="把文书打印成 PDF")
     _db_args(p)
     p.add_argument(
-        "document", choices=["receipt", "minutes"], help="receipt：受理回执；minutes：会议纪要"
+        "document",
+        choices=["receipt", "minutes", *CASE_DOCUMENTS],
+        help="receipt：受理回执；minutes：会议纪要；调解案件（按案号）："
+        "application 人民调解申请书，"
+        "registration 受理登记表，record 调解笔录，agreement 调解协议书，followup 回访记录，"
+        "casefile 卷宗（封面、目录和全部文书）",
     )
-    p.add_argument("number", help="受理编号或会议编号")
+    p.add_argument("number", help="受理编号、会议编号或调解案号")
+    p.add_argument("--index", type=int, help="record/followup：第几份（默认最新一份）", metavar="N")
     p.add_argument("--out", required=True, type=Path)
 
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
@@ -238,7 +247,13 @@ def cmd_print(args) -> int:
     _require_initialised(db)
     actor = Actor.system()
     with db.write() as s:
-        if args.document == "minutes":
+        if args.document in CASE_DOCUMENTS:
+            from app.services import mediation
+
+            doc = mediation.Document(args.document)
+            _title, pdf = mediation.document_for_number(s, actor, doc, args.number, args.index)
+            what = doc.label
+        elif args.document == "minutes":
             from app.services import meetings
 
             meeting_id = meetings.find_meeting(s, actor, args.number)

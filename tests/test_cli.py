@@ -132,3 +132,28 @@ def test_a_missing_database_file_is_named_not_created(tmp_path):
     r = run("check", "--db", str(missing))
     assert r.returncode == 1 and "找不到数据库文件" in r.stderr
     assert not missing.exists()
+
+
+def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
+    from tests.reports.test_mediation_documents import make_case, text_of
+
+    make_case(db)
+    number = "BSTJ2026-A-0001"
+    for document, expected in (
+        ("agreement", "人民调解协议书"),
+        ("record", "调 解 笔 录"),
+        ("casefile", "卷 内 目 录"),
+        ("application", "人民调解申请书"),
+        ("registration", "人民调解受理登记表"),
+        ("followup", "人民调解回访记录"),
+    ):
+        out = tmp_path / f"{document}.pdf"
+        args = ["print", document, number, "--db", str(db.path), "--out", str(out)]
+        assert main(args) == 0, capsys.readouterr().err
+        assert expected in text_of(out.read_bytes())[0]
+    assert (
+        main(["print", "record", number, "--index", "2", "--db", str(db.path), "--out", "x"]) == 1
+    )
+    assert "只有 1 份调解笔录" in capsys.readouterr().err
+    args = ["print", "agreement", "BSTJ2026-A-0099", "--db", str(db.path), "--out", "x"]
+    assert main(args) == 1 and "找不到案号" in capsys.readouterr().err

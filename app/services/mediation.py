@@ -67,6 +67,15 @@ from app.models import (
 )
 from app.models.base import now
 from app.models.enums import LabelledEnum
+from app.reports.mediation import (
+    AgreementData,
+    CaseData,
+    CasefileData,
+    FollowUpData,
+    PartyData,
+    RecordData,
+    Statement,
+)
 
 from . import audit, flow
 from .context import Actor
@@ -255,6 +264,10 @@ def format_amount(cents: int | None) -> str:
         return ""
     yuan, fen = divmod(cents, 100)
     return f"{yuan:,}元" if not fen else f"{yuan:,}.{fen:02d}元"
+
+
+def _cn(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _text(problems, key, value, label, *, required=False, max_len=2000) -> str:
@@ -1017,7 +1030,7 @@ def save_agreement(
     a = _current_agreement(session, c)
     if a is not None and a.status == AgreementStatus.SIGNED:
         raise ValidationError(
-            f"协议已于{a.signed_on:%Y年%m月%d日}签署生效，不能修改；如需更正，请点“更正（新版本）”。"
+            f"协议已于{_cn(a.signed_on)}签署生效，不能修改；如需更正，请点“更正（新版本）”。"
         )
     if a is None:
         if not c.status.is_open:
@@ -1087,7 +1100,7 @@ def sign_agreement(
     _require_on_case(actor, c)
     at = (at or now()).replace(microsecond=0)
     if a.status != AgreementStatus.DRAFT:
-        when = f"于{a.signed_on:%Y年%m月%d日}" if a.signed_on else ""
+        when = f"于{_cn(a.signed_on)}" if a.signed_on else ""
         raise ValidationError(f"该协议已{when}签署，不能重复签署；如需更正，请生成新版本。")
     problems: dict[str, str] = {}
     if not isinstance(signed_on, date):
@@ -1916,3 +1929,332 @@ def case_counts(session: Session, actor: Actor, room: CaseRoom) -> dict[CaseStat
             .group_by(MediationCase.status)
         ).all()
     )
+
+
+# --- printing ---------------------------------------------------------------------------
+
+
+def _party_data(p: dict, *, whole: bool) -> PartyData:
+    from .validation import mask_id_number, mask_phone
+
+    return PartyData(
+        role=PartyRole(p["role"]).label,
+        name=p["name"],
+        is_person=p["kind"] == PartyKind.PERSON.value,
+        sex=p.get("sex", ""),
+        ethnicity=p.get("ethnicity", ""),
+        age=p.get("age"),
+        occupation=p.get("occupation", ""),
+        id_number=p.get("id_number", "") if whole else mask_id_number(p.get("id_number")),
+        phone=p.get("phone", "") if whole else mask_phone(p.get("phone")),
+        address=p.get("address", ""),
+        representative=p.get("representative", ""),
+        agent=(
+            f"{p['agent_name']}（{p.get('agent_kind') or '委托代理人'}）"
+            if p.get("agent_name")
+            else ""
+        ),
+    )
+
+
+def _parties_now(c: MediationCase) -> list[dict]:
+    return json.loads(_party_snapshot(c))
+
+
+def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseData:
+    """The case as printed on the application and the registration form (IDs masked)."""
+    require(actor, Action.VIEW_CASES)
+    c = _get_case(session, case_id)
+    s = load_settings(session)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    lead_first = sorted(c.mediators, key=lambda m: not m.is_lead)
+    minors = session.scalar(
+        select(func.count()).select_from(CaseMinor).where(CaseMinor.case_id == c.id)
+    )
+    return CaseData(
+        center_name=s.center_name,
+        committee=committee_name(s.center_name),
+        room=c.room.label,
+        number=c.number,
+        file_number=file_number(c.room, c.year, c.seq, c.terminal, s.center_name),
+        title=c.title,
+        dispute_type=c.dispute_type.label,
+        source=c.source.label,
+        accepted_at=c.accepted_at,
+        facts=c.facts,
+        parties=[_party_data(p, whole=False) for p in _parties_now(c)],
+        referred_by=c.referred_by,
+        form=c.form.label,
+        requests=c.requests,
+        amount=format_amount(c.amount_cents),
+        mediators=[names.get(m.user_id, "") for m in lead_first],
+        registered_by=names.get(c.created_by, ""),
+        relationship=c.relationship_text or "" if c.room == CaseRoom.FAMILY else "",
+        violence_risk=c.violence_risk.label if c.violence_risk else "",
+        minors_count=minors or 0,
+    )
+
+
+def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> RecordData:
+    require(actor, Action.VIEW_CASES)
+    rec = session.get(CaseSession, session_id)
+    if rec is None:
+        raise NotFound("找不到该调解笔录，请刷新。")
+    case = case_print_data(session, actor, rec.case_id)
+    index = 1 + (
+        session.scalar(
+            select(func.count())
+            .select_from(CaseSession)
+            .where(CaseSession.case_id == rec.case_id, CaseSession.at < rec.at)
+        )
+        or 0
+    )
+    return RecordData(
+        case=case,
+        index=index,
+        at=rec.at,
+        place=rec.place,
+        attendees=rec.attendees,
+        recorder=rec.recorder,
+        rights_told=rec.rights_told,
+        statements=[Statement(st.speaker, st.text) for st in rec.statements],
+        facts_checked=rec.facts_checked,
+        risks_warned=rec.risks_warned,
+        result=rec.result,
+        next_step=rec.next_step,
+    )
+
+
+def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementData:
+    """A signed agreement prints from what was frozen when it was signed; a draft from now."""
+    require(actor, Action.VIEW_CASES)
+    a = session.get(Agreement, agreement_id)
+    if a is None:
+        raise NotFound("找不到该调解协议，请刷新。")
+    c = _get_case(session, a.case_id)
+    s = load_settings(session)
+    if a.parties_snapshot:
+        parties, mediators = (
+            json.loads(a.parties_snapshot),
+            json.loads(a.mediators_snapshot or "[]"),
+        )
+    else:
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        parties = _parties_now(c)
+        mediators = [
+            names.get(m.user_id, "") for m in sorted(c.mediators, key=lambda m: not m.is_lead)
+        ]
+    return AgreementData(
+        center_name=s.center_name,
+        committee=committee_name(s.center_name),
+        number=a.number,
+        version=a.version,
+        oral=a.kind == AgreementKind.ORAL,
+        status=a.status.label,
+        # The agreement binds these people: their ID numbers print whole.
+        parties=[_party_data(p, whole=True) for p in parties],
+        facts=a.facts,
+        terms=[t.text for t in a.terms],
+        performance_method=a.performance_method,
+        performance_deadline=a.performance_deadline,
+        signed_on=a.signed_on,
+        mediators=mediators,
+        case_number=c.number,
+    )
+
+
+def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) -> FollowUpData:
+    require(actor, Action.VIEW_CASES)
+    f = session.get(FollowUp, followup_id)
+    if f is None:
+        raise NotFound("找不到该回访记录，请刷新。")
+    c = _get_case(session, f.case_id)
+    s = load_settings(session)
+    a = _signed_agreement(session, c)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return FollowUpData(
+        center_name=s.center_name,
+        committee=committee_name(s.center_name),
+        case_number=c.number,
+        agreement_number=a.number if a else "",
+        title=c.title,
+        visited=f.visited,
+        planned_on=f.planned_on,
+        done_on=f.done_on,
+        method=f.method.label if f.method else "",
+        reason="了解调解协议履行情况，防止纠纷反复、激化"
+        if a
+        else "了解纠纷后续情况，防止反复、激化",
+        performance=f.performance.label if f.performance else "",
+        satisfaction=f.satisfaction.label if f.satisfaction else "",
+        lawsuit=f.lawsuit,
+        escalation=f.escalation,
+        measures=f.measures,
+        by=names.get(f.by_user, ""),
+    )
+
+
+def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CasefileData:
+    require(actor, Action.VIEW_CASES)
+    c = _get_case(session, case_id)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    records = [
+        record_print_data(session, actor, sid)
+        for sid in session.scalars(
+            select(CaseSession.id).where(CaseSession.case_id == c.id).order_by(CaseSession.at)
+        )
+    ]
+    agreements = [
+        agreement_print_data(session, actor, aid)
+        for aid in session.scalars(
+            select(Agreement.id)
+            .where(Agreement.case_id == c.id, Agreement.status != AgreementStatus.DRAFT)
+            .order_by(Agreement.version)
+        )
+    ]
+    followups = [
+        followup_print_data(session, actor, fid)
+        for fid in session.scalars(
+            select(FollowUp.id)
+            .where(FollowUp.case_id == c.id, FollowUp.done_on.is_not(None))
+            .order_by(FollowUp.done_on)
+        )
+    ]
+    confirmations = [
+        f"{_cn(j.applied_on)}向{j.court}申请司法确认，"
+        + (f"{_cn(j.result_on)}裁定{j.result.label}。" if j.result_on else "待裁定。")
+        for j in session.scalars(
+            select(JudicialConfirmation)
+            .where(JudicialConfirmation.case_id == c.id)
+            .order_by(JudicialConfirmation.applied_on)
+        )
+    ]
+    family = []
+    if c.room == CaseRoom.FAMILY:
+        family += [
+            f"{_cn(p.on)} {p.kind.label}：{p.note}"
+            for p in session.scalars(
+                select(CaseProtection)
+                .where(CaseProtection.case_id == c.id)
+                .order_by(CaseProtection.on)
+            )
+        ]
+        family += [
+            f"{_cn(v.on)} {v.service.label}" + (f"：{v.note}" if v.note else "")
+            for v in session.scalars(
+                select(CaseService).where(CaseService.case_id == c.id).order_by(CaseService.on)
+            )
+        ]
+        family += [
+            f"{_cn(x.received_on)} 接收权益侵害投诉：{x.content}"
+            + (f"；已转介{x.referred_to}" if x.referred_to else "")
+            for x in session.scalars(select(RightsComplaint).where(RightsComplaint.case_id == c.id))
+        ]
+    outcome = c.outcome or ""
+    if c.transfer_body:
+        outcome = f"转{c.transfer_to}（{c.transfer_body.label}）：{outcome}"
+    return CasefileData(
+        case=case_print_data(session, actor, c.id),
+        status=c.status.label,
+        closed_on=c.closed_at.date() if c.closed_at else None,
+        filed_by=names.get(c.archived_by, "") if c.archived_by else "",
+        filed_on=c.archived_at.date() if c.archived_at else None,
+        retention=c.retention or "",
+        outcome=outcome,
+        records=records,
+        agreements=agreements,
+        followups=followups,
+        confirmations=confirmations,
+        family_notes=family,
+    )
+
+
+class Document(LabelledEnum):
+    APPLICATION = ("application", "人民调解申请书")
+    REGISTRATION = ("registration", "受理登记表")
+    RECORD = ("record", "调解笔录")
+    AGREEMENT = ("agreement", "调解协议书")
+    FOLLOWUP = ("followup", "回访记录")
+    CASEFILE = ("casefile", "卷宗")
+
+
+def document_pdf(
+    session: Session, actor: Actor, document: Document, object_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """(a title for the preview, PDF bytes) of one document, with an audit row for the print.
+
+    ``object_id`` is the case's id, or the session's, agreement's or follow-up's.
+    """
+    from app.reports import mediation as r
+
+    document = Document(document)
+    match document:
+        case Document.APPLICATION:
+            d = case_print_data(session, actor, object_id)
+            title, pdf = f"人民调解申请书 {d.number}", r.render_application(d)
+        case Document.REGISTRATION:
+            d = case_print_data(session, actor, object_id)
+            title, pdf = f"受理登记表 {d.number}", r.render_registration(d)
+        case Document.RECORD:
+            rd = record_print_data(session, actor, object_id)
+            title, pdf = f"调解笔录 {rd.case.number} 第{rd.index}次", r.render_record(rd)
+        case Document.AGREEMENT:
+            ad = agreement_print_data(session, actor, object_id)
+            name = "口头协议登记表" if ad.oral else "调解协议书"
+            title, pdf = f"{name} {ad.number} 第{ad.version}版", r.render_agreement(ad)
+        case Document.FOLLOWUP:
+            fd = followup_print_data(session, actor, object_id)
+            title, pdf = f"回访记录 {fd.case_number}", r.render_followup(fd)
+        case Document.CASEFILE:
+            cd = casefile_print_data(session, actor, object_id)
+            title, pdf = f"卷宗 {cd.case.file_number}", r.render_casefile(cd)
+    audit.record(
+        session,
+        actor,
+        "case_print",
+        object_type=document.value,
+        object_id=object_id,
+        reason=document.label,
+    )
+    return title, pdf
+
+
+def document_for_number(
+    session: Session, actor: Actor, document: Document, number: str, index: int | None = None
+) -> tuple[str, bytes]:
+    """For the command line: a case number; ``index`` picks the Nth record or follow-up
+    (default: the latest). The agreement is the one in force, else the draft."""
+    require(actor, Action.VIEW_CASES)
+    case_id = find_case(session, actor, number)
+    document = Document(document)
+    if document in (Document.APPLICATION, Document.REGISTRATION, Document.CASEFILE):
+        return document_pdf(session, actor, document, case_id)
+    if document == Document.AGREEMENT:
+        c = _get_case(session, case_id)
+        a = _signed_agreement(session, c) or _current_agreement(session, c)
+        if a is None:
+            raise NotFound(f"案件 {c.number} 还没有调解协议。")
+        return document_pdf(session, actor, document, a.id)
+    if document == Document.RECORD:
+        ids = list(
+            session.scalars(
+                select(CaseSession.id)
+                .where(CaseSession.case_id == case_id)
+                .order_by(CaseSession.at)
+            )
+        )
+        what = "调解笔录"
+    else:
+        ids = list(
+            session.scalars(
+                select(FollowUp.id)
+                .where(FollowUp.case_id == case_id, FollowUp.done_on.is_not(None))
+                .order_by(FollowUp.done_on)
+            )
+        )
+        what = "回访记录"
+    if not ids:
+        raise NotFound(f"案件 {number.strip()} 还没有{what}。")
+    if index is not None and not 1 <= index <= len(ids):
+        raise NotFound(f"案件 {number.strip()} 只有 {len(ids)} 份{what}。")
+    return document_pdf(session, actor, document, ids[(index or len(ids)) - 1])
