@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="用备份文件恢复数据库（被替换的数据库另存一份）")
     p.add_argument("file", type=Path)
     _db_args(p)
+
+    p = sub.add_parser(
+        "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
+    )
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="源：sqlite:///路径")
+    p.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="目标：postgresql+psycopg://…"
+    )
     return parser
 
 
@@ -377,6 +385,37 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def _url_arg(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except ArgumentError as exc:
+        raise ServiceError(
+            f"数据库地址“{value}”看不懂。SQLite 写 sqlite:///文件路径，"
+            "PostgreSQL 写 postgresql+psycopg://用户:密码@服务器/数据库名。"
+        ) from exc
+    return value
+
+
+def cmd_migrate_db(args) -> int:
+    from app.db import sqlite_path
+    from app.services.migrate_db import migrate_database
+
+    source, target = _url_arg(args.source), _url_arg(args.target)
+    path = sqlite_path(source)
+    if path is not None and not path.exists():
+        raise ServiceError(f"找不到源数据库文件 {path}，请检查 --from。")
+    report = migrate_database(
+        source, target, progress=lambda name, n: print(f"  {name:24} {n:>8} 行", flush=True)
+    )
+    print(f"已复制 {len(report.tables)} 张表共 {report.rows} 行，行数和校验和逐表核对一致。")
+    print(f"目标：{report.target}")
+    print("请把各终端的 --database-url 改为目标地址；源数据库保持原样，可留作备份。")
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -386,4 +425,5 @@ COMMANDS = {
     "check": cmd_check,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "migrate-db": cmd_migrate_db,
 }

@@ -49,7 +49,12 @@ def template() -> str:
         from app.db import open_database
 
         name = f"zz_tmpl_{_tag}"
-        open_database(database_url=_create(name)).dispose()
+        url = _create(name)
+        try:
+            open_database(database_url=url).dispose()
+        except BaseException:
+            drop(url)  # the next test tries again and reports the same error
+            raise
         _template = name
     return _template
 
