@@ -259,3 +259,56 @@ class FamilyService(LabelledEnum):
     ANTI_VIOLENCE = ("anti_violence", "反家庭暴力宣传")
     COUNSELLING = ("counselling", "心理咨询")
     PARENTING = ("parenting", "家庭教育咨询")
+
+
+class TargetGroup(LabelledEnum):
+    """暖心工作室的重点人群 (the notice's five groups, and others)."""
+
+    CONFLICT = ("conflict", "矛盾突出")
+    SETBACK = ("setback", "生活失意")
+    IMBALANCE = ("imbalance", "心态失衡")
+    BEHAVIOUR = ("behaviour", "行为失常")
+    PARANOID = ("paranoid", "性格偏执")
+    OTHER = ("other", "其他")
+
+
+class ClientSource(LabelledEnum):
+    SELF = ("self", "主动来访")
+    RECEPTION = ("reception", "接待窗口转介")
+    MEDIATOR = ("mediator", "调解员转介")
+    GRID = ("grid", "网格员转介")
+
+
+class SessionForm(LabelledEnum):
+    INDIVIDUAL = ("individual", "个体咨询")
+    FAMILY = ("family", "家庭咨询")
+    GROUP = ("group", "团体辅导")
+    CRISIS = ("crisis", "危机干预")
+    PHONE = ("phone", "电话咨询")
+
+
+class RiskLevel(LabelledEnum):
+    LOW = ("low", "低")
+    MEDIUM = ("medium", "中")
+    HIGH = ("high", "高")
+    CRISIS = ("crisis", "危机")
+
+    @property
+    def is_alert(self) -> bool:
+        """高 and 危机 raise an alert to the director (without the notes)."""
+        return self in (RiskLevel.HIGH, RiskLevel.CRISIS)
+
+
+class CarePlanStatus(LabelledEnum):
+    ACTIVE = ("active", "帮扶中")
+    CLOSED = ("closed", "已结束")
+
+
+class ActivityKind(LabelledEnum):
+    GROUP = ("group", "团体活动")
+    PUBLICITY = ("publicity", "心理健康宣传教育")
+
+
+class ConsentKind(LabelledEnum):
+    WRITTEN = ("written", "书面同意")
+    ORAL = ("oral", "口头同意（已记录）")

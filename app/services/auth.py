@@ -199,6 +199,11 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
     user.failed_logins = 0
     user.locked_until = None
     audit.record(session, actor, "password_reset", object_type="user", object_id=user.id)
+    # The counselling-notes copy wrapped under the old password is suspended (kept, never
+    # destroyed): the admin who set the new password must not gain access through it.
+    from .notes_keys import stale_on_password_reset
+
+    stale_on_password_reset(session, actor, user.id)
 
 
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
@@ -206,6 +211,9 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     if not _verify(user.password_hash, old):
         raise ValidationError({"old_password": "原密码不正确"})
     check_password_rules(new, user.username, load_settings(session).password_min_length)
+    from .notes_keys import rewrap_on_password_change
+
+    rewrap_on_password_change(session, user.id, old, new)  # counselling notes key, if any
     user.password_hash = hash_password(new)
     audit.record(session, actor, "password_change", object_type="user", object_id=user.id)
 

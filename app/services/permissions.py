@@ -31,6 +31,9 @@ class Action(StrEnum):
     VIEW_CASES = "view_cases"
     MEDIATE_CASE = "mediate_case"
     VIEW_COMMAND = "view_command"
+    COUNSELLING_NOTES = "counselling_notes"
+    COUNSELLING_OVERVIEW = "counselling_overview"
+    SET_UP_COUNSELLING = "set_up_counselling"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -66,6 +69,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # registers (流动人口, 特殊人群, 平安创建) and bring in the old sheets. Counsellors keep
     # their own confidential records and see no ledgers of other people.
     Action.VIEW_COMMAND: frozenset({Role.DIRECTOR}),
+    # 暖心工作室: only counsellors see clients, sessions and notes; the director sees who is at
+    # risk, since when and who is responsible, never the notes; the admin sets up the recovery key.
+    Action.COUNSELLING_NOTES: frozenset({Role.COUNSELLOR}),
+    Action.COUNSELLING_OVERVIEW: frozenset({Role.COUNSELLOR, Role.DIRECTOR}),
+    Action.SET_UP_COUNSELLING: frozenset({Role.ADMIN}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -89,6 +97,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_CASES: "查看调解案件",
     Action.MEDIATE_CASE: "办理调解案件",
     Action.VIEW_COMMAND: "查看指挥研判",
+    Action.COUNSELLING_NOTES: "查看和记录心理咨询内容",
+    Action.COUNSELLING_OVERVIEW: "查看暖心工作室风险预警",
+    Action.SET_UP_COUNSELLING: "设置咨询记录恢复密钥",
 }
 
 

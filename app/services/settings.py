@@ -31,6 +31,8 @@ class CenterSettings:
     repeat_visit_days: int = 90
     repeat_visit_min: int = 3
     query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
+    # Cipher of the counselling notes: "AES-256-GCM" or "SM4-GCM" (国密, for 密评).
+    notes_algorithm: str = "AES-256-GCM"
 
 
 def load_settings(session: Session) -> CenterSettings:
@@ -73,6 +75,8 @@ def validate_settings(s: CenterSettings) -> None:
         s.number_format.format(prefix="X", year=2026, terminal="A", seq=1)
     except (KeyError, IndexError, ValueError):
         problems["number_format"] = "编号格式只能使用 {prefix} {year} {terminal} {seq}"
+    if s.notes_algorithm not in ("AES-256-GCM", "SM4-GCM"):
+        problems["notes_algorithm"] = "咨询记录加密算法只能是 AES-256-GCM 或 SM4-GCM"
     if s.idle_lock_minutes < 1:
         problems["idle_lock_minutes"] = "自动锁屏时间至少 1 分钟"
     if problems:
@@ -87,6 +91,7 @@ ADMIN_EDITABLE = {
     "lockout_minutes",
     "password_min_length",
     "query_hint",
+    "notes_algorithm",
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.models import (
     CaseRoom,
+    ClientSource,
     DayKind,
     Decision,
     Matter,
@@ -16,16 +17,19 @@ from app.models import (
     Meeting,
     MeetingStatus,
     Role,
+    TargetGroup,
     Unit,
     User,
 )
 from app.services import (
     auth,
     calendar_admin,
+    counselling,
     flow,
     intake,
     mediation,
     meetings,
+    notes_keys,
     posts,
     receipts,
     settings,
@@ -158,6 +162,26 @@ PROBES = {
     Action.VIEW_COMMAND: [
         lambda s, a, db: statistics.dashboard(s, a),
         lambda s, a, db: statistics.matter_ids_for(s, a, ("overdue",)),
+    ],
+    Action.COUNSELLING_NOTES: [
+        lambda s, a, db: counselling.list_clients(s, a),
+        lambda s, a, db: counselling.due_follow_ups(s, a),
+        lambda s, a, db: notes_keys.access_state(s, a),
+        lambda s, a, db: counselling.register_client(
+            s,
+            a,
+            counselling.ClientInput(
+                TargetGroup.OTHER, ClientSource.SELF, pseudonym="小周", use_pseudonym=True
+            ),
+        ),
+    ],
+    Action.COUNSELLING_OVERVIEW: [
+        lambda s, a, db: counselling.crisis_alerts(s, a),
+        lambda s, a, db: counselling.client_overview(s, a),
+        lambda s, a, db: counselling.list_activities(s, a),
+    ],
+    Action.SET_UP_COUNSELLING: [
+        lambda s, a, db: notes_keys.create_recovery_key(s, a),
     ],
 }
 
