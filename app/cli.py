@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--tab", default="reception", choices=["reception", "handling", "meetings", "settings"]
     )
     p.add_argument(
-        "--user", default=None, help="以哪个用户的身份（默认演示接待员或第一位可用用户）"
+        "--user",
+        default=None,
+        help="以哪个用户的身份（默认能看到该标签页的演示账号，如接待员、系统管理员）",
     )
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--size", default="1440x900")
@@ -294,20 +296,36 @@ def cmd_screenshot(args) -> int:
     _require_initialised(db)
     wanted_roles = {
         "reception": (Role.RECEPTIONIST, Role.DIRECTOR),
-        "handling": (Role.DIRECTOR, Role.RECEPTIONIST),
-        "meetings": (Role.DIRECTOR, Role.RECEPTIONIST),
+        "handling": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
         "settings": (Role.ADMIN,),
     }
+    demo_names = {
+        Role.RECEPTIONIST: "demo-reception",
+        Role.MEDIATOR: "demo-mediator",
+        Role.COUNSELLOR: "demo-counsellor",
+        Role.DIRECTOR: "demo-director",
+        Role.ADMIN: "demo-admin",
+    }
     with db.read() as s:
+        user = None
         if args.user:
             user = s.scalar(select(User).where(User.username == args.user))
-        else:
-            user = s.scalar(select(User).where(User.username == "demo-reception")) or s.scalar(
-                select(User).where(User.role.in_(wanted_roles[args.tab]), User.active.is_(True))
-            )
+            if user is None:
+                raise ServiceError(f"找不到用户 {args.user}，请核对用户名。")
+        else:  # the demo account of the first role that sees the tab, else any such user
+            for role in wanted_roles[args.tab]:
+                user = s.scalar(select(User).where(User.username == demo_names[role])) or s.scalar(
+                    select(User)
+                    .where(User.role == role, User.active.is_(True))
+                    .order_by(User.username)
+                )
+                if user is not None:
+                    break
         if user is None:
             raise ServiceError("找不到可用于截图的用户，请用 --user 指定。")
         actor = actor_for(user)
+        username = user.username
     app = make_app([sys.argv[0]])
     window = build_main_window(db, actor)
     window.resize(width, height)
@@ -322,7 +340,7 @@ def cmd_screenshot(args) -> int:
             window.tabs.setCurrentIndex(i)
             break
     else:
-        raise ServiceError(f"用户 {user.username} 看不到“{titles[args.tab]}”标签页。")
+        raise ServiceError(f"用户 {username} 看不到“{titles[args.tab]}”标签页。")
     window.show()
 
     def settle() -> None:  # let the worker answer and the widgets repaint

@@ -122,6 +122,22 @@ def test_screenshot_writes_a_png_of_the_reception_tab(demo_db, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
 
 
+def test_screenshot_of_the_settings_tab_is_taken_as_the_admin(demo_db, tmp_path):
+    out = tmp_path / "settings.png"
+    r = run("screenshot", "--db", str(demo_db), "--tab", "settings", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # A user who cannot see the tab is told so in one line, not with a traceback.
+    r = run(
+        "screenshot",
+        *("--db", str(demo_db), "--tab", "settings", "--user", "demo-reception"),
+        *("--out", str(tmp_path / "no.png")),
+    )
+    assert r.returncode == 1 and "看不到“系统设置”" in r.stderr and "Traceback" not in r.stderr
+    r = run("screenshot", "--db", str(demo_db), "--user", "nobody", "--out", str(out))
+    assert r.returncode == 1 and "找不到用户 nobody" in r.stderr
+
+
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("zongzhi-desk ")
