@@ -15,6 +15,7 @@ from app.models.base import now
 from . import audit
 from .context import Actor
 from .errors import NotFound, ValidationError
+from .flow import ensure_writable
 from .permissions import Action, require
 from .validation import validate_text
 
@@ -86,6 +87,7 @@ def record_outcome(session: Session, actor: Actor, arrangement_id: uuid.UUID, ou
         raise ValidationError("该服务安排已经记录过结果。")
     item.outcome = validate_text(outcome, "outcome", "结果")
     m = session.get(Matter, item.matter_id)
+    ensure_writable(m, "记录服务结果")
     m.events.append(
         MatterEvent(
             at=now(),

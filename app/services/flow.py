@@ -11,15 +11,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
-from app.models import EventKind, Matter, MatterEvent, MatterStatus, Satisfaction, Unit, User
+from app.models import (
+    EventKind,
+    Matter,
+    MatterEvent,
+    MatterStatus,
+    Role,
+    Satisfaction,
+    Unit,
+    User,
+)
 from app.models.base import now
 from app.models.enums import LabelledEnum
 
 from . import audit
 from .context import Actor
-from .errors import NotFound, ValidationError
+from .errors import NotFound, PermissionDenied, ValidationError
 from .permissions import Action, allowed, require
 from .validation import validate_text
 
@@ -99,16 +109,60 @@ def _once_used(m: Matter, move: Move) -> str | None:
     return None
 
 
+# The work on a routed matter belongs to whoever it went to (首办责任): its handler, the B who
+# covers an absent handler, the staff of its unit, and the director over all of them.
+HANDLER_MOVES = frozenset({Move.ACCEPT, Move.RETURN, Move.PROGRESS, Move.COMPLETE})
+
+
+def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str | None:
+    """Why ``actor`` may not do ``what`` on the routed matter ``m`` as its handler (None: may).
+
+    A unit with no accounts of its own (a stationed unit working on paper) has its work
+    recorded for it by the center's staff."""
+    from .posts import cover_for
+
+    if actor.role in (None, Role.DIRECTOR):
+        return None
+    if m.handler_user_id is not None:
+        if actor.user_id == m.handler_user_id:
+            return None
+        if actor.user_id is not None and cover_for(session, m.handler_user_id, now().date()) == (
+            actor.user_id
+        ):
+            return None
+        who = m.handler_name or "指定的承办人"
+        return f"该事项由{who}承办，只有承办人（不在岗时由其B岗）或主任可以{what}。"
+    if m.unit_id is None:
+        return None
+    staff = set(
+        session.scalars(select(User.id).where(User.unit_id == m.unit_id, User.active.is_(True)))
+    )
+    if not staff or actor.user_id in staff:
+        return None
+    unit = session.get(Unit, m.unit_id)
+    return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
+
+
 def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
     """The moves this user may make on this matter now (the view shows only these)."""
+    session = object_session(m)
     return [
         move
         for move, rule in MOVES.items()
-        if m.status in rule.sources and allowed(actor, rule.action) and not _once_used(m, move)
+        if m.status in rule.sources
+        and allowed(actor, rule.action)
+        and not _once_used(m, move)
+        and not (
+            move in HANDLER_MOVES
+            and session is not None
+            and not_the_handler(session, actor, m, move.label)
+        )
     ]
 
 
-def _start(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move) -> Matter:
+def _start(
+    session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, *, for_case: bool = False
+) -> Matter:
     rule = MOVES[move]
     require(actor, rule.action)
     m = session.get(Matter, matter_id)
@@ -118,6 +172,13 @@ def _start(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move) -> 
         raise ValidationError(f"事项当前状态为“{m.status.label}”，不能{move.label}。")
     if reason := _once_used(m, move):
         raise ValidationError(reason)
+    # A mediation case moves its matter under the case's own rule (its mediators, the director).
+    if (
+        move in HANDLER_MOVES
+        and not for_case
+        and (reason := not_the_handler(session, actor, m, move.label))
+    ):
+        raise PermissionDenied(reason)
     return m
 
 
@@ -184,9 +245,14 @@ def route(
 
 
 def accept(
-    session: Session, actor: Actor, matter_id: uuid.UUID, *, at: datetime | None = None
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
 ) -> None:
-    m = _start(session, actor, matter_id, Move.ACCEPT)
+    m = _start(session, actor, matter_id, Move.ACCEPT, for_case=for_case)
     m.handler_name = m.handler_name or actor.display_name
     _finish(session, actor, m, Move.ACCEPT, f"{actor.display_name}接收", at)
 
@@ -203,9 +269,15 @@ def return_matter(
 
 
 def add_progress(
-    session: Session, actor: Actor, matter_id: uuid.UUID, note: str, *, at: datetime | None = None
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    note: str,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
 ) -> None:
-    m = _start(session, actor, matter_id, Move.PROGRESS)
+    m = _start(session, actor, matter_id, Move.PROGRESS, for_case=for_case)
     _finish(session, actor, m, Move.PROGRESS, _text(note, "办理进展"), at)
 
 
@@ -236,9 +308,15 @@ def extend(
 
 
 def complete(
-    session: Session, actor: Actor, matter_id: uuid.UUID, result: str, *, at: datetime | None = None
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    result: str,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
 ) -> None:
-    m = _start(session, actor, matter_id, Move.COMPLETE)
+    m = _start(session, actor, matter_id, Move.COMPLETE, for_case=for_case)
     m.result = _text(result, "办理结果")
     m.closed_at = (at or now()).replace(microsecond=0)
     _finish(session, actor, m, Move.COMPLETE, m.result, at)
@@ -321,6 +399,12 @@ def transfer(
 def is_read_only(m: Matter) -> bool:
     """Archived matters are read-only."""
     return m.status == S.ARCHIVED
+
+
+def ensure_writable(m: Matter, what: str) -> None:
+    """Refuse ``what`` (督办, 领导接访, 组团服务 …) on an archived matter: it is read-only."""
+    if is_read_only(m):
+        raise ValidationError(f"事项 {m.number} 已归档，只能查看，不能再{what}。")
 
 
 def moves_for(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[Move]:

@@ -313,7 +313,7 @@ def _matter_note(session: Session, actor: Actor, c: MediationCase, note: str, at
         return
     m = session.get(Matter, c.matter_id)
     if m.status == MatterStatus.IN_PROGRESS and allowed(actor, Action.HANDLE_MATTER):
-        flow.add_progress(session, actor, m.id, note, at=at)
+        flow.add_progress(session, actor, m.id, note, at=at, for_case=True)
     else:
         m.events.append(MatterEvent(at=at, user_id=actor.user_id, kind=EventKind.NOTE, note=note))
         session.flush()
@@ -578,7 +578,7 @@ def open_case(
         )
         m = session.get(Matter, reg.id)
     if m.status == MatterStatus.ROUTED:
-        flow.accept(session, actor, m.id, at=at)
+        flow.accept(session, actor, m.id, at=at, for_case=True)
     year = at.year
     seq = next_seq(session, f"{s.prefix}{ROOM_CODES[data.room]}", year, s.terminal)
     c = MediationCase(
@@ -761,7 +761,7 @@ def _complete_matter(session: Session, actor: Actor, c: MediationCase, result: s
         return
     m = session.get(Matter, c.matter_id)
     if m.status == MatterStatus.IN_PROGRESS and allowed(actor, Action.HANDLE_MATTER):
-        flow.complete(session, actor, m.id, result, at=at)
+        flow.complete(session, actor, m.id, result, at=at, for_case=True)
 
 
 def close_case(

@@ -9,16 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EventKind, Matter, MatterEvent, SupervisionOrder, Unit, User
+from app.models import EventKind, Matter, MatterEvent, Role, SupervisionOrder, Unit, User
 from app.models.base import now
 from app.reports.supervision import SupervisionData, render_supervision
 
 from . import audit
 from .context import Actor
-from .errors import NotFound, ValidationError
+from .errors import NotFound, PermissionDenied, ValidationError
+from .flow import ensure_writable, is_read_only, not_the_handler
 from .intake import matter_detail
 from .numbering import next_seq
-from .permissions import Action, require
+from .permissions import Action, allowed, require
 from .settings import load_settings
 from .validation import validate_text
 
@@ -37,6 +38,7 @@ def issue_order(
     m = session.get(Matter, matter_id)
     if m is None:
         raise NotFound("找不到该事项，请刷新列表。")
+    ensure_writable(m, "督办")
     unit = session.get(Unit, unit_id) if unit_id else None
     problems = {}
     if unit is None:
@@ -83,6 +85,26 @@ def issue_order(
     return order
 
 
+def reply_refusal(session: Session, actor: Actor, order: SupervisionOrder, m: Matter) -> str | None:
+    """Why ``actor`` may not reply to ``order`` (None: may): the supervised unit replies.
+
+    Its staff, the matter's handler (or their B), and the director may; a unit without accounts
+    of its own has its reply recorded by the center's staff."""
+    if not allowed(actor, Action.HANDLE_MATTER):
+        return None  # ``require`` says so in the usual words
+    if actor.role in (None, Role.DIRECTOR):
+        return None
+    if m.handler_user_id is not None and not_the_handler(session, actor, m, "") is None:
+        return None
+    staff = set(
+        session.scalars(select(User.id).where(User.unit_id == order.unit_id, User.active.is_(True)))
+    )
+    if not staff or actor.user_id in staff:
+        return None
+    unit = session.get(Unit, order.unit_id)
+    return f"督办单 {order.number} 督办的是{unit.name}，只有该单位的工作人员或主任可以回复。"
+
+
 def record_reply(
     session: Session, actor: Actor, order_id: uuid.UUID, reply: str, *, at: datetime | None = None
 ) -> None:
@@ -92,10 +114,13 @@ def record_reply(
         raise NotFound("找不到该督办单。")
     if order.reply:
         raise ValidationError("该督办单已经回复过了。")
+    m = session.get(Matter, order.matter_id)
+    ensure_writable(m, "回复督办")
+    if reason := reply_refusal(session, actor, order, m):
+        raise PermissionDenied(reason)
     order.reply = validate_text(reply, "reply", "办理情况回复")
     order.replied_by = actor.user_id
     order.replied_at = (at or now()).replace(microsecond=0)
-    m = session.get(Matter, order.matter_id)
     m.events.append(
         MatterEvent(
             at=order.replied_at,
@@ -118,6 +143,7 @@ class OrderRow:
     requirement: str
     reply_by: date
     replied: bool
+    can_reply: bool = False  # this user may record the reply now
 
     def late(self, today: date) -> bool:
         return not self.replied and self.reply_by < today
@@ -137,11 +163,27 @@ def list_orders(
         q = q.where(SupervisionOrder.reply.is_(None))
     if matter_id is not None:
         q = q.where(SupervisionOrder.matter_id == matter_id)
+    may_handle = allowed(actor, Action.HANDLE_MATTER)
+
+    def can_reply(o: SupervisionOrder) -> bool:
+        if o.reply is not None or not may_handle:
+            return False
+        m = session.get(Matter, o.matter_id)
+        return not is_read_only(m) and reply_refusal(session, actor, o, m) is None
+
     return [
         OrderRow(
-            o.id, o.number, o.matter_id, mnum, unit, o.requirement, o.reply_by, o.reply is not None
+            o.id,
+            o.number,
+            o.matter_id,
+            mnum,
+            unit,
+            o.requirement,
+            o.reply_by,
+            o.reply is not None,
+            can_reply(o),
         )
-        for o, mnum, unit in session.execute(q)
+        for o, mnum, unit in session.execute(q).all()
     ]
 
 

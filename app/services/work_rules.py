@@ -15,6 +15,7 @@ from app.models.base import now
 from . import audit
 from .context import Actor
 from .errors import NotFound, ValidationError
+from .flow import ensure_writable
 from .permissions import Action, require
 from .validation import validate_text
 
@@ -66,6 +67,7 @@ def mark_received_by_leader(
     leader = session.get(User, leader_id)
     if m is None:
         raise NotFound("找不到该事项，请刷新列表。")
+    ensure_writable(m, "标记领导接访")
     if leader is None or leader.role not in LEADER_ROLES:
         raise ValidationError({"leader": "请选择接访的领导"})
     m.leader_id = leader.id
@@ -113,8 +115,12 @@ def form_team(
         problems.update(err.fields)
     if (matter_id is None) == (village_id is None):
         problems["target"] = "服务团要指派给一件事项或一个村（社区），二选一"
-    if matter_id is not None and session.get(Matter, matter_id) is None:
-        problems["target"] = "找不到该事项"
+    if matter_id is not None:
+        matter = session.get(Matter, matter_id)
+        if matter is None:
+            problems["target"] = "找不到该事项"
+        else:
+            ensure_writable(matter, "指派服务团")
     if village_id is not None and session.get(Village, village_id) is None:
         problems["target"] = "找不到该村（社区）"
     if problems:

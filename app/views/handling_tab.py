@@ -463,7 +463,7 @@ class HandlingTab(QWidget):
                 self.actions_box.addWidget(b)
                 self.buttons[f"outcome:{a.id}"] = b
         for order in orders:
-            if allowed(self.ctx.actor, Action.HANDLE_MATTER):
+            if order.can_reply:  # the supervised unit (or the director) replies
                 b = QPushButton(f"回复督办 {order.number}")
                 b.clicked.connect(lambda _c=False, o=order: self.reply(o))
                 self.actions_box.addWidget(b)
