@@ -33,6 +33,15 @@ def _db_args(p: argparse.ArgumentParser) -> None:
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
 
 
+def _date_arg(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{value}”看不懂，请写成 2026-01-31") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
     parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
@@ -76,6 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number", help="受理编号、会议编号或调解案号")
     p.add_argument("--index", type=int, help="record/followup：第几份（默认最新一份）", metavar="N")
     p.add_argument("--out", required=True, type=Path)
+
+    p = sub.add_parser("export", help="导出工作台账为 XLSX 或 PDF")
+    _db_args(p)
+    p.add_argument("what", choices=["ledger"], help="ledger：工作台账")
+    p.add_argument(
+        "name",
+        help="台账：matters 事项、mediation 调解、disputes 矛盾排查化解、social_aid 社会救助、"
+        "migrants 流动人口、special 特殊人群、safety 平安创建",
+    )
+    p.add_argument("--from", dest="since", type=_date_arg, metavar="DATE", help="开始日期")
+    p.add_argument("--to", dest="until", type=_date_arg, metavar="DATE", help="结束日期")
+    p.add_argument("--village", help="只导出某个村社区")
+    p.add_argument("--unit", help="只导出某个承办/责任单位")
+    p.add_argument("--out", required=True, type=Path, help="文件名，以 .xlsx 或 .pdf 结尾")
+
+    p = sub.add_parser("import", help="导入表格（XLSX 或 CSV）：事项或台账记录")
+    _db_args(p)
+    p.add_argument(
+        "kind",
+        choices=["matters", "migrants", "special", "safety"],
+        help="matters 事项、migrants 流动人口、special 特殊人群、safety 平安创建",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="只导入检查通过的行，其余行另存到输入文件旁的“*.未导入.xlsx”",
+    )
 
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
@@ -279,6 +316,65 @@ def cmd_print(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from app.services import ledgers
+    from app.services.context import Actor
+    from app.services.registers import Names
+
+    fmt = args.out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "pdf"):
+        print("用法错误：--out 应以 .xlsx 或 .pdf 结尾", file=sys.stderr)
+        return 2
+    db = _open(args)
+    _require_initialised(db)
+    actor = Actor.system()
+    with db.write() as s:
+        names = Names.load(s)
+        f = ledgers.LedgerFilter(since=args.since, until=args.until)
+        if args.village:
+            if args.village not in names.villages:
+                raise ServiceError(f"没有叫“{args.village}”的村社区")
+            f.village_id = names.villages[args.village]
+        if args.unit:
+            if args.unit not in names.units:
+                raise ServiceError(f"没有叫“{args.unit}”的单位")
+            f.unit_id = names.units[args.unit]
+        table, data = ledgers.export_ledger(s, actor, args.name, f, fmt)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"已导出{table.title}（{table.filters}，{len(table.rows)} 条）：{args.out}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.services import importing
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    shown = {"phase": ""}
+
+    def progress(phase: str, done: int, total: int) -> bool:
+        print(f"\r{phase}：{done}/{total} 行", end="", file=sys.stderr, flush=True)
+        shown["phase"] = phase
+        return True
+
+    with db.write() as s:
+        report = importing.import_sheet(
+            s,
+            Actor.system(),
+            args.kind,
+            args.file,
+            skip_invalid=args.skip_invalid,
+            progress=progress,
+        )
+    if shown["phase"]:
+        print(file=sys.stderr)
+    for line in report.lines():
+        print(line)
+    return 1 if report.checked_only else 0
+
+
 def cmd_screenshot(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from sqlalchemy import select
@@ -439,6 +535,8 @@ COMMANDS = {
     "demo": cmd_demo,
     "find": cmd_find,
     "print": cmd_print,
+    "export": cmd_export,
+    "import": cmd_import,
     "screenshot": cmd_screenshot,
     "check": cmd_check,
     "backup": cmd_backup,

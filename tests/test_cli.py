@@ -173,3 +173,42 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
     assert "只有 1 份调解笔录" in capsys.readouterr().err
     args = ["print", "agreement", "BSTJ2026-A-0099", "--db", str(db.path), "--out", "x"]
     assert main(args) == 1 and "找不到案号" in capsys.readouterr().err
+
+
+def test_export_a_ledger_and_import_a_sheet(demo_db, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    out = tmp_path / "事项台账.xlsx"
+    r = run("export", "ledger", "matters", "--from", "2026-01-01", "--to", "2026-12-31",
+            "--db", str(demo_db), "--out", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "已导出事项台账" in r.stdout
+    ws = load_workbook(out).active
+    assert ws["A1"].value == "受理编号" and ws.freeze_panes == "A2"
+    r = run("export", "ledger", "matters", "--db", str(demo_db), "--out", str(tmp_path / "x.doc"))
+    assert r.returncode == 2 and ".xlsx 或 .pdf" in r.stderr
+    r = run("export", "ledger", "matters", "--from", "2026-13-01", "--db", str(demo_db),
+            "--out", str(out))  # fmt: skip
+    assert r.returncode == 2 and "2026-13-01" in r.stderr
+    r = run("export", "ledger", "nope", "--db", str(demo_db), "--out", str(out))
+    assert r.returncode == 1 and "没有“nope”这本台账" in r.stderr
+
+    sheet = tmp_path / "旧台账.xlsx"
+    wb = Workbook()
+    wb.active.append(["受理时间", "类别", "姓名", "事项摘要"])
+    wb.active.append(["2026-03-05", "投诉", "王𠮷", "反映噪音扰民"])
+    wb.active.append(["2026-03-06", "吵架", "李四", "邻里纠纷"])
+    wb.save(sheet)
+    r = run("import", "matters", str(sheet), "--db", str(demo_db))
+    assert r.returncode == 1 and "第 3 行“类别”列" in r.stdout and "没有导入任何数据" in r.stdout
+    r = run("import", "matters", str(sheet), "--db", str(demo_db), "--skip-invalid")
+    assert r.returncode == 0, r.stderr
+    assert "已导入 1 行" in r.stdout and "旧台账.未导入.xlsx" in r.stdout
+    assert "导入：1/1 行" in r.stderr  # the progress line
+    r = run("import", "matters", str(sheet), "--db", str(demo_db), "--skip-invalid")
+    assert "已导入 0 行；以前已导入、本次跳过 1 行" in r.stdout
+    with sqlite3.connect(demo_db) as conn:
+        (n,) = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE event='import_matters'"
+        ).fetchone()
+    assert n == 2

@@ -46,12 +46,16 @@ from .enums import (
     ProtectionKind,
     RiskLevel,
     Role,
+    SafetyKind,
+    SafetyStatus,
     Satisfaction,
     SessionForm,
+    SpecialCategory,
     TargetGroup,
     TransferBody,
     UnitKind,
     ViolenceRisk,
+    WatchLevel,
 )
 from .matters import (
     Arrangement,
@@ -80,8 +84,17 @@ from .mediation import (
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
+from .registers import ImportedRow, Migrant, SafetyCreation, SpecialPerson
 
 __all__ = [
+    "ImportedRow",
+    "Migrant",
+    "RiskLevel",
+    "SafetyCreation",
+    "SafetyKind",
+    "SafetyStatus",
+    "SpecialCategory",
+    "SpecialPerson",
     "Agreement",
     "AgreementTerm",
     "CaseMediator",
@@ -124,7 +137,7 @@ __all__ = [
     "CarePlanStatus",
     "ClientSource",
     "ConsentKind",
-    "RiskLevel",
+    "WatchLevel",
     "SessionForm",
     "TargetGroup",
     "OPEN_STATUSES",

@@ -287,6 +287,14 @@ class SessionForm(LabelledEnum):
     PHONE = ("phone", "电话咨询")
 
 
+class SpecialCategory(LabelledEnum):
+    CORRECTION = ("correction", "社区矫正")
+    RELEASED = ("released", "刑满释放")
+    DRUGS = ("drugs", "吸毒人员")
+    MENTAL = ("mental", "严重精神障碍患者")
+    OTHER = ("other", "其他")
+
+
 class RiskLevel(LabelledEnum):
     LOW = ("low", "低")
     MEDIUM = ("medium", "中")
@@ -312,3 +320,25 @@ class ActivityKind(LabelledEnum):
 class ConsentKind(LabelledEnum):
     WRITTEN = ("written", "书面同意")
     ORAL = ("oral", "口头同意（已记录）")
+
+
+class WatchLevel(LabelledEnum):
+    """特殊人群的风险（管控）等级."""
+
+    LOW = ("low", "低")
+    MEDIUM = ("medium", "中")
+    HIGH = ("high", "高")
+
+
+class SafetyKind(LabelledEnum):
+    VILLAGE = ("village", "平安村")
+    FAMILY = ("family", "平安家庭")
+    UNIT = ("unit", "平安单位")
+    ENTERPRISE = ("enterprise", "平安企业")
+    MARKET = ("market", "平安市场")
+
+
+class SafetyStatus(LabelledEnum):
+    ONGOING = ("ongoing", "创建中")
+    PASSED = ("passed", "已达标")
+    FAILED = ("failed", "未达标")

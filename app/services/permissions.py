@@ -34,6 +34,10 @@ class Action(StrEnum):
     COUNSELLING_NOTES = "counselling_notes"
     COUNSELLING_OVERVIEW = "counselling_overview"
     SET_UP_COUNSELLING = "set_up_counselling"
+    VIEW_LEDGERS = "view_ledgers"
+    EDIT_REGISTERS = "edit_registers"
+    EXPORT_LEDGERS = "export_ledgers"
+    IMPORT_DATA = "import_data"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -74,6 +78,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.COUNSELLING_NOTES: frozenset({Role.COUNSELLOR}),
     Action.COUNSELLING_OVERVIEW: frozenset({Role.COUNSELLOR, Role.DIRECTOR}),
     Action.SET_UP_COUNSELLING: frozenset({Role.ADMIN}),
+    Action.VIEW_LEDGERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.EDIT_REGISTERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.EXPORT_LEDGERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.IMPORT_DATA: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -100,6 +108,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.COUNSELLING_NOTES: "查看和记录心理咨询内容",
     Action.COUNSELLING_OVERVIEW: "查看暖心工作室风险预警",
     Action.SET_UP_COUNSELLING: "设置咨询记录恢复密钥",
+    Action.VIEW_LEDGERS: "查看工作台账",
+    Action.EDIT_REGISTERS: "登记台账记录",
+    Action.EXPORT_LEDGERS: "导出工作台账",
+    Action.IMPORT_DATA: "导入表格",
 }
 
 

@@ -12,6 +12,7 @@ matter ids only, never notes.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,15 +24,19 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     OPEN_STATUSES,
+    CaseRoom,
+    CaseStatus,
     Category,
     Matter,
     MatterPerson,
     MatterStatus,
+    MediationCase,
     Person,
     Satisfaction,
     SupervisionOrder,
     Unit,
     Village,
+    ViolenceRisk,
 )
 
 from .calendar import WorkCalendar
@@ -196,6 +201,53 @@ PENDING_RISKS = {
 }
 
 
+def _violence_cases(session: Session):
+    return (
+        select(MediationCase.violence_risk, MediationCase.matter_id)
+        .where(MediationCase.room == CaseRoom.FAMILY)
+        .where(MediationCase.violence_risk.in_([ViolenceRisk.LOW, ViolenceRisk.HIGH]))
+        .where(MediationCase.status.in_([CaseStatus.ACCEPTED, CaseStatus.MEDIATING]))
+    )
+
+
+# Rooms that register their risks when imported (the director's window may never import
+# them otherwise).
+PROVIDER_MODULES = ("app.services.counselling",)
+
+
+def _load_providers() -> None:
+    for name in PROVIDER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a room this program does not have
+            continue
+
+
+def _family_violence_risks(session: Session, actor: Actor, today: date) -> list[RiskItem]:
+    """Open family cases with a violence risk: counts only (the case file stays in the room)."""
+    risks = [r for r, _m in session.execute(_violence_cases(session))]
+    if not risks:
+        return []
+    high = sum(1 for r in risks if r == ViolenceRisk.HIGH)
+    return [
+        RiskItem(
+            ("family_violence",),
+            "家暴风险",
+            f"家事调解室在办案件 {len(risks)} 件有家暴风险"
+            f"（高 {high} 件、低 {len(risks) - high} 件）",
+            len(risks),
+        )
+    ]
+
+
+def _family_violence_ids(
+    session: Session, actor: Actor, key: FigureKey, today: date
+) -> list[uuid.UUID] | None:
+    if key != ("family_violence",):
+        return None
+    return [m for _r, m in session.execute(_violence_cases(session)) if m is not None]
+
+
 # --- the conditions behind each figure --------------------------------------------------
 
 
@@ -348,6 +400,7 @@ def matter_ids_for(
     require(actor, Action.VIEW_COMMAND)
     today = today or date.today()
     if key and key[0] not in _KNOWN_KEYS:
+        _load_providers()
         for p in _PROVIDERS.values():
             ids = p.ids(session, actor, key, today)
             if ids is not None:
@@ -461,6 +514,7 @@ def dashboard(session: Session, actor: Actor, *, today: date | None = None) -> D
 def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem], list[str]]:
     items: list[RiskItem] = []
     notes: list[str] = []
+    _load_providers()
     for name, note in PENDING_RISKS.items():
         p = _PROVIDERS.get(name)
         if p is None:
@@ -595,3 +649,6 @@ def _resolution_times(session: Session, today: date) -> list[Bar]:
         total = sum(c for d, c in got.items() if d >= lo and (hi is None or d <= hi))
         bars.append(Bar(("resolution", str(i)), label, total))
     return bars
+
+
+register_risk_provider("family_violence", _family_violence_risks, _family_violence_ids)

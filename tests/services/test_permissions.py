@@ -26,12 +26,15 @@ from app.services import (
     calendar_admin,
     counselling,
     flow,
+    importing,
     intake,
+    ledgers,
     mediation,
     meetings,
     notes_keys,
     posts,
     receipts,
+    registers,
     settings,
     statistics,
     supervision,
@@ -71,6 +74,12 @@ def _matter_in(s, status):
 
 def _unit(s):
     return s.scalar(select(Unit.id).where(Unit.name == "司法所"))
+
+
+def _sheet(db):
+    path = db.path.parent / "import.csv"
+    path.write_text("受理时间,类别,姓名,事项摘要\n2026-03-05,投诉,王五,噪音\n", encoding="utf-8")
+    return path
 
 
 def _user_id(s):
@@ -158,6 +167,21 @@ PROBES = {
     ],
     Action.CLOSE_DECISION: [
         lambda s, a, db: meetings.close_decision(s, a, _open_decision(s), "已办结"),
+    ],
+    Action.VIEW_LEDGERS: [
+        lambda s, a, db: ledgers.build_ledger(s, a, "matters"),
+        lambda s, a, db: ledgers.list_ledgers(a),
+    ],
+    Action.EDIT_REGISTERS: [
+        lambda s, a, db: registers.add_record(
+            s, a, "safety", {"kind": "平安村", "name": "白石村", "year": 2026, "status": "创建中"}
+        ),
+    ],
+    Action.EXPORT_LEDGERS: [
+        lambda s, a, db: ledgers.export_ledger(s, a, "safety", None, "xlsx"),
+    ],
+    Action.IMPORT_DATA: [
+        lambda s, a, db: importing.import_sheet(s, a, "matters", _sheet(db)),
     ],
     Action.VIEW_COMMAND: [
         lambda s, a, db: statistics.dashboard(s, a),

@@ -1,0 +1,174 @@
+"""A ledger (台账) as a spreadsheet or a printable table: data in, bytes out.
+
+XLSX: the header is the first row, styled and frozen; columns are as wide as their Chinese
+text (a Chinese character counts as two Latin ones); written in openpyxl's streaming mode so
+a year of matters stays quick. PDF: A4 landscape, the header repeated on every page.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+from .base import Styles, format_date_cn, make_styles
+from .fonts import markup
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    title: str
+    center_name: str
+    columns: list[tuple[str, int]]  # header, preferred width in characters
+    rows: list[tuple]
+    filters: str = "全部"
+    made_on: date | None = None
+
+    @property
+    def headers(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+MAX_WIDTH = 60  # a long summary wraps rather than running off the screen
+SAMPLE_ROWS = 2000  # widths judged from the first rows: enough, and quick on a year's ledger
+
+
+def column_widths(table: LedgerTable) -> list[float]:
+    widths = []
+    for i, (header, _hint) in enumerate(table.columns):
+        w = display_width(header)
+        for row in table.rows[:SAMPLE_ROWS]:
+            value = row[i]
+            if value is not None and value != "":
+                w = max(w, display_width(str(value).split("\n", 1)[0]))
+        widths.append(min(w, MAX_WIDTH) + 2)
+    return widths
+
+
+def render_ledger_xlsx(table: LedgerTable) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=table.title[:31])
+    ws.freeze_panes = "A2"
+    for i, w in enumerate(column_widths(table), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    thin = Side(style="thin", color="808080")
+    font = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="1F4E79")
+    align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header = []
+    for text in table.headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font, cell.fill, cell.alignment, cell.border = font, fill, align, border
+        header.append(cell)
+    ws.append(header)
+    for row in table.rows:
+        ws.append(list(row))
+    wb.properties.title = f"{table.center_name}{table.title}"
+    wb.properties.subject = table.filters
+    wb.properties.creator = "综治中心工作台"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
+    """Short columns (numbers, dates, names) as wide as their text; the long ones share the
+    rest and wrap."""
+    pad = 7
+    natural = []
+    for i, header in enumerate(table.headers):
+        # A long header may wrap onto two lines; a short one stays whole.
+        w = stringWidth(header, font, 8.5) / (2 if len(header) > 4 else 1) + pad
+        for row in table.rows[:300]:
+            v = row[i]
+            if v:
+                w = max(w, stringWidth(str(v).split("\n", 1)[0], font, 7.5) + pad)
+        natural.append(min(w, 70 * mm))
+    short = [w if w <= 32 * mm else 0 for w in natural]
+    rest = usable - sum(short)
+    long_total = sum(w for w, sh in zip(natural, short, strict=True) if not sh)
+    if rest <= 0 or (long_total and rest < long_total * 0.3):
+        return [w * usable / sum(natural) for w in natural]
+    if not long_total:
+        return [w * usable / sum(short) for w in short]
+    return [sh or w * rest / long_total for w, sh in zip(natural, short, strict=True)]
+
+
+def render_ledger_pdf(table: LedgerTable, styles: Styles | None = None) -> bytes:
+    s = styles or make_styles()
+    f = s.fonts.body
+    cell = ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=10, wordWrap="CJK")
+    head = ParagraphStyle("head", parent=cell, alignment=1, textColor=colors.white, fontSize=8.5)
+    page_w, page_h = landscape(A4)
+    margin = 12 * mm
+    usable = page_w - 2 * margin
+    col_w = _pdf_widths(table, f, usable)
+    data = [[Paragraph(markup(h, s.fonts), head) for h in table.headers]]
+    for row in table.rows:
+        data.append([Paragraph(markup(str(v or ""), s.fonts), cell) for v in row])
+    if len(data) == 1:
+        data.append([Paragraph("（本期间没有记录）", cell)] + [""] * (len(table.columns) - 1))
+    t = LongTable(data, colWidths=col_w, repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#808080")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F6FA")]),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    made = format_date_cn(table.made_on or date.today())
+    story = [
+        s.p(f"{table.center_name}{table.title}", s.title),
+        s.p(f"{table.filters}　　共 {len(table.rows)} 条　　制表日期：{made}", s.subtitle),
+        Spacer(1, 4 * mm),
+        t,
+    ]
+
+    def page_number(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(f, 9)
+        canvas.drawCentredString(page_w / 2, 7 * mm, f"— {doc.page} —")
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=(page_w, page_h),
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=14 * mm,
+        title=f"{table.center_name}{table.title}",
+        author="综治中心工作台",
+        creator="zongzhi-desk",
+    )
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return buf.getvalue()
