@@ -117,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
     p.add_argument(
-        "--tab", default="reception", choices=["reception", "handling", "meetings", "settings"]
+        "--tab",
+        default="reception",
+        choices=["reception", "handling", "mediation", "family", "meetings", "settings"],
     )
     p.add_argument(
         "--user",
@@ -395,6 +397,8 @@ def cmd_screenshot(args) -> int:
         "handling": (Role.RECEPTIONIST, Role.DIRECTOR),
         "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
         "settings": (Role.ADMIN,),
+        "mediation": (Role.MEDIATOR, Role.DIRECTOR),
+        "family": (Role.MEDIATOR, Role.DIRECTOR),
     }
     demo_names = {
         Role.RECEPTIONIST: "demo-reception",
@@ -430,6 +434,8 @@ def cmd_screenshot(args) -> int:
         "handling": "事项办理",
         "meetings": "会议纪要",
         "settings": "系统设置",
+        "mediation": "矛盾调解",
+        "family": "家事调解",
     }
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
@@ -446,9 +452,14 @@ def cmd_screenshot(args) -> int:
         app.processEvents()
 
     settle()
-    listing = {"reception": window.reception, "handling": window.handling}.get(args.tab)
+    listing = {
+        "reception": window.reception,
+        "handling": window.handling,
+        "mediation": window.mediation_tab,
+        "family": window.family_tab,
+    }.get(args.tab)
     if listing is not None and listing.model.rowCount():
-        listing.table.selectRow(0)  # show a matter's detail and timeline too
+        listing.table.selectRow(0)  # show a matter's (or a case's) detail too
         settle()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(args.out)):

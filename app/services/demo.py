@@ -399,6 +399,7 @@ def generate_demo(
             progress(done, matters)
     with db.write() as s:
         _demo_meetings(s, today)
+        _demo_cases(s, today)
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0
     return DemoResult(created, matters, total)
@@ -480,3 +481,210 @@ def _demo_meetings(s: Session, today: date) -> None:
         )
         if day < monday:
             meetings.issue_minutes(s, chair, ref.id, at=at + timedelta(hours=4))
+
+
+def _demo_cases(s: Session, today: date) -> None:
+    """Cases in both mediation rooms at every stage (once per database)."""
+    from app.models import (
+        AgreementKind,
+        CaseRoom,
+        CaseStatus,
+        DisputeType,
+        FollowUpMethod,
+        MediationCase,
+        PartyKind,
+        PartyRole,
+        Performance,
+        ProtectionKind,
+        Satisfaction,
+        TransferBody,
+        ViolenceRisk,
+    )
+
+    from . import mediation as md
+    from .auth import actor_for
+
+    if s.scalar(select(func.count()).select_from(MediationCase)):
+        return
+    user = s.scalar(select(User).where(User.username == "demo-mediator"))
+    if user is None:
+        return
+    m = actor_for(user, "A")
+
+    def at(days_ago: int, hour: int = 9) -> datetime:
+        d = today - timedelta(days=days_ago)
+        return datetime(d.year, d.month, d.day, hour, 0)
+
+    def party(role, name, sex="", age=None, **kw):
+        return md.PartyInput(role, name, sex=sex, age=age, **kw)
+
+    def case(room, dtype, facts, parties, days_ago, **kw):
+        data = md.CaseInput(
+            room=room,
+            dispute_type=dtype,
+            facts=facts,
+            parties=parties,
+            mediator_ids=[user.id],
+            **kw,
+        )
+        return md.open_case(s, m, data, at=at(days_ago))
+
+    def record(ref, days_ago, statements, result, next_step=""):
+        md.save_session(
+            s,
+            m,
+            ref.id,
+            md.SessionInput(
+                at=at(days_ago, 14),
+                place="中心一楼调解室",
+                recorder=user.display_name,
+                rights_told=True,
+                statements=[md.StatementInput(a, b) for a, b in statements],
+                result=result,
+                next_step=next_step,
+            ),
+        )
+
+    def agree(ref, days_ago, facts, terms, due_in, kind=AgreementKind.WRITTEN):
+        a = md.save_agreement(
+            s,
+            m,
+            ref.id,
+            md.AgreementInput(
+                kind,
+                facts,
+                terms,
+                "按约定当面履行" if kind == AgreementKind.WRITTEN else "",
+                today - timedelta(days=days_ago) + timedelta(days=due_in),
+            ),
+        )
+        md.sign_agreement(s, m, a.id, today - timedelta(days=days_ago), at=at(days_ago, 16))
+        return a
+
+    ap, rp = PartyRole.APPLICANT, PartyRole.RESPONDENT
+    gen, fam = CaseRoom.GENERAL, CaseRoom.FAMILY
+    # 1. Neighbours: agreed, performance deadline passed, follow-up due: shows a reminder.
+    one = case(
+        gen,
+        DisputeType.NEIGHBOUR,
+        "双方因排水沟堵塞发生纠纷，雨天积水流入申请人院内，多次协商未果。",
+        [party(ap, "陈美华", "女", 52, phone="13857712345"), party(rp, "林志强", "男", 47)],
+        20,
+        requests="1. 被申请人疏通排水沟；\n2. 赔偿损失 3000 元。",
+        amount="3000",
+    )
+    record(
+        one,
+        19,
+        [("陈美华", "下雨天水都流进我家院子。"), ("林志强", "杂物是临时堆的，可以清理。")],
+        "双方同意由被申请人清理并赔偿。",
+        "起草调解协议书。",
+    )
+    agree(
+        one,
+        18,
+        "排水沟堵塞系被申请人堆放杂物所致，被申请人负主要责任。",
+        ["林志强于协议签订后七日内清理杂物、疏通排水沟", "林志强赔偿陈美华损失2000元"],
+        7,
+    )
+    md.plan_followup(s, m, one.id, today - timedelta(days=1))
+    # 2. Wages: mediating now.
+    two = case(
+        gen,
+        DisputeType.LABOUR,
+        "申请人在厂里务工受伤，与老板就赔偿金额协商不成。",
+        [
+            party(ap, "黄建国", "男", 38),
+            party(
+                rp, "乐清市某某五金制品有限公司", kind=PartyKind.ORGANISATION, representative="郑某"
+            ),
+        ],
+        6,
+        amount="45000",
+    )
+    record(two, 5, [("黄建国", "要求赔偿医疗费和误工费。")], "双方分歧较大。", "下周再次调解。")
+    # 3. Contract: failed, then transferred to the court.
+    three = case(
+        gen,
+        DisputeType.CONTRACT,
+        "申请人与承包方因工程款结算发生争议，对方拖欠款项约12万元。",
+        [party(ap, "王立新", "男", 45), party(rp, "吴海东", "男", 50)],
+        45,
+        amount="120000",
+    )
+    record(three, 40, [("吴海东", "工程有质量问题，不同意付款。")], "双方各执一词。")
+    md.close_case(
+        s, m, three.id, CaseStatus.FAILED, "双方对工程质量分歧大，已告知可向法院起诉。", at=at(35)
+    )
+    md.transfer_case(
+        s, m, three.id, TransferBody.COURT, "乐清市人民法院", "当事人已起诉", at=at(34)
+    )
+    # 4. Traffic accident: agreed, followed up, confirmed by the court, archived.
+    four = case(
+        gen,
+        DisputeType.TRAFFIC,
+        "因车辆刮擦与对方就维修费用发生纠纷。",
+        [party(ap, "赵丽", "女", 33), party(rp, "孙伟", "男", 29)],
+        70,
+        amount="6800",
+    )
+    record(four, 69, [("赵丽", "维修费6800元。"), ("孙伟", "只愿意承担一半。")], "达成一致。")
+    agree(four, 68, "孙伟负事故主要责任。", ["孙伟赔偿赵丽维修费5000元，当场付清"], 0)
+    md.record_confirmation(s, m, four.id, today - timedelta(days=60), "乐清市人民法院")
+    md.record_followup(
+        s,
+        m,
+        four.id,
+        md.FollowUpInput(
+            today - timedelta(days=55),
+            FollowUpMethod.PHONE,
+            "赵丽",
+            Performance.DONE,
+            Satisfaction.SATISFIED,
+        ),
+        today=today,
+    )
+    md.archive_case(s, m, four.id, "长期", at=at(50))
+    # 5. Family: high risk of violence, minors, protective steps.
+    five = case(
+        fam,
+        DisputeType.MARRIAGE_FAMILY,
+        "夫妻因家庭琐事长期争吵，女方称曾被推搡，请求调解。",
+        [party(ap, "周晓燕", "女", 35), party(rp, "叶建平", "男", 37)],
+        4,
+        relationship="夫妻",
+        violence_risk=ViolenceRisk.HIGH,
+    )
+    md.save_minors(s, m, five.id, [md.MinorInput("叶小雨", "女", 9, "之女")])
+    md.add_protection(
+        s, m, five.id, ProtectionKind.WARNING_LETTER, today - timedelta(days=3), "已转介白石派出所"
+    )
+    md.add_service(s, m, five.id, "counselling", today - timedelta(days=3), "转暖心工作室")
+    md.add_complaint(
+        s,
+        m,
+        five.id,
+        today - timedelta(days=4),
+        "女方反映遭受推搡",
+        "街道妇联",
+        today - timedelta(days=3),
+    )
+    # 6. Family: maintenance arrears, oral agreement reached.
+    six = case(
+        fam,
+        DisputeType.MARRIAGE_FAMILY,
+        "离婚后对方未按时支付子女抚养费，已拖欠5个月。",
+        [party(ap, "何秀英", "女", 40), party(rp, "许强", "男", 42)],
+        12,
+        relationship="前夫妻",
+        violence_risk=ViolenceRisk.NONE,
+    )
+    md.add_service(s, m, six.id, "legal_advice", today - timedelta(days=12), "讲解抚养费相关规定")
+    agree(
+        six,
+        10,
+        "许强拖欠抚养费5个月，共5000元。",
+        ["许强于本月底前一次性支付拖欠的抚养费5000元"],
+        20,
+        kind=AgreementKind.ORAL,
+    )

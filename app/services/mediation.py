@@ -2258,3 +2258,14 @@ def document_for_number(
     if index is not None and not 1 <= index <= len(ids):
         raise NotFound(f"案件 {number.strip()} 只有 {len(ids)} 份{what}。")
     return document_pdf(session, actor, document, ids[(index or len(ids)) - 1])
+
+
+def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Active mediators (and directors, who may mediate) for the case form."""
+    require(actor, Action.VIEW_CASES)
+    q = (
+        select(User.id, User.display_name)
+        .where(User.active.is_(True), User.role.in_([Role.MEDIATOR, Role.DIRECTOR]))
+        .order_by(User.role.desc(), User.display_name)
+    )
+    return [(uid, name) for uid, name in session.execute(q)]

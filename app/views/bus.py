@@ -8,6 +8,7 @@ MATTERS = "matters"
 USERS = "users"
 SETTINGS = "settings"
 CALENDAR = "calendar"
+CASES = "cases"
 
 
 class DataBus(QObject):

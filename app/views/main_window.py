@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.models import CaseRoom
 from app.services import auth
 from app.services.backup import automatic_backup, has_backup_on
 from app.services.calendar import WorkCalendar
@@ -29,6 +30,7 @@ from app.services.reference import Lookups
 
 from .context import ViewContext
 from .handling_tab import HandlingTab
+from .mediation_tab import MediationTab
 from .meetings_tab import MeetingsTab
 from .reception_tab import ReceptionTab
 from .settings_tab import SettingsTab
@@ -112,6 +114,13 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
             self.handling = HandlingTab(ctx, lookups, calendar)
             self.tabs.addTab(self.handling, "事项办理")
+        self.mediation_tab: MediationTab | None = None
+        self.family_tab: MediationTab | None = None
+        if allowed(ctx.actor, Action.VIEW_CASES):
+            self.mediation_tab = MediationTab(ctx, CaseRoom.GENERAL)
+            self.tabs.addTab(self.mediation_tab, "矛盾调解")
+            self.family_tab = MediationTab(ctx, CaseRoom.FAMILY)
+            self.tabs.addTab(self.family_tab, "家事调解")
         self.meetings_tab: MeetingsTab | None = None
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
             self.meetings_tab = MeetingsTab(ctx)

@@ -22,7 +22,26 @@ def test_demo_database(tmp_path):
     first = generate_demo(db, 300, today=today)
     assert {u for u, _p, _r in first.created_accounts} == {u for u, *_ in DEMO_ACCOUNTS}
     second = generate_demo(db, 300, today=today)
-    assert second.created_accounts == [] and second.total_matters == 600
+    # The demo mediation cases were opened directly, each registering its own matter (once).
+    assert second.created_accounts == [] and second.total_matters == 606
+    with db.read() as s:
+        from app.models import CaseRoom, CaseStatus
+        from app.services import mediation
+
+        mediator = auth.actor_for(s.scalar(select(User).where(User.username == "demo-mediator")))
+        general = mediation.list_cases(s, mediator, CaseRoom.GENERAL, today=today)
+        family = mediation.list_cases(s, mediator, CaseRoom.FAMILY, today=today)
+        due = mediation.reminders(s, mediator, today=today)
+    assert {r.status for r in general} == {
+        CaseStatus.SUCCEEDED,
+        CaseStatus.MEDIATING,
+        CaseStatus.TRANSFERRED,
+        CaseStatus.ARCHIVED,
+    }
+    assert len(family) == 2 and any(
+        r.violence_risk and r.violence_risk.value == "high" for r in family
+    )
+    assert {r.kind for r in due} == {"回访", "履行期限"}
 
     with db.write() as s:
         assert load_settings(s).is_demo

@@ -1,0 +1,182 @@
+"""A mediator takes a matter from the window to a signed, printed agreement in 矛盾调解."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidgetItem
+from sqlalchemy import select
+
+from app.gui import build_main_window
+from app.models import AgreementStatus, CaseStatus, DisputeType, MatterStatus, Unit, ViolenceRisk
+from app.services import intake, mediation
+from app.services.mediation import CaseFilter
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+from tests.services.test_mediation import family, neighbours
+from tests.views.test_reception_tab import ime_type
+
+
+def _routed_matter(db):
+    with db.write() as s:
+        data = make_input(db, category="矛盾纠纷", summary="与邻居因排水沟堵塞发生纠纷。")
+        data.unit_id = s.scalar(select(Unit.id).where(Unit.name == "矛盾纠纷调解室"))
+        return intake.register_matter(s, actor(db, "jiedai"), data)
+
+
+def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
+    reg = _routed_matter(db)
+    mediator = actor(db, "tiaojie")
+    w = build_main_window(db, mediator)
+    qtbot.addWidget(w)
+    w.show()
+    titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+    assert "矛盾调解" in titles and "家事调解" in titles
+    tab = w.mediation_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.from_matter_button.isEnabled(), timeout=5000)
+    assert reg.number in tab.from_matter.currentText()
+    qtbot.mouseClick(tab.from_matter_button, Qt.MouseButton.LeftButton)
+    form = tab.case_form
+    qtbot.waitUntil(
+        lambda: form.parties.rowCount() == 2 and bool(form.facts.toPlainText()), timeout=5000
+    )
+    assert form.parties.item(0, 2).text() == "王𠮷"
+    form.dispute_type.setCurrentIndex(form.dispute_type.findText(DisputeType.NEIGHBOUR.label))
+    # A respondent without a name is refused and nothing is saved.
+    form.parties.setItem(1, 7, QTableWidgetItem("白石村2号"))
+    qtbot.keyClick(form.amount, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "请填写第 2 位当事人的姓名或名称" in tab.message.text(), timeout=5000)
+    assert tab.current is None
+    form.parties.setItem(1, 2, QTableWidgetItem("李四"))
+    form.amount.setFocus()
+    qtbot.keyClicks(form.amount, "3000")
+    qtbot.keyClick(form.amount, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    assert tab.detail.number.startswith("BSTJ") and tab.detail.matter_number == reg.number
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    qtmodeltester.check(tab.model)
+    # The record of the first session.
+    tab.pages.setCurrentIndex(1)
+    rec = tab.record
+    ime_type(rec.place, "中心一楼调解室")
+    rec.rights_told.setChecked(True)
+    rec.statements.setRowCount(0)
+    for who, said in (("王𠮷", "雨天积水流进院子。"), ("李四", "愿意清理杂物。")):
+        r = rec.statements.rowCount()
+        rec.statements.insertRow(r)
+        rec.statements.setItem(r, 0, QTableWidgetItem(who))
+        rec.statements.setItem(r, 1, QTableWidgetItem(said))
+    qtbot.mouseClick(tab.save_record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.MEDIATING, timeout=5000)
+    assert tab.sessions.rowCount() == 1 and tab.sessions.item(0, 2).text() == "2"
+    # The agreement: an empty term list is refused, then drafted, signed and printed.
+    tab.pages.setCurrentIndex(2)
+    ed = tab.agreement
+    ime_type(ed.facts, "排水沟堵塞系被申请人堆放杂物所致。")
+    qtbot.mouseClick(tab.save_agreement_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "至少要有一项协议内容" in tab.message.text(), timeout=5000)
+    for text in ("李四清理杂物、疏通排水沟", "李四赔偿王𠮷损失2000元"):
+        qtbot.mouseClick(ed.term_buttons[0], Qt.MouseButton.LeftButton)
+        ed.terms.setItem(ed.terms.rowCount() - 1, 0, QTableWidgetItem(text))
+    ed.terms.setCurrentCell(1, 0)
+    qtbot.mouseClick(ed.term_buttons[2], Qt.MouseButton.LeftButton)  # 上移: order matters
+    assert ed.terms.item(0, 0).text() == "李四赔偿王𠮷损失2000元"
+    ime_type(ed.method, "现场清理，赔偿款当面付清")
+    qtbot.mouseClick(tab.save_agreement_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.sign_button.isEnabled(), timeout=5000)
+    qtbot.mouseClick(tab.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.SUCCEEDED, timeout=5000)
+    assert ed.facts.isReadOnly() and not tab.save_agreement_button.isEnabled()
+    assert tab.correct_button.isEnabled() and "可在" in tab.confirm_label.text()
+    qtbot.keyClick(ed.method, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    reader = PdfReader(io.BytesIO(tab.preview.pdf))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+    assert len(reader.pages) == 3  # one original per party and one for the file
+    assert "人民调解协议书" in text and "白石街道人民调解委员会" in text
+    assert "1. 李四赔偿王𠮷损失2000元" in text and "2. 李四清理杂物、疏通排水沟" in text
+    assert f"履行期限：{date.today().year}年" in text
+    with db.read() as s:
+        (row,) = mediation.list_cases(s, mediator, mediation.CaseRoom.GENERAL)
+        d = mediation.case_detail(s, mediator, row.id)
+        matter = intake.matter_detail(s, mediator, reg.id)
+    assert d.agreements[0].status == AgreementStatus.SIGNED
+    assert matter.status == MatterStatus.DONE
+    w.ctx.worker.wait()
+
+
+def test_the_family_tab_warns_and_hides_minors_from_the_director(qtbot, db):
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        ref = mediation.open_case(s, m, family(db))
+        mediation.save_minors(s, m, ref.id, [mediation.MinorInput("钱小宝", "男", 8, "之子")])
+    director = actor(db, "zhuren")
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.family_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    assert "【家暴高风险】" in tab.model.index(0, 1).data()
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    assert tab.risk_banner.isVisibleTo(tab) and "家庭暴力高风险" in tab.risk_banner.text()
+    assert tab.detail.violence_risk == ViolenceRisk.HIGH
+    assert tab.minors.rowCount() == 0 and "涉及未成年人 1 名" in tab.minors_note.text()
+    assert not tab.save_minors_button.isEnabled()
+    w.ctx.worker.wait()
+
+
+def test_receptionists_do_not_see_the_mediation_tabs(qtbot, db):
+    w = build_main_window(db, actor(db, "jiedai"))
+    qtbot.addWidget(w)
+    titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+    assert "矛盾调解" not in titles and "家事调解" not in titles
+    w.ctx.worker.wait()
+
+
+def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        ref = mediation.open_case(s, m, neighbours(db))
+    first = build_main_window(db, m)
+    qtbot.addWidget(first)
+    first.show()
+    tab = first.mediation_tab
+    first.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    tab.pages.setCurrentIndex(1)
+    ime_type(tab.record.place, "中心一楼调解室")
+    tab.record.result.setPlainText("双方同意再约时间")  # typed, not saved
+    store = first.ctx.drafts
+    qtbot.waitUntil(
+        lambda: (
+            (store.load("tiaojie", "case-record-general") or (0, {}))[1]
+            .get("editor", {})
+            .get("result")
+            == "双方同意再约时间"
+        ),
+        timeout=5000,
+    )
+    first.ctx.worker.wait()
+    second = build_main_window(db, m)  # the next start
+    qtbot.addWidget(second)
+    tab2 = second.mediation_tab
+    assert tab2.draft_bar.isVisibleTo(tab2) and ref.number in tab2.draft_label.text()
+    qtbot.mouseClick(tab2.restore_draft_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab2.record.place.text() == "中心一楼调解室", timeout=5000)
+    assert tab2.record.result.toPlainText() == "双方同意再约时间"
+    assert tab2.current == ref.id
+    qtbot.mouseClick(tab2.save_record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab2.sessions.rowCount() == 1, timeout=5000)
+    with db.read() as s:
+        rows = mediation.list_cases(s, m, mediation.CaseRoom.GENERAL, CaseFilter())
+    assert rows[0].status == CaseStatus.MEDIATING
+    second.ctx.worker.wait()
+    first.ctx.worker.wait()
