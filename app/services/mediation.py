@@ -1027,6 +1027,13 @@ def save_agreement(
     if c.status == S.ARCHIVED:
         raise ValidationError("案件已归档，协议不能再修改。")
     data = _clean_agreement(data)
+    if data.performance_deadline and data.performance_deadline < c.accepted_at.date():
+        raise ValidationError(
+            {
+                "performance_deadline": f"履行期限 {data.performance_deadline:%Y-%m-%d} "
+                f"不能早于受理日期 {c.accepted_at:%Y-%m-%d}"
+            }
+        )
     a = _current_agreement(session, c)
     if a is not None and a.status == AgreementStatus.SIGNED:
         raise ValidationError(
@@ -2094,6 +2101,24 @@ def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) 
     )
 
 
+def result_label(session: Session, c: MediationCase) -> str:
+    """How the case ended; for an archived case, the ending recorded before it was filed."""
+    if c.status != S.ARCHIVED:
+        return c.status.label
+    from app.models import AuditEntry
+
+    endings = {f"case_{m.value}": CASE_MOVES[m][1].label for m in CASE_MOVES}
+    endings.pop("case_archive")
+    endings.pop("case_start")
+    event = session.scalar(
+        select(AuditEntry.event)
+        .where(AuditEntry.object_id == str(c.id), AuditEntry.event.in_(list(endings)))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return f"{endings[event]}，已归档" if event else c.status.label
+
+
 def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CasefileData:
     require(actor, Action.VIEW_CASES)
     c = _get_case(session, case_id)
@@ -2155,7 +2180,7 @@ def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> C
         outcome = f"转{c.transfer_to}（{c.transfer_body.label}）：{outcome}"
     return CasefileData(
         case=case_print_data(session, actor, c.id),
-        status=c.status.label,
+        status=result_label(session, c),
         closed_on=c.closed_at.date() if c.closed_at else None,
         filed_by=names.get(c.archived_by, "") if c.archived_by else "",
         filed_on=c.archived_at.date() if c.archived_at else None,

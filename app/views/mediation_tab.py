@@ -416,7 +416,7 @@ class RecordEditor(QWidget):
         self.rights_told = QCheckBox("已告知当事人权利义务")
         self.statements = _table(["发言人", "陈述内容"], 1)
         self.statements.setColumnWidth(0, 100)
-        add = QPushButton("添加发言")
+        add = self.add_button = QPushButton("添加发言")
         add.clicked.connect(lambda: _add_row(self.statements, ["", ""]))
         self.facts_checked = QPlainTextEdit()
         self.risks_warned = QPlainTextEdit()
@@ -438,6 +438,20 @@ class RecordEditor(QWidget):
         f.addRow("风险提示", self.risks_warned)
         f.addRow("调解结果", self.result)
         f.addRow("下一步安排", self.next_step)
+
+    def set_read_only(self, ro: bool) -> None:
+        for w in (self.place, self.attendees, self.recorder):
+            w.setReadOnly(ro)
+        for w in (self.facts_checked, self.risks_warned, self.result, self.next_step):
+            w.setReadOnly(ro)
+        self.at.setReadOnly(ro)
+        self.rights_told.setEnabled(not ro)
+        self.add_button.setEnabled(not ro)
+        self.statements.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers
+            if ro
+            else QAbstractItemView.EditTrigger.AllEditTriggers
+        )
 
     def connect_changed(self, slot) -> None:
         for w in (self.place, self.attendees, self.recorder):
@@ -703,6 +717,8 @@ class MediationTab(QWidget):
         cv.addLayout(moves)
         # records
         self.sessions = _read_only_table(["时间", "地点", "发言", "调解结果"], 3)
+        for col, width in enumerate([140, 140, 56]):
+            self.sessions.setColumnWidth(col, width)
         self.sessions.itemSelectionChanged.connect(self._session_selected)
         self.record = RecordEditor()
         self.record.connect_changed(self._record_edited)
@@ -828,7 +844,8 @@ class MediationTab(QWidget):
         layout.addWidget(split)
         self._shortcut(QKeySequence.StandardKey.Save, self.save_current_page)
         self._shortcut(QKeySequence.StandardKey.Print, self.print_agreement)
-        ctx.bus.changed.connect(lambda k: self.reload() if k == CASES else None)
+        # A matter routed to the room appears among those waiting for a case.
+        ctx.bus.changed.connect(lambda k: self.reload() if k in (CASES, MATTERS) else None)
         self._draft_timer = QTimer(self, singleShot=True, interval=800)
         self._draft_timer.timeout.connect(self.save_draft)
         self._loaded_once = False
@@ -841,11 +858,13 @@ class MediationTab(QWidget):
         self.minors_note = QLabel()
         self.minors_note.setWordWrap(True)
         self.minors = _table(["姓名", "性别", "年龄", "与当事人关系", "情况说明"], 4)
+        self.minors.setColumnWidth(3, 130)
         add_minor = QPushButton("添加未成年人")
         add_minor.clicked.connect(lambda: _add_row(self.minors, ["", "", "", "", ""]))
         self.save_minors_button = QPushButton("保存未成年人信息")
         self.save_minors_button.clicked.connect(self.save_minors)
         self.protections = _read_only_table(["日期", "防护措施", "情况"], 2)
+        self.protections.setColumnWidth(1, 260)
         self.add_protection_button = QPushButton("登记防护措施")
         self.add_protection_button.clicked.connect(self.add_protection)
         self.services = _read_only_table(["日期", "服务", "情况"], 2)
@@ -1024,6 +1043,7 @@ class MediationTab(QWidget):
         )
         self.save_agreement_button.setEnabled(d.can_edit and not frozen)
         self.sign_button.setEnabled(d.can_edit and current is not None and not frozen)
+        self.signed_on.setEnabled(self.sign_button.isEnabled())
         self.correct_button.setEnabled(d.can_edit and frozen and d.status != CaseStatus.ARCHIVED)
         self.print_agreement_button.setEnabled(current is not None)
         signed = next(
@@ -1098,6 +1118,7 @@ class MediationTab(QWidget):
         open_case = has_case and d is not None and d.status.is_open and d.can_edit
         for b in (self.new_record_button, self.save_record_button):
             b.setEnabled(open_case)
+        self.record.set_read_only(not open_case)
         self.print_record_button.setEnabled(self.session_id is not None)
         for b in (self.plan_button, self.followup_button):
             b.setEnabled(has_case and d is not None and d.can_edit)

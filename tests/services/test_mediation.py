@@ -312,6 +312,14 @@ def test_bad_input_is_refused_and_nothing_is_half_saved(db, mediator):
     with db.write() as s, pytest.raises(ValidationError, match="至少要有一项协议内容"):
         mediation.save_agreement(s, mediator, ref.id, terms(terms=["", "  "]))
     assert count(db, Agreement) == 0
+    with (
+        db.write() as s,
+        pytest.raises(ValidationError, match="履行期限 2026-10-31 不能早于受理日期"),
+    ):
+        mediation.save_agreement(
+            s, mediator, ref.id, terms(performance_deadline=date(2026, 10, 31))
+        )
+    assert count(db, Agreement) == 0
     with db.write() as s:
         a = mediation.save_agreement(s, mediator, ref.id, terms())
     with db.write() as s, pytest.raises(ValidationError, match="不能早于受理日期 2026-11-02"):
