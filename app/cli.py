@@ -119,7 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tab",
         default="reception",
-        choices=["reception", "handling", "mediation", "family", "meetings", "settings"],
+        choices=[
+            "reception",
+            "handling",
+            "mediation",
+            "family",
+            "meetings",
+            "counselling",
+            "settings",
+        ],
     )
     p.add_argument(
         "--user",
@@ -128,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--size", default="1440x900")
+
+    p = sub.add_parser(
+        "counselling-recovery",
+        help="设置暖心工作室咨询记录的恢复密钥（只能一次），输出 PDF 打印后存入保险柜",
+    )
+    _db_args(p)
+    p.add_argument("--out", required=True, type=Path, help="恢复密钥 PDF；打印后请删除")
 
     p = sub.add_parser("check", help="检查数据库完整性和审计链")
     _db_args(p)
@@ -237,6 +252,8 @@ def cmd_demo(args) -> int:
         print("演示账号（密码只显示这一次；登录界面也会列出演示账号）：")
         for username, password, role in result.created_accounts:
             print(f"  {username:18} {password:16} {role}")
+    if result.recovery_key:
+        print(f"演示数据库的咨询记录恢复密钥（仅用于演示）：{result.recovery_key}")
     return 0
 
 
@@ -396,6 +413,7 @@ def cmd_screenshot(args) -> int:
         "reception": (Role.RECEPTIONIST, Role.DIRECTOR),
         "handling": (Role.RECEPTIONIST, Role.DIRECTOR),
         "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "counselling": (Role.COUNSELLOR, Role.DIRECTOR),
         "settings": (Role.ADMIN,),
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
@@ -433,6 +451,7 @@ def cmd_screenshot(args) -> int:
         "reception": "群众接待窗口",
         "handling": "事项办理",
         "meetings": "会议纪要",
+        "counselling": "暖心工作室",
         "settings": "系统设置",
         "mediation": "矛盾调解",
         "family": "家事调解",
@@ -452,6 +471,8 @@ def cmd_screenshot(args) -> int:
         app.processEvents()
 
     settle()
+    if args.tab == "counselling":
+        _open_demo_notes(window, actor.username, settle)
     listing = {
         "reception": window.reception,
         "handling": window.handling,
@@ -467,6 +488,45 @@ def cmd_screenshot(args) -> int:
     print(f"已保存截图：{args.out}")
     window.close()
     return 0
+
+
+def cmd_counselling_recovery(args) -> int:
+    from app.reports.recovery_key import RecoveryKeyData, render_recovery_key
+    from app.services import notes_keys
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    # The key is stored only if its PDF was written: a failed write rolls the set-up back.
+    with db.write() as s:
+        sheet = notes_keys.create_recovery_key(s, Actor.system())
+        pdf = render_recovery_key(
+            RecoveryKeyData(sheet.center_name, sheet.key_text, sheet.fingerprint, sheet.created_at)
+        )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pdf)
+            f.flush()
+            os.fsync(f.fileno())
+    print(f"已生成咨询记录恢复密钥（指纹 {sheet.fingerprint}），保存为：{args.out}")
+    print("请立即打印，装入信封密封存入保险柜，然后删除这个 PDF 文件（它就是密钥）。")
+    return 0
+
+
+def _open_demo_notes(window, username: str, settle) -> None:
+    """On a demo database, show the counsellor's view with the notes open (demo password)."""
+    from app.services.demo import DEMO_ACCOUNTS
+
+    tab = window.counselling
+    password = next((p for u, p, _r, _n in DEMO_ACCOUNTS if u == username), None)
+    if tab is None or not tab.is_counsellor or not window.ctx.settings.is_demo or not password:
+        return
+    tab.unlock(password)
+    settle()
+    if tab.clients:
+        tab.client_table.selectRow(0)
+        settle()
 
 
 def cmd_check(args) -> int:
@@ -550,6 +610,7 @@ COMMANDS = {
     "import": cmd_import,
     "screenshot": cmd_screenshot,
     "check": cmd_check,
+    "counselling-recovery": cmd_counselling_recovery,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "migrate-db": cmd_migrate_db,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -212,3 +213,52 @@ def test_export_a_ledger_and_import_a_sheet(demo_db, tmp_path):
             "SELECT count(*) FROM audit_log WHERE event='import_matters'"
         ).fetchone()
     assert n == 2
+
+
+def test_counselling_recovery_prints_once_and_the_key_restores(tmp_path, capsys):
+    from sqlalchemy import select
+
+    from app.db import open_database
+    from app.models import ClientSource, Role, TargetGroup, User
+    from app.services import auth, counselling, notes_keys
+    from app.services.errors import ServiceError
+
+    pw = tmp_path / "pw.txt"
+    pw.write_text("Center#2026pw\n", encoding="utf-8")
+    db = tmp_path / "c.sqlite3"
+    init = ["init", "--db", str(db), "--center-name", "白石街道综治工作中心", "--prefix", "BS"]
+    assert main([*init, "--admin", "admin", "--admin-password-file", str(pw)]) == 0
+    out = tmp_path / "rk.pdf"
+    assert main(["counselling-recovery", "--db", str(db), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "指纹" in printed and "保险柜" in printed
+    assert out.stat().st_mode & 0o077 == 0  # readable by its owner only
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    groups = re.findall(r"(?<![A-Z0-9])[A-Z2-7]{5}(?![A-Z0-9])", text)
+    assert len(groups) == 11
+    key_text = " ".join(groups)  # typed with spaces instead of hyphens: still accepted
+    assert main(["counselling-recovery", "--db", str(db), "--out", str(tmp_path / "b.pdf")]) == 1
+    assert "已经设置过" in capsys.readouterr().err
+    assert not (tmp_path / "b.pdf").exists()
+    # The printed key (read back from the PDF) opens the notes for a counsellor.
+    database = open_database(db)
+    with database.write() as s:
+        admin = auth.actor_for(s.scalar(select(User)))
+        user = auth.create_user(s, admin, "zixun", "陈咨询", Role.COUNSELLOR, "Staff#2026pw")
+        c = auth.actor_for(user)
+    with database.write() as s:
+        key = notes_keys.unlock(s, c, "Staff#2026pw")
+        cid = counselling.register_client(
+            s,
+            c,
+            counselling.ClientInput(
+                TargetGroup.OTHER, ClientSource.SELF, pseudonym="甲", use_pseudonym=True
+            ),
+        )
+    with database.write() as s:
+        restored = notes_keys.restore_with_recovery(s, c, key_text, "Staff#2026pw")
+        assert restored.material() == key.material()
+        with pytest.raises(ServiceError):
+            notes_keys.restore_with_recovery(s, c, key_text[::-1], "Staff#2026pw")
+    assert cid
+    database.dispose()

@@ -40,7 +40,8 @@ class ReferralData:
 
 
 def _secret_mark(s: Styles) -> Table:
-    mark = Table([[s.p("保密", s.subtitle)]], colWidths=[22 * mm], rowHeights=[10 * mm])
+    red = s.subtitle.clone("secret", textColor=colors.HexColor("#b00000"))
+    mark = Table([[s.p("保密", red)]], colWidths=[22 * mm], rowHeights=[10 * mm])
     mark.setStyle(
         TableStyle(
             [
@@ -101,7 +102,7 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
             for x in data.sessions
         ]
         t = Table(
-            [head, *body], colWidths=[30 * mm, 24 * mm, 20 * mm, WIDTH - 74 * mm], repeatRows=1
+            [head, *body], colWidths=[36 * mm, 24 * mm, 20 * mm, WIDTH - 80 * mm], repeatRows=1
         )
         t.setStyle(
             TableStyle(

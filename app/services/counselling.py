@@ -432,6 +432,11 @@ def record_session(
     key = _notes_actor(actor, handle)
     _validate_session(data)
     client = _client(session, data.client_id)
+    latest = session.scalar(
+        select(func.max(CounsellingSession.held_on)).where(
+            CounsellingSession.client_id == client.id
+        )
+    )
     row = CounsellingSession(
         id=uuid.uuid4(),
         client_id=client.id,
@@ -452,12 +457,9 @@ def record_session(
         risk_basis=(data.risk_basis or "").strip(),
     )
     session.add(row)
-    latest = session.scalar(
-        select(func.max(CounsellingSession.held_on)).where(
-            CounsellingSession.client_id == client.id
-        )
-    )
-    if latest is None or data.held_on >= latest:
+    if latest is None:  # the first session sets the level and the day it was assessed
+        client.risk_level, client.risk_since = row.risk_level, data.held_on
+    elif data.held_on >= latest:
         _set_risk(client, row.risk_level, data.held_on)
     session.flush()
     audit.record(

@@ -10,7 +10,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -160,6 +160,7 @@ class DemoResult:
     created_accounts: list[tuple[str, str, str]]
     matters_added: int
     total_matters: int
+    recovery_key: str | None = None  # the demo's counselling recovery key, when made now
 
 
 def _id_number(rng: random.Random, born: date, male: bool) -> str:
@@ -402,7 +403,8 @@ def generate_demo(
         _demo_cases(s, today)
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0
-    return DemoResult(created, matters, total)
+    recovery_key = _demo_counselling(db, today)
+    return DemoResult(created, matters, total, recovery_key)
 
 
 def _store_counters(s: Session, prefix: str, terminal: str, counters: dict[int, int]) -> None:
@@ -688,3 +690,172 @@ def _demo_cases(s: Session, today: date) -> None:
         20,
         kind=AgreementKind.ORAL,
     )
+
+
+# Invented cases for the demo: no real person, no real story.
+_DEMO_CLIENTS = [
+    # (name or None, pseudonym or None, group, source, [(days ago, form, risk, basis, notes)])
+    (
+        None,
+        "小林",
+        "setback",
+        "reception",
+        [
+            (
+                20,
+                "individual",
+                "medium",
+                "失业后睡眠差，情绪低落两周",
+                "首次来访。讲述厂里裁员后的经历，"
+                "自述每天只睡三四个小时。约定下周再谈，布置睡眠日记。",
+            ),
+            (
+                6,
+                "crisis",
+                "crisis",
+                "谈到“活着没意思”，已想过具体方式",
+                "危机干预。来访者情绪激动，"
+                "表示欠债无力偿还。已签署安全承诺书，联系其姐姐陪伴，约定每天电话联系。",
+            ),
+        ],
+    ),
+    (
+        "王美华",
+        None,
+        "conflict",
+        "mediator",
+        [
+            (
+                12,
+                "family",
+                "high",
+                "与邻居纠纷多次升级，扬言“要出人命”",
+                "调解员转介。与丈夫一起来访，"
+                "宅基地纠纷调解两次未果，对邻居敌意很强。讨论情绪管理和合法途径。",
+            ),
+        ],
+    ),
+    (
+        "赵立新",
+        None,
+        "imbalance",
+        "self",
+        [
+            (30, "individual", "low", "", "主动来访，工作压力大，家庭关系紧张。练习放松训练。"),
+            (9, "phone", "low", "", "电话咨询，放松训练坚持得较好，睡眠改善。"),
+        ],
+    ),
+    (
+        None,
+        "阿杰",
+        "behaviour",
+        "grid",
+        [
+            (
+                4,
+                "individual",
+                "medium",
+                "饮酒后多次与家人争吵摔东西",
+                "网格员陪同来访。承认饮酒问题，同意家属参加下一次家庭咨询。",
+            ),
+        ],
+    ),
+]
+
+
+def _demo_counselling(db: Database, today: date) -> str | None:
+    """暖心工作室: a few clients, sessions with (encrypted) notes, care plans, activities."""
+    from app.models import (
+        ActivityKind,
+        ClientSource,
+        CounsellingClient,
+        RiskLevel,
+        SessionForm,
+        TargetGroup,
+    )
+
+    from . import counselling, notes_keys
+    from .auth import actor_for
+
+    with db.read() as s:
+        if s.scalar(select(func.count()).select_from(CounsellingClient)):
+            return None
+        user = s.scalar(select(User).where(User.username == "demo-counsellor"))
+        if user is None:
+            return None
+        c = actor_for(user)
+        has_recovery = notes_keys.recovery_configured(s)
+    recovery_key = None
+    with db.write() as s:
+        if not has_recovery:
+            recovery_key = notes_keys.create_recovery_key(s, Actor.system()).key_text
+        key = notes_keys.unlock(s, c, "Nuanxin@2026")
+    try:
+        with db.write() as s:
+            for name, pseudonym, group, source, sessions in _DEMO_CLIENTS:
+                client_id = counselling.register_client(
+                    s,
+                    c,
+                    counselling.ClientInput(
+                        TargetGroup(group),
+                        ClientSource(source),
+                        name=name or "",
+                        pseudonym=pseudonym or "",
+                        use_pseudonym=pseudonym is not None,
+                    ),
+                )
+                for ago, form, risk, basis, notes in sessions:
+                    held = today - timedelta(days=ago)
+                    counselling.record_session(
+                        s,
+                        c,
+                        key,
+                        counselling.SessionInput(
+                            client_id,
+                            held,
+                            50 if form != "phone" else 20,
+                            SessionForm(form),
+                            RiskLevel(risk),
+                            basis,
+                            notes,
+                            datetime.combine(today + timedelta(days=7 - ago % 7), time(9, 30))
+                            if RiskLevel(risk) != RiskLevel.LOW
+                            else None,
+                        ),
+                    )
+                if RiskLevel(sessions[-1][2]) != RiskLevel.LOW:
+                    counselling.create_care_plan(
+                        s,
+                        c,
+                        key,
+                        counselling.PlanInput(
+                            client_id,
+                            "稳定情绪，保证安全；每周回访，必要时陪同就医",
+                            c.user_id,
+                            7,
+                            today
+                            - timedelta(days=1 if RiskLevel(sessions[-1][2]).is_alert else -3),
+                            "乐清市第三人民医院心理科" if pseudonym == "小林" else "",
+                        ),
+                    )
+            for ago, kind, topic, audience, n, partners in (
+                (
+                    40,
+                    ActivityKind.PUBLICITY,
+                    "世界精神卫生日：关注心理健康",
+                    "白石社区居民",
+                    86,
+                    "街道卫生院",
+                ),
+                (15, ActivityKind.GROUP, "压力管理团体辅导", "企业职工", 14, "团街道工委、社工站"),
+            ):
+                counselling.record_activity(
+                    s,
+                    c,
+                    counselling.ActivityInput(
+                        kind, today - timedelta(days=ago), topic, audience, n, partners
+                    ),
+                )
+    finally:
+        key.drop()
+    return recovery_key

@@ -29,6 +29,7 @@ from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from .context import ViewContext
+from .counselling_tab import CounsellingTab
 from .handling_tab import HandlingTab
 from .mediation_tab import MediationTab
 from .meetings_tab import MeetingsTab
@@ -125,6 +126,10 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
             self.meetings_tab = MeetingsTab(ctx)
             self.tabs.addTab(self.meetings_tab, "会议纪要")
+        self.counselling: CounsellingTab | None = None
+        if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
+            self.counselling = CounsellingTab(ctx)
+            self.tabs.addTab(self.counselling, "暖心工作室")
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.settings_tab = SettingsTab(ctx, lookups.staff, lookups.units)
             self.tabs.addTab(self.settings_tab, "系统设置")
@@ -203,6 +208,8 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         self._focus_before_lock = QApplication.focusWidget()
+        if self.counselling is not None:
+            self.counselling.lock_notes()  # the notes key is dropped with the terminal lock
         self.stack.setCurrentWidget(self.lock_page)
         self.menuBar().setEnabled(False)
         self.lock_page.password.clear()
@@ -213,16 +220,19 @@ class MainWindow(QMainWindow):
         actor = self.ctx.actor
         self.ctx.worker.submit(
             lambda s: auth.verify_unlock(s, actor, password),
-            self._unlock_result,
+            lambda ok: self._unlock_result(ok, password),
             lambda e: self.lock_page.message.setText(getattr(e, "message", str(e))),
             write=True,
         )
 
-    def _unlock_result(self, ok: bool) -> None:
+    def _unlock_result(self, ok: bool, password: str = "") -> None:
         if not ok:
             self.lock_page.message.setText("密码不正确（连续错误会锁定账号）。")
             self.lock_page.password.selectAll()
             return
+        self.lock_page.password.clear()
+        if self.counselling is not None:
+            self.counselling.reopen_after_terminal_unlock(password)
         self.stack.setCurrentWidget(self.tabs)
         self.menuBar().setEnabled(True)
         self.idle.last = time.monotonic()
@@ -231,6 +241,8 @@ class MainWindow(QMainWindow):
             w.setFocus()
 
     def closeEvent(self, event) -> None:
+        if self.counselling is not None:
+            self.counselling.lock_notes()  # log-out and quit forget the notes key
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)

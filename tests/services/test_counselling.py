@@ -299,3 +299,31 @@ def test_bad_session_input_says_what_to_fix(db, center):
     assert set(err.value.fields) == {"held_on", "duration", "risk_basis"}
     with db.read() as s:
         assert len(s.scalars(select(CounsellingSession)).all()) == 1
+
+
+def test_risk_since_is_the_day_the_level_was_first_assessed(db, center):
+    key = unlock(db, "zixun")
+    c = actor(db, "zixun")
+    today = date.today()
+    with db.write() as s:
+        cid = counselling.register_client(
+            s, c, ClientInput(TargetGroup.OTHER, ClientSource.SELF, name="赵立新")
+        )
+        for ago, risk in ((30, RiskLevel.LOW), (20, RiskLevel.LOW), (10, RiskLevel.HIGH)):
+            counselling.record_session(
+                s,
+                c,
+                key,
+                SessionInput(
+                    cid, today - timedelta(days=ago), 50, SessionForm.INDIVIDUAL, risk, "依据"
+                ),
+            )
+        counselling.record_session(  # an older session entered late changes nothing
+            s,
+            c,
+            key,
+            SessionInput(cid, today - timedelta(days=40), 50, SessionForm.PHONE, RiskLevel.LOW, ""),
+        )
+    with db.read() as s:
+        (row,) = counselling.client_overview(s, actor(db, "zhuren"))
+    assert (row.risk_level, row.since) == (RiskLevel.HIGH, today - timedelta(days=10))

@@ -75,7 +75,7 @@ def test_roles_decide_the_tabs(qtbot, db, admin, receptionist):
         w.ctx.worker.wait()
     assert tabs["jiedai"] == ["群众接待窗口", "事项办理", "会议纪要"]
     assert tabs["admin"] == ["系统设置"]
-    assert tabs["zixun"] == ["会议纪要"]
+    assert tabs["zixun"] == ["会议纪要", "暖心工作室"]
 
 
 def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):

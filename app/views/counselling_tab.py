@@ -1,0 +1,947 @@
+"""暖心工作室: clients, sessions with confidential notes, care plans, follow-ups, alerts.
+
+Counsellors open the notes with their password; the key lives in memory only and is dropped
+when the tab is locked, the terminal locks or the user logs out. The notes editor saves as it
+goes, straight to the database and encrypted: a note draft never goes to the draft files, and
+unsaved typing (at most the last 1.5 s) is in memory only. The director sees the alerts and the
+overview (who, risk, since when, who is responsible, follow-up status), never the notes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import (
+    ActivityKind,
+    ClientSource,
+    ConsentKind,
+    RiskLevel,
+    SessionForm,
+    TargetGroup,
+)
+from app.reports.referral import render_referral
+from app.services import counselling, notes_keys
+from app.services.notes_keys import NotesKeyHandle
+from app.services.permissions import Action, allowed
+
+from .context import ViewContext
+from .messages import error_text
+from .pdf_preview_dialog import PdfPreviewDialog
+
+COUNSELLING = "counselling"
+AUTOSAVE_MS = 1500
+
+
+def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    if stretch is not None:
+        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+    t.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            t.setItem(r, c, QTableWidgetItem(text))
+
+
+def _d(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M" if isinstance(value, datetime) else "%Y-%m-%d")
+
+
+def _enum_combo(enum) -> QComboBox:
+    box = QComboBox()
+    for member in enum:
+        box.addItem(member.label, member.value)
+    return box
+
+
+class FormDialog(QDialog):
+    """A small form; 确定 runs ``submit(values)`` and closes only when it succeeded."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.form = QFormLayout()
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.on_ok: Callable[[], None] | None = None
+        self.buttons.accepted.connect(lambda: self.on_ok() if self.on_ok else self.accept())
+
+    def row(self, label: str, widget: QWidget) -> QWidget:
+        self.form.addRow(label, widget)
+        return widget
+
+
+class CounsellingTab(QWidget):
+    """Signals: none (listens to ``bus.changed`` for COUNSELLING)."""
+
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.is_counsellor = allowed(ctx.actor, Action.COUNSELLING_NOTES)
+        self.key: NotesKeyHandle | None = None
+        self.open_before_lock = False
+        self.clients: list[counselling.ClientRow] = []
+        self.file: counselling.ClientFile | None = None
+        self.current_session: uuid.UUID | None = None
+        self.dialog: QDialog | None = None
+        self.preview: PdfPreviewDialog | None = None
+        self._loading_notes = False
+        self._dirty = False  # the editor holds text not yet saved
+        self.pages = QTabWidget()
+        if self.is_counsellor:
+            self.stack = QStackedWidget()
+            self.stack.addWidget(self._build_lock_page())
+            self.stack.addWidget(self._build_work_page())
+            self.pages.addTab(self.stack, "来访者与咨询记录")
+            self.due_table = _table(["来访者", "应回访日期", "状态", "风险"], 0)
+            self.due_table.itemDoubleClicked.connect(self._open_due)
+            self.pages.addTab(self.due_table, "待回访")
+        self.alert_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
+        self.overview_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
+        for t in (self.alert_table, self.overview_table):
+            for col, width in ((0, 180), (1, 60), (2, 110), (3, 110)):
+                t.setColumnWidth(col, width)
+        alerts = QWidget()
+        av = QVBoxLayout(alerts)
+        note = QLabel(
+            "风险为“高”或“危机”的来访者。这里只显示是谁、从何时起、由谁负责和回访情况，不含任何谈话内容。"
+        )
+        note.setWordWrap(True)
+        note.setProperty("role", "hint")
+        av.addWidget(note)
+        av.addWidget(self.alert_table, 2)
+        av.addWidget(QLabel("全部在册来访者"))
+        av.addWidget(self.overview_table, 3)
+        self.pages.addTab(alerts, "风险预警")
+        self.activity_table = _table(["日期", "类型", "主题", "对象", "人数", "合作单位"], 2)
+        act = QWidget()
+        acv = QVBoxLayout(act)
+        acv.addWidget(self.activity_table)
+        if self.is_counsellor:
+            add = QPushButton("登记活动…")
+            add.clicked.connect(self.new_activity)
+            acv.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
+        self.pages.addTab(act, "团体活动与宣传")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        layout.addWidget(self.status)
+        self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._save_timer.timeout.connect(self.save_notes_now)
+        ctx.bus.changed.connect(lambda k: self.reload() if k == COUNSELLING else None)
+        self._loaded_once = False
+
+    # --- building
+    def _build_lock_page(self) -> QWidget:
+        page = QWidget()
+        self.lock_message = QLabel()
+        self.lock_message.setWordWrap(True)
+        self.unlock_password = QLineEdit()
+        self.unlock_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.unlock_password.setPlaceholderText("您的登录密码")
+        self.unlock_password.setMaximumWidth(300)
+        self.unlock_password.returnPressed.connect(self.unlock)
+        self.unlock_button = QPushButton("打开咨询记录")
+        self.unlock_button.clicked.connect(self.unlock)
+        self.recover_button = QPushButton("用恢复密钥恢复…")
+        self.recover_button.clicked.connect(self.recover)
+        self.unlock_error = QLabel()
+        self.unlock_error.setProperty("role", "error")
+        self.unlock_error.setWordWrap(True)
+        title = QLabel("咨询记录已加密锁定")
+        title.setProperty("role", "title")
+        v = QVBoxLayout(page)
+        v.addStretch(1)
+        for w in (
+            title,
+            self.lock_message,
+            self.unlock_password,
+            self.unlock_button,
+            self.recover_button,
+            self.unlock_error,
+        ):
+            v.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        v.addStretch(2)
+        return page
+
+    def _build_work_page(self) -> QWidget:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("在咨询记录中查找（只在本机内存中解密查找）")
+        self.search.returnPressed.connect(self.search_notes)
+        self.search_results = QListWidget()
+        self.search_results.setVisible(False)
+        self.search_results.itemActivated.connect(self._open_hit)
+        self.search_results.itemDoubleClicked.connect(self._open_hit)
+        self.client_table = _table(["来访者", "人群", "风险", "上次咨询", "下次回访"], 0)
+        for col, width in ((1, 76), (2, 48), (3, 92), (4, 92)):
+            self.client_table.setColumnWidth(col, width)
+        self.client_table.itemSelectionChanged.connect(self._client_selected)
+        new_client = QPushButton("新来访者…")
+        new_client.clicked.connect(self.new_client)
+        lock = QPushButton("锁定咨询记录")
+        lock.clicked.connect(self.lock_notes)
+        grant = QPushButton("授权同事…")
+        grant.clicked.connect(self.grant)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(self.search)
+        lv.addWidget(self.search_results)
+        lv.addWidget(self.client_table, 1)
+        row = QHBoxLayout()
+        for b in (new_client, grant, lock):
+            row.addWidget(b)
+        lv.addLayout(row)
+        self.client_header = QLabel("请从左侧选择来访者。")
+        self.client_header.setProperty("role", "title")
+        self.session_table = _table(["日期", "形式", "时长", "风险", "咨询师", "下次预约"], 5)
+        for col, width in ((0, 100), (1, 90), (2, 80), (3, 56), (4, 90)):
+            self.session_table.setColumnWidth(col, width)
+        self.session_table.itemSelectionChanged.connect(self._session_selected)
+        self.risk_basis = QLabel()
+        self.risk_basis.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("咨询记录（边写边加密保存）")
+        self.notes.setEnabled(False)
+        self.notes.textChanged.connect(self._notes_edited)
+        self.save_state = QLabel()
+        self.save_state.setProperty("role", "hint")
+        self.plan_table = _table(["帮扶目标", "跟踪人", "间隔", "下次回访", "转介", "状态"], 0)
+        for col, width in ((1, 80), (2, 56), (3, 100), (4, 200), (5, 70)):
+            self.plan_table.setColumnWidth(col, width)
+        buttons = QHBoxLayout()
+        self.session_button = QPushButton("新咨询记录…")
+        self.session_button.clicked.connect(self.new_session)
+        self.plan_button = QPushButton("跟踪帮扶计划…")
+        self.plan_button.clicked.connect(self.new_plan)
+        self.follow_button = QPushButton("记录回访…")
+        self.follow_button.clicked.connect(self.follow_up)
+        self.close_plan_button = QPushButton("结束帮扶…")
+        self.close_plan_button.clicked.connect(self.close_plan)
+        self.referral_button = QPushButton("转介摘要…")
+        self.referral_button.clicked.connect(self.referral)
+        for b in (
+            self.session_button,
+            self.plan_button,
+            self.follow_button,
+            self.close_plan_button,
+            self.referral_button,
+        ):
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(self.client_header)
+        rv.addLayout(buttons)
+        rv.addWidget(self.session_table, 2)
+        rv.addWidget(self.risk_basis)
+        rv.addWidget(self.notes, 4)
+        rv.addWidget(self.save_state)
+        rv.addWidget(QLabel("跟踪帮扶"))
+        rv.addWidget(self.plan_table, 2)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([480, 940])
+        return split
+
+    # --- loading
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.reload()
+
+    def reload(self) -> None:
+        actor, key, is_c = self.ctx.actor, self.key, self.is_counsellor
+
+        def load(s):
+            out = {
+                "alerts": counselling.crisis_alerts(s, actor),
+                "overview": counselling.client_overview(s, actor),
+                "activities": counselling.list_activities(s, actor),
+            }
+            if is_c:
+                out["state"] = notes_keys.access_state(s, actor)
+                out["due"] = counselling.due_follow_ups(s, actor)
+                if key is not None and key.is_open:
+                    out["clients"] = counselling.list_clients(s, actor)
+            return out
+
+        self.ctx.worker.submit(load, self._loaded, self._failed)
+
+    def _loaded(self, d: dict) -> None:
+        alert_rows = [
+            [a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up]
+            for a in d["alerts"]
+        ]
+        _fill(self.alert_table, alert_rows)
+        _fill(
+            self.overview_table,
+            [
+                [a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up]
+                for a in d["overview"]
+            ],
+        )
+        _fill(
+            self.activity_table,
+            [
+                [_d(a.held_on), a.kind.label, a.topic, a.audience, str(a.attendance), a.partners]
+                for a in d["activities"]
+            ],
+        )
+        if d["alerts"]:
+            crisis = sum(a.risk_level == RiskLevel.CRISIS for a in d["alerts"])
+            self.pages.setTabText(self.pages.count() - 2, f"风险预警（{len(d['alerts'])}）")
+            self.status.setText(
+                f"风险预警：{len(d['alerts'])} 名来访者风险为高或危机（危机 {crisis} 名）。"
+            )
+        if not self.is_counsellor:
+            return
+        self.lock_message.setText(notes_keys.ACCESS_MESSAGES[d["state"]])
+        self.unlock_button.setEnabled(d["state"] != notes_keys.AccessState.NO_RECOVERY)
+        self.due = d["due"]
+        _fill(
+            self.due_table,
+            [
+                [f.label, _d(f.due_on), "已逾期" if f.overdue else "将到期", f.risk_level.label]
+                for f in d["due"]
+            ],
+        )
+        self.pages.setTabText(1, f"待回访（{len(d['due'])}）" if d["due"] else "待回访")
+        if "clients" in d:
+            self._show_clients(d["clients"])
+
+    def _show_clients(self, rows: list[counselling.ClientRow]) -> None:
+        selected = self.file.client.id if self.file else None
+        self.clients = rows
+        self.client_table.blockSignals(True)
+        _fill(
+            self.client_table,
+            [
+                [
+                    r.label,
+                    r.target_group.label,
+                    r.risk_level.label,
+                    _d(r.last_session),
+                    _d(r.next_follow_up),
+                ]
+                for r in rows
+            ],
+        )
+        for i, r in enumerate(rows):
+            if r.id == selected:
+                self.client_table.selectRow(i)
+        self.client_table.blockSignals(False)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText(error_text(exc))
+
+    # --- key
+    @property
+    def notes_open(self) -> bool:
+        return self.key is not None and self.key.is_open
+
+    def unlock(self, password: str | None = None) -> None:
+        password = password if isinstance(password, str) else self.unlock_password.text()
+        if not password:
+            self.unlock_error.setText("请输入您的登录密码。")
+            return
+        actor = self.ctx.actor
+        self.unlock_button.setEnabled(False)
+        self.ctx.worker.submit(
+            lambda s: notes_keys.unlock(s, actor, password),
+            self._unlocked,
+            self._unlock_failed,
+            write=True,
+        )
+
+    def _unlocked(self, key: NotesKeyHandle) -> None:
+        self.key = key
+        self.unlock_password.clear()
+        self.unlock_error.clear()
+        self.unlock_button.setEnabled(True)
+        self.stack.setCurrentIndex(1)
+        self.search.setFocus()
+        self.reload()
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        self.unlock_button.setEnabled(True)
+        self.unlock_error.setText(error_text(exc))
+        self.unlock_password.selectAll()
+
+    def lock_notes(self) -> None:
+        """Save what is typed, then forget the key and every decrypted text on screen."""
+        if not self.is_counsellor:
+            return
+        self.open_before_lock = self.notes_open
+        self.save_notes_now()
+        key, self.key = self.key, None
+        if key is not None:
+            # After the save queued above (one worker, in order), then dropped.
+            self.ctx.worker.submit(lambda _s: key.drop())
+        self.file = None
+        self.current_session = None
+        self.clients = []
+        self._loading_notes = True
+        self.notes.clear()
+        self.notes.setEnabled(False)
+        self._loading_notes = False
+        self.search.clear()
+        self.search_results.clear()
+        self.search_results.setVisible(False)
+        self.risk_basis.clear()
+        self.save_state.clear()
+        self.client_header.setText("请从左侧选择来访者。")
+        for t in (self.client_table, self.session_table, self.plan_table):
+            t.setRowCount(0)
+        self.stack.setCurrentIndex(0)
+        if self.dialog is not None:
+            self.dialog.reject()
+        if self.preview is not None:
+            self.preview.close()
+
+    def reopen_after_terminal_unlock(self, password: str) -> None:
+        """The terminal was unlocked with the password: reopen the notes if they were open."""
+        if self.is_counsellor and self.open_before_lock and not self.notes_open:
+            self.unlock(password)
+
+    def recover(self) -> None:
+        dlg = FormDialog("用恢复密钥恢复访问", self)
+        key_text = dlg.row("恢复密钥", QLineEdit())
+        key_text.setPlaceholderText("打印件上的 11 组字符")
+        password = dlg.row("您的登录密码", QLineEdit())
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        actor = self.ctx.actor
+
+        def ok() -> None:
+            k, p = key_text.text(), password.text()
+            self.ctx.worker.submit(
+                lambda s: notes_keys.restore_with_recovery(s, actor, k, p),
+                lambda key: (dlg.accept(), self._unlocked(key)),
+                lambda e: dlg.message.setText(error_text(e)),
+                write=True,
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def grant(self) -> None:
+        dlg = FormDialog("授权同事查看咨询记录", self)
+        hint = QLabel("被授权的心理咨询师本人在场，输入自己的用户名和密码。")
+        hint.setWordWrap(True)
+        dlg.form.addRow(hint)
+        username = dlg.row("用户名", QLineEdit())
+        password = dlg.row("密码", QLineEdit())
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        actor, key = self.ctx.actor, self.key
+
+        def ok() -> None:
+            u, p = username.text(), password.text()
+            self.ctx.worker.submit(
+                lambda s: notes_keys.grant(s, actor, key, u, p),
+                lambda _r: (dlg.accept(), self.status.setText(f"已授权 {u}。")),
+                lambda e: dlg.message.setText(error_text(e)),
+                write=True,
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def _show_dialog(self, dlg: QDialog) -> None:
+        self.dialog = dlg
+        dlg.open()
+
+    # --- clients and sessions
+    def _client_selected(self) -> None:
+        r = self.client_table.currentRow()
+        if 0 <= r < len(self.clients):
+            self.open_client(self.clients[r].id)
+
+    def open_client(self, client_id: uuid.UUID, session_id: uuid.UUID | None = None) -> None:
+        self.save_notes_now()
+        actor, key = self.ctx.actor, self.key
+        if not self.notes_open:
+            return
+        self.ctx.worker.submit(
+            lambda s: counselling.open_client(s, actor, key, client_id),
+            lambda f: self._show_file(f, session_id),
+            self._failed,
+            write=True,  # the opening is audited
+        )
+
+    def _show_file(self, f: counselling.ClientFile, session_id: uuid.UUID | None = None) -> None:
+        if not self.notes_open:
+            return  # locked meanwhile: show nothing
+        keep = session_id or (
+            self.current_session if self.file and self.file.client.id == f.client.id else None
+        )
+        self.file = f
+        c = f.client
+        self.client_header.setText(
+            f"{c.label} · {c.target_group.label} · {c.source.label} · 风险 {c.risk_level.label}"
+            f"（{_d(c.risk_since)} 起）· 责任咨询师 {c.counsellor}"
+        )
+        self.session_table.blockSignals(True)
+        _fill(
+            self.session_table,
+            [
+                [
+                    _d(s.held_on),
+                    s.form.label,
+                    f"{s.duration_minutes} 分钟",
+                    s.risk_level.label,
+                    s.counsellor,
+                    _d(s.next_appointment),
+                ]
+                for s in f.sessions
+            ],
+        )
+        self.session_table.blockSignals(False)
+        _fill(
+            self.plan_table,
+            [
+                [
+                    p.goals,
+                    p.follower,
+                    f"{p.interval_days} 天",
+                    _d(p.next_follow_up),
+                    p.referral_to,
+                    p.status.label,
+                ]
+                for p in f.plans
+            ],
+        )
+        for b in (self.session_button, self.plan_button, self.referral_button):
+            b.setEnabled(True)
+        active = any(p.status.value == "active" for p in f.plans)
+        self.follow_button.setEnabled(active)
+        self.close_plan_button.setEnabled(active)
+        index = next((i for i, s in enumerate(f.sessions) if s.id == keep), 0 if f.sessions else -1)
+        if index >= 0:
+            self.session_table.blockSignals(True)
+            self.session_table.selectRow(index)
+            self.session_table.blockSignals(False)
+            self._session_selected()
+        else:
+            self._show_session(None)
+
+    def _session_selected(self) -> None:
+        r = self.session_table.currentRow()
+        if self.file is None or not 0 <= r < len(self.file.sessions):
+            return
+        s = self.file.sessions[r]
+        if s.id != self.current_session:
+            self.save_notes_now()
+        self._show_session(s)
+
+    def _show_session(self, s: counselling.SessionView | None) -> None:
+        self._loading_notes = True
+        self.current_session = s.id if s else None
+        self.notes.setPlainText(s.notes if s else "")
+        self.notes.setEnabled(s is not None)
+        self.risk_basis.setText(
+            f"风险 {s.risk_level.label}，依据：{s.risk_basis or '（未填写）'}" if s else ""
+        )
+        self.save_state.setText(f"已加密保存 {s.updated_at:%H:%M:%S}" if s else "")
+        self._loading_notes = False
+
+    def _notes_edited(self) -> None:
+        if self._loading_notes or self.current_session is None:
+            return
+        self._dirty = True
+        self.save_state.setText("正在输入…")
+        self._save_timer.start()
+
+    def save_notes_now(self) -> None:
+        """Write the editor's text (encrypted) if it changed since the last save."""
+        self._save_timer.stop()
+        if not self._dirty or self.current_session is None or not self.notes_open:
+            return
+        self._dirty = False
+        actor, key, sid = self.ctx.actor, self.key, self.current_session
+        text = self.notes.toPlainText()
+
+        def saved(at: datetime) -> None:
+            if self.current_session == sid:
+                self.save_state.setText(f"已加密保存 {at:%H:%M:%S}")
+            if self.file is not None:  # keep the in-memory copy in step
+                self.file = counselling.ClientFile(
+                    self.file.client,
+                    [
+                        x
+                        if x.id != sid
+                        else counselling.SessionView(
+                            x.id,
+                            x.held_on,
+                            x.counsellor,
+                            x.duration_minutes,
+                            x.form,
+                            x.risk_level,
+                            x.risk_basis,
+                            text,
+                            x.next_appointment,
+                            at,
+                        )
+                        for x in self.file.sessions
+                    ],
+                    self.file.plans,
+                )
+
+        def failed(exc: BaseException) -> None:
+            if self.current_session == sid:
+                self._dirty = True  # try again with the next keystroke or switch
+            self.save_state.setText(f"保存失败：{error_text(exc)}（内容仍在编辑框中）")
+
+        self.save_state.setText("正在加密保存…")
+        self.ctx.worker.submit(
+            lambda s: counselling.save_notes(s, actor, key, sid, text), saved, failed, write=True
+        )
+
+    def search_notes(self) -> None:
+        query = self.search.text().strip()
+        actor, key = self.ctx.actor, self.key
+        if not query:
+            self.search_results.setVisible(False)
+            return
+
+        def shown(hits: list[counselling.SearchHit]) -> None:
+            self.search_results.clear()
+            for h in hits:
+                item = QListWidgetItem(f"{h.label} · {_d(h.held_on)}：{h.snippet}")
+                item.setData(Qt.ItemDataRole.UserRole, (h.client_id, h.session_id))
+                self.search_results.addItem(item)
+            if not hits:
+                self.search_results.addItem("没有找到。")
+            self.search_results.setVisible(True)
+
+        self.ctx.worker.submit(
+            lambda s: counselling.search_notes(s, actor, key, query),
+            shown,
+            self._failed,
+            write=True,
+        )
+
+    def _open_hit(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data:
+            self.open_client(*data)
+
+    def _open_due(self, _item) -> None:
+        r = self.due_table.currentRow()
+        if 0 <= r < len(getattr(self, "due", [])) and self.notes_open:
+            self.pages.setCurrentIndex(0)
+            self.open_client(self.due[r].client_id)
+
+    def _run(self, dlg: FormDialog, fn, done_text: str, then=None) -> None:
+        def done(result) -> None:
+            dlg.accept()
+            self.status.setText(done_text)
+            self.ctx.bus.changed.emit(COUNSELLING)
+            if then is not None:
+                then(result)
+
+        self.ctx.worker.submit(fn, done, lambda e: dlg.message.setText(error_text(e)), write=True)
+
+    def new_client(self) -> None:
+        dlg = FormDialog("新来访者", self)
+        pseudo = dlg.row("", QCheckBox("来访者要求使用化名"))
+        name = dlg.row("姓名", QLineEdit())
+        phone = dlg.row("电话", QLineEdit())
+        alias = dlg.row("化名", QLineEdit())
+        alias.setEnabled(False)
+
+        def toggle(on: bool) -> None:
+            alias.setEnabled(on)
+            name.setEnabled(not on)
+            phone.setEnabled(not on)
+
+        pseudo.toggled.connect(toggle)
+        group = dlg.row("所属人群", _enum_combo(TargetGroup))
+        source = dlg.row("来访途径", _enum_combo(ClientSource))
+        actor = self.ctx.actor
+
+        def ok() -> None:
+            data = counselling.ClientInput(
+                TargetGroup(group.currentData()),
+                ClientSource(source.currentData()),
+                name=name.text(),
+                phone=phone.text(),
+                pseudonym=alias.text(),
+                use_pseudonym=pseudo.isChecked(),
+            )
+            self._run(
+                dlg,
+                lambda s: counselling.register_client(s, actor, data),
+                "已登记来访者。",
+                lambda cid: self.open_client(cid),
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def new_session(self) -> None:
+        if self.file is None:
+            return
+        dlg = FormDialog(f"新咨询记录 — {self.file.client.label}", self)
+        held = dlg.row("日期", QDateEdit(QDate.currentDate()))
+        held.setCalendarPopup(True)
+        duration = dlg.row("时长（分钟）", QSpinBox())
+        duration.setRange(1, 600)
+        duration.setValue(50)
+        form = dlg.row("形式", _enum_combo(SessionForm))
+        risk = dlg.row("风险等级", _enum_combo(RiskLevel))
+        basis = dlg.row("风险依据", QPlainTextEdit())
+        basis.setFixedHeight(70)
+        has_next = dlg.row("", QCheckBox("约定下次咨询"))
+        nxt = dlg.row("下次预约", QDateTimeEdit(QDateTime.currentDateTime().addDays(7)))
+        nxt.setEnabled(False)
+        has_next.toggled.connect(nxt.setEnabled)
+        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+
+        def ok() -> None:
+            data = counselling.SessionInput(
+                client_id,
+                held.date().toPython(),
+                duration.value(),
+                SessionForm(form.currentData()),
+                RiskLevel(risk.currentData()),
+                basis.toPlainText(),
+                "",
+                nxt.dateTime().toPython().replace(second=0, microsecond=0)
+                if has_next.isChecked()
+                else None,
+            )
+            self._run(
+                dlg,
+                lambda s: counselling.record_session(s, actor, key, data),
+                "已新建咨询记录，请在下方记录谈话内容。",
+                lambda sid: (self.open_client(client_id, sid), self.notes.setFocus()),
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def new_plan(self) -> None:
+        if self.file is None:
+            return
+        dlg = FormDialog(f"跟踪帮扶计划 — {self.file.client.label}", self)
+        goals = dlg.row("帮扶目标", QPlainTextEdit())
+        goals.setFixedHeight(80)
+        interval = dlg.row("回访间隔（天）", QSpinBox())
+        interval.setRange(1, 365)
+        interval.setValue(7)
+        first = dlg.row("首次回访", QDateEdit(QDate.currentDate().addDays(7)))
+        first.setCalendarPopup(True)
+        referral = dlg.row("转介（卫生健康等单位）", QLineEdit())
+        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+
+        def ok() -> None:
+            data = counselling.PlanInput(
+                client_id,
+                goals.toPlainText(),
+                actor.user_id,
+                interval.value(),
+                first.date().toPython(),
+                referral.text(),
+            )
+            self._run(
+                dlg,
+                lambda s: counselling.create_care_plan(s, actor, key, data),
+                "已制定跟踪帮扶计划。",
+                lambda _r: self.open_client(client_id),
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def _active_plan(self):
+        if self.file is None:
+            return None
+        r = self.plan_table.currentRow()
+        plans = self.file.plans
+        if 0 <= r < len(plans) and plans[r].status.value == "active":
+            return plans[r]
+        return next((p for p in plans if p.status.value == "active"), None)
+
+    def follow_up(self) -> None:
+        plan = self._active_plan()
+        if plan is None:
+            return
+        dlg = FormDialog("记录回访", self)
+        done_on = dlg.row("回访日期", QDateEdit(QDate.currentDate()))
+        done_on.setCalendarPopup(True)
+        note = dlg.row("回访情况", QPlainTextEdit())
+        note.setFixedHeight(90)
+        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+
+        def ok() -> None:
+            d, n = done_on.date().toPython(), note.toPlainText()
+            self._run(
+                dlg,
+                lambda s: counselling.record_follow_up(s, actor, key, plan.id, d, n),
+                "已记录回访。",
+                lambda _r: self.open_client(client_id),
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def close_plan(self) -> None:
+        plan = self._active_plan()
+        if plan is None:
+            return
+        dlg = FormDialog("结束跟踪帮扶", self)
+        outcome = dlg.row("帮扶结果", QPlainTextEdit())
+        outcome.setFixedHeight(90)
+        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+
+        def ok() -> None:
+            text = outcome.toPlainText()
+            self._run(
+                dlg,
+                lambda s: counselling.close_care_plan(s, actor, key, plan.id, text),
+                "已结束跟踪帮扶。",
+                lambda _r: self.open_client(client_id),
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def referral(self) -> None:
+        if self.file is None:
+            return
+        dlg = FormDialog(f"转介摘要 — {self.file.client.label}", self)
+        to_body = dlg.row("转介单位", QLineEdit())
+        reason = dlg.row("转介原因", QLineEdit())
+        summary = dlg.row("给接收单位的摘要", QPlainTextEdit())
+        summary.setFixedHeight(80)
+        include_risk = dlg.row("", QCheckBox("写明当前风险等级"))
+        include_risk.setChecked(True)
+        sessions = QListWidget()
+        for s in self.file.sessions:
+            item = QListWidgetItem(f"{_d(s.held_on)} {s.form.label}")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            sessions.addItem(item)
+        sessions.setFixedHeight(90)
+        dlg.row("附上哪几次咨询", sessions)
+        include_notes = dlg.row("", QCheckBox("附上所选咨询的记录内容"))
+        consent = dlg.row("来访者同意", QComboBox())
+        consent.addItem("（尚未取得同意）", None)
+        for k in ConsentKind:
+            consent.addItem(k.label, k.value)
+        consent_on = dlg.row("同意日期", QDateEdit(QDate.currentDate()))
+        consent_on.setCalendarPopup(True)
+        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+
+        def ok() -> None:
+            chosen = [
+                sessions.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(sessions.count())
+                if sessions.item(i).checkState() == Qt.CheckState.Checked
+            ]
+            data = counselling.ReferralInput(
+                client_id,
+                to_body.text(),
+                ConsentKind(consent.currentData()) if consent.currentData() else None,
+                consent_on.date().toPython(),
+                chosen,
+                include_notes.isChecked(),
+                include_risk.isChecked(),
+                summary.toPlainText(),
+                reason.text(),
+            )
+
+            def job(s):
+                return render_referral(counselling.referral_summary(s, actor, key, data))
+
+            def shown(pdf: bytes) -> None:
+                dlg.accept()
+                self.preview = PdfPreviewDialog(pdf, "心理咨询转介摘要", "转介摘要.pdf", self)
+                self.preview.open()
+
+            self.ctx.worker.submit(
+                job, shown, lambda e: dlg.message.setText(error_text(e)), write=True
+            )
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)
+
+    def new_activity(self) -> None:
+        dlg = FormDialog("登记团体活动或宣传教育", self)
+        kind = dlg.row("类型", _enum_combo(ActivityKind))
+        held = dlg.row("日期", QDateEdit(QDate.currentDate()))
+        held.setCalendarPopup(True)
+        topic = dlg.row("主题", QLineEdit())
+        audience = dlg.row("对象", QLineEdit())
+        count = dlg.row("参加人数", QSpinBox())
+        count.setRange(0, 100_000)
+        partners = dlg.row("合作单位", QLineEdit())
+        actor = self.ctx.actor
+
+        def ok() -> None:
+            data = counselling.ActivityInput(
+                ActivityKind(kind.currentData()),
+                held.date().toPython(),
+                topic.text(),
+                audience.text(),
+                count.value(),
+                partners.text(),
+            )
+            self._run(dlg, lambda s: counselling.record_activity(s, actor, data), "已登记活动。")
+
+        dlg.on_ok = ok
+        self._show_dialog(dlg)

@@ -1,0 +1,174 @@
+"""暖心工作室 tab: a counsellor writes a note, the terminal locks, unlocks, the note reads back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
+
+from app.gui import build_main_window
+from app.models import ClientSource, RiskLevel, SessionForm, TargetGroup
+from app.services import counselling, notes_keys
+from app.services.counselling import ClientInput, SessionInput
+from tests.conftest import STAFF_PASSWORD, actor
+from tests.views.test_reception_tab import ime_type
+
+NOTE = "她说想在春天带女儿回外婆家的橘子园"
+
+
+def _center_with_client(db, admin):
+    with db.write() as s:
+        notes_keys.create_recovery_key(s, admin)
+    c = actor(db, "zixun")
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        cid = counselling.register_client(
+            s,
+            c,
+            ClientInput(
+                TargetGroup.SETBACK, ClientSource.SELF, pseudonym="小橘", use_pseudonym=True
+            ),
+        )
+        counselling.record_session(
+            s,
+            c,
+            key,
+            SessionInput(
+                cid, date.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.CRISIS, "有自伤计划"
+            ),
+        )
+    key.drop()
+    return cid
+
+
+def _open_notes(qtbot, tab, password=STAFF_PASSWORD):
+    qtbot.waitUntil(
+        lambda: tab.unlock_button.isEnabled() and bool(tab.lock_message.text()), timeout=5000
+    )
+    tab.unlock_password.setFocus()
+    qtbot.keyClicks(tab.unlock_password, password)
+    qtbot.keyClick(tab.unlock_password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.notes_open and tab.client_table.rowCount() == 1, timeout=10000)
+
+
+def _select_first_session(qtbot, tab):
+    tab.client_table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.current_session is not None and tab.notes.isEnabled(), timeout=5000)
+
+
+def test_write_lock_unlock_and_read_back(qtbot, db, admin):
+    _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    assert tab.stack.currentIndex() == 0  # locked until the password is given
+    _open_notes(qtbot, tab)
+    assert tab.client_table.item(0, 0).text() == "小橘（化名）"
+    _select_first_session(qtbot, tab)
+    tab.notes.setFocus()
+    ime_type(tab.notes, NOTE)  # saves as it goes, after a short pause
+    qtbot.waitUntil(lambda: tab.save_state.text().startswith("已加密保存"), timeout=5000)
+    w.lock()
+    assert w.locked and not tab.notes_open and tab.notes.toPlainText() == ""
+    assert tab.stack.currentIndex() == 0 and tab.client_table.rowCount() == 0
+    w.ctx.worker.wait()
+    data = db.path.read_bytes() + db.path.with_name(db.path.name + "-wal").read_bytes()
+    assert NOTE.encode() not in data
+    qtbot.keyClicks(w.lock_page.password, STAFF_PASSWORD)
+    qtbot.keyClick(w.lock_page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not w.locked, timeout=5000)
+    qtbot.waitUntil(lambda: tab.notes_open and tab.client_table.rowCount() == 1, timeout=10000)
+    _select_first_session(qtbot, tab)
+    assert tab.notes.toPlainText() == NOTE
+
+
+def test_typing_then_locking_at_once_keeps_the_text(qtbot, db, admin):
+    """The lock saves what was typed before it drops the key."""
+    cid = _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    _open_notes(qtbot, tab)
+    _select_first_session(qtbot, tab)
+    tab.notes.setFocus()
+    ime_type(tab.notes, NOTE)
+    w.lock()  # before the autosave pause
+    w.ctx.worker.wait()
+    c = actor(db, "zixun")
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        assert counselling.open_client(s, c, key, cid).sessions[0].notes == NOTE
+
+
+def test_wrong_password_keeps_the_notes_locked(qtbot, db, admin):
+    _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.unlock_button.isEnabled(), timeout=5000)
+    qtbot.keyClicks(tab.unlock_password, "Wrong#2026pw")
+    qtbot.keyClick(tab.unlock_password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "密码不正确" in tab.unlock_error.text(), timeout=5000)
+    assert not tab.notes_open and tab.stack.currentIndex() == 0
+
+
+def test_director_sees_the_alert_but_no_notes(qtbot, db, admin):
+    _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zhuren"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.alert_table.rowCount() == 1, timeout=5000)
+    row = [tab.alert_table.item(0, c).text() for c in range(5)]
+    assert row[:2] == ["小橘（化名）", "危机"] and row[3] == "陈咨询"
+    assert not tab.is_counsellor and not hasattr(tab, "notes")
+    titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
+    assert titles == ["风险预警（1）", "团体活动与宣传"]
+
+
+def test_admin_has_no_counselling_tab(qtbot, db, admin):
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    assert w.counselling is None
+    assert "暖心工作室" not in [w.tabs.tabText(i) for i in range(w.tabs.count())]
+
+
+def test_new_session_and_referral_summary_from_the_tab(qtbot, db, admin):
+    _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    _open_notes(qtbot, tab)
+    _select_first_session(qtbot, tab)
+    qtbot.mouseClick(tab.session_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    qtbot.waitUntil(dlg.isVisible)
+    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.session_table.rowCount() == 2, timeout=5000)
+    assert not dlg.isVisible()
+    qtbot.mouseClick(tab.referral_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    fields = dlg.findChildren(QLineEdit)
+    ime_type(fields[0], "乐清市第三人民医院心理科")
+    ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # no consent recorded yet: refused
+    qtbot.waitUntil(lambda: "同意" in dlg.message.text(), timeout=5000)
+    consent = dlg.findChildren(QComboBox)[0]
+    consent.setCurrentIndex(1)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
+    assert "保密" in text and "书面同意" in text and "小橘" in text
+    tab.preview.close()
