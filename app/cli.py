@@ -155,6 +155,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     _db_args(p)
 
+    p = sub.add_parser("terminal-key", help="本终端的签名密钥（第一次运行时生成），显示公钥")
+    _db_args(p)
+
+    p = sub.add_parser("register-terminal", help="在中心登记一个终端的公钥（之后才接受它的交换包）")
+    _db_args(p)
+    p.add_argument("--terminal", required=True, help="终端代码，如 B")
+    p.add_argument("--public-key", required=True, help="终端上 zongzhi terminal-key 显示的公钥")
+
+    p = sub.add_parser("export", help="导出：bundle 交换包（本终端新增和修改的记录，已签名）")
+    _db_args(p)
+    p.add_argument("what", choices=["bundle"])
+    p.add_argument(
+        "--since",
+        default="last",
+        help="last（默认：上次导出以来）或日期/时间，如 2026-11-01 或 2026-11-01T08:00",
+    )
+    p.add_argument("--out", type=Path, help="交换包文件（默认：数据库旁的 exchange 文件夹）")
+
+    p = sub.add_parser("import", help="导入：bundle 交换包（校验签名，可重复导入）")
+    _db_args(p)
+    p.add_argument("what", choices=["bundle"])
+    p.add_argument("file", type=Path)
+
+    p = sub.add_parser("conflicts", help="两边都改过的记录（交换冲突）：列出，或决定采用哪个版本")
+    _db_args(p)
+    p.add_argument("--resolve", metavar="ID", help="冲突编号（列表第一列，前 8 位即可）")
+    p.add_argument("--keep", choices=["center", "terminal"], help="保留中心版本或采用终端版本")
+
     p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
     )
@@ -584,6 +612,140 @@ def _url_arg(value: str) -> str:
     return value
 
 
+def _key_file(args) -> Path:
+    from app.db import resolve_url, sqlite_path
+    from app.services.exchange import key_path
+
+    return key_path(sqlite_path(resolve_url(args.db, args.database_url)))
+
+
+def cmd_terminal_key(args) -> int:
+    from app.services import exchange
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    with db.write() as s:
+        info = exchange.terminal_key(s, Actor.system(), _key_file(args))
+    print(
+        ("已生成" if info.created else "已有")
+        + f"终端 {info.terminal} 的签名密钥：{_key_file(args)}"
+    )
+    print(f"公钥：{info.public_key}")
+    print(f"指纹：{info.fingerprint}")
+    print("请在中心运行：")
+    print(f"  zongzhi register-terminal --terminal {info.terminal} --public-key {info.public_key}")
+    return 0
+
+
+def cmd_register_terminal(args) -> int:
+    from app.services import exchange
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    with db.write() as s:
+        info = exchange.register_terminal(s, Actor.system(), args.terminal, args.public_key)
+    print(f"已登记终端 {info.terminal} 的公钥（指纹 {info.fingerprint}），可以导入它的交换包了。")
+    return 0
+
+
+def _since(value: str):
+    from datetime import datetime
+
+    if value == "last":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ServiceError(
+            f"--since “{value}” 看不懂：写 last，或日期如 2026-11-01、2026-11-01T08:00。"
+        ) from exc
+
+
+def cmd_export(args) -> int:
+    from datetime import datetime
+
+    from app.db import resolve_url, sqlite_path
+    from app.services import exchange
+    from app.services.context import Actor
+    from app.services.settings import load_settings
+
+    since = _since(args.since)
+    db = _open(args)
+    _require_initialised(db)
+    with db.write() as s:
+        settings = load_settings(s)
+        out = args.out
+        if out is None:
+            path = sqlite_path(resolve_url(args.db, args.database_url))
+            folder = (path.parent if path else Path.cwd()) / "exchange"
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            out = folder / f"{settings.prefix}-{settings.terminal}-{stamp}{exchange.SUFFIX}"
+        report = exchange.export_bundle(s, Actor.system(), out, _key_file(args), since=since)
+    print(f"已导出交换包：{report.path}")
+    print(f"  {report.rows} 条记录，{report.deleted} 条删除；已用终端密钥签名。")
+    for name, n in sorted(report.tables.items()):
+        print(f"  {exchange.TABLE_LABELS.get(name, name)}：{n} 条")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.services import exchange
+    from app.services.context import Actor
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise ServiceError(f"读不到交换包文件 {args.file}：{exc.strerror or exc}") from exc
+    db = _open(args)
+    _require_initialised(db)
+    with db.write() as s:
+        report = exchange.import_bundle(s, Actor.system(), data)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def cmd_conflicts(args) -> int:
+    import uuid
+
+    from app.services import exchange
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    actor = Actor.system()
+    if args.resolve:
+        if not args.keep:
+            raise ServiceError(
+                "请用 --keep center（保留中心版本）或 --keep terminal（采用终端版本）。"
+            )
+        with db.write() as s:
+            matches = [
+                c.id
+                for c in exchange.list_conflicts(s, actor)
+                if str(c.id).startswith(args.resolve)
+            ]
+            if len(matches) != 1:
+                raise ServiceError(
+                    f"冲突编号“{args.resolve}”{'不存在' if not matches else '不唯一'}。"
+                )
+            exchange.resolve_conflict(s, actor, uuid.UUID(str(matches[0])), args.keep)
+        print("已处理：" + ("保留中心版本" if args.keep == "center" else "采用终端版本"))
+        return 0
+    with db.read() as s:
+        rows = exchange.list_conflicts(s, actor)
+    if not rows:
+        print("没有待处理的交换冲突。")
+    for c in rows:
+        print(
+            f"{str(c.id)[:8]}  终端{c.terminal}  {c.found_at:%Y-%m-%d %H:%M}  {c.table}  "
+            f"{c.matter_number}  {c.differences}"
+        )
+    return 0
+
+
 def cmd_migrate_db(args) -> int:
     from app.db import sqlite_path
     from app.services.migrate_db import migrate_database
@@ -614,4 +776,9 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "migrate-db": cmd_migrate_db,
+    "terminal-key": cmd_terminal_key,
+    "register-terminal": cmd_register_terminal,
+    "export": cmd_export,
+    "import": cmd_import,
+    "conflicts": cmd_conflicts,
 }

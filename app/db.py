@@ -125,6 +125,9 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        from .services.exchange import install_change_tracking
+
+        install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(

@@ -57,6 +57,7 @@ from .enums import (
     ViolenceRisk,
     WatchLevel,
 )
+from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
 from .matters import (
     Arrangement,
     Attachment,
@@ -95,6 +96,11 @@ __all__ = [
     "SafetyStatus",
     "SpecialCategory",
     "SpecialPerson",
+    "BundleConflict",
+    "BundleImport",
+    "BundleRow",
+    "RowChange",
+    "TerminalKey",
     "Agreement",
     "AgreementTerm",
     "CaseMediator",

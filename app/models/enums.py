@@ -91,6 +91,7 @@ class EventKind(LabelledEnum):
     ATTACHMENT = ("attachment", "附件")
     ARRANGEMENT = ("arrangement", "服务安排")
     ARRANGEMENT_DONE = ("arrangement_done", "服务结果")
+    BUNDLE_CONFLICT = ("bundle_conflict", "交换冲突待定")
 
 
 class ArrangementKind(LabelledEnum):

@@ -69,6 +69,20 @@ def _refuse_non_empty(target) -> None:
                 )
 
 
+def _advance_sequences(conn) -> None:
+    """PostgreSQL hands out serial keys from a sequence that copied rows did not advance."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        col = table.autoincrement_column
+        if col is None:
+            continue
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+            f"COALESCE((SELECT max({col.name}) FROM {table.name}), 0) + 1, false)"
+        )
+
+
 def migrate_database(
     source_url: str,
     target_url: str,
@@ -111,6 +125,7 @@ def migrate_database(
                         "已撤销，目标数据库里没有写入任何数据。"
                     )
                 copies.append(TableCopy(table.name, dst_count, dst_sum))
+            _advance_sequences(dst)
         return MigrationReport(_safe(source_url), _safe(target_url), copies)
     finally:
         source.dispose()

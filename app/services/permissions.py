@@ -30,6 +30,8 @@ class Action(StrEnum):
     CLOSE_DECISION = "close_decision"
     VIEW_CASES = "view_cases"
     MEDIATE_CASE = "mediate_case"
+    EXCHANGE_BUNDLES = "exchange_bundles"
+    RESOLVE_CONFLICTS = "resolve_conflicts"
     VIEW_COMMAND = "view_command"
     COUNSELLING_NOTES = "counselling_notes"
     COUNSELLING_OVERVIEW = "counselling_overview"
@@ -82,6 +84,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_REGISTERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
     Action.EXPORT_LEDGERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
     Action.IMPORT_DATA: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
+    # Exchange bundles between offline terminals and the center: the admin (or the director)
+    # carries them; which version of a record changed on both sides wins is the director's call.
+    Action.EXCHANGE_BUNDLES: frozenset({Role.ADMIN, Role.DIRECTOR}),
+    Action.RESOLVE_CONFLICTS: frozenset({Role.DIRECTOR}),
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -104,6 +110,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CLOSE_DECISION: "办结议定事项",
     Action.VIEW_CASES: "查看调解案件",
     Action.MEDIATE_CASE: "办理调解案件",
+    Action.EXCHANGE_BUNDLES: "导出、导入交换包，登记终端公钥",
+    Action.RESOLVE_CONFLICTS: "决定交换冲突采用哪个版本",
     Action.VIEW_COMMAND: "查看指挥研判",
     Action.COUNSELLING_NOTES: "查看和记录心理咨询内容",
     Action.COUNSELLING_OVERVIEW: "查看暖心工作室风险预警",

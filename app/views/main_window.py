@@ -167,10 +167,22 @@ class MainWindow(QMainWindow):
         quit_ = QAction("退出程序", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
         account.addAction(quit_)
+        if allowed(self.ctx.actor, Action.EXCHANGE_BUNDLES):
+            data = self.menuBar().addMenu("数据交换(&D)")
+            self.import_bundle_action = QAction("导入交换包…", self)
+            self.import_bundle_action.triggered.connect(self.import_bundle)
+            data.addAction(self.import_bundle_action)
         help_ = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self.about)
         help_.addAction(about)
+
+    def import_bundle(self) -> None:
+        from .exchange_dialog import ImportBundleDialog
+
+        dialog = ImportBundleDialog(self.ctx, self)
+        dialog.open()
+        self.import_dialog = dialog
 
     def about(self) -> None:
         QMessageBox.about(

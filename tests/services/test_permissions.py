@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.models import (
+    BundleConflict,
     CaseRoom,
     ClientSource,
     DayKind,
@@ -25,6 +28,7 @@ from app.services import (
     auth,
     calendar_admin,
     counselling,
+    exchange,
     flow,
     importing,
     intake,
@@ -58,6 +62,23 @@ USERS = {
 
 def _matter_id(s):
     return s.scalar(select(Matter.id).order_by(Matter.seq))
+
+
+def _conflict(s):
+    mid = _matter_id(s)
+    c = BundleConflict(
+        table_name="matters",
+        row_key=json.dumps([str(mid)]),
+        terminal="B",
+        bundle_id=uuid.uuid4(),
+        matter_id=mid,
+        center_row="{}",
+        terminal_row="{}",
+        terminal_hash="0" * 64,
+    )
+    s.add(c)
+    s.flush()
+    return c.id
 
 
 def _meeting(s, status):
@@ -182,6 +203,13 @@ PROBES = {
     ],
     Action.IMPORT_DATA: [
         lambda s, a, db: importing.import_sheet(s, a, "matters", _sheet(db)),
+    ],
+    Action.EXCHANGE_BUNDLES: [
+        lambda s, a, db: exchange.registered_terminals(s, a),
+        lambda s, a, db: exchange.list_conflicts(s, a),
+    ],
+    Action.RESOLVE_CONFLICTS: [
+        lambda s, a, db: exchange.resolve_conflict(s, a, _conflict(s), "center"),
     ],
     Action.VIEW_COMMAND: [
         lambda s, a, db: statistics.dashboard(s, a),

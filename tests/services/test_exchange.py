@@ -1,0 +1,256 @@
+"""Exchange bundles: offline terminals A and B register matters, the center imports their
+signed bundles (twice), records changed on both sides are flagged, bad bundles are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.cli import main
+from app.db import Database, open_database
+from app.models import Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
+from app.services import exchange, flow, intake
+from app.services.errors import PermissionDenied, ServiceError
+from app.services.exchange import BundleRefused
+from app.services.migrate_db import migrate_database
+from app.services.rows import encode_row, table_checksum
+from app.services.settings import save_settings
+from tests.conftest import actor
+from tests.services.test_intake import make_input, register
+
+
+def make_terminal(center: Database, folder: Path, code: str, *, register_key=True) -> Database:
+    """What a center does to set up an offline PC: a copy of its database with the
+    terminal's own code, a key made on the terminal, the public key registered at the center."""
+    path = folder / f"terminal-{code}" / "zongzhi.sqlite3"
+    migrate_database(center.url, "sqlite:///" + str(path))
+    terminal = open_database(path)
+    with terminal.write() as s:
+        save_settings(s, terminal=code)
+        info = exchange.terminal_key(s, actor(terminal, "admin"), exchange.key_path(path))
+    assert info.created and info.terminal == code
+    if register_key:
+        with center.write() as s:
+            exchange.register_terminal(s, actor(center, "admin"), code, info.public_key)
+    return terminal
+
+
+def export(terminal: Database, out: Path, **kw) -> Path:
+    with terminal.write() as s:
+        report = exchange.export_bundle(
+            s, actor(terminal, "admin"), out, exchange.key_path(terminal.path), **kw
+        )
+    return report.path
+
+
+def import_(center: Database, path: Path) -> exchange.ImportReport:
+    with center.write() as s:
+        return exchange.import_bundle(s, actor(center, "admin"), path.read_bytes())
+
+
+def snapshot(database: Database) -> dict:
+    with database.engine.connect() as conn:
+        return {t.name: table_checksum(conn, t) for t in Base.metadata.sorted_tables}
+
+
+def rows_of(database: Database, numbers: list[str]) -> dict[str, dict]:
+    table = Base.metadata.tables["matters"]
+    with database.engine.connect() as conn:
+        result = conn.execute(select(table).where(table.c.number.in_(numbers))).mappings()
+        return {r["number"]: encode_row(table, r) for r in result}
+
+
+@pytest.fixture
+def center(db):
+    with db.write() as s:
+        save_settings(s, terminal="Z")  # the center's own PC
+    return db
+
+
+@pytest.fixture
+def terminals(center, tmp_path):
+    made = [make_terminal(center, tmp_path, code) for code in ("A", "B")]
+    yield made
+    for t in made:
+        t.dispose()
+
+
+def unit_id(database, name="司法所"):
+    with database.read() as s:
+        return s.scalar(select(Unit.id).where(Unit.name == name))
+
+
+def test_round_trip_two_terminals_imported_twice(center, terminals, tmp_path):
+    a, b = terminals
+    numbers = {}
+    for t in (a, b):
+        clerk = actor(t, "jiedai")
+        made = [register(t, clerk, make_input(t, summary=f"噪音扰民第{i}件")) for i in range(3)]
+        numbers[t] = [m.number for m in made]
+        with t.write() as s:  # and a change after registering: routed to a unit
+            flow.route(s, actor(t, "jiedai"), made[0].id, unit_id(t), "张承办")
+    assert numbers[a][0].endswith("-A-000001") and numbers[b][0].endswith("-B-000001")
+    bundle_a, bundle_b = export(a, tmp_path / "a.zzb"), export(b, tmp_path / "b.zzb")
+
+    first_a, first_b = import_(center, bundle_a), import_(center, bundle_b)
+    assert first_a.inserted > 0 and first_a.conflicts == 0 and first_a.tables["matters"] == 3
+    assert first_b.tables["matters"] == 3
+    after_first = snapshot(center)
+    again_a, again_b = import_(center, bundle_a), import_(center, bundle_b)
+    assert (again_a.inserted, again_a.updated, again_a.conflicts) == (0, 0, 0)
+    assert again_a.already_imported is not None and again_b.unchanged == again_b.rows
+    after_second = snapshot(center)
+    for name in after_first:
+        if name not in ("audit_log", "row_changes"):  # the import itself is on record
+            assert after_second[name] == after_first[name], name
+
+    # Every matter arrived exactly as the terminal has it, routed one included.
+    for t in (a, b):
+        assert rows_of(center, numbers[t]) == rows_of(t, numbers[t])
+    with center.read() as s:
+        assert len(s.scalars(select(Matter.number)).all()) == 6
+        found = intake.search(s, actor(center, "zhuren"), "噪音扰民")
+        assert {r.number for r in found} == set(numbers[a] + numbers[b])
+        routed = s.scalar(select(Matter).where(Matter.number == numbers[b][0]))
+        assert routed.handler_name == "张承办"
+        kinds = [e.kind for e in routed.events]
+        assert EventKind.REGISTERED in kinds and EventKind.ROUTED in kinds
+
+    # Nothing new on A: no bundle; a later change travels in the next one and updates.
+    with pytest.raises(ServiceError, match="没有新增或修改"):
+        export(a, tmp_path / "empty.zzb")
+    mid = rows_of(a, [numbers[a][1]])[numbers[a][1]]["id"]
+    with a.write() as s:
+        flow.route(s, actor(a, "jiedai"), _uuid(mid), unit_id(a), "李承办")
+    second = import_(center, export(a, tmp_path / "a2.zzb"))
+    assert second.updated >= 1 and second.conflicts == 0
+    assert rows_of(center, [numbers[a][1]]) == rows_of(a, [numbers[a][1]])
+
+
+def _uuid(text):
+    import uuid
+
+    return uuid.UUID(text)
+
+
+def test_a_record_changed_on_both_sides_keeps_both_and_waits_for_a_person(
+    center, terminals, tmp_path
+):
+    a, _b = terminals
+    made = register(a, actor(a, "jiedai"), make_input(a))
+    import_(center, export(a, tmp_path / "1.zzb"))
+    # The center routes it to one unit; terminal A, not knowing, routes it to another.
+    with center.write() as s:
+        flow.route(s, actor(center, "zhuren"), made.id, unit_id(center, "司法所"), "中心承办")
+    with a.write() as s:
+        flow.route(s, actor(a, "jiedai"), made.id, unit_id(a, "派出所"), "终端承办")
+    bundle = export(a, tmp_path / "2.zzb")
+    report = import_(center, bundle)
+    assert report.conflicts >= 1
+    assert import_(center, bundle).conflicts == 0  # flagged once, not again
+
+    with center.read() as s:
+        m = s.get(Matter, made.id)
+        assert m.handler_name == "中心承办"  # the center's version stays
+        flagged = [e for e in m.events if e.kind == EventKind.BUNDLE_CONFLICT]
+        assert flagged and "中心承办" in flagged[0].note and "终端承办" in flagged[0].note
+        open_ = exchange.list_conflicts(s, actor(center, "zhuren"))
+    mine = [c for c in open_ if c.matter_id == made.id and c.table == "matters"]
+    assert len(mine) == 1 and mine[0].terminal == "A"
+
+    with center.write() as s, pytest.raises(PermissionDenied):
+        exchange.resolve_conflict(s, actor(center, "jiedai"), mine[0].id, "terminal")
+    with center.write() as s:
+        exchange.resolve_conflict(s, actor(center, "zhuren"), mine[0].id, "terminal")
+    with center.read() as s:
+        assert s.get(Matter, made.id).handler_name == "终端承办"
+        assert s.get(BundleConflict, mine[0].id).decided == "terminal"
+        notes = s.scalars(
+            select(MatterEvent.note).where(
+                MatterEvent.matter_id == made.id, MatterEvent.kind == EventKind.NOTE
+            )
+        ).all()
+    assert any("采用终端 A 的版本" in n for n in notes)
+
+
+def test_bad_bundles_are_refused_and_nothing_is_applied(center, terminals, tmp_path, monkeypatch):
+    a, _b = terminals
+    register(a, actor(a, "jiedai"), make_input(a))
+    good = export(a, tmp_path / "good.zzb").read_bytes()
+    before = snapshot(center)
+
+    def refused(data: bytes, match: str) -> None:
+        bad = tmp_path / "bad.zzb"
+        bad.write_bytes(data)
+        with pytest.raises(BundleRefused, match=match):
+            import_(center, bad)
+        assert snapshot(center) == before
+
+    tampered = bytearray(good)
+    tampered[-40] ^= 0x01
+    refused(bytes(tampered), "签名不符")
+    refused(good[: len(good) - 100], "不完整或已损坏")
+    refused(good[:30], "不完整或已损坏")
+    refused(b"PK\x03\x04 not a bundle", "不是综治中心工作台的交换包")
+
+    stranger = make_terminal(center, tmp_path, "C", register_key=False)
+    register(stranger, actor(stranger, "jiedai"), make_input(stranger))
+    refused(export(stranger, tmp_path / "c.zzb").read_bytes(), "未登记的终端 C")
+    stranger.dispose()
+
+    register(a, actor(a, "jiedai"), make_input(a))
+    monkeypatch.setattr(exchange, "_schema_revision", lambda s: "9999")
+    refused(export(a, tmp_path / "new.zzb").read_bytes(), "更新版本的程序")
+
+    # A good bundle still goes in afterwards.
+    assert import_(center, tmp_path / "good.zzb").tables["matters"] == 1
+
+
+def test_the_command_line_round_trip(center, tmp_path, capsys):
+    path = tmp_path / "terminal-D" / "zongzhi.sqlite3"
+    migrate_database(center.url, "sqlite:///" + str(path))
+    terminal = open_database(path)
+    with terminal.write() as s:
+        save_settings(s, terminal="D")
+    register(terminal, actor(terminal, "jiedai"), make_input(terminal))
+    terminal.dispose()
+
+    assert main(["export", "bundle", "--db", str(path)]) == 1
+    assert "terminal-key" in capsys.readouterr().err  # no key yet: told how to make one
+    assert main(["terminal-key", "--db", str(path)]) == 0
+    key = capsys.readouterr().out.split("公钥：")[1].split()[0]
+    # The key was made after the registration above: that matter counts as the copy's.
+    terminal = open_database(path)
+    register(terminal, actor(terminal, "jiedai"), make_input(terminal))
+    terminal.dispose()
+    out = tmp_path / "d.zzb"
+    assert main(["export", "bundle", "--db", str(path), "--out", str(out)]) == 0
+    assert "已导出交换包" in capsys.readouterr().out
+    url = ["--database-url", center.url]
+    assert main(["import", "bundle", str(out), *url]) == 1
+    assert "未登记的终端 D" in capsys.readouterr().err
+    assert main(["register-terminal", "--terminal", "D", "--public-key", key, *url]) == 0
+    capsys.readouterr()
+    assert main(["import", "bundle", str(out), *url]) == 0
+    assert "新增" in capsys.readouterr().out
+    assert main(["import", "bundle", str(out), *url]) == 0
+    assert "导入过" in capsys.readouterr().out
+    assert main(["conflicts", *url]) == 0
+    assert "没有待处理的交换冲突" in capsys.readouterr().out
+
+
+def test_confidential_tables_travel_only_when_the_center_enables_it():
+    from sqlalchemy import Column, MetaData, String, Table
+
+    md = MetaData()
+    notes = Table("counselling_notes", md, Column("id", String, primary_key=True))
+    marked = Table(
+        "x", md, Column("id", String, primary_key=True), Column("n", info={"encrypted": True})
+    )
+    plain = Table("y", md, Column("id", String, primary_key=True))
+    assert exchange.is_confidential(notes) and exchange.is_confidential(marked)
+    assert not exchange.is_confidential(plain)
+    names = {t.name for t in exchange.exchanged_tables(False)}
+    assert "matters" in names and not names & exchange.LOCAL_TABLES
