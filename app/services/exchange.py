@@ -16,10 +16,13 @@ tables added later travel too:
 - ``LOCAL_TABLES`` never travel: each machine's own bookkeeping (audit chain, number counters,
   settings, change log, keys, imports) and what only the center administers (accounts, the
   working-day calendar).
-- Confidential tables (a name starting with ``counselling`` or any column marked
-  ``info={"encrypted": True}``) travel only when the center's setting
-  ``exchange_counselling`` is on, at both ends. Their notes are stored encrypted, so the rows
-  travel as ciphertext; the plaintext is never in the database and so never in a bundle.
+- Key material (tables named ``*_keys`` or ``*_key_wraps``) never travels either: a terminal
+  is a copy of the center's database, so its notes are under the center's data key already.
+- Confidential tables (``is_confidential``: a ``counselling…`` table, ciphertext columns
+  ``…_ct`` or ``info={"encrypted": True}``, or a reference to such a table or to key material)
+  travel only when the center's setting ``exchange_counselling`` is on, at both ends. Their
+  notes are stored encrypted, so the rows travel as ciphertext; the plaintext is never in the
+  database and so never in a bundle.
 """
 
 from __future__ import annotations
@@ -107,18 +110,44 @@ class BundleRefused(ServiceError):
     """A bundle that must not be applied (damaged, altered, unknown terminal, newer schema)."""
 
 
-def is_confidential(table: Table) -> bool:
-    return table.name.startswith("counselling") or any(
-        c.info.get("encrypted") for c in table.columns
+def is_key_material(table: Table) -> bool:
+    """Keys and key wraps (``*_keys``, ``*_key_wraps``) stay on the machine that made them."""
+    return table.name.endswith(("_keys", "_key_wraps"))
+
+
+def is_confidential(table: Table, known: frozenset[str] = frozenset()) -> bool:
+    """Counselling data: a ``counselling…`` table, a table with ciphertext columns (``…_ct`` or
+    ``info={"encrypted": True}``), or one that refers to such a table or to key material (a
+    care plan of a counselling client)."""
+    if table.name.startswith("counselling"):
+        return True
+    if any(c.name.endswith("_ct") or c.info.get("encrypted") for c in table.columns):
+        return True
+    return any(
+        fk.column.table.name in known or is_key_material(fk.column.table)
+        for fk in table.foreign_keys
     )
+
+
+def confidential_tables() -> frozenset[str]:
+    found: set[str] = set()
+    for t in Base.metadata.sorted_tables:  # parents first: references are already decided
+        if not is_key_material(t) and is_confidential(t, frozenset(found)):
+            found.add(t.name)
+    return frozenset(found)
+
+
+def is_local(table: Table) -> bool:
+    return table.name in LOCAL_TABLES or is_key_material(table)
 
 
 def exchanged_tables(include_confidential: bool) -> list[Table]:
     """The tables that travel, parents before children."""
+    secret = confidential_tables()
     return [
         t
         for t in Base.metadata.sorted_tables
-        if t.name not in LOCAL_TABLES and (include_confidential or not is_confidential(t))
+        if not is_local(t) and (include_confidential or t.name not in secret)
     ]
 
 
@@ -136,7 +165,7 @@ def _key_of(mapper, target) -> str:
 def _tracker(op: str):
     def track(mapper, connection, target) -> None:
         table = mapper.local_table
-        if table.name in LOCAL_TABLES:
+        if is_local(table):
             return
         connection.execute(
             insert(RowChange.__table__).values(
@@ -337,7 +366,7 @@ def export_bundle(
     require(actor, Action.EXCHANGE_BUNDLES)
     private = _load_private_key(key_file)
     settings = load_settings(session)
-    include_confidential = bool(_get_setting(session, "exchange_counselling", False))
+    include_confidential = bool(load_settings(session).exchange_counselling)
     tables = {t.name: t for t in exchanged_tables(include_confidential)}
     last_seq = _get_setting(session, LAST_EXPORT_KEY, 0) or 0
     q = select(RowChange.table_name, RowChange.row_key, func.max(RowChange.seq)).group_by(
@@ -625,7 +654,7 @@ def import_bundle(
     report = ImportReport(
         bundle.bundle_id, bundle.terminal, previous.imported_at if previous else None, bundle.rows
     )
-    include_confidential = bool(_get_setting(session, "exchange_counselling", False))
+    include_confidential = bool(load_settings(session).exchange_counselling)
     allowed_tables = {t.name for t in exchanged_tables(include_confidential)}
     every = {t.name: t for t in Base.metadata.sorted_tables}
     total, done = bundle.rows, 0
@@ -671,15 +700,16 @@ def import_bundle(
 
     def usable(name: str) -> Table | None:
         table = every.get(name)
-        if table is None or name in LOCAL_TABLES:
+        if table is None or is_local(table):
             return None  # a table this program does not know, or one that never travels
         if name not in allowed_tables:
             return None
         return table
 
     ordered = [t for t in Base.metadata.sorted_tables if t.name in body["tables"]]
+    secret = confidential_tables()
     for name, rows in body["tables"].items():
-        if name in every and is_confidential(every[name]) and name not in allowed_tables:
+        if name in secret and name not in allowed_tables:
             report.skipped_confidential += len(rows)
     for table in ordered:
         if usable(table.name) is None:

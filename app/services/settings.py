@@ -31,6 +31,8 @@ class CenterSettings:
     repeat_visit_days: int = 90
     repeat_visit_min: int = 3
     query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
+    # Counselling records (ciphertext only) travel in exchange bundles only when this is on.
+    exchange_counselling: bool = False
     # Cipher of the counselling notes: "AES-256-GCM" or "SM4-GCM" (国密, for 密评).
     notes_algorithm: str = "AES-256-GCM"
 

@@ -241,16 +241,60 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     assert "没有待处理的交换冲突" in capsys.readouterr().out
 
 
-def test_confidential_tables_travel_only_when_the_center_enables_it():
-    from sqlalchemy import Column, MetaData, String, Table
+def test_counselling_records_travel_only_when_the_center_enables_it_and_keys_never():
+    secret = exchange.confidential_tables()
+    assert {
+        "counselling_clients",
+        "counselling_sessions",
+        "care_plans",
+        "care_follow_ups",
+    } <= secret
+    assert "matters" not in secret and "persons" not in secret
+    off = {t.name for t in exchange.exchanged_tables(False)}
+    on = {t.name for t in exchange.exchanged_tables(True)}
+    assert "matters" in off and not off & secret and secret <= on
+    for keys in ("notes_keys", "notes_key_wraps", "notes_recovery_keys", "terminal_keys"):
+        assert keys not in on
+    assert not on & exchange.LOCAL_TABLES
 
-    md = MetaData()
-    notes = Table("counselling_notes", md, Column("id", String, primary_key=True))
-    marked = Table(
-        "x", md, Column("id", String, primary_key=True), Column("n", info={"encrypted": True})
-    )
-    plain = Table("y", md, Column("id", String, primary_key=True))
-    assert exchange.is_confidential(notes) and exchange.is_confidential(marked)
-    assert not exchange.is_confidential(plain)
-    names = {t.name for t in exchange.exchanged_tables(False)}
-    assert "matters" in names and not names & exchange.LOCAL_TABLES
+
+def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(center, admin, tmp_path):
+    import gzip
+    import json
+    from datetime import datetime
+
+    from app.models import CounsellingSession
+    from app.services import counselling, notes_keys
+    from tests.conftest import STAFF_PASSWORD
+    from tests.services.test_counselling import SECRET, add_client_and_session
+
+    with center.write() as s:  # the center's notes key exists before the terminal is copied
+        notes_keys.create_recovery_key(s, admin)
+    with center.write() as s:
+        notes_keys.unlock(s, actor(center, "zixun"), STAFF_PASSWORD)
+    started = datetime.now().replace(microsecond=0)
+    terminal = make_terminal(center, tmp_path, "A")
+    with terminal.write() as s:
+        key = notes_keys.unlock(s, actor(terminal, "zixun"), STAFF_PASSWORD)
+    client_id, _session = add_client_and_session(terminal, key)
+    register(terminal, actor(terminal, "jiedai"), make_input(terminal))
+
+    report = import_(center, export(terminal, tmp_path / "off.zzb"))
+    assert report.tables["matters"] == 1  # the matter travels, the counselling records not
+    assert not {"counselling_clients", "counselling_sessions"} & set(report.tables)
+    with center.read() as s:
+        assert s.scalar(select(CounsellingSession.id)) is None
+
+    for database in (center, terminal):
+        with database.write() as s:
+            save_settings(s, exchange_counselling=True)
+    bundle = export(terminal, tmp_path / "on.zzb", since=started)
+    body = gzip.decompress(bundle.read_bytes().split(b"\n", 2)[2]).decode("utf-8")
+    assert "counselling_sessions" in json.loads(body)["tables"]
+    assert SECRET not in body and SECRET[:6] not in body  # ciphertext only
+    import_(center, bundle)
+    with center.write() as s:  # the center's counsellor reads it with the center's key
+        center_key = notes_keys.unlock(s, actor(center, "zixun"), STAFF_PASSWORD)
+        opened = counselling.open_client(s, actor(center, "zixun"), center_key, client_id)
+    assert opened.sessions[0].notes == SECRET
+    terminal.dispose()
