@@ -86,26 +86,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=int, help="record/followup：第几份（默认最新一份）", metavar="N")
     p.add_argument("--out", required=True, type=Path)
 
-    p = sub.add_parser("export", help="导出工作台账为 XLSX 或 PDF")
+    p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
     _db_args(p)
-    p.add_argument("what", choices=["ledger"], help="ledger：工作台账")
+    p.add_argument(
+        "what",
+        choices=["ledger", "bundle"],
+        help="ledger：工作台账；bundle：交换包（本终端新增和修改的记录，已签名）",
+    )
     p.add_argument(
         "name",
-        help="台账：matters 事项、mediation 调解、disputes 矛盾排查化解、social_aid 社会救助、"
-        "migrants 流动人口、special 特殊人群、safety 平安创建",
+        nargs="?",
+        help="（ledger）台账：matters 事项、mediation 调解、disputes 矛盾排查化解、"
+        "social_aid 社会救助、migrants 流动人口、special 特殊人群、safety 平安创建",
     )
     p.add_argument("--from", dest="since", type=_date_arg, metavar="DATE", help="开始日期")
     p.add_argument("--to", dest="until", type=_date_arg, metavar="DATE", help="结束日期")
     p.add_argument("--village", help="只导出某个村社区")
     p.add_argument("--unit", help="只导出某个承办/责任单位")
-    p.add_argument("--out", required=True, type=Path, help="文件名，以 .xlsx 或 .pdf 结尾")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="文件名：台账以 .xlsx 或 .pdf 结尾；交换包默认放在数据库旁的 exchange 文件夹",
+    )
+    p.add_argument(
+        "--since",
+        dest="bundle_since",
+        default="last",
+        help="（bundle）last：上次导出以来（默认）；或日期/时间，如 2026-11-01、2026-11-01T08:00",
+    )
 
-    p = sub.add_parser("import", help="导入表格（XLSX 或 CSV）：事项或台账记录")
+    p = sub.add_parser(
+        "import", help="导入表格（XLSX 或 CSV）：事项或台账记录；或 bundle 终端的交换包"
+    )
     _db_args(p)
     p.add_argument(
         "kind",
-        choices=["matters", "migrants", "special", "safety"],
-        help="matters 事项、migrants 流动人口、special 特殊人群、safety 平安创建",
+        choices=["matters", "migrants", "special", "safety", "bundle"],
+        help="matters 事项、migrants 流动人口、special 特殊人群、safety 平安创建；"
+        "bundle 交换包（校验签名，可重复导入）",
     )
     p.add_argument("file", type=Path)
     p.add_argument(
@@ -162,21 +180,6 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(p)
     p.add_argument("--terminal", required=True, help="终端代码，如 B")
     p.add_argument("--public-key", required=True, help="终端上 zongzhi terminal-key 显示的公钥")
-
-    p = sub.add_parser("export", help="导出：bundle 交换包（本终端新增和修改的记录，已签名）")
-    _db_args(p)
-    p.add_argument("what", choices=["bundle"])
-    p.add_argument(
-        "--since",
-        default="last",
-        help="last（默认：上次导出以来）或日期/时间，如 2026-11-01 或 2026-11-01T08:00",
-    )
-    p.add_argument("--out", type=Path, help="交换包文件（默认：数据库旁的 exchange 文件夹）")
-
-    p = sub.add_parser("import", help="导入：bundle 交换包（校验签名，可重复导入）")
-    _db_args(p)
-    p.add_argument("what", choices=["bundle"])
-    p.add_argument("file", type=Path)
 
     p = sub.add_parser("conflicts", help="两边都改过的记录（交换冲突）：列出，或决定采用哪个版本")
     _db_args(p)
@@ -368,6 +371,11 @@ def cmd_export(args) -> int:
     from app.services.context import Actor
     from app.services.registers import Names
 
+    if args.what == "bundle":
+        return cmd_export_bundle(args)
+    if not args.name or args.out is None:
+        print("用法错误：导出台账要写台账名和 --out 文件名", file=sys.stderr)
+        return 2
     fmt = args.out.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "pdf"):
         print("用法错误：--out 应以 .xlsx 或 .pdf 结尾", file=sys.stderr)
@@ -397,6 +405,8 @@ def cmd_import(args) -> int:
     from app.services import importing
     from app.services.context import Actor
 
+    if args.kind == "bundle":
+        return cmd_import_bundle(args)
     db = _open(args)
     _require_initialised(db)
     shown = {"phase": ""}
@@ -663,7 +673,7 @@ def _since(value: str):
         ) from exc
 
 
-def cmd_export(args) -> int:
+def cmd_export_bundle(args) -> int:
     from datetime import datetime
 
     from app.db import resolve_url, sqlite_path
@@ -671,7 +681,7 @@ def cmd_export(args) -> int:
     from app.services.context import Actor
     from app.services.settings import load_settings
 
-    since = _since(args.since)
+    since = _since(args.bundle_since)
     db = _open(args)
     _require_initialised(db)
     with db.write() as s:
@@ -690,7 +700,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
+def cmd_import_bundle(args) -> int:
     from app.services import exchange
     from app.services.context import Actor
 
@@ -778,7 +788,5 @@ COMMANDS = {
     "migrate-db": cmd_migrate_db,
     "terminal-key": cmd_terminal_key,
     "register-terminal": cmd_register_terminal,
-    "export": cmd_export,
-    "import": cmd_import,
     "conflicts": cmd_conflicts,
 }
