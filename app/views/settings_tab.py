@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import DayKind, Role
-from app.services import auth, calendar_admin, posts, work_rules
+from app.services import auth, calendar_admin, notes_crypto, posts, work_rules
 from app.services import settings as settings_service
 from app.services.permissions import Action, allowed
 
@@ -353,6 +353,15 @@ class SecurityPanel(QWidget):
         self.min_length = QSpinBox(minimum=8, maximum=64, suffix=" 位", value=s.password_min_length)
         self.max_failed = QSpinBox(minimum=1, maximum=20, suffix=" 次", value=s.max_failed_logins)
         self.lockout = QSpinBox(minimum=1, maximum=1440, suffix=" 分钟", value=s.lockout_minutes)
+        # Cipher of new counselling notes; earlier notes keep their own tag and still open.
+        self.notes_algorithm = QComboBox()
+        for alg in notes_crypto.ALGORITHMS:
+            self.notes_algorithm.addItem(notes_crypto.ALGORITHM_LABELS[alg], alg)
+        if not notes_crypto.sm4_gcm_available():
+            self.notes_algorithm.model().item(1).setEnabled(False)
+        self.notes_algorithm.setCurrentIndex(
+            max(0, self.notes_algorithm.findData(s.notes_algorithm))
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         save = QPushButton("保存安全设置")
@@ -362,6 +371,7 @@ class SecurityPanel(QWidget):
         form.addRow("密码最短长度", self.min_length)
         form.addRow("连续输错密码锁定", self.max_failed)
         form.addRow("锁定时长", self.lockout)
+        form.addRow("咨询记录加密算法", self.notes_algorithm)
         form.addRow(save)
         form.addRow(self.message)
 
@@ -372,6 +382,7 @@ class SecurityPanel(QWidget):
             password_min_length=self.min_length.value(),
             max_failed_logins=self.max_failed.value(),
             lockout_minutes=self.lockout.value(),
+            notes_algorithm=self.notes_algorithm.currentData(),
         )
 
         def done(new_settings) -> None:

@@ -65,6 +65,7 @@ def add_client_and_session(db, key, notes=SECRET, risk=RiskLevel.CRISIS):
     return client_id, session_id
 
 
+@pytest.mark.sqlite_only
 def test_note_plaintext_is_absent_from_database_wal_and_backup(db, center, tmp_path):
     key = unlock(db, "zixun")
     client_id, session_id = add_client_and_session(db, key, notes="草稿")

@@ -158,3 +158,17 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
     panel.add_leader_day()
     qtbot.waitUntil(lambda: "周主任（接待室）" in panel.leader_days.text(), timeout=5000)
     w.ctx.worker.wait()
+
+
+def test_admin_switches_the_notes_cipher_to_sm4(qtbot, db, admin):
+    from app.services.settings import load_settings
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    panel = w.settings_tab.security
+    assert panel.notes_algorithm.currentData() == "AES-256-GCM"
+    panel.notes_algorithm.setCurrentIndex(panel.notes_algorithm.findData("SM4-GCM"))
+    panel.save()
+    qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
+    with db.read() as s:
+        assert load_settings(s).notes_algorithm == "SM4-GCM"
