@@ -51,6 +51,7 @@ from app.models import (
     CaseRoom,
     CaseSource,
     CaseStatus,
+    ConfirmationResult,
     DisputeType,
     FamilyService,
     FollowUpMethod,
@@ -644,8 +645,9 @@ class MediationTab(QWidget):
         self.overdue_filter = QCheckBox("超期未结")
         self.query = QLineEdit()
         self.query.setPlaceholderText("案号、案件名称或当事人姓名")
+        self._filling = False  # the mediator filter is being refilled: not a user's choice
         for w in (self.status_filter, self.type_filter, self.mediator_filter):
-            w.currentIndexChanged.connect(self.reload)
+            w.currentIndexChanged.connect(self._filter_changed)
         for w in (self.due_filter, self.overdue_filter):
             w.toggled.connect(self.reload)
         self.query.returnPressed.connect(self.reload)
@@ -921,6 +923,10 @@ class MediationTab(QWidget):
         self.message.setText(error_text(exc))
 
     # --- the list
+    def _filter_changed(self) -> None:
+        if not self._filling:
+            self.reload()
+
     def reload(self) -> None:
         actor, room = self.ctx.actor, self.room
         f = CaseFilter(
@@ -961,7 +967,7 @@ class MediationTab(QWidget):
             self._mediators = mediators
             self.case_form.set_mediators(mediators)
             keep_filter = self.mediator_filter.currentData()
-            self.mediator_filter.blockSignals(True)
+            self._filling = True
             self.mediator_filter.clear()
             self.mediator_filter.addItem("全部调解员", None)
             for uid, name in mediators:
@@ -969,7 +975,7 @@ class MediationTab(QWidget):
             self.mediator_filter.setCurrentIndex(
                 max(0, find_data(self.mediator_filter, keep_filter))
             )
-            self.mediator_filter.blockSignals(False)
+            self._filling = False
         self.from_matter.clear()
         for w in waiting:
             self.from_matter.addItem(f"{w.number} {w.persons}", w.id)
@@ -1062,6 +1068,8 @@ class MediationTab(QWidget):
         self.confirm_button.setEnabled(
             d.can_edit and signed is not None and signed.window is not None
         )
+        pending = [c for c in d.confirmations if c.result == ConfirmationResult.PENDING]
+        self.confirm_button.setText("登记法院裁定结果" if pending else "登记司法确认申请")
         # follow-ups
         self.followups.setRowCount(0)
         for f in d.followups:
@@ -1437,6 +1445,13 @@ class MediationTab(QWidget):
         self.print_document(Document.AGREEMENT, target.id)
 
     def record_confirmation(self) -> None:
+        d = self.detail
+        pending = (
+            [c for c in d.confirmations if c.result == ConfirmationResult.PENDING] if d else []
+        )
+        if pending:
+            self.record_confirmation_result(pending[-1].id)
+            return
         court = QLineEdit()
         court.setPlaceholderText("如：乐清市人民法院")
         applied = _date_edit()
@@ -1448,6 +1463,20 @@ class MediationTab(QWidget):
         self._run(
             lambda s: mediation.record_confirmation(s, actor, case_id, on, name),
             "已登记司法确认申请。",
+        )
+
+    def record_confirmation_result(self, confirmation_id: uuid.UUID) -> None:
+        result = _enum_combo(
+            ConfirmationResult, [ConfirmationResult.CONFIRMED, ConfirmationResult.REFUSED]
+        )
+        on = _date_edit()
+        dlg = FormDialog("法院裁定结果", [("裁定结果", result), ("裁定日期", on)], self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        actor, r, d = self.ctx.actor, result.currentData(), on.date().toPython()
+        self._run(
+            lambda s: mediation.set_confirmation_result(s, actor, confirmation_id, r, d),
+            "已登记法院裁定结果。",
         )
 
     # --- follow-ups

@@ -180,3 +180,77 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     assert rows[0].status == CaseStatus.MEDIATING
     second.ctx.worker.wait()
     first.ctx.worker.wait()
+
+
+def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):
+    from datetime import datetime, timedelta
+
+    from PySide6.QtWidgets import QAbstractSpinBox, QDialog, QInputDialog, QLineEdit
+
+    from app.views import mediation_tab as mt
+    from tests.services.test_mediation import terms
+
+    m = actor(db, "tiaojie")
+    start = datetime.now().replace(microsecond=0) - timedelta(days=3)
+    with db.write() as s:
+        ref = mediation.open_case(s, m, neighbours(db), at=start)
+        a = mediation.save_agreement(
+            s, m, ref.id, terms(performance_deadline=date.today() + timedelta(days=5))
+        )
+        mediation.sign_agreement(s, m, a.id, date.today() - timedelta(days=2))
+
+    def accept_with(values):
+        def exec_(dialog):  # type into the dialog's text fields as a person would, press OK
+            edits = [
+                e
+                for e in dialog.findChildren(QLineEdit)
+                if not isinstance(e.parent(), QAbstractSpinBox)  # a date field's own editor
+            ]
+            for edit, text in zip(edits, values, strict=False):
+                edit.setText(text)
+            return QDialog.DialogCode.Accepted
+
+        return exec_
+
+    w = build_main_window(db, m)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.mediation_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    assert (
+        tab.confirm_button.text() == "登记司法确认申请" and "还剩 28 天" in tab.confirm_label.text()
+    )
+    monkeypatch.setattr(mt.FormDialog, "exec", accept_with(["乐清市人民法院"]))
+    qtbot.mouseClick(tab.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.confirm_button.text() == "登记法院裁定结果", timeout=5000)
+    assert "向乐清市人民法院申请，待裁定" in tab.confirm_label.text()
+    monkeypatch.setattr(mt.FormDialog, "exec", accept_with([]))
+    qtbot.mouseClick(tab.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "确认有效" in tab.confirm_label.text(), timeout=5000)
+    # A follow-up: the agreement is performed.
+    monkeypatch.setattr(mt.FormDialog, "exec", accept_with(["王𠮷"]))
+    qtbot.mouseClick(tab.followup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.followups.rowCount() == 1, timeout=5000)
+    assert tab.followups.item(0, 3).text() == "王𠮷"
+    # Archive, then print the whole file.
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("长期", True))
+    qtbot.waitUntil(lambda: tab.move_buttons[mt.CaseMove.ARCHIVE].isEnabled(), timeout=5000)
+    qtbot.mouseClick(tab.move_buttons[mt.CaseMove.ARCHIVE], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.ARCHIVED, timeout=5000)
+    assert not tab.correct_button.isEnabled() and not tab.save_case_button.isEnabled()
+    qtbot.mouseClick(tab.doc_buttons[mediation.Document.CASEFILE], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
+    flat = text.replace("\n", "")
+    for expected in (
+        "人民调解卷宗",
+        "卷 内 目 录",
+        "人民调解协议书",
+        "人民调解回访记录",
+        "确认有效",
+    ):
+        assert expected in flat, expected
+    w.ctx.worker.wait()
