@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
@@ -35,6 +35,7 @@ class LedgerTable:
     rows: list[tuple]
     filters: str = "全部"
     made_on: date | None = None
+    ids: list = field(default_factory=list)  # register ledgers: each row's record id (not shown)
 
     @property
     def headers(self) -> list[str]:

@@ -73,7 +73,7 @@ class LedgerDef:
     code: str
     title: str
     columns: list[tuple[str, int]]  # header, width in characters
-    rows: Callable[[Session, Actor, LedgerFilter, bool], list[tuple]]
+    rows: Callable[[Session, Actor, LedgerFilter, bool], list[tuple]]  # registers: id first
     personal: bool = True
     register: str | None = None  # the register kind, for ledgers with their own records
     date_label: str = "受理时间"
@@ -452,6 +452,7 @@ def _migrants(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
     q = q.order_by(Migrant.arrived_on, Migrant.name)
     return [
         (
+            r.id,
             r.name,
             _sex(r.id_number),
             (mask_id_number(r.id_number) if mask else r.id_number) or "",
@@ -499,6 +500,7 @@ def _special(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
     q = q.order_by(SpecialPerson.category, SpecialPerson.listed_on, SpecialPerson.name)
     return [
         (
+            r.id,
             r.name,
             _sex(r.id_number),
             (mask_id_number(r.id_number) if mask else r.id_number) or "",
@@ -543,6 +545,7 @@ def _safety(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list
     q = q.order_by(SafetyCreation.year, SafetyCreation.kind, SafetyCreation.name)
     return [
         (
+            r.id,
             r.kind.label,
             r.name,
             village or "",
@@ -593,6 +596,10 @@ def build_ledger(
         require(actor, d.action)
     mask = not allowed(actor, Action.VIEW_PERSONAL_DATA)
     rows = d.rows(session, actor, f, mask)
+    ids = []
+    if d.register:  # a register's rows carry their record's id first, kept apart from the columns
+        ids = [r[0] for r in rows]
+        rows = [r[1:] for r in rows]
     return LedgerTable(
         title=d.title,
         center_name=load_settings(session).center_name,
@@ -600,6 +607,7 @@ def build_ledger(
         rows=rows,
         filters=_filters_text(session, f),
         made_on=date.today(),
+        ids=ids,
     )
 
 

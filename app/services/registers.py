@@ -33,7 +33,7 @@ from app.models.enums import LabelledEnum
 
 from . import audit
 from .context import Actor
-from .errors import ValidationError
+from .errors import NotFound, ValidationError
 from .permissions import Action, require
 from .validation import char_len, validate_id_number, validate_name, validate_phone, validate_text
 
@@ -269,17 +269,75 @@ def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any])
     return obj
 
 
-def add_record(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> uuid.UUID:
-    """A record typed in a form: every field checked, then saved with an audit row."""
+def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     require(actor, Action.EDIT_REGISTERS)
     if kind not in REGISTERS:
         raise ValidationError(f"没有“{kind}”这本台账")
-    label, specs = REGISTERS[kind]
+    _label, specs = REGISTERS[kind]
     clean, problems = clean_values(specs, raw, Names.load(session))
     problems.update(check_register(kind, clean))
     if problems:
         raise ValidationError(problems)
+    return clean
+
+
+def add_record(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> uuid.UUID:
+    """A record typed in a form: every field checked, then saved with an audit row."""
+    clean = _checked(session, actor, kind, raw)
     obj = new_record(session, actor, kind, clean)
     session.flush()
     audit.record(session, actor, f"register_add_{kind}", object_type=kind, object_id=obj.id)
     return obj.id
+
+
+def _record(session: Session, kind: str, record_id: uuid.UUID):
+    obj = session.get(MODELS[kind], record_id) if kind in MODELS else None
+    if obj is None:
+        raise NotFound("找不到这条台账记录，可能已被其他终端修改，请刷新后再试。")
+    return obj
+
+
+def record_values(
+    session: Session, actor: Actor, kind: str, record_id: uuid.UUID
+) -> dict[str, Any]:
+    """A record's fields as a form shows them (names of villages and units, labels of choices,
+    dates as dates), to be edited and given back to ``update_record``."""
+    require(actor, Action.EDIT_REGISTERS)
+    obj = _record(session, kind, record_id)
+    values: dict[str, Any] = {}
+    for spec in REGISTERS[kind][1]:
+        v = getattr(obj, spec.key)
+        if spec.kind == "village" and v is not None:
+            v = session.get(Village, v).name
+        elif spec.kind == "unit" and v is not None:
+            v = session.get(Unit, v).name
+        elif spec.kind == "choice" and v is not None:
+            v = v.label
+        values[spec.key] = "" if v is None and spec.kind not in ("date", "year") else v
+    return values
+
+
+def update_record(
+    session: Session, actor: Actor, kind: str, record_id: uuid.UUID, raw: dict[str, Any]
+) -> list[str]:
+    """A record corrected in a form: every field checked again, saved with an audit row that
+    names the changed fields (never their values). Returns the changed fields' labels."""
+    clean = _checked(session, actor, kind, raw)
+    obj = _record(session, kind, record_id)
+    labels = {s.key: s.label for s in REGISTERS[kind][1]}
+    changed = []
+    for key, value in _defaults(kind, clean).items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed.append(labels[key])
+    if changed:
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            f"register_update_{kind}",
+            object_type=kind,
+            object_id=obj.id,
+            reason="修改：" + "、".join(changed),
+        )
+    return changed

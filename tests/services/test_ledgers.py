@@ -313,3 +313,40 @@ def test_pdf_shows_title_and_rows(db, registers_filled):
     assert "贵州省毕节市" in text and "共 2 条" in text
     with db.write() as s, pytest.raises(ValidationError, match="xlsx 或 pdf"):
         ledgers.export_ledger(s, actor(db, "zhuren"), "migrants", None, "doc")
+
+
+def test_a_register_record_is_corrected_with_an_audit_row(db, registers_filled):
+    with db.read() as s:
+        table = ledgers.build_ledger(s, actor(db, "jiedai"), "migrants", LedgerFilter())
+    assert len(table.ids) == len(table.rows) == 2  # each row's record, for editing
+    rid = table.ids[table.rows.index(next(r for r in table.rows if r[0] == "𪚥明"))]
+    with db.read() as s:
+        values = registers.record_values(s, actor(db, "jiedai"), "migrants", rid)
+    assert values["id_number"] == "11010519491231002X" and values["village_id"] == "白石村"
+    assert values["arrived_on"] == date(2026, 3, 5) and values["left_on"] is None
+    assert values["unit_id"] == "派出所" and values["permit_no"] == ""
+
+    bad = dict(values, id_number="110105194912310021", left_on="2026-01-01")
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        registers.update_record(s, actor(db, "jiedai"), "migrants", rid, bad)
+    assert "校验位" in err.value.fields["id_number"]
+    good = dict(values, phone="13900001111", left_on="2026-11-20", village_id="中雁村")
+    with db.write() as s:
+        changed = registers.update_record(s, actor(db, "jiedai"), "migrants", rid, good)
+    assert changed == ["联系电话", "村社区", "离开日期"]
+    with db.read() as s:
+        event, reason, object_id = s.execute(
+            select(AuditEntry.event, AuditEntry.reason, AuditEntry.object_id).order_by(
+                AuditEntry.seq.desc()
+            )
+        ).first()
+    assert (event, object_id) == ("register_update_migrants", str(rid))
+    assert reason == "修改：联系电话、村社区、离开日期" and "139" not in reason
+    (row,) = [r for r in _rows(db, "migrants") if r[0] == "𪚥明"]
+    assert (row[3], row[6], row[10]) == ("13900001111", "中雁村", "2026-11-20")
+    with db.write() as s:  # nothing changed: no audit row
+        assert registers.update_record(s, actor(db, "jiedai"), "migrants", rid, good) == []
+    with db.write() as s, pytest.raises(PermissionDenied):
+        registers.update_record(s, actor(db, "zixun"), "migrants", rid, good)
+    with db.read() as s, pytest.raises(registers.NotFound):
+        registers.record_values(s, actor(db, "jiedai"), "special", rid)
