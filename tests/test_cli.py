@@ -165,14 +165,13 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
         ("followup", "人民调解回访记录"),
     ):
         out = tmp_path / f"{document}.pdf"
-        args = ["print", document, number, "--db", str(db.path), "--out", str(out)]
+        args = ["print", document, number, "--database-url", db.url, "--out", str(out)]
         assert main(args) == 0, capsys.readouterr().err
         assert expected in text_of(out.read_bytes())[0]
-    assert (
-        main(["print", "record", number, "--index", "2", "--db", str(db.path), "--out", "x"]) == 1
-    )
+    args = ["print", "record", number, "--index", "2", "--database-url", db.url, "--out", "x"]
+    assert main(args) == 1
     assert "只有 1 份调解笔录" in capsys.readouterr().err
-    args = ["print", "agreement", "BSTJ2026-A-0099", "--db", str(db.path), "--out", "x"]
+    args = ["print", "agreement", "BSTJ2026-A-0099", "--database-url", db.url, "--out", "x"]
     assert main(args) == 1 and "找不到案号" in capsys.readouterr().err
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -98,7 +100,7 @@ def _unit(s):
 
 
 def _sheet(db):
-    path = db.path.parent / "import.csv"
+    path = Path(tempfile.mkdtemp()) / "import.csv"
     path.write_text("受理时间,类别,姓名,事项摘要\n2026-03-05,投诉,王五,噪音\n", encoding="utf-8")
     return path
 
