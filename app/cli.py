@@ -187,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", choices=["center", "terminal"], help="保留中心版本或采用终端版本")
 
     p = sub.add_parser(
+        "connect", help="本终端使用哪个数据库：连接中心的 PostgreSQL 服务器，或改回本机数据库"
+    )
+    p.add_argument(
+        "url", nargs="?", help="数据库地址，如 postgresql+psycopg://用户:密码@服务器/库名"
+    )
+    p.add_argument("--local", action="store_true", help="不再连接服务器，改回本机数据库文件")
+
+    p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
     )
     p.add_argument("--from", dest="source", required=True, metavar="URL", help="源：sqlite:///路径")
@@ -773,6 +781,28 @@ def cmd_migrate_db(args) -> int:
     return 0
 
 
+def cmd_connect(args) -> int:
+    from app.db import terminal_config_path
+    from app.services import terminal_config
+
+    if args.local and args.url:
+        raise ServiceError("--local 和数据库地址只能选一个。")
+    if args.local:
+        terminal_config.save_database_url(None)
+        print("本终端已改回本机数据库文件（重新启动程序后生效）。")
+        return 0
+    if not args.url:
+        current = terminal_config.current_database()
+        print(f"本终端使用：{current or '本机数据库文件'}（设置保存在 {terminal_config_path()}）")
+        return 0
+    found = terminal_config.connect_terminal(args.url)
+    where = (
+        f"“{found.center_name}”" if found.initialised else "一个新的数据库（第一次打开时设置中心）"
+    )
+    print(f"已连接 {found.shown_url}：{where}。本终端以后打开这个数据库（重新启动程序后生效）。")
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -786,6 +816,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "migrate-db": cmd_migrate_db,
+    "connect": cmd_connect,
     "terminal-key": cmd_terminal_key,
     "register-terminal": cmd_register_terminal,
     "conflicts": cmd_conflicts,

@@ -12,6 +12,7 @@ counters never fork. The lock is released by COMMIT or ROLLBACK, also when a ter
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -39,12 +40,40 @@ def default_db_path() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "zongzhi.sqlite3"
 
 
+def terminal_config_path() -> Path:
+    """This terminal's own settings (which database it uses), outside any database."""
+    if folder := os.environ.get("ZONGZHI_CONFIG_DIR"):
+        return Path(folder) / "terminal.json"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "terminal.json"
+
+
+def configured_database_url() -> str | None:
+    """The database URL saved for this terminal (系统设置 or ``zongzhi connect``), if any."""
+    path = terminal_config_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise DatabaseUnusable(
+            f"本终端的数据库设置文件 {path} 读不出来（{exc}）。"
+            "请用 zongzhi connect 重新设置，或删除这个文件改用本机数据库。"
+        ) from exc
+    url = data.get("database_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
 def resolve_url(db: str | os.PathLike | None = None, database_url: str | None = None) -> str:
-    """``--database-url`` wins, then ``--db PATH``, then ``ZONGZHI_DB``, then the data folder."""
+    """``--database-url`` wins, then ``ZONGZHI_DATABASE_URL``, ``--db PATH``, ``ZONGZHI_DB``,
+    the database saved for this terminal, and last the file in the user data folder."""
     if database_url:
         return database_url
     if (env_url := os.environ.get("ZONGZHI_DATABASE_URL")) and not db:
         return env_url
+    if not db and not os.environ.get("ZONGZHI_DB") and (saved := configured_database_url()):
+        return saved
     path = Path(db) if db else Path(os.environ.get("ZONGZHI_DB") or default_db_path())
     return "sqlite:///" + str(path.expanduser().resolve())
 

@@ -109,12 +109,21 @@ def run_gui(
         QMessageBox.critical(None, "无法打开数据库", exc.message)
         return 1
     worker = DbWorker(database)
-    if not worker.call_now(setup.is_initialised):
+    while not worker.call_now(setup.is_initialised):
         wizard = FirstRunWizard(worker)
         if startup_probe:
             _probe_when_shown(wizard)
         if wizard.exec() != QDialog.DialogCode.Accepted:
             return 0
+        if wizard.connected_url:  # this terminal now uses the center's server
+            worker.wait()
+            database.dispose()
+            try:
+                database = open_database(database_url=wizard.connected_url)
+            except EnvironmentProblem as exc:
+                QMessageBox.critical(None, "无法打开数据库", exc.message)
+                return 1
+            worker = DbWorker(database)
     while True:
         settings = worker.call_now(load_settings)
         demo = demo_accounts_for_login() if settings.is_demo else None

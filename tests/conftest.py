@@ -40,6 +40,12 @@ def pytest_sessionfinish(session, exitstatus):
         pg.drop_template()
 
 
+@pytest.fixture(autouse=True)
+def _terminal_config(tmp_path, monkeypatch):
+    """Each test has its own terminal settings file: none saved unless the test saves one."""
+    monkeypatch.setenv("ZONGZHI_CONFIG_DIR", str(tmp_path / "terminal-config"))
+
+
 @pytest.fixture
 def database_url(tmp_path, monkeypatch):
     """A fresh, migrated, empty database: a SQLite file, or a PostgreSQL database on the PG pass."""

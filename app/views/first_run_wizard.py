@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -13,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import setup
+from app.services import setup, terminal_config
 from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
 
-from .worker import DbWorker
+from .worker import DbWorker, run_in_background
 
 
 class FirstRunWizard(QDialog):
@@ -73,6 +74,12 @@ class FirstRunWizard(QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完成设置")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        self.connect_button = buttons.addButton(
+            "连接中心服务器…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.connect_button.setToolTip("中心已有 PostgreSQL 服务器时：本终端直接使用它，不新建中心")
+        self.connect_button.clicked.connect(self.ask_server)
+        self.connected_url: str | None = None
         buttons.accepted.connect(self.finish)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -112,6 +119,31 @@ class FirstRunWizard(QDialog):
             self._failed,
             write=True,
         )
+
+    def ask_server(self) -> None:
+        url, ok = QInputDialog.getText(
+            self,
+            "连接中心服务器",
+            "服务器地址（postgresql+psycopg://用户名:密码@服务器地址:5432/数据库名）：",
+            QLineEdit.EchoMode.Normal,
+            self._server_text,
+        )
+        if ok:
+            self.connect_server(url)
+
+    _server_text = ""
+
+    def connect_server(self, url: str) -> None:
+        """Try the server; on success this terminal uses it from now on and the wizard ends."""
+        self._server_text = url
+        self.buttons.setEnabled(False)
+        self.message.setText("正在连接……")
+
+        def done(found: terminal_config.Connection) -> None:
+            self.connected_url = terminal_config.check_url(url)
+            self.accept()
+
+        run_in_background(lambda: terminal_config.connect_terminal(url), done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)

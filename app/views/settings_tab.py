@@ -28,13 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import DayKind, Role
-from app.services import auth, calendar_admin, notes_crypto, posts, work_rules
+from app.services import auth, calendar_admin, notes_crypto, posts, terminal_config, work_rules
 from app.services import settings as settings_service
+from app.services.errors import EnvironmentProblem
 from app.services.permissions import Action, allowed
+from app.services.terminal_config import shown
 
 from . import bus as kinds
 from .context import ViewContext
 from .messages import error_text
+from .worker import run_in_background
 
 
 class UserDialog(QDialog):
@@ -531,6 +534,87 @@ class PostsPanel(QWidget):
         self._run(lambda s: posts.add_absence(s, actor, who, start, end, reason), "已登记请假。")
 
 
+class TerminalDatabasePanel(QWidget):
+    """Which database this terminal opens: the local file, or the center's PostgreSQL server.
+
+    The choice is kept on this PC (not in the database) and takes effect at the next start.
+    """
+
+    def __init__(self, ctx: ViewContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.now_using = QLabel(shown(ctx.worker.db.url))
+        self.now_using.setWordWrap(True)
+        self.saved = QLabel()
+        self.saved.setWordWrap(True)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("postgresql+psycopg://用户名:密码@服务器地址:5432/数据库名")
+        self.url.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.connect_button = QPushButton("测试连接并保存")
+        self.connect_button.clicked.connect(self.connect_server)
+        self.local_button = QPushButton("改回本机数据库")
+        self.local_button.clicked.connect(self.use_local)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        hint = QLabel(
+            "多个窗口共用一台 PostgreSQL 服务器时，在每台终端填写服务器地址；"
+            "地址只保存在这台电脑上（仅本机账户可读），重新启动程序后生效。"
+        )
+        hint.setWordWrap(True)
+        hint.setProperty("role", "hint")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.local_button)
+        buttons.addStretch(1)
+        form = QFormLayout(self)
+        form.addRow(hint)
+        form.addRow("正在使用", self.now_using)
+        form.addRow("下次启动使用", self.saved)
+        form.addRow("服务器地址", self.url)
+        form.addRow(buttons)
+        form.addRow(self.message)
+        self._show_saved()
+
+    def _show_saved(self) -> None:
+        try:
+            saved = terminal_config.current_database()
+        except EnvironmentProblem as exc:
+            self.saved.setText(exc.message)
+            return
+        self.saved.setText(saved or "本机数据库文件（或启动时用 --db / --database-url 指定的）")
+
+    def connect_server(self) -> None:
+        url = self.url.text()
+        self.connect_button.setEnabled(False)
+        self.message.setText("正在连接……")
+
+        def done(found: terminal_config.Connection) -> None:
+            self.connect_button.setEnabled(True)
+            self.url.clear()
+            what = (
+                f"“{found.center_name}”"
+                if found.initialised
+                else "新的数据库（下次启动时设置中心）"
+            )
+            self.message.setText(f"已连接 {found.shown_url}：{what}。重新启动程序后生效。")
+            self._show_saved()
+
+        def failed(exc: BaseException) -> None:
+            self.connect_button.setEnabled(True)
+            self.message.setText(error_text(exc))  # the address stays in the field to fix
+
+        run_in_background(lambda: terminal_config.connect_terminal(url), done, failed)
+
+    def use_local(self) -> None:
+        try:
+            terminal_config.save_database_url(None)
+        except OSError as exc:
+            self.message.setText(f"保存不了设置：{exc.strerror or exc}")
+            return
+        self.message.setText("已改回本机数据库文件，重新启动程序后生效。")
+        self._show_saved()
+
+
 class SettingsTab(QWidget):
     def __init__(self, ctx: ViewContext, staff=(), units=(), parent=None):
         super().__init__(parent)
@@ -547,6 +631,8 @@ class SettingsTab(QWidget):
         if allowed(ctx.actor, Action.MANAGE_SETTINGS):
             self.security = SecurityPanel(ctx)
             tabs.addTab(self.security, "安全设置")
+            self.terminal_database = TerminalDatabasePanel(ctx)
+            tabs.addTab(self.terminal_database, "本终端数据库")
         s = ctx.settings
         info = QGroupBox("本中心")
         form = QFormLayout(info)

@@ -107,3 +107,43 @@ class DbWorker(QObject):
     @staticmethod
     def _default_error(exc: BaseException) -> None:
         log.error("未处理的错误：%s", exc)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay):
+        super().__init__()
+        self.fn, self.relay = fn, relay
+        self.setAutoDelete(True)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except (ServiceError, EnvironmentProblem) as exc:
+            _Job._emit(self.relay.failed, exc)
+        except Exception as exc:
+            log.error("后台操作出错:\n%s", traceback.format_exc())
+            _Job._emit(self.relay.failed, exc)
+        else:
+            _Job._emit(self.relay.done, result)
+
+
+_task_relays: set[_Relay] = set()
+
+
+def run_in_background(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> None:
+    """Run ``fn()`` (no database session: e.g. trying another server) off the GUI thread."""
+    relay = _Relay()
+    _task_relays.add(relay)
+
+    def finish(callback, value) -> None:
+        _task_relays.discard(relay)
+        callback(value)
+
+    relay.done.connect(lambda r: finish(on_done, r))
+    relay.failed.connect(lambda e: finish(on_error, e))
+    QThreadPool.globalInstance().start(_Task(fn, relay))

@@ -172,3 +172,56 @@ def test_admin_switches_the_notes_cipher_to_sm4(qtbot, db, admin):
     qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
     with db.read() as s:
         assert load_settings(s).notes_algorithm == "SM4-GCM"
+
+
+def test_admin_points_this_terminal_at_the_center_server(qtbot, db, admin, tmp_path):
+    from app.services import terminal_config
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    panel = w.settings_tab.terminal_database
+    assert "本机数据库文件" in panel.saved.text()
+    qtbot.keyClicks(panel.url, "mysql://zz@server/zongzhi")
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "只支持 PostgreSQL 和 SQLite" in panel.message.text(), timeout=5000)
+    assert panel.url.text() == "mysql://zz@server/zongzhi"  # kept to be corrected
+    assert terminal_config.current_database() is None
+    center = tmp_path / "center.sqlite3"  # stands in for the server: any other database
+    other = open_database(center)
+    with other.write() as s:
+        setup.init_center(
+            s,
+            center_name="中雁街道综治工作中心",
+            prefix="ZY",
+            terminal="B",
+            admin_username="admin",
+            admin_password="Center#2026pw",
+        )
+    other.dispose()
+    panel.url.clear()
+    qtbot.keyClicks(panel.url, f"sqlite:///{center}")
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已连接" in panel.message.text(), timeout=10000)
+    assert "中雁街道综治工作中心" in panel.message.text()
+    assert str(center) in panel.saved.text()
+    assert terminal_config.current_database() == f"sqlite:///{center}"
+    qtbot.mouseClick(panel.local_button, Qt.MouseButton.LeftButton)
+    assert "本机数据库文件" in panel.saved.text()
+    assert terminal_config.current_database() is None
+    w.ctx.worker.wait()
+
+
+def test_a_new_terminal_joins_the_center_server_from_the_first_run_wizard(qtbot, tmp_path, db):
+    from app.services import terminal_config
+
+    local = open_database(tmp_path / "new.sqlite3")
+    wizard = FirstRunWizard(DbWorker(local))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.connect_server("postgresql+psycopg://zz:pw@127.0.0.1:1/zongzhi")
+    qtbot.waitUntil(lambda: "连接不上数据库" in wizard.message.text(), timeout=15000)
+    assert wizard.buttons.isEnabled() and wizard.result() != QDialog.DialogCode.Accepted
+    with qtbot.waitSignal(wizard.accepted, timeout=10000):
+        wizard.connect_server(db.url)
+    assert wizard.connected_url == db.url
+    assert terminal_config.current_database() == terminal_config.shown(db.url)
