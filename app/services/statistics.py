@@ -16,11 +16,11 @@ import importlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, Select, and_, case, cast, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (
     OPEN_STATUSES,
@@ -42,8 +42,10 @@ from app.models import (
 from .calendar import WorkCalendar
 from .context import Actor
 from .errors import ValidationError
+from .intake import MatterRow, matter_rows
 from .permissions import Action, require
 from .settings import load_settings
+from .validation import mask_name
 
 S = MatterStatus
 FigureKey = tuple[str, ...]
@@ -272,16 +274,64 @@ def _due_soon_deadlines(session: Session, today: date, cal: WorkCalendar) -> lis
 def _repeat_people(session: Session, today: date) -> list[tuple[uuid.UUID, str, int]]:
     settings = load_settings(session)
     since = _day_start(today - timedelta(days=settings.repeat_visit_days - 1))
-    q = (
-        select(Person.id, Person.name, func.count(Matter.id))
-        .join(MatterPerson, MatterPerson.person_id == Person.id)
+    # Count visits per person first; only the few who came often are looked up by name.
+    visits = (
+        select(MatterPerson.person_id.label("person_id"), func.count().label("visits"))
         .join(Matter, Matter.id == MatterPerson.matter_id)
         .where(Matter.received_at >= since, Matter.received_at < _day_start(today) + timedelta(1))
-        .group_by(Person.id, Person.name)
-        .having(func.count(Matter.id) >= settings.repeat_visit_min)
-        .order_by(func.count(Matter.id).desc(), Person.name)
+        .group_by(MatterPerson.person_id)
+        .having(func.count() >= settings.repeat_visit_min)
+        .subquery()
+    )
+    q = (
+        select(Person.id, Person.name, visits.c.visits)
+        .join(visits, visits.c.person_id == Person.id)
+        .order_by(visits.c.visits.desc(), Person.name)
     )
     return [(r[0], r[1], r[2]) for r in session.execute(q)]
+
+
+# Figures whose condition reads the matters table alone: the dashboard counts them all in
+# one pass (``sum(case(...))``), the lists select by the same condition.
+SCANNED_FIGURES = ("today", "open", "due_soon", "overdue", "resolved_month", "rate", "satisfaction")
+
+
+def _figure_condition(session: Session, kind: str, today: date) -> ColumnElement[bool]:
+    day = _day_start(today)
+    if kind == "today":
+        return and_(Matter.received_at >= day, Matter.received_at < day + timedelta(1))
+    if kind == "open":
+        return _open()
+    if kind == "due_soon":
+        cal = WorkCalendar.load(session)
+        return and_(_open(), Matter.deadline.in_(_due_soon_deadlines(session, today, cal)))
+    if kind == "overdue":
+        return and_(_open(), Matter.deadline < today)
+    if kind == "resolved_month":
+        start, end = _period_of_month(today)
+        return and_(resolved_condition(), Matter.closed_at >= start, Matter.closed_at < end)
+    if kind == "rate":  # the denominator: this year's matters the center took on
+        start, end = _period_of_year(today)
+        return and_(Matter.received_at >= start, Matter.received_at < end, _not_refused())
+    if kind == "satisfaction":
+        start, end = _period_of_year(today)
+        return and_(
+            Matter.satisfaction.is_not(None), Matter.feedback_at >= start, Matter.feedback_at < end
+        )
+    raise ValidationError(f"看不懂的统计项：{kind}")
+
+
+def _with_first_village(q: Select) -> tuple[Select, ColumnElement]:
+    """Outer-join each matter's first visitor to ``q``; returns ``q`` and their village column.
+
+    Joined directly (not through ``first_village_subquery``), so SQLite looks each matter's
+    visitor up by index instead of building the whole matter → village table per query.
+    """
+    mp, p = aliased(MatterPerson), aliased(Person)
+    q = q.outerjoin(mp, and_(mp.matter_id == Matter.id, mp.position == 0)).outerjoin(
+        p, p.id == mp.person_id
+    )
+    return q, p.village_id
 
 
 def _ids_for(session: Session, key: FigureKey, today: date) -> Select:
@@ -289,28 +339,10 @@ def _ids_for(session: Session, key: FigureKey, today: date) -> Select:
     q = select(Matter.id)
     kind = key[0]
     day = _day_start(today)
-    if kind == "today":
-        return q.where(Matter.received_at >= day, Matter.received_at < day + timedelta(1))
-    if kind == "open":
-        return q.where(_open())
-    if kind == "due_soon":
-        cal = WorkCalendar.load(session)
-        return q.where(_open(), Matter.deadline.in_(_due_soon_deadlines(session, today, cal)))
-    if kind == "overdue":
-        return q.where(_open(), Matter.deadline < today)
+    if kind in SCANNED_FIGURES:
+        return q.where(_figure_condition(session, kind, today))
     if kind == "supervised":
         return q.where(_supervised())
-    if kind == "resolved_month":
-        start, end = _period_of_month(today)
-        return q.where(resolved_condition(), Matter.closed_at >= start, Matter.closed_at < end)
-    if kind == "rate":  # the denominator: this year's matters the center took on
-        start, end = _period_of_year(today)
-        return q.where(Matter.received_at >= start, Matter.received_at < end, _not_refused())
-    if kind == "satisfaction":
-        start, end = _period_of_year(today)
-        return q.where(
-            Matter.satisfaction.is_not(None), Matter.feedback_at >= start, Matter.feedback_at < end
-        )
     if kind == "week_category":
         monday = date.fromisoformat(key[1])
         q = q.where(
@@ -322,12 +354,10 @@ def _ids_for(session: Session, key: FigureKey, today: date) -> Select:
         return q
     if kind == "village":  # ("village", village_id or "", column)
         start, end = _period_of_year(today)
-        v = first_village_subquery()
         vid = uuid.UUID(key[1]) if key[1] else None
-        q = (
-            q.outerjoin(v, v.c.matter_id == Matter.id)
-            .where(Matter.received_at >= start, Matter.received_at < end)
-            .where(v.c.village_id == vid if vid else v.c.village_id.is_(None))
+        q, village = _with_first_village(q)
+        q = q.where(Matter.received_at >= start, Matter.received_at < end).where(
+            village == vid if vid else village.is_(None)
         )
         column = key[2]
         if column == "open":
@@ -362,12 +392,13 @@ def _ids_for(session: Session, key: FigureKey, today: date) -> Select:
             .where(Matter.received_at >= since, Matter.received_at < day + timedelta(1))
         )
     if kind == "group":  # ("group", category_id, village_id or "")
-        v = first_village_subquery()
         vid = uuid.UUID(key[2]) if key[2] else None
-        return (
-            q.outerjoin(v, v.c.matter_id == Matter.id)
-            .where(_open(), Matter.is_group.is_(True), Matter.category_id == uuid.UUID(key[1]))
-            .where(v.c.village_id == vid if vid else v.c.village_id.is_(None))
+        q, village = _with_first_village(q)
+        return q.where(
+            _open(),
+            Matter.is_group.is_(True),
+            Matter.category_id == uuid.UUID(key[1]),
+            village == vid if vid else village.is_(None),
         )
     raise ValidationError(f"看不懂的统计项：{kind}")
 
@@ -415,6 +446,28 @@ def matter_ids_for(
     return list(session.scalars(q))
 
 
+def command_matter_rows(
+    session: Session,
+    actor: Actor,
+    ids: list[uuid.UUID],
+    *,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[MatterRow]:
+    """A page of the list behind a figure: names masked (张*), no summary (a shared screen)."""
+    require(actor, Action.VIEW_COMMAND)
+    rows = matter_rows(session, actor, ids, today=today, calendar=calendar)
+    names: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for mid, name in session.execute(
+        select(MatterPerson.matter_id, Person.name)
+        .join(Person, Person.id == MatterPerson.person_id)
+        .where(MatterPerson.matter_id.in_(ids))
+        .order_by(MatterPerson.matter_id, MatterPerson.position)
+    ):
+        names[mid].append(mask_name(name))
+    return [replace(r, persons="、".join(names[r.id]), summary="") for r in rows]
+
+
 _KNOWN_KEYS = {
     "today",
     "open",
@@ -444,28 +497,20 @@ def dashboard(session: Session, actor: Actor, *, today: date | None = None) -> D
     require(actor, Action.VIEW_COMMAND)
     today = today or date.today()
 
-    def n(key: FigureKey) -> int:
-        return _count(session, _ids_for(session, key, today))
-
-    taken = n(("rate",))
-    start, end = _period_of_year(today)
-    resolved_year = _count(
-        session,
-        select(Matter.id).where(
-            Matter.received_at >= start, Matter.received_at < end, resolved_condition()
-        ),
-    )
-    sat = dict(
-        session.execute(
-            select(Matter.satisfaction, func.count())
-            .where(
-                Matter.satisfaction.is_not(None),
-                Matter.feedback_at >= start,
-                Matter.feedback_at < end,
-            )
-            .group_by(Matter.satisfaction)
-        ).all()
-    )
+    # One pass over the matters counts every figure whose condition needs no other table
+    # (separate counts read the table five times: ~0.5 s over 100,000 matters).
+    cond = {kind: _figure_condition(session, kind, today) for kind in SCANNED_FIGURES}
+    columns = {kind: _sum_case(c) for kind, c in cond.items()}
+    columns["resolved_year"] = _sum_case(and_(cond["rate"], resolved_condition()))
+    for level in Satisfaction:
+        columns[f"sat_{level.name}"] = _sum_case(
+            and_(cond["satisfaction"], Matter.satisfaction == level)
+        )
+    row = session.execute(select(*columns.values()).select_from(Matter)).one()
+    got = {kind: int(v or 0) for kind, v in zip(columns, row, strict=True)}
+    got["supervised"] = _count(session, _ids_for(session, ("supervised",), today))
+    taken, resolved_year = got["rate"], got["resolved_year"]
+    sat = {level: got[f"sat_{level.name}"] for level in Satisfaction}
     sat_total = sum(sat.values())
     pleased = sat.get(Satisfaction.SATISFIED, 0) + sat.get(Satisfaction.FAIRLY, 0)
     figures = []
@@ -477,7 +522,7 @@ def dashboard(session: Session, actor: Actor, *, today: date | None = None) -> D
         ("supervised", "督办中", "督办单尚未回复"),
         ("resolved_month", "本月办结", "本月办结（含当场办结）"),
     ]:
-        v = n((key,))
+        v = got[key]
         figures.append(Figure((key,), label, v, str(v), hint))
     figures.append(
         Figure(
@@ -531,22 +576,23 @@ def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem],
                 count,
             )
         )
-    v = first_village_subquery()
+    q, village = _with_first_village(select(Matter.id).select_from(Matter))
     q = (
-        select(Category.id, Category.name, v.c.village_id, Village.name, func.count(Matter.id))
+        q.with_only_columns(
+            Category.id,
+            Category.name,
+            village,
+            Village.name,
+            func.count(Matter.id),
+            func.coalesce(func.sum(Matter.head_count), 0),
+        )
         .join(Category, Category.id == Matter.category_id)
-        .outerjoin(v, v.c.matter_id == Matter.id)
-        .outerjoin(Village, Village.id == v.c.village_id)
+        .outerjoin(Village, Village.id == village)
         .where(_open(), Matter.is_group.is_(True))
-        .group_by(Category.id, Category.name, v.c.village_id, Village.name)
+        .group_by(Category.id, Category.name, village, Village.name)
         .order_by(func.count(Matter.id).desc(), Category.name)
     )
-    for cid, cname, vid, vname, count in session.execute(q):
-        people = session.scalar(
-            select(func.coalesce(func.sum(Matter.head_count), 0)).where(
-                Matter.id.in_(_ids_for(session, ("group", str(cid), str(vid or "")), today))
-            )
-        )
+    for cid, cname, vid, vname, count, people in session.execute(q):
         items.append(
             RiskItem(
                 ("group", str(cid), str(vid or "")),
@@ -585,20 +631,19 @@ def _weekly(session: Session, today: date) -> WeeklySeries:
 
 def _villages(session: Session, today: date) -> list[VillageRow]:
     start, end = _period_of_year(today)
-    v = first_village_subquery()
     overdue = and_(_open(), Matter.deadline < today)
+    q, village = _with_first_village(select(Matter.id).select_from(Matter))
     q = (
-        select(
-            v.c.village_id,
+        q.with_only_columns(
+            village,
             func.count(Matter.id),
-            func.sum(_case(_open())),
-            func.sum(_case(overdue)),
-            func.sum(_case(Matter.is_group.is_(True))),
-            func.sum(_case(resolved_condition())),
+            _sum_case(_open()),
+            _sum_case(overdue),
+            _sum_case(Matter.is_group.is_(True)),
+            _sum_case(resolved_condition()),
         )
-        .outerjoin(v, v.c.matter_id == Matter.id)
         .where(Matter.received_at >= start, Matter.received_at < end)
-        .group_by(v.c.village_id)
+        .group_by(village)
     )
     got = {r[0]: r for r in session.execute(q)}
     rows = []
@@ -616,8 +661,8 @@ def _village_row(vid, name, r) -> VillageRow:
     return VillageRow(vid, name, r[1], r[2] or 0, r[3] or 0, r[4] or 0, r[5] or 0)
 
 
-def _case(cond):
-    return case((cond, 1), else_=0)
+def _sum_case(cond):
+    return func.sum(case((cond, 1), else_=0))
 
 
 def _overdue_by_unit(session: Session, today: date) -> list[Bar]:

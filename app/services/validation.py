@@ -162,6 +162,14 @@ def mask_id_number(value: str | None) -> str:
     return v[:6] + "*" * (len(v) - 6 - keep) + v[-keep:]
 
 
+def mask_name(value: str | None) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character stays (lists on a shared screen)."""
+    v = (value or "").strip()
+    if len(v) <= 1:
+        return v
+    return v[0] + "*" * (len(v) - 1)
+
+
 def mask_phone(value: str | None) -> str:
     """13812345678 → 138****5678; 0577-61234567 → 0577-****4567."""
     v = (value or "").strip()

@@ -24,7 +24,7 @@ from app.models import Category, Matter, Satisfaction, Unit, Village
 from app.services import flow, intake, statistics, supervision
 from app.services.errors import PermissionDenied
 from app.services.intake import IntakeInput, VisitorInput
-from app.services.validation import id_check_digit
+from app.services.validation import id_check_digit, mask_name
 from tests.conftest import actor
 
 TODAY = date(2026, 11, 18)
@@ -221,3 +221,27 @@ def test_a_room_plugs_its_risks_in(db, center, monkeypatch):
 def test_only_the_director_sees_the_command_room(db):
     with db.read() as s, pytest.raises(PermissionDenied):
         statistics.dashboard(s, actor(db, "jiedai"))
+
+
+def test_the_list_behind_a_figure_masks_names_and_leaves_out_the_summary(db, center):
+    ids, *_ = center
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        wanted = statistics.matter_ids_for(s, director, ("overdue",), today=TODAY)
+        rows = statistics.command_matter_rows(s, director, wanted, today=TODAY)
+    assert [r.id for r in rows] == wanted  # the order asked for (newest first)
+    assert {r.persons for r in rows} == {"张*", "赵*"}  # C (张𠮷), F (赵六)
+    assert all(r.summary == "" and r.overdue for r in rows)
+    with db.read() as s, pytest.raises(PermissionDenied):
+        statistics.command_matter_rows(s, actor(db, "jiedai"), wanted, today=TODAY)
+
+
+def test_mask_name_keeps_the_first_character():
+    assert [mask_name(n) for n in ("张三", "欧阳娜娜", "张𠮷", "王", "", None)] == [
+        "张*",
+        "欧***",
+        "张*",
+        "王",
+        "",
+        "",
+    ]
