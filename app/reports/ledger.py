@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,7 +65,15 @@ def column_widths(table: LedgerTable) -> list[float]:
     return widths
 
 
-def render_ledger_xlsx(table: LedgerTable) -> bytes:
+Progress = Callable[[int, int], None]  # (rows done, total); may raise to stop the work
+STEP = 1000
+
+
+def render_ledger_xlsx(table: LedgerTable, progress: Progress | None = None) -> bytes:
+    """openpyxl writes the frame (styles, the styled header row, frozen pane, widths, print
+    settings, properties); the body rows, nearly all of the file, are then written straight
+    into the sheet as the same XML openpyxl's streaming mode writes (inline strings), several
+    times quicker than a cell object per value on a year's ledger."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=table.title[:31])
     ws.freeze_panes = "A2"
@@ -83,14 +93,59 @@ def render_ledger_xlsx(table: LedgerTable) -> bytes:
         cell.font, cell.fill, cell.alignment, cell.border = font, fill, align, border
         header.append(cell)
     ws.append(header)
-    for row in table.rows:
-        ws.append(list(row))
     wb.properties.title = f"{table.center_name}{table.title}"
     wb.properties.subject = table.filters
     wb.properties.creator = "综治中心工作台"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    frame = io.BytesIO()
+    wb.save(frame)
+    return _add_rows(frame.getvalue(), table.rows, progress)
+
+
+# XML text: the three markup characters escaped, the control characters XML forbids dropped.
+_XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_TEXT.update({c: None for c in (*range(0, 9), 11, 12, *range(14, 32))})
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _row_xml(r: int, letters: list[str], row: tuple) -> str:
+    cells = []
+    for letter, v in zip(letters, row, strict=False):
+        if v is None or v == "":
+            continue
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            cells.append(f'<c r="{letter}{r}"><v>{v}</v></c>')
+            continue
+        text = str(v).translate(_XML_TEXT)
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    return f'<row r="{r}">{"".join(cells)}</row>'
+
+
+def _add_rows(frame: bytes, rows: list[tuple], progress: Progress | None) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(frame))
+    sheet = src.read(SHEET).decode("utf-8")
+    head, tail = sheet.split("</sheetData>", 1)
+    width = max((len(r) for r in rows[:1]), default=0)
+    letters = [get_column_letter(i) for i in range(1, width + 1)]
+    out = io.BytesIO()
+    total = len(rows)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            if info.filename != SHEET:
+                dst.writestr(info, src.read(info.filename))
+                continue
+            with dst.open(SHEET, "w") as f:
+                f.write(head.encode("utf-8"))
+                for start in range(0, total, STEP):
+                    chunk = rows[start : start + STEP]
+                    xml = "".join(
+                        _row_xml(r, letters, row) for r, row in enumerate(chunk, start=start + 2)
+                    )
+                    f.write(xml.encode("utf-8"))
+                    if progress:
+                        progress(start + len(chunk), total)
+                f.write(("</sheetData>" + tail).encode("utf-8"))
+    return out.getvalue()
 
 
 def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
@@ -116,7 +171,9 @@ def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
     return [sh or w * rest / long_total for w, sh in zip(natural, short, strict=True)]
 
 
-def render_ledger_pdf(table: LedgerTable, styles: Styles | None = None) -> bytes:
+def render_ledger_pdf(
+    table: LedgerTable, styles: Styles | None = None, progress: Progress | None = None
+) -> bytes:
     s = styles or make_styles()
     f = s.fonts.body
     cell = ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=10, wordWrap="CJK")
@@ -126,8 +183,11 @@ def render_ledger_pdf(table: LedgerTable, styles: Styles | None = None) -> bytes
     usable = page_w - 2 * margin
     col_w = _pdf_widths(table, f, usable)
     data = [[Paragraph(markup(h, s.fonts), head) for h in table.headers]]
-    for row in table.rows:
+    total = len(table.rows)
+    for n, row in enumerate(table.rows, start=1):
         data.append([Paragraph(markup(str(v or ""), s.fonts), cell) for v in row])
+        if progress and n % STEP == 0:
+            progress(n, total)
     if len(data) == 1:
         data.append([Paragraph("（本期间没有记录）", cell)] + [""] * (len(table.columns) - 1))
     t = LongTable(data, colWidths=col_w, repeatRows=1)

@@ -49,7 +49,7 @@ from app.reports.ledger import LedgerTable, render_ledger_pdf, render_ledger_xls
 
 from . import audit
 from .context import Actor
-from .errors import ValidationError
+from .errors import ServiceError, ValidationError
 from .permissions import Action, allowed, require
 from .settings import load_settings
 from .statistics import first_village_subquery, resolved_condition
@@ -131,14 +131,28 @@ def _period(q: Select, column, f: LedgerFilter) -> Select:
 
 
 def _matter_query(session: Session, f: LedgerFilter, *extra) -> Select:
+    """The columns the matter ledgers show, by name; plain columns rather than whole Matter
+    objects, so a year of 100,000 matters builds in a few seconds."""
     v = first_village_subquery()
     q = (
         select(
-            Matter,
-            Category.name,
-            Unit.name,
-            Village.name,
-            _persons(session),
+            Matter.number,
+            Matter.received_at,
+            Matter.channel,
+            Matter.summary,
+            Matter.handler_name,
+            Matter.status,
+            Matter.deadline,
+            Matter.closed_at,
+            Matter.result,
+            Matter.answer,
+            Matter.satisfaction,
+            Matter.is_group,
+            Matter.head_count,
+            Category.name.label("category"),
+            Unit.name.label("unit"),
+            Village.name.label("village"),
+            _persons(session).label("persons"),
         )
         .join(Category, Category.id == Matter.category_id)
         .outerjoin(Unit, Unit.id == Matter.unit_id)
@@ -157,13 +171,13 @@ def _matter_query(session: Session, f: LedgerFilter, *extra) -> Select:
 
 
 def _dt(d: datetime | None) -> str:
-    return f"{d:%Y-%m-%d %H:%M}" if d else ""
+    return str(d)[:16] if d else ""  # 2026-03-05 09:30 (str() is the quick way on 100,000 rows)
 
 
 def _d(d: date | datetime | None) -> str:
     if d is None:
         return ""
-    return f"{d:%Y-%m-%d}"
+    return str(d)[:10]
 
 
 def _label(e) -> str:
@@ -191,27 +205,25 @@ def _label(e) -> str:
     ],
 )
 def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
-    rows = []
-    for m, cat, unit, village, persons in session.execute(_matter_query(session, f)):
-        rows.append(
-            (
-                m.number,
-                _dt(m.received_at),
-                m.channel.label,
-                cat,
-                persons or "",
-                village or "",
-                m.summary,
-                unit or "",
-                m.handler_name or "",
-                m.status.label,
-                _d(m.deadline),
-                _dt(m.closed_at),
-                m.result or m.answer or "",
-                _label(m.satisfaction),
-            )
+    return [
+        (
+            m.number,
+            _dt(m.received_at),
+            m.channel.label,
+            m.category,
+            m.persons or "",
+            m.village or "",
+            m.summary,
+            m.unit or "",
+            m.handler_name or "",
+            m.status.label,
+            _d(m.deadline),
+            _dt(m.closed_at),
+            m.result or m.answer or "",
+            _label(m.satisfaction),
         )
-    return rows
+        for m in session.execute(_matter_query(session, f))
+    ]
 
 
 @_ledger(
@@ -307,7 +319,7 @@ def _chunks(ids: list, size: int = 500):
         yield ids[i : i + size]
 
 
-def _resolution(m: Matter, resolved: bool) -> str:
+def _resolution(m, resolved: bool) -> str:
     if resolved:
         return "已化解"
     if m.status in (MatterStatus.REJECTED, MatterStatus.TRANSFERRED) or m.closed_at:
@@ -336,24 +348,26 @@ def _resolution(m: Matter, resolved: bool) -> str:
 )
 def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
     resolved = resolved_condition()
-    q = _matter_query(session, f, Category.name.in_(DISPUTE_CATEGORIES)).add_columns(resolved)
+    q = _matter_query(session, f, Category.name.in_(DISPUTE_CATEGORIES)).add_columns(
+        resolved.label("resolved")
+    )
     return [
         (
             m.number,
             _d(m.received_at),
             m.channel.label,
-            village or "",
-            persons or "",
+            m.village or "",
+            m.persons or "",
             m.summary,
-            cat,
+            m.category,
             f"是（{m.head_count or '?'}人）" if m.is_group else "否",
-            unit or "",
+            m.unit or "",
             m.handler_name or "",
-            _resolution(m, bool(ok)),
-            _d(m.closed_at) if ok else "",
+            _resolution(m, bool(m.resolved)),
+            _d(m.closed_at) if m.resolved else "",
             m.result or m.answer or "",
         )
-        for m, cat, unit, village, persons, ok in session.execute(q)
+        for m in session.execute(q)
     ]
 
 
@@ -374,21 +388,23 @@ def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
     ],
 )
 def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
-    q = _matter_query(session, f, Category.name.in_(AID_CATEGORIES)).add_columns(_first_phone())
+    q = _matter_query(session, f, Category.name.in_(AID_CATEGORIES)).add_columns(
+        _first_phone().label("phone")
+    )
     return [
         (
             m.number,
             _d(m.received_at),
-            persons or "",
-            (mask_phone(phone) if mask else phone) or "",
-            village or "",
+            m.persons or "",
+            (mask_phone(m.phone) if mask else m.phone) or "",
+            m.village or "",
             m.summary,
-            unit or "",
+            m.unit or "",
             m.status.label,
             m.result or m.answer or "",
             _d(m.closed_at),
         )
-        for m, cat, unit, village, persons, phone in session.execute(q)
+        for m in session.execute(q)
     ]
 
 
@@ -611,16 +627,38 @@ def build_ledger(
     )
 
 
+class ExportCancelled(ServiceError):
+    def __init__(self):
+        super().__init__("已取消导出，没有写出文件。")
+
+
 def export_ledger(
-    session: Session, actor: Actor, code: str, f: LedgerFilter | None, fmt: str
+    session: Session,
+    actor: Actor,
+    code: str,
+    f: LedgerFilter | None,
+    fmt: str,
+    *,
+    progress: Callable[[int, int], bool] | None = None,
 ) -> tuple[LedgerTable, bytes]:
-    """XLSX or PDF bytes of a ledger, recorded in the audit log (who, what, how many)."""
+    """XLSX or PDF bytes of a ledger, recorded in the audit log (who, what, how many).
+    ``progress(rows done, total)`` returning False stops the export (ExportCancelled)."""
     require(actor, Action.EXPORT_LEDGERS)
     fmt = fmt.lower().lstrip(".")
     if fmt not in ("xlsx", "pdf"):
         raise ValidationError("只能导出为 xlsx 或 pdf")
     table = build_ledger(session, actor, code, f)
-    data = render_ledger_xlsx(table) if fmt == "xlsx" else render_ledger_pdf(table)
+
+    def step(done: int, total: int) -> None:
+        if progress is not None and not progress(done, total):
+            raise ExportCancelled()
+
+    step(0, len(table.rows))
+    if fmt == "xlsx":
+        data = render_ledger_xlsx(table, step)
+    else:
+        data = render_ledger_pdf(table, progress=step)
+    step(len(table.rows), len(table.rows))
     audit.record(
         session,
         actor,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import (
     AuditEntry,
@@ -350,3 +350,14 @@ def test_a_register_record_is_corrected_with_an_audit_row(db, registers_filled):
         registers.update_record(s, actor(db, "zixun"), "migrants", rid, good)
     with db.read() as s, pytest.raises(registers.NotFound):
         registers.record_values(s, actor(db, "jiedai"), "special", rid)
+
+
+def test_a_cancelled_export_leaves_no_audit_row(db, registers_filled):
+    with db.read() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(ledgers.ExportCancelled, match="已取消导出"), db.write() as s:
+        ledgers.export_ledger(
+            s, actor(db, "zhuren"), "migrants", None, "xlsx", progress=lambda d, t: False
+        )
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == before
