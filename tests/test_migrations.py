@@ -7,17 +7,21 @@ import sqlite3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 from app.db import Database, current_revision, head_revision, open_database
 from app.models import Base
+from app.models.base import include_in_comparison
 from app.services.errors import DatabaseTooNew
+
+COMPARE = {"compare_type": True, "include_object": include_in_comparison}
 
 
 def test_upgrade_from_empty_matches_models(tmp_path):
     db = open_database(tmp_path / "m.sqlite3")
     assert current_revision(db.engine) == head_revision()
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts=COMPARE)
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
 
@@ -97,6 +101,27 @@ def test_migrations_match_models_on_the_database_under_test(db):
     """The same revisions build the models' schema on this pass's backend (SQLite or
     PostgreSQL): types, indexes and constraints compared by Alembic."""
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts=COMPARE)
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations disagree on {db.engine.dialect.name}: {diff}"
+
+
+def test_summary_search_has_an_index_on_postgresql(db):
+    """SQLite reads the table for "summary contains …"; a PostgreSQL server has the pg_trgm
+    index for the same ILIKE, so a center's shared server does not read every matter."""
+    from sqlalchemy import select
+
+    from app.models import Matter
+    from app.services.portable import contains_ci
+
+    if db.engine.dialect.name != "postgresql":
+        assert "ix_matters_summary_trgm" not in {
+            i["name"] for i in inspect(db.engine).get_indexes("matters")
+        }
+        return
+    query = select(Matter.id).where(contains_ci(Matter.summary, "邻里噪音"))
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: make the planner show
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+    assert "ix_matters_summary_trgm" in plan, plan

@@ -17,6 +17,16 @@ NAMING_CONVENTION = {
 }
 
 
+# Indexes that exist on one backend only, made by migrations and not by the models: the
+# trigram index that lets PostgreSQL answer "summary contains …" without reading every row.
+BACKEND_ONLY_INDEXES = frozenset({"ix_matters_summary_trgm"})
+
+
+def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object``: leave the backend-only indexes out of model comparisons."""
+    return not (type_ == "index" and name in BACKEND_ONLY_INDEXES)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
