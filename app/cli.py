@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from app import __version__
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
             "family",
             "meetings",
             "counselling",
+            "command",
             "settings",
         ],
     )
@@ -460,6 +462,7 @@ def cmd_screenshot(args) -> int:
         "handling": (Role.RECEPTIONIST, Role.DIRECTOR),
         "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
         "counselling": (Role.COUNSELLOR, Role.DIRECTOR),
+        "command": (Role.DIRECTOR,),
         "settings": (Role.ADMIN,),
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
@@ -498,6 +501,7 @@ def cmd_screenshot(args) -> int:
         "handling": "事项办理",
         "meetings": "会议纪要",
         "counselling": "暖心工作室",
+        "command": "指挥研判",
         "settings": "系统设置",
         "mediation": "矛盾调解",
         "family": "家事调解",
@@ -519,6 +523,11 @@ def cmd_screenshot(args) -> int:
     settle()
     if args.tab == "counselling":
         _open_demo_notes(window, actor.username, settle)
+    if args.tab == "command":  # the dashboard takes a moment over a large database
+        deadline = time.monotonic() + 60
+        while window.command_tab.loading and time.monotonic() < deadline:
+            settle()
+        settle()
     listing = {
         "reception": window.reception,
         "handling": window.handling,

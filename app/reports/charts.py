@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
@@ -37,14 +38,21 @@ def chart_fonts() -> list[str]:
     """Family names for matplotlib: the CJK body face, then the rare-character face."""
     families = []
     paths = [default_fonts().body_path] + [str(p) for p, _ in RARE_CANDIDATES if p.is_file()]
+    manager = font_manager.fontManager
     for path in paths:
         if not path:
             continue
         try:
-            font_manager.fontManager.addfont(path)
+            manager.addfont(path)
             families.append(font_manager.FontProperties(fname=path).get_name())
         except (OSError, RuntimeError, ValueError):
             continue
+        # A one-weight face (HanaMin says 500) serves as regular text: without this matplotlib
+        # warns "Failed to find font weight normal" for every label.
+        manager.ttflist = [
+            replace(e, weight=400) if e.fname == path and e.weight != 400 else e
+            for e in manager.ttflist
+        ]
     return families + ["sans-serif"]
 
 
@@ -87,12 +95,16 @@ def weekly_chart(
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set_xticks(x, [f"{w.month}/{w.day}" for w in weeks])
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(0, max([*bottom, 1]) * 1.1)  # headroom above the tallest stack
     if series:
-        ax.legend(
+        # Beside the plot, not over the bars; listed top-down in the order of the stack.
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(
+            handles[::-1],
+            labels[::-1],
             prop={"family": chart_fonts(), "size": 8},
-            ncols=min(len(series), 5),
             frameon=False,
-            loc="upper left",
+            loc="outside right upper",
         )
     else:
         _empty(ax)
@@ -120,10 +132,12 @@ def bar_chart(
         ax.set_yticks(pos, labels)
         ax.invert_yaxis()
         ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.margins(x=0.1)  # room for the value beside the longest bar
     else:
         bars = ax.bar(pos, values, color=color, width=0.6)
         ax.set_xticks(pos, labels)
         ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.margins(y=0.1)
     for bar, key, n in zip(bars, keys, values, strict=True):
         bar.set_gid("|".join(key) if n else None)
         bar.set_picker(bool(n))

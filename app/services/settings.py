@@ -94,6 +94,7 @@ ADMIN_EDITABLE = {
     "password_min_length",
     "query_hint",
     "notes_algorithm",
+    "exchange_counselling",
 }
 
 
@@ -106,6 +107,8 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
     fixed = set(changes) - ADMIN_EDITABLE
     if fixed:
         raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
+    if "exchange_counselling" in changes:
+        changes["exchange_counselling"] = bool(changes["exchange_counselling"])
     for key in ("idle_lock_minutes", "max_failed_logins", "lockout_minutes", "password_min_length"):
         if key in changes:
             changes[key] = int(changes[key])

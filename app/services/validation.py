@@ -163,7 +163,7 @@ def mask_id_number(value: str | None) -> str:
 
 
 def mask_name(value: str | None) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character stays (lists on a shared screen)."""
+    """张三 → 张*, 欧阳娜娜 → 欧***: the first character stays (lists on a shared screen)."""
     v = (value or "").strip()
     if len(v) <= 1:
         return v

@@ -9,6 +9,7 @@ USERS = "users"
 SETTINGS = "settings"
 CALENDAR = "calendar"
 CASES = "cases"
+COUNSELLING = "counselling"
 
 
 class DataBus(QObject):

@@ -126,6 +126,13 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
             self.meetings_tab = MeetingsTab(ctx)
             self.tabs.addTab(self.meetings_tab, "会议纪要")
+        self.command_tab = None
+        if allowed(ctx.actor, Action.VIEW_COMMAND):
+            from .command_tab import CommandTab  # matplotlib is loaded only for the director
+
+            self.command_tab = CommandTab(ctx)
+            self.tabs.addTab(self.command_tab, "指挥研判")
+            self.command_tab.open_matter.connect(self.show_in_handling)
         self.counselling: CounsellingTab | None = None
         if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
             self.counselling = CounsellingTab(ctx)
@@ -176,6 +183,12 @@ class MainWindow(QMainWindow):
         about = QAction("关于", self)
         about.triggered.connect(self.about)
         help_.addAction(about)
+
+    def show_in_handling(self, matter_id) -> None:
+        """A matter chosen in 指挥研判's lists, opened in 事项办理."""
+        if self.handling is not None:
+            self.tabs.setCurrentWidget(self.handling)
+            self.handling.show_matter(matter_id)
 
     def import_bundle(self) -> None:
         from .exchange_dialog import ImportBundleDialog

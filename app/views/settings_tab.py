@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -365,6 +366,11 @@ class SecurityPanel(QWidget):
         self.notes_algorithm.setCurrentIndex(
             max(0, self.notes_algorithm.findData(s.notes_algorithm))
         )
+        self.exchange_counselling = QCheckBox("咨询记录随交换包传递（只传密文，密钥从不传递）")
+        self.exchange_counselling.setChecked(s.exchange_counselling)
+        self.exchange_counselling.setToolTip(
+            "离线终端和中心都打开时，暖心工作室的记录才随交换包传递；默认关闭。"
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         save = QPushButton("保存安全设置")
@@ -375,6 +381,7 @@ class SecurityPanel(QWidget):
         form.addRow("连续输错密码锁定", self.max_failed)
         form.addRow("锁定时长", self.lockout)
         form.addRow("咨询记录加密算法", self.notes_algorithm)
+        form.addRow("数据交换", self.exchange_counselling)
         form.addRow(save)
         form.addRow(self.message)
 
@@ -386,6 +393,7 @@ class SecurityPanel(QWidget):
             max_failed_logins=self.max_failed.value(),
             lockout_minutes=self.lockout.value(),
             notes_algorithm=self.notes_algorithm.currentData(),
+            exchange_counselling=self.exchange_counselling.isChecked(),
         )
 
         def done(new_settings) -> None:

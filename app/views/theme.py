@@ -25,6 +25,11 @@ QLabel[role="error"] { color: #c62828; }
 QLabel[role="hint"] { color: #616161; }
 QLabel[role="title"] { font-size: 15pt; font-weight: bold; }
 QWidget[invalid="true"] { border: 1px solid #c62828; }
+QFrame[role="tile"] { border: 1px solid #cfd8dc; border-radius: 4px; background: #ffffff; }
+QFrame[role="tile"]:hover, QFrame[role="tile"]:focus { border: 1px solid #2e86c1; }
+QLabel[role="figure"] { font-size: 20pt; font-weight: bold; color: #1f4e79; }
+QLabel[role="figure"][level="warn"] { color: #e67e22; }
+QLabel[role="figure"][level="alert"] { color: #c62828; }
 """
 
 

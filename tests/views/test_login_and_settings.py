@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QTabWidget
 from sqlalchemy import select
 
 from app.db import open_database
@@ -165,13 +165,20 @@ def test_admin_switches_the_notes_cipher_to_sm4(qtbot, db, admin):
 
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
+    w.show()
+    w.settings_tab.findChild(QTabWidget).setCurrentWidget(w.settings_tab.security)
     panel = w.settings_tab.security
     assert panel.notes_algorithm.currentData() == "AES-256-GCM"
     panel.notes_algorithm.setCurrentIndex(panel.notes_algorithm.findData("SM4-GCM"))
+    assert not panel.exchange_counselling.isChecked()  # off until the center decides
+    box = panel.exchange_counselling  # clicked on its box, at the left of the wide row
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert box.isChecked()
     panel.save()
     qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
     with db.read() as s:
         assert load_settings(s).notes_algorithm == "SM4-GCM"
+        assert load_settings(s).exchange_counselling is True
 
 
 def test_admin_points_this_terminal_at_the_center_server(qtbot, db, admin, tmp_path):
