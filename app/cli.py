@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
             "counselling",
             "command",
             "settings",
+            "ledgers",
         ],
     )
     p.add_argument(
@@ -466,6 +467,7 @@ def cmd_screenshot(args) -> int:
         "settings": (Role.ADMIN,),
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
+        "ledgers": (Role.RECEPTIONIST, Role.DIRECTOR),
     }
     demo_names = {
         Role.RECEPTIONIST: "demo-reception",
@@ -505,6 +507,7 @@ def cmd_screenshot(args) -> int:
         "settings": "系统设置",
         "mediation": "矛盾调解",
         "family": "家事调解",
+        "ledgers": "工作台账",
     }
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:

@@ -10,9 +10,10 @@ SETTINGS = "settings"
 CALENDAR = "calendar"
 CASES = "cases"
 COUNSELLING = "counselling"
+REGISTERS = "registers"  # 流动人口, 特殊人群, 平安创建 records
 
 
 class DataBus(QObject):
-    """Signals: ``changed(str)`` with one of MATTERS, USERS, SETTINGS, CALENDAR."""
+    """Signals: ``changed(str)`` with one of the kinds above (MATTERS, CASES, REGISTERS …)."""
 
     changed = Signal(str)

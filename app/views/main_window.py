@@ -31,6 +31,7 @@ from app.services.reference import Lookups
 from .context import ViewContext
 from .counselling_tab import CounsellingTab
 from .handling_tab import HandlingTab
+from .ledgers_tab import LedgersTab
 from .mediation_tab import MediationTab
 from .meetings_tab import MeetingsTab
 from .reception_tab import ReceptionTab
@@ -137,6 +138,10 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
             self.counselling = CounsellingTab(ctx)
             self.tabs.addTab(self.counselling, "暖心工作室")
+        self.ledgers: LedgersTab | None = None
+        if allowed(ctx.actor, Action.VIEW_LEDGERS):
+            self.ledgers = LedgersTab(ctx, lookups)
+            self.tabs.addTab(self.ledgers, "工作台账")
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
             self.settings_tab = SettingsTab(ctx, lookups.staff, lookups.units)
             self.tabs.addTab(self.settings_tab, "系统设置")
