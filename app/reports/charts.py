@@ -2,22 +2,25 @@
 
 No pyplot and no Qt here: the view puts a figure on a canvas, the export saves it. Each bar
 carries the key of the matters behind it (``artist.get_gid()``), so a click can open them.
-Chinese text uses the same CJK face the PDFs use (``fonts.default_fonts``), with the rare-
-character face behind it.
+Chinese text uses a CJK sans face (else the PDFs' body face), with the rare-character faces
+behind it.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from .fonts import RARE_CANDIDATES, default_fonts
+from .fonts import BODY_CANDIDATES, RARE_CANDIDATES, WINDOWS_FONTS, default_fonts
 
 PALETTE = [
     "#1f4e79",
@@ -33,11 +36,38 @@ PALETTE = [
 ]
 
 
-@lru_cache(maxsize=1)
+# Sans faces read better than 仿宋 on a screen; the printed documents' faces come after them.
+SCREEN_CANDIDATES: list[Path] = [
+    WINDOWS_FONTS / "msyh.ttc",
+    WINDOWS_FONTS / "msyh.ttf",
+    WINDOWS_FONTS / "simhei.ttf",
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+]
+_fonts_lock = threading.Lock()
+
+
+def _body_font_path() -> str | None:
+    """A file path only: registering the PDF faces with ReportLab (``default_fonts``) costs
+    ~0.3 s, which the dashboard would wait for; it is asked only when no known file exists."""
+    configured = os.environ.get("ZONGZHI_FONT")
+    paths = [Path(configured)] if configured else []
+    paths += SCREEN_CANDIDATES + [p for p, _ in BODY_CANDIDATES]
+    found = next((p for p in paths if p.is_file()), None)
+    return str(found) if found else default_fonts().body_path
+
+
 def chart_fonts() -> list[str]:
-    """Family names for matplotlib: the CJK body face, then the rare-character face."""
+    """Family names for matplotlib: the CJK face, then the rare-character faces (any thread)."""
+    with _fonts_lock:
+        return list(_chart_fonts())
+
+
+@lru_cache(maxsize=1)
+def _chart_fonts() -> tuple[str, ...]:
     families = []
-    paths = [default_fonts().body_path] + [str(p) for p, _ in RARE_CANDIDATES if p.is_file()]
+    paths = [_body_font_path()] + [str(p) for p, _ in RARE_CANDIDATES if p.is_file()]
     manager = font_manager.fontManager
     for path in paths:
         if not path:
@@ -53,7 +83,7 @@ def chart_fonts() -> list[str]:
             replace(e, weight=400) if e.fname == path and e.weight != 400 else e
             for e in manager.ttflist
         ]
-    return families + ["sans-serif"]
+    return (*families, "sans-serif")
 
 
 def _figure(title: str, size: tuple[float, float]) -> Figure:

@@ -198,6 +198,7 @@ class ChartBox(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.canvas: FigureCanvasQTAgg | None = None
+        self.drawn = False  # the current figure has been drawn on screen at least once
         self._last_press = None
         self.setMinimumHeight(260)
         self._layout = QVBoxLayout(self)
@@ -213,6 +214,8 @@ class ChartBox(QWidget):
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         canvas.setMinimumSize(200, 200)
         canvas.mpl_connect("pick_event", self._picked)
+        canvas.mpl_connect("draw_event", self._drawn)
+        self.drawn = False
         canvas.mpl_connect("motion_notify_event", self._hover)
         old, self.canvas = self.canvas, canvas
         if old is not None:
@@ -220,6 +223,9 @@ class ChartBox(QWidget):
             old.hide()
             old.deleteLater()
         self._layout.addWidget(canvas)
+
+    def _drawn(self, _event) -> None:
+        self.drawn = True
 
     def _picked(self, event) -> None:
         # Touching bars (a stack) may both answer one press: open only the first.
@@ -520,7 +526,8 @@ class CommandTab(QWidget):
         )
         self._loaded_once = False
         self._stale = False
-        self._loading = False
+        self._pending = 0  # jobs of the current reload still running
+        self._generation = 0
 
         title = QLabel("指挥研判")
         title.setProperty("role", "title")
@@ -647,26 +654,53 @@ class CommandTab(QWidget):
             self._stale = True
 
     def reload(self) -> None:
+        """Two jobs: the figures, risks and charts, then the table by village. The GUI draws
+        the charts while the worker is still counting the villages."""
         self._stale = False
-        self._loading = True
+        self._generation += 1
+        self._pending = 2
         self.status.setText("正在统计…")
         self.refresh_button.setEnabled(False)
-        actor, today = self.ctx.actor, self.today
+        actor, today, generation = self.ctx.actor, self.today, self._generation
+
+        def answer(show: Callable) -> Callable:
+            return lambda result: self._answered(generation, show, result)
+
         self.ctx.worker.submit(
-            lambda s: statistics.dashboard(s, actor, today=today), self._shown, self._failed
+            lambda s: statistics.dashboard(s, actor, today=today, villages=False),
+            answer(self._shown),
+            answer(self._failed),
+        )
+        self.ctx.worker.submit(
+            lambda s: statistics.village_rows(s, actor, today=today),
+            answer(self._villages_shown),
+            answer(self._failed),
         )
 
     @property
     def loading(self) -> bool:
-        return self._loading
+        return self._pending > 0
+
+    def _answered(self, generation: int, show: Callable, result) -> None:
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        self._pending -= 1
+        show(result)
+        if self._pending == 0:
+            self.refresh_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        self.refresh_button.setEnabled(True)
         self.status.clear()
         self.message.setText(error_text(exc))
 
+    def _villages_shown(self, rows: list[VillageRow]) -> None:
+        self.village_model.set_rows(rows)
+        if self.dashboard is not None:
+            self.dashboard.villages = rows
+
     def _shown(self, d: Dashboard) -> None:
+        if self.dashboard is not None and not d.villages:
+            d.villages = self.dashboard.villages  # kept until the new rows arrive
         self.dashboard = d
         self.message.clear()
         for f in d.figures:
@@ -689,13 +723,10 @@ class CommandTab(QWidget):
             self.risks.addItem(item)
         for name, fig in build_charts(d).items():
             self.charts[name].set_figure(fig)
-        self.village_model.set_rows(d.villages)
         self.status.setText(
             f"数据截至 {datetime.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
         )
-        self.refresh_button.setEnabled(True)
         self.export_button.setEnabled(True)
-        self._loading = False
 
     # --- lists behind the figures
     def open_list(self, key: FigureKey, title: str) -> QDialog:
