@@ -54,10 +54,10 @@ from . import bus as kinds
 from .context import ViewContext
 from .matter_table_model import (
     COL_CHANNEL,
-    COL_DEADLINE,
     COL_NUMBER,
-    COL_PERSONS,
+    COL_RECEIVED,
     COL_SUMMARY,
+    COL_UNIT,
     ID_ROLE,
     MatterTableModel,
     WarningDelegate,
@@ -415,7 +415,7 @@ class MatterListDialog(QDialog):
             self.table.setColumnHidden(col, True)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in ((COL_NUMBER, 150), (COL_PERSONS, 120), (COL_DEADLINE, 220)):
+        for col, width in ((COL_NUMBER, 150), (COL_RECEIVED, 140), (COL_UNIT, 140)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._double_clicked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
