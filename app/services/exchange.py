@@ -163,14 +163,17 @@ def _key_of(mapper, target) -> str:
 
 
 def _tracker(op: str):
+    # One statement object, given the values as parameters: compiled once and then taken from
+    # the cache, not rebuilt for every row (an import writes tens of thousands of rows).
+    statement = insert(RowChange.__table__)
+
     def track(mapper, connection, target) -> None:
         table = mapper.local_table
         if is_local(table):
             return
         connection.execute(
-            insert(RowChange.__table__).values(
-                table_name=table.name, row_key=_key_of(mapper, target), op=op, at=now()
-            )
+            statement,
+            {"table_name": table.name, "row_key": _key_of(mapper, target), "op": op, "at": now()},
         )
 
     return track

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -302,12 +303,26 @@ def check_rows(
 
 
 class _MatterWriter:
-    def __init__(self, session: Session, actor: Actor, file_name: str):
+    """Writes the new rows' matters. Everything a row needs from the database is read once
+    for the whole sheet (people by ID number, a run of 受理编号 per year) and rows are flushed
+    in batches, so 10,000 rows take seconds, not minutes."""
+
+    def __init__(self, session: Session, actor: Actor, file_name: str, rows: list[CheckedRow]):
         self.session, self.actor, self.file_name = session, actor, file_name
         self.settings = load_settings(session)
         self.cal = WorkCalendar.load(session)
         self.categories = {c.id: c for c in session.scalars(select(Category))}
         self.people: dict[str, Person] = {}
+        known = sorted({r.clean["id_number"] for r in rows if r.clean.get("id_number")})
+        for i in range(0, len(known), 500):
+            for p in session.scalars(
+                select(Person).where(Person.id_number.in_(known[i : i + 500])).order_by(Person.id)
+            ):
+                self.people.setdefault(p.id_number, p)
+        # Numbers in sheet order, taken per year in one step (gap-free: rolled back with the rest).
+        years = Counter(r.clean["received_at"].year for r in rows)
+        s = self.settings
+        self.seqs = {y: next_seq(session, s.prefix, y, s.terminal, n) for y, n in years.items()}
         # Who registered an imported matter: the importing user; from the command line (no one
         # logged in) the center's first administrator stands in.
         self.receptionist_id = actor.user_id or session.scalar(
@@ -317,12 +332,14 @@ class _MatterWriter:
     def person(self, clean: dict[str, Any]) -> Person:
         idn = clean.get("id_number")
         person = self.people.get(idn) if idn else None
-        if person is None and idn:
-            person = self.session.scalar(select(Person).where(Person.id_number == idn).limit(1))
         if person is None:
             pinyin, initials = name_keys(clean["name"])
             person = Person(
-                name=clean["name"], id_number=idn, name_pinyin=pinyin, name_initials=initials
+                id=uuid.uuid4(),
+                name=clean["name"],
+                id_number=idn,
+                name_pinyin=pinyin,
+                name_initials=initials,
             )
             self.session.add(person)
         if clean.get("phone"):
@@ -341,11 +358,13 @@ class _MatterWriter:
         cat = self.categories[clean["category_id"]]
         status = clean.get("status") or (S.ROUTED if clean.get("unit_id") else S.REGISTERED)
         closed = clean.get("closed_at") or (at if status in _CLOSED else None)
-        seq = next_seq(s, self.settings.prefix, at.year, self.settings.terminal)
+        seq = self.seqs[at.year]
+        self.seqs[at.year] += 1
         number = format_number(
             self.settings.number_format, self.settings.prefix, at.year, self.settings.terminal, seq
         )
         m = Matter(
+            id=uuid.uuid4(),
             number=number,
             prefix=self.settings.prefix,
             year=at.year,
@@ -368,9 +387,8 @@ class _MatterWriter:
             created_at=at,
             updated_at=at,
         )
-        s.add(m)
         person = self.person(clean)
-        s.flush()
+        # Filled while the matter is new: its collections start empty, nothing is loaded.
         m.persons.append(MatterPerson(person_id=person.id, position=0))
         old = f"，原编号 {clean['old_number']}" if clean.get("old_number") else ""
         m.events.append(
@@ -393,6 +411,7 @@ class _MatterWriter:
                     note=f"导入时的状态：{status.label}",
                 )
             )
+        s.add(m)
         return m.id
 
 
@@ -453,21 +472,24 @@ def import_sheet(
         if len(good) <= 900
         else _known_keys(session, kind)
     )
-    writer = _MatterWriter(session, actor, path.name) if kind == "matters" else None
-    total = len(good)
-    for n, r in enumerate(good, start=1):
+    new: list[CheckedRow] = []
+    for r in good:  # a row seen before, or twice in this sheet, is imported once
         if r.key in known:
             report.already += 1
         else:
-            if writer is not None:
-                object_id = writer.write(r.row, r.clean)
-            else:
-                obj = new_record(session, actor, kind, r.clean)
-                session.flush()
-                object_id = obj.id
-            session.add(ImportedRow(kind=kind, row_hash=r.key, object_id=object_id))
             known.add(r.key)
-            report.imported += 1
+            new.append(r)
+    writer = _MatterWriter(session, actor, path.name, new) if kind == "matters" else None
+    total = len(new)
+    for n, r in enumerate(new, start=1):
+        if writer is not None:
+            object_id = writer.write(r.row, r.clean)
+        else:
+            object_id = new_record(session, actor, kind, r.clean).id
+        session.add(ImportedRow(kind=kind, row_hash=r.key, object_id=object_id))
+        report.imported += 1
+        if n % 500 == 0:
+            session.flush()
         if progress and n % 200 == 0 and not progress("导入", n, total):
             raise ImportCancelled()
     session.flush()

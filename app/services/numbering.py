@@ -19,7 +19,9 @@ from app.models import NumberCounter
 from .portable import lock_writers
 
 
-def next_seq(session: Session, prefix: str, year: int, terminal: str) -> int:
+def next_seq(session: Session, prefix: str, year: int, terminal: str, count: int = 1) -> int:
+    """The next number of the year's series; with ``count`` > 1 that many numbers in a row are
+    taken at once (an import) and the first is returned."""
     lock_writers(session)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
@@ -37,9 +39,10 @@ def next_seq(session: Session, prefix: str, year: int, terminal: str) -> int:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    counter.last_value += 1
+    first = counter.last_value + 1
+    counter.last_value += count
     session.flush()
-    return counter.last_value
+    return first
 
 
 def format_number(fmt: str, prefix: str, year: int, terminal: str, seq: int) -> str:

@@ -264,7 +264,8 @@ def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
 
 def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any]):
     """A record from checked values (the import's fast path; no audit row of its own)."""
-    obj = MODELS[kind](**_defaults(kind, clean), created_by=actor.user_id)
+    # The id is set here, not at flush, so an import can refer to it without a flush per row.
+    obj = MODELS[kind](id=uuid.uuid4(), **_defaults(kind, clean), created_by=actor.user_id)
     session.add(obj)
     return obj
 

@@ -1,0 +1,168 @@
+"""工作台账 speed with 100,000 matters. Prints each figure; asserts nothing.
+
+    python benchmarks/bench_ledgers.py [--matters 100000] [--rows 10000] [--db PATH]
+
+Targets (the ledgers issue): a year's matters ledger exported to XLSX in under 10 s; a sheet
+of 10,000 matters imported in under 30 s. The demo database is the one bench_reception.py
+makes (made here too if missing); the import runs on a copy of it, so the benchmark can be
+run again and again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def demo_database(matters: int, path: Path | None):
+    """The 100,000-matter demo database of bench_reception.py, made if missing."""
+    from sqlalchemy import func, select
+
+    from app.db import open_database
+    from app.models import Matter
+    from app.services.demo import generate_demo
+
+    db_path = path or Path(tempfile.gettempdir()) / f"zongzhi-bench-{matters}.sqlite3"
+    db = open_database(db_path)
+    with db.read() as s:
+        have = s.scalar(select(func.count()).select_from(Matter)) or 0
+    if have < matters:
+        t = time.perf_counter()
+        generate_demo(db, matters - have)
+        print(f"demo data: {matters - have} matters generated in {time.perf_counter() - t:.1f} s")
+    print(f"database: {db_path} ({db_path.stat().st_size / 1e6:.0f} MB, {matters} matters)")
+    return db, db_path
+
+
+def write_sheet(db, path: Path, rows: int) -> None:
+    """A 事项 sheet as a center keeps it: every column the import knows, real-looking values."""
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from app.models import Category, Unit, Village
+    from app.services.demo import SUMMARIES, _id_number, _name
+
+    with db.read() as s:
+        villages = list(s.scalars(select(Village.name)))
+        units = list(s.scalars(select(Unit.name)))
+        categories = [c for c in s.scalars(select(Category.name)) if c in SUMMARIES]
+    rng = random.Random(10_000)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("事项")
+    ws.append(["序号", "受理时间", "来源", "类别", "姓名", "身份证号", "联系电话", "村社区",
+               "事项摘要", "承办单位", "承办人", "状态", "办结时间", "办理结果", "满意度",
+               "原编号"])  # fmt: skip
+    start = datetime(2020, 1, 2, 8, 30)  # an old register, years before the demo's matters
+    for i in range(rows):
+        at = start + timedelta(minutes=37 * i)
+        cat = rng.choice(categories)
+        village = rng.choice(villages)
+        summary = rng.choice(SUMMARIES[cat]).format(v=village, n=rng.randint(2, 9))
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
+        closed = rng.random() < 0.7
+        ws.append(
+            [
+                i + 1,
+                at,
+                rng.choice(["来访", "来电", "来信", "网格上报"]),
+                cat,
+                _name(rng),
+                _id_number(rng, born, rng.random() < 0.5) if rng.random() < 0.8 else None,
+                f"13{rng.randrange(10**9):09d}" if rng.random() < 0.7 else None,
+                village,
+                summary,
+                rng.choice(units),
+                rng.choice(["张某", "李某", "王某"]),
+                "已办结" if closed else "办理中",
+                at + timedelta(days=rng.randint(1, 20)) if closed else None,
+                "已协调处理，群众表示认可。" if closed else None,
+                None,
+                f"旧{i + 1:05d}",
+            ]
+        )
+    wb.save(path)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--matters", type=int, default=100_000)
+    p.add_argument("--rows", type=int, default=10_000)
+    p.add_argument("--db", type=Path)
+    args = p.parse_args()
+
+    from sqlalchemy import select
+
+    from app.db import open_database
+    from app.models import User
+    from app.services import importing, ledgers
+    from app.services.auth import actor_for
+
+    db, db_path = demo_database(args.matters, args.db)
+    with db.read() as s:
+        director = actor_for(s.scalar(select(User).where(User.username == "demo-director")))
+        reception = actor_for(s.scalar(select(User).where(User.username == "demo-reception")))
+
+    # 1. A year's matters ledger to XLSX: building the rows, rendering, the audit row.
+    today = date.today()
+    year = ledgers.LedgerFilter(since=today - timedelta(days=365), until=today)
+    out = Path(tempfile.mkdtemp(prefix="zongzhi-bench-ledgers-"))
+    try:
+        with db.write() as s:
+            t = time.perf_counter()
+            table = ledgers.build_ledger(s, director, "matters", year)
+            t_build = time.perf_counter() - t
+            s.rollback()
+        times = []
+        for _ in range(3):
+            with db.write() as s:
+                t = time.perf_counter()
+                table, data = ledgers.export_ledger(s, director, "matters", year, "xlsx")
+                (out / "事项台账.xlsx").write_bytes(data)
+                times.append(time.perf_counter() - t)
+                s.rollback()  # leave no audit rows behind in the shared benchmark database
+        print(
+            f"matters ledger, one year ({len(table.rows)} rows): rows built in {t_build:.2f} s; "
+            f"exported to XLSX ({len(data) / 1e6:.1f} MB) in {min(times):.2f} s "
+            f"(runs: {', '.join(f'{x:.2f}' for x in times)}); target < 10 s"
+        )
+
+        # 2. Import a 10,000-row sheet into a copy of the database, then the same sheet again.
+        sheet = out / "事项导入.xlsx"
+        write_sheet(db, sheet, args.rows)
+        copy = out / "copy.sqlite3"
+        with sqlite3.connect(db_path) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        target = open_database(copy)
+        t = time.perf_counter()
+        with target.write() as s:
+            report = importing.import_sheet(s, reception, "matters", sheet)
+        t_import = time.perf_counter() - t
+        t = time.perf_counter()
+        with target.write() as s:
+            again = importing.import_sheet(s, reception, "matters", sheet)
+        t_again = time.perf_counter() - t
+        target.dispose()
+        print(
+            f"import of {report.rows} matters: {t_import:.2f} s "
+            f"({report.imported} imported, {len(report.problems)} problems); target < 30 s"
+        )
+        print(f"the same sheet again: {t_again:.2f} s ({again.already} already imported, 0 added)")
+    finally:
+        db.dispose()
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
