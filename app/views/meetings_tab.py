@@ -412,9 +412,14 @@ class MeetingsTab(QWidget):
         if self.current_status in (None, MeetingStatus.DRAFT):
             self._draft_timer.start()
 
+    def _loaded_state(self) -> None:
+        """What the form shows right after loading or clearing it: no draft until it differs."""
+        self._draft_timer.stop()  # loading is not editing
+        self._baseline = self.editor.raw_state()
+
     def save_draft(self) -> None:
         store = self.ctx.drafts
-        if store is None:
+        if store is None or self.editor.raw_state() == getattr(self, "_baseline", None):
             return
         payload = {
             "meeting": str(self.current) if self.current else None,
@@ -548,6 +553,7 @@ class MeetingsTab(QWidget):
             ),
             read_only=False,
         )
+        self._loaded_state()
         self._update_buttons()
         self._show_review(datetime.now())
         self.message.clear()
@@ -562,7 +568,7 @@ class MeetingsTab(QWidget):
         def shown(data: MeetingInput) -> None:
             self.current, self.current_status = row.id, row.status
             self.editor.set_value(data, read_only=row.status != MeetingStatus.DRAFT)
-            self._draft_timer.stop()  # loading is not editing
+            self._loaded_state()
             self._update_buttons()
             self._show_review(data.starts_at)
             self.message.clear()

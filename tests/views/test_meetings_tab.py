@@ -85,3 +85,18 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     assert tab.editor.decisions.item(0, 2).text() == "2026-12-0"
     second.ctx.worker.wait()
     first.ctx.worker.wait()
+
+
+def test_opening_the_tab_without_typing_leaves_no_draft(qtbot, db):
+    recorder = actor(db, "jiedai")
+    first = build_main_window(db, recorder)
+    qtbot.addWidget(first)
+    first.show()
+    first.tabs.setCurrentWidget(first.meetings_tab)
+    qtbot.wait(1200)  # longer than the draft timer's pause
+    first.ctx.worker.wait()
+    assert first.ctx.drafts.load("jiedai", "minutes") is None
+    second = build_main_window(db, recorder)  # the next start offers nothing
+    qtbot.addWidget(second)
+    assert not second.meetings_tab.draft_bar.isVisibleTo(second.meetings_tab)
+    second.ctx.worker.wait()
