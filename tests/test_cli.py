@@ -59,6 +59,24 @@ def test_init_creates_a_center_and_refuses_to_run_twice(tmp_path):
     assert again.stderr.strip() == "该数据库已经初始化过，不能重复初始化。"
 
 
+def test_demo_refuses_a_real_centers_database(tmp_path, capsys):
+    pw = tmp_path / "pw.txt"
+    pw.write_text("Center#2026pw\n", encoding="utf-8")
+    db = tmp_path / "real.sqlite3"
+    init = ["init", "--db", str(db), "--center-name", "某街道综治工作中心", "--prefix", "MJ"]
+    assert main([*init, "--admin", "admin", "--admin-password-file", str(pw)]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--db", str(db), "--matters", "3"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "真实中心的数据库" in err
+    with sqlite3.connect(db) as conn:
+        users = {r[0] for r in conn.execute("SELECT username FROM users")}
+        matters = conn.execute("SELECT count(*) FROM matters").fetchone()[0]
+        demo_flag = conn.execute("SELECT value FROM settings WHERE key = 'is_demo'").fetchone()
+    conn.close()
+    assert users == {"admin"} and matters == 0 and demo_flag is None
+
+
 def test_init_with_a_weak_password_says_what_to_fix(tmp_path):
     pw = tmp_path / "pw.txt"
     pw.write_text("123", encoding="utf-8")

@@ -1,7 +1,8 @@
 """Demo data: a made-up, realistic year at 白石街道综治工作中心 (make run, benchmarks).
 
 Accounts here have well-known passwords: they belong in demo databases only, which are
-flagged ``is_demo`` so the log-in screen can list them.
+flagged ``is_demo`` so the log-in screen can list them. A database that was initialised as a
+real center is refused (``NotADemoDatabase``), so demo accounts never land in one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from . import audit, setup
 from .auth import create_user
 from .calendar import WorkCalendar
 from .context import Actor
+from .errors import ServiceError
 from .numbering import format_number
 from .pinyin import name_keys
 from .settings import load_settings, save_settings
@@ -178,8 +180,17 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + given
 
 
+class NotADemoDatabase(ServiceError):
+    """Demo accounts have published passwords: never added to a real center's database."""
+
+
 def _ensure_center_and_accounts(session: Session) -> list[tuple[str, str, str]]:
     created: list[tuple[str, str, str]] = []
+    if setup.is_initialised(session) and not load_settings(session).is_demo:
+        raise NotADemoDatabase(
+            "这是真实中心的数据库，不能往里生成演示账号和演示数据（演示账号的密码是公开的）。"
+            "请用 --db 另指定一个新文件作为演示数据库，例如 --db 演示.sqlite3。"
+        )
     if not setup.is_initialised(session):
         username, password, _role, display = DEMO_ACCOUNTS[-1]
         setup.init_center(

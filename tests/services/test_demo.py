@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db import open_database
@@ -86,3 +87,18 @@ def test_demo_database(tmp_path):
         at = datetime(2026, 11, 25, 16, 0)
         result = intake.register_matter(s, auth.actor_for(user), data, at=at)
     assert result.number == f"BS2026-A-{last + 1:06d}"
+
+
+def test_demo_refuses_a_real_centers_database(db):
+    """Demo accounts have published passwords: a real center's database never gets them."""
+    from app.services.demo import NotADemoDatabase
+
+    with db.read() as s:
+        users_before = set(s.scalars(select(User.username)))
+        matters_before = s.scalar(select(func.count()).select_from(Matter))
+    with pytest.raises(NotADemoDatabase, match="真实中心的数据库"):
+        generate_demo(db, 3)
+    with db.read() as s:
+        assert set(s.scalars(select(User.username))) == users_before
+        assert s.scalar(select(func.count()).select_from(Matter)) == matters_before
+        assert not load_settings(s).is_demo
