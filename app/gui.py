@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -28,9 +29,11 @@ from .views.bus import DataBus
 from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
-from .views.main_window import MainWindow
 from .views.theme import apply_theme
 from .views.worker import DbWorker
+
+if TYPE_CHECKING:
+    from .views.main_window import MainWindow
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -56,7 +59,13 @@ def _install_qt_chinese(app: QApplication) -> None:
 
 
 def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None) -> MainWindow:
-    """The main window for a logged-in user (also used by ``zongzhi screenshot``)."""
+    """The main window for a logged-in user (also used by ``zongzhi screenshot``).
+
+    Its tabs are imported here, not at start-up: they bring pinyin tables, openpyxl, numpy and
+    the counselling room's cryptography, which would keep the login window waiting a second.
+    """
+    from .views.main_window import MainWindow
+
     worker = worker or DbWorker(db)
     settings, lookups, calendar = worker.call_now(
         lambda s: (load_settings(s), load_lookups(s), WorkCalendar.load(s))

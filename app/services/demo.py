@@ -40,7 +40,6 @@ from .calendar import WorkCalendar
 from .context import Actor
 from .errors import ServiceError
 from .numbering import format_number
-from .pinyin import name_keys
 from .settings import load_settings, save_settings
 from .validation import id_check_digit
 
@@ -225,6 +224,8 @@ def generate_demo(
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Add ``matters`` matters over the past year; accounts and villages only where missing."""
+    from .pinyin import name_keys  # here: the login window lists DEMO_ACCOUNTS, not pinyin
+
     today = today or date.today()
     with db.write() as s:
         created = _ensure_center_and_accounts(s)

@@ -23,6 +23,7 @@ from app import __version__  # noqa: E402
 
 PACKAGE = "zongzhi"
 # Qt's X11 platform plugin needs these on a minimal desktop; full desktops already have them.
+# (What the bundle's libraries link to and the bundle does not carry: libc, GL/EGL, xcb.)
 DEPENDS = [
     "libc6",
     "libegl1",
@@ -30,6 +31,7 @@ DEPENDS = [
     "libfontconfig1",
     "libxkbcommon0",
     "libxkbcommon-x11-0",
+    "libxcb1",
     "libxcb-cursor0",
     "libxcb-icccm4",
     "libxcb-image0",
@@ -37,7 +39,6 @@ DEPENDS = [
     "libxcb-randr0",
     "libxcb-render-util0",
     "libxcb-shape0",
-    "libxcb-xinerama0",
     "libxcb-xkb1",
 ]
 # Chinese faces for screen and print; HanaMin carries rare characters such as 𠮷.
@@ -82,13 +83,13 @@ def _dir_kb(path: Path) -> int:
     return sum(f.stat().st_size for f in files) // 1024 + 1
 
 
-def build(bundle: Path, out_dir: Path) -> Path:
+def build(bundle: Path, out_dir: Path, work: Path = ROOT / "build" / "deb") -> Path:
     if not (bundle / "zongzhi").exists():
         raise SystemExit(f"没有找到打包结果 {bundle}/zongzhi，请先运行 make bundle")
     arch = subprocess.run(
         ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    stage = ROOT / "build" / "deb" / f"{PACKAGE}_{__version__}_{arch}"
+    stage = work / f"{PACKAGE}_{__version__}_{arch}"
     shutil.rmtree(stage, ignore_errors=True)
     shutil.copytree(bundle, stage / "opt" / "zongzhi", symlinks=True)
     (stage / "usr" / "bin").mkdir(parents=True)
