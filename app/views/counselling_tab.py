@@ -57,6 +57,7 @@ from app.services.permissions import Action, allowed
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
+from .tables import set_column_widths
 
 COUNSELLING = "counselling"
 AUTOSAVE_MS = 1500
@@ -149,8 +150,7 @@ class CounsellingTab(QWidget):
         self.alert_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
         self.overview_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
         for t in (self.alert_table, self.overview_table):
-            for col, width in ((0, 180), (1, 60), (2, 110), (3, 110)):
-                t.setColumnWidth(col, width)
+            set_column_widths(t, ((0, 180), (1, 60), (2, 110), (3, 110)))
         alerts = QWidget()
         av = QVBoxLayout(alerts)
         note = QLabel(
@@ -224,8 +224,7 @@ class CounsellingTab(QWidget):
         self.search_results.itemActivated.connect(self._open_hit)
         self.search_results.itemDoubleClicked.connect(self._open_hit)
         self.client_table = _table(["来访者", "人群", "风险", "上次咨询", "下次回访"], 0)
-        for col, width in ((1, 76), (2, 48), (3, 92), (4, 92)):
-            self.client_table.setColumnWidth(col, width)
+        set_column_widths(self.client_table, ((1, 76), (2, 48), (3, 92), (4, 92)))
         self.client_table.itemSelectionChanged.connect(self._client_selected)
         new_client = QPushButton("新来访者…")
         new_client.clicked.connect(self.new_client)
@@ -245,8 +244,7 @@ class CounsellingTab(QWidget):
         self.client_header = QLabel("请从左侧选择来访者。")
         self.client_header.setProperty("role", "title")
         self.session_table = _table(["日期", "形式", "时长", "风险", "咨询师", "下次预约"], 5)
-        for col, width in ((0, 100), (1, 90), (2, 80), (3, 56), (4, 90)):
-            self.session_table.setColumnWidth(col, width)
+        set_column_widths(self.session_table, ((0, 100), (1, 90), (2, 80), (3, 56), (4, 90)))
         self.session_table.itemSelectionChanged.connect(self._session_selected)
         self.risk_basis = QLabel()
         self.risk_basis.setWordWrap(True)
@@ -257,8 +255,7 @@ class CounsellingTab(QWidget):
         self.save_state = QLabel()
         self.save_state.setProperty("role", "hint")
         self.plan_table = _table(["帮扶目标", "跟踪人", "间隔", "下次回访", "转介", "状态"], 0)
-        for col, width in ((1, 80), (2, 56), (3, 100), (4, 200), (5, 70)):
-            self.plan_table.setColumnWidth(col, width)
+        set_column_widths(self.plan_table, ((1, 80), (2, 56), (3, 100), (4, 200), (5, 70)))
         buttons = QHBoxLayout()
         self.session_button = QPushButton("新咨询记录…")
         self.session_button.clicked.connect(self.new_session)

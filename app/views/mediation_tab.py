@@ -87,6 +87,7 @@ from .context import ViewContext
 from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
+from .tables import set_column_widths
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 HIGH_RISK_BG = QColor("#ffcdd2")
@@ -96,7 +97,7 @@ _ROOT = QModelIndex()
 class CaseTableModel(QAbstractTableModel):
     """The room's cases as plain rows (``CaseRow``)."""
 
-    HEADERS = ["案号", "案件", "类型", "状态", "受理日期", "主调解员", "提醒"]
+    HEADERS = ["案号", "案件", "类型", "状态", "受理", "调解员", "提醒"]
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -240,9 +241,9 @@ class CaseForm(QWidget):
         self.lead = QComboBox()
         self.assistant = QComboBox()
         self.parties = _table(PARTY_HEADERS)
-        for col, width in enumerate([92, 118, 130, 58, 58, 156, 112, 120, 96]):
-            self.parties.setColumnWidth(col, width)
+        set_column_widths(self.parties, enumerate([92, 118, 130, 58, 58, 156, 112, 120, 96]))
         self.parties.horizontalHeader().setStretchLastSection(True)
+        self.parties.setMinimumHeight(150)  # header and four parties before it scrolls
         add = QPushButton("添加当事人")
         add.clicked.connect(lambda: self.add_party())
         remove = QPushButton("删除所选当事人")
@@ -416,7 +417,7 @@ class RecordEditor(QWidget):
         self.recorder = QLineEdit()
         self.rights_told = QCheckBox("已告知当事人权利义务")
         self.statements = _table(["发言人", "陈述内容"], 1)
-        self.statements.setColumnWidth(0, 100)
+        set_column_widths(self.statements, [(0, 100)])
         add = self.add_button = QPushButton("添加发言")
         add.clicked.connect(lambda: _add_row(self.statements, ["", ""]))
         self.facts_checked = QPlainTextEdit()
@@ -659,9 +660,9 @@ class MediationTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate([128, 160, 64, 76, 82, 68, 84]):
-            if col != 1:
-                self.table.setColumnWidth(col, width)
+        set_column_widths(
+            self.table, [(c, w) for c, w in enumerate([128, 160, 64, 64, 86, 60, 72]) if c != 1]
+        )
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.new_button = QPushButton("新建案件")
         self.new_button.clicked.connect(self.new_case)
@@ -713,14 +714,15 @@ class MediationTab(QWidget):
             if mv != CaseMove.SUCCEED:  # success comes with the signed agreement
                 moves.addWidget(b)
         moves.addStretch(1)
+        # The form scrolls; the save and move buttons stay in sight below it.
         case_page = QWidget()
         cv = QVBoxLayout(case_page)
-        cv.addWidget(self.case_form)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(self._scroll(self.case_form), 1)
         cv.addLayout(moves)
         # records
         self.sessions = _read_only_table(["时间", "地点", "发言", "调解结果"], 3)
-        for col, width in enumerate([140, 140, 56]):
-            self.sessions.setColumnWidth(col, width)
+        set_column_widths(self.sessions, enumerate([140, 140, 56]))
         self.sessions.itemSelectionChanged.connect(self._session_selected)
         self.record = RecordEditor()
         self.record.connect_changed(self._record_edited)
@@ -816,12 +818,12 @@ class MediationTab(QWidget):
             docs.addWidget(b)
         docs.addStretch(1)
         self.timeline = _read_only_table(["时间", "步骤", "经办人", "说明"], 3)
-        self.timeline.setColumnWidth(0, 130)
+        set_column_widths(self.timeline, [(0, 130)])
         dv.addLayout(docs)
         dv.addWidget(QLabel("事项办理过程"))
         dv.addWidget(self.timeline)
         self.pages = QTabWidget()
-        self.pages.addTab(self._scroll(case_page), "案件信息")
+        self.pages.addTab(case_page, "案件信息")
         self.pages.addTab(self._scroll(record_page), "调解笔录")
         self.pages.addTab(self._scroll(agreement_page), "调解协议")
         self.pages.addTab(follow_page, "回访")
@@ -841,7 +843,7 @@ class MediationTab(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([620, 820])
+        split.setSizes([660, 780])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._shortcut(QKeySequence.StandardKey.Save, self.save_current_page)
@@ -860,13 +862,13 @@ class MediationTab(QWidget):
         self.minors_note = QLabel()
         self.minors_note.setWordWrap(True)
         self.minors = _table(["姓名", "性别", "年龄", "与当事人关系", "情况说明"], 4)
-        self.minors.setColumnWidth(3, 130)
+        set_column_widths(self.minors, [(1, 40), (2, 40), (3, 130)])
         add_minor = QPushButton("添加未成年人")
         add_minor.clicked.connect(lambda: _add_row(self.minors, ["", "", "", "", ""]))
         self.save_minors_button = QPushButton("保存未成年人信息")
         self.save_minors_button.clicked.connect(self.save_minors)
         self.protections = _read_only_table(["日期", "防护措施", "情况"], 2)
-        self.protections.setColumnWidth(1, 260)
+        set_column_widths(self.protections, [(1, 260)])
         self.add_protection_button = QPushButton("登记防护措施")
         self.add_protection_button.clicked.connect(self.add_protection)
         self.services = _read_only_table(["日期", "服务", "情况"], 2)

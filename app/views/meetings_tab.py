@@ -39,6 +39,7 @@ from .context import ViewContext
 from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
+from .tables import set_column_widths
 
 MEETINGS = "meetings"
 
@@ -84,12 +85,9 @@ class MeetingEditor(QWidget):
         self.figures_button = QPushButton("生成本期数据草稿")
         self.items = _table(["议题", "讨论情况"], 1)
         self.decisions = _table(["议定事项", "责任单位/责任人", "完成期限（年-月-日）"], 0)
-        self.decisions.setColumnWidth(1, 150)
-        self.decisions.setColumnWidth(2, 160)
-        self.attendees.setColumnWidth(0, 110)
-        self.attendees.setColumnWidth(2, 90)
-        self.attendees.setColumnWidth(3, 150)
-        self.items.setColumnWidth(0, 220)
+        set_column_widths(self.decisions, [(1, 150), (2, 160)])
+        set_column_widths(self.attendees, [(0, 110), (2, 90), (3, 150)])
+        set_column_widths(self.items, [(0, 220)])
         self.review = QLabel()
         self.review.setWordWrap(True)
         self.review.setProperty("role", "hint")
@@ -302,8 +300,7 @@ class MeetingsTab(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.itemSelectionChanged.connect(self._selected)
-        for col, width in enumerate([150, 64, 76, 128, 64, 60]):
-            self.list.setColumnWidth(col, width)
+        set_column_widths(self.list, enumerate([150, 64, 76, 128, 64, 60]))
         self.new_button = QPushButton("新建会议")
         self.new_button.clicked.connect(self.new_meeting)
         self.editor = MeetingEditor()
@@ -359,8 +356,7 @@ class MeetingsTab(QWidget):
         # Decisions
         self.decision_table = _table(["会议", "议定事项", "责任", "期限", "状态", "办理结果"], 1)
         self.decision_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for col, width in ((0, 160), (2, 140), (3, 100), (4, 70), (5, 220)):
-            self.decision_table.setColumnWidth(col, width)
+        set_column_widths(self.decision_table, ((0, 160), (2, 140), (3, 100), (4, 70), (5, 220)))
         self.close_button = QPushButton("办结所选事项")
         self.close_button.clicked.connect(self.close_decision)
         self.close_button.setEnabled(allowed(ctx.actor, Action.CLOSE_DECISION))

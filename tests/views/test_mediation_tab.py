@@ -7,7 +7,7 @@ from datetime import date
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
 from app.gui import build_main_window
@@ -254,3 +254,29 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
     ):
         assert expected in flat, expected
     w.ctx.worker.wait()
+
+
+def test_no_list_header_is_clipped(qtbot, db):
+    """Every column of the case, party and counselling lists is at least as wide as its header
+    text as the theme draws it (the headers read 受理日, 调解 when they were cut)."""
+    for username in ("tiaojie", "zixun"):
+        w = build_main_window(db, actor(db, username))
+        qtbot.addWidget(w)
+        w.resize(1440, 900)
+        w.show()
+        views = [
+            v
+            for v in w.findChildren(QTableView)
+            if v.model() is not None and v.horizontalHeader().isVisible()
+        ]
+        assert views
+        for view in views:
+            header = view.horizontalHeader()
+            for col in range(header.count()):
+                if header.sectionResizeMode(col) == QHeaderView.ResizeMode.Stretch:
+                    continue
+                if col == header.count() - 1 and header.stretchLastSection():
+                    continue
+                title = view.model().headerData(col, Qt.Orientation.Horizontal)
+                assert header.sectionSize(col) >= header.sectionSizeHint(col), (username, title)
+        w.ctx.worker.wait()
