@@ -56,12 +56,14 @@ from .matter_table_model import (
     COL_DEADLINE,
     COL_STATUS,
     COL_SUMMARY,
+    COLUMN_WIDTHS,
     ID_ROLE,
     MatterTableModel,
     WarningDelegate,
 )
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
+from .tables import set_column_widths
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -271,9 +273,7 @@ class HandlingTab(QWidget):
         for col in (COL_STATUS, COL_DEADLINE):
             self.table.setItemDelegateForColumn(col, delegate)
         header = self.table.horizontalHeader()
-        for col, width in enumerate([138, 112, 66, 70, 70, 0, 100, 70, 190]):
-            if width:
-                header.resizeSection(col, width)
+        set_column_widths(self.table, [(c, w) for c, w in enumerate(COLUMN_WIDTHS) if w])
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()

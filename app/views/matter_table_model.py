@@ -14,6 +14,8 @@ from app.services.intake import MatterRow
 COL_NUMBER, COL_RECEIVED, COL_CHANNEL, COL_CATEGORY, COL_PERSONS, COL_SUMMARY = range(6)
 COL_UNIT, COL_STATUS, COL_DEADLINE = range(6, 9)
 HEADERS = ["受理编号", "受理时间", "来源", "类别", "群众", "摘要", "承办单位", "状态", "办理期限"]
+# Fixed widths (resize-to-contents is slow on long lists); the summary (0) takes the rest.
+COLUMN_WIDTHS = [138, 112, 66, 70, 70, 0, 100, 70, 190]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 OVERDUE_BG = QColor("#ffcdd2")

@@ -53,11 +53,13 @@ from .matter_table_model import (
     COL_DEADLINE,
     COL_STATUS,
     COL_SUMMARY,
+    COLUMN_WIDTHS,
     ID_ROLE,
     MatterTableModel,
     WarningDelegate,
 )
 from .pdf_preview_dialog import PdfPreviewDialog
+from .tables import set_column_widths
 
 ALL = "__all__"
 OPEN_OR_TODAY = "__open_or_today__"
@@ -536,6 +538,7 @@ class ReceptionTab(QWidget):
         self.earlier.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.earlier.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.earlier.horizontalHeader().setStretchLastSection(True)
+        set_column_widths(self.earlier, [(0, 138), (1, 90), (2, 110)])
         self.earlier.verticalHeader().setVisible(False)
         self.earlier.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.earlier.cellDoubleClicked.connect(self._open_earlier)
@@ -609,10 +612,7 @@ class ReceptionTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Fixed widths (resize-to-contents is slow on long lists); the summary takes the rest.
-        for col, width in enumerate([138, 112, 66, 70, 70, 0, 100, 70, 190]):
-            if width:
-                header.resizeSection(col, width)
+        set_column_widths(self.table, [(c, w) for c, w in enumerate(COLUMN_WIDTHS) if w])
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
@@ -256,10 +257,22 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
     w.ctx.worker.wait()
 
 
-def test_no_list_header_is_clipped(qtbot, db):
+@pytest.fixture
+def themed(qapp):
+    """The application as users see it: font and qt-material style sheet (reset afterwards)."""
+    from app.views.theme import apply_theme
+
+    font, sheet = qapp.font(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)
+
+
+def test_no_list_header_is_clipped(qtbot, db, themed):
     """Every column of the case, party and counselling lists is at least as wide as its header
     text as the theme draws it (the headers read 受理日, 调解 when they were cut)."""
-    for username in ("tiaojie", "zixun"):
+    for username in ("tiaojie", "zixun", "jiedai"):
         w = build_main_window(db, actor(db, username))
         qtbot.addWidget(w)
         w.resize(1440, 900)
