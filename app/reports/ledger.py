@@ -23,7 +23,14 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import (
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from .base import Styles, format_date_cn, make_styles
 from .fonts import markup
@@ -171,49 +178,110 @@ def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
     return [sh or w * rest / long_total for w, sh in zip(natural, short, strict=True)]
 
 
+_PAD_TOP, _PAD_BOTTOM, _PAD_SIDE = 2, 3, 3
+_FRAME_PAD = 6  # a SimpleDocTemplate frame's own padding on each side
+
+
+_LEADING = 10
+
+
+def _row_height(cells: list, widths: list[float]) -> float:
+    tallest = max(
+        p.wrap(w - 2 * _PAD_SIDE, 1e6)[1] if isinstance(p, Paragraph) else _LEADING
+        for p, w in zip(cells, widths, strict=True)
+    )
+    return tallest + _PAD_TOP + _PAD_BOTTOM
+
+
+def _cell(text: str, width: float, font: str, fonts, style: ParagraphStyle):
+    """A value that fits on one line in the body face is drawn as a plain string (several
+    times quicker); anything longer, or with a character from a fallback face, as a Paragraph."""
+    m = markup(text, fonts)
+    if "<" not in m and stringWidth(text, font, style.fontSize) <= width - 2 * _PAD_SIDE:
+        return text
+    return Paragraph(m, style)
+
+
+def _pages(heights: list[float], first_room: float, room: float) -> list[tuple[int, int]]:
+    """Rows per page, [start, end), given the room under the header on the first and later
+    pages; a row taller than a page gets a page of its own (and is split there)."""
+    pages, start, used, avail = [], 0, 0.0, first_room
+    for i, h in enumerate(heights):
+        if used + h > avail and i > start:
+            pages.append((start, i))
+            start, used, avail = i, 0.0, room
+        used += h
+    pages.append((start, len(heights)))
+    return pages
+
+
 def render_ledger_pdf(
     table: LedgerTable, styles: Styles | None = None, progress: Progress | None = None
 ) -> bytes:
+    """The rows are measured once and laid out a page at a time, one table per page with the
+    header on top: one long table split page by page measures its remaining rows again for
+    every page, which took minutes for a month of matters."""
     s = styles or make_styles()
     f = s.fonts.body
-    cell = ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=10, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=_LEADING, wordWrap="CJK")
     head = ParagraphStyle("head", parent=cell, alignment=1, textColor=colors.white, fontSize=8.5)
     page_w, page_h = landscape(A4)
-    margin = 12 * mm
+    margin, bottom = 12 * mm, 14 * mm
     usable = page_w - 2 * margin
     col_w = _pdf_widths(table, f, usable)
-    data = [[Paragraph(markup(h, s.fonts), head) for h in table.headers]]
+    header = [Paragraph(markup(h, s.fonts), head) for h in table.headers]
+    header_h = _row_height(header, col_w)
     total = len(table.rows)
+    rows, heights = [], []
     for n, row in enumerate(table.rows, start=1):
-        data.append([Paragraph(markup(str(v or ""), s.fonts), cell) for v in row])
+        cells = [_cell(str(v or ""), w, f, s.fonts, cell) for v, w in zip(row, col_w, strict=True)]
+        rows.append(cells)
+        heights.append(_row_height(cells, col_w))
         if progress and n % STEP == 0:
-            progress(n, total)
-    if len(data) == 1:
-        data.append([Paragraph("（本期间没有记录）", cell)] + [""] * (len(table.columns) - 1))
-    t = LongTable(data, colWidths=col_w, repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#808080")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F6FA")]),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+            progress(n // 2, total)  # measuring is about half the work
+    if not rows:
+        rows = [[Paragraph("（本期间没有记录）", cell)] + [""] * (len(table.columns) - 1)]
+        heights = [_row_height(rows[0][:1], col_w[:1])]
     made = format_date_cn(table.made_on or date.today())
     story = [
         s.p(f"{table.center_name}{table.title}", s.title),
         s.p(f"{table.filters}　　共 {len(table.rows)} 条　　制表日期：{made}", s.subtitle),
         Spacer(1, 4 * mm),
-        t,
     ]
+    room = page_h - margin - bottom - 2 * _FRAME_PAD - 2  # 2 pt to spare for rounding
+    above = sum(x.wrap(usable, room)[1] + x.getSpaceBefore() + x.getSpaceAfter() for x in story)
+    pages = _pages(heights, room - above - header_h, room - header_h)
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#808080")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONT", (0, 1), (-1, -1), f, cell.fontSize, _LEADING),  # the plain-string cells
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F6FA")]),
+            ("TOPPADDING", (0, 0), (-1, -1), _PAD_TOP),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), _PAD_BOTTOM),
+            ("LEFTPADDING", (0, 0), (-1, -1), _PAD_SIDE),
+            ("RIGHTPADDING", (0, 0), (-1, -1), _PAD_SIDE),
+        ]
+    )
+    done_by_page = {}
+    for i, (a, b) in enumerate(pages):
+        t = Table(
+            [header, *rows[a:b]],
+            colWidths=col_w,
+            rowHeights=[header_h, *heights[a:b]],
+            repeatRows=1,
+            splitInRow=1,
+        )
+        t.setStyle(style)
+        story.append(t)
+        if i < len(pages) - 1:
+            story.append(PageBreak())
+        done_by_page[i + 1] = b
 
     def page_number(canvas, doc) -> None:
+        if progress and doc.page > 1:  # the page before this one is drawn
+            progress(total // 2 + done_by_page.get(doc.page - 1, total) // 2, total)
         canvas.saveState()
         canvas.setFont(f, 9)
         canvas.drawCentredString(page_w / 2, 7 * mm, f"— {doc.page} —")
@@ -226,7 +294,7 @@ def render_ledger_pdf(
         leftMargin=margin,
         rightMargin=margin,
         topMargin=margin,
-        bottomMargin=14 * mm,
+        bottomMargin=bottom,
         title=f"{table.center_name}{table.title}",
         author="综治中心工作台",
         creator="zongzhi-desk",

@@ -131,7 +131,11 @@ class _LongJob:
             return
         self.dialog.setMaximum(max(total, 1))
         self.dialog.setValue(min(done, total))
-        self.dialog.setLabelText(f"{self.label}\n{phase}：{done}/{total} 行")
+        if phase == "导出":  # measured and drawn in two passes: a share, not a row count
+            detail = f"{phase}：{done * 100 // max(total, 1)}%"
+        else:
+            detail = f"{phase}：{done}/{total} 行"
+        self.dialog.setLabelText(f"{self.label}\n{detail}")
 
     def finish(self) -> None:
         self.dialog.canceled.disconnect(self._cancel)
@@ -185,7 +189,14 @@ class LedgersTab(QWidget):
             self.unit.addItem(u.name, u.id)
         self.unit.setAccessibleName("单位")
         for combo in (self.ledger, self.period, self.village, self.unit):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            longest = max(
+                (
+                    combo.fontMetrics().horizontalAdvance(combo.itemText(i))
+                    for i in range(combo.count())
+                ),
+                default=0,
+            )
+            combo.setMinimumWidth(longest + 48)  # room for the drop-down arrow of the theme
 
         filters = QHBoxLayout()
         for text, w in (
@@ -390,8 +401,11 @@ class LedgersTab(QWidget):
     def _set_widths(self, table: ledgers.LedgerTable) -> None:
         fm = self.table.fontMetrics()
         half = max(fm.horizontalAdvance("中") / 2, fm.horizontalAdvance("0"))
-        for i, (header, chars) in enumerate(table.columns):
-            width = max(int(chars * half) + 16, fm.horizontalAdvance(header) + 24)
+        header = self.table.horizontalHeader()
+        for i, (_title, chars) in enumerate(table.columns):
+            # As wide as the ledger's hint for its values, and never narrower than the header
+            # text as the theme draws it (its padding is generous).
+            width = max(int(chars * half) + 16, header.sectionSizeHint(i))
             self.table.setColumnWidth(i, min(width, 420))
 
     def _show_message(self, text: str) -> None:

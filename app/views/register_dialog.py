@@ -80,7 +80,10 @@ class RegisterRecordDialog(QDialog):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         row = col = 0
-        for spec in self.specs:
+        # Short fields two to a row in the register's order, the long texts last, full width
+        # (widgets are made in this order, so Tab follows it too).
+        shown = [s for s in self.specs if not _is_long(s)] + [s for s in self.specs if _is_long(s)]
+        for spec in shown:
             widget = self._input(spec, lookups)
             self.inputs[spec.key] = widget
             error = QLabel()
@@ -107,7 +110,7 @@ class RegisterRecordDialog(QDialog):
             grid.addWidget(caption, row, col * 2)
             grid.addWidget(cell, row, col * 2 + 1)
             row, col = (row, 1) if col == 0 else (row + 1, 0)
-        hint = QLabel("带＊的必须填写。身份证号和电话只在台账里脱敏显示给无权查看的人员。")
+        hint = QLabel("带＊的必须填写。日期写成 2026-03-05、2026/3/5 或 2026年3月5日 都可以。")
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         self.message = QLabel()
