@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from app import __version__
+from app import __version__, argparse_zh
 from app.services.errors import EnvironmentProblem, ServiceError
+
+argparse_zh.install()  # argparse's own messages ("缺少参数：…") in Chinese
 
 
 class _Parser(argparse.ArgumentParser):

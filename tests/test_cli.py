@@ -98,9 +98,14 @@ def test_init_with_a_weak_password_says_what_to_fix(tmp_path):
     )
 
 
-def test_usage_errors_exit_2():
-    assert run("print", "receipt").returncode == 2
-    assert run("no-such-command").returncode == 2
+def test_usage_errors_exit_2_and_say_in_chinese_what_is_wrong():
+    r = run("print", "receipt")
+    assert r.returncode == 2 and "用法：" in r.stderr and "缺少参数：number" in r.stderr
+    r = run("no-such-command")
+    assert r.returncode == 2 and "没有 'no-such-command' 这一项" in r.stderr
+    r = run("find", "张三", "--limit", "许多")
+    assert r.returncode == 2 and "'许多' 不是有效的值" in r.stderr
+    assert "required" not in r.stderr and "invalid" not in r.stderr
 
 
 def test_find_json_and_print_receipt(demo_db, tmp_path, capsys):
