@@ -146,6 +146,13 @@ def test_screenshot_writes_a_png_of_the_reception_tab(demo_db, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
 
 
+def test_screenshot_of_the_ledgers_tab(demo_db, tmp_path):
+    out = tmp_path / "ledgers.png"
+    r = run("screenshot", "--db", str(demo_db), "--tab", "ledgers", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
+
+
 def test_screenshot_of_the_settings_tab_is_taken_as_the_admin(demo_db, tmp_path):
     out = tmp_path / "settings.png"
     r = run("screenshot", "--db", str(demo_db), "--tab", "settings", "--out", str(out))
