@@ -12,8 +12,10 @@ counters never fork. The lock is released by COMMIT or ROLLBACK, also when a ter
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .services.errors import DatabaseLocked, DatabaseTooNew, DatabaseUnusable, DiskFull
+from .services.errors import (
+    DatabaseDamaged,
+    DatabaseLocked,
+    DatabaseTooNew,
+    DatabaseUnusable,
+    DiskFull,
+    EnvironmentProblem,
+)
 from .services.portable import WRITE_LOCK_KEY
 from .services.private_files import private_file
 
@@ -108,27 +117,108 @@ def _pg_on_begin(conn) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
+def _environment_errors(path: Path | None):
+    """``handle_error`` hook: a damaged file, a full disk, a lock, a lost server become the
+    environment problems of ``app.services.errors`` wherever they surface — on connect (the
+    pragmas), in a migration, in any query — rather than a traceback."""
+
+    def on_error(ctx) -> None:
+        if ctx.is_pre_ping:  # the pool reconnects by itself
+            return
+        translated = translate_operational_error(ctx.original_exception, path=path)
+        if isinstance(translated, EnvironmentProblem):
+            raise translated from ctx.original_exception
+
+    return on_error
+
+
 def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
-            private_file(path)
+            try:
+                private_file(path)
+            except OSError as exc:
+                raise translate_os_error(exc, path) from exc
         engine = create_engine(
             url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "handle_error", _environment_errors(path))
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _pg_on_begin)
+    event.listen(engine, "handle_error", _environment_errors(None))
     return engine
 
 
-def translate_operational_error(exc: BaseException) -> BaseException:
-    """Map driver errors to the environment problems a person can act on."""
-    text = str(getattr(exc, "orig", exc)).lower()
+# Below this much free space an SQLite "disk I/O error" is the disk being full (SQLite says
+# "disk is full" only for the database file itself, not for its -wal and -shm).
+DISK_HEADROOM = 16 * 1024 * 1024
+
+# SQLite's words for a damaged file (not "malformed JSON", which is a bug of ours).
+_DAMAGED = (
+    "disk image is malformed",
+    "file is not a database",
+    "is encrypted or is not a database",
+)
+
+
+def disk_nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < DISK_HEADROOM
+    except OSError:
+        return False
+
+
+def damaged_message(path: Path | None, detail: str) -> str:
+    name = str(path) if path else "数据库"
+    restore = f"zongzhi restore 备份文件 --db {path}" if path else "zongzhi restore 备份文件"
+    return (
+        f"数据库文件损坏（{detail}）：{name}。请不要继续使用这个文件，"
+        f"用数据库旁 backups 文件夹里最近的备份恢复：{restore}（被替换的文件会另存一份）。"
+    )
+
+
+def translate_os_error(exc: OSError, path: Path | None) -> EnvironmentProblem:
+    """A file or folder of the database could not be created or written."""
+    where = path.parent if path else exc.filename
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"磁盘空间已满（{where}）。请清理磁盘后重试；已填写的内容仍保留在表单中。")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DatabaseUnusable(
+            f"数据文件夹 {where} 只读或没有权限，无法打开数据库。请检查文件夹权限。"
+        )
+    return DatabaseUnusable(f"无法打开数据库文件 {path or exc.filename}（{exc.strerror or exc}）。")
+
+
+def translate_operational_error(exc: BaseException, path: Path | None = None) -> BaseException:
+    """Map driver errors to the environment problems a person can act on.
+
+    ``path`` is the SQLite file, if any: named in the message, and its folder's free space
+    tells a full disk from a failing one.
+    """
+    detail = str(getattr(exc, "orig", exc))
+    text = detail.lower()
+    if any(word in text for word in _DAMAGED):
+        return DatabaseDamaged(damaged_message(path, detail))
+    if "disk i/o error" in text or "unable to open database file" in text:
+        if path is not None and disk_nearly_full(path.parent):
+            return DiskFull(
+                f"磁盘空间已满（{path.parent}），数据库无法打开或写入。请清理磁盘后重试。"
+            )
+        if "unable to open" in text:
+            return DatabaseUnusable(
+                f"打不开数据库文件{f' {path}' if path else ''}。"
+                "请检查文件和所在文件夹是否存在、是否有读写权限。"
+            )
+        return DatabaseUnusable(
+            f"读写数据库文件时出错（{detail}）。请检查磁盘、U 盘或网络驱动器是否正常，"
+            "然后运行 zongzhi check 检查数据库。"
+        )
     if "deadlock detected" in text or "could not serialize" in text or "lock timeout" in text:
         return DatabaseLocked("数据库正忙，请稍候再试；已填写的内容仍保留在表单中。")
     if "connection refused" in text or "could not connect" in text or "server closed" in text:
@@ -177,7 +267,7 @@ class Database:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            raise translate_operational_error(exc) from exc
+            raise translate_operational_error(exc, self.path) from exc
         except BaseException:
             session.rollback()
             raise
@@ -190,7 +280,7 @@ class Database:
         try:
             yield session
         except OperationalError as exc:
-            raise translate_operational_error(exc) from exc
+            raise translate_operational_error(exc, self.path) from exc
         finally:
             session.rollback()
             session.close()
@@ -231,11 +321,22 @@ def is_initialised(db: Database) -> bool:
 
 def backup_sqlite(src: Path, dest: Path) -> Path:
     """Consistent copy of a live SQLite database (online backup API; includes the WAL)."""
-    private_file(dest)
-    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
-        s.backup(d)
-    d.close()
-    s.close()
+    try:
+        private_file(dest)
+        with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
+            s.backup(d)
+        d.close()
+        s.close()
+    except sqlite3.DatabaseError as exc:
+        dest.unlink(missing_ok=True)
+        problem = translate_operational_error(exc, path=src)
+        if isinstance(problem, EnvironmentProblem):
+            raise type(problem)("升级数据库前的备份没有完成：" + problem.message) from exc
+        raise
+    except OSError as exc:
+        dest.unlink(missing_ok=True)
+        problem = translate_os_error(exc, dest)
+        raise type(problem)("升级数据库前的备份没有完成：" + problem.message) from exc
     return dest
 
 

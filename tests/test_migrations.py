@@ -97,6 +97,63 @@ def test_environment_errors_are_told_apart_from_bugs():
     assert translate_operational_error(other) is other  # a bug stays a bug
 
 
+def test_damaged_files_and_full_disks_are_environment_problems(tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    import app.db as app_db
+    from app.db import translate_operational_error
+    from app.services.errors import DatabaseDamaged, DatabaseUnusable, DiskFull
+
+    path = tmp_path / "zongzhi.sqlite3"
+    damaged = translate_operational_error(
+        DatabaseError("PRAGMA", {}, Exception("database disk image is malformed")), path
+    )
+    assert isinstance(damaged, DatabaseDamaged)
+    assert "数据库文件损坏" in damaged.message and f"zongzhi restore 备份文件 --db {path}" in (
+        damaged.message
+    )
+    not_db = translate_operational_error(
+        OperationalError("x", {}, Exception("file is not a database"))
+    )
+    assert isinstance(not_db, DatabaseDamaged)
+    json_bug = OperationalError("SELECT", {}, Exception("malformed JSON"))
+    assert translate_operational_error(json_bug) is json_bug  # ours to fix, not the disk
+
+    # SQLite says "disk I/O error" when a full disk will not take the -shm or -wal.
+    usage = namedtuple("usage", "total used free")
+    io_error = OperationalError("BEGIN", {}, Exception("disk I/O error"))
+    monkeypatch.setattr(app_db.shutil, "disk_usage", lambda _p: usage(10**9, 10**9, 4096))
+    full = translate_operational_error(io_error, path)
+    assert isinstance(full, DiskFull) and "磁盘空间已满" in full.message
+    monkeypatch.setattr(app_db.shutil, "disk_usage", lambda _p: usage(10**12, 1, 10**11))
+    failing = translate_operational_error(io_error, path)
+    assert isinstance(failing, DatabaseUnusable) and not isinstance(failing, DiskFull)
+    assert "zongzhi check" in failing.message
+
+
+def test_opening_a_damaged_file_raises_the_environment_problem(tmp_path):
+    from sqlalchemy import text
+
+    from app.services.errors import DatabaseDamaged
+
+    path = tmp_path / "z.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("CREATE TABLE t (x TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 2000)
+    conn.close()
+    with open(path, "r+b") as f:
+        f.truncate(100 * 1024)
+    with pytest.raises(DatabaseDamaged, match="数据库文件损坏"):
+        open_database(path)  # the migration's first look at the file
+    db = Database("sqlite:///" + str(path))
+    with pytest.raises(DatabaseDamaged), db.read() as s:  # any query, wherever it surfaces
+        s.execute(text("SELECT count(*) FROM t")).all()
+    db.dispose()
+
+
 def test_migrations_match_models_on_the_database_under_test(db):
     """The same revisions build the models' schema on this pass's backend (SQLite or
     PostgreSQL): types, indexes and constraints compared by Alembic."""

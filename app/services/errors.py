@@ -60,3 +60,7 @@ class DatabaseTooNew(EnvironmentProblem):
 
 class DatabaseUnusable(EnvironmentProblem):
     pass
+
+
+class DatabaseDamaged(DatabaseUnusable):
+    """The database file itself is damaged: restore it from a backup, do not write to it."""

@@ -6,7 +6,8 @@ Signals: ``skip_invalid_requested`` when “只导入有效行” is chosen.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -67,6 +68,11 @@ class ImportReportDialog(QDialog):
         )
         self.skip_button.setVisible(report.checked_only and report.valid > 0)
         self.skip_button.clicked.connect(self._skip)
+        self.folder_button = self.buttons.addButton(
+            "打开所在文件夹", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.folder_button.setVisible(report.refused_file is not None)
+        self.folder_button.clicked.connect(self._open_folder)
         self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -91,6 +97,10 @@ class ImportReportDialog(QDialog):
         if r.refused_file:
             text += f"\n未导入的 {r.refused_rows} 行已另存为：{r.refused_file}"
         return text
+
+    def _open_folder(self) -> None:
+        if self.report.refused_file is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.refused_file.parent)))
 
     def _skip(self) -> None:
         self.skip_invalid_requested.emit()

@@ -234,6 +234,7 @@ def test_import_a_sheet_with_a_bad_row_then_the_valid_rows_then_again(qtbot, db,
         "姓名里不能有数字“3”",
     ]
     assert "没有导入任何数据" in d.outcome.text() and count(db, Matter) == 0
+    assert not d.folder_button.isVisible()
     assert d.skip_button.isVisible() and d.skip_button.text() == "只导入有效行（3 行）"
 
     with qtbot.waitSignal(w.ctx.bus.changed, timeout=10_000) as changed:
@@ -243,7 +244,8 @@ def test_import_a_sheet_with_a_bad_row_then_the_valid_rows_then_again(qtbot, db,
     r = tab.report_dialog
     refused = tmp_path / "旧事项台账.未导入.xlsx"
     assert "已导入 3 行" in r.outcome.text() and str(refused) in r.outcome.text()
-    assert not r.skip_button.isVisible() and count(db, Matter) == 3
+    assert not r.skip_button.isVisible() and r.folder_button.isVisible()
+    assert count(db, Matter) == 3
     ws = load_workbook(refused).active
     assert [c.value for c in ws[2]][:6] == [3, 2, "2026-03-06", "来电", "咨询", "张3"]
     qtbot.waitUntil(lambda: tab.model.rowCount() == 3, timeout=5000)
