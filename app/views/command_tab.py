@@ -338,9 +338,14 @@ ALERT_HEADERS = ["来访者", "风险等级", "起始日期", "负责咨询师",
 class AlertTableModel(QAbstractTableModel):
     """The counselling room's alerts as the director sees them: who, since, who; no notes."""
 
-    def __init__(self, rows: list[AlertRow], parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
+        self._rows: list[AlertRow] = []
+
+    def set_rows(self, rows: list[AlertRow]) -> None:
+        self.beginResetModel()
         self._rows = list(rows)
+        self.endResetModel()
 
     def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -474,7 +479,7 @@ class AlertListDialog(QDialog):
         note.setWordWrap(True)
         self.message = QLabel()
         self.message.setProperty("role", "error")
-        self.model = AlertTableModel([], self)
+        self.model = AlertTableModel(self)
         self.table = _table_view()
         self.table.setModel(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -496,8 +501,7 @@ class AlertListDialog(QDialog):
         )
 
     def _shown(self, rows: list[AlertRow]) -> None:
-        self.model = AlertTableModel(rows, self)
-        self.table.setModel(self.model)
+        self.model.set_rows(rows)
         self.loaded = True
 
 

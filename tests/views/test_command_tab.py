@@ -233,7 +233,7 @@ def test_a_new_matter_refreshes_the_tab(qtbot, db, center):
     assert tab.village_model.index(2, V_RECEIVED).data() == "1"  # 山马社区
 
 
-def test_crisis_alerts_open_without_notes(qtbot, db, admin):
+def test_crisis_alerts_open_without_notes(qtbot, db, admin, qtmodeltester):
     with db.write() as s:
         notes_keys.create_recovery_key(s, admin)
     key = counselling_fixtures.unlock(db, "zixun")
@@ -245,6 +245,7 @@ def test_crisis_alerts_open_without_notes(qtbot, db, admin):
     dialog = tab.list_dialog
     assert isinstance(dialog, AlertListDialog)
     qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
+    qtmodeltester.check(dialog.model)
     cells = [
         dialog.model.index(r, c).data()
         for r in range(dialog.model.rowCount())
