@@ -1,12 +1,24 @@
-"""Font resolver for printed documents.
+"""Font resolver for printed documents: one face per role, as GB/T 9704-2012 asks.
 
-Order: a configured TrueType file (argument or ``ZONGZHI_FONT``) → the system's 仿宋/宋体
-(Windows) → Linux CJK TrueType faces (WenQuanYi, AR PL, LXGW, anything ``fc-list :lang=zh``
-reports) → ReportLab's built-in CID font ``STSong-Light``, so a PDF always comes out.
-ReportLab takes TrueType (glyf) outlines only; CFF faces (Noto CJK, Source Han) are skipped.
+Roles (DOMAIN.md §8), each falling back to the next face listed, then to the body face:
 
-Rare characters the body face lacks (𠮷 outside the BMP, for instance) are wrapped, character
-by character, in a fallback face that has them (SimSun-ExtB, HanaMinB/A), never left as boxes.
+- ``title``: 小标宋 → 宋体 → any Song/Ming face;
+- ``body``: the configured file (argument or ``ZONGZHI_FONT``) → 仿宋 → 宋体/Song/Ming → Kai →
+  Hei/sans → any other Chinese TrueType face → ReportLab's built-in CID font ``STSong-Light``,
+  so a PDF always comes out;
+- ``heading1`` (“一、”): 黑体 → a sans face (WenQuanYi, …);
+- ``heading2`` (“（一）”): 楷体 → a Kai face (AR PL UKai, LXGW WenKai, …);
+- ``song`` (page numbers): 宋体 → any Song/Ming face.
+
+Faces are looked for at the Windows names (simsun.ttc, simfang.ttf, simhei.ttf, simkai.ttf,
+方正小标宋 FZXBSJW.TTF), at known Debian/UOS/Kylin paths, then among what ``fc-list :lang=zh``
+reports, classified by family name. A face must cover common simplified Chinese (a Big5-only or
+Japanese-only face is passed over). ReportLab takes TrueType (glyf) outlines only; CFF faces
+(Noto CJK, Source Han) are skipped. Each file is registered once per process.
+
+Rare characters a face lacks (𠮷 outside the BMP, for instance) are wrapped, character by
+character, in the body face or a fallback face that has them (SimSun-ExtB, HanaMinB/A), whatever
+the role, never left as boxes.
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,34 +62,94 @@ _CN_CANNOT_START = "，：；！？》〉」』”’"
 _paragraph.ALL_CANNOT_START += _CN_CANNOT_START
 _textsplit.ALL_CANNOT_START += _CN_CANNOT_START
 
+# Roles a document asks for.
+TITLE, BODY, HEADING1, HEADING2, SONG = "title", "body", "heading1", "heading2", "song"
+ROLES = (BODY, TITLE, HEADING1, HEADING2, SONG)
+
+# Kinds of face, told apart by family name; the first kind whose words a family name holds.
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "xiaobiaosong": ("小标宋", "xiaobiaosong"),
+    "fangsong": ("仿宋", "fangsong", "fang song"),
+    "kai": ("楷", "kai"),
+    "hei": ("黑", "hei", "sans", "gothic"),
+    "song": ("宋", "song", "sung", "明", "ming", "mincho", "serif"),
+}
+OTHER = "other"
+ROLE_KINDS: dict[str, tuple[str, ...]] = {
+    TITLE: ("xiaobiaosong", "song"),
+    BODY: ("fangsong", "song", "kai", "hei", OTHER),
+    HEADING1: ("hei",),
+    HEADING2: ("kai",),
+    SONG: ("song",),
+}
+
 WINDOWS_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
-# (file, sub-font index) best first: 仿宋 and 宋体 suit official documents.
+_W = WINDOWS_FONTS
+_T = Path("/usr/share/fonts/truetype")
+# Known files of each kind, (file, sub-font index), best first; fc-list finds the rest.
+KNOWN_FACES: dict[str, list[tuple[Path, int]]] = {
+    "xiaobiaosong": [(_W / "FZXBSJW.TTF", 0), (_W / "FZXBSK.TTF", 0)],
+    "fangsong": [(_W / "simfang.ttf", 0), (_W / "STFANGSO.TTF", 0)],
+    "song": [
+        (_W / "simsun.ttc", 0),
+        (_W / "STSONG.TTF", 0),
+        (_T / "arphic/uming.ttc", 0),
+        (_T / "arphic-gbsn00lp/gbsn00lp.ttf", 0),
+        (_T / "hanazono/HanaMinA.ttf", 0),
+    ],
+    "kai": [
+        (_W / "simkai.ttf", 0),
+        (_W / "STKAITI.TTF", 0),
+        (_T / "arphic/ukai.ttc", 0),
+        (_T / "arphic-gkai00mp/gkai00mp.ttf", 0),
+        (_T / "lxgw/LXGWWenKai-Regular.ttf", 0),
+    ],
+    "hei": [
+        (_W / "simhei.ttf", 0),
+        (_W / "msyh.ttc", 0),
+        (_T / "wqy/wqy-zenhei.ttc", 0),
+        (_T / "wqy/wqy-microhei.ttc", 0),
+        (_T / "droid/DroidSansFallbackFull.ttf", 0),
+    ],
+}
+# The body's known files in order (the charts look for a file among these).
 BODY_CANDIDATES: list[tuple[Path, int]] = [
-    (WINDOWS_FONTS / "simfang.ttf", 0),
-    (WINDOWS_FONTS / "simsun.ttc", 0),
-    (WINDOWS_FONTS / "simkai.ttf", 0),
-    (Path("/usr/share/fonts/truetype/arphic/uming.ttc"), 0),
-    (Path("/usr/share/fonts/truetype/lxgw/LXGWWenKai-Regular.ttf"), 0),
-    (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
-    (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),
-    (Path("/usr/share/fonts/truetype/arphic/ukai.ttc"), 0),
+    c for kind in ROLE_KINDS[BODY] for c in KNOWN_FACES.get(kind, [])
 ]
 RARE_CANDIDATES: list[tuple[Path, int]] = [
-    (WINDOWS_FONTS / "simsunb.ttf", 0),
-    (Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"), 0),
-    (Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"), 0),
-    (Path("/usr/share/fonts/truetype/fonts-japanese-mincho.ttf"), 0),
+    (_W / "simsunb.ttf", 0),
+    (_T / "hanazono/HanaMinB.ttf", 0),
+    (_T / "hanazono/HanaMinA.ttf", 0),
+    (_T / "fonts-japanese-mincho.ttf", 0),
 ]
+# A face for a role must have these (a Big5-only or Japanese-only face lacks some).
+COMMON_CHINESE = "综治中心纠纷调解协议书会议纪要这们为说关于发应对，。：；（）、"
 
 
 @dataclass(frozen=True)
 class FontSet:
-    """Registered font names: ``body`` for text; ``fallbacks`` for characters it lacks."""
+    """Registered font names per role; ``fallbacks`` for characters a face lacks."""
 
     body: str
     body_path: str | None  # None for the built-in CID font
     fallbacks: tuple[str, ...] = ()
     _cmaps: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
+    title: str = ""
+    heading1: str = ""
+    heading2: str = ""
+    song: str = ""
+    paths: dict[str, str | None] = field(default_factory=dict, compare=False)  # face → file
+    # A title set in a regular Song face (no 小标宋 installed) is drawn with an outline this
+    # fraction of its size thick, to come near 小标宋's weight; 0 for a 小标宋.
+    title_stroke: float = 0.0
+
+    def __post_init__(self) -> None:
+        for role in (TITLE, HEADING1, HEADING2, SONG):
+            if not getattr(self, role):
+                object.__setattr__(self, role, self.body)
+
+    def face(self, role: str) -> str:
+        return getattr(self, role)
 
     def has(self, font: str, ch: str) -> bool:
         cmap = self._cmaps.get(font)
@@ -85,80 +157,161 @@ class FontSet:
             return ord(ch) <= 0xFFFF
         return ord(ch) in cmap
 
+    def chain(self, font: str | None = None) -> tuple[str, ...]:
+        """Where a character ``font`` lacks is looked for: the body face, then the fallbacks."""
+        font = font or self.body
+        return tuple(f for f in dict.fromkeys((self.body, *self.fallbacks)) if f != font)
 
-def _fc_list_files() -> list[tuple[Path, int]]:
+
+@dataclass(frozen=True)
+class FcFace:
+    path: Path
+    index: int
+    families: str
+    style: str = ""
+
+    @property
+    def kind(self) -> str:
+        names = self.families.lower()
+        return next((k for k, words in KIND_WORDS.items() if any(w in names for w in words)), OTHER)
+
+
+def parse_fc_list(out: str) -> list[FcFace]:
+    """Lines of ``fc-list --format '%{file}\\t%{index}\\t%{family}\\t%{style}\\t%{fontformat}\\n'``:
+    TrueType faces, no italics, regular styles and proportional families first."""
+    faces = []
+    for line in out.splitlines():
+        path, index, families, style, fmt = (line.split("\t") + [""] * 5)[:5]
+        if not path.lower().endswith((".ttf", ".ttc")) or (fmt and fmt != "TrueType"):
+            continue
+        if any(w in style.lower() for w in ("italic", "oblique")):
+            continue
+        faces.append(FcFace(Path(path), int(index or 0), families, style))
+
+    def order(f: FcFace) -> tuple:
+        mono = "mono" in f.families.lower()
+        regular = f.style.lower() in ("", "regular", "normal", "book", "medium")
+        return (mono, not regular, str(f.path), f.index)
+
+    return sorted(faces, key=order)
+
+
+def _fc_list() -> list[FcFace]:
     if not shutil.which("fc-list"):
         return []
+    fmt = "%{file}\t%{index}\t%{family}\t%{style}\t%{fontformat}\n"
     try:
         out = subprocess.run(
-            ["fc-list", ":lang=zh", "file", "index"], capture_output=True, text=True, timeout=5
+            ["fc-list", "--format", fmt, ":lang=zh"], capture_output=True, text=True, timeout=5
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    found = []
-    for line in out.splitlines():
-        path, _, rest = line.partition(":")
-        index = rest.split("=")[-1].strip() if "index=" in rest else "0"
-        if path.lower().endswith((".ttf", ".ttc")):
-            found.append((Path(path.strip()), int(index or 0)))
-    return sorted(found)
+    return parse_fc_list(out)
+
+
+_CMAPS: dict[str, frozenset[int]] = {}
+_FAILED: set[tuple[str, int]] = set()
 
 
 def _register(path: Path, index: int) -> tuple[str, frozenset[int]] | None:
-    name = f"zz-{path.stem}-{index}"
-    if name in pdfmetrics.getRegisteredFontNames():
-        font = pdfmetrics.getFont(name)
-    else:
+    """Register a file once per process (the same file under another name, a symlink, once)."""
+    try:
+        real = path.resolve()
+    except OSError:
+        return None
+    if (str(real), index) in _FAILED or not real.is_file():
+        return None
+    name = f"zz-{real.stem}-{index}"
+    if name not in _CMAPS:
         try:
-            font = TTFont(name, str(path), subfontIndex=index)
+            font = TTFont(name, str(real), subfontIndex=index)
         except (TTFError, OSError, ValueError, KeyError, AssertionError):
+            _FAILED.add((str(real), index))
             return None  # CFF outlines, a damaged file, a bad index: try the next
         pdfmetrics.registerFont(font)
-    return name, frozenset(font.face.charToGlyph)
+        _CMAPS[name] = frozenset(font.face.charToGlyph)
+    return name, _CMAPS[name]
+
+
+def _builtin() -> str:
+    if BUILTIN_CID not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(BUILTIN_CID))
+    return BUILTIN_CID
 
 
 def resolve_fonts(
     configured: str | os.PathLike | None = None,
     *,
-    body_candidates: Sequence[tuple[Path, int]] | None = None,
+    candidates: Mapping[str, Sequence[tuple[Path, int]]] | None = None,
     rare_candidates: Sequence[tuple[Path, int]] | None = None,
     use_fc_list: bool = True,
 ) -> FontSet:
-    """Pick and register the faces. Tests pass empty candidate lists to force the fallback."""
+    """Pick and register a face for each role.
+
+    ``candidates`` (kind → files, kinds as in ``KIND_WORDS`` plus ``"other"``) replaces the
+    known files; tests pass their own lists, or empty ones to force the built-in fallback.
+    """
     configured = configured or os.environ.get("ZONGZHI_FONT") or None
-    bodies: list[tuple[Path, int]] = []
-    if configured:
-        bodies.append((Path(configured), 0))
-    bodies += list(BODY_CANDIDATES if body_candidates is None else body_candidates)
-    if use_fc_list and body_candidates is None:
-        bodies += _fc_list_files()
+    known = KNOWN_FACES if candidates is None else candidates
+    found = _fc_list() if use_fc_list else []
+    by_kind: dict[str, list[tuple[Path, int]]] = {
+        kind: list(known.get(kind, [])) + [(f.path, f.index) for f in found if f.kind == kind]
+        for kind in (*KIND_WORDS, OTHER)
+    }
     cmaps: dict[str, frozenset[int]] = {}
-    body = body_path = None
-    for path, index in bodies:
-        if path.is_file() and (reg := _register(path, index)):
-            body, body_path = reg[0], str(path)
-            cmaps[body] = reg[1]
-            break
-    if body is None:
-        if BUILTIN_CID not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(BUILTIN_CID))
-        body = BUILTIN_CID
+    paths: dict[str, str | None] = {}
+    chosen: dict[tuple[str, int], str | None] = {}  # (file, index) → name, None if unfit
+    kind_of: dict[str, str] = {}
+
+    def first(kinds: Sequence[str]) -> str | None:
+        for kind in kinds:
+            for path, index in by_kind.get(kind, []):
+                key = (str(path), index)
+                if key not in chosen:
+                    reg = _register(path, index)
+                    fit = reg and all(ord(c) in reg[1] for c in COMMON_CHINESE)
+                    chosen[key] = reg[0] if fit else None
+                    if fit:
+                        cmaps[reg[0]], paths[reg[0]] = reg[1], str(path.resolve())
+                if chosen[key]:
+                    kind_of[chosen[key]] = kind
+                    return chosen[key]
+        return None
+
+    body = None
+    if configured and (reg := _register(Path(configured), 0)):
+        body = reg[0]
+        cmaps[body], paths[body] = reg[1], str(Path(configured).resolve())
+    body = body or first(ROLE_KINDS[BODY]) or _builtin()
+    paths.setdefault(body, None)
+    faces = {role: first(ROLE_KINDS[role]) or body for role in (TITLE, HEADING1, HEADING2, SONG)}
     fallbacks = []
     for path, index in RARE_CANDIDATES if rare_candidates is None else rare_candidates:
-        if path.is_file() and (reg := _register(path, index)) and reg[0] != body:
+        if reg := _register(path, index):
             fallbacks.append(reg[0])
             cmaps[reg[0]] = reg[1]
-    return FontSet(body, body_path, tuple(fallbacks), cmaps)
+    return FontSet(
+        body,
+        paths[body],
+        tuple(dict.fromkeys(fallbacks)),
+        cmaps,
+        paths=paths,
+        title_stroke=0.0 if kind_of.get(faces[TITLE]) == "xiaobiaosong" else 0.025,
+        **faces,
+    )
 
 
 @lru_cache(maxsize=1)
 def default_fonts() -> FontSet:
-    """Resolved once per process (registration costs 50–90 ms)."""
+    """Resolved once per process (registration costs 50–200 ms a face)."""
     return resolve_fonts()
 
 
-def markup(text: str, fonts: FontSet) -> str:
-    """Escape for a Paragraph and switch face for each character the body face lacks."""
+def markup(text: str, fonts: FontSet, font: str | None = None) -> str:
+    """Escape for a Paragraph set in ``font`` (the body face if not given) and switch face for
+    each character it lacks."""
+    face = font or fonts.body
+    chain = fonts.chain(face)
     out: list[str] = []
     run_font: str | None = None
     run: list[str] = []
@@ -171,23 +324,23 @@ def markup(text: str, fonts: FontSet) -> str:
         run.clear()
 
     for ch in text:
-        font = None
-        if ch not in "\n\r\t " and not fonts.has(fonts.body, ch):
-            font = next((f for f in fonts.fallbacks if fonts.has(f, ch)), None)
-        if font != run_font:
+        switch = None
+        if ch not in "\n\r\t " and not fonts.has(face, ch):
+            switch = next((f for f in chain if fonts.has(f, ch)), None)
+        if switch != run_font:
             flush()
-            run_font = font
+            run_font = switch
         run.append(ch)
     flush()
     return "".join(out).replace("\n", "<br/>")
 
 
-def missing_characters(text: str, fonts: FontSet) -> list[str]:
+def missing_characters(text: str, fonts: FontSet, font: str | None = None) -> list[str]:
     """Characters no registered face can show (reported, never silently boxed)."""
+    face = font or fonts.body
+    chain = (face, *fonts.chain(face))
     return [
         ch
         for ch in dict.fromkeys(text)
-        if not ch.isspace()
-        and not fonts.has(fonts.body, ch)
-        and not any(fonts.has(f, ch) for f in fonts.fallbacks)
+        if not ch.isspace() and not any(fonts.has(f, ch) for f in chain)
     ]
