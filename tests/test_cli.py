@@ -139,6 +139,37 @@ def test_check_reports_a_tampered_audit_log(demo_db, capsys):
     assert "第 2 条" in capsys.readouterr().out
 
 
+def damaged_copy(demo_db, path, how: str):
+    """A self-contained copy of the demo database, then damaged as a disk or a cut-off
+    copy would: a b-tree page header overwritten, or the file cut to 100 KB."""
+    with sqlite3.connect(demo_db) as src, sqlite3.connect(path) as dest:
+        src.backup(dest)
+        dest.execute("PRAGMA journal_mode=DELETE")
+        page_size = dest.execute("PRAGMA page_size").fetchone()[0]
+        root = dest.execute("SELECT rootpage FROM sqlite_master WHERE name = 'matters'").fetchone()
+    src.close()
+    dest.close()
+    with open(path, "r+b") as f:
+        if how == "page":
+            f.seek((root[0] - 1) * page_size)
+            f.write(b"\xff" * 12)
+        else:
+            f.truncate(100 * 1024)
+    return path
+
+
+@pytest.mark.parametrize("how", ["page", "truncated"])
+def test_a_damaged_database_file_is_named_not_a_traceback(demo_db, tmp_path, how):
+    path = damaged_copy(demo_db, tmp_path / f"{how}.sqlite3", how)
+    r = run("check", "--db", str(path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert "数据库文件损坏" in r.stdout + r.stderr and "zongzhi restore" in r.stdout + r.stderr
+    r = run("find", "王", "--db", str(path))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "数据库文件损坏" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_screenshot_writes_a_png_of_the_reception_tab(demo_db, tmp_path):
     out = tmp_path / "shot.png"
     r = run("screenshot", "--db", str(demo_db), "--tab", "reception", "--out", str(out))
