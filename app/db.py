@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -319,6 +320,44 @@ def is_initialised(db: Database) -> bool:
     return "alembic_version" in inspect(db.engine).get_table_names()
 
 
+_REVISION = re.compile(r'^revision\b[^=\n]*=\s*"(\w+)"', re.M)
+_DOWN_REVISION = re.compile(r'^down_revision\b[^=\n]*=\s*(?:"(\w+)"|None)\s*$', re.M)
+
+
+def head_from_files(folder: Path = MIGRATIONS_DIR / "versions") -> str | None:
+    """The newest migration, read from the files' ``revision`` and ``down_revision`` lines.
+
+    Importing Alembic to ask it costs a quarter of a second at every start, nearly always to
+    learn that there is nothing to do. None when the files are not one plain line of
+    revisions (a merge, a file not laid out like ours, no files): then ask Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for f in folder.glob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        rev, down = _REVISION.findall(text), _DOWN_REVISION.findall(text)
+        if len(rev) != 1 or len(down) != 1:
+            return None
+        revisions.add(rev[0])
+        parents.update(d for d in down if d)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def stored_revisions(db: Database) -> list[str]:
+    """The revisions recorded in the database (none for a new one)."""
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return []
+        return list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+
+
+def needs_upgrade(db: Database) -> bool:
+    """Whether ``upgrade`` has anything to do: a new database, or one made by another version
+    of the program (an older one is upgraded, a newer one refused)."""
+    return stored_revisions(db) != [head_from_files() or head_revision()]
+
+
 def backup_sqlite(src: Path, dest: Path) -> Path:
     """Consistent copy of a live SQLite database (online backup API; includes the WAL)."""
     try:
@@ -346,6 +385,8 @@ def upgrade(db: Database) -> str | None:
     Returns the path of the copy, if one was made. A database made by a newer program is
     refused rather than touched.
     """
+    if not needs_upgrade(db):
+        return None
     from alembic import command
     from alembic.script import ScriptDirectory
 

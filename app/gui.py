@@ -10,14 +10,15 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from app.db import (
     NETWORK_SHARE_ADVICE,
     Database,
+    needs_upgrade,
     network_share_reason,
     open_database,
     resolve_url,
     sqlite_path,
+    upgrade,
 )
 from app.services import setup
 from app.services.attachments import attachments_folder
-from app.services.backup import automatic_backup
 from app.services.calendar import WorkCalendar
 from app.services.context import Actor
 from app.services.drafts import DraftStore, drafts_folder
@@ -29,6 +30,7 @@ from .views.bus import DataBus
 from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
+from .views.startup_backup import StartupBackup, backup_before_upgrade
 from .views.theme import apply_theme
 from .views.worker import DbWorker
 
@@ -109,14 +111,36 @@ def run_gui(
 ) -> int:
     app = make_app()
     try:
-        path = sqlite_path(resolve_url(db, database_url))
+        url = resolve_url(db, database_url)
+        path = sqlite_path(url)
         if path is not None:
             warn_network_share(path)
-            automatic_backup(path, reason="start")  # before any migration touches it
-        database = open_database(db, database_url)
+        database = open_database(database_url=url, migrate=False)
+        if needs_upgrade(database):
+            if path is not None:
+                backup_before_upgrade(path)  # before any migration touches it, waiting for it
+            upgrade(database)
+            start_backup = None
+        else:  # nothing will change the file: the copy is taken once the login window shows
+            start_backup = StartupBackup(path) if path is not None else None
     except EnvironmentProblem as exc:
         QMessageBox.critical(None, "无法打开数据库", exc.message)
         return 1
+    try:
+        return _run_windows(app, database, database_url, start_backup, demo_login, startup_probe)
+    finally:
+        if start_backup is not None:
+            start_backup.wait()
+
+
+def _run_windows(
+    app: QApplication,
+    database: Database,
+    database_url: str | None,
+    start_backup: StartupBackup | None,
+    demo_login: bool,
+    startup_probe: bool,
+) -> int:
     worker = DbWorker(database)
     while not worker.call_now(setup.is_initialised):
         wizard = FirstRunWizard(worker)
@@ -140,6 +164,8 @@ def run_gui(
         if demo_login and demo:
             login.username.setText(demo[0][0])
             login.password.setFocus()
+        if start_backup is not None:
+            start_backup.start_when_shown()
         if startup_probe:
             _probe_when_shown(login)
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:

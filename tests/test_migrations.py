@@ -182,3 +182,29 @@ def test_summary_search_has_an_index_on_postgresql(db):
         compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
         plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
     assert "ix_matters_summary_trgm" in plan, plan
+
+
+def test_the_newest_migration_is_read_from_the_files_as_alembic_sees_it(tmp_path):
+    from app.db import head_from_files
+
+    assert head_from_files() == head_revision()
+    # A merge or a file laid out otherwise: no guess, Alembic is asked instead.
+    (tmp_path / "a.py").write_text('revision: str = "a"\ndown_revision = None\n')
+    (tmp_path / "b.py").write_text('revision = "b"\ndown_revision = ("a", "c")\n')
+    assert head_from_files(tmp_path) is None
+    (tmp_path / "b.py").write_text('revision = "b"\ndown_revision: str | None = "a"\n')
+    assert head_from_files(tmp_path) == "b"
+
+
+def test_needs_upgrade_only_when_the_schema_is_not_at_head(tmp_path):
+    from app.db import needs_upgrade
+
+    path = tmp_path / "n.sqlite3"
+    assert needs_upgrade(Database("sqlite:///" + str(path)))  # a new database
+    db = open_database(path)
+    assert not needs_upgrade(db)
+    db.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.close()
+    assert needs_upgrade(Database("sqlite:///" + str(path)))

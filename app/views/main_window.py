@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self.idle_timer = QTimer(self, interval=5_000)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
-        # Daily backup while running (the start-up one is taken before the window opens).
+        # Daily backup while running (the start-up one is taken as the login window opens).
         self.backup_timer = QTimer(self, interval=60 * 60 * 1000)
         self.backup_timer.timeout.connect(self.daily_backup)
         self.backup_timer.start()

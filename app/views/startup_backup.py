@@ -1,0 +1,177 @@
+"""The backup taken at start-up (issue 8), without keeping the first window waiting.
+
+When a migration is pending the copy is taken before the upgrade and start-up waits for it,
+showing "正在备份…" if it takes a moment (``backup_before_upgrade``). Otherwise nothing is
+about to change the file, so ``StartupBackup`` takes the copy on a thread of its own once the
+login window is on screen — copying and checking a few hundred megabytes takes seconds — and
+skips it when a verified backup from today is already there. A failure is shown without
+blocking anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from app.services.backup import NAME, automatic_backup, backups_dir
+from app.services.errors import EnvironmentProblem, ServiceError
+
+log = logging.getLogger(__name__)
+
+# "正在备份…" appears only if the copy before an upgrade is not done by then.
+PROGRESS_AFTER_MS = 400
+
+Backup = Callable[[Path], Path | None]
+
+
+# The reasons automatic copies are tagged with (start-up, the daily timer, zongzhi backup).
+BACKUP_REASONS = ("start", "daily", "manual")
+
+
+def has_backup_today(path: Path, today: date | None = None) -> bool:
+    """Whether the backups folder holds a copy of this database made today.
+
+    A copy gets its final name only after ``integrity_check`` passed, so every copy found is
+    a verified one. Copies of another database kept in the same folder do not count.
+    """
+    day = f"{today or date.today():%Y%m%d}"
+    own = {path.stem} | {f"{path.stem}-{reason}" for reason in BACKUP_REASONS}
+    folder = backups_dir(path)
+    if not folder.is_dir():
+        return False
+    for p in folder.glob("*.sqlite3"):
+        m = NAME.match(p.name)
+        if m and m["stamp"].startswith(day) and m["stem"] in own:
+            return True
+    return False
+
+
+def take_start_backup(path: Path) -> Path | None:
+    """The start-up copy, unless a verified one from today exists (None then, or when empty)."""
+    if has_backup_today(path):
+        return None
+    return automatic_backup(path, reason="start")
+
+
+def backup_first(path: Path) -> Path | None:
+    """The copy before an upgrade: always taken, whatever was copied earlier today."""
+    return automatic_backup(path, reason="start")
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Run(QRunnable):
+    def __init__(self, fn: Callable[[], object], relay: _Relay):
+        super().__init__()
+        self.fn, self.relay = fn, relay
+        self.setAutoDelete(True)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:
+            if not isinstance(exc, ServiceError | EnvironmentProblem):
+                log.exception("启动时的自动备份出错")
+            self.relay.failed.emit(exc)
+        else:
+            self.relay.done.emit(result)
+
+
+class StartupBackup(QObject):
+    """The start-up backup on a thread of its own — not the database worker, so the window's
+    queries do not queue behind a copy of the whole file.
+
+    Signals: ``finished(object)`` with the copy's path (None when skipped), ``failed(object)``
+    with the exception (also shown in a non-modal warning).
+    """
+
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, path: Path, parent: QObject | None = None, *, backup: Backup | None = None):
+        super().__init__(parent)
+        self.path = path
+        self._backup = backup or take_start_backup
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self.finished)
+        self._relay.failed.connect(self._on_failed)
+        self.started = False
+        self.warning: QMessageBox | None = None
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        path, backup = self.path, self._backup
+        self._pool.start(_Run(lambda: backup(path), self._relay))
+
+    def start_when_shown(self) -> None:
+        """Start once the event loop runs: right after the window being opened is shown."""
+        QTimer.singleShot(0, self.start)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Let a copy in progress finish (on quitting): it takes seconds, and a backup cut off
+        halfway is no backup."""
+        return self._pool.waitForDone(msecs)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or str(exc)
+        log.warning("启动时的自动备份没有完成：%s", message)
+        self.failed.emit(exc)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "自动备份没有完成",
+            f"启动时的自动备份没有完成：{message}\n\n"
+            "程序可以照常使用。请检查磁盘，然后用 zongzhi backup 手动备份，或等运行中的每日备份。",
+            QMessageBox.StandardButton.Ok,
+            # A child of the window in front (the modal login dialog, say), so it is not
+            # blocked by it; non-modal, so it blocks nothing itself.
+            QApplication.activeModalWidget() or QApplication.activeWindow(),
+        )
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.warning = box
+
+
+def backup_before_upgrade(path: Path, *, backup: Backup | None = None) -> Path | None:
+    """Back up before a migration and wait for it; "正在备份…" shows if it takes a while.
+
+    The copy runs on a thread so that the progress window paints. Its error is raised here:
+    the upgrade must not go ahead without it.
+    """
+    do = backup or backup_first
+    outcome: dict[str, object] = {}
+    loop = QEventLoop()
+    relay = _Relay()
+    relay.done.connect(lambda r: (outcome.setdefault("done", r), loop.quit()))
+    relay.failed.connect(lambda e: (outcome.setdefault("error", e), loop.quit()))
+    progress = QProgressDialog("正在备份数据库，完成后升级数据库…", "", 0, 0)
+    progress.setWindowTitle("正在备份…")
+    progress.setCancelButton(None)  # no upgrade without its backup
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    progress.setMinimumDuration(24 * 3600 * 1000)  # shown by our timer, not Qt's own
+    show_later = QTimer(singleShot=True, interval=PROGRESS_AFTER_MS)
+    show_later.timeout.connect(progress.show)
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    pool.start(_Run(lambda: do(path), relay))
+    show_later.start()
+    loop.exec()  # the result arrives as a queued signal, so always inside this loop
+    pool.waitForDone()
+    show_later.stop()
+    progress.close()
+    progress.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("done")  # type: ignore[return-value]

@@ -1,0 +1,180 @@
+"""The start-up backup: before an upgrade it comes first; otherwise the login window does not
+wait for it (it runs on its own thread once the window shows, and only once a day)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog
+
+import app.gui as gui
+import app.views.startup_backup as startup
+from app.db import head_revision, needs_upgrade, open_database
+from app.services.backup import automatic_backup, backups_dir
+from app.services.errors import DiskFull
+from app.views.startup_backup import StartupBackup, backup_before_upgrade, has_backup_today
+
+pytestmark = pytest.mark.sqlite_only  # backups are copies of the SQLite file
+
+
+def revision_of(path) -> str:
+    with sqlite3.connect(path) as conn:
+        (rev,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    conn.close()
+    return rev
+
+
+def start_copies(path) -> list:
+    return sorted(backups_dir(path).glob(f"{path.stem}-start-*.sqlite3"))
+
+
+def test_a_copy_from_today_counts_only_if_it_is_of_this_database(tmp_path):
+    path = tmp_path / "zongzhi.sqlite3"
+    folder = backups_dir(path)
+    folder.mkdir()
+    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    (folder / f"other-start-{today:%Y%m%d}-080000.sqlite3").touch()
+    (folder / f"zongzhi-daily-{yesterday:%Y%m%d}-230000.sqlite3").touch()
+    (folder / f"zongzhi-start-{today:%Y%m%d}-080000.sqlite3.partial").touch()
+    assert not has_backup_today(path)
+    (folder / f"zongzhi-manual-{today:%Y%m%d}-080000.sqlite3").touch()
+    assert has_backup_today(path)
+
+
+def test_start_backup_runs_off_the_gui_thread_once_a_day(qtbot, db):
+    release = threading.Event()
+    threads = []
+
+    def slow_backup(path):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return startup.take_start_backup(path)
+
+    job = StartupBackup(db.path, backup=slow_backup)
+    started = time.perf_counter()
+    job.start()
+    assert time.perf_counter() - started < 0.5, "start() must not wait for the copy"
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert threads[0] is not threading.main_thread()
+    with qtbot.waitSignal(job.finished, timeout=15000) as made:
+        release.set()
+    assert made.args[0] is not None and made.args[0].exists()
+    assert has_backup_today(db.path)
+    # A verified copy from today is there: the next start does not copy again.
+    again = StartupBackup(db.path)
+    with qtbot.waitSignal(again.finished, timeout=15000) as skipped:
+        again.start()
+    assert skipped.args[0] is None
+    assert len(start_copies(db.path)) == 1
+
+
+def test_a_failed_start_backup_is_a_warning_that_blocks_nothing(qtbot, db):
+    def full(_path):
+        raise DiskFull("磁盘空间不足，备份没有完成。")
+
+    job = StartupBackup(db.path, backup=full)
+    with qtbot.waitSignal(job.failed, timeout=5000):
+        job.start()
+    qtbot.waitUntil(lambda: job.warning is not None and job.warning.isVisible(), timeout=5000)
+    assert "磁盘空间不足" in job.warning.text()
+    assert not job.warning.isModal()
+    job.warning.close()
+
+
+def test_login_window_shows_while_the_start_backup_is_still_running(qtbot, db, monkeypatch):
+    """No migration pending: the login window is on screen before the copy is done."""
+    started, release = threading.Event(), threading.Event()
+    seen = {}
+    real = startup.take_start_backup
+
+    def slow_backup(path):
+        started.set()
+        release.wait(10)
+        seen["finished"] = True
+        return real(path)
+
+    def probe(dialog):
+        def ready():
+            deadline = time.monotonic() + 10
+            while not started.is_set() and time.monotonic() < deadline:
+                QApplication.processEvents()
+                time.sleep(0.01)
+            seen["login_visible_during_backup"] = (
+                dialog.isVisible() and started.is_set() and "finished" not in seen
+            )
+            release.set()
+            dialog.reject()
+
+        QTimer.singleShot(0, ready)
+
+    monkeypatch.setattr(startup, "take_start_backup", slow_backup)
+    monkeypatch.setattr(gui, "_probe_when_shown", probe)
+    assert not needs_upgrade(db)
+    db.dispose()
+    assert gui.run_gui(str(db.path), None, startup_probe=True) == 0
+    assert seen["login_visible_during_backup"]
+    assert seen.get("finished"), "quitting waits for a copy in progress"
+    assert len(start_copies(db.path)) == 1
+
+
+def test_a_pending_migration_is_backed_up_first_and_then_upgraded(qtbot, db, monkeypatch):
+    path = db.path
+    db.dispose()
+    with sqlite3.connect(path) as conn:  # as if an older program had left it
+        conn.execute("UPDATE alembic_version SET version_num = '0013'")
+    conn.close()
+    monkeypatch.setattr(gui, "_probe_when_shown", _reject_when_shown)
+    assert gui.run_gui(str(path), None, startup_probe=True) == 0
+    (copy,) = start_copies(path)
+    assert revision_of(copy) == "0013", "the copy was taken before the upgrade"
+    assert revision_of(path) == head_revision()
+
+
+def test_no_upgrade_without_its_backup(qtbot, db, monkeypatch):
+    path = db.path
+    db.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0013'")
+    conn.close()
+
+    def full(_path):
+        raise DiskFull("磁盘空间不足，备份没有完成。")
+
+    shown = []
+    monkeypatch.setattr(startup, "backup_first", full)
+    monkeypatch.setattr(gui.QMessageBox, "critical", lambda *a: shown.append(a[2]))
+    assert gui.run_gui(str(path), None, startup_probe=True) == 1
+    assert "磁盘空间不足" in shown[0]
+    assert revision_of(path) == "0013", "not upgraded"
+
+
+def test_a_long_backup_before_an_upgrade_shows_progress(qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "zongzhi.sqlite3"
+    open_database(path).dispose()
+    monkeypatch.setattr(startup, "PROGRESS_AFTER_MS", 50)
+    seen = []
+
+    def slow(p):
+        time.sleep(0.6)
+        return automatic_backup(p, reason="start")
+
+    def look():
+        seen.extend(
+            w.windowTitle()
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QProgressDialog) and w.isVisible()
+        )
+
+    QTimer.singleShot(400, look)
+    copy = backup_before_upgrade(path, backup=slow)
+    assert copy is not None and copy.exists()
+    assert "正在备份…" in seen
+
+
+def _reject_when_shown(dialog) -> None:
+    QTimer.singleShot(0, dialog.reject)
