@@ -250,11 +250,13 @@ def parse_amount(value: str | Decimal | None) -> int | None:
         return None
     try:
         d = Decimal(text)
+        if not d.is_finite():  # NaN and Infinity parse, but are no amount (and do not compare)
+            raise InvalidOperation
     except InvalidOperation:
         raise ValidationError(
             {"amount": "争议金额应为数字，如 12000 或 12000.50（单位：元）"}
         ) from None
-    if d < 0 or d != d.quantize(Decimal("0.01")) or d > Decimal("100000000000"):
+    if d < 0 or d > Decimal("100000000000") or d != round(d, 2):
         raise ValidationError({"amount": "争议金额应为不小于 0 的金额，最多两位小数（单位：元）"})
     return int(d * 100)
 
@@ -1471,9 +1473,14 @@ def save_minors(
     problems: dict[str, str] = {}
     clean = []
     for i, m in enumerate(minors):
-        name = (m.name or "").strip()
-        if not name:
-            problems[f"minors[{i}].name"] = f"请填写第 {i + 1} 名未成年人的姓名"
+        who = f"第 {i + 1} 名未成年人"
+        name = ""
+        try:
+            name = validate_name(m.name, f"minors[{i}].name", 30, f"{who}的姓名")
+        except ValidationError as err:
+            problems.update(err.fields)
+        if m.sex not in ("", "男", "女"):
+            problems[f"minors[{i}].sex"] = f"{who}的性别请填“男”或“女”"
         if m.age is not None and not 0 <= m.age < 18:
             problems[f"minors[{i}].age"] = f"第 {i + 1} 名未成年人的年龄应在 0–17 岁之间"
         relation = _text(problems, f"minors[{i}].relation", m.relation, "与当事人关系", max_len=64)

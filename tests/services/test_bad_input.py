@@ -9,7 +9,7 @@ import io
 import re
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -27,43 +27,9 @@ from app.services.validation import (
     validate_text,
 )
 from tests.services.test_intake import make_input
+from tests.strategies import CHINESE, LONG, TEXT
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-NASTY = st.sampled_from(
-    [
-        "𠮷",
-        "𪚥",
-        "䶮",
-        "\u0301",
-        "e\u0301",
-        "\u200b",
-        "\u200d",
-        "\ufeff",
-        "\x00",
-        "\x1b",
-        "\u202e",
-        "'; DROP TABLE matters; --",
-        '" OR 1=1 --',
-        "<script>",
-        "&amp;",
-        "%",
-        "_",
-        "\\",
-        "\n",
-        "\t",
-        "·",
-        "张三",
-        "  ",
-        "１２３",
-        "+86",
-        "Ⅻ",
-    ]
-)
-TEXT = st.lists(st.one_of(NASTY, st.text(max_size=8)), max_size=12).map("".join)
-LONG = st.integers(min_value=0, max_value=3000).map(lambda n: "长" * n)
-FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+FUZZ = settings(max_examples=60)
 
 
 def accepted_or_refused(fn, value, *args):
@@ -129,9 +95,7 @@ def counts(db):
         return [s.scalar(select(func.count()).select_from(t)) for t in (Matter, Person, AuditEntry)]
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40)
 @given(name=TEXT, summary=st.one_of(TEXT, LONG), address=TEXT)
 def test_registration_saves_exactly_or_writes_nothing(db, receptionist, name, summary, address):
     data = make_input(db, visitors=[VisitorInput(name=name, address=address)], summary=summary)
