@@ -169,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="检查数据库完整性和审计链")
     _db_args(p)
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="另外对照的备份清单（*.manifest.json，如随备份另存在别处的一份）；可重复",
+    )
 
     p = sub.add_parser("backup", help="备份数据库（在线备份，写完后校验）")
     _db_args(p)
@@ -593,7 +601,7 @@ def cmd_check(args) -> int:
     from app.services.integrity import check_database
 
     db = _open(args, migrate=False)
-    report = check_database(db)
+    report = check_database(db, manifests=args.manifest)
     for line in report.lines:
         print(line)
     return 0 if report.ok else 1

@@ -1,12 +1,15 @@
 """Backups of a SQLite database: online copies, verified, rotated; restore keeps the old file.
 
 The online backup API copies a live database consistently, WAL included (a plain file copy
-would miss the ``-wal``). Every copy is checked with ``integrity_check`` before it counts.
-Rotation keeps the newest copy of each of the last 7 days, 4 ISO weeks and 12 months.
+would miss the ``-wal``). Every copy is checked with ``integrity_check`` before it counts, and
+gets a manifest beside it (its SHA-256 and the audit chain's head, see ``backup_manifest``).
+Rotation keeps the newest copy of each of the last 7 days, 4 ISO weeks and 12 months — the
+center's settings ``backup_keep_daily/weekly/monthly``, read from the copy just made.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -15,8 +18,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import DatabaseUnusable, DiskFull, ServiceError
-from .private_files import private_file
+from .backup_manifest import (
+    GENESIS,
+    Snapshot,
+    head_file,
+    manifest_data,
+    manifest_path,
+    read_snapshot,
+    write_backup_manifest,
+    write_json,
+)
+from .errors import DatabaseUnusable, DiskFull, EnvironmentProblem, ServiceError
+from .private_files import private_file, private_folder
 
 NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.sqlite3$")
 
@@ -26,6 +39,18 @@ class Retention:
     daily: int = 7
     weekly: int = 4
     monthly: int = 12
+
+    @classmethod
+    def from_settings(cls, values) -> Retention:
+        """From ``CenterSettings`` or a dict of stored settings; a missing or bad value keeps
+        its default (a backup is never refused over its rotation)."""
+        get = values.get if isinstance(values, dict) else lambda k, d: getattr(values, k, d)
+        counts = {}
+        for name, default in (("daily", 7), ("weekly", 4), ("monthly", 12)):
+            value = get(f"backup_keep_{name}", default)
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            counts[name] = value if ok else default
+        return cls(**counts)
 
 
 def integrity_ok(path: Path) -> tuple[bool, str]:
@@ -38,8 +63,19 @@ def integrity_ok(path: Path) -> tuple[bool, str]:
     return rows == ["ok"], "；".join(rows[:3])
 
 
-def backup_database(src: Path, dest: Path) -> Path:
-    """Copy ``src`` to ``dest`` with the online backup API and verify the copy."""
+def _environment_problem(exc: sqlite3.Error, src: Path, dest: Path) -> EnvironmentProblem:
+    from app.db import disk_nearly_full, translate_operational_error
+
+    if disk_nearly_full(dest.parent):  # SQLite says "disk I/O error" when -shm cannot grow
+        return DiskFull(f"磁盘空间不足（{dest.parent}），备份没有完成。请清理磁盘后重试。")
+    problem = translate_operational_error(exc, path=src)
+    if isinstance(problem, EnvironmentProblem):
+        return type(problem)("备份没有完成：" + problem.message)
+    return DatabaseUnusable(f"备份没有完成：{exc}")
+
+
+def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Path:
+    """Copy ``src`` to ``dest`` with the online backup API, verify the copy, write its manifest."""
     src, dest = Path(src), Path(dest)
     if not src.exists():
         raise ServiceError(f"找不到数据库文件 {src}")
@@ -57,18 +93,35 @@ def backup_database(src: Path, dest: Path) -> Path:
         ok, detail = integrity_ok(partial)
         if not ok:
             raise DatabaseUnusable(f"备份文件校验失败（{detail}），请检查磁盘后重试。")
+        snapshot = read_snapshot(partial)
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(partial, dest)
-    except sqlite3.OperationalError as exc:
+        at = now or datetime.now()
+        write_backup_manifest(dest, copy=partial, source=src, snapshot=snapshot, at=at)
+        try:
+            os.replace(partial, dest)
+        except OSError:
+            manifest_path(dest).unlink(missing_ok=True)
+            raise
+    except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
         if "full" in str(exc).lower():
             raise DiskFull("磁盘空间不足，备份没有完成。请清理磁盘后重试。") from exc
-        raise DatabaseUnusable(f"备份失败：{exc}") from exc
+        raise _environment_problem(exc, src, dest) from exc
     except OSError as exc:
         partial.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise DiskFull("磁盘空间不足，备份没有完成。请清理磁盘后重试。") from exc
         raise DatabaseUnusable(f"备份失败：无法写入 {dest.parent}（{exc.strerror}）") from exc
     return dest
+
+
+def backup_retention(backup: Path) -> Retention:
+    """The rotation the center set, as stored in ``backup`` (a fresh copy of its database)."""
+    try:
+        return Retention.from_settings(read_snapshot(backup).settings)
+    except sqlite3.Error:
+        return Retention()
 
 
 def backups_dir(db_path: Path) -> Path:
@@ -80,17 +133,21 @@ def automatic_backup(
     *,
     reason: str = "",
     now: datetime | None = None,
-    retention: Retention = Retention(),  # noqa: B008 — frozen dataclass, a constant
+    retention: Retention | None = None,
 ) -> Path | None:
-    """A dated copy into the backups folder, then rotation. None for a new, empty database."""
+    """A dated copy into the backups folder, then rotation. None for a new, empty database.
+
+    ``retention`` defaults to the center's own settings, read from the copy just made, so
+    every caller (start-up, the daily timer, ``zongzhi backup``) rotates as the admin set it.
+    """
     db_path = Path(db_path)
     if not db_path.exists() or db_path.stat().st_size == 0:
         return None
     now = now or datetime.now()
     tag = f"-{reason}" if reason else ""
     dest = backups_dir(db_path) / f"{db_path.stem}{tag}-{now:%Y%m%d-%H%M%S}.sqlite3"
-    backup_database(db_path, dest)
-    rotate(backups_dir(db_path), retention)
+    backup_database(db_path, dest, now=now)
+    rotate(backups_dir(db_path), retention or backup_retention(dest))
     return dest
 
 
@@ -100,7 +157,8 @@ def has_backup_on(db_path: Path, day: date) -> bool:
 
 
 def rotate(folder: Path, retention: Retention = Retention()) -> list[Path]:  # noqa: B008
-    """Keep the newest copy per day (7), ISO week (4) and month (12); remove the rest."""
+    """Keep the newest copy per day (7), ISO week (4) and month (12); remove the rest (with
+    their manifests)."""
     dated: list[tuple[datetime, Path]] = []
     for p in folder.glob("*.sqlite3"):
         m = NAME.match(p.name)
@@ -124,11 +182,17 @@ def rotate(folder: Path, retention: Retention = Retention()) -> list[Path]:  # n
     removed = [p for _t, p in dated if p not in keep]
     for p in removed:
         p.unlink(missing_ok=True)
+        manifest_path(p).unlink(missing_ok=True)
     return removed
 
 
 def restore_database(backup: Path, db_path: Path, *, now: datetime | None = None) -> Path | None:
-    """Replace ``db_path`` with a verified copy of ``backup``; the replaced file is kept aside."""
+    """Replace ``db_path`` with a verified copy of ``backup``; the replaced file is kept aside.
+
+    A restore manifest goes into the backups folder (and the head file beside the database):
+    from now on ``zongzhi check`` compares the audit chain with the restored head, not with
+    the longer chains of backups taken before the restore.
+    """
     backup, db_path = Path(backup), Path(db_path)
     if not backup.exists():
         raise ServiceError(f"找不到备份文件 {backup}")
@@ -139,10 +203,31 @@ def restore_database(backup: Path, db_path: Path, *, now: datetime | None = None
     aside = None
     if db_path.exists():
         aside = db_path.with_name(f"{db_path.stem}.replaced-{now:%Y%m%d-%H%M%S}.sqlite3")
-        backup_database(db_path, aside)
+        backup_database(db_path, aside, now=now)
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
     tmp = db_path.with_name(db_path.name + ".restoring")
     shutil.copyfile(backup, tmp)
     os.replace(tmp, db_path)
+    _record_restore(backup, db_path, now)
     return aside
+
+
+def _record_restore(backup: Path, db_path: Path, now: datetime) -> None:
+    try:
+        snapshot = read_snapshot(db_path)
+    except sqlite3.Error:  # integrity_ok passed; a file without our tables has no chain
+        snapshot = Snapshot(0, GENESIS, None)
+    data = manifest_data(
+        "restore",
+        database=db_path.name,
+        snapshot=snapshot,
+        at=now,
+        file=db_path,
+        name=backup.name,
+        restored_from=str(backup.resolve()),
+    )
+    folder = backups_dir(db_path)
+    private_folder(folder)
+    write_json(folder / f"{db_path.stem}-restored-{now:%Y%m%d-%H%M%S}.manifest.json", data)
+    write_json(head_file(db_path), {**data, "kind": "head"})

@@ -11,7 +11,7 @@ import pytest
 from app.cli import main
 from app.db import network_share_reason
 from app.services.backup import automatic_backup, backup_database, restore_database, rotate
-from app.services.errors import ServiceError
+from app.services.errors import DiskFull, ServiceError
 
 
 def table_contents(path: Path) -> dict[str, list]:
@@ -72,6 +72,26 @@ def test_backup_of_a_live_database_includes_uncheckpointed_writes(db, tmp_path):
     # WAL mode: recent commits live in the -wal file until a checkpoint.
     out = backup_database(db.path, tmp_path / "live.sqlite3")
     assert table_contents(out)["users"] == table_contents(db.path)["users"]
+
+
+@pytest.mark.sqlite_only
+def test_a_full_disk_during_a_backup_is_named_as_such(db, monkeypatch):
+    """SQLite reports a full disk as "disk I/O error" when the -shm cannot grow: the message
+    says the disk is full, not "备份失败：disk I/O error"."""
+    import app.db as app_db
+
+    real_connect = sqlite3.connect
+
+    def connect(target, *args, **kwargs):
+        if str(target) == str(db.path):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    monkeypatch.setattr(app_db, "disk_nearly_full", lambda _folder: True)
+    with pytest.raises(DiskFull, match="磁盘空间不足"):
+        automatic_backup(db.path, reason="start")
+    assert not list((db.path.parent / "backups").glob("*.sqlite3*"))
 
 
 def test_network_shares_are_recognised(tmp_path):
