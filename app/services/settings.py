@@ -35,6 +35,10 @@ class CenterSettings:
     exchange_counselling: bool = False
     # Cipher of the counselling notes: "AES-256-GCM" or "SM4-GCM" (国密, for 密评).
     notes_algorithm: str = "AES-256-GCM"
+    # Automatic backups kept: the newest copy of each of the last N days, ISO weeks, months.
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+    backup_keep_monthly: int = 12
 
 
 def load_settings(session: Session) -> CenterSettings:
@@ -65,6 +69,14 @@ def save_settings(session: Session, **changes: Any) -> CenterSettings:
     return settings
 
 
+# The rotation of automatic backups: setting, what it counts, the most a center may keep.
+BACKUP_KEEP = (
+    ("backup_keep_daily", "保留的天数", 366),
+    ("backup_keep_weekly", "保留的周数", 260),
+    ("backup_keep_monthly", "保留的月数", 240),
+)
+
+
 def validate_settings(s: CenterSettings) -> None:
     problems: dict[str, str] = {}
     if not s.center_name.strip():
@@ -81,6 +93,10 @@ def validate_settings(s: CenterSettings) -> None:
         problems["notes_algorithm"] = "咨询记录加密算法只能是 AES-256-GCM 或 SM4-GCM"
     if s.idle_lock_minutes < 1:
         problems["idle_lock_minutes"] = "自动锁屏时间至少 1 分钟"
+    for key, what, most in BACKUP_KEEP:
+        value = getattr(s, key)
+        if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= most):
+            problems[key] = f"自动备份{what}应在 1–{most} 之间"
     if problems:
         raise ValidationError(problems)
 
@@ -95,6 +111,9 @@ ADMIN_EDITABLE = {
     "query_hint",
     "notes_algorithm",
     "exchange_counselling",
+    "backup_keep_daily",
+    "backup_keep_weekly",
+    "backup_keep_monthly",
 }
 
 
@@ -109,9 +128,16 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
         raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
     if "exchange_counselling" in changes:
         changes["exchange_counselling"] = bool(changes["exchange_counselling"])
-    for key in ("idle_lock_minutes", "max_failed_logins", "lockout_minutes", "password_min_length"):
+    numbers = ("idle_lock_minutes", "max_failed_logins", "lockout_minutes", "password_min_length")
+    for key in numbers:
         if key in changes:
             changes[key] = int(changes[key])
+    for key, what, _most in BACKUP_KEEP:
+        if key in changes:
+            try:
+                changes[key] = int(changes[key])
+            except (TypeError, ValueError):
+                raise ValidationError({key: f"自动备份{what}应填写整数"}) from None
     if changes.get("password_min_length", 8) < 8:
         raise ValidationError({"password_min_length": "密码最短不能少于 8 位"})
     if not 1 <= changes.get("max_failed_logins", 5) <= 20:

@@ -347,7 +347,8 @@ class CalendarPanel(QWidget):
 
 
 class SecurityPanel(QWidget):
-    """Password rules, lockout and idle lock, set by the admin."""
+    """Password rules, lockout and idle lock, the notes' cipher, exchange of counselling
+    records and how many automatic backups are kept, set by the admin."""
 
     def __init__(self, ctx: ViewContext, parent=None):
         super().__init__(parent)
@@ -371,6 +372,19 @@ class SecurityPanel(QWidget):
         self.exchange_counselling.setToolTip(
             "离线终端和中心都打开时，暖心工作室的记录才随交换包传递；默认关闭。"
         )
+        # Rotation of the automatic backups (start-up, daily): the newest copy of each.
+        self.keep_daily = QSpinBox(minimum=1, maximum=366, suffix=" 天", value=s.backup_keep_daily)
+        self.keep_weekly = QSpinBox(
+            minimum=1, maximum=260, suffix=" 周", value=s.backup_keep_weekly
+        )
+        self.keep_monthly = QSpinBox(
+            minimum=1, maximum=240, suffix=" 个月", value=s.backup_keep_monthly
+        )
+        backups = QGroupBox("自动备份保留")
+        keep = QFormLayout(backups)
+        keep.addRow("每天一份，保留最近", self.keep_daily)
+        keep.addRow("每周一份，保留最近", self.keep_weekly)
+        keep.addRow("每月一份，保留最近", self.keep_monthly)
         self.message = QLabel()
         self.message.setWordWrap(True)
         save = QPushButton("保存安全设置")
@@ -382,6 +396,7 @@ class SecurityPanel(QWidget):
         form.addRow("锁定时长", self.lockout)
         form.addRow("咨询记录加密算法", self.notes_algorithm)
         form.addRow("数据交换", self.exchange_counselling)
+        form.addRow(backups)
         form.addRow(save)
         form.addRow(self.message)
 
@@ -394,6 +409,9 @@ class SecurityPanel(QWidget):
             lockout_minutes=self.lockout.value(),
             notes_algorithm=self.notes_algorithm.currentData(),
             exchange_counselling=self.exchange_counselling.isChecked(),
+            backup_keep_daily=self.keep_daily.value(),
+            backup_keep_weekly=self.keep_weekly.value(),
+            backup_keep_monthly=self.keep_monthly.value(),
         )
 
         def done(new_settings) -> None:

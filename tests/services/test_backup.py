@@ -10,7 +10,13 @@ import pytest
 
 from app.cli import main
 from app.db import network_share_reason
-from app.services.backup import automatic_backup, backup_database, restore_database, rotate
+from app.services.backup import (
+    Retention,
+    automatic_backup,
+    backup_database,
+    restore_database,
+    rotate,
+)
 from app.services.errors import DiskFull, ServiceError
 
 
@@ -65,6 +71,41 @@ def test_automatic_backups_rotate_to_7_daily_4_weekly_12_monthly(tmp_path, db):
     months = {(t.year, t.month) for t in kept}
     assert len(months) == 12, "one copy for each of the last 12 months"
     assert min(kept) >= last - timedelta(days=366)
+
+
+def test_backup_rotation_counts_are_settings_the_admin_may_change(db, admin):
+    from app.services.errors import ValidationError
+    from app.services.settings import load_settings, update_settings
+
+    with db.read() as s:
+        settings = load_settings(s)
+    assert (settings.backup_keep_daily, settings.backup_keep_weekly) == (7, 4)
+    assert settings.backup_keep_monthly == 12
+    for bad, message in ((0, "应在 1–366 之间"), ("七", "应填写整数"), (400, "应在 1–366 之间")):
+        with pytest.raises(ValidationError, match=message), db.write() as s:
+            update_settings(s, admin, backup_keep_daily=bad)
+    with db.write() as s:
+        update_settings(s, admin, backup_keep_daily=2, backup_keep_weekly=1, backup_keep_monthly=3)
+    with db.read() as s:
+        assert Retention.from_settings(load_settings(s)) == Retention(2, 1, 3)
+
+
+@pytest.mark.sqlite_only
+def test_automatic_backups_rotate_as_the_center_set(tmp_path, db, admin):
+    from app.services.settings import update_settings
+
+    with db.write() as s:
+        update_settings(s, admin, backup_keep_daily=2, backup_keep_weekly=1, backup_keep_monthly=1)
+    now = datetime(2026, 3, 20, 9)
+    first = automatic_backup(db.path, now=now - timedelta(days=10))
+    for day in range(1, 10):  # a copy a day before today's
+        stamp = (now - timedelta(days=day)).strftime("%Y%m%d-%H%M%S")
+        (first.parent / f"{db.path.stem}-{stamp}.sqlite3").write_bytes(first.read_bytes())
+    today = automatic_backup(db.path, now=now)  # rotation reads the counts from this copy
+    kept = sorted(p.name for p in today.parent.glob("*.sqlite3"))
+    yesterday = (now - timedelta(days=1)).strftime("%Y%m%d")
+    assert kept == [f"{db.path.stem}-{yesterday}-090000.sqlite3", today.name]
+    assert not (first.parent / (first.name + ".manifest.json")).exists(), "manifest rotated too"
 
 
 @pytest.mark.sqlite_only

@@ -122,6 +122,27 @@ def test_admin_shortens_the_idle_lock(qtbot, db, admin):
     w.ctx.worker.wait()
 
 
+def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
+    from app.services.settings import load_settings
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    panel = w.settings_tab.security
+    assert (panel.keep_daily.value(), panel.keep_weekly.value()) == (7, 4)
+    assert panel.keep_monthly.value() == 12
+    assert panel.exchange_counselling.isChecked() is False  # the other controls stay
+    panel.keep_daily.setValue(3)
+    panel.keep_monthly.setValue(24)
+    panel.save()
+    qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
+    assert w.ctx.settings.backup_keep_daily == 3
+    with db.read() as s:
+        saved = load_settings(s)
+    assert (saved.backup_keep_daily, saved.backup_keep_weekly) == (3, 4)
+    assert saved.backup_keep_monthly == 24
+    w.ctx.worker.wait()
+
+
 def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
     from datetime import date
 
