@@ -1,4 +1,8 @@
-"""Shared pieces of every printed document: page set-up, one stylesheet, Chinese dates."""
+"""Shared pieces of every printed document: page set-up, one stylesheet, Chinese dates.
+
+Faces follow GB/T 9704 by role (fonts.py): titles and the issuing body in the title face
+(小标宋 or the nearest Song), text in the body face (仿宋 or the nearest Song), form labels and
+headings in the heading face (黑体)."""
 
 from __future__ import annotations
 
@@ -25,45 +29,96 @@ def format_datetime_cn(dt: datetime | None) -> str:
     return f"{format_date_cn(dt)} {dt:%H:%M}" if dt else ""
 
 
+class TextParagraph(Paragraph):
+    """A Paragraph whose style may ask for a faux bold (``fauxBold``: outline width as a
+    fraction of the size), for titles set in a regular Song face where 小标宋 is missing."""
+
+    def beginText(self, x, y):
+        tx = super().beginText(x, y)
+        stroke = getattr(self.style, "fauxBold", 0)
+        if stroke:
+            tx.setTextRenderMode(2)  # fill, then stroke the outline
+            self.canv.setLineWidth(self.style.fontSize * stroke)
+            self.canv.setStrokeColor(self.style.textColor)
+        return tx
+
+
 @dataclass(frozen=True)
 class Styles:
     fonts: FontSet
-    title: ParagraphStyle
-    subtitle: ParagraphStyle
-    label: ParagraphStyle
+    title: ParagraphStyle  # a table's or sheet's title, 18 pt, title face
+    subtitle: ParagraphStyle  # a centred line of text under it, body face
+    label: ParagraphStyle  # a form's field names, heading face
     body: ParagraphStyle
     small: ParagraphStyle
+    doc_title: ParagraphStyle  # a document's name, 2号 (22 pt) title face
+    issuer: ParagraphStyle  # the issuing body above a document's name, title face
+    heading: ParagraphStyle  # a section label in the text ("申请事项："), heading face
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of plain text (escaped, rare characters switched to a face that has them)."""
-        return Paragraph(markup(text, self.fonts), style or self.body)
+        style = style or self.body
+        return TextParagraph(markup(text, self.fonts, style.fontName), style)
 
 
 def make_styles(fonts: FontSet | None = None) -> Styles:
     fonts = fonts or default_fonts()
     f = fonts.body
+    cjk = {"wordWrap": "CJK"}
+    bold = {"fauxBold": fonts.title_stroke}
     return Styles(
         fonts=fonts,
-        title=ParagraphStyle("title", fontName=f, fontSize=18, leading=26, alignment=TA_CENTER),
+        title=ParagraphStyle(
+            "title",
+            fontName=fonts.title,
+            fontSize=18,
+            leading=26,
+            alignment=TA_CENTER,
+            **cjk,
+            **bold,
+        ),
         subtitle=ParagraphStyle(
-            "subtitle", fontName=f, fontSize=13, leading=20, alignment=TA_CENTER
+            "subtitle", fontName=f, fontSize=13, leading=20, alignment=TA_CENTER, **cjk
         ),
         label=ParagraphStyle(
             "label",
-            fontName=f,
+            fontName=fonts.heading1,
             fontSize=10.5,
             leading=15,
             alignment=TA_LEFT,
-            textColor=colors.HexColor("#333333"),
+            textColor=colors.HexColor("#222222"),
+            **cjk,
         ),
-        body=ParagraphStyle("body", fontName=f, fontSize=10.5, leading=16, wordWrap="CJK"),
+        body=ParagraphStyle("body", fontName=f, fontSize=10.5, leading=16, **cjk),
         small=ParagraphStyle(
             "small",
             fontName=f,
             fontSize=9,
             leading=13,
-            wordWrap="CJK",
             textColor=colors.HexColor("#444444"),
+            **cjk,
+        ),
+        doc_title=ParagraphStyle(
+            "doc_title",
+            fontName=fonts.title,
+            fontSize=22,
+            leading=32,
+            alignment=TA_CENTER,
+            spaceAfter=2,
+            **cjk,
+            **bold,
+        ),
+        issuer=ParagraphStyle(
+            "issuer",
+            fontName=fonts.title,
+            fontSize=15,
+            leading=22,
+            alignment=TA_CENTER,
+            **cjk,
+            **bold,
+        ),
+        heading=ParagraphStyle(
+            "heading", fontName=fonts.heading1, fontSize=11.5, leading=18, spaceBefore=4, **cjk
         ),
     )
 
