@@ -406,10 +406,12 @@ def _validate_session(data: SessionInput) -> None:
     else:
         if risk != RiskLevel.LOW and not (data.risk_basis or "").strip():
             problems["risk_basis"] = "风险等级为中及以上时，请写明判断依据"
-    if len(data.risk_basis or "") > 2000:
-        problems["risk_basis"] = "风险依据最多 2000 字"
-    if len(data.notes or "") > NOTES_MAX:
-        problems["notes"] = f"咨询记录最多 {NOTES_MAX} 字"
+    for key, value, label, limit in (
+        ("risk_basis", data.risk_basis, "风险依据", 2000),
+        ("notes", data.notes, "咨询记录", NOTES_MAX),
+    ):
+        if problem := _unsavable(value, label, limit):
+            problems[key] = problem
     if (
         data.next_appointment is not None
         and isinstance(data.held_on, date)
@@ -418,6 +420,21 @@ def _validate_session(data: SessionInput) -> None:
         problems["next_appointment"] = "下次预约不能早于本次咨询"
     if problems:
         raise ValidationError(problems)
+
+
+def _unsavable(text: str | None, label: str, max_len: int) -> str | None:
+    """Why confidential text cannot be kept as typed (it is encrypted whole, not stripped of
+    control characters): too long, or half a surrogate pair that no encoding can hold."""
+    text = text or ""
+    if len(text) > max_len:
+        return f"{label}最多 {max_len} 字，现有 {len(text)} 字"
+    bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:
+        return (
+            f"{label}里有无法保存的字符（U+{ord(bad):04X}，多为复制来的残缺表情或生僻字），"
+            "请删除后重新输入"
+        )
+    return None
 
 
 def _set_risk(client: CounsellingClient, level: RiskLevel, on: date) -> None:
@@ -480,8 +497,8 @@ def save_notes(
     row = session.get(CounsellingSession, session_id)
     if row is None:
         raise NotFound("找不到这次咨询记录，请刷新列表。")
-    if len(notes or "") > NOTES_MAX:
-        raise ValidationError({"notes": f"咨询记录最多 {NOTES_MAX} 字"})
+    if problem := _unsavable(notes, "咨询记录", NOTES_MAX):
+        raise ValidationError({"notes": problem})
     # Keep the risk basis under the same key and algorithm as the notes (one tag per row).
     basis = _open(row, key, handle, "counselling_sessions", "risk_basis")
     _seal(session, handle, key, row, "counselling_sessions", notes=notes or "", risk_basis=basis)
@@ -639,8 +656,12 @@ def create_care_plan(
         problems["interval_days"] = "回访间隔应在 1–365 天之间"
     if not isinstance(data.first_follow_up, date):
         problems["first_follow_up"] = "请填写首次回访日期"
-    if len(data.referral_to or "") > 255:
-        problems["referral_to"] = "转介去向最多 255 字"
+    try:
+        referral_to = validate_text(
+            data.referral_to, "referral_to", "转介去向", required=False, max_len=255
+        )
+    except ValidationError as err:
+        problems.update(err.fields)
     if problems:
         raise ValidationError(problems)
     plan = CarePlan(
@@ -649,7 +670,7 @@ def create_care_plan(
         follower_id=follower.id,
         interval_days=data.interval_days,
         next_follow_up=data.first_follow_up,
-        referral_to=(data.referral_to or "").strip(),
+        referral_to=referral_to,
         status=CarePlanStatus.ACTIVE,
     )
     _seal(session, handle, key, plan, "care_plans", goals=goals)
@@ -809,23 +830,24 @@ def record_activity(session: Session, actor: Actor, data: ActivityInput) -> uuid
         problems.update(err.fields)
     if not isinstance(data.attendance, int) or not 0 <= data.attendance <= 100_000:
         problems["attendance"] = "参加人数应为 0–100000 的整数"
+    extra = {}
     for key, value, label, n in (
         ("audience", data.audience, "对象", 120),
         ("partners", data.partners, "合作单位", 120),
         ("notes", data.notes, "活动情况", 5000),
     ):
-        if len(value or "") > n:
-            problems[key] = f"{label}最多 {n} 字"
+        try:
+            extra[key] = validate_text(value, key, label, required=False, max_len=n)
+        except ValidationError as err:
+            problems.update(err.fields)
     if problems:
         raise ValidationError(problems)
     row = CounsellingActivity(
         kind=kind,
         held_on=data.held_on,
         topic=topic,
-        audience=(data.audience or "").strip(),
         attendance=data.attendance,
-        partners=(data.partners or "").strip(),
-        notes=(data.notes or "").strip(),
+        **extra,
         created_by=actor.user_id,
     )
     session.add(row)
