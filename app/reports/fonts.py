@@ -32,11 +32,11 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab.lib import textsplit as _textsplit
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import paragraph as _paragraph
+
+from . import linebreak
 
 BUILTIN_CID = "STSong-Light"
 
@@ -56,11 +56,8 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
-# ReportLab's line breaker knows Japanese closing punctuation but not the Chinese full-width
-# comma, colon, semicolon, marks and closing quotes, so lines could start with "，" or "：".
-_CN_CANNOT_START = "，：；！？》〉」』”’"
-_paragraph.ALL_CANNOT_START += _CN_CANNOT_START
-_textsplit.ALL_CANNOT_START += _CN_CANNOT_START
+# Chinese line breaking: no line starts with "，" or "：", none ends with "（" (linebreak.py).
+linebreak.install()
 
 # Roles a document asks for.
 TITLE, BODY, HEADING1, HEADING2, SONG = "title", "body", "heading1", "heading2", "song"
