@@ -119,13 +119,12 @@ def _pg_on_begin(conn) -> None:
 
 
 def _environment_errors(path: Path | None):
-    """``handle_error`` hook: a damaged file, a full disk, a lock, a lost server become the
-    environment problems of ``app.services.errors`` wherever they surface — on connect (the
-    pragmas), in a migration, in any query — rather than a traceback."""
+    """``handle_error`` hook of a SQLite engine: a damaged file, a full disk, a lock become
+    the environment problems of ``app.services.errors`` wherever they surface — on connect
+    (the pragmas), in a migration, in any query — rather than a traceback. (A server's
+    errors keep their own wording: ``terminal_config`` names the server it could not reach.)"""
 
     def on_error(ctx) -> None:
-        if ctx.is_pre_ping:  # the pool reconnects by itself
-            return
         translated = translate_operational_error(ctx.original_exception, path=path)
         if isinstance(translated, EnvironmentProblem):
             raise translated from ctx.original_exception
@@ -152,7 +151,6 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _pg_on_begin)
-    event.listen(engine, "handle_error", _environment_errors(None))
     return engine
 
 
