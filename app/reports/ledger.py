@@ -14,10 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -81,6 +77,12 @@ def render_ledger_xlsx(table: LedgerTable, progress: Progress | None = None) -> 
     settings, properties); the body rows, nearly all of the file, are then written straight
     into the sheet as the same XML openpyxl's streaming mode writes (inline strings), several
     times quicker than a cell object per value on a year's ledger."""
+    # openpyxl (and numpy with it) is loaded at the first export, not with the ledgers tab.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=table.title[:31])
     ws.freeze_panes = "A2"
@@ -129,6 +131,8 @@ def _row_xml(r: int, letters: list[str], row: tuple) -> str:
 
 
 def _add_rows(frame: bytes, rows: list[tuple], progress: Progress | None) -> bytes:
+    from openpyxl.utils import get_column_letter
+
     src = zipfile.ZipFile(io.BytesIO(frame))
     sheet = src.read(SHEET).decode("utf-8")
     head, tail = sheet.split("</sheetData>", 1)

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -164,6 +162,10 @@ def read_sheet(path: Path) -> Sheet:
             raise ValidationError(f"{path.name} 的文字编码看不懂，请另存为 UTF-8 或 GB 18030")
         rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
     elif suffix in (".xlsx", ".xlsm"):
+        # openpyxl (and numpy with it) is loaded here, not with the ledgers tab.
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -416,6 +418,8 @@ class _MatterWriter:
 
 
 def _write_refused(path: Path, sheet: Sheet, refused: list[CheckedRow]) -> Path:
+    from openpyxl import Workbook
+
     out = path.with_name(f"{path.stem}.未导入.xlsx")
     wb = Workbook()
     ws = wb.active

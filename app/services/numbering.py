@@ -10,8 +10,6 @@ number is skipped.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.models import NumberCounter
@@ -23,7 +21,12 @@ def next_seq(session: Session, prefix: str, year: int, terminal: str, count: int
     """The next number of the year's series; with ``count`` > 1 that many numbers in a row are
     taken at once (an import) and the first is returned."""
     lock_writers(session)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The backend's own INSERT … ON CONFLICT, imported here: SQLAlchemy's PostgreSQL package
+    # (with its asyncpg parts) would otherwise load at every start, also on SQLite.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(NumberCounter)
         .values(prefix=prefix, year=year, terminal=terminal, last_value=0)

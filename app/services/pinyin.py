@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 
 def name_keys(name: str) -> tuple[str, str]:
     """Full pinyin without tones or spaces, and initials. Characters without pinyin are left out."""
+    # Imported at first use: pypinyin's tables take a few hundred milliseconds to load, and
+    # only a registration needs them, not the window opening.
+    from pypinyin import Style, lazy_pinyin
+
     full: list[str] = []
     initials: list[str] = []
     for syl in lazy_pinyin(name or "", style=Style.NORMAL, errors=lambda s: [s]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,13 +30,14 @@ from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from .context import ViewContext
-from .counselling_tab import CounsellingTab
-from .handling_tab import HandlingTab
-from .ledgers_tab import LedgersTab
-from .mediation_tab import MediationTab
-from .meetings_tab import MeetingsTab
-from .reception_tab import ReceptionTab
-from .settings_tab import SettingsTab
+
+if TYPE_CHECKING:
+    from .counselling_tab import CounsellingTab
+    from .handling_tab import HandlingTab
+    from .ledgers_tab import LedgersTab
+    from .mediation_tab import MediationTab
+    from .meetings_tab import MeetingsTab
+    from .reception_tab import ReceptionTab
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -109,22 +111,32 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.tabs = QTabWidget()
         self.reception: ReceptionTab | None = None
+        # Each tab's module is imported only for a role that has the tab: between them they
+        # bring pinyin tables, openpyxl, pdfium, ReportLab and the counselling room's crypto.
         if allowed(ctx.actor, Action.REGISTER_MATTER):
+            from .reception_tab import ReceptionTab
+
             self.reception = ReceptionTab(ctx, lookups, calendar)
             self.tabs.addTab(self.reception, "群众接待窗口")
         self.handling: HandlingTab | None = None
         if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
+            from .handling_tab import HandlingTab
+
             self.handling = HandlingTab(ctx, lookups, calendar)
             self.tabs.addTab(self.handling, "事项办理")
         self.mediation_tab: MediationTab | None = None
         self.family_tab: MediationTab | None = None
         if allowed(ctx.actor, Action.VIEW_CASES):
+            from .mediation_tab import MediationTab
+
             self.mediation_tab = MediationTab(ctx, CaseRoom.GENERAL)
             self.tabs.addTab(self.mediation_tab, "矛盾调解")
             self.family_tab = MediationTab(ctx, CaseRoom.FAMILY)
             self.tabs.addTab(self.family_tab, "家事调解")
         self.meetings_tab: MeetingsTab | None = None
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
+            from .meetings_tab import MeetingsTab
+
             self.meetings_tab = MeetingsTab(ctx)
             self.tabs.addTab(self.meetings_tab, "会议纪要")
         self.command_tab = None
@@ -136,13 +148,19 @@ class MainWindow(QMainWindow):
             self.command_tab.open_matter.connect(self.show_in_handling)
         self.counselling: CounsellingTab | None = None
         if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
+            from .counselling_tab import CounsellingTab
+
             self.counselling = CounsellingTab(ctx)
             self.tabs.addTab(self.counselling, "暖心工作室")
         self.ledgers: LedgersTab | None = None
         if allowed(ctx.actor, Action.VIEW_LEDGERS):
+            from .ledgers_tab import LedgersTab
+
             self.ledgers = LedgersTab(ctx, lookups)
             self.tabs.addTab(self.ledgers, "工作台账")
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
+            from .settings_tab import SettingsTab
+
             self.settings_tab = SettingsTab(ctx, lookups.staff, lookups.units)
             self.tabs.addTab(self.settings_tab, "系统设置")
         self.lock_page = LockPage(ctx.actor.display_name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2 as pdfium
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -23,6 +22,8 @@ from PySide6.QtWidgets import (
 
 def render_pages(pdf: bytes, dpi: float = 96) -> list[QImage]:
     """Rasterise each page (PDFium); used for the preview and for printing."""
+    import pypdfium2 as pdfium  # at first use: the tabs that can preview open without it
+
     doc = pdfium.PdfDocument(pdf)
     images = []
     try:

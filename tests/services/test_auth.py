@@ -89,3 +89,9 @@ def test_passwords_are_argon2id_hashes(db):
         stored = s.scalar(select(User.password_hash).where(User.username == "jiedai"))
     assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
     assert "m=19456,t=2,p=1" in stored
+
+
+def test_unknown_names_are_checked_against_a_hash_as_costly_as_a_real_one():
+    """The written-out stand-in hash has the hasher's own parameters (and its password)."""
+    assert not auth._hasher.check_needs_rehash(auth._DUMMY_HASH)
+    assert auth._hasher.verify(auth._DUMMY_HASH, "zongzhi-dummy-password")

@@ -1,0 +1,51 @@
+"""Start-up speed by construction: the login window and a receptionist's main window do not
+load the big libraries that only other rooms or later actions need (issue 2: usable in 2 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+# Each costs 0.1–0.5 s to import on an office PC; the first registration, export, preview or
+# upgrade loads its own when it happens.
+HEAVY = ["pypinyin", "openpyxl", "numpy", "pypdfium2", "alembic", "matplotlib", "cryptography"]
+
+SCRIPT = """
+import json, os, sys
+from sqlalchemy import select
+import app.gui as gui
+from app.db import open_database
+from app.models import User
+from app.services import setup
+from app.services.auth import actor_for
+from app.services.settings import load_settings
+
+heavy = json.loads(sys.argv[1])
+db = open_database(database_url=os.environ["URL"])
+with db.read() as s:
+    setup.is_initialised(s)
+    load_settings(s)
+at_login = [m for m in heavy if m in sys.modules]
+with db.read() as s:
+    actor = actor_for(s.scalar(select(User).where(User.username == "jiedai")))
+app = gui.make_app(["zongzhi"])
+window = gui.build_main_window(db, actor)
+print(json.dumps({"login": at_login, "reception": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_login_and_reception_windows_leave_heavy_libraries_unloaded(db):
+    db.dispose()
+    env = {**os.environ, "URL": db.url, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    ).stdout
+    loaded = json.loads(out.strip().splitlines()[-1])
+    assert loaded == {"login": [], "reception": []}
