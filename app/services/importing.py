@@ -315,6 +315,7 @@ class _MatterWriter:
         self.cal = WorkCalendar.load(session)
         self.categories = {c.id: c for c in session.scalars(select(Category))}
         self.people: dict[str, Person] = {}
+        self.name_keys: dict[str, tuple[str, str]] = {}
         known = sorted({r.clean["id_number"] for r in rows if r.clean.get("id_number")})
         for i in range(0, len(known), 500):
             for p in session.scalars(
@@ -335,7 +336,10 @@ class _MatterWriter:
         idn = clean.get("id_number")
         person = self.people.get(idn) if idn else None
         if person is None:
-            pinyin, initials = name_keys(clean["name"])
+            name = clean["name"]
+            if name not in self.name_keys:  # the same names come back often in a sheet
+                self.name_keys[name] = name_keys(name)
+            pinyin, initials = self.name_keys[name]
             person = Person(
                 id=uuid.uuid4(),
                 name=clean["name"],
