@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from .context import Actor
 from .errors import NotFound, ValidationError
 from .permissions import Action, require
 from .settings import load_settings
+from .validation import validate_text
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the user name is unknown, so timing does not tell which names exist.
@@ -36,8 +38,11 @@ def hash_password(password: str) -> str:
 
 
 def _verify(stored: str, password: str) -> bool:
+    # Half a surrogate pair has no UTF-8: such a password is only ever wrong (the rules refuse
+    # it), and is still hashed, so it takes as long as any other.
+    secret = password.encode("utf-8", "surrogatepass")
     try:
-        return _hasher.verify(stored, password)
+        return _hasher.verify(stored, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -55,6 +60,8 @@ def check_password_rules(password: str, username: str, min_length: int = 8) -> N
         problems.append("要包含大写字母、小写字母、数字、符号中的至少三类")
     if username and username.lower() in password.lower():
         problems.append("不能包含用户名")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
+        problems.append("不能有控制字符或无法保存的字符（多为复制来的残缺表情）")
     if problems:
         raise ValidationError({"password": "密码" + "，".join(problems)})
 
@@ -75,8 +82,16 @@ def login(
     """
     settings = load_settings(session)
     at = at or now()
-    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    anon = Actor(None, username, username, None, terminal)
+    # A name no account can have (too long, control characters, half a surrogate pair) is
+    # not looked up, and is logged in a form the audit log can hold.
+    plausible = len(username) <= 64 and not any(_unseen(c) for c in username)
+    user = (
+        session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if plausible
+        else None
+    )
+    shown = username if plausible else "".join("?" if _unseen(c) else c for c in username)[:64]
+    anon = Actor(None, shown, shown, None, terminal)
     if user is None:
         _verify(_DUMMY_HASH, password)
         audit.record(session, anon, "login", outcome="refused", reason="用户不存在", at=at)
@@ -110,6 +125,10 @@ def login(
         user.password_hash = hash_password(password)
     audit.record(session, actor, "login", object_type="user", object_id=user.id, at=at)
     return LoginOutcome(actor)
+
+
+def _unseen(c: str) -> bool:
+    return unicodedata.category(c) in ("Cc", "Cs")
 
 
 def verify_unlock(session: Session, actor: Actor, password: str) -> bool:
@@ -169,9 +188,7 @@ def create_user(
 ) -> User:
     require(actor, Action.MANAGE_USERS)
     username = _validate_username(username)
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValidationError({"display_name": "请填写姓名"})
+    display_name = validate_text(display_name, "display_name", "姓名", max_len=64)
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ValidationError({"username": f"用户名“{username}”已存在，请换一个"})
     check_password_rules(password, username, load_settings(session).password_min_length)

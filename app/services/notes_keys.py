@@ -322,7 +322,12 @@ def grant(
     key_row = _center_key(session)
     if key_row is None or key_row.id != handle.key_id:
         raise NotesLocked()
-    grantee = session.scalar(select(User).where(User.username == username.strip()))
+    name = username.strip()
+    grantee = (  # no account has a name this long or unprintable: not looked up
+        session.scalar(select(User).where(User.username == name))
+        if len(name) <= 64 and name.isprintable()
+        else None
+    )
     if grantee is None or not grantee.active:
         raise NotFound(f"找不到可用的账号“{username}”。")
     if grantee.role != Role.COUNSELLOR:

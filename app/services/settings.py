@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Setting
 
 from .errors import ValidationError
+from .validation import validate_text
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,31 @@ BACKUP_KEEP = (
 )
 
 
+# Settings typed as text: key, label, required, most characters (the center's name also
+# heads every document and, with the meeting's kind, a minutes title of at most 120).
+TEXT_SETTINGS = (
+    ("center_name", "中心名称", True, 64),
+    ("center_phone", "中心电话", False, 32),
+    ("query_hint", "回执上的查询提示", False, 200),
+)
+# Settings typed as whole numbers: key, label, least, most.
+NUMBER_SETTINGS = (
+    ("idle_lock_minutes", "自动锁屏时间（分钟）", 1, 240),
+    ("max_failed_logins", "连续错误次数", 1, 20),
+    ("lockout_minutes", "锁定时间（分钟）", 1, 1440),
+    ("password_min_length", "密码最短位数", 8, 64),
+)
+
+
 def validate_settings(s: CenterSettings) -> None:
     problems: dict[str, str] = {}
     if not s.center_name.strip():
         problems["center_name"] = "请填写中心名称，如“白石街道综治工作中心”"
+    for key, label, required, most in TEXT_SETTINGS:
+        try:
+            validate_text(getattr(s, key), key, label, required=required, max_len=most)
+        except ValidationError as err:
+            problems.setdefault(key, err.fields[key])
     if not (s.prefix.isascii() and s.prefix.isalnum() and 1 <= len(s.prefix) <= 8):
         problems["prefix"] = "编号前缀应为 1–8 位字母或数字，如 BS"
     if not (s.terminal.isascii() and s.terminal.isalnum() and 1 <= len(s.terminal) <= 4):
@@ -128,22 +150,28 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
         raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
     if "exchange_counselling" in changes:
         changes["exchange_counselling"] = bool(changes["exchange_counselling"])
-    numbers = ("idle_lock_minutes", "max_failed_logins", "lockout_minutes", "password_min_length")
-    for key in numbers:
+    problems: dict[str, str] = {}
+    for key, label, required, most in TEXT_SETTINGS:
         if key in changes:
-            changes[key] = int(changes[key])
-    for key, what, _most in BACKUP_KEEP:
-        if key in changes:
+            value = "" if changes[key] is None else str(changes[key])
             try:
-                changes[key] = int(changes[key])
-            except (TypeError, ValueError):
-                raise ValidationError({key: f"自动备份{what}应填写整数"}) from None
-    if changes.get("password_min_length", 8) < 8:
-        raise ValidationError({"password_min_length": "密码最短不能少于 8 位"})
-    if not 1 <= changes.get("max_failed_logins", 5) <= 20:
-        raise ValidationError({"max_failed_logins": "连续错误次数应在 1–20 之间"})
-    if not 1 <= changes.get("idle_lock_minutes", 5) <= 240:
-        raise ValidationError({"idle_lock_minutes": "自动锁屏时间应在 1–240 分钟之间"})
+                changes[key] = validate_text(value, key, label, required=required, max_len=most)
+            except ValidationError as err:
+                problems.update(err.fields)
+    whole = [(key, label, least, most) for key, label, least, most in NUMBER_SETTINGS]
+    whole += [(key, f"自动备份{what}", 1, most) for key, what, most in BACKUP_KEEP]
+    for key, label, least, most in whole:
+        if key not in changes:
+            continue
+        try:
+            changes[key] = int(changes[key])
+        except (TypeError, ValueError, OverflowError):
+            problems[key] = f"{label}应填写整数"
+            continue
+        if not least <= changes[key] <= most:
+            problems[key] = f"{label}应在 {least}–{most} 之间"
+    if problems:
+        raise ValidationError(problems)
     settings = save_settings(session, **changes)
     audit.record(session, actor, "settings_change", reason="、".join(sorted(changes)))
     return settings
