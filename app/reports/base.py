@@ -15,6 +15,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from .fonts import FontSet, default_fonts, markup
@@ -61,6 +62,15 @@ class Styles:
         return TextParagraph(markup(text, self.fonts, style.fontName), style)
 
 
+def text_width(text: str, style: ParagraphStyle) -> float:
+    return stringWidth(text, style.fontName, style.fontSize)
+
+
+def label_column(labels: list[str], style: ParagraphStyle, padding: float = 12) -> float:
+    """A table column wide enough for each label on one line (cells pad 6 pt each side)."""
+    return max(text_width(x, style) for x in labels) + padding + 1
+
+
 def make_styles(fonts: FontSet | None = None) -> Styles:
     fonts = fonts or default_fonts()
     f = fonts.body
@@ -95,7 +105,7 @@ def make_styles(fonts: FontSet | None = None) -> Styles:
             fontName=f,
             fontSize=9,
             leading=13,
-            textColor=colors.HexColor("#444444"),
+            textColor=colors.HexColor("#222222"),
             **cjk,
         ),
         doc_title=ParagraphStyle(

@@ -316,7 +316,9 @@ def markup(text: str, fonts: FontSet, font: str | None = None) -> str:
     def flush() -> None:
         if not run:
             return
-        chunk = escape("".join(run))
+        # Full-width spaces written as references: the paragraph parser would fold a run of
+        # them into one narrow space, and a blank such as "年　　月　　日" would close up.
+        chunk = escape("".join(run)).replace("\u3000", "&#x3000;")
         out.append(f'<font name="{run_font}">{chunk}</font>' if run_font else chunk)
         run.clear()
 

@@ -29,11 +29,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .base import Styles, format_date_cn, format_datetime_cn, make_styles
+from .base import (
+    Styles,
+    format_date_cn,
+    format_datetime_cn,
+    label_column,
+    make_styles,
+    text_width,
+)
 
 WIDTH = 170 * mm
 MARGINS = (20 * mm, 20 * mm, 20 * mm, 20 * mm)  # top, right, bottom, left
-LINE = "＿＿＿＿＿＿＿＿"
 CN_NUMS = "一二三四五六七八九十"
 
 
@@ -167,19 +173,29 @@ def _styles() -> tuple[Styles, dict[str, ParagraphStyle]]:
         "center": ParagraphStyle("center", parent=s.body, alignment=TA_CENTER),
         "right": ParagraphStyle("right", parent=s.body, alignment=TA_RIGHT),
         "indent": ParagraphStyle("indent", parent=s.body, firstLineIndent=21),
-        "h": ParagraphStyle("h", parent=s.body, fontSize=11.5, leading=18, spaceBefore=4),
+        "h": s.heading,  # 黑体 section labels: "申请事项：", "事实和理由："
         "copy": ParagraphStyle("copy", parent=s.small, alignment=TA_RIGHT),
-        "big": ParagraphStyle("big", parent=s.title, fontSize=24, leading=36),
+        "big": ParagraphStyle("big", parent=s.doc_title, fontSize=26, leading=38),
+        "cover_label": ParagraphStyle("cover_label", parent=s.heading, spaceBefore=0),
+        "cover_value": ParagraphStyle("cover_value", parent=s.body, fontSize=11.5, leading=18),
     }
     return s, extra
 
 
 def _head(s: Styles, center: str, title: str, number: str = "") -> list:
-    out = [s.p(center, s.subtitle), s.p(title, s.title)]
+    """The issuing body and the document's name in the title face, the number on the right."""
+    out = [s.p(center, s.issuer), s.p(title, s.doc_title)]
     if number:
         out.append(s.p(number, ParagraphStyle("no", parent=s.small, alignment=TA_RIGHT)))
     out.append(Spacer(1, 3 * mm))
     return out
+
+
+def _four_columns(s: Styles, left: list[str], right: list[str]) -> list[float]:
+    """Label, value, label, value: each label column as wide as its longest label."""
+    a, c = label_column(left, s.label), label_column(right, s.label)
+    rest = WIDTH - a - c
+    return [a, rest / 2, c, rest / 2]
 
 
 def _grid(rows: list[list], widths: list[float], spans: list[tuple] = (), shade=(0,)) -> Table:
@@ -245,18 +261,51 @@ class SealBox(Flowable):
         c.drawCentredString(r, r - 3, self.label)
 
 
+class SignLine(Flowable):
+    """The blank a signature goes on."""
+
+    def wrap(self, avail_w, avail_h):
+        self.width, self.height = avail_w, 2
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.6)
+        self.canv.line(0, 0, self.width, 0)
+
+
+SIGN = "（签名、盖章或按指印）："
+DATE_BLANK = "年　　月　　日"
+
+
 def _signatures(
     s: Styles, who: list[str], *, seal: str | None = None, date_text: str = ""
 ) -> KeepTogether:
-    rows = [[s.p(f"{w}（签名、盖章或按指印）："), s.p(LINE), s.p("年　　月　　日")] for w in who]
-    t = Table(rows, colWidths=[80 * mm, 50 * mm, 40 * mm])
-    t.setStyle(TableStyle([("BOTTOMPADDING", (0, 0), (-1, -1), 10)]))
+    """A row per signer: who and how, a line to sign on, the date. The first column is as wide
+    as the longest label; a label too long for it breaks before "（签名…" (never leaving
+    the colon alone on a line)."""
+    date_w = label_column([DATE_BLANK], s.body)
+    label_w = min(label_column([w + SIGN for w in who], s.body), WIDTH - date_w - 30 * mm)
+    rows = []
+    for w in who:
+        fits = text_width(w + SIGN, s.body) + 13 <= label_w
+        rows.append([s.p(w + SIGN if fits else f"{w}\n{SIGN}"), SignLine(), s.p(DATE_BLANK)])
+    t = Table(rows, colWidths=[label_w, WIDTH - label_w - date_w, date_w])
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("TOPPADDING", (0, 0), (-1, -1), 12),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (1, 0), (1, -1), 5),
+            ]
+        )
+    )
     parts: list = [Spacer(1, 5 * mm), t]
     if seal:
         right = [s.p(seal, ParagraphStyle("sr", parent=s.body, alignment=TA_RIGHT))]
         right.append(
             s.p(
-                date_text or "年　　月　　日",
+                date_text or DATE_BLANK,
                 ParagraphStyle("dr", parent=s.body, alignment=TA_RIGHT),
             )
         )
@@ -290,7 +339,7 @@ def _build(story: list, title: str, author: str, page_numbers: str | None = None
         if page_numbers is None:
             return
         canvas.saveState()
-        canvas.setFont(fonts.body, 9)
+        canvas.setFont(fonts.song, 9)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, page_numbers.format(n=d.page))
         canvas.restoreState()
 
@@ -349,7 +398,6 @@ def _registration_story(d: CaseData) -> list:
     story = _head(
         s, d.center_name, "人民调解受理登记表", f"案号：{d.number}　卷号：{d.file_number}"
     )
-    w = WIDTH / 4
     source = d.source + (f"（{d.referred_by}）" if d.referred_by else "")
     rows = [
         [
@@ -381,7 +429,9 @@ def _registration_story(d: CaseData) -> list:
             [s.p(label, s.label), [s.p(t) for t in text.splitlines() if t.strip()] or "", "", ""]
         )
         spans.append(((1, len(rows) - 1), (3, len(rows) - 1)))
-    story.append(_grid(rows, [w * 0.7, w * 1.3, w * 0.7, w * 1.3], spans))
+    left = ["纠纷简要情况", "当事人申请事项", *(p.role for p in d.parties)]
+    widths = _four_columns(s, left, ["受理时间", "调解形式", "争议金额"])
+    story.append(_grid(rows, widths, spans))
     story.append(
         _signatures(
             s,
@@ -520,7 +570,6 @@ def render_agreement(a: AgreementData) -> bytes:
 def _followup_story(f: FollowUpData) -> list:
     s, x = _styles()
     story = _head(s, f.committee, "人民调解回访记录", f"案号：{f.case_number}")
-    w = WIDTH / 4
     rows = [
         [
             s.p("回访对象", s.label),
@@ -552,7 +601,8 @@ def _followup_story(f: FollowUpData) -> list:
         [s.p("采取的措施", s.label), s.p(f.measures or "无"), "", ""],
     ]
     spans = [((1, r), (3, r)) for r in (2, 3, 6, 7)]
-    story.append(_grid(rows, [w * 0.75, w * 1.25, w * 0.75, w * 1.25], spans, shade=(0,)))
+    widths = _four_columns(s, ["协议履行情况", "有无激化迹象"], ["当事人满意度"])
+    story.append(_grid(rows, widths, spans, shade=(0,)))
     story.append(_signatures(s, ["回访人", "被回访人"]))
     return story
 
@@ -580,7 +630,7 @@ def _cover_story(c: CasefileData) -> list:
         ("保管期限", c.retention),
     ]
     t = Table(
-        [[s.p(a, x["h"]), s.p(b, x["h"])] for a, b in rows],
+        [[s.p(a, x["cover_label"]), s.p(b, x["cover_value"])] for a, b in rows],
         colWidths=[35 * mm, 105 * mm],
         hAlign="CENTER",
     )
@@ -595,7 +645,7 @@ def _cover_story(c: CasefileData) -> list:
     )
     return [
         Spacer(1, 20 * mm),
-        s.p(d.committee, s.subtitle),
+        s.p(d.committee, s.issuer),
         Spacer(1, 8 * mm),
         s.p("人民调解卷宗", x["big"]),
         Spacer(1, 4 * mm),
@@ -603,7 +653,7 @@ def _cover_story(c: CasefileData) -> list:
         Spacer(1, 18 * mm),
         t,
         Spacer(1, 30 * mm),
-        s.p(d.center_name, x["center"]),
+        s.p(d.center_name, ParagraphStyle("cover_center", parent=s.issuer, fontSize=13)),
     ]
 
 
@@ -629,11 +679,23 @@ def _statement_story(c: CasefileData) -> list:
 
 def _back_cover_story(c: CasefileData, total: int) -> list:
     s, x = _styles()
+    signers = Table(
+        [
+            [
+                s.p("立卷人："),
+                s.p(c.filed_by) if c.filed_by else SignLine(),
+                s.p("检查人："),
+                SignLine(),
+            ]
+        ],
+        colWidths=[20 * mm, 35 * mm, 20 * mm, 35 * mm],
+    )
+    signers.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     return [
         Spacer(1, 140 * mm),
         s.p(f"本卷共 {total} 页，另附身份证明、证据材料等纸质材料。", x["center"]),
         Spacer(1, 10 * mm),
-        s.p(f"立卷人：{c.filed_by or LINE}　　检查人：{LINE}", x["center"]),
+        signers,
         s.p(format_date_cn(c.filed_on) if c.filed_on else "年　　月　　日", x["center"]),
     ]
 

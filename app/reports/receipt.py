@@ -106,21 +106,23 @@ def _persons_text(persons: list[ReceiptPerson]) -> str:
 def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     names = "、".join(p.name for p in data.persons) or "—"
+    # The titles centred on the page, the QR code in the right-hand column.
     header = Table(
         [
             [
+                "",
                 [
-                    s.p(data.center_name, s.title),
-                    s.p("受理回执", s.subtitle),
+                    s.p(data.center_name, s.issuer),
+                    s.p("受理回执", s.doc_title),
                     s.p(f"受理编号：{data.number}", s.subtitle),
                 ],
                 qr_code(data.number),
             ]
         ],
-        colWidths=[WIDTH - 30 * mm, 30 * mm],
+        colWidths=[30 * mm, WIDTH - 60 * mm, 30 * mm],
     )
     header.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "RIGHT")])
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (2, 0), (2, 0), "RIGHT")])
     )
     label_w = 30 * mm
     rows = [
@@ -179,7 +181,7 @@ def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
             [
                 CutLine(WIDTH, "沿此线剪开", s.fonts.body),
                 Spacer(1, 2 * mm),
-                s.p(f"{data.center_name}　受理存根", s.subtitle),
+                s.p(f"{data.center_name}　受理存根", s.issuer),
                 Spacer(1, 2 * mm),
                 stub,
             ]

@@ -26,7 +26,8 @@ class RecoveryKeyData:
 def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     groups = data.key_text.split("-")
-    lines = ["　".join(groups[i : i + 4]) for i in range(0, len(groups), 4)]
+    # Courier has no full-width space: two no-break spaces (which a paragraph keeps) between groups.
+    lines = ["\u00a0\u00a0".join(groups[i : i + 4]) for i in range(0, len(groups), 4)]
     key_style = s.title.clone("key", fontName="Courier-Bold", fontSize=17, leading=28)
     key_box = Table(
         [[[s.p(line, key_style) for line in lines], qr_code(data.key_text, 34 * mm)]],
@@ -70,8 +71,8 @@ def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> 
         "四、本密钥只能生成一次，数据库里只保存它的公钥部分和指纹；核对指纹可确认打印件属于本中心。",
     ]
     story = [
-        s.p(data.center_name, s.title),
-        s.p("暖心工作室咨询记录恢复密钥", s.subtitle),
+        s.p(data.center_name, s.issuer),
+        s.p("暖心工作室咨询记录恢复密钥", s.doc_title),
         Spacer(1, 2 * mm),
         s.p("机密 · 封存保管", s.subtitle),
         Spacer(1, 6 * mm),

@@ -82,8 +82,8 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
     )
     story = [
         _secret_mark(s),
-        s.p(data.center_name, s.title),
-        s.p("心理咨询转介摘要", s.subtitle),
+        s.p(data.center_name, s.issuer),
+        s.p("心理咨询转介摘要", s.doc_title),
         Spacer(1, 2 * mm),
         s.p(f"编号：{data.reference}", s.small),
         Spacer(1, 4 * mm),

@@ -78,9 +78,9 @@ def render_supervision(data: SupervisionData, styles: Styles | None = None) -> b
     style += [("SPAN", (1, r), (3, r)) for r in range(first_wide, len(grid))]
     table.setStyle(TableStyle(style))
     story = [
-        s.p(data.center_name, s.title),
-        s.p("督 办 单", s.subtitle),
-        Spacer(1, 6 * mm),
+        s.p(data.center_name, s.issuer),
+        s.p("督　办　单", s.doc_title),
+        Spacer(1, 4 * mm),
         table,
         Spacer(1, 6 * mm),
         s.p(f"请于{format_date_cn(data.reply_by)}前将办理情况书面回复{data.center_name}。", s.body),

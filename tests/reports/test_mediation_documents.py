@@ -157,8 +157,8 @@ def test_agreement_one_original_per_party_and_one_for_the_file(db, case):
     text, pages = text_of(data)
     assert title == "调解协议书 BSTJXY2026-A-0001 第1版"
     assert pages == 3
-    assert "第1份 申请人王𠮷执" in text and "第2份 被申请人李四执" in text
-    assert "第3份 调解委员会存档" in text
+    assert "第1份　申请人王𠮷执" in text and "第2份　被申请人李四执" in text
+    assert "第3份　调解委员会存档" in text
     for expected in (
         "人民调解协议书",
         "编号：BSTJXY2026-A-0001",
@@ -238,8 +238,8 @@ def test_casefile_cover_contents_and_every_document(db, case):
     assert pages == contents[-1][2] + 1  # and the back cover
     for expected in (
         "人民调解卷宗",
-        "卷 名王𠮷与李四邻里纠纷",
-        "卷 号（2026）白石人调字第1号",
+        "卷　　名王𠮷与李四邻里纠纷",
+        "卷　　号（2026）白石人调字第1号",
         "调 解 员王调解",
         "受理日期2026年11月2日",
         "结案日期2026年11月5日",
@@ -250,7 +250,7 @@ def test_casefile_cover_contents_and_every_document(db, case):
         "卷 内 目 录",
         "人民调解申请书",
         "调 解 笔 录",
-        "第3份 调解委员会存档",
+        "第3份　调解委员会存档",
         "人民调解回访记录",
         "卷宗情况说明",
         "2026年11月9日向乐清市人民法院申请司法确认，待裁定。",

@@ -58,7 +58,7 @@ def test_order_reply_and_the_printed_order(db, receptionist):
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
     for expected in (
         "白石街道综治工作中心",
-        "督 办 单",
+        "督　办　单",
         number,
         "综合行政执法队",
         "请三日内到现场核查并答复群众。",
