@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.models import AuditEntry, Category, Channel, Matter, MatterStatus, NumberCounter, Person
 from app.services import intake
@@ -159,6 +159,46 @@ def test_search_finds_by_number_name_pinyin_initials_phone_tail_and_summary(
     with db.read() as s:
         rows = intake.search(s, receptionist, query)
     assert [r.persons for r in rows] == ["张三"]
+
+
+def test_a_page_of_search_results_is_the_first_page_of_all_results(db, receptionist, monkeypatch):
+    """Found among the newest matters or by collecting every match, a search returns the same
+    matters, newest first (ties by number); the limit is applied in the query itself."""
+    names = ["张三", "张伟", "李四", "王芳"]
+    for i in range(16):
+        visitor = VisitorInput(name=names[i % 4], phone=f"1380000{i:04d}")
+        summary = "邻里纠纷，要求调解" if i % 3 == 0 else "咨询养老保险补缴"
+        at = datetime(2026, 1, 1 + i // 2, 9)  # two matters at each moment
+        register(db, receptionist, make_input(db, visitors=[visitor], summary=summary), at=at)
+    # Small enough that both ways are taken here: a "window" of 5 newest, "many" from 2.
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 5)
+    monkeypatch.setattr(intake, "MANY", 2)
+    among_newest, answered_there = intake._among_newest, []
+
+    def spy(*args):
+        found = among_newest(*args)
+        answered_there.append(found is not None)
+        return found
+
+    monkeypatch.setattr(intake, "_among_newest", spy)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    queries = ["张", "zhang", "zs", "纠纷", "养老", "13800", "0003", "BS2026", "BS2026-A-00001"]
+    with db.read() as s:
+        for query in [*queries, "王芳", "无此人"]:
+            everything = intake.list_matter_ids(s, receptionist, MatterFilter(query=query))
+            for limit in (1, 3, 8, 50):
+                page = intake.list_matter_ids(
+                    s, receptionist, MatterFilter(query=query), limit=limit
+                )
+                assert page == everything[:limit], (query, limit)
+            statements.clear()
+            rows = intake.search(s, receptionist, query, limit=3)
+            assert [r.id for r in rows] == everything[:3]
+            assert all(
+                "LIMIT" in sql for sql in statements if "ORDER BY matters.received_at" in sql
+            )
+    assert True in answered_there and False in answered_there  # both ways were taken
 
 
 def test_list_filters_open_overdue_and_today(db, receptionist):
