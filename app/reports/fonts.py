@@ -64,12 +64,14 @@ TITLE, BODY, HEADING1, HEADING2, SONG = "title", "body", "heading1", "heading2",
 ROLES = (BODY, TITLE, HEADING1, HEADING2, SONG)
 
 # Kinds of face, told apart by family name; the first kind whose words a family name holds.
+# Within a kind, a face matched by an earlier word comes first (a Chinese Ming face before a
+# Japanese Mincho one).
 KIND_WORDS: dict[str, tuple[str, ...]] = {
     "xiaobiaosong": ("小标宋", "xiaobiaosong"),
     "fangsong": ("仿宋", "fangsong", "fang song"),
     "kai": ("楷", "kai"),
     "hei": ("黑", "hei", "sans", "gothic"),
-    "song": ("宋", "song", "sung", "明", "ming", "mincho", "serif"),
+    "song": ("宋", "song", "sung", "ming", "明", "mincho", "serif"),
 }
 OTHER = "other"
 ROLE_KINDS: dict[str, tuple[str, ...]] = {
@@ -169,8 +171,21 @@ class FcFace:
 
     @property
     def kind(self) -> str:
+        return self._match[0]
+
+    @property
+    def rank(self) -> int:
+        """How early in its kind's words the family name matched."""
+        return self._match[1]
+
+    @property
+    def _match(self) -> tuple[str, int]:
         names = self.families.lower()
-        return next((k for k, words in KIND_WORDS.items() if any(w in names for w in words)), OTHER)
+        for kind, words in KIND_WORDS.items():
+            ranks = [i for i, w in enumerate(words) if w in names]
+            if ranks:
+                return kind, ranks[0]
+        return OTHER, 0
 
 
 def parse_fc_list(out: str) -> list[FcFace]:
@@ -187,7 +202,7 @@ def parse_fc_list(out: str) -> list[FcFace]:
 
     def order(f: FcFace) -> tuple:
         mono = "mono" in f.families.lower()
-        regular = f.style.lower() in ("", "regular", "normal", "book", "medium")
+        regular = f.style.lower() in ("", "regular", "normal", "book", "medium", "light")
         return (mono, not regular, str(f.path), f.index)
 
     return sorted(faces, key=order)
@@ -252,7 +267,8 @@ def resolve_fonts(
     known = KNOWN_FACES if candidates is None else candidates
     found = _fc_list() if use_fc_list else []
     by_kind: dict[str, list[tuple[Path, int]]] = {
-        kind: list(known.get(kind, [])) + [(f.path, f.index) for f in found if f.kind == kind]
+        kind: list(known.get(kind, []))
+        + [(f.path, f.index) for f in sorted(found, key=lambda f: f.rank) if f.kind == kind]
         for kind in (*KIND_WORDS, OTHER)
     }
     cmaps: dict[str, frozenset[int]] = {}

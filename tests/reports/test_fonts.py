@@ -145,6 +145,8 @@ def test_fc_list_faces_are_sorted_into_kinds():
         "LXGWWenKai.ttf": "kai",
         "odd.ttf": "other",
     }
+    song = sorted((f for f in faces if f.kind == "song"), key=lambda f: f.rank)
+    assert [f.path.name for f in song] == ["uming.ttc", "HanaMinA.ttf"]  # 宋 before 明朝
     wqy = [f for f in faces if f.path.name == "wqy.ttc"]
     assert [f.index for f in wqy] == [0, 1]  # the proportional face before the monospaced one
     assert FcFace(Path("/x.ttf"), 0, "SimHei,黑体").kind == "hei"
@@ -164,3 +166,22 @@ def test_faces_are_registered_once_per_process(monkeypatch):
     render_receipt(sample())
     resolve_fonts(candidates={"song": [(HANA_A, 0)], "hei": [(WQY, 0)]}, use_fc_list=False)
     assert not opened
+
+
+UMING, UKAI = FONTS / "arphic/uming.ttc", FONTS / "arphic/ukai.ttc"
+ZENHEI = FONTS / "wqy/wqy-zenhei.ttc"
+
+
+@pytest.mark.skipif(
+    not (UMING.is_file() and UKAI.is_file() and ZENHEI.is_file()),
+    reason="needs fonts-arphic-uming, fonts-arphic-ukai and fonts-wqy-zenhei (not on CI)",
+)
+def test_with_ming_kai_and_hei_faces_each_role_has_its_own():
+    fonts = resolve(song=[UMING, HANA_A], kai=[UKAI], hei=[ZENHEI, WQY])
+    assert {role: file_of(fonts, role) for role in ROLES} == {
+        "body": str(UMING),
+        "title": str(UMING),
+        "song": str(UMING),
+        "heading1": str(ZENHEI),
+        "heading2": str(UKAI),
+    }
