@@ -158,9 +158,15 @@ def read_sheet(path: Path) -> Sheet:
                 break
             except UnicodeDecodeError:
                 continue
-        else:  # pragma: no cover — gb18030 decodes any byte string
+        else:  # bytes that are neither (a broken or binary file)
             raise ValidationError(f"{path.name} 的文字编码看不懂，请另存为 UTF-8 或 GB 18030")
-        rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
+        try:
+            rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
+        except csv.Error as exc:  # a cell past 131,072 characters, a stray quote …
+            raise ValidationError(
+                f"{path.name} 读不下去：某一格太长或引号不成对（{exc}），"
+                "请在 Excel 中核对后另存为 .xlsx 再导入"
+            ) from exc
     elif suffix in (".xlsx", ".xlsm"):
         # openpyxl (and numpy with it) is loaded here, not with the ledgers tab.
         from openpyxl import load_workbook
@@ -173,6 +179,9 @@ def read_sheet(path: Path) -> Sheet:
         try:
             ws = wb.worksheets[0]
             rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        except (SyntaxError, BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+            # The sheet's XML itself is broken (SyntaxError: the XML parser's ParseError).
+            raise ValidationError(f"{path.name} 打不开：表格内容已损坏（{exc}）") from exc
         finally:
             wb.close()
     else:
@@ -421,17 +430,28 @@ class _MatterWriter:
         return m.id
 
 
+# What an XLSX cannot hold (XML 1.0): control characters, surrogates, U+FFFE and U+FFFF.
+_NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _write_refused(path: Path, sheet: Sheet, refused: list[CheckedRow]) -> Path:
     from openpyxl import Workbook
+
+    def cells(values: list[Any]) -> list[Any]:
+        return [_NOT_IN_XLSX.sub("\ufffd", v) if isinstance(v, str) else v for v in values]
 
     out = path.with_name(f"{path.stem}.未导入.xlsx")
     wb = Workbook()
     ws = wb.active
     ws.title = "未导入的行"
-    ws.append(["原行号", *sheet.headers, "未导入的原因"])
+    ws.append(cells(["原行号", *sheet.headers, "未导入的原因"]))
     for r in refused:
-        values = [v if not isinstance(v, str) else v for v in r.values]
-        ws.append([r.row, *values, "；".join(f"{p.column}：{p.message}" for p in r.problems)])
+        reason = "；".join(f"{p.column}：{p.message}" for p in r.problems)
+        ws.append(cells([r.row, *r.values, reason]))
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":  # text that begins with "=" stays text, never a formula
+                cell.data_type = "s"
     ws.freeze_panes = "A2"
     wb.save(out)
     return out

@@ -204,6 +204,9 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
     if k in ("int", "year"):
         if not re.fullmatch(r"\d+", text):
             raise ValidationError(f"{spec.label}应为整数，现在是“{text}”")
+        if len(text) > 9:  # also keeps int() within its digit limit
+            what = "应为 2026 这样的年份" if k == "year" else "太大，请核对"
+            raise ValidationError(f"{spec.label}“{text[:12]}…”{what}")
         n = int(text)
         if k == "year" and not 1990 <= n <= 2100:
             raise ValidationError(f"{spec.label}“{n}”不对，应为 2026 这样的年份")
