@@ -35,15 +35,15 @@ def _birth(value: str, today: date) -> date | None:
 def validate_id_number(value: str, *, today: date | None = None) -> str:
     """18-digit numbers with their check digit, or old 15-digit numbers; returns it normalised."""
     today = today or date.today()
-    v = re.sub(r"\s", "", value or "").upper()
-    if re.fullmatch(r"\d{15}", v):
+    v = re.sub(r"\s", "", _halfwidth(value)).upper()
+    if re.fullmatch(r"[0-9]{15}", v):
         born = _birth("19" + v[6:12], today)
         if v[0] not in "12345678" or born is None:
             raise ValidationError(
                 {"id_number": f"旧版15位身份证号中的出生日期 19{v[6:12]} 不存在，请核对"}
             )
         return v
-    if not re.fullmatch(r"\d{17}[\dX]", v):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", v):
         raise ValidationError(
             {
                 "id_number": "身份证号应为18位（或旧版15位）数字，最后一位可以是X；"
@@ -67,6 +67,12 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     return v
 
 
+def _halfwidth(value: str | None) -> str:
+    """Digits, letters and signs typed in full width (a Chinese input method's 全角 mode:
+    １３８, Ｘ, ＋) as their ASCII selves; other scripts' digits stay, and are refused."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
 def id15_to_18(value: str) -> str:
     v = value.strip()
     first17 = v[:6] + "19" + v[6:]
@@ -84,11 +90,11 @@ def id_number_info(value: str) -> tuple[date, str]:
 
 def validate_phone(value: str) -> str:
     """Mobiles (1[3-9] + 9 digits) and landlines (area code 0xx/0xxx + 7–8 digits, or local)."""
-    v = re.sub(r"[\s\-()（）]", "", value or "")
-    v = re.sub(r"^(\+?86)(?=1\d{10}$|0\d{9,11}$)", "", v)
-    if re.fullmatch(r"1[3-9]\d{9}", v):
+    v = re.sub(r"[\s\-()（）]", "", _halfwidth(value))
+    v = re.sub(r"^(\+?86)(?=1[0-9]{10}$|0[0-9]{9,11}$)", "", v)
+    if re.fullmatch(r"1[3-9][0-9]{9}", v):
         return v
-    m = re.fullmatch(r"(0\d{2,3})(\d{7,8})", v)
+    m = re.fullmatch(r"(0[0-9]{2,3})([0-9]{7,8})", v)
     if m and 10 <= len(v) <= 12:
         area = m.group(1)
         # 010 and 02x are three-digit area codes; the rest four.
@@ -98,7 +104,7 @@ def validate_phone(value: str) -> str:
             area, local = v[:4], v[4:]
         if 7 <= len(local) <= 8:
             return f"{area}-{local}"
-    if re.fullmatch(r"[2-9]\d{6,7}", v):
+    if re.fullmatch(r"[2-9][0-9]{6,7}", v):
         return v
     raise ValidationError(
         {

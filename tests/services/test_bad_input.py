@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -27,7 +28,7 @@ from app.services.validation import (
     validate_text,
 )
 from tests.services.test_intake import make_input
-from tests.strategies import CHINESE, LONG, TEXT
+from tests.strategies import CHINESE, LONG, PHONES, TEXT, id_numbers
 
 FUZZ = settings(max_examples=60)
 
@@ -56,10 +57,10 @@ def test_free_text(value):
 
 
 @FUZZ
-@given(st.one_of(TEXT, st.from_regex(r"[0-9Xx ]{10,20}", fullmatch=True)))
+@given(st.one_of(TEXT, id_numbers(), st.from_regex(r"[0-9Xx ]{10,20}", fullmatch=True)))
 def test_id_numbers_never_crash(value):
     out = accepted_or_refused(validate_id_number, value)
-    assert out is None or len(out) in (15, 18)
+    assert out is None or re.fullmatch(r"[0-9]{15}|[0-9]{17}[0-9X]", out), out
 
 
 @FUZZ
@@ -83,11 +84,25 @@ def test_generated_id_numbers_and_their_mutations(born, seq, area, with_spaces):
 
 
 @FUZZ
-@given(st.one_of(TEXT, st.from_regex(r"(\+86 ?)?1[3-9]\d{9}", fullmatch=True)))
+@given(st.one_of(TEXT, PHONES, st.from_regex(r"(\+86 ?)?1[3-9]\d{9}", fullmatch=True)))
 def test_phones(value):
     out = accepted_or_refused(validate_phone, value)
     if out is not None:
-        assert re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[2-9]\d{6,7}", out)
+        assert re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[2-9]\d{6,7}", out, re.ASCII), out
+
+
+def test_full_width_digits_are_read_as_digits_and_other_scripts_refused():
+    # A Chinese input method in 全角 mode types these; kept as ASCII, they match searches.
+    assert validate_phone("１３８ １２３４ ５６７８") == "13812345678"
+    assert validate_phone("13８12345678") == "13812345678"
+    assert validate_phone("＋８６－１３８１２３４５６７８") == "13812345678"
+    assert validate_id_number("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+    for check, other in (
+        (validate_phone, "١٣٨١٢٣٤٥٦٧٨"),
+        (validate_id_number, "११०१०५१९४९१२३१००२X"),
+    ):
+        with pytest.raises(ValidationError):
+            check(other)
 
 
 def counts(db):
