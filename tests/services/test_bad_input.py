@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from sqlalchemy import func, select
 
-from app.models import AuditEntry, Matter, Person
+from app.models import Matter
 from app.reports.receipt import render_receipt
 from app.services import intake, receipts
 from app.services.errors import ValidationError
@@ -28,7 +27,19 @@ from app.services.validation import (
     validate_text,
 )
 from tests.services.test_intake import make_input
-from tests.strategies import CHINESE, LONG, PHONES, TEXT, id_numbers
+from tests.strategies import (
+    CHINESE,
+    FAIR,
+    GOOD_PHONES,
+    LONG,
+    NAMES,
+    PHONES,
+    TEXT,
+    attempt,
+    center_database,
+    id_numbers,
+    mostly,
+)
 
 FUZZ = settings(max_examples=60)
 
@@ -105,28 +116,44 @@ def test_full_width_digits_are_read_as_digits_and_other_scripts_refused():
             check(other)
 
 
-def counts(db):
-    with db.read() as s:
-        return [s.scalar(select(func.count()).select_from(t)) for t in (Matter, Person, AuditEntry)]
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    yield from center_database(tmp_path_factory)
+
+
+def _or_empty(check, value: str) -> str:
+    return check(value) if value.strip() else ""
 
 
 @settings(max_examples=40)
-@given(name=TEXT, summary=st.one_of(TEXT, LONG), address=TEXT)
-def test_registration_saves_exactly_or_writes_nothing(db, receptionist, name, summary, address):
-    data = make_input(db, visitors=[VisitorInput(name=name, address=address)], summary=summary)
-    before = counts(db)
-    try:
-        with db.write() as s:
-            result = intake.register_matter(s, receptionist, data)
-    except ValidationError as err:
-        assert counts(db) == before, "a refused registration wrote something"
-        assert all(CHINESE.search(m) for m in err.fields.values())
+@given(
+    name=mostly(NAMES, TEXT),
+    id_number=mostly(id_numbers(valid=True), id_numbers()),
+    phone=mostly(st.just("") | GOOD_PHONES, PHONES),
+    summary=mostly(FAIR, st.one_of(TEXT, LONG)),
+    address=mostly(st.just("") | FAIR, TEXT),
+    handler=mostly(st.just("") | NAMES),
+    answer=st.none() | mostly(FAIR),
+)
+def test_registration_saves_exactly_or_writes_nothing(
+    db, receptionist, name, id_number, phone, summary, address, handler, answer
+):
+    visitor = VisitorInput(name=name, id_number=id_number, phone=phone, address=address)
+    data = make_input(db, visitors=[visitor], summary=summary, handler_name=handler, answer=answer)
+    ok, result = attempt(db, lambda s: intake.register_matter(s, receptionist, data))
+    if not ok:
         return
     with db.write() as s:
         m = s.get(Matter, result.id)
-        assert m.summary == summary.strip()
-        assert m.persons[0].person.name == name.strip()
-        assert (m.persons[0].person.address or "") == address.strip()
+        assert (m.summary, m.handler_name or "") == (summary.strip(), handler.strip())
+        assert m.answer == (answer.strip() if answer is not None else None)
+        p = m.persons[0].person
+        assert p.name == name.strip()
+        assert (p.id_number or "") == _or_empty(validate_id_number, id_number)
+        if phone.strip():
+            assert p.phone == validate_phone(phone)
+        if address.strip():
+            assert p.address == address.strip()
         receipt = receipts.receipt_data(s, receptionist, result.id)
     pdf = render_receipt(receipt)
     assert result.number in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
