@@ -13,6 +13,7 @@ from . import audit, calendar
 from .context import Actor
 from .errors import ValidationError
 from .permissions import Action, require
+from .validation import validate_text
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def set_day(session: Session, actor: Actor, day: date, kind: DayKind, name: str)
     require(actor, Action.MANAGE_CALENDAR)
     if kind == DayKind.WORKDAY and day.weekday() < 5:
         raise ValidationError({"day": f"{day:%Y-%m-%d} 本来就是工作日，调休上班只用于周末"})
-    calendar.set_day(session, day, DayKind(kind), name.strip() or None)
+    name = validate_text(name, "name", "节假日名称", required=False, max_len=32)
+    calendar.set_day(session, day, DayKind(kind), name or None)
     audit.record(session, actor, "calendar_set", object_type="calendar", object_id=day.isoformat())
 
 

@@ -13,6 +13,7 @@ from .calendar import seed_from_library
 from .context import Actor
 from .errors import ValidationError
 from .settings import CenterSettings, save_settings, validate_settings
+from .validation import validate_text
 
 # The center's own rooms (notice 2020-65) and the units stationed at its window.
 DEFAULT_UNITS: list[tuple[str, UnitKind]] = [
@@ -75,9 +76,20 @@ def seed_reference_data(session: Session) -> None:
 
 def add_villages(session: Session, names: list[str]) -> int:
     existing = set(session.scalars(select(Village.name)))
-    added = 0
+    problems: dict[str, str] = {}
+    clean = []
     for i, name in enumerate(names):
-        name = name.strip()
+        try:
+            clean.append(
+                validate_text(name, f"villages[{i}]", f"第 {i + 1} 个村（社区）名称", max_len=64)
+            )
+        except ValidationError as err:
+            if (name or "").strip():  # blank lines are skipped, as before
+                problems.update(err.fields)
+    if problems:
+        raise ValidationError(problems)
+    added = 0
+    for i, name in enumerate(clean):
         if name and name not in existing:
             session.add(Village(name=name, sort=len(existing) + i))
             existing.add(name)

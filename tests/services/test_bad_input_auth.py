@@ -1,6 +1,6 @@
 """Bad input on purpose, users and settings: user names, display names, passwords and their
 rules, logging in (and unlocking the notes, granting a colleague) with odd names and
-passwords, the center's settings.
+passwords, the center's settings, holiday names, villages and the first run.
 
 A new user is stored as typed (stripped) and logs in with the password given; a log-in with
 odd input is refused in Chinese and audited, never a crash; settings are kept (text stripped,
@@ -9,13 +9,15 @@ numbers as numbers) or refused in Chinese with nothing written.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.models import AuditEntry, Role, User
-from app.services import auth, notes_keys
+from app.models import AuditEntry, CalendarDay, DayKind, Role, User, Village
+from app.services import auth, calendar_admin, notes_keys, setup
 from app.services import settings as center_settings
 from app.services.errors import ServiceError, ValidationError
 from tests.conftest import STAFF_PASSWORD, actor
@@ -204,3 +206,54 @@ def test_settings_typed_wrong_are_refused_in_chinese(db, admin):
         center_settings.update_settings(s, admin, center_name=" 白石街道综治工作中心 ")
     with db.read() as s:
         assert center_settings.load_settings(s).center_name == "白石街道综治工作中心"
+
+
+@settings(max_examples=25)
+@given(
+    name=mostly(st.just("") | SHORT_FAIR),
+    villages=st.lists(mostly(SHORT_FAIR), max_size=3),
+    day=st.dates(min_value=date(2030, 1, 1), max_value=date(2030, 12, 31)),
+)
+def test_holiday_names_and_villages(db, admin, name, villages, day):
+    ok, _ = attempt(db, lambda s: calendar_admin.set_day(s, admin, day, DayKind.HOLIDAY, name))
+    if ok:
+        with db.read() as s:
+            assert s.get(CalendarDay, day).name == (name.strip() or None)
+    with db.read() as s:
+        before = set(s.scalars(select(Village.name)))
+    ok, _ = attempt(db, lambda s: setup.add_villages(s, villages))
+    with db.read() as s:
+        after = set(s.scalars(select(Village.name)))
+    assert after == (before | {v.strip() for v in villages if v.strip()} if ok else before)
+
+
+def test_the_first_run_refuses_what_it_cannot_keep_and_keeps_nothing(database_url):
+    from app.db import open_database
+
+    database = open_database(database_url=database_url)
+    try:
+        values = dict(
+            center_name=" 白石街道综治工作中心\x00 ",
+            prefix="BS",
+            terminal="A",
+            admin_username="admin",
+            admin_password="Center#2026pw",
+            villages=["白石村", "", "中雁\x1b村", "山" * 65],
+        )
+        with database.write() as s, pytest.raises(ValidationError) as err:
+            setup.init_center(s, **values)
+        assert set(err.value.fields) == {"center_name"}
+        values["center_name"] = " 白石街道综治工作中心 "
+        with database.write() as s, pytest.raises(ValidationError) as err:
+            setup.init_center(s, **values)
+        assert set(err.value.fields) == {"villages[2]", "villages[3]"}
+        with database.read() as s:
+            assert not setup.is_initialised(s)
+        values["villages"] = ["白石村", " ", "中雁村"]
+        with database.write() as s:
+            setup.init_center(s, **values)
+        with database.read() as s:
+            assert set(s.scalars(select(Village.name))) == {"白石村", "中雁村"}
+            assert center_settings.load_settings(s).center_name == "白石街道综治工作中心"
+    finally:
+        database.dispose()
