@@ -1,9 +1,12 @@
 """会议纪要 and 会议记录, laid out after GB/T 9704-2012 (DOMAIN.md §8).
 
 A4; top margin 37 mm, binding margin 28 mm, text block 156 × 225 mm (22 lines of 28
-characters at 3号 = 16 pt); title 2号 (22 pt) centred; body 仿宋 3号 with a two-character
-indent; headings "一、", "（一）", "1."; dates in Arabic numerals without leading zeros;
-page numbers "— 1 —" in 4号, odd pages on the right, even pages on the left.
+characters at 3号 = 16 pt); title 2号 (22 pt) 小标宋 centred; body 仿宋 3号 with a
+two-character indent; headings "一、" 黑体, "（一）" 楷体, "1." 仿宋; "出席：", "请假：",
+"列席：" in 黑体 with the names hanging after the colon; dates in Arabic numerals without
+leading zeros; the imprint (分送, issuing body and date) at the foot of the last page; page
+numbers "— 1 —" in 4号 宋体, odd pages on the right, even pages on the left. Faces by role
+from fonts.py, each falling back to the nearest installed one.
 """
 
 from __future__ import annotations
