@@ -617,12 +617,12 @@ def _sqlite_file(args) -> Path:
 
 
 def cmd_backup(args) -> int:
-    from app.services.backup import automatic_backup, backup_database
+    from app.services.backup import MANUAL, automatic_backup, backup_database
 
     path = _sqlite_file(args)
     if not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}")
-    out = backup_database(path, args.out) if args.out else automatic_backup(path, reason="manual")
+    out = backup_database(path, args.out) if args.out else automatic_backup(path, reason=MANUAL)
     print(f"已备份并校验：{out}")
     return 0
 

@@ -31,6 +31,7 @@ from .backup_manifest import (
 from .errors import DatabaseUnusable, DiskFull, EnvironmentProblem, ServiceError
 from .private_files import private_file, private_folder
 
+MANUAL = "manual"  # the reason tag of a backup a person asked for
 NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.sqlite3$")
 
 
@@ -157,12 +158,13 @@ def has_backup_on(db_path: Path, day: date) -> bool:
 
 
 def rotate(folder: Path, retention: Retention = Retention()) -> list[Path]:  # noqa: B008
-    """Keep the newest copy per day (7), ISO week (4) and month (12); remove the rest (with
-    their manifests)."""
+    """Keep the newest automatic copy per day (7), ISO week (4) and month (12); remove the rest
+    (with their manifests). Manual copies (``reason=MANUAL``) are left alone."""
     dated: list[tuple[datetime, Path]] = []
     for p in folder.glob("*.sqlite3"):
         m = NAME.match(p.name)
-        if m:
+        # A copy someone asked for (zongzhi backup) is theirs to remove, never rotated away.
+        if m and not m.group("stem").endswith(f"-{MANUAL}"):
             dated.append((datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S"), p))
     dated.sort(reverse=True)
     keep: set[Path] = set()

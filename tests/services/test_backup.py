@@ -14,6 +14,7 @@ from app.services.backup import (
     Retention,
     automatic_backup,
     backup_database,
+    manifest_path,
     restore_database,
     rotate,
 )
@@ -71,6 +72,16 @@ def test_automatic_backups_rotate_to_7_daily_4_weekly_12_monthly(tmp_path, db):
     months = {(t.year, t.month) for t in kept}
     assert len(months) == 12, "one copy for each of the last 12 months"
     assert min(kept) >= last - timedelta(days=366)
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_someone_asked_for_is_never_rotated_away(tmp_path, db):
+    asked = automatic_backup(db.path, reason="manual", now=datetime(2026, 3, 2, 8))
+    for day in range(30):  # a month of automatic copies, one the same day after it
+        automatic_backup(db.path, reason="daily", now=datetime(2026, 3, 2, 9) + timedelta(days=day))
+    assert asked.exists() and manifest_path(asked).exists()
+    copies = list(asked.parent.glob("*.sqlite3"))
+    assert len(copies) <= 1 + 7 + 4 + 12 and asked in copies
 
 
 def test_backup_rotation_counts_are_settings_the_admin_may_change(db, admin):
