@@ -9,8 +9,17 @@ import subprocess
 import sys
 
 # Each costs 0.1–0.5 s to import on an office PC; the first registration, export, preview or
-# upgrade loads its own when it happens.
-HEAVY = ["pypinyin", "openpyxl", "numpy", "pypdfium2", "alembic", "matplotlib", "cryptography"]
+# upgrade loads its own when it happens (printing is made ready once the window is up).
+HEAVY = [
+    "pypinyin",
+    "openpyxl",
+    "numpy",
+    "pypdfium2",
+    "alembic",
+    "matplotlib",
+    "cryptography",
+    "reportlab",
+]
 
 SCRIPT = """
 import json, os, sys

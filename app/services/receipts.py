@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.models import MatterStatus
+from app.reports.fonts import default_fonts
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
 
 from . import audit
@@ -14,6 +15,11 @@ from .context import Actor
 from .intake import matter_detail
 from .permissions import Action, require
 from .settings import load_settings
+
+
+def warm_up() -> None:
+    """Register the receipt's fonts (50–90 ms, once per process) before the first print."""
+    default_fonts()
 
 
 def _route(status: MatterStatus, unit: str, handler: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,14 @@ from app.services.reference import Lookups
 from .context import ViewContext
 
 if TYPE_CHECKING:
+    from .command_tab import CommandTab
     from .counselling_tab import CounsellingTab
     from .handling_tab import HandlingTab
     from .ledgers_tab import LedgersTab
     from .mediation_tab import MediationTab
     from .meetings_tab import MeetingsTab
     from .reception_tab import ReceptionTab
+    from .settings_tab import SettingsTab
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -96,10 +99,35 @@ class LockPage(QWidget):
         self.unlock_requested.emit(self.password.text())
 
 
+class _Tab:
+    """A tab of the main window as an attribute (``window.handling``): the tab, built at the
+    first use if it was waiting to be shown; None when the user's role has no such tab."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, window, owner=None):
+        return self if window is None else window._tab(self.name)
+
+
 class MainWindow(QMainWindow):
-    """Signals: ``logout_requested``."""
+    """Signals: ``logout_requested``.
+
+    Only the first tab is built with the window; the others are built when first shown (or
+    first asked for), so logging in does not wait for rooms nobody has opened yet.
+    """
 
     logout_requested = Signal()
+
+    reception: ReceptionTab | None = _Tab()
+    handling: HandlingTab | None = _Tab()
+    mediation_tab: MediationTab | None = _Tab()
+    family_tab: MediationTab | None = _Tab()
+    meetings_tab: MeetingsTab | None = _Tab()
+    command_tab: CommandTab | None = _Tab()
+    counselling: CounsellingTab | None = _Tab()
+    ledgers: LedgersTab | None = _Tab()
+    settings_tab: SettingsTab | None = _Tab()
 
     def __init__(
         self, ctx: ViewContext, lookups: Lookups, calendar: WorkCalendar | None, parent=None
@@ -110,59 +138,78 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"综治中心工作台 — {s.center_name}")
         self.resize(1440, 900)
         self.tabs = QTabWidget()
-        self.reception: ReceptionTab | None = None
+        self._built: dict[str, QWidget] = {}
+        self._unbuilt: dict[str, tuple[QWidget, str, Callable[[], QWidget]]] = {}
         # Each tab's module is imported only for a role that has the tab: between them they
         # bring pinyin tables, openpyxl, pdfium, ReportLab and the counselling room's crypto.
         if allowed(ctx.actor, Action.REGISTER_MATTER):
-            from .reception_tab import ReceptionTab
 
-            self.reception = ReceptionTab(ctx, lookups, calendar)
-            self.tabs.addTab(self.reception, "群众接待窗口")
-        self.handling: HandlingTab | None = None
+            def reception():
+                from .reception_tab import ReceptionTab
+
+                return ReceptionTab(ctx, lookups, calendar)
+
+            self._add_tab("reception", "群众接待窗口", reception)
         if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
-            from .handling_tab import HandlingTab
 
-            self.handling = HandlingTab(ctx, lookups, calendar)
-            self.tabs.addTab(self.handling, "事项办理")
-        self.mediation_tab: MediationTab | None = None
-        self.family_tab: MediationTab | None = None
+            def handling():
+                from .handling_tab import HandlingTab
+
+                return HandlingTab(ctx, lookups, calendar)
+
+            self._add_tab("handling", "事项办理", handling)
         if allowed(ctx.actor, Action.VIEW_CASES):
-            from .mediation_tab import MediationTab
 
-            self.mediation_tab = MediationTab(ctx, CaseRoom.GENERAL)
-            self.tabs.addTab(self.mediation_tab, "矛盾调解")
-            self.family_tab = MediationTab(ctx, CaseRoom.FAMILY)
-            self.tabs.addTab(self.family_tab, "家事调解")
-        self.meetings_tab: MeetingsTab | None = None
+            def mediation(room: CaseRoom):
+                from .mediation_tab import MediationTab
+
+                return MediationTab(ctx, room)
+
+            self._add_tab("mediation_tab", "矛盾调解", lambda: mediation(CaseRoom.GENERAL))
+            self._add_tab("family_tab", "家事调解", lambda: mediation(CaseRoom.FAMILY))
         if allowed(ctx.actor, Action.VIEW_MEETINGS):
-            from .meetings_tab import MeetingsTab
 
-            self.meetings_tab = MeetingsTab(ctx)
-            self.tabs.addTab(self.meetings_tab, "会议纪要")
-        self.command_tab = None
+            def meetings():
+                from .meetings_tab import MeetingsTab
+
+                return MeetingsTab(ctx)
+
+            self._add_tab("meetings_tab", "会议纪要", meetings)
         if allowed(ctx.actor, Action.VIEW_COMMAND):
-            from .command_tab import CommandTab  # matplotlib is loaded only for the director
 
-            self.command_tab = CommandTab(ctx)
-            self.tabs.addTab(self.command_tab, "指挥研判")
-            self.command_tab.open_matter.connect(self.show_in_handling)
-        self.counselling: CounsellingTab | None = None
+            def command():
+                from .command_tab import CommandTab  # matplotlib is loaded only for the director
+
+                tab = CommandTab(ctx)
+                tab.open_matter.connect(self.show_in_handling)
+                return tab
+
+            self._add_tab("command_tab", "指挥研判", command)
         if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
-            from .counselling_tab import CounsellingTab
 
-            self.counselling = CounsellingTab(ctx)
-            self.tabs.addTab(self.counselling, "暖心工作室")
-        self.ledgers: LedgersTab | None = None
+            def counselling():
+                from .counselling_tab import CounsellingTab
+
+                return CounsellingTab(ctx)
+
+            self._add_tab("counselling", "暖心工作室", counselling)
         if allowed(ctx.actor, Action.VIEW_LEDGERS):
-            from .ledgers_tab import LedgersTab
 
-            self.ledgers = LedgersTab(ctx, lookups)
-            self.tabs.addTab(self.ledgers, "工作台账")
+            def ledgers():
+                from .ledgers_tab import LedgersTab
+
+                return LedgersTab(ctx, lookups)
+
+            self._add_tab("ledgers", "工作台账", ledgers)
         if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
-            from .settings_tab import SettingsTab
 
-            self.settings_tab = SettingsTab(ctx, lookups.staff, lookups.units)
-            self.tabs.addTab(self.settings_tab, "系统设置")
+            def settings():
+                from .settings_tab import SettingsTab
+
+                return SettingsTab(ctx, lookups.staff, lookups.units)
+
+            self._add_tab("settings_tab", "系统设置", settings)
+        self.tabs.currentChanged.connect(self._tab_chosen)
         self.lock_page = LockPage(ctx.actor.display_name)
         self.lock_page.unlock_requested.connect(self.try_unlock)
         self.stack = QStackedWidget()
@@ -185,6 +232,40 @@ class MainWindow(QMainWindow):
         self.backup_timer = QTimer(self, interval=60 * 60 * 1000)
         self.backup_timer.timeout.connect(self.daily_backup)
         self.backup_timer.start()
+
+    # --- tabs: the first one built with the window, the others when first shown
+    def _add_tab(self, name: str, title: str, build: Callable[[], QWidget]) -> None:
+        if self.tabs.count() == 0:
+            self._built[name] = tab = build()
+            self.tabs.addTab(tab, title)
+            return
+        placeholder = QWidget()
+        self._unbuilt[name] = (placeholder, title, build)
+        self.tabs.addTab(placeholder, title)
+
+    def _tab(self, name: str) -> QWidget | None:
+        """The tab, built now if it was not yet; None if the role has no such tab."""
+        if name in self._unbuilt:
+            placeholder, title, build = self._unbuilt.pop(name)
+            self._built[name] = tab = build()
+            index, current = self.tabs.indexOf(placeholder), self.tabs.currentIndex()
+            blocked = self.tabs.blockSignals(True)  # the same tab, only now with its contents
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, title)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(blocked)
+            placeholder.deleteLater()
+        return self._built.get(name)
+
+    def built_tab(self, name: str) -> QWidget | None:
+        """The tab if it has been built (without building it)."""
+        return self._built.get(name)
+
+    def _tab_chosen(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        for name, (placeholder, _title, _build) in list(self._unbuilt.items()):
+            if placeholder is widget:
+                self._tab(name)
 
     def _build_menu(self) -> None:
         account = self.menuBar().addMenu("账户(&U)")
@@ -256,8 +337,8 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         self._focus_before_lock = QApplication.focusWidget()
-        if self.counselling is not None:
-            self.counselling.lock_notes()  # the notes key is dropped with the terminal lock
+        if (counselling := self.built_tab("counselling")) is not None:
+            counselling.lock_notes()  # the notes key is dropped with the terminal lock
         self.stack.setCurrentWidget(self.lock_page)
         self.menuBar().setEnabled(False)
         self.lock_page.password.clear()
@@ -279,8 +360,8 @@ class MainWindow(QMainWindow):
             self.lock_page.password.selectAll()
             return
         self.lock_page.password.clear()
-        if self.counselling is not None:
-            self.counselling.reopen_after_terminal_unlock(password)
+        if (counselling := self.built_tab("counselling")) is not None:
+            counselling.reopen_after_terminal_unlock(password)
         self.stack.setCurrentWidget(self.tabs)
         self.menuBar().setEnabled(True)
         self.idle.last = time.monotonic()
@@ -289,8 +370,8 @@ class MainWindow(QMainWindow):
             w.setFocus()
 
     def closeEvent(self, event) -> None:
-        if self.counselling is not None:
-            self.counselling.lock_notes()  # log-out and quit forget the notes key
+        if (counselling := self.built_tab("counselling")) is not None:
+            counselling.lock_notes()  # log-out and quit forget the notes key
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)

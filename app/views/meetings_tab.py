@@ -309,7 +309,9 @@ class MeetingsTab(QWidget):
         self.save_button.clicked.connect(self.save)
         self.issue_button = QPushButton("印发")
         self.issue_button.clicked.connect(self.issue)
-        self.issue_button.setVisible(allowed(ctx.actor, Action.ISSUE_MINUTES))
+        if not allowed(ctx.actor, Action.ISSUE_MINUTES):
+            self.issue_button.hide()  # (setVisible(True) here, before the layout, would
+            # show the button as a window of its own for a moment)
         self.correct_button = QPushButton("更正（新版本）")
         self.correct_button.clicked.connect(self.correct)
         self.print_button = QPushButton("预览/打印 (Ctrl+P)")

@@ -20,6 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 
+def warm_up() -> None:
+    """Load PDFium ahead of the first preview (any thread)."""
+    import pypdfium2  # noqa: F401
+
+
 def render_pages(pdf: bytes, dpi: float = 96) -> list[QImage]:
     """Rasterise each page (PDFium); used for the preview and for printing."""
     import pypdfium2 as pdfium  # at first use: the tabs that can preview open without it
