@@ -26,11 +26,11 @@ from app.services.errors import EnvironmentProblem
 from app.services.reference import load_lookups
 from app.services.settings import load_settings
 
+from .views.auto_backup import BackgroundBackup, backup_before_upgrade
 from .views.bus import DataBus
 from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
-from .views.startup_backup import StartupBackup, backup_before_upgrade
 from .views.theme import apply_theme
 from .views.worker import DbWorker
 
@@ -122,7 +122,7 @@ def run_gui(
             upgrade(database)
             start_backup = None
         else:  # nothing will change the file: the copy is taken once the login window shows
-            start_backup = StartupBackup(path) if path is not None else None
+            start_backup = BackgroundBackup(path) if path is not None else None
     except EnvironmentProblem as exc:
         QMessageBox.critical(None, "无法打开数据库", exc.message)
         return 1
@@ -137,7 +137,7 @@ def _run_windows(
     app: QApplication,
     database: Database,
     database_url: str | None,
-    start_backup: StartupBackup | None,
+    start_backup: BackgroundBackup | None,
     demo_login: bool,
     startup_probe: bool,
 ) -> int:

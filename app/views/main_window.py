@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -25,11 +24,11 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.models import CaseRoom
 from app.services import auth
-from app.services.backup import automatic_backup, has_backup_on
 from app.services.calendar import WorkCalendar
 from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
+from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext
 
 if TYPE_CHECKING:
@@ -229,6 +228,14 @@ class MainWindow(QMainWindow):
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
         # Daily backup while running (the start-up one is taken as the login window opens).
+        self._daily_backup = None
+        if (path := ctx.worker.db.path) is not None:
+            self._daily_backup = BackgroundBackup(path, self, backup=take_daily_backup, warn=False)
+            self._daily_backup.failed.connect(
+                lambda exc: self.statusBar().showMessage(
+                    f"自动备份失败：{getattr(exc, 'message', exc)}", 60_000
+                )
+            )
         self.backup_timer = QTimer(self, interval=60 * 60 * 1000)
         self.backup_timer.timeout.connect(self.daily_backup)
         self.backup_timer.start()
@@ -309,19 +316,10 @@ class MainWindow(QMainWindow):
         )
 
     def daily_backup(self) -> None:
-        path = self.ctx.worker.db.path
-        if path is None:
-            return
-
-        def job(_session):
-            if not has_backup_on(path, date.today()):
-                return automatic_backup(path, reason="daily")
-            return None
-
-        def failed(exc: BaseException) -> None:
-            self.statusBar().showMessage(f"自动备份失败：{getattr(exc, 'message', exc)}", 60_000)
-
-        self.ctx.worker.submit(job, None, failed)
+        """The copy of the day, if there is none yet, on a thread of its own (a copy of a large
+        database takes seconds: the window's queries must not wait behind it)."""
+        if self._daily_backup is not None:
+            self._daily_backup.start()
 
     # --- idle lock
     @property

@@ -1,5 +1,6 @@
-"""The start-up backup: before an upgrade it comes first; otherwise the login window does not
-wait for it (it runs on its own thread once the window shows, and only once a day)."""
+"""Automatic backups: before an upgrade the start-up copy comes first; otherwise the login
+window does not wait for it (it runs on its own thread once the window shows, and only once a
+day), and the daily copy while running does not hold up the window's queries."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 import app.gui as gui
-import app.views.startup_backup as startup
+import app.views.auto_backup as startup
 from app.db import head_revision, needs_upgrade, open_database
 from app.services.backup import automatic_backup, backups_dir
 from app.services.errors import DiskFull
-from app.views.startup_backup import StartupBackup, backup_before_upgrade, has_backup_today
+from app.views.auto_backup import BackgroundBackup, backup_before_upgrade, has_backup_today
 
 pytestmark = pytest.mark.sqlite_only  # backups are copies of the SQLite file
 
@@ -55,7 +56,7 @@ def test_start_backup_runs_off_the_gui_thread_once_a_day(qtbot, db):
         release.wait(10)
         return startup.take_start_backup(path)
 
-    job = StartupBackup(db.path, backup=slow_backup)
+    job = BackgroundBackup(db.path, backup=slow_backup)
     started = time.perf_counter()
     job.start()
     assert time.perf_counter() - started < 0.5, "start() must not wait for the copy"
@@ -66,7 +67,7 @@ def test_start_backup_runs_off_the_gui_thread_once_a_day(qtbot, db):
     assert made.args[0] is not None and made.args[0].exists()
     assert has_backup_today(db.path)
     # A verified copy from today is there: the next start does not copy again.
-    again = StartupBackup(db.path)
+    again = BackgroundBackup(db.path)
     with qtbot.waitSignal(again.finished, timeout=15000) as skipped:
         again.start()
     assert skipped.args[0] is None
@@ -77,7 +78,7 @@ def test_a_failed_start_backup_is_a_warning_that_blocks_nothing(qtbot, db):
     def full(_path):
         raise DiskFull("磁盘空间不足，备份没有完成。")
 
-    job = StartupBackup(db.path, backup=full)
+    job = BackgroundBackup(db.path, backup=full)
     with qtbot.waitSignal(job.failed, timeout=5000):
         job.start()
     qtbot.waitUntil(lambda: job.warning is not None and job.warning.isVisible(), timeout=5000)
@@ -178,3 +179,44 @@ def test_a_long_backup_before_an_upgrade_shows_progress(qtbot, tmp_path, monkeyp
 
 def _reject_when_shown(dialog) -> None:
     QTimer.singleShot(0, dialog.reject)
+
+
+def test_the_daily_backup_does_not_hold_up_the_window_s_queries(qtbot, db, monkeypatch):
+    import app.views.main_window as main_window
+    from app.gui import build_main_window
+    from tests.conftest import actor
+
+    release, threads = threading.Event(), []
+
+    def slow_daily(path):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return startup.take_daily_backup(path)
+
+    monkeypatch.setattr(main_window, "take_daily_backup", slow_daily)
+    w = build_main_window(db, actor(db, "jiedai"))
+    qtbot.addWidget(w)
+    w.daily_backup()
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    answered = []
+    w.ctx.worker.submit(lambda s: 42, answered.append)  # a query while the copy is made
+    qtbot.waitUntil(lambda: answered == [42], timeout=5000)
+    with qtbot.waitSignal(w._daily_backup.finished, timeout=15000) as made:
+        release.set()
+    assert "-daily-" in made.args[0].name
+
+
+def test_a_failed_daily_backup_is_said_in_the_status_bar(qtbot, db, monkeypatch):
+    import app.views.main_window as main_window
+    from app.gui import build_main_window
+    from tests.conftest import actor
+
+    def full(_path):
+        raise DiskFull("磁盘空间不足，备份没有完成。")
+
+    monkeypatch.setattr(main_window, "take_daily_backup", full)
+    w = build_main_window(db, actor(db, "jiedai"))
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w._daily_backup.failed, timeout=5000):
+        w.daily_backup()
+    assert "自动备份失败：磁盘空间不足" in w.statusBar().currentMessage()

@@ -1,11 +1,11 @@
-"""The backup taken at start-up (issue 8), without keeping the first window waiting.
+"""Automatic backups (issue 8) without keeping anyone waiting.
 
-When a migration is pending the copy is taken before the upgrade and start-up waits for it,
-showing "正在备份…" if it takes a moment (``backup_before_upgrade``). Otherwise nothing is
-about to change the file, so ``StartupBackup`` takes the copy on a thread of its own once the
-login window is on screen — copying and checking a few hundred megabytes takes seconds — and
-skips it when a verified backup from today is already there. A failure is shown without
-blocking anything.
+At start-up, when a migration is pending, the copy is taken before the upgrade and start-up
+waits for it, showing "正在备份…" if it takes a moment (``backup_before_upgrade``). Otherwise
+nothing is about to change the file, so ``BackgroundBackup`` takes the copy on a thread of its
+own once the login window is on screen — copying and checking a few hundred megabytes takes
+seconds — and skips it when a verified copy from today is already there. The daily copy while
+running goes the same way. A failure is shown without blocking anything.
 """
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ def take_start_backup(path: Path) -> Path | None:
     return automatic_backup(path, reason="start")
 
 
+def take_daily_backup(path: Path) -> Path | None:
+    """The copy of the day while running (the hourly timer asks), unless there is one."""
+    if has_backup_today(path):
+        return None
+    return automatic_backup(path, reason="daily")
+
+
 def backup_first(path: Path) -> Path | None:
     """The copy before an upgrade: always taken, whatever was copied earlier today."""
     return automatic_backup(path, reason="start")
@@ -86,49 +93,65 @@ class _Run(QRunnable):
             self.relay.done.emit(result)
 
 
-class StartupBackup(QObject):
-    """The start-up backup on a thread of its own — not the database worker, so the window's
-    queries do not queue behind a copy of the whole file.
+class BackgroundBackup(QObject):
+    """A backup on a thread of its own — not the database worker, so the window's queries do
+    not queue behind a copy of the whole file. ``start()`` again while a copy is being made
+    does nothing.
 
     Signals: ``finished(object)`` with the copy's path (None when skipped), ``failed(object)``
-    with the exception (also shown in a non-modal warning).
+    with the exception (with ``warn``, also shown in a non-modal warning).
     """
 
     finished = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, path: Path, parent: QObject | None = None, *, backup: Backup | None = None):
+    def __init__(
+        self,
+        path: Path,
+        parent: QObject | None = None,
+        *,
+        backup: Backup | None = None,
+        warn: bool = True,
+    ):
         super().__init__(parent)
         self.path = path
         self._backup = backup or take_start_backup
+        self._warn = warn
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
-        self._relay.done.connect(self.finished)
+        self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
-        self.started = False
+        self.running = False
         self.warning: QMessageBox | None = None
 
     def start(self) -> None:
-        if self.started:
+        if self.running:
             return
-        self.started = True
+        self.running = True
         path, backup = self.path, self._backup
         self._pool.start(_Run(lambda: backup(path), self._relay))
 
     def start_when_shown(self) -> None:
         """Start once the event loop runs: right after the window being opened is shown."""
-        QTimer.singleShot(0, self.start)
+        QTimer.singleShot(0, self, self.start)
 
     def wait(self, msecs: int = -1) -> bool:
         """Let a copy in progress finish (on quitting): it takes seconds, and a backup cut off
         halfway is no backup."""
         return self._pool.waitForDone(msecs)
 
+    def _on_done(self, path) -> None:
+        self.running = False
+        self.finished.emit(path)
+
     def _on_failed(self, exc: BaseException) -> None:
+        self.running = False
         message = getattr(exc, "message", None) or str(exc)
-        log.warning("启动时的自动备份没有完成：%s", message)
+        log.warning("自动备份没有完成：%s", message)
         self.failed.emit(exc)
+        if not self._warn:
+            return
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "自动备份没有完成",
