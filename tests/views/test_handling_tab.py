@@ -130,7 +130,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     )()
     qtbot.mouseClick(tab.buttons["supervise"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
-    assert "督 办 单" in PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
+    assert "督　办　单" in PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
     qtbot.waitUntil(
         lambda: (
             "reply:BSDB2026-A-001" in tab.buttons
