@@ -42,7 +42,9 @@ DEPENDS = [
     "libxcb-xkb1",
 ]
 # Chinese faces for screen and print; HanaMin carries rare characters such as 𠮷.
-RECOMMENDS = ["fonts-wqy-microhei", "fonts-hanazono"]
+# WenQuanYi for the screen, HanaMin for rare characters, AR PL UMing/UKai as the Song and Kai
+# faces of printed documents (GB/T 9704).
+RECOMMENDS = ["fonts-wqy-microhei", "fonts-hanazono", "fonts-arphic-uming", "fonts-arphic-ukai"]
 
 
 def control_text(version: str, arch: str, installed_kb: int) -> str:
