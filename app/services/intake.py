@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, literal, or_, select, union
@@ -468,8 +468,6 @@ def _matches_row(lk: _Lookups, many_people: bool):
 def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     today = f.today or date.today()
     q = select(Matter.id)
-    if search and (lookups := _search_lookups(f.query)) is not None:
-        q = q.where(Matter.id.in_(_matching_ids(lookups)))
     if f.statuses:
         q = q.where(Matter.status.in_(list(f.statuses)))
     if f.category_id:
@@ -488,6 +486,22 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     if f.open_or_today:
         start = datetime.combine(today, datetime.min.time())
         q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
+    if search and (lookups := _search_lookups(f.query)) is not None:
+        scans = lookups.summary is not None or lookups.number_tail is not None
+        if scans and q.whereclause is not None:
+            # Narrowed by a status, a unit …: text and number tails are tested on those
+            # matters only (the database starts from that index), not looked for everywhere.
+            conds = []
+            if lookups.summary is not None:
+                conds.append(contains_ci(Matter.summary, lookups.summary))
+            if lookups.number_tail is not None:
+                conds.append(_ends_with(Matter.number, lookups.number_tail))
+            indexed = replace(lookups, summary=None, number_tail=None)
+            if indexed.person or indexed.number_prefix is not None:
+                conds.append(Matter.id.in_(_matching_ids(indexed)))
+            q = q.where(or_(*conds))
+        else:
+            q = q.where(Matter.id.in_(_matching_ids(lookups)))
     return q
 
 

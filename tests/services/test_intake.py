@@ -8,7 +8,16 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, func, select
 
-from app.models import AuditEntry, Category, Channel, Matter, MatterStatus, NumberCounter, Person
+from app.models import (
+    OPEN_STATUSES,
+    AuditEntry,
+    Category,
+    Channel,
+    Matter,
+    MatterStatus,
+    NumberCounter,
+    Person,
+)
 from app.services import intake
 from app.services.errors import PermissionDenied, ValidationError
 from app.services.intake import IntakeInput, MatterFilter, VisitorInput
@@ -199,6 +208,36 @@ def test_a_page_of_search_results_is_the_first_page_of_all_results(db, reception
                 "LIMIT" in sql for sql in statements if "ORDER BY matters.received_at" in sql
             )
     assert True in answered_there and False in answered_there  # both ways were taken
+
+
+def test_a_search_narrowed_by_status_or_category_finds_the_same_matters(db, receptionist):
+    """With a status or a category chosen, text and number tails are tested on those matters
+    only; the answer is the unfiltered one, filtered."""
+    names = ["张三", "李四"]
+    for i in range(8):
+        data = make_input(
+            db,
+            visitors=[VisitorInput(name=names[i % 2], phone=f"1380000{i:04d}")],
+            summary="邻里纠纷，要求调解" if i % 2 else "问路",
+            category="咨询" if i % 3 == 0 else "投诉",
+        )
+        if i % 3 == 0:
+            data.answer = "已当场解答"  # closed on the spot
+        register(db, receptionist, data, at=datetime(2026, 2, 1 + i, 9))
+    consult = category_id(db, "咨询")
+    with db.read() as s:
+        for query in ["纠纷", "问路", "张", "zs", "0003", "13800", "BS2026", "lisi"]:
+            every = intake.matter_rows(
+                s, receptionist, intake.list_matter_ids(s, receptionist, MatterFilter(query=query))
+            )
+            open_only = MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES))
+            assert intake.list_matter_ids(s, receptionist, open_only) == [
+                r.id for r in every if r.status in OPEN_STATUSES
+            ], query
+            by_category = MatterFilter(query=query, category_id=consult)
+            assert intake.list_matter_ids(s, receptionist, by_category) == [
+                r.id for r in every if r.category == "咨询"
+            ], query
 
 
 def test_list_filters_open_overdue_and_today(db, receptionist):
