@@ -32,6 +32,7 @@ from .errors import DatabaseUnusable, DiskFull, EnvironmentProblem, ServiceError
 from .private_files import private_file, private_folder
 
 MANUAL = "manual"  # the reason tag of a backup a person asked for
+REASONS = frozenset({"start", "daily", MANUAL})  # tags between the database's name and the time
 NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.sqlite3$")
 
 
@@ -148,21 +149,41 @@ def automatic_backup(
     tag = f"-{reason}" if reason else ""
     dest = backups_dir(db_path) / f"{db_path.stem}{tag}-{now:%Y%m%d-%H%M%S}.sqlite3"
     backup_database(db_path, dest, now=now)
-    rotate(backups_dir(db_path), retention or backup_retention(dest))
+    rotate(backups_dir(db_path), retention or backup_retention(dest), db_stem=db_path.stem)
     return dest
+
+
+def _copy_of(name: str, db_stem: str) -> re.Match | None:
+    """The name's parts if it is a dated copy of the database called ``db_stem``."""
+    m = NAME.match(name)
+    if m is None:
+        return None
+    stem = m.group("stem")
+    if stem == db_stem or (stem.startswith(db_stem + "-") and stem[len(db_stem) + 1 :] in REASONS):
+        return m
+    return None
 
 
 def has_backup_on(db_path: Path, day: date) -> bool:
     folder = backups_dir(db_path)
-    return folder.is_dir() and any(f"-{day:%Y%m%d}-" in p.name for p in folder.glob("*.sqlite3"))
+    return folder.is_dir() and any(
+        (m := _copy_of(p.name, Path(db_path).stem)) and m.group("stamp").startswith(f"{day:%Y%m%d}")
+        for p in folder.glob("*.sqlite3")
+    )
 
 
-def rotate(folder: Path, retention: Retention = Retention()) -> list[Path]:  # noqa: B008
+def rotate(
+    folder: Path,
+    retention: Retention = Retention(),  # noqa: B008
+    *,
+    db_stem: str | None = None,
+) -> list[Path]:
     """Keep the newest automatic copy per day (7), ISO week (4) and month (12); remove the rest
-    (with their manifests). Manual copies (``reason=MANUAL``) are left alone."""
+    (with their manifests). Manual copies (``reason=MANUAL``) are left alone, and with
+    ``db_stem`` only that database's copies are counted (two databases may share a folder)."""
     dated: list[tuple[datetime, Path]] = []
     for p in folder.glob("*.sqlite3"):
-        m = NAME.match(p.name)
+        m = NAME.match(p.name) if db_stem is None else _copy_of(p.name, db_stem)
         # A copy someone asked for (zongzhi backup) is theirs to remove, never rotated away.
         if m and not m.group("stem").endswith(f"-{MANUAL}"):
             dated.append((datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S"), p))

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from app.services.backup import NAME, automatic_backup, backups_dir
+from app.services.backup import automatic_backup, has_backup_on
 from app.services.errors import EnvironmentProblem, ServiceError
 
 log = logging.getLogger(__name__)
@@ -29,26 +29,13 @@ PROGRESS_AFTER_MS = 400
 Backup = Callable[[Path], Path | None]
 
 
-# The reasons automatic copies are tagged with (start-up, the daily timer, zongzhi backup).
-BACKUP_REASONS = ("start", "daily", "manual")
-
-
 def has_backup_today(path: Path, today: date | None = None) -> bool:
     """Whether the backups folder holds a copy of this database made today.
 
     A copy gets its final name only after ``integrity_check`` passed, so every copy found is
     a verified one. Copies of another database kept in the same folder do not count.
     """
-    day = f"{today or date.today():%Y%m%d}"
-    own = {path.stem} | {f"{path.stem}-{reason}" for reason in BACKUP_REASONS}
-    folder = backups_dir(path)
-    if not folder.is_dir():
-        return False
-    for p in folder.glob("*.sqlite3"):
-        m = NAME.match(p.name)
-        if m and m["stamp"].startswith(day) and m["stem"] in own:
-            return True
-    return False
+    return has_backup_on(path, today or date.today())
 
 
 def take_start_backup(path: Path) -> Path | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from app.services.backup import (
     Retention,
     automatic_backup,
     backup_database,
+    has_backup_on,
     manifest_path,
     restore_database,
     rotate,
@@ -82,6 +84,22 @@ def test_a_backup_someone_asked_for_is_never_rotated_away(tmp_path, db):
     assert asked.exists() and manifest_path(asked).exists()
     copies = list(asked.parent.glob("*.sqlite3"))
     assert len(copies) <= 1 + 7 + 4 + 12 and asked in copies
+
+
+@pytest.mark.sqlite_only
+def test_two_databases_sharing_a_backups_folder_keep_their_own_copies(tmp_path, db):
+    other = tmp_path / "other" / "zongzhi-old.sqlite3"
+    other.parent.mkdir()
+    shutil.copy(db.path, other)
+    shared = db.path.parent / "backups"
+    shared.mkdir(exist_ok=True)
+    (other.parent / "backups").symlink_to(shared, target_is_directory=True)
+    theirs = automatic_backup(other, reason="daily", now=datetime(2026, 3, 1, 9))
+    assert not has_backup_on(db.path, date(2026, 3, 1))
+    for day in range(30):
+        automatic_backup(db.path, reason="daily", now=datetime(2026, 3, 2, 9) + timedelta(days=day))
+    assert theirs.exists(), "one database's rotation never removes the other's copies"
+    assert has_backup_on(other, date(2026, 3, 1)) and has_backup_on(db.path, date(2026, 3, 31))
 
 
 def test_backup_rotation_counts_are_settings_the_admin_may_change(db, admin):
