@@ -85,12 +85,12 @@ TEXT_SETTINGS = (
     ("center_phone", "中心电话", False, 32),
     ("query_hint", "回执上的查询提示", False, 200),
 )
-# Settings typed as whole numbers: key, label, least, most.
+# Settings typed as whole numbers: key, label, least, most, what to say outside the range.
 NUMBER_SETTINGS = (
-    ("idle_lock_minutes", "自动锁屏时间（分钟）", 1, 240),
-    ("max_failed_logins", "连续错误次数", 1, 20),
-    ("lockout_minutes", "锁定时间（分钟）", 1, 1440),
-    ("password_min_length", "密码最短位数", 8, 64),
+    ("idle_lock_minutes", "自动锁屏时间", 1, 240, "自动锁屏时间应在 1–240 分钟之间"),
+    ("max_failed_logins", "连续错误次数", 1, 20, "连续错误次数应在 1–20 之间"),
+    ("lockout_minutes", "锁定时间", 1, 1440, "锁定时间应在 1–1440 分钟之间"),
+    ("password_min_length", "密码最短位数", 8, 64, "密码最短不能少于 8 位，也不能多于 64 位"),
 )
 
 
@@ -158,9 +158,12 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
                 changes[key] = validate_text(value, key, label, required=required, max_len=most)
             except ValidationError as err:
                 problems.update(err.fields)
-    whole = [(key, label, least, most) for key, label, least, most in NUMBER_SETTINGS]
-    whole += [(key, f"自动备份{what}", 1, most) for key, what, most in BACKUP_KEEP]
-    for key, label, least, most in whole:
+    whole = list(NUMBER_SETTINGS)
+    whole += [
+        (key, f"自动备份{what}", 1, most, f"自动备份{what}应在 1–{most} 之间")
+        for key, what, most in BACKUP_KEEP
+    ]
+    for key, label, least, most, outside in whole:
         if key not in changes:
             continue
         try:
@@ -169,7 +172,7 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
             problems[key] = f"{label}应填写整数"
             continue
         if not least <= changes[key] <= most:
-            problems[key] = f"{label}应在 {least}–{most} 之间"
+            problems[key] = outside
     if problems:
         raise ValidationError(problems)
     settings = save_settings(session, **changes)

@@ -151,7 +151,7 @@ def test_unlocking_notes_and_granting_with_odd_input(db, notes_key, password, co
                 st.sampled_from(["七", "", "1.5", "1e9", None, float("inf"), float("nan"), -1, 0])
                 | st.integers(),
             )
-            for key, _label, least, most in center_settings.NUMBER_SETTINGS
+            for key, _label, least, most, _outside in center_settings.NUMBER_SETTINGS
         },
     ),
 )

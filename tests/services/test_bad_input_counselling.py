@@ -131,8 +131,9 @@ def _notes_of(db, key, client_id, session_id):
     risk=st.sampled_from(list(RiskLevel)),
     minutes=mostly(st.integers(1, 600), st.integers(-5, 10_000)),
 )
-def test_session_notes_decrypt_back_exactly(db, key, counsellor, client_id, notes, basis, risk,
-                                            minutes):  # fmt: skip
+def test_session_notes_decrypt_back_exactly(
+    db, key, counsellor, client_id, notes, basis, risk, minutes
+):
     data = SessionInput(
         client_id, date.today(), minutes, SessionForm.INDIVIDUAL, risk, basis, notes
     )
@@ -247,8 +248,9 @@ def test_notes_with_half_a_surrogate_pair_are_refused_in_chinese(db, key, counse
     assert "U+D83D" in err.value.fields["notes"]
 
 
-def test_activity_and_referral_text_with_control_characters_is_refused(db, key, counsellor,
-                                                                       client_id):  # fmt: skip
+def test_activity_and_referral_text_with_control_characters_is_refused(
+    db, key, counsellor, client_id
+):
     data = ActivityInput(ActivityKind.GROUP, date.today(), "减压团体", "社区\x00居民", 12, "妇联")
     with db.write() as s, pytest.raises(ValidationError) as err:
         counselling.record_activity(s, counsellor, data)

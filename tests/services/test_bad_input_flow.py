@@ -161,8 +161,9 @@ def test_supervision_orders_and_replies(db, director, open_matter, requirement, 
     staff=mostly(st.just("") | NAMES),
     outcome=TEXT_OK,
 )
-def test_arranged_services_and_their_outcome(db, director, open_matter, kind, parties, staff,
-                                             outcome):  # fmt: skip
+def test_arranged_services_and_their_outcome(
+    db, director, open_matter, kind, parties, staff, outcome
+):
     at = now().replace(second=0, microsecond=0) + timedelta(days=1)
     ok, aid = attempt(
         db,
@@ -192,8 +193,7 @@ def test_arranged_services_and_their_outcome(db, director, open_matter, kind, pa
     post=mostly(SHORT_FAIR),
     reason=mostly(SHORT_FAIR),
 )
-def test_reception_days_teams_posts_and_absences(db, director, place, team, members, post,
-                                                 reason):  # fmt: skip
+def test_reception_days_teams_posts_and_absences(db, director, place, team, members, post, reason):
     admin, receptionist = actor(db, "admin"), actor(db, "jiedai")
     day = date(2026, 12, 2)
     ok, row = attempt(

@@ -183,8 +183,9 @@ PARTY = st.fixed_dictionaries(
     amount=AMOUNTS,
     relationship=seldom(SHORT_FAIR),
 )
-def test_opening_a_case(db, mediator, applicant, respondent, facts, requests, title, amount,
-                        relationship):  # fmt: skip
+def test_opening_a_case(
+    db, mediator, applicant, respondent, facts, requests, title, amount, relationship
+):
     with db.read() as s:
         lead = s.scalar(select(User.id).where(User.username == "tiaojie"))
     parties = [
@@ -260,8 +261,9 @@ STATEMENTS = st.lists(st.tuples(mostly(NAMES), TEXT_OK), max_size=3)
     next_step=TEXT_OK,
     statements=STATEMENTS,
 )
-def test_session_records(db, mediator, case, place, attendees, recorder, facts, risks, result,
-                         next_step, statements):  # fmt: skip
+def test_session_records(
+    db, mediator, case, place, attendees, recorder, facts, risks, result, next_step, statements
+):
     data = SessionInput(
         at=AT + timedelta(days=1),
         place=place,
