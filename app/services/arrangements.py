@@ -35,7 +35,10 @@ def arrange(
     parties: str,
     staff: str = "",
     promised_by: date | None = None,
+    *,
+    recorded_at: datetime | None = None,
 ) -> Arrangement:
+    """``at``: when the service takes place; ``recorded_at``: when it was arranged (now)."""
     require(actor, Action.HANDLE_MATTER)
     kind = ArrangementKind(kind)
     m = session.get(Matter, matter_id)
@@ -65,20 +68,35 @@ def arrange(
     session.add(item)
     when = f"{item.at:%Y-%m-%d %H:%M}"
     promise = f"，承诺 {promised_by:%Y-%m-%d} 前办结" if promised_by else ""
+    recorded_at = (recorded_at or now()).replace(microsecond=0)
     m.events.append(
         MatterEvent(
-            at=now(),
+            at=recorded_at,
             user_id=actor.user_id,
             kind=EventKind.ARRANGEMENT,
             note=f"{kind.label}：{when} {parties}{promise}",
         )
     )
     session.flush()
-    audit.record(session, actor, f"arrange_{kind.value}", object_type="matter", object_id=m.id)
+    audit.record(
+        session,
+        actor,
+        f"arrange_{kind.value}",
+        object_type="matter",
+        object_id=m.id,
+        at=recorded_at,
+    )
     return item
 
 
-def record_outcome(session: Session, actor: Actor, arrangement_id: uuid.UUID, outcome: str) -> None:
+def record_outcome(
+    session: Session,
+    actor: Actor,
+    arrangement_id: uuid.UUID,
+    outcome: str,
+    *,
+    at: datetime | None = None,
+) -> None:
     require(actor, Action.HANDLE_MATTER)
     item = session.get(Arrangement, arrangement_id)
     if item is None:
@@ -88,16 +106,17 @@ def record_outcome(session: Session, actor: Actor, arrangement_id: uuid.UUID, ou
     item.outcome = validate_text(outcome, "outcome", "结果")
     m = session.get(Matter, item.matter_id)
     ensure_writable(m, "记录服务结果")
+    at = (at or now()).replace(microsecond=0)
     m.events.append(
         MatterEvent(
-            at=now(),
+            at=at,
             user_id=actor.user_id,
             kind=EventKind.ARRANGEMENT_DONE,
             note=f"{item.kind.label}结果：{item.outcome}",
         )
     )
     session.flush()
-    audit.record(session, actor, "arrangement_outcome", object_type="matter", object_id=m.id)
+    audit.record(session, actor, "arrangement_outcome", object_type="matter", object_id=m.id, at=at)
 
 
 @dataclass(frozen=True)

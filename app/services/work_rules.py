@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,7 +59,12 @@ def leader_days(session: Session, actor: Actor, since: date, until: date) -> lis
 
 
 def mark_received_by_leader(
-    session: Session, actor: Actor, matter_id: uuid.UUID, leader_id: uuid.UUID
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    leader_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
 ) -> None:
     """The matter was received by a leader on a reception day (shown and listed as such)."""
     require(actor, Action.REGISTER_MATTER)
@@ -71,16 +76,17 @@ def mark_received_by_leader(
     if leader is None or leader.role not in LEADER_ROLES:
         raise ValidationError({"leader": "请选择接访的领导"})
     m.leader_id = leader.id
+    at = (at or now()).replace(microsecond=0)
     m.events.append(
         MatterEvent(
-            at=now(),
+            at=at,
             user_id=actor.user_id,
             kind=EventKind.NOTE,
             note=f"领导接访：{leader.display_name}",
         )
     )
     session.flush()
-    audit.record(session, actor, "leader_reception", object_type="matter", object_id=m.id)
+    audit.record(session, actor, "leader_reception", object_type="matter", object_id=m.id, at=at)
 
 
 def matters_by_leader(session: Session, actor: Actor) -> dict[str, list[str]]:
@@ -105,6 +111,7 @@ def form_team(
     *,
     matter_id: uuid.UUID | None = None,
     village_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> Team:
     require(actor, Action.ROUTE_MATTER)
     problems: dict[str, str] = {}
@@ -125,20 +132,23 @@ def form_team(
         problems["target"] = "找不到该村（社区）"
     if problems:
         raise ValidationError(problems)
-    team = Team(name=name, members=members, matter_id=matter_id, village_id=village_id)
+    at = (at or now()).replace(microsecond=0)
+    team = Team(
+        name=name, members=members, matter_id=matter_id, village_id=village_id, created_at=at
+    )
     session.add(team)
     if matter_id is not None:
         matter = session.get(Matter, matter_id)  # held: the session keeps weak references
         matter.events.append(
             MatterEvent(
-                at=now(),
+                at=at,
                 user_id=actor.user_id,
                 kind=EventKind.NOTE,
                 note=f"组团服务：{name}（{members}）",
             )
         )
     session.flush()
-    audit.record(session, actor, "team_form", object_type="team", object_id=team.id)
+    audit.record(session, actor, "team_form", object_type="team", object_id=team.id, at=at)
     return team
 
 
