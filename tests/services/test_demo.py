@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.db import open_database
-from app.models import AuditEntry, Matter, MatterPerson, MatterStatus, NumberCounter, Person, User
+from app.models import (
+    AuditEntry,
+    Matter,
+    MatterEvent,
+    MatterPerson,
+    MatterStatus,
+    NumberCounter,
+    Person,
+    User,
+)
 from app.services import auth, intake
 from app.services.demo import DEMO_ACCOUNTS, generate_demo
 from app.services.settings import load_settings
@@ -22,9 +31,12 @@ def test_demo_database(tmp_path):
     today = date(2026, 11, 25)
     first = generate_demo(db, 300, today=today)
     assert {u for u, _p, _r in first.created_accounts} == {u for u, *_ in DEMO_ACCOUNTS}
+    after_first = _extras(db)
     second = generate_demo(db, 300, today=today)
-    # The demo mediation cases were opened directly, each registering its own matter (once).
-    assert second.created_accounts == [] and second.total_matters == 606
+    # The demo mediation cases were opened directly, each registering its own matter, and the
+    # showcase registered its matters (once).
+    assert second.created_accounts == [] and second.total_matters == 300 + 300 + 6 + 11
+    assert _extras(db) == after_first, "a second run adds only matters"
     with db.read() as s:
         from app.models import CaseRoom, CaseStatus
         from app.services import mediation
@@ -102,3 +114,205 @@ def test_demo_refuses_a_real_centers_database(db):
         assert set(s.scalars(select(User.username))) == users_before
         assert s.scalar(select(func.count()).select_from(Matter)) == matters_before
         assert not load_settings(s).is_demo
+
+
+def _extras(db) -> dict[str, int]:
+    """Rows of everything but the bulk matters (which each run adds)."""
+    from app.models import (
+        Absence,
+        Arrangement,
+        Attachment,
+        CaseSession,
+        CounsellingClient,
+        Decision,
+        LeaderDay,
+        MediationCase,
+        Meeting,
+        Migrant,
+        Post,
+        SafetyCreation,
+        SpecialPerson,
+        SupervisionOrder,
+        Team,
+    )
+
+    models = (Absence, Arrangement, Attachment, CaseSession, CounsellingClient, Decision,
+              LeaderDay, MediationCase, Meeting, Migrant, Post, SafetyCreation, SpecialPerson,
+              SupervisionOrder, Team, User)  # fmt: skip
+    with db.read() as s:
+        counts = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in models}
+        counts["audit"] = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.event != "demo_generate")
+        )
+    return counts
+
+
+@pytest.fixture(scope="module")
+def showcase(tmp_path_factory):
+    """A demo database as `make run` makes it (300 matters, today a Wednesday)."""
+    path = tmp_path_factory.mktemp("showcase") / "demo.sqlite3"
+    db = open_database(path)
+    today = date(2026, 11, 25)
+    generate_demo(db, 300, today=today)
+    with db.read() as s:
+        actors = {
+            u.username: auth.actor_for(u)
+            for u in s.scalars(select(User).where(User.username.like("demo-%")))
+        }
+    return db, path, today, actors
+
+
+def test_demo_work_views_are_populated(showcase):
+    """督办单, 预约联动/陪访/代理, 领导接访, AB岗, 组团服务 and attachments all have rows."""
+    from app.models import ArrangementKind, EventKind
+    from app.services import arrangements, attachments, posts, supervision, work_rules
+
+    db, path, today, actors = showcase
+    director, window = actors["demo-director"], actors["demo-reception"]
+    with db.write() as s:
+        orders = supervision.list_orders(s, director, only_open=False)
+        assert any(not o.replied and o.late(today) for o in orders), "an open 督办单, overdue"
+        assert any(not o.replied and not o.late(today) for o in orders), "one still in time"
+        assert any(o.replied for o in orders), "one answered by its unit"
+        kinds = {a.kind for a in arrangements.list_arrangements(s, window)}
+        assert kinds == set(ArrangementKind)
+        assert arrangements.list_arrangements(s, window, day=today), "今日预约"
+        assert any(a.outcome for a in arrangements.list_arrangements(s, window)), (
+            "an escort that took place"
+        )
+        days = work_rules.leader_days(s, window, today, today + timedelta(days=60))
+        assert days and all(d.leader == "郑建华" for d in days)
+        assert work_rules.matters_by_leader(s, window)["郑建华"]
+        assert len(work_rules.list_teams(s, window)) >= 2
+        assert {p.name for p in posts.list_posts(s, director)} >= {"矛盾纠纷调解员", "家事调解员"}
+        assert posts.list_absences(s, director, today)
+        covered = posts.waiting_on_absent(s, window, today)
+        assert covered and all(c.absent == "李志明" and c.covered_by == "陈国平" for c in covered)
+        # Routed to 李志明 while he is on leave: it went to his B, and the timeline says so.
+        handed = s.scalars(
+            select(MatterEvent.note).where(
+                MatterEvent.kind == EventKind.ROUTED, MatterEvent.note.like("%B岗 陈国平%")
+            )
+        ).all()
+        assert handed
+        files = []
+        for (mid,) in s.execute(
+            select(MatterEvent.matter_id).where(MatterEvent.kind == EventKind.ATTACHMENT)
+        ):
+            files += attachments.list_attachments(s, window, mid)
+        assert files
+        folder = path.parent / "attachments"
+        for f in files:  # stored under their hash, and they are PNG images
+            stored = attachments.attachment_path(s, window, f.id, folder)
+            assert f.file_name.endswith(".png") and stored.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_demo_closed_matters_have_results_and_satisfaction(showcase):
+    from app.models import EventKind, Satisfaction
+    from app.services import statistics
+
+    db, _path, today, actors = showcase
+    with db.read() as s:
+        matters = list(s.scalars(select(Matter)))
+        for m in matters:
+            if m.status in (MatterStatus.DONE, MatterStatus.FED_BACK, MatterStatus.ARCHIVED):
+                assert m.result and m.closed_at, m.number
+            if m.status in (MatterStatus.FED_BACK, MatterStatus.ARCHIVED) and not m.answer:
+                assert m.feedback_method and m.satisfaction, m.number
+                assert m.closed_at <= m.feedback_at <= m.updated_at, m.number
+        levels = Counter(m.satisfaction for m in matters if m.satisfaction)
+        assert levels[Satisfaction.SATISFIED] > levels[Satisfaction.FAIRLY] > 0
+        assert 0 < levels[Satisfaction.DISSATISFIED] < levels[Satisfaction.FAIRLY]
+        # One 不满意 was reopened by the director, done again and archived.
+        (reopened,) = [m for m in matters if m.reopened]
+        kinds = [e.kind for e in reopened.events]
+        assert kinds.count(EventKind.COMPLETED) == 2 and kinds[-1] == EventKind.ARCHIVED
+        assert reopened.satisfaction == Satisfaction.FAIRLY
+        # A bulk timeline reads like the services' one.
+        archived = next(m for m in matters if m.status == MatterStatus.ARCHIVED and not m.reopened)
+        assert [e.kind for e in archived.events][:3] == [
+            EventKind.REGISTERED,
+            EventKind.ROUTED,
+            EventKind.ACCEPTED,
+        ]
+        dash = statistics.dashboard(s, actors["demo-director"], today=today)
+    figures = {f.label: f for f in dash.figures}
+    assert figures["本年满意率"].text != "—"
+    assert float(figures["本年办结率"].text.rstrip("%")) > 85
+    assert figures["督办中"].value >= 2
+
+
+def test_demo_registers_cases_and_search(showcase):
+    from app.models import CaseRoom, CaseSession, CaseStatus, MediationCase
+    from app.services import ledgers, mediation
+
+    db, _path, today, actors = showcase
+    window, mediator = actors["demo-reception"], actors["demo-mediator"]
+    with db.read() as s:
+        for code in ("migrants", "special", "safety"):
+            table = ledgers.build_ledger(
+                s, window, code, ledgers.LedgerFilter(date(today.year, 1, 1), today)
+            )
+            assert len(table.rows) >= 5, code
+        cases = list(s.scalars(select(MediationCase)))
+        assert all(c.requests for c in cases), "每份人民调解申请书都有申请事项"
+        family = mediation.list_cases(s, mediator, CaseRoom.FAMILY, today=today)
+        (agreed,) = [c for c in family if c.status == CaseStatus.SUCCEEDED]
+        records = select(func.count()).select_from(CaseSession)
+        assert s.scalar(records.where(CaseSession.case_id == agreed.id)), "its 调解笔录"
+        # Initials a user can try (README): zs → 张淑芬, 周顺利, 郑淑珍, 朱胜利.
+        found = {r.persons for r in intake.search(s, window, "zs", limit=200)}
+        assert {"张淑芬", "周顺利", "郑淑珍", "朱胜利"} <= found
+        # Numbers follow the time of registration, the showcase's and the cases' included.
+        rows = s.execute(
+            select(Matter.year, Matter.received_at).order_by(Matter.year, Matter.seq)
+        ).all()
+        pairs = zip(rows, rows[1:], strict=False)
+        assert all(a.received_at <= b.received_at for a, b in pairs if a.year == b.year)
+
+
+def test_demo_meetings_look_held(showcase):
+    from app.models import DecisionStatus, MeetingKind, MeetingStatus
+    from app.services import meetings
+
+    db, _path, today, actors = showcase
+    window = actors["demo-reception"]
+    with db.read() as s:
+        rows = meetings.list_meetings(s, window)
+        comp = meetings.compliance(s, window, today - timedelta(weeks=12), today)
+        open_ = meetings.decisions(s, window)
+        every = meetings.decisions(s, window, only_open=False)
+    assert {r.kind for r in rows} == set(MeetingKind)
+    assert {r.status for r in rows} == set(MeetingStatus)  # a draft, issued, one corrected
+    assert [r.status for r in rows].count(MeetingStatus.SUPERSEDED) == 1
+    missed = [w for w, held in comp.weeks if not held]
+    assert 1 <= len(missed) <= 3, "a week or two missed, not more"
+    assert all(held for y, m, held in comp.months if (y, m) != (today.year, today.month))
+    assert any(d.overdue(today) for d in open_) and any(not d.overdue(today) for d in open_)
+    assert any(d.status == DecisionStatus.DONE and d.result for d in every)
+    numbers = [r.number for r in sorted(rows, key=lambda r: r.starts_at)]
+    assert numbers == sorted(numbers), "meetings numbered in the order held"
+
+
+def test_demo_is_the_same_for_the_same_seed(tmp_path):
+    from app.models import SupervisionOrder
+
+    def content(name: str):
+        db = open_database(tmp_path / name / "demo.sqlite3")
+        generate_demo(db, 60, today=date(2026, 11, 25), seed=7)
+        with db.read() as s:
+            return (
+                s.execute(
+                    select(
+                        Matter.number, Matter.summary, Matter.status, Matter.satisfaction
+                    ).order_by(Matter.number)
+                ).all(),
+                sorted(s.scalars(select(Person.name))),
+                s.execute(
+                    select(SupervisionOrder.number, SupervisionOrder.requirement).order_by(
+                        SupervisionOrder.number
+                    )
+                ).all(),
+            )
+
+    assert content("a") == content("b")
