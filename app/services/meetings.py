@@ -164,7 +164,18 @@ def _fill(m: Meeting, data: MeetingInput, center_name: str) -> None:
     m.updated_at = now()
     m.attendees.clear()
     m.items.clear()
-    m.decisions.clear()
+    # A decision kept through an edit (same wording) keeps its row and its progress: saving a
+    # draft, or the correction of issued minutes, must not set a done decision back to open.
+    earlier: dict[str, list[Decision]] = {}
+    for d in m.decisions:
+        earlier.setdefault(d.content, []).append(d)
+    kept: list[Decision] = []
+    for i, d in enumerate(data.decisions):
+        same = earlier.get(d.content)
+        row = same.pop(0) if same else Decision(content=d.content, status=DecisionStatus.OPEN)
+        row.position, row.responsible, row.deadline = i, d.responsible, d.deadline
+        kept.append(row)
+    m.decisions[:] = kept
     for i, a in enumerate(data.attendees):
         m.attendees.append(
             MeetingAttendee(
@@ -173,16 +184,6 @@ def _fill(m: Meeting, data: MeetingInput, center_name: str) -> None:
         )
     for i, it in enumerate(data.items):
         m.items.append(AgendaItem(position=i, title=it.title, discussion=it.discussion))
-    for i, d in enumerate(data.decisions):
-        m.decisions.append(
-            Decision(
-                position=i,
-                content=d.content,
-                responsible=d.responsible,
-                deadline=d.deadline,
-                status=DecisionStatus.OPEN,
-            )
-        )
 
 
 def _get(session: Session, meeting_id: uuid.UUID) -> Meeting:

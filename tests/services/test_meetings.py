@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from pypdf import PdfReader
 
-from app.models import AttendanceKind, MeetingKind, MeetingStatus
+from app.models import AttendanceKind, DecisionStatus, MeetingKind, MeetingStatus
 from app.reports.minutes import render_minutes
 from app.services import intake, meetings
 from app.services.errors import PermissionDenied, ValidationError
@@ -110,6 +110,28 @@ def test_decisions_are_tracked_to_done_and_reviewed_at_the_next_meeting(db, rece
     assert done.result.startswith("已测量")
     with db.write() as s, pytest.raises(ValidationError, match="已经办结"):
         meetings.close_decision(s, receptionist, open_[0].id, "再次")
+
+
+def test_saving_a_correction_keeps_the_progress_of_its_decisions(db, receptionist, director):
+    ref = record(db, receptionist, joint())
+    issue(db, director, ref, at=datetime(2026, 11, 5, 17))
+    with db.write() as s:
+        first = meetings.decisions(s, director)[0]
+        meetings.close_decision(s, receptionist, first.id, "已测量，双方签订调解协议。")
+        v2 = meetings.correct_minutes(s, receptionist, ref.id)
+        data = meetings.meeting_input(s, receptionist, v2.id)
+        data.place = "中心一楼调解室"  # the correction is about the place
+        data.decisions.append(DecisionInput("约谈施工单位负责人", "综治中心", date(2026, 12, 4)))
+        meetings.save_meeting(s, receptionist, v2.id, data)
+        meetings.save_meeting(s, receptionist, v2.id, data)  # saved twice: still the same
+    issue(db, director, v2)
+    with db.read() as s:
+        rows = meetings.decisions(s, director, only_open=False)
+    by_content = {d.content: d for d in rows}
+    assert len(rows) == 3
+    kept = by_content["两周内完成现场测量并再次调解"]
+    assert kept.status == DecisionStatus.DONE and kept.result == "已测量，双方签订调解协议。"
+    assert by_content["约谈施工单位负责人"].status == DecisionStatus.OPEN
 
 
 def test_weekly_and_monthly_compliance(db, receptionist):
