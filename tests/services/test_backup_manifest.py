@@ -95,7 +95,7 @@ def test_cutting_off_the_audit_tail_after_a_backup_is_reported(db, capsys):
 
 def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys):
     add_audit_rows(db, 6)
-    first = automatic_backup(db.path, now=datetime.now() - timedelta(hours=1))
+    first = automatic_backup(db.path, now=datetime.now() - timedelta(days=3))
     had = audit_count(db)
     cut_tail(db.path, had - 2)
     automatic_backup(db.path)  # the next start's backup has the short chain
