@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -46,23 +48,8 @@ def _terminal_config(tmp_path, monkeypatch):
     monkeypatch.setenv("ZONGZHI_CONFIG_DIR", str(tmp_path / "terminal-config"))
 
 
-@pytest.fixture
-def database_url(tmp_path, monkeypatch):
-    """A fresh, migrated, empty database: a SQLite file, or a PostgreSQL database on the PG pass."""
-    if not pg.ON_PG:
-        yield "sqlite:///" + str(tmp_path / "zongzhi.sqlite3")
-        return
-    # The data folder (attachments, keys) of a server database lives in the user data folder.
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    url = pg.fresh_url()
-    yield url
-    pg.drop(url)
-
-
-@pytest.fixture
-def db(database_url):
-    """An initialised center database (白石, BS, terminal A) with one user per role."""
-    database = open_database(database_url=database_url)
+def fill_center(database) -> None:
+    """白石 (BS, terminal A) with one user per role: what ``db`` gives every test."""
     with database.write() as s:
         admin = setup.init_center(
             s,
@@ -82,6 +69,49 @@ def db(database_url):
             ("zhuren", "周主任", Role.DIRECTOR),
         ]:
             auth.create_user(s, admin_actor, username, name, role, STAFF_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_templates(tmp_path_factory):
+    """Template files made once per test process by the production start-up code (migrations,
+    then the center for ``db``); each test gets a copy, as fresh as one made from scratch."""
+    folder = tmp_path_factory.mktemp("templates")
+    made: dict[str, Path] = {}
+
+    def template(kind: str) -> Path:
+        if kind not in made:
+            path = folder / f"{kind}.sqlite3"
+            database = open_database(path)
+            if kind == "center":
+                fill_center(database)
+            database.dispose()  # the last connection checkpoints the WAL into the file
+            made[kind] = path
+        return made[kind]
+
+    return template
+
+
+@pytest.fixture
+def database_url(request, tmp_path, monkeypatch):
+    """A fresh, migrated database: a SQLite file, or a PostgreSQL database on the PG pass.
+    Empty, or already the center of ``db`` when the test asks for ``db``."""
+    kind = "center" if "db" in request.fixturenames else "empty"
+    if not pg.ON_PG:
+        path = tmp_path / "zongzhi.sqlite3"
+        shutil.copy2(request.getfixturevalue("_sqlite_templates")(kind), path)
+        yield "sqlite:///" + str(path)
+        return
+    # The data folder (attachments, keys) of a server database lives in the user data folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    url = pg.fresh_url(kind, fill_center)
+    yield url
+    pg.drop(url)
+
+
+@pytest.fixture
+def db(database_url):
+    """An initialised center database (白石, BS, terminal A) with one user per role."""
+    database = open_database(database_url=database_url)
     yield database
     database.dispose()
 

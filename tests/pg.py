@@ -19,7 +19,7 @@ PG_URL = os.environ.get("ZONGZHI_TEST_PG_URL", "")
 ON_PG = os.environ.get("ZONGZHI_TEST_DB", "") == "postgresql" and bool(PG_URL)
 
 _admin = None
-_template: str | None = None
+_templates: dict[str, str] = {}  # kind ("empty", "center") → template database name
 _names = itertools.count(1)
 _tag = uuid.uuid4().hex[:8]
 
@@ -42,26 +42,31 @@ def _create(name: str, template: str | None = None) -> str:
     return url_for(name)
 
 
-def template() -> str:
-    """The migrated template database, made once per test run."""
-    global _template
-    if _template is None:
+def template(kind: str = "empty", fill=None) -> str:
+    """A template database made once per test run: "empty" is migrated; other kinds are the
+    empty one with ``fill(database)`` applied (e.g. the center with one user per role)."""
+    if kind not in _templates:
         from app.db import open_database
 
-        name = f"zz_tmpl_{_tag}"
-        url = _create(name)
+        name = f"zz_tmpl_{kind}_{_tag}"
+        url = _create(name, _templates.get("empty") if kind != "empty" else None)
         try:
-            open_database(database_url=url).dispose()
+            database = open_database(database_url=url)
+            if fill is not None:
+                fill(database)
+            database.dispose()
         except BaseException:
             drop(url)  # the next test tries again and reports the same error
             raise
-        _template = name
-    return _template
+        _templates[kind] = name
+    return _templates[kind]
 
 
-def fresh_url() -> str:
-    """A new, migrated, empty database's URL."""
-    return _create(f"zz_t_{_tag}_{next(_names)}", template())
+def fresh_url(kind: str = "empty", fill=None) -> str:
+    """A new database's URL, cloned from the template of ``kind``."""
+    if kind != "empty":
+        template()
+    return _create(f"zz_t_{_tag}_{next(_names)}", template(kind, fill))
 
 
 def empty_url() -> str:
@@ -76,7 +81,5 @@ def drop(url: str) -> None:
 
 
 def drop_template() -> None:
-    global _template
-    if _template is not None:
-        drop(url_for(_template))
-        _template = None
+    for kind in sorted(_templates, key=lambda k: k == "empty"):  # clones of "empty" first
+        drop(url_for(_templates.pop(kind)))
