@@ -35,6 +35,7 @@ from .services.errors import (
     DatabaseUnusable,
     DiskFull,
     EnvironmentProblem,
+    ServiceError,
 )
 from .services.portable import WRITE_LOCK_KEY
 from .services.private_files import private_file
@@ -267,6 +268,13 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             raise translate_operational_error(exc, self.path) from exc
+        except ServiceError as exc:
+            session.rollback()
+            if exc.after_rollback:  # e.g. the audit row of a refused unlock
+                with self.write() as kept:
+                    for write in exc.after_rollback:
+                        write(kept)
+            raise
         except BaseException:
             session.rollback()
             raise

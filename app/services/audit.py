@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,10 @@ from app.models import AuditEntry
 from app.models.base import now
 
 from .context import Actor
+from .errors import ServiceError
 from .portable import lock_writers
+
+E = TypeVar("E", bound=ServiceError)
 
 GENESIS = "0" * 64
 
@@ -112,3 +116,12 @@ def recent(session: Session, limit: int = 50, object_id: object | None = None) -
     if object_id is not None:
         q = q.where(AuditEntry.object_id == str(object_id))
     return list(session.scalars(q))
+
+
+def refused(exc: E, session: Session, actor: Actor, event: str, **fields: Any) -> E:
+    """``exc`` with its audit row (outcome refused) written in ``session`` now. If raising it
+    rolls the request back, ``Database.write`` writes the row again in a transaction of its
+    own, so a refused unlock or grant stays on record either way (and is recorded once)."""
+    record(session, actor, event, outcome="refused", **fields)
+    exc.after_rollback.append(lambda s: record(s, actor, event, outcome="refused", **fields))
+    return exc

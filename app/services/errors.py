@@ -9,11 +9,16 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A refused request; ``str(err)`` is the Chinese message to show."""
+    """A refused request; ``str(err)`` is the Chinese message to show.
+
+    ``after_rollback`` holds writes that must outlive the refusal (its audit row): the
+    request's transaction rolls back, then ``Database.write`` runs them in one of their own.
+    """
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+        self.after_rollback: list = []
 
 
 class ValidationError(ServiceError):

@@ -230,8 +230,13 @@ def _check_password(session: Session, actor: Actor, password: str) -> User:
     if user is None or not user.active:
         raise PermissionDenied("账号不可用，请重新登录。")
     if not _verify(user.password_hash, password):
-        audit.record(session, actor, "notes_unlock", outcome="refused", reason="密码不正确")
-        raise AuthError("密码不正确，咨询记录未打开。")
+        raise audit.refused(
+            AuthError("密码不正确，咨询记录未打开。"),
+            session,
+            actor,
+            "notes_unlock",
+            reason="密码不正确",
+        )
     return user
 
 
@@ -303,8 +308,13 @@ def unlock(session: Session, actor: Actor, password: str) -> NotesKeyHandle:
         )
         return NotesKeyHandle(key_row.id, user.id, data_key)
     if state in (AccessState.NONE, AccessState.STALE):
-        audit.record(session, actor, "notes_unlock", outcome="refused", reason=state.value)
-        raise NoNotesAccess(ACCESS_MESSAGES[state])
+        raise audit.refused(
+            NoNotesAccess(ACCESS_MESSAGES[state]),
+            session,
+            actor,
+            "notes_unlock",
+            reason=state.value,
+        )
     key_row = _center_key(session)
     wrap = _user_wrap(session, key_row.id, user.id)
     data_key = _unwrap_user(wrap, password)  # DecryptionFailed propagates: loud, nothing changed
@@ -331,16 +341,15 @@ def grant(
     if grantee is None or not grantee.active:
         raise NotFound(f"找不到可用的账号“{username}”。")
     if grantee.role != Role.COUNSELLOR:
-        audit.record(
+        raise audit.refused(
+            PermissionDenied("只能授权给心理咨询师；管理员和主任不能查看咨询记录。"),
             session,
             actor,
             "notes_grant",
             object_type="user",
             object_id=grantee.id,
-            outcome="refused",
             reason="not counsellor",
         )
-        raise PermissionDenied("只能授权给心理咨询师；管理员和主任不能查看咨询记录。")
     if not _verify(grantee.password_hash, password):
         raise ValidationError({"password": f"{grantee.display_name}的密码不正确，请本人重新输入"})
     _wrap_for_user(session, key_row.id, handle.material(), grantee.id, password, actor.user_id)
@@ -369,8 +378,13 @@ def restore_with_recovery(
         None,
     )
     if recovery is None:
-        audit.record(session, actor, "notes_recovery_use", outcome="refused", reason="wrong key")
-        raise nc.DecryptionFailed("这不是本中心的恢复密钥（指纹不符），没有修改任何数据。")
+        raise audit.refused(
+            nc.DecryptionFailed("这不是本中心的恢复密钥（指纹不符），没有修改任何数据。"),
+            session,
+            actor,
+            "notes_recovery_use",
+            reason="wrong key",
+        )
     shared = private.exchange(X25519PublicKey.from_public_bytes(recovery.ephemeral_public))
     kek = _recovery_kek(shared, recovery.ephemeral_public, public)
     data_key = bytearray(

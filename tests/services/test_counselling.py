@@ -328,3 +328,31 @@ def test_risk_since_is_the_day_the_level_was_first_assessed(db, center):
     with db.read() as s:
         (row,) = counselling.client_overview(s, actor(db, "zhuren"))
     assert (row.risk_level, row.since) == (RiskLevel.HIGH, today - timedelta(days=10))
+
+
+def test_refused_unlocks_grants_and_recovery_keys_stay_in_the_audit_log(db, center):
+    """The refusal rolls the request back, but its audit row is kept (and the chain holds)."""
+
+    def refusals():
+        with db.read() as s:
+            return [
+                (e.event, e.reason)
+                for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+                if e.outcome == "refused"
+            ]
+
+    with pytest.raises(AuthError):
+        unlock(db, "zixun", "Wrong#2026pw")
+    key = unlock(db, "zixun")
+    with db.write() as s, pytest.raises(PermissionDenied):
+        notes_keys.grant(s, actor(db, "zixun"), key, "zhuren", STAFF_PASSWORD)
+    other = notes_keys._encode_recovery(bytes(range(32)))
+    with db.write() as s, pytest.raises(DecryptionFailed):
+        notes_keys.restore_with_recovery(s, actor(db, "zixun"), other, STAFF_PASSWORD)
+    assert refusals() == [
+        ("notes_unlock", "密码不正确"),
+        ("notes_grant", "not counsellor"),
+        ("notes_recovery_use", "wrong key"),
+    ]
+    with db.read() as s:
+        assert audit.verify_chain(s).first_broken is None
