@@ -8,6 +8,7 @@ nothing behind and uses up no number.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -395,9 +396,14 @@ class _Lookups:
 
 def _search_lookups(query: str) -> _Lookups | None:
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
-    q = query.strip()
-    if not q:
+    typed = query.strip()
+    if not typed:
         return None
+    # Digits and letters typed in an input method's 全角 mode (１３８, ｚｓ) are searched as the
+    # ASCII they stand for; anything with Chinese in it is searched as typed.
+    q = unicodedata.normalize("NFKC", typed)
+    if not q.isascii():
+        q = typed
     if re.fullmatch(r"[A-Za-z]+", q):
         low = q.lower()
         return _Lookups(
@@ -656,8 +662,8 @@ def earlier_visits(
     """重复来访: matters of the same person, found by ID number, phone or exact name."""
     require(actor, Action.VIEW_MATTERS)
     found: dict[uuid.UUID, str] = {}
-    id_number = id_number.strip().upper()
-    digits = re.sub(r"\D", "", phone)
+    id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", phone))
     probes = []
     if len(id_number) in (15, 18):
         probes.append(("身份证号", Person.id_number == id_number))

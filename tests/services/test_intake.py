@@ -138,6 +138,10 @@ def test_same_id_number_links_to_the_same_person_and_shows_earlier_visits(db, re
         by_id = intake.earlier_visits(s, receptionist, id_number=VALID_ID.lower())
         by_phone = intake.earlier_visits(s, receptionist, phone="138-1234-5678")
         by_name = intake.earlier_visits(s, receptionist, name="王𠮷")
+        wide = str.maketrans("0123456789Xx-", "０１２３４５６７８９ＸＸ－")  # 全角 typing
+        by_wide_id = intake.earlier_visits(s, receptionist, id_number=VALID_ID.translate(wide))
+        by_wide_phone = intake.earlier_visits(s, receptionist, phone="１３８－１２３４－５６７８")
+    assert len(by_wide_id) == 2 and len(by_wide_phone) == 2
     assert len(by_id) == 2 and by_id[0].matched_by == "身份证号"
     assert by_id[0].row.received_at > by_id[1].row.received_at
     assert len(by_phone) == 2 and by_phone[0].matched_by == "电话"
@@ -146,7 +150,19 @@ def test_same_id_number_links_to_the_same_person_and_shows_earlier_visits(db, re
 
 @pytest.mark.parametrize(
     "query",
-    ["BS2026-A-000001", "张三", "zhangsan", "zs", "zhang", "5678", "养老保险", "13812345678"],
+    [
+        "BS2026-A-000001",
+        "张三",
+        "zhangsan",
+        "zs",
+        "zhang",
+        "5678",
+        "养老保险",
+        "13812345678",
+        "５６７８",  # typed in an input method's 全角 mode
+        "ｚｓ",
+        "ｂｓ２０２６－Ａ－０００００１",
+    ],
 )
 def test_search_finds_by_number_name_pinyin_initials_phone_tail_and_summary(
     db, receptionist, query
