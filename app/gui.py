@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -38,7 +40,27 @@ if TYPE_CHECKING:
     from .views.main_window import MainWindow
 
 
+def use_an_input_method_qt_has(environ=os.environ, plugins: Path | None = None) -> None:
+    """UOS and Kylin desktops set QT_IM_MODULE=fcitx, but the Qt that comes with PySide6 has
+    only the ibus and compose input-method plug-ins: asked for one it lacks, Qt would have no
+    input method at all and nobody could type Chinese. fcitx5 also answers as ibus (its ibus
+    front end), so ask for ibus then. Must run before the QApplication exists."""
+    wanted = environ.get("QT_IM_MODULE", "")
+    if not wanted.startswith("fcitx"):
+        return
+    if plugins is None:
+        from PySide6.QtCore import QLibraryInfo
+
+        plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    folder = plugins / "platforminputcontexts"
+    shipped = [p.name for p in folder.glob("*")] if folder.is_dir() else []
+    if not any("fcitx" in name for name in shipped) and any("ibus" in n for n in shipped):
+        environ["QT_IM_MODULE"] = "ibus"
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
+    if QApplication.instance() is None:
+        use_an_input_method_qt_has()
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("综治中心工作台")
     _install_qt_chinese(app)
