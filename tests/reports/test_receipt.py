@@ -11,13 +11,13 @@ from pypdf import PdfReader
 from app.reports.base import make_styles
 from app.reports.fonts import (
     BUILTIN_CID,
-    ROLES,
     default_fonts,
     markup,
     missing_characters,
     resolve_fonts,
 )
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
+from tests.reports.test_fonts import RARE, WQY, needs_ci_fonts
 
 
 def sample(**kw) -> ReceiptData:
@@ -96,13 +96,13 @@ def test_without_system_fonts_the_builtin_cid_font_still_prints_chinese():
     assert "张三" in text_of(pdf) and "受理回执" in text_of(pdf)
 
 
+@needs_ci_fonts
 def test_markup_escapes_and_switches_face_only_for_missing_characters():
-    fonts = default_fonts()
+    # WenQuanYi has 王 but not 𠮷, which comes from HanaMin.
+    fonts = resolve_fonts(candidates={"hei": [(WQY, 0)]}, rare_candidates=RARE, use_fc_list=False)
     assert markup("A<b>&王", fonts) == "A&lt;b&gt;&amp;王"
-    lacking = [fonts.face(r) for r in ROLES if not fonts.has(fonts.face(r), "𠮷")]
-    if not lacking:
-        pytest.skip("every role's face has 𠮷")
-    out = markup("A<b>&王𠮷", fonts, lacking[0])
+    assert not fonts.has(fonts.body, "𠮷")
+    out = markup("A<b>&王𠮷", fonts, fonts.body)
     assert out.startswith("A&lt;b&gt;&amp;王")
     assert '<font name="' in out and "𠮷</font>" in out
 
