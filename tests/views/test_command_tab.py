@@ -34,7 +34,8 @@ center = hand.center  # the hand-counted matters A–J (see that module's docstr
 
 def open_tab(qtbot, db, username="zhuren"):
     w = build_main_window(db, actor(db, username))
-    qtbot.addWidget(w)
+    # Its jobs finish before the window closes, also when a test fails half-way.
+    qtbot.addWidget(w, before_close_func=lambda w: w.ctx.worker.wait())
     tab = w.command_tab
     tab.today = TODAY
     w.resize(1440, 900)
@@ -229,8 +230,14 @@ def test_a_new_matter_refreshes_the_tab(qtbot, db, center):
             at=datetime(2026, 11, 18, 15),
         )
     w.ctx.bus.changed.emit(bus.MATTERS)
-    qtbot.waitUntil(lambda: tab.tiles["today"].value.text() == "3", timeout=10_000)
-    assert tab.village_model.index(2, V_RECEIVED).data() == "1"  # 山马社区
+    # The figures and the table by village are two jobs: wait for both.
+    qtbot.waitUntil(
+        lambda: (
+            tab.tiles["today"].value.text() == "3"
+            and tab.village_model.index(2, V_RECEIVED).data() == "1"
+        ),  # 山马社区
+        timeout=10_000,
+    )
 
 
 def test_crisis_alerts_open_without_notes(qtbot, db, admin, qtmodeltester):
