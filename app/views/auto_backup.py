@@ -15,11 +15,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from app.services.backup import automatic_backup, has_backup_on
-from app.services.errors import EnvironmentProblem, ServiceError
+
+from .worker import Relay, Task
 
 log = logging.getLogger(__name__)
 
@@ -57,29 +58,6 @@ def backup_first(path: Path) -> Path | None:
     return automatic_backup(path, reason="start")
 
 
-class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Run(QRunnable):
-    def __init__(self, fn: Callable[[], object], relay: _Relay):
-        super().__init__()
-        self.fn, self.relay = fn, relay
-        self.setAutoDelete(True)
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:
-            if not isinstance(exc, ServiceError | EnvironmentProblem):
-                log.exception("启动时的自动备份出错")
-            self.relay.failed.emit(exc)
-        else:
-            self.relay.done.emit(result)
-
-
 class BackgroundBackup(QObject):
     """A backup on a thread of its own — not the database worker, so the window's queries do
     not queue behind a copy of the whole file. ``start()`` again while a copy is being made
@@ -106,7 +84,7 @@ class BackgroundBackup(QObject):
         self._warn = warn
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._relay = _Relay(self)
+        self._relay = Relay(self)
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
         self.running = False
@@ -117,7 +95,7 @@ class BackgroundBackup(QObject):
             return
         self.running = True
         path, backup = self.path, self._backup
-        self._pool.start(_Run(lambda: backup(path), self._relay))
+        self._pool.start(Task(lambda: backup(path), self._relay))
 
     def start_when_shown(self) -> None:
         """Start once the event loop runs: right after the window being opened is shown."""
@@ -163,7 +141,7 @@ def backup_before_upgrade(path: Path, *, backup: Backup | None = None) -> Path |
     do = backup or backup_first
     outcome: dict[str, object] = {}
     loop = QEventLoop()
-    relay = _Relay()
+    relay = Relay()
     relay.done.connect(lambda r: (outcome.setdefault("done", r), loop.quit()))
     relay.failed.connect(lambda e: (outcome.setdefault("error", e), loop.quit()))
     progress = QProgressDialog("正在备份数据库，完成后升级数据库…", "", 0, 0)
@@ -175,7 +153,7 @@ def backup_before_upgrade(path: Path, *, backup: Backup | None = None) -> Path |
     show_later.timeout.connect(progress.show)
     pool = QThreadPool()
     pool.setMaxThreadCount(1)
-    pool.start(_Run(lambda: do(path), relay))
+    pool.start(Task(lambda: do(path), relay))
     show_later.start()
     loop.exec()  # the result arrives as a queued signal, so always inside this loop
     pool.waitForDone()

@@ -22,7 +22,7 @@ from app.services.errors import EnvironmentProblem, ServiceError
 log = logging.getLogger(__name__)
 
 
-class _Relay(QObject):
+class Relay(QObject):
     """Lives in the GUI thread; the runnable emits, Qt queues the call to the GUI thread."""
 
     done = Signal(object)
@@ -30,7 +30,7 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, db: Database, fn: Callable, write: bool, relay: _Relay):
+    def __init__(self, db: Database, fn: Callable, write: bool, relay: Relay):
         super().__init__()
         self.db, self.fn, self.write, self.relay = db, fn, write, relay
         self.setAutoDelete(True)
@@ -66,7 +66,7 @@ class DbWorker(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self._pending = 0
-        self._relays: set[_Relay] = set()
+        self._relays: set[Relay] = set()
 
     def submit(
         self,
@@ -76,7 +76,7 @@ class DbWorker(QObject):
         *,
         write: bool = False,
     ) -> None:
-        relay = _Relay()
+        relay = Relay()
         self._relays.add(relay)  # kept alive until its answer arrives
 
         def finish(callback, value):
@@ -109,8 +109,10 @@ class DbWorker(QObject):
         log.error("未处理的错误：%s", exc)
 
 
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay):
+class Task(QRunnable):
+    """``fn()`` on a pool's thread, its result or refusal handed to ``relay``'s signals."""
+
+    def __init__(self, fn: Callable[[], Any], relay: Relay):
         super().__init__()
         self.fn, self.relay = fn, relay
         self.setAutoDelete(True)
@@ -128,7 +130,7 @@ class _Task(QRunnable):
             _Job._emit(self.relay.done, result)
 
 
-_task_relays: set[_Relay] = set()
+_task_relays: set[Relay] = set()
 
 
 def run_in_background(
@@ -137,7 +139,7 @@ def run_in_background(
     on_error: Callable[[BaseException], None],
 ) -> None:
     """Run ``fn()`` (no database session: e.g. trying another server) off the GUI thread."""
-    relay = _Relay()
+    relay = Relay()
     _task_relays.add(relay)
 
     def finish(callback, value) -> None:
@@ -146,4 +148,4 @@ def run_in_background(
 
     relay.done.connect(lambda r: finish(on_done, r))
     relay.failed.connect(lambda e: finish(on_error, e))
-    QThreadPool.globalInstance().start(_Task(fn, relay))
+    QThreadPool.globalInstance().start(Task(fn, relay))
