@@ -41,7 +41,11 @@ class Connection:
 
 
 def shown(url: str) -> str:
-    """The address as it may be shown on screen: the password replaced by ***."""
+    """The address as it may be shown on screen: a local file by its path, a server's address
+    with the password replaced by ***."""
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None:
+        return f"本机数据库文件 {path}"
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:

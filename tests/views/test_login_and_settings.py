@@ -232,7 +232,7 @@ def test_admin_points_this_terminal_at_the_center_server(qtbot, db, admin, tmp_p
     qtbot.waitUntil(lambda: "已连接" in panel.message.text(), timeout=10000)
     assert "中雁街道综治工作中心" in panel.message.text()
     assert str(center) in panel.saved.text()
-    assert terminal_config.current_database() == f"sqlite:///{center}"
+    assert terminal_config.current_database() == f"本机数据库文件 {center}"
     qtbot.mouseClick(panel.local_button, Qt.MouseButton.LeftButton)
     assert "本机数据库文件" in panel.saved.text()
     assert terminal_config.current_database() is None
