@@ -18,16 +18,18 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .ops import CHANGES, READ_ONLY, Op, OpResult, ReadOnlyViolation, spec_of
 from .services.errors import (
     DatabaseDamaged,
     DatabaseLocked,
@@ -108,14 +110,21 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
 
 
 def _sqlite_on_begin(conn) -> None:
-    if conn.get_execution_options().get("sqlite_immediate"):
+    options = conn.get_execution_options()
+    # query_only belongs to the connection, which the pool hands to reads and writes alike:
+    # every transaction sets it, on for a read (a write there raises), off for the rest.
+    conn.exec_driver_sql(f"PRAGMA query_only={1 if options.get('read_only') else 0}")
+    if options.get("sqlite_immediate"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
 
 
 def _pg_on_begin(conn) -> None:
-    if conn.get_execution_options().get("write_lock"):
+    options = conn.get_execution_options()
+    if options.get("read_only"):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    elif options.get("write_lock"):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
@@ -126,11 +135,22 @@ def _environment_errors(path: Path | None):
     errors keep their own wording: ``terminal_config`` names the server it could not reach.)"""
 
     def on_error(ctx) -> None:
+        if ctx.connection is not None and ctx.connection.get_execution_options().get(
+            "read_only"
+        ):
+            if _is_read_only_refusal(ctx.original_exception):
+                return  # a write on a read path: a bug, raised by ``Database.read``
         translated = translate_operational_error(ctx.original_exception, path=path)
         if isinstance(translated, EnvironmentProblem):
             raise translated from ctx.original_exception
 
     return on_error
+
+
+def _is_read_only_refusal(exc: BaseException) -> bool:
+    """SQLite's query_only or PostgreSQL's READ ONLY refusing a write."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "attempt to write a readonly database" in text or "read-only transaction" in text
 
 
 def make_engine(url: str) -> Engine:
@@ -248,7 +268,10 @@ class Database:
 
         install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads are read-only in the database itself (query_only / READ ONLY), so a write
+        # reached from a read path raises instead of being rolled back unseen.
+        reader = self.engine.execution_options(read_only=True)
+        self._read = sessionmaker(reader, expire_on_commit=False, info={READ_ONLY: True})
         writer = self.engine.execution_options(
             **({"sqlite_immediate": True} if self.is_sqlite else {"write_lock": True})
         )
@@ -283,14 +306,34 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read-only transaction, always rolled back."""
         session = self._read()
         try:
             yield session
-        except OperationalError as exc:
-            raise translate_operational_error(exc, self.path) from exc
+        except DBAPIError as exc:
+            if _is_read_only_refusal(exc):
+                raise ReadOnlyViolation(
+                    f"在只读事务中写数据库（程序错误，写操作应标明 @write_op）：{exc.orig}"
+                ) from exc
+            if isinstance(exc, OperationalError):
+                raise translate_operational_error(exc, self.path) from exc
+            raise
         finally:
             session.rollback()
             session.close()
+
+    def run(self, job: Op | Callable[[Session], Any]) -> OpResult:
+        """Run an operation in the transaction its mark asks for (see ``app.ops``).
+
+        ``job`` is an :class:`~app.ops.Op`, a marked service function taking only the
+        session, or a plain ``fn(session)``, which reads (read-only: a write inside raises).
+        Returns the value and, for a write, the kinds of data it changed.
+        """
+        spec = spec_of(job)
+        with self.write() if spec is not None and spec.write else self.read() as session:
+            value = job(session)
+            changes = frozenset(session.info.get(CHANGES, ()))
+        return OpResult(value, changes)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -29,7 +29,6 @@ from app.services.reference import load_lookups
 from app.services.settings import load_settings
 
 from .views.auto_backup import BackgroundBackup, backup_before_upgrade
-from .views.bus import DataBus
 from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
@@ -95,7 +94,7 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
         lambda s: (load_settings(s), load_lookups(s), WorkCalendar.load(s))
     )
     drafts = DraftStore(drafts_folder(db.path))
-    ctx = ViewContext(worker, DataBus(), actor, settings, drafts, attachments_folder(db.path))
+    ctx = ViewContext(worker, worker.bus, actor, settings, drafts, attachments_folder(db.path))
     window = MainWindow(ctx, lookups, calendar)
     worker.setParent(window)
     return window

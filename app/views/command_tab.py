@@ -51,6 +51,7 @@ from app.services.errors import EnvironmentProblem
 from app.services.statistics import Dashboard, Figure, FigureKey, VillageRow
 
 from . import bus as kinds
+from .bus import Changes
 from .context import ViewContext
 from .matter_table_model import (
     COL_CHANNEL,
@@ -649,8 +650,8 @@ class CommandTab(QWidget):
             self.reload()
         super().showEvent(event)
 
-    def _data_changed(self, kind: str) -> None:
-        if kind not in WATCHED:
+    def _data_changed(self, changes: Changes) -> None:
+        if not changes.touches(WATCHED):
             return
         if self.isVisible():
             self.reload()

@@ -54,12 +54,12 @@ from app.services import counselling, notes_keys
 from app.services.notes_keys import NotesKeyHandle
 from app.services.permissions import Action, allowed
 
+from .bus import COUNSELLING
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
 
-COUNSELLING = "counselling"
 AUTOSAVE_MS = 1500
 
 
@@ -179,7 +179,7 @@ class CounsellingTab(QWidget):
         layout.addWidget(self.status)
         self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._save_timer.timeout.connect(self.save_notes_now)
-        ctx.bus.changed.connect(lambda k: self.reload() if k == COUNSELLING else None)
+        ctx.bus.watch(self, [COUNSELLING], self.reload)
         self._loaded_once = False
 
     # --- building
@@ -685,7 +685,7 @@ class CounsellingTab(QWidget):
         def done(result) -> None:
             dlg.accept()
             self.status.setText(done_text)
-            self.ctx.bus.changed.emit(COUNSELLING)
+            self.ctx.bus.announce([COUNSELLING])
             if then is not None:
                 then(result)
 

@@ -127,7 +127,7 @@ class ImportBundleDialog(QDialog):
         self.progress.setValue(100)
         self.message.setText("导入完成。")
         self.report.setPlainText("\n".join(report.lines()))
-        self.ctx.bus.changed.emit(kinds.MATTERS)
+        self.ctx.bus.announce([kinds.MATTERS])
         self.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:

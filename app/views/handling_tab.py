@@ -303,7 +303,7 @@ class HandlingTab(QWidget):
         split.setSizes([900, 520])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        ctx.bus.changed.connect(lambda k: self.reload() if k == kinds.MATTERS else None)
+        ctx.bus.watch(self, [kinds.MATTERS], self.reload)
         self._loaded_once = False
 
     def showEvent(self, event) -> None:
@@ -481,7 +481,7 @@ class HandlingTab(QWidget):
 
         def done(_r) -> None:
             self.message.setText(f"已{move.label}。")
-            self.ctx.bus.changed.emit(kinds.MATTERS)
+            self.ctx.bus.announce([kinds.MATTERS])
             self.show_matter(mid)
 
         self.ctx.worker.submit(

@@ -40,6 +40,7 @@ from app.services.permissions import Action, allowed
 from app.services.reference import Lookups
 
 from . import bus as kinds
+from .bus import Changes
 from .context import ViewContext
 from .import_report_dialog import ImportReportDialog
 from .ledger_table_model import LedgerTableModel
@@ -357,11 +358,11 @@ class LedgersTab(QWidget):
         if self._stale:
             self.reload()
 
-    def _data_changed(self, kind: str) -> None:
+    def _data_changed(self, changes: Changes) -> None:
         watched = {kinds.REGISTERS} if self.choice.register else {kinds.MATTERS}
         if self.code == "mediation":
             watched.add(kinds.CASES)
-        if kind in watched:
+        if changes.touches(watched):
             self.schedule_reload()
 
     def reload(self) -> None:
@@ -440,7 +441,7 @@ class LedgersTab(QWidget):
         dialog = RegisterRecordDialog(
             self.ctx, kind, self.lookups, values=values, record_id=record_id, parent=self
         )
-        dialog.saved.connect(lambda _id: self.ctx.bus.changed.emit(kinds.REGISTERS))
+        dialog.saved.connect(lambda _id: self.ctx.bus.announce([kinds.REGISTERS]))
         dialog.finished.connect(lambda _r: self._closed("register_dialog", dialog))
         self.register_dialog = dialog
         dialog.open()
@@ -511,7 +512,7 @@ class LedgersTab(QWidget):
     def _imported(self, kind: str, path: Path, report: importing.ImportReport) -> None:
         self._end_job()
         if report.imported:
-            self.ctx.bus.changed.emit(kinds.MATTERS if kind == "matters" else kinds.REGISTERS)
+            self.ctx.bus.announce([kinds.MATTERS if kind == "matters" else kinds.REGISTERS])
         dialog = ImportReportDialog(report, self)
         dialog.skip_invalid_requested.connect(
             lambda: self.run_import(kind, path, skip_invalid=True)

@@ -849,7 +849,7 @@ class MediationTab(QWidget):
         self._shortcut(QKeySequence.StandardKey.Save, self.save_current_page)
         self._shortcut(QKeySequence.StandardKey.Print, self.print_agreement)
         # A matter routed to the room appears among those waiting for a case.
-        ctx.bus.changed.connect(lambda k: self.reload() if k in (CASES, MATTERS) else None)
+        ctx.bus.watch(self, [CASES, MATTERS], self.reload)
         self._draft_timer = QTimer(self, singleShot=True, interval=800)
         self._draft_timer.timeout.connect(self.save_draft)
         self._loaded_once = False
@@ -1207,8 +1207,7 @@ class MediationTab(QWidget):
                 self.current = result.id
             if after:
                 after(result)
-            self.ctx.bus.changed.emit(CASES)
-            self.ctx.bus.changed.emit(MATTERS)
+            self.ctx.bus.announce([CASES, MATTERS])
             if self.current is not None:
                 self.show_case(self.current)
             self.message.setText(done_text)

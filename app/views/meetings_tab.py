@@ -34,14 +34,13 @@ from app.services.errors import ValidationError
 from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
 from app.services.permissions import Action, allowed
 
+from .bus import MEETINGS
 from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-
-MEETINGS = "meetings"
 
 
 def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
@@ -388,7 +387,7 @@ class MeetingsTab(QWidget):
         layout.addWidget(self.pages)
         self._shortcut(QKeySequence.StandardKey.Save, self.save)
         self._shortcut(QKeySequence.StandardKey.Print, self.print_minutes)
-        ctx.bus.changed.connect(lambda k: self.reload() if k == MEETINGS else None)
+        ctx.bus.watch(self, [MEETINGS], self.reload)
         self._draft_timer = QTimer(self, singleShot=True, interval=800)
         self._draft_timer.timeout.connect(self.save_draft)
         self.editor.changed.connect(self._edited)
@@ -606,7 +605,7 @@ class MeetingsTab(QWidget):
                 self.current, self.current_status = ref.id, ref.status
                 self.editor.set_read_only(ref.status != MeetingStatus.DRAFT)
             self._update_buttons()
-            self.ctx.bus.changed.emit(MEETINGS)
+            self.ctx.bus.announce([MEETINGS])
             if after:
                 after()
 

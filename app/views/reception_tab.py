@@ -48,6 +48,7 @@ from app.services.validation import validate_id_number, validate_name, validate_
 
 from . import bus as kinds
 from . import pdf_preview_dialog
+from .bus import Changes
 from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import (
@@ -739,7 +740,7 @@ class ReceptionTab(QWidget):
         self.form.reset()
         self._clear_draft()
         self._show_earlier([])
-        self.ctx.bus.changed.emit(kinds.MATTERS)
+        self.ctx.bus.announce([kinds.MATTERS])
         self.registered.emit(result.number)
         self.print_receipt()
 
@@ -941,10 +942,10 @@ class ReceptionTab(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def _data_changed(self, kind: str) -> None:
-        if kind == kinds.MATTERS:
+    def _data_changed(self, changes: Changes) -> None:
+        if kinds.MATTERS in changes:
             self.reload()
-        elif kind == kinds.CALENDAR:
+        if kinds.CALENDAR in changes or kinds.REFERENCE in changes:
             self.ctx.worker.submit(
                 lambda s: (load_lookups(s), WorkCalendar.load(s)), self._reference_loaded
             )

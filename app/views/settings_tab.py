@@ -113,7 +113,7 @@ class UsersPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
-        ctx.bus.changed.connect(lambda k: self.reload() if k == kinds.USERS else None)
+        ctx.bus.watch(self, [kinds.USERS], self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -139,7 +139,7 @@ class UsersPanel(QWidget):
     def _run(self, fn, done_text: str) -> None:
         def done(_r):
             self.message.setText(done_text)
-            self.ctx.bus.changed.emit(kinds.USERS)
+            self.ctx.bus.announce([kinds.USERS])
 
         self.ctx.worker.submit(fn, done, self._failed, write=True)
 
@@ -313,7 +313,7 @@ class CalendarPanel(QWidget):
     def _run(self, fn, text: str) -> None:
         def done(_r):
             self.message.setText(text)
-            self.ctx.bus.changed.emit(kinds.CALENDAR)
+            self.ctx.bus.announce([kinds.CALENDAR])
             self.reload()
 
         self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
@@ -417,7 +417,7 @@ class SecurityPanel(QWidget):
         def done(new_settings) -> None:
             self.ctx.settings = new_settings
             self.message.setText("已保存。")
-            self.ctx.bus.changed.emit(kinds.SETTINGS)
+            self.ctx.bus.announce([kinds.SETTINGS])
 
         self.ctx.worker.submit(
             lambda s: settings_service.update_settings(s, actor, **values),
@@ -536,7 +536,7 @@ class PostsPanel(QWidget):
         def done(_r) -> None:
             self.message.setText(text)
             self.reload()
-            self.ctx.bus.changed.emit(kinds.MATTERS)
+            self.ctx.bus.announce([kinds.MATTERS])
 
         self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
 

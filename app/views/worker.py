@@ -1,8 +1,11 @@
 """Database work for the GUI, run off the GUI thread on one worker (SQLite has one writer).
 
-``DbWorker.submit(fn, on_done, on_error)`` runs ``fn(session)`` inside a read or write
-transaction on the worker thread and hands the result back to the GUI thread by signal.
-Widgets are never touched inside ``fn``.
+``DbWorker.submit(op(service.fn, *args), on_done, on_error)`` runs a marked service function
+(``app.ops``) in the transaction its mark asks for — read-only for a read, a write
+transaction for a write — on the worker thread, and hands the value back to the GUI thread by
+signal. After a write, the worker's bus announces the kinds of data it changed, so every view
+showing them refreshes. A plain ``fn(session)`` runs as a read. Widgets are never touched
+inside the job.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from app.db import Database
+from app.ops import Op, OpResult
 from app.services.errors import EnvironmentProblem, ServiceError
+
+from .bus import DataBus
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +36,19 @@ class Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, db: Database, fn: Callable, write: bool, relay: Relay):
+    def __init__(self, db: Database, job: Op | Callable, write: bool, relay: Relay):
         super().__init__()
-        self.db, self.fn, self.write, self.relay = db, fn, write, relay
+        self.db, self.job, self.write, self.relay = db, job, write, relay
         self.setAutoDelete(True)
 
     @Slot()
     def run(self) -> None:
         try:
-            ctx = self.db.write() if self.write else self.db.read()
-            with ctx as session:
-                result = self.fn(session)
+            if self.write:  # an unmarked job the caller declared a write (being phased out)
+                with self.db.write() as session:
+                    result = OpResult(self.job(session))
+            else:
+                result = self.db.run(self.job)
         except (ServiceError, EnvironmentProblem) as exc:
             self._emit(self.relay.failed, exc)
         except Exception as exc:  # a bug: keep the GUI alive, say so, log the trace
@@ -56,13 +64,16 @@ class _Job(QRunnable):
 
 
 class DbWorker(QObject):
-    """Signals: ``busy_changed(bool)`` while jobs are pending."""
+    """Signals: ``busy_changed(bool)`` while jobs are pending.
+
+    ``bus`` announces what each finished write changed (``DataBus.changed``)."""
 
     busy_changed = Signal(bool)
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
         self.db = db
+        self.bus = DataBus(self)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self._pending = 0
@@ -70,12 +81,17 @@ class DbWorker(QObject):
 
     def submit(
         self,
-        fn: Callable[[Any], Any],
+        job: Op | Callable[[Any], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         *,
+        origin: object = None,
         write: bool = False,
     ) -> None:
+        """Run ``job`` on the worker: ``op(service.fn, *args)`` in the transaction its mark
+        asks for, or a plain ``fn(session)`` read-only. ``on_done(value)`` and
+        ``on_error(exc)`` run on the GUI thread; after a write the bus announces its changes
+        (``origin``, the widget that asked, goes with them)."""
         relay = Relay()
         self._relays.add(relay)  # kept alive until its answer arrives
 
@@ -86,6 +102,10 @@ class DbWorker(QObject):
             self._pending -= 1
             if self._pending == 0:
                 self.busy_changed.emit(False)
+            if isinstance(value, OpResult):
+                # Views refresh first, so the asker's callback sees the new state around it.
+                self.bus.announce(value.changes, origin)
+                value = value.value
             if callback is not None:
                 callback(value)
 
@@ -94,12 +114,11 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self.pool.start(_Job(self.db, fn, write, relay))
+        self.pool.start(_Job(self.db, job, write, relay))
 
-    def call_now(self, fn: Callable[[Any], Any], *, write: bool = False) -> Any:
+    def call_now(self, job: Op | Callable[[Any], Any]) -> Any:
         """Run on the calling thread: only for start-up, before any window is shown."""
-        with self.db.write() if write else self.db.read() as session:
-            return fn(session)
+        return self.db.run(job).value
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self.pool.waitForDone(msecs)

@@ -229,7 +229,7 @@ def test_a_new_matter_refreshes_the_tab(qtbot, db, center):
             ),
             at=datetime(2026, 11, 18, 15),
         )
-    w.ctx.bus.changed.emit(bus.MATTERS)
+    w.ctx.bus.announce([bus.MATTERS])
     # The figures and the table by village are two jobs: wait for both.
     qtbot.waitUntil(
         lambda: (

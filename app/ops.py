@@ -1,0 +1,137 @@
+"""Operations: a service function says whether it reads or writes, and what kinds of data
+its writes change.
+
+Every public service function that takes a database session is marked with ``@read_op`` or
+``@write_op(Change.MATTERS, …)``. Whoever runs it (the GUI's database worker, the command
+line) opens the transaction the mark asks for with :meth:`app.db.Database.run`:
+
+- a read runs in a read-only transaction: SQLite ``PRAGMA query_only``, PostgreSQL
+  ``SET TRANSACTION READ ONLY``. A write reached from a read path raises instead of returning
+  success and storing nothing when the read transaction is rolled back;
+- a write runs in a write transaction and records the kinds it changes on the session; a
+  write that calls other writes (registration routes the matter through the flow) collects
+  their kinds too. After the commit the caller gets the union, and the GUI's bus refreshes
+  the views that show those kinds — no view guesses what another view shows.
+
+The idea is Anki's ``CollectionOp``/``OpChanges`` (``docs/ARCHITECTURE.md``). This module is
+the lowest layer: it imports nothing of the program.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Keys of ``Session.info`` that the data layer and the marks share.
+READ_ONLY = "zongzhi_read_only"
+CHANGES = "zongzhi_changes"
+
+
+class Change(StrEnum):
+    """The kinds of data a write can change; each view refreshes on the kinds it shows."""
+
+    MATTERS = "matters"  # 事项, their timeline, 督办, arrangements, attachments
+    CASES = "cases"  # 调解案件 and what hangs on them
+    COUNSELLING = "counselling"  # 暖心工作室
+    MEETINGS = "meetings"  # 会议, 纪要, 议定事项
+    REGISTERS = "registers"  # 流动人口, 特殊人群, 平安创建
+    USERS = "users"  # accounts, roles, AB岗
+    SETTINGS = "settings"  # the center's settings
+    CALENDAR = "calendar"  # working days and holidays
+    REFERENCE = "reference"  # villages, units, categories, time-limit rules
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write operation was called inside a read transaction: a bug in the caller."""
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    write: bool
+    changes: frozenset[Change] = frozenset()
+
+
+_SPEC = "__zongzhi_op__"
+
+
+def read_op(fn: Callable[P, R]) -> Callable[P, R]:
+    """Mark ``fn(session, …)`` as a read: it runs in a read-only transaction."""
+    setattr(fn, _SPEC, OpSpec(write=False))
+    return fn
+
+
+def write_op(*changes: Change) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark ``fn(session, …)`` as a write that changes ``changes`` (none: e.g. only audit)."""
+    for c in changes:
+        if not isinstance(c, Change):
+            raise TypeError(f"write_op 的参数应为 Change，而不是 {c!r}")
+    spec = OpSpec(write=True, changes=frozenset(changes))
+
+    def mark(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            session = args[0] if args else kwargs.get("session")
+            info = getattr(session, "info", None)
+            if info is not None:
+                if info.get(READ_ONLY):
+                    raise ReadOnlyViolation(
+                        f"{fn.__module__}.{fn.__qualname__} 是写操作，不能在只读事务中调用"
+                    )
+                info.setdefault(CHANGES, set()).update(spec.changes)
+            return fn(*args, **kwargs)
+
+        setattr(wrapper, _SPEC, spec)
+        return wrapper
+
+    return mark
+
+
+def spec_of(fn: Any) -> OpSpec | None:
+    """The mark of a service function (or of an :class:`Op`), None when unmarked."""
+    if isinstance(fn, Op):
+        return fn.spec
+    return getattr(fn, _SPEC, None)
+
+
+@dataclass(frozen=True)
+class Op:
+    """A marked service function with its arguments after the session, ready to run."""
+
+    fn: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    @property
+    def spec(self) -> OpSpec:
+        spec = getattr(self.fn, _SPEC, None)
+        if spec is None:
+            raise TypeError(f"{self.fn!r} 没有标明是读操作还是写操作（@read_op / @write_op）")
+        return spec
+
+    @property
+    def name(self) -> str:
+        return f"{self.fn.__module__}.{self.fn.__qualname__}"
+
+    def __call__(self, session: Any) -> Any:
+        return self.fn(session, *self.args, **self.kwargs)
+
+
+def op(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Op:
+    """``op(intake.register_matter, actor, data)``: the call to run, checked to be marked."""
+    result = Op(fn, args, kwargs)
+    result.spec  # noqa: B018 — refuse an unmarked function here, where the caller is
+    return result
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """What a finished operation gives back: its value and the kinds of data it changed."""
+
+    value: Any
+    changes: frozenset[Change] = frozenset()
