@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit log (SECURITY.md, Audit)."""
+"""Append-only, hash-chained audit log (docs/ARCHITECTURE.md §7)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class Matter(UUIDPk, Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
-    # The event flow (DOMAIN.md §2): each "once" rule is kept as a flag on the matter.
+    # The event flow (docs/DOMAIN.md §2): each "once" rule is kept as a flag on the matter.
     returned: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=sa_false()
     )

@@ -1,4 +1,4 @@
-"""矛盾纠纷调解室 · 家事调解室: cases, parties, records, agreements, follow-ups (DOMAIN.md §5–6).
+"""矛盾纠纷调解室 · 家事调解室: cases, parties, records, agreements, 回访 (docs/DOMAIN.md §5–6).
 
 An agreement is edited as a draft until every party has signed; then it is frozen, with the
 parties' details as they stood copied into it. A correction is a new version of the same

@@ -68,7 +68,7 @@ class Village(UUIDPk, Base):
 
 
 class Category(UUIDPk, Base):
-    """事项类别 with its time limit rule (DOMAIN.md §3) and the unit it usually goes to."""
+    """事项类别 with its time limit rule (docs/DOMAIN.md §3) and the unit it usually goes to."""
 
     __tablename__ = "categories"
     name: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)

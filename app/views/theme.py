@@ -4,7 +4,7 @@ qt-material's own ``apply_stylesheet`` deletes and rewrites its coloured icons i
 ``~/.qt_material/theme`` on every start, so two programs starting at once break each other's
 icons. Here the icons and the rendered style sheet are made once into the program's cache
 folder (a temporary folder renamed into place, so a half-written folder is never seen) and every
-later start loads them from there."""
+later start loads them from there (docs/ARCHITECTURE.md §6)."""
 
 from __future__ import annotations
 
