@@ -13,7 +13,7 @@ line) opens the transaction the mark asks for with :meth:`app.db.Database.run`:
   their kinds too. After the commit the caller gets the union, and the GUI's bus refreshes
   the views that show those kinds — no view guesses what another view shows.
 
-The idea is Anki's ``CollectionOp``/``OpChanges`` (``docs/ARCHITECTURE.md``). This module is
+The idea is Anki's ``CollectionOp``/``OpChanges`` (``docs/ARCHITECTURE.md`` §2). This module is
 the lowest layer: it imports nothing of the program.
 """
 

@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit log (SECURITY.md, Audit)."""
+"""Append-only, hash-chained audit log (docs/ARCHITECTURE.md §7)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from .base import Base
 
 
 class AuditEntry(Base):
+    """审计日志: one row of the append-only, hash-chained audit log; no personal data in it."""
+
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False

@@ -13,7 +13,7 @@ from .org import _enum
 
 
 class CalendarDay(Base):
-    """A date that differs from the Monday–Friday rule: a holiday, or a working weekend (调休)."""
+    """节假日 / 调休上班日: a date that differs from the Monday–Friday rule."""
 
     __tablename__ = "calendar_days"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -22,7 +22,7 @@ class CalendarDay(Base):
 
 
 class CalendarYear(Base):
-    """A year whose holidays are known (seeded from the library or entered by the admin)."""
+    """已知节假日的年份: seeded from the holidays library or entered by the admin."""
 
     __tablename__ = "calendar_years"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

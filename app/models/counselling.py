@@ -38,7 +38,7 @@ from .org import _enum
 
 
 class NotesRecoveryKey(UUIDPk, Base):
-    """The public half of the center's recovery key; the private half is printed, in a safe."""
+    """恢复密钥 (公钥): the private half of the center's recovery key is printed, in a safe."""
 
     __tablename__ = "notes_recovery_keys"
     public_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
@@ -47,7 +47,7 @@ class NotesRecoveryKey(UUIDPk, Base):
 
 
 class NotesKey(UUIDPk, Base):
-    """A data key of the notes. The key itself is never stored, only its wraps."""
+    """咨询记录数据密钥: a data key of the notes; the key itself is never stored, only its wraps."""
 
     __tablename__ = "notes_keys"
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
@@ -55,7 +55,7 @@ class NotesKey(UUIDPk, Base):
 
 
 class NotesKeyWrap(UUIDPk, Base):
-    """The data key encrypted for one counsellor (password-derived key) or for the recovery key.
+    """数据密钥封装: the data key encrypted for one counsellor or for the recovery key.
 
     A counsellor's wrap: ``user_id`` set, ``salt`` for Argon2id. The recovery wrap: ``user_id``
     empty, ``recovery_id`` and ``ephemeral_public`` set (X25519 to the recovery public key).
@@ -101,6 +101,8 @@ class CounsellingClient(UUIDPk, Base):
 
 
 class CounsellingSession(UUIDPk, Base):
+    """心理咨询记录: one session (date, counsellor, form, risk level); its notes encrypted."""
+
     __tablename__ = "counselling_sessions"
     client_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("counselling_clients.id"), nullable=False, index=True
@@ -142,6 +144,8 @@ class CarePlan(UUIDPk, Base):
 
 
 class CareFollowUp(UUIDPk, Base):
+    """帮扶回访: one follow-up made under a care plan; its note is encrypted."""
+
     __tablename__ = "care_follow_ups"
     plan_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("care_plans.id"), nullable=False, index=True
@@ -155,7 +159,7 @@ class CareFollowUp(UUIDPk, Base):
 
 
 class CounsellingReferral(UUIDPk, Base):
-    """A printed summary for a referral: to whom, and the client's consent (not its content)."""
+    """转介: a printed referral summary: to whom, and the client's consent (not its content)."""
 
     __tablename__ = "counselling_referrals"
     client_id: Mapped[uuid.UUID] = mapped_column(

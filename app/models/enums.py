@@ -134,7 +134,7 @@ class DecisionStatus(LabelledEnum):
     DONE = ("done", "已办结")
 
 
-# --- 矛盾纠纷调解室 · 家事调解室 (DOMAIN.md §5–6) -------------------------------------
+# --- 矛盾纠纷调解室 · 家事调解室 (docs/DOMAIN.md §5–6) -------------------------------------
 
 
 class CaseRoom(LabelledEnum):
@@ -157,7 +157,7 @@ class CaseStatus(LabelledEnum):
 
 
 class DisputeType(LabelledEnum):
-    """The statistics categories of people's mediation (DOMAIN.md §5)."""
+    """The statistics categories of people's mediation (docs/DOMAIN.md §5)."""
 
     MARRIAGE_FAMILY = ("marriage_family", "婚姻家庭")
     NEIGHBOUR = ("neighbour", "邻里")

@@ -24,6 +24,8 @@ from .base import Base, UUIDPk, now
 
 
 class RowChange(Base):
+    """本机变更日志: an insert, update or delete of a record on this machine, in order."""
+
     __tablename__ = "row_changes"
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -35,6 +37,8 @@ class RowChange(Base):
 
 
 class TerminalKey(UUIDPk, Base):
+    """终端公钥: the Ed25519 public key of a terminal, registered at the center."""
+
     __tablename__ = "terminal_keys"
     terminal: Mapped[str] = mapped_column(String(8), nullable=False, index=True)
     public_key: Mapped[str] = mapped_column(String(64), nullable=False)  # base64, 32 bytes
@@ -45,6 +49,8 @@ class TerminalKey(UUIDPk, Base):
 
 
 class BundleImport(Base):
+    """已导入的交换包: a terminal's bundle applied at the center, with its counts."""
+
     __tablename__ = "bundle_imports"
     bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     terminal: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -59,6 +65,8 @@ class BundleImport(Base):
 
 
 class BundleRow(Base):
+    """交换行来源: which terminal a row last came from, and the hash it had then."""
+
     __tablename__ = "bundle_rows"
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     row_key: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -68,6 +76,8 @@ class BundleRow(Base):
 
 
 class BundleConflict(UUIDPk, Base):
+    """数据冲突: a row changed at the center and on a terminal; the terminal's copy waits here."""
+
     __tablename__ = "bundle_conflicts"
     table_name: Mapped[str] = mapped_column(String(64), nullable=False)
     row_key: Mapped[str] = mapped_column(String(255), nullable=False)

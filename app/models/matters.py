@@ -26,7 +26,7 @@ from .org import _enum
 
 
 class NumberCounter(Base):
-    """Last number handed out per (prefix, year, terminal): gap-free per terminal."""
+    """编号计数器: the last number handed out per (prefix, year, terminal), gap-free."""
 
     __tablename__ = "number_counters"
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -36,6 +36,8 @@ class NumberCounter(Base):
 
 
 class Matter(UUIDPk, Base):
+    """事项: a visit, letter, call or report taken in and carried through the event flow."""
+
     __tablename__ = "matters"
     __table_args__ = (
         UniqueConstraint("prefix", "year", "terminal", "seq", name="uq_matters_number_parts"),
@@ -67,7 +69,7 @@ class Matter(UUIDPk, Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
-    # The event flow (DOMAIN.md §2): each "once" rule is kept as a flag on the matter.
+    # The event flow (docs/DOMAIN.md §2): each "once" rule is kept as a flag on the matter.
     returned: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=sa_false()
     )
@@ -91,7 +93,7 @@ class Matter(UUIDPk, Base):
 
 
 class MatterPerson(Base):
-    """A visitor of a matter (several for a shared matter); position keeps the order typed."""
+    """来访人: a visitor of a matter (several for a shared matter); position keeps the order."""
 
     __tablename__ = "matter_persons"
     matter_id: Mapped[uuid.UUID] = mapped_column(
@@ -107,7 +109,7 @@ class MatterPerson(Base):
 
 
 class MatterEvent(UUIDPk, Base):
-    """One step on a matter's timeline: who, when, what, why."""
+    """事项流转记录: one step on a matter's timeline: who, when, what, why."""
 
     __tablename__ = "matter_events"
     matter_id: Mapped[uuid.UUID] = mapped_column(
@@ -142,7 +144,7 @@ class SupervisionOrder(UUIDPk, Base):
 
 
 class Attachment(UUIDPk, Base):
-    """A scanned letter or photo kept with a matter: stored by content hash in the data folder."""
+    """附件: a scanned letter or photo kept with a matter, stored by content hash."""
 
     __tablename__ = "attachments"
     matter_id: Mapped[uuid.UUID] = mapped_column(

@@ -1,4 +1,4 @@
-"""矛盾纠纷调解室 · 家事调解室: cases, parties, records, agreements, follow-ups (DOMAIN.md §5–6).
+"""矛盾纠纷调解室 · 家事调解室: cases, parties, records, agreements, 回访 (docs/DOMAIN.md §5–6).
 
 An agreement is edited as a draft until every party has signed; then it is frozen, with the
 parties' details as they stood copied into it. A correction is a new version of the same
@@ -49,6 +49,8 @@ from .org import _enum
 
 
 class MediationCase(UUIDPk, Base):
+    """调解案件: a case of the 矛盾纠纷调解室 or the 家事调解室, from 受理 to 归档."""
+
     __tablename__ = "mediation_cases"
     __table_args__ = (
         UniqueConstraint("prefix", "room", "year", "terminal", "seq", name="uq_cases_number_parts"),
@@ -119,6 +121,8 @@ class CaseParty(UUIDPk, Base):
 
 
 class CaseMediator(Base):
+    """承办调解员: a mediator of a case; ``is_lead`` marks the one in charge."""
+
     __tablename__ = "case_mediators"
     case_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("mediation_cases.id", ondelete="CASCADE"), primary_key=True
@@ -131,7 +135,7 @@ class CaseMediator(Base):
 
 
 class CaseSession(UUIDPk, Base):
-    """调解笔录: one mediation session and its record."""
+    """调解笔录: the record of one sitting of a case: when, where, who, what was said, result."""
 
     __tablename__ = "case_sessions"
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -156,7 +160,7 @@ class CaseSession(UUIDPk, Base):
 
 
 class CaseStatement(UUIDPk, Base):
-    """Who said what, in order."""
+    """陈述: who said what in a 调解笔录, in order."""
 
     __tablename__ = "case_statements"
     session_id: Mapped[uuid.UUID] = mapped_column(
@@ -198,6 +202,8 @@ class Agreement(UUIDPk, Base):
 
 
 class AgreementTerm(UUIDPk, Base):
+    """协议条款: one numbered term of an agreement, in order."""
+
     __tablename__ = "agreement_terms"
     agreement_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("case_agreements.id", ondelete="CASCADE"), nullable=False, index=True
@@ -245,7 +251,7 @@ class JudicialConfirmation(UUIDPk, Base):
 
 
 class CaseMinor(UUIDPk, Base):
-    """A minor involved in a family case: shown only to the case's own mediators."""
+    """涉案未成年人: a minor involved in a family case, shown only to the case's mediators."""
 
     __tablename__ = "case_minors"
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -259,7 +265,7 @@ class CaseMinor(UUIDPk, Base):
 
 
 class CaseProtection(UUIDPk, Base):
-    """A protective step against domestic violence: 告诫书 or 保护令 referral, shelter."""
+    """反家暴保护措施: 告诫书 or 保护令 referral, shelter, against domestic violence."""
 
     __tablename__ = "case_protections"
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -272,7 +278,7 @@ class CaseProtection(UUIDPk, Base):
 
 
 class CaseService(UUIDPk, Base):
-    """A service of the family room given in a case (普法宣传, 心理咨询 …)."""
+    """家事服务: a service of the family room given in a case (普法宣传, 心理咨询 …)."""
 
     __tablename__ = "case_services"
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -285,7 +291,7 @@ class CaseService(UUIDPk, Base):
 
 
 class RightsComplaint(UUIDPk, Base):
-    """A complaint about an infringement of women's or children's rights, taken in and referred."""
+    """妇女儿童权益投诉: a complaint of an infringement, taken in and referred."""
 
     __tablename__ = "case_complaints"
     case_id: Mapped[uuid.UUID] = mapped_column(

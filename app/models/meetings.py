@@ -14,7 +14,7 @@ from .org import _enum
 
 
 class Meeting(UUIDPk, Base):
-    """One version of a meeting's record; a correction of issued minutes is a new version."""
+    """会议 (例会 / 联席会议 / 调度会): one version of its record; a correction is a new one."""
 
     __tablename__ = "meetings"
     __table_args__ = (UniqueConstraint("number", "version", name="uq_meetings_number_version"),)
@@ -50,6 +50,8 @@ class Meeting(UUIDPk, Base):
 
 
 class MeetingAttendee(UUIDPk, Base):
+    """参会人员: 出席, 请假 or 列席, with unit and reason."""
+
     __tablename__ = "meeting_attendees"
     meeting_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True
@@ -63,6 +65,8 @@ class MeetingAttendee(UUIDPk, Base):
 
 
 class AgendaItem(UUIDPk, Base):
+    """议题: one item of a meeting's agenda and its discussion."""
+
     __tablename__ = "agenda_items"
     meeting_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True

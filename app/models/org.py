@@ -24,7 +24,7 @@ def _enum(cls, length: int = 20) -> Enum:
 
 
 class Setting(Base):
-    """One row per setting (center name, prefix, terminal code, idle lock minutes …); JSON value."""
+    """系统设置: one row per setting (center name, prefix, terminal code …); JSON value."""
 
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -32,6 +32,8 @@ class Setting(Base):
 
 
 class User(UUIDPk, Base):
+    """用户: a member of staff who signs in, with one role."""
+
     __tablename__ = "users"
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     display_name: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -47,7 +49,7 @@ class User(UUIDPk, Base):
 
 
 class Unit(UUIDPk, Base):
-    """A room of the center, a stationed unit (派驻单位) or an outside body a matter can go to."""
+    """单位: a room of the center, a 派驻单位 or an outside body a matter can go to."""
 
     __tablename__ = "units"
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -66,7 +68,7 @@ class Village(UUIDPk, Base):
 
 
 class Category(UUIDPk, Base):
-    """事项类别 with its time limit rule (DOMAIN.md §3) and the unit it usually goes to."""
+    """事项类别 with its time limit rule (docs/DOMAIN.md §3) and the unit it usually goes to."""
 
     __tablename__ = "categories"
     name: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -89,7 +91,7 @@ class Post(UUIDPk, Base):
 
 
 class Absence(UUIDPk, Base):
-    """A member of staff away (leave, training …) from one day to another, inclusive."""
+    """请假 / 外出: a member of staff away (leave, training …) between two days, inclusive."""
 
     __tablename__ = "absences"
     user_id: Mapped[uuid.UUID] = mapped_column(

@@ -12,6 +12,8 @@ from .base import Base, UUIDPk, now
 
 
 class Person(UUIDPk, Base):
+    """群众 / 当事人: a person the center knows; ID number and phone are masked in lists."""
+
     __tablename__ = "persons"
     # Names may hold any GB 18030 character (𠮷, 䶮, 𪚥): length counts code points.
     name: Mapped[str] = mapped_column(String(64), nullable=False, index=True)

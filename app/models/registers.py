@@ -73,7 +73,7 @@ class SafetyCreation(UUIDPk, Base):
 
 
 class ImportedRow(Base):
-    """One sheet row already imported: the hash of its cleaned values, per kind of import."""
+    """已导入的表格行: one sheet row already imported (hash of its cleaned values, per kind)."""
 
     __tablename__ = "imported_rows"
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,6 +1,6 @@
 """Font resolver for printed documents: one face per role, as GB/T 9704-2012 asks.
 
-Roles (DOMAIN.md §8), each falling back to the next face listed, then to the body face:
+Roles (docs/DOMAIN.md §8), each falling back to the next face listed, then to the body face:
 
 - ``title``: 小标宋 → 宋体 → any Song/Ming face;
 - ``body``: the configured file (argument or ``ZONGZHI_FONT``) → 仿宋 → 宋体/Song/Ming → Kai →

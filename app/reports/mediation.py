@@ -1,4 +1,4 @@
-"""The mediation rooms' documents (Ministry of Justice formats, 2010; DOMAIN.md §5).
+"""The mediation rooms' documents (Ministry of Justice formats, 2010; docs/DOMAIN.md §5).
 
 人民调解申请书, 受理登记表, 调解笔录, 调解协议书 (one original per party and one for the file,
 each with signature and seal blocks; an oral agreement prints as 口头协议登记表), 回访记录,

@@ -1,4 +1,4 @@
-"""会议纪要 and 会议记录, laid out after GB/T 9704-2012 (DOMAIN.md §8).
+"""会议纪要 and 会议记录, laid out after GB/T 9704-2012 (docs/DOMAIN.md §8).
 
 A4; top margin 37 mm, binding margin 28 mm, text block 156 × 225 mm (22 lines of 28
 characters at 3号 = 16 pt); title 2号 (22 pt) 小标宋 centred; body 仿宋 3号 with a

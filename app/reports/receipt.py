@@ -1,4 +1,4 @@
-"""受理回执 (DOMAIN.md §4): a plain A4 form with a stub (存根) for the file below a cut line."""
+"""受理回执 (docs/DOMAIN.md §4): a plain A4 form, its stub (存根) for the file below a cut line."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def _verify(stored: str, password: str) -> bool:
 
 
 def check_password_rules(password: str, username: str, min_length: int = 8) -> None:
-    """Length, at least three kinds of character, and not the user name (SECURITY.md)."""
+    """Length, three kinds of character at least, no user name in it (docs/ARCHITECTURE.md §7)."""
     problems = []
     if len(password) < min_length:
         problems.append(f"至少要 {min_length} 位")

@@ -1,4 +1,4 @@
-"""The event flow of a matter (DOMAIN.md §2) as one state machine.
+"""The event flow of a matter (docs/DOMAIN.md §2) as one state machine.
 
 已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
 once), 不满意 → 办理中 (director, once), 不予受理 and 转上级/移送 from the start. A move not

@@ -55,7 +55,7 @@ from .settings import load_settings
 from .statistics import first_village_subquery, resolved_condition
 from .validation import id_number_info, mask_id_number, mask_phone
 
-# Categories whose matters make up the view ledgers (default names; DOMAIN.md §2).
+# Categories whose matters make up the view ledgers (default names; docs/DOMAIN.md §2).
 DISPUTE_CATEGORIES = ("矛盾纠纷", "家事纠纷", "信访事项")
 AID_CATEGORIES = ("求助",)
 

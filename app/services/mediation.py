@@ -87,7 +87,7 @@ from .validation import validate_id_number, validate_name, validate_phone, valid
 
 S = CaseStatus
 CONFIRMATION_DAYS = 30  # 人民调解法 art. 33: joint application within 30 days of effect
-MEDIATION_DAYS = 30  # 一般在一个月内调结 (DOMAIN.md §3)
+MEDIATION_DAYS = 30  # 一般在一个月内调结 (docs/DOMAIN.md §3)
 ROOM_CODES = {CaseRoom.GENERAL: "TJ", CaseRoom.FAMILY: "JT"}
 ROOM_CATEGORY = {CaseRoom.GENERAL: "矛盾纠纷", CaseRoom.FAMILY: "家事纠纷"}
 SOURCE_CHANNEL = {

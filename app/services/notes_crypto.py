@@ -1,4 +1,4 @@
-"""Encryption of the counselling notes (SECURITY.md, Encryption of confidential fields).
+"""Encryption of the counselling notes (docs/ARCHITECTURE.md §7).
 
 One function pair, ``seal``/``unseal``, for both algorithms a center may choose in settings:
 AES-256-GCM and SM4-GCM (国密, for centers that must pass 密评). A fresh 12-byte random nonce

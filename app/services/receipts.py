@@ -1,4 +1,4 @@
-"""受理回执: the data printed on the receipt, snapshotted from the matter (DOMAIN.md §4)."""
+"""受理回执: the data printed on the receipt, snapshotted from the matter (docs/DOMAIN.md §4)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ DEFAULT_UNITS: list[tuple[str, UnitKind]] = [
     ("县级相关部门", UnitKind.EXTERNAL),
 ]
 
-# DOMAIN.md §2–3: category → time limit and the unit it usually goes to.
+# docs/DOMAIN.md §2–3: category → time limit and the unit it usually goes to.
 DEFAULT_CATEGORIES: list[tuple[str, LimitKind, int, str | None]] = [
     ("咨询", LimitKind.SAME_DAY, 0, "群众接待窗口"),
     ("求助", LimitKind.WORKING, 5, None),

@@ -1,4 +1,4 @@
-"""Minutes laid out as GB/T 9704 asks (DOMAIN.md §8), read back from the PDF: faces by role,
+"""Minutes laid out as GB/T 9704 asks (docs/DOMAIN.md §8), read back from the PDF: faces by role,
 22 lines of 28 characters, the attendance labels' hanging indent, the imprint, page numbers."""
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def attempt(db, who, move: Move, mid):
 
 
 S = MatterStatus
-# DOMAIN.md §2, written out again here (not read from flow.MOVES) so that a wrong table in the
+# docs/DOMAIN.md §2, written out again here (not read from flow.MOVES) so that a wrong table in the
 # service fails this test: (status, move) → the status it leads to; any other pair is refused.
 ALLOWED = {
     (S.REGISTERED, Move.ROUTE): S.ROUTED,
