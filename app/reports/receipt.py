@@ -11,7 +11,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import Styles, format_date_cn, format_datetime_cn, make_styles, render_story
 
 WIDTH = 174 * mm  # A4 less 18 mm margins each side
 
@@ -103,7 +103,7 @@ def _persons_text(persons: list[ReceiptPerson]) -> str:
     return "\n".join(lines) or "—"
 
 
-def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
+def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     names = "、".join(p.name for p in data.persons) or "—"
     # The titles centred on the page, the QR code in the right-hand column.
@@ -187,4 +187,7 @@ def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
             ]
         ),
     ]
-    return build_pdf(story, title=f"受理回执 {data.number}")
+    return render_story(story, title=f"受理回执 {data.number}", fonts=s.fonts)
+
+
+render_receipt = render  # the name its callers use

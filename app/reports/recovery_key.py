@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_datetime_cn, make_styles
+from .base import Styles, format_datetime_cn, make_styles, render_story
 from .receipt import qr_code
 
 WIDTH = 174 * mm
@@ -23,7 +23,7 @@ class RecoveryKeyData:
     created_at: datetime
 
 
-def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> bytes:
+def render(data: RecoveryKeyData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     groups = data.key_text.split("-")
     # Courier has no full-width space: two no-break spaces (which a paragraph keeps) between groups.
@@ -82,4 +82,7 @@ def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> 
         Spacer(1, 6 * mm),
         *[s.p(r) for r in rules],
     ]
-    return build_pdf(story, title="咨询记录恢复密钥")
+    return render_story(story, title="咨询记录恢复密钥", fonts=s.fonts)
+
+
+render_recovery_key = render  # the name its callers use

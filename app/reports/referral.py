@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import Styles, format_date_cn, format_datetime_cn, make_styles, render_story
 
 WIDTH = 174 * mm
 
@@ -55,7 +55,7 @@ def _secret_mark(s: Styles) -> Table:
     return mark
 
 
-def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
+def render(data: ReferralData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     rows = [
         ("来访者", data.client_label),
@@ -125,4 +125,7 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
         s.p(f"心理咨询师：{data.counsellor}　　联系电话：{data.center_phone}", s.body),
         s.p(f"打印时间：{format_datetime_cn(data.printed_at)}", s.body),
     ]
-    return build_pdf(story, title=f"心理咨询转介摘要 {data.reference}")
+    return render_story(story, title=f"心理咨询转介摘要 {data.reference}", fonts=s.fonts)
+
+
+render_referral = render  # the name its callers use

@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import Styles, format_date_cn, format_datetime_cn, make_styles, render_story
 
 WIDTH = 174 * mm
 
@@ -35,7 +35,7 @@ class SupervisionData:
     replied_at: datetime | None = None
 
 
-def render_supervision(data: SupervisionData, styles: Styles | None = None) -> bytes:
+def render(data: SupervisionData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     rows = [
         ("督办编号", data.number, "督办日期", format_date_cn(data.issued_at.date())),
@@ -85,4 +85,7 @@ def render_supervision(data: SupervisionData, styles: Styles | None = None) -> b
         Spacer(1, 6 * mm),
         s.p(f"请于{format_date_cn(data.reply_by)}前将办理情况书面回复{data.center_name}。", s.body),
     ]
-    return build_pdf(story, title=f"督办单 {data.number}")
+    return render_story(story, title=f"督办单 {data.number}", fonts=s.fonts)
+
+
+render_supervision = render  # the name its callers use
