@@ -74,6 +74,31 @@ class Styles:
         style = style or self.body
         return TextParagraph(markup(text, self.fonts, style.fontName), style)
 
+    def head(self, issuer: str, title: str) -> list[Paragraph]:
+        """A document's head: the issuing body, then the document's name, in the title face."""
+        return [self.p(issuer, self.issuer), self.p(title, self.doc_title)]
+
+
+SHADE = colors.HexColor("#f2f2f2")  # a form's label cells
+
+
+def grid_style(
+    shade: tuple[int, ...] = (0,), padding: tuple[float, float] | None = (4, 5)
+) -> list[tuple]:
+    """A form's table: thin black rules, cells centred vertically, the label columns
+    ``shade`` grey, ``padding`` (top, bottom) in each cell (None: ReportLab's own)."""
+    style: list[tuple] = [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    style += [("BACKGROUND", (col, 0), (col, -1), SHADE) for col in shade]
+    if padding:
+        style += [
+            ("TOPPADDING", (0, 0), (-1, -1), padding[0]),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), padding[1]),
+        ]
+    return style
+
 
 def text_width(text: str, style: ParagraphStyle) -> float:
     return stringWidth(text, style.fontName, style.fontSize)

@@ -34,6 +34,7 @@ from .base import (
     Styles,
     format_date_cn,
     format_datetime_cn,
+    grid_style,
     label_column,
     make_styles,
     render_story,
@@ -185,7 +186,7 @@ def _styles() -> tuple[Styles, dict[str, ParagraphStyle]]:
 
 def _head(s: Styles, center: str, title: str, number: str = "") -> list:
     """The issuing body and the document's name in the title face, the number on the right."""
-    out = [s.p(center, s.issuer), s.p(title, s.doc_title)]
+    out = s.head(center, title)
     if number:
         out.append(s.p(number, ParagraphStyle("no", parent=s.small, alignment=TA_RIGHT)))
     out.append(Spacer(1, 3 * mm))
@@ -201,15 +202,7 @@ def _four_columns(s: Styles, left: list[str], right: list[str]) -> list[float]:
 
 def _grid(rows: list[list], widths: list[float], spans: list[tuple] = (), shade=(0,)) -> Table:
     t = Table(rows, colWidths=widths, splitInRow=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]
-    for col in shade:
-        style.append(("BACKGROUND", (col, 0), (col, -1), colors.HexColor("#f2f2f2")))
-    style += [("SPAN", a, b) for a, b in spans]
+    style = grid_style(shade) + [("SPAN", a, b) for a, b in spans]
     t.setStyle(TableStyle(style))
     return t
 

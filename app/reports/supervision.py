@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, format_date_cn, format_datetime_cn, make_styles, render_story
+from .base import (
+    SHADE,
+    Styles,
+    format_date_cn,
+    format_datetime_cn,
+    grid_style,
+    make_styles,
+    render_story,
+)
 
 WIDTH = 174 * mm
 
@@ -67,19 +74,11 @@ def render(data: SupervisionData, styles: Styles | None = None) -> bytes:
     grid += [[s.p(a, s.label), s.p(b), "", ""] for a, b in wide]
     table = Table(grid, colWidths=[w * 0.7, w * 1.3, w * 0.7, w * 1.3], splitInRow=1)
     first_wide = len(rows)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-        ("BACKGROUND", (2, 0), (2, first_wide - 1), colors.HexColor("#f2f2f2")),
-        ("TOPPADDING", (0, 0), (-1, -1), 5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]
+    style = grid_style(padding=(5, 6)) + [("BACKGROUND", (2, 0), (2, first_wide - 1), SHADE)]
     style += [("SPAN", (1, r), (3, r)) for r in range(first_wide, len(grid))]
     table.setStyle(TableStyle(style))
     story = [
-        s.p(data.center_name, s.issuer),
-        s.p("督　办　单", s.doc_title),
+        *s.head(data.center_name, "督　办　单"),
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 6 * mm),

@@ -12,20 +12,15 @@ from sqlalchemy import func, select
 
 from app.models import (
     AuditEntry,
-    ClientSource,
     ConsentKind,
     CounsellingReferral,
-    RiskLevel,
-    SessionForm,
-    TargetGroup,
 )
 from app.ops import Change, ReadOnlyViolation, op, spec_of
 from app.services import counselling, notes_keys
-from app.services.counselling import ClientInput, ReferralInput, SessionInput
+from app.services.counselling import ReferralInput
 from app.services.errors import ValidationError
-from tests.conftest import STAFF_PASSWORD, actor
-
-NOTES = "来访者说起三年前那场大火后一直梦见橘色的风筝"
+from tests.conftest import actor
+from tests.services.test_counselling import SECRET, add_client_and_session, unlock
 
 
 @pytest.fixture
@@ -33,25 +28,8 @@ def referral(db, admin):
     """A counsellor's key, a client with one session, and what the counsellor fills in."""
     with db.write() as s:
         notes_keys.create_recovery_key(s, admin)
-    with db.write() as s:
-        key = notes_keys.unlock(s, actor(db, "zixun"), STAFF_PASSWORD)
-    c = actor(db, "zixun")
-    with db.write() as s:
-        client_id = counselling.register_client(
-            s,
-            c,
-            ClientInput(
-                TargetGroup.SETBACK, ClientSource.RECEPTION, pseudonym="小林", use_pseudonym=True
-            ),
-        )
-        session_id = counselling.record_session(
-            s,
-            c,
-            key,
-            SessionInput(
-                client_id, date(2026, 11, 18), 50, SessionForm.INDIVIDUAL, RiskLevel.LOW, "", NOTES
-            ),
-        )
+    key = unlock(db, "zixun")
+    client_id, session_id = add_client_and_session(db, key)
     data = ReferralInput(
         client_id,
         "乐清市第三人民医院心理科",
@@ -62,7 +40,7 @@ def referral(db, admin):
         summary="来访者同意转介，希望尽快就诊。",
         reason="睡眠障碍持续两月",
     )
-    return c, key, data
+    return actor(db, "zixun"), key, data
 
 
 def counts(db) -> tuple[int, int]:
@@ -84,7 +62,7 @@ def test_the_referral_pdf_is_a_write_that_records_the_print(db, referral):
     assert result.changes == {Change.COUNSELLING}
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(result.value)).pages)
     text = text.replace(" ", "")
-    for expected in ("心理咨询转介摘要", "保密", "乐清市第三人民医院心理科", "小林", NOTES):
+    for expected in ("心理咨询转介摘要", "保密", "乐清市第三人民医院心理科", "小林", SECRET):
         assert expected in text, expected
     assert counts(db) == (1, 1)
 
