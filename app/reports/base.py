@@ -29,7 +29,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
-from .fonts import SONG, FontSet, default_fonts, markup
+from .fonts import BODY, SONG, FontSet, default_fonts, markup
 
 AUTHOR = "综治中心工作台"
 
@@ -192,7 +192,7 @@ class PageNumbers:
         text = self.text.format(n=n, total=total)
         canvas.saveState()
         canvas.setFont(fonts.face(self.role), self.size)
-        top, right, _bottom, left = layout.margins
+        _top, right, _bottom, left = layout.margins
         if not self.outside:
             canvas.drawCentredString(layout.pagesize[0] / 2, self.y, text)
         elif n % 2:
@@ -228,7 +228,7 @@ MEDIATION = Layout(margins=(20 * mm, 20 * mm, 20 * mm, 20 * mm))  # the rooms' d
 LEDGER = Layout(
     landscape(A4),
     (12 * mm, 12 * mm, 14 * mm, 12 * mm),
-    numbers=PageNumbers("— {n} —", role="body", size=9, y=7 * mm),
+    numbers=PageNumbers("— {n} —", role=BODY, size=9, y=7 * mm),
 )
 GBT9704 = Layout(
     A4,
