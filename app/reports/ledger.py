@@ -2,7 +2,8 @@
 
 XLSX: the header is the first row, styled and frozen; columns are as wide as their Chinese
 text (a Chinese character counts as two Latin ones); written in openpyxl's streaming mode so
-a year of matters stays quick. PDF: A4 landscape, the header repeated on every page.
+a year of matters stays quick. PDF: A4 landscape (``base.LEDGER``), the header repeated on
+every page.
 """
 
 from __future__ import annotations
@@ -15,20 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from .base import Styles, format_date_cn, make_styles
+from .base import LEDGER, Styles, format_date_cn, make_styles, render_story
 from .fonts import markup
 
 
@@ -183,7 +176,7 @@ def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
 
 
 _PAD_TOP, _PAD_BOTTOM, _PAD_SIDE = 2, 3, 3
-_FRAME_PAD = 6  # a SimpleDocTemplate frame's own padding on each side
+_FRAME_PAD = LEDGER.padding  # the frame's own padding on each side
 
 
 _LEADING = 10
@@ -229,8 +222,8 @@ def render_ledger_pdf(
     f = s.fonts.body
     cell = ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=_LEADING, wordWrap="CJK")
     head = ParagraphStyle("head", parent=cell, alignment=1, textColor=colors.white, fontSize=8.5)
-    page_w, page_h = landscape(A4)
-    margin, bottom = 12 * mm, 14 * mm
+    page_w, page_h = LEDGER.pagesize
+    margin, _right, bottom, _left = LEDGER.margins
     usable = page_w - 2 * margin
     col_w = _pdf_widths(table, f, usable)
     header = [Paragraph(markup(h, s.fonts), head) for h in table.headers]
@@ -283,25 +276,14 @@ def render_ledger_pdf(
             story.append(PageBreak())
         done_by_page[i + 1] = b
 
-    def page_number(canvas, doc) -> None:
+    def progress_by_page(canvas, doc) -> None:
         if progress and doc.page > 1:  # the page before this one is drawn
             progress(total // 2 + done_by_page.get(doc.page - 1, total) // 2, total)
-        canvas.saveState()
-        canvas.setFont(f, 9)
-        canvas.drawCentredString(page_w / 2, 7 * mm, f"— {doc.page} —")
-        canvas.restoreState()
 
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=(page_w, page_h),
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=bottom,
+    return render_story(
+        story,
         title=f"{table.center_name}{table.title}",
-        author="综治中心工作台",
-        creator="zongzhi-desk",
+        layout=LEDGER,
+        fonts=s.fonts,
+        on_page=progress_by_page,
     )
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return buf.getvalue()

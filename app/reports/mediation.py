@@ -9,37 +9,39 @@ Pure functions: a dataclass in, PDF bytes out. The caller masks what must be mas
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
 from .base import (
+    MEDIATION,
+    LaterParagraph,
+    Mark,
+    PageNumbers,
     Styles,
     format_date_cn,
     format_datetime_cn,
+    grid_style,
     label_column,
     make_styles,
+    render_story,
     text_width,
 )
 
-WIDTH = 170 * mm
-MARGINS = (20 * mm, 20 * mm, 20 * mm, 20 * mm)  # top, right, bottom, left
+WIDTH = 170 * mm  # A4 less base.MEDIATION's 20 mm margins
 CN_NUMS = "一二三四五六七八九十"
 
 
@@ -184,7 +186,7 @@ def _styles() -> tuple[Styles, dict[str, ParagraphStyle]]:
 
 def _head(s: Styles, center: str, title: str, number: str = "") -> list:
     """The issuing body and the document's name in the title face, the number on the right."""
-    out = [s.p(center, s.issuer), s.p(title, s.doc_title)]
+    out = s.head(center, title)
     if number:
         out.append(s.p(number, ParagraphStyle("no", parent=s.small, alignment=TA_RIGHT)))
     out.append(Spacer(1, 3 * mm))
@@ -200,15 +202,7 @@ def _four_columns(s: Styles, left: list[str], right: list[str]) -> list[float]:
 
 def _grid(rows: list[list], widths: list[float], spans: list[tuple] = (), shade=(0,)) -> Table:
     t = Table(rows, colWidths=widths, splitInRow=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]
-    for col in shade:
-        style.append(("BACKGROUND", (col, 0), (col, -1), colors.HexColor("#f2f2f2")))
-    style += [("SPAN", a, b) for a, b in spans]
+    style = grid_style(shade) + [("SPAN", a, b) for a, b in spans]
     t.setStyle(TableStyle(style))
     return t
 
@@ -315,43 +309,16 @@ def _signatures(
     return KeepTogether(parts)
 
 
-def _doc(buf: io.BytesIO, title: str, author: str, numbered: bool = False):
-    top, right, bottom, left = MARGINS
-    return SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        topMargin=top,
-        rightMargin=right,
-        bottomMargin=bottom,
-        leftMargin=left,
-        title=title,
-        author=author,
-        creator="zongzhi-desk",
-    )
-
-
-def _build(story: list, title: str, author: str, page_numbers: str | None = None) -> bytes:
-    buf = io.BytesIO()
-    doc = _doc(buf, title, author)
-    fonts = make_styles().fonts
-
-    def footer(canvas, d) -> None:
-        if page_numbers is None:
-            return
-        canvas.saveState()
-        canvas.setFont(fonts.song, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, page_numbers.format(n=d.page))
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
-
-
-def _page_count(make_story: Callable[[], list]) -> int:
-    buf = io.BytesIO()
-    doc = _doc(buf, "", "")
-    doc.build(make_story())
-    return doc.page
+def _build(
+    story: list,
+    title: str,
+    author: str,
+    page_numbers: str | None = None,
+    marks: dict[str, int] | None = None,
+) -> bytes:
+    numbers = PageNumbers(page_numbers, y=10 * mm) if page_numbers else None
+    layout = MEDIATION.numbered(numbers)
+    return render_story(story, title=title, author=author, layout=layout, marks=marks)
 
 
 # --- 人民调解申请书 ----------------------------------------------------------------------
@@ -677,7 +644,7 @@ def _statement_story(c: CasefileData) -> list:
     return story
 
 
-def _back_cover_story(c: CasefileData, total: int) -> list:
+def _back_cover_story(c: CasefileData) -> list:
     s, x = _styles()
     signers = Table(
         [
@@ -693,7 +660,11 @@ def _back_cover_story(c: CasefileData, total: int) -> list:
     signers.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     return [
         Spacer(1, 140 * mm),
-        s.p(f"本卷共 {total} 页，另附身份证明、证据材料等纸质材料。", x["center"]),
+        LaterParagraph(
+            s,
+            lambda total, _marks: f"本卷共 {total} 页，另附身份证明、证据材料等纸质材料。",
+            x["center"],
+        ),
         Spacer(1, 10 * mm),
         signers,
         s.p(format_date_cn(c.filed_on) if c.filed_on else "年　　月　　日", x["center"]),
@@ -725,37 +696,48 @@ def casefile_documents(c: CasefileData) -> list[tuple[str, Callable[[], list]]]:
     return docs
 
 
-def casefile_contents(c: CasefileData) -> list[tuple[str, int, int]]:
-    """(title, first page, last page) of each document; the cover and contents come first."""
-    docs = casefile_documents(c)
-    contents_pages = 1 + len(docs) // 30
-    page = 1 + contents_pages + 1  # cover, contents, then the first document
-    out = []
-    for title, make in docs:
-        n = _page_count(make)
-        out.append((title, page, page + n - 1))
-        page += n
-    return out
-
-
-def render_casefile(c: CasefileData) -> bytes:
+def _casefile(c: CasefileData) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """The 卷宗 in one pass: each document's first page is marked as it is laid out, and the
+    contents' page numbers and the page count are written when the file is complete."""
     s, x = _styles()
     d = c.case
     docs = casefile_documents(c)
-    contents = casefile_contents(c)
-    total = (contents[-1][2] if contents else 2) + 1  # and the back cover
+    keys = [f"doc-{i}" for i in range(len(docs))] + ["back"]
+
+    def pages(i: int) -> Callable[[int, dict[str, int]], str]:
+        def text(total: int, marks: dict[str, int]) -> str:
+            first, last = marks[keys[i]], marks[keys[i + 1]] - 1
+            return str(first) if first == last else f"{first}–{last}"
+
+        return text
+
     story = _cover_story(c) + [PageBreak()]
     story += _head(s, d.center_name, "卷 内 目 录", f"卷号：{d.file_number}")
     rows = [[s.p("序号", s.label), s.p("文书名称", s.label), s.p("页号", s.label)]]
-    for i, (title, first, last) in enumerate(contents, 1):
-        pages = str(first) if first == last else f"{first}–{last}"
-        rows.append([s.p(str(i)), s.p(title), s.p(pages)])
-    rows.append([s.p(str(len(contents) + 1)), s.p("封底"), s.p(str(total))])
+    for i, (title, _make) in enumerate(docs):
+        rows.append([s.p(str(i + 1)), s.p(title), LaterParagraph(s, pages(i))])
+    rows.append(
+        [s.p(str(len(docs) + 1)), s.p("封底"), LaterParagraph(s, lambda total, _m: str(total))]
+    )
     story.append(_grid(rows, [18 * mm, 122 * mm, 30 * mm], shade=()))
-    for _title, make in docs:
-        story += [PageBreak(), *make()]
-    story += [PageBreak(), *_back_cover_story(c, total)]
-    return _build(story, f"人民调解卷宗 {d.file_number}", d.center_name, "— {n} —")
+    for key, (_title, make) in zip(keys, docs, strict=False):
+        story += [PageBreak(), Mark(key), *make()]
+    story += [PageBreak(), Mark("back"), *_back_cover_story(c)]
+    marks: dict[str, int] = {}
+    pdf = _build(story, f"人民调解卷宗 {d.file_number}", d.center_name, "— {n} —", marks)
+    contents = [
+        (title, marks[keys[i]], marks[keys[i + 1]] - 1) for i, (title, _m) in enumerate(docs)
+    ]
+    return pdf, contents
+
+
+def casefile_contents(c: CasefileData) -> list[tuple[str, int, int]]:
+    """(title, first page, last page) of each document; the cover and contents come first."""
+    return _casefile(c)[1]
+
+
+def render_casefile(c: CasefileData) -> bytes:
+    return _casefile(c)[0]
 
 
 __all__ = [

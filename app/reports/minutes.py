@@ -5,36 +5,38 @@ characters at 3号 = 16 pt); title 2号 (22 pt) 小标宋 centred; body 仿宋 3
 two-character indent; headings "一、" 黑体, "（一）" 楷体, "1." 仿宋; "出席：", "请假：",
 "列席：" in 黑体 with the names hanging after the colon; dates in Arabic numerals without
 leading zeros; the imprint (分送, issuing body and date) at the foot of the last page; page
-numbers "— 1 —" in 4号 宋体, odd pages on the right, even pages on the left. Faces by role
+numbers "— 1 —" in 4号 宋体, odd pages on the right, even pages on the left (the page and its
+numbers are ``base.GBT9704``). Faces by role
 from fonts.py, each falling back to the nearest installed one.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-)
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from .base import TextParagraph, format_date_cn
+from .base import (
+    GBT9704,
+    GBT_BLOCK_H,
+    GBT_BLOCK_W,
+    GBT_LEFT,
+    GBT_PAGE_NO_PT,
+    GBT_TOP,
+    TextParagraph,
+    format_date_cn,
+    render_story,
+)
 from .fonts import FontSet, default_fonts, markup
 
-TOP, LEFT, BLOCK_W, BLOCK_H = 37 * mm, 28 * mm, 156 * mm, 225 * mm
+TOP, LEFT, BLOCK_W, BLOCK_H = GBT_TOP, GBT_LEFT, GBT_BLOCK_W, GBT_BLOCK_H  # base.GBT9704's page
 LINE = BLOCK_H / 22  # 22 lines per page
-BODY_PT, TITLE_PT, PAGE_NO_PT, IMPRINT_PT = 16, 22, 14, 14
+BODY_PT, TITLE_PT, PAGE_NO_PT, IMPRINT_PT = 16, 22, GBT_PAGE_NO_PT, 14
 CHARS_PER_LINE = 28
 # 28 characters of 16 pt are 158 mm, the block 156 mm: lines are laid out 28 characters wide and
 # drawn 1.3 % narrower, as Word's character grid does for the same standard.
@@ -209,26 +211,6 @@ def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
     }
 
 
-def _page_numbers(fonts: FontSet):
-    """ "— 1 —" in 4号 宋体, its dashes 7 mm below the block; odd pages on the right and even
-    pages on the left, one character in (GB/T 9704 7.5)."""
-
-    def draw(canvas, doc) -> None:
-        n = doc.page
-        text = f"— {n} —"
-        canvas.saveState()
-        canvas.setFont(fonts.song, PAGE_NO_PT)
-        # The dash sits about a third of the size above the baseline.
-        y = A4[1] - TOP - BLOCK_H - 7 * mm - 0.35 * PAGE_NO_PT
-        if n % 2:
-            canvas.drawRightString(LEFT + BLOCK_W - PAGE_NO_PT, y, text)
-        else:
-            canvas.drawString(LEFT + PAGE_NO_PT, y, text)
-        canvas.restoreState()
-
-    return draw
-
-
 def _keep_entries(entries: list[str], width: float, font: str, size: float, sep: str) -> str:
     """Join entries with ``sep``, breaking lines between entries so that a name and its unit
     stay on one line (an entry longer than a line still wraps inside)."""
@@ -333,22 +315,10 @@ def render_minutes(data: MinutesData, fonts: FontSet | None = None) -> bytes:
     ]
     story.append(AtFoot(imprint, gap=LINE / 2))
 
-    buf = io.BytesIO()
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=LEFT,
-        rightMargin=A4[0] - LEFT - BLOCK_W,
-        topMargin=TOP,
-        bottomMargin=A4[1] - TOP - BLOCK_H,
-        title=title,
-        author=data.center_name,
-        creator="zongzhi-desk",
-    )
-    frame = Frame(LEFT, A4[1] - TOP - BLOCK_H, BLOCK_W, BLOCK_H, 0, 0, 0, 0, id="text")
-    doc.addPageTemplates([PageTemplate("gbt9704", [frame], onPage=_page_numbers(fonts))])
-    doc.build(story)
-    return buf.getvalue()
+    return render_story(story, title=title, author=data.center_name, layout=GBT9704, fonts=fonts)
+
+
+render = render_minutes
 
 
 __all__ = [

@@ -11,7 +11,15 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import (
+    SHADE,
+    Styles,
+    format_date_cn,
+    format_datetime_cn,
+    grid_style,
+    make_styles,
+    render_story,
+)
 
 WIDTH = 174 * mm  # A4 less 18 mm margins each side
 
@@ -77,17 +85,7 @@ class CutLine(Flowable):
 def _grid(rows: list[list], col_widths: list[float]) -> Table:
     # splitInRow: a summary longer than a page continues on the next one.
     t = Table(rows, colWidths=col_widths, splitInRow=1, repeatRows=0)
-    t.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
+    t.setStyle(TableStyle(grid_style()))
     return t
 
 
@@ -103,7 +101,7 @@ def _persons_text(persons: list[ReceiptPerson]) -> str:
     return "\n".join(lines) or "—"
 
 
-def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
+def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     names = "、".join(p.name for p in data.persons) or "—"
     # The titles centred on the page, the QR code in the right-hand column.
@@ -112,8 +110,7 @@ def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
             [
                 "",
                 [
-                    s.p(data.center_name, s.issuer),
-                    s.p("受理回执", s.doc_title),
+                    *s.head(data.center_name, "受理回执"),
                     s.p(f"受理编号：{data.number}", s.subtitle),
                 ],
                 qr_code(data.number),
@@ -167,7 +164,7 @@ def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
         ],
         [w * 0.7, w * 1.3, w * 0.7, w * 1.3],
     )
-    stub.setStyle(TableStyle([("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#f2f2f2"))]))
+    stub.setStyle(TableStyle([("BACKGROUND", (2, 0), (2, -1), SHADE)]))
     story = [
         header,
         Spacer(1, 4 * mm),
@@ -187,4 +184,7 @@ def render_receipt(data: ReceiptData, styles: Styles | None = None) -> bytes:
             ]
         ),
     ]
-    return build_pdf(story, title=f"受理回执 {data.number}")
+    return render_story(story, title=f"受理回执 {data.number}", fonts=s.fonts)
+
+
+render_receipt = render  # the name its callers use

@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_datetime_cn, make_styles
+from .base import Styles, format_datetime_cn, grid_style, make_styles, render_story
 from .receipt import qr_code
 
 WIDTH = 174 * mm
@@ -23,7 +23,7 @@ class RecoveryKeyData:
     created_at: datetime
 
 
-def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> bytes:
+def render(data: RecoveryKeyData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     groups = data.key_text.split("-")
     # Courier has no full-width space: two no-break spaces (which a paragraph keeps) between groups.
@@ -53,15 +53,7 @@ def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> 
         colWidths=[36 * mm, WIDTH - 36 * mm],
         rowHeights=[None, None, 12 * mm, 12 * mm],
     )
-    facts.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-            ]
-        )
-    )
+    facts.setStyle(TableStyle(grid_style(padding=None)))
     rules = [
         "一、本页是暖心工作室咨询记录的恢复密钥。所有心理咨询师的密码都被重置或遗忘时，"
         "只有凭它才能重新打开咨询记录；遗失它并且无人记得密码，咨询记录将永久无法读取。",
@@ -71,8 +63,7 @@ def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> 
         "四、本密钥只能生成一次，数据库里只保存它的公钥部分和指纹；核对指纹可确认打印件属于本中心。",
     ]
     story = [
-        s.p(data.center_name, s.issuer),
-        s.p("暖心工作室咨询记录恢复密钥", s.doc_title),
+        *s.head(data.center_name, "暖心工作室咨询记录恢复密钥"),
         Spacer(1, 2 * mm),
         s.p("机密 · 封存保管", s.subtitle),
         Spacer(1, 6 * mm),
@@ -82,4 +73,7 @@ def render_recovery_key(data: RecoveryKeyData, styles: Styles | None = None) -> 
         Spacer(1, 6 * mm),
         *[s.p(r) for r in rules],
     ]
-    return build_pdf(story, title="咨询记录恢复密钥")
+    return render_story(story, title="咨询记录恢复密钥", fonts=s.fonts)
+
+
+render_recovery_key = render  # the name its callers use

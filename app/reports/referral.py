@@ -9,7 +9,15 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import (
+    SHADE,
+    Styles,
+    format_date_cn,
+    format_datetime_cn,
+    grid_style,
+    make_styles,
+    render_story,
+)
 
 WIDTH = 174 * mm
 
@@ -55,7 +63,7 @@ def _secret_mark(s: Styles) -> Table:
     return mark
 
 
-def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
+def render(data: ReferralData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     rows = [
         ("来访者", data.client_label),
@@ -69,21 +77,10 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
         rows.append(("咨询师摘要", data.summary))
     grid = [[s.p(a, s.label), s.p(b)] for a, b in rows]
     table = Table(grid, colWidths=[32 * mm, WIDTH - 32 * mm], splitInRow=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(grid_style(padding=(5, 6))))
     story = [
         _secret_mark(s),
-        s.p(data.center_name, s.issuer),
-        s.p("心理咨询转介摘要", s.doc_title),
+        *s.head(data.center_name, "心理咨询转介摘要"),
         Spacer(1, 2 * mm),
         s.p(f"编号：{data.reference}", s.small),
         Spacer(1, 4 * mm),
@@ -109,7 +106,7 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
                 [
                     ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2f2f2")),
+                    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ]
             )
         )
@@ -125,4 +122,7 @@ def render_referral(data: ReferralData, styles: Styles | None = None) -> bytes:
         s.p(f"心理咨询师：{data.counsellor}　　联系电话：{data.center_phone}", s.body),
         s.p(f"打印时间：{format_datetime_cn(data.printed_at)}", s.body),
     ]
-    return build_pdf(story, title=f"心理咨询转介摘要 {data.reference}")
+    return render_story(story, title=f"心理咨询转介摘要 {data.reference}", fonts=s.fonts)
+
+
+render_referral = render  # the name its callers use

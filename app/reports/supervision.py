@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from .base import Styles, build_pdf, format_date_cn, format_datetime_cn, make_styles
+from .base import (
+    SHADE,
+    Styles,
+    format_date_cn,
+    format_datetime_cn,
+    grid_style,
+    make_styles,
+    render_story,
+)
 
 WIDTH = 174 * mm
 
@@ -35,7 +42,7 @@ class SupervisionData:
     replied_at: datetime | None = None
 
 
-def render_supervision(data: SupervisionData, styles: Styles | None = None) -> bytes:
+def render(data: SupervisionData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
     rows = [
         ("督办编号", data.number, "督办日期", format_date_cn(data.issued_at.date())),
@@ -67,22 +74,17 @@ def render_supervision(data: SupervisionData, styles: Styles | None = None) -> b
     grid += [[s.p(a, s.label), s.p(b), "", ""] for a, b in wide]
     table = Table(grid, colWidths=[w * 0.7, w * 1.3, w * 0.7, w * 1.3], splitInRow=1)
     first_wide = len(rows)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-        ("BACKGROUND", (2, 0), (2, first_wide - 1), colors.HexColor("#f2f2f2")),
-        ("TOPPADDING", (0, 0), (-1, -1), 5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]
+    style = grid_style(padding=(5, 6)) + [("BACKGROUND", (2, 0), (2, first_wide - 1), SHADE)]
     style += [("SPAN", (1, r), (3, r)) for r in range(first_wide, len(grid))]
     table.setStyle(TableStyle(style))
     story = [
-        s.p(data.center_name, s.issuer),
-        s.p("督　办　单", s.doc_title),
+        *s.head(data.center_name, "督　办　单"),
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 6 * mm),
         s.p(f"请于{format_date_cn(data.reply_by)}前将办理情况书面回复{data.center_name}。", s.body),
     ]
-    return build_pdf(story, title=f"督办单 {data.number}")
+    return render_story(story, title=f"督办单 {data.number}", fonts=s.fonts)
+
+
+render_supervision = render  # the name its callers use

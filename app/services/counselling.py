@@ -39,6 +39,8 @@ from app.models import (
     User,
 )
 from app.models.base import now
+from app.ops import Change, write_op
+from app.reports import referral as referral_document
 from app.reports.referral import ReferralData, ReferralSession
 
 from . import audit
@@ -947,6 +949,15 @@ def referral_summary(
         printed_at=ref.printed_at,
         reference=str(ref.id)[:8].upper(),
     )
+
+
+@write_op(Change.COUNSELLING)
+def referral_pdf(
+    session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
+) -> bytes:
+    """The printed 转介摘要, as every document is printed: through a service, which checks
+    and records the referral and its audit row (``referral_summary``), then renders it."""
+    return referral_document.render(referral_summary(session, actor, handle, data))
 
 
 # --- the command room's risk list (statistics) ---------------------------------------------

@@ -49,7 +49,6 @@ from app.models import (
     SessionForm,
     TargetGroup,
 )
-from app.reports.referral import render_referral
 from app.services import counselling, notes_keys
 from app.services.notes_keys import NotesKeyHandle
 from app.services.permissions import Action, allowed
@@ -903,7 +902,7 @@ class CounsellingTab(QWidget):
             )
 
             def job(s):
-                return render_referral(counselling.referral_summary(s, actor, key, data))
+                return counselling.referral_pdf(s, actor, key, data)
 
             def shown(pdf: bytes) -> None:
                 dlg.accept()

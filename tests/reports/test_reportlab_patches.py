@@ -1,0 +1,140 @@
+"""fonts.py and linebreak.py replace three private ReportLab functions when the reports are
+imported (the ToUnicode map for characters beyond the BMP, and Chinese line breaking). They
+lean on ReportLab's internals, so this test names each internal they rely on and fails, with
+what to re-check, as soon as one of them changes: after a ReportLab upgrade, read the
+function named in the failure, check the patch still fits it, then update its fingerprint here.
+pyproject.toml pins the major version these fingerprints were taken from."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import reportlab
+from reportlab.lib import textsplit
+from reportlab.pdfbase import ttfonts
+from reportlab.platypus import paragraph
+
+from app.reports import fonts, linebreak
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (module, function or Class.method): (fingerprint of its source in ReportLab 5.1, what to
+# re-check when it changes).
+RELIED_ON = {
+    ("reportlab.pdfbase.ttfonts", "makeToUnicodeCMap"): (
+        "f0614f6620f27d82",
+        "fonts._to_unicode_cmap wraps it and rewrites its '> <XXXXX>' lines for code points "
+        "beyond the BMP: check the map's line format and the (fontname, subset) arguments",
+    ),
+    ("reportlab.pdfbase.ttfonts", "TTFont.addObjects"): (
+        "3b2c62e4058b5e5a",
+        "it must still look makeToUnicodeCMap up as a module global when it writes a font, "
+        "or fonts._to_unicode_cmap is never called (𠮷 could not be copied or searched)",
+    ),
+    ("reportlab.lib.textsplit", "dumbSplit"): (
+        "425148a0035d7b69",
+        "linebreak._dumb_split replaces it: check the arguments (word, widths, maxWidths) and "
+        "that it still returns [extra space, text] per line",
+    ),
+    ("reportlab.lib.textsplit", "wordSplit"): (
+        "b20d1ce0d5108370",
+        "it must still call dumbSplit as a module global with (word, widths, maxWidths)",
+    ),
+    ("reportlab.platypus.paragraph", "cjkFragSplit"): (
+        "7c1c84b4d548b314",
+        "linebreak._cjk_frag_split reimplements it: compare the new body (units, forced "
+        "breaks, widths with normalizedValue, makeCJKParaLine's arguments, ParaLines(kind=1))",
+    ),
+    ("reportlab.platypus.paragraph", "cjkU"): (
+        "36a6ef3d7ba236b7",
+        "linebreak builds its units with cjkU(text, frag, encoding) and reads .width and .frag",
+    ),
+    ("reportlab.platypus.paragraph", "makeCJKParaLine"): (
+        "ba39bef8ea226d81",
+        "linebreak calls makeCJKParaLine(units, maxWidth, widthUsed, extraSpace, lineBreak, "
+        "calcBounds)",
+    ),
+    ("reportlab.platypus.paragraph", "Paragraph.breakLinesCJK"): (
+        "5e502f9e3093ba10",
+        "it must still call cjkFragSplit(frags, maxWidths, calcBounds) as a module global, "
+        "and wordSplit for a single-font paragraph",
+    ),
+}
+
+
+def source_of(module: str, path: str) -> str:
+    """The source of a function or method as written in the module's file (the module's
+    attribute may be our replacement)."""
+    text = inspect.getsource(importlib.import_module(module))
+    node: ast.AST = ast.parse(text)
+    for part in path.split("."):
+        node = next(
+            (
+                n
+                for n in ast.iter_child_nodes(node)
+                if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == part
+            ),
+            None,
+        )
+        if node is None:
+            pytest.fail(f"ReportLab {reportlab.Version}: {module}.{path} is gone")
+    return ast.get_source_segment(text, node)
+
+
+@pytest.mark.parametrize(("module", "path"), list(RELIED_ON), ids=lambda x: x)
+def test_reportlab_internal_is_unchanged(module, path):
+    expected, recheck = RELIED_ON[(module, path)]
+    found = hashlib.sha256(source_of(module, path).encode()).hexdigest()[:16]
+    assert found == expected, (
+        f"ReportLab {reportlab.Version} changed {module}.{path} (fingerprint {found}, "
+        f"was {expected}). Re-check: {recheck}. Then update RELIED_ON in {Path(__file__).name}."
+    )
+
+
+def test_the_callers_still_look_the_replaced_functions_up_at_call_time():
+    """A patch of a module global works only while the caller looks the name up when it runs
+    (not a copy taken at import)."""
+    for caller, name in (
+        (ttfonts.TTFont.addObjects, "makeToUnicodeCMap"),
+        (textsplit.wordSplit, "dumbSplit"),
+        (paragraph.Paragraph.breakLinesCJK, "cjkFragSplit"),
+    ):
+        assert name in caller.__code__.co_names, f"{caller.__qualname__} no longer calls {name}"
+
+
+def test_the_replacements_are_in_place_with_the_same_signatures():
+    assert ttfonts.makeToUnicodeCMap is fonts._to_unicode_cmap
+    assert textsplit.dumbSplit is linebreak._dumb_split
+    assert paragraph.cjkFragSplit is linebreak._cjk_frag_split
+    for ours, theirs in (
+        (fonts._to_unicode_cmap, fonts._original_to_unicode),
+        (linebreak._dumb_split, "reportlab.lib.textsplit:dumbSplit"),
+        (linebreak._cjk_frag_split, "reportlab.platypus.paragraph:cjkFragSplit"),
+    ):
+        if isinstance(theirs, str):
+            module, name = theirs.split(":")
+            tree = ast.parse(source_of(module, name)).body[0]
+            theirs_params = [a.arg for a in tree.args.args]
+        else:
+            theirs_params = list(inspect.signature(theirs).parameters)
+        ours_params = list(inspect.signature(ours).parameters)
+        assert len(ours_params) == len(theirs_params), (ours.__name__, theirs_params)
+
+
+def test_reportlab_is_pinned_to_the_major_version_checked_here():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["dependencies"]
+    spec = next(d for d in deps if d.startswith("reportlab"))
+    upper = re.search(r"<\s*(\d+)", spec)
+    assert upper, f"pyproject.toml must bound ReportLab's major version: {spec!r}"
+    major = int(reportlab.Version.split(".")[0])
+    assert major == int(upper.group(1)) - 1, (
+        f"ReportLab {reportlab.Version} is installed, {spec!r} pinned: the fingerprints above "
+        "were taken from ReportLab 5"
+    )
