@@ -1176,6 +1176,15 @@ def sign_agreement(
 
 
 @write_op(Change.CASES, Change.MATTERS)
+def save_and_sign(
+    session: Session, actor: Actor, case_id: uuid.UUID, data: AgreementInput, signed_on: date
+) -> AgreementRef:
+    """Sign what is on screen: the draft is saved, then signed, in one transaction."""
+    ref = save_agreement(session, actor, case_id, data)
+    return sign_agreement(session, actor, ref.id, signed_on)
+
+
+@write_op(Change.CASES, Change.MATTERS)
 def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementRef:
     """A new draft version of a signed agreement; the signed one stays as it was."""
     old = session.get(Agreement, agreement_id)

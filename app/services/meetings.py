@@ -262,6 +262,15 @@ def issue_minutes(
 
 
 @write_op(Change.MEETINGS)
+def save_and_issue(
+    session: Session, actor: Actor, meeting_id: uuid.UUID, data: MeetingInput
+) -> MeetingRef:
+    """Issue what is on screen: the record is saved, then issued, in one transaction."""
+    save_meeting(session, actor, meeting_id, data)
+    return issue_minutes(session, actor, meeting_id)
+
+
+@write_op(Change.MEETINGS)
 def correct_minutes(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingRef:
     """A new draft version of issued minutes; the issued one stays as it was."""
     require(actor, Action.RECORD_MEETING)
