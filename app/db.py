@@ -135,9 +135,7 @@ def _environment_errors(path: Path | None):
     errors keep their own wording: ``terminal_config`` names the server it could not reach.)"""
 
     def on_error(ctx) -> None:
-        if ctx.connection is not None and ctx.connection.get_execution_options().get(
-            "read_only"
-        ):
+        if ctx.connection is not None and ctx.connection.get_execution_options().get("read_only"):
             if _is_read_only_refusal(ctx.original_exception):
                 return  # a write on a read path: a bug, raised by ``Database.read``
         translated = translate_operational_error(ctx.original_exception, path=path)

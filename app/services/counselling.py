@@ -968,6 +968,16 @@ def referral_summary(
 # --- the command room's risk list (statistics) ---------------------------------------------
 
 
+@write_op()
+def referral_pdf(
+    session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
+) -> bytes:
+    """The printed referral summary (see :func:`referral_summary`; audited there)."""
+    from app.reports.referral import render_referral
+
+    return render_referral(referral_summary(session, actor, handle, data))
+
+
 def _command_risks(session: Session, actor: Actor, today: date) -> list:
     from .permissions import allowed
     from .statistics import RiskItem
