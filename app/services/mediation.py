@@ -2339,3 +2339,24 @@ def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, st
         .order_by(User.role.desc(), User.display_name)
     )
     return [(uid, name) for uid, name in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class CaseScreen:
+    """One case as its page shows it: the detail, the case form's values and the current
+    agreement's (None before the first draft)."""
+
+    detail: CaseDetail
+    case: CaseInput
+    agreement: AgreementInput | None
+
+
+@read_op
+def case_screen(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseScreen:
+    d = case_detail(session, actor, case_id)
+    a = d.current_agreement
+    return CaseScreen(
+        d,
+        case_input(session, actor, case_id),
+        agreement_input(session, actor, a.id) if a else None,
+    )
