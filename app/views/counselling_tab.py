@@ -51,7 +51,7 @@ from .bus import COUNSELLING
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
-from .widgets import FormDialog, Row, enum_combo, rows_view, run_op
+from .widgets import FormDialog, Row, enum_combo, load_when_shown, rows_view, run_op
 
 AUTOSAVE_MS = 1500
 
@@ -120,7 +120,7 @@ class CounsellingTab(QWidget):
         self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._save_timer.timeout.connect(self.save_notes_now)
         ctx.bus.watch(self, [COUNSELLING], self.reload)
-        self._loaded_once = False
+        load_when_shown(self, self.reload)
 
     # --- building
     def _build_lock_page(self) -> QWidget:
@@ -243,12 +243,6 @@ class CounsellingTab(QWidget):
         return split
 
     # --- loading
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-
     def reload(self) -> None:
         actor, key, submit = self.ctx.actor, self.key, self.ctx.worker.submit
         submit(op(counselling.crisis_alerts, actor), self._show_alerts, self._failed)

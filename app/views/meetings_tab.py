@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,7 +38,18 @@ from .combos import find_data
 from .context import ViewContext
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-from .widgets import DraftController, MessageBar, Row, add_row, cell, input_table, rows_view, run_op
+from .widgets import (
+    DraftController,
+    MessageBar,
+    Row,
+    add_row,
+    cell,
+    input_table,
+    load_when_shown,
+    rows_view,
+    run_op,
+    tab_shortcut,
+)
 
 
 class MeetingEditor(QWidget):
@@ -353,20 +364,13 @@ class MeetingsTab(QWidget):
         self.pages.addTab(comp, "例会检查")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
-        self._shortcut(QKeySequence.StandardKey.Save, self.save)
-        self._shortcut(QKeySequence.StandardKey.Print, self.print_minutes)
+        tab_shortcut(self, QKeySequence.StandardKey.Save, self.save)
+        tab_shortcut(self, QKeySequence.StandardKey.Print, self.print_minutes)
         ctx.bus.watch(self, [MEETINGS], self.reload)
         self.editor.changed.connect(self._edited)
         self.new_meeting()
         self.drafts.offer(lambda at, _d: f"发现 {at:%m-%d %H:%M} 未保存的会议记录草稿。")
-        self._loaded_once = False
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown: start-up only waits for the tab the user sees first.
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-        super().showEvent(event)
+        load_when_shown(self, self.reload)
 
     # --- drafts: a long record survives the program being killed
     DRAFT_FORM = "minutes"
@@ -391,11 +395,6 @@ class MeetingsTab(QWidget):
         self.editor.set_raw_state(d["editor"])
         self._update_buttons()
         self.message.info("已恢复草稿，请核对后保存。")
-
-    def _shortcut(self, key, slot) -> None:
-        """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
-        sc = QShortcut(key, self, slot)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # --- loading
     def reload(self) -> None:

@@ -124,27 +124,24 @@ class FamilyPage(QWidget):
         host.run(job, "未成年人信息已保存。")
 
     def add_protection(self) -> None:
+        self._add_dated(
+            "登记防护措施", ("措施", ProtectionKind), mediation.add_protection, "已登记防护措施。"
+        )
+
+    def add_service(self) -> None:
+        self._add_dated("登记服务", ("服务", FamilyService), mediation.add_service, "已登记服务。")
+
+    def _add_dated(self, title: str, what: tuple[str, type], fn, done_text: str) -> None:
+        """A dated line of the case (a protection, a service): which one, when, how it went."""
         host = self.host
-        kind, on, note = enum_combo(ProtectionKind), date_edit(), QLineEdit()
-        note.setPlaceholderText("转介单位、办理结果")
-        dlg = FormDialog("登记防护措施", host, [("措施", kind), ("日期", on), ("情况", note)])
+        kind, on, note = enum_combo(what[1]), date_edit(), QLineEdit()
+        if what[1] is ProtectionKind:
+            note.setPlaceholderText("转介单位、办理结果")
+        dlg = FormDialog(title, host, [(what[0], kind), ("日期", on), ("情况", note)])
 
         def ok() -> None:
             k, d, n = kind.currentData(), on.date().toPython(), note.text()
-            job = op(mediation.add_protection, host.ctx.actor, host.current, k, d, n)
-            host.run(job, "已登记防护措施。", dialog=dlg)
-
-        host.ask(dlg, ok)
-
-    def add_service(self) -> None:
-        host = self.host
-        service, on, note = enum_combo(FamilyService), date_edit(), QLineEdit()
-        dlg = FormDialog("登记服务", host, [("服务", service), ("日期", on), ("情况", note)])
-
-        def ok() -> None:
-            k, d, n = service.currentData(), on.date().toPython(), note.text()
-            job = op(mediation.add_service, host.ctx.actor, host.current, k, d, n)
-            host.run(job, "已登记服务。", dialog=dlg)
+            host.run(op(fn, host.ctx.actor, host.current, k, d, n), done_text, dialog=dlg)
 
         host.ask(dlg, ok)
 

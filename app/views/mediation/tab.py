@@ -12,8 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.models import CaseRoom, DisputeType, PartyRole, ViolenceRisk
@@ -24,7 +23,7 @@ from app.services.mediation import CaseInput, CaseScreen, Document, PartyInput
 from ..bus import CASES, MATTERS
 from ..context import ViewContext
 from ..pdf_preview_dialog import PdfPreviewDialog
-from ..widgets import FormDialog, MessageBar, run_op
+from ..widgets import FormDialog, MessageBar, load_when_shown, run_op, tab_shortcut
 from .agreement import AgreementPage
 from .case_list import CaseList
 from .case_page import CasePage, scroll
@@ -97,23 +96,13 @@ class MediationTab(QWidget):
         split.setSizes([660, 780])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        self._shortcut(QKeySequence.StandardKey.Save, self.save_current_page)
-        self._shortcut(QKeySequence.StandardKey.Print, self.agreement_page.print_agreement)
+        tab_shortcut(self, QKeySequence.StandardKey.Save, self.save_current_page)
+        tab_shortcut(self, QKeySequence.StandardKey.Print, self.agreement_page.print_agreement)
         # A matter routed to the room appears among those waiting for a case.
         ctx.bus.watch(self, [CASES, MATTERS], self.reload)
-        self._loaded_once = False
+        load_when_shown(self, self.reload)
         self.new_case()
         self.record_page.offer_draft()
-
-    def _shortcut(self, key, slot) -> None:
-        sc = QShortcut(key, self, slot)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-
-    def showEvent(self, event) -> None:
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-        super().showEvent(event)
 
     def failed(self, exc: BaseException) -> None:
         self.message.show_error(exc)

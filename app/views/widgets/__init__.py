@@ -9,6 +9,7 @@ from .form_dialog import FieldRow, FormDialog
 from .message_bar import MessageBar
 from .rows_model import ID_ROLE, Row, RowsModel, rows_view
 from .run import run_op
+from .tab_helpers import load_when_shown, tab_shortcut
 from .tables import add_row, cell, date_edit, enum_combo, input_table
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "date_edit",
     "enum_combo",
     "input_table",
+    "load_when_shown",
     "rows_view",
     "run_op",
+    "tab_shortcut",
 ]
