@@ -39,7 +39,7 @@ from app.models import (
     User,
 )
 from app.models.base import now
-from app.ops import Change, write_op
+from app.ops import Change, read_op, write_op
 from app.reports import referral as referral_document
 from app.reports.referral import ReferralData, ReferralSession
 
@@ -320,6 +320,7 @@ def _client_rows(session: Session, where=None) -> list[ClientRow]:
 # --- clients -------------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def register_client(session: Session, actor: Actor, data: ClientInput) -> uuid.UUID:
     require(actor, Action.COUNSELLING_NOTES)
     problems: dict[str, str] = {}
@@ -380,6 +381,7 @@ def register_client(session: Session, actor: Actor, data: ClientInput) -> uuid.U
     return client.id
 
 
+@read_op
 def list_clients(session: Session, actor: Actor) -> list[ClientRow]:
     """Counsellors' list: names or pseudonyms, risk, appointments; no notes (none needed)."""
     require(actor, Action.COUNSELLING_NOTES)
@@ -445,6 +447,7 @@ def _set_risk(client: CounsellingClient, level: RiskLevel, on: date) -> None:
         client.risk_since = on
 
 
+@write_op(Change.COUNSELLING)
 def record_session(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: SessionInput
 ) -> uuid.UUID:
@@ -491,6 +494,7 @@ def record_session(
     return row.id
 
 
+@write_op(Change.COUNSELLING)
 def save_notes(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, session_id: uuid.UUID, notes: str
 ) -> datetime:
@@ -516,6 +520,7 @@ def save_notes(
     return row.updated_at
 
 
+@write_op()
 def open_client(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, client_id: uuid.UUID
 ) -> ClientFile:
@@ -598,6 +603,7 @@ def _closed_row(session: Session, c: CounsellingClient, names) -> ClientRow:
     )
 
 
+@write_op()
 def search_notes(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, query: str
 ) -> list[SearchHit]:
@@ -641,6 +647,7 @@ def search_notes(
 # --- care plans ----------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def create_care_plan(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: PlanInput
 ) -> uuid.UUID:
@@ -691,6 +698,7 @@ def _plan(session: Session, plan_id: uuid.UUID) -> CarePlan:
     return plan
 
 
+@write_op(Change.COUNSELLING)
 def record_follow_up(
     session: Session,
     actor: Actor,
@@ -718,6 +726,7 @@ def record_follow_up(
     return plan.next_follow_up
 
 
+@write_op(Change.COUNSELLING)
 def close_care_plan(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, plan_id: uuid.UUID, outcome: str
 ) -> None:
@@ -741,6 +750,7 @@ def close_care_plan(
     )
 
 
+@read_op
 def due_follow_ups(
     session: Session, actor: Actor, today: date | None = None, days_ahead: int = 7
 ) -> list[DueFollowUp]:
@@ -777,6 +787,7 @@ def _follow_up_status(due: date | None, today: date) -> str:
     return f"下次回访 {due:%Y-%m-%d}"
 
 
+@read_op
 def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Clients at risk 高 or 危机: who, since when, who is responsible; never the notes."""
     require(actor, Action.COUNSELLING_OVERVIEW)
@@ -796,6 +807,7 @@ def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> 
     ]
 
 
+@read_op
 def client_overview(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Every open client for the director: exists, risk level, follow-up status."""
     require(actor, Action.COUNSELLING_OVERVIEW)
@@ -817,6 +829,7 @@ def client_overview(session: Session, actor: Actor, today: date | None = None) -
 # --- activities ----------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def record_activity(session: Session, actor: Actor, data: ActivityInput) -> uuid.UUID:
     require(actor, Action.COUNSELLING_NOTES)
     problems: dict[str, str] = {}
@@ -860,6 +873,7 @@ def record_activity(session: Session, actor: Actor, data: ActivityInput) -> uuid
     return row.id
 
 
+@read_op
 def list_activities(session: Session, actor: Actor, year: int | None = None) -> list[ActivityRow]:
     require(actor, Action.COUNSELLING_OVERVIEW)
     q = select(CounsellingActivity).order_by(CounsellingActivity.held_on.desc())
@@ -877,6 +891,7 @@ def list_activities(session: Session, actor: Actor, year: int | None = None) -> 
 # --- referral summary ----------------------------------------------------------------------
 
 
+@write_op()
 def referral_summary(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
 ) -> ReferralData:

@@ -67,6 +67,7 @@ from app.models import (
 )
 from app.models.base import now
 from app.models.enums import LabelledEnum
+from app.ops import Change, read_op, write_op
 from app.reports.mediation import (
     AgreementData,
     CaseData,
@@ -515,6 +516,7 @@ def _fill(c: MediationCase, data: CaseInput, amount: int | None) -> None:
 # --- opening and changing a case --------------------------------------------------------
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def open_case(
     session: Session,
     actor: Actor,
@@ -616,6 +618,7 @@ def open_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def update_case(session: Session, actor: Actor, case_id: uuid.UUID, data: CaseInput) -> CaseRef:
     """Parties, facts, mediators … while the case is open (the room cannot change)."""
     c = _get_case(session, case_id)
@@ -630,6 +633,7 @@ def update_case(session: Session, actor: Actor, case_id: uuid.UUID, data: CaseIn
     return CaseRef(c.id, c.number, c.status)
 
 
+@read_op
 def case_input(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseInput:
     require(actor, Action.VIEW_CASES)
     c = _get_case(session, case_id)
@@ -669,6 +673,7 @@ def case_input(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseInput:
     )
 
 
+@read_op
 def input_from_matter(session: Session, actor: Actor, matter_id: uuid.UUID) -> CaseInput:
     """A case form filled from a matter: its people as applicants, its summary as the facts."""
     require(actor, Action.VIEW_CASES)
@@ -709,6 +714,7 @@ class WaitingMatter:
     summary: str
 
 
+@read_op
 def matters_waiting(session: Session, actor: Actor, room: CaseRoom) -> list[WaitingMatter]:
     """Matters routed to this room (or being handled there) with no case yet."""
     require(actor, Action.VIEW_CASES)
@@ -740,6 +746,7 @@ def matters_waiting(session: Session, actor: Actor, room: CaseRoom) -> list[Wait
 # --- moves ------------------------------------------------------------------------------
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def start_mediation(
     session: Session, actor: Actor, case_id: uuid.UUID, *, at: datetime | None = None
 ) -> CaseRef:
@@ -766,6 +773,7 @@ def _complete_matter(session: Session, actor: Actor, c: MediationCase, result: s
         flow.complete(session, actor, m.id, result, at=at, for_case=True)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def close_case(
     session: Session,
     actor: Actor,
@@ -805,6 +813,7 @@ def close_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def transfer_case(
     session: Session,
     actor: Actor,
@@ -837,6 +846,7 @@ def transfer_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def archive_case(
     session: Session,
     actor: Actor,
@@ -904,6 +914,7 @@ def _clean_session(c: MediationCase, data: SessionInput) -> SessionInput:
     return out
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def save_session(
     session: Session,
     actor: Actor,
@@ -954,6 +965,7 @@ def save_session(
     return rec.id
 
 
+@read_op
 def session_input(session: Session, actor: Actor, session_id: uuid.UUID) -> SessionInput:
     require(actor, Action.VIEW_CASES)
     rec = session.get(CaseSession, session_id)
@@ -1020,6 +1032,7 @@ def _agreement_ref(a: Agreement) -> AgreementRef:
     return AgreementRef(a.id, a.number, a.version, a.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def save_agreement(
     session: Session, actor: Actor, case_id: uuid.UUID, data: AgreementInput
 ) -> AgreementRef:
@@ -1089,6 +1102,7 @@ def _party_snapshot(c: MediationCase) -> str:
     )
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def sign_agreement(
     session: Session,
     actor: Actor,
@@ -1161,6 +1175,16 @@ def sign_agreement(
     return _agreement_ref(a)
 
 
+@write_op(Change.CASES, Change.MATTERS)
+def save_and_sign(
+    session: Session, actor: Actor, case_id: uuid.UUID, data: AgreementInput, signed_on: date
+) -> AgreementRef:
+    """Sign what is on screen: the draft is saved, then signed, in one transaction."""
+    ref = save_agreement(session, actor, case_id, data)
+    return sign_agreement(session, actor, ref.id, signed_on)
+
+
+@write_op(Change.CASES, Change.MATTERS)
 def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementRef:
     """A new draft version of a signed agreement; the signed one stays as it was."""
     old = session.get(Agreement, agreement_id)
@@ -1205,6 +1229,7 @@ def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -
     return _agreement_ref(new)
 
 
+@read_op
 def agreement_input(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementInput:
     require(actor, Action.VIEW_CASES)
     a = session.get(Agreement, agreement_id)
@@ -1218,6 +1243,7 @@ def agreement_input(session: Session, actor: Actor, agreement_id: uuid.UUID) -> 
 # --- follow-ups and judicial confirmation -----------------------------------------------
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def plan_followup(
     session: Session, actor: Actor, case_id: uuid.UUID, planned_on: date
 ) -> uuid.UUID:
@@ -1234,6 +1260,7 @@ def plan_followup(
     return f.id
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def record_followup(
     session: Session,
     actor: Actor,
@@ -1301,6 +1328,7 @@ class Reminder:
         return self.due < today
 
 
+@read_op
 def reminders(
     session: Session,
     actor: Actor,
@@ -1374,6 +1402,7 @@ def confirmation_window(a: Agreement) -> ConfirmationWindow | None:
     return ConfirmationWindow(a.signed_on, a.signed_on + timedelta(days=CONFIRMATION_DAYS))
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def record_confirmation(
     session: Session,
     actor: Actor,
@@ -1428,6 +1457,7 @@ def record_confirmation(
     return j.id
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def set_confirmation_result(
     session: Session,
     actor: Actor,
@@ -1463,6 +1493,7 @@ def _family_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Mediatio
     return c
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def save_minors(
     session: Session, actor: Actor, case_id: uuid.UUID, minors: list[MinorInput]
 ) -> None:
@@ -1497,6 +1528,7 @@ def save_minors(
     audit.record(session, actor, "case_minors_save", object_type="mediation_case", object_id=c.id)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def add_protection(
     session: Session, actor: Actor, case_id: uuid.UUID, kind: ProtectionKind, on: date, note: str
 ) -> None:
@@ -1517,6 +1549,7 @@ def add_protection(
     )
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def add_service(
     session: Session,
     actor: Actor,
@@ -1536,6 +1569,7 @@ def add_service(
     audit.record(session, actor, "case_service", object_type="mediation_case", object_id=c.id)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def add_complaint(
     session: Session,
     actor: Actor,
@@ -1598,6 +1632,7 @@ class CaseRow:
     reminder: str
 
 
+@read_op
 def list_cases(
     session: Session,
     actor: Actor,
@@ -1777,6 +1812,7 @@ def _can_edit(actor: Actor, c: MediationCase) -> bool:
     )
 
 
+@read_op
 def case_detail(
     session: Session, actor: Actor, case_id: uuid.UUID, *, today: date | None = None
 ) -> CaseDetail:
@@ -2210,6 +2246,7 @@ class Document(LabelledEnum):
     CASEFILE = ("casefile", "卷宗")
 
 
+@write_op()
 def document_pdf(
     session: Session, actor: Actor, document: Document, object_id: uuid.UUID
 ) -> tuple[str, bytes]:
@@ -2292,6 +2329,7 @@ def document_for_number(
     return document_pdf(session, actor, document, ids[(index or len(ids)) - 1])
 
 
+@read_op
 def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Active mediators (and directors, who may mediate) for the case form."""
     require(actor, Action.VIEW_CASES)
@@ -2301,3 +2339,24 @@ def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, st
         .order_by(User.role.desc(), User.display_name)
     )
     return [(uid, name) for uid, name in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class CaseScreen:
+    """One case as its page shows it: the detail, the case form's values and the current
+    agreement's (None before the first draft)."""
+
+    detail: CaseDetail
+    case: CaseInput
+    agreement: AgreementInput | None
+
+
+@read_op
+def case_screen(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseScreen:
+    d = case_detail(session, actor, case_id)
+    a = d.current_agreement
+    return CaseScreen(
+        d,
+        case_input(session, actor, case_id),
+        agreement_input(session, actor, a.id) if a else None,
+    )

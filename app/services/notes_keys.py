@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.models import NotesKey, NotesKeyWrap, NotesRecoveryKey, Role, User
 from app.models.base import now
+from app.ops import read_op, write_op
 
 from . import audit
 from . import notes_crypto as nc
@@ -276,6 +277,7 @@ def create_recovery_key(session: Session, actor: Actor) -> RecoverySheet:
 # --- access --------------------------------------------------------------------------------
 
 
+@read_op
 def access_state(session: Session, actor: Actor) -> AccessState:
     require(actor, Action.COUNSELLING_NOTES)
     if _recovery(session) is None:
@@ -289,6 +291,7 @@ def access_state(session: Session, actor: Actor) -> AccessState:
     return AccessState.STALE if wrap.stale else AccessState.GRANTED
 
 
+@write_op()
 def unlock(session: Session, actor: Actor, password: str) -> NotesKeyHandle:
     """Open the notes with the counsellor's password; the first counsellor creates the key."""
     require(actor, Action.COUNSELLING_NOTES)
@@ -322,6 +325,7 @@ def unlock(session: Session, actor: Actor, password: str) -> NotesKeyHandle:
     return NotesKeyHandle(key_row.id, user.id, data_key)
 
 
+@write_op()
 def grant(
     session: Session, actor: Actor, handle: NotesKeyHandle, username: str, password: str
 ) -> None:
@@ -356,6 +360,7 @@ def grant(
     audit.record(session, actor, "notes_grant", object_type="user", object_id=grantee.id)
 
 
+@write_op()
 def restore_with_recovery(
     session: Session, actor: Actor, recovery_text: str, password: str
 ) -> NotesKeyHandle:

@@ -10,21 +10,16 @@ overview (who, risk, since when, who is responsible, follow-up status), never th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -34,8 +29,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,6 +42,7 @@ from app.models import (
     SessionForm,
     TargetGroup,
 )
+from app.ops import op
 from app.services import counselling, notes_keys
 from app.services.notes_keys import NotesKeyHandle
 from app.services.permissions import Action, allowed
@@ -57,68 +51,15 @@ from .bus import COUNSELLING
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
-from .tables import set_column_widths
+from .widgets import FormDialog, Row, enum_combo, load_when_shown, rows_view, run_op
 
 AUTOSAVE_MS = 1500
-
-
-def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    if stretch is not None:
-        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return t
-
-
-def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
-    t.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            t.setItem(r, c, QTableWidgetItem(text))
 
 
 def _d(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d %H:%M" if isinstance(value, datetime) else "%Y-%m-%d")
-
-
-def _enum_combo(enum) -> QComboBox:
-    box = QComboBox()
-    for member in enum:
-        box.addItem(member.label, member.value)
-    return box
-
-
-class FormDialog(QDialog):
-    """A small form; 确定 runs ``submit(values)`` and closes only when it succeeded."""
-
-    def __init__(self, title: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        self.form = QFormLayout()
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-        self.on_ok: Callable[[], None] | None = None
-        self.buttons.accepted.connect(lambda: self.on_ok() if self.on_ok else self.accept())
-
-    def row(self, label: str, widget: QWidget) -> QWidget:
-        self.form.addRow(label, widget)
-        return widget
 
 
 class CounsellingTab(QWidget):
@@ -143,13 +84,13 @@ class CounsellingTab(QWidget):
             self.stack.addWidget(self._build_lock_page())
             self.stack.addWidget(self._build_work_page())
             self.pages.addTab(self.stack, "来访者与咨询记录")
-            self.due_table = _table(["来访者", "应回访日期", "状态", "风险"], 0)
-            self.due_table.itemDoubleClicked.connect(self._open_due)
+            self.due_table = rows_view(["来访者", "应回访日期", "状态", "风险"], 0)
+            self.due_table.doubleClicked.connect(self._open_due)
             self.pages.addTab(self.due_table, "待回访")
-        self.alert_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
-        self.overview_table = _table(["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"], 4)
-        for t in (self.alert_table, self.overview_table):
-            set_column_widths(t, ((0, 180), (1, 60), (2, 110), (3, 110)))
+        people = ["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"]
+        widths = ((0, 180), (1, 60), (2, 110), (3, 110))
+        self.alert_table = rows_view(people, 4, widths)
+        self.overview_table = rows_view(people, 4, widths)
         alerts = QWidget()
         av = QVBoxLayout(alerts)
         note = QLabel(
@@ -162,7 +103,7 @@ class CounsellingTab(QWidget):
         av.addWidget(QLabel("全部在册来访者"))
         av.addWidget(self.overview_table, 3)
         self.pages.addTab(alerts, "风险预警")
-        self.activity_table = _table(["日期", "类型", "主题", "对象", "人数", "合作单位"], 2)
+        self.activity_table = rows_view(["日期", "类型", "主题", "对象", "人数", "合作单位"], 2)
         act = QWidget()
         acv = QVBoxLayout(act)
         acv.addWidget(self.activity_table)
@@ -179,7 +120,7 @@ class CounsellingTab(QWidget):
         self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._save_timer.timeout.connect(self.save_notes_now)
         ctx.bus.watch(self, [COUNSELLING], self.reload)
-        self._loaded_once = False
+        load_when_shown(self, self.reload)
 
     # --- building
     def _build_lock_page(self) -> QWidget:
@@ -222,9 +163,12 @@ class CounsellingTab(QWidget):
         self.search_results.setVisible(False)
         self.search_results.itemActivated.connect(self._open_hit)
         self.search_results.itemDoubleClicked.connect(self._open_hit)
-        self.client_table = _table(["来访者", "人群", "风险", "上次咨询", "下次回访"], 0)
-        set_column_widths(self.client_table, ((1, 76), (2, 48), (3, 92), (4, 92)))
-        self.client_table.itemSelectionChanged.connect(self._client_selected)
+        self.client_table = rows_view(
+            ["来访者", "人群", "风险", "上次咨询", "下次回访"],
+            0,
+            ((1, 76), (2, 48), (3, 92), (4, 92)),
+        )
+        self.client_table.selectionModel().selectionChanged.connect(self._client_selected)
         new_client = QPushButton("新来访者…")
         new_client.clicked.connect(self.new_client)
         lock = QPushButton("锁定咨询记录")
@@ -242,9 +186,12 @@ class CounsellingTab(QWidget):
         lv.addLayout(row)
         self.client_header = QLabel("请从左侧选择来访者。")
         self.client_header.setProperty("role", "title")
-        self.session_table = _table(["日期", "形式", "时长", "风险", "咨询师", "下次预约"], 5)
-        set_column_widths(self.session_table, ((0, 100), (1, 90), (2, 80), (3, 56), (4, 90)))
-        self.session_table.itemSelectionChanged.connect(self._session_selected)
+        self.session_table = rows_view(
+            ["日期", "形式", "时长", "风险", "咨询师", "下次预约"],
+            5,
+            ((0, 100), (1, 90), (2, 80), (3, 56), (4, 90)),
+        )
+        self.session_table.selectionModel().selectionChanged.connect(self._session_selected)
         self.risk_basis = QLabel()
         self.risk_basis.setWordWrap(True)
         self.notes = QPlainTextEdit()
@@ -253,8 +200,11 @@ class CounsellingTab(QWidget):
         self.notes.textChanged.connect(self._notes_edited)
         self.save_state = QLabel()
         self.save_state.setProperty("role", "hint")
-        self.plan_table = _table(["帮扶目标", "跟踪人", "间隔", "下次回访", "转介", "状态"], 0)
-        set_column_widths(self.plan_table, ((1, 80), (2, 56), (3, 100), (4, 200), (5, 70)))
+        self.plan_table = rows_view(
+            ["帮扶目标", "跟踪人", "间隔", "下次回访", "转介", "状态"],
+            0,
+            ((1, 80), (2, 56), (3, 100), (4, 200), (5, 70)),
+        )
         buttons = QHBoxLayout()
         self.session_button = QPushButton("新咨询记录…")
         self.session_button.clicked.connect(self.new_session)
@@ -293,93 +243,82 @@ class CounsellingTab(QWidget):
         return split
 
     # --- loading
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-
     def reload(self) -> None:
-        actor, key, is_c = self.ctx.actor, self.key, self.is_counsellor
-
-        def load(s):
-            out = {
-                "alerts": counselling.crisis_alerts(s, actor),
-                "overview": counselling.client_overview(s, actor),
-                "activities": counselling.list_activities(s, actor),
-            }
-            if is_c:
-                out["state"] = notes_keys.access_state(s, actor)
-                out["due"] = counselling.due_follow_ups(s, actor)
-                if key is not None and key.is_open:
-                    out["clients"] = counselling.list_clients(s, actor)
-            return out
-
-        self.ctx.worker.submit(load, self._loaded, self._failed)
-
-    def _loaded(self, d: dict) -> None:
-        alert_rows = [
-            [a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up]
-            for a in d["alerts"]
-        ]
-        _fill(self.alert_table, alert_rows)
-        _fill(
-            self.overview_table,
-            [
-                [a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up]
-                for a in d["overview"]
-            ],
+        actor, key, submit = self.ctx.actor, self.key, self.ctx.worker.submit
+        submit(op(counselling.crisis_alerts, actor), self._show_alerts, self._failed)
+        submit(
+            op(counselling.client_overview, actor),
+            lambda rows: self.overview_table.set_rows(self._people(rows)),
+            self._failed,
         )
-        _fill(
-            self.activity_table,
-            [
-                [_d(a.held_on), a.kind.label, a.topic, a.audience, str(a.attendance), a.partners]
-                for a in d["activities"]
-            ],
-        )
-        if d["alerts"]:
-            crisis = sum(a.risk_level == RiskLevel.CRISIS for a in d["alerts"])
-            self.pages.setTabText(self.pages.count() - 2, f"风险预警（{len(d['alerts'])}）")
-            self.status.setText(
-                f"风险预警：{len(d['alerts'])} 名来访者风险为高或危机（危机 {crisis} 名）。"
-            )
+        submit(op(counselling.list_activities, actor), self._show_activities, self._failed)
         if not self.is_counsellor:
             return
-        self.lock_message.setText(notes_keys.ACCESS_MESSAGES[d["state"]])
-        self.unlock_button.setEnabled(d["state"] != notes_keys.AccessState.NO_RECOVERY)
-        self.due = d["due"]
-        _fill(
-            self.due_table,
-            [
-                [f.label, _d(f.due_on), "已逾期" if f.overdue else "将到期", f.risk_level.label]
-                for f in d["due"]
-            ],
+        submit(op(notes_keys.access_state, actor), self._show_access, self._failed)
+        submit(op(counselling.due_follow_ups, actor), self._show_due, self._failed)
+        if key is not None and key.is_open:
+            submit(op(counselling.list_clients, actor), self._show_clients, self._failed)
+
+    @staticmethod
+    def _people(rows: list[counselling.AlertRow]) -> list[Row]:
+        return [
+            Row((a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up)) for a in rows
+        ]
+
+    def _show_alerts(self, alerts: list[counselling.AlertRow]) -> None:
+        self.alert_table.set_rows(self._people(alerts))
+        if alerts:
+            crisis = sum(a.risk_level == RiskLevel.CRISIS for a in alerts)
+            self.pages.setTabText(self.pages.count() - 2, f"风险预警（{len(alerts)}）")
+            self.status.setText(
+                f"风险预警：{len(alerts)} 名来访者风险为高或危机（危机 {crisis} 名）。"
+            )
+
+    def _show_activities(self, rows: list[counselling.ActivityRow]) -> None:
+        self.activity_table.set_rows(
+            Row((_d(a.held_on), a.kind.label, a.topic, a.audience, str(a.attendance), a.partners))
+            for a in rows
         )
-        self.pages.setTabText(1, f"待回访（{len(d['due'])}）" if d["due"] else "待回访")
-        if "clients" in d:
-            self._show_clients(d["clients"])
+
+    def _show_access(self, state: notes_keys.AccessState) -> None:
+        self.lock_message.setText(notes_keys.ACCESS_MESSAGES[state])
+        self.unlock_button.setEnabled(state != notes_keys.AccessState.NO_RECOVERY)
+
+    def _show_due(self, due: list[counselling.DueFollowUp]) -> None:
+        self.due = due
+        self.due_table.set_rows(
+            Row(
+                (f.label, _d(f.due_on), "已逾期" if f.overdue else "将到期", f.risk_level.label),
+                f.client_id,
+            )
+            for f in due
+        )
+        self.pages.setTabText(1, f"待回访（{len(due)}）" if due else "待回访")
 
     def _show_clients(self, rows: list[counselling.ClientRow]) -> None:
+        if not self.notes_open:
+            return  # locked meanwhile: show nothing
         selected = self.file.client.id if self.file else None
         self.clients = rows
-        self.client_table.blockSignals(True)
-        _fill(
-            self.client_table,
-            [
-                [
+        selection = self.client_table.selectionModel()
+        selection.blockSignals(True)
+        self.client_table.set_rows(
+            Row(
+                (
                     r.label,
                     r.target_group.label,
                     r.risk_level.label,
                     _d(r.last_session),
                     _d(r.next_follow_up),
-                ]
-                for r in rows
-            ],
+                ),
+                r.id,
+            )
+            for r in rows
         )
         for i, r in enumerate(rows):
             if r.id == selected:
                 self.client_table.selectRow(i)
-        self.client_table.blockSignals(False)
+        selection.blockSignals(False)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(error_text(exc))
@@ -397,10 +336,7 @@ class CounsellingTab(QWidget):
         actor = self.ctx.actor
         self.unlock_button.setEnabled(False)
         self.ctx.worker.submit(
-            lambda s: notes_keys.unlock(s, actor, password),
-            self._unlocked,
-            self._unlock_failed,
-            write=True,
+            op(notes_keys.unlock, actor, password), self._unlocked, self._unlock_failed
         )
 
     def _unlocked(self, key: NotesKeyHandle) -> None:
@@ -441,7 +377,7 @@ class CounsellingTab(QWidget):
         self.save_state.clear()
         self.client_header.setText("请从左侧选择来访者。")
         for t in (self.client_table, self.session_table, self.plan_table):
-            t.setRowCount(0)
+            t.set_rows([])
         self.stack.setCurrentIndex(0)
         if self.dialog is not None:
             self.dialog.reject()
@@ -462,13 +398,8 @@ class CounsellingTab(QWidget):
         actor = self.ctx.actor
 
         def ok() -> None:
-            k, p = key_text.text(), password.text()
-            self.ctx.worker.submit(
-                lambda s: notes_keys.restore_with_recovery(s, actor, k, p),
-                lambda key: (dlg.accept(), self._unlocked(key)),
-                lambda e: dlg.message.setText(error_text(e)),
-                write=True,
-            )
+            job = op(notes_keys.restore_with_recovery, actor, key_text.text(), password.text())
+            run_op(self.ctx, job, message=dlg, done=self._unlocked)
 
         dlg.on_ok = ok
         self._show_dialog(dlg)
@@ -485,11 +416,11 @@ class CounsellingTab(QWidget):
 
         def ok() -> None:
             u, p = username.text(), password.text()
-            self.ctx.worker.submit(
-                lambda s: notes_keys.grant(s, actor, key, u, p),
-                lambda _r: (dlg.accept(), self.status.setText(f"已授权 {u}。")),
-                lambda e: dlg.message.setText(error_text(e)),
-                write=True,
+            run_op(
+                self.ctx,
+                op(notes_keys.grant, actor, key, u, p),
+                message=dlg,
+                done=lambda _r: self.status.setText(f"已授权 {u}。"),
             )
 
         dlg.on_ok = ok
@@ -501,7 +432,7 @@ class CounsellingTab(QWidget):
 
     # --- clients and sessions
     def _client_selected(self) -> None:
-        r = self.client_table.currentRow()
+        r = self.client_table.current_row()
         if 0 <= r < len(self.clients):
             self.open_client(self.clients[r].id)
 
@@ -511,10 +442,9 @@ class CounsellingTab(QWidget):
         if not self.notes_open:
             return
         self.ctx.worker.submit(
-            lambda s: counselling.open_client(s, actor, key, client_id),
+            op(counselling.open_client, actor, key, client_id),  # a write: the opening is audited
             lambda f: self._show_file(f, session_id),
             self._failed,
-            write=True,  # the opening is audited
         )
 
     def _show_file(self, f: counselling.ClientFile, session_id: uuid.UUID | None = None) -> None:
@@ -529,35 +459,36 @@ class CounsellingTab(QWidget):
             f"{c.label} · {c.target_group.label} · {c.source.label} · 风险 {c.risk_level.label}"
             f"（{_d(c.risk_since)} 起）· 责任咨询师 {c.counsellor}"
         )
-        self.session_table.blockSignals(True)
-        _fill(
-            self.session_table,
-            [
-                [
+        selection = self.session_table.selectionModel()
+        selection.blockSignals(True)
+        self.session_table.set_rows(
+            Row(
+                (
                     _d(s.held_on),
                     s.form.label,
                     f"{s.duration_minutes} 分钟",
                     s.risk_level.label,
                     s.counsellor,
                     _d(s.next_appointment),
-                ]
-                for s in f.sessions
-            ],
+                ),
+                s.id,
+            )
+            for s in f.sessions
         )
-        self.session_table.blockSignals(False)
-        _fill(
-            self.plan_table,
-            [
-                [
+        selection.blockSignals(False)
+        self.plan_table.set_rows(
+            Row(
+                (
                     p.goals,
                     p.follower,
                     f"{p.interval_days} 天",
                     _d(p.next_follow_up),
                     p.referral_to,
                     p.status.label,
-                ]
-                for p in f.plans
-            ],
+                ),
+                p.id,
+            )
+            for p in f.plans
         )
         for b in (self.session_button, self.plan_button, self.referral_button):
             b.setEnabled(True)
@@ -566,15 +497,15 @@ class CounsellingTab(QWidget):
         self.close_plan_button.setEnabled(active)
         index = next((i for i, s in enumerate(f.sessions) if s.id == keep), 0 if f.sessions else -1)
         if index >= 0:
-            self.session_table.blockSignals(True)
+            selection.blockSignals(True)
             self.session_table.selectRow(index)
-            self.session_table.blockSignals(False)
+            selection.blockSignals(False)
             self._session_selected()
         else:
             self._show_session(None)
 
     def _session_selected(self) -> None:
-        r = self.session_table.currentRow()
+        r = self.session_table.current_row()
         if self.file is None or not 0 <= r < len(self.file.sessions):
             return
         s = self.file.sessions[r]
@@ -641,9 +572,7 @@ class CounsellingTab(QWidget):
             self.save_state.setText(f"保存失败：{error_text(exc)}（内容仍在编辑框中）")
 
         self.save_state.setText("正在加密保存…")
-        self.ctx.worker.submit(
-            lambda s: counselling.save_notes(s, actor, key, sid, text), saved, failed, write=True
-        )
+        self.ctx.worker.submit(op(counselling.save_notes, actor, key, sid, text), saved, failed)
 
     def search_notes(self) -> None:
         query = self.search.text().strip()
@@ -662,12 +591,7 @@ class CounsellingTab(QWidget):
                 self.search_results.addItem("没有找到。")
             self.search_results.setVisible(True)
 
-        self.ctx.worker.submit(
-            lambda s: counselling.search_notes(s, actor, key, query),
-            shown,
-            self._failed,
-            write=True,
-        )
+        self.ctx.worker.submit(op(counselling.search_notes, actor, key, query), shown, self._failed)
 
     def _open_hit(self, item: QListWidgetItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)
@@ -675,20 +599,18 @@ class CounsellingTab(QWidget):
             self.open_client(*data)
 
     def _open_due(self, _item) -> None:
-        r = self.due_table.currentRow()
+        r = self.due_table.current_row()
         if 0 <= r < len(getattr(self, "due", [])) and self.notes_open:
             self.pages.setCurrentIndex(0)
             self.open_client(self.due[r].client_id)
 
-    def _run(self, dlg: FormDialog, fn, done_text: str, then=None) -> None:
+    def _run(self, dlg: FormDialog, job, done_text: str, then=None) -> None:
         def done(result) -> None:
-            dlg.accept()
             self.status.setText(done_text)
-            self.ctx.bus.announce([COUNSELLING])
             if then is not None:
                 then(result)
 
-        self.ctx.worker.submit(fn, done, lambda e: dlg.message.setText(error_text(e)), write=True)
+        run_op(self.ctx, job, message=dlg, done=done, origin=self)
 
     def new_client(self) -> None:
         dlg = FormDialog("新来访者", self)
@@ -704,8 +626,8 @@ class CounsellingTab(QWidget):
             phone.setEnabled(not on)
 
         pseudo.toggled.connect(toggle)
-        group = dlg.row("所属人群", _enum_combo(TargetGroup))
-        source = dlg.row("来访途径", _enum_combo(ClientSource))
+        group = dlg.row("所属人群", enum_combo(TargetGroup))
+        source = dlg.row("来访途径", enum_combo(ClientSource))
         actor = self.ctx.actor
 
         def ok() -> None:
@@ -719,7 +641,7 @@ class CounsellingTab(QWidget):
             )
             self._run(
                 dlg,
-                lambda s: counselling.register_client(s, actor, data),
+                op(counselling.register_client, actor, data),
                 "已登记来访者。",
                 lambda cid: self.open_client(cid),
             )
@@ -736,8 +658,8 @@ class CounsellingTab(QWidget):
         duration = dlg.row("时长（分钟）", QSpinBox())
         duration.setRange(1, 600)
         duration.setValue(50)
-        form = dlg.row("形式", _enum_combo(SessionForm))
-        risk = dlg.row("风险等级", _enum_combo(RiskLevel))
+        form = dlg.row("形式", enum_combo(SessionForm))
+        risk = dlg.row("风险等级", enum_combo(RiskLevel))
         basis = dlg.row("风险依据", QPlainTextEdit())
         basis.setFixedHeight(70)
         has_next = dlg.row("", QCheckBox("约定下次咨询"))
@@ -761,7 +683,7 @@ class CounsellingTab(QWidget):
             )
             self._run(
                 dlg,
-                lambda s: counselling.record_session(s, actor, key, data),
+                op(counselling.record_session, actor, key, data),
                 "已新建咨询记录，请在下方记录谈话内容。",
                 lambda sid: (self.open_client(client_id, sid), self.notes.setFocus()),
             )
@@ -794,7 +716,7 @@ class CounsellingTab(QWidget):
             )
             self._run(
                 dlg,
-                lambda s: counselling.create_care_plan(s, actor, key, data),
+                op(counselling.create_care_plan, actor, key, data),
                 "已制定跟踪帮扶计划。",
                 lambda _r: self.open_client(client_id),
             )
@@ -805,7 +727,7 @@ class CounsellingTab(QWidget):
     def _active_plan(self):
         if self.file is None:
             return None
-        r = self.plan_table.currentRow()
+        r = self.plan_table.current_row()
         plans = self.file.plans
         if 0 <= r < len(plans) and plans[r].status.value == "active":
             return plans[r]
@@ -826,7 +748,7 @@ class CounsellingTab(QWidget):
             d, n = done_on.date().toPython(), note.toPlainText()
             self._run(
                 dlg,
-                lambda s: counselling.record_follow_up(s, actor, key, plan.id, d, n),
+                op(counselling.record_follow_up, actor, key, plan.id, d, n),
                 "已记录回访。",
                 lambda _r: self.open_client(client_id),
             )
@@ -847,7 +769,7 @@ class CounsellingTab(QWidget):
             text = outcome.toPlainText()
             self._run(
                 dlg,
-                lambda s: counselling.close_care_plan(s, actor, key, plan.id, text),
+                op(counselling.close_care_plan, actor, key, plan.id, text),
                 "已结束跟踪帮扶。",
                 lambda _r: self.open_client(client_id),
             )
@@ -901,16 +823,12 @@ class CounsellingTab(QWidget):
                 reason.text(),
             )
 
-            def job(s):
-                return counselling.referral_pdf(s, actor, key, data)
-
             def shown(pdf: bytes) -> None:
-                dlg.accept()
                 self.preview = PdfPreviewDialog(pdf, "心理咨询转介摘要", "转介摘要.pdf", self)
                 self.preview.open()
 
-            self.ctx.worker.submit(
-                job, shown, lambda e: dlg.message.setText(error_text(e)), write=True
+            run_op(
+                self.ctx, op(counselling.referral_pdf, actor, key, data), message=dlg, done=shown
             )
 
         dlg.on_ok = ok
@@ -918,7 +836,7 @@ class CounsellingTab(QWidget):
 
     def new_activity(self) -> None:
         dlg = FormDialog("登记团体活动或宣传教育", self)
-        kind = dlg.row("类型", _enum_combo(ActivityKind))
+        kind = dlg.row("类型", enum_combo(ActivityKind))
         held = dlg.row("日期", QDateEdit(QDate.currentDate()))
         held.setCalendarPopup(True)
         topic = dlg.row("主题", QLineEdit())
@@ -937,7 +855,7 @@ class CounsellingTab(QWidget):
                 count.value(),
                 partners.text(),
             )
-            self._run(dlg, lambda s: counselling.record_activity(s, actor, data), "已登记活动。")
+            self._run(dlg, op(counselling.record_activity, actor, data), "已登记活动。")
 
         dlg.on_ok = ok
         self._show_dialog(dlg)

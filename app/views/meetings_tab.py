@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QKeySequence, QShortcut
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -22,13 +21,13 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models import AttendanceKind, MeetingKind, MeetingStatus
+from app.ops import op
 from app.services import meetings
 from app.services.errors import ValidationError
 from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
@@ -37,25 +36,20 @@ from app.services.permissions import Action, allowed
 from .bus import MEETINGS
 from .combos import find_data
 from .context import ViewContext
-from .matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
-from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-
-
-def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    if stretch is not None:
-        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return t
-
-
-def _cell(t: QTableWidget, row: int, col: int) -> str:
-    item = t.item(row, col)
-    return item.text().strip() if item else ""
+from .widgets import (
+    DraftController,
+    MessageBar,
+    Row,
+    add_row,
+    cell,
+    input_table,
+    load_when_shown,
+    rows_view,
+    run_op,
+    tab_shortcut,
+)
 
 
 class MeetingEditor(QWidget):
@@ -77,13 +71,13 @@ class MeetingEditor(QWidget):
         self.recorder = QLineEdit()
         self.title = QLineEdit()
         self.title.setPlaceholderText("不填则为“中心名称 + 会议类型”")
-        self.attendees = _table(["姓名", "单位", "出席情况", "请假原因"], 1)
+        self.attendees = input_table(["姓名", "单位", "出席情况", "请假原因"], 1)
         self.situation = QPlainTextEdit()
         self.situation.setTabChangesFocus(True)
         self.situation.setPlaceholderText("社会治安形势分析研判（可点“生成本期数据草稿”后修改）")
         self.figures_button = QPushButton("生成本期数据草稿")
-        self.items = _table(["议题", "讨论情况"], 1)
-        self.decisions = _table(["议定事项", "责任单位/责任人", "完成期限（年-月-日）"], 0)
+        self.items = input_table(["议题", "讨论情况"], 1)
+        self.decisions = input_table(["议定事项", "责任单位/责任人", "完成期限（年-月-日）"], 0)
         set_column_widths(self.decisions, [(1, 150), (2, 160)])
         set_column_widths(self.attendees, [(0, 110), (2, 90), (3, 150)])
         set_column_widths(self.items, [(0, 220)])
@@ -128,7 +122,7 @@ class MeetingEditor(QWidget):
         def rows(t: QTableWidget) -> list[list[str]]:
             out = []
             for r in range(t.rowCount()):
-                row = [_cell(t, r, c) for c in range(t.columnCount())]
+                row = [cell(t, r, c) for c in range(t.columnCount())]
                 combo = t.cellWidget(r, 2) if t is self.attendees else None
                 if combo is not None:
                     row[2] = str(combo.currentData())
@@ -186,11 +180,7 @@ class MeetingEditor(QWidget):
 
     @staticmethod
     def _add(table: QTableWidget, values: list[str] | None = None) -> int:
-        row = table.rowCount()
-        table.insertRow(row)
-        for col, text in enumerate(values or []):
-            table.setItem(row, col, QTableWidgetItem(text))
-        return row
+        return add_row(table, values or [])
 
     def _add_attendee(self, a: AttendeeInput | None = None) -> None:
         a = a or AttendeeInput("")
@@ -241,24 +231,24 @@ class MeetingEditor(QWidget):
         attendees = []
         for r in range(self.attendees.rowCount()):
             combo = self.attendees.cellWidget(r, 2)
-            name = _cell(self.attendees, r, 0)
-            if name or _cell(self.attendees, r, 1):
+            name = cell(self.attendees, r, 0)
+            if name or cell(self.attendees, r, 1):
                 attendees.append(
                     AttendeeInput(
                         name,
-                        _cell(self.attendees, r, 1),
+                        cell(self.attendees, r, 1),
                         combo.currentData() if combo else "present",
-                        _cell(self.attendees, r, 3),
+                        cell(self.attendees, r, 3),
                     )
                 )
         items = [
-            ItemInput(_cell(self.items, r, 0), _cell(self.items, r, 1))
+            ItemInput(cell(self.items, r, 0), cell(self.items, r, 1))
             for r in range(self.items.rowCount())
-            if _cell(self.items, r, 0) or _cell(self.items, r, 1)
+            if cell(self.items, r, 0) or cell(self.items, r, 1)
         ]
         decisions = []
         for r in range(self.decisions.rowCount()):
-            content, who, due = (_cell(self.decisions, r, c) for c in range(3))
+            content, who, due = (cell(self.decisions, r, c) for c in range(3))
             if not (content or who or due):
                 continue
             try:
@@ -295,11 +285,12 @@ class MeetingsTab(QWidget):
         self.current_status: MeetingStatus | None = None
         self.preview: PdfPreviewDialog | None = None
         # Records
-        self.list = _table(["编号", "版本", "类型", "时间", "状态", "未办结"], 0)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.itemSelectionChanged.connect(self._selected)
-        set_column_widths(self.list, enumerate([150, 64, 76, 128, 64, 60]))
+        self.list = rows_view(
+            ["编号", "版本", "类型", "时间", "状态", "未办结"],
+            0,
+            enumerate([150, 64, 76, 128, 64, 60]),
+        )
+        self.list.selectionModel().selectionChanged.connect(self._selected)
         self.new_button = QPushButton("新建会议")
         self.new_button.clicked.connect(self.new_meeting)
         self.editor = MeetingEditor()
@@ -315,23 +306,14 @@ class MeetingsTab(QWidget):
         self.correct_button.clicked.connect(self.correct)
         self.print_button = QPushButton("预览/打印 (Ctrl+P)")
         self.print_button.clicked.connect(self.print_minutes)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setProperty("role", "error")
+        self.message = MessageBar()
         self.state = QLabel()
-        self.draft_bar = QWidget()
-        bar = QHBoxLayout(self.draft_bar)
-        bar.setContentsMargins(0, 0, 0, 0)
-        self.draft_label = QLabel()
-        self.restore_draft_button = QPushButton("恢复草稿")
-        self.restore_draft_button.clicked.connect(self.restore_draft)
-        discard = QPushButton("丢弃")
-        discard.clicked.connect(self.discard_draft)
-        bar.addWidget(self.draft_label, 1)
-        bar.addWidget(self.restore_draft_button)
-        bar.addWidget(discard)
-        self.draft_bar.setVisible(False)
-        self._pending_draft: dict | None = None
+        # drafts: a long record survives the program being killed
+        self.drafts = DraftController(ctx, self.DRAFT_FORM, self._draft_payload, parent=self)
+        self.drafts.restore.connect(self.restore_draft)
+        self.draft_bar = self.drafts.bar
+        self.draft_label = self.draft_bar.label
+        self.restore_draft_button = self.draft_bar.restore_button
         buttons = QHBoxLayout()
         for b in (self.save_button, self.issue_button, self.correct_button, self.print_button):
             buttons.addWidget(b)
@@ -355,9 +337,11 @@ class MeetingsTab(QWidget):
         split.addWidget(right)
         split.setSizes([520, 900])
         # Decisions
-        self.decision_table = _table(["会议", "议定事项", "责任", "期限", "状态", "办理结果"], 1)
-        self.decision_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        set_column_widths(self.decision_table, ((0, 160), (2, 140), (3, 100), (4, 70), (5, 220)))
+        self.decision_table = rows_view(
+            ["会议", "议定事项", "责任", "期限", "状态", "办理结果"],
+            1,
+            ((0, 160), (2, 140), (3, 100), (4, 70), (5, 220)),
+        )
         self.close_button = QPushButton("办结所选事项")
         self.close_button.clicked.connect(self.close_decision)
         self.close_button.setEnabled(allowed(ctx.actor, Action.CLOSE_DECISION))
@@ -367,12 +351,7 @@ class MeetingsTab(QWidget):
         dv.addWidget(self.decision_table)
         dv.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignLeft)
         # Compliance
-        self.compliance_table = _table(["周期", "应开会议", "是否召开"], 0)
-        self.compliance_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # The theme paints item backgrounds itself; the delegate keeps red/yellow warnings.
-        self.warning_delegate = WarningDelegate(self)
-        for table in (self.decision_table, self.compliance_table):
-            table.setItemDelegate(self.warning_delegate)
+        self.compliance_table = rows_view(["周期", "应开会议", "是否召开"], 0)
         self.compliance_summary = QLabel()
         self.compliance_summary.setWordWrap(True)
         comp = QWidget()
@@ -385,135 +364,86 @@ class MeetingsTab(QWidget):
         self.pages.addTab(comp, "例会检查")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
-        self._shortcut(QKeySequence.StandardKey.Save, self.save)
-        self._shortcut(QKeySequence.StandardKey.Print, self.print_minutes)
+        tab_shortcut(self, QKeySequence.StandardKey.Save, self.save)
+        tab_shortcut(self, QKeySequence.StandardKey.Print, self.print_minutes)
         ctx.bus.watch(self, [MEETINGS], self.reload)
-        self._draft_timer = QTimer(self, singleShot=True, interval=800)
-        self._draft_timer.timeout.connect(self.save_draft)
         self.editor.changed.connect(self._edited)
         self.new_meeting()
-        self._offer_draft()
-        self._loaded_once = False
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown: start-up only waits for the tab the user sees first.
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-        super().showEvent(event)
+        self.drafts.offer(lambda at, _d: f"发现 {at:%m-%d %H:%M} 未保存的会议记录草稿。")
+        load_when_shown(self, self.reload)
 
     # --- drafts: a long record survives the program being killed
     DRAFT_FORM = "minutes"
 
     def _edited(self) -> None:
         if self.current_status in (None, MeetingStatus.DRAFT):
-            self._draft_timer.start()
+            self.drafts.edited()
 
-    def _loaded_state(self) -> None:
-        """What the form shows right after loading or clearing it: no draft until it differs."""
-        self._draft_timer.stop()  # loading is not editing
-        self._baseline = self.editor.raw_state()
-
-    def save_draft(self) -> None:
-        store = self.ctx.drafts
-        if store is None or self.editor.raw_state() == getattr(self, "_baseline", None):
-            return
-        payload = {
+    def _draft_payload(self) -> dict:
+        return {
             "meeting": str(self.current) if self.current else None,
             "editor": self.editor.raw_state(),
         }
-        user = self.ctx.actor.username
-        self.ctx.worker.submit(lambda _s: store.save(user, self.DRAFT_FORM, payload))
 
-    def _clear_draft(self) -> None:
-        store = self.ctx.drafts
-        if store is not None:
-            self._draft_timer.stop()
-            user = self.ctx.actor.username
-            self.ctx.worker.submit(lambda _s: store.clear(user, self.DRAFT_FORM))
+    def save_draft(self) -> None:
+        self.drafts.save_now()
 
-    def _offer_draft(self) -> None:
-        store = self.ctx.drafts
-        found = store.load(self.ctx.actor.username, self.DRAFT_FORM) if store else None
-        if found:
-            saved_at, self._pending_draft = found
-            self.draft_label.setText(f"发现 {saved_at:%m-%d %H:%M} 未保存的会议记录草稿。")
-            self.draft_bar.setVisible(True)
-
-    def restore_draft(self) -> None:
-        d = self._pending_draft or {}
-        self._pending_draft = None
-        self.draft_bar.setVisible(False)
-        if not d:
-            return
+    def restore_draft(self, d: dict) -> None:
         meeting = d.get("meeting")
         self.current = uuid.UUID(meeting) if meeting else None
         self.current_status = MeetingStatus.DRAFT if meeting else None
         self.editor.set_raw_state(d["editor"])
         self._update_buttons()
-        self.message.setText("已恢复草稿，请核对后保存。")
-
-    def discard_draft(self) -> None:
-        self._pending_draft = None
-        self.draft_bar.setVisible(False)
-        self._clear_draft()
-
-    def _shortcut(self, key, slot) -> None:
-        """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
-        sc = QShortcut(key, self, slot)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.message.info("已恢复草稿，请核对后保存。")
 
     # --- loading
     def reload(self) -> None:
         actor = self.ctx.actor
         today = date.today()
+        worker = self.ctx.worker
+        worker.submit(op(meetings.list_meetings, actor), self._show_list, self._failed)
+        worker.submit(op(meetings.decisions, actor), self._show_decisions, self._failed)
+        worker.submit(
+            op(meetings.compliance, actor, today - timedelta(weeks=12), today),
+            self._show_compliance,
+            self._failed,
+        )
 
-        def load(s):
-            return (
-                meetings.list_meetings(s, actor),
-                meetings.decisions(s, actor),
-                meetings.compliance(s, actor, today - timedelta(weeks=12), today),
+    def _show_list(self, rows: list[meetings.MeetingRow]) -> None:
+        self.rows = rows
+        self.list.set_rows(
+            Row(
+                (
+                    m.number,
+                    f"第{m.version}版",
+                    m.kind.label,
+                    f"{m.starts_at:%Y-%m-%d %H:%M}",
+                    m.status.label,
+                    str(m.open_decisions or ""),
+                ),
+                m.id,
             )
-
-        self.ctx.worker.submit(load, self._loaded, self._failed)
-
-    def _loaded(self, result) -> None:
-        self.rows, decisions, comp = result
-        self.list.setRowCount(len(self.rows))
-        for r, m in enumerate(self.rows):
-            cells = [
-                m.number,
-                f"第{m.version}版",
-                m.kind.label,
-                f"{m.starts_at:%Y-%m-%d %H:%M}",
-                m.status.label,
-                str(m.open_decisions or ""),
-            ]
-            for c, text in enumerate(cells):
-                self.list.setItem(r, c, QTableWidgetItem(text))
-        self._show_decisions(decisions)
-        self._show_compliance(comp)
+            for m in rows
+        )
 
     def _show_decisions(self, rows: list[meetings.DecisionRow]) -> None:
         today = date.today()
         self.decision_rows = rows
-        self.decision_table.setRowCount(len(rows))
-        for r, d in enumerate(rows):
-            cells = [
-                d.meeting_number,
-                d.content,
-                d.responsible,
-                d.deadline.isoformat(),
-                "超期" if d.overdue(today) else d.status.label,
-                d.result,
-            ]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if d.overdue(today):
-                    item.setBackground(QBrush(OVERDUE_BG))
-                elif d.due_soon(today):
-                    item.setBackground(QBrush(DUE_SOON_BG))
-                self.decision_table.setItem(r, c, item)
+        self.decision_table.set_rows(
+            Row(
+                (
+                    d.meeting_number,
+                    d.content,
+                    d.responsible,
+                    d.deadline.isoformat(),
+                    "超期" if d.overdue(today) else d.status.label,
+                    d.result,
+                ),
+                d.id,
+                "overdue" if d.overdue(today) else "soon" if d.due_soon(today) else None,
+            )
+            for d in rows
+        )
 
     def _show_compliance(self, comp: meetings.Compliance) -> None:
         rows = [
@@ -521,13 +451,10 @@ class MeetingsTab(QWidget):
             for w, ok in comp.weeks
         ]
         rows += [(f"{y}年{m}月", "联席会议", ok) for y, m, ok in comp.months]
-        self.compliance_table.setRowCount(len(rows))
-        for r, (period, kind, ok) in enumerate(rows):
-            for c, text in enumerate([period, kind, "已召开" if ok else "未召开"]):
-                item = QTableWidgetItem(text)
-                if not ok:
-                    item.setBackground(QBrush(OVERDUE_BG))
-                self.compliance_table.setItem(r, c, item)
+        self.compliance_table.set_rows(
+            Row((period, kind, "已召开" if ok else "未召开"), warn=None if ok else "overdue")
+            for period, kind, ok in rows
+        )
         missing = comp.missing
         self.compliance_summary.setText(
             "近 12 周的例会和每月联席会议都已召开。"
@@ -536,7 +463,7 @@ class MeetingsTab(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(error_text(exc))
+        self.message.show_error(exc)
 
     # --- editing
     def new_meeting(self) -> None:
@@ -550,33 +477,30 @@ class MeetingsTab(QWidget):
             ),
             read_only=False,
         )
-        self._loaded_state()
+        self.drafts.mark_clean()
         self._update_buttons()
         self._show_review(datetime.now())
         self.message.clear()
 
     def _selected(self) -> None:
-        r = self.list.currentRow()
+        r = self.list.current_row()
         if not 0 <= r < len(self.rows):
             return
         row = self.rows[r]
-        actor = self.ctx.actor
 
         def shown(data: MeetingInput) -> None:
             self.current, self.current_status = row.id, row.status
             self.editor.set_value(data, read_only=row.status != MeetingStatus.DRAFT)
-            self._loaded_state()
+            self.drafts.mark_clean()
             self._update_buttons()
             self._show_review(data.starts_at)
             self.message.clear()
 
         self.ctx.worker.submit(
-            lambda s: meetings.meeting_input(s, actor, row.id), shown, self._failed
+            op(meetings.meeting_input, self.ctx.actor, row.id), shown, self._failed
         )
 
     def _show_review(self, before: datetime) -> None:
-        actor = self.ctx.actor
-
         def shown(rows: list[meetings.DecisionRow]) -> None:
             text = "；".join(
                 f"{d.content}（{d.responsible}，{d.deadline:%m-%d}）" for d in rows[:8]
@@ -587,7 +511,7 @@ class MeetingsTab(QWidget):
                 else "前次会议的议定事项均已办结。"
             )
 
-        self.ctx.worker.submit(lambda s: meetings.decisions(s, actor, before=before), shown)
+        self.ctx.worker.submit(op(meetings.decisions, self.ctx.actor, before=before), shown)
 
     def _update_buttons(self) -> None:
         draft = self.current_status in (None, MeetingStatus.DRAFT)
@@ -597,37 +521,31 @@ class MeetingsTab(QWidget):
         self.print_button.setEnabled(self.current is not None)
         self.state.setText(self.current_status.label if self.current_status else "新会议（未保存）")
 
-    def _run(self, fn, done_text: str, after=None) -> None:
+    def _run(self, job, done_text: str, after=None) -> None:
         def done(ref) -> None:
-            self.message.setText("")
+            self.message.clear()
             self.state.setText(done_text)
             if isinstance(ref, meetings.MeetingRef):
                 self.current, self.current_status = ref.id, ref.status
                 self.editor.set_read_only(ref.status != MeetingStatus.DRAFT)
             self._update_buttons()
-            self.ctx.bus.announce([MEETINGS])
             if after:
                 after()
 
-        self.ctx.worker.submit(fn, done, self._failed, write=True)
+        run_op(self.ctx, job, done=done, message=self.message, origin=self)
 
     def save(self) -> None:
         try:
             data = self.editor.value()
         except ValidationError as exc:
-            self.message.setText(error_text(exc))
+            self.message.show_error(exc)
             return
         actor, current = self.ctx.actor, self.current
         if current is None:
-            self._run(
-                lambda s: meetings.create_meeting(s, actor, data), "已保存", self._clear_draft
-            )
+            job = op(meetings.create_meeting, actor, data)
         else:
-            self._run(
-                lambda s: meetings.save_meeting(s, actor, current, data),
-                "已保存",
-                self._clear_draft,
-            )
+            job = op(meetings.save_meeting, actor, current, data)
+        self._run(job, "已保存", self.drafts.clear)
 
     def issue(self) -> None:
         actor, current = self.ctx.actor, self.current
@@ -636,40 +554,37 @@ class MeetingsTab(QWidget):
         try:
             data = self.editor.value()
         except ValidationError as exc:
-            self.message.setText(error_text(exc))
+            self.message.show_error(exc)
             return
-
-        def save_then_issue(s):  # what is on screen is what gets issued
-            meetings.save_meeting(s, actor, current, data)
-            return meetings.issue_minutes(s, actor, current)
-
-        self._run(save_then_issue, "已印发")
+        # What is on screen is what gets issued.
+        self._run(op(meetings.save_and_issue, actor, current, data), "已印发")
 
     def correct(self) -> None:
         actor, current = self.ctx.actor, self.current
         if current is not None:
-            self._run(lambda s: meetings.correct_minutes(s, actor, current), "更正版本（草稿）")
+            self._run(op(meetings.correct_minutes, actor, current), "更正版本（草稿）")
 
     def fill_figures(self) -> None:
         actor = self.ctx.actor
         until = self.editor.starts_at.dateTime().toPython().date()
 
-        def draft(s):
-            since = meetings.last_meeting_date(s)
-            if since is None or since >= until:
-                since = until - timedelta(days=7)
-            return meetings.figures_draft(s, actor, since, until)
-
         def shown(f: meetings.FiguresDraft) -> None:
             current = self.editor.situation.toPlainText().strip()
             self.editor.situation.setPlainText((current + "\n" if current else "") + f.as_text())
 
-        self.ctx.worker.submit(draft, shown, self._failed)
+        def draft(since: date | None) -> None:
+            if since is None or since >= until:
+                since = until - timedelta(days=7)
+            self.ctx.worker.submit(
+                op(meetings.figures_draft, actor, since, until), shown, self._failed
+            )
+
+        self.ctx.worker.submit(op(meetings.last_meeting_date), draft, self._failed)
 
     def print_minutes(self) -> None:
         actor, current = self.ctx.actor, self.current
         if current is None:
-            self.message.setText("请先保存会议记录，再预览打印。")
+            self.message.error("请先保存会议记录，再预览打印。")
             return
 
         def shown(result) -> None:
@@ -679,19 +594,16 @@ class MeetingsTab(QWidget):
             )
             self.preview.open()
 
-        self.ctx.worker.submit(
-            lambda s: meetings.minutes_pdf(s, actor, current), shown, self._failed, write=True
-        )
+        run_op(self.ctx, op(meetings.minutes_pdf, actor, current), done=shown, message=self.message)
 
     # --- decisions
     def close_decision(self) -> None:
-        r = self.decision_table.currentRow()
+        r = self.decision_table.current_row()
         if not 0 <= r < len(self.decision_rows):
-            self.message.setText("请先在议定事项列表中选择一项。")
+            self.message.error("请先在议定事项列表中选择一项。")
             return
         d = self.decision_rows[r]
         result, ok = QInputDialog.getMultiLineText(self, "办结议定事项", f"{d.content}\n办理结果：")
         if not ok:
             return
-        actor = self.ctx.actor
-        self._run(lambda s: meetings.close_decision(s, actor, d.id, result), "已办结")
+        self._run(op(meetings.close_decision, self.ctx.actor, d.id, result), "已办结")

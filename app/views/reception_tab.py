@@ -62,6 +62,7 @@ from .matter_table_model import (
 )
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
+from .widgets import DraftController
 
 ALL = "__all__"
 OPEN_OR_TODAY = "__open_or_today__"
@@ -554,19 +555,19 @@ class ReceptionTab(QWidget):
         self.earlier_hint.setProperty("role", "hint")
         eb.addWidget(self.earlier_hint)
         eb.addWidget(self.earlier)
-        self.draft_bar = QWidget()
-        bar = QHBoxLayout(self.draft_bar)
-        bar.setContentsMargins(0, 0, 0, 0)
-        self.draft_label = QLabel()
-        self.draft_label.setWordWrap(True)
-        self.restore_draft_button = QPushButton("恢复草稿")
-        self.restore_draft_button.clicked.connect(self.restore_draft)
-        self.discard_draft_button = QPushButton("丢弃")
-        self.discard_draft_button.clicked.connect(self.discard_draft)
-        bar.addWidget(self.draft_label, 1)
-        bar.addWidget(self.restore_draft_button)
-        bar.addWidget(self.discard_draft_button)
-        self.draft_bar.setVisible(False)
+        # Drafts: typing survives the program being killed.
+        self.drafts = DraftController(
+            ctx,
+            self.DRAFT_FORM,
+            lambda: None if self.form.is_empty() else self.form.to_dict(),
+            clear_when_empty=True,
+            parent=self,
+        )
+        self.drafts.restore.connect(self.form.from_dict)
+        self.draft_bar = self.drafts.bar
+        self.draft_label = self.draft_bar.label
+        self.restore_draft_button = self.draft_bar.restore_button
+        self.discard_draft_button = self.draft_bar.discard_button
         form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
         fb = QVBoxLayout(form_box)
         fb.addWidget(self.draft_bar)
@@ -654,57 +655,14 @@ class ReceptionTab(QWidget):
         self._shortcut(QKeySequence.StandardKey.Print, self.print_receipt)
         self._shortcut(QKeySequence.StandardKey.Find, self._focus_search)
         ctx.bus.changed.connect(self._data_changed)
-        self._draft_timer = QTimer(self, singleShot=True, interval=800)
-        self._draft_timer.timeout.connect(self.save_draft)
-        self.form.changed.connect(lambda: self._draft_timer.start())
-        self._pending_draft: dict | None = None
-        self._offer_draft()
+        self.form.changed.connect(self.drafts.edited)
+        self.drafts.offer(
+            lambda at, _d: f"发现 {at:%m-%d %H:%M} 未登记的表单内容（程序上次可能被意外关闭）。"
+        )
         self.reload()
         QTimer.singleShot(PRINT_WARM_UP_MS, self, self._warm_up_printing)
 
-    # --- drafts: typing survives the program being killed
     DRAFT_FORM = "intake"
-
-    def _offer_draft(self) -> None:
-        store = self.ctx.drafts
-        found = store.load(self.ctx.actor.username, self.DRAFT_FORM) if store else None
-        if not found:
-            return
-        saved_at, data = found
-        self._pending_draft = data
-        self.draft_label.setText(
-            f"发现 {saved_at:%m-%d %H:%M} 未登记的表单内容（程序上次可能被意外关闭）。"
-        )
-        self.draft_bar.setVisible(True)
-
-    def restore_draft(self) -> None:
-        if self._pending_draft is not None:
-            self.form.from_dict(self._pending_draft)
-        self._pending_draft = None
-        self.draft_bar.setVisible(False)
-
-    def discard_draft(self) -> None:
-        self._pending_draft = None
-        self.draft_bar.setVisible(False)
-        self._clear_draft()
-
-    def save_draft(self) -> None:
-        store = self.ctx.drafts
-        if store is None:
-            return
-        user, form = self.ctx.actor.username, self.DRAFT_FORM
-        if self.form.is_empty():
-            self._clear_draft()
-            return
-        data = self.form.to_dict()
-        self.ctx.worker.submit(lambda _s: store.save(user, form, data))
-
-    def _clear_draft(self) -> None:
-        store = self.ctx.drafts
-        if store is not None:
-            self._draft_timer.stop()
-            user, form = self.ctx.actor.username, self.DRAFT_FORM
-            self.ctx.worker.submit(lambda _s: store.clear(user, form))
 
     def _shortcut(self, key, slot) -> None:
         """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
@@ -738,7 +696,7 @@ class ReceptionTab(QWidget):
             msg += f"\n{result.calendar_warning}"
         self.last_label.setText(msg)
         self.form.reset()
-        self._clear_draft()
+        self.drafts.clear()
         self._show_earlier([])
         self.ctx.bus.announce([kinds.MATTERS])
         self.registered.emit(result.number)
@@ -767,7 +725,7 @@ class ReceptionTab(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.form.reset()
-        self._clear_draft()
+        self.drafts.clear()
         self._show_earlier([])
 
     # --- receipt

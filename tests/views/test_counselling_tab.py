@@ -44,6 +44,14 @@ def _center_with_client(db, admin):
     return cid
 
 
+def _rows(view) -> int:
+    return view.model().rowCount()
+
+
+def _text(view, row: int, col: int) -> str:
+    return view.model().index(row, col).data()
+
+
 def _open_notes(qtbot, tab, password=STAFF_PASSWORD):
     qtbot.waitUntil(
         lambda: tab.unlock_button.isEnabled() and bool(tab.lock_message.text()), timeout=5000
@@ -51,7 +59,7 @@ def _open_notes(qtbot, tab, password=STAFF_PASSWORD):
     tab.unlock_password.setFocus()
     qtbot.keyClicks(tab.unlock_password, password)
     qtbot.keyClick(tab.unlock_password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: tab.notes_open and tab.client_table.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: tab.notes_open and _rows(tab.client_table) == 1, timeout=10000)
 
 
 def _select_first_session(qtbot, tab):
@@ -68,14 +76,14 @@ def test_write_lock_unlock_and_read_back(qtbot, db, admin):
     w.tabs.setCurrentWidget(tab)
     assert tab.stack.currentIndex() == 0  # locked until the password is given
     _open_notes(qtbot, tab)
-    assert tab.client_table.item(0, 0).text() == "小橘（化名）"
+    assert _text(tab.client_table, 0, 0) == "小橘（化名）"
     _select_first_session(qtbot, tab)
     tab.notes.setFocus()
     ime_type(tab.notes, NOTE)  # saves as it goes, after a short pause
     qtbot.waitUntil(lambda: tab.save_state.text().startswith("已加密保存"), timeout=5000)
     w.lock()
     assert w.locked and not tab.notes_open and tab.notes.toPlainText() == ""
-    assert tab.stack.currentIndex() == 0 and tab.client_table.rowCount() == 0
+    assert tab.stack.currentIndex() == 0 and _rows(tab.client_table) == 0
     w.ctx.worker.wait()
     if db.path is not None:  # SQLite: not in the file nor its WAL
         data = db.path.read_bytes() + db.path.with_name(db.path.name + "-wal").read_bytes()
@@ -83,7 +91,7 @@ def test_write_lock_unlock_and_read_back(qtbot, db, admin):
     qtbot.keyClicks(w.lock_page.password, STAFF_PASSWORD)
     qtbot.keyClick(w.lock_page.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not w.locked, timeout=5000)
-    qtbot.waitUntil(lambda: tab.notes_open and tab.client_table.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: tab.notes_open and _rows(tab.client_table) == 1, timeout=10000)
     _select_first_session(qtbot, tab)
     assert tab.notes.toPlainText() == NOTE
 
@@ -122,16 +130,17 @@ def test_wrong_password_keeps_the_notes_locked(qtbot, db, admin):
     assert not tab.notes_open and tab.stack.currentIndex() == 0
 
 
-def test_director_sees_the_alert_but_no_notes(qtbot, db, admin):
+def test_director_sees_the_alert_but_no_notes(qtbot, db, admin, qtmodeltester):
     _center_with_client(db, admin)
     w = build_main_window(db, actor(db, "zhuren"))
     qtbot.addWidget(w)
     w.show()
     tab = w.counselling
     w.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.alert_table.rowCount() == 1, timeout=5000)
-    row = [tab.alert_table.item(0, c).text() for c in range(5)]
+    qtbot.waitUntil(lambda: _rows(tab.alert_table) == 1, timeout=5000)
+    row = [_text(tab.alert_table, 0, c) for c in range(5)]
     assert row[:2] == ["小橘（化名）", "危机"] and row[3] == "陈咨询"
+    qtmodeltester.check(tab.alert_table.model())
     assert not tab.is_counsellor and not hasattr(tab, "notes")
     titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
     assert titles == ["风险预警（1）", "团体活动与宣传"]
@@ -157,7 +166,7 @@ def test_new_session_and_referral_summary_from_the_tab(qtbot, db, admin):
     dlg = tab.dialog
     qtbot.waitUntil(dlg.isVisible)
     qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.session_table.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: _rows(tab.session_table) == 2, timeout=5000)
     assert not dlg.isVisible()
     qtbot.mouseClick(tab.referral_button, Qt.MouseButton.LeftButton)
     dlg = tab.dialog

@@ -38,9 +38,10 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert "矛盾调解" in titles and "家事调解" in titles
     tab = w.mediation_tab
     w.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.from_matter_button.isEnabled(), timeout=5000)
-    assert reg.number in tab.from_matter.currentText()
-    qtbot.mouseClick(tab.from_matter_button, Qt.MouseButton.LeftButton)
+    cases = tab.case_list
+    qtbot.waitUntil(lambda: cases.from_matter_button.isEnabled(), timeout=5000)
+    assert reg.number in cases.waiting.currentText()
+    qtbot.mouseClick(cases.from_matter_button, Qt.MouseButton.LeftButton)
     form = tab.case_form
     qtbot.waitUntil(
         lambda: form.parties.rowCount() == 2 and bool(form.facts.toPlainText()), timeout=5000
@@ -71,14 +72,17 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
         rec.statements.insertRow(r)
         rec.statements.setItem(r, 0, QTableWidgetItem(who))
         rec.statements.setItem(r, 1, QTableWidgetItem(said))
-    qtbot.mouseClick(tab.save_record_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.record_page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.MEDIATING, timeout=5000)
-    assert tab.sessions.rowCount() == 1 and tab.sessions.item(0, 2).text() == "2"
+    sessions = tab.record_page.sessions.model()
+    assert sessions.rowCount() == 1 and sessions.index(0, 2).data() == "2"
+    qtmodeltester.check(sessions)
     # The agreement: an empty term list is refused, then drafted, signed and printed.
     tab.pages.setCurrentIndex(2)
     ed = tab.agreement
     ime_type(ed.facts, "排水沟堵塞系被申请人堆放杂物所致。")
-    qtbot.mouseClick(tab.save_agreement_button, Qt.MouseButton.LeftButton)
+    page = tab.agreement_page
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "至少要有一项协议内容" in tab.message.text(), timeout=5000)
     for text in ("李四清理杂物、疏通排水沟", "李四赔偿王𠮷损失2000元"):
         qtbot.mouseClick(ed.term_buttons[0], Qt.MouseButton.LeftButton)
@@ -87,12 +91,12 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     qtbot.mouseClick(ed.term_buttons[2], Qt.MouseButton.LeftButton)  # 上移: order matters
     assert ed.terms.item(0, 0).text() == "李四赔偿王𠮷损失2000元"
     ime_type(ed.method, "现场清理，赔偿款当面付清")
-    qtbot.mouseClick(tab.save_agreement_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.sign_button.isEnabled(), timeout=5000)
-    qtbot.mouseClick(tab.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.sign_button.isEnabled(), timeout=5000)
+    qtbot.mouseClick(page.sign_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.SUCCEEDED, timeout=5000)
-    assert ed.facts.isReadOnly() and not tab.save_agreement_button.isEnabled()
-    assert tab.correct_button.isEnabled() and "可在" in tab.confirm_label.text()
+    assert ed.facts.isReadOnly() and not page.save_button.isEnabled()
+    assert page.correct_button.isEnabled() and "可在" in page.confirm_label.text()
     qtbot.keyClick(ed.method, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     reader = PdfReader(io.BytesIO(tab.preview.pdf))
@@ -127,8 +131,10 @@ def test_the_family_tab_warns_and_hides_minors_from_the_director(qtbot, db):
     qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
     assert tab.risk_banner.isVisibleTo(tab) and "家庭暴力高风险" in tab.risk_banner.text()
     assert tab.detail.violence_risk == ViolenceRisk.HIGH
-    assert tab.minors.rowCount() == 0 and "涉及未成年人 1 名" in tab.minors_note.text()
-    assert not tab.save_minors_button.isEnabled()
+    family_page = tab.family_page
+    assert family_page.minors.rowCount() == 0
+    assert "涉及未成年人 1 名" in family_page.minors_note.text()
+    assert not family_page.save_minors_button.isEnabled()
     w.ctx.worker.wait()
 
 
@@ -174,8 +180,8 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     qtbot.waitUntil(lambda: tab2.record.place.text() == "中心一楼调解室", timeout=5000)
     assert tab2.record.result.toPlainText() == "双方同意再约时间"
     assert tab2.current == ref.id
-    qtbot.mouseClick(tab2.save_record_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab2.sessions.rowCount() == 1, timeout=5000)
+    qtbot.mouseClick(tab2.record_page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab2.record_page.sessions.model().rowCount() == 1, timeout=5000)
     with db.read() as s:
         rows = mediation.list_cases(s, m, mediation.CaseRoom.GENERAL, CaseFilter())
     assert rows[0].status == CaseStatus.MEDIATING
@@ -186,9 +192,10 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):
     from datetime import datetime, timedelta
 
-    from PySide6.QtWidgets import QAbstractSpinBox, QDialog, QInputDialog, QLineEdit
+    from PySide6.QtWidgets import QAbstractSpinBox, QInputDialog, QLineEdit
 
-    from app.views import mediation_tab as mt
+    from app.services.mediation import CaseMove
+    from app.views.widgets import FormDialog
     from tests.services.test_mediation import terms
 
     m = actor(db, "tiaojie")
@@ -201,7 +208,7 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
         mediation.sign_agreement(s, m, a.id, date.today() - timedelta(days=2))
 
     def accept_with(values):
-        def exec_(dialog):  # type into the dialog's text fields as a person would, press OK
+        def open_(dialog):  # type into the dialog's text fields as a person would, press OK
             edits = [
                 e
                 for e in dialog.findChildren(QLineEdit)
@@ -209,9 +216,9 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
             ]
             for edit, text in zip(edits, values, strict=False):
                 edit.setText(text)
-            return QDialog.DialogCode.Accepted
+            qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
-        return exec_
+        return open_
 
     w = build_main_window(db, m)
     qtbot.addWidget(w)
@@ -221,28 +228,33 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
     tab.table.selectRow(0)
     qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    page = tab.agreement_page
     assert (
-        tab.confirm_button.text() == "登记司法确认申请" and "还剩 28 天" in tab.confirm_label.text()
+        page.confirm_button.text() == "登记司法确认申请"
+        and "还剩 28 天" in page.confirm_label.text()
     )
-    monkeypatch.setattr(mt.FormDialog, "exec", accept_with(["乐清市人民法院"]))
-    qtbot.mouseClick(tab.confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.confirm_button.text() == "登记法院裁定结果", timeout=5000)
-    assert "向乐清市人民法院申请，待裁定" in tab.confirm_label.text()
-    monkeypatch.setattr(mt.FormDialog, "exec", accept_with([]))
-    qtbot.mouseClick(tab.confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "确认有效" in tab.confirm_label.text(), timeout=5000)
+    monkeypatch.setattr(FormDialog, "open", accept_with(["乐清市人民法院"]))
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.confirm_button.text() == "登记法院裁定结果", timeout=5000)
+    assert "向乐清市人民法院申请，待裁定" in page.confirm_label.text()
+    monkeypatch.setattr(FormDialog, "open", accept_with([]))
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "确认有效" in page.confirm_label.text(), timeout=5000)
     # A follow-up: the agreement is performed.
-    monkeypatch.setattr(mt.FormDialog, "exec", accept_with(["王𠮷"]))
-    qtbot.mouseClick(tab.followup_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.followups.rowCount() == 1, timeout=5000)
-    assert tab.followups.item(0, 3).text() == "王𠮷"
+    followups = tab.followups_page
+    monkeypatch.setattr(FormDialog, "open", accept_with(["王𠮷"]))
+    qtbot.mouseClick(followups.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: followups.table.model().rowCount() == 1, timeout=5000)
+    assert followups.table.model().index(0, 3).data() == "王𠮷"
     # Archive, then print the whole file.
+    moves = tab.case_page.move_buttons
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("长期", True))
-    qtbot.waitUntil(lambda: tab.move_buttons[mt.CaseMove.ARCHIVE].isEnabled(), timeout=5000)
-    qtbot.mouseClick(tab.move_buttons[mt.CaseMove.ARCHIVE], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: moves[CaseMove.ARCHIVE].isEnabled(), timeout=5000)
+    qtbot.mouseClick(moves[CaseMove.ARCHIVE], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.ARCHIVED, timeout=5000)
-    assert not tab.correct_button.isEnabled() and not tab.save_case_button.isEnabled()
-    qtbot.mouseClick(tab.doc_buttons[mediation.Document.CASEFILE], Qt.MouseButton.LeftButton)
+    assert not page.correct_button.isEnabled() and not tab.case_page.save_button.isEnabled()
+    doc_buttons = tab.documents_page.buttons
+    qtbot.mouseClick(doc_buttons[mediation.Document.CASEFILE], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
     flat = text.replace("\n", "")

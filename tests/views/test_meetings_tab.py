@@ -15,7 +15,7 @@ from tests.conftest import actor
 from tests.views.test_reception_tab import ime_type
 
 
-def test_record_issue_and_print_a_joint_meeting(qtbot, db):
+def test_record_issue_and_print_a_joint_meeting(qtbot, db, qtmodeltester):
     director = actor(db, "zhuren")
     w = build_main_window(db, director)
     qtbot.addWidget(w)
@@ -43,8 +43,11 @@ def test_record_issue_and_print_a_joint_meeting(qtbot, db):
     qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.current_status == MeetingStatus.ISSUED, timeout=5000)
     assert ed.place.isReadOnly() and not tab.save_button.isEnabled()
-    qtbot.waitUntil(lambda: tab.decision_table.rowCount() == 1, timeout=5000)
-    assert tab.decision_table.item(0, 2).text() == "司法所"
+    decisions = tab.decision_table.model()
+    qtbot.waitUntil(lambda: decisions.rowCount() == 1, timeout=5000)
+    assert decisions.index(0, 2).data() == "司法所"
+    qtmodeltester.check(decisions)
+    qtmodeltester.check(tab.list.model())
     qtbot.keyClick(ed.place, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)

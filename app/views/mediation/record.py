@@ -1,0 +1,295 @@
+"""调解笔录: the case's records and the one being typed, kept as a draft as it is typed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ops import op
+from app.services import mediation
+from app.services.mediation import CaseDetail, Document, SessionInput, StatementInput
+
+from ..tables import set_column_widths
+from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view
+
+if TYPE_CHECKING:
+    from .tab import MediationTab
+
+
+class RecordEditor(QWidget):
+    """One record; statements are rows of (who, what)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.at.setCalendarPopup(True)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText("如：中心一楼调解室")
+        self.attendees = QLineEdit()
+        self.recorder = QLineEdit()
+        self.rights_told = QCheckBox("已告知当事人权利义务")
+        self.statements = input_table(["发言人", "陈述内容"], 1, min_height=110)
+        set_column_widths(self.statements, [(0, 100)])
+        add = self.add_button = QPushButton("添加发言")
+        add.clicked.connect(lambda: add_row(self.statements, ["", ""]))
+        self.facts_checked = QPlainTextEdit()
+        self.risks_warned = QPlainTextEdit()
+        self.result = QPlainTextEdit()
+        self.next_step = QPlainTextEdit()
+        for w in (self.facts_checked, self.risks_warned, self.result, self.next_step):
+            w.setMaximumHeight(60)
+            w.setTabChangesFocus(True)
+        f = QFormLayout(self)
+        f.setContentsMargins(0, 0, 0, 0)
+        f.addRow("调解时间", self.at)
+        f.addRow("地点", self.place)
+        f.addRow("参加人员", self.attendees)
+        f.addRow("记录人", self.recorder)
+        f.addRow("", self.rights_told)
+        f.addRow("当事人陈述", self.statements)
+        f.addRow("", add)
+        f.addRow("查明的事实", self.facts_checked)
+        f.addRow("风险提示", self.risks_warned)
+        f.addRow("调解结果", self.result)
+        f.addRow("下一步安排", self.next_step)
+
+    def set_read_only(self, ro: bool) -> None:
+        for w in (self.place, self.attendees, self.recorder):
+            w.setReadOnly(ro)
+        for w in (self.facts_checked, self.risks_warned, self.result, self.next_step):
+            w.setReadOnly(ro)
+        self.at.setReadOnly(ro)
+        self.rights_told.setEnabled(not ro)
+        self.add_button.setEnabled(not ro)
+        self.statements.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers
+            if ro
+            else QAbstractItemView.EditTrigger.AllEditTriggers
+        )
+
+    def connect_changed(self, slot) -> None:
+        for w in (self.place, self.attendees, self.recorder):
+            w.textEdited.connect(slot)
+        for w in (self.facts_checked, self.risks_warned, self.result, self.next_step):
+            w.textChanged.connect(slot)
+        self.statements.itemChanged.connect(lambda _i: slot())
+        self.rights_told.toggled.connect(lambda _b: slot())
+
+    def raw_state(self) -> dict:
+        return {
+            "at": self.at.dateTime().toPython().isoformat(timespec="minutes"),
+            "place": self.place.text(),
+            "attendees": self.attendees.text(),
+            "recorder": self.recorder.text(),
+            "rights_told": self.rights_told.isChecked(),
+            "statements": [
+                [cell(self.statements, r, 0), cell(self.statements, r, 1)]
+                for r in range(self.statements.rowCount())
+            ],
+            "facts_checked": self.facts_checked.toPlainText(),
+            "risks_warned": self.risks_warned.toPlainText(),
+            "result": self.result.toPlainText(),
+            "next_step": self.next_step.toPlainText(),
+        }
+
+    def set_raw_state(self, d: dict) -> None:
+        self.at.setDateTime(QDateTime(datetime.fromisoformat(d["at"])))
+        for key in ("place", "attendees", "recorder"):
+            getattr(self, key).setText(d.get(key, ""))
+        self.rights_told.setChecked(bool(d.get("rights_told")))
+        for key in ("facts_checked", "risks_warned", "result", "next_step"):
+            getattr(self, key).setPlainText(d.get(key, ""))
+        self.statements.setRowCount(0)
+        for row in d.get("statements", []):
+            add_row(self.statements, row)
+
+    def set_value(self, s: SessionInput) -> None:
+        self.set_raw_state(
+            {
+                "at": s.at.isoformat(),
+                "place": s.place,
+                "attendees": s.attendees,
+                "recorder": s.recorder,
+                "rights_told": s.rights_told,
+                "statements": [[x.speaker, x.text] for x in s.statements],
+                "facts_checked": s.facts_checked,
+                "risks_warned": s.risks_warned,
+                "result": s.result,
+                "next_step": s.next_step,
+            }
+        )
+
+    def value(self) -> SessionInput:
+        d = self.raw_state()
+        return SessionInput(
+            at=self.at.dateTime().toPython().replace(second=0, microsecond=0),
+            place=d["place"],
+            attendees=d["attendees"],
+            recorder=d["recorder"],
+            rights_told=d["rights_told"],
+            facts_checked=d["facts_checked"],
+            risks_warned=d["risks_warned"],
+            result=d["result"],
+            next_step=d["next_step"],
+            statements=[StatementInput(a, b) for a, b in d["statements"]],
+        )
+
+
+def blank_record() -> SessionInput:
+    return SessionInput(at=datetime.now().replace(second=0, microsecond=0))
+
+
+class RecordPage(QWidget):
+    """The case's records above, the record being typed below. What is typed is kept as a
+    draft (saved as it goes) until 保存笔录 stores it in the database."""
+
+    def __init__(self, host: MediationTab, parent=None):
+        super().__init__(parent)
+        self.host = host
+        self.session_id: uuid.UUID | None = None  # the record being edited, None: a new one
+        self.record_case: uuid.UUID | None = None  # the case the editor's record belongs to
+        self.sessions = rows_view(
+            ["时间", "地点", "发言", "调解结果"], 3, enumerate([140, 140, 56]), min_height=110
+        )
+        self.sessions.selectionModel().selectionChanged.connect(self._session_selected)
+        self.editor = RecordEditor()
+        self.editor.connect_changed(self._edited)
+        self.new_button = QPushButton("新笔录")
+        self.new_button.clicked.connect(self.new_record)
+        self.save_button = QPushButton("保存笔录")
+        self.save_button.clicked.connect(self.save)
+        self.print_button = QPushButton("打印笔录")
+        self.print_button.clicked.connect(self.print_record)
+        self.drafts = DraftController(
+            host.ctx, f"case-record-{host.room.value}", self._draft_payload, parent=self
+        )
+        self.drafts.restore.connect(self._restore)
+        rb = QHBoxLayout()
+        for b in (self.new_button, self.save_button, self.print_button):
+            rb.addWidget(b)
+        rb.addStretch(1)
+        v = QVBoxLayout(self)
+        v.addWidget(self.sessions)
+        v.addWidget(self.editor)
+        v.addLayout(rb)
+
+    def offer_draft(self) -> None:
+        self.drafts.offer(
+            lambda at, d: f"发现 {at:%m-%d %H:%M} 未保存的调解笔录（{d.get('case_number', '')}）。"
+        )
+
+    # --- showing
+    def clear(self) -> None:
+        self.session_id = None
+        self.record_case = None
+        self.editor.set_value(blank_record())
+        self.sessions.set_rows([])
+
+    def show_case(self, d: CaseDetail) -> None:
+        self.sessions.set_rows(
+            Row((f"{r.at:%Y-%m-%d %H:%M}", r.place, str(r.statements), r.result), r.id)
+            for r in d.sessions
+        )
+        if d.id != self.record_case:  # another case: a fresh record (typing is kept otherwise)
+            self.record_case = d.id
+            self.new_record()
+
+    def update_buttons(self, open_case: bool) -> None:
+        for b in (self.new_button, self.save_button):
+            b.setEnabled(open_case)
+        self.editor.set_read_only(not open_case)
+        self.print_button.setEnabled(self.session_id is not None)
+
+    def new_record(self) -> None:
+        host = self.host
+        self.session_id = None
+        self.sessions.clearSelection()
+        blank = blank_record()
+        blank.recorder = host.ctx.actor.display_name
+        if host.detail:
+            blank.attendees = "、".join(p.name for p in host.detail.parties)
+        self.editor.set_value(blank)
+        self.drafts.timer.stop()
+        host.update_buttons()
+
+    def _session_selected(self) -> None:
+        d = self.host.detail
+        r = self.sessions.current_row()
+        if d is None or not 0 <= r < len(d.sessions):
+            return
+        sid = d.sessions[r].id
+
+        def shown(data: SessionInput) -> None:
+            self.session_id = sid
+            self.editor.set_value(data)
+            self.drafts.timer.stop()
+            self.host.update_buttons()
+
+        self.host.ctx.worker.submit(
+            op(mediation.session_input, self.host.ctx.actor, sid), shown, self.host.failed
+        )
+
+    # --- the draft
+    def _edited(self) -> None:
+        if self.host.current is not None:
+            self.drafts.edited()
+
+    def _draft_payload(self) -> dict | None:
+        host = self.host
+        if host.current is None:
+            return None
+        return {
+            "case": str(host.current),
+            "case_number": host.detail.number if host.detail else "",
+            "session": str(self.session_id) if self.session_id else None,
+            "editor": self.editor.raw_state(),
+        }
+
+    def _restore(self, d: dict) -> None:
+        case_id = uuid.UUID(d["case"])
+        session = d.get("session")
+
+        def after() -> None:
+            self.record_case = case_id
+            self.session_id = uuid.UUID(session) if session else None
+            self.editor.set_raw_state(d["editor"])
+            self.host.pages.setCurrentIndex(1)
+            self.host.update_buttons()
+            self.host.message.info("已恢复笔录草稿，请核对后保存。")
+
+        self.host.show_case(case_id, then=after)
+
+    # --- saving and printing
+    def save(self) -> None:
+        host = self.host
+        if host.current is None:
+            host.message.error("请先保存案件，再记录调解笔录。")
+            return
+        data = self.editor.value()
+
+        def keep(new_id) -> None:
+            self.session_id = new_id
+            self.drafts.clear()
+
+        job = op(mediation.save_session, host.ctx.actor, host.current, data, self.session_id)
+        host.run(job, "笔录已保存。", keep)
+
+    def print_record(self) -> None:
+        if self.session_id is not None:
+            self.host.print_document(Document.RECORD, self.session_id)

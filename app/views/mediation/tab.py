@@ -1,0 +1,263 @@
+"""The room tab: the case list on the left, the case shown on the right in its pages.
+
+One widget class serves both rooms (``room``); the family room adds its own page. The tab
+holds the case being shown (``current``, ``detail``); the pages own their buttons and run
+their writes through :meth:`MediationTab.run`, which reports the outcome and shows the case
+again. What a write changed is announced by the worker; the tab watches CASES and MATTERS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from app.models import CaseRoom, DisputeType, PartyRole, ViolenceRisk
+from app.ops import Op, op
+from app.services import mediation
+from app.services.mediation import CaseInput, CaseScreen, Document, PartyInput
+
+from ..bus import CASES, MATTERS
+from ..context import ViewContext
+from ..pdf_preview_dialog import PdfPreviewDialog
+from ..widgets import FormDialog, MessageBar, load_when_shown, run_op, tab_shortcut
+from .agreement import AgreementPage
+from .case_list import CaseList
+from .case_page import CasePage, scroll
+from .documents import DocumentsPage
+from .family import FamilyPage
+from .followups import FollowUpsPage
+from .record import RecordPage
+
+RECORD_PAGE, AGREEMENT_PAGE = 1, 2
+
+
+class MediationTab(QWidget):
+    """A room's cases. The record being typed is kept as a draft (saved as it goes)."""
+
+    def __init__(self, ctx: ViewContext, room: CaseRoom, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.room = room
+        self.detail: mediation.CaseDetail | None = None
+        self.current: uuid.UUID | None = None
+        self.matter_id: uuid.UUID | None = None  # when a new case comes from a matter
+        self.preview: PdfPreviewDialog | None = None
+        self.dialog: FormDialog | None = None
+        self.message = MessageBar()
+        # --- list side
+        self.case_list = CaseList(ctx, room)
+        self.model, self.table = self.case_list.model, self.case_list.table
+        self.case_list.case_selected.connect(self._case_selected)
+        self.case_list.new_case.connect(self.new_case)
+        self.case_list.from_matter.connect(self.case_from_matter)
+        # --- detail side
+        self.header = QLabel("新案件（未保存）")
+        self.header.setProperty("role", "title")
+        self.header.setWordWrap(True)
+        self.risk_banner = QLabel()
+        self.risk_banner.setProperty("role", "error")
+        self.risk_banner.setWordWrap(True)
+        self.risk_banner.setVisible(False)
+        self.case_page = CasePage(self)
+        self.case_form = self.case_page.form
+        self.case_list.mediators.connect(self.case_form.set_mediators)
+        self.record_page = RecordPage(self)
+        self.record = self.record_page.editor
+        self.agreement_page = AgreementPage(self)
+        self.agreement = self.agreement_page.editor
+        self.followups_page = FollowUpsPage(self)
+        self.family_page = FamilyPage(self) if room == CaseRoom.FAMILY else None
+        self.documents_page = DocumentsPage(self)
+        self.draft_bar = self.record_page.drafts.bar
+        self.draft_label = self.draft_bar.label
+        self.restore_draft_button = self.draft_bar.restore_button
+        self.pages = QTabWidget()
+        self.pages.addTab(self.case_page, "案件信息")
+        self.pages.addTab(scroll(self.record_page), "调解笔录")
+        self.pages.addTab(scroll(self.agreement_page), "调解协议")
+        self.pages.addTab(self.followups_page, "回访")
+        if self.family_page is not None:
+            self.pages.addTab(scroll(self.family_page), "家事服务")
+        self.pages.addTab(self.documents_page, "文书与过程")
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(self.header)
+        rv.addWidget(self.risk_banner)
+        rv.addWidget(self.draft_bar)
+        rv.addWidget(self.pages, 1)
+        rv.addWidget(self.message)
+        split = QSplitter()
+        split.addWidget(self.case_list)
+        split.addWidget(right)
+        split.setSizes([660, 780])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        tab_shortcut(self, QKeySequence.StandardKey.Save, self.save_current_page)
+        tab_shortcut(self, QKeySequence.StandardKey.Print, self.agreement_page.print_agreement)
+        # A matter routed to the room appears among those waiting for a case.
+        ctx.bus.watch(self, [CASES, MATTERS], self.reload)
+        load_when_shown(self, self.reload)
+        self.new_case()
+        self.record_page.offer_draft()
+
+    def failed(self, exc: BaseException) -> None:
+        self.message.show_error(exc)
+
+    def reload(self) -> None:
+        self.case_list.reload(self.failed)
+
+    # --- running the pages' writes
+    def run(
+        self,
+        job: Op,
+        done_text: str,
+        after: Callable[[Any], None] | None = None,
+        *,
+        dialog: FormDialog | None = None,
+    ) -> None:
+        """Run a write on the case; on success say ``done_text`` and show the case again.
+        A refusal is said in ``dialog`` (which stays open) or under the pages."""
+
+        def done(result) -> None:
+            self.message.clear()
+            if isinstance(result, mediation.CaseRef):
+                self.current = result.id
+            if after:
+                after(result)
+            if self.current is not None:
+                self.show_case(self.current)
+            self.message.info(done_text)
+
+        run_op(self.ctx, job, done=done, message=dialog or self.message, origin=self)
+
+    def ask(self, dlg: FormDialog, on_ok: Callable[[], None]) -> None:
+        """Open a form dialog whose 确定 runs ``on_ok``; it closes when that succeeded."""
+        dlg.on_ok = on_ok
+        dlg.finished.connect(dlg.deleteLater)
+        self.dialog = dlg
+        dlg.open()
+
+    def save_current_page(self) -> None:
+        page = self.pages.currentIndex()
+        if page == RECORD_PAGE:
+            self.record_page.save()
+        elif page == AGREEMENT_PAGE:
+            self.agreement_page.save()
+        else:
+            self.case_page.save()
+
+    # --- the case shown
+    def _case_selected(self, case_id: uuid.UUID) -> None:
+        if case_id != self.current or self.detail is None:
+            self.show_case(case_id)
+
+    def show_case(self, case_id: uuid.UUID, then: Callable[[], None] | None = None) -> None:
+        def shown(screen: CaseScreen) -> None:
+            self._shown(screen)
+            if then is not None:
+                then()
+
+        self.ctx.worker.submit(
+            op(mediation.case_screen, self.ctx.actor, case_id), shown, self.failed
+        )
+
+    def _shown(self, screen: CaseScreen) -> None:
+        d = screen.detail
+        self.detail, self.current, self.matter_id = d, d.id, None
+        self.case_list.keep = d.id
+        self.case_form.set_value(screen.case, read_only=not (d.can_edit and d.status.is_open))
+        self.case_form.risk_warning.setVisible(False)  # the banner above says it
+        risk = self.room == CaseRoom.FAMILY and d.violence_risk == ViolenceRisk.HIGH
+        self.risk_banner.setVisible(risk)
+        self.risk_banner.setText(
+            "⚠ 家庭暴力高风险案件：注意当事人和未成年人安全，单独约谈，"
+            "必要时转介公安机关出具告诫书、"
+            "引导申请人身安全保护令。"
+            if risk
+            else ""
+        )
+        matter = f"　事项 {d.matter_number}" if d.matter_number else ""
+        late = "（超期）" if d.overdue else ""
+        self.header.setText(f"{d.number}　{d.title}　【{d.status.label}{late}】{matter}")
+        self.record_page.show_case(d)
+        self.agreement_page.show_case(d, screen.agreement)
+        self.followups_page.show_case(d)
+        self.documents_page.show_case(d)
+        if self.family_page is not None:
+            self.family_page.show_case(d)
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        d = self.detail
+        editing_new = self.current is None
+        has_case = not editing_new
+        self.case_page.update_buttons(d, editing_new)
+        self.record_page.update_buttons(
+            has_case and d is not None and d.status.is_open and d.can_edit
+        )
+        self.followups_page.update_buttons(d, has_case)
+        self.documents_page.update_buttons(has_case)
+        if self.family_page is not None:
+            self.family_page.update_buttons(has_case and d is not None and d.can_edit)
+        if editing_new:
+            self.agreement_page.disable()
+
+    def new_case(self) -> None:
+        self.current, self.detail, self.matter_id = None, None, None
+        self.case_list.keep = None
+        self.table.clearSelection()
+        me = self.ctx.actor.user_id
+        self.case_form.set_value(
+            CaseInput(
+                room=self.room,
+                dispute_type=DisputeType.MARRIAGE_FAMILY
+                if self.room == CaseRoom.FAMILY
+                else DisputeType.NEIGHBOUR,
+                facts="",
+                parties=[],
+                mediator_ids=[me] if me else [],
+            ),
+            read_only=False,
+        )
+        self.case_form.add_party()
+        self.case_form.add_party()
+        self.header.setText("新案件（未保存）")
+        self.risk_banner.setVisible(False)
+        self.record_page.clear()
+        self.agreement_page.clear()
+        self.followups_page.table.set_rows([])
+        self.documents_page.show_case(None)
+        self.pages.setCurrentIndex(0)
+        self.message.clear()
+        self.update_buttons()
+
+    def case_from_matter(self, matter_id: uuid.UUID, line: str) -> None:
+        def shown(data: CaseInput) -> None:
+            self.new_case()
+            self.matter_id = matter_id
+            data.room = self.room
+            self.case_form.set_value(data, read_only=False)
+            if len(data.parties) < 2:
+                self.case_form.add_party(PartyInput(PartyRole.RESPONDENT, ""))
+            self.header.setText(f"新案件（来自事项 {line}）")
+
+        self.ctx.worker.submit(
+            op(mediation.input_from_matter, self.ctx.actor, matter_id), shown, self.failed
+        )
+
+    # --- printing
+    def print_document(self, document: Document, object_id: uuid.UUID | None) -> None:
+        if object_id is None:
+            return
+
+        def shown(result) -> None:
+            title, pdf = result
+            self.preview = PdfPreviewDialog(pdf, title, f"{title.replace(' ', '-')}.pdf", self)
+            self.preview.open()
+
+        job = op(mediation.document_pdf, self.ctx.actor, document, object_id)
+        run_op(self.ctx, job, done=shown, message=self.message)

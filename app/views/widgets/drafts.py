@@ -1,0 +1,138 @@
+"""Drafts of long forms: what is typed is saved to the draft store shortly after each edit, a
+later start offers to restore it, and saving the form clears it.
+
+``DraftController`` holds the lifecycle and ``DraftBar`` is the "发现未保存的…" bar with
+恢复草稿 / 丢弃. The store's file writes run on the database worker, in order with the form's
+saves (a clear queued after a save cannot overtake it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+DRAFT_PAUSE_MS = 800
+
+
+class DraftBar(QWidget):
+    """Hidden until a draft is found. Signals: ``restore_clicked``, ``discard_clicked``."""
+
+    restore_clicked = Signal()
+    discard_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        bar = QHBoxLayout(self)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.restore_button = QPushButton("恢复草稿")
+        self.restore_button.clicked.connect(self.restore_clicked)
+        self.discard_button = QPushButton("丢弃")
+        self.discard_button.clicked.connect(self.discard_clicked)
+        bar.addWidget(self.label, 1)
+        bar.addWidget(self.restore_button)
+        bar.addWidget(self.discard_button)
+        self.setVisible(False)
+
+    def offer(self, text: str) -> None:
+        self.label.setText(text)
+        self.setVisible(True)
+
+
+class DraftController(QObject):
+    """One user's draft of one form.
+
+    - ``snapshot()`` gives what to keep as a JSON-able dict, or None when there is nothing to
+      keep now (no case open, say); with ``clear_when_empty`` None clears the stored draft.
+    - ``edited()`` after each edit: the draft is saved after a short pause.
+    - ``mark_clean()`` after loading or clearing the form: no draft until it differs again.
+    - ``offer(describe)`` at start: shows the bar with ``describe(saved_at, payload)``;
+      恢复草稿 emits ``restore(payload)``, 丢弃 clears the draft.
+    - ``clear()`` after the form was saved.
+
+    Signals: ``restore(dict)``."""
+
+    restore = Signal(dict)
+
+    def __init__(
+        self,
+        ctx: Any,
+        form: str,
+        snapshot: Callable[[], dict | None],
+        bar: DraftBar | None = None,
+        *,
+        clear_when_empty: bool = False,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx, self.form, self.snapshot = ctx, form, snapshot
+        self.bar = bar or DraftBar()
+        self.clear_when_empty = clear_when_empty
+        self.pending: dict | None = None
+        self._baseline: dict | None = None
+        self.timer = QTimer(self, singleShot=True, interval=DRAFT_PAUSE_MS)
+        self.timer.timeout.connect(self.save_now)
+        self.bar.restore_clicked.connect(self.restore_pending)
+        self.bar.discard_clicked.connect(self.discard)
+
+    @property
+    def store(self):
+        return self.ctx.drafts
+
+    @property
+    def user(self) -> str:
+        return self.ctx.actor.username
+
+    def edited(self) -> None:
+        self.timer.start()
+
+    def mark_clean(self) -> None:
+        self.timer.stop()  # loading is not editing
+        self._baseline = self.snapshot()
+
+    def save_now(self) -> None:
+        self.timer.stop()
+        store = self.store
+        if store is None:
+            return
+        payload = self.snapshot()
+        if payload is None:
+            if self.clear_when_empty:
+                self.clear()
+            return
+        if payload == self._baseline:
+            return
+        user, form = self.user, self.form
+        self.ctx.worker.submit(lambda _s: store.save(user, form, payload))
+
+    def clear(self) -> None:
+        self.timer.stop()
+        store = self.store
+        if store is not None:
+            user, form = self.user, self.form
+            self.ctx.worker.submit(lambda _s: store.clear(user, form))
+
+    def offer(self, describe: Callable[[datetime, dict], str]) -> bool:
+        """Show the bar if a draft was left; True when one was."""
+        store = self.store
+        found = store.load(self.user, self.form) if store is not None else None
+        if not found:
+            return False
+        saved_at, self.pending = found
+        self.bar.offer(describe(saved_at, self.pending))
+        return True
+
+    def restore_pending(self) -> None:
+        payload, self.pending = self.pending, None
+        self.bar.setVisible(False)
+        if payload:
+            self.restore.emit(payload)
+
+    def discard(self) -> None:
+        self.pending = None
+        self.bar.setVisible(False)
+        self.clear()

@@ -1,0 +1,113 @@
+"""A small form in a dialog: 确定 runs the form's operation, and the dialog closes only when it
+succeeded. A refusal shows its Chinese message in the dialog, under the field it concerns
+when it names one, and everything typed stays as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.errors import ValidationError
+
+from ..messages import error_text
+
+
+class FieldRow(QWidget):
+    """An input with an error label under it (hidden while there is nothing to say)."""
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.widget = widget
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(widget)
+        v.addWidget(self.error)
+
+    def set_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+        self.widget.setProperty("invalid", bool(text))
+
+    def clear_error(self) -> None:
+        self.set_error("")
+
+
+class FormDialog(QDialog):
+    """``row(label, widget, field=…)`` adds a labelled input; ``on_ok`` is called on 确定
+    (without one, 确定 just accepts). The operation calls ``accept()`` when it succeeded and
+    ``show_error(exc)`` when it was refused: the dialog stays open with what was typed.
+
+    ``run_op(ctx, job, message=dialog, …)`` does both."""
+
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None = None,
+        rows: Iterable[tuple[str, QWidget]] = (),
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.form = QFormLayout()
+        self.fields: dict[str, FieldRow] = {}
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.on_ok: Callable[[], None] | None = None
+        for label, widget in rows:
+            self.row(label, widget)
+
+    def row(self, label: str, widget: QWidget, field: str | None = None):
+        """Add ``widget`` under ``label``; ``field`` is the name a ValidationError uses for it."""
+        if field is None:
+            self.form.addRow(label, widget)
+        else:
+            self.fields[field] = FieldRow(widget)
+            self.form.addRow(label, self.fields[field])
+        return widget
+
+    @property
+    def ok_button(self):
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def _ok(self) -> None:
+        self.clear_errors()
+        if self.on_ok is None:
+            self.accept()
+        else:
+            self.on_ok()
+
+    def clear_errors(self) -> None:
+        self.message.clear()
+        for f in self.fields.values():
+            f.clear_error()
+
+    def show_error(self, exc: BaseException | str) -> None:
+        """Say why it was refused; the dialog and its typing stay."""
+        if isinstance(exc, ValidationError):
+            for name, text in exc.fields.items():
+                if name in self.fields:
+                    self.fields[name].set_error(text)
+        self.message.setText(exc if isinstance(exc, str) else error_text(exc))

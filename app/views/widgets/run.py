@@ -1,0 +1,65 @@
+"""Run one operation on the worker and report how it went: the one way a tab does a write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtWidgets import QDialog, QLabel
+
+from app.ops import Op
+
+from ..messages import error_text
+
+
+class _Context(Protocol):
+    worker: Any
+
+
+def _say(target: Any, text: str, *, error: bool) -> None:
+    if target is None:
+        return
+    if error and isinstance(getattr(target, "error", None), Callable):
+        target.error(text)
+    elif not error and isinstance(getattr(target, "info", None), Callable):
+        target.info(text)
+    elif isinstance(target, QLabel):
+        target.setText(text)
+
+
+def run_op(
+    ctx: _Context,
+    job: Op,
+    *,
+    done: Callable[[Any], None] | None = None,
+    done_text: str | None = None,
+    message: Any = None,
+    origin: object = None,
+    failed: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Run ``job`` (``op(service.fn, …)``) on ``ctx.worker``.
+
+    On success: a ``FormDialog`` given as ``message`` is accepted (closed), ``done_text`` is
+    shown in ``message`` (a MessageBar or a QLabel), then ``done(value)`` runs. The worker's bus
+    has already announced what the operation changed, so the views showing it refresh.
+
+    On refusal: the Chinese message goes to ``message`` — a dialog stays open with what was
+    typed — and ``failed(exc)`` runs if given."""
+
+    def finished(value: Any) -> None:
+        if isinstance(message, QDialog):
+            message.accept()
+        elif done_text is not None:
+            _say(message, done_text, error=False)
+        if done is not None:
+            done(value)
+
+    def refused(exc: BaseException) -> None:
+        if isinstance(message, QDialog) and hasattr(message, "show_error"):
+            message.show_error(exc)
+        else:
+            _say(message, error_text(exc), error=True)
+        if failed is not None:
+            failed(exc)
+
+    ctx.worker.submit(job, finished, refused, origin=origin)

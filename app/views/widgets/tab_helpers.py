@@ -1,0 +1,34 @@
+"""Small habits every tab shares: load when first shown, and keys that work only in the tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+
+class _FirstShow(QObject):
+    def __init__(self, widget: QWidget, load: Callable[[], None]):
+        super().__init__(widget)
+        self.load = load
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            obj.removeEventFilter(self)
+            self.load()
+        return False
+
+
+def load_when_shown(widget: QWidget, load: Callable[[], None]) -> None:
+    """Call ``load()`` once, when ``widget`` is first shown: start-up only waits for the tab
+    the user sees first."""
+    _FirstShow(widget, load)
+
+
+def tab_shortcut(widget: QWidget, key: QKeySequence | QKeySequence.StandardKey, slot) -> None:
+    """A key active only while ``widget`` is shown (the tabs share keys such as Ctrl+P)."""
+    sc = QShortcut(key, widget, slot)
+    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
