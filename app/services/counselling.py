@@ -39,6 +39,7 @@ from app.models import (
     User,
 )
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 from app.reports.referral import ReferralData, ReferralSession
 
 from . import audit
@@ -318,6 +319,7 @@ def _client_rows(session: Session, where=None) -> list[ClientRow]:
 # --- clients -------------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def register_client(session: Session, actor: Actor, data: ClientInput) -> uuid.UUID:
     require(actor, Action.COUNSELLING_NOTES)
     problems: dict[str, str] = {}
@@ -378,6 +380,7 @@ def register_client(session: Session, actor: Actor, data: ClientInput) -> uuid.U
     return client.id
 
 
+@read_op
 def list_clients(session: Session, actor: Actor) -> list[ClientRow]:
     """Counsellors' list: names or pseudonyms, risk, appointments; no notes (none needed)."""
     require(actor, Action.COUNSELLING_NOTES)
@@ -443,6 +446,7 @@ def _set_risk(client: CounsellingClient, level: RiskLevel, on: date) -> None:
         client.risk_since = on
 
 
+@write_op(Change.COUNSELLING)
 def record_session(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: SessionInput
 ) -> uuid.UUID:
@@ -489,6 +493,7 @@ def record_session(
     return row.id
 
 
+@write_op(Change.COUNSELLING)
 def save_notes(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, session_id: uuid.UUID, notes: str
 ) -> datetime:
@@ -514,6 +519,7 @@ def save_notes(
     return row.updated_at
 
 
+@write_op()
 def open_client(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, client_id: uuid.UUID
 ) -> ClientFile:
@@ -596,6 +602,7 @@ def _closed_row(session: Session, c: CounsellingClient, names) -> ClientRow:
     )
 
 
+@write_op()
 def search_notes(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, query: str
 ) -> list[SearchHit]:
@@ -639,6 +646,7 @@ def search_notes(
 # --- care plans ----------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def create_care_plan(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: PlanInput
 ) -> uuid.UUID:
@@ -689,6 +697,7 @@ def _plan(session: Session, plan_id: uuid.UUID) -> CarePlan:
     return plan
 
 
+@write_op(Change.COUNSELLING)
 def record_follow_up(
     session: Session,
     actor: Actor,
@@ -716,6 +725,7 @@ def record_follow_up(
     return plan.next_follow_up
 
 
+@write_op(Change.COUNSELLING)
 def close_care_plan(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, plan_id: uuid.UUID, outcome: str
 ) -> None:
@@ -739,6 +749,7 @@ def close_care_plan(
     )
 
 
+@read_op
 def due_follow_ups(
     session: Session, actor: Actor, today: date | None = None, days_ahead: int = 7
 ) -> list[DueFollowUp]:
@@ -775,6 +786,7 @@ def _follow_up_status(due: date | None, today: date) -> str:
     return f"下次回访 {due:%Y-%m-%d}"
 
 
+@read_op
 def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Clients at risk 高 or 危机: who, since when, who is responsible; never the notes."""
     require(actor, Action.COUNSELLING_OVERVIEW)
@@ -794,6 +806,7 @@ def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> 
     ]
 
 
+@read_op
 def client_overview(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Every open client for the director: exists, risk level, follow-up status."""
     require(actor, Action.COUNSELLING_OVERVIEW)
@@ -815,6 +828,7 @@ def client_overview(session: Session, actor: Actor, today: date | None = None) -
 # --- activities ----------------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def record_activity(session: Session, actor: Actor, data: ActivityInput) -> uuid.UUID:
     require(actor, Action.COUNSELLING_NOTES)
     problems: dict[str, str] = {}
@@ -858,6 +872,7 @@ def record_activity(session: Session, actor: Actor, data: ActivityInput) -> uuid
     return row.id
 
 
+@read_op
 def list_activities(session: Session, actor: Actor, year: int | None = None) -> list[ActivityRow]:
     require(actor, Action.COUNSELLING_OVERVIEW)
     q = select(CounsellingActivity).order_by(CounsellingActivity.held_on.desc())
@@ -875,6 +890,7 @@ def list_activities(session: Session, actor: Actor, year: int | None = None) -> 
 # --- referral summary ----------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def referral_summary(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
 ) -> ReferralData:

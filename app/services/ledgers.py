@@ -44,6 +44,7 @@ from app.models import (
     User,
     Village,
 )
+from app.ops import read_op, write_op
 from app.reports.base import format_date_cn
 from app.reports.ledger import LedgerTable, render_ledger_pdf, render_ledger_xlsx
 
@@ -598,6 +599,7 @@ def _filters_text(session: Session, f: LedgerFilter) -> str:
     return "　".join(parts) or "全部"
 
 
+@read_op
 def build_ledger(
     session: Session, actor: Actor, code: str, f: LedgerFilter | None = None
 ) -> LedgerTable:
@@ -632,6 +634,7 @@ class ExportCancelled(ServiceError):
         super().__init__("已取消导出，没有写出文件。")
 
 
+@write_op()
 def export_ledger(
     session: Session,
     actor: Actor,

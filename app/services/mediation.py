@@ -67,6 +67,7 @@ from app.models import (
 )
 from app.models.base import now
 from app.models.enums import LabelledEnum
+from app.ops import Change, read_op, write_op
 from app.reports.mediation import (
     AgreementData,
     CaseData,
@@ -515,6 +516,7 @@ def _fill(c: MediationCase, data: CaseInput, amount: int | None) -> None:
 # --- opening and changing a case --------------------------------------------------------
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def open_case(
     session: Session,
     actor: Actor,
@@ -616,6 +618,7 @@ def open_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES)
 def update_case(session: Session, actor: Actor, case_id: uuid.UUID, data: CaseInput) -> CaseRef:
     """Parties, facts, mediators … while the case is open (the room cannot change)."""
     c = _get_case(session, case_id)
@@ -630,6 +633,7 @@ def update_case(session: Session, actor: Actor, case_id: uuid.UUID, data: CaseIn
     return CaseRef(c.id, c.number, c.status)
 
 
+@read_op
 def case_input(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseInput:
     require(actor, Action.VIEW_CASES)
     c = _get_case(session, case_id)
@@ -669,6 +673,7 @@ def case_input(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseInput:
     )
 
 
+@read_op
 def input_from_matter(session: Session, actor: Actor, matter_id: uuid.UUID) -> CaseInput:
     """A case form filled from a matter: its people as applicants, its summary as the facts."""
     require(actor, Action.VIEW_CASES)
@@ -709,6 +714,7 @@ class WaitingMatter:
     summary: str
 
 
+@read_op
 def matters_waiting(session: Session, actor: Actor, room: CaseRoom) -> list[WaitingMatter]:
     """Matters routed to this room (or being handled there) with no case yet."""
     require(actor, Action.VIEW_CASES)
@@ -740,6 +746,7 @@ def matters_waiting(session: Session, actor: Actor, room: CaseRoom) -> list[Wait
 # --- moves ------------------------------------------------------------------------------
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def start_mediation(
     session: Session, actor: Actor, case_id: uuid.UUID, *, at: datetime | None = None
 ) -> CaseRef:
@@ -766,6 +773,7 @@ def _complete_matter(session: Session, actor: Actor, c: MediationCase, result: s
         flow.complete(session, actor, m.id, result, at=at, for_case=True)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def close_case(
     session: Session,
     actor: Actor,
@@ -805,6 +813,7 @@ def close_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def transfer_case(
     session: Session,
     actor: Actor,
@@ -837,6 +846,7 @@ def transfer_case(
     return CaseRef(c.id, c.number, c.status)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def archive_case(
     session: Session,
     actor: Actor,
@@ -904,6 +914,7 @@ def _clean_session(c: MediationCase, data: SessionInput) -> SessionInput:
     return out
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def save_session(
     session: Session,
     actor: Actor,
@@ -954,6 +965,7 @@ def save_session(
     return rec.id
 
 
+@read_op
 def session_input(session: Session, actor: Actor, session_id: uuid.UUID) -> SessionInput:
     require(actor, Action.VIEW_CASES)
     rec = session.get(CaseSession, session_id)
@@ -1020,6 +1032,7 @@ def _agreement_ref(a: Agreement) -> AgreementRef:
     return AgreementRef(a.id, a.number, a.version, a.status)
 
 
+@write_op(Change.CASES)
 def save_agreement(
     session: Session, actor: Actor, case_id: uuid.UUID, data: AgreementInput
 ) -> AgreementRef:
@@ -1089,6 +1102,7 @@ def _party_snapshot(c: MediationCase) -> str:
     )
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def sign_agreement(
     session: Session,
     actor: Actor,
@@ -1161,6 +1175,7 @@ def sign_agreement(
     return _agreement_ref(a)
 
 
+@write_op(Change.CASES)
 def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementRef:
     """A new draft version of a signed agreement; the signed one stays as it was."""
     old = session.get(Agreement, agreement_id)
@@ -1205,6 +1220,7 @@ def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -
     return _agreement_ref(new)
 
 
+@read_op
 def agreement_input(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementInput:
     require(actor, Action.VIEW_CASES)
     a = session.get(Agreement, agreement_id)
@@ -1218,6 +1234,7 @@ def agreement_input(session: Session, actor: Actor, agreement_id: uuid.UUID) -> 
 # --- follow-ups and judicial confirmation -----------------------------------------------
 
 
+@write_op(Change.CASES)
 def plan_followup(
     session: Session, actor: Actor, case_id: uuid.UUID, planned_on: date
 ) -> uuid.UUID:
@@ -1234,6 +1251,7 @@ def plan_followup(
     return f.id
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def record_followup(
     session: Session,
     actor: Actor,
@@ -1301,6 +1319,7 @@ class Reminder:
         return self.due < today
 
 
+@read_op
 def reminders(
     session: Session,
     actor: Actor,
@@ -1374,6 +1393,7 @@ def confirmation_window(a: Agreement) -> ConfirmationWindow | None:
     return ConfirmationWindow(a.signed_on, a.signed_on + timedelta(days=CONFIRMATION_DAYS))
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def record_confirmation(
     session: Session,
     actor: Actor,
@@ -1428,6 +1448,7 @@ def record_confirmation(
     return j.id
 
 
+@write_op(Change.CASES)
 def set_confirmation_result(
     session: Session,
     actor: Actor,
@@ -1463,6 +1484,7 @@ def _family_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Mediatio
     return c
 
 
+@write_op(Change.CASES)
 def save_minors(
     session: Session, actor: Actor, case_id: uuid.UUID, minors: list[MinorInput]
 ) -> None:
@@ -1497,6 +1519,7 @@ def save_minors(
     audit.record(session, actor, "case_minors_save", object_type="mediation_case", object_id=c.id)
 
 
+@write_op(Change.CASES, Change.MATTERS)
 def add_protection(
     session: Session, actor: Actor, case_id: uuid.UUID, kind: ProtectionKind, on: date, note: str
 ) -> None:
@@ -1517,6 +1540,7 @@ def add_protection(
     )
 
 
+@write_op(Change.CASES)
 def add_service(
     session: Session,
     actor: Actor,
@@ -1536,6 +1560,7 @@ def add_service(
     audit.record(session, actor, "case_service", object_type="mediation_case", object_id=c.id)
 
 
+@write_op(Change.CASES)
 def add_complaint(
     session: Session,
     actor: Actor,
@@ -1598,6 +1623,7 @@ class CaseRow:
     reminder: str
 
 
+@read_op
 def list_cases(
     session: Session,
     actor: Actor,
@@ -1777,6 +1803,7 @@ def _can_edit(actor: Actor, c: MediationCase) -> bool:
     )
 
 
+@read_op
 def case_detail(
     session: Session, actor: Actor, case_id: uuid.UUID, *, today: date | None = None
 ) -> CaseDetail:
@@ -1924,6 +1951,7 @@ def case_detail(
     return detail
 
 
+@read_op
 def find_case(session: Session, actor: Actor, number: str) -> uuid.UUID:
     require(actor, Action.VIEW_CASES)
     cid = session.scalar(
@@ -1934,6 +1962,7 @@ def find_case(session: Session, actor: Actor, number: str) -> uuid.UUID:
     return cid
 
 
+@read_op
 def case_counts(session: Session, actor: Actor, room: CaseRoom) -> dict[CaseStatus, int]:
     require(actor, Action.VIEW_CASES)
     return dict(
@@ -1975,6 +2004,7 @@ def _parties_now(c: MediationCase) -> list[dict]:
     return json.loads(_party_snapshot(c))
 
 
+@read_op
 def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseData:
     """The case as printed on the application and the registration form (IDs masked)."""
     require(actor, Action.VIEW_CASES)
@@ -2009,6 +2039,7 @@ def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseD
     )
 
 
+@read_op
 def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> RecordData:
     require(actor, Action.VIEW_CASES)
     rec = session.get(CaseSession, session_id)
@@ -2039,6 +2070,7 @@ def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> 
     )
 
 
+@read_op
 def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementData:
     """A signed agreement prints from what was frozen when it was signed; a draft from now."""
     require(actor, Action.VIEW_CASES)
@@ -2077,6 +2109,7 @@ def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID
     )
 
 
+@read_op
 def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) -> FollowUpData:
     require(actor, Action.VIEW_CASES)
     f = session.get(FollowUp, followup_id)
@@ -2108,6 +2141,7 @@ def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) 
     )
 
 
+@read_op
 def result_label(session: Session, c: MediationCase) -> str:
     """How the case ended; for an archived case, the ending recorded before it was filed."""
     if c.status != S.ARCHIVED:
@@ -2126,6 +2160,7 @@ def result_label(session: Session, c: MediationCase) -> str:
     return f"{endings[event]}，已归档" if event else c.status.label
 
 
+@read_op
 def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CasefileData:
     require(actor, Action.VIEW_CASES)
     c = _get_case(session, case_id)
@@ -2210,6 +2245,7 @@ class Document(LabelledEnum):
     CASEFILE = ("casefile", "卷宗")
 
 
+@write_op()
 def document_pdf(
     session: Session, actor: Actor, document: Document, object_id: uuid.UUID
 ) -> tuple[str, bytes]:
@@ -2251,6 +2287,7 @@ def document_pdf(
     return title, pdf
 
 
+@write_op()
 def document_for_number(
     session: Session, actor: Actor, document: Document, number: str, index: int | None = None
 ) -> tuple[str, bytes]:
@@ -2292,6 +2329,7 @@ def document_for_number(
     return document_pdf(session, actor, document, ids[(index or len(ids)) - 1])
 
 
+@read_op
 def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Active mediators (and directors, who may mediate) for the case form."""
     require(actor, Action.VIEW_CASES)

@@ -33,6 +33,7 @@ from app.models import (
     Village,
 )
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 from app.reports.minutes import MinutesAttendee, MinutesData, MinutesDecision, MinutesItem
 
 from . import audit
@@ -197,6 +198,7 @@ def _ref(m: Meeting) -> MeetingRef:
     return MeetingRef(m.id, m.number, m.version, m.status)
 
 
+@write_op(Change.MEETINGS)
 def create_meeting(session: Session, actor: Actor, data: MeetingInput) -> MeetingRef:
     require(actor, Action.RECORD_MEETING)
     data = _clean(data)
@@ -218,6 +220,7 @@ def create_meeting(session: Session, actor: Actor, data: MeetingInput) -> Meetin
     return _ref(m)
 
 
+@write_op(Change.MEETINGS)
 def save_meeting(
     session: Session, actor: Actor, meeting_id: uuid.UUID, data: MeetingInput
 ) -> MeetingRef:
@@ -231,6 +234,7 @@ def save_meeting(
     return _ref(m)
 
 
+@write_op(Change.MEETINGS)
 def issue_minutes(
     session: Session, actor: Actor, meeting_id: uuid.UUID, at: datetime | None = None
 ) -> MeetingRef:
@@ -257,6 +261,7 @@ def issue_minutes(
     return _ref(m)
 
 
+@write_op(Change.MEETINGS)
 def correct_minutes(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingRef:
     """A new draft version of issued minutes; the issued one stays as it was."""
     require(actor, Action.RECORD_MEETING)
@@ -338,6 +343,7 @@ class MeetingRow:
     open_decisions: int
 
 
+@read_op
 def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
     """Every version, newest meeting first (superseded versions stay visible, marked)."""
     require(actor, Action.VIEW_MEETINGS)
@@ -366,6 +372,7 @@ def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
     ]
 
 
+@read_op
 def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingInput:
     """A meeting as editable input (for the editor)."""
     require(actor, Action.VIEW_MEETINGS)
@@ -385,6 +392,7 @@ def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Meet
     )
 
 
+@read_op
 def find_meeting(session: Session, actor: Actor, number: str) -> uuid.UUID:
     """The current version of a numbered meeting: the newest issued, else the draft."""
     require(actor, Action.VIEW_MEETINGS)
@@ -424,6 +432,7 @@ class DecisionRow:
         )
 
 
+@read_op
 def decisions(
     session: Session, actor: Actor, *, only_open: bool = True, before: datetime | None = None
 ) -> list[DecisionRow]:
@@ -457,6 +466,7 @@ def decisions(
     ]
 
 
+@write_op(Change.MEETINGS)
 def close_decision(
     session: Session, actor: Actor, decision_id: uuid.UUID, result: str, at: datetime | None = None
 ) -> None:
@@ -509,11 +519,13 @@ class FiguresDraft:
         )
 
 
+@read_op
 def last_meeting_date(session: Session) -> date | None:
     last = session.scalar(select(func.max(Meeting.starts_at)))
     return last.date() if last else None
 
 
+@read_op
 def figures_draft(
     session: Session, actor: Actor, since: date, until: date, today: date | None = None
 ) -> FiguresDraft:
@@ -608,6 +620,7 @@ class Compliance:
         return out
 
 
+@read_op
 def compliance(session: Session, actor: Actor, since: date, until: date) -> Compliance:
     """Whether every week had its weekly meeting and every month its joint meeting."""
     require(actor, Action.VIEW_MEETINGS)
@@ -636,6 +649,7 @@ def compliance(session: Session, actor: Actor, since: date, until: date) -> Comp
 # --- printing ---------------------------------------------------------------------------
 
 
+@read_op
 def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MinutesData:
     require(actor, Action.VIEW_MEETINGS)
     m = _get(session, meeting_id)
@@ -663,6 +677,7 @@ def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Minut
     )
 
 
+@write_op()
 def minutes_pdf(session: Session, actor: Actor, meeting_id: uuid.UUID) -> tuple[str, bytes]:
     from app.reports.minutes import render_minutes
 
