@@ -833,6 +833,22 @@ class ConflictView:
     decided: str | None
 
 
+@write_op(*Change)
+def import_bundle_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """``import_bundle`` of the bundle in the file at ``path``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ServiceError(f"读不到交换包文件 {path}：{exc.strerror or exc}") from exc
+    return import_bundle(session, actor, data, progress=progress)
+
+
 @read_op
 def list_conflicts(session: Session, actor: Actor, *, open_only: bool = True) -> list[ConflictView]:
     require(actor, Action.EXCHANGE_BUNDLES)

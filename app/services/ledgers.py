@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -670,6 +671,27 @@ def export_ledger(
         reason=f"{table.title}，{len(table.rows)} 行，{fmt.upper()}，{table.filters}",
     )
     return table, data
+
+
+@write_op()
+def export_ledger_file(
+    session: Session,
+    actor: Actor,
+    code: str,
+    f: LedgerFilter | None,
+    fmt: str,
+    path: Path,
+    *,
+    progress: Callable[[int, int], bool] | None = None,
+) -> tuple[LedgerTable, Path]:
+    """``export_ledger`` written to ``path``. A file that cannot be written fails the export,
+    and its audit row is rolled back with it."""
+    table, data = export_ledger(session, actor, code, f, fmt, progress=progress)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ServiceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    return table, path
 
 
 @dataclass

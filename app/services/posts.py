@@ -23,7 +23,7 @@ from .permissions import Action, require
 from .validation import validate_text
 
 
-@write_op(Change.USERS)
+@write_op(Change.USERS, Change.MATTERS)  # 处理 shows matters waiting on an absent handler
 def set_post(
     session: Session, actor: Actor, name: str, a_user_id: uuid.UUID, b_user_id: uuid.UUID | None
 ) -> Post:
@@ -41,7 +41,7 @@ def set_post(
     return post
 
 
-@write_op(Change.USERS)
+@write_op(Change.USERS, Change.MATTERS)
 def add_absence(
     session: Session, actor: Actor, user_id: uuid.UUID, starts_on: date, ends_on: date, reason: str
 ) -> Absence:

@@ -350,3 +350,18 @@ def update_record(
             reason="修改：" + "、".join(changed),
         )
     return changed
+
+
+@write_op(Change.REGISTERS)
+def save_record(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    record_id: uuid.UUID | None,
+    raw: dict[str, Any],
+) -> uuid.UUID:
+    """A form's record saved: added when it has no id yet, else corrected. Returns its id."""
+    if record_id is None:
+        return add_record(session, actor, kind, raw)
+    update_record(session, actor, kind, record_id, raw)
+    return record_id

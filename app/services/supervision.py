@@ -222,3 +222,17 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
     pdf = render_supervision(data)
     audit.record(session, actor, "supervision_print", object_type="supervision", object_id=o.id)
     return o.number, pdf
+
+
+@write_op(Change.MATTERS)
+def issue_and_print(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    requirement: str,
+    reply_by: date,
+) -> tuple[str, bytes]:
+    """Issue a 督办单 and print it (the print audited): its number and PDF, in one step."""
+    order = issue_order(session, actor, matter_id, unit_id, requirement, reply_by)
+    return order_pdf(session, actor, order.id)

@@ -23,7 +23,7 @@ from .validation import validate_text
 LEADER_ROLES = {Role.DIRECTOR}
 
 
-@write_op(Change.USERS)
+@write_op(Change.USERS, Change.MATTERS)
 def schedule_leader_day(
     session: Session, actor: Actor, leader_id: uuid.UUID, day: date, place: str = ""
 ) -> LeaderDay:
