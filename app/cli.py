@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from app import __version__, argparse_zh
+from app.ops import op
 from app.services.errors import EnvironmentProblem, ServiceError
 
 argparse_zh.install()  # argparse's own messages ("缺少参数：…") in Chinese
@@ -258,9 +259,8 @@ def _open(args, *, migrate: bool = True, must_exist: bool = True):
 def _require_initialised(db) -> None:
     from app.services import setup
 
-    with db.read() as s:
-        if not setup.is_initialised(s):
-            raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
+    if not db.run(op(setup.is_initialised)).value:
+        raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
 
 
 def cmd_init(args) -> int:
@@ -274,9 +274,9 @@ def cmd_init(args) -> int:
     if args.villages_file:
         villages = args.villages_file.read_text(encoding="utf-8").splitlines()
     db = _open(args, must_exist=False)
-    with db.write() as s:
-        setup.init_center(
-            s,
+    db.run(
+        op(
+            setup.init_center,
             center_name=args.center_name,
             prefix=args.prefix,
             terminal=args.terminal,
@@ -286,6 +286,7 @@ def cmd_init(args) -> int:
             center_phone=args.center_phone,
             villages=villages,
         )
+    )
     prefix, terminal = args.prefix.upper(), args.terminal.upper()
     print(f"已初始化：{args.center_name}（编号前缀 {prefix}，终端 {terminal}）")
     print(f"数据库：{db.url}")
@@ -437,15 +438,16 @@ def cmd_import(args) -> int:
         shown["phase"] = phase
         return True
 
-    with db.write() as s:
-        report = importing.import_sheet(
-            s,
+    report = db.run(
+        op(
+            importing.import_sheet,
             Actor.system(),
             args.kind,
             args.file,
             skip_invalid=args.skip_invalid,
             progress=progress,
         )
+    ).value
     if shown["phase"]:
         print(file=sys.stderr)
     for line in report.lines():
@@ -665,8 +667,7 @@ def cmd_terminal_key(args) -> int:
 
     db = _open(args)
     _require_initialised(db)
-    with db.write() as s:
-        info = exchange.terminal_key(s, Actor.system(), _key_file(args))
+    info = db.run(op(exchange.terminal_key, Actor.system(), _key_file(args))).value
     print(
         ("已生成" if info.created else "已有")
         + f"终端 {info.terminal} 的签名密钥：{_key_file(args)}"
@@ -684,8 +685,9 @@ def cmd_register_terminal(args) -> int:
 
     db = _open(args)
     _require_initialised(db)
-    with db.write() as s:
-        info = exchange.register_terminal(s, Actor.system(), args.terminal, args.public_key)
+    info = db.run(
+        op(exchange.register_terminal, Actor.system(), args.terminal, args.public_key)
+    ).value
     print(f"已登记终端 {info.terminal} 的公钥（指纹 {info.fingerprint}），可以导入它的交换包了。")
     return 0
 
@@ -740,8 +742,7 @@ def cmd_import_bundle(args) -> int:
         raise ServiceError(f"读不到交换包文件 {args.file}：{exc.strerror or exc}") from exc
     db = _open(args)
     _require_initialised(db)
-    with db.write() as s:
-        report = exchange.import_bundle(s, Actor.system(), data)
+    report = db.run(op(exchange.import_bundle, Actor.system(), data)).value
     for line in report.lines():
         print(line)
     return 0
@@ -774,8 +775,7 @@ def cmd_conflicts(args) -> int:
             exchange.resolve_conflict(s, actor, uuid.UUID(str(matches[0])), args.keep)
         print("已处理：" + ("保留中心版本" if args.keep == "center" else "采用终端版本"))
         return 0
-    with db.read() as s:
-        rows = exchange.list_conflicts(s, actor)
+    rows = db.run(op(exchange.list_conflicts, actor)).value
     if not rows:
         print("没有待处理的交换冲突。")
     for c in rows:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Arrangement, ArrangementKind, EventKind, Matter, MatterEvent, MatterStatus
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -26,6 +27,7 @@ PARTIES = {
 }
 
 
+@write_op(Change.MATTERS)
 def arrange(
     session: Session,
     actor: Actor,
@@ -89,6 +91,7 @@ def arrange(
     return item
 
 
+@write_op(Change.MATTERS)
 def record_outcome(
     session: Session,
     actor: Actor,
@@ -132,6 +135,7 @@ class ArrangementRow:
     outcome: str
 
 
+@read_op
 def list_arrangements(
     session: Session, actor: Actor, *, matter_id: uuid.UUID | None = None, day: date | None = None
 ) -> list[ArrangementRow]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Attachment, EventKind, Matter, MatterEvent, MatterStatus, User
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -42,6 +43,7 @@ def _stored(folder: Path, sha: str) -> Path:
     return Path(folder) / sha[:2] / sha
 
 
+@write_op(Change.MATTERS)
 def add_attachment(
     session: Session,
     actor: Actor,
@@ -119,6 +121,7 @@ class AttachmentRow:
     added_at: datetime
 
 
+@read_op
 def list_attachments(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[AttachmentRow]:
     require(actor, Action.VIEW_MATTERS)
     names = dict(session.execute(select(User.id, User.display_name)).all())
@@ -132,6 +135,7 @@ def list_attachments(session: Session, actor: Actor, matter_id: uuid.UUID) -> li
     ]
 
 
+@write_op()
 def attachment_path(session: Session, actor: Actor, attachment_id: uuid.UUID, folder: Path) -> Path:
     """The stored file, after checking it still has the hash it was filed with."""
     require(actor, Action.VIEW_MATTERS)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEntry
 from app.models.base import now
+from app.ops import read_op, write_op
 
 from .context import Actor
 from .errors import ServiceError
@@ -49,6 +50,7 @@ def _hash(prev: str, e: AuditEntry) -> str:
     return hashlib.sha256(prev.encode("ascii") + _canonical(e)).hexdigest()
 
 
+@write_op()
 def record(
     session: Session,
     actor: Actor,
@@ -94,6 +96,7 @@ class ChainReport:
     head: str
 
 
+@read_op
 def verify_chain(session: Session) -> ChainReport:
     prev = GENESIS
     expected_seq = 1
@@ -111,6 +114,7 @@ def verify_chain(session: Session) -> ChainReport:
     return ChainReport(count, None, None, prev)
 
 
+@read_op
 def recent(session: Session, limit: int = 50, object_id: object | None = None) -> list[AuditEntry]:
     q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if object_id is not None:

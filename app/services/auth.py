@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Role, User
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -72,6 +73,7 @@ class LoginOutcome:
     message: str | None = None  # Chinese, shown on the log-in dialog when actor is None
 
 
+@write_op(Change.USERS)
 def login(
     session: Session, username: str, password: str, terminal: str = "", at: datetime | None = None
 ) -> LoginOutcome:
@@ -131,6 +133,7 @@ def _unseen(c: str) -> bool:
     return unicodedata.category(c) in ("Cc", "Cs")
 
 
+@write_op(Change.USERS)
 def verify_unlock(session: Session, actor: Actor, password: str) -> bool:
     """Unlock an idle-locked screen: the same user's password, failures counted like log-in."""
     outcome = login(session, actor.username, password, actor.terminal)
@@ -151,6 +154,7 @@ class UserRow:
     locked: bool
 
 
+@read_op
 def list_users(session: Session, actor: Actor) -> list[UserRow]:
     require(actor, Action.MANAGE_USERS)
     at = now()
@@ -178,6 +182,7 @@ def _validate_username(username: str) -> str:
     return username
 
 
+@write_op(Change.USERS)
 def create_user(
     session: Session,
     actor: Actor,
@@ -213,6 +218,7 @@ def _get_user(session: Session, user_id: uuid.UUID) -> User:
     return user
 
 
+@write_op(Change.USERS)
 def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
     require(actor, Action.MANAGE_USERS)
     user = _get_user(session, user_id)
@@ -228,6 +234,7 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
     stale_on_password_reset(session, actor, user.id)
 
 
+@write_op(Change.USERS)
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
     user = _get_user(session, actor.user_id)
     if not _verify(user.password_hash, old):
@@ -240,6 +247,7 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     audit.record(session, actor, "password_change", object_type="user", object_id=user.id)
 
 
+@write_op(Change.USERS)
 def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: Role) -> None:
     require(actor, Action.MANAGE_USERS)
     user = _get_user(session, user_id)
@@ -257,6 +265,7 @@ def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: Role) -> 
     )
 
 
+@write_op(Change.USERS)
 def set_active(session: Session, actor: Actor, user_id: uuid.UUID, active: bool) -> None:
     require(actor, Action.MANAGE_USERS)
     user = _get_user(session, user_id)
@@ -273,6 +282,7 @@ def set_active(session: Session, actor: Actor, user_id: uuid.UUID, active: bool)
     )
 
 
+@write_op(Change.USERS)
 def unlock_user(session: Session, actor: Actor, user_id: uuid.UUID) -> None:
     require(actor, Action.MANAGE_USERS)
     user = _get_user(session, user_id)
@@ -281,6 +291,7 @@ def unlock_user(session: Session, actor: Actor, user_id: uuid.UUID) -> None:
     audit.record(session, actor, "user_unlock", object_type="user", object_id=user.id)
 
 
+@write_op(Change.USERS)
 def set_unit(session: Session, actor: Actor, user_id: uuid.UUID, unit_id: uuid.UUID | None) -> None:
     """Which room or stationed unit the person works in (None: the center itself)."""
     from app.models import Unit
@@ -293,6 +304,7 @@ def set_unit(session: Session, actor: Actor, user_id: uuid.UUID, unit_id: uuid.U
     audit.record(session, actor, "user_unit", object_type="user", object_id=user.id)
 
 
+@read_op
 def unit_of(session: Session, user_id: uuid.UUID | None) -> uuid.UUID | None:
     user = session.get(User, user_id) if user_id else None
     return user.unit_id if user else None

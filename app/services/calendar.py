@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.models import CalendarDay, CalendarYear, DayKind, LimitKind
+from app.ops import Change, read_op, write_op
 
 _HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -39,6 +40,7 @@ def library_days() -> tuple[dict[date, str], dict[date, str], set[int]]:
     return holidays, workdays, years
 
 
+@write_op(Change.CALENDAR)
 def seed_from_library(session: Session, years: Iterable[int] | None = None) -> list[int]:
     """Add the library's holidays for years not yet in the table (idempotent)."""
     holidays, workdays, covered = library_days()
@@ -56,10 +58,12 @@ def seed_from_library(session: Session, years: Iterable[int] | None = None) -> l
     return wanted
 
 
+@read_op
 def covered_years(session: Session) -> set[int]:
     return set(session.scalars(select(CalendarYear.year)))
 
 
+@read_op
 def list_days(session: Session, year: int) -> list[CalendarDay]:
     return list(
         session.scalars(
@@ -70,15 +74,18 @@ def list_days(session: Session, year: int) -> list[CalendarDay]:
     )
 
 
+@write_op(Change.CALENDAR)
 def set_day(session: Session, d: date, kind: DayKind, name: str | None) -> None:
     session.merge(CalendarDay(day=d, kind=kind, name=name))
     session.flush()
 
 
+@write_op(Change.CALENDAR)
 def clear_day(session: Session, d: date) -> None:
     session.execute(delete(CalendarDay).where(CalendarDay.day == d))
 
 
+@write_op(Change.CALENDAR)
 def mark_year_entered(session: Session, year: int) -> None:
     row = session.get(CalendarYear, year)
     if row is None:

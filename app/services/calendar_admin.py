@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.models import CalendarYear, DayKind
+from app.ops import Change, read_op, write_op
 
 from . import audit, calendar
 from .context import Actor
@@ -30,6 +31,7 @@ class YearView:
     days: list[DayRow]
 
 
+@read_op
 def year_view(session: Session, actor: Actor, year: int) -> YearView:
     require(actor, Action.MANAGE_CALENDAR)
     entry = session.get(CalendarYear, year)
@@ -37,6 +39,7 @@ def year_view(session: Session, actor: Actor, year: int) -> YearView:
     return YearView(year, entry.source if entry else None, days)
 
 
+@write_op(Change.CALENDAR)
 def set_day(session: Session, actor: Actor, day: date, kind: DayKind, name: str) -> None:
     require(actor, Action.MANAGE_CALENDAR)
     if kind == DayKind.WORKDAY and day.weekday() < 5:
@@ -46,6 +49,7 @@ def set_day(session: Session, actor: Actor, day: date, kind: DayKind, name: str)
     audit.record(session, actor, "calendar_set", object_type="calendar", object_id=day.isoformat())
 
 
+@write_op(Change.CALENDAR)
 def clear_day(session: Session, actor: Actor, day: date) -> None:
     require(actor, Action.MANAGE_CALENDAR)
     calendar.clear_day(session, day)
@@ -54,6 +58,7 @@ def clear_day(session: Session, actor: Actor, day: date) -> None:
     )
 
 
+@write_op(Change.CALENDAR)
 def mark_year_entered(session: Session, actor: Actor, year: int) -> None:
     require(actor, Action.MANAGE_CALENDAR)
     calendar.mark_year_entered(session, year)

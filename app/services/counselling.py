@@ -891,7 +891,7 @@ def list_activities(session: Session, actor: Actor, year: int | None = None) -> 
 # --- referral summary ----------------------------------------------------------------------
 
 
-@write_op()
+@write_op(Change.COUNSELLING)
 def referral_summary(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
 ) -> ReferralData:

@@ -48,6 +48,7 @@ from app.models import (
     User,
     Village,
 )
+from app.ops import Change, read_op, write_op
 
 from .auth import actor_for
 from .calendar import WorkCalendar
@@ -205,6 +206,7 @@ def registration_times(today: date, cal: WorkCalendar) -> list[datetime]:
     return [_registered_at(f, today, cal) for f in FEATURED]
 
 
+@read_op
 def missing(s: Session) -> bool:
     """The showcase has not been added to this database yet (and its staff are there)."""
     if s.scalar(select(func.count()).select_from(SupervisionOrder)) or s.scalar(
@@ -214,6 +216,7 @@ def missing(s: Session) -> bool:
     return len(set(s.scalars(select(User.username).where(User.username.in_(STAFF))))) == len(STAFF)
 
 
+@write_op(Change.MATTERS, Change.USERS)
 def add_work(s: Session, today: date, numbers, folder: Path, *, seed: int) -> None:
     """Posts, leave, leader days, the showcase matters and their 督办/联动/陪访/代理/组团."""
     from . import arrangements, attachments, flow, intake, posts, supervision, work_rules
@@ -591,6 +594,7 @@ def add_work(s: Session, today: date, numbers, folder: Path, *, seed: int) -> No
         )
 
 
+@write_op(Change.MATTERS)
 def mark_leader_matters(
     s: Session,
     actor: Actor,
@@ -778,6 +782,7 @@ _SAFETY = [
 # fmt: on
 
 
+@write_op(Change.REGISTERS)
 def add_registers(s: Session, today: date, *, seed: int) -> None:
     """A handful of records in each register, typed as in its form (each only while empty)."""
     from . import registers
@@ -973,6 +978,7 @@ def meeting_plan(today: date, cal: WorkCalendar) -> list[tuple[MeetingKind, date
     return sorted(((k, at) for k, at in plan if at.date() <= today), key=lambda p: p[1])
 
 
+@write_op(Change.MEETINGS)
 def add_meetings(s: Session, today: date, *, seed: int) -> None:
     """Weekly and joint meetings, one 调度会 (once per database), numbered in the order held."""
     from . import meetings

@@ -55,6 +55,7 @@ from app.models import (
     TerminalKey,
 )
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -251,6 +252,7 @@ def _public_raw(private) -> bytes:
     return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
+@write_op()
 def terminal_key(session: Session, actor: Actor, path: Path) -> KeyInfo:
     """This terminal's key, made on first use. Changes made before it are not exported: a
     terminal starts as a copy of the center's database, which the center already has."""
@@ -280,6 +282,7 @@ def terminal_key(session: Session, actor: Actor, path: Path) -> KeyInfo:
     )
 
 
+@write_op(Change.SETTINGS)
 def register_terminal(session: Session, actor: Actor, terminal: str, public_key: str) -> KeyInfo:
     """At the center: accept bundles signed by this key as coming from ``terminal``."""
     require(actor, Action.EXCHANGE_BUNDLES)
@@ -322,6 +325,7 @@ def register_terminal(session: Session, actor: Actor, terminal: str, public_key:
     return KeyInfo(terminal, base64.b64encode(raw).decode(), fp, existing is None)
 
 
+@read_op
 def registered_terminals(session: Session, actor: Actor) -> list[TerminalKey]:
     require(actor, Action.EXCHANGE_BUNDLES)
     return list(session.scalars(select(TerminalKey).order_by(TerminalKey.terminal)))
@@ -356,6 +360,7 @@ def _current(session: Session, table: Table, key: str) -> dict[str, Any] | None:
     return encode_row(table, row) if row is not None else None
 
 
+@write_op()
 def export_bundle(
     session: Session,
     actor: Actor,
@@ -459,6 +464,7 @@ class Bundle:
 _DAMAGED = "交换包文件不完整或已损坏（可能没有拷贝完），未导入任何数据。请在终端重新导出后再导入。"
 
 
+@read_op
 def read_bundle(session: Session, data: bytes) -> Bundle:
     """Check a bundle before anything is applied; refuse it with the reason a person can act on."""
     from alembic.script import ScriptDirectory
@@ -641,6 +647,7 @@ def _exists(session: Session, table_name: str, row_id: uuid.UUID) -> bool:
     return session.execute(select(t.c.id).where(t.c.id == row_id)).first() is not None
 
 
+@write_op(*Change)  # a bundle can carry any kind of record
 def import_bundle(
     session: Session,
     actor: Actor,
@@ -826,6 +833,23 @@ class ConflictView:
     decided: str | None
 
 
+@write_op(*Change)
+def import_bundle_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """``import_bundle`` of the bundle in the file at ``path``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ServiceError(f"读不到交换包文件 {path}：{exc.strerror or exc}") from exc
+    return import_bundle(session, actor, data, progress=progress)
+
+
+@read_op
 def list_conflicts(session: Session, actor: Actor, *, open_only: bool = True) -> list[ConflictView]:
     require(actor, Action.EXCHANGE_BUNDLES)
     q = select(BundleConflict).order_by(BundleConflict.found_at)
@@ -851,6 +875,7 @@ def list_conflicts(session: Session, actor: Actor, *, open_only: bool = True) ->
     return out
 
 
+@write_op(*Change)  # a bundle can carry any kind of record
 def resolve_conflict(session: Session, actor: Actor, conflict_id: uuid.UUID, keep: str) -> None:
     """A person decides: keep the center's version (``center``) or take the terminal's."""
     require(actor, Action.RESOLVE_CONFLICTS)

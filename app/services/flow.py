@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.models.base import now
 from app.models.enums import LabelledEnum
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -114,6 +115,7 @@ def _once_used(m: Matter, move: Move) -> str | None:
 HANDLER_MOVES = frozenset({Move.ACCEPT, Move.RETURN, Move.PROGRESS, Move.COMPLETE})
 
 
+@read_op
 def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str | None:
     """Why ``actor`` may not do ``what`` on the routed matter ``m`` as its handler (None: may).
 
@@ -211,6 +213,7 @@ def _text(value: str, label: str, required: bool = True, max_len: int = 2000) ->
     return validate_text(value, "note", label, required=required, max_len=max_len)
 
 
+@write_op(Change.MATTERS)
 def route(
     session: Session,
     actor: Actor,
@@ -244,6 +247,7 @@ def route(
     _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}", at)
 
 
+@write_op(Change.MATTERS)
 def accept(
     session: Session,
     actor: Actor,
@@ -257,6 +261,7 @@ def accept(
     _finish(session, actor, m, Move.ACCEPT, f"{actor.display_name}接收", at)
 
 
+@write_op(Change.MATTERS)
 def return_matter(
     session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
 ) -> None:
@@ -268,6 +273,7 @@ def return_matter(
     _finish(session, actor, m, Move.RETURN, reason, at)
 
 
+@write_op(Change.MATTERS)
 def add_progress(
     session: Session,
     actor: Actor,
@@ -281,6 +287,7 @@ def add_progress(
     _finish(session, actor, m, Move.PROGRESS, _text(note, "办理进展"), at)
 
 
+@write_op(Change.MATTERS)
 def extend(
     session: Session,
     actor: Actor,
@@ -307,6 +314,7 @@ def extend(
     )
 
 
+@write_op(Change.MATTERS)
 def complete(
     session: Session,
     actor: Actor,
@@ -322,6 +330,7 @@ def complete(
     _finish(session, actor, m, Move.COMPLETE, m.result, at)
 
 
+@write_op(Change.MATTERS)
 def feedback(
     session: Session,
     actor: Actor,
@@ -348,6 +357,7 @@ def feedback(
     )
 
 
+@write_op(Change.MATTERS)
 def reopen(
     session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
 ) -> None:
@@ -358,6 +368,7 @@ def reopen(
     _finish(session, actor, m, Move.REOPEN, reason, at)
 
 
+@write_op(Change.MATTERS)
 def archive(
     session: Session, actor: Actor, matter_id: uuid.UUID, *, at: datetime | None = None
 ) -> None:
@@ -366,6 +377,7 @@ def archive(
     _finish(session, actor, m, Move.ARCHIVE, "", at)
 
 
+@write_op(Change.MATTERS)
 def reject(
     session: Session,
     actor: Actor,
@@ -381,6 +393,7 @@ def reject(
     _finish(session, actor, m, Move.REJECT, f"{reason}；已告知：{where}", at)
 
 
+@write_op(Change.MATTERS)
 def transfer(
     session: Session,
     actor: Actor,
@@ -407,6 +420,7 @@ def ensure_writable(m: Matter, what: str) -> None:
         raise ValidationError(f"事项 {m.number} 已归档，只能查看，不能再{what}。")
 
 
+@read_op
 def moves_for(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[Move]:
     """The moves the view offers for this matter and this user."""
     require(actor, Action.VIEW_MATTERS)
@@ -416,6 +430,7 @@ def moves_for(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[Move
     return allowed_moves(m, actor)
 
 
+@write_op(Change.MATTERS)
 def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, values: dict) -> None:
     """One entry point for the view: ``values`` holds what the move's form asked for."""
     v = values

@@ -43,6 +43,7 @@ from app.models import (
     Satisfaction,
     User,
 )
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .calendar import WorkCalendar
@@ -269,6 +270,7 @@ def _row_key(kind: str, clean: dict[str, Any]) -> str:
 Progress = Callable[[str, int, int], bool]  # (phase, done, total) → go on?
 
 
+@read_op
 def check_rows(
     session: Session, kind: str, sheet: Sheet, report: ImportReport, progress: Progress | None
 ) -> list[CheckedRow]:
@@ -457,6 +459,7 @@ def _write_refused(path: Path, sheet: Sheet, refused: list[CheckedRow]) -> Path:
     return out
 
 
+@write_op(Change.MATTERS, Change.REGISTERS)
 def import_sheet(
     session: Session,
     actor: Actor,

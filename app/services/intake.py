@@ -31,6 +31,7 @@ from app.models import (
     Village,
 )
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .calendar import WorkCalendar
@@ -93,6 +94,7 @@ class Registered:
     calendar_warning: str | None
 
 
+@read_op
 def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
     """Check everything, collecting every problem; return cleaned input or raise."""
     problems: dict[str, str] = {}
@@ -222,6 +224,7 @@ def _person_for(session: Session, v: VisitorInput) -> Person:
     return person
 
 
+@write_op(Change.MATTERS)
 def register_matter(
     session: Session, actor: Actor, data: IntakeInput, *, at: datetime | None = None
 ) -> Registered:
@@ -517,6 +520,7 @@ def _next_day(d: datetime) -> datetime:
     return d + timedelta(days=1)
 
 
+@read_op
 def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
     require(actor, Action.VIEW_MATTERS)
     return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
@@ -532,6 +536,7 @@ MANY = 2500
 _NEWEST_FIRST = (Matter.received_at.desc(), Matter.number.desc())
 
 
+@read_op
 def list_matter_ids(
     session: Session, actor: Actor, f: MatterFilter, *, limit: int | None = None
 ) -> list[uuid.UUID]:
@@ -585,6 +590,7 @@ def _among_newest(
     return found if len(found) == limit or boundary is None else None
 
 
+@read_op
 def matter_rows(
     session: Session,
     actor: Actor,
@@ -636,6 +642,7 @@ def matter_rows(
     return [by_id[i] for i in ids if i in by_id]
 
 
+@read_op
 def search(
     session: Session, actor: Actor, query: str, *, limit: int = 50, today: date | None = None
 ) -> list[MatterRow]:
@@ -649,6 +656,7 @@ class EarlierVisit:
     matched_by: str  # 身份证号 / 电话 / 姓名
 
 
+@read_op
 def earlier_visits(
     session: Session,
     actor: Actor,
@@ -739,6 +747,7 @@ def _load(session: Session, matter_id: uuid.UUID) -> Matter:
     return matter
 
 
+@read_op
 def matter_detail(
     session: Session, actor: Actor, matter_id: uuid.UUID, *, masked: bool = True
 ) -> MatterDetail:
@@ -803,6 +812,7 @@ def matter_detail(
     )
 
 
+@read_op
 def find_matter_id(session: Session, actor: Actor, number: str) -> uuid.UUID:
     require(actor, Action.VIEW_MATTERS)
     mid = session.scalar(select(Matter.id).where(Matter.number == number.strip().upper()))

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -44,6 +45,7 @@ from app.models import (
     User,
     Village,
 )
+from app.ops import read_op, write_op
 from app.reports.base import format_date_cn
 from app.reports.ledger import LedgerTable, render_ledger_pdf, render_ledger_xlsx
 
@@ -598,6 +600,7 @@ def _filters_text(session: Session, f: LedgerFilter) -> str:
     return "　".join(parts) or "全部"
 
 
+@read_op
 def build_ledger(
     session: Session, actor: Actor, code: str, f: LedgerFilter | None = None
 ) -> LedgerTable:
@@ -632,6 +635,7 @@ class ExportCancelled(ServiceError):
         super().__init__("已取消导出，没有写出文件。")
 
 
+@write_op()
 def export_ledger(
     session: Session,
     actor: Actor,
@@ -667,6 +671,27 @@ def export_ledger(
         reason=f"{table.title}，{len(table.rows)} 行，{fmt.upper()}，{table.filters}",
     )
     return table, data
+
+
+@write_op()
+def export_ledger_file(
+    session: Session,
+    actor: Actor,
+    code: str,
+    f: LedgerFilter | None,
+    fmt: str,
+    path: Path,
+    *,
+    progress: Callable[[int, int], bool] | None = None,
+) -> tuple[LedgerTable, Path]:
+    """``export_ledger`` written to ``path``. A file that cannot be written fails the export,
+    and its audit row is rolled back with it."""
+    table, data = export_ledger(session, actor, code, f, fmt, progress=progress)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ServiceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    return table, path
 
 
 @dataclass

@@ -618,7 +618,7 @@ def open_case(
     return CaseRef(c.id, c.number, c.status)
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def update_case(session: Session, actor: Actor, case_id: uuid.UUID, data: CaseInput) -> CaseRef:
     """Parties, facts, mediators … while the case is open (the room cannot change)."""
     c = _get_case(session, case_id)
@@ -1032,7 +1032,7 @@ def _agreement_ref(a: Agreement) -> AgreementRef:
     return AgreementRef(a.id, a.number, a.version, a.status)
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def save_agreement(
     session: Session, actor: Actor, case_id: uuid.UUID, data: AgreementInput
 ) -> AgreementRef:
@@ -1184,7 +1184,7 @@ def save_and_sign(
     return sign_agreement(session, actor, ref.id, signed_on)
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementRef:
     """A new draft version of a signed agreement; the signed one stays as it was."""
     old = session.get(Agreement, agreement_id)
@@ -1243,7 +1243,7 @@ def agreement_input(session: Session, actor: Actor, agreement_id: uuid.UUID) -> 
 # --- follow-ups and judicial confirmation -----------------------------------------------
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def plan_followup(
     session: Session, actor: Actor, case_id: uuid.UUID, planned_on: date
 ) -> uuid.UUID:
@@ -1457,7 +1457,7 @@ def record_confirmation(
     return j.id
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def set_confirmation_result(
     session: Session,
     actor: Actor,
@@ -1493,7 +1493,7 @@ def _family_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Mediatio
     return c
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def save_minors(
     session: Session, actor: Actor, case_id: uuid.UUID, minors: list[MinorInput]
 ) -> None:
@@ -1549,7 +1549,7 @@ def add_protection(
     )
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def add_service(
     session: Session,
     actor: Actor,
@@ -1569,7 +1569,7 @@ def add_service(
     audit.record(session, actor, "case_service", object_type="mediation_case", object_id=c.id)
 
 
-@write_op(Change.CASES, Change.MATTERS)
+@write_op(Change.CASES)
 def add_complaint(
     session: Session,
     actor: Actor,
@@ -1960,6 +1960,7 @@ def case_detail(
     return detail
 
 
+@read_op
 def find_case(session: Session, actor: Actor, number: str) -> uuid.UUID:
     require(actor, Action.VIEW_CASES)
     cid = session.scalar(
@@ -1970,6 +1971,7 @@ def find_case(session: Session, actor: Actor, number: str) -> uuid.UUID:
     return cid
 
 
+@read_op
 def case_counts(session: Session, actor: Actor, room: CaseRoom) -> dict[CaseStatus, int]:
     require(actor, Action.VIEW_CASES)
     return dict(
@@ -2011,6 +2013,7 @@ def _parties_now(c: MediationCase) -> list[dict]:
     return json.loads(_party_snapshot(c))
 
 
+@read_op
 def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseData:
     """The case as printed on the application and the registration form (IDs masked)."""
     require(actor, Action.VIEW_CASES)
@@ -2045,6 +2048,7 @@ def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseD
     )
 
 
+@read_op
 def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> RecordData:
     require(actor, Action.VIEW_CASES)
     rec = session.get(CaseSession, session_id)
@@ -2075,6 +2079,7 @@ def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> 
     )
 
 
+@read_op
 def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementData:
     """A signed agreement prints from what was frozen when it was signed; a draft from now."""
     require(actor, Action.VIEW_CASES)
@@ -2113,6 +2118,7 @@ def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID
     )
 
 
+@read_op
 def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) -> FollowUpData:
     require(actor, Action.VIEW_CASES)
     f = session.get(FollowUp, followup_id)
@@ -2144,6 +2150,7 @@ def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) 
     )
 
 
+@read_op
 def result_label(session: Session, c: MediationCase) -> str:
     """How the case ended; for an archived case, the ending recorded before it was filed."""
     if c.status != S.ARCHIVED:
@@ -2162,6 +2169,7 @@ def result_label(session: Session, c: MediationCase) -> str:
     return f"{endings[event]}，已归档" if event else c.status.label
 
 
+@read_op
 def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CasefileData:
     require(actor, Action.VIEW_CASES)
     c = _get_case(session, case_id)
@@ -2288,6 +2296,7 @@ def document_pdf(
     return title, pdf
 
 
+@write_op()
 def document_for_number(
     session: Session, actor: Actor, document: Document, number: str, index: int | None = None
 ) -> tuple[str, bytes]:

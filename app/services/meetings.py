@@ -401,6 +401,7 @@ def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Meet
     )
 
 
+@read_op
 def find_meeting(session: Session, actor: Actor, number: str) -> uuid.UUID:
     """The current version of a numbered meeting: the newest issued, else the draft."""
     require(actor, Action.VIEW_MEETINGS)
@@ -657,6 +658,7 @@ def compliance(session: Session, actor: Actor, since: date, until: date) -> Comp
 # --- printing ---------------------------------------------------------------------------
 
 
+@read_op
 def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MinutesData:
     require(actor, Action.VIEW_MEETINGS)
     m = _get(session, meeting_id)

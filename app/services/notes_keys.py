@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.models import NotesKey, NotesKeyWrap, NotesRecoveryKey, Role, User
 from app.models.base import now
-from app.ops import read_op, write_op
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from . import notes_crypto as nc
@@ -244,10 +244,12 @@ def _check_password(session: Session, actor: Actor, password: str) -> User:
 # --- set-up --------------------------------------------------------------------------------
 
 
+@read_op
 def recovery_configured(session: Session) -> bool:
     return _recovery(session) is not None
 
 
+@write_op(Change.COUNSELLING)
 def create_recovery_key(session: Session, actor: Actor) -> RecoverySheet:
     """Once per center, at set-up. The returned text is printed and never stored."""
     require(actor, Action.SET_UP_COUNSELLING)
@@ -291,7 +293,7 @@ def access_state(session: Session, actor: Actor) -> AccessState:
     return AccessState.STALE if wrap.stale else AccessState.GRANTED
 
 
-@write_op()
+@write_op(Change.COUNSELLING)
 def unlock(session: Session, actor: Actor, password: str) -> NotesKeyHandle:
     """Open the notes with the counsellor's password; the first counsellor creates the key."""
     require(actor, Action.COUNSELLING_NOTES)
@@ -325,7 +327,7 @@ def unlock(session: Session, actor: Actor, password: str) -> NotesKeyHandle:
     return NotesKeyHandle(key_row.id, user.id, data_key)
 
 
-@write_op()
+@write_op(Change.COUNSELLING)
 def grant(
     session: Session, actor: Actor, handle: NotesKeyHandle, username: str, password: str
 ) -> None:
@@ -360,7 +362,7 @@ def grant(
     audit.record(session, actor, "notes_grant", object_type="user", object_id=grantee.id)
 
 
-@write_op()
+@write_op(Change.COUNSELLING)
 def restore_with_recovery(
     session: Session, actor: Actor, recovery_text: str, password: str
 ) -> NotesKeyHandle:
@@ -410,6 +412,7 @@ def restore_with_recovery(
 # --- hooks from auth -----------------------------------------------------------------------
 
 
+@write_op(Change.COUNSELLING)
 def rewrap_on_password_change(session: Session, user_id: uuid.UUID, old: str, new: str) -> None:
     """Called by ``auth.change_own_password``: the old password opens, the new one closes."""
     key_row = _center_key(session)
@@ -420,6 +423,7 @@ def rewrap_on_password_change(session: Session, user_id: uuid.UUID, old: str, ne
     _wrap_for_user(session, key_row.id, bytes(data_key), user_id, new, wrap.granted_by)
 
 
+@write_op(Change.COUNSELLING)
 def stale_on_password_reset(session: Session, actor: Actor, user_id: uuid.UUID) -> None:
     """Called by ``auth.reset_password``: the copy is kept (never destroyed) but no longer used."""
     for wrap in session.scalars(select(NotesKeyWrap).where(NotesKeyWrap.user_id == user_id)):

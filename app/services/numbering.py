@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import NumberCounter
+from app.ops import write_op
 
 from .portable import lock_writers
 
 
+@write_op()
 def next_seq(session: Session, prefix: str, year: int, terminal: str, count: int = 1) -> int:
     """The next number of the year's series; with ``count`` > 1 that many numbers in a row are
     taken at once (an import) and the first is returned."""

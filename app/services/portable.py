@@ -14,10 +14,13 @@ from sqlalchemy import Boolean, and_, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
+from app.ops import write_op
+
 # pg_advisory_xact_lock key of the writers' queue on PostgreSQL (any constant; "zz" in ASCII).
 WRITE_LOCK_KEY = 0x7A7A
 
 
+@write_op()
 def lock_writers(session) -> None:
     """Queue behind other writers now: PostgreSQL's equivalent of SQLite's BEGIN IMMEDIATE.
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.models import OPEN_STATUSES, Absence, Matter, Post, User
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -22,6 +23,7 @@ from .permissions import Action, require
 from .validation import validate_text
 
 
+@write_op(Change.USERS, Change.MATTERS)  # 处理 shows matters waiting on an absent handler
 def set_post(
     session: Session, actor: Actor, name: str, a_user_id: uuid.UUID, b_user_id: uuid.UUID | None
 ) -> Post:
@@ -39,6 +41,7 @@ def set_post(
     return post
 
 
+@write_op(Change.USERS, Change.MATTERS)
 def add_absence(
     session: Session, actor: Actor, user_id: uuid.UUID, starts_on: date, ends_on: date, reason: str
 ) -> Absence:
@@ -55,6 +58,7 @@ def add_absence(
     return absence
 
 
+@read_op
 def is_absent(session: Session, user_id: uuid.UUID, day: date) -> bool:
     return (
         session.scalar(
@@ -66,6 +70,7 @@ def is_absent(session: Session, user_id: uuid.UUID, day: date) -> bool:
     )
 
 
+@read_op
 def cover_for(session: Session, user_id: uuid.UUID, day: date) -> uuid.UUID | None:
     """B of a post whose A is ``user_id`` and away on ``day`` (None: no cover needed/known)."""
     if not is_absent(session, user_id, day):
@@ -84,6 +89,7 @@ class Covered:
     covered_by: str
 
 
+@read_op
 def waiting_on_absent(session: Session, actor: Actor, day: date) -> list[Covered]:
     """Open matters whose handler is away on ``day``, with who covers them."""
     require(actor, Action.VIEW_MATTERS)
@@ -131,6 +137,7 @@ class AbsenceRow:
     reason: str
 
 
+@read_op
 def list_posts(session: Session, actor: Actor) -> list[PostRow]:
     require(actor, Action.MANAGE_POSTS)
     names = dict(session.execute(select(User.id, User.display_name)).all())
@@ -144,6 +151,7 @@ def list_posts(session: Session, actor: Actor) -> list[PostRow]:
     ]
 
 
+@read_op
 def list_absences(session: Session, actor: Actor, since: date) -> list[AbsenceRow]:
     """Absences that end on or after ``since`` (current and planned)."""
     require(actor, Action.MANAGE_POSTS)

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.models import MatterStatus
+from app.ops import read_op, write_op
 from app.reports.fonts import default_fonts
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
 
@@ -33,6 +34,7 @@ def _route(status: MatterStatus, unit: str, handler: str) -> str:
     )
 
 
+@read_op
 def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> ReceiptData:
     """The receipt's contents; ID numbers and phones are always masked on paper."""
     require(actor, Action.PRINT_RECEIPT)
@@ -57,6 +59,7 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
     )
 
 
+@write_op()
 def receipt_pdf(session: Session, actor: Actor, matter_id: uuid.UUID) -> tuple[str, bytes]:
     """(number, PDF bytes), with an audit row for the print."""
     data = receipt_data(session, actor, matter_id)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Category, LimitKind, Role, Unit, UnitKind, User, Village
+from app.ops import read_op
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Lookups:
         return next((u for u in self.units if u.id == unit_id), None)
 
 
+@read_op
 def load_lookups(session: Session) -> Lookups:
     units = [
         UnitRow(u.id, u.name, u.kind)

@@ -30,6 +30,7 @@ from app.models import (
     WatchLevel,
 )
 from app.models.enums import LabelledEnum
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -265,6 +266,7 @@ def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@write_op(Change.REGISTERS)
 def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any]):
     """A record from checked values (the import's fast path; no audit row of its own)."""
     # The id is set here, not at flush, so an import can refer to it without a flush per row.
@@ -285,6 +287,7 @@ def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> 
     return clean
 
 
+@write_op(Change.REGISTERS)
 def add_record(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> uuid.UUID:
     """A record typed in a form: every field checked, then saved with an audit row."""
     clean = _checked(session, actor, kind, raw)
@@ -301,6 +304,7 @@ def _record(session: Session, kind: str, record_id: uuid.UUID):
     return obj
 
 
+@read_op
 def record_values(
     session: Session, actor: Actor, kind: str, record_id: uuid.UUID
 ) -> dict[str, Any]:
@@ -321,6 +325,7 @@ def record_values(
     return values
 
 
+@write_op(Change.REGISTERS)
 def update_record(
     session: Session, actor: Actor, kind: str, record_id: uuid.UUID, raw: dict[str, Any]
 ) -> list[str]:
@@ -345,3 +350,18 @@ def update_record(
             reason="修改：" + "、".join(changed),
         )
     return changed
+
+
+@write_op(Change.REGISTERS)
+def save_record(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    record_id: uuid.UUID | None,
+    raw: dict[str, Any],
+) -> uuid.UUID:
+    """A form's record saved: added when it has no id yet, else corrected. Returns its id."""
+    if record_id is None:
+        return add_record(session, actor, kind, raw)
+    update_record(session, actor, kind, record_id, raw)
+    return record_id

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Setting
+from app.ops import Change, read_op, write_op
 
 from .errors import ValidationError
 from .validation import validate_text
@@ -42,6 +43,7 @@ class CenterSettings:
     backup_keep_monthly: int = 12
 
 
+@read_op
 def load_settings(session: Session) -> CenterSettings:
     rows = dict(session.execute(select(Setting.key, Setting.value)).all())
     values: dict[str, Any] = {}
@@ -51,6 +53,7 @@ def load_settings(session: Session) -> CenterSettings:
     return CenterSettings(**values)
 
 
+@write_op(Change.SETTINGS)
 def save_settings(session: Session, **changes: Any) -> CenterSettings:
     known = {f.name for f in fields(CenterSettings)}
     unknown = set(changes) - known
@@ -139,6 +142,7 @@ ADMIN_EDITABLE = {
 }
 
 
+@write_op(Change.SETTINGS)
 def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
     """The admin's edits (permission-checked, audited). Prefix and terminal are set once."""
     from . import audit

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Category, LimitKind, Role, Unit, UnitKind, User, Village
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .auth import check_password_rules, create_user
@@ -48,10 +49,12 @@ DEFAULT_CATEGORIES: list[tuple[str, LimitKind, int, str | None]] = [
 ]
 
 
+@read_op
 def is_initialised(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(User)))
 
 
+@write_op(Change.REFERENCE)
 def seed_reference_data(session: Session) -> None:
     """Default units and categories, only where none exist yet (idempotent)."""
     if not session.scalar(select(func.count()).select_from(Unit)):
@@ -74,6 +77,7 @@ def seed_reference_data(session: Session) -> None:
         session.flush()
 
 
+@write_op(Change.REFERENCE)
 def add_villages(session: Session, names: list[str]) -> int:
     existing = set(session.scalars(select(Village.name)))
     problems: dict[str, str] = {}
@@ -98,6 +102,7 @@ def add_villages(session: Session, names: list[str]) -> int:
     return added
 
 
+@write_op(Change.SETTINGS, Change.REFERENCE, Change.CALENDAR, Change.USERS)
 def init_center(
     session: Session,
     *,

@@ -38,6 +38,7 @@ from app.models import (
     Village,
     ViolenceRisk,
 )
+from app.ops import read_op
 
 from .calendar import WorkCalendar
 from .context import Actor
@@ -422,6 +423,7 @@ def _count(session: Session, q: Select) -> int:
     return session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
 
+@read_op
 def matter_ids_for(
     session: Session, actor: Actor, key: FigureKey, *, today: date | None = None
 ) -> list[uuid.UUID]:
@@ -444,6 +446,7 @@ def matter_ids_for(
     return list(session.scalars(q))
 
 
+@read_op
 def command_matter_rows(
     session: Session,
     actor: Actor,
@@ -491,6 +494,7 @@ def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "—"
 
 
+@read_op
 def dashboard(
     session: Session, actor: Actor, *, today: date | None = None, villages: bool = True
 ) -> Dashboard:
@@ -641,6 +645,7 @@ def _weekly(session: Session, today: date) -> WeeklySeries:
     return series
 
 
+@read_op
 def village_rows(session: Session, actor: Actor, *, today: date | None = None) -> list[VillageRow]:
     """This year's matters by the first visitor's village (the slowest part of the dashboard:
     every matter of the year is joined to its visitor)."""

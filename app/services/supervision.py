@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import EventKind, Matter, MatterEvent, Role, SupervisionOrder, Unit, User
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 from app.reports.supervision import SupervisionData, render_supervision
 
 from . import audit
@@ -24,6 +25,7 @@ from .settings import load_settings
 from .validation import validate_text
 
 
+@write_op(Change.MATTERS)
 def issue_order(
     session: Session,
     actor: Actor,
@@ -85,6 +87,7 @@ def issue_order(
     return order
 
 
+@read_op
 def reply_refusal(session: Session, actor: Actor, order: SupervisionOrder, m: Matter) -> str | None:
     """Why ``actor`` may not reply to ``order`` (None: may): the supervised unit replies.
 
@@ -105,6 +108,7 @@ def reply_refusal(session: Session, actor: Actor, order: SupervisionOrder, m: Ma
     return f"督办单 {order.number} 督办的是{unit.name}，只有该单位的工作人员或主任可以回复。"
 
 
+@write_op(Change.MATTERS)
 def record_reply(
     session: Session, actor: Actor, order_id: uuid.UUID, reply: str, *, at: datetime | None = None
 ) -> None:
@@ -149,6 +153,7 @@ class OrderRow:
         return not self.replied and self.reply_by < today
 
 
+@read_op
 def list_orders(
     session: Session, actor: Actor, *, only_open: bool = True, matter_id: uuid.UUID | None = None
 ) -> list[OrderRow]:
@@ -187,6 +192,7 @@ def list_orders(
     ]
 
 
+@write_op()
 def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
     require(actor, Action.VIEW_MATTERS)
     o = session.get(SupervisionOrder, order_id)
@@ -216,3 +222,17 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
     pdf = render_supervision(data)
     audit.record(session, actor, "supervision_print", object_type="supervision", object_id=o.id)
     return o.number, pdf
+
+
+@write_op(Change.MATTERS)
+def issue_and_print(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    requirement: str,
+    reply_by: date,
+) -> tuple[str, bytes]:
+    """Issue a 督办单 and print it (the print audited): its number and PDF, in one step."""
+    order = issue_order(session, actor, matter_id, unit_id, requirement, reply_by)
+    return order_pdf(session, actor, order.id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import EventKind, LeaderDay, Matter, MatterEvent, Role, Team, User, Village
 from app.models.base import now
+from app.ops import Change, read_op, write_op
 
 from . import audit
 from .context import Actor
@@ -22,6 +23,7 @@ from .validation import validate_text
 LEADER_ROLES = {Role.DIRECTOR}
 
 
+@write_op(Change.USERS, Change.MATTERS)
 def schedule_leader_day(
     session: Session, actor: Actor, leader_id: uuid.UUID, day: date, place: str = ""
 ) -> LeaderDay:
@@ -45,6 +47,7 @@ class LeaderDayRow:
     place: str
 
 
+@read_op
 def leader_days(session: Session, actor: Actor, since: date, until: date) -> list[LeaderDayRow]:
     require(actor, Action.VIEW_MATTERS)
     names = dict(session.execute(select(User.id, User.display_name)).all())
@@ -58,6 +61,7 @@ def leader_days(session: Session, actor: Actor, since: date, until: date) -> lis
     ]
 
 
+@write_op(Change.MATTERS)
 def mark_received_by_leader(
     session: Session,
     actor: Actor,
@@ -89,6 +93,7 @@ def mark_received_by_leader(
     audit.record(session, actor, "leader_reception", object_type="matter", object_id=m.id, at=at)
 
 
+@read_op
 def matters_by_leader(session: Session, actor: Actor) -> dict[str, list[str]]:
     """受理编号 of matters received by each leader."""
     require(actor, Action.VIEW_MATTERS)
@@ -103,6 +108,7 @@ def matters_by_leader(session: Session, actor: Actor) -> dict[str, list[str]]:
     return out
 
 
+@write_op(Change.MATTERS)
 def form_team(
     session: Session,
     actor: Actor,
@@ -159,6 +165,7 @@ class TeamRow:
     target: str
 
 
+@read_op
 def list_teams(session: Session, actor: Actor) -> list[TeamRow]:
     require(actor, Action.VIEW_MATTERS)
     numbers = dict(

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.reports import charts
 from app.services import counselling, statistics
 from app.services.counselling import AlertRow
@@ -435,7 +436,7 @@ class MatterListDialog(QDialog):
         self.loaded = False
         actor, today = ctx.actor, today
         ctx.worker.submit(
-            lambda s: statistics.matter_ids_for(s, actor, key, today=today),
+            op(statistics.matter_ids_for, actor, key, today=today),
             self._ids,
             self._failed,
         )
@@ -451,7 +452,7 @@ class MatterListDialog(QDialog):
     def _fetch_rows(self, ids: list[uuid.UUID], callback: Callable) -> None:
         actor, today = self.ctx.actor, self.today
         self.ctx.worker.submit(
-            lambda s: statistics.command_matter_rows(s, actor, ids, today=today),
+            op(statistics.command_matter_rows, actor, ids, today=today),
             callback,
             self._failed,
         )
@@ -496,7 +497,7 @@ class AlertListDialog(QDialog):
         self.loaded = False
         actor = ctx.actor
         ctx.worker.submit(
-            lambda s: counselling.crisis_alerts(s, actor, today),
+            op(counselling.crisis_alerts, actor, today),
             self._shown,
             lambda e: self.message.setText(error_text(e)),
         )
@@ -672,12 +673,12 @@ class CommandTab(QWidget):
             return lambda result: self._answered(generation, show, result)
 
         self.ctx.worker.submit(
-            lambda s: statistics.dashboard(s, actor, today=today, villages=False),
+            op(statistics.dashboard, actor, today=today, villages=False),
             answer(self._shown),
             answer(self._failed),
         )
         self.ctx.worker.submit(
-            lambda s: statistics.village_rows(s, actor, today=today),
+            op(statistics.village_rows, actor, today=today),
             answer(self._villages_shown),
             answer(self._failed),
         )

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.services import exchange
 from app.services.errors import ServiceError
 
-from . import bus as kinds
 from .context import ViewContext
 from .messages import error_text
 
@@ -105,14 +105,11 @@ class ImportBundleDialog(QDialog):
                 raise ServiceError("已取消导入，中心数据库没有任何改动。")
             relay.step.emit(done, total)
 
-        def job(session):
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise ServiceError(f"读不到交换包文件 {path}：{exc.strerror or exc}") from exc
-            return exchange.import_bundle(session, actor, data, progress=progress)
-
-        self.ctx.worker.submit(job, self._done, self._failed, write=True)
+        self.ctx.worker.submit(
+            op(exchange.import_bundle_file, actor, path, progress=progress),
+            self._done,
+            self._failed,
+        )
 
     def _show_step(self, done: int, total: int) -> None:
         self.progress.setValue(int(100 * done / total) if total else 100)
@@ -127,7 +124,6 @@ class ImportBundleDialog(QDialog):
         self.progress.setValue(100)
         self.message.setText("导入完成。")
         self.report.setPlainText("\n".join(report.lines()))
-        self.ctx.bus.announce([kinds.MATTERS])
         self.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.services import setup, terminal_config
 from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
 
@@ -113,12 +114,7 @@ class FirstRunWizard(QDialog):
             villages=[v for v in self.villages.toPlainText().splitlines() if v.strip()],
         )
         self.buttons.setEnabled(False)
-        self.worker.submit(
-            lambda s: setup.init_center(s, **values),
-            lambda _u: self.accept(),
-            self._failed,
-            write=True,
-        )
+        self.worker.submit(op(setup.init_center, **values), lambda _u: self.accept(), self._failed)
 
     def ask_server(self) -> None:
         url, ok = QInputDialog.getText(

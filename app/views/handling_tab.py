@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
+from app.ops import op
 from app.services import (
     arrangements,
     attachments,
@@ -366,7 +367,7 @@ class HandlingTab(QWidget):
 
     def _fetch_rows(self, ids, callback) -> None:
         actor, cal = self.ctx.actor, self.calendar
-        self.ctx.worker.submit(lambda s: intake.matter_rows(s, actor, ids, calendar=cal), callback)
+        self.ctx.worker.submit(op(intake.matter_rows, actor, ids, calendar=cal), callback)
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -481,12 +482,9 @@ class HandlingTab(QWidget):
 
         def done(_r) -> None:
             self.message.setText(f"已{move.label}。")
-            self.ctx.bus.announce([kinds.MATTERS])
             self.show_matter(mid)
 
-        self.ctx.worker.submit(
-            lambda s: flow.perform(s, actor, mid, move, values), done, self._failed, write=True
-        )
+        self.ctx.worker.submit(op(flow.perform, actor, mid, move, values), done, self._failed)
 
     def supervise(self) -> None:
         dialog = self.supervision_dialog_factory(self.lookups, self)
@@ -495,10 +493,6 @@ class HandlingTab(QWidget):
         unit, requirement, reply_by = dialog.values()
         actor, mid = self.ctx.actor, self.current
 
-        def issue(s):
-            order = supervision.issue_order(s, actor, mid, unit, requirement, reply_by)
-            return supervision.order_pdf(s, actor, order.id)
-
         def done(result) -> None:
             number, pdf = result
             self.message.setText(f"已督办（{number}）。")
@@ -506,7 +500,11 @@ class HandlingTab(QWidget):
             self.preview = PdfPreviewDialog(pdf, f"督办单 {number}", f"督办单-{number}.pdf", self)
             self.preview.open()
 
-        self.ctx.worker.submit(issue, done, self._failed, write=True)
+        self.ctx.worker.submit(
+            op(supervision.issue_and_print, actor, mid, unit, requirement, reply_by),
+            done,
+            self._failed,
+        )
 
     def choose_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
@@ -528,20 +526,16 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: attachments.add_attachment(s, actor, mid, Path(path), folder),
-            done,
-            self._failed,
-            write=True,
+            op(attachments.add_attachment, actor, mid, Path(path), folder), done, self._failed
         )
 
     def open_attachment(self, item: QListWidgetItem) -> None:
         actor, folder = self.ctx.actor, self.ctx.attachments
         att_id = item.data(Qt.ItemDataRole.UserRole)
         self.ctx.worker.submit(
-            lambda s: attachments.attachment_path(s, actor, att_id, folder),
+            op(attachments.attachment_path, actor, att_id, folder),
             lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
             self._failed,
-            write=True,
         )
 
     def arrange(self) -> None:
@@ -555,12 +549,18 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: arrangements.arrange(
-                s, actor, mid, v["kind"], v["at"], v["parties"], v["staff"], v["promised_by"]
+            op(
+                arrangements.arrange,
+                actor,
+                mid,
+                v["kind"],
+                v["at"],
+                v["parties"],
+                v["staff"],
+                v["promised_by"],
             ),
             done,
             self._failed,
-            write=True,
         )
 
     def form_team(self) -> None:
@@ -574,10 +574,7 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: work_rules.form_team(s, actor, name, members, matter_id=mid),
-            done,
-            self._failed,
-            write=True,
+            op(work_rules.form_team, actor, name, members, matter_id=mid), done, self._failed
         )
 
     def team_input(self) -> tuple[str, str, bool]:
@@ -600,10 +597,7 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: work_rules.mark_received_by_leader(s, actor, mid, leader.id),
-            done,
-            self._failed,
-            write=True,
+            op(work_rules.mark_received_by_leader, actor, mid, leader.id), done, self._failed
         )
 
     def leader_input(self, labels: list[str]) -> tuple[str, bool]:
@@ -620,10 +614,7 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: arrangements.record_outcome(s, actor, row.id, text),
-            done,
-            self._failed,
-            write=True,
+            op(arrangements.record_outcome, actor, row.id, text), done, self._failed
         )
 
     def outcome_input(self, row) -> tuple[str, bool]:
@@ -640,10 +631,7 @@ class HandlingTab(QWidget):
             self.show_matter(mid)
 
         self.ctx.worker.submit(
-            lambda s: supervision.record_reply(s, actor, order.id, text),
-            done,
-            self._failed,
-            write=True,
+            op(supervision.record_reply, actor, order.id, text), done, self._failed
         )
 
     def reply_input(self, order: supervision.OrderRow) -> tuple[str, bool]:

@@ -6,7 +6,7 @@ Building a ledger, exporting and importing run on the database worker; export an
 a progress dialog whose Cancel rolls the work back. The tab loads when it is shown and reloads
 when the bus says its kind of data changed (while hidden it only notes that it is stale).
 
-Signals: none of its own; after an import or a register change it emits ``bus.changed``.
+Signals: none of its own; the worker announces what an import or a register change changed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.services import importing, ledgers, registers
 from app.services.errors import ServiceError
 from app.services.ledgers import LedgerChoice, LedgerFilter
@@ -379,7 +380,7 @@ class LedgersTab(QWidget):
         generation, actor, code = self._generation, self.ctx.actor, self.code
         self.count.setText("正在加载…")
         self.ctx.worker.submit(
-            lambda s: ledgers.build_ledger(s, actor, code, f),
+            op(ledgers.build_ledger, actor, code, f),
             lambda table: self._loaded(generation, table),
             lambda exc: self._load_failed(generation, exc),
         )
@@ -432,7 +433,7 @@ class LedgersTab(QWidget):
             return
         actor = self.ctx.actor
         self.ctx.worker.submit(
-            lambda s: registers.record_values(s, actor, kind, record_id),
+            op(registers.record_values, actor, kind, record_id),
             lambda values: self._show_register_dialog(kind, record_id, values),
             lambda exc: self._show_message(error_text(exc)),
         )
@@ -441,7 +442,6 @@ class LedgersTab(QWidget):
         dialog = RegisterRecordDialog(
             self.ctx, kind, self.lookups, values=values, record_id=record_id, parent=self
         )
-        dialog.saved.connect(lambda _id: self.ctx.bus.announce([kinds.REGISTERS]))
         dialog.finished.connect(lambda _r: self._closed("register_dialog", dialog))
         self.register_dialog = dialog
         dialog.open()
@@ -461,20 +461,15 @@ class LedgersTab(QWidget):
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
         job = self._start_job("导出台账", f"正在导出{title}到 {path.name}…")
-        actor = self.ctx.actor
 
-        def work(session):
-            def step(done: int, total: int) -> bool:
-                return job.progress("导出", done, total)
+        def step(done: int, total: int) -> bool:
+            return job.progress("导出", done, total)
 
-            table, data = ledgers.export_ledger(session, actor, code, f, fmt, progress=step)
-            try:
-                path.write_bytes(data)
-            except OSError as exc:  # the audit row is rolled back with the failed export
-                raise ServiceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
-            return table, path
-
-        self.ctx.worker.submit(work, self._exported, self._job_failed, write=True)
+        self.ctx.worker.submit(
+            op(ledgers.export_ledger_file, self.ctx.actor, code, f, fmt, path, progress=step),
+            self._exported,
+            self._job_failed,
+        )
 
     def _exported(self, result) -> None:
         table, path = result
@@ -498,21 +493,21 @@ class LedgersTab(QWidget):
     def run_import(self, kind: str, path: Path, *, skip_invalid: bool = False) -> None:
         label = importing.import_kinds()[kind][0]
         job = self._start_job(f"导入{label}", f"正在检查并导入 {path.name}…")
-        actor = self.ctx.actor
-
-        def work(session):
-            return importing.import_sheet(
-                session, actor, kind, path, skip_invalid=skip_invalid, progress=job.progress
-            )
-
         self.ctx.worker.submit(
-            work, lambda report: self._imported(kind, path, report), self._job_failed, write=True
+            op(
+                importing.import_sheet,
+                self.ctx.actor,
+                kind,
+                path,
+                skip_invalid=skip_invalid,
+                progress=job.progress,
+            ),
+            lambda report: self._imported(kind, path, report),
+            self._job_failed,
         )
 
     def _imported(self, kind: str, path: Path, report: importing.ImportReport) -> None:
         self._end_job()
-        if report.imported:
-            self.ctx.bus.announce([kinds.MATTERS if kind == "matters" else kinds.REGISTERS])
         dialog = ImportReportDialog(report, self)
         dialog.skip_invalid_requested.connect(
             lambda: self.run_import(kind, path, skip_invalid=True)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.services import auth
 from app.services.context import Actor
 from app.services.errors import EnvironmentProblem, ServiceError
@@ -82,12 +83,7 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         terminal = self.terminal
-        self.worker.submit(
-            lambda s: auth.login(s, username, password, terminal),
-            self._done,
-            self._failed,
-            write=True,
-        )
+        self.worker.submit(op(auth.login, username, password, terminal), self._done, self._failed)
 
     def _done(self, outcome: auth.LoginOutcome) -> None:
         self.buttons.setEnabled(True)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.models import CaseRoom
+from app.ops import op
 from app.services import auth
 from app.services.calendar import WorkCalendar
 from app.services.permissions import Action, allowed
@@ -346,10 +347,9 @@ class MainWindow(QMainWindow):
     def try_unlock(self, password: str) -> None:
         actor = self.ctx.actor
         self.ctx.worker.submit(
-            lambda s: auth.verify_unlock(s, actor, password),
+            op(auth.verify_unlock, actor, password),
             lambda ok: self._unlock_result(ok, password),
             lambda e: self.lock_page.message.setText(getattr(e, "message", str(e))),
-            write=True,
         )
 
     def _unlock_result(self, ok: bool, password: str = "") -> None:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import Channel, MatterStatus
+from app.ops import op
 from app.services import intake
 from app.services.calendar import WorkCalendar
 from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
@@ -679,10 +680,7 @@ class ReceptionTab(QWidget):
         self.register_button.setEnabled(False)
         actor = self.ctx.actor
         self.ctx.worker.submit(
-            lambda s: intake.register_matter(s, actor, data),
-            self._registered,
-            self._register_failed,
-            write=True,
+            op(intake.register_matter, actor, data), self._registered, self._register_failed
         )
 
     def _registered(self, result: intake.Registered) -> None:
@@ -698,7 +696,6 @@ class ReceptionTab(QWidget):
         self.form.reset()
         self.drafts.clear()
         self._show_earlier([])
-        self.ctx.bus.announce([kinds.MATTERS])
         self.registered.emit(result.number)
         self.print_receipt()
 
@@ -748,18 +745,12 @@ class ReceptionTab(QWidget):
         if matter_id is None:
             self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
             return
-        actor = self.ctx.actor
-
-        def make(s):
-            from app.services import receipts  # ReportLab: loaded by the warm-up, or now
-
-            return receipts.receipt_pdf(s, actor, matter_id)
+        from app.services import receipts  # ReportLab: loaded by the warm-up, or now
 
         self.ctx.worker.submit(
-            make,
+            op(receipts.receipt_pdf, self.ctx.actor, matter_id),  # the print is audited
             self._show_receipt,
             lambda e: self.form.show_message(getattr(e, "message", str(e))),
-            write=True,  # the print is audited
         )
 
     def _show_receipt(self, result: tuple[str, bytes]) -> None:
@@ -832,12 +823,12 @@ class ReceptionTab(QWidget):
     def reload(self) -> None:
         f = self.current_filter()
         actor = self.ctx.actor
-        self.ctx.worker.submit(lambda s: intake.list_matter_ids(s, actor, f), self.model.set_ids)
+        self.ctx.worker.submit(op(intake.list_matter_ids, actor, f), self.model.set_ids)
 
     def _fetch_rows(self, ids, callback) -> None:
         actor = self.ctx.actor
         cal = self.calendar
-        self.ctx.worker.submit(lambda s: intake.matter_rows(s, actor, ids, calendar=cal), callback)
+        self.ctx.worker.submit(op(intake.matter_rows, actor, ids, calendar=cal), callback)
 
     def selected_matter_id(self) -> uuid.UUID | None:
         idx = self.table.currentIndex()
@@ -851,9 +842,7 @@ class ReceptionTab(QWidget):
 
     def show_detail(self, matter_id: uuid.UUID) -> None:
         actor = self.ctx.actor
-        self.ctx.worker.submit(
-            lambda s: intake.matter_detail(s, actor, matter_id), self._render_detail
-        )
+        self.ctx.worker.submit(op(intake.matter_detail, actor, matter_id), self._render_detail)
 
     def select_matter(self, matter_id: uuid.UUID) -> None:
         row = self.model.row_of(matter_id)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import op
 from app.services import registers
 from app.services.errors import ValidationError
 from app.services.reference import Lookups
@@ -241,14 +242,9 @@ class RegisterRecordDialog(QDialog):
         actor, kind, record_id = self.ctx.actor, self.kind, self.record_id
         self.save_button.setEnabled(False)
         self.message.setText("正在保存…")
-
-        def job(session):
-            if record_id is None:
-                return registers.add_record(session, actor, kind, raw)
-            registers.update_record(session, actor, kind, record_id, raw)
-            return record_id
-
-        self.ctx.worker.submit(job, self._saved, self._failed, write=True)
+        self.ctx.worker.submit(
+            op(registers.save_record, actor, kind, record_id, raw), self._saved, self._failed
+        )
 
     def _saved(self, record_id) -> None:
         self.save_button.setEnabled(True)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import DayKind, Role
+from app.ops import Op, op
 from app.services import auth, calendar_admin, notes_crypto, posts, terminal_config, work_rules
 from app.services import settings as settings_service
 from app.services.errors import EnvironmentProblem
@@ -118,7 +119,7 @@ class UsersPanel(QWidget):
 
     def reload(self) -> None:
         actor = self.ctx.actor
-        self.ctx.worker.submit(lambda s: auth.list_users(s, actor), self._show, self._failed)
+        self.ctx.worker.submit(op(auth.list_users, actor), self._show, self._failed)
 
     def _show(self, rows: list[auth.UserRow]) -> None:
         self.rows = rows
@@ -136,12 +137,11 @@ class UsersPanel(QWidget):
         self.message.setText("请先在列表中选择一位用户。")
         return None
 
-    def _run(self, fn, done_text: str) -> None:
+    def _run(self, job: Op, done_text: str) -> None:
         def done(_r):
             self.message.setText(done_text)
-            self.ctx.bus.announce([kinds.USERS])
 
-        self.ctx.worker.submit(fn, done, self._failed, write=True)
+        self.ctx.worker.submit(job, done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(error_text(exc))
@@ -154,7 +154,7 @@ class UsersPanel(QWidget):
         username, name = dlg.username.text(), dlg.display_name.text()
         role, password = dlg.role.currentData(), dlg.password.text()
         self._run(
-            lambda s: auth.create_user(s, actor, username, name, role, password),
+            op(auth.create_user, actor, username, name, role, password),
             f"已新增用户 {username}。",
         )
 
@@ -170,9 +170,7 @@ class UsersPanel(QWidget):
         )
         if ok:
             actor = self.ctx.actor
-            self._run(
-                lambda s: auth.reset_password(s, actor, u.id, pw), f"已重置 {u.username} 的密码。"
-            )
+            self._run(op(auth.reset_password, actor, u.id, pw), f"已重置 {u.username} 的密码。")
 
     def change_role(self) -> None:
         u = self._selected()
@@ -189,9 +187,7 @@ class UsersPanel(QWidget):
         )
         if ok:
             actor, role = self.ctx.actor, Role.from_label(label)
-            self._run(
-                lambda s: auth.set_role(s, actor, u.id, role), f"已将 {u.username} 设为{label}。"
-            )
+            self._run(op(auth.set_role, actor, u.id, role), f"已将 {u.username} 设为{label}。")
 
     def change_unit(self) -> None:
         u = self._selected()
@@ -203,9 +199,7 @@ class UsersPanel(QWidget):
             return
         unit_id = None if label == labels[0] else self.units[labels.index(label) - 1].id
         actor = self.ctx.actor
-        self._run(
-            lambda s: auth.set_unit(s, actor, u.id, unit_id), f"已设置 {u.username} 的所属单位。"
-        )
+        self._run(op(auth.set_unit, actor, u.id, unit_id), f"已设置 {u.username} 的所属单位。")
 
     def unit_input(self, u, labels: list[str]) -> tuple[str, bool]:
         return QInputDialog.getItem(
@@ -218,7 +212,7 @@ class UsersPanel(QWidget):
             return
         actor = self.ctx.actor
         self._run(
-            lambda s: auth.set_active(s, actor, u.id, not u.active),
+            op(auth.set_active, actor, u.id, not u.active),
             f"已{'停用' if u.active else '启用'} {u.username}。",
         )
 
@@ -227,7 +221,7 @@ class UsersPanel(QWidget):
         if u is None:
             return
         actor = self.ctx.actor
-        self._run(lambda s: auth.unlock_user(s, actor, u.id), f"已解除 {u.username} 的锁定。")
+        self._run(op(auth.unlock_user, actor, u.id), f"已解除 {u.username} 的锁定。")
 
 
 class CalendarPanel(QWidget):
@@ -287,7 +281,7 @@ class CalendarPanel(QWidget):
     def reload(self) -> None:
         actor, year = self.ctx.actor, self.year.value()
         self.ctx.worker.submit(
-            lambda s: calendar_admin.year_view(s, actor, year),
+            op(calendar_admin.year_view, actor, year),
             self._show,
             lambda e: self.message.setText(error_text(e)),
         )
@@ -310,13 +304,12 @@ class CalendarPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, d.day)
                 self.table.setItem(i, c, item)
 
-    def _run(self, fn, text: str) -> None:
+    def _run(self, job: Op, text: str) -> None:
         def done(_r):
             self.message.setText(text)
-            self.ctx.bus.announce([kinds.CALENDAR])
             self.reload()
 
-        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
+        self.ctx.worker.submit(job, done, lambda e: self.message.setText(error_text(e)))
 
     def add_day(self) -> None:
         actor = self.ctx.actor
@@ -324,7 +317,7 @@ class CalendarPanel(QWidget):
         kind, name = self.kind.currentData(), self.name.text()
         if day.year != self.year.value():
             self.year.setValue(day.year)
-        self._run(lambda s: calendar_admin.set_day(s, actor, day, kind, name), f"已保存 {day}。")
+        self._run(op(calendar_admin.set_day, actor, day, kind, name), f"已保存 {day}。")
 
     def remove_day(self) -> None:
         item = self.table.item(self.table.currentRow(), 0)
@@ -332,7 +325,7 @@ class CalendarPanel(QWidget):
             self.message.setText("请先在列表中选择要删除的日期。")
             return
         day, actor = item.data(Qt.ItemDataRole.UserRole), self.ctx.actor
-        self._run(lambda s: calendar_admin.clear_day(s, actor, day), f"已删除 {day}。")
+        self._run(op(calendar_admin.clear_day, actor, day), f"已删除 {day}。")
 
     def mark_year(self) -> None:
         year, actor = self.year.value(), self.ctx.actor
@@ -341,7 +334,7 @@ class CalendarPanel(QWidget):
         ):
             return
         self._run(
-            lambda s: calendar_admin.mark_year_entered(s, actor, year),
+            op(calendar_admin.mark_year_entered, actor, year),
             f"{year} 年已标记为录入完毕。",
         )
 
@@ -417,13 +410,11 @@ class SecurityPanel(QWidget):
         def done(new_settings) -> None:
             self.ctx.settings = new_settings
             self.message.setText("已保存。")
-            self.ctx.bus.announce([kinds.SETTINGS])
 
         self.ctx.worker.submit(
-            lambda s: settings_service.update_settings(s, actor, **values),
+            op(settings_service.update_settings, actor, **values),
             done,
             lambda e: self.message.setText(error_text(e)),
-            write=True,
         )
 
 
@@ -532,24 +523,23 @@ class PostsPanel(QWidget):
             for c, text in enumerate(cells):
                 self.absences.setItem(r, c, QTableWidgetItem(text))
 
-    def _run(self, fn, text: str) -> None:
+    def _run(self, job: Op, text: str) -> None:
         def done(_r) -> None:
             self.message.setText(text)
             self.reload()
-            self.ctx.bus.announce([kinds.MATTERS])
 
-        self.ctx.worker.submit(fn, done, lambda e: self.message.setText(error_text(e)), write=True)
+        self.ctx.worker.submit(job, done, lambda e: self.message.setText(error_text(e)))
 
     def save_post(self) -> None:
         actor, name = self.ctx.actor, self.post_name.text()
         a, b = self.a_user.currentData(), self.b_user.currentData()
-        self._run(lambda s: posts.set_post(s, actor, name, a, b), f"已保存岗位 {name}。")
+        self._run(op(posts.set_post, actor, name, a, b), f"已保存岗位 {name}。")
 
     def add_leader_day(self) -> None:
         actor, leader = self.ctx.actor, self.leader.currentData()
         day, place = self.leader_day.date().toPython(), self.leader_place.text()
         self._run(
-            lambda s: work_rules.schedule_leader_day(s, actor, leader, day, place),
+            op(work_rules.schedule_leader_day, actor, leader, day, place),
             "已安排领导接访日。",
         )
 
@@ -557,7 +547,7 @@ class PostsPanel(QWidget):
         actor, who = self.ctx.actor, self.absent_user.currentData()
         start, end = self.starts.date().toPython(), self.ends.date().toPython()
         reason = self.reason.text()
-        self._run(lambda s: posts.add_absence(s, actor, who, start, end, reason), "已登记请假。")
+        self._run(op(posts.add_absence, actor, who, start, end, reason), "已登记请假。")
 
 
 class TerminalDatabasePanel(QWidget):

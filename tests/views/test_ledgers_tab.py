@@ -239,7 +239,7 @@ def test_import_a_sheet_with_a_bad_row_then_the_valid_rows_then_again(qtbot, db,
 
     with qtbot.waitSignal(w.ctx.bus.changed, timeout=10_000) as changed:
         qtbot.mouseClick(d.skip_button, LEFT)
-    assert changed.args[0].kinds == {bus.MATTERS}
+    assert bus.MATTERS in changed.args[0]  # an import declares it may change the registers too
     qtbot.waitUntil(lambda: shown(tab.report_dialog) and tab.report_dialog is not d)
     r = tab.report_dialog
     refused = tmp_path / "旧事项台账.未导入.xlsx"
