@@ -267,6 +267,16 @@ def answer(
     _finish(session, actor, m, Move.ANSWER, m.answer, at)
 
 
+def planned(status: MatterStatus, move: Move) -> tuple[EventKind, MatterStatus]:
+    """The timeline event and the status ``move`` leads to from ``status``, for a writer that
+    builds many matters' rows at once (the demo generator) instead of moving stored matters;
+    a move the table does not allow is refused as it is for a stored matter."""
+    rule = MOVES[move]
+    if status not in rule.sources:
+        raise ValidationError(f"事项当前状态为“{status.label}”，不能{move.label}。")
+    return rule.event, rule.target or status
+
+
 def take_over(actor: Actor, m: Matter, status: MatterStatus, *, at: datetime) -> None:
     """A matter brought in from an old sheet (importing) takes the status its record had.
 
