@@ -578,7 +578,8 @@ def open_case(
         )
         m = session.get(Matter, reg.id)
         if m.status == MatterStatus.REGISTERED:  # a mediator: the case routes it to its room
-            flow.route(session, actor, m.id, room_unit, at=at, for_case=True)
+            remark = f"期限 {reg.deadline_text}"
+            flow.route(session, actor, m.id, room_unit, at=at, remark=remark, for_case=True)
     if m.status == MatterStatus.ROUTED:
         flow.accept(session, actor, m.id, at=at, for_case=True)
     year = at.year

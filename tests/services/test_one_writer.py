@@ -213,3 +213,30 @@ def test_every_timeline_step_has_its_audit_row(db, receptionist):
     assert answered.status == MatterStatus.ANSWERED
     assert matter_audit(db, answered.id) == ["matter_register", "matter_answer"]
     assert counts(db) == (events + 6, rows + 6)
+
+
+def test_a_mediator_opening_a_case_directly_has_the_case_route_its_matter(db):
+    from tests.services.test_mediation import open_case
+
+    mediator = actor(db, "tiaojie")
+    events, rows = counts(db)
+    ref = open_case(db, mediator)
+    with db.read() as s:
+        m = s.scalar(select(Matter))
+        mid = m.id
+        assert m.status == MatterStatus.IN_PROGRESS
+        assert s.get(Unit, m.unit_id).name == "矛盾纠纷调解室"
+        steps = [(e.kind.value, e.user_id) for e in m.events]
+        assert steps == [
+            (kind, mediator.user_id) for kind in ("registered", "routed", "accepted", "progress")
+        ]
+        assert "期限" in m.events[1].note
+    assert matter_audit(db, mid) == [
+        "matter_register",
+        "matter_route",
+        "matter_accept",
+        "matter_progress",
+    ]
+    # The case's own row besides the four steps of its matter.
+    assert counts(db) == (events + 4, rows + 5)
+    assert ref.number
