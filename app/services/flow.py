@@ -1,8 +1,10 @@
 """The event flow of a matter (DOMAIN.md §2) as one state machine.
 
 已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
-once), 不满意 → 办理中 (director, once), 不予受理 and 转上级/移送 from the start. A move not
-in ``MOVES`` is refused with a message; every move is a timeline event and an audit row.
+once), 不满意 → 办理中 (director, once), 不予受理, 转上级/移送 and 当场解答 from the start. A move
+not in ``MOVES`` is refused with a message; every move is a timeline event and an audit row
+(``timeline.record``). This is the only module that changes a matter's status: registration,
+imports and mediation cases move their matters through it (tests/services/test_one_writer.py).
 """
 
 from __future__ import annotations
