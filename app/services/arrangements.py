@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Arrangement, ArrangementKind, EventKind, Matter, MatterEvent, MatterStatus
+from app.models import Arrangement, ArrangementKind, EventKind, Matter, MatterStatus
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import timeline
 from .context import Actor
 from .errors import NotFound, ValidationError
 from .flow import ensure_writable
@@ -71,21 +71,13 @@ def arrange(
     when = f"{item.at:%Y-%m-%d %H:%M}"
     promise = f"，承诺 {promised_by:%Y-%m-%d} 前办结" if promised_by else ""
     recorded_at = (recorded_at or now()).replace(microsecond=0)
-    m.events.append(
-        MatterEvent(
-            at=recorded_at,
-            user_id=actor.user_id,
-            kind=EventKind.ARRANGEMENT,
-            note=f"{kind.label}：{when} {parties}{promise}",
-        )
-    )
-    session.flush()
-    audit.record(
+    timeline.record(
         session,
         actor,
-        f"arrange_{kind.value}",
-        object_type="matter",
-        object_id=m.id,
+        m,
+        EventKind.ARRANGEMENT,
+        f"{kind.label}：{when} {parties}{promise}",
+        audit_event=f"arrange_{kind.value}",
         at=recorded_at,
     )
     return item
@@ -110,16 +102,15 @@ def record_outcome(
     m = session.get(Matter, item.matter_id)
     ensure_writable(m, "记录服务结果")
     at = (at or now()).replace(microsecond=0)
-    m.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=EventKind.ARRANGEMENT_DONE,
-            note=f"{item.kind.label}结果：{item.outcome}",
-        )
+    timeline.record(
+        session,
+        actor,
+        m,
+        EventKind.ARRANGEMENT_DONE,
+        f"{item.kind.label}结果：{item.outcome}",
+        audit_event="arrangement_outcome",
+        at=at,
     )
-    session.flush()
-    audit.record(session, actor, "arrangement_outcome", object_type="matter", object_id=m.id, at=at)
 
 
 @dataclass(frozen=True)

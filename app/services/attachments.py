@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Attachment, EventKind, Matter, MatterEvent, MatterStatus, User
+from app.models import Attachment, EventKind, Matter, MatterStatus, User
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import audit, timeline
 from .context import Actor
 from .errors import NotFound, ServiceError, ValidationError
 from .permissions import Action, require
@@ -96,17 +96,15 @@ def add_attachment(
         added_at=at,
     )
     session.add(att)
-    m.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=EventKind.ATTACHMENT,
-            note=f"{source.name}（{size // 1024 + 1} KB，SHA-256 {sha[:12]}…）",
-        )
-    )
-    session.flush()
-    audit.record(
-        session, actor, "attachment_add", object_type="matter", object_id=m.id, reason=sha, at=at
+    timeline.record(
+        session,
+        actor,
+        m,
+        EventKind.ATTACHMENT,
+        f"{source.name}（{size // 1024 + 1} KB，SHA-256 {sha[:12]}…）",
+        audit_event="attachment_add",
+        at=at,
+        reason=sha,
     )
     return att
 

@@ -36,12 +36,13 @@ from app.models import (
     Village,
 )
 
-from . import audit, setup
+from . import audit, flow, setup
 from .attachments import attachments_folder
 from .auth import create_user, set_unit
 from .calendar import WorkCalendar
 from .context import Actor
 from .errors import ServiceError
+from .flow import Move
 from .numbering import format_number
 from .settings import load_settings, save_settings
 from .validation import id_check_digit
@@ -306,6 +307,20 @@ def _ensure_center_and_accounts(session: Session) -> list[tuple[str, str, str]]:
     return created
 
 
+def _step(
+    events: list[tuple],
+    status: MatterStatus,
+    when: datetime,
+    user_id: uuid.UUID,
+    move: Move,
+    note: str | None,
+) -> MatterStatus:
+    """One of the flow's moves on a generated matter's timeline; the status it leads to."""
+    kind, to = flow.planned(status, move)
+    events.append((when, user_id, kind, status, to, note))
+    return to
+
+
 def generate_demo(
     db: Database,
     matters: int,
@@ -461,7 +476,8 @@ def generate_demo(
             handler_id, handler = handler_for(unit_id, at.date()) if unit_id else (None, "")
             worker = handler_id or receptionist  # who records the unit's work
             age = (today - at.date()).days
-            # The timeline as the services write it (intake.register_matter, flow.*).
+            # The timeline as the services write it (intake.register_matter, flow.*): each
+            # step is one of the flow's moves, checked against its table (flow.planned).
             events = [
                 (
                     at,
@@ -472,69 +488,48 @@ def generate_demo(
                     f"{channel.label}登记，首问责任人 {names[receptionist]}",
                 )
             ]
+            status = MatterStatus.REGISTERED
             answer = closed = result = method = fed_back = level = None
             updated = at
             if cat.limit_kind == LimitKind.SAME_DAY and rng.random() < 0.85:
-                status, unit_id, answer, closed = (
-                    MatterStatus.ANSWERED,
-                    None,
-                    rng.choice(ANSWERS),
-                    at,
-                )
+                unit_id, answer, closed = None, rng.choice(ANSWERS), at
                 handler_id, handler = None, ""
-                events.append(
-                    (at, receptionist, EventKind.ANSWERED, MatterStatus.REGISTERED, status, answer)
-                )
+                status = _step(events, status, at, receptionist, Move.ANSWER, answer)
             else:
                 r = rng.random()
                 finished = due < today and r < 0.96 or (age > 3 and r < 0.5)
-                status = MatterStatus.ROUTED if unit_id else MatterStatus.REGISTERED
                 if unit_id:
                     who = f"，承办人 {handler}" if handler else ""
                     updated = at + timedelta(minutes=5)
-                    events.append(
-                        (
-                            updated,
-                            receptionist,
-                            EventKind.ROUTED,
-                            MatterStatus.REGISTERED,
-                            status,
-                            f"交办{unit_names[unit_id]}{who}",
-                        )
+                    status = _step(
+                        events,
+                        status,
+                        updated,
+                        receptionist,
+                        Move.ROUTE,
+                        f"交办{unit_names[unit_id]}{who}",
                     )
                 if unit_id and (finished or (age > 1 and rng.random() < 0.6)):
                     updated = at + timedelta(days=1, hours=1)
-                    events.append(
-                        (
-                            updated,
-                            worker,
-                            EventKind.ACCEPTED,
-                            status,
-                            MatterStatus.IN_PROGRESS,
-                            f"{names[worker]}接收",
-                        )
+                    status = _step(
+                        events, status, updated, worker, Move.ACCEPT, f"{names[worker]}接收"
                     )
-                    status = MatterStatus.IN_PROGRESS
                     handler = handler or names[worker]
                 if finished and status == MatterStatus.IN_PROGRESS:
                     close_days = max(1, min((due - at.date()).days, age - 1, rng.randrange(1, 25)))
                     closed = at + timedelta(days=close_days, hours=2)
                     if close_days >= 3 and rng.random() < 0.5:
-                        events.append(
-                            (
-                                at + timedelta(days=close_days // 2, hours=3),
-                                worker,
-                                EventKind.PROGRESS,
-                                status,
-                                status,
-                                rng.choice(PROGRESS_NOTES),
-                            )
+                        status = _step(
+                            events,
+                            status,
+                            at + timedelta(days=close_days // 2, hours=3),
+                            worker,
+                            Move.PROGRESS,
+                            rng.choice(PROGRESS_NOTES),
                         )
                     result = rng.choice(RESULTS.get(cname, RESULTS["其他"])).format(**fill)
-                    events.append(
-                        (closed, worker, EventKind.COMPLETED, status, MatterStatus.DONE, result)
-                    )
-                    status, updated = MatterStatus.DONE, closed
+                    status = _step(events, status, closed, worker, Move.COMPLETE, result)
+                    updated = closed
                     end = rng.choices(
                         [MatterStatus.DONE, MatterStatus.FED_BACK, MatterStatus.ARCHIVED], [1, 3, 8]
                     )[0]
@@ -548,30 +543,19 @@ def generate_demo(
                             if level == Satisfaction.DISSATISFIED
                             else ""
                         )
-                        events.append(
-                            (
-                                told,
-                                receptionist,
-                                EventKind.FEEDBACK,
-                                status,
-                                MatterStatus.FED_BACK,
-                                f"{method}反馈，{level.label}{why}",
-                            )
+                        status = _step(
+                            events,
+                            status,
+                            told,
+                            receptionist,
+                            Move.FEEDBACK,
+                            f"{method}反馈，{level.label}{why}",
                         )
-                        status, updated = MatterStatus.FED_BACK, told
+                        updated = told
                         filed = told + timedelta(days=rng.randrange(1, 15), hours=1)
                         if end == MatterStatus.ARCHIVED and filed <= latest:
-                            events.append(
-                                (
-                                    filed,
-                                    receptionist,
-                                    EventKind.ARCHIVED,
-                                    status,
-                                    MatterStatus.ARCHIVED,
-                                    None,
-                                )
-                            )
-                            status, updated = MatterStatus.ARCHIVED, filed
+                            status = _step(events, status, filed, receptionist, Move.ARCHIVE, None)
+                            updated = filed
             group = cname in ("信访事项", "矛盾纠纷", "投诉") and rng.random() < 0.04
             matter_rows.append(
                 {

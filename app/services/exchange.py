@@ -49,7 +49,6 @@ from app.models import (
     BundleImport,
     BundleRow,
     EventKind,
-    MatterEvent,
     RowChange,
     Setting,
     TerminalKey,
@@ -57,7 +56,7 @@ from app.models import (
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import audit, timeline
 from .context import Actor
 from .errors import NotFound, ServiceError, ValidationError
 from .permissions import Action, require
@@ -627,17 +626,18 @@ def _flag_conflict(
     session.add(conflict)
     session.flush()
     if matter_id is not None and _exists(session, "matters", matter_id):
-        session.add(
-            MatterEvent(
-                matter_id=matter_id,
-                user_id=actor.user_id,
-                kind=EventKind.BUNDLE_CONFLICT,
-                note=(
-                    f"终端 {bundle.terminal} 的交换包与中心的版本不同（{table.name}）："
-                    f"{_differences(table, center, incoming)}。已保留中心版本，终端版本另存"
-                    f"（冲突记录 {str(conflict.id)[:8]}），请决定采用哪一个。"
-                ),
-            )
+        timeline.record(
+            session,
+            actor,
+            matter_id,
+            EventKind.BUNDLE_CONFLICT,
+            f"终端 {bundle.terminal} 的交换包与中心的版本不同（{table.name}）："
+            f"{_differences(table, center, incoming)}。已保留中心版本，终端版本另存"
+            f"（冲突记录 {str(conflict.id)[:8]}），请决定采用哪一个。",
+            audit_event="bundle_conflict",
+            object_type="bundle_conflict",
+            object_id=conflict.id,
+            reason=table.name,
         )
     return True
 
@@ -903,22 +903,18 @@ def resolve_conflict(session: Session, actor: Actor, conflict_id: uuid.UUID, kee
             session.add(row)
         row.row_hash, row.imported_at = c.terminal_hash, now()
     c.decided, c.decided_by, c.decided_at = keep, actor.username, now()
+    decided = dict(object_type="bundle_conflict", object_id=c.id, reason=keep)
     if c.matter_id is not None and _exists(session, "matters", c.matter_id):
-        session.add(
-            MatterEvent(
-                matter_id=c.matter_id,
-                user_id=actor.user_id,
-                kind=EventKind.NOTE,
-                note=f"交换冲突 {str(c.id)[:8]} 已处理："
-                + ("保留中心版本" if keep == "center" else f"采用终端 {c.terminal} 的版本"),
-            )
+        timeline.record(
+            session,
+            actor,
+            c.matter_id,
+            EventKind.NOTE,
+            f"交换冲突 {str(c.id)[:8]} 已处理："
+            + ("保留中心版本" if keep == "center" else f"采用终端 {c.terminal} 的版本"),
+            audit_event="resolve_conflict",
+            **decided,
         )
-    audit.record(
-        session,
-        actor,
-        "resolve_conflict",
-        object_type="bundle_conflict",
-        object_id=c.id,
-        reason=keep,
-    )
+    else:
+        audit.record(session, actor, "resolve_conflict", **decided)
     session.flush()

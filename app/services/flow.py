@@ -1,8 +1,10 @@
 """The event flow of a matter (docs/DOMAIN.md §2) as one state machine.
 
 已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
-once), 不满意 → 办理中 (director, once), 不予受理 and 转上级/移送 from the start. A move not
-in ``MOVES`` is refused with a message; every move is a timeline event and an audit row.
+once), 不满意 → 办理中 (director, once), 不予受理, 转上级/移送 and 当场解答 from the start. A move
+not in ``MOVES`` is refused with a message; every move is a timeline event and an audit row
+(``timeline.record``). This is the only module that changes a matter's status: registration,
+imports and mediation cases move their matters through it (tests/services/test_one_writer.py).
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from app.models import (
     EventKind,
     Matter,
-    MatterEvent,
     MatterStatus,
-    Role,
     Satisfaction,
     Unit,
     User,
@@ -28,10 +28,10 @@ from app.models.base import now
 from app.models.enums import LabelledEnum
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import timeline
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ValidationError
-from .permissions import Action, allowed, require
+from .permissions import Action, allowed, oversees_all, require
 from .validation import validate_text
 
 S = MatterStatus
@@ -49,6 +49,7 @@ class Move(LabelledEnum):
     ARCHIVE = ("archive", "归档")
     REJECT = ("reject", "不予受理")
     TRANSFER = ("transfer", "转上级/移送")
+    ANSWER = ("answer", "当场解答")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,14 @@ MOVES: dict[Move, Rule] = {
         Action.ROUTE_MATTER,
         EventKind.TRANSFERRED,
     ),
+    # 当场解答: a consultation answered and closed in the step that registers it.
+    Move.ANSWER: Rule(
+        frozenset({S.REGISTERED}), S.ANSWERED, Action.REGISTER_MATTER, EventKind.ANSWERED
+    ),
 }
+
+# Made only while registering (intake.register_matter), never offered on a matter's page.
+AT_REGISTRATION = frozenset({Move.ANSWER})
 
 
 def _once_used(m: Matter, move: Move) -> str | None:
@@ -123,7 +131,7 @@ def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str
     recorded for it by the center's staff."""
     from .posts import cover_for
 
-    if actor.role in (None, Role.DIRECTOR):
+    if oversees_all(actor):
         return None
     if m.handler_user_id is not None:
         if actor.user_id == m.handler_user_id:
@@ -152,6 +160,7 @@ def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
         move
         for move, rule in MOVES.items()
         if m.status in rule.sources
+        and move not in AT_REGISTRATION
         and allowed(actor, rule.action)
         and not _once_used(m, move)
         and not (
@@ -166,7 +175,8 @@ def _start(
     session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, *, for_case: bool = False
 ) -> Matter:
     rule = MOVES[move]
-    require(actor, rule.action)
+    # A case opened directly routes its own matter to its room under the case's rule.
+    require(actor, Action.MEDIATE_CASE if for_case and move == Move.ROUTE else rule.action)
     m = session.get(Matter, matter_id)
     if m is None:
         raise NotFound("找不到该事项，请刷新列表。")
@@ -193,19 +203,16 @@ def _finish(
     if rule.target is not None:
         m.status = rule.target
     m.updated_at = at
-    m.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=rule.event,
-            from_status=before,
-            to_status=m.status,
-            note=note or None,
-        )
-    )
-    session.flush()
-    audit.record(
-        session, actor, f"matter_{move.value}", object_type="matter", object_id=m.id, at=at
+    timeline.record(
+        session,
+        actor,
+        m,
+        rule.event,
+        note,
+        audit_event=f"matter_{move.value}",
+        at=at,
+        from_status=before,
+        to_status=m.status,
     )
 
 
@@ -223,11 +230,16 @@ def route(
     *,
     handler_user_id: uuid.UUID | None = None,
     at: datetime | None = None,
+    remark: str = "",
+    for_case: bool = False,
 ) -> None:
-    """To a unit and, optionally, a handler; a handler away on AB岗 goes to their B."""
+    """To a unit and, optionally, a handler; a handler away on AB岗 goes to their B.
+
+    ``remark`` ends the timeline note (registration adds the deadline); ``for_case``: a
+    mediation case opened directly routes its matter to its room (the case's rule)."""
     from .posts import cover_for
 
-    m = _start(session, actor, matter_id, Move.ROUTE)
+    m = _start(session, actor, matter_id, Move.ROUTE, for_case=for_case)
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise ValidationError({"unit": "请选择承办单位"})
@@ -244,7 +256,48 @@ def route(
         handler, m.handler_user_id = user.display_name, user.id
     m.unit_id, m.handler_name = unit.id, handler or None
     who = f"，承办人 {handler}" if handler else ""
-    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}", at)
+    remark = f"，{remark}" if remark else ""
+    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}{remark}", at)
+
+
+def answer(
+    session: Session, actor: Actor, matter_id: uuid.UUID, text: str, *, at: datetime | None = None
+) -> None:
+    """当场解答: a consultation answered on the spot is closed in the step that registers it
+    (its deadline is that day)."""
+    m = _start(session, actor, matter_id, Move.ANSWER)
+    m.answer = _text(text, "解答内容")
+    at = (at or now()).replace(microsecond=0)
+    m.unit_id, m.closed_at, m.deadline = None, at, at.date()
+    _finish(session, actor, m, Move.ANSWER, m.answer, at)
+
+
+def planned(status: MatterStatus, move: Move) -> tuple[EventKind, MatterStatus]:
+    """The timeline event and the status ``move`` leads to from ``status``, for a writer that
+    builds many matters' rows at once (the demo generator) instead of moving stored matters;
+    a move the table does not allow is refused as it is for a stored matter."""
+    rule = MOVES[move]
+    if status not in rule.sources:
+        raise ValidationError(f"事项当前状态为“{status.label}”，不能{move.label}。")
+    return rule.event, rule.target or status
+
+
+def take_over(actor: Actor, m: Matter, status: MatterStatus, *, at: datetime) -> None:
+    """A matter brought in from an old sheet (importing) takes the status its record had.
+
+    ``m`` is new and not yet flushed; the import writes one audit row for the whole sheet."""
+    if status == m.status:
+        return
+    before, m.status = m.status, status
+    timeline.record_in_bulk(
+        actor,
+        m,
+        EventKind.STATUS,
+        f"导入时的状态：{status.label}",
+        at=at,
+        from_status=before,
+        to_status=status,
+    )
 
 
 @write_op(Change.MATTERS)

@@ -35,7 +35,6 @@ from app.models import (
     EventKind,
     ImportedRow,
     Matter,
-    MatterEvent,
     MatterPerson,
     MatterStatus,
     Person,
@@ -45,7 +44,7 @@ from app.models import (
 )
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import audit, flow, timeline
 from .calendar import WorkCalendar
 from .context import Actor
 from .errors import ServiceError, ValidationError
@@ -393,7 +392,7 @@ class _MatterWriter:
             unit_id=clean.get("unit_id"),
             handler_name=clean.get("handler_name"),
             receptionist_id=self.receptionist_id,
-            status=status,
+            status=S.REGISTERED,
             received_at=at,
             deadline=self.cal.deadline(at, cat.limit_kind, cat.limit_days).due,
             answer=clean.get("result") if status == S.ANSWERED else None,
@@ -408,26 +407,15 @@ class _MatterWriter:
         # Filled while the matter is new: its collections start empty, nothing is loaded.
         m.persons.append(MatterPerson(person_id=person.id, position=0))
         old = f"，原编号 {clean['old_number']}" if clean.get("old_number") else ""
-        m.events.append(
-            MatterEvent(
-                at=at,
-                user_id=self.actor.user_id,
-                kind=EventKind.REGISTERED,
-                to_status=S.REGISTERED,
-                note=f"从表格导入：{self.file_name} 第 {row} 行{old}",
-            )
+        timeline.record_in_bulk(
+            self.actor,
+            m,
+            EventKind.REGISTERED,
+            f"从表格导入：{self.file_name} 第 {row} 行{old}",
+            at=at,
+            to_status=S.REGISTERED,
         )
-        if status != S.REGISTERED:
-            m.events.append(
-                MatterEvent(
-                    at=closed or at,
-                    user_id=self.actor.user_id,
-                    kind=EventKind.STATUS,
-                    from_status=S.REGISTERED,
-                    to_status=status,
-                    note=f"导入时的状态：{status.label}",
-                )
-            )
+        flow.take_over(self.actor, m, status, at=closed or at)
         s.add(m)
         return m.id
 

@@ -22,7 +22,6 @@ from app.models import (
     Channel,
     EventKind,
     Matter,
-    MatterEvent,
     MatterPerson,
     MatterStatus,
     Person,
@@ -33,7 +32,7 @@ from app.models import (
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import flow, timeline
 from .calendar import WorkCalendar
 from .context import Actor
 from .errors import NotFound, ValidationError
@@ -82,6 +81,8 @@ class IntakeInput:
     head_count: int | None = None
     # Filled for 当场解答: the consultation is answered and closed in the same step.
     answer: str | None = None
+    # A handler with an account: routed to them, or to their B while they are away (AB岗).
+    handler_user_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
         is_group=data.is_group,
         head_count=head_count if data.is_group else None,
         answer=answer,
+        handler_user_id=data.handler_user_id,
     )
 
 
@@ -228,8 +230,15 @@ def _person_for(session: Session, v: VisitorInput) -> Person:
 def register_matter(
     session: Session, actor: Actor, data: IntakeInput, *, at: datetime | None = None
 ) -> Registered:
-    """Register one matter (and close it at once when ``data.answer`` is given)."""
+    """Register one matter as 已登记, then route it (``flow.route``) or close it at once
+    (``flow.answer``, when ``data.answer`` is given) under the flow's own rules.
+
+    A unit chosen on the form is routed to by the flow, which refuses someone who may not
+    route (the whole registration is then refused). The category's usual unit is only a
+    suggestion: it is routed to by someone who may route, and otherwise the matter waits,
+    registered, for the window or the director to route it."""
     require(actor, Action.REGISTER_MATTER)
+    chosen_unit = data.unit_id is not None
     data = validate_intake(session, data)
     settings = load_settings(session)
     at = (at or now()).replace(microsecond=0)
@@ -239,12 +248,6 @@ def register_matter(
     answered = data.answer is not None
     seq = next_seq(session, settings.prefix, at.year, settings.terminal)
     number = format_number(settings.number_format, settings.prefix, at.year, settings.terminal, seq)
-    if answered:
-        status = MatterStatus.ANSWERED
-    elif data.unit_id is not None:
-        status = MatterStatus.ROUTED
-    else:
-        status = MatterStatus.REGISTERED
     matter = Matter(
         number=number,
         prefix=settings.prefix,
@@ -254,16 +257,13 @@ def register_matter(
         channel=data.channel,
         category_id=category.id,
         summary=data.summary,
-        unit_id=None if answered else data.unit_id,
         handler_name=data.handler_name or None,
         receptionist_id=actor.user_id,
-        status=status,
+        status=MatterStatus.REGISTERED,
         received_at=at,
-        deadline=at.date() if answered else deadline.due,
-        answer=data.answer,
+        deadline=deadline.due,
         is_group=data.is_group,
         head_count=data.head_count,
-        closed_at=at if answered else None,
         created_at=at,
         updated_at=at,
     )
@@ -275,52 +275,38 @@ def register_matter(
         if person.id not in added:  # the same person typed twice by name only stays once
             matter.persons.append(MatterPerson(person_id=person.id, position=pos))
             added.add(person.id)
-    matter.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=EventKind.REGISTERED,
-            to_status=MatterStatus.REGISTERED,
-            note=f"{data.channel.label}登记，首问责任人 {actor.display_name}",
-        )
-    )
-    if answered:
-        matter.events.append(
-            MatterEvent(
-                at=at,
-                user_id=actor.user_id,
-                kind=EventKind.ANSWERED,
-                from_status=MatterStatus.REGISTERED,
-                to_status=MatterStatus.ANSWERED,
-                note=data.answer,
-            )
-        )
-    elif data.unit_id is not None:
-        unit = session.get(Unit, data.unit_id)
-        handler = f"，承办人 {data.handler_name}" if data.handler_name else ""
-        matter.events.append(
-            MatterEvent(
-                at=at,
-                user_id=actor.user_id,
-                kind=EventKind.ROUTED,
-                from_status=MatterStatus.REGISTERED,
-                to_status=MatterStatus.ROUTED,
-                note=f"交办{unit.name}{handler}，期限 {deadline.text}",
-            )
-        )
-    session.flush()
-    audit.record(
+    timeline.record(
         session,
         actor,
-        "matter_answer" if answered else "matter_register",
-        object_type="matter",
-        object_id=matter.id,
-        reason=number,
+        matter,
+        EventKind.REGISTERED,
+        f"{data.channel.label}登记，首问责任人 {actor.display_name}",
+        audit_event="matter_register",
         at=at,
+        to_status=MatterStatus.REGISTERED,
+        reason=number,
     )
+    if answered:
+        flow.answer(session, actor, matter.id, data.answer, at=at)
+    elif data.unit_id is not None and (chosen_unit or allowed(actor, Action.ROUTE_MATTER)):
+        flow.route(
+            session,
+            actor,
+            matter.id,
+            data.unit_id,
+            data.handler_name,
+            handler_user_id=data.handler_user_id,
+            at=at,
+            remark=f"期限 {deadline.text}",
+        )
     text = f"当场办结（{at.year}年{at.month}月{at.day}日）" if answered else deadline.text
     return Registered(
-        matter.id, number, status, matter.deadline, text, None if answered else deadline.warning
+        matter.id,
+        number,
+        matter.status,
+        matter.deadline,
+        text,
+        None if answered else deadline.warning,
     )
 
 

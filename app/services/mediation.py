@@ -49,7 +49,6 @@ from app.models import (
     FollowUpMethod,
     JudicialConfirmation,
     Matter,
-    MatterEvent,
     MatterStatus,
     MediationCase,
     MediationForm,
@@ -78,11 +77,11 @@ from app.reports.mediation import (
     Statement,
 )
 
-from . import audit, flow
+from . import audit, flow, timeline
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .numbering import next_seq
-from .permissions import Action, allowed, require
+from .permissions import Action, allowed, may_change_case, require
 from .settings import load_settings
 from .validation import validate_id_number, validate_name, validate_phone, validate_text
 
@@ -299,7 +298,7 @@ def _is_case_mediator(actor: Actor, c: MediationCase) -> bool:
 def _require_on_case(actor: Actor, c: MediationCase) -> None:
     """Changing a case: its own mediators and the director (the program itself for demo data)."""
     require(actor, Action.MEDIATE_CASE)
-    if actor.role in (None, Role.DIRECTOR) or _is_case_mediator(actor, c):
+    if may_change_case(actor, _mediator_ids(c)):
         return
     raise PermissionDenied(f"您不是案件 {c.number} 的调解员，不能修改；请联系主调解员或主任。")
 
@@ -318,8 +317,7 @@ def _matter_note(session: Session, actor: Actor, c: MediationCase, note: str, at
     if m.status == MatterStatus.IN_PROGRESS and allowed(actor, Action.HANDLE_MATTER):
         flow.add_progress(session, actor, m.id, note, at=at, for_case=True)
     else:
-        m.events.append(MatterEvent(at=at, user_id=actor.user_id, kind=EventKind.NOTE, note=note))
-        session.flush()
+        timeline.record(session, actor, m, EventKind.NOTE, note, audit_event="matter_note", at=at)
 
 
 def _move(
@@ -576,11 +574,14 @@ def open_case(
                 visitors=visitors,
                 category_id=category,
                 summary=data.facts[:2000],
-                unit_id=room_unit,
+                unit_id=room_unit if allowed(actor, Action.ROUTE_MATTER) else None,
             ),
             at=at,
         )
         m = session.get(Matter, reg.id)
+        if m.status == MatterStatus.REGISTERED:  # a mediator: the case routes it to its room
+            remark = f"期限 {reg.deadline_text}"
+            flow.route(session, actor, m.id, room_unit, at=at, remark=remark, for_case=True)
     if m.status == MatterStatus.ROUTED:
         flow.accept(session, actor, m.id, at=at, for_case=True)
     year = at.year
@@ -1807,9 +1808,7 @@ class CaseDetail:
 
 
 def _can_edit(actor: Actor, c: MediationCase) -> bool:
-    return allowed(actor, Action.MEDIATE_CASE) and (
-        actor.role in (None, Role.DIRECTOR) or _is_case_mediator(actor, c)
-    )
+    return allowed(actor, Action.MEDIATE_CASE) and may_change_case(actor, _mediator_ids(c))
 
 
 @read_op

@@ -9,18 +9,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EventKind, Matter, MatterEvent, Role, SupervisionOrder, Unit, User
+from app.models import EventKind, Matter, SupervisionOrder, Unit, User
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 from app.reports.supervision import SupervisionData, render_supervision
 
-from . import audit
+from . import audit, timeline
 from .context import Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .flow import ensure_writable, is_read_only, not_the_handler
 from .intake import matter_detail
 from .numbering import next_seq
-from .permissions import Action, allowed, require
+from .permissions import Action, allowed, oversees_all, require
 from .settings import load_settings
 from .validation import validate_text
 
@@ -66,23 +66,18 @@ def issue_order(
         issued_at=at,
     )
     session.add(order)
-    m.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=EventKind.SUPERVISED,
-            note=f"督办{unit.name}（{order.number}），{reply_by:%Y-%m-%d}前回复",
-        )
-    )
     session.flush()
-    audit.record(
+    timeline.record(
         session,
         actor,
-        "supervision_issue",
+        m,
+        EventKind.SUPERVISED,
+        f"督办{unit.name}（{order.number}），{reply_by:%Y-%m-%d}前回复",
+        audit_event="supervision_issue",
+        at=at,
         object_type="supervision",
         object_id=order.id,
         reason=order.number,
-        at=at,
     )
     return order
 
@@ -95,7 +90,7 @@ def reply_refusal(session: Session, actor: Actor, order: SupervisionOrder, m: Ma
     of its own has its reply recorded by the center's staff."""
     if not allowed(actor, Action.HANDLE_MATTER):
         return None  # ``require`` says so in the usual words
-    if actor.role in (None, Role.DIRECTOR):
+    if oversees_all(actor):
         return None
     if m.handler_user_id is not None and not_the_handler(session, actor, m, "") is None:
         return None
@@ -125,16 +120,17 @@ def record_reply(
     order.reply = validate_text(reply, "reply", "办理情况回复")
     order.replied_by = actor.user_id
     order.replied_at = (at or now()).replace(microsecond=0)
-    m.events.append(
-        MatterEvent(
-            at=order.replied_at,
-            user_id=actor.user_id,
-            kind=EventKind.SUPERVISION_REPLY,
-            note=f"{order.number}：{order.reply}",
-        )
+    timeline.record(
+        session,
+        actor,
+        m,
+        EventKind.SUPERVISION_REPLY,
+        f"{order.number}：{order.reply}",
+        audit_event="supervision_reply",
+        at=order.replied_at,
+        object_type="supervision",
+        object_id=order.id,
     )
-    session.flush()
-    audit.record(session, actor, "supervision_reply", object_type="supervision", object_id=order.id)
 
 
 @dataclass(frozen=True)

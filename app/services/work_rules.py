@@ -9,11 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EventKind, LeaderDay, Matter, MatterEvent, Role, Team, User, Village
+from app.models import EventKind, LeaderDay, Matter, Role, Team, User, Village
 from app.models.base import now
 from app.ops import Change, read_op, write_op
 
-from . import audit
+from . import audit, timeline
 from .context import Actor
 from .errors import NotFound, ValidationError
 from .flow import ensure_writable
@@ -81,16 +81,15 @@ def mark_received_by_leader(
         raise ValidationError({"leader": "请选择接访的领导"})
     m.leader_id = leader.id
     at = (at or now()).replace(microsecond=0)
-    m.events.append(
-        MatterEvent(
-            at=at,
-            user_id=actor.user_id,
-            kind=EventKind.NOTE,
-            note=f"领导接访：{leader.display_name}",
-        )
+    timeline.record(
+        session,
+        actor,
+        m,
+        EventKind.NOTE,
+        f"领导接访：{leader.display_name}",
+        audit_event="leader_reception",
+        at=at,
     )
-    session.flush()
-    audit.record(session, actor, "leader_reception", object_type="matter", object_id=m.id, at=at)
 
 
 @read_op
@@ -143,18 +142,21 @@ def form_team(
         name=name, members=members, matter_id=matter_id, village_id=village_id, created_at=at
     )
     session.add(team)
-    if matter_id is not None:
-        matter = session.get(Matter, matter_id)  # held: the session keeps weak references
-        matter.events.append(
-            MatterEvent(
-                at=at,
-                user_id=actor.user_id,
-                kind=EventKind.NOTE,
-                note=f"组团服务：{name}（{members}）",
-            )
-        )
     session.flush()
-    audit.record(session, actor, "team_form", object_type="team", object_id=team.id, at=at)
+    if matter_id is None:
+        audit.record(session, actor, "team_form", object_type="team", object_id=team.id, at=at)
+    else:
+        timeline.record(
+            session,
+            actor,
+            session.get(Matter, matter_id),
+            EventKind.NOTE,
+            f"组团服务：{name}（{members}）",
+            audit_event="team_form",
+            at=at,
+            object_type="team",
+            object_id=team.id,
+        )
     return team
 
 

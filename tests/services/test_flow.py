@@ -48,6 +48,7 @@ def attempt(db, who, move: Move, mid):
         Move.ARCHIVE: lambda s: flow.archive(s, who, mid),
         Move.REJECT: lambda s: flow.reject(s, who, mid, "属于诉讼事项", "向法院起诉"),
         Move.TRANSFER: lambda s: flow.transfer(s, who, mid, "市信访局", "来信原件一份"),
+        Move.ANSWER: lambda s: flow.answer(s, who, mid, "可到社保所办理"),
     }
     with db.write() as s:
         calls[move](s)
@@ -60,6 +61,7 @@ ALLOWED = {
     (S.REGISTERED, Move.ROUTE): S.ROUTED,
     (S.REGISTERED, Move.REJECT): S.REJECTED,
     (S.REGISTERED, Move.TRANSFER): S.TRANSFERRED,
+    (S.REGISTERED, Move.ANSWER): S.ANSWERED,  # 当场解答, in the step that registers it
     (S.ROUTED, Move.ROUTE): S.ROUTED,  # re-routed to another unit
     (S.ROUTED, Move.ACCEPT): S.IN_PROGRESS,
     (S.ROUTED, Move.RETURN): S.REGISTERED,
