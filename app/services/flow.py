@@ -260,6 +260,7 @@ def route(
     _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}{remark}", at)
 
 
+@write_op(Change.MATTERS)
 def answer(
     session: Session, actor: Actor, matter_id: uuid.UUID, text: str, *, at: datetime | None = None
 ) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import EventKind, Matter, MatterEvent, MatterStatus
 from app.models.base import now
+from app.ops import Change, write_op
 
 from . import audit
 from .context import Actor
@@ -43,6 +44,7 @@ def _event(
     return event
 
 
+@write_op(Change.MATTERS)
 def record(
     session: Session,
     actor: Actor,
