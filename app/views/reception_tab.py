@@ -11,7 +11,7 @@ import html
 import uuid
 from datetime import date, datetime
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -63,7 +61,8 @@ from .matter_table_model import (
 )
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-from .widgets import DraftController
+from .widgets import DraftController, Row, RowsModel
+from .widgets.rows_model import RowsView
 
 ALL = "__all__"
 OPEN_OR_TODAY = "__open_or_today__"
@@ -505,6 +504,37 @@ class IntakeForm(QWidget):
         )
 
 
+class EarlierVisitsModel(RowsModel):
+    """重复来访: the matters found for the people being typed in, newest first; a row's id is
+    its matter's id and its tooltip the matter's summary."""
+
+    def __init__(self, parent=None):
+        super().__init__(["受理编号", "日期", "类别 · 状态", "匹配"], parent)
+        self.summaries: dict[uuid.UUID, str] = {}
+
+    def set_visits(self, visits: list[intake.EarlierVisit]) -> None:
+        self.summaries = {ev.row.id: ev.row.summary for ev in visits}
+        self.set_rows(
+            Row(
+                (
+                    ev.row.number,
+                    ev.row.received_at.strftime("%Y-%m-%d"),
+                    f"{ev.row.category} · {ev.row.status.label}"
+                    + ("·超期" if ev.row.overdue else ""),
+                    ev.matched_by,
+                ),
+                id=ev.row.id,
+            )
+            for ev in visits
+        )
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row = self.row_at(index.row()) if index.isValid() else None
+        if role == Qt.ItemDataRole.ToolTipRole and row is not None:
+            return self.summaries.get(row.id)
+        return super().data(index, role)
+
+
 class ReceptionTab(QWidget):
     """The reception window. Signals: ``registered(str)`` with the new 受理编号."""
 
@@ -541,15 +571,11 @@ class ReceptionTab(QWidget):
         buttons.addWidget(self.register_button)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.print_button)
-        self.earlier = QTableWidget(0, 4)
-        self.earlier.setHorizontalHeaderLabels(["受理编号", "日期", "类别 · 状态", "匹配"])
-        self.earlier.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.earlier.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.earlier = RowsView(EarlierVisitsModel())
         self.earlier.horizontalHeader().setStretchLastSection(True)
         set_column_widths(self.earlier, [(0, 138), (1, 90), (2, 110)])
-        self.earlier.verticalHeader().setVisible(False)
         self.earlier.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.earlier.cellDoubleClicked.connect(self._open_earlier)
+        self.earlier.doubleClicked.connect(self._open_earlier)
         self.earlier_box = QGroupBox("重复来访：该群众以往事项")
         eb = QVBoxLayout(self.earlier_box)
         self.earlier_hint = QLabel("输入姓名、身份证号或电话后，这里显示以往事项。")
@@ -777,21 +803,7 @@ class ReceptionTab(QWidget):
         self.ctx.worker.submit(look, self._show_earlier)
 
     def _show_earlier(self, visits: list[intake.EarlierVisit]) -> None:
-        self.earlier.setRowCount(len(visits))
-        for r, ev in enumerate(visits):
-            row = ev.row
-            status = row.status.label + ("·超期" if row.overdue else "")
-            cells = [
-                row.number,
-                row.received_at.strftime("%Y-%m-%d"),
-                f"{row.category} · {status}",
-                ev.matched_by,
-            ]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(ID_ROLE, row.id)
-                item.setToolTip(row.summary)
-                self.earlier.setItem(r, c, item)
+        self.earlier.rows_model.set_visits(visits)
         self.earlier.resizeColumnsToContents()
         if visits:
             self.earlier_box.setTitle(f"重复来访：找到以往事项 {len(visits)} 件")
@@ -800,10 +812,10 @@ class ReceptionTab(QWidget):
             self.earlier_box.setTitle("重复来访：该群众以往事项")
             self.earlier_hint.setText("输入姓名、身份证号或电话后，这里显示以往事项。")
 
-    def _open_earlier(self, row: int, _col: int) -> None:
-        item = self.earlier.item(row, 0)
-        if item is not None:
-            self.show_detail(item.data(ID_ROLE))
+    def _open_earlier(self, index: QModelIndex) -> None:
+        matter_id = index.data(ID_ROLE)
+        if matter_id is not None:
+            self.show_detail(matter_id)
 
     # --- list and detail
     def current_filter(self) -> MatterFilter:

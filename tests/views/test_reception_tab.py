@@ -112,18 +112,26 @@ def test_refused_registration_keeps_the_typed_text_and_saves_nothing(qtbot, db, 
         assert s.scalar(select(func.count()).select_from(Matter)) == 0
 
 
-def test_earlier_visits_show_beside_the_form(qtbot, db, window, receptionist):
+def test_earlier_visits_show_beside_the_form(qtbot, qtmodeltester, db, window, receptionist):
     from app.services import intake
     from tests.services.test_intake import make_input
 
     with db.write() as s:
-        intake.register_matter(s, receptionist, make_input(db))
+        number = intake.register_matter(s, receptionist, make_input(db)).number
     tab = window.reception
     v = tab.form.visitors[0]
     qtbot.keyClicks(v.id_number, VALID_ID)
-    qtbot.waitUntil(lambda: tab.earlier.rowCount() == 1, timeout=5000)
-    assert tab.earlier.item(0, 3).text() == "身份证号"
+    model = tab.earlier.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    qtmodeltester.check(model)
+    assert [model.index(0, c).data() for c in (0, 3)] == [number, "身份证号"]
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == make_input(db).summary
     assert "找到以往事项 1 件" in tab.earlier_box.title()
+    # 双击查看详情: the earlier matter opens in the detail pane.
+    cell = tab.earlier.visualRect(model.index(0, 2)).center()
+    qtbot.mouseClick(tab.earlier.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(tab.earlier.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.waitUntil(lambda: number in tab.detail.toPlainText(), timeout=5000)
 
 
 def test_search_box_filters_the_list_by_initials(qtbot, db, window, receptionist):
