@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -21,15 +21,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models import DayKind, Role
-from app.ops import Op, op
+from app.ops import op
 from app.services import auth, calendar_admin, notes_crypto, posts, terminal_config, work_rules
 from app.services import settings as settings_service
 from app.services.errors import EnvironmentProblem
@@ -39,6 +37,8 @@ from app.services.terminal_config import shown
 from . import bus as kinds
 from .context import ViewContext
 from .messages import error_text
+from .widgets import MessageBar, Row, run_op
+from .widgets.rows_model import RowsView, rows_view
 from .worker import run_in_background
 
 
@@ -82,21 +82,18 @@ class UserDialog(QDialog):
         self.accept()
 
 
+def _user_state(u: auth.UserRow) -> str:
+    return "已停用" if not u.active else ("已锁定" if u.locked else "正常")
+
+
 class UsersPanel(QWidget):
     def __init__(self, ctx: ViewContext, units=(), parent=None):
         super().__init__(parent)
         self.ctx = ctx
         self.units = list(units)
-        self.rows: list[auth.UserRow] = []
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["用户名", "姓名", "角色", "状态"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.users: dict[uuid.UUID, auth.UserRow] = {}
+        self.table: RowsView = rows_view(["用户名", "姓名", "角色", "状态"], 3)
+        self.message = MessageBar()
         buttons = QHBoxLayout()
         for text, slot in (
             ("新增用户", self.add_user),
@@ -119,32 +116,24 @@ class UsersPanel(QWidget):
 
     def reload(self) -> None:
         actor = self.ctx.actor
-        self.ctx.worker.submit(op(auth.list_users, actor), self._show, self._failed)
+        self.ctx.worker.submit(op(auth.list_users, actor), self._show, self.message.show_error)
 
     def _show(self, rows: list[auth.UserRow]) -> None:
-        self.rows = rows
-        self.table.setRowCount(len(rows))
-        for i, u in enumerate(rows):
-            state = "已停用" if not u.active else ("已锁定" if u.locked else "正常")
-            for c, text in enumerate([u.username, u.display_name, u.role.label, state]):
-                self.table.setItem(i, c, QTableWidgetItem(text))
+        chosen = self.table.current_id()
+        self.users = {u.id: u for u in rows}
+        self.table.set_rows(
+            Row((u.username, u.display_name, u.role.label, _user_state(u)), id=u.id) for u in rows
+        )
         self.table.resizeColumnsToContents()
+        row = self.table.rows_model.row_of(chosen) if chosen is not None else -1
+        if row >= 0:  # the user just acted on stays chosen
+            self.table.selectRow(row)
 
     def _selected(self) -> auth.UserRow | None:
-        row = self.table.currentRow()
-        if 0 <= row < len(self.rows):
-            return self.rows[row]
-        self.message.setText("请先在列表中选择一位用户。")
-        return None
-
-    def _run(self, job: Op, done_text: str) -> None:
-        def done(_r):
-            self.message.setText(done_text)
-
-        self.ctx.worker.submit(job, done, self._failed)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.message.setText(error_text(exc))
+        u = self.users.get(self.table.current_id())
+        if u is None:
+            self.message.error("请先在列表中选择一位用户。")
+        return u
 
     def add_user(self) -> None:
         dlg = UserDialog(self)
@@ -153,9 +142,11 @@ class UsersPanel(QWidget):
         actor = self.ctx.actor
         username, name = dlg.username.text(), dlg.display_name.text()
         role, password = dlg.role.currentData(), dlg.password.text()
-        self._run(
+        run_op(
+            self.ctx,
             op(auth.create_user, actor, username, name, role, password),
-            f"已新增用户 {username}。",
+            done_text=f"已新增用户 {username}。",
+            message=self.message,
         )
 
     def reset_password(self) -> None:
@@ -170,7 +161,12 @@ class UsersPanel(QWidget):
         )
         if ok:
             actor = self.ctx.actor
-            self._run(op(auth.reset_password, actor, u.id, pw), f"已重置 {u.username} 的密码。")
+            run_op(
+                self.ctx,
+                op(auth.reset_password, actor, u.id, pw),
+                done_text=f"已重置 {u.username} 的密码。",
+                message=self.message,
+            )
 
     def change_role(self) -> None:
         u = self._selected()
@@ -187,7 +183,12 @@ class UsersPanel(QWidget):
         )
         if ok:
             actor, role = self.ctx.actor, Role.from_label(label)
-            self._run(op(auth.set_role, actor, u.id, role), f"已将 {u.username} 设为{label}。")
+            run_op(
+                self.ctx,
+                op(auth.set_role, actor, u.id, role),
+                done_text=f"已将 {u.username} 设为{label}。",
+                message=self.message,
+            )
 
     def change_unit(self) -> None:
         u = self._selected()
@@ -199,7 +200,12 @@ class UsersPanel(QWidget):
             return
         unit_id = None if label == labels[0] else self.units[labels.index(label) - 1].id
         actor = self.ctx.actor
-        self._run(op(auth.set_unit, actor, u.id, unit_id), f"已设置 {u.username} 的所属单位。")
+        run_op(
+            self.ctx,
+            op(auth.set_unit, actor, u.id, unit_id),
+            done_text=f"已设置 {u.username} 的所属单位。",
+            message=self.message,
+        )
 
     def unit_input(self, u, labels: list[str]) -> tuple[str, bool]:
         return QInputDialog.getItem(
@@ -211,9 +217,11 @@ class UsersPanel(QWidget):
         if u is None:
             return
         actor = self.ctx.actor
-        self._run(
+        run_op(
+            self.ctx,
             op(auth.set_active, actor, u.id, not u.active),
-            f"已{'停用' if u.active else '启用'} {u.username}。",
+            done_text=f"已{'停用' if u.active else '启用'} {u.username}。",
+            message=self.message,
         )
 
     def unlock(self) -> None:
@@ -221,7 +229,12 @@ class UsersPanel(QWidget):
         if u is None:
             return
         actor = self.ctx.actor
-        self._run(op(auth.unlock_user, actor, u.id), f"已解除 {u.username} 的锁定。")
+        run_op(
+            self.ctx,
+            op(auth.unlock_user, actor, u.id),
+            done_text=f"已解除 {u.username} 的锁定。",
+            message=self.message,
+        )
 
 
 class CalendarPanel(QWidget):
@@ -237,12 +250,7 @@ class CalendarPanel(QWidget):
         self.year.valueChanged.connect(self.reload)
         self.state = QLabel()
         self.state.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["日期", "类型", "名称"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
+        self.table: RowsView = rows_view(["日期", "类型", "名称"], 2)
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
@@ -258,8 +266,7 @@ class CalendarPanel(QWidget):
         remove.clicked.connect(self.remove_day)
         mark = QPushButton("该年已录入完毕")
         mark.clicked.connect(self.mark_year)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         top = QHBoxLayout()
         top.addWidget(QLabel("年份"))
         top.addWidget(self.year)
@@ -276,6 +283,7 @@ class CalendarPanel(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(edit)
         layout.addWidget(self.message)
+        ctx.bus.watch(self, [kinds.CALENDAR], self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -283,7 +291,7 @@ class CalendarPanel(QWidget):
         self.ctx.worker.submit(
             op(calendar_admin.year_view, actor, year),
             self._show,
-            lambda e: self.message.setText(error_text(e)),
+            self.message.show_error,
         )
 
     def _show(self, view: calendar_admin.YearView) -> None:
@@ -297,19 +305,9 @@ class CalendarPanel(QWidget):
                 f"{view.year} 年节假日尚未录入：期限暂时只跳过周末。国务院公布安排后，"
                 "请逐日添加放假日和调休上班日，然后点“该年已录入完毕”。"
             )
-        self.table.setRowCount(len(view.days))
-        for i, d in enumerate(view.days):
-            for c, text in enumerate([d.day.isoformat(), d.kind.label, d.name]):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, d.day)
-                self.table.setItem(i, c, item)
-
-    def _run(self, job: Op, text: str) -> None:
-        def done(_r):
-            self.message.setText(text)
-            self.reload()
-
-        self.ctx.worker.submit(job, done, lambda e: self.message.setText(error_text(e)))
+        self.table.set_rows(
+            Row((d.day.isoformat(), d.kind.label, d.name), id=d.day) for d in view.days
+        )
 
     def add_day(self) -> None:
         actor = self.ctx.actor
@@ -317,15 +315,24 @@ class CalendarPanel(QWidget):
         kind, name = self.kind.currentData(), self.name.text()
         if day.year != self.year.value():
             self.year.setValue(day.year)
-        self._run(op(calendar_admin.set_day, actor, day, kind, name), f"已保存 {day}。")
+        run_op(
+            self.ctx,
+            op(calendar_admin.set_day, actor, day, kind, name),
+            done_text=f"已保存 {day}。",
+            message=self.message,
+        )
 
     def remove_day(self) -> None:
-        item = self.table.item(self.table.currentRow(), 0)
-        if item is None:
-            self.message.setText("请先在列表中选择要删除的日期。")
+        day, actor = self.table.current_id(), self.ctx.actor
+        if day is None:
+            self.message.error("请先在列表中选择要删除的日期。")
             return
-        day, actor = item.data(Qt.ItemDataRole.UserRole), self.ctx.actor
-        self._run(op(calendar_admin.clear_day, actor, day), f"已删除 {day}。")
+        run_op(
+            self.ctx,
+            op(calendar_admin.clear_day, actor, day),
+            done_text=f"已删除 {day}。",
+            message=self.message,
+        )
 
     def mark_year(self) -> None:
         year, actor = self.year.value(), self.ctx.actor
@@ -333,9 +340,11 @@ class CalendarPanel(QWidget):
             QMessageBox.StandardButton.Yes
         ):
             return
-        self._run(
+        run_op(
+            self.ctx,
             op(calendar_admin.mark_year_entered, actor, year),
-            f"{year} 年已标记为录入完毕。",
+            done_text=f"{year} 年已标记为录入完毕。",
+            message=self.message,
         )
 
 
@@ -378,8 +387,7 @@ class SecurityPanel(QWidget):
         keep.addRow("每天一份，保留最近", self.keep_daily)
         keep.addRow("每周一份，保留最近", self.keep_weekly)
         keep.addRow("每月一份，保留最近", self.keep_monthly)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         save = QPushButton("保存安全设置")
         save.clicked.connect(self.save)
         form = QFormLayout(self)
@@ -409,12 +417,13 @@ class SecurityPanel(QWidget):
 
         def done(new_settings) -> None:
             self.ctx.settings = new_settings
-            self.message.setText("已保存。")
 
-        self.ctx.worker.submit(
+        run_op(
+            self.ctx,
             op(settings_service.update_settings, actor, **values),
-            done,
-            lambda e: self.message.setText(error_text(e)),
+            done_text="已保存。",
+            message=self.message,
+            done=done,
         )
 
 
@@ -424,14 +433,8 @@ class PostsPanel(QWidget):
     def __init__(self, ctx: ViewContext, staff, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.posts = QTableWidget(0, 3)
-        self.posts.setHorizontalHeaderLabels(["岗位", "A岗", "B岗"])
-        self.absences = QTableWidget(0, 4)
-        self.absences.setHorizontalHeaderLabels(["人员", "开始", "结束", "事由"])
-        for t in (self.posts, self.absences):
-            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            t.verticalHeader().setVisible(False)
-            t.horizontalHeader().setStretchLastSection(True)
+        self.posts: RowsView = rows_view(["岗位", "A岗", "B岗"], 2)
+        self.absences: RowsView = rows_view(["人员", "开始", "结束", "事由"], 3)
         self.post_name = QLineEdit()
         self.post_name.setPlaceholderText("岗位，如 综合受理窗口")
         self.a_user, self.b_user, self.absent_user = QComboBox(), QComboBox(), QComboBox()
@@ -462,8 +465,7 @@ class PostsPanel(QWidget):
         self.leader_place.setPlaceholderText("接访地点")
         add_leader_day = QPushButton("安排领导接访日")
         add_leader_day.clicked.connect(self.add_leader_day)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         row3 = QHBoxLayout()
         for w in (
             QLabel("领导接访"),
@@ -487,6 +489,7 @@ class PostsPanel(QWidget):
         layout.addWidget(self.leader_days)
         layout.addLayout(row3)
         layout.addWidget(self.message)
+        ctx.bus.watch(self, [kinds.USERS], self.reload)  # posts and absences are USERS data
         self.reload()
 
     def reload(self) -> None:
@@ -498,7 +501,7 @@ class PostsPanel(QWidget):
                 work_rules.leader_days(s, actor, today, today + timedelta(days=60)),
             ),
             self._show,
-            lambda e: self.message.setText(error_text(e)),
+            self.message.show_error,
         )
 
     def _show(self, result) -> None:
@@ -513,41 +516,41 @@ class PostsPanel(QWidget):
                 or "未安排"
             )
         )
-        self.posts.setRowCount(len(post_rows))
-        for r, p in enumerate(post_rows):
-            for c, text in enumerate([p.name, p.a, p.b]):
-                self.posts.setItem(r, c, QTableWidgetItem(text))
-        self.absences.setRowCount(len(absence_rows))
-        for r, a in enumerate(absence_rows):
-            cells = [a.who, a.starts_on.isoformat(), a.ends_on.isoformat(), a.reason]
-            for c, text in enumerate(cells):
-                self.absences.setItem(r, c, QTableWidgetItem(text))
-
-    def _run(self, job: Op, text: str) -> None:
-        def done(_r) -> None:
-            self.message.setText(text)
-            self.reload()
-
-        self.ctx.worker.submit(job, done, lambda e: self.message.setText(error_text(e)))
+        self.posts.set_rows(Row((p.name, p.a, p.b), id=p.name) for p in post_rows)
+        self.absences.set_rows(
+            (a.who, a.starts_on.isoformat(), a.ends_on.isoformat(), a.reason) for a in absence_rows
+        )
 
     def save_post(self) -> None:
         actor, name = self.ctx.actor, self.post_name.text()
         a, b = self.a_user.currentData(), self.b_user.currentData()
-        self._run(op(posts.set_post, actor, name, a, b), f"已保存岗位 {name}。")
+        run_op(
+            self.ctx,
+            op(posts.set_post, actor, name, a, b),
+            done_text=f"已保存岗位 {name}。",
+            message=self.message,
+        )
 
     def add_leader_day(self) -> None:
         actor, leader = self.ctx.actor, self.leader.currentData()
         day, place = self.leader_day.date().toPython(), self.leader_place.text()
-        self._run(
+        run_op(
+            self.ctx,
             op(work_rules.schedule_leader_day, actor, leader, day, place),
-            "已安排领导接访日。",
+            done_text="已安排领导接访日。",
+            message=self.message,
         )
 
     def add_absence(self) -> None:
         actor, who = self.ctx.actor, self.absent_user.currentData()
         start, end = self.starts.date().toPython(), self.ends.date().toPython()
         reason = self.reason.text()
-        self._run(op(posts.add_absence, actor, who, start, end, reason), "已登记请假。")
+        run_op(
+            self.ctx,
+            op(posts.add_absence, actor, who, start, end, reason),
+            done_text="已登记请假。",
+            message=self.message,
+        )
 
 
 class TerminalDatabasePanel(QWidget):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog, QTabWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QTabWidget
 from sqlalchemy import select
 
 from app.db import open_database
@@ -12,6 +12,7 @@ from app.models import Role, User
 from app.services import setup
 from app.views.first_run_wizard import FirstRunWizard
 from app.views.login_dialog import LoginDialog
+from app.views.widgets import ID_ROLE
 from app.views.worker import DbWorker
 from tests.conftest import STAFF_PASSWORD
 
@@ -85,7 +86,7 @@ def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):
     qtbot.addWidget(w)
     w.show()
     panel = w.settings_tab.users
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 5, timeout=5000)
+    qtbot.waitUntil(lambda: panel.table.model().rowCount() == 5, timeout=5000)
 
     def fill_and_accept(dialog):
         dialog.username.setText("xiaowang")
@@ -97,10 +98,93 @@ def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):
 
     monkeypatch.setattr(settings_tab.UserDialog, "exec", fill_and_accept)
     panel.add_user()
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 6, timeout=5000)
+    qtbot.waitUntil(lambda: panel.table.model().rowCount() == 6, timeout=5000)
     assert "已新增用户 xiaowang" in panel.message.text()
     with db.read() as s:
         assert s.scalar(select(User.role).where(User.username == "xiaowang")) == Role.MEDIATOR
+    w.ctx.worker.wait()
+
+
+def button(panel, text: str) -> QPushButton:
+    return next(b for b in panel.findChildren(QPushButton) if b.text() == text)
+
+
+def click_row(qtbot, view, row: int) -> None:
+    cell = view.visualRect(view.model().index(row, 1)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+
+
+def test_admin_disables_and_unlocks_the_user_chosen_in_the_list(qtbot, qtmodeltester, db, admin):
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    panel = w.settings_tab.users
+    model = panel.table.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=5000)
+    qtmodeltester.check(model)
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert "tiaojie" in names and "jiedai" in names
+
+    # Nothing chosen yet: the panel says so and changes nobody.
+    qtbot.mouseClick(button(panel, "停用/启用"), Qt.MouseButton.LeftButton)
+    assert panel.message.text() == "请先在列表中选择一位用户。"
+
+    row = names.index("tiaojie")
+    click_row(qtbot, panel.table, row)
+    qtbot.mouseClick(button(panel, "停用/启用"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() == "已停用 tiaojie。", timeout=5000)
+    qtbot.waitUntil(lambda: model.index(row, 3).data() == "已停用", timeout=5000)
+    with db.read() as s:
+        assert s.scalar(select(User.active).where(User.username == "tiaojie")) is False
+    # The same user stays chosen after the list reloads: the button now enables them again.
+    assert panel.table.current_id() == model.index(row, 0).data(ID_ROLE)
+    qtbot.mouseClick(button(panel, "停用/启用"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() == "已启用 tiaojie。", timeout=5000)
+    qtbot.waitUntil(lambda: model.index(row, 3).data() == "正常", timeout=5000)
+
+    # The keyboard moves the choice: the next user down is the one unlocked.
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    below = names[row + 1]  # the list is in user-name order: tiaojie, then zhuren
+    assert panel.table.current_id() == model.index(row + 1, 0).data(ID_ROLE)
+    qtbot.mouseClick(button(panel, "解除锁定"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() == f"已解除 {below} 的锁定。", timeout=5000)
+    qtmodeltester.check(model)
+    w.ctx.worker.wait()
+
+
+def test_admin_enters_and_removes_a_holiday(qtbot, qtmodeltester, db, admin):
+    from PySide6.QtCore import QDate
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.settings_tab.findChild(QTabWidget).setCurrentWidget(w.settings_tab.calendar)
+    panel = w.settings_tab.calendar
+    model = panel.table.model()
+    panel.year.setValue(2099)
+    qtbot.waitUntil(lambda: "2099 年节假日尚未录入" in panel.state.text(), timeout=5000)
+    assert model.rowCount() == 0
+    qtbot.mouseClick(button(panel, "删除所选"), Qt.MouseButton.LeftButton)
+    assert panel.message.text() == "请先在列表中选择要删除的日期。"
+
+    for day, name in ((QDate(2099, 1, 1), "元旦"), (QDate(2099, 1, 2), "元旦")):
+        panel.day.setDate(day)
+        panel.name.setText(name)
+        qtbot.mouseClick(button(panel, "添加/修改"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    qtmodeltester.check(model)
+    assert [model.index(0, c).data() for c in range(3)] == ["2099-01-01", "法定节假日", "元旦"]
+    assert panel.message.text() == "已保存 2099-01-02。"
+
+    click_row(qtbot, panel.table, 1)
+    qtbot.mouseClick(button(panel, "删除所选"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert panel.message.text() == "已删除 2099-01-02。"
+    assert model.index(0, 0).data() == "2099-01-01"
+    qtmodeltester.check(model)
     w.ctx.worker.wait()
 
 
@@ -143,7 +227,7 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
     w.ctx.worker.wait()
 
 
-def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
+def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
     from datetime import date
 
     from PySide6.QtCore import QDate
@@ -161,8 +245,10 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
     panel.a_user.setCurrentIndex(find_data(panel.a_user, a))
     panel.b_user.setCurrentIndex(find_data(panel.b_user, b))
     panel.save_post()
-    qtbot.waitUntil(lambda: panel.posts.rowCount() == 1, timeout=5000)
-    assert [panel.posts.item(0, c).text() for c in range(3)] == ["综合受理窗口", "李接待", "王调解"]
+    qtbot.waitUntil(lambda: panel.posts.model().rowCount() == 1, timeout=5000)
+    qtmodeltester.check(panel.posts.model())
+    post = [panel.posts.model().index(0, c).data() for c in range(3)]
+    assert post == ["综合受理窗口", "李接待", "王调解"]
     panel.absent_user.setCurrentIndex(find_data(panel.absent_user, a))
     panel.starts.setDate(QDate(2030, 5, 6))
     panel.ends.setDate(QDate(2030, 5, 4))
@@ -171,7 +257,10 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, db):
     qtbot.waitUntil(lambda: "结束日期不能早于开始日期" in panel.message.text(), timeout=5000)
     panel.ends.setDate(QDate(2030, 5, 8))
     panel.add_absence()
-    qtbot.waitUntil(lambda: panel.absences.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.absences.model().rowCount() == 1, timeout=5000)
+    qtmodeltester.check(panel.absences.model())
+    absence = [panel.absences.model().index(0, c).data() for c in range(4)]
+    assert absence == ["李接待", "2030-05-06", "2030-05-08", "年假"]
     with db.read() as s:
         assert posts.cover_for(s, a, date(2030, 5, 7)) == b
     panel.leader_day.setDate(QDate.currentDate().addDays(3))
