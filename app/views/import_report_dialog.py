@@ -8,19 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.services.importing import ImportReport
+
+from .widgets import rows_view
 
 
 class ImportReportDialog(QDialog):
@@ -38,23 +30,12 @@ class ImportReportDialog(QDialog):
             lines.append("未识别、已忽略的列：" + "、".join(report.ignored_columns))
         self.summary = QLabel("\n".join(lines))
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(len(report.problems), 3)
-        self.table.setHorizontalHeaderLabels(["行号", "列", "问题"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = rows_view(["行号", "列", "问题"], 2, [(0, 70), (1, 130)])
         self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(0, 70)
-        self.table.setColumnWidth(1, 130)
-        for i, p in enumerate(report.problems):
-            row = QTableWidgetItem(f"第 {p.row} 行" if p.row else "表格")
-            column = QTableWidgetItem(p.column or "—")
-            message = QTableWidgetItem(p.message)
-            message.setToolTip(p.message)
-            for c, item in enumerate((row, column, message)):
-                self.table.setItem(i, c, item)
+        self.table.set_rows(
+            (f"第 {p.row} 行" if p.row else "表格", p.column or "—", p.message)
+            for p in report.problems
+        )
         self.table.resizeRowsToContents()
         self.table.setVisible(bool(report.problems))
         self.outcome = QLabel(self._outcome_text())
