@@ -35,7 +35,6 @@ from app.models import (
     CaseProtection,
     CaseRoom,
     CaseService,
-    CaseSession,
     CaseSource,
     CaseStatement,
     CaseStatus,
@@ -52,6 +51,7 @@ from app.models import (
     MatterStatus,
     MediationCase,
     MediationForm,
+    MediationRecord,
     PartyKind,
     PartyRole,
     Performance,
@@ -161,7 +161,7 @@ class StatementInput:
 
 
 @dataclass
-class SessionInput:
+class RecordInput:
     at: datetime
     place: str = ""
     attendees: str = ""
@@ -875,10 +875,10 @@ def archive_case(
     return CaseRef(c.id, c.number, c.status)
 
 
-# --- sessions (调解笔录) ----------------------------------------------------------------
+# --- records (调解笔录) ----------------------------------------------------------------
 
 
-def _clean_session(c: MediationCase, data: SessionInput) -> SessionInput:
+def _clean_record(c: MediationCase, data: RecordInput) -> RecordInput:
     problems: dict[str, str] = {}
     if not isinstance(data.at, datetime):
         problems["at"] = "请填写调解时间"
@@ -886,7 +886,7 @@ def _clean_session(c: MediationCase, data: SessionInput) -> SessionInput:
         problems["at"] = f"调解时间不能早于受理时间 {c.accepted_at:%Y-%m-%d %H:%M}"
     elif data.at > now() + timedelta(days=1):
         problems["at"] = "调解时间不能晚于今天"
-    out = SessionInput(
+    out = RecordInput(
         at=data.at,
         place=_text(problems, "place", data.place, "调解地点", max_len=120),
         attendees=_text(problems, "attendees", data.attendees, "参加人员", max_len=2000),
@@ -916,23 +916,23 @@ def _clean_session(c: MediationCase, data: SessionInput) -> SessionInput:
 
 
 @write_op(Change.CASES, Change.MATTERS)
-def save_session(
+def save_record(
     session: Session,
     actor: Actor,
     case_id: uuid.UUID,
-    data: SessionInput,
-    session_id: uuid.UUID | None = None,
+    data: RecordInput,
+    record_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Create or update a session's record; the first one moves the case to 调解中."""
+    """Create or update a 调解笔录; the first one moves the case to 调解中."""
     c = _get_case(session, case_id)
     _require_on_case(actor, c)
     _require_open(c, "记录调解")
-    data = _clean_session(c, data)
-    if session_id is None:
-        rec = CaseSession(case_id=c.id, created_by=actor.user_id)
+    data = _clean_record(c, data)
+    if record_id is None:
+        rec = MediationRecord(case_id=c.id, created_by=actor.user_id)
         session.add(rec)
     else:
-        rec = session.get(CaseSession, session_id)
+        rec = session.get(MediationRecord, record_id)
         if rec is None or rec.case_id != c.id:
             raise NotFound("找不到该调解笔录，请刷新。")
     for attr in (
@@ -967,12 +967,12 @@ def save_session(
 
 
 @read_op
-def session_input(session: Session, actor: Actor, session_id: uuid.UUID) -> SessionInput:
+def record_input(session: Session, actor: Actor, record_id: uuid.UUID) -> RecordInput:
     require(actor, Action.VIEW_CASES)
-    rec = session.get(CaseSession, session_id)
+    rec = session.get(MediationRecord, record_id)
     if rec is None:
         raise NotFound("找不到该调解笔录，请刷新。")
-    return SessionInput(
+    return RecordInput(
         at=rec.at,
         place=rec.place,
         attendees=rec.attendees,
@@ -1711,7 +1711,7 @@ class PartyView:
 
 
 @dataclass(frozen=True)
-class SessionRow:
+class RecordRow:
     id: uuid.UUID
     at: datetime
     place: str
@@ -1784,7 +1784,7 @@ class CaseDetail:
     mediators: list[str]
     lead: str
     parties: list[PartyView]
-    sessions: list[SessionRow]
+    records: list[RecordRow]
     agreements: list[AgreementRow]
     followups: list[FollowUpRow]
     confirmations: list[ConfirmationRow]
@@ -1821,9 +1821,11 @@ def case_detail(
     s = load_settings(session)
     names = dict(session.execute(select(User.id, User.display_name)).all())
     lead_first = sorted(c.mediators, key=lambda m: not m.is_lead)
-    sessions = list(
+    records = list(
         session.scalars(
-            select(CaseSession).where(CaseSession.case_id == c.id).order_by(CaseSession.at)
+            select(MediationRecord)
+            .where(MediationRecord.case_id == c.id)
+            .order_by(MediationRecord.at)
         )
     )
     agreements = list(
@@ -1887,9 +1889,9 @@ def case_detail(
             )
             for p in c.parties
         ],
-        sessions=[
-            SessionRow(r.id, r.at, r.place, len(r.statements), r.result, r.next_step)
-            for r in sessions
+        records=[
+            RecordRow(r.id, r.at, r.place, len(r.statements), r.result, r.next_step)
+            for r in records
         ],
         agreements=[
             AgreementRow(
@@ -2048,17 +2050,17 @@ def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseD
 
 
 @read_op
-def record_print_data(session: Session, actor: Actor, session_id: uuid.UUID) -> RecordData:
+def record_print_data(session: Session, actor: Actor, record_id: uuid.UUID) -> RecordData:
     require(actor, Action.VIEW_CASES)
-    rec = session.get(CaseSession, session_id)
+    rec = session.get(MediationRecord, record_id)
     if rec is None:
         raise NotFound("找不到该调解笔录，请刷新。")
     case = case_print_data(session, actor, rec.case_id)
     index = 1 + (
         session.scalar(
             select(func.count())
-            .select_from(CaseSession)
-            .where(CaseSession.case_id == rec.case_id, CaseSession.at < rec.at)
+            .select_from(MediationRecord)
+            .where(MediationRecord.case_id == rec.case_id, MediationRecord.at < rec.at)
         )
         or 0
     )
@@ -2176,7 +2178,9 @@ def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> C
     records = [
         record_print_data(session, actor, sid)
         for sid in session.scalars(
-            select(CaseSession.id).where(CaseSession.case_id == c.id).order_by(CaseSession.at)
+            select(MediationRecord.id)
+            .where(MediationRecord.case_id == c.id)
+            .order_by(MediationRecord.at)
         )
     ]
     agreements = [
@@ -2259,7 +2263,7 @@ def document_pdf(
 ) -> tuple[str, bytes]:
     """(a title for the preview, PDF bytes) of one document, with an audit row for the print.
 
-    ``object_id`` is the case's id, or the session's, agreement's or follow-up's.
+    ``object_id`` is the case's id, or the record's, agreement's or follow-up's.
     """
     from app.reports import mediation as r
 
@@ -2315,9 +2319,9 @@ def document_for_number(
     if document == Document.RECORD:
         ids = list(
             session.scalars(
-                select(CaseSession.id)
-                .where(CaseSession.case_id == case_id)
-                .order_by(CaseSession.at)
+                select(MediationRecord.id)
+                .where(MediationRecord.case_id == case_id)
+                .order_by(MediationRecord.at)
             )
         )
         what = "调解笔录"

@@ -74,7 +74,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
         rec.statements.setItem(r, 1, QTableWidgetItem(said))
     qtbot.mouseClick(tab.record_page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.MEDIATING, timeout=5000)
-    sessions = tab.record_page.sessions.model()
+    sessions = tab.record_page.record_table.model()
     assert sessions.rowCount() == 1 and sessions.index(0, 2).data() == "2"
     qtmodeltester.check(sessions)
     # The agreement: an empty term list is refused, then drafted, signed and printed.
@@ -181,7 +181,7 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     assert tab2.record.result.toPlainText() == "双方同意再约时间"
     assert tab2.current == ref.id
     qtbot.mouseClick(tab2.record_page.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab2.record_page.sessions.model().rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: tab2.record_page.record_table.model().rowCount() == 1, timeout=5000)
     with db.read() as s:
         rows = mediation.list_cases(s, m, mediation.CaseRoom.GENERAL, CaseFilter())
     assert rows[0].status == CaseStatus.MEDIATING
