@@ -75,11 +75,11 @@ from .mediation import (
     CaseParty,
     CaseProtection,
     CaseService,
-    CaseSession,
     CaseStatement,
     FollowUp,
     JudicialConfirmation,
     MediationCase,
+    MediationRecord,
     RightsComplaint,
 )
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
@@ -108,7 +108,7 @@ __all__ = [
     "CaseParty",
     "CaseProtection",
     "CaseService",
-    "CaseSession",
+    "MediationRecord",
     "CaseStatement",
     "FollowUp",
     "JudicialConfirmation",

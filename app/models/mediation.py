@@ -134,7 +134,7 @@ class CaseMediator(Base):
     case: Mapped[MediationCase] = relationship(back_populates="mediators")
 
 
-class CaseSession(UUIDPk, Base):
+class MediationRecord(UUIDPk, Base):
     """调解笔录: the record of one sitting of a case: when, where, who, what was said, result."""
 
     __tablename__ = "case_sessions"
@@ -163,8 +163,12 @@ class CaseStatement(UUIDPk, Base):
     """陈述: who said what in a 调解笔录, in order."""
 
     __tablename__ = "case_statements"
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("case_sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        "session_id",
+        Uuid,
+        ForeignKey("case_sessions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     speaker: Mapped[str] = mapped_column(String(64), nullable=False)

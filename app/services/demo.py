@@ -738,11 +738,11 @@ def _demo_cases(s: Session, today: date, numbers: _Numbers) -> None:
         return ref
 
     def record(ref, days_ago, statements, result, next_step="", facts="", risks=""):
-        md.save_session(
+        md.save_record(
             s,
             m,
             ref.id,
-            md.SessionInput(
+            md.RecordInput(
                 at=at(days_ago, 14),
                 place="中心一楼调解室",
                 attendees="、".join(names[ref.id]) + f"；调解员 {user.display_name}",

@@ -19,7 +19,7 @@ from app.models import (
     Satisfaction,
 )
 from app.services import mediation
-from app.services.mediation import Document, FollowUpInput, SessionInput, StatementInput
+from app.services.mediation import Document, FollowUpInput, RecordInput, StatementInput
 from tests.conftest import actor
 from tests.services.test_mediation import T0, family, neighbours, terms
 
@@ -40,11 +40,11 @@ def make_case(db):
     m = actor(db, "tiaojie")
     with db.write() as s:
         ref = mediation.open_case(s, m, neighbours(db), at=T0)
-        sid = mediation.save_session(
+        sid = mediation.save_record(
             s,
             m,
             ref.id,
-            SessionInput(
+            RecordInput(
                 at=T0 + timedelta(days=1, hours=5),
                 place="中心一楼调解室",
                 attendees="王𠮷、李四、王调解",

@@ -21,7 +21,6 @@ from app.models import (
     CaseProtection,
     CaseRoom,
     CaseService,
-    CaseSession,
     CaseStatus,
     DisputeType,
     FamilyService,
@@ -30,6 +29,7 @@ from app.models import (
     JudicialConfirmation,
     Matter,
     MediationCase,
+    MediationRecord,
     PartyKind,
     PartyRole,
     Performance,
@@ -49,7 +49,7 @@ from app.services.mediation import (
     FollowUpInput,
     MinorInput,
     PartyInput,
-    SessionInput,
+    RecordInput,
     StatementInput,
 )
 from app.services.validation import validate_id_number, validate_phone
@@ -261,10 +261,10 @@ STATEMENTS = st.lists(st.tuples(mostly(NAMES), TEXT_OK), max_size=3)
     next_step=TEXT_OK,
     statements=STATEMENTS,
 )
-def test_session_records(
+def test_mediation_records(
     db, mediator, case, place, attendees, recorder, facts, risks, result, next_step, statements
 ):
-    data = SessionInput(
+    data = RecordInput(
         at=AT + timedelta(days=1),
         place=place,
         attendees=attendees,
@@ -276,11 +276,11 @@ def test_session_records(
         next_step=next_step,
         statements=[StatementInput(a, b) for a, b in statements],
     )
-    ok, session_id = attempt(db, lambda s: mediation.save_session(s, mediator, case.id, data))
+    ok, record_id = attempt(db, lambda s: mediation.save_record(s, mediator, case.id, data))
     if not ok:
         return
     with db.read() as s:
-        rec = s.get(CaseSession, session_id)
+        rec = s.get(MediationRecord, record_id)
         assert (rec.place, rec.attendees, rec.recorder) == (
             place.strip(),
             attendees.strip(),

@@ -122,11 +122,11 @@ def _extras(db) -> dict[str, int]:
         Absence,
         Arrangement,
         Attachment,
-        CaseSession,
         CounsellingClient,
         Decision,
         LeaderDay,
         MediationCase,
+        MediationRecord,
         Meeting,
         Migrant,
         Post,
@@ -136,7 +136,7 @@ def _extras(db) -> dict[str, int]:
         Team,
     )
 
-    models = (Absence, Arrangement, Attachment, CaseSession, CounsellingClient, Decision,
+    models = (Absence, Arrangement, Attachment, MediationRecord, CounsellingClient, Decision,
               LeaderDay, MediationCase, Meeting, Migrant, Post, SafetyCreation, SpecialPerson,
               SupervisionOrder, Team, User)  # fmt: skip
     with db.read() as s:
@@ -243,7 +243,7 @@ def test_demo_closed_matters_have_results_and_satisfaction(showcase):
 
 
 def test_demo_registers_cases_and_search(showcase):
-    from app.models import CaseRoom, CaseSession, CaseStatus, MediationCase
+    from app.models import CaseRoom, CaseStatus, MediationCase, MediationRecord
     from app.services import ledgers, mediation
 
     db, _path, today, actors = showcase
@@ -258,8 +258,8 @@ def test_demo_registers_cases_and_search(showcase):
         assert all(c.requests for c in cases), "每份人民调解申请书都有申请事项"
         family = mediation.list_cases(s, mediator, CaseRoom.FAMILY, today=today)
         (agreed,) = [c for c in family if c.status == CaseStatus.SUCCEEDED]
-        records = select(func.count()).select_from(CaseSession)
-        assert s.scalar(records.where(CaseSession.case_id == agreed.id)), "its 调解笔录"
+        records = select(func.count()).select_from(MediationRecord)
+        assert s.scalar(records.where(MediationRecord.case_id == agreed.id)), "its 调解笔录"
         # Initials a user can try (README): zs → 张淑芬, 周顺利, 郑淑珍, 朱胜利.
         found = {r.persons for r in intake.search(s, window, "zs", limit=200)}
         assert {"张淑芬", "周顺利", "郑淑珍", "朱胜利"} <= found

@@ -45,7 +45,7 @@ from app.services.mediation import (
     FollowUpInput,
     MinorInput,
     PartyInput,
-    SessionInput,
+    RecordInput,
     StatementInput,
 )
 from tests.conftest import actor
@@ -132,11 +132,11 @@ def test_a_routed_matter_becomes_a_case_and_its_steps_are_on_the_matter(db, medi
     ref = open_case(db, mediator, data, matter_id=reg.id)
     assert ref.number == "BSTJ2026-A-0001" and ref.status == CaseStatus.ACCEPTED
     with db.write() as s:
-        mediation.save_session(
+        mediation.save_record(
             s,
             mediator,
             ref.id,
-            SessionInput(
+            RecordInput(
                 at=T0 + timedelta(days=1),
                 place="调解室",
                 recorder="王调解",
@@ -327,8 +327,8 @@ def test_bad_input_is_refused_and_nothing_is_half_saved(db, mediator):
     with db.write() as s, pytest.raises(ValidationError, match="履行期限 2026-11-10 不能早于"):
         mediation.sign_agreement(s, mediator, a.id, date(2026, 11, 11), at=datetime(2026, 11, 12))
     with db.write() as s, pytest.raises(ValidationError, match="调解时间不能早于受理时间"):
-        mediation.save_session(
-            s, mediator, ref.id, SessionInput(T0 - timedelta(days=1), "", "", "王调解")
+        mediation.save_record(
+            s, mediator, ref.id, RecordInput(T0 - timedelta(days=1), "", "", "王调解")
         )
     with db.read() as s:
         assert s.get(Agreement, a.id).status == AgreementStatus.DRAFT

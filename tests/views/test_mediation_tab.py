@@ -12,7 +12,15 @@ from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
 from app.gui import build_main_window
-from app.models import AgreementStatus, CaseStatus, DisputeType, MatterStatus, Unit, ViolenceRisk
+from app.models import (
+    AgreementStatus,
+    CaseRoom,
+    CaseStatus,
+    DisputeType,
+    MatterStatus,
+    Unit,
+    ViolenceRisk,
+)
 from app.services import intake, mediation
 from app.services.mediation import CaseFilter
 from tests.conftest import actor
@@ -74,7 +82,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
         rec.statements.setItem(r, 1, QTableWidgetItem(said))
     qtbot.mouseClick(tab.record_page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.MEDIATING, timeout=5000)
-    sessions = tab.record_page.sessions.model()
+    sessions = tab.record_page.record_table.model()
     assert sessions.rowCount() == 1 and sessions.index(0, 2).data() == "2"
     qtmodeltester.check(sessions)
     # The agreement: an empty term list is refused, then drafted, signed and printed.
@@ -106,7 +114,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert "1. 李四赔偿王𠮷损失2000元" in text and "2. 李四清理杂物、疏通排水沟" in text
     assert f"履行期限：{date.today().year}年" in text
     with db.read() as s:
-        (row,) = mediation.list_cases(s, mediator, mediation.CaseRoom.GENERAL)
+        (row,) = mediation.list_cases(s, mediator, CaseRoom.GENERAL)
         d = mediation.case_detail(s, mediator, row.id)
         matter = intake.matter_detail(s, mediator, reg.id)
     assert d.agreements[0].status == AgreementStatus.SIGNED
@@ -181,9 +189,9 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     assert tab2.record.result.toPlainText() == "双方同意再约时间"
     assert tab2.current == ref.id
     qtbot.mouseClick(tab2.record_page.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab2.record_page.sessions.model().rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: tab2.record_page.record_table.model().rowCount() == 1, timeout=5000)
     with db.read() as s:
-        rows = mediation.list_cases(s, m, mediation.CaseRoom.GENERAL, CaseFilter())
+        rows = mediation.list_cases(s, m, CaseRoom.GENERAL, CaseFilter())
     assert rows[0].status == CaseStatus.MEDIATING
     second.ctx.worker.wait()
     first.ctx.worker.wait()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.ops import op
 from app.services import mediation
-from app.services.mediation import CaseDetail, Document, SessionInput, StatementInput
+from app.services.mediation import CaseDetail, Document, RecordInput, StatementInput
 
 from ..tables import set_column_widths
 from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view
@@ -119,7 +119,7 @@ class RecordEditor(QWidget):
         for row in d.get("statements", []):
             add_row(self.statements, row)
 
-    def set_value(self, s: SessionInput) -> None:
+    def set_value(self, s: RecordInput) -> None:
         self.set_raw_state(
             {
                 "at": s.at.isoformat(),
@@ -135,9 +135,9 @@ class RecordEditor(QWidget):
             }
         )
 
-    def value(self) -> SessionInput:
+    def value(self) -> RecordInput:
         d = self.raw_state()
-        return SessionInput(
+        return RecordInput(
             at=self.at.dateTime().toPython().replace(second=0, microsecond=0),
             place=d["place"],
             attendees=d["attendees"],
@@ -151,8 +151,8 @@ class RecordEditor(QWidget):
         )
 
 
-def blank_record() -> SessionInput:
-    return SessionInput(at=datetime.now().replace(second=0, microsecond=0))
+def blank_record() -> RecordInput:
+    return RecordInput(at=datetime.now().replace(second=0, microsecond=0))
 
 
 class RecordPage(QWidget):
@@ -162,12 +162,12 @@ class RecordPage(QWidget):
     def __init__(self, host: MediationTab, parent=None):
         super().__init__(parent)
         self.host = host
-        self.session_id: uuid.UUID | None = None  # the record being edited, None: a new one
+        self.record_id: uuid.UUID | None = None  # the record being edited, None: a new one
         self.record_case: uuid.UUID | None = None  # the case the editor's record belongs to
-        self.sessions = rows_view(
+        self.record_table = rows_view(
             ["时间", "地点", "发言", "调解结果"], 3, enumerate([140, 140, 56]), min_height=110
         )
-        self.sessions.selectionModel().selectionChanged.connect(self._session_selected)
+        self.record_table.selectionModel().selectionChanged.connect(self._record_selected)
         self.editor = RecordEditor()
         self.editor.connect_changed(self._edited)
         self.new_button = QPushButton("新笔录")
@@ -185,7 +185,7 @@ class RecordPage(QWidget):
             rb.addWidget(b)
         rb.addStretch(1)
         v = QVBoxLayout(self)
-        v.addWidget(self.sessions)
+        v.addWidget(self.record_table)
         v.addWidget(self.editor)
         v.addLayout(rb)
 
@@ -196,15 +196,15 @@ class RecordPage(QWidget):
 
     # --- showing
     def clear(self) -> None:
-        self.session_id = None
+        self.record_id = None
         self.record_case = None
         self.editor.set_value(blank_record())
-        self.sessions.set_rows([])
+        self.record_table.set_rows([])
 
     def show_case(self, d: CaseDetail) -> None:
-        self.sessions.set_rows(
+        self.record_table.set_rows(
             Row((f"{r.at:%Y-%m-%d %H:%M}", r.place, str(r.statements), r.result), r.id)
-            for r in d.sessions
+            for r in d.records
         )
         if d.id != self.record_case:  # another case: a fresh record (typing is kept otherwise)
             self.record_case = d.id
@@ -214,12 +214,12 @@ class RecordPage(QWidget):
         for b in (self.new_button, self.save_button):
             b.setEnabled(open_case)
         self.editor.set_read_only(not open_case)
-        self.print_button.setEnabled(self.session_id is not None)
+        self.print_button.setEnabled(self.record_id is not None)
 
     def new_record(self) -> None:
         host = self.host
-        self.session_id = None
-        self.sessions.clearSelection()
+        self.record_id = None
+        self.record_table.clearSelection()
         blank = blank_record()
         blank.recorder = host.ctx.actor.display_name
         if host.detail:
@@ -228,21 +228,21 @@ class RecordPage(QWidget):
         self.drafts.timer.stop()
         host.update_buttons()
 
-    def _session_selected(self) -> None:
+    def _record_selected(self) -> None:
         d = self.host.detail
-        r = self.sessions.current_row()
-        if d is None or not 0 <= r < len(d.sessions):
+        r = self.record_table.current_row()
+        if d is None or not 0 <= r < len(d.records):
             return
-        sid = d.sessions[r].id
+        sid = d.records[r].id
 
-        def shown(data: SessionInput) -> None:
-            self.session_id = sid
+        def shown(data: RecordInput) -> None:
+            self.record_id = sid
             self.editor.set_value(data)
             self.drafts.timer.stop()
             self.host.update_buttons()
 
         self.host.ctx.worker.submit(
-            op(mediation.session_input, self.host.ctx.actor, sid), shown, self.host.failed
+            op(mediation.record_input, self.host.ctx.actor, sid), shown, self.host.failed
         )
 
     # --- the draft
@@ -257,17 +257,17 @@ class RecordPage(QWidget):
         return {
             "case": str(host.current),
             "case_number": host.detail.number if host.detail else "",
-            "session": str(self.session_id) if self.session_id else None,
+            "session": str(self.record_id) if self.record_id else None,
             "editor": self.editor.raw_state(),
         }
 
     def _restore(self, d: dict) -> None:
         case_id = uuid.UUID(d["case"])
-        session = d.get("session")
+        record_id = d.get("session")  # the draft file's key stays
 
         def after() -> None:
             self.record_case = case_id
-            self.session_id = uuid.UUID(session) if session else None
+            self.record_id = uuid.UUID(record_id) if record_id else None
             self.editor.set_raw_state(d["editor"])
             self.host.pages.setCurrentIndex(1)
             self.host.update_buttons()
@@ -284,12 +284,12 @@ class RecordPage(QWidget):
         data = self.editor.value()
 
         def keep(new_id) -> None:
-            self.session_id = new_id
+            self.record_id = new_id
             self.drafts.clear()
 
-        job = op(mediation.save_session, host.ctx.actor, host.current, data, self.session_id)
+        job = op(mediation.save_record, host.ctx.actor, host.current, data, self.record_id)
         host.run(job, "笔录已保存。", keep)
 
     def print_record(self) -> None:
-        if self.session_id is not None:
-            self.host.print_document(Document.RECORD, self.session_id)
+        if self.record_id is not None:
+            self.host.print_document(Document.RECORD, self.record_id)
