@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.importing import ImportReport
+from app.services.command.importing import ImportReport
 
 
 class ImportReportDialog(QDialog):
