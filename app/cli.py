@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from app import __version__, argparse_zh
-from app.ops import op
-from app.services.errors import EnvironmentProblem, ServiceError
+from app.core.errors import EnvironmentProblem, ServiceError
+from app.core.ops import op
 
 argparse_zh.install()  # argparse's own messages ("缺少参数：…") in Chinese
 
@@ -257,14 +257,14 @@ def _open(args, *, migrate: bool = True, must_exist: bool = True):
 
 
 def _require_initialised(db) -> None:
-    from app.services import setup
+    from app.services.center import setup
 
     if not db.run(op(setup.is_initialised)).value:
         raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
 
 
 def cmd_init(args) -> int:
-    from app.services import setup
+    from app.services.center import setup
 
     try:
         password = args.admin_password_file.read_text(encoding="utf-8").strip("\r\n")
@@ -294,7 +294,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from app.services.demo import generate_demo
+    from app.demo.center import generate_demo
 
     if args.matters < 0:
         raise ServiceError("--matters 不能为负数")
@@ -311,8 +311,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_find(args) -> int:
-    from app.services import audit, intake
     from app.services.context import Actor
+    from app.services.reception import intake
+    from app.services.security import audit
 
     db = _open(args)
     _require_initialised(db)
@@ -359,21 +360,21 @@ def cmd_find(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from app.services import intake, receipts
     from app.services.context import Actor
+    from app.services.reception import intake, receipts
 
     db = _open(args)
     _require_initialised(db)
     actor = Actor.system()
     with db.write() as s:
         if args.document in CASE_DOCUMENTS:
-            from app.services import mediation
+            from app.services.rooms import mediation
 
             doc = mediation.Document(args.document)
             _title, pdf = mediation.document_for_number(s, actor, doc, args.number, args.index)
             what = doc.label
         elif args.document == "minutes":
-            from app.services import meetings
+            from app.services.meetings import meetings
 
             meeting_id = meetings.find_meeting(s, actor, args.number)
             _number, pdf = meetings.minutes_pdf(s, actor, meeting_id)
@@ -389,9 +390,9 @@ def cmd_print(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from app.services import ledgers
+    from app.services.command import ledgers
+    from app.services.command.registers import Names
     from app.services.context import Actor
-    from app.services.registers import Names
 
     if args.what == "bundle":
         return cmd_export_bundle(args)
@@ -424,7 +425,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from app.services import importing
+    from app.services.command import importing
     from app.services.context import Actor
 
     if args.kind == "bundle":
@@ -461,7 +462,7 @@ def cmd_screenshot(args) -> int:
 
     from app.gui import build_main_window, make_app
     from app.models import Role, User
-    from app.services.auth import actor_for
+    from app.services.security.auth import actor_for
 
     try:
         width, height = (int(x) for x in args.size.lower().split("x"))
@@ -562,8 +563,8 @@ def cmd_screenshot(args) -> int:
 
 def cmd_counselling_recovery(args) -> int:
     from app.reports.recovery_key import RecoveryKeyData, render_recovery_key
-    from app.services import notes_keys
     from app.services.context import Actor
+    from app.services.security import notes_keys
 
     db = _open(args)
     _require_initialised(db)
@@ -586,7 +587,7 @@ def cmd_counselling_recovery(args) -> int:
 
 def _open_demo_notes(window, username: str, settle) -> None:
     """On a demo database, show the counsellor's view with the notes open (demo password)."""
-    from app.services.demo import DEMO_ACCOUNTS
+    from app.demo.center import DEMO_ACCOUNTS
 
     tab = window.counselling
     password = next((p for u, p, _r, _n in DEMO_ACCOUNTS if u == username), None)
@@ -600,7 +601,7 @@ def _open_demo_notes(window, username: str, settle) -> None:
 
 
 def cmd_check(args) -> int:
-    from app.services.integrity import check_database
+    from app.services.security.integrity import check_database
 
     db = _open(args, migrate=False)
     report = check_database(db, manifests=args.manifest)
@@ -619,7 +620,7 @@ def _sqlite_file(args) -> Path:
 
 
 def cmd_backup(args) -> int:
-    from app.services.backup import MANUAL, automatic_backup, backup_database
+    from app.services.data.backup import MANUAL, automatic_backup, backup_database
 
     path = _sqlite_file(args)
     if not path.exists():
@@ -630,7 +631,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from app.services.backup import restore_database
+    from app.services.data.backup import restore_database
 
     path = _sqlite_file(args)
     aside = restore_database(args.file, path)
@@ -656,14 +657,14 @@ def _url_arg(value: str) -> str:
 
 def _key_file(args) -> Path:
     from app.db import resolve_url, sqlite_path
-    from app.services.exchange import key_path
+    from app.services.data.exchange import key_path
 
     return key_path(sqlite_path(resolve_url(args.db, args.database_url)))
 
 
 def cmd_terminal_key(args) -> int:
-    from app.services import exchange
     from app.services.context import Actor
+    from app.services.data import exchange
 
     db = _open(args)
     _require_initialised(db)
@@ -680,8 +681,8 @@ def cmd_terminal_key(args) -> int:
 
 
 def cmd_register_terminal(args) -> int:
-    from app.services import exchange
     from app.services.context import Actor
+    from app.services.data import exchange
 
     db = _open(args)
     _require_initialised(db)
@@ -709,9 +710,9 @@ def cmd_export_bundle(args) -> int:
     from datetime import datetime
 
     from app.db import resolve_url, sqlite_path
-    from app.services import exchange
+    from app.services.center.settings import load_settings
     from app.services.context import Actor
-    from app.services.settings import load_settings
+    from app.services.data import exchange
 
     since = _since(args.bundle_since)
     db = _open(args)
@@ -733,8 +734,8 @@ def cmd_export_bundle(args) -> int:
 
 
 def cmd_import_bundle(args) -> int:
-    from app.services import exchange
     from app.services.context import Actor
+    from app.services.data import exchange
 
     try:
         data = args.file.read_bytes()
@@ -751,8 +752,8 @@ def cmd_import_bundle(args) -> int:
 def cmd_conflicts(args) -> int:
     import uuid
 
-    from app.services import exchange
     from app.services.context import Actor
+    from app.services.data import exchange
 
     db = _open(args)
     _require_initialised(db)
@@ -788,7 +789,7 @@ def cmd_conflicts(args) -> int:
 
 def cmd_migrate_db(args) -> int:
     from app.db import sqlite_path
-    from app.services.migrate_db import migrate_database
+    from app.services.data.migrate_db import migrate_database
 
     source, target = _url_arg(args.source), _url_arg(args.target)
     path = sqlite_path(source)
@@ -805,7 +806,7 @@ def cmd_migrate_db(args) -> int:
 
 def cmd_connect(args) -> int:
     from app.db import terminal_config_path
-    from app.services import terminal_config
+    from app.services.data import terminal_config
 
     if args.local and args.url:
         raise ServiceError("--local 和数据库地址只能选一个。")

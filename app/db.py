@@ -29,8 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .ops import CHANGES, READ_ONLY, Op, OpResult, ReadOnlyViolation, spec_of
-from .services.errors import (
+from app.core.errors import (
     DatabaseDamaged,
     DatabaseLocked,
     DatabaseTooNew,
@@ -39,8 +38,9 @@ from .services.errors import (
     EnvironmentProblem,
     ServiceError,
 )
-from .services.portable import WRITE_LOCK_KEY
-from .services.private_files import private_file
+from app.core.ops import CHANGES, READ_ONLY, Op, OpResult, ReadOnlyViolation, spec_of
+from app.core.portable import WRITE_LOCK_KEY
+from app.core.private_files import private_file
 
 APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
@@ -130,7 +130,7 @@ def _pg_on_begin(conn) -> None:
 
 def _environment_errors(path: Path | None):
     """``handle_error`` hook of a SQLite engine: a damaged file, a full disk, a lock become
-    the environment problems of ``app.services.errors`` wherever they surface — on connect
+    the environment problems of ``app.core.errors`` wherever they surface — on connect
     (the pragmas), in a migration, in any query — rather than a traceback. (A server's
     errors keep their own wording: ``terminal_config`` names the server it could not reach.)"""
 
@@ -264,7 +264,7 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        from .services.exchange import install_change_tracking
+        from app.services.data.exchange import install_change_tracking
 
         install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -323,9 +323,9 @@ class Database:
             session.close()
 
     def run(self, job: Op | Callable[[Session], Any]) -> OpResult:
-        """Run an operation in the transaction its mark asks for (see ``app.ops``).
+        """Run an operation in the transaction its mark asks for (see ``app.core.ops``).
 
-        ``job`` is an :class:`~app.ops.Op`, a marked service function taking only the
+        ``job`` is an :class:`~app.core.ops.Op`, a marked service function taking only the
         session, or a plain ``fn(session)``, which reads (read-only: a write inside raises).
         Returns the value and, for a write, the kinds of data it changed.
         """

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from app.core.errors import EnvironmentProblem
 from app.db import (
     NETWORK_SHARE_ADVICE,
     Database,
@@ -19,14 +20,13 @@ from app.db import (
     sqlite_path,
     upgrade,
 )
-from app.services import setup
-from app.services.attachments import attachments_folder
-from app.services.calendar import WorkCalendar
+from app.services.center import setup
+from app.services.center.calendar import WorkCalendar
+from app.services.center.reference import load_lookups
+from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.drafts import DraftStore, drafts_folder
-from app.services.errors import EnvironmentProblem
-from app.services.reference import load_lookups
-from app.services.settings import load_settings
+from app.services.reception.attachments import attachments_folder
 
 from .views.auto_backup import BackgroundBackup, backup_before_upgrade
 from .views.context import ViewContext
@@ -101,7 +101,7 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
 
 
 def demo_accounts_for_login() -> list[tuple[str, str, str]]:
-    from app.services.demo import DEMO_ACCOUNTS
+    from app.demo.center import DEMO_ACCOUNTS
 
     return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
 

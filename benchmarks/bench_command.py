@@ -43,7 +43,7 @@ def child_tab(db: str) -> None:
     from app.db import open_database
     from app.gui import build_main_window, make_app
     from app.models import User
-    from app.services.auth import actor_for
+    from app.services.security.auth import actor_for
 
     app = make_app([sys.argv[0]])
     database = open_database(db)
@@ -61,7 +61,7 @@ def child_tab(db: str) -> None:
     # Each thread's own CPU time: on a busy machine the wall time mostly measures the wait
     # for a processor, so the critical path (figures job, then the longer of the village job
     # and the GUI's drawing) estimates the wall time on an idle one.
-    from app.services import statistics as stats
+    from app.services.command import statistics as stats
 
     jobs: dict[str, float] = {}
 
@@ -124,10 +124,10 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from app.db import open_database
+    from app.demo.center import generate_demo
     from app.models import Matter, User
-    from app.services import statistics as stats
-    from app.services.auth import actor_for
-    from app.services.demo import generate_demo
+    from app.services.command import statistics as stats
+    from app.services.security.auth import actor_for
 
     db_path = args.db or Path(tempfile.gettempdir()) / f"zongzhi-bench-{args.matters}.sqlite3"
     db = open_database(db_path)

@@ -31,8 +31,8 @@ def demo_database(matters: int, path: Path | None):
     from sqlalchemy import func, select
 
     from app.db import open_database
+    from app.demo.center import generate_demo
     from app.models import Matter
-    from app.services.demo import generate_demo
 
     db_path = path or Path(tempfile.gettempdir()) / f"zongzhi-bench-{matters}.sqlite3"
     db = open_database(db_path)
@@ -51,8 +51,8 @@ def write_sheet(db, path: Path, rows: int) -> None:
     from openpyxl import Workbook
     from sqlalchemy import select
 
+    from app.demo.center import SUMMARIES, _id_number, _name
     from app.models import Category, Unit, Village
-    from app.services.demo import SUMMARIES, _id_number, _name
 
     with db.read() as s:
         villages = list(s.scalars(select(Village.name)))
@@ -106,8 +106,8 @@ def main() -> None:
 
     from app.db import open_database
     from app.models import User
-    from app.services import importing, ledgers
-    from app.services.auth import actor_for
+    from app.services.command import importing, ledgers
+    from app.services.security.auth import actor_for
 
     db, db_path = demo_database(args.matters, args.db)
     with db.read() as s:

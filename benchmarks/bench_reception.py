@@ -83,7 +83,7 @@ def child_login(db: str, started: float) -> None:
     def at_login_window(dialog) -> None:
         def log_in() -> None:
             marks["login_window"] = time.time()
-            from app.services.demo import DEMO_ACCOUNTS
+            from app.demo.center import DEMO_ACCOUNTS
 
             user, password = next((u, p) for u, p, *_ in DEMO_ACCOUNTS if u == "demo-reception")
             dialog.username.setText(user)
@@ -137,7 +137,7 @@ def runs_text(runs: list[float]) -> str:
 def forget_todays_backups(db_path: Path) -> None:
     from datetime import date
 
-    from app.services.backup import backups_dir
+    from app.services.data.backup import backups_dir
 
     for p in backups_dir(db_path).glob(f"{db_path.stem}-*-{date.today():%Y%m%d}-*"):
         p.unlink()
@@ -155,11 +155,11 @@ def main() -> None:
         return
 
     from app.db import open_database
-    from app.services import intake, receipts
-    from app.services.auth import actor_for
-    from app.services.calendar import WorkCalendar
-    from app.services.demo import generate_demo
-    from app.services.intake import MatterFilter
+    from app.demo.center import generate_demo
+    from app.services.center.calendar import WorkCalendar
+    from app.services.reception import intake, receipts
+    from app.services.reception.intake import MatterFilter
+    from app.services.security.auth import actor_for
 
     # In a folder of its own: the start-up backups go into backups/ beside it.
     db_path = args.db or Path(tempfile.gettempdir()) / "zongzhi-bench" / f"{args.matters}.sqlite3"

@@ -13,8 +13,9 @@ from sqlalchemy import select  # noqa: E402
 
 from app.db import open_database  # noqa: E402
 from app.models import Role, User  # noqa: E402
-from app.services import auth, setup  # noqa: E402
+from app.services.center import setup  # noqa: E402
 from app.services.context import Actor  # noqa: E402
+from app.services.security import auth
 from tests import pg  # noqa: E402
 
 ADMIN_PASSWORD = "Center#2026pw"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.db import open_database
 from app.models import Category, Channel, User
-from app.services import intake
-from app.services.auth import actor_for
-from app.services.intake import IntakeInput, VisitorInput
+from app.services.reception import intake
+from app.services.reception.intake import IntakeInput, VisitorInput
+from app.services.security.auth import actor_for
 
 
 def main(target: str, start: int, count: int | None = None) -> None:

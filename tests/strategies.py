@@ -22,8 +22,8 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 from sqlalchemy import String, event, func, inspect, select
 
+from app.core.errors import ServiceError, ValidationError
 from app.models.base import Base
-from app.services.errors import ServiceError, ValidationError
 from app.services.validation import id_check_digit
 
 settings.register_profile(
@@ -247,7 +247,8 @@ def center_database(tmp_path_factory):
 
     from app.db import open_database
     from app.models import Role
-    from app.services import auth, setup
+    from app.services.center import setup
+    from app.services.security import auth
     from tests import pg
     from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, VILLAGES
 

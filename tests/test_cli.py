@@ -291,10 +291,11 @@ def test_export_a_ledger_and_import_a_sheet(demo_db, tmp_path):
 def test_counselling_recovery_prints_once_and_the_key_restores(tmp_path, capsys):
     from sqlalchemy import select
 
+    from app.core.errors import ServiceError
     from app.db import open_database
     from app.models import ClientSource, Role, TargetGroup, User
-    from app.services import auth, counselling, notes_keys
-    from app.services.errors import ServiceError
+    from app.services.rooms import counselling
+    from app.services.security import auth, notes_keys
 
     pw = tmp_path / "pw.txt"
     pw.write_text("Center#2026pw\n", encoding="utf-8")

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+from app.core.errors import DatabaseTooNew
 from app.db import Database, current_revision, head_revision, open_database
 from app.models import Base
 from app.models.base import include_in_comparison
-from app.services.errors import DatabaseTooNew
 
 COMPARE = {"compare_type": True, "include_object": include_in_comparison}
 
@@ -83,8 +83,8 @@ def test_older_database_is_copied_aside_before_upgrade(tmp_path):
 def test_environment_errors_are_told_apart_from_bugs():
     from sqlalchemy.exc import OperationalError
 
+    from app.core.errors import DatabaseLocked, DatabaseUnusable, DiskFull
     from app.db import translate_operational_error
-    from app.services.errors import DatabaseLocked, DatabaseUnusable, DiskFull
 
     def op(msg):
         return OperationalError("INSERT", {}, Exception(msg))
@@ -103,8 +103,8 @@ def test_damaged_files_and_full_disks_are_environment_problems(tmp_path, monkeyp
     from sqlalchemy.exc import DatabaseError, OperationalError
 
     import app.db as app_db
+    from app.core.errors import DatabaseDamaged, DatabaseUnusable, DiskFull
     from app.db import translate_operational_error
-    from app.services.errors import DatabaseDamaged, DatabaseUnusable, DiskFull
 
     path = tmp_path / "zongzhi.sqlite3"
     damaged = translate_operational_error(
@@ -136,7 +136,7 @@ def test_damaged_files_and_full_disks_are_environment_problems(tmp_path, monkeyp
 def test_opening_a_damaged_file_raises_the_environment_problem(tmp_path):
     from sqlalchemy import text
 
-    from app.services.errors import DatabaseDamaged
+    from app.core.errors import DatabaseDamaged
 
     path = tmp_path / "z.sqlite3"
     with sqlite3.connect(path) as conn:
@@ -168,8 +168,8 @@ def test_summary_search_has_an_index_on_postgresql(db):
     index for the same ILIKE, so a center's shared server does not read every matter."""
     from sqlalchemy import select
 
+    from app.core.portable import contains_ci
     from app.models import Matter
-    from app.services.portable import contains_ci
 
     if db.engine.dialect.name != "postgresql":
         assert "ix_matters_summary_trgm" not in {

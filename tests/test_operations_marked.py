@@ -1,7 +1,7 @@
 """Every service function that takes a database session says whether it reads or writes.
 
 The GUI's worker and the command line open the transaction a function's mark asks for
-(``app.ops``); an unmarked one could not be run as an operation at all, and a write left
+(``app.core.ops``); an unmarked one could not be run as an operation at all, and a write left
 unmarked on a read path would fail in the read-only transaction.
 """
 
@@ -12,8 +12,12 @@ import inspect
 import pkgutil
 
 import app.services
-from app.ops import Change, spec_of
-from app.services import exchange, flow, intake, ledgers, mediation, reference, settings
+from app.core.ops import Change, spec_of
+from app.services.center import reference, settings
+from app.services.command import ledgers
+from app.services.data import exchange
+from app.services.reception import flow, intake
+from app.services.rooms import mediation
 
 
 def _takes_session(fn) -> bool:
@@ -54,7 +58,7 @@ def test_the_walk_sees_a_function_left_unmarked(monkeypatch):
     sneaky_write.__module__ = intake.__name__
     monkeypatch.setattr(intake, "sneaky_write", sneaky_write, raising=False)
     names = [name for name, fn in _service_functions() if spec_of(fn) is None]
-    assert names == ["app.services.intake.sneaky_write"]
+    assert names == ["app.services.reception.intake.sneaky_write"]
 
 
 def test_known_operations_say_what_they_change():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
+from app.core.ops import Change, ReadOnlyViolation, op, read_op, spec_of, write_op
 from app.models import Village
-from app.ops import Change, ReadOnlyViolation, op, read_op, spec_of, write_op
 from tests.conftest import actor
 
 
@@ -81,8 +81,8 @@ def test_write_op_takes_only_change_kinds():
 def test_intake_on_a_read_path_raises_instead_of_losing_the_matter(db):
     """The issue's case: register_matter inside db.read() returned a number, stored nothing."""
     from app.models import Category, Channel, Matter
-    from app.services import intake
-    from app.services.intake import IntakeInput, VisitorInput
+    from app.services.reception import intake
+    from app.services.reception.intake import IntakeInput, VisitorInput
 
     reception = actor(db, "jiedai")
     with db.read() as s:

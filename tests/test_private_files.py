@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db import open_database
-from app.services.backup import backup_database
+from app.services.data.backup import backup_database
 from app.services.drafts import DraftStore
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

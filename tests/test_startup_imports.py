@@ -27,9 +27,9 @@ from sqlalchemy import select
 import app.gui as gui
 from app.db import open_database
 from app.models import User
-from app.services import setup
-from app.services.auth import actor_for
-from app.services.settings import load_settings
+from app.services.center import setup
+from app.services.security.auth import actor_for
+from app.services.center.settings import load_settings
 
 heavy = json.loads(sys.argv[1])
 db = open_database(database_url=os.environ["URL"])

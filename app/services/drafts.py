@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .private_files import private_folder
+from app.core.private_files import private_folder
 
 
 class DraftStore:

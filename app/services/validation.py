@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
-from .errors import ValidationError
+from app.core.errors import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"  # ISO 7064 MOD 11-2: sum mod 11 → check character

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from app.services.backup import automatic_backup, has_backup_on
+from app.services.data.backup import automatic_backup, has_backup_on
 
 from .worker import Relay, Task
 

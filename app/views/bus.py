@@ -1,6 +1,6 @@
 """One application-wide signal that says what kinds of data changed.
 
-The database worker announces the kinds a write operation declared (``app.ops``) after it
+The database worker announces the kinds a write operation declared (``app.core.ops``) after it
 committed; views never guess what another view shows. A view subscribes with
 :meth:`DataBus.watch`: it reloads at once when visible, and a hidden view is marked stale and
 reloads when it is next shown.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.ops import Change
+from app.core.ops import Change
 
 MATTERS = Change.MATTERS
 CASES = Change.CASES

@@ -44,12 +44,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
+from app.core.errors import EnvironmentProblem
+from app.core.ops import op
 from app.reports import charts
-from app.services import counselling, statistics
-from app.services.counselling import AlertRow
-from app.services.errors import EnvironmentProblem
-from app.services.statistics import Dashboard, Figure, FigureKey, VillageRow
+from app.services.command import statistics
+from app.services.command.statistics import Dashboard, Figure, FigureKey, VillageRow
+from app.services.rooms import counselling
+from app.services.rooms.counselling import AlertRow
 
 from . import bus as kinds
 from .bus import Changes

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.services.center.settings import CenterSettings
 from app.services.context import Actor
 from app.services.drafts import DraftStore
-from app.services.settings import CenterSettings
 
 from .bus import DataBus
 from .worker import DbWorker

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ops import op
 from app.models import (
     ActivityKind,
     ClientSource,
@@ -42,10 +43,10 @@ from app.models import (
     SessionForm,
     TargetGroup,
 )
-from app.ops import op
-from app.services import counselling, notes_keys
-from app.services.notes_keys import NotesKeyHandle
-from app.services.permissions import Action, allowed
+from app.services.rooms import counselling
+from app.services.security import notes_keys
+from app.services.security.notes_keys import NotesKeyHandle
+from app.services.security.permissions import Action, allowed
 
 from .bus import COUNSELLING
 from .context import ViewContext

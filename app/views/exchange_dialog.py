@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import exchange
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
+from app.core.ops import op
+from app.services.data import exchange
 
 from .context import ViewContext
 from .messages import error_text

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import setup, terminal_config
-from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.core.ops import op
+from app.services.center import setup
+from app.services.data import terminal_config
 
 from .worker import DbWorker, run_in_background
 

@@ -34,22 +34,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ops import op
 from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
-from app.ops import op
-from app.services import (
+from app.services.center.reference import Lookups
+from app.services.reception import (
     arrangements,
     attachments,
-    auth,
     flow,
     intake,
     posts,
     supervision,
     work_rules,
 )
-from app.services.flow import Move
-from app.services.intake import MatterFilter
-from app.services.permissions import Action, allowed
-from app.services.reference import Lookups
+from app.services.reception.flow import Move
+from app.services.reception.intake import MatterFilter
+from app.services.security import auth
+from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext

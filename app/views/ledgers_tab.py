@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import importing, ledgers, registers
-from app.services.errors import ServiceError
-from app.services.ledgers import LedgerChoice, LedgerFilter
-from app.services.permissions import Action, allowed
-from app.services.reference import Lookups
+from app.core.errors import ServiceError
+from app.core.ops import op
+from app.services.center.reference import Lookups
+from app.services.command import importing, ledgers, registers
+from app.services.command.ledgers import LedgerChoice, LedgerFilter
+from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .bus import Changes

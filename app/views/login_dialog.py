@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import auth
+from app.core.errors import EnvironmentProblem, ServiceError
+from app.core.ops import op
 from app.services.context import Actor
-from app.services.errors import EnvironmentProblem, ServiceError
+from app.services.security import auth
 
 from .worker import DbWorker
 

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.ops import op
 from app.models import CaseRoom
-from app.ops import op
-from app.services import auth
-from app.services.calendar import WorkCalendar
-from app.services.permissions import Action, allowed
-from app.services.reference import Lookups
+from app.services.center.calendar import WorkCalendar
+from app.services.center.reference import Lookups
+from app.services.security import auth
+from app.services.security.permissions import Action, allowed
 
 from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from app.services.intake import MatterRow
+from app.services.reception.intake import MatterRow
 
 COL_NUMBER, COL_RECEIVED, COL_CHANNEL, COL_CATEGORY, COL_PERSONS, COL_SUMMARY = range(6)
 COL_UNIT, COL_STATUS, COL_DEADLINE = range(6, 9)

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import ValidationError
+from app.core.ops import op
 from app.models import AttendanceKind, MeetingKind, MeetingStatus
-from app.ops import op
-from app.services import meetings
-from app.services.errors import ValidationError
-from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
-from app.services.permissions import Action, allowed
+from app.services.meetings import meetings
+from app.services.meetings.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from app.services.security.permissions import Action, allowed
 
 from .bus import MEETINGS
 from .combos import find_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
 
 
 def error_text(exc: BaseException) -> str:

@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
+from app.core.ops import op
 from app.models import Channel, MatterStatus
-from app.ops import op
-from app.services import intake
-from app.services.calendar import WorkCalendar
-from app.services.errors import EnvironmentProblem, ServiceError, ValidationError
-from app.services.intake import IntakeInput, MatterFilter, VisitorInput
-from app.services.reference import Lookups, load_lookups
+from app.services.center.calendar import WorkCalendar
+from app.services.center.reference import Lookups, load_lookups
+from app.services.reception import intake
+from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from app.services.validation import validate_id_number, validate_name, validate_phone
 
 from . import bus as kinds
@@ -758,7 +758,7 @@ class ReceptionTab(QWidget):
         as the next."""
 
         def warm_up(_session) -> None:
-            from app.services import receipts
+            from app.services.reception import receipts
 
             receipts.warm_up()
             pdf_preview_dialog.warm_up()
@@ -771,7 +771,7 @@ class ReceptionTab(QWidget):
         if matter_id is None:
             self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
             return
-        from app.services import receipts  # ReportLab: loaded by the warm-up, or now
+        from app.services.reception import receipts  # ReportLab: loaded by the warm-up, or now
 
         self.ctx.worker.submit(
             op(receipts.receipt_pdf, self.ctx.actor, matter_id),  # the print is audited

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import registers
-from app.services.errors import ValidationError
-from app.services.reference import Lookups
-from app.services.registers import FieldSpec, Names
+from app.core.errors import ValidationError
+from app.core.ops import op
+from app.services.center.reference import Lookups
+from app.services.command import registers
+from app.services.command.registers import FieldSpec, Names
 
 from .context import ViewContext
 from .messages import error_text

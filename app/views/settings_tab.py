@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import EnvironmentProblem
+from app.core.ops import op
 from app.models import DayKind, Role
-from app.ops import op
-from app.services import auth, calendar_admin, notes_crypto, posts, terminal_config, work_rules
-from app.services import settings as settings_service
-from app.services.errors import EnvironmentProblem
-from app.services.permissions import Action, allowed
-from app.services.terminal_config import shown
+from app.services.center import calendar_admin
+from app.services.center import settings as settings_service
+from app.services.data import terminal_config
+from app.services.data.terminal_config import shown
+from app.services.reception import posts, work_rules
+from app.services.security import auth, notes_crypto
+from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext

@@ -1,7 +1,7 @@
 """Database work for the GUI, run off the GUI thread on one worker (SQLite has one writer).
 
 ``DbWorker.submit(op(service.fn, *args), on_done, on_error)`` runs a marked service function
-(``app.ops``) in the transaction its mark asks for — read-only for a read, a write
+(``app.core.ops``) in the transaction its mark asks for — read-only for a read, a write
 transaction for a write — on the worker thread, and hands the value back to the GUI thread by
 signal. After a write, the worker's bus announces the kinds of data it changed, so every view
 showing them refreshes. A plain ``fn(session)`` runs as a read. Widgets are never touched
@@ -19,9 +19,9 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from app.core.errors import EnvironmentProblem, ServiceError
+from app.core.ops import Op, OpResult
 from app.db import Database
-from app.ops import Op, OpResult
-from app.services.errors import EnvironmentProblem, ServiceError
 
 from .bus import DataBus
 

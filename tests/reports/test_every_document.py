@@ -18,8 +18,8 @@ from app.reports.receipt import render_receipt
 from app.reports.recovery_key import RecoveryKeyData, render_recovery_key
 from app.reports.referral import ReferralData, ReferralSession, render_referral
 from app.reports.supervision import SupervisionData, render_supervision
-from app.services import mediation
-from app.services.mediation import Document, PartyInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import Document, PartyInput
 from tests.conftest import actor
 from tests.reports.test_mediation_documents import make_case, pdf
 from tests.reports.test_minutes import minutes

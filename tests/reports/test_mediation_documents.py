@@ -18,8 +18,8 @@ from app.models import (
     ProtectionKind,
     Satisfaction,
 )
-from app.services import mediation
-from app.services.mediation import Document, FollowUpInput, RecordInput, StatementInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import Document, FollowUpInput, RecordInput, StatementInput
 from tests.conftest import actor
 from tests.services.test_mediation import T0, family, neighbours, terms
 

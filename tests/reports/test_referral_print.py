@@ -10,15 +10,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.core.errors import ValidationError
+from app.core.ops import Change, ReadOnlyViolation, op, spec_of
 from app.models import (
     AuditEntry,
     ConsentKind,
     CounsellingReferral,
 )
-from app.ops import Change, ReadOnlyViolation, op, spec_of
-from app.services import counselling, notes_keys
-from app.services.counselling import ReferralInput
-from app.services.errors import ValidationError
+from app.services.rooms import counselling
+from app.services.rooms.counselling import ReferralInput
+from app.services.security import notes_keys
 from tests.conftest import actor
 from tests.services.test_counselling import SECRET, add_client_and_session, unlock
 

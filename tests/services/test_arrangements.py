@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from app.core.errors import ValidationError
 from app.models import ArrangementKind
-from app.services import arrangements, intake
-from app.services.errors import ValidationError
+from app.services.reception import arrangements, intake
 from tests.services.test_intake import make_input
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import attachments, intake
-from app.services.errors import PermissionDenied, ServiceError, ValidationError
+from app.core.errors import PermissionDenied, ServiceError, ValidationError
+from app.services.reception import attachments, intake
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

@@ -6,8 +6,8 @@ from sqlalchemy import delete, update
 
 from app.db import Database
 from app.models import AuditEntry
-from app.services import audit
-from app.services.integrity import check_database
+from app.services.security import audit
+from app.services.security.integrity import check_database
 
 
 def test_chain_is_intact_after_setup(db):

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import AuditEntry, Role, User
-from app.services import auth
-from app.services.errors import PermissionDenied, ValidationError
+from app.services.security import auth
 from tests.conftest import STAFF_PASSWORD, actor
 
 

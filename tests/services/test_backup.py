@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.core.errors import DiskFull, ServiceError
 from app.db import network_share_reason
-from app.services.backup import (
+from app.services.data.backup import (
     Retention,
     automatic_backup,
     backup_database,
@@ -20,7 +21,6 @@ from app.services.backup import (
     restore_database,
     rotate,
 )
-from app.services.errors import DiskFull, ServiceError
 
 
 def table_contents(path: Path) -> dict[str, list]:
@@ -103,8 +103,8 @@ def test_two_databases_sharing_a_backups_folder_keep_their_own_copies(tmp_path, 
 
 
 def test_backup_rotation_counts_are_settings_the_admin_may_change(db, admin):
-    from app.services.errors import ValidationError
-    from app.services.settings import load_settings, update_settings
+    from app.core.errors import ValidationError
+    from app.services.center.settings import load_settings, update_settings
 
     with db.read() as s:
         settings = load_settings(s)
@@ -121,7 +121,7 @@ def test_backup_rotation_counts_are_settings_the_admin_may_change(db, admin):
 
 @pytest.mark.sqlite_only
 def test_automatic_backups_rotate_as_the_center_set(tmp_path, db, admin):
-    from app.services.settings import update_settings
+    from app.services.center.settings import update_settings
 
     with db.write() as s:
         update_settings(s, admin, backup_keep_daily=2, backup_keep_weekly=1, backup_keep_monthly=1)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 from app.cli import main
 from app.db import head_revision
 from app.models import AuditEntry
-from app.services import audit
-from app.services.backup import automatic_backup, backup_database, restore_database
-from app.services.backup_manifest import head_file, manifest_path, sha256_of
+from app.services.data.backup import automatic_backup, backup_database, restore_database
+from app.services.data.backup_manifest import head_file, manifest_path, sha256_of
+from app.services.security import audit
 from tests.conftest import actor
 
 pytestmark = pytest.mark.sqlite_only  # backups and manifests are files beside a SQLite file
@@ -165,7 +165,7 @@ def test_a_new_database_under_an_old_name_is_not_held_to_its_manifests(db, datab
     for suffix in ("", "-wal", "-shm"):
         Path(str(db.path) + suffix).unlink(missing_ok=True)
     from app.db import open_database
-    from app.services import setup
+    from app.services.center import setup
 
     fresh = open_database(db.path)
     with fresh.write() as s:

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from app.core.errors import ValidationError
 from app.models import Matter
 from app.reports.receipt import render_receipt
-from app.services import intake, receipts
-from app.services.errors import ValidationError
-from app.services.intake import VisitorInput
+from app.services.reception import intake, receipts
+from app.services.reception.intake import VisitorInput
 from app.services.validation import (
     id_check_digit,
     validate_id_number,

@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.core.errors import ServiceError, ValidationError
 from app.models import AuditEntry, CalendarDay, DayKind, Role, User, Village
-from app.services import auth, calendar_admin, notes_keys, setup
-from app.services import settings as center_settings
-from app.services.errors import ServiceError, ValidationError
+from app.services.center import calendar_admin, setup
+from app.services.center import settings as center_settings
+from app.services.security import auth, notes_keys
 from tests.conftest import STAFF_PASSWORD, actor
 from tests.strategies import (
     CHINESE,

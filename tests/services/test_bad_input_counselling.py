@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.core.errors import ValidationError
 from app.models import (
     ActivityKind,
     CarePlan,
@@ -26,9 +27,15 @@ from app.models import (
     SessionForm,
     TargetGroup,
 )
-from app.services import counselling, notes_keys
-from app.services.counselling import NOTES_MAX, ActivityInput, ClientInput, PlanInput, SessionInput
-from app.services.errors import ValidationError
+from app.services.rooms import counselling
+from app.services.rooms.counselling import (
+    NOTES_MAX,
+    ActivityInput,
+    ClientInput,
+    PlanInput,
+    SessionInput,
+)
+from app.services.security import notes_keys
 from app.services.validation import validate_phone
 from tests.conftest import STAFF_PASSWORD, actor
 from tests.strategies import (

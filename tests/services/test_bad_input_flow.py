@@ -30,8 +30,8 @@ from app.models import (
     Village,
 )
 from app.models.base import now
-from app.services import arrangements, flow, intake, posts, supervision, work_rules
-from app.services.flow import MOVES, Move
+from app.services.reception import arrangements, flow, intake, posts, supervision, work_rules
+from app.services.reception.flow import MOVES, Move
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.strategies import FAIR, NAMES, SHORT_FAIR, attempt, center_database, mostly

@@ -25,10 +25,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
+from app.core.errors import ValidationError
 from app.models import ImportedRow, Matter, Person
-from app.services import importing, registers
-from app.services.errors import ValidationError
-from app.services.registers import REGISTERS, FieldSpec, parse_date, parse_datetime
+from app.services.command import importing, registers
+from app.services.command.registers import REGISTERS, FieldSpec, parse_date, parse_datetime
 from app.services.validation import validate_id_number, validate_phone
 from tests.conftest import actor
 from tests.strategies import (

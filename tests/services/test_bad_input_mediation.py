@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.core.errors import ValidationError
 from app.models import (
     Agreement,
     AgreementKind,
@@ -41,9 +42,8 @@ from app.models import (
     ViolenceRisk,
 )
 from app.models.base import now
-from app.services import mediation
-from app.services.errors import ValidationError
-from app.services.mediation import (
+from app.services.rooms import mediation
+from app.services.rooms.mediation import (
     AgreementInput,
     CaseInput,
     FollowUpInput,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.models import AttendanceKind, Decision, DecisionStatus, MeetingKind
-from app.services import meetings
-from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from app.services.meetings import meetings
+from app.services.meetings.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
 from tests.conftest import actor
 from tests.strategies import FAIR, NAMES, SHORT_FAIR, attempt, center_database, mostly
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.models import DayKind, LimitKind
-from app.services import calendar_admin
-from app.services.calendar import WorkCalendar, covered_years, seed_from_library
+from app.services.center import calendar_admin
+from app.services.center.calendar import WorkCalendar, covered_years, seed_from_library
 
 
 def load(db) -> WorkCalendar:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import AuthError, PermissionDenied, ValidationError
 from app.models import (
     AuditEntry,
     ClientSource,
@@ -18,12 +19,13 @@ from app.models import (
     TargetGroup,
     User,
 )
-from app.services import audit, auth, counselling, notes_keys, settings
-from app.services.backup import backup_database
-from app.services.counselling import ClientInput, PlanInput, SessionInput
-from app.services.errors import AuthError, PermissionDenied, ValidationError
-from app.services.notes_crypto import DecryptionFailed
-from app.services.notes_keys import NoNotesAccess, NotesLocked
+from app.services.center import settings
+from app.services.data.backup import backup_database
+from app.services.rooms import counselling
+from app.services.rooms.counselling import ClientInput, PlanInput, SessionInput
+from app.services.security import audit, auth, notes_keys
+from app.services.security.notes_crypto import DecryptionFailed
+from app.services.security.notes_keys import NoNotesAccess, NotesLocked
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, actor
 
 SECRET = "来访者说起三年前那场大火后一直梦见橘色的风筝"

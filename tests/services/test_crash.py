@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.db import open_database
 from app.models import Matter
-from app.services import audit
+from app.services.security import audit
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 12

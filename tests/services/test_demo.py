@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import open_database
+from app.demo.center import DEMO_ACCOUNTS, generate_demo
 from app.models import (
     AuditEntry,
     Matter,
@@ -20,9 +21,9 @@ from app.models import (
     Person,
     User,
 )
-from app.services import auth, intake
-from app.services.demo import DEMO_ACCOUNTS, generate_demo
-from app.services.settings import load_settings
+from app.services.center.settings import load_settings
+from app.services.reception import intake
+from app.services.security import auth
 from app.services.validation import validate_id_number
 
 
@@ -39,7 +40,7 @@ def test_demo_database(tmp_path):
     assert _extras(db) == after_first, "a second run adds only matters"
     with db.read() as s:
         from app.models import CaseRoom, CaseStatus
-        from app.services import mediation
+        from app.services.rooms import mediation
 
         mediator = auth.actor_for(s.scalar(select(User).where(User.username == "demo-mediator")))
         general = mediation.list_cases(s, mediator, CaseRoom.GENERAL, today=today)
@@ -103,7 +104,7 @@ def test_demo_database(tmp_path):
 
 def test_demo_refuses_a_real_centers_database(db):
     """Demo accounts have published passwords: a real center's database never gets them."""
-    from app.services.demo import NotADemoDatabase
+    from app.demo.center import NotADemoDatabase
 
     with db.read() as s:
         users_before = set(s.scalars(select(User.username)))
@@ -165,7 +166,7 @@ def showcase(tmp_path_factory):
 def test_demo_work_views_are_populated(showcase):
     """督办单, 预约联动/陪访/代理, 领导接访, AB岗, 组团服务 and attachments all have rows."""
     from app.models import ArrangementKind, EventKind
-    from app.services import arrangements, attachments, posts, supervision, work_rules
+    from app.services.reception import arrangements, attachments, posts, supervision, work_rules
 
     db, path, today, actors = showcase
     director, window = actors["demo-director"], actors["demo-reception"]
@@ -209,7 +210,7 @@ def test_demo_work_views_are_populated(showcase):
 
 def test_demo_closed_matters_have_results_and_satisfaction(showcase):
     from app.models import EventKind, Satisfaction
-    from app.services import statistics
+    from app.services.command import statistics
 
     db, _path, today, actors = showcase
     with db.read() as s:
@@ -244,7 +245,8 @@ def test_demo_closed_matters_have_results_and_satisfaction(showcase):
 
 def test_demo_registers_cases_and_search(showcase):
     from app.models import CaseRoom, CaseStatus, MediationCase, MediationRecord
-    from app.services import ledgers, mediation
+    from app.services.command import ledgers
+    from app.services.rooms import mediation
 
     db, _path, today, actors = showcase
     window, mediator = actors["demo-reception"], actors["demo-mediator"]
@@ -273,7 +275,7 @@ def test_demo_registers_cases_and_search(showcase):
 
 def test_demo_meetings_look_held(showcase):
     from app.models import DecisionStatus, MeetingKind, MeetingStatus
-    from app.services import meetings
+    from app.services.meetings import meetings
 
     db, _path, today, actors = showcase
     window = actors["demo-reception"]

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
+from app.core.errors import PermissionDenied, ServiceError
+from app.core.rows import encode_row, table_checksum
 from app.db import Database, open_database
 from app.models import Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
-from app.services import exchange, flow, intake
-from app.services.errors import PermissionDenied, ServiceError
-from app.services.exchange import BundleRefused
-from app.services.migrate_db import migrate_database
-from app.services.rows import encode_row, table_checksum
-from app.services.settings import save_settings
+from app.services.center.settings import save_settings
+from app.services.data import exchange
+from app.services.data.exchange import BundleRefused
+from app.services.data.migrate_db import migrate_database
+from app.services.reception import flow, intake
 from tests.conftest import actor
 from tests.services.test_intake import make_input, register
 
@@ -264,7 +265,8 @@ def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(cente
     from datetime import datetime
 
     from app.models import CounsellingSession
-    from app.services import counselling, notes_keys
+    from app.services.rooms import counselling
+    from app.services.security import notes_keys
     from tests.conftest import STAFF_PASSWORD
     from tests.services.test_counselling import SECRET, add_client_and_session
 

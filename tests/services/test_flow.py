@@ -7,10 +7,10 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import AuditEntry, Matter, MatterStatus, Satisfaction, Unit
-from app.services import flow, intake
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.flow import MOVES, Move
+from app.services.reception import flow, intake
+from app.services.reception.flow import MOVES, Move
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import (
     ArrangementKind,
     AuditEntry,
@@ -20,9 +21,9 @@ from app.models import (
     Unit,
     User,
 )
-from app.services import arrangements, auth, flow, intake, posts, supervision, work_rules
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.flow import Move
+from app.services.reception import arrangements, flow, intake, posts, supervision, work_rules
+from app.services.reception.flow import Move
+from app.services.security import auth
 from tests.conftest import STAFF_PASSWORD, actor
 from tests.services.test_intake import make_input
 

@@ -8,10 +8,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from app.core.errors import PermissionDenied
 from app.models import AuditEntry, Matter, MatterStatus, Migrant, Person, Satisfaction
-from app.services import importing
-from app.services.errors import PermissionDenied
-from app.services.importing import ImportCancelled
+from app.services.command import importing
+from app.services.command.importing import ImportCancelled
 from app.services.validation import id_check_digit
 from tests.conftest import actor
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, func, select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import (
     OPEN_STATUSES,
     AuditEntry,
@@ -18,9 +19,8 @@ from app.models import (
     NumberCounter,
     Person,
 )
-from app.services import intake
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.intake import IntakeInput, MatterFilter, VisitorInput
+from app.services.reception import intake
+from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from tests.conftest import actor
 
 VALID_ID = "11010519491231002X"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import (
     AuditEntry,
     CaseRoom,
@@ -23,10 +24,10 @@ from app.models import (
     WatchLevel,
 )
 from app.reports.ledger import display_width
-from app.services import ledgers, mediation, registers, statistics
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.ledgers import LedgerFilter
-from app.services.mediation import CaseInput, PartyInput
+from app.services.command import ledgers, registers, statistics
+from app.services.command.ledgers import LedgerFilter
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseInput, PartyInput
 from tests.conftest import actor
 from tests.services.test_statistics import TODAY, _id
 

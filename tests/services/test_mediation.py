@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import (
     Agreement,
     AgreementKind,
@@ -34,9 +35,9 @@ from app.models import (
     User,
     ViolenceRisk,
 )
-from app.services import flow, intake, mediation
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.mediation import (
+from app.services.reception import flow, intake
+from app.services.rooms import mediation
+from app.services.rooms.mediation import (
     CASE_MOVES,
     AgreementInput,
     CaseFilter,
@@ -477,7 +478,7 @@ def test_only_the_case_mediators_and_the_director_change_a_case(db, mediator, di
     with db.write() as s:
         other = mediation.case_input(s, director, ref.id)
     with db.write() as s:  # a second mediator joins, not on this case
-        from app.services import auth
+        from app.services.security import auth
 
         auth.create_user(s, actor(db, "admin"), "tiaojie2", "孙调解", "mediator", "Staff#2026pw")
     stranger = actor(db, "tiaojie2")

@@ -9,11 +9,12 @@ from datetime import date, datetime
 import pytest
 from pypdf import PdfReader
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import AttendanceKind, DecisionStatus, MeetingKind, MeetingStatus
 from app.reports.minutes import render_minutes
-from app.services import intake, meetings
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from app.services.meetings import meetings
+from app.services.meetings.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
+from app.services.reception import intake
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cli import main
+from app.core.errors import ServiceError
+from app.core.rows import table_checksum
 from app.db import open_database
 from app.models import AuditEntry, Base, Matter
-from app.services import audit, intake
-from app.services.errors import ServiceError
-from app.services.migrate_db import migrate_database
-from app.services.rows import table_checksum
+from app.services.data.migrate_db import migrate_database
+from app.services.reception import intake
+from app.services.security import audit
 from tests import pg
 from tests.conftest import actor
 from tests.services.test_intake import make_input, register

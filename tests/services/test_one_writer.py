@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import PermissionDenied
 from app.models import AuditEntry, Matter, MatterEvent, MatterStatus, Role, Unit
-from app.services import auth, flow, intake, posts
-from app.services.errors import PermissionDenied
+from app.services.reception import flow, intake, posts
+from app.services.security import auth
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 
 APP = Path(__file__).resolve().parents[2] / "app"
-FLOW = APP / "services" / "flow.py"
+FLOW = APP / "services" / "reception" / "flow.py"
 
 
 def _matter_status_names(tree: ast.Module) -> set[str]:
@@ -117,7 +118,7 @@ def test_the_scan_finds_a_status_written_outside_the_flow(tmp_path):
 
 def test_only_the_flow_changes_a_matters_status():
     writes = [w for p in sorted(APP.rglob("*.py")) if p != FLOW for w in status_writes(p)]
-    assert writes == [], "a matter's status is changed only in app/services/flow.py"
+    assert writes == [], "a matter's status is changed only in app/services/reception/flow.py"
     assert status_writes(FLOW), "the flow itself is found by the scan"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import PermissionDenied
 from app.models import (
     BundleConflict,
     CaseRoom,
@@ -26,28 +27,15 @@ from app.models import (
     Unit,
     User,
 )
-from app.services import (
-    auth,
-    calendar_admin,
-    counselling,
-    exchange,
-    flow,
-    importing,
-    intake,
-    ledgers,
-    mediation,
-    meetings,
-    notes_keys,
-    posts,
-    receipts,
-    registers,
-    settings,
-    statistics,
-    supervision,
-)
-from app.services.errors import PermissionDenied
-from app.services.intake import MatterFilter
-from app.services.permissions import PERMISSIONS, Action, allowed
+from app.services.center import calendar_admin, settings
+from app.services.command import importing, ledgers, registers, statistics
+from app.services.data import exchange
+from app.services.meetings import meetings
+from app.services.reception import flow, intake, posts, receipts, supervision
+from app.services.reception.intake import MatterFilter
+from app.services.rooms import counselling, mediation
+from app.services.security import auth, notes_keys
+from app.services.security.permissions import PERMISSIONS, Action, allowed
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.services.test_mediation import neighbours

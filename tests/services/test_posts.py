@@ -7,9 +7,10 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import Matter, Role, Unit
-from app.services import auth, flow, intake, posts
-from app.services.errors import PermissionDenied, ValidationError
+from app.services.reception import flow, intake, posts
+from app.services.security import auth
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

@@ -19,11 +19,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-import app.services.counselling  # noqa: F401  (registers the crisis alerts)
+import app.services.rooms.counselling  # noqa: F401  (registers the crisis alerts)
+from app.core.errors import PermissionDenied
 from app.models import Category, Matter, Satisfaction, Unit, Village
-from app.services import flow, intake, statistics, supervision
-from app.services.errors import PermissionDenied
-from app.services.intake import IntakeInput, VisitorInput
+from app.services.command import statistics
+from app.services.reception import flow, intake, supervision
+from app.services.reception.intake import IntakeInput, VisitorInput
 from app.services.validation import id_check_digit, mask_name
 from tests.conftest import actor
 
@@ -194,7 +195,7 @@ def test_risks_repeat_visitors_and_group_matters(db, center):
     group = [r for r in dash.risks if r.kind == "群体性"]
     assert [r.text for r in group] == ["中雁村 · 矛盾纠纷：在办 2 件，涉及约 20 人"]
     assert _ids(db, group[0].key) == {ids["D"], ids["J"]}
-    # No family case has a violence risk; the counselling room (app.services.counselling
+    # No family case has a violence risk; the counselling room (app.services.rooms.counselling
     # registers its crisis alerts) has none in this center.
     assert not any(r.kind in ("家暴风险", "危机预警") for r in dash.risks)
     assert not any("家暴风险" in n or "危机预警" in n for n in dash.risk_notes)

@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import Unit
-from app.services import intake, supervision
-from app.services.errors import PermissionDenied, ValidationError
+from app.services.reception import intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

@@ -9,9 +9,9 @@ import stat
 import pytest
 
 from app.cli import main
+from app.core.errors import EnvironmentProblem, ValidationError
 from app.db import DatabaseUnusable, resolve_url, terminal_config_path
-from app.services import terminal_config
-from app.services.errors import EnvironmentProblem, ValidationError
+from app.services.data import terminal_config
 
 
 @pytest.mark.parametrize(

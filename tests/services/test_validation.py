@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.services.errors import ValidationError
+from app.core.errors import ValidationError
 from app.services.pinyin import name_keys
 from app.services.validation import (
     char_len,

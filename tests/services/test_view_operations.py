@@ -8,10 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import ServiceError, ValidationError
+from app.core.ops import Change, op
 from app.models import AuditEntry, SupervisionOrder, Unit
-from app.ops import Change, op
-from app.services import exchange, intake, ledgers, registers, supervision
-from app.services.errors import ServiceError, ValidationError
+from app.services.command import ledgers, registers
+from app.services.data import exchange
+from app.services.reception import intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.services.test_ledgers import registers_filled  # noqa: F401 — a fixture

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import ValidationError
 from app.models import Unit, Village
-from app.services import auth, flow, intake, work_rules
-from app.services.errors import ValidationError
-from app.services.intake import MatterFilter
+from app.services.reception import flow, intake, work_rules
+from app.services.reception.intake import MatterFilter
+from app.services.security import auth
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 

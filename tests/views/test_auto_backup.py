@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 import app.gui as gui
 import app.views.auto_backup as startup
+from app.core.errors import DiskFull
 from app.db import head_revision, needs_upgrade, open_database
-from app.services.backup import automatic_backup, backups_dir
-from app.services.errors import DiskFull
+from app.services.data.backup import automatic_backup, backups_dir
 from app.views.auto_backup import BackgroundBackup, backup_before_upgrade, has_backup_today
 
 pytestmark = pytest.mark.sqlite_only  # backups are copies of the SQLite file

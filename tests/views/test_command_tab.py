@@ -11,8 +11,9 @@ from PySide6.QtGui import QImage
 
 from app.gui import build_main_window
 from app.models import Matter, RiskLevel
-from app.services import intake, notes_keys
-from app.services.intake import IntakeInput, VisitorInput
+from app.services.reception import intake
+from app.services.reception.intake import IntakeInput, VisitorInput
+from app.services.security import notes_keys
 from app.views import bus
 from app.views.command_tab import (
     CHART_OVERDUE,

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from app.gui import build_main_window
 from app.models import ClientSource, RiskLevel, SessionForm, TargetGroup
-from app.services import counselling, notes_keys
-from app.services.counselling import ClientInput, SessionInput
+from app.services.rooms import counselling
+from app.services.rooms.counselling import ClientInput, SessionInput
+from app.services.security import notes_keys
 from tests.conftest import STAFF_PASSWORD, actor
 from tests.views.test_reception_tab import ime_type
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.gui import build_main_window
 from app.models import Matter
-from app.services.settings import save_settings
+from app.services.center.settings import save_settings
 from tests.conftest import actor
 from tests.services.test_exchange import export, make_terminal
 from tests.services.test_intake import make_input, register

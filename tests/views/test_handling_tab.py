@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.gui import build_main_window
 from app.models import ArrangementKind, Matter, MatterStatus, Satisfaction, Unit
-from app.services import intake
-from app.services.flow import Move
+from app.services.reception import intake
+from app.services.reception.flow import Move
 from app.views.combos import find_data
 from app.views.handling_tab import MoveDialog
 from tests.conftest import actor

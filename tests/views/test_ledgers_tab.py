@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.gui import build_main_window
 from app.models import Matter, Migrant
-from app.services.ledgers import LedgerFilter, build_ledger
+from app.services.command.ledgers import LedgerFilter, build_ledger
 from app.views import bus
 from tests.conftest import actor
 from tests.services.test_importing import HEADER, write_xlsx

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.db import open_database
 from app.gui import build_main_window
 from app.models import Role, User
-from app.services import setup
+from app.services.center import setup
 from app.views.first_run_wizard import FirstRunWizard
 from app.views.login_dialog import LoginDialog
 from app.views.widgets import ID_ROLE
@@ -189,7 +189,7 @@ def test_admin_enters_and_removes_a_holiday(qtbot, qtmodeltester, db, admin):
 
 
 def test_admin_shortens_the_idle_lock(qtbot, db, admin):
-    from app.services.settings import load_settings
+    from app.services.center.settings import load_settings
 
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
@@ -207,7 +207,7 @@ def test_admin_shortens_the_idle_lock(qtbot, db, admin):
 
 
 def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
-    from app.services.settings import load_settings
+    from app.services.center.settings import load_settings
 
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
@@ -232,7 +232,7 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
 
     from PySide6.QtCore import QDate
 
-    from app.services import posts
+    from app.services.reception import posts
     from app.views.combos import find_data
     from tests.conftest import actor
 
@@ -271,7 +271,7 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
 
 
 def test_admin_switches_the_notes_cipher_to_sm4(qtbot, db, admin):
-    from app.services.settings import load_settings
+    from app.services.center.settings import load_settings
 
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
@@ -292,7 +292,7 @@ def test_admin_switches_the_notes_cipher_to_sm4(qtbot, db, admin):
 
 
 def test_admin_points_this_terminal_at_the_center_server(qtbot, db, admin, tmp_path):
-    from app.services import terminal_config
+    from app.services.data import terminal_config
 
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
@@ -329,7 +329,7 @@ def test_admin_points_this_terminal_at_the_center_server(qtbot, db, admin, tmp_p
 
 
 def test_a_new_terminal_joins_the_center_server_from_the_first_run_wizard(qtbot, tmp_path, db):
-    from app.services import terminal_config
+    from app.services.data import terminal_config
 
     local = open_database(tmp_path / "new.sqlite3")
     wizard = FirstRunWizard(DbWorker(local))

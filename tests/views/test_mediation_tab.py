@@ -21,8 +21,9 @@ from app.models import (
     Unit,
     ViolenceRisk,
 )
-from app.services import intake, mediation
-from app.services.mediation import CaseFilter
+from app.services.reception import intake
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseFilter
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.services.test_mediation import family, neighbours
@@ -202,7 +203,7 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
 
     from PySide6.QtWidgets import QAbstractSpinBox, QInputDialog, QLineEdit
 
-    from app.services.mediation import CaseMove
+    from app.services.rooms.mediation import CaseMove
     from app.views.widgets import FormDialog
     from tests.services.test_mediation import terms
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QTableWidgetItem
 
 from app.gui import build_main_window
 from app.models import MeetingKind, MeetingStatus
-from app.services import meetings
+from app.services.meetings import meetings
 from tests.conftest import actor
 from tests.views.test_reception_tab import ime_type
 

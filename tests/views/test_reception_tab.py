@@ -113,7 +113,7 @@ def test_refused_registration_keeps_the_typed_text_and_saves_nothing(qtbot, db, 
 
 
 def test_earlier_visits_show_beside_the_form(qtbot, qtmodeltester, db, window, receptionist):
-    from app.services import intake
+    from app.services.reception import intake
     from tests.services.test_intake import make_input
 
     with db.write() as s:
@@ -135,8 +135,8 @@ def test_earlier_visits_show_beside_the_form(qtbot, qtmodeltester, db, window, r
 
 
 def test_search_box_filters_the_list_by_initials(qtbot, db, window, receptionist):
-    from app.services import intake
-    from app.services.intake import VisitorInput
+    from app.services.reception import intake
+    from app.services.reception.intake import VisitorInput
     from tests.services.test_intake import make_input
 
     with db.write() as s:
@@ -176,8 +176,8 @@ def test_idle_lock_returns_to_the_same_screen(qtbot, db, window):
 def test_ctrl_p_prints_the_receipt_of_the_matter_selected_in_the_list(
     qtbot, db, window, receptionist
 ):
-    from app.services import intake
-    from app.services.intake import VisitorInput
+    from app.services.reception import intake
+    from app.services.reception.intake import VisitorInput
     from tests.services.test_intake import make_input
 
     with db.write() as s:

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLineEdit
 
-from app.ops import op, write_op
+from app.core.errors import ValidationError
+from app.core.ops import op, write_op
 from app.services.drafts import DraftStore
-from app.services.errors import ValidationError
 from app.views.context import ViewContext
 from app.views.widgets import (
     ID_ROLE,

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ops import op
 from app.models import AgreementKind, AgreementStatus, CaseStatus, ConfirmationResult
-from app.ops import op
-from app.services import mediation
-from app.services.mediation import AgreementInput, CaseDetail, Document
+from app.services.rooms import mediation
+from app.services.rooms.mediation import AgreementInput, CaseDetail, Document
 
 from ..combos import find_data
 from ..widgets import FormDialog, add_row, cell, date_edit, enum_combo, input_table

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ops import op
 from app.models import CaseRoom, CaseStatus, DisputeType, ViolenceRisk
-from app.ops import op
-from app.services import mediation
-from app.services.mediation import CaseFilter, CaseRow
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseFilter, CaseRow
 
 from ..combos import find_data
 from ..matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate

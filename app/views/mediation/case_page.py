@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import ValidationError
+from app.core.ops import op
 from app.models import (
     CaseRoom,
     CaseSource,
@@ -28,10 +30,8 @@ from app.models import (
     TransferBody,
     ViolenceRisk,
 )
-from app.ops import op
-from app.services import mediation
-from app.services.errors import ValidationError
-from app.services.mediation import CaseInput, CaseMove, PartyInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseInput, CaseMove, PartyInput
 
 from ..combos import find_data
 from ..widgets import FormDialog, enum_combo

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.services.mediation import CaseDetail, Document
+from app.services.rooms.mediation import CaseDetail, Document
 
 from ..widgets import rows_view
 

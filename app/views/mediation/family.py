@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.ops import op
 from app.models import FamilyService, ProtectionKind
-from app.ops import op
-from app.services import mediation
-from app.services.mediation import CaseDetail, MinorInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseDetail, MinorInput
 
 from ..tables import set_column_widths
 from ..widgets import FormDialog, add_row, cell, date_edit, enum_combo, input_table, rows_view

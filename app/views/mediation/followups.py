@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.core.ops import op
 from app.models import FollowUpMethod, Performance, Satisfaction
-from app.ops import op
-from app.services import mediation
-from app.services.mediation import CaseDetail, Document, FollowUpInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseDetail, Document, FollowUpInput
 
 from ..widgets import FormDialog, Row, date_edit, enum_combo, rows_view
 

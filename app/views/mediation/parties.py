@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import PartyKind, PartyRole
-from app.services.mediation import PartyInput
+from app.services.rooms.mediation import PartyInput
 
 from ..combos import find_data
 from ..tables import set_column_widths

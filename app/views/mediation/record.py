@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ops import op
-from app.services import mediation
-from app.services.mediation import CaseDetail, Document, RecordInput, StatementInput
+from app.core.ops import op
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseDetail, Document, RecordInput, StatementInput
 
 from ..tables import set_column_widths
 from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view

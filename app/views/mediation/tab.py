@@ -15,10 +15,10 @@ from typing import Any
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from app.core.ops import Op, op
 from app.models import CaseRoom, DisputeType, PartyRole, ViolenceRisk
-from app.ops import Op, op
-from app.services import mediation
-from app.services.mediation import CaseInput, CaseScreen, Document, PartyInput
+from app.services.rooms import mediation
+from app.services.rooms.mediation import CaseInput, CaseScreen, Document, PartyInput
 
 from ..bus import CASES, MATTERS
 from ..context import ViewContext

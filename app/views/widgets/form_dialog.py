@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.errors import ValidationError
+from app.core.errors import ValidationError
 
 from ..messages import error_text
 

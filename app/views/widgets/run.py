@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from PySide6.QtWidgets import QDialog, QLabel
 
-from app.ops import Op
+from app.core.ops import Op
 
 from ..messages import error_text
 

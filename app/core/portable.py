@@ -1,0 +1,75 @@
+"""SQL that means the same on SQLite and PostgreSQL.
+
+- ``prefix_match``: "starts with", case-sensitive. SQLite's LIKE ignores case and so cannot use
+  an index: there it is a range (``col >= 'ab' AND col < 'ac'``). PostgreSQL orders text by the
+  server's collation (zh_CN, en_US…), where such a range would miss rows: there it is
+  ``LIKE 'ab%'``, which compares characters whatever the collation.
+- ``contains_ci``: "contains", ignoring the case of Latin letters — what SQLite's LIKE does; on
+  PostgreSQL that is ILIKE (served by the ``pg_trgm`` index on matters.summary).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, and_, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+
+from app.core.ops import write_op
+
+# pg_advisory_xact_lock key of the writers' queue on PostgreSQL (any constant; "zz" in ASCII).
+WRITE_LOCK_KEY = 0x7A7A
+
+
+@write_op()
+def lock_writers(session) -> None:
+    """Queue behind other writers now: PostgreSQL's equivalent of SQLite's BEGIN IMMEDIATE.
+
+    ``Database.write`` sessions already hold the lock; taking it again is a no-op."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _Match(ColumnElement):
+    type = Boolean()
+    inherit_cache = False  # the text is part of the statement's shape
+
+    def __init__(self, column, text: str):
+        self.column = column
+        self.text = text
+
+
+class prefix_match(_Match):  # noqa: N801 - reads like a SQL function
+    inherit_cache = False
+
+
+class contains_ci(_Match):  # noqa: N801
+    inherit_cache = False
+
+
+@compiles(prefix_match)
+def _prefix_default(element: prefix_match, compiler, **kw) -> str:
+    col, text = element.column, element.text
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return compiler.process(and_(col >= text, col < upper), **kw)
+
+
+@compiles(prefix_match, "postgresql")
+def _prefix_pg(element: prefix_match, compiler, **kw) -> str:
+    col = element.column
+    return compiler.process(col.like(_escape(element.text) + "%", escape="\\"), **kw)
+
+
+@compiles(contains_ci)
+def _contains_default(element: contains_ci, compiler, **kw) -> str:
+    col = element.column
+    return compiler.process(col.like("%" + _escape(element.text) + "%", escape="\\"), **kw)
+
+
+@compiles(contains_ci, "postgresql")
+def _contains_pg(element: contains_ci, compiler, **kw) -> str:
+    col = element.column
+    return compiler.process(col.ilike("%" + _escape(element.text) + "%", escape="\\"), **kw)

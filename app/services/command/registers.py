@@ -1,0 +1,372 @@
+"""Records of the registers (流动人口, 特殊人群, 平安创建) and the field specs they share with
+the import: one list of fields per register says its columns, labels and checks.
+
+A value arrives as typed in a form or read from a sheet cell (text, number, date, datetime);
+``clean_values`` checks every field and returns clean values or the problems per field, so
+the form marks fields and the import reports row and column.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFound, ValidationError
+from app.core.ops import Change, read_op, write_op
+from app.models import (
+    Category,
+    Migrant,
+    SafetyCreation,
+    SafetyKind,
+    SafetyStatus,
+    SpecialCategory,
+    SpecialPerson,
+    Unit,
+    Village,
+    WatchLevel,
+)
+from app.models.enums import LabelledEnum
+from app.services.context import Actor
+from app.services.security import audit
+from app.services.security.permissions import Action, require
+from app.services.validation import (
+    char_len,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+    validate_text,
+)
+
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    kind: str  # text, name, id, phone, date, datetime, year, int, village, unit, category, choice
+    required: bool = False
+    max_len: int = 60
+    choices: type[LabelledEnum] | None = None
+    aliases: tuple[str, ...] = ()
+
+
+REGISTERS: dict[str, tuple[str, list[FieldSpec]]] = {
+    "migrants": (
+        "流动人口",
+        [
+            FieldSpec("name", "姓名", "name", True),
+            FieldSpec("id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码")),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话", "手机号")),
+            FieldSpec("origin", "户籍地", "text", True, 120, aliases=("户籍地址",)),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）", "所在村社区")),
+            FieldSpec("address", "现住址", "text", True, 120, aliases=("居住地址",)),
+            FieldSpec("employer", "工作单位", "text", False, 120, aliases=("就业单位",)),
+            FieldSpec("arrived_on", "来本地日期", "date", True, aliases=("登记日期",)),
+            FieldSpec("permit_no", "居住证号", "text", False, 32),
+            FieldSpec("left_on", "离开日期", "date"),
+            FieldSpec("unit_id", "责任单位", "unit"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "special": (
+        "特殊人群",
+        [
+            FieldSpec("name", "姓名", "name", True),
+            FieldSpec("id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码")),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("category", "人员类别", "choice", True, choices=SpecialCategory),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）",)),
+            FieldSpec("address", "现住址", "text", False, 120),
+            FieldSpec("risk_level", "风险等级", "choice", True, choices=WatchLevel),
+            FieldSpec("helper", "帮扶责任人", "text", True, 64),
+            FieldSpec("unit_id", "管控单位", "unit"),
+            FieldSpec("listed_on", "列管日期", "date", True),
+            FieldSpec("last_visit_on", "最近走访", "date", aliases=("最近走访日期",)),
+            FieldSpec("measures", "帮扶管控措施", "text", False, 500),
+            FieldSpec("released_on", "解除列管日期", "date"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "safety": (
+        "平安创建",
+        [
+            FieldSpec("kind", "创建类型", "choice", True, choices=SafetyKind),
+            FieldSpec("name", "创建对象", "text", True, 120, aliases=("名称",)),
+            FieldSpec("village_id", "村社区", "village"),
+            FieldSpec("unit_id", "牵头单位", "unit"),
+            FieldSpec("year", "年度", "year", True),
+            FieldSpec("status", "创建状态", "choice", True, choices=SafetyStatus),
+            FieldSpec("assessed_on", "考评日期", "date"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+}
+MODELS = {"migrants": Migrant, "special": SpecialPerson, "safety": SafetyCreation}
+
+
+@dataclass
+class Names:
+    """Village, unit and category ids by name, loaded once per form or import."""
+
+    villages: dict[str, uuid.UUID]
+    units: dict[str, uuid.UUID]
+    categories: dict[str, uuid.UUID]
+
+    @classmethod
+    def load(cls, session: Session) -> Names:
+        return cls(
+            {v.name: v.id for v in session.scalars(select(Village))},
+            {u.name: u.id for u in session.scalars(select(Unit))},
+            {c.name: c.id for c in session.scalars(select(Category))},
+        )
+
+
+# --- cell values ----------------------------------------------------------------------------
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_date(value: Any, label: str) -> date:
+    """A date as a sheet gives it: a date cell, an Excel serial number, or text in the usual
+    Chinese ways (2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _serial(float(value), label)
+    v = _text_of(value)
+    v = re.sub(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", v)  # a time after the date
+    if re.fullmatch(r"\d{5}(\.\d+)?", v):
+        return _serial(float(v), label)
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", v) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", v
+    )
+    if not m:
+        raise ValidationError(f"{label}“{v}”看不懂，请写成 2026-03-05 这样的日期")
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValidationError(f"{label}“{v}”不存在（月份或日期不对）") from None
+
+
+def _serial(n: float, label: str) -> date:
+    if not 1 <= n < 2958466:
+        raise ValidationError(f"{label}“{n:g}”不是日期")
+    return EXCEL_EPOCH + timedelta(days=int(n))
+
+
+def parse_datetime(value: Any, label: str) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        d = _serial(float(value), label)
+        seconds = round((float(value) % 1) * 86400)
+        return datetime.combine(d, datetime.min.time()) + timedelta(seconds=seconds)
+    v = _text_of(value)
+    m = re.search(r"\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$", v)
+    d = parse_date(value, label)
+    if m and int(m[1]) < 24 and int(m[2]) < 60:
+        return datetime(d.year, d.month, d.day, int(m[1]), int(m[2]), int(m[3] or 0))
+    return datetime.combine(d, datetime.min.time())
+
+
+def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
+    """One field: returns the clean value (None when empty) or raises ValidationError."""
+    text = _text_of(value)
+    if not text and not isinstance(value, date):
+        if spec.required:
+            raise ValidationError(f"请填写{spec.label}")
+        return None
+    k = spec.kind
+    if k == "name":
+        return validate_name(text, spec.key, label=spec.label)
+    if k == "id":
+        if isinstance(value, float) or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+            raise ValidationError(
+                f"{spec.label}被 Excel 存成了数字（{text}），后几位已丢失；"
+                "请把这一列设为“文本”后重新填写"
+            )
+        return validate_id_number(text)
+    if k == "phone":
+        return validate_phone(text)
+    if k == "date":
+        return parse_date(value, spec.label)
+    if k == "datetime":
+        return parse_datetime(value, spec.label)
+    if k in ("int", "year"):
+        if not re.fullmatch(r"\d+", text):
+            raise ValidationError(f"{spec.label}应为整数，现在是“{text}”")
+        if len(text) > 9:  # also keeps int() within its digit limit
+            what = "应为 2026 这样的年份" if k == "year" else "太大，请核对"
+            raise ValidationError(f"{spec.label}“{text[:12]}…”{what}")
+        n = int(text)
+        if k == "year" and not 1990 <= n <= 2100:
+            raise ValidationError(f"{spec.label}“{n}”不对，应为 2026 这样的年份")
+        return n
+    if k in ("village", "unit", "category"):
+        table = {"village": names.villages, "unit": names.units, "category": names.categories}[k]
+        if text not in table:
+            known = "、".join(list(table)[:8])
+            raise ValidationError(f"没有叫“{text}”的{spec.label}；现有：{known}…")
+        return table[text]
+    if k == "choice":
+        for member in spec.choices:
+            if text in (member.label, member.value):
+                return member
+        options = "、".join(m.label for m in spec.choices)
+        raise ValidationError(f"{spec.label}“{text}”不在可选范围内：{options}")
+    if char_len(text) > spec.max_len:
+        raise ValidationError(f"{spec.label}最多 {spec.max_len} 字，现有 {char_len(text)} 字")
+    return validate_text(text, spec.key, spec.label, required=spec.required, max_len=spec.max_len)
+
+
+def clean_values(
+    specs: list[FieldSpec], raw: dict[str, Any], names: Names
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every field checked: (clean values, problems by field key)."""
+    clean: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for spec in specs:
+        try:
+            clean[spec.key] = clean_value(spec, raw.get(spec.key), names)
+        except ValidationError as err:
+            problems[spec.key] = next(iter(err.fields.values()))
+    return clean, problems
+
+
+def check_register(kind: str, clean: dict[str, Any]) -> dict[str, str]:
+    """Rules across fields (a departure before the arrival …)."""
+    problems = {}
+    left, arrived = clean.get("left_on"), clean.get("arrived_on")
+    if kind == "migrants" and left and arrived and left < arrived:
+        problems["left_on"] = "离开日期不能早于来本地日期"
+    released, listed = clean.get("released_on"), clean.get("listed_on")
+    if kind == "special" and released and listed and released < listed:
+        problems["released_on"] = "解除列管日期不能早于列管日期"
+    return problems
+
+
+def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
+    model = MODELS[kind]
+    values = {}
+    for key, value in clean.items():
+        column = model.__table__.c[key]
+        if value is None and not column.nullable:
+            value = ""  # optional text stored as empty
+        values[key] = value
+    return values
+
+
+@write_op(Change.REGISTERS)
+def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any]):
+    """A record from checked values (the import's fast path; no audit row of its own)."""
+    # The id is set here, not at flush, so an import can refer to it without a flush per row.
+    obj = MODELS[kind](id=uuid.uuid4(), **_defaults(kind, clean), created_by=actor.user_id)
+    session.add(obj)
+    return obj
+
+
+def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    require(actor, Action.EDIT_REGISTERS)
+    if kind not in REGISTERS:
+        raise ValidationError(f"没有“{kind}”这本台账")
+    _label, specs = REGISTERS[kind]
+    clean, problems = clean_values(specs, raw, Names.load(session))
+    problems.update(check_register(kind, clean))
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+@write_op(Change.REGISTERS)
+def add_record(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> uuid.UUID:
+    """A record typed in a form: every field checked, then saved with an audit row."""
+    clean = _checked(session, actor, kind, raw)
+    obj = new_record(session, actor, kind, clean)
+    session.flush()
+    audit.record(session, actor, f"register_add_{kind}", object_type=kind, object_id=obj.id)
+    return obj.id
+
+
+def _record(session: Session, kind: str, record_id: uuid.UUID):
+    obj = session.get(MODELS[kind], record_id) if kind in MODELS else None
+    if obj is None:
+        raise NotFound("找不到这条台账记录，可能已被其他终端修改，请刷新后再试。")
+    return obj
+
+
+@read_op
+def record_values(
+    session: Session, actor: Actor, kind: str, record_id: uuid.UUID
+) -> dict[str, Any]:
+    """A record's fields as a form shows them (names of villages and units, labels of choices,
+    dates as dates), to be edited and given back to ``update_record``."""
+    require(actor, Action.EDIT_REGISTERS)
+    obj = _record(session, kind, record_id)
+    values: dict[str, Any] = {}
+    for spec in REGISTERS[kind][1]:
+        v = getattr(obj, spec.key)
+        if spec.kind == "village" and v is not None:
+            v = session.get(Village, v).name
+        elif spec.kind == "unit" and v is not None:
+            v = session.get(Unit, v).name
+        elif spec.kind == "choice" and v is not None:
+            v = v.label
+        values[spec.key] = "" if v is None and spec.kind not in ("date", "year") else v
+    return values
+
+
+@write_op(Change.REGISTERS)
+def update_record(
+    session: Session, actor: Actor, kind: str, record_id: uuid.UUID, raw: dict[str, Any]
+) -> list[str]:
+    """A record corrected in a form: every field checked again, saved with an audit row that
+    names the changed fields (never their values). Returns the changed fields' labels."""
+    clean = _checked(session, actor, kind, raw)
+    obj = _record(session, kind, record_id)
+    labels = {s.key: s.label for s in REGISTERS[kind][1]}
+    changed = []
+    for key, value in _defaults(kind, clean).items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed.append(labels[key])
+    if changed:
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            f"register_update_{kind}",
+            object_type=kind,
+            object_id=obj.id,
+            reason="修改：" + "、".join(changed),
+        )
+    return changed
+
+
+@write_op(Change.REGISTERS)
+def save_record(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    record_id: uuid.UUID | None,
+    raw: dict[str, Any],
+) -> uuid.UUID:
+    """A form's record saved: added when it has no id yet, else corrected. Returns its id."""
+    if record_id is None:
+        return add_record(session, actor, kind, raw)
+    update_record(session, actor, kind, record_id, raw)
+    return record_id

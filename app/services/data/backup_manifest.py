@@ -1,0 +1,300 @@
+"""The audit chain's head kept outside the database, so cutting off its tail is noticed.
+
+The hash chain shows an edited or removed row in the middle, but not rows cut from the end:
+what is left is still a valid chain. So every backup writes a manifest beside it — the copy's
+file name and SHA-256, when it was made, the audit head (last seq and hash) and the schema
+revision — and the database keeps the newest head in a small file beside it as well
+(``zongzhi.sqlite3.audit-head.json``, owner-only). ``zongzhi check`` then compares the live
+chain with them: fewer rows than a backup had is a truncation; a different hash at the same
+seq means the chain was rewritten. A restore writes a manifest of its own, so the heads of
+backups taken before it (which the restored database legitimately lacks) no longer count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.core.private_files import private_file
+
+FORMAT = "zongzhi-backup-manifest/1"
+SUFFIX = ".manifest.json"
+GENESIS = "0" * 64  # the audit chain's "previous hash" before the first row
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a database file holds that a manifest records (read straight from the file)."""
+
+    head_seq: int
+    head_hash: str
+    revision: str | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    # Hash of audit row 1: which database this is (a new one made under the same file name
+    # has another), so an old database's manifests are not held against it.
+    chain_id: str | None = None
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Audit head, schema revision and settings of an SQLite file, opened read-only."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        head = first = None
+        if "audit_log" in tables:
+            last = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+            head = conn.execute(last).fetchone()
+            first = conn.execute("SELECT hash FROM audit_log WHERE seq = 1").fetchone()
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        settings: dict[str, Any] = {}
+        if "settings" in tables:
+            for key, value in conn.execute("SELECT key, value FROM settings"):
+                try:
+                    settings[key] = json.loads(value)
+                except ValueError:
+                    continue
+    finally:
+        conn.close()
+    seq, hash_ = head if head else (0, GENESIS)
+    return Snapshot(int(seq), str(hash_), revision, settings, first[0] if first else None)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + SUFFIX)
+
+
+def head_file(db_path: Path) -> Path:
+    """The small file beside the database with the newest known audit head."""
+    return db_path.with_name(db_path.name + ".audit-head.json")
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Written whole or not at all (temporary file, fsync, rename); owner-only."""
+    tmp = path.with_name(path.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    private_file(tmp)
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def manifest_data(
+    kind: str,
+    *,
+    database: str,
+    snapshot: Snapshot,
+    at: datetime,
+    file: Path | None = None,
+    name: str | None = None,
+    **extra: Any,
+) -> dict:
+    """``file`` is hashed; ``name`` is the backup's file name (``file`` may be its draft)."""
+    data = {
+        "format": FORMAT,
+        "kind": kind,  # backup | restore | head
+        "database": database,
+        "created_at": at.isoformat(timespec="seconds"),
+        "backup": name or (file.name if file else None),
+        "sha256": sha256_of(file) if file else None,
+        "size": file.stat().st_size if file else None,
+        "audit_head": {"seq": snapshot.head_seq, "hash": snapshot.head_hash},
+        "audit_first": snapshot.chain_id,
+        "schema_revision": snapshot.revision,
+    }
+    data.update(extra)
+    return data
+
+
+def write_backup_manifest(
+    backup: Path, *, copy: Path, source: Path, snapshot: Snapshot, at: datetime
+) -> Path:
+    """The manifest of ``backup`` (whose bytes are in ``copy`` until it is renamed into place)
+    beside it; the source's head file is brought up to date too."""
+    data = manifest_data(
+        "backup", database=source.name, snapshot=snapshot, at=at, file=copy, name=backup.name
+    )
+    path = manifest_path(backup)
+    write_json(path, data)
+    if _moves_forward(head_file(source), copy, snapshot):
+        write_json(head_file(source), {**data, "kind": "head"})
+    return path
+
+
+def _moves_forward(head: Path, copy: Path, snapshot: Snapshot) -> bool:
+    """The head file is a high-water mark: it moves only forward along the same chain, so a
+    tail cut off (or a chain rewritten) before this backup stays visible after rotation has
+    removed the older manifests. Only a restore sets it back."""
+    try:
+        known = load_manifest(head)
+    except UnreadableManifest:
+        return True  # none yet, or unreadable: start afresh (check names an unreadable one)
+    if known.chain_id and snapshot.chain_id and known.chain_id != snapshot.chain_id:
+        return True  # another database now has this file name
+    if known.head_seq > snapshot.head_seq:
+        return False
+    if known.head_seq == 0:
+        return True
+    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (known.head_seq,)).fetchone()
+    finally:
+        conn.close()
+    return bool(row) and row[0] == known.head_hash
+
+
+# --- comparing the live chain with what the manifests saw --------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    kind: str
+    database: str
+    created_at: datetime
+    backup: str | None
+    sha256: str | None
+    head_seq: int
+    head_hash: str
+    chain_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UnreadableManifest(ValueError):
+    pass
+
+
+def load_manifest(path: Path) -> Manifest:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise UnreadableManifest(f"{path.name} 不是综治中心工作台的备份清单")
+        head = data["audit_head"]
+        return Manifest(
+            path=path,
+            kind=str(data["kind"]),
+            database=str(data["database"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            backup=data.get("backup"),
+            sha256=data.get("sha256"),
+            head_seq=int(head["seq"]),
+            head_hash=str(head["hash"]),
+            chain_id=data.get("audit_first"),
+        )
+    except UnreadableManifest:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableManifest(f"备份清单 {path} 读不出来（{exc}）") from exc
+
+
+@dataclass
+class ManifestFindings:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def manifests_for(db_path: Path, folder: Path) -> tuple[list[Manifest], list[str]]:
+    """This database's manifests in ``folder`` and its head file; unreadable ones named."""
+    found: list[Manifest] = []
+    unreadable: list[str] = []
+    paths = sorted(folder.glob("*" + SUFFIX)) if folder.is_dir() else []
+    if head_file(db_path).exists():
+        paths.append(head_file(db_path))
+    for path in paths:
+        try:
+            m = load_manifest(path)
+        except UnreadableManifest as exc:
+            unreadable.append(str(exc))
+            continue
+        if m.database == db_path.name:
+            found.append(m)
+    return found, unreadable
+
+
+def compare_with_chain(
+    manifests: Iterable[Manifest],
+    *,
+    live_seq: int,
+    hash_at: Callable[[int], str | None],
+    explicit: Iterable[Manifest] = (),
+) -> ManifestFindings:
+    """Problems: the chain is shorter than a manifest saw, or differs at its head, or a
+    backup file is not the one its manifest describes.
+
+    Manifests made before the newest restore are not compared with the chain (the restored
+    database never had their later rows); ``explicit`` ones (``--manifest FILE``) always are.
+    """
+    findings = ManifestFindings()
+    explicit = list(explicit)
+    live_id = hash_at(1)
+    same: list[Manifest] = []
+    others = 0
+    for m in manifests:
+        if not m.chain_id or not live_id or m.chain_id == live_id:
+            same.append(m)
+        else:
+            others += 1
+    manifests = same
+    if others:
+        findings.notes.append(
+            f"{others} 份备份清单属于同名的另一个数据库（第 1 条审计记录不同），未对照"
+        )
+    restores = [m for m in manifests if m.kind == "restore"]
+    last = max(restores, key=lambda m: m.created_at, default=None)
+    if last is not None:
+        findings.notes.append(f"数据库于 {last.label} 用备份 {last.backup} 恢复过")
+    heads = [
+        m for m in manifests if last is None or m is last or m.created_at > last.created_at
+    ] + explicit
+
+    for m in manifests + explicit:
+        if m.kind != "backup" or not m.backup:
+            continue
+        copy = m.path.with_name(m.backup)
+        if not copy.exists():
+            findings.notes.append(f"备份文件 {copy.name} 已不在（清单还在）")
+        elif sha256_of(copy) != m.sha256:
+            findings.problems.append(
+                f"备份文件 {copy.name} 与它的清单不符（SHA-256 不同）：备份文件被改动或替换过"
+            )
+
+    longest = max((m for m in heads if m.head_seq > 0), key=lambda m: m.head_seq, default=None)
+    if longest is not None and live_seq < longest.head_seq:
+        findings.problems.append(
+            f"审计记录被截断：{longest.label} 备份时已有 {longest.head_seq} 条"
+            f"（最后一条哈希 {longest.head_hash[:16]}…），现在只有 {live_seq} 条"
+        )
+    for m in sorted(heads, key=lambda m: m.head_seq, reverse=True):
+        if m.head_seq == 0 or m.head_seq > live_seq:
+            continue
+        now_hash = hash_at(m.head_seq)
+        if now_hash != m.head_hash:
+            findings.problems.append(
+                f"第 {m.head_seq} 条审计记录与 {m.label} 备份时不同"
+                f"（当时哈希 {m.head_hash[:16]}…，现在 {(now_hash or '缺失')[:16]}…）："
+                "此前的审计记录被改写过"
+            )
+            break  # the longest one that differs says it; older ones would repeat it
+    return findings

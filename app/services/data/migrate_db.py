@@ -1,0 +1,131 @@
+"""Move a center's data to another database (e.g. from one PC's SQLite file to a PostgreSQL
+server): every table copied in one transaction, counts and checksums compared before the
+commit, and a target that already holds data refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+
+from app.core.errors import ServiceError
+from app.core.rows import decode_row, table_checksum, table_rows
+from app.models import Base
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class TableCopy:
+    name: str
+    rows: int
+    checksum: str
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    source: str
+    target: str
+    tables: list[TableCopy]
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _refuse_non_empty(target) -> None:
+    from app.db import current_revision, head_revision
+
+    names = set(inspect(target.engine).get_table_names())
+    ours = {t.name for t in Base.metadata.sorted_tables}
+    foreign = sorted(names - ours - {"alembic_version"})
+    if foreign:
+        raise ServiceError(
+            f"目标数据库里已有其他程序的表（{'、'.join(foreign[:5])}），"
+            "不能写入。请新建一个空数据库作为目标。"
+        )
+    if "alembic_version" in names:
+        rev = current_revision(target.engine)
+        if rev is not None and rev != head_revision():
+            raise ServiceError(
+                f"目标数据库的结构版本（{rev}）和本程序（{head_revision()}）不同，"
+                "不能写入。请新建一个空数据库作为目标。"
+            )
+    with target.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in names and conn.execute(select(1).select_from(table).limit(1)).first():
+                raise ServiceError(
+                    f"目标数据库不是空的（表 {table.name} 里已有数据），为免覆盖，不写入。"
+                    "请新建一个空数据库作为目标。"
+                )
+
+
+def _advance_sequences(conn) -> None:
+    """PostgreSQL hands out serial keys from a sequence that copied rows did not advance."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        col = table.autoincrement_column
+        if col is None:
+            continue
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+            f"COALESCE((SELECT max({col.name}) FROM {table.name}), 0) + 1, false)"
+        )
+
+
+def migrate_database(
+    source_url: str,
+    target_url: str,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> MigrationReport:
+    """Copy every table from ``source_url`` to an empty ``target_url`` and verify the copy.
+
+    The source is brought to the current schema first (as opening it in the program would);
+    the target gets the same Alembic revisions, then every row, in one transaction that is
+    committed only if each table's row count and checksum equal the source's."""
+    from app.db import Database, is_initialised, open_database, upgrade
+
+    if make_url(source_url) == make_url(target_url):
+        raise ServiceError("源数据库和目标数据库是同一个，请指定另一个目标。")
+    source = open_database(database_url=source_url)
+    target = Database(target_url)
+    try:
+        if not is_initialised(source):
+            raise ServiceError("源数据库还没有数据（没有初始化），不需要迁移。")
+        _refuse_non_empty(target)
+        upgrade(target)
+        copies: list[TableCopy] = []
+        with source.engine.connect() as src, target.engine.begin() as dst:
+            for table in Base.metadata.sorted_tables:
+                rows = table_rows(src, table)
+                copied = 0
+                while chunk := list(islice(rows, CHUNK)):
+                    dst.execute(table.insert(), [decode_row(table, r) for r in chunk])
+                    copied += len(chunk)
+                if progress:
+                    progress(table.name, copied)
+            for table in Base.metadata.sorted_tables:
+                src_count, src_sum = table_checksum(src, table)
+                dst_count, dst_sum = table_checksum(dst, table)
+                if (src_count, src_sum) != (dst_count, dst_sum):
+                    raise ServiceError(
+                        f"复制后核对不符：表 {table.name} 源 {src_count} 行、目标 {dst_count} 行"
+                        f"（校验和{'相同' if src_sum == dst_sum else '不同'}）。"
+                        "已撤销，目标数据库里没有写入任何数据。"
+                    )
+                copies.append(TableCopy(table.name, dst_count, dst_sum))
+            _advance_sequences(dst)
+        return MigrationReport(_safe(source_url), _safe(target_url), copies)
+    finally:
+        source.dispose()
+        target.dispose()

@@ -1,0 +1,695 @@
+"""工作例会、联席会议、调度会: records, minutes, decisions tracked to done, compliance.
+
+Minutes go draft → issued. Issued minutes are frozen; a correction is a new version of the
+same number, and the old one is kept (marked 已更正 once the new version is issued).
+Decisions (议定事项) are tracked from issued minutes, like matters: due, overdue, closed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFound, ValidationError
+from app.core.ops import Change, read_op, write_op
+from app.models import (
+    OPEN_STATUSES,
+    AgendaItem,
+    AttendanceKind,
+    Category,
+    Decision,
+    DecisionStatus,
+    Matter,
+    MatterPerson,
+    MatterStatus,
+    Meeting,
+    MeetingAttendee,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+    Village,
+)
+from app.models.base import now
+from app.reports.minutes import MinutesAttendee, MinutesData, MinutesDecision, MinutesItem
+from app.services.center.settings import load_settings
+from app.services.context import Actor
+from app.services.reception.numbering import next_seq
+from app.services.security import audit
+from app.services.security.permissions import Action, require
+from app.services.validation import validate_text
+
+DONE_STATUSES = {
+    MatterStatus.DONE,
+    MatterStatus.FED_BACK,
+    MatterStatus.ARCHIVED,
+    MatterStatus.ANSWERED,
+}
+DISPUTES = ("矛盾纠纷", "家事纠纷")
+
+
+@dataclass
+class AttendeeInput:
+    name: str
+    unit: str = ""
+    attendance: AttendanceKind = AttendanceKind.PRESENT
+    reason: str = ""
+
+
+@dataclass
+class ItemInput:
+    title: str
+    discussion: str = ""
+
+
+@dataclass
+class DecisionInput:
+    content: str
+    responsible: str
+    deadline: date | None
+
+
+@dataclass
+class MeetingInput:
+    kind: MeetingKind
+    starts_at: datetime
+    place: str = ""
+    chair: str = ""
+    recorder: str = ""
+    title: str = ""
+    situation: str = ""
+    distribution: str = ""
+    attendees: list[AttendeeInput] = field(default_factory=list)
+    items: list[ItemInput] = field(default_factory=list)
+    decisions: list[DecisionInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    id: uuid.UUID
+    number: str
+    version: int
+    status: MeetingStatus
+
+
+def default_title(center_name: str, kind: MeetingKind) -> str:
+    return f"{center_name}{kind.label}"
+
+
+def _clean(data: MeetingInput) -> MeetingInput:
+    problems: dict[str, str] = {}
+
+    def text(key, value, label, required=False, max_len=200):
+        try:
+            return validate_text(value, key, label, required=required, max_len=max_len)
+        except ValidationError as err:
+            problems.update(err.fields)
+            return ""
+
+    try:
+        kind = MeetingKind(data.kind)
+    except ValueError:
+        problems["kind"] = "请选择会议类型（工作例会、联席会议或调度会）"
+        kind = MeetingKind.WEEKLY
+    if not isinstance(data.starts_at, datetime):
+        problems["starts_at"] = "请填写会议时间"
+    out = MeetingInput(
+        kind=kind,
+        starts_at=data.starts_at,
+        place=text("place", data.place, "会议地点", max_len=120),
+        chair=text("chair", data.chair, "主持人", required=True, max_len=64),
+        recorder=text("recorder", data.recorder, "记录人", required=True, max_len=64),
+        title=text("title", data.title, "会议名称", max_len=120),
+        situation=text("situation", data.situation, "形势分析", max_len=20000),
+        distribution=text("distribution", data.distribution, "分送", max_len=255),
+    )
+    for i, a in enumerate(data.attendees):
+        name = text(f"attendees[{i}].name", a.name, f"第 {i + 1} 位参会人员姓名", True, 64)
+        out.attendees.append(
+            AttendeeInput(
+                name,
+                text(f"attendees[{i}].unit", a.unit, "单位", max_len=64),
+                AttendanceKind(a.attendance),
+                text(f"attendees[{i}].reason", a.reason, "请假原因", max_len=120),
+            )
+        )
+    for i, it in enumerate(data.items):
+        out.items.append(
+            ItemInput(
+                text(f"items[{i}].title", it.title, f"第 {i + 1} 个议题", True, 200),
+                text(f"items[{i}].discussion", it.discussion, "讨论情况", max_len=20000),
+            )
+        )
+    for i, d in enumerate(data.decisions):
+        content = text(f"decisions[{i}].content", d.content, f"第 {i + 1} 项议定事项", True, 2000)
+        who = text(f"decisions[{i}].responsible", d.responsible, "责任单位或责任人", True, 120)
+        if d.deadline is None:
+            problems[f"decisions[{i}].deadline"] = f"请填写第 {i + 1} 项议定事项的完成期限"
+        out.decisions.append(DecisionInput(content, who, d.deadline))
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def _fill(m: Meeting, data: MeetingInput, center_name: str) -> None:
+    m.kind = data.kind
+    m.title = data.title or default_title(center_name, data.kind)
+    m.starts_at = data.starts_at.replace(second=0, microsecond=0)
+    m.place, m.chair, m.recorder = data.place, data.chair, data.recorder
+    m.situation, m.distribution = data.situation, data.distribution
+    m.updated_at = now()
+    m.attendees.clear()
+    m.items.clear()
+    # A decision kept through an edit (same wording) keeps its row and its progress: saving a
+    # draft, or the correction of issued minutes, must not set a done decision back to open.
+    earlier: dict[str, list[Decision]] = {}
+    for d in m.decisions:
+        earlier.setdefault(d.content, []).append(d)
+    kept: list[Decision] = []
+    for i, d in enumerate(data.decisions):
+        same = earlier.get(d.content)
+        row = same.pop(0) if same else Decision(content=d.content, status=DecisionStatus.OPEN)
+        row.position, row.responsible, row.deadline = i, d.responsible, d.deadline
+        kept.append(row)
+    m.decisions[:] = kept
+    for i, a in enumerate(data.attendees):
+        m.attendees.append(
+            MeetingAttendee(
+                position=i, name=a.name, unit=a.unit, attendance=a.attendance, reason=a.reason
+            )
+        )
+    for i, it in enumerate(data.items):
+        m.items.append(AgendaItem(position=i, title=it.title, discussion=it.discussion))
+
+
+def _get(session: Session, meeting_id: uuid.UUID) -> Meeting:
+    m = session.get(Meeting, meeting_id)
+    if m is None:
+        raise NotFound("找不到该会议记录，请刷新列表。")
+    return m
+
+
+def _ref(m: Meeting) -> MeetingRef:
+    return MeetingRef(m.id, m.number, m.version, m.status)
+
+
+@write_op(Change.MEETINGS)
+def create_meeting(session: Session, actor: Actor, data: MeetingInput) -> MeetingRef:
+    require(actor, Action.RECORD_MEETING)
+    data = _clean(data)
+    s = load_settings(session)
+    year = data.starts_at.year
+    seq = next_seq(session, f"{s.prefix}HY", year, s.terminal)
+    m = Meeting(
+        number=f"{s.prefix}HY{year}-{s.terminal}-{seq:03d}",
+        version=1,
+        status=MeetingStatus.DRAFT,
+        created_by=actor.user_id,
+    )
+    _fill(m, data, s.center_name)
+    session.add(m)
+    session.flush()
+    audit.record(
+        session, actor, "meeting_create", object_type="meeting", object_id=m.id, reason=m.number
+    )
+    return _ref(m)
+
+
+@write_op(Change.MEETINGS)
+def save_meeting(
+    session: Session, actor: Actor, meeting_id: uuid.UUID, data: MeetingInput
+) -> MeetingRef:
+    require(actor, Action.RECORD_MEETING)
+    m = _get(session, meeting_id)
+    if m.status != MeetingStatus.DRAFT:
+        raise ValidationError("已印发的纪要不能修改；如需更正，请点“更正”生成新版本。")
+    _fill(m, _clean(data), load_settings(session).center_name)
+    session.flush()
+    audit.record(session, actor, "meeting_save", object_type="meeting", object_id=m.id)
+    return _ref(m)
+
+
+@write_op(Change.MEETINGS)
+def issue_minutes(
+    session: Session, actor: Actor, meeting_id: uuid.UUID, at: datetime | None = None
+) -> MeetingRef:
+    """Freeze the record; a corrected version replaces the one it corrects."""
+    require(actor, Action.ISSUE_MINUTES)
+    m = _get(session, meeting_id)
+    if m.status != MeetingStatus.DRAFT:
+        raise ValidationError("这份纪要已经印发过了。")
+    m.status = MeetingStatus.ISSUED
+    m.issued_at = (at or now()).replace(microsecond=0)
+    m.issued_by = actor.user_id
+    if m.supersedes_id:
+        old = session.get(Meeting, m.supersedes_id)
+        old.status = MeetingStatus.SUPERSEDED
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "minutes_issue",
+        object_type="meeting",
+        object_id=m.id,
+        reason=f"{m.number} 第{m.version}版",
+    )
+    return _ref(m)
+
+
+@write_op(Change.MEETINGS)
+def save_and_issue(
+    session: Session, actor: Actor, meeting_id: uuid.UUID, data: MeetingInput
+) -> MeetingRef:
+    """Issue what is on screen: the record is saved, then issued, in one transaction."""
+    save_meeting(session, actor, meeting_id, data)
+    return issue_minutes(session, actor, meeting_id)
+
+
+@write_op(Change.MEETINGS)
+def correct_minutes(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingRef:
+    """A new draft version of issued minutes; the issued one stays as it was."""
+    require(actor, Action.RECORD_MEETING)
+    old = _get(session, meeting_id)
+    if old.status != MeetingStatus.ISSUED:
+        raise ValidationError("只有已印发的纪要需要更正；草稿可以直接修改。")
+    pending = session.scalar(
+        select(Meeting.id).where(
+            Meeting.supersedes_id == old.id, Meeting.status == MeetingStatus.DRAFT
+        )
+    )
+    if pending:
+        raise ValidationError("这份纪要已有一个未印发的更正版本，请在那一版上修改。")
+    new = Meeting(
+        number=old.number,
+        version=old.version + 1,
+        supersedes_id=old.id,
+        kind=old.kind,
+        title=old.title,
+        starts_at=old.starts_at,
+        place=old.place,
+        chair=old.chair,
+        recorder=old.recorder,
+        situation=old.situation,
+        distribution=old.distribution,
+        status=MeetingStatus.DRAFT,
+        created_by=actor.user_id,
+    )
+    for a in old.attendees:
+        new.attendees.append(
+            MeetingAttendee(
+                position=a.position,
+                name=a.name,
+                unit=a.unit,
+                attendance=a.attendance,
+                reason=a.reason,
+            )
+        )
+    for it in old.items:
+        new.items.append(AgendaItem(position=it.position, title=it.title, discussion=it.discussion))
+    for d in old.decisions:  # progress on decisions carries over
+        new.decisions.append(
+            Decision(
+                position=d.position,
+                content=d.content,
+                responsible=d.responsible,
+                deadline=d.deadline,
+                status=d.status,
+                result=d.result,
+                closed_at=d.closed_at,
+                closed_by=d.closed_by,
+            )
+        )
+    session.add(new)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "minutes_correct",
+        object_type="meeting",
+        object_id=new.id,
+        reason=f"{new.number} 第{new.version}版",
+    )
+    return _ref(new)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: uuid.UUID
+    number: str
+    version: int
+    kind: MeetingKind
+    title: str
+    starts_at: datetime
+    status: MeetingStatus
+    open_decisions: int
+
+
+@read_op
+def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
+    """Every version, newest meeting first (superseded versions stay visible, marked)."""
+    require(actor, Action.VIEW_MEETINGS)
+    open_counts = dict(
+        session.execute(
+            select(Decision.meeting_id, func.count())
+            .where(Decision.status == DecisionStatus.OPEN)
+            .group_by(Decision.meeting_id)
+        ).all()
+    )
+    rows = session.scalars(
+        select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.number, Meeting.version.desc())
+    )
+    return [
+        MeetingRow(
+            m.id,
+            m.number,
+            m.version,
+            m.kind,
+            m.title,
+            m.starts_at,
+            m.status,
+            open_counts.get(m.id, 0),
+        )
+        for m in rows
+    ]
+
+
+@read_op
+def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingInput:
+    """A meeting as editable input (for the editor)."""
+    require(actor, Action.VIEW_MEETINGS)
+    m = _get(session, meeting_id)
+    return MeetingInput(
+        kind=m.kind,
+        starts_at=m.starts_at,
+        place=m.place,
+        chair=m.chair,
+        recorder=m.recorder,
+        title=m.title,
+        situation=m.situation,
+        distribution=m.distribution,
+        attendees=[AttendeeInput(a.name, a.unit, a.attendance, a.reason) for a in m.attendees],
+        items=[ItemInput(i.title, i.discussion) for i in m.items],
+        decisions=[DecisionInput(d.content, d.responsible, d.deadline) for d in m.decisions],
+    )
+
+
+@read_op
+def find_meeting(session: Session, actor: Actor, number: str) -> uuid.UUID:
+    """The current version of a numbered meeting: the newest issued, else the draft."""
+    require(actor, Action.VIEW_MEETINGS)
+    versions = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.number == number.strip().upper())
+            .order_by(Meeting.version.desc())
+        )
+    )
+    if not versions:
+        raise NotFound(f"找不到编号为“{number.strip()}”的会议，请核对编号。")
+    issued = [m for m in versions if m.status == MeetingStatus.ISSUED]
+    return (issued or versions)[0].id
+
+
+# --- decisions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: uuid.UUID
+    meeting_number: str
+    meeting_date: date
+    content: str
+    responsible: str
+    deadline: date
+    status: DecisionStatus
+    result: str
+
+    def overdue(self, today: date) -> bool:
+        return self.status == DecisionStatus.OPEN and self.deadline < today
+
+    def due_soon(self, today: date, days: int = 3) -> bool:
+        return self.status == DecisionStatus.OPEN and today <= self.deadline <= today + timedelta(
+            days=days
+        )
+
+
+@read_op
+def decisions(
+    session: Session, actor: Actor, *, only_open: bool = True, before: datetime | None = None
+) -> list[DecisionRow]:
+    """Decisions of issued minutes (the current versions), oldest deadline first.
+
+    ``before``: only those of meetings held before then (a meeting reviews earlier ones).
+    """
+    require(actor, Action.VIEW_MEETINGS)
+    q = (
+        select(Decision, Meeting.number, Meeting.starts_at)
+        .join(Meeting, Meeting.id == Decision.meeting_id)
+        .where(Meeting.status == MeetingStatus.ISSUED)
+        .order_by(Decision.deadline, Meeting.number, Decision.position)
+    )
+    if only_open:
+        q = q.where(Decision.status == DecisionStatus.OPEN)
+    if before is not None:
+        q = q.where(Meeting.starts_at < before)
+    return [
+        DecisionRow(
+            d.id,
+            number,
+            starts.date(),
+            d.content,
+            d.responsible,
+            d.deadline,
+            d.status,
+            d.result or "",
+        )
+        for d, number, starts in session.execute(q)
+    ]
+
+
+@write_op(Change.MEETINGS)
+def close_decision(
+    session: Session, actor: Actor, decision_id: uuid.UUID, result: str, at: datetime | None = None
+) -> None:
+    require(actor, Action.CLOSE_DECISION)
+    d = session.get(Decision, decision_id)
+    if d is None:
+        raise NotFound("找不到该议定事项，请刷新列表。")
+    if d.meeting.status != MeetingStatus.ISSUED:
+        raise ValidationError("纪要印发后才能办结其中的议定事项。")
+    if d.status == DecisionStatus.DONE:
+        raise ValidationError("该议定事项已经办结。")
+    d.result = validate_text(result, "result", "办理结果", required=True, max_len=2000)
+    d.status = DecisionStatus.DONE
+    d.closed_at = (at or now()).replace(microsecond=0)
+    d.closed_by = actor.user_id
+    session.flush()
+    audit.record(session, actor, "decision_close", object_type="decision", object_id=d.id)
+
+
+# --- the period's figures, and whether every meeting was held ---------------------------
+
+
+@dataclass(frozen=True)
+class FiguresDraft:
+    since: date
+    until: date
+    total: int
+    by_category: list[tuple[str, int]]
+    by_village: list[tuple[str, int]]
+    disputes: int
+    disputes_resolved: int
+    overdue: int
+    group_matters: int
+    repeat_visitors: int
+
+    def as_text(self) -> str:
+        """A draft of the situation analysis for the recorder to edit."""
+        period = f"{self.since.month}月{self.since.day}日至{self.until.month}月{self.until.day}日"
+        cats = "，".join(f"{n}{c}件" for n, c in self.by_category if c) or "无"
+        vills = "，".join(f"{n}{c}件" for n, c in self.by_village[:8] if c) or "无"
+        rate = f"{self.disputes_resolved * 100 // self.disputes}%" if self.disputes else "—"
+        return (
+            f"{period}，中心共受理群众诉求 {self.total} 件。按类别：{cats}。\n"
+            f"按村（社区）：{vills}。\n"
+            f"矛盾纠纷（含家事纠纷）{self.disputes} 件，已化解 {self.disputes_resolved} 件，"
+            f"化解率 {rate}。\n"
+            f"目前超期未办结 {self.overdue} 件；群体性事项 {self.group_matters} 件；"
+            f"重复来访群众 {self.repeat_visitors} 人。\n"
+            "研判意见：（请记录人根据会议讨论填写）"
+        )
+
+
+@read_op
+def last_meeting_date(session: Session) -> date | None:
+    last = session.scalar(select(func.max(Meeting.starts_at)))
+    return last.date() if last else None
+
+
+@read_op
+def figures_draft(
+    session: Session, actor: Actor, since: date, until: date, today: date | None = None
+) -> FiguresDraft:
+    """Figures for [since, until] inclusive; 'overdue' is as of ``today``."""
+    require(actor, Action.RECORD_MEETING)
+    today = today or date.today()
+    start = datetime.combine(since, datetime.min.time())
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time())
+    in_period = (Matter.received_at >= start, Matter.received_at < end)
+    by_cat = dict(
+        session.execute(
+            select(Category.name, func.count())
+            .join(Matter, Matter.category_id == Category.id)
+            .where(*in_period)
+            .group_by(Category.name)
+        ).all()
+    )
+    cats = [
+        (name, by_cat.get(name, 0))
+        for name in session.scalars(select(Category.name).order_by(Category.sort))
+    ]
+    villages = Counter(
+        dict(
+            session.execute(
+                select(Village.name, func.count(func.distinct(Matter.id)))
+                .select_from(Matter)
+                .join(MatterPerson, MatterPerson.matter_id == Matter.id)
+                .join(Person, Person.id == MatterPerson.person_id)
+                .join(Village, Village.id == Person.village_id)
+                .where(*in_period)
+                .group_by(Village.name)
+            ).all()
+        )
+    )
+    dispute_rows = (
+        session.execute(
+            select(Matter.status)
+            .join(Category, Category.id == Matter.category_id)
+            .where(*in_period, Category.name.in_(DISPUTES))
+        )
+        .scalars()
+        .all()
+    )
+    overdue = (
+        session.scalar(
+            select(func.count())
+            .select_from(Matter)
+            .where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
+        )
+        or 0
+    )
+    group = (
+        session.scalar(
+            select(func.count()).select_from(Matter).where(*in_period, Matter.is_group.is_(True))
+        )
+        or 0
+    )
+    visits = session.execute(
+        select(MatterPerson.person_id, func.count())
+        .join(Matter, Matter.id == MatterPerson.matter_id)
+        .where(*in_period)
+        .group_by(MatterPerson.person_id)
+        .having(func.count() > 1)
+    ).all()
+    return FiguresDraft(
+        since,
+        until,
+        sum(by_cat.values()),
+        cats,
+        villages.most_common(),
+        len(dispute_rows),
+        sum(1 for s in dispute_rows if s in DONE_STATUSES),
+        overdue,
+        group,
+        len(visits),
+    )
+
+
+@dataclass(frozen=True)
+class Compliance:
+    weeks: list[tuple[date, bool]]  # Monday of each ISO week, had a 工作例会
+    months: list[tuple[int, int, bool]]  # year, month, had a 联席会议
+
+    @property
+    def missing(self) -> list[str]:
+        out = [
+            f"{w.year}年第{w.isocalendar()[1]}周（{w.month}月{w.day}日起）未开工作例会"
+            for w, ok in self.weeks
+            if not ok
+        ]
+        out += [f"{y}年{m}月未开联席会议" for y, m, ok in self.months if not ok]
+        return out
+
+
+@read_op
+def compliance(session: Session, actor: Actor, since: date, until: date) -> Compliance:
+    """Whether every week had its weekly meeting and every month its joint meeting."""
+    require(actor, Action.VIEW_MEETINGS)
+    held = session.execute(
+        select(Meeting.kind, Meeting.starts_at).where(
+            Meeting.status != MeetingStatus.SUPERSEDED,
+            Meeting.starts_at >= datetime.combine(since - timedelta(days=7), datetime.min.time()),
+            Meeting.starts_at < datetime.combine(until + timedelta(days=1), datetime.min.time()),
+        )
+    ).all()
+    weekly = {s.date().isocalendar()[:2] for k, s in held if k == MeetingKind.WEEKLY}
+    joint = {(s.year, s.month) for k, s in held if k == MeetingKind.JOINT}
+    weeks = []
+    monday = since - timedelta(days=since.weekday())
+    while monday <= until:
+        weeks.append((monday, monday.isocalendar()[:2] in weekly))
+        monday += timedelta(days=7)
+    months = []
+    y, m = since.year, since.month
+    while (y, m) <= (until.year, until.month):
+        months.append((y, m, (y, m) in joint))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return Compliance(weeks, months)
+
+
+# --- printing ---------------------------------------------------------------------------
+
+
+@read_op
+def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MinutesData:
+    require(actor, Action.VIEW_MEETINGS)
+    m = _get(session, meeting_id)
+    s = load_settings(session)
+    return MinutesData(
+        center_name=s.center_name,
+        kind=m.kind.label,
+        is_minutes=m.kind != MeetingKind.WEEKLY,
+        title=m.title,
+        number=m.number,
+        version=m.version,
+        issued=m.status != MeetingStatus.DRAFT,
+        starts_at=m.starts_at,
+        place=m.place,
+        chair=m.chair,
+        recorder=m.recorder,
+        situation=m.situation,
+        items=[MinutesItem(i.title, i.discussion) for i in m.items],
+        decisions=[MinutesDecision(d.content, d.responsible, d.deadline) for d in m.decisions],
+        attendees=[
+            MinutesAttendee(a.name, a.unit, a.attendance.label, a.reason) for a in m.attendees
+        ],
+        distribution=m.distribution,
+        issued_on=m.issued_at.date() if m.issued_at else None,
+    )
+
+
+@write_op()
+def minutes_pdf(session: Session, actor: Actor, meeting_id: uuid.UUID) -> tuple[str, bytes]:
+    from app.reports.minutes import render_minutes
+
+    data = minutes_data(session, actor, meeting_id)
+    pdf = render_minutes(data)
+    audit.record(session, actor, "minutes_print", object_type="meeting", object_id=meeting_id)
+    return data.number, pdf

@@ -1,0 +1,150 @@
+"""Attachments (scanned letters, photos) kept with a matter.
+
+Files are copied into the data folder under their SHA-256 (the same file twice is stored
+once), listed on the matter's timeline, and checked against the hash when opened, so a file
+changed on disk is noticed rather than shown as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFound, ServiceError, ValidationError
+from app.core.ops import Change, read_op, write_op
+from app.core.private_files import private_file, private_folder
+from app.models import Attachment, EventKind, Matter, MatterStatus, User
+from app.models.base import now
+from app.services.context import Actor
+from app.services.reception import timeline
+from app.services.security import audit
+from app.services.security.permissions import Action, require
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def attachments_folder(db_path: Path | None) -> Path:
+    if db_path is not None:
+        return Path(db_path).parent / "attachments"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("zongzhi", appauthor=False)) / "attachments"
+
+
+def _stored(folder: Path, sha: str) -> Path:
+    return Path(folder) / sha[:2] / sha
+
+
+@write_op(Change.MATTERS)
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    source: Path,
+    folder: Path,
+    *,
+    at: datetime | None = None,
+) -> Attachment:
+    require(actor, Action.HANDLE_MATTER)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    if m.status == MatterStatus.ARCHIVED:
+        raise ValidationError("已归档的事项不能再添加附件。")
+    source = Path(source)
+    if not source.is_file():
+        raise ValidationError({"file": f"找不到文件 {source}"})
+    size = source.stat().st_size
+    if size > MAX_BYTES:
+        raise ValidationError(
+            {"file": f"文件太大（{size // 1024 // 1024} MB），单个附件最多 50 MB"}
+        )
+    digest = hashlib.sha256()
+    with open(source, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    target = _stored(folder, sha)
+    try:
+        if not target.exists():
+            private_folder(folder)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            private_file(tmp)
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise ServiceError(f"无法保存附件到 {target.parent}：{exc.strerror}") from exc
+    at = (at or now()).replace(microsecond=0)
+    att = Attachment(
+        matter_id=m.id,
+        file_name=source.name[:255],
+        sha256=sha,
+        size=size,
+        added_by=actor.user_id,
+        added_at=at,
+    )
+    session.add(att)
+    timeline.record(
+        session,
+        actor,
+        m,
+        EventKind.ATTACHMENT,
+        f"{source.name}（{size // 1024 + 1} KB，SHA-256 {sha[:12]}…）",
+        audit_event="attachment_add",
+        at=at,
+        reason=sha,
+    )
+    return att
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    id: uuid.UUID
+    file_name: str
+    size: int
+    sha256: str
+    added_by: str
+    added_at: datetime
+
+
+@read_op
+def list_attachments(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[AttachmentRow]:
+    require(actor, Action.VIEW_MATTERS)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return [
+        AttachmentRow(a.id, a.file_name, a.size, a.sha256, names.get(a.added_by, ""), a.added_at)
+        for a in session.scalars(
+            select(Attachment)
+            .where(Attachment.matter_id == matter_id)
+            .order_by(Attachment.added_at)
+        )
+    ]
+
+
+@write_op()
+def attachment_path(session: Session, actor: Actor, attachment_id: uuid.UUID, folder: Path) -> Path:
+    """The stored file, after checking it still has the hash it was filed with."""
+    require(actor, Action.VIEW_MATTERS)
+    a = session.get(Attachment, attachment_id)
+    if a is None:
+        raise NotFound("找不到该附件。")
+    path = _stored(folder, a.sha256)
+    if not path.is_file():
+        raise ServiceError(f"附件文件“{a.file_name}”不见了（{path}），请从备份恢复。")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != a.sha256:
+        raise ServiceError(f"附件文件“{a.file_name}”已被改动，与登记时不一致，请勿作为依据。")
+    audit.record(session, actor, "attachment_open", object_type="matter", object_id=a.matter_id)
+    return path

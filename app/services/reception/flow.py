@@ -1,0 +1,521 @@
+"""The event flow of a matter (docs/DOMAIN.md §2) as one state machine.
+
+已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
+once), 不满意 → 办理中 (director, once), 不予受理, 转上级/移送 and 当场解答 from the start. A move
+not in ``MOVES`` is refused with a message; every move is a timeline event and an audit row
+(``timeline.record``). This is the only module that changes a matter's status: registration,
+imports and mediation cases move their matters through it (tests/services/test_one_writer.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.ops import Change, read_op, write_op
+from app.models import (
+    EventKind,
+    Matter,
+    MatterStatus,
+    Satisfaction,
+    Unit,
+    User,
+)
+from app.models.base import now
+from app.models.enums import LabelledEnum
+from app.services.context import Actor
+from app.services.reception import timeline
+from app.services.security.permissions import Action, allowed, oversees_all, require
+from app.services.validation import validate_text
+
+S = MatterStatus
+
+
+class Move(LabelledEnum):
+    ROUTE = ("route", "分流交办")
+    ACCEPT = ("accept", "接收")
+    RETURN = ("return", "退回")
+    PROGRESS = ("progress", "记录进展")
+    EXTEND = ("extend", "延期")
+    COMPLETE = ("complete", "办结")
+    FEEDBACK = ("feedback", "结果反馈")
+    REOPEN = ("reopen", "重新办理")
+    ARCHIVE = ("archive", "归档")
+    REJECT = ("reject", "不予受理")
+    TRANSFER = ("transfer", "转上级/移送")
+    ANSWER = ("answer", "当场解答")
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[MatterStatus]
+    target: MatterStatus | None  # None: the status stays (a note, an extension)
+    action: Action
+    event: EventKind
+
+
+MOVES: dict[Move, Rule] = {
+    Move.ROUTE: Rule(
+        frozenset({S.REGISTERED, S.ROUTED}), S.ROUTED, Action.ROUTE_MATTER, EventKind.ROUTED
+    ),
+    Move.ACCEPT: Rule(
+        frozenset({S.ROUTED}), S.IN_PROGRESS, Action.HANDLE_MATTER, EventKind.ACCEPTED
+    ),
+    Move.RETURN: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}), S.REGISTERED, Action.HANDLE_MATTER, EventKind.RETURNED
+    ),
+    Move.PROGRESS: Rule(frozenset({S.IN_PROGRESS}), None, Action.HANDLE_MATTER, EventKind.PROGRESS),
+    Move.EXTEND: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}), None, Action.APPROVE_MATTER, EventKind.EXTENDED
+    ),
+    Move.COMPLETE: Rule(
+        frozenset({S.IN_PROGRESS}), S.DONE, Action.HANDLE_MATTER, EventKind.COMPLETED
+    ),
+    Move.FEEDBACK: Rule(frozenset({S.DONE}), S.FED_BACK, Action.CLOSE_MATTER, EventKind.FEEDBACK),
+    Move.REOPEN: Rule(
+        frozenset({S.FED_BACK}), S.IN_PROGRESS, Action.APPROVE_MATTER, EventKind.REOPENED
+    ),
+    Move.ARCHIVE: Rule(
+        frozenset({S.FED_BACK, S.ANSWERED, S.REJECTED, S.TRANSFERRED}),
+        S.ARCHIVED,
+        Action.CLOSE_MATTER,
+        EventKind.ARCHIVED,
+    ),
+    Move.REJECT: Rule(
+        frozenset({S.REGISTERED}), S.REJECTED, Action.ROUTE_MATTER, EventKind.REJECTED
+    ),
+    Move.TRANSFER: Rule(
+        frozenset({S.REGISTERED, S.ROUTED}),
+        S.TRANSFERRED,
+        Action.ROUTE_MATTER,
+        EventKind.TRANSFERRED,
+    ),
+    # 当场解答: a consultation answered and closed in the step that registers it.
+    Move.ANSWER: Rule(
+        frozenset({S.REGISTERED}), S.ANSWERED, Action.REGISTER_MATTER, EventKind.ANSWERED
+    ),
+}
+
+# Made only while registering (intake.register_matter), never offered on a matter's page.
+AT_REGISTRATION = frozenset({Move.ANSWER})
+
+
+def _once_used(m: Matter, move: Move) -> str | None:
+    if move == Move.RETURN and m.returned:
+        return "该事项已经退回过一次，不能再次退回；如确有困难请报主任协调。"
+    if move == Move.EXTEND and m.extended:
+        return "该事项已经延期过一次，不能再次延期。"
+    if move == Move.REOPEN and m.reopened:
+        return "该事项已经重新办理过一次，不能再次重新办理。"
+    if move == Move.REOPEN and m.satisfaction != Satisfaction.DISSATISFIED:
+        return "只有群众不满意的事项才能重新办理。"
+    return None
+
+
+# The work on a routed matter belongs to whoever it went to (首办责任): its handler, the B who
+# covers an absent handler, the staff of its unit, and the director over all of them.
+HANDLER_MOVES = frozenset({Move.ACCEPT, Move.RETURN, Move.PROGRESS, Move.COMPLETE})
+
+
+@read_op
+def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str | None:
+    """Why ``actor`` may not do ``what`` on the routed matter ``m`` as its handler (None: may).
+
+    A unit with no accounts of its own (a stationed unit working on paper) has its work
+    recorded for it by the center's staff."""
+    from app.services.reception.posts import cover_for
+
+    if oversees_all(actor):
+        return None
+    if m.handler_user_id is not None:
+        if actor.user_id == m.handler_user_id:
+            return None
+        if actor.user_id is not None and cover_for(session, m.handler_user_id, now().date()) == (
+            actor.user_id
+        ):
+            return None
+        who = m.handler_name or "指定的承办人"
+        return f"该事项由{who}承办，只有承办人（不在岗时由其B岗）或主任可以{what}。"
+    if m.unit_id is None:
+        return None
+    staff = set(
+        session.scalars(select(User.id).where(User.unit_id == m.unit_id, User.active.is_(True)))
+    )
+    if not staff or actor.user_id in staff:
+        return None
+    unit = session.get(Unit, m.unit_id)
+    return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
+
+
+def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
+    """The moves this user may make on this matter now (the view shows only these)."""
+    session = object_session(m)
+    return [
+        move
+        for move, rule in MOVES.items()
+        if m.status in rule.sources
+        and move not in AT_REGISTRATION
+        and allowed(actor, rule.action)
+        and not _once_used(m, move)
+        and not (
+            move in HANDLER_MOVES
+            and session is not None
+            and not_the_handler(session, actor, m, move.label)
+        )
+    ]
+
+
+def _start(
+    session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, *, for_case: bool = False
+) -> Matter:
+    rule = MOVES[move]
+    # A case opened directly routes its own matter to its room under the case's rule.
+    require(actor, Action.MEDIATE_CASE if for_case and move == Move.ROUTE else rule.action)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    if m.status not in rule.sources:
+        raise ValidationError(f"事项当前状态为“{m.status.label}”，不能{move.label}。")
+    if reason := _once_used(m, move):
+        raise ValidationError(reason)
+    # A mediation case moves its matter under the case's own rule (its mediators, the director).
+    if (
+        move in HANDLER_MOVES
+        and not for_case
+        and (reason := not_the_handler(session, actor, m, move.label))
+    ):
+        raise PermissionDenied(reason)
+    return m
+
+
+def _finish(
+    session: Session, actor: Actor, m: Matter, move: Move, note: str, at: datetime | None
+) -> None:
+    rule = MOVES[move]
+    at = (at or now()).replace(microsecond=0)
+    before = m.status
+    if rule.target is not None:
+        m.status = rule.target
+    m.updated_at = at
+    timeline.record(
+        session,
+        actor,
+        m,
+        rule.event,
+        note,
+        audit_event=f"matter_{move.value}",
+        at=at,
+        from_status=before,
+        to_status=m.status,
+    )
+
+
+def _text(value: str, label: str, required: bool = True, max_len: int = 2000) -> str:
+    return validate_text(value, "note", label, required=required, max_len=max_len)
+
+
+@write_op(Change.MATTERS)
+def route(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    handler: str = "",
+    *,
+    handler_user_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+    remark: str = "",
+    for_case: bool = False,
+) -> None:
+    """To a unit and, optionally, a handler; a handler away on AB岗 goes to their B.
+
+    ``remark`` ends the timeline note (registration adds the deadline); ``for_case``: a
+    mediation case opened directly routes its matter to its room (the case's rule)."""
+    from app.services.reception.posts import cover_for
+
+    m = _start(session, actor, matter_id, Move.ROUTE, for_case=for_case)
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise ValidationError({"unit": "请选择承办单位"})
+    handler = _text(handler, "承办人", required=False, max_len=30)
+    note = ""
+    if handler_user_id is not None:
+        user = session.get(User, handler_user_id)
+        if user is None:
+            raise ValidationError({"handler": "所选承办人已不存在"})
+        if (cover := cover_for(session, user.id, (at or now()).date())) is not None:
+            b = session.get(User, cover)
+            note = f"（A岗 {user.display_name} 不在岗，由B岗 {b.display_name} 承办）"
+            user = b
+        handler, m.handler_user_id = user.display_name, user.id
+    m.unit_id, m.handler_name = unit.id, handler or None
+    who = f"，承办人 {handler}" if handler else ""
+    remark = f"，{remark}" if remark else ""
+    _finish(session, actor, m, Move.ROUTE, f"交办{unit.name}{who}{note}{remark}", at)
+
+
+@write_op(Change.MATTERS)
+def answer(
+    session: Session, actor: Actor, matter_id: uuid.UUID, text: str, *, at: datetime | None = None
+) -> None:
+    """当场解答: a consultation answered on the spot is closed in the step that registers it
+    (its deadline is that day)."""
+    m = _start(session, actor, matter_id, Move.ANSWER)
+    m.answer = _text(text, "解答内容")
+    at = (at or now()).replace(microsecond=0)
+    m.unit_id, m.closed_at, m.deadline = None, at, at.date()
+    _finish(session, actor, m, Move.ANSWER, m.answer, at)
+
+
+def planned(status: MatterStatus, move: Move) -> tuple[EventKind, MatterStatus]:
+    """The timeline event and the status ``move`` leads to from ``status``, for a writer that
+    builds many matters' rows at once (the demo generator) instead of moving stored matters;
+    a move the table does not allow is refused as it is for a stored matter."""
+    rule = MOVES[move]
+    if status not in rule.sources:
+        raise ValidationError(f"事项当前状态为“{status.label}”，不能{move.label}。")
+    return rule.event, rule.target or status
+
+
+def take_over(actor: Actor, m: Matter, status: MatterStatus, *, at: datetime) -> None:
+    """A matter brought in from an old sheet (importing) takes the status its record had.
+
+    ``m`` is new and not yet flushed; the import writes one audit row for the whole sheet."""
+    if status == m.status:
+        return
+    before, m.status = m.status, status
+    timeline.record_in_bulk(
+        actor,
+        m,
+        EventKind.STATUS,
+        f"导入时的状态：{status.label}",
+        at=at,
+        from_status=before,
+        to_status=status,
+    )
+
+
+@write_op(Change.MATTERS)
+def accept(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
+) -> None:
+    m = _start(session, actor, matter_id, Move.ACCEPT, for_case=for_case)
+    m.handler_name = m.handler_name or actor.display_name
+    _finish(session, actor, m, Move.ACCEPT, f"{actor.display_name}接收", at)
+
+
+@write_op(Change.MATTERS)
+def return_matter(
+    session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
+) -> None:
+    """A unit may hand a matter back once, saying why; it goes back to be routed again."""
+    m = _start(session, actor, matter_id, Move.RETURN)
+    reason = _text(reason, "退回理由")
+    m.returned = True
+    m.unit_id, m.handler_name = None, None
+    _finish(session, actor, m, Move.RETURN, reason, at)
+
+
+@write_op(Change.MATTERS)
+def add_progress(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    note: str,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
+) -> None:
+    m = _start(session, actor, matter_id, Move.PROGRESS, for_case=for_case)
+    _finish(session, actor, m, Move.PROGRESS, _text(note, "办理进展"), at)
+
+
+@write_op(Change.MATTERS)
+def extend(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    new_deadline: date,
+    reason: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The director moves the deadline once, with the reason."""
+    m = _start(session, actor, matter_id, Move.EXTEND)
+    reason = _text(reason, "延期理由")
+    if new_deadline <= m.deadline:
+        raise ValidationError({"deadline": f"新的期限应晚于原期限 {m.deadline:%Y-%m-%d}"})
+    old = m.deadline
+    m.deadline, m.extended = new_deadline, True
+    _finish(
+        session,
+        actor,
+        m,
+        Move.EXTEND,
+        f"期限由 {old:%Y-%m-%d} 延至 {new_deadline:%Y-%m-%d}：{reason}",
+        at,
+    )
+
+
+@write_op(Change.MATTERS)
+def complete(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    result: str,
+    *,
+    at: datetime | None = None,
+    for_case: bool = False,
+) -> None:
+    m = _start(session, actor, matter_id, Move.COMPLETE, for_case=for_case)
+    m.result = _text(result, "办理结果")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.COMPLETE, m.result, at)
+
+
+@write_op(Change.MATTERS)
+def feedback(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    method: str,
+    satisfaction: Satisfaction,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The result told to the person (how, when) and how satisfied they are."""
+    m = _start(session, actor, matter_id, Move.FEEDBACK)
+    m.feedback_method = _text(method, "反馈方式", max_len=32)
+    m.satisfaction = Satisfaction(satisfaction)
+    m.feedback_at = (at or now()).replace(microsecond=0)
+    extra = f"；{_text(note, '反馈情况', required=False)}" if note.strip() else ""
+    _finish(
+        session,
+        actor,
+        m,
+        Move.FEEDBACK,
+        f"{m.feedback_method}反馈，{m.satisfaction.label}{extra}",
+        at,
+    )
+
+
+@write_op(Change.MATTERS)
+def reopen(
+    session: Session, actor: Actor, matter_id: uuid.UUID, reason: str, *, at: datetime | None = None
+) -> None:
+    """不满意 → 办理中, once, approved by the director."""
+    m = _start(session, actor, matter_id, Move.REOPEN)
+    reason = _text(reason, "重新办理的理由")
+    m.reopened, m.closed_at = True, None
+    _finish(session, actor, m, Move.REOPEN, reason, at)
+
+
+@write_op(Change.MATTERS)
+def archive(
+    session: Session, actor: Actor, matter_id: uuid.UUID, *, at: datetime | None = None
+) -> None:
+    m = _start(session, actor, matter_id, Move.ARCHIVE)
+    m.closed_at = m.closed_at or (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.ARCHIVE, "", at)
+
+
+@write_op(Change.MATTERS)
+def reject(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    reason: str,
+    where_to_go: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    m = _start(session, actor, matter_id, Move.REJECT)
+    reason, where = _text(reason, "不予受理的理由"), _text(where_to_go, "告知的办理途径")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.REJECT, f"{reason}；已告知：{where}", at)
+
+
+@write_op(Change.MATTERS)
+def transfer(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    body: str,
+    what_sent: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    m = _start(session, actor, matter_id, Move.TRANSFER)
+    body, sent = _text(body, "接收机关", max_len=64), _text(what_sent, "移送材料")
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.TRANSFER, f"移送{body}：{sent}", at)
+
+
+def is_read_only(m: Matter) -> bool:
+    """Archived matters are read-only."""
+    return m.status == S.ARCHIVED
+
+
+def ensure_writable(m: Matter, what: str) -> None:
+    """Refuse ``what`` (督办, 领导接访, 组团服务 …) on an archived matter: it is read-only."""
+    if is_read_only(m):
+        raise ValidationError(f"事项 {m.number} 已归档，只能查看，不能再{what}。")
+
+
+@read_op
+def moves_for(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[Move]:
+    """The moves the view offers for this matter and this user."""
+    require(actor, Action.VIEW_MATTERS)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    return allowed_moves(m, actor)
+
+
+@write_op(Change.MATTERS)
+def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, values: dict) -> None:
+    """One entry point for the view: ``values`` holds what the move's form asked for."""
+    v = values
+    match Move(move):
+        case Move.ROUTE:
+            route(
+                session,
+                actor,
+                matter_id,
+                v.get("unit_id"),
+                v.get("handler", ""),
+                handler_user_id=v.get("handler_user_id"),
+            )
+        case Move.ACCEPT:
+            accept(session, actor, matter_id)
+        case Move.RETURN:
+            return_matter(session, actor, matter_id, v.get("text", ""))
+        case Move.PROGRESS:
+            add_progress(session, actor, matter_id, v.get("text", ""))
+        case Move.EXTEND:
+            extend(session, actor, matter_id, v["deadline"], v.get("text", ""))
+        case Move.COMPLETE:
+            complete(session, actor, matter_id, v.get("text", ""))
+        case Move.FEEDBACK:
+            feedback(
+                session, actor, matter_id, v.get("method", ""), v["satisfaction"], v.get("text", "")
+            )
+        case Move.REOPEN:
+            reopen(session, actor, matter_id, v.get("text", ""))
+        case Move.ARCHIVE:
+            archive(session, actor, matter_id)
+        case Move.REJECT:
+            reject(session, actor, matter_id, v.get("text", ""), v.get("where", ""))
+        case Move.TRANSFER:
+            transfer(session, actor, matter_id, v.get("where", ""), v.get("text", ""))

@@ -1,0 +1,806 @@
+"""群众接待窗口: register a visit, letter or call; find earlier visits; list and search matters.
+
+A registration is validated whole before anything is written, and written in one transaction
+(number, persons, matter, timeline, audit row), so a refused or failed registration leaves
+nothing behind and uses up no number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, func, literal, or_, select, union
+from sqlalchemy.orm import Session, aliased
+
+from app.core.errors import NotFound, ValidationError
+from app.core.ops import Change, read_op, write_op
+from app.core.portable import contains_ci, prefix_match
+from app.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    EventKind,
+    Matter,
+    MatterPerson,
+    MatterStatus,
+    Person,
+    Unit,
+    User,
+    Village,
+)
+from app.models.base import now
+from app.services.center.calendar import WorkCalendar
+from app.services.center.settings import load_settings
+from app.services.context import Actor
+from app.services.pinyin import name_keys
+from app.services.reception import flow, timeline
+from app.services.reception.numbering import format_number, next_seq
+from app.services.security.permissions import Action, allowed, require
+from app.services.validation import (
+    char_len,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+    validate_text,
+)
+
+SUMMARY_MAX = 2000
+ANSWER_MAX = 2000
+ADDRESS_MAX = 120
+MAX_VISITORS = 50
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitorInput:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    village_id: uuid.UUID | None = None
+
+
+@dataclass
+class IntakeInput:
+    channel: Channel
+    visitors: list[VisitorInput]
+    category_id: uuid.UUID | None
+    summary: str
+    unit_id: uuid.UUID | None = None
+    handler_name: str = ""
+    is_group: bool = False
+    head_count: int | None = None
+    # Filled for 当场解答: the consultation is answered and closed in the same step.
+    answer: str | None = None
+    # A handler with an account: routed to them, or to their B while they are away (AB岗).
+    handler_user_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    id: uuid.UUID
+    number: str
+    status: MatterStatus
+    deadline: date
+    deadline_text: str
+    calendar_warning: str | None
+
+
+@read_op
+def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
+    """Check everything, collecting every problem; return cleaned input or raise."""
+    problems: dict[str, str] = {}
+    clean_visitors: list[VisitorInput] = []
+
+    def check(key: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as err:
+            problems[key] = next(iter(err.fields.values()))
+            return None
+
+    try:
+        channel = Channel(data.channel)
+    except ValueError:
+        problems["channel"] = "请选择来源渠道（来访、来信、来电等）"
+        channel = None
+    if not data.visitors:
+        problems["visitors"] = "请至少填写一位来访群众的姓名"
+    if len(data.visitors) > MAX_VISITORS:
+        problems["visitors"] = f"一次最多登记 {MAX_VISITORS} 位群众，人数较多请勾选“群体性”并填人数"
+    seen_ids: set[str] = set()
+    for i, v in enumerate(data.visitors):
+        p = f"visitors[{i}]."
+        who = f"第 {i + 1} 位群众" if len(data.visitors) > 1 else ""
+        name = check(p + "name", validate_name, v.name)
+        id_number = (
+            check(p + "id_number", validate_id_number, v.id_number) if v.id_number.strip() else ""
+        )
+        phone = check(p + "phone", validate_phone, v.phone) if v.phone.strip() else ""
+        address = check(
+            p + "address",
+            validate_text,
+            v.address,
+            p + "address",
+            "住址",
+            required=False,
+            max_len=ADDRESS_MAX,
+        )
+        if id_number and id_number in seen_ids:
+            problems[p + "id_number"] = "同一身份证号填了两次，请删除重复的一位"
+        if id_number:
+            seen_ids.add(id_number)
+        if who:
+            for key in (p + "name", p + "id_number", p + "phone", p + "address"):
+                if key in problems:
+                    problems[key] = f"{who}：{problems[key]}"
+        clean_visitors.append(
+            VisitorInput(name or "", id_number or "", phone or "", address or "", v.village_id)
+        )
+    category = session.get(Category, data.category_id) if data.category_id else None
+    if category is None:
+        problems["category"] = "请选择事项类别"
+    summary = check(
+        "summary",
+        validate_text,
+        data.summary,
+        "summary",
+        "事项摘要",
+        required=True,
+        max_len=SUMMARY_MAX,
+    )
+    answer = None
+    if data.answer is not None:
+        answer = check(
+            "answer",
+            validate_text,
+            data.answer,
+            "answer",
+            "解答内容",
+            required=True,
+            max_len=ANSWER_MAX,
+        )
+    unit_id = data.unit_id
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        problems["unit"] = "所选承办单位已不存在，请重新选择"
+    if answer is None and unit_id is None and category is not None:
+        unit_id = category.default_unit_id
+    handler = check(
+        "handler",
+        validate_text,
+        data.handler_name,
+        "handler",
+        "承办人",
+        required=False,
+        max_len=30,
+    )
+    head_count = data.head_count
+    if data.is_group and (head_count is None or head_count < 2):
+        problems["head_count"] = "群体性事项请填写人数（至少 2 人）"
+    if head_count is not None and head_count > 100000:
+        problems["head_count"] = "人数不合理，请核对"
+    if problems:
+        raise ValidationError(problems)
+    return IntakeInput(
+        channel=channel,
+        visitors=clean_visitors,
+        category_id=category.id,
+        summary=summary,
+        unit_id=unit_id,
+        handler_name=handler or "",
+        is_group=data.is_group,
+        head_count=head_count if data.is_group else None,
+        answer=answer,
+        handler_user_id=data.handler_user_id,
+    )
+
+
+def _person_for(session: Session, v: VisitorInput) -> Person:
+    """Reuse the person with the same ID number, so repeat visits are linked."""
+    person = None
+    if v.id_number:
+        person = session.scalar(select(Person).where(Person.id_number == v.id_number).limit(1))
+    pinyin, initials = name_keys(v.name)
+    if person is None:
+        person = Person(name=v.name, id_number=v.id_number or None)
+        session.add(person)
+    person.name = v.name
+    person.name_pinyin = pinyin
+    person.name_initials = initials
+    if v.phone:
+        person.phone = v.phone
+        person.phone_tail = re.sub(r"\D", "", v.phone)[-4:] or None
+    if v.address:
+        person.address = v.address
+    if v.village_id:
+        person.village_id = v.village_id
+    return person
+
+
+@write_op(Change.MATTERS)
+def register_matter(
+    session: Session, actor: Actor, data: IntakeInput, *, at: datetime | None = None
+) -> Registered:
+    """Register one matter as 已登记, then route it (``flow.route``) or close it at once
+    (``flow.answer``, when ``data.answer`` is given) under the flow's own rules.
+
+    A unit chosen on the form is routed to by the flow, which refuses someone who may not
+    route (the whole registration is then refused). The category's usual unit is only a
+    suggestion: it is routed to by someone who may route, and otherwise the matter waits,
+    registered, for the window or the director to route it."""
+    require(actor, Action.REGISTER_MATTER)
+    chosen_unit = data.unit_id is not None
+    data = validate_intake(session, data)
+    settings = load_settings(session)
+    at = (at or now()).replace(microsecond=0)
+    category = session.get(Category, data.category_id)
+    cal = WorkCalendar.load(session)
+    deadline = cal.deadline(at, category.limit_kind, category.limit_days)
+    answered = data.answer is not None
+    seq = next_seq(session, settings.prefix, at.year, settings.terminal)
+    number = format_number(settings.number_format, settings.prefix, at.year, settings.terminal, seq)
+    matter = Matter(
+        number=number,
+        prefix=settings.prefix,
+        year=at.year,
+        terminal=settings.terminal,
+        seq=seq,
+        channel=data.channel,
+        category_id=category.id,
+        summary=data.summary,
+        handler_name=data.handler_name or None,
+        receptionist_id=actor.user_id,
+        status=MatterStatus.REGISTERED,
+        received_at=at,
+        deadline=deadline.due,
+        is_group=data.is_group,
+        head_count=data.head_count,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(matter)
+    persons = [_person_for(session, v) for v in data.visitors]
+    session.flush()
+    added: set[uuid.UUID] = set()
+    for pos, person in enumerate(persons):
+        if person.id not in added:  # the same person typed twice by name only stays once
+            matter.persons.append(MatterPerson(person_id=person.id, position=pos))
+            added.add(person.id)
+    timeline.record(
+        session,
+        actor,
+        matter,
+        EventKind.REGISTERED,
+        f"{data.channel.label}登记，首问责任人 {actor.display_name}",
+        audit_event="matter_register",
+        at=at,
+        to_status=MatterStatus.REGISTERED,
+        reason=number,
+    )
+    if answered:
+        flow.answer(session, actor, matter.id, data.answer, at=at)
+    elif data.unit_id is not None and (chosen_unit or allowed(actor, Action.ROUTE_MATTER)):
+        flow.route(
+            session,
+            actor,
+            matter.id,
+            data.unit_id,
+            data.handler_name,
+            handler_user_id=data.handler_user_id,
+            at=at,
+            remark=f"期限 {deadline.text}",
+        )
+    text = f"当场办结（{at.year}年{at.month}月{at.day}日）" if answered else deadline.text
+    return Registered(
+        matter.id,
+        number,
+        matter.status,
+        matter.deadline,
+        text,
+        None if answered else deadline.warning,
+    )
+
+
+# --- lists, search and earlier visits ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatterRow:
+    id: uuid.UUID
+    number: str
+    received_at: datetime
+    channel: Channel
+    category: str
+    persons: str
+    summary: str
+    unit: str
+    status: MatterStatus
+    deadline: date
+    days_left: int | None  # working days left for open matters; negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def due_soon(self) -> bool:
+        return self.days_left is not None and 0 <= self.days_left <= 2
+
+
+@dataclass
+class MatterFilter:
+    query: str = ""
+    statuses: frozenset[MatterStatus] | None = None  # None: any
+    category_id: uuid.UUID | None = None
+    overdue_only: bool = False
+    received_on: date | None = None  # e.g. today
+    open_or_today: bool = False  # the window's default: today's and every open matter
+    today: date | None = None
+    handler_user_id: uuid.UUID | None = None  # "my matters"
+    unit_id: uuid.UUID | None = None  # "my unit's matters"
+    leader_only: bool = False  # matters received by a leader (领导接访)
+
+
+_SUMMARY_PREVIEW = 60
+
+
+def _persons_subquery(dialect: str):
+    """The visitors' names joined by 、 (one correlated scalar; PostgreSQL says string_agg)."""
+    mp = aliased(MatterPerson)
+    p = aliased(Person)
+    if dialect == "postgresql":
+        joined = func.string_agg(p.name, "、")
+    else:
+        joined = func.group_concat(p.name, "、")
+    return (
+        select(joined)
+        .select_from(mp)
+        .join(p, p.id == mp.person_id)
+        .where(mp.matter_id == Matter.id)
+        .correlate(Matter)
+        .scalar_subquery()
+    )
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What a search query stands for. Each part is found on its own — people through their
+    indexes and then their matters, numbers through the number index, text by one pass over
+    the summaries — rather than through one OR that tests every matter against every part."""
+
+    number_prefix: str | None = None
+    number_tail: str | None = None  # the end of a 受理编号's sequence number
+    summary: str | None = None
+    person: tuple = ()  # conditions on a visitor: name, pinyin, initials, phone, ID number
+
+
+def _search_lookups(query: str) -> _Lookups | None:
+    """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
+    typed = query.strip()
+    if not typed:
+        return None
+    # Digits and letters typed in an input method's 全角 mode (１３８, ｚｓ) are searched as the
+    # ASCII they stand for; anything with Chinese in it is searched as typed.
+    q = unicodedata.normalize("NFKC", typed)
+    if not q.isascii():
+        q = typed
+    if re.fullmatch(r"[A-Za-z]+", q):
+        low = q.lower()
+        return _Lookups(
+            number_prefix=q.upper(),
+            person=(prefix_match(Person.name_pinyin, low), prefix_match(Person.name_initials, low)),
+        )
+    if re.fullmatch(r"\d{3,4}", q):
+        return _Lookups(number_tail=q, person=(Person.phone_tail == q,) if len(q) == 4 else ())
+    if re.fullmatch(r"[\dXx]{5,18}", q):
+        return _Lookups(
+            number_tail=q if len(q) <= 6 else None,
+            person=(prefix_match(Person.phone, q), prefix_match(Person.id_number, q.upper())),
+        )
+    if re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
+        return _Lookups(number_prefix=q.upper())
+    return _Lookups(summary=q, person=(prefix_match(Person.name, q),))
+
+
+def _ends_with(column, tail: str):
+    escaped = tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like("%" + escaped, escape="\\")
+
+
+def _people_matters(cond) -> Select:
+    return (
+        select(MatterPerson.matter_id).join(Person, Person.id == MatterPerson.person_id).where(cond)
+    )
+
+
+def _matching_ids(lk: _Lookups):
+    """Ids of the matching matters: a UNION of the parts' own lookups."""
+    parts = []
+    if lk.number_prefix is not None:
+        parts.append(select(Matter.id).where(prefix_match(Matter.number, lk.number_prefix)))
+    if lk.number_tail is not None:
+        # Only the number index is read (a few MB), not the table; then the few hits.
+        other = aliased(Matter)
+        tails = select(other.number).where(_ends_with(other.number, lk.number_tail))
+        parts.append(select(Matter.id).where(Matter.number.in_(tails)))
+    if lk.summary is not None:
+        parts.append(select(Matter.id).where(contains_ci(Matter.summary, lk.summary)))
+    parts += [_people_matters(cond) for cond in lk.person]
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def _matches_row(lk: _Lookups, many_people: bool):
+    """The same test on one matter, for ``_among_newest``."""
+    conds = []
+    if lk.number_prefix is not None:
+        conds.append(prefix_match(Matter.number, lk.number_prefix))
+    if lk.number_tail is not None:
+        conds.append(_ends_with(Matter.number, lk.number_tail))
+    if lk.summary is not None:
+        conds.append(contains_ci(Matter.summary, lk.summary))
+    if lk.person and many_people:  # asked of the few rows read before the page is full
+        conds.append(
+            select(MatterPerson.matter_id)
+            .join(Person, Person.id == MatterPerson.person_id)
+            .where(MatterPerson.matter_id == Matter.id, or_(*lk.person))
+            .exists()
+        )
+    elif lk.person:  # few people: their matters are looked up once
+        people = [_people_matters(cond) for cond in lk.person]
+        conds.append(Matter.id.in_(people[0] if len(people) == 1 else union(*people)))
+    return or_(*conds)
+
+
+def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
+    today = f.today or date.today()
+    q = select(Matter.id)
+    if f.statuses:
+        q = q.where(Matter.status.in_(list(f.statuses)))
+    if f.category_id:
+        q = q.where(Matter.category_id == f.category_id)
+    if f.handler_user_id:
+        q = q.where(Matter.handler_user_id == f.handler_user_id)
+    if f.unit_id:
+        q = q.where(Matter.unit_id == f.unit_id)
+    if f.leader_only:
+        q = q.where(Matter.leader_id.is_not(None))
+    if f.overdue_only:
+        q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
+    if f.received_on:
+        start = datetime.combine(f.received_on, datetime.min.time())
+        q = q.where(Matter.received_at >= start, Matter.received_at < _next_day(start))
+    if f.open_or_today:
+        start = datetime.combine(today, datetime.min.time())
+        q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
+    if search and (lookups := _search_lookups(f.query)) is not None:
+        scans = lookups.summary is not None or lookups.number_tail is not None
+        if scans and q.whereclause is not None:
+            # Narrowed by a status, a unit …: text and number tails are tested on those
+            # matters only (the database starts from that index), not looked for everywhere.
+            conds = []
+            if lookups.summary is not None:
+                conds.append(contains_ci(Matter.summary, lookups.summary))
+            if lookups.number_tail is not None:
+                conds.append(_ends_with(Matter.number, lookups.number_tail))
+            indexed = replace(lookups, summary=None, number_tail=None)
+            if indexed.person or indexed.number_prefix is not None:
+                conds.append(Matter.id.in_(_matching_ids(indexed)))
+            q = q.where(or_(*conds))
+        else:
+            q = q.where(Matter.id.in_(_matching_ids(lookups)))
+    return q
+
+
+def _next_day(d: datetime) -> datetime:
+    from datetime import timedelta
+
+    return d + timedelta(days=1)
+
+
+@read_op
+def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
+    require(actor, Action.VIEW_MATTERS)
+    return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
+
+
+# A search for a page of results looks among the newest matters first when the query matches
+# many (a surname, an ID number's area code, a common word): the page fills there at once,
+# where collecting every match and sorting them would take most of a second.
+RECENT_WINDOW = 2000
+# As many people (or numbers) matching as this is "many": with 100,000 matters, about one in
+# thirty is theirs, and the newest RECENT_WINDOW hold a page of them.
+MANY = 2500
+_NEWEST_FIRST = (Matter.received_at.desc(), Matter.number.desc())
+
+
+@read_op
+def list_matter_ids(
+    session: Session, actor: Actor, f: MatterFilter, *, limit: int | None = None
+) -> list[uuid.UUID]:
+    """Matching ids, newest first (the first ``limit`` of them, if given): cheap (one indexed
+    column), rows are fetched lazily."""
+    require(actor, Action.VIEW_MATTERS)
+    return _ordered_ids(session, f, limit)
+
+
+def _ordered_ids(session: Session, f: MatterFilter, limit: int | None) -> list[uuid.UUID]:
+    lk = _search_lookups(f.query)
+    if lk is not None and limit is not None:
+        many_people = bool(lk.person) and _at_least(
+            session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
+        )
+        many_numbers = lk.number_prefix is not None and _at_least(
+            session,
+            select(literal(1))
+            .select_from(Matter)
+            .where(prefix_match(Matter.number, lk.number_prefix)),
+            MANY,
+        )
+        # Text is found by reading summaries: in the newest few thousand first.
+        if many_people or many_numbers or lk.summary is not None:
+            found = _among_newest(session, f, lk, many_people, limit)
+            if found is not None:
+                return found
+    q = _filtered(f).order_by(*_NEWEST_FIRST)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(session.scalars(q))
+
+
+def _at_least(session: Session, q: Select, n: int) -> bool:
+    """Whether ``q`` has ``n`` rows, counting no further (in its index alone: a millisecond)."""
+    return session.scalar(select(func.count()).select_from(q.limit(n).subquery())) >= n
+
+
+def _among_newest(
+    session: Session, f: MatterFilter, lk: _Lookups, many_people: bool, limit: int
+) -> list[uuid.UUID] | None:
+    """The first ``limit`` matches if the newest RECENT_WINDOW matters hold that many (every
+    older matter comes after all of them), else None. Read newest first, stopping when full."""
+    boundary = session.scalar(
+        select(Matter.received_at).order_by(*_NEWEST_FIRST).offset(RECENT_WINDOW - 1).limit(1)
+    )
+    q = _filtered(f, search=False).where(_matches_row(lk, many_people))
+    if boundary is not None:
+        q = q.where(Matter.received_at >= boundary)
+    found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
+    return found if len(found) == limit or boundary is None else None
+
+
+@read_op
+def matter_rows(
+    session: Session,
+    actor: Actor,
+    ids: list[uuid.UUID],
+    *,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[MatterRow]:
+    """Rows for the given ids, in the given order (a page of a list)."""
+    require(actor, Action.VIEW_MATTERS)
+    if not ids:
+        return []
+    today = today or date.today()
+    cal = calendar or WorkCalendar.load(session)
+    q = (
+        select(
+            Matter.id,
+            Matter.number,
+            Matter.received_at,
+            Matter.channel,
+            Category.name,
+            _persons_subquery(session.get_bind().dialect.name),
+            func.substr(Matter.summary, 1, _SUMMARY_PREVIEW),
+            Unit.name,
+            Matter.status,
+            Matter.deadline,
+        )
+        .join(Category, Category.id == Matter.category_id)
+        .outerjoin(Unit, Unit.id == Matter.unit_id)
+        .where(Matter.id.in_(ids))
+    )
+    by_id = {}
+    for r in session.execute(q):
+        status = r[8]
+        days_left = cal.working_days_left(today, r[9]) if status in OPEN_STATUSES else None
+        by_id[r[0]] = MatterRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5] or "",
+            (r[6] or "").replace("\n", " "),
+            r[7] or "",
+            status,
+            r[9],
+            days_left,
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@read_op
+def search(
+    session: Session, actor: Actor, query: str, *, limit: int = 50, today: date | None = None
+) -> list[MatterRow]:
+    ids = list_matter_ids(session, actor, MatterFilter(query=query), limit=limit)
+    return matter_rows(session, actor, ids, today=today)
+
+
+@dataclass(frozen=True)
+class EarlierVisit:
+    row: MatterRow
+    matched_by: str  # 身份证号 / 电话 / 姓名
+
+
+@read_op
+def earlier_visits(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str = "",
+    id_number: str = "",
+    phone: str = "",
+    limit: int = 20,
+    today: date | None = None,
+) -> list[EarlierVisit]:
+    """重复来访: matters of the same person, found by ID number, phone or exact name."""
+    require(actor, Action.VIEW_MATTERS)
+    found: dict[uuid.UUID, str] = {}
+    id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", phone))
+    probes = []
+    if len(id_number) in (15, 18):
+        probes.append(("身份证号", Person.id_number == id_number))
+    if len(digits) >= 7:
+        tail = digits[-4:]
+        probes.append(
+            ("电话", and_(Person.phone_tail == tail, func.replace(Person.phone, "-", "") == digits))
+        )
+    if name.strip() and char_len(name.strip()) >= 2:
+        probes.append(("姓名", Person.name == name.strip()))
+    for label, cond in probes:
+        q = (
+            select(Matter.id)
+            .join(MatterPerson, MatterPerson.matter_id == Matter.id)
+            .join(Person, Person.id == MatterPerson.person_id)
+            .where(cond)
+            .order_by(Matter.received_at.desc())
+            .limit(limit)
+        )
+        for mid in session.scalars(q):
+            found.setdefault(mid, label)
+    rows = matter_rows(session, actor, list(found), today=today)
+    rows.sort(key=lambda r: r.received_at, reverse=True)
+    return [EarlierVisit(r, found[r.id]) for r in rows[:limit]]
+
+
+# --- detail and receipt -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    name: str
+    id_number: str  # masked unless the role may see it whole
+    phone: str
+    address: str
+    village: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    who: str
+    note: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class MatterDetail:
+    id: uuid.UUID
+    number: str
+    received_at: datetime
+    channel: Channel
+    category: str
+    summary: str
+    unit: str
+    handler: str
+    receptionist: str
+    status: MatterStatus
+    deadline: date
+    deadline_text: str
+    answer: str | None
+    is_group: bool
+    head_count: int | None
+    persons: list[PersonView] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
+
+
+def _load(session: Session, matter_id: uuid.UUID) -> Matter:
+    matter = session.get(Matter, matter_id)
+    if matter is None:
+        raise NotFound("找不到该事项，可能已被撤销，请刷新列表。")
+    return matter
+
+
+@read_op
+def matter_detail(
+    session: Session, actor: Actor, matter_id: uuid.UUID, *, masked: bool = True
+) -> MatterDetail:
+    require(actor, Action.VIEW_MATTERS)
+    m = _load(session, matter_id)
+    show_whole = not masked and allowed(actor, Action.VIEW_PERSONAL_DATA)
+    category = session.get(Category, m.category_id)
+    unit = session.get(Unit, m.unit_id) if m.unit_id else None
+    receptionist = session.get(User, m.receptionist_id)
+    villages = dict(session.execute(select(Village.id, Village.name)).all())
+    users = dict(session.execute(select(User.id, User.display_name)).all())
+    persons = [
+        PersonView(
+            mp.person.name,
+            (mp.person.id_number or "") if show_whole else mask_id_number(mp.person.id_number),
+            (mp.person.phone or "") if show_whole else mask_phone(mp.person.phone),
+            mp.person.address or "",
+            villages.get(mp.person.village_id, ""),
+        )
+        for mp in m.persons
+    ]
+    events = [
+        EventView(
+            e.at,
+            e.kind.label,
+            users.get(e.user_id, "系统"),
+            e.note or "",
+            e.to_status.label if e.to_status else "",
+        )
+        for e in m.events
+    ]
+    if m.status == MatterStatus.ANSWERED:
+        deadline_text = "当场办结"
+    else:
+        rule = WorkCalendar.load(session).deadline(
+            m.received_at, category.limit_kind, category.limit_days
+        )
+        # A deadline moved since registration (extension, re-routing) is shown as a date.
+        deadline_text = (
+            rule.text
+            if rule.due == m.deadline
+            else (f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日前")
+        )
+    return MatterDetail(
+        m.id,
+        m.number,
+        m.received_at,
+        m.channel,
+        category.name,
+        m.summary,
+        unit.name if unit else "",
+        m.handler_name or "",
+        receptionist.display_name if receptionist else "",
+        m.status,
+        m.deadline,
+        deadline_text,
+        m.answer,
+        m.is_group,
+        m.head_count,
+        persons,
+        events,
+    )
+
+
+@read_op
+def find_matter_id(session: Session, actor: Actor, number: str) -> uuid.UUID:
+    require(actor, Action.VIEW_MATTERS)
+    mid = session.scalar(select(Matter.id).where(Matter.number == number.strip().upper()))
+    if mid is None:
+        raise NotFound(f"找不到受理编号为“{number.strip()}”的事项，请核对编号。")
+    return mid

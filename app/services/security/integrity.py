@@ -1,0 +1,107 @@
+"""``zongzhi check``: the database file's integrity, the schema version, the audit chain —
+also against the audit heads kept outside the database (backup manifests, the head file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from app.core.errors import DatabaseDamaged, ServiceError
+from app.db import Database, current_revision, damaged_message, head_revision, is_initialised
+from app.models import AuditEntry
+from app.services.data.backup import backups_dir
+from app.services.data.backup_manifest import (
+    Manifest,
+    UnreadableManifest,
+    compare_with_chain,
+    load_manifest,
+)
+from app.services.data.backup_manifest import manifests_for as folder_manifests
+from app.services.security.audit import verify_chain
+
+
+@dataclass
+class CheckReport:
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+
+    def problem(self, line: str) -> None:
+        self.ok = False
+        self.lines.append("问题：" + line)
+
+
+def check_database(db: Database, *, manifests: Iterable[Path] = ()) -> CheckReport:
+    """``manifests``: manifest files to compare with besides those in the backups folder
+    (``zongzhi check --manifest FILE``, e.g. one kept with a copy on another disk)."""
+    explicit = []
+    for path in manifests:
+        try:
+            explicit.append(load_manifest(Path(path)))
+        except UnreadableManifest as exc:
+            raise ServiceError(str(exc)) from exc
+    report = CheckReport()
+    try:
+        _check(db, report, explicit)
+    except DatabaseDamaged as exc:
+        report.problem(exc.message)
+    return report
+
+
+def _check(db: Database, report: CheckReport, explicit: list[Manifest]) -> None:
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+        if rows == ["ok"]:
+            report.lines.append("数据库文件完整性：正常")
+        else:
+            report.problem(damaged_message(db.path, "；".join(rows[:5])))
+            return
+    if not is_initialised(db):
+        report.problem("这不是综治中心工作台的数据库，或尚未初始化。")
+        return
+    rev, head = current_revision(db.engine), head_revision()
+    if rev == head:
+        report.lines.append(f"数据库结构版本：{rev}（最新）")
+    else:
+        report.lines.append(f"数据库结构版本：{rev}，程序版本：{head}（打开程序时会自动升级）")
+    with db.read() as s:
+        chain = verify_chain(s)
+        live_seq = s.scalar(select(func.max(AuditEntry.seq))) or 0
+        if chain.first_broken is None:
+            report.lines.append(f"审计记录：{chain.rows} 条，哈希链完整")
+        else:
+            report.problem(f"审计链在第 {chain.first_broken} 条断开：{chain.problem}")
+        _compare_with_manifests(db, s, report, live_seq, explicit)
+
+
+def _compare_with_manifests(db, session, report: CheckReport, live_seq: int, explicit) -> None:
+    found: list[Manifest] = []
+    if db.path is not None:
+        found, unreadable = folder_manifests(db.path, backups_dir(db.path))
+        for line in unreadable:
+            report.problem(line)
+        given = {m.path.resolve() for m in explicit}
+        found = [m for m in found if m.path.resolve() not in given]
+    if not found and not explicit:
+        if db.path is not None:
+            report.lines.append("备份清单：还没有（下次备份时生成），无法检查审计记录末尾是否被删")
+        return
+
+    def hash_at(seq: int) -> str | None:
+        return session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+
+    findings = compare_with_chain(found, live_seq=live_seq, hash_at=hash_at, explicit=explicit)
+    for note in findings.notes:
+        report.lines.append("提示：" + note)
+    for problem in findings.problems:
+        report.problem(problem)
+    if not findings.problems:
+        newest = max(found + explicit, key=lambda m: m.created_at)
+        copies = sum(m.kind == "backup" for m in found + explicit)
+        report.lines.append(
+            f"备份清单：{copies} 份，最近一次 {newest.label}"
+            f"（审计记录 {newest.head_seq} 条），与现有审计记录一致"
+        )
