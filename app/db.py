@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.changelog import install_change_tracking
 from app.core.errors import (
     DatabaseDamaged,
     DatabaseLocked,
@@ -264,8 +265,6 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        from app.services.data.exchange import install_change_tracking
-
         install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # Reads are read-only in the database itself (query_only / READ ONLY), so a write

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import ServiceError
 from app.db import Database
+from app.demo import work as demo_work
+from app.demo.people import id_number
 from app.models import (
     Category,
     Channel,
@@ -46,7 +48,6 @@ from app.services.reception.flow import Move
 from app.services.reception.numbering import format_number
 from app.services.security import audit
 from app.services.security.auth import create_user, set_unit
-from app.services.validation import id_check_digit
 
 DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("demo-reception", "Jiedai@2026", Role.RECEPTIONIST, "林晓燕"),
@@ -254,14 +255,6 @@ class DemoResult:
     recovery_key: str | None = None  # the demo's counselling recovery key, when made now
 
 
-def _id_number(rng: random.Random, born: date, male: bool) -> str:
-    seq = rng.randrange(10, 99) * 10 + (
-        rng.choice((1, 3, 5, 7, 9)) if male else rng.choice((0, 2, 4, 6, 8))
-    )
-    first17 = f"330382{born:%Y%m%d}{seq:03d}"
-    return first17 + id_check_digit(first17)
-
-
 def _name(rng: random.Random) -> str:
     given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
     if rng.random() < 0.02:
@@ -332,7 +325,6 @@ def generate_demo(
 ) -> DemoResult:
     """Add ``matters`` matters over the past year; accounts, villages and the showcase (cases,
     督办, AB岗, meetings, registers …, see ``demo_work``) only where missing."""
-    from app.demo import work as demo_work
     from app.services.pinyin import (
         name_keys,  # here: the login window lists DEMO_ACCOUNTS, not pinyin
     )
@@ -451,7 +443,7 @@ def generate_demo(
                     "name": name,
                     "name_pinyin": py,
                     "name_initials": ini,
-                    "id_number": _id_number(rng, born, male) if rng.random() < 0.8 else None,
+                    "id_number": id_number(rng, born, male) if rng.random() < 0.8 else None,
                     "phone": phone,
                     "phone_tail": phone[-4:],
                     "address": f"{village[1]}{rng.randrange(1, 300)}号",

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.ops import Change, read_op, write_op
+from app.demo.people import id_number
 from app.models import (
     ArrangementKind,
     AttendanceKind,
@@ -218,7 +219,6 @@ def missing(s: Session) -> bool:
 @write_op(Change.MATTERS, Change.USERS)
 def add_work(s: Session, today: date, numbers, folder: Path, *, seed: int) -> None:
     """Posts, leave, leader days, the showcase matters and their 督办/联动/陪访/代理/组团."""
-    from app.demo.center import _id_number
     from app.services.reception import (
         arrangements,
         attachments,
@@ -260,7 +260,7 @@ def add_work(s: Session, today: date, numbers, folder: Path, *, seed: int) -> No
         phone = f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"
         visitor = intake.VisitorInput(
             f.name,
-            _id_number(rng, f.born, f.sex == "男"),
+            id_number(rng, f.born, f.sex == "男"),
             phone,
             f.house,
             villages.get(f.village),
@@ -792,7 +792,6 @@ _SAFETY = [
 @write_op(Change.REGISTERS)
 def add_registers(s: Session, today: date, *, seed: int) -> None:
     """A handful of records in each register, typed as in its form (each only while empty)."""
-    from app.demo.center import _id_number
     from app.services.command import registers
 
     recorder = s.scalar(select(User).where(User.username == "demo-reception"))
@@ -849,7 +848,7 @@ def add_registers(s: Session, today: date, *, seed: int) -> None:
                 "special",
                 {
                     "name": name,
-                    "id_number": _id_number(rng, born, sex == "男"),
+                    "id_number": id_number(rng, born, sex == "男"),
                     "phone": f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}",
                     "category": category,
                     "village_id": village,
@@ -885,9 +884,8 @@ def add_registers(s: Session, today: date, *, seed: int) -> None:
 
 def _area_id(rng: random.Random, area: str, born: date, male: bool) -> str:
     """An ID number from ``area`` (the person's home county), valid check digit."""
-    from app.demo.center import _id_number
 
-    return _fix_check(area + _id_number(rng, born, male)[6:17])
+    return _fix_check(area + id_number(rng, born, male)[6:17])
 
 
 def _fix_check(first17: str) -> str:

@@ -36,19 +36,15 @@ class Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, db: Database, job: Op | Callable, write: bool, relay: Relay):
+    def __init__(self, db: Database, job: Op | Callable, relay: Relay):
         super().__init__()
-        self.db, self.job, self.write, self.relay = db, job, write, relay
+        self.db, self.job, self.relay = db, job, relay
         self.setAutoDelete(True)
 
     @Slot()
     def run(self) -> None:
         try:
-            if self.write:  # an unmarked job the caller declared a write (being phased out)
-                with self.db.write() as session:
-                    result = OpResult(self.job(session))
-            else:
-                result = self.db.run(self.job)
+            result = self.db.run(self.job)
         except (ServiceError, EnvironmentProblem) as exc:
             self._emit(self.relay.failed, exc)
         except Exception as exc:  # a bug: keep the GUI alive, say so, log the trace
@@ -86,7 +82,6 @@ class DbWorker(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         *,
         origin: object = None,
-        write: bool = False,
     ) -> None:
         """Run ``job`` on the worker: ``op(service.fn, *args)`` in the transaction its mark
         asks for, or a plain ``fn(session)`` read-only. ``on_done(value)`` and
@@ -114,7 +109,7 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self.pool.start(_Job(self.db, job, write, relay))
+        self.pool.start(_Job(self.db, job, relay))
 
     def call_now(self, job: Op | Callable[[Any], Any]) -> Any:
         """Run on the calling thread: only for start-up, before any window is shown."""

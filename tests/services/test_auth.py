@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.core.errors import PermissionDenied, ValidationError
 from app.models import AuditEntry, Role, User
-from app.services.security import auth
+from app.services.security import auth, passwords
 from tests.conftest import STAFF_PASSWORD, actor
 
 
@@ -93,5 +93,5 @@ def test_passwords_are_argon2id_hashes(db):
 
 def test_unknown_names_are_checked_against_a_hash_as_costly_as_a_real_one():
     """The written-out stand-in hash has the hasher's own parameters (and its password)."""
-    assert not auth._hasher.check_needs_rehash(auth._DUMMY_HASH)
-    assert auth._hasher.verify(auth._DUMMY_HASH, "zongzhi-dummy-password")
+    assert not passwords.HASHER.check_needs_rehash(passwords.DUMMY_HASH)
+    assert passwords.HASHER.verify(passwords.DUMMY_HASH, "zongzhi-dummy-password")

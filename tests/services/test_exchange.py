@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
+from app.core import changelog
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.rows import encode_row, table_checksum
 from app.db import Database, open_database
@@ -256,7 +257,7 @@ def test_counselling_records_travel_only_when_the_center_enables_it_and_keys_nev
     assert "matters" in off and not off & secret and secret <= on
     for keys in ("notes_keys", "notes_key_wraps", "notes_recovery_keys", "terminal_keys"):
         assert keys not in on
-    assert not on & exchange.LOCAL_TABLES
+    assert not on & changelog.LOCAL_TABLES
 
 
 def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(center, admin, tmp_path):

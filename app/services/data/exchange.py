@@ -39,14 +39,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, event, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core.changelog import is_key_material, is_local
 from app.core.errors import NotFound, ServiceError, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.private_files import private_file
-from app.core.rows import decode_value, encode_row, encode_value, row_hash
+from app.core.rows import decode_value, encode_row, row_hash
 from app.models import (
     Base,
     BundleConflict,
@@ -68,22 +69,6 @@ MAGIC = b"ZONGZHI-BUNDLE 1\n"
 FORMAT = 1
 SUFFIX = ".zzb"
 
-LOCAL_TABLES = frozenset(
-    {
-        "alembic_version",
-        "audit_log",
-        "number_counters",
-        "settings",
-        "row_changes",
-        "terminal_keys",
-        "bundle_imports",
-        "bundle_rows",
-        "bundle_conflicts",
-        "users",
-        "calendar_days",
-        "calendar_years",
-    }
-)
 # How a report names the tables people know; any other table is named as it is.
 TABLE_LABELS = {
     "matters": "事项",
@@ -110,11 +95,6 @@ class BundleRefused(ServiceError):
     """A bundle that must not be applied (damaged, altered, unknown terminal, newer schema)."""
 
 
-def is_key_material(table: Table) -> bool:
-    """Keys and key wraps (``*_keys``, ``*_key_wraps``) stay on the machine that made them."""
-    return table.name.endswith(("_keys", "_key_wraps"))
-
-
 def is_confidential(table: Table, known: frozenset[str] = frozenset()) -> bool:
     """Counselling data: a ``counselling…`` table, a table with ciphertext columns (``…_ct`` or
     ``info={"encrypted": True}``), or one that refers to such a table or to key material (a
@@ -137,10 +117,6 @@ def confidential_tables() -> frozenset[str]:
     return frozenset(found)
 
 
-def is_local(table: Table) -> bool:
-    return table.name in LOCAL_TABLES or is_key_material(table)
-
-
 def exchanged_tables(include_confidential: bool) -> list[Table]:
     """The tables that travel, parents before children."""
     secret = confidential_tables()
@@ -149,48 +125,6 @@ def exchanged_tables(include_confidential: bool) -> list[Table]:
         for t in Base.metadata.sorted_tables
         if not is_local(t) and (include_confidential or t.name not in secret)
     ]
-
-
-# --- change tracking --------------------------------------------------------------------
-
-
-def _key_of(mapper, target) -> str:
-    values = [
-        encode_value(getattr(target, mapper.get_property_by_column(c).key))
-        for c in mapper.local_table.primary_key.columns
-    ]
-    return json.dumps(values, ensure_ascii=False)
-
-
-def _tracker(op: str):
-    # One statement object, given the values as parameters: compiled once and then taken from
-    # the cache, not rebuilt for every row (an import writes tens of thousands of rows).
-    statement = insert(RowChange.__table__)
-
-    def track(mapper, connection, target) -> None:
-        table = mapper.local_table
-        if is_local(table):
-            return
-        connection.execute(
-            statement,
-            {"table_name": table.name, "row_key": _key_of(mapper, target), "op": op, "at": now()},
-        )
-
-    return track
-
-
-_TRACKERS = {
-    "after_insert": _tracker("insert"),
-    "after_update": _tracker("update"),
-    "after_delete": _tracker("delete"),
-}
-
-
-def install_change_tracking() -> None:
-    """Log every ORM insert, update and delete of an exchanged table (idempotent)."""
-    for name, fn in _TRACKERS.items():
-        if not event.contains(Base, name, fn):
-            event.listen(Base, name, fn, propagate=True)
 
 
 # --- keys -------------------------------------------------------------------------------

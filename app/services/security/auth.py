@@ -8,8 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,31 +18,9 @@ from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.security import audit
+from app.services.security.passwords import DUMMY_HASH, HASHER, hash_password, verify_password
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
-
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified against when the user name is unknown, so timing does not tell which names exist.
-# Written out (it is the hash of "zongzhi-dummy-password" with _hasher's parameters) rather
-# than hashed at import, which cost the login window 50–100 ms.
-_DUMMY_HASH = (
-    "$argon2id$v=19$m=19456,t=2,p=1$a9WuqJQ7SNgXv5eLzIxk5Q$"
-    "SwvXcd3B7Lz+jDkfD5dSTS57v9egI19yqY9m435dDNw"
-)
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def _verify(stored: str, password: str) -> bool:
-    # Half a surrogate pair has no UTF-8: such a password is only ever wrong (the rules refuse
-    # it), and is still hashed, so it takes as long as any other.
-    secret = password.encode("utf-8", "surrogatepass")
-    try:
-        return _hasher.verify(stored, secret)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def check_password_rules(password: str, username: str, min_length: int = 8) -> None:
@@ -94,7 +70,7 @@ def login(
     shown = username if plausible else "".join("?" if _unseen(c) else c for c in username)[:64]
     anon = Actor(None, shown, shown, None, terminal)
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        verify_password(DUMMY_HASH, password)
         audit.record(session, anon, "login", outcome="refused", reason="用户不存在", at=at)
         return LoginOutcome(None, "用户名或密码不正确。")
     actor = actor_for(user, terminal)
@@ -105,7 +81,7 @@ def login(
         minutes = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
         audit.record(session, actor, "login", outcome="refused", reason="账号锁定中", at=at)
         return LoginOutcome(None, f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试。")
-    if not _verify(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         left = settings.max_failed_logins - user.failed_logins
         if left <= 0:
@@ -122,7 +98,7 @@ def login(
         return LoginOutcome(None, f"用户名或密码不正确，还可再试 {left} 次。")
     user.failed_logins = 0
     user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, actor, "login", object_type="user", object_id=user.id, at=at)
     return LoginOutcome(actor)
@@ -228,7 +204,7 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
     audit.record(session, actor, "password_reset", object_type="user", object_id=user.id)
     # The counselling-notes copy wrapped under the old password is suspended (kept, never
     # destroyed): the admin who set the new password must not gain access through it.
-    from app.services.security.notes_keys import stale_on_password_reset
+    from app.services.security.notes_keys import stale_on_password_reset  # lazy: cryptography
 
     stale_on_password_reset(session, actor, user.id)
 
@@ -236,7 +212,7 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
 @write_op(Change.USERS)
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
     user = _get_user(session, actor.user_id)
-    if not _verify(user.password_hash, old):
+    if not verify_password(user.password_hash, old):
         raise ValidationError({"old_password": "原密码不正确"})
     check_password_rules(new, user.username, load_settings(session).password_min_length)
     from app.services.security.notes_keys import rewrap_on_password_change

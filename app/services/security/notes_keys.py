@@ -37,6 +37,7 @@ from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security import notes_crypto as nc
+from app.services.security.passwords import verify_password
 from app.services.security.permissions import Action, require
 
 RECOVERY_KDF = "x25519-hkdf-sha256"
@@ -224,12 +225,11 @@ def _wrap_for_recovery(
 
 
 def _check_password(session: Session, actor: Actor, password: str) -> User:
-    from app.services.security.auth import _verify
 
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is None or not user.active:
         raise PermissionDenied("账号不可用，请重新登录。")
-    if not _verify(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         raise audit.refused(
             AuthError("密码不正确，咨询记录未打开。"),
             session,
@@ -331,7 +331,6 @@ def grant(
     session: Session, actor: Actor, handle: NotesKeyHandle, username: str, password: str
 ) -> None:
     """A counsellor with the notes open grants a colleague, who types their own password here."""
-    from app.services.security.auth import _verify
 
     require(actor, Action.COUNSELLING_NOTES)
     key_row = _center_key(session)
@@ -355,7 +354,7 @@ def grant(
             object_id=grantee.id,
             reason="not counsellor",
         )
-    if not _verify(grantee.password_hash, password):
+    if not verify_password(grantee.password_hash, password):
         raise ValidationError({"password": f"{grantee.display_name}的密码不正确，请本人重新输入"})
     _wrap_for_user(session, key_row.id, handle.material(), grantee.id, password, actor.user_id)
     audit.record(session, actor, "notes_grant", object_type="user", object_id=grantee.id)
