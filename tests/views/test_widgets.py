@@ -3,6 +3,8 @@ saves, offers, restores and clears, the message bar, the plain-rows model."""
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLineEdit
@@ -60,6 +62,50 @@ def test_form_dialog_stays_open_with_the_typing_on_refusal(qtbot, db, tmp_path):
     qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=5000)
     assert results == ["已登记 王𠮷"] and dlg.result() == FormDialog.DialogCode.Accepted
+    ctx.worker.wait()
+
+
+_SAVES: list[str] = []
+_HOLD = threading.Event()
+
+
+@write_op()
+def _slow_save(session, name: str) -> str:
+    _HOLD.wait(5)  # the worker is busy with the first click
+    _SAVES.append(name)
+    return name
+
+
+def test_a_second_click_on_ok_while_saving_does_not_save_twice(qtbot, db, tmp_path):
+    ctx = _ctx(db, tmp_path)
+    dlg = FormDialog("新来访者")
+    qtbot.addWidget(dlg)
+    name = dlg.row("姓名", QLineEdit(), field="name")
+    dlg.on_ok = lambda: run_op(ctx, op(_slow_save, name.text()), message=dlg)
+    dlg.open()
+    ime_type(name, "赵立新")
+    _SAVES.clear()
+    _HOLD.clear()
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    assert not dlg.ok_button.isEnabled()  # while the save runs
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    _HOLD.set()
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=5000)
+    ctx.worker.wait()
+    assert _SAVES == ["赵立新"]
+
+
+def test_a_refused_save_gives_ok_back(qtbot, db, tmp_path):
+    ctx = _ctx(db, tmp_path)
+    dlg = FormDialog("登记")
+    qtbot.addWidget(dlg)
+    name = dlg.row("姓名", QLineEdit(), field="name")
+    dlg.on_ok = lambda: run_op(ctx, op(_register, name.text()), message=dlg)
+    dlg.open()
+    ime_type(name, "王")
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "姓名至少两个字" in dlg.message.text(), timeout=5000)
+    assert dlg.ok_button.isEnabled() and dlg.isVisible()
     ctx.worker.wait()
 
 

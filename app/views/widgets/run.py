@@ -44,9 +44,16 @@ def run_op(
     has already announced what the operation changed, so the views showing it refresh.
 
     On refusal: the Chinese message goes to ``message`` — a dialog stays open with what was
-    typed — and ``failed(exc)`` runs if given."""
+    typed — and ``failed(exc)`` runs if given.
+
+    A dialog's 确定 is disabled while its operation runs, so a second click cannot save twice."""
+    ok = getattr(message, "ok_button", None) if isinstance(message, QDialog) else None
+    if ok is not None:
+        ok.setEnabled(False)
 
     def finished(value: Any) -> None:
+        if ok is not None:
+            ok.setEnabled(True)  # for a dialog opened again
         if isinstance(message, QDialog):
             message.accept()
         elif done_text is not None:
@@ -55,6 +62,8 @@ def run_op(
             done(value)
 
     def refused(exc: BaseException) -> None:
+        if ok is not None:
+            ok.setEnabled(True)
         if isinstance(message, QDialog) and hasattr(message, "show_error"):
             message.show_error(exc)
         else:
