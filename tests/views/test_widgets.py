@@ -95,6 +95,27 @@ def test_a_second_click_on_ok_while_saving_does_not_save_twice(qtbot, db, tmp_pa
     assert _SAVES == ["赵立新"]
 
 
+def test_cancelling_while_the_save_runs_leaves_no_error_behind(qtbot, db, tmp_path):
+    ctx = _ctx(db, tmp_path)
+    dlg = FormDialog("计划回访")
+    name = dlg.row("日期", QLineEdit())
+    done = []
+    dlg.on_ok = lambda: run_op(ctx, op(_slow_save, name.text()), message=dlg, done=done.append)
+    dlg.open()
+    ime_type(name, "下周二")
+    _SAVES.clear()
+    _HOLD.clear()
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dlg.buttons.button(dlg.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton
+    )
+    dlg.deleteLater()  # as the tabs do when a dialog finishes
+    qtbot.wait(50)
+    _HOLD.set()
+    qtbot.waitUntil(lambda: done == ["下周二"], timeout=5000)  # saved, and said so
+    ctx.worker.wait()
+
+
 def test_a_refused_save_gives_ok_back(qtbot, db, tmp_path):
     ctx = _ctx(db, tmp_path)
     dlg = FormDialog("登记")

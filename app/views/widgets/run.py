@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtWidgets import QDialog, QLabel
 
 from app.core.ops import Op
@@ -51,21 +52,26 @@ def run_op(
     if ok is not None:
         ok.setEnabled(False)
 
+    def alive(target: Any) -> bool:  # a dialog cancelled while it saved is gone
+        return target is not None and shiboken6.isValid(target)
+
     def finished(value: Any) -> None:
-        if ok is not None:
+        if alive(ok):
             ok.setEnabled(True)  # for a dialog opened again
         if isinstance(message, QDialog):
-            message.accept()
+            if alive(message):
+                message.accept()
         elif done_text is not None:
             _say(message, done_text, error=False)
         if done is not None:
             done(value)
 
     def refused(exc: BaseException) -> None:
-        if ok is not None:
+        if alive(ok):
             ok.setEnabled(True)
         if isinstance(message, QDialog) and hasattr(message, "show_error"):
-            message.show_error(exc)
+            if alive(message):
+                message.show_error(exc)
         else:
             _say(message, error_text(exc), error=True)
         if failed is not None:
