@@ -70,6 +70,9 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert tab.detail.number.startswith("BSTJ") and tab.detail.matter_number == reg.number
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
     qtmodeltester.check(tab.model)
+    # The case just opened is the one chosen in the list.
+    qtbot.waitUntil(lambda: tab.table.selectionModel().hasSelection(), timeout=5000)
+    assert tab.table.selectionModel().selectedRows()[0].row() == 0
     # The record of the first session.
     tab.pages.setCurrentIndex(1)
     rec = tab.record

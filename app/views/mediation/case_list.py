@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -100,6 +101,8 @@ class CaseList(QWidget):
         super().__init__(parent)
         self.ctx, self.room = ctx, room
         self.keep: uuid.UUID | None = None  # the case shown: selected again after a reload
+        # Where a failed load is said (the tab's message bar); set by the tab.
+        self.on_error: Callable[[BaseException], None] | None = None
         self._mediators: list[tuple[uuid.UUID, str]] = []
         self.reminder_label = QLabel()
         self.reminder_label.setWordWrap(True)
@@ -121,7 +124,7 @@ class CaseList(QWidget):
         for w in (self.status_filter, self.type_filter, self.mediator_filter):
             w.currentIndexChanged.connect(self._filter_changed)
         for w in (self.due_filter, self.overdue_filter):
-            w.toggled.connect(self.reload)
+            w.toggled.connect(lambda _on: self.reload())
         self.query.returnPressed.connect(self.reload)
         self.model = CaseTableModel(self)
         self.table = QTableView()
@@ -178,8 +181,9 @@ class CaseList(QWidget):
             query=self.query.text(),
         )
 
-    def reload(self, failed=None) -> None:
+    def reload(self) -> None:
         actor, room, submit = self.ctx.actor, self.room, self.ctx.worker.submit
+        failed = self.on_error
         submit(op(mediation.list_cases, actor, room, self.case_filter()), self._show_rows, failed)
         submit(op(mediation.reminders, actor, room=room), self._show_reminders, failed)
         submit(op(mediation.mediator_choices, actor), self._show_mediators, failed)

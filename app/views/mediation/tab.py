@@ -50,6 +50,7 @@ class MediationTab(QWidget):
         self.message = MessageBar()
         # --- list side
         self.case_list = CaseList(ctx, room)
+        self.case_list.on_error = self.failed
         self.model, self.table = self.case_list.model, self.case_list.table
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.new_case.connect(self.new_case)
@@ -108,7 +109,7 @@ class MediationTab(QWidget):
         self.message.show_error(exc)
 
     def reload(self) -> None:
-        self.case_list.reload(self.failed)
+        self.case_list.reload()
 
     # --- running the pages' writes
     def run(
@@ -125,7 +126,8 @@ class MediationTab(QWidget):
         def done(result) -> None:
             self.message.clear()
             if isinstance(result, mediation.CaseRef):
-                self.current = result.id
+                # The list's reload (announced before this) arrives next: it selects the case.
+                self.current = self.case_list.keep = result.id
             if after:
                 after(result)
             if self.current is not None:
