@@ -80,8 +80,11 @@ def test_write_lock_unlock_and_read_back(qtbot, db, admin):
     assert _text(tab.client_table, 0, 0) == "小橘（化名）"
     _select_first_session(qtbot, tab)
     tab.notes.setFocus()
+    reloads = []
+    w.ctx.bus.changed.connect(reloads.append)
     ime_type(tab.notes, NOTE)  # saves as it goes, after a short pause
     qtbot.waitUntil(lambda: tab.save_state.text().startswith("已加密保存"), timeout=5000)
+    assert reloads == []  # the autosave refreshes no list under the counsellor's typing
     w.lock()
     assert w.locked and not tab.notes_open and tab.notes.toPlainText() == ""
     assert tab.stack.currentIndex() == 0 and _rows(tab.client_table) == 0

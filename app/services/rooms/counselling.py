@@ -493,7 +493,7 @@ def record_session(
     return row.id
 
 
-@write_op(Change.COUNSELLING)
+@write_op()  # notes show in no list: an autosave refreshes nothing
 def save_notes(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, session_id: uuid.UUID, notes: str
 ) -> datetime:
