@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.core.errors import PermissionDenied
+from app.core.errors import PermissionDenied, ValidationError
 from app.models import AuditEntry, Matter, MatterEvent, MatterStatus, Role, Unit
 from app.services.reception import flow, intake, posts
 from app.services.security import auth
@@ -241,3 +241,35 @@ def test_a_mediator_opening_a_case_directly_has_the_case_route_its_matter(db):
     # The case's own row besides the four steps of its matter.
     assert counts(db) == (events + 4, rows + 5)
     assert ref.number
+
+
+def test_a_case_opened_directly_when_the_room_unit_was_renamed(db):
+    """The room's unit found by name no longer: the category's usual unit takes the matter,
+    as registration did before; with neither, a Chinese message and nothing saved."""
+    from app.models import Category, MediationCase
+    from tests.services.test_mediation import open_case
+
+    mediator = actor(db, "tiaojie")
+    with db.write() as s:
+        room = s.scalar(select(Unit).where(Unit.name == "矛盾纠纷调解室"))
+        room.name = "矛盾纠纷调解中心"
+        category = s.scalar(select(Category).where(Category.name == "矛盾纠纷"))
+        usual = category.default_unit_id
+    open_case(db, mediator)
+    with db.read() as s:
+        assert s.scalar(select(Matter.unit_id)) == usual
+    with db.write() as s:
+        s.scalar(select(Category).where(Category.name == "矛盾纠纷")).default_unit_id = None
+    events, rows = counts(db)
+    with pytest.raises(ValidationError, match="找不到矛盾纠纷调解室对应的承办单位"):
+        open_case(db, mediator)
+    assert counts(db) == (events, rows)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(MediationCase)) == 1
+
+
+def test_the_matter_page_cannot_answer_on_the_spot(db, receptionist):
+    with db.write() as s:
+        mid = intake.register_matter(s, receptionist, make_input(db)).id
+    with pytest.raises(ValidationError, match="这里不能当场解答"), db.write() as s:
+        flow.perform(s, receptionist, mid, flow.Move.ANSWER, {"text": "已解答"})

@@ -519,3 +519,5 @@ def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, va
             reject(session, actor, matter_id, v.get("text", ""), v.get("where", ""))
         case Move.TRANSFER:
             transfer(session, actor, matter_id, v.get("where", ""), v.get("text", ""))
+        case _:  # 当场解答 is given at registration, never on a matter's page
+            raise ValidationError(f"这里不能{Move(move).label}。")

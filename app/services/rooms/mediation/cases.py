@@ -86,6 +86,14 @@ def open_case(
         category = session.scalar(
             select(Category.id).where(Category.name == ROOM_CATEGORY[data.room])
         )
+        if room_unit is None:  # the room's unit renamed: the category's usual unit, as before
+            room_unit = session.scalar(
+                select(Category.default_unit_id).where(Category.id == category)
+            )
+        if room_unit is None:
+            raise ValidationError(
+                f"找不到{data.room.label}对应的承办单位，请管理员恢复该单位后再立案。"
+            )
         visitors = [
             VisitorInput(p.name, p.id_number, p.phone, p.address)
             for p in data.parties
@@ -112,6 +120,14 @@ def open_case(
             at=at,
         )
         m = session.get(Matter, reg.id)
+        if room_unit is None:  # the room's unit renamed: the category's usual unit, as before
+            room_unit = session.scalar(
+                select(Category.default_unit_id).where(Category.id == category)
+            )
+        if room_unit is None:
+            raise ValidationError(
+                f"找不到{data.room.label}对应的承办单位，请管理员在中心资料里恢复该单位后再立案。"
+            )
         if m.status == MatterStatus.REGISTERED:  # a mediator: the case routes it to its room
             remark = f"期限 {reg.deadline_text}"
             flow.route(session, actor, m.id, room_unit, at=at, remark=remark, for_case=True)
