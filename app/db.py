@@ -12,6 +12,7 @@ counters never fork. The lock is released by COMMIT or ROLLBACK, also when a ter
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -121,6 +122,12 @@ def _sqlite_on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _sqlite_writable_again(dbapi_conn, _record) -> None:
+    if dbapi_conn is not None:
+        with contextlib.suppress(sqlite3.Error):  # a broken connection is discarded anyway
+            dbapi_conn.execute("PRAGMA query_only=0")
+
+
 def _pg_on_begin(conn) -> None:
     options = conn.get_execution_options()
     if options.get("read_only"):
@@ -149,9 +156,14 @@ def _environment_errors(path: Path | None):
 
 
 def _is_read_only_refusal(exc: BaseException) -> bool:
-    """SQLite's query_only or PostgreSQL's READ ONLY refusing a write."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "attempt to write a readonly database" in text or "read-only transaction" in text
+    """SQLite's query_only (plain SQLITE_READONLY, 8) or PostgreSQL's READ ONLY (25006)
+    refusing a write. A file that is really read-only gives SQLite's longer codes
+    (SQLITE_READONLY_DBMOVED, _CANTINIT …) and stays an environment problem."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code == sqlite3.SQLITE_READONLY
+    return getattr(orig, "sqlstate", None) == "25006"
 
 
 def make_engine(url: str) -> Engine:
@@ -168,6 +180,8 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        # A connection used without a transaction of ours must not keep a read's query_only.
+        event.listen(engine, "checkin", _sqlite_writable_again)
         event.listen(engine, "handle_error", _environment_errors(path))
         return engine
     engine = create_engine(url, pool_pre_ping=True)

@@ -98,3 +98,34 @@ def test_intake_on_a_read_path_raises_instead_of_losing_the_matter(db):
         intake.register_matter(s, reception, data)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Matter)) == 0
+
+
+@pytest.mark.sqlite_only
+def test_a_connection_used_without_a_transaction_after_a_read_can_write(db):
+    """query_only belongs to the pooled connection: it is off again once a read gives it back
+    (a migration or a backup uses the raw connection)."""
+    db.run(_villages)
+    raw = db.engine.raw_connection()
+    try:
+        assert raw.driver_connection.execute("PRAGMA query_only").fetchone()[0] == 0
+    finally:
+        raw.close()
+
+
+def test_a_really_read_only_database_is_not_called_a_program_error():
+    """Only query_only's own refusal is a bug of ours; a read-only file stays the
+    environment problem it was (the folder or the medium is read-only)."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import _is_read_only_refusal
+
+    def refusal(code: int) -> OperationalError:
+        err = sqlite3.OperationalError("attempt to write a readonly database")
+        err.sqlite_errorcode = code
+        return OperationalError("INSERT …", {}, err)
+
+    assert _is_read_only_refusal(refusal(sqlite3.SQLITE_READONLY))
+    assert not _is_read_only_refusal(refusal(sqlite3.SQLITE_READONLY_DBMOVED))
+    assert not _is_read_only_refusal(refusal(sqlite3.SQLITE_READONLY_CANTINIT))
