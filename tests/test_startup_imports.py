@@ -58,3 +58,51 @@ def test_login_and_reception_windows_leave_heavy_libraries_unloaded(db):
     ).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
     assert loaded == {"login": [], "reception": []}
+
+
+PRINT_SCRIPT = """
+import os, sys, threading
+from sqlalchemy import select
+import app.gui as gui
+from app.db import open_database
+from app.models import User
+from app.services.security.auth import actor_for
+import builtins
+
+gui_thread = threading.current_thread()
+where = []
+real_import = builtins.__import__
+
+def spy(name, *args, **kwargs):
+    if name.startswith("reportlab") and not where:
+        where.append("gui" if threading.current_thread() is gui_thread else "worker")
+    return real_import(name, *args, **kwargs)
+
+db = open_database(database_url=os.environ["URL"])
+with db.read() as s:
+    actor = actor_for(s.scalar(select(User).where(User.username == "jiedai")))
+app = gui.make_app(["zongzhi"])
+window = gui.build_main_window(db, actor)
+tab = window.reception
+tab._print_target = tab_target = __import__("uuid").uuid4()  # printing before the warm-up
+builtins.__import__ = spy
+tab.print_receipt()
+window.ctx.worker.wait()
+app.processEvents()
+window.ctx.worker.wait()
+print(where[0] if where else "none")
+"""
+
+
+def test_the_first_receipt_loads_reportlab_on_the_worker_not_the_window(db):
+    db.dispose()
+    env = {**os.environ, "URL": db.url, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert out.strip().splitlines()[-1] == "worker"

@@ -65,6 +65,14 @@ from .widgets import DraftController, Row, RowsModel
 from .widgets.rows_model import RowsView
 
 ALL = "__all__"
+
+
+def _receipts_module(_session):
+    from app.services.reception import receipts
+
+    return receipts
+
+
 OPEN_OR_TODAY = "__open_or_today__"
 
 
@@ -771,13 +779,18 @@ class ReceptionTab(QWidget):
         if matter_id is None:
             self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
             return
-        from app.services.reception import receipts  # ReportLab: loaded by the warm-up, or now
+        failed = lambda e: self.form.show_message(getattr(e, "message", str(e)))  # noqa: E731
 
-        self.ctx.worker.submit(
-            op(receipts.receipt_pdf, self.ctx.actor, matter_id),  # the print is audited
-            self._show_receipt,
-            lambda e: self.form.show_message(getattr(e, "message", str(e))),
-        )
+        def loaded(receipts) -> None:
+            self.ctx.worker.submit(
+                op(receipts.receipt_pdf, self.ctx.actor, matter_id),  # the print is audited
+                self._show_receipt,
+                failed,
+            )
+
+        # ReportLab is imported on the worker (at once if the warm-up has not done it yet),
+        # never on the GUI thread, which would freeze the window meanwhile.
+        self.ctx.worker.submit(_receipts_module, loaded, failed)
 
     def _show_receipt(self, result: tuple[str, bytes]) -> None:
         number, pdf = result
