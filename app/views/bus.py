@@ -27,6 +27,11 @@ CALENDAR = Change.CALENDAR
 REFERENCE = Change.REFERENCE
 
 
+# Set on a widget whose first load waits for it to be shown (``load_when_shown``): a change
+# before then needs no reload of its own.
+FIRST_LOAD_PENDING = "zongzhi_first_load_pending"
+
+
 @dataclass(frozen=True)
 class Changes:
     """The kinds one operation changed, and the widget that started it (if it said)."""
@@ -64,8 +69,16 @@ class _RefreshWhenShown(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.widget and event.type() == QEvent.Type.Show and self.stale:
             self.stale = False
-            self.reload()
+            if not self.widget.property(FIRST_LOAD_PENDING):
+                self.reload()
         return False
+
+
+def loaded_fresh(widget: QWidget) -> None:
+    """``widget`` has just loaded everything: the changes its watchers saw need no reload."""
+    for watcher in widget.findChildren(_RefreshWhenShown):
+        if watcher.widget is widget:
+            watcher.stale = False
 
 
 class DataBus(QObject):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QLabel, QTabWidget
 from sqlalchemy import func, select
 
@@ -77,3 +78,33 @@ def test_a_hidden_tab_refreshes_when_it_is_next_shown(qtbot):
     tabs.setCurrentWidget(front)
     tabs.setCurrentWidget(behind)
     assert loads == {"front": 1, "behind": 1}  # nothing changed since
+
+
+@pytest.mark.parametrize("watch_first", [True, False])
+def test_a_tab_first_shown_after_a_change_loads_once(qtbot, watch_first):
+    """A tab that loads when first shown needs no second load for a change it saw before."""
+    from app.views.widgets.tab_helpers import load_when_shown
+
+    bus = DataBus()
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    front, later = QLabel("前"), QLabel("后")
+    tabs.addTab(front, "前")
+    tabs.addTab(later, "后")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    loads = []
+    if watch_first:
+        bus.watch(later, [Change.CASES], lambda: loads.append("change"))
+        load_when_shown(later, lambda: loads.append("first"))
+    else:
+        load_when_shown(later, lambda: loads.append("first"))
+        bus.watch(later, [Change.CASES], lambda: loads.append("change"))
+    bus.announce([Change.CASES])
+    assert loads == []
+    tabs.setCurrentWidget(later)
+    assert loads == ["first"]
+    tabs.setCurrentWidget(front)
+    bus.announce([Change.CASES])
+    tabs.setCurrentWidget(later)
+    assert loads == ["first", "change"]  # later changes still reload it

@@ -8,17 +8,22 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
+from ..bus import FIRST_LOAD_PENDING, loaded_fresh
+
 
 class _FirstShow(QObject):
     def __init__(self, widget: QWidget, load: Callable[[], None]):
         super().__init__(widget)
         self.load = load
+        widget.setProperty(FIRST_LOAD_PENDING, True)
         widget.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
             obj.removeEventFilter(self)
-            self.load()
+            obj.setProperty(FIRST_LOAD_PENDING, False)
+            loaded_fresh(obj)
+            self.load()  # shows the latest data: a change seen before it needs no reload
         return False
 
 
