@@ -243,3 +243,10 @@ def test_rows_view_selection(qtbot):
     view.selectRow(1)
     assert view.current_row() == 1 and view.current_id() == "b"
     assert view.columnWidth(0) >= 110
+    # A reload (a save elsewhere) keeps the chosen row chosen, without announcing a new choice.
+    chosen = []
+    view.selectionModel().selectionChanged.connect(lambda *_: chosen.append(view.current_id()))
+    view.set_rows([Row(("2026-11-04", "新事项"), id="c"), *view.rows_model.rows])
+    assert view.current_id() == "b" and view.current_row() == 2 and chosen == []
+    view.set_rows([Row(("2026-11-04", "新事项"), id="c")])  # gone: nothing chosen
+    assert view.current_id() is None

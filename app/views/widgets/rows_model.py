@@ -91,7 +91,17 @@ class RowsView(QTableView):
         self.setItemDelegate(WarningDelegate(self))
 
     def set_rows(self, rows: Iterable[Row | Sequence[str]]) -> None:
+        """Show ``rows``; the row chosen before stays chosen if it is still there, quietly
+        (it is the same row: nothing that follows the selection needs to load it again)."""
+        keep = self.current_id()
         self.rows_model.set_rows(rows)
+        r = self.rows_model.row_of(keep) if keep is not None else -1
+        if r >= 0:
+            selection = self.selectionModel()
+            blocked = selection.blockSignals(True)
+            self.selectRow(r)
+            selection.blockSignals(blocked)
+            self.viewport().update()
 
     def current_row(self) -> int:
         """The selected row, -1 when none."""
