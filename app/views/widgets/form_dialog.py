@@ -40,6 +40,8 @@ class FieldRow(QWidget):
         self.error.setText(text)
         self.error.setVisible(bool(text))
         self.widget.setProperty("invalid", bool(text))
+        self.widget.style().unpolish(self.widget)  # the theme's red border follows the property
+        self.widget.style().polish(self.widget)
 
     def clear_error(self) -> None:
         self.set_error("")
