@@ -53,7 +53,6 @@ from app.services.rooms import counselling
 from app.services.rooms.counselling import AlertRow
 
 from . import bus as kinds
-from .bus import Changes
 from .context import ViewContext
 from .matter_table_model import (
     COL_CHANNEL,
@@ -66,6 +65,7 @@ from .matter_table_model import (
     WarningDelegate,
 )
 from .messages import error_text
+from .widgets.tab_helpers import load_when_shown
 
 _ROOT = QModelIndex()
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -531,8 +531,6 @@ class CommandTab(QWidget):
         self.choose_folder: Callable[[], str] = lambda: QFileDialog.getExistingDirectory(
             self, "把图表导出到哪个文件夹"
         )
-        self._loaded_once = False
-        self._stale = False
         self._pending = 0  # jobs of the current reload still running
         self._generation = 0
 
@@ -631,7 +629,8 @@ class CommandTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
-        ctx.bus.changed.connect(self._data_changed)
+        ctx.bus.watch(self, WATCHED, self.reload)  # hidden: again when next shown
+        load_when_shown(self, self.reload)
 
     @staticmethod
     def _boxed(caption: str, widget: QWidget) -> QWidget:
@@ -645,25 +644,9 @@ class CommandTab(QWidget):
         return box
 
     # --- loading
-    def showEvent(self, event) -> None:
-        # Loaded when first shown (and again if data changed while hidden).
-        if not self._loaded_once or self._stale:
-            self._loaded_once = True
-            self.reload()
-        super().showEvent(event)
-
-    def _data_changed(self, changes: Changes) -> None:
-        if not changes.touches(WATCHED):
-            return
-        if self.isVisible():
-            self.reload()
-        else:
-            self._stale = True
-
     def reload(self) -> None:
         """Two jobs: the figures, risks and charts, then the table by village. The GUI draws
         the charts while the worker is still counting the villages."""
-        self._stale = False
         self._generation += 1
         self._pending = 2
         self.status.setText("正在统计…")

@@ -65,6 +65,7 @@ from .matter_table_model import (
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
+from .widgets.tab_helpers import load_when_shown
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -305,14 +306,7 @@ class HandlingTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
-        self._loaded_once = False
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown: start-up only waits for the tab the user sees first.
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.reload()
-        super().showEvent(event)
+        load_when_shown(self, self.reload)
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,6 +63,7 @@ from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
 from .widgets import DraftController, Row, RowsModel
 from .widgets.rows_model import RowsView
+from .widgets.tab_helpers import tab_shortcut
 
 ALL = "__all__"
 
@@ -686,9 +687,9 @@ class ReceptionTab(QWidget):
         self.status_filter.currentIndexChanged.connect(self.reload)
         self.category_filter.currentIndexChanged.connect(self.reload)
         self.overdue_filter.toggled.connect(self.reload)
-        self._shortcut(QKeySequence.StandardKey.New, self.new_form)
-        self._shortcut(QKeySequence.StandardKey.Print, self.print_receipt)
-        self._shortcut(QKeySequence.StandardKey.Find, self._focus_search)
+        tab_shortcut(self, QKeySequence.StandardKey.New, self.new_form)
+        tab_shortcut(self, QKeySequence.StandardKey.Print, self.print_receipt)
+        tab_shortcut(self, QKeySequence.StandardKey.Find, self._focus_search)
         ctx.bus.changed.connect(self._data_changed)
         self.form.changed.connect(self.drafts.edited)
         self.drafts.offer(
@@ -698,11 +699,6 @@ class ReceptionTab(QWidget):
         QTimer.singleShot(PRINT_WARM_UP_MS, self, self._warm_up_printing)
 
     DRAFT_FORM = "intake"
-
-    def _shortcut(self, key, slot) -> None:
-        """Active only while this tab is shown (the tabs share keys such as Ctrl+P)."""
-        sc = QShortcut(key, self, slot)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # --- registering
     def register(self) -> None:
