@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from app.core import clock as program_clock  # noqa: E402
 from app.db import open_database  # noqa: E402
 from app.models import Role, User  # noqa: E402
 from app.services.center import setup  # noqa: E402
@@ -41,6 +42,22 @@ def pytest_collection_modifyitems(config, items):
 def pytest_sessionfinish(session, exitstatus):
     if pg.ON_PG:
         pg.drop_template()
+
+
+@pytest.fixture(autouse=True)
+def _clock_reset():
+    """Every test starts on the clock the run was started with (``ZONGZHI_CLOCK`` or the
+    machine's), whatever an earlier test set."""
+    program_clock.reset()
+    yield
+    program_clock.reset()
+
+
+@pytest.fixture
+def clock():
+    """The program's clock (``app.core.clock``): ``clock.freeze("2027-01-05")`` stops it on a
+    day, ``clock.set_clock(...)`` runs it from there; reset after the test."""
+    return program_clock
 
 
 @pytest.fixture(autouse=True)
