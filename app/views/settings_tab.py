@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.models import DayKind, Role
@@ -39,6 +40,7 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
+from .holiday_notice_dialog import HolidayNoticeDialog
 from .messages import error_text
 from .widgets import MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
@@ -83,6 +85,10 @@ class UserDialog(QDialog):
             self.message.setText("两次输入的密码不一致。")
             return
         self.accept()
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
 
 
 def _user_state(u: auth.UserRow) -> str:
@@ -249,7 +255,7 @@ class CalendarPanel(QWidget):
         self.view: calendar_admin.YearView | None = None
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year + 1)
+        self.year.setValue(clock.today().year + 1)
         self.year.valueChanged.connect(self.reload)
         self.state = QLabel()
         self.state.setWordWrap(True)
@@ -257,7 +263,7 @@ class CalendarPanel(QWidget):
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.setDate(QDate.currentDate())
+        self.day.setDate(_qdate(clock.today()))
         self.kind = QComboBox()
         for k in DayKind:
             self.kind.addItem(k.label, k)
@@ -269,11 +275,14 @@ class CalendarPanel(QWidget):
         remove.clicked.connect(self.remove_day)
         mark = QPushButton("该年已录入完毕")
         mark.clicked.connect(self.mark_year)
+        paste = QPushButton("粘贴国务院通知")
+        paste.clicked.connect(self.paste_notice)
         self.message = MessageBar()
         top = QHBoxLayout()
         top.addWidget(QLabel("年份"))
         top.addWidget(self.year)
         top.addWidget(self.state, 1)
+        top.addWidget(paste)
         top.addWidget(mark)
         edit = QHBoxLayout()
         edit.addWidget(self.day)
@@ -336,6 +345,18 @@ class CalendarPanel(QWidget):
             done_text=f"已删除 {day}。",
             message=self.message,
         )
+
+    def paste_notice(self) -> HolidayNoticeDialog:
+        """The notice dialog, open (not modal to the program: the admin may look things up)."""
+        dlg = HolidayNoticeDialog(self.ctx, self.year.value(), self)
+        dlg.saved.connect(self._notice_saved)
+        dlg.open()
+        self.notice_dialog = dlg
+        return dlg
+
+    def _notice_saved(self, year: int, count: int) -> None:
+        self.year.setValue(year)
+        self.message.info(f"已按国务院通知保存 {year} 年的 {count} 个日期。")
 
     def mark_year(self) -> None:
         year, actor = self.year.value(), self.ctx.actor
@@ -447,7 +468,7 @@ class PostsPanel(QWidget):
                 combo.addItem(f"{person.name}（{person.role.label}）", person.id)
         save_post = QPushButton("保存岗位")
         save_post.clicked.connect(self.save_post)
-        self.starts, self.ends = QDateEdit(QDate.currentDate()), QDateEdit(QDate.currentDate())
+        self.starts, self.ends = QDateEdit(_qdate(clock.today())), QDateEdit(_qdate(clock.today()))
         for d in (self.starts, self.ends):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
@@ -461,7 +482,7 @@ class PostsPanel(QWidget):
         for person in staff:
             if person.role == Role.DIRECTOR:
                 self.leader.addItem(person.name, person.id)
-        self.leader_day = QDateEdit(QDate.currentDate())
+        self.leader_day = QDateEdit(_qdate(clock.today()))
         self.leader_day.setCalendarPopup(True)
         self.leader_day.setDisplayFormat("yyyy-MM-dd")
         self.leader_place = QLineEdit()
@@ -496,7 +517,7 @@ class PostsPanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        actor, today = self.ctx.actor, date.today()
+        actor, today = self.ctx.actor, clock.today()
         self.ctx.worker.submit(
             lambda s: (
                 posts.list_posts(s, actor),

@@ -196,3 +196,65 @@ def test_the_year_comes_from_the_heading_or_from_the_caller():
 def test_text_without_arrangement_lines():
     reading = read_notice("国务院办公厅关于2027年部分节假日安排的通知\n各省、自治区：\n")
     assert reading.rows == [] and reading.unread and not reading.clean
+
+
+# Saving what the notice says: the admin's confirmed rows replace the year's rows.
+
+NOTICE_2031 = (
+    "国务院办公厅关于2031年部分节假日安排的通知\n"
+    "一、元旦：1月1日（周三）放假1天，不调休。\n"
+    "二、春节：1月22日（周三）至28日（周二）放假调休，共7天。"
+    "1月19日（周日）、2月8日（周六）上班。\n"
+)
+
+
+def rows_of(reading):
+    from app.services.center import calendar_admin
+
+    return [calendar_admin.DayRow(r.day, r.kind, r.name) for r in reading.rows]
+
+
+def test_saving_a_notice_replaces_the_year_and_is_audited(db, admin, receptionist):
+    from sqlalchemy import select
+
+    from app.core.errors import PermissionDenied, ValidationError
+    from app.models import AuditEntry
+    from app.services.center import calendar_admin
+    from app.services.center.calendar import WorkCalendar
+
+    reading = read_notice(NOTICE_2031)
+    with db.write() as s:
+        calendar_admin.set_day(s, admin, date(2031, 3, 3), DayKind.HOLIDAY, "手工录入")
+    with pytest.raises(PermissionDenied), db.write() as s:
+        calendar_admin.replace_year(s, receptionist, 2031, rows_of(reading))
+    with pytest.raises(ValidationError) as refused, db.write() as s:
+        calendar_admin.replace_year(s, admin, 2032, rows_of(reading))
+    assert "不在2032年" in str(refused.value)
+    with db.write() as s:
+        assert calendar_admin.replace_year(s, admin, 2031, rows_of(reading)) == 10
+    with db.read() as s:
+        view = calendar_admin.year_view(s, admin, 2031)
+        cal = WorkCalendar.load(s)
+        event = s.execute(
+            select(AuditEntry.event, AuditEntry.object_id, AuditEntry.username)
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        ).one()
+    assert view.source == "admin" and len(view.days) == 10
+    assert date(2031, 3, 3) not in {d.day for d in view.days}  # the hand-entered day went
+    assert not cal.is_working_day(date(2031, 1, 22)) and cal.is_working_day(date(2031, 1, 19))
+    assert cal.deadline(date(2031, 1, 20), "working", 3).warning is None
+    assert tuple(event) == ("calendar_notice", "2031", "admin")
+
+
+def test_the_2026_notice_saved_gives_the_same_calendar_as_the_library(db, admin):
+    from app.services.center import calendar_admin
+    from app.services.center.calendar import WorkCalendar
+
+    with db.read() as s:
+        before = WorkCalendar.load(s)
+    with db.write() as s:
+        calendar_admin.replace_year(s, admin, 2026, rows_of(read_notice(notice(2026))))
+    with db.read() as s:
+        after = WorkCalendar.load(s)
+    assert after.holidays == before.holidays and after.workdays == before.workdays

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import CalendarYear, DayKind
+from app.models import CalendarDay, CalendarYear, DayKind
 from app.services.center import calendar
 from app.services.context import Actor
 from app.services.security import audit
@@ -63,3 +64,46 @@ def mark_year_entered(session: Session, actor: Actor, year: int) -> None:
     require(actor, Action.MANAGE_CALENDAR)
     calendar.mark_year_entered(session, year)
     audit.record(session, actor, "calendar_year", object_type="calendar", object_id=str(year))
+
+
+@write_op(Change.CALENDAR)
+def replace_year(session: Session, actor: Actor, year: int, rows: list[DayRow]) -> int:
+    """The year's holidays and 调休 working weekends become ``rows`` (read from the State
+    Council's notice and confirmed by the admin): the year's earlier rows go, the year counts
+    as entered. Returns how many rows were saved. All or nothing."""
+    require(actor, Action.MANAGE_CALENDAR)
+    if not rows:
+        raise ValidationError({"rows": "没有可保存的日期：请先解析通知"})
+    problems = []
+    for r in rows:
+        if r.day.year != year:
+            problems.append(f"{r.day:%Y-%m-%d} 不在{year}年")
+        elif DayKind(r.kind) == DayKind.WORKDAY and r.day.weekday() < 5:
+            problems.append(f"{r.day:%Y-%m-%d} 本来就是工作日，调休上班只用于周末")
+    if len({r.day for r in rows}) != len(rows):
+        problems.append("同一天出现了两次")
+    if problems:
+        raise ValidationError({"rows": "；".join(problems)})
+    session.execute(
+        delete(CalendarDay).where(
+            CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)
+        )
+    )
+    for r in rows:
+        name = validate_text(r.name, "name", "节假日名称", required=False, max_len=32)
+        session.add(CalendarDay(day=r.day, kind=DayKind(r.kind), name=name or None))
+    entry = session.get(CalendarYear, year)
+    if entry is None:
+        session.add(CalendarYear(year=year, source="admin"))
+    else:
+        entry.source = "admin"
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "calendar_notice",
+        object_type="calendar",
+        object_id=str(year),
+        reason=f"按国务院通知录入{len(rows)}天",
+    )
+    return len(rows)

@@ -178,10 +178,10 @@ class _Reader:
         if not sentences or not _STARTS_WITH_DATE.match(sentences[0]):
             self.reading.unread.append(f"{name}:{sentences[0] if sentences else ''}")
             return
-        for sentence in sentences:
+        for i, sentence in enumerate(sentences):
             if not _STARTS_WITH_DATE.match(sentence):
                 break  # the closing paragraph, or text that is not part of the arrangement
-            if not re.search(r"放假|休|上班", sentence):
+            if i > 0 and not re.search(r"放假|休|上班", sentence):
                 break  # e.g. the signature's date
             if not self.sentence(name, sentence):
                 self.reading.unread.append(f"{name}:{sentence}")
