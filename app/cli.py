@@ -607,6 +607,12 @@ def cmd_check(args) -> int:
     report = check_database(db, manifests=args.manifest)
     for line in report.lines:
         print(line)
+    if report.ok:  # a reminder, not a fault: the exit code stays 0
+        from app.core import clock
+        from app.services.center import calendar
+
+        for year in db.run(op(calendar.years_to_enter, clock.today())).value:
+            print(f"提醒：{calendar.missing_year_text(year)}")
     return 0 if report.ok else 1
 
 

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core.ops import op
+from app.core.ops import Change, op
 from app.models import CaseRoom
+from app.services.center import calendar_admin
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups
 from app.services.security import auth
@@ -31,6 +32,7 @@ from app.services.security.permissions import Action, allowed
 
 from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext
+from .widgets import MessageBar
 
 if TYPE_CHECKING:
     from .command_tab import CommandTab
@@ -215,7 +217,17 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.lock_page)
-        self.setCentralWidget(self.stack)
+        # Reminders on log-in (the director and admin: a year's holidays not yet entered).
+        self.reminders = MessageBar()
+        self.reminders.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.reminders)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.load_reminders()
+        ctx.bus.watch(self, [Change.CALENDAR], self.load_reminders)
         role = ctx.actor.role.label if ctx.actor.role else ""
         self.statusBar().addWidget(
             QLabel(f"{s.center_name} · 终端 {s.terminal} · {ctx.actor.display_name}（{role}）")
@@ -240,6 +252,17 @@ class MainWindow(QMainWindow):
         self.backup_timer = QTimer(self, interval=60 * 60 * 1000)
         self.backup_timer.timeout.connect(self.daily_backup)
         self.backup_timer.start()
+
+    def load_reminders(self) -> None:
+        job = op(calendar_admin.reminders, self.ctx.actor)
+        self.ctx.worker.submit(job, self._show_reminders, lambda _exc: None)
+
+    def _show_reminders(self, lines: list[str]) -> None:
+        if lines:
+            self.reminders.error("；".join(lines) + "。请管理员在 系统设置 → 节假日 录入。")
+        else:
+            self.reminders.clear()
+        self.reminders.setVisible(bool(lines))
 
     # --- tabs: the first one built with the window, the others when first shown
     def _add_tab(self, name: str, title: str, build: Callable[[], QWidget]) -> None:

@@ -95,6 +95,23 @@ def mark_year_entered(session: Session, year: int) -> None:
     session.flush()
 
 
+# From this month on, next year's holidays are due (the notice comes out in November or so).
+REMIND_FROM_MONTH = 11
+
+
+def missing_year_text(year: int) -> str:
+    return f"{year}年节假日尚未录入，办理期限暂按周末计算"
+
+
+@read_op
+def years_to_enter(session: Session, today: date) -> list[int]:
+    """The years whose holidays are wanted and not entered: this year always, and from
+    1 November next year too (an empty table means deadlines count weekends only)."""
+    wanted = [today.year] + ([today.year + 1] if today.month >= REMIND_FROM_MONTH else [])
+    have = covered_years(session)
+    return [y for y in wanted if y not in have]
+
+
 def _cn(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 

@@ -8,13 +8,14 @@ from datetime import date
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import CalendarDay, CalendarYear, DayKind
 from app.services.center import calendar
 from app.services.context import Actor
 from app.services.security import audit
-from app.services.security.permissions import Action, require
+from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_text
 
 
@@ -107,3 +108,12 @@ def replace_year(session: Session, actor: Actor, year: int, rows: list[DayRow]) 
         reason=f"按国务院通知录入{len(rows)}天",
     )
     return len(rows)
+
+
+@read_op
+def reminders(session: Session, actor: Actor) -> list[str]:
+    """What the director and the admin are told on log-in about the calendar: e.g.
+    "2027年节假日尚未录入，办理期限暂按周末计算" from 1 November (nothing for other roles)."""
+    if not allowed(actor, Action.MANAGE_CALENDAR):
+        return []
+    return [calendar.missing_year_text(y) for y in calendar.years_to_enter(session, clock.today())]
