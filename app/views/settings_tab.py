@@ -30,7 +30,7 @@ from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.models import DayKind, Role
-from app.services.center import calendar_admin
+from app.services.center import calendar_admin, deadline_recompute
 from app.services.center import settings as settings_service
 from app.services.data import terminal_config
 from app.services.data.terminal_config import shown
@@ -40,6 +40,7 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
+from .deadline_recompute_dialog import DeadlineRecomputeDialog
 from .holiday_notice_dialog import HolidayNoticeDialog
 from .messages import error_text
 from .widgets import MessageBar, Row, run_op
@@ -277,6 +278,9 @@ class CalendarPanel(QWidget):
         mark.clicked.connect(self.mark_year)
         paste = QPushButton("粘贴国务院通知")
         paste.clicked.connect(self.paste_notice)
+        recompute = QPushButton("重算期限")
+        recompute.setToolTip("该年节假日录入后，把录入前只按周末算出的在办事项期限改正")
+        recompute.clicked.connect(lambda: self.recompute_deadlines(self.year.value()))
         self.message = MessageBar()
         top = QHBoxLayout()
         top.addWidget(QLabel("年份"))
@@ -284,6 +288,7 @@ class CalendarPanel(QWidget):
         top.addWidget(self.state, 1)
         top.addWidget(paste)
         top.addWidget(mark)
+        top.addWidget(recompute)
         edit = QHBoxLayout()
         edit.addWidget(self.day)
         edit.addWidget(self.kind)
@@ -357,6 +362,20 @@ class CalendarPanel(QWidget):
     def _notice_saved(self, year: int, count: int) -> None:
         self.year.setValue(year)
         self.message.info(f"已按国务院通知保存 {year} 年的 {count} 个日期。")
+        self.recompute_deadlines(year, only_if_any=True)
+
+    def recompute_deadlines(self, year: int, only_if_any: bool = False) -> None:
+        """The deadlines the year's entry would move, in a dialog that moves them on request."""
+
+        def show(moves) -> None:
+            if only_if_any and not moves:
+                return
+            dlg = DeadlineRecomputeDialog(self.ctx, year, moves, self)
+            dlg.open()
+            self.recompute_dialog = dlg
+
+        job = op(deadline_recompute.preview, self.ctx.actor, year)
+        self.ctx.worker.submit(job, show, self.message.show_error)
 
     def mark_year(self) -> None:
         year, actor = self.year.value(), self.ctx.actor

@@ -98,3 +98,49 @@ def test_admin_pastes_the_notice_checks_the_preview_and_saves(qtbot, db, admin, 
     assert days[date(2027, 2, 14)] == DayKind.WORKDAY and date(2027, 3, 1) not in days
     assert audit == ["2027"]
     w.ctx.worker.wait()
+
+
+def test_after_saving_the_year_the_admin_recomputes_the_deadlines_it_moves(
+    qtbot, db, admin, receptionist, clock
+):
+    from datetime import datetime
+
+    from app.models import Matter
+    from app.services.reception import intake
+    from tests.services.test_intake import make_input
+
+    clock.freeze("2026-12-03")
+    with db.write() as s:  # Friday before 春节 2027, 7 working days: weekends only so far
+        mid = intake.register_matter(
+            s, receptionist, make_input(db), at=datetime(2027, 1, 29, 9)
+        ).id
+        number = s.get(Matter, mid).number
+        assert s.get(Matter, mid).deadline == date(2027, 2, 9)
+    w, panel = open_panel(qtbot, db, admin)
+    qtbot.mouseClick(button(panel, "粘贴国务院通知"), Qt.MouseButton.LeftButton)
+    dlg = panel.notice_dialog
+    paste(qtbot, dlg, NOTICE_2027.replace("三、清明节：4月5日（周二）放几天假。\n", ""))
+    qtbot.mouseClick(dlg.parse_button, Qt.MouseButton.LeftButton)
+    dlg.confirm = lambda text: True
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+
+    # Saved: the deadlines the year moves are shown, and moved when the admin says so.
+    qtbot.waitUntil(lambda: getattr(panel, "recompute_dialog", None) is not None, timeout=5000)
+    redo = panel.recompute_dialog
+    qtbot.waitExposed(redo)
+    rows = redo.table.model()
+    assert [rows.index(0, c).data() for c in range(3)] == [number, "2027-02-09", "2027-02-16"]
+    assert "1 件在办事项的期限只跳过了周末" in redo.summary.text()
+    qtbot.mouseClick(redo.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: redo.moved is not None, timeout=5000)
+    assert "已重算 1 件事项的期限" in redo.summary.text()
+    assert not redo.apply_button.isEnabled()
+    with db.read() as s:
+        assert s.get(Matter, mid).deadline == date(2027, 2, 16)
+
+    # Asked again from the panel: nothing left to move.
+    panel.recompute_dialog = None
+    qtbot.mouseClick(button(panel, "重算期限"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.recompute_dialog is not None, timeout=5000)
+    assert "没有需要重算的期限" in panel.recompute_dialog.summary.text()
+    w.ctx.worker.wait()
