@@ -300,6 +300,9 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         account = self.menuBar().addMenu("账户(&U)")
+        self.change_password_action = QAction("修改密码…", self)
+        self.change_password_action.triggered.connect(self.change_password)
+        account.addAction(self.change_password_action)
         lock = QAction("锁定终端", self, shortcut=QKeySequence("Ctrl+L"))
         lock.triggered.connect(self.lock)
         account.addAction(lock)
@@ -318,6 +321,14 @@ class MainWindow(QMainWindow):
         about = QAction("关于", self)
         about.triggered.connect(self.about)
         help_.addAction(about)
+
+    def change_password(self) -> None:
+        from .change_password_dialog import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.ctx, self)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage("密码已修改。", 10_000))
+        dialog.open()
+        self.change_password_dialog = dialog
 
     def show_in_handling(self, matter_id) -> None:
         """A matter chosen in 指挥研判's lists, opened in 事项办理."""
