@@ -27,6 +27,7 @@ class Role(LabelledEnum):
     MEDIATOR = ("mediator", "调解员")
     COUNSELLOR = ("counsellor", "心理咨询师")
     DIRECTOR = ("director", "主任")
+    DEPUTY_DIRECTOR = ("deputy_director", "常务副主任")  # the director's rights, named as itself
     ADMIN = ("admin", "系统管理员")
 
 

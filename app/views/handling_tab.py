@@ -442,7 +442,7 @@ class HandlingTab(QWidget):
             b.clicked.connect(self.form_team)
             self.actions_box.addWidget(b)
             self.buttons["team"] = b
-        leaders = [p for p in self.lookups.staff if p.role == Role.DIRECTOR]
+        leaders = [p for p in self.lookups.staff if p.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR)]
         if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
             b = QPushButton("领导接访")
             b.clicked.connect(lambda: self.mark_leader(leaders))

@@ -499,7 +499,7 @@ class PostsPanel(QWidget):
         self.leader_days.setWordWrap(True)
         self.leader = QComboBox()
         for person in staff:
-            if person.role == Role.DIRECTOR:
+            if person.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
                 self.leader.addItem(person.name, person.id)
         self.leader_day = QDateEdit(_qdate(clock.today()))
         self.leader_day.setCalendarPopup(True)

@@ -20,7 +20,7 @@ from app.services.security import audit
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
 
-LEADER_ROLES = {Role.DIRECTOR}
+LEADER_ROLES = {Role.DIRECTOR, Role.DEPUTY_DIRECTOR}
 
 
 @write_op(Change.USERS, Change.MATTERS)

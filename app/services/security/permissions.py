@@ -45,7 +45,11 @@ class Action(StrEnum):
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
 
-PERMISSIONS: dict[Action, frozenset[Role]] = {
+# 主任 and 常务副主任: the deputy has the director's rights everywhere (the table below names
+# the director; the deputy is added to every action the director has, after it).
+DIRECTORS = frozenset({Role.DIRECTOR, Role.DEPUTY_DIRECTOR})
+
+_TABLE: dict[Action, frozenset[Role]] = {
     Action.REGISTER_MATTER: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
     Action.VIEW_MATTERS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
     Action.VIEW_PERSONAL_DATA: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
@@ -89,6 +93,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # carries them; which version of a record changed on both sides wins is the director's call.
     Action.EXCHANGE_BUNDLES: frozenset({Role.ADMIN, Role.DIRECTOR}),
     Action.RESOLVE_CONFLICTS: frozenset({Role.DIRECTOR}),
+}
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    action: roles | DIRECTORS if Role.DIRECTOR in roles else roles
+    for action, roles in _TABLE.items()
 }
 
 ACTION_LABELS: dict[Action, str] = {
@@ -139,7 +148,7 @@ def require(actor: Actor, action: Action) -> None:
 def oversees_all(actor: Actor) -> bool:
     """The director (or the program itself, writing set-up and demo data) may act on a matter,
     a case or a 督办单 that otherwise belongs to its handler, its unit or its mediators."""
-    return actor.role in (None, Role.DIRECTOR)
+    return actor.role is None or actor.role in DIRECTORS
 
 
 def may_change_case(actor: Actor, mediator_ids: Iterable[uuid.UUID]) -> bool:

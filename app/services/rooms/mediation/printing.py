@@ -423,7 +423,10 @@ def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, st
     require(actor, Action.VIEW_CASES)
     q = (
         select(User.id, User.display_name)
-        .where(User.active.is_(True), User.role.in_([Role.MEDIATOR, Role.DIRECTOR]))
+        .where(
+            User.active.is_(True),
+            User.role.in_([Role.MEDIATOR, Role.DIRECTOR, Role.DEPUTY_DIRECTOR]),
+        )
         .order_by(User.role.desc(), User.display_name)
     )
     return [(uid, name) for uid, name in session.execute(q)]

@@ -108,7 +108,11 @@ def _clean_case(session: Session, data: CaseInput) -> tuple[CaseInput, int | Non
         problems["mediators"] = "请指定主调解员"
     for uid in mediators:
         u = session.get(User, uid)
-        if u is None or not u.active or u.role not in (Role.MEDIATOR, Role.DIRECTOR):
+        if (
+            u is None
+            or not u.active
+            or u.role not in (Role.MEDIATOR, Role.DIRECTOR, Role.DEPUTY_DIRECTOR)
+        ):
             problems["mediators"] = "调解员只能从在岗的调解员（或主任）中选择"
     try:
         amount = parse_amount(data.amount)
