@@ -32,6 +32,7 @@ from app.core.ops import op
 from app.models import DayKind, Role
 from app.services.center import calendar_admin, deadline_recompute
 from app.services.center import settings as settings_service
+from app.services.center.reference import load_lookups
 from app.services.data import terminal_config
 from app.services.data.terminal_config import shown
 from app.services.reception import posts, work_rules
@@ -102,7 +103,7 @@ class UsersPanel(QWidget):
         self.ctx = ctx
         self.units = list(units)
         self.users: dict[uuid.UUID, auth.UserRow] = {}
-        self.table: RowsView = rows_view(["用户名", "姓名", "角色", "状态"], 3)
+        self.table: RowsView = rows_view(["用户名", "姓名", "角色", "状态", "所属单位"], 4)
         self.message = MessageBar()
         buttons = QHBoxLayout()
         for text, slot in (
@@ -121,18 +122,28 @@ class UsersPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
-        ctx.bus.watch(self, [kinds.USERS], self.reload)
+        # Units come from the center's reference data, which the admin may change meanwhile.
+        ctx.bus.watch(self, [kinds.USERS, kinds.REFERENCE], self.reload)
         self.reload()
 
     def reload(self) -> None:
         actor = self.ctx.actor
-        self.ctx.worker.submit(op(auth.list_users, actor), self._show, self.message.show_error)
+        self.ctx.worker.submit(
+            lambda s: (auth.list_users(s, actor), load_lookups(s).units),
+            self._show,
+            self.message.show_error,
+        )
 
-    def _show(self, rows: list[auth.UserRow]) -> None:
+    def _show(self, result) -> None:
+        rows, self.units = result
         chosen = self.table.current_id()
         self.users = {u.id: u for u in rows}
         self.table.set_rows(
-            Row((u.username, u.display_name, u.role.label, _user_state(u)), id=u.id) for u in rows
+            Row(
+                (u.username, u.display_name, u.role.label, _user_state(u), u.unit_name or "中心"),
+                id=u.id,
+            )
+            for u in rows
         )
         self.table.resizeColumnsToContents()
         row = self.table.rows_model.row_of(chosen) if chosen is not None else -1
@@ -218,8 +229,9 @@ class UsersPanel(QWidget):
         )
 
     def unit_input(self, u, labels: list[str]) -> tuple[str, bool]:
+        current = labels.index(u.unit_name) if u.unit_name in labels else 0
         return QInputDialog.getItem(
-            self, "所属单位", f"{u.display_name} 在哪个单位工作：", labels, 0, False
+            self, "所属单位", f"{u.display_name} 在哪个单位工作：", labels, current, False
         )
 
     def toggle_active(self) -> None:

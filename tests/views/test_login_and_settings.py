@@ -342,3 +342,60 @@ def test_a_new_terminal_joins_the_center_server_from_the_first_run_wizard(qtbot,
         wizard.connect_server(db.url)
     assert wizard.connected_url == db.url
     assert terminal_config.current_database() == terminal_config.shown(db.url)
+
+
+def test_admin_links_a_user_to_their_unit(qtbot, db, admin, monkeypatch):
+    from app.views.settings_tab import UsersPanel
+
+    w = build_main_window(db, admin)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    panel = w.settings_tab.users
+    model = panel.table.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=5000)
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    row = names.index("tiaojie")
+    assert model.index(row, 4).data() == "中心"
+    offered: list[list[str]] = []
+
+    def choose(self, u, labels):
+        offered.append(labels)
+        return "司法所", True
+
+    monkeypatch.setattr(UsersPanel, "unit_input", choose)
+    click_row(qtbot, panel.table, row)
+    qtbot.mouseClick(button(panel, "所属单位"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.index(row, 4).data() == "司法所", timeout=5000)
+    assert offered[0][0] == "（中心，不属于某个单位）" and "司法所" in offered[0]
+    assert panel.message.text() == "已设置 tiaojie 的所属单位。"
+    with db.read() as s:
+        unit = s.scalar(select(User.unit_id).where(User.username == "tiaojie"))
+        assert auth_unit_name(s, unit) == "司法所"
+    w.ctx.worker.wait()
+
+
+def auth_unit_name(s, unit_id) -> str:
+    from app.models import Unit
+
+    return s.get(Unit, unit_id).name
+
+
+def test_the_director_and_deputy_reach_leave_but_not_users(qtbot, db, admin):
+    from app.services.security import auth as auth_service
+    from tests.conftest import actor
+
+    with db.write() as s:
+        auth_service.create_user(
+            s, admin, "fuzhuren", "吴副主任", Role.DEPUTY_DIRECTOR, "Deputy#2026pw"
+        )
+    for username in ("zhuren", "fuzhuren"):
+        w = build_main_window(db, actor(db, username))
+        qtbot.addWidget(w)
+        titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+        assert "系统设置" in titles
+        w.tabs.setCurrentIndex(titles.index("系统设置"))
+        inner = w.settings_tab.findChild(QTabWidget)
+        pages = [inner.tabText(i) for i in range(inner.count())]
+        assert "AB岗与请假" in pages and "节假日" in pages and "用户与角色" not in pages
+        w.ctx.worker.wait()

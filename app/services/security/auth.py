@@ -127,12 +127,17 @@ class UserRow:
     role: Role
     active: bool
     locked: bool
+    unit_id: uuid.UUID | None = None  # the room or stationed unit they work in
+    unit_name: str = ""
 
 
 @read_op
 def list_users(session: Session, actor: Actor) -> list[UserRow]:
+    from app.models import Unit
+
     require(actor, Action.MANAGE_USERS)
     at = now()
+    units = {uid: name for uid, name in session.execute(select(Unit.id, Unit.name))}
     return [
         UserRow(
             u.id,
@@ -141,6 +146,8 @@ def list_users(session: Session, actor: Actor) -> list[UserRow]:
             u.role,
             u.active,
             bool(u.locked_until and u.locked_until > at),
+            u.unit_id,
+            units.get(u.unit_id, "") if u.unit_id else "",
         )
         for u in session.scalars(select(User).order_by(User.username))
     ]
