@@ -332,7 +332,7 @@ class CalendarPanel(QWidget):
         else:
             self.state.setText(
                 f"{view.year} 年节假日尚未录入：期限暂时只跳过周末。国务院公布安排后，"
-                "请逐日添加放假日和调休上班日，然后点“该年已录入完毕”。"
+                "请点“粘贴国务院通知”（或逐日添加放假日和调休上班日，再点“该年已录入完毕”）。"
             )
         self.table.set_rows(
             Row((d.day.isoformat(), d.kind.label, d.name), id=d.day) for d in view.days

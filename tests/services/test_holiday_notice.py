@@ -258,3 +258,23 @@ def test_the_2026_notice_saved_gives_the_same_calendar_as_the_library(db, admin)
     with db.read() as s:
         after = WorkCalendar.load(s)
     assert after.holidays == before.holidays and after.workdays == before.workdays
+
+
+def test_a_working_day_in_the_december_before_and_dotted_numbering(db, admin):
+    from app.services.center import calendar_admin
+
+    text = (
+        "国务院办公厅关于2012年部分节假日安排的通知\n"
+        "一. 元旦：1月1日至3日放假调休，共3天。2011年12月31日（星期六）上班。\n"
+    )
+    reading = read_notice(text)
+    assert not reading.unread and not reading.warnings
+    assert set(reading.holidays) == days("2012-01-01", "2012-01-03")
+    assert reading.workdays == {date(2011, 12, 31)}
+    holidays, workdays, _ = library_days()
+    assert date(2011, 12, 31) in workdays  # as the library has it
+    with db.write() as s:
+        calendar_admin.replace_year(s, admin, 2012, rows_of(reading))
+    with db.read() as s:
+        saved = {d.day for d in calendar_admin.year_view(s, admin, 2011).days}
+    assert date(2011, 12, 31) in saved

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -76,8 +76,10 @@ def replace_year(session: Session, actor: Actor, year: int, rows: list[DayRow]) 
     if not rows:
         raise ValidationError({"rows": "没有可保存的日期：请先解析通知"})
     problems = []
+    first, last = date(year, 1, 1), date(year, 12, 31)
     for r in rows:
-        if r.day.year != year:
+        # A notice may name a 调休 day of late December before, e.g. "2011年12月31日上班".
+        if not first - timedelta(days=31) <= r.day <= last + timedelta(days=31):
             problems.append(f"{r.day:%Y-%m-%d} 不在{year}年")
         elif DayKind(r.kind) == DayKind.WORKDAY and r.day.weekday() < 5:
             problems.append(f"{r.day:%Y-%m-%d} 本来就是工作日，调休上班只用于周末")
@@ -90,9 +92,9 @@ def replace_year(session: Session, actor: Actor, year: int, rows: list[DayRow]) 
             CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)
         )
     )
-    for r in rows:
+    for r in rows:  # the days next to the year (another year's rows) are set, not replaced
         name = validate_text(r.name, "name", "节假日名称", required=False, max_len=32)
-        session.add(CalendarDay(day=r.day, kind=DayKind(r.kind), name=name or None))
+        session.merge(CalendarDay(day=r.day, kind=DayKind(r.kind), name=name or None))
     entry = session.get(CalendarYear, year)
     if entry is None:
         session.add(CalendarYear(year=year, source="admin"))
