@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.lock_page)
         # Reminders on log-in (the director and admin: a year's holidays not yet entered).
         self.reminders = MessageBar()
+        self.reminders.setContentsMargins(8, 4, 8, 4)
         self.reminders.hide()
         central = QWidget()
         column = QVBoxLayout(central)

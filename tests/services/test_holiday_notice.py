@@ -278,3 +278,9 @@ def test_a_working_day_in_the_december_before_and_dotted_numbering(db, admin):
     with db.read() as s:
         saved = {d.day for d in calendar_admin.year_view(s, admin, 2011).days}
     assert date(2011, 12, 31) in saved
+
+
+def test_a_notice_read_as_the_wrong_year_says_so_first():
+    reading = read_notice(notice(2026).replace("2026年部分", "2027年部分"))
+    assert reading.year == 2027
+    assert reading.warnings[0].startswith("通知里的星期几大多与2027年的日期对不上")

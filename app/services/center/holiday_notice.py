@@ -138,6 +138,8 @@ class _Reader:
         self.year = year
         self.reading = reading
         self.seen: dict[date, DayKind] = {}
+        self.weekdays_checked = 0
+        self.weekdays_wrong = 0
 
     def day(self, y: str | None, m: str, d: str, bracket: str | None, where: str) -> date | None:
         try:
@@ -150,7 +152,9 @@ class _Reader:
 
     def check_weekday(self, d: date, bracket: str | None, where: str) -> None:
         w = _WEEKDAY.search(bracket or "")
+        self.weekdays_checked += bool(w)
         if w and _WEEKDAY_NUMBER[w.group(1)] != d.weekday():
+            self.weekdays_wrong += 1
             self.reading.warnings.append(
                 f"“{where}”：{_cn(d)} 写作周{w.group(1)}，"
                 f"但{d.year}年{_cn(d)}是周{_WEEKDAY_LABEL[d.weekday()]}"
@@ -270,4 +274,10 @@ def read_notice(text: str, year: int | None = None) -> NoticeReading:
         name = (h["numbered"] or h["plain"]).replace("和", "、").replace("与", "、")
         reader.entry(name, flat[h.end() : end])
     reading.rows.sort(key=lambda r: r.day)
+    if reader.weekdays_wrong >= 3 and reader.weekdays_wrong * 2 > reader.weekdays_checked:
+        reading.warnings.insert(
+            0,
+            f"通知里的星期几大多与{reading.year}年的日期对不上：请核对年份"
+            "（标题“关于××××年部分节假日安排的通知”）是否正确",
+        )
     return reading
