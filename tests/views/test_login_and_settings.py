@@ -227,8 +227,8 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
     w.ctx.worker.wait()
 
 
-def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
-    from datetime import date
+def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db, clock):
+    from datetime import date, timedelta
 
     from PySide6.QtCore import QDate
 
@@ -236,6 +236,7 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
     from app.views.combos import find_data
     from tests.conftest import actor
 
+    clock.freeze("2027-01-05")  # the leave below (May 2030) is still ahead
     director = actor(db, "zhuren")
     w = build_main_window(db, director)
     qtbot.addWidget(w)
@@ -263,7 +264,8 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
     assert absence == ["李接待", "2030-05-06", "2030-05-08", "年假"]
     with db.read() as s:
         assert posts.cover_for(s, a, date(2030, 5, 7)) == b
-    panel.leader_day.setDate(QDate.currentDate().addDays(3))
+    soon = clock.today() + timedelta(days=3)  # the program's day, as the panel lists from it
+    panel.leader_day.setDate(QDate(soon.year, soon.month, soon.day))
     panel.leader_place.setText("接待室")
     panel.add_leader_day()
     qtbot.waitUntil(lambda: "周主任（接待室）" in panel.leader_days.text(), timeout=5000)
