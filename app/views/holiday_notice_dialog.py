@@ -22,6 +22,7 @@ from app.services.center import calendar_admin
 from app.services.center.holiday_notice import NoticeReading, read_notice
 
 from .context import ViewContext
+from .messages import error_text
 from .widgets import MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
 
@@ -102,8 +103,6 @@ class HolidayNoticeDialog(QDialog):
         return self.buttons.button(QDialogButtonBox.StandardButton.Save)
 
     def show_error(self, exc: BaseException | str) -> None:
-        from .messages import error_text
-
         self.message.error(exc if isinstance(exc, str) else error_text(exc))
 
     def _text_changed(self) -> None:

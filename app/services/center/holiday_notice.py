@@ -44,7 +44,6 @@ _TRADITIONAL = str.maketrans(
         "辦": "办",
         "聯": "联",
         "紀": "纪",
-        "念": "念",
         "勝": "胜",
         "戰": "战",
         "陽": "阳",
@@ -98,7 +97,7 @@ class NoticeReading:
 
     year: int | None
     rows: list[NoticeRow] = field(default_factory=list)
-    unread: list[str] = field(default_factory=list)  # lines not understood, as written
+    unread: list[str] = field(default_factory=list)  # lines not understood (normalised)
     warnings: list[str] = field(default_factory=list)  # contradictions found in the text
 
     @property
