@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.models import DayKind, Role
@@ -249,7 +250,7 @@ class CalendarPanel(QWidget):
         self.view: calendar_admin.YearView | None = None
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year + 1)
+        self.year.setValue(clock.today().year + 1)
         self.year.valueChanged.connect(self.reload)
         self.state = QLabel()
         self.state.setWordWrap(True)
@@ -257,7 +258,7 @@ class CalendarPanel(QWidget):
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.setDate(QDate.currentDate())
+        self.day.setDate(QDate(clock.today()))
         self.kind = QComboBox()
         for k in DayKind:
             self.kind.addItem(k.label, k)
@@ -447,7 +448,7 @@ class PostsPanel(QWidget):
                 combo.addItem(f"{person.name}（{person.role.label}）", person.id)
         save_post = QPushButton("保存岗位")
         save_post.clicked.connect(self.save_post)
-        self.starts, self.ends = QDateEdit(QDate.currentDate()), QDateEdit(QDate.currentDate())
+        self.starts, self.ends = QDateEdit(QDate(clock.today())), QDateEdit(QDate(clock.today()))
         for d in (self.starts, self.ends):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
@@ -461,7 +462,7 @@ class PostsPanel(QWidget):
         for person in staff:
             if person.role == Role.DIRECTOR:
                 self.leader.addItem(person.name, person.id)
-        self.leader_day = QDateEdit(QDate.currentDate())
+        self.leader_day = QDateEdit(QDate(clock.today()))
         self.leader_day.setCalendarPopup(True)
         self.leader_day.setDisplayFormat("yyyy-MM-dd")
         self.leader_place = QLineEdit()
@@ -496,7 +497,7 @@ class PostsPanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        actor, today = self.ctx.actor, date.today()
+        actor, today = self.ctx.actor, clock.today()
         self.ctx.worker.submit(
             lambda s: (
                 posts.list_posts(s, actor),
