@@ -17,7 +17,8 @@ from app.views.worker import DbWorker
 from tests.conftest import STAFF_PASSWORD
 
 
-def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path):
+def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path, clock):
+    clock.set_clock("2028-03-01")
     db = open_database(tmp_path / "new.sqlite3")
     worker = DbWorker(db)
     wizard = FirstRunWizard(worker)
@@ -25,7 +26,7 @@ def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path):
     wizard.show()
     wizard.center_name.setText("白石街道综治工作中心")
     qtbot.keyClicks(wizard.prefix, "bs")
-    assert "BS2026-A-000001" in wizard.example.text()
+    assert "BS2028-A-000001" in wizard.example.text()  # the current year, from the clock
     wizard.villages.setPlainText("白石村\n中雁村\n")
     qtbot.keyClicks(wizard.password, "Center#2026pw")
     qtbot.keyClicks(wizard.password2, "Center#2026px")
