@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QTabWidget
 from sqlalchemy import select
 
+from app.core import clock
 from app.db import open_database
 from app.gui import build_main_window
 from app.models import Role, User
@@ -229,7 +230,7 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
 
 
 def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
-    from datetime import date
+    from datetime import timedelta
 
     from PySide6.QtCore import QDate
 
@@ -251,20 +252,21 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
     post = [panel.posts.model().index(0, c).data() for c in range(3)]
     assert post == ["综合受理窗口", "李接待", "王调解"]
     panel.absent_user.setCurrentIndex(find_data(panel.absent_user, a))
-    panel.starts.setDate(QDate(2030, 5, 6))
-    panel.ends.setDate(QDate(2030, 5, 4))
+    start = clock.today() + timedelta(days=30)  # a leave to come, in whatever year this runs
+    panel.starts.setDate(QDate(start))
+    panel.ends.setDate(QDate(start - timedelta(days=2)))
     panel.reason.setText("年假")
     panel.add_absence()
     qtbot.waitUntil(lambda: "结束日期不能早于开始日期" in panel.message.text(), timeout=5000)
-    panel.ends.setDate(QDate(2030, 5, 8))
+    panel.ends.setDate(QDate(start + timedelta(days=2)))
     panel.add_absence()
     qtbot.waitUntil(lambda: panel.absences.model().rowCount() == 1, timeout=5000)
     qtmodeltester.check(panel.absences.model())
     absence = [panel.absences.model().index(0, c).data() for c in range(4)]
-    assert absence == ["李接待", "2030-05-06", "2030-05-08", "年假"]
+    assert absence == ["李接待", f"{start}", f"{start + timedelta(days=2)}", "年假"]
     with db.read() as s:
-        assert posts.cover_for(s, a, date(2030, 5, 7)) == b
-    panel.leader_day.setDate(QDate.currentDate().addDays(3))
+        assert posts.cover_for(s, a, start + timedelta(days=1)) == b
+    panel.leader_day.setDate(QDate(clock.today()).addDays(3))
     panel.leader_place.setText("接待室")
     panel.add_leader_day()
     qtbot.waitUntil(lambda: "周主任（接待室）" in panel.leader_days.text(), timeout=5000)
