@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= $(CURDIR)/.demo/demo.sqlite3
+TEST_DATES ?= 2027-01-05 2030-06-14
 
 .PHONY: run test test-pg lint format demo bench bundle deb clean
 
@@ -21,12 +22,20 @@ run: $(STAMP)
 	@test -f $(DEMO_DB) || $(BIN)/zongzhi demo --db $(DEMO_DB) --matters 300
 	$(BIN)/zongzhi --db $(DEMO_DB) --demo-login
 
-# The suite runs on SQLite; with ZONGZHI_TEST_PG_URL set (a PostgreSQL server's maintenance
-# database, e.g. what .ci/pg-up prints) it runs a second time against PostgreSQL.
+# The suite runs on SQLite; its date-sensitive tests (marked `dates`, tests/conftest.py) run again
+# with the program's clock set to each of TEST_DATES, one past chinese-calendar's last year. With
+# ZONGZHI_TEST_PG_URL set (a PostgreSQL server's maintenance database, e.g. what .ci/pg-up
+# prints) the suite runs a second time against PostgreSQL.
 test: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer
 	$(BIN)/ruff format --check app tests benchmarks installer
 	ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	@for day in $(TEST_DATES); do \
+	  echo "== the date-sensitive tests (-m dates) with the clock at $$day"; start=$$(date +%s); \
+	  ZONGZHI_CLOCK=$$day ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen \
+	    $(BIN)/python -m pytest -m dates || exit 1; \
+	  echo "   ($$(( $$(date +%s) - start )) s at $$day)"; \
+	done
 	@if [ -n "$$ZONGZHI_TEST_PG_URL" ]; then \
 	  echo "== the same suite against PostgreSQL"; \
 	  ZONGZHI_TEST_DB=postgresql QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PG_PYTEST_ARGS); \

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from app import __version__, argparse_zh
+from app.core import clock
 from app.core.errors import EnvironmentProblem, ServiceError
 from app.core.ops import op
 
@@ -713,8 +714,6 @@ def _since(value: str):
 
 
 def cmd_export_bundle(args) -> int:
-    from datetime import datetime
-
     from app.db import resolve_url, sqlite_path
     from app.services.center.settings import load_settings
     from app.services.context import Actor
@@ -729,7 +728,7 @@ def cmd_export_bundle(args) -> int:
         if out is None:
             path = sqlite_path(resolve_url(args.db, args.database_url))
             folder = (path.parent if path else Path.cwd()) / "exchange"
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             out = folder / f"{settings.prefix}-{settings.terminal}-{stamp}{exchange.SUFFIX}"
         report = exchange.export_bundle(s, Actor.system(), out, _key_file(args), since=since)
     print(f"已导出交换包：{report.path}")

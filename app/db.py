@@ -21,7 +21,6 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core import clock
 from app.core.changelog import install_change_tracking
 from app.core.errors import (
     DatabaseDamaged,
@@ -467,7 +467,7 @@ def upgrade(db: Database) -> str | None:
     copy = None
     path = db.path
     if current is not None and path is not None and path.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
         copy = backup_sqlite(path, path.with_name(f"{path.stem}.before-{head}-{stamp}.sqlite3"))
     with db.engine.connect() as conn:
         # Batch mode recreates tables: foreign keys must be off, set outside any transaction.

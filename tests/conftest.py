@@ -24,14 +24,58 @@ STAFF_PASSWORD = "Staff#2026pw"
 VILLAGES = ["白石村", "中雁村", "山马社区"]
 
 
+# The tests whose outcome could depend on the date they run on (they use "today": deadlines,
+# numbers of the year, due reminders, leave, backups of the day). `make test` runs them again,
+# `pytest -m dates`, with the clock set to other dates (ZONGZHI_CLOCK): whole modules, or single
+# (slow, GUI) tests by "module::test"; a test can also be marked `@pytest.mark.dates` itself.
+DATE_SENSITIVE = {
+    "tests/test_clock.py",
+    "tests/reports/test_referral_print.py",
+    "tests/services/test_arrangements.py",
+    "tests/services/test_backup_manifest.py",
+    "tests/services/test_bad_input_counselling.py",
+    "tests/services/test_bad_input_flow.py",
+    "tests/services/test_calendar.py",
+    "tests/services/test_counselling.py",
+    "tests/services/test_deadline_recompute.py",
+    "tests/services/test_flow.py",
+    "tests/services/test_handler_scope.py",
+    "tests/services/test_intake.py",
+    "tests/services/test_permissions.py",
+    "tests/services/test_posts.py",
+    "tests/services/test_statistics.py",
+    "tests/services/test_supervision.py",
+    "tests/services/test_validation.py",
+    "tests/services/test_work_rules.py",
+    "tests/views/test_auto_backup.py",
+    "tests/views/test_calendar_reminder.py",
+    "tests/views/test_command_tab.py::test_crisis_alerts_open_without_notes",
+    "tests/views/test_counselling_tab.py::test_director_sees_the_alert_but_no_notes",
+    "tests/views/test_handling_tab.py",
+    "tests/views/test_login_and_settings.py::test_first_run_wizard_sets_up_the_center",
+    "tests/views/test_login_and_settings.py::test_director_sets_an_ab_post_and_an_absence",
+    "tests/views/test_mediation_tab.py::test_from_intake_to_a_printed_agreement",
+    "tests/views/test_mediation_tab.py::test_confirmation_follow_up_archive_and_the_case_file",
+    "tests/views/test_reception_tab.py::test_register_by_keyboard_then_receipt",
+}
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "sqlite_only: about the SQLite file itself (pragmas, file backups); skipped on PG",
     )
+    config.addinivalue_line(
+        "markers", "dates: depends on today; run again at other dates (ZONGZHI_CLOCK)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.relative_to(ROOT).as_posix()
+        if module in DATE_SENSITIVE or f"{module}::{item.originalname}" in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
     if pg.ON_PG:
         skip = pytest.mark.skip(reason="SQLite file only (the PostgreSQL pass)")
         for item in items:

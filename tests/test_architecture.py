@@ -47,3 +47,53 @@ def test_views_never_touch_sessions_or_queries():
             if name.startswith(("sqlalchemy", "app.models.base", "app.db")):
                 offenders.append(f"{path.name} imports {name}")
     assert not offenders, offenders
+
+
+# Reading the machine's clock anywhere but app/core/clock.py: date.today(), datetime.now(), Qt's
+# QDate.currentDate() and the like. Durations (time.monotonic) are not dates and stay allowed.
+_MACHINE_CLOCK = {
+    "date": {"today"},
+    "datetime": {"now", "today", "utcnow"},
+    "QDate": {"currentDate"},
+    "QDateTime": {"currentDateTime", "currentDateTimeUtc", "currentSecsSinceEpoch"},
+    "QTime": {"currentTime"},
+    "time": {"time", "localtime", "gmtime", "ctime", "strftime"},
+}
+
+
+def _machine_clock_reads(source: str, where: str) -> list[str]:
+    reads = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+        if node.func.attr in _MACHINE_CLOCK.get(name, ()):
+            reads.append(f"{where}:{node.lineno} {name}.{node.func.attr}()")
+    return reads
+
+
+def test_only_the_program_clock_reads_the_machine_clock():
+    """Every "now" and "today" comes from app.core.clock, so tests and ZONGZHI_CLOCK set it."""
+    offenders = [
+        read
+        for path in sorted(APP.rglob("*.py"))
+        if path != APP / "core" / "clock.py"
+        for read in _machine_clock_reads(
+            path.read_text(encoding="utf-8"), str(path.relative_to(APP))
+        )
+    ]
+    assert not offenders, offenders
+
+
+def test_the_machine_clock_check_finds_a_read():
+    sample = (
+        "import datetime\nfrom datetime import date\n"
+        "a = date.today()\nb = datetime.datetime.now()\nc = clock.today()\n"
+        "d = QDate.currentDate().addDays(3)\n"
+    )
+    assert _machine_clock_reads(sample, "x.py") == [
+        "x.py:3 date.today()",
+        "x.py:4 datetime.now()",
+        "x.py:6 QDate.currentDate()",
+    ]

@@ -39,3 +39,16 @@ def test_environment_variable_sets_the_start_up_clock(monkeypatch):
     monkeypatch.delenv(program_clock.ENV)
     program_clock.reset()
     assert abs((program_clock.now() - datetime.now()).total_seconds()) < 5
+
+
+def test_the_date_sensitive_tests_named_in_conftest_exist():
+    """A renamed module or test would silently drop out of the dated pass of `make test`."""
+    from tests.conftest import DATE_SENSITIVE, ROOT
+
+    missing = []
+    for name in sorted(DATE_SENSITIVE):
+        module, _, test = name.partition("::")
+        path = ROOT / module
+        if not path.is_file() or (test and f"def {test}(" not in path.read_text("utf-8")):
+            missing.append(name)
+    assert missing == []

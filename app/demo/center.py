@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import ServiceError
 from app.db import Database
 from app.demo import work as demo_work
@@ -329,9 +330,9 @@ def generate_demo(
         name_keys,  # here: the login window lists DEMO_ACCOUNTS, not pinyin
     )
 
-    today = today or date.today()
+    today = today or clock.today()
     # Nothing happens later than now, nor after the demo's "today".
-    latest = min(datetime.now().replace(microsecond=0), datetime.combine(today, time(23, 59)))
+    latest = min(clock.now().replace(microsecond=0), datetime.combine(today, time(23, 59)))
     with db.write() as s:
         created = _ensure_center_and_accounts(s)
         settings = load_settings(s)

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import MetaData, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -39,4 +41,4 @@ class UUIDPk:
 
 def now() -> datetime:
     """Local wall-clock time without tzinfo: the center works in one time zone (Asia/Shanghai)."""
-    return datetime.now().replace(microsecond=0)
+    return clock.now().replace(microsecond=0)

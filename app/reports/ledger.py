@@ -21,6 +21,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
+from app.core import clock
+
 from .base import LEDGER, Styles, format_date_cn, make_styles, render_story
 from .fonts import markup
 
@@ -239,7 +241,7 @@ def render_ledger_pdf(
     if not rows:
         rows = [[Paragraph("（本期间没有记录）", cell)] + [""] * (len(table.columns) - 1)]
         heights = [_row_height(rows[0][:1], col_w[:1])]
-    made = format_date_cn(table.made_on or date.today())
+    made = format_date_cn(table.made_on or clock.today())
     story = [
         s.p(f"{table.center_name}{table.title}", s.title),
         s.p(f"{table.filters}　　共 {len(table.rows)} 条　　制表日期：{made}", s.subtitle),

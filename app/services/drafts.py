@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core import clock
 from app.core.private_files import private_folder
 
 
@@ -30,7 +31,7 @@ class DraftStore:
         private_folder(self.folder)
         path = self._path(user, form)
         tmp = path.with_suffix(".tmp")
-        payload = {"saved_at": datetime.now().isoformat(timespec="seconds"), "data": data}
+        payload = {"saved_at": clock.now().isoformat(timespec="seconds"), "data": data}
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(payload, f, ensure_ascii=False)

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+from app.core import clock
 from app.core.errors import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -34,7 +35,7 @@ def _birth(value: str, today: date) -> date | None:
 
 def validate_id_number(value: str, *, today: date | None = None) -> str:
     """18-digit numbers with their check digit, or old 15-digit numbers; returns it normalised."""
-    today = today or date.today()
+    today = today or clock.today()
     v = re.sub(r"\s", "", _halfwidth(value)).upper()
     if re.fullmatch(r"[0-9]{15}", v):
         born = _birth("19" + v[6:12], today)

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from app.core import clock
 from app.services.data.backup import automatic_backup, has_backup_on
 
 from .worker import Relay, Task
@@ -36,7 +37,7 @@ def has_backup_today(path: Path, today: date | None = None) -> bool:
     A copy gets its final name only after ``integrity_check`` passed, so every copy found is
     a verified one. Copies of another database kept in the same folder do not count.
     """
-    return has_backup_on(path, today or date.today())
+    return has_backup_on(path, today or clock.today())
 
 
 def take_start_backup(path: Path) -> Path | None:

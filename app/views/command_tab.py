@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.reports import charts
@@ -714,7 +715,7 @@ class CommandTab(QWidget):
         for name, fig in build_charts(d).items():
             self.charts[name].set_figure(fig)
         self.status.setText(
-            f"数据截至 {datetime.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
+            f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
         )
         self.export_button.setEnabled(True)
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.ops import op
 from app.models import (
     ActivityKind,
@@ -654,7 +655,7 @@ class CounsellingTab(QWidget):
         if self.file is None:
             return
         dlg = FormDialog(f"新咨询记录 — {self.file.client.label}", self)
-        held = dlg.row("日期", QDateEdit(QDate.currentDate()))
+        held = dlg.row("日期", QDateEdit(QDate(clock.today())))
         held.setCalendarPopup(True)
         duration = dlg.row("时长（分钟）", QSpinBox())
         duration.setRange(1, 600)
@@ -664,7 +665,7 @@ class CounsellingTab(QWidget):
         basis = dlg.row("风险依据", QPlainTextEdit())
         basis.setFixedHeight(70)
         has_next = dlg.row("", QCheckBox("约定下次咨询"))
-        nxt = dlg.row("下次预约", QDateTimeEdit(QDateTime.currentDateTime().addDays(7)))
+        nxt = dlg.row("下次预约", QDateTimeEdit(QDateTime(clock.now()).addDays(7)))
         nxt.setEnabled(False)
         has_next.toggled.connect(nxt.setEnabled)
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
@@ -701,7 +702,7 @@ class CounsellingTab(QWidget):
         interval = dlg.row("回访间隔（天）", QSpinBox())
         interval.setRange(1, 365)
         interval.setValue(7)
-        first = dlg.row("首次回访", QDateEdit(QDate.currentDate().addDays(7)))
+        first = dlg.row("首次回访", QDateEdit(QDate(clock.today()).addDays(7)))
         first.setCalendarPopup(True)
         referral = dlg.row("转介（卫生健康等单位）", QLineEdit())
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
@@ -739,7 +740,7 @@ class CounsellingTab(QWidget):
         if plan is None:
             return
         dlg = FormDialog("记录回访", self)
-        done_on = dlg.row("回访日期", QDateEdit(QDate.currentDate()))
+        done_on = dlg.row("回访日期", QDateEdit(QDate(clock.today())))
         done_on.setCalendarPopup(True)
         note = dlg.row("回访情况", QPlainTextEdit())
         note.setFixedHeight(90)
@@ -802,7 +803,7 @@ class CounsellingTab(QWidget):
         consent.addItem("（尚未取得同意）", None)
         for k in ConsentKind:
             consent.addItem(k.label, k.value)
-        consent_on = dlg.row("同意日期", QDateEdit(QDate.currentDate()))
+        consent_on = dlg.row("同意日期", QDateEdit(QDate(clock.today())))
         consent_on.setCalendarPopup(True)
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
 
@@ -838,7 +839,7 @@ class CounsellingTab(QWidget):
     def new_activity(self) -> None:
         dlg = FormDialog("登记团体活动或宣传教育", self)
         kind = dlg.row("类型", enum_combo(ActivityKind))
-        held = dlg.row("日期", QDateEdit(QDate.currentDate()))
+        held = dlg.row("日期", QDateEdit(QDate(clock.today())))
         held.setCalendarPopup(True)
         topic = dlg.row("主题", QLineEdit())
         audience = dlg.row("对象", QLineEdit())

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.core.ops import op
 from app.services.center import setup
@@ -97,7 +98,7 @@ class FirstRunWizard(QDialog):
     def _update_example(self) -> None:
         p = self.prefix.text().strip().upper() or "BS"
         t = self.terminal.text().strip().upper() or "A"
-        self.example.setText(f"受理编号示例：{p}2026-{t}-000001")
+        self.example.setText(f"受理编号示例：{p}{clock.today().year}-{t}-000001")
 
     def finish(self) -> None:
         if self.password.text() != self.password2.text():

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.ops import op
 from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
 from app.services.center.reference import Lookups
@@ -166,7 +167,7 @@ class SupervisionDialog(QDialog):
         self.requirement = QPlainTextEdit()
         self.requirement.setTabChangesFocus(True)
         self.requirement.setMaximumHeight(110)
-        self.reply_by = QDateEdit(QDate.currentDate().addDays(3))
+        self.reply_by = QDateEdit(QDate(clock.today()).addDays(3))
         self.reply_by.setCalendarPopup(True)
         self.reply_by.setDisplayFormat("yyyy-MM-dd")
         form = QFormLayout(self)
@@ -197,13 +198,13 @@ class ArrangementDialog(QDialog):
         self.kind = QComboBox()
         for k in ArrangementKind:
             self.kind.addItem(k.label, k)
-        self.at = QDateTimeEdit(QDateTime.currentDateTime().addDays(1))
+        self.at = QDateTimeEdit(QDateTime(clock.now()).addDays(1))
         self.at.setCalendarPopup(True)
         self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.parties = QLineEdit()
         self.parties.setPlaceholderText("参加单位 / 前往机关 / 代理人")
         self.staff = QLineEdit()
-        self.promised = QDateEdit(QDate.currentDate().addDays(7))
+        self.promised = QDateEdit(QDate(clock.today()).addDays(7))
         self.promised.setCalendarPopup(True)
         self.promised.setDisplayFormat("yyyy-MM-dd")
         form = QFormLayout(self)
@@ -239,7 +240,7 @@ class HandlingTab(QWidget):
         super().__init__(parent)
         self.ctx, self.lookups, self.calendar = ctx, lookups, calendar
         self.current: uuid.UUID | None = None
-        self.current_deadline = date.today()
+        self.current_deadline = clock.today()
         self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
         self.supervision_dialog_factory = SupervisionDialog
         self.arrangement_dialog_factory = ArrangementDialog
@@ -310,7 +311,7 @@ class HandlingTab(QWidget):
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()
-        f = MatterFilter(query=self.search.text(), today=date.today())
+        f = MatterFilter(query=self.search.text(), today=clock.today())
         if choice == "mine":
             f.handler_user_id = self.ctx.actor.user_id
             f.statuses = IN_FLOW
@@ -347,10 +348,10 @@ class HandlingTab(QWidget):
                 elif today_only:
                     wanted = {
                         a.matter_id
-                        for a in arrangements.list_arrangements(s, actor, day=date.today())
+                        for a in arrangements.list_arrangements(s, actor, day=clock.today())
                     }
                 else:
-                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, date.today())}
+                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, clock.today())}
                 found = [i for i in found if i in wanted]
             if due_only:  # due within two working days, or overdue
                 rows = intake.matter_rows(s, actor, found, calendar=cal)
@@ -375,7 +376,7 @@ class HandlingTab(QWidget):
         def load(s):
             covered = [
                 c
-                for c in posts.waiting_on_absent(s, actor, date.today())
+                for c in posts.waiting_on_absent(s, actor, clock.today())
                 if c.matter_id == matter_id
             ]
             return (

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import ServiceError
 from app.core.ops import op
 from app.services.center.reference import Lookups
@@ -336,7 +337,7 @@ class LedgersTab(QWidget):
         self.since.setEnabled(key != "all")
         self.until.setEnabled(key != "all")
         if key not in ("custom", "all"):
-            since, until = period_range(key, date.today())
+            since, until = period_range(key, clock.today())
             self._setting_period = True
             self.since.setDate(QDate(since))
             self.until.setDate(QDate(until))

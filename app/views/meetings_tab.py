@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
 from app.models import AttendanceKind, MeetingKind, MeetingStatus
@@ -62,7 +63,7 @@ class MeetingEditor(QWidget):
         self.kind = QComboBox()
         for k in MeetingKind:
             self.kind.addItem(k.label, k)
-        self.starts_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.starts_at = QDateTimeEdit(QDateTime(clock.now()))
         self.starts_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.starts_at.setCalendarPopup(True)
         self.place = QLineEdit()
@@ -399,7 +400,7 @@ class MeetingsTab(QWidget):
     # --- loading
     def reload(self) -> None:
         actor = self.ctx.actor
-        today = date.today()
+        today = clock.today()
         worker = self.ctx.worker
         worker.submit(op(meetings.list_meetings, actor), self._show_list, self._failed)
         worker.submit(op(meetings.decisions, actor), self._show_decisions, self._failed)
@@ -427,7 +428,7 @@ class MeetingsTab(QWidget):
         )
 
     def _show_decisions(self, rows: list[meetings.DecisionRow]) -> None:
-        today = date.today()
+        today = clock.today()
         self.decision_rows = rows
         self.decision_table.set_rows(
             Row(
@@ -472,14 +473,14 @@ class MeetingsTab(QWidget):
         self.editor.set_value(
             MeetingInput(
                 kind=MeetingKind.WEEKLY,
-                starts_at=datetime.now().replace(second=0, microsecond=0),
+                starts_at=clock.now().replace(second=0, microsecond=0),
                 recorder=self.ctx.actor.display_name,
             ),
             read_only=False,
         )
         self.drafts.mark_clean()
         self._update_buttons()
-        self._show_review(datetime.now())
+        self._show_review(clock.now())
         self.message.clear()
 
     def _selected(self) -> None:

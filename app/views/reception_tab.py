@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import date, datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.core.ops import op
 from app.models import Channel, MatterStatus
@@ -372,7 +372,7 @@ class IntakeForm(QWidget):
         else:
             self.unit.setItemText(0, "（按类别默认）")
         if self.calendar is not None:
-            d = self.calendar.deadline(datetime.now(), cat.limit_kind, cat.limit_days)
+            d = self.calendar.deadline(clock.now(), cat.limit_kind, cat.limit_days)
             text = f"办理期限：{d.text}"
             if d.warning:
                 text += f"\n{d.warning}"
@@ -833,7 +833,7 @@ class ReceptionTab(QWidget):
             query=self.search.text(),
             category_id=self.category_filter.currentData(),
             overdue_only=self.overdue_filter.isChecked(),
-            today=date.today(),
+            today=clock.today(),
         )
         if isinstance(status, MatterStatus):
             f.statuses = frozenset({status})

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
 from app.services.center.reference import Lookups
@@ -168,7 +169,7 @@ class RegisterRecordDialog(QDialog):
         return line
 
     def _defaults(self) -> dict[str, Any]:
-        today = date.today()
+        today = clock.today()
         out: dict[str, Any] = {}
         for spec in self.specs:
             if spec.kind == "date" and spec.required:
@@ -185,7 +186,7 @@ class RegisterRecordDialog(QDialog):
                 i = w.findData(v or "")
                 w.setCurrentIndex(max(i, 0))
             elif isinstance(w, QSpinBox):
-                w.setValue(int(v or date.today().year))
+                w.setValue(int(v or clock.today().year))
             elif isinstance(w, QPlainTextEdit):
                 w.setPlainText(v or "")
             else:

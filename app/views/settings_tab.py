@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -87,10 +87,6 @@ class UserDialog(QDialog):
             self.message.setText("两次输入的密码不一致。")
             return
         self.accept()
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
 
 
 def _user_state(u: auth.UserRow) -> str:
@@ -276,7 +272,7 @@ class CalendarPanel(QWidget):
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.setDate(_qdate(clock.today()))
+        self.day.setDate(QDate(clock.today()))
         self.kind = QComboBox()
         for k in DayKind:
             self.kind.addItem(k.label, k)
@@ -499,7 +495,7 @@ class PostsPanel(QWidget):
                 combo.addItem(f"{person.name}（{person.role.label}）", person.id)
         save_post = QPushButton("保存岗位")
         save_post.clicked.connect(self.save_post)
-        self.starts, self.ends = QDateEdit(_qdate(clock.today())), QDateEdit(_qdate(clock.today()))
+        self.starts, self.ends = QDateEdit(QDate(clock.today())), QDateEdit(QDate(clock.today()))
         for d in (self.starts, self.ends):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
@@ -513,7 +509,7 @@ class PostsPanel(QWidget):
         for person in staff:
             if person.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
                 self.leader.addItem(person.name, person.id)
-        self.leader_day = QDateEdit(_qdate(clock.today()))
+        self.leader_day = QDateEdit(QDate(clock.today()))
         self.leader_day.setCalendarPopup(True)
         self.leader_day.setDisplayFormat("yyyy-MM-dd")
         self.leader_place = QLineEdit()

@@ -4,12 +4,12 @@ records the referral and its audit row in a write, and returns the PDF."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import Change, ReadOnlyViolation, op, spec_of
 from app.models import (
@@ -35,7 +35,7 @@ def referral(db, admin):
         client_id,
         "乐清市第三人民医院心理科",
         ConsentKind.WRITTEN,
-        date.today(),
+        clock.today(),
         [session_id],
         include_notes=True,
         summary="来访者同意转介，希望尽快就诊。",

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.cli import main
+from app.core import clock
 from app.db import head_revision
 from app.models import AuditEntry
 from app.services.data.backup import automatic_backup, backup_database, restore_database
@@ -95,7 +96,7 @@ def test_cutting_off_the_audit_tail_after_a_backup_is_reported(db, capsys):
 
 def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys):
     add_audit_rows(db, 6)
-    first = automatic_backup(db.path, now=datetime.now() - timedelta(days=3))
+    first = automatic_backup(db.path, now=clock.now() - timedelta(days=3))
     had = audit_count(db)
     cut_tail(db.path, had - 2)
     automatic_backup(db.path)  # the next start's backup has the short chain
@@ -131,7 +132,7 @@ def test_a_backup_file_that_differs_from_its_manifest_is_reported(db, capsys):
 
 
 def test_restore_from_an_older_backup_still_checks_clean(db, capsys):
-    older = automatic_backup(db.path, now=datetime.now() - timedelta(days=1))
+    older = automatic_backup(db.path, now=clock.now() - timedelta(days=1))
     add_audit_rows(db, 5)
     automatic_backup(db.path, reason="daily")  # a longer chain than the one restored
     db.dispose()

@@ -7,13 +7,12 @@ is stripped. Or the input is refused in Chinese and nothing at all was written.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.models import (
     ActivityKind,
@@ -142,7 +141,7 @@ def test_session_notes_decrypt_back_exactly(
     db, key, counsellor, client_id, notes, basis, risk, minutes
 ):
     data = SessionInput(
-        client_id, date.today(), minutes, SessionForm.INDIVIDUAL, risk, basis, notes
+        client_id, clock.today(), minutes, SessionForm.INDIVIDUAL, risk, basis, notes
     )
     ok, sid = attempt(db, lambda s: counselling.record_session(s, counsellor, key, data))
     if not ok:
@@ -155,7 +154,7 @@ def test_session_notes_decrypt_back_exactly(
 
 @pytest.fixture(scope="module")
 def session_id(db, key, client_id):
-    data = SessionInput(client_id, date.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.LOW, "")
+    data = SessionInput(client_id, clock.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.LOW, "")
     with db.write() as s:
         return counselling.record_session(s, actor(db, "zixun"), key, data)
 
@@ -177,7 +176,7 @@ def test_saving_notes_as_they_are_typed(db, key, counsellor, client_id, session_
     outcome=TEXT_OK,
 )
 def test_care_plans(db, key, counsellor, client_id, goals, referral_to, follow_up, outcome):
-    data = PlanInput(client_id, goals, counsellor.user_id, 7, date.today(), referral_to)
+    data = PlanInput(client_id, goals, counsellor.user_id, 7, clock.today(), referral_to)
     ok, plan_id = attempt(db, lambda s: counselling.create_care_plan(s, counsellor, key, data))
     if not ok:
         return
@@ -186,7 +185,7 @@ def test_care_plans(db, key, counsellor, client_id, goals, referral_to, follow_u
     attempt(
         db,
         lambda s: counselling.record_follow_up(
-            s, counsellor, key, plan_id, date.today(), follow_up
+            s, counsellor, key, plan_id, clock.today(), follow_up
         ),
     )
     attempt(db, lambda s: counselling.close_care_plan(s, counsellor, key, plan_id, outcome))
@@ -208,7 +207,7 @@ def test_care_plans(db, key, counsellor, client_id, goals, referral_to, follow_u
 )
 def test_activities(db, counsellor, topic, audience, partners, notes, attendance):
     data = ActivityInput(
-        ActivityKind.PUBLICITY, date.today(), topic, audience, attendance, partners, notes
+        ActivityKind.PUBLICITY, clock.today(), topic, audience, attendance, partners, notes
     )
     ok, aid = attempt(db, lambda s: counselling.record_activity(s, counsellor, data))
     if not ok:
@@ -231,7 +230,7 @@ def test_referral_summaries(db, key, counsellor, client_id, session_id, to_body,
         client_id,
         to_body,
         ConsentKind.WRITTEN,
-        date.today(),
+        clock.today(),
         [session_id],
         include_notes=True,
         summary=summary,
@@ -248,7 +247,7 @@ def test_referral_summaries(db, key, counsellor, client_id, session_id, to_body,
 
 def test_notes_with_half_a_surrogate_pair_are_refused_in_chinese(db, key, counsellor, client_id):
     data = SessionInput(
-        client_id, date.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.LOW, "", "半个\ud83d字"
+        client_id, clock.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.LOW, "", "半个\ud83d字"
     )
     with db.write() as s, pytest.raises(ValidationError) as err:
         counselling.record_session(s, counsellor, key, data)
@@ -258,11 +257,11 @@ def test_notes_with_half_a_surrogate_pair_are_refused_in_chinese(db, key, counse
 def test_activity_and_referral_text_with_control_characters_is_refused(
     db, key, counsellor, client_id
 ):
-    data = ActivityInput(ActivityKind.GROUP, date.today(), "减压团体", "社区\x00居民", 12, "妇联")
+    data = ActivityInput(ActivityKind.GROUP, clock.today(), "减压团体", "社区\x00居民", 12, "妇联")
     with db.write() as s, pytest.raises(ValidationError) as err:
         counselling.record_activity(s, counsellor, data)
     assert set(err.value.fields) == {"audience"}
-    plan = PlanInput(client_id, "每周联系", counsellor.user_id, 7, date.today(), "医院\x1b")
+    plan = PlanInput(client_id, "每周联系", counsellor.user_id, 7, clock.today(), "医院\x1b")
     with db.write() as s, pytest.raises(ValidationError) as err:
         counselling.create_care_plan(s, counsellor, key, plan)
     assert set(err.value.fields) == {"referral_to"}

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.core import clock
 from app.models import (
     Absence,
     Arrangement,
@@ -142,7 +143,7 @@ def test_supervision_orders_and_replies(db, director, open_matter, requirement, 
         db,
         lambda s: (
             supervision.issue_order(
-                s, director, open_matter, unit, requirement, date.today() + timedelta(days=3)
+                s, director, open_matter, unit, requirement, clock.today() + timedelta(days=3)
             ).id
         ),
     )
@@ -169,7 +170,14 @@ def test_arranged_services_and_their_outcome(
         db,
         lambda s: (
             arrangements.arrange(
-                s, director, open_matter, kind, at, parties, staff, date.today() + timedelta(days=5)
+                s,
+                director,
+                open_matter,
+                kind,
+                at,
+                parties,
+                staff,
+                clock.today() + timedelta(days=5),
             ).id
         ),
     )

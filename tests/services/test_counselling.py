@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.core import clock
 from app.core.errors import AuthError, PermissionDenied, ValidationError
 from app.models import (
     AuditEntry,
@@ -62,7 +63,7 @@ def add_client_and_session(db, key, notes=SECRET, risk=RiskLevel.CRISIS):
             s,
             c,
             key,
-            SessionInput(client_id, date.today(), 50, SessionForm.CRISIS, risk, BASIS, notes),
+            SessionInput(client_id, clock.today(), 50, SessionForm.CRISIS, risk, BASIS, notes),
         )
     return client_id, session_id
 
@@ -77,7 +78,7 @@ def test_note_plaintext_is_absent_from_database_wal_and_backup(db, center, tmp_p
             counselling.save_notes(s, c, key, session_id, SECRET[:n])
     with db.write() as s:
         counselling.create_care_plan(
-            s, c, key, PlanInput(client_id, GOALS, c.user_id, 7, date.today() + timedelta(days=3))
+            s, c, key, PlanInput(client_id, GOALS, c.user_id, 7, clock.today() + timedelta(days=3))
         )
     with db.write() as s:
         assert counselling.open_client(s, c, key, client_id).sessions[0].notes == SECRET
@@ -135,7 +136,7 @@ def test_director_sees_the_alert_without_the_notes(db, center):
     assert [(a.client_id, a.label, a.risk_level, a.counsellor) for a in alerts] == [
         (client_id, "小林（化名）", RiskLevel.HIGH, "陈咨询")
     ]
-    assert alerts[0].since == date.today()
+    assert alerts[0].since == clock.today()
     assert alerts[0].follow_up == "未制定跟踪帮扶计划"
     assert SECRET not in repr(alerts) and BASIS not in repr(alerts)
 
@@ -260,7 +261,7 @@ def test_due_follow_ups_and_search_in_memory(db, center):
     key = unlock(db, "zixun")
     client_id, _ = add_client_and_session(db, key)
     c = actor(db, "zixun")
-    today = date.today()
+    today = clock.today()
     with db.write() as s:
         plan = counselling.create_care_plan(
             s,
@@ -292,7 +293,7 @@ def test_bad_session_input_says_what_to_fix(db, center):
             key,
             SessionInput(
                 client_id,
-                date.today() + timedelta(days=1),
+                clock.today() + timedelta(days=1),
                 0,
                 SessionForm.PHONE,
                 RiskLevel.HIGH,
@@ -307,7 +308,7 @@ def test_bad_session_input_says_what_to_fix(db, center):
 def test_risk_since_is_the_day_the_level_was_first_assessed(db, center):
     key = unlock(db, "zixun")
     c = actor(db, "zixun")
-    today = date.today()
+    today = clock.today()
     with db.write() as s:
         cid = counselling.register_client(
             s, c, ClientInput(TargetGroup.OTHER, ClientSource.SELF, name="赵立新")

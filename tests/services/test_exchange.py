@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
-from app.core import changelog
+from app.core import changelog, clock
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.rows import encode_row, table_checksum
 from app.db import Database, open_database
@@ -263,7 +263,6 @@ def test_counselling_records_travel_only_when_the_center_enables_it_and_keys_nev
 def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(center, admin, tmp_path):
     import gzip
     import json
-    from datetime import datetime
 
     from app.models import CounsellingSession
     from app.services.rooms import counselling
@@ -275,7 +274,7 @@ def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(cente
         notes_keys.create_recovery_key(s, admin)
     with center.write() as s:
         notes_keys.unlock(s, actor(center, "zixun"), STAFF_PASSWORD)
-    started = datetime.now().replace(microsecond=0)
+    started = clock.now().replace(microsecond=0)
     terminal = make_terminal(center, tmp_path, "A")
     with terminal.write() as s:
         key = notes_keys.unlock(s, actor(terminal, "zixun"), STAFF_PASSWORD)

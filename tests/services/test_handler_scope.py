@@ -3,11 +3,12 @@ director, nobody else; archived matters stay read-only for every kind of write."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app.core import clock
 from app.core.errors import PermissionDenied, ValidationError
 from app.models import (
     ArrangementKind,
@@ -71,7 +72,7 @@ def test_only_the_handler_their_b_and_the_director_work_a_matter_routed_to_a_per
         b_id = auth.create_user(s, admin, "tiaojie2", "李调解", Role.MEDIATOR, STAFF_PASSWORD).id
         posts.set_post(s, admin, "调解员", tiaojie_id, b_id)
         posts.add_absence(
-            s, admin, tiaojie_id, date.today(), date.today() + timedelta(days=2), "年假"
+            s, admin, tiaojie_id, clock.today(), clock.today() + timedelta(days=2), "年假"
         )
     b_mediator = actor(db, "tiaojie2")  # the B
     assert Move.PROGRESS in moves(db, b_mediator, mid)
@@ -112,7 +113,7 @@ def test_the_supervised_unit_replies_to_its_order(db, receptionist, admin):
     with db.write() as s:
         auth.set_unit(s, admin, jiedai_id, unit(db))
         oid = supervision.issue_order(
-            s, director, mid, unit(db), "请三日内答复", date.today() + timedelta(days=3)
+            s, director, mid, unit(db), "请三日内答复", clock.today() + timedelta(days=3)
         ).id
     with db.read() as s:
         assert [o.can_reply for o in supervision.list_orders(s, receptionist)] == [True]
@@ -138,7 +139,7 @@ def test_archived_matters_take_no_more_writes(db, receptionist, admin):
             receptionist,
             mid,
             ArrangementKind.APPOINTMENT,
-            datetime.now() + timedelta(days=1),
+            clock.now() + timedelta(days=1),
             "司法所",
         )
         flow.archive(s, receptionist, mid)
@@ -148,7 +149,7 @@ def test_archived_matters_take_no_more_writes(db, receptionist, admin):
         audits = s.scalar(select(func.count()).select_from(AuditEntry))
     attempts = [
         lambda s: supervision.issue_order(
-            s, director, mid, unit(db), "督办", date.today() + timedelta(days=3)
+            s, director, mid, unit(db), "督办", clock.today() + timedelta(days=3)
         ),
         lambda s: work_rules.mark_received_by_leader(s, receptionist, mid, director_id),
         lambda s: work_rules.form_team(s, receptionist, "服务团", "网格员", matter_id=mid),

@@ -175,11 +175,13 @@ def test_search_finds_by_number_name_pinyin_initials_phone_tail_and_summary(
             visitors=[VisitorInput(name="张三", phone="13812345678")],
             summary="咨询养老保险补缴",
         ),
+        at=datetime(2026, 11, 20, 9, 30),  # so its number is BS2026-A-000001 in any year
     )
     register(
         db,
         receptionist,
         make_input(db, visitors=[VisitorInput(name="李四", phone="13900001111")]),
+        at=datetime(2026, 11, 20, 10),
     )
     with db.read() as s:
         rows = intake.search(s, receptionist, query)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from app.core import clock
 from app.core.errors import PermissionDenied
 from app.models import (
     BundleConflict,
@@ -114,7 +115,7 @@ PROBES = {
         lambda s, a, db: intake.matter_detail(s, a, _matter_id(s)),
         lambda s, a, db: intake.earlier_visits(s, a, name="王𠮷"),
         lambda s, a, db: intake.search(s, a, "王"),
-        lambda s, a, db: intake.find_matter_id(s, a, "BS2026-A-000001"),
+        lambda s, a, db: intake.find_matter_id(s, a, f"BS{clock.today().year}-A-000001"),
     ],
     Action.PRINT_RECEIPT: [lambda s, a, db: receipts.receipt_pdf(s, a, _matter_id(s))],
     Action.MANAGE_USERS: [
@@ -143,7 +144,7 @@ PROBES = {
     ],
     Action.APPROVE_MATTER: [
         lambda s, a, db: flow.extend(
-            s, a, _matter_in(s, MatterStatus.ROUTED), date(2030, 1, 1), "理由"
+            s, a, _matter_in(s, MatterStatus.ROUTED), clock.today() + timedelta(days=400), "理由"
         ),
     ],
     Action.CLOSE_MATTER: [
@@ -157,7 +158,7 @@ PROBES = {
     ],
     Action.SUPERVISE: [
         lambda s, a, db: supervision.issue_order(
-            s, a, _matter_id(s), _unit(s), "三日内答复", date(2030, 1, 1)
+            s, a, _matter_id(s), _unit(s), "三日内答复", clock.today() + timedelta(days=3)
         ),
     ],
     Action.VIEW_MEETINGS: [

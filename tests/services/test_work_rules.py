@@ -16,7 +16,8 @@ from tests.conftest import actor
 from tests.services.test_intake import make_input
 
 
-def test_leader_days_and_matters_received_by_a_leader(db, receptionist):
+def test_leader_days_and_matters_received_by_a_leader(db, receptionist, clock):
+    clock.freeze("2026-12-02")  # the leader's day, when the matter is received
     director = actor(db, "zhuren")
     with db.write() as s:
         with pytest.raises(ValidationError, match="领导"):
@@ -32,7 +33,8 @@ def test_leader_days_and_matters_received_by_a_leader(db, receptionist):
     assert by_leader == {"周主任": ["BS2026-A-000001"]} and note == "领导接访：周主任"
 
 
-def test_teams_go_to_a_matter_or_a_village(db, receptionist):
+def test_teams_go_to_a_matter_or_a_village(db, receptionist, clock):
+    clock.freeze("2026-12-02")
     with db.write() as s:
         mid = intake.register_matter(s, receptionist, make_input(db)).id
         village = s.scalar(select(Village.id).where(Village.name == "白石村"))

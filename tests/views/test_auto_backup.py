@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 import app.gui as gui
 import app.views.auto_backup as startup
+from app.core import clock
 from app.core.errors import DiskFull
 from app.db import head_revision, needs_upgrade, open_database
 from app.services.data.backup import automatic_backup, backups_dir
@@ -38,7 +39,7 @@ def test_a_copy_from_today_counts_only_if_it_is_of_this_database(tmp_path):
     path = tmp_path / "zongzhi.sqlite3"
     folder = backups_dir(path)
     folder.mkdir()
-    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    today, yesterday = clock.today(), clock.today() - timedelta(days=1)
     (folder / f"other-start-{today:%Y%m%d}-080000.sqlite3").touch()
     (folder / f"zongzhi-daily-{yesterday:%Y%m%d}-230000.sqlite3").touch()
     (folder / f"zongzhi-start-{today:%Y%m%d}-080000.sqlite3.partial").touch()

@@ -3,12 +3,13 @@ every number, risk, bar and table cell opens the matters behind it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
+from app.core import clock
 from app.gui import build_main_window
 from app.models import Matter, RiskLevel
 from app.services.reception import intake
@@ -259,7 +260,7 @@ def test_crisis_alerts_open_without_notes(qtbot, db, admin, qtmodeltester):
         for r in range(dialog.model.rowCount())
         for c in range(dialog.model.columnCount())
     ]
-    assert cells[:4] == ["小林（化名）", "危机", f"{date.today():%Y-%m-%d}", "陈咨询"]
+    assert cells[:4] == ["小林（化名）", "危机", f"{clock.today():%Y-%m-%d}", "陈咨询"]
     text = " ".join(str(c) for c in cells)
     assert counselling_fixtures.SECRET not in text and counselling_fixtures.BASIS not in text
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
+from app.core import clock
 from app.gui import build_main_window
 from app.models import ClientSource, RiskLevel, SessionForm, TargetGroup
 from app.services.rooms import counselling
@@ -38,7 +38,7 @@ def _center_with_client(db, admin):
             c,
             key,
             SessionInput(
-                cid, date.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.CRISIS, "有自伤计划"
+                cid, clock.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.CRISIS, "有自伤计划"
             ),
         )
     key.drop()

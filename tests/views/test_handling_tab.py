@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import timedelta
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
+from app.core import clock
 from app.gui import build_main_window
 from app.models import ArrangementKind, Matter, MatterStatus, Satisfaction, Unit
 from app.services.reception import intake
@@ -97,7 +98,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     assert "来信.pdf" in tab.files.item(0).text()
     tab.message.clear()
     # An appointment with two units today, then its outcome.
-    now = datetime.now().replace(second=0, microsecond=0)
+    now = clock.now().replace(second=0, microsecond=0)
     tab.arrangement_dialog_factory = lambda parent: type(
         "Filled",
         (),
@@ -125,7 +126,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
         (),
         {
             "exec": lambda self: QDialog.DialogCode.Accepted,
-            "values": lambda self: (unit, "请三日内答复群众。", date(2030, 1, 1)),
+            "values": lambda self: (unit, "请三日内答复群众。", clock.today() + timedelta(days=3)),
         },
     )()
     qtbot.mouseClick(tab.buttons["supervise"], Qt.MouseButton.LeftButton)
@@ -133,13 +134,15 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     assert "督　办　单" in PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
     qtbot.waitUntil(
         lambda: (
-            "reply:BSDB2026-A-001" in tab.buttons
+            f"reply:BSDB{clock.today().year}-A-001" in tab.buttons
             or any(str(k).startswith("reply:") for k in tab.buttons)
         ),
         timeout=5000,
     )
     tab.reply_input = lambda order: ("已答复群众。", True)
-    qtbot.mouseClick(tab.buttons["reply:BSDB2026-A-001"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        tab.buttons[f"reply:BSDB{clock.today().year}-A-001"], Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: "已回复督办" in tab.message.text(), timeout=5000)
     qtbot.waitUntil(lambda: not any(str(k).startswith("reply:") for k in tab.buttons), timeout=5000)
     tab.message.clear()

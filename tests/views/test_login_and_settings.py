@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QTabWidget
 from sqlalchemy import select
 
+from app.core import clock
 from app.db import open_database
 from app.gui import build_main_window
 from app.models import Role, User
@@ -17,7 +18,8 @@ from app.views.worker import DbWorker
 from tests.conftest import STAFF_PASSWORD
 
 
-def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path):
+def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path, clock):
+    clock.set_clock("2028-03-01")
     db = open_database(tmp_path / "new.sqlite3")
     worker = DbWorker(db)
     wizard = FirstRunWizard(worker)
@@ -25,7 +27,7 @@ def test_first_run_wizard_sets_up_the_center(qtbot, tmp_path):
     wizard.show()
     wizard.center_name.setText("白石街道综治工作中心")
     qtbot.keyClicks(wizard.prefix, "bs")
-    assert "BS2026-A-000001" in wizard.example.text()
+    assert "BS2028-A-000001" in wizard.example.text()  # the current year, from the clock
     wizard.villages.setPlainText("白石村\n中雁村\n")
     qtbot.keyClicks(wizard.password, "Center#2026pw")
     qtbot.keyClicks(wizard.password2, "Center#2026px")
@@ -227,8 +229,8 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
     w.ctx.worker.wait()
 
 
-def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db, clock):
-    from datetime import date, timedelta
+def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db):
+    from datetime import timedelta
 
     from PySide6.QtCore import QDate
 
@@ -236,7 +238,6 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db, clock
     from app.views.combos import find_data
     from tests.conftest import actor
 
-    clock.freeze("2027-01-05")  # the leave below (May 2030) is still ahead
     director = actor(db, "zhuren")
     w = build_main_window(db, director)
     qtbot.addWidget(w)
@@ -251,21 +252,21 @@ def test_director_sets_an_ab_post_and_an_absence(qtbot, qtmodeltester, db, clock
     post = [panel.posts.model().index(0, c).data() for c in range(3)]
     assert post == ["综合受理窗口", "李接待", "王调解"]
     panel.absent_user.setCurrentIndex(find_data(panel.absent_user, a))
-    panel.starts.setDate(QDate(2030, 5, 6))
-    panel.ends.setDate(QDate(2030, 5, 4))
+    start = clock.today() + timedelta(days=30)  # a leave to come, in whatever year this runs
+    panel.starts.setDate(QDate(start))
+    panel.ends.setDate(QDate(start - timedelta(days=2)))
     panel.reason.setText("年假")
     panel.add_absence()
     qtbot.waitUntil(lambda: "结束日期不能早于开始日期" in panel.message.text(), timeout=5000)
-    panel.ends.setDate(QDate(2030, 5, 8))
+    panel.ends.setDate(QDate(start + timedelta(days=2)))
     panel.add_absence()
     qtbot.waitUntil(lambda: panel.absences.model().rowCount() == 1, timeout=5000)
     qtmodeltester.check(panel.absences.model())
     absence = [panel.absences.model().index(0, c).data() for c in range(4)]
-    assert absence == ["李接待", "2030-05-06", "2030-05-08", "年假"]
+    assert absence == ["李接待", f"{start}", f"{start + timedelta(days=2)}", "年假"]
     with db.read() as s:
-        assert posts.cover_for(s, a, date(2030, 5, 7)) == b
-    soon = clock.today() + timedelta(days=3)  # the program's day, as the panel lists from it
-    panel.leader_day.setDate(QDate(soon.year, soon.month, soon.day))
+        assert posts.cover_for(s, a, start + timedelta(days=1)) == b
+    panel.leader_day.setDate(QDate(clock.today()).addDays(3))
     panel.leader_place.setText("接待室")
     panel.add_leader_day()
     qtbot.waitUntil(lambda: "周主任（接待室）" in panel.leader_days.text(), timeout=5000)

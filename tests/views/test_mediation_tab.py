@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -11,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
+from app.core import clock
 from app.gui import build_main_window
 from app.models import (
     AgreementStatus,
@@ -116,7 +116,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert len(reader.pages) == 3  # one original per party and one for the file
     assert "人民调解协议书" in text and "白石街道人民调解委员会" in text
     assert "1. 李四赔偿王𠮷损失2000元" in text and "2. 李四清理杂物、疏通排水沟" in text
-    assert f"履行期限：{date.today().year}年" in text
+    assert f"履行期限：{clock.today().year}年" in text
     with db.read() as s:
         (row,) = mediation.list_cases(s, mediator, CaseRoom.GENERAL)
         d = mediation.case_detail(s, mediator, row.id)
@@ -202,7 +202,7 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
 
 
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from PySide6.QtWidgets import QAbstractSpinBox, QInputDialog, QLineEdit
 
@@ -211,13 +211,13 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
     from tests.services.test_mediation import terms
 
     m = actor(db, "tiaojie")
-    start = datetime.now().replace(microsecond=0) - timedelta(days=3)
+    start = clock.now().replace(microsecond=0) - timedelta(days=3)
     with db.write() as s:
         ref = mediation.open_case(s, m, neighbours(db), at=start)
         a = mediation.save_agreement(
-            s, m, ref.id, terms(performance_deadline=date.today() + timedelta(days=5))
+            s, m, ref.id, terms(performance_deadline=clock.today() + timedelta(days=5))
         )
-        mediation.sign_agreement(s, m, a.id, date.today() - timedelta(days=2))
+        mediation.sign_agreement(s, m, a.id, clock.today() - timedelta(days=2))
 
     def accept_with(values):
         def open_(dialog):  # type into the dialog's text fields as a person would, press OK

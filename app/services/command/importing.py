@@ -28,6 +28,7 @@ from zipfile import BadZipFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import ServiceError, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -254,7 +255,7 @@ def _matter_rules(clean: dict[str, Any]) -> dict[str, str]:
         problems["closed_at"] = f"状态为“{status.label}”的事项不应有办结时间"
     if clean.get("satisfaction") and status not in (S.FED_BACK, S.ARCHIVED):
         problems["satisfaction"] = "只有已反馈或已归档的事项才有满意度"
-    if received and received > datetime.now():
+    if received and received > clock.now():
         problems["received_at"] = "受理时间不能晚于现在"
     return problems
 

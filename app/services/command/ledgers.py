@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.core import clock
 from app.core.errors import ServiceError, ValidationError
 from app.core.ops import read_op, write_op
 from app.models import (
@@ -624,7 +625,7 @@ def build_ledger(
         columns=d.columns,
         rows=rows,
         filters=_filters_text(session, f),
-        made_on=date.today(),
+        made_on=clock.today(),
         ids=ids,
     )
 

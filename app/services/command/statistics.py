@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import read_op
 from app.models import (
@@ -428,7 +429,7 @@ def matter_ids_for(
 ) -> list[uuid.UUID]:
     """The matters behind a figure, a bar or a risk, newest first."""
     require(actor, Action.VIEW_COMMAND)
-    today = today or date.today()
+    today = today or clock.today()
     if key and key[0] not in _KNOWN_KEYS:
         _load_providers()
         for p in _PROVIDERS.values():
@@ -500,7 +501,7 @@ def dashboard(
     """Everything the tab shows. ``villages=False`` leaves the table by village empty: the
     tab asks for it separately (``village_rows``), so the rest is drawn while it is counted."""
     require(actor, Action.VIEW_COMMAND)
-    today = today or date.today()
+    today = today or clock.today()
 
     # One pass over the matters counts every figure whose condition needs no other table,
     # grouped by the days a matter resolved this year took (None for the others), which is
@@ -649,7 +650,7 @@ def village_rows(session: Session, actor: Actor, *, today: date | None = None) -
     """This year's matters by the first visitor's village (the slowest part of the dashboard:
     every matter of the year is joined to its visitor)."""
     require(actor, Action.VIEW_COMMAND)
-    return _villages(session, today or date.today())
+    return _villages(session, today or clock.today())
 
 
 def _villages(session: Session, today: date) -> list[VillageRow]:

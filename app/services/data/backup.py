@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from app.core import clock
 from app.core.errors import DatabaseUnusable, DiskFull, EnvironmentProblem, ServiceError
 from app.core.private_files import private_file, private_folder
 from app.services.data.backup_manifest import (
@@ -98,7 +99,7 @@ def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Pa
         snapshot = read_snapshot(partial)
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
-        at = now or datetime.now()
+        at = now or clock.now()
         write_backup_manifest(dest, copy=partial, source=src, snapshot=snapshot, at=at)
         try:
             os.replace(partial, dest)
@@ -145,7 +146,7 @@ def automatic_backup(
     db_path = Path(db_path)
     if not db_path.exists() or db_path.stat().st_size == 0:
         return None
-    now = now or datetime.now()
+    now = now or clock.now()
     tag = f"-{reason}" if reason else ""
     dest = backups_dir(db_path) / f"{db_path.stem}{tag}-{now:%Y%m%d-%H%M%S}.sqlite3"
     backup_database(db_path, dest, now=now)
@@ -222,7 +223,7 @@ def restore_database(backup: Path, db_path: Path, *, now: datetime | None = None
     ok, detail = integrity_ok(backup)
     if not ok:
         raise ServiceError(f"备份文件已损坏，不能用于恢复：{detail}")
-    now = now or datetime.now()
+    now = now or clock.now()
     aside = None
     if db_path.exists():
         aside = db_path.with_name(f"{db_path.stem}.replaced-{now:%Y%m%d-%H%M%S}.sqlite3")

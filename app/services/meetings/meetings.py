@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -539,7 +540,7 @@ def figures_draft(
 ) -> FiguresDraft:
     """Figures for [since, until] inclusive; 'overdue' is as of ``today``."""
     require(actor, Action.RECORD_MEETING)
-    today = today or date.today()
+    today = today or clock.today()
     start = datetime.combine(since, datetime.min.time())
     end = datetime.combine(until + timedelta(days=1), datetime.min.time())
     in_period = (Matter.received_at >= start, Matter.received_at < end)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, func, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.portable import contains_ci, prefix_match
@@ -460,7 +461,7 @@ def _matches_row(lk: _Lookups, many_people: bool):
 
 
 def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
-    today = f.today or date.today()
+    today = f.today or clock.today()
     q = select(Matter.id)
     if f.statuses:
         q = q.where(Matter.status.in_(list(f.statuses)))
@@ -588,7 +589,7 @@ def matter_rows(
     require(actor, Action.VIEW_MATTERS)
     if not ids:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     cal = calendar or WorkCalendar.load(session)
     q = (
         select(

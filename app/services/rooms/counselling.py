@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -364,7 +365,7 @@ def register_client(session: Session, actor: Actor, data: ClientInput) -> uuid.U
         source=source,
         counsellor_id=actor.user_id,
         risk_level=RiskLevel.LOW,
-        risk_since=date.today(),
+        risk_since=clock.today(),
         closed=False,
         created_by=actor.user_id,
     )
@@ -394,7 +395,7 @@ def _validate_session(data: SessionInput) -> None:
     problems: dict[str, str] = {}
     if not isinstance(data.held_on, date):
         problems["held_on"] = "请填写咨询日期"
-    elif data.held_on > date.today():
+    elif data.held_on > clock.today():
         problems["held_on"] = "咨询日期不能晚于今天"
     if not isinstance(data.duration_minutes, int) or not 1 <= data.duration_minutes <= 600:
         problems["duration"] = "时长应在 1–600 分钟之间"
@@ -712,7 +713,7 @@ def record_follow_up(
     if plan.status != CarePlanStatus.ACTIVE:
         raise ValidationError("该帮扶计划已结束，不能再记录回访。")
     note = validate_text(note, "note", "回访情况", max_len=5000)
-    if not isinstance(done_on, date) or done_on > date.today():
+    if not isinstance(done_on, date) or done_on > clock.today():
         raise ValidationError({"done_on": "回访日期不能晚于今天"})
     f = CareFollowUp(id=uuid.uuid4(), plan_id=plan.id, done_on=done_on, by_id=actor.user_id)
     _seal(session, handle, key, f, "care_follow_ups", note=note)
@@ -755,7 +756,7 @@ def due_follow_ups(
 ) -> list[DueFollowUp]:
     """The counsellor's own follow-ups due within ``days_ahead`` days, overdue ones first."""
     require(actor, Action.COUNSELLING_NOTES)
-    today = today or date.today()
+    today = today or clock.today()
     q = (
         select(CarePlan, CounsellingClient, Person.name)
         .join(CounsellingClient, CounsellingClient.id == CarePlan.client_id)
@@ -790,7 +791,7 @@ def _follow_up_status(due: date | None, today: date) -> str:
 def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Clients at risk 高 or 危机: who, since when, who is responsible; never the notes."""
     require(actor, Action.COUNSELLING_OVERVIEW)
-    today = today or date.today()
+    today = today or clock.today()
     rows = [r for r in _client_rows(session) if r.risk_level.is_alert]
     rows.sort(key=lambda r: (-_RISK_ORDER[r.risk_level], r.risk_since))
     return [
@@ -810,7 +811,7 @@ def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> 
 def client_overview(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
     """Every open client for the director: exists, risk level, follow-up status."""
     require(actor, Action.COUNSELLING_OVERVIEW)
-    today = today or date.today()
+    today = today or clock.today()
     rows = sorted(_client_rows(session), key=lambda r: (-_RISK_ORDER[r.risk_level], r.label))
     return [
         AlertRow(
@@ -904,7 +905,7 @@ def referral_summary(
         problems.update(err.fields)
     if data.consent is None:
         problems["consent"] = "请先取得来访者同意（书面或口头）并在此记录，才能打印转介摘要"
-    if not isinstance(data.consent_on, date) or data.consent_on > date.today():
+    if not isinstance(data.consent_on, date) or data.consent_on > clock.today():
         problems["consent_on"] = "请填写来访者同意的日期（不能晚于今天）"
     if len(data.summary or "") > 5000:
         problems["summary"] = "摘要最多 5000 字"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.ops import op
 from app.models import AgreementKind, AgreementStatus, CaseStatus, ConfirmationResult
 from app.services.rooms import mediation
@@ -198,7 +199,7 @@ class AgreementPage(QWidget):
             (a for a in reversed(d.agreements) if a.status == AgreementStatus.SIGNED), None
         )
         if signed and signed.window:
-            text = signed.window.text(date.today())
+            text = signed.window.text(clock.today())
             if d.confirmations:
                 text += "。" + "；".join(
                     f"{c.applied_on:%Y-%m-%d} 向{c.court}申请，{c.result.label}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.ops import op
 from app.models import CaseRoom, CaseStatus, DisputeType, ViolenceRisk
 from app.services.rooms import mediation
@@ -198,7 +198,7 @@ class CaseList(QWidget):
                     break
 
     def _show_reminders(self, reminders: list[mediation.Reminder]) -> None:
-        today = date.today()
+        today = clock.today()
         if reminders:
             late = sum(1 for r in reminders if r.overdue(today))
             items = "；".join(f"{r.text}（{r.due:%m-%d}）" for r in reminders[:4])

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
 from app.core.ops import op
 from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseDetail, Document, RecordInput, StatementInput
@@ -36,7 +37,7 @@ class RecordEditor(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.at = QDateTimeEdit(QDateTime(clock.now()))
         self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.at.setCalendarPopup(True)
         self.place = QLineEdit()
@@ -152,7 +153,7 @@ class RecordEditor(QWidget):
 
 
 def blank_record() -> RecordInput:
-    return RecordInput(at=datetime.now().replace(second=0, microsecond=0))
+    return RecordInput(at=clock.now().replace(second=0, microsecond=0))
 
 
 class RecordPage(QWidget):

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from app.core import clock
+
 
 def input_table(
     headers: list[str], stretch: int | None = None, *, min_height: int | None = None
@@ -58,7 +60,7 @@ def enum_combo(enum: type[Enum], values: Iterable[Enum] | None = None) -> QCombo
 
 def date_edit(d: date | None = None) -> QDateEdit:
     """A date field (yyyy-MM-dd, with a calendar), today unless told."""
-    d = d or date.today()
+    d = d or clock.today()
     e = QDateEdit(QDate(d.year, d.month, d.day))
     e.setDisplayFormat("yyyy-MM-dd")
     e.setCalendarPopup(True)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -68,7 +69,7 @@ def record_followup(
     """A follow-up made (a planned one, or one not planned)."""
     c = _get_case(session, case_id)
     _require_on_case(actor, c)
-    today = today or date.today()
+    today = today or clock.today()
     problems: dict[str, str] = {}
     if not isinstance(data.done_on, date):
         problems["done_on"] = "请填写回访日期"
@@ -134,7 +135,7 @@ def reminders(
 ) -> list[Reminder]:
     """Planned follow-ups and performance deadlines that are due (or due within a few days)."""
     require(actor, Action.VIEW_CASES)
-    today = today or date.today()
+    today = today or clock.today()
     horizon = today + timedelta(days=ahead_days)
     out: list[Reminder] = []
     q = (

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound
 from app.core.ops import read_op
 from app.models import (
@@ -96,7 +97,7 @@ def list_cases(
     """A room's cases, newest first, with the filters of the case list."""
     require(actor, Action.VIEW_CASES)
     f = f or CaseFilter()
-    today = today or date.today()
+    today = today or clock.today()
     limit = datetime.combine(today - timedelta(days=MEDIATION_DAYS), datetime.min.time())
     q = select(MediationCase).where(MediationCase.room == room)
     if f.status:
@@ -267,7 +268,7 @@ def case_detail(
     session: Session, actor: Actor, case_id: uuid.UUID, *, today: date | None = None
 ) -> CaseDetail:
     require(actor, Action.VIEW_CASES)
-    today = today or date.today()
+    today = today or clock.today()
     c = _get_case(session, case_id)
     s = load_settings(session)
     names = dict(session.execute(select(User.id, User.display_name)).all())
