@@ -23,13 +23,23 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _db_args(p: argparse.ArgumentParser) -> None:
+def _db_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--db/--database-url, on the top parser and on each subcommand: either place works.
+
+    A subparser's default would overwrite what was given before the subcommand (argparse
+    fills a subparser's defaults into the same namespace), so only the top parser has one.
+    """
+    default = None if top else argparse.SUPPRESS
     p.add_argument(
-        "--db", metavar="PATH", help="SQLite 数据库文件（默认：用户数据目录；或 ZONGZHI_DB）"
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="SQLite 数据库文件（默认：用户数据目录；或 ZONGZHI_DB）",
     )
     p.add_argument(
         "--database-url",
         metavar="URL",
+        default=default,
         help="任意 SQLAlchemy 数据库地址，如 postgresql+psycopg://…",
     )
 
@@ -49,7 +59,7 @@ def _date_arg(value: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
     parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
-    _db_args(parser)
+    _db_args(parser, top=True)
     parser.add_argument("--demo-login", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -218,8 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NO_DATABASE_OPTION = {"connect", "migrate-db"}  # they name their databases otherwise
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in NO_DATABASE_OPTION and (args.db or args.database_url):
+        parser.error(f"{args.command} 不用 --db/--database-url，请按 zongzhi {args.command} -h 写")
     if args.command is None:
         from app.gui import run_gui
 

@@ -336,3 +336,40 @@ def test_counselling_recovery_prints_once_and_the_key_restores(tmp_path, capsys)
             notes_keys.restore_with_recovery(s, c, key_text[::-1], "Staff#2026pw")
     assert cid
     database.dispose()
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
+def test_db_option_works_before_or_after_the_subcommand(demo_db, tmp_path, capsys, before):
+    def argv(*sub: str, option=("--db", str(demo_db))) -> list[str]:
+        return [*option, *sub] if before else [*sub, *option]
+
+    assert main(argv("find", "BS", "--json", "--limit", "3")) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3
+    out = tmp_path / "r.pdf"
+    assert main(argv("print", "receipt", rows[0]["number"], "--out", str(out))) == 0
+    assert rows[0]["number"] in PdfReader(out).pages[0].extract_text()
+    url = ("--database-url", f"sqlite:///{demo_db}")
+    assert main(argv("check", option=url)) == 0
+    assert "哈希链完整" in capsys.readouterr().out
+    missing = tmp_path / "nope.sqlite3"  # not silently the default database
+    assert main(argv("find", "BS", option=("--db", str(missing)))) == 1
+    assert str(missing) in capsys.readouterr().err and not missing.exists()
+
+
+def test_db_option_without_a_subcommand_opens_the_gui_on_that_database(monkeypatch):
+    seen = {}
+
+    def fake_run_gui(db, url, *, demo_login, startup_probe):
+        seen.update(db=db, url=url, demo_login=demo_login)
+        return 0
+
+    monkeypatch.setattr("app.gui.run_gui", fake_run_gui)
+    assert main(["--db", "X.sqlite3", "--demo-login"]) == 0  # `make run`
+    assert seen == {"db": "X.sqlite3", "url": None, "demo_login": True}
+
+
+def test_commands_that_name_their_databases_otherwise_refuse_db(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", "X.sqlite3", "connect", "--local"])
+    assert exc.value.code == 2 and "connect 不用 --db" in capsys.readouterr().err
