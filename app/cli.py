@@ -44,6 +44,17 @@ def _db_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     )
 
 
+def _login_args(p: argparse.ArgumentParser) -> None:
+    """A command that reads personal data signs in as a user (asked for when not given)."""
+    p.add_argument("--user", metavar="NAME", help="以哪个用户登录（不填则在终端上询问）")
+    p.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="该用户的密码文件（第一行是密码）；不填则在终端上询问",
+    )
+
+
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
 
 
@@ -82,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("find", help="按编号、姓名、拼音、电话尾号或摘要查找事项")
     _db_args(p)
+    _login_args(p)
     p.add_argument("query")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
 
     p = sub.add_parser("print", help="把文书打印成 PDF")
     _db_args(p)
+    _login_args(p)
     p.add_argument(
         "document",
         choices=["receipt", "minutes", *CASE_DOCUMENTS],
@@ -102,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
     _db_args(p)
+    _login_args(p)
     p.add_argument(
         "what",
         choices=["ledger", "bundle"],
@@ -279,6 +293,45 @@ def _require_initialised(db) -> None:
         raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
 
 
+def _signed_in(args, db):
+    """The user a command that reads personal data acts as, checked like a log-in (wrong
+    passwords count towards the lock-out; the log-in is audited) so that what it does is
+    audited under that user. ``--user``/``--password-file``, else asked on the terminal.
+
+    A demo database, whose accounts and passwords the log-in screen shows to anyone, signs in
+    as its demo director when no user is given (the same rule as ``--demo-login``)."""
+    import getpass
+
+    from app.services.center.settings import load_settings
+    from app.services.security import auth
+
+    username, password = args.user, None
+    if args.password_file is not None:
+        try:
+            lines = args.password_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ServiceError(f"读不到密码文件 {args.password_file}：{exc.strerror}") from exc
+        password = lines[0] if lines else ""
+    if username is None and password is None and db.run(op(load_settings)).value.is_demo:
+        from app.demo.center import DEMO_ACCOUNTS
+
+        username, password = next((u, p) for u, p, r, _n in DEMO_ACCOUNTS if u == "demo-director")
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if username is None or password is None:
+        if not interactive:
+            raise ServiceError(
+                "这个命令会读取群众的个人信息，需要登录：请用 --user 用户名 "
+                "--password-file 密码文件，或在终端上运行以便输入用户名和密码。"
+            )
+        if username is None:
+            username = input("用户名：").strip()
+        password = getpass.getpass("密码：")
+    outcome = db.run(op(auth.login, username, password, "")).value
+    if outcome.actor is None:
+        raise ServiceError(f"登录失败：{outcome.message}")
+    return outcome.actor
+
+
 def cmd_init(args) -> int:
     from app.services.center import setup
 
@@ -327,13 +380,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_find(args) -> int:
-    from app.services.context import Actor
     from app.services.reception import intake
     from app.services.security import audit
 
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
         rows = intake.search(s, actor, args.query, limit=args.limit)
         # Names leave the program here: record who exported how many (not the query itself,
@@ -376,12 +428,11 @@ def cmd_find(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from app.services.context import Actor
     from app.services.reception import intake, receipts
 
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
         if args.document in CASE_DOCUMENTS:
             from app.services.rooms import mediation
@@ -408,7 +459,6 @@ def cmd_print(args) -> int:
 def cmd_export(args) -> int:
     from app.services.command import ledgers
     from app.services.command.registers import Names
-    from app.services.context import Actor
 
     if args.what == "bundle":
         return cmd_export_bundle(args)
@@ -421,7 +471,7 @@ def cmd_export(args) -> int:
         return 2
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
         names = Names.load(s)
         f = ledgers.LedgerFilter(since=args.since, until=args.until)

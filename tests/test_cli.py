@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.cli import main
+from tests.conftest import STAFF_PASSWORD
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -23,6 +24,12 @@ def run(*args: str) -> subprocess.CompletedProcess:
         timeout=120,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
+
+
+def password_file(tmp_path, password: str = STAFF_PASSWORD):
+    path = tmp_path / "password.txt"
+    path.write_text(password + "\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -229,6 +236,7 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
     from tests.reports.test_mediation_documents import make_case, text_of
 
     make_case(db)
+    login = ["--user", "tiaojie", "--password-file", str(password_file(tmp_path))]
     number = "BSTJ2026-A-0001"
     for document, expected in (
         ("agreement", "人民调解协议书"),
@@ -239,13 +247,15 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
         ("followup", "人民调解回访记录"),
     ):
         out = tmp_path / f"{document}.pdf"
-        args = ["print", document, number, "--database-url", db.url, "--out", str(out)]
+        args = ["print", document, number, "--database-url", db.url, "--out", str(out), *login]
         assert main(args) == 0, capsys.readouterr().err
         assert expected in text_of(out.read_bytes())[0]
     args = ["print", "record", number, "--index", "2", "--database-url", db.url, "--out", "x"]
+    args += login
     assert main(args) == 1
     assert "只有 1 份调解笔录" in capsys.readouterr().err
     args = ["print", "agreement", "BSTJ2026-A-0099", "--database-url", db.url, "--out", "x"]
+    args += login
     assert main(args) == 1 and "找不到案号" in capsys.readouterr().err
 
 
@@ -373,3 +383,49 @@ def test_commands_that_name_their_databases_otherwise_refuse_db(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--db", "X.sqlite3", "connect", "--local"])
     assert exc.value.code == 2 and "connect 不用 --db" in capsys.readouterr().err
+
+
+def test_reading_personal_data_from_a_real_center_asks_who_is_signing_in(db, tmp_path, capsys):
+    out = tmp_path / "流动人口.xlsx"
+    export = ["export", "ledger", "migrants", "--database-url", db.url, "--out", str(out)]
+    assert main(export) == 1  # no user, no terminal to ask on (pytest's stdin)
+    assert "--user 用户名 --password-file 密码文件" in capsys.readouterr().err
+    assert not out.exists()
+    wrong = password_file(tmp_path, "Wrong#2026pw")
+    assert main([*export, "--user", "jiedai", "--password-file", str(wrong)]) == 1
+    assert "登录失败：用户名或密码不正确" in capsys.readouterr().err
+    pw = password_file(tmp_path)
+    assert main([*export, "--user", "zixun", "--password-file", str(pw)]) == 1  # the role
+    assert "导出工作台账" in capsys.readouterr().err and not out.exists()
+    assert main(["find", "张", "--database-url", db.url, "--user", "zixun",
+                 "--password-file", str(pw)]) == 1  # fmt: skip
+    assert main([*export, "--user", "jiedai", "--password-file", str(pw)]) == 0
+    assert "已导出流动人口服务管理台账" in capsys.readouterr().out
+    assert main(["--database-url", db.url, "find", "张", "--user", "jiedai",
+                 "--password-file", str(pw)]) == 0  # fmt: skip
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+
+    with db.read() as s:
+        rows = s.execute(
+            select(AuditEntry.event, AuditEntry.username, AuditEntry.outcome).order_by(
+                AuditEntry.seq
+            )
+        ).all()
+    events = [(e, u) for e, u, _o in rows]
+    assert ("export_ledger", "jiedai") in events and ("export_search", "jiedai") in events
+    assert ("login", "jiedai") in events
+    assert not any(u == "system" for e, u in events if e.startswith("export"))
+    refused = [(e, u) for e, u, o in rows if o == "refused"]
+    assert ("login", "jiedai") in refused
+
+
+def test_a_demo_database_signs_in_as_its_demo_director(demo_db, capsys):
+    assert main(["find", "BS", "--db", str(demo_db), "--limit", "1"]) == 0
+    with sqlite3.connect(demo_db) as conn:
+        (user,) = conn.execute(
+            "SELECT username FROM audit_log WHERE event = 'export_search' ORDER BY seq DESC"
+        ).fetchone()
+    conn.close()
+    assert user == "demo-director"
