@@ -1,15 +1,25 @@
-"""受理回执: the data printed on the receipt, snapshotted from the matter (docs/DOMAIN.md §4)."""
+"""受理回执: the data printed on the receipt (docs/DOMAIN.md §4).
+
+What a receipt says is what was true when the matter was registered: the unit and handler it
+was routed to then (the registration's own 分流交办 step on the timeline), the deadline promised
+then (before any 延期). So the receipt printed at the window and any reprint later
+(``documents``) are the same paper, however the matter has moved since.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.ops import read_op, write_op
-from app.models import MatterStatus
+from app.models import Category, EventKind, Matter, MatterEvent, Unit, User
 from app.reports.fonts import default_fonts
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
+from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception.intake import matter_detail
@@ -22,8 +32,8 @@ def warm_up() -> None:
     default_fonts()
 
 
-def _route(status: MatterStatus, unit: str, handler: str) -> str:
-    if status == MatterStatus.ANSWERED:
+def _route(answered: bool, unit: str, handler: str) -> str:
+    if answered:
         return "已当场解答，本事项办结。如仍有疑问，可凭受理编号再次咨询。"
     if not unit:
         return "由中心统一分流交办，办理单位确定后告知您；办结后将向您反馈结果。"
@@ -33,12 +43,106 @@ def _route(status: MatterStatus, unit: str, handler: str) -> str:
     )
 
 
+WINDOW = "群众接待窗口"  # the window's unit in a new center (setup.DEFAULT_UNITS)
+# A routing written in the same registration (its own transaction, seconds apart at most).
+SAME_REGISTRATION = timedelta(minutes=2)
+_HANDLER = re.compile(r"，承办人 ([^，（]+)")
+_DATES = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+@read_op
+def window_name(session: Session, m: Matter) -> str:
+    """The window a matter was received (or answered) at, named after its unit: the
+    receptionist's unit, else the unit of a same-day category (咨询), else the default."""
+    user = session.get(User, m.receptionist_id)
+    if user is not None and user.unit_id is not None:
+        return session.get(Unit, user.unit_id).name
+    unit = session.scalar(
+        select(Unit.name)
+        .join(Category, Category.default_unit_id == Unit.id)
+        .where(Category.limit_days == 0, Unit.active.is_(True))
+        .order_by(Category.sort)
+        .limit(1)
+    )
+    return unit or WINDOW
+
+
+@read_op
+def query_hint(session: Session, m: Matter) -> str:
+    """The center's own hint, else where and how to ask, naming the window's unit."""
+    hint = load_settings(session).query_hint
+    return hint or f"凭受理编号到{window_name(session, m)}或拨打中心电话查询办理进度。"
+
+
+def events_of(m: Matter) -> list[MatterEvent]:
+    return sorted(m.events, key=lambda e: e.at)
+
+
+@read_op
+def routed_to(session: Session, note: str | None) -> tuple[str, str]:
+    """(unit, handler) named by a 分流交办 step's note ("交办{unit}，承办人 {handler}…")."""
+    note = note or ""
+    names = session.scalars(select(Unit.name)).all()
+    unit = max((n for n in names if note.startswith("交办" + n)), key=len, default="")
+    found = _HANDLER.search(note)
+    return unit, found.group(1).strip() if found else ""
+
+
+def extension_dates(note: str | None) -> tuple[date | None, date | None, str]:
+    """(old deadline, new deadline, reason) of a 延期 step ("期限由 A 延至 B：理由")."""
+    note = note or ""
+    found = _DATES.findall(note)
+    old = date.fromisoformat(found[0]) if len(found) >= 1 else None
+    new = date.fromisoformat(found[1]) if len(found) >= 2 else None
+    reason = note.split("：", 1)[1] if "：" in note else ("" if found else note)
+    return old, new, reason.strip()
+
+
+def deadline_before_extension(m: Matter, since=None) -> date:
+    """The deadline as it stood at ``since`` (default: registration): a later 延期 step
+    names the deadline it replaced."""
+    for e in events_of(m):
+        if e.kind == EventKind.EXTENDED and (since is None or e.at > since):
+            old, _new, _reason = extension_dates(e.note)
+            if old is not None:
+                return old
+    return m.deadline
+
+
+@read_op
+def as_registered(session: Session, m: Matter) -> tuple[str, str, date, bool]:
+    """(unit, handler, deadline, answered on the spot) as the matter stood when registered."""
+    events = events_of(m)
+    answered = any(e.kind == EventKind.ANSWERED for e in events)
+    start = next((e.at for e in events if e.kind == EventKind.REGISTERED), m.received_at)
+    unit = handler = ""
+    for e in events:
+        if e.kind == EventKind.REGISTERED:
+            continue
+        if e.kind == EventKind.ROUTED and e.at - start <= SAME_REGISTRATION:
+            unit, handler = routed_to(session, e.note)
+        break  # only the registration's own first step
+    return unit, handler, deadline_before_extension(m), answered
+
+
 @read_op
 def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> ReceiptData:
-    """The receipt's contents; ID numbers and phones are always masked on paper."""
+    """The receipt's contents as at registration; ID numbers and phones are always masked on
+    paper."""
     require(actor, Action.PRINT_RECEIPT)
     d = matter_detail(session, actor, matter_id, masked=True)
+    m = session.get(Matter, matter_id)
     s = load_settings(session)
+    unit, handler, deadline, answered = as_registered(session, m)
+    if answered:
+        deadline_text = "当场办结"
+    else:
+        category = session.get(Category, m.category_id)
+        rule = WorkCalendar.load(session).deadline(
+            m.received_at, category.limit_kind, category.limit_days
+        )
+        moved = f"{deadline.year}年{deadline.month}月{deadline.day}日前"
+        deadline_text = rule.text if rule.due == deadline else moved
     return ReceiptData(
         center_name=s.center_name,
         center_phone=s.center_phone or None,
@@ -48,13 +152,13 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
         persons=[ReceiptPerson(p.name, p.id_number or None, p.phone or None) for p in d.persons],
         category=d.category,
         summary=d.summary,
-        destination=d.unit or ("综合受理窗口" if d.status == MatterStatus.ANSWERED else "待分流"),
-        route=_route(d.status, d.unit, d.handler),
-        deadline=d.deadline,
-        deadline_text=d.deadline_text,
+        destination=unit or (window_name(session, m) if answered else "待分流"),
+        route=_route(answered, unit, handler),
+        deadline=deadline,
+        deadline_text=deadline_text,
         receptionist=d.receptionist,
-        answer=d.answer,
-        query_hint=s.query_hint,
+        answer=d.answer if answered else None,
+        query_hint=query_hint(session, m),
     )
 
 

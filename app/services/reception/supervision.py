@@ -188,15 +188,28 @@ def list_orders(
     ]
 
 
-@write_op()
-def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
+@read_op
+def order_data(
+    session: Session, actor: Actor, order_id: uuid.UUID, *, as_issued: bool = False
+) -> SupervisionData:
+    """A 督办单's contents. ``as_issued``: the paper as it was first printed — the matter's
+    status and deadline when the order was issued, the reply section still blank — so a
+    reprint (``documents``) is that paper again; otherwise as it stands, with the reply."""
+    from app.services.reception.receipts import deadline_before_extension, events_of
+
     require(actor, Action.VIEW_MATTERS)
     o = session.get(SupervisionOrder, order_id)
     if o is None:
         raise NotFound("找不到该督办单。")
     d = matter_detail(session, actor, o.matter_id)
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    data = SupervisionData(
+    status, deadline, replied = d.status.label, d.deadline, o.reply is not None
+    if as_issued:
+        m = session.get(Matter, o.matter_id)
+        steps = [e for e in events_of(m) if e.at <= o.issued_at and e.to_status is not None]
+        status = steps[-1].to_status.label if steps else status
+        deadline, replied = deadline_before_extension(m, since=o.issued_at), False
+    return SupervisionData(
         center_name=load_settings(session).center_name,
         number=o.number,
         matter_number=d.number,
@@ -204,20 +217,26 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
         category=d.category,
         persons="、".join(p.name for p in d.persons),
         summary=d.summary,
-        status=d.status.label,
-        deadline=d.deadline,
+        status=status,
+        deadline=deadline,
         unit=session.get(Unit, o.unit_id).name,
         requirement=o.requirement,
         reply_by=o.reply_by,
         issued_by=names.get(o.issued_by, ""),
         issued_at=o.issued_at,
-        reply=o.reply,
-        replied_by=names.get(o.replied_by) if o.replied_by else None,
-        replied_at=o.replied_at,
+        reply=o.reply if replied else None,
+        replied_by=names.get(o.replied_by) if replied and o.replied_by else None,
+        replied_at=o.replied_at if replied else None,
     )
+
+
+@write_op()
+def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
+    """The 督办单 as it stands (with the reply once recorded); the print is audited."""
+    data = order_data(session, actor, order_id)
     pdf = render_supervision(data)
-    audit.record(session, actor, "supervision_print", object_type="supervision", object_id=o.id)
-    return o.number, pdf
+    audit.record(session, actor, "supervision_print", object_type="supervision", object_id=order_id)
+    return data.number, pdf
 
 
 @write_op(Change.MATTERS)
