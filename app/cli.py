@@ -55,6 +55,7 @@ def _login_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+MATTER_DOCUMENTS = ["receipt", "acceptance", "rejection", "extension", "supervision"]
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
 
 
@@ -98,20 +99,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
 
-    p = sub.add_parser("print", help="把文书打印成 PDF")
+    p = sub.add_parser("print", help="把文书打印成 PDF；list 列出事项的全部文书")
     _db_args(p)
     _login_args(p)
     p.add_argument(
         "document",
-        choices=["receipt", "minutes", *CASE_DOCUMENTS],
-        help="receipt：受理回执；minutes：会议纪要；调解案件（按案号）："
-        "application 人民调解申请书，"
+        choices=["list", *MATTER_DOCUMENTS, "minutes", *CASE_DOCUMENTS],
+        help="事项（按受理编号）：list 列出该事项产生的全部文书，receipt 受理回执，"
+        "acceptance 受理告知书（信访事项），rejection 不予受理告知书，extension 延期办理告知书，"
+        "supervision 督办单（--index 第几份，默认最新）——都按首次打印时的内容，并记入时间线；"
+        "minutes：会议纪要；调解案件（按案号）：application 人民调解申请书，"
         "registration 受理登记表，record 调解笔录，agreement 调解协议书，followup 回访记录，"
         "casefile 卷宗（封面、目录和全部文书）",
     )
     p.add_argument("number", help="受理编号、会议编号或调解案号")
-    p.add_argument("--index", type=int, help="record/followup：第几份（默认最新一份）", metavar="N")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument(
+        "--index",
+        type=int,
+        help="record/followup/supervision/extension：第几份（默认最新一份）",
+        metavar="N",
+    )
+    p.add_argument("--out", type=Path, help="PDF 文件名（list 不用）")
 
     p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
     _db_args(p)
@@ -428,13 +436,19 @@ def cmd_find(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from app.services.reception import intake, receipts
+    from app.services.reception import documents, intake
 
+    if args.document != "list" and args.out is None:
+        print("用法错误：打印文书要写 --out 文件名", file=sys.stderr)
+        return 2
     db = _open(args)
     _require_initialised(db)
     actor = _signed_in(args, db)
     with db.write() as s:
-        if args.document in CASE_DOCUMENTS:
+        if args.document == "list":
+            matter_id = intake.find_matter_id(s, actor, args.number)
+            docs = documents.list_documents(s, actor, matter_id)
+        elif args.document in CASE_DOCUMENTS:
             from app.services.rooms import mediation
 
             doc = mediation.Document(args.document)
@@ -448,8 +462,13 @@ def cmd_print(args) -> int:
             what = "会议纪要"
         else:
             matter_id = intake.find_matter_id(s, actor, args.number)
-            _number, pdf = receipts.receipt_pdf(s, actor, matter_id)
-            what = "受理回执"
+            kind = documents.DocKind(args.document)
+            key = documents.find_document(s, actor, matter_id, kind, args.index)
+            what, pdf = documents.document_pdf(s, actor, matter_id, key)
+    if args.document == "list":
+        for d in docs:
+            print(f"{d.kind.value:12} {d.title}  {d.made_at:%Y-%m-%d}  {d.about}  {d.printed_text}")
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"已保存{what}：{args.out}")

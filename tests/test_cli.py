@@ -429,3 +429,47 @@ def test_a_demo_database_signs_in_as_its_demo_director(demo_db, capsys):
         ).fetchone()
     conn.close()
     assert user == "demo-director"
+
+
+def test_print_lists_a_matters_documents_and_prints_each_again(db, tmp_path, capsys, clock):
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from app.models import Unit
+    from app.services.reception import flow, intake, supervision
+    from tests.conftest import actor
+    from tests.services.test_intake import make_input
+
+    clock.freeze("2026-11-02 09:00")
+    director, jiedai = actor(db, "zhuren"), actor(db, "jiedai")
+    with db.write() as s:
+        unit = s.scalar(select(Unit.id).where(Unit.name == "信访办"))
+        data = make_input(db, category="信访事项", unit_id=unit)
+        r = intake.register_matter(s, jiedai, data, at=datetime(2026, 11, 2, 9))
+    with db.write() as s:
+        at = datetime(2026, 11, 2, 10)
+        order = supervision.issue_order(
+            s, director, r.id, unit, "请答复。", date(2026, 11, 9), at=at
+        )
+        flow.extend(s, director, r.id, date(2027, 1, 20), "需要现场勘查", at=at.replace(minute=5))
+    login = ["--user", "jiedai", "--password-file", str(password_file(tmp_path))]
+    assert main(["print", "list", r.number, "--database-url", db.url, *login]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "receipt", "acceptance", "supervision", "extension"
+    ]  # fmt: skip
+    assert f"督办单 {order.number}" in lines[2] and "延至 2027-01-20" in lines[3]
+    for document, expected in (
+        ("receipt", "受理回执"),
+        ("acceptance", "受理告知书"),
+        ("supervision", "督　办　单"),
+        ("extension", "延期办理告知书"),
+    ):
+        out = tmp_path / f"{document}.pdf"
+        args = ["print", document, r.number, "--database-url", db.url, "--out", str(out), *login]
+        assert main(args) == 0, capsys.readouterr().err
+        assert expected in PdfReader(out).pages[0].extract_text()
+    args = ["print", "rejection", r.number, "--database-url", db.url, "--out", "x.pdf", *login]
+    assert main(args) == 1 and "该事项没有不予受理告知书" in capsys.readouterr().err
+    assert main(["print", "receipt", r.number, "--database-url", db.url, *login]) == 2
