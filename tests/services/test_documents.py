@@ -112,7 +112,9 @@ def test_a_reprint_is_the_paper_first_printed_however_the_matter_moved(db, xinfa
         ).all()
     assert sorted(notes) == sorted(
         [
+            "打印受理回执",
             "补打受理回执",
+            f"打印督办单 {order.number}",
             f"补打督办单 {order.number}",
             "打印受理告知书",
             "打印延期办理告知书",
@@ -162,3 +164,26 @@ def test_a_matter_answered_on_the_spot_names_the_window_after_its_unit(db, recep
     body = text(pdf)
     assert "群众接待窗口" in body and "综合受理窗口" not in body
     assert "凭受理编号到群众接待窗口" in body and "低保申请到村委会领表" in body
+
+
+def test_an_archived_matter_prints_again_on_record_but_off_its_closed_timeline(
+    db, receptionist, clock
+):
+    clock.freeze("2026-11-03 10:00")
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        mid = intake.register_matter(
+            s, receptionist, make_input(db), at=datetime(2026, 11, 3, 10)
+        ).id
+        flow.reject(s, receptionist, mid, "不属于受理范围", "向法院起诉",
+                    at=datetime(2026, 11, 3, 10, 5))  # fmt: skip
+        flow.archive(s, director, mid, at=datetime(2026, 11, 3, 10, 10))
+    docs = listed(db, receptionist, mid)
+    title, pdf = printed(db, receptionist, mid, docs[1].key)
+    assert title == "不予受理告知书" and "向法院起诉" in text(pdf)
+    with db.read() as s:
+        kinds = s.scalars(select(MatterEvent.kind).where(MatterEvent.matter_id == mid)).all()
+        reasons = s.scalars(
+            select(AuditEntry.reason).where(AuditEntry.event == "document_print")
+        ).all()
+    assert EventKind.DOCUMENT not in kinds and reasons == ["不予受理告知书"]

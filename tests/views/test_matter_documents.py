@@ -86,5 +86,7 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
                 MatterEvent.matter_id == mid, MatterEvent.kind == EventKind.DOCUMENT
             )
         ).all()
-    assert sorted(notes) == sorted([f"补打督办单 {number}", "打印延期办理告知书"])
+    assert sorted(notes) == sorted(
+        [f"打印督办单 {number}", f"补打督办单 {number}", "打印延期办理告知书"]
+    )
     w.ctx.worker.wait()

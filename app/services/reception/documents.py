@@ -7,8 +7,10 @@ order. Each is rendered from those stored rows as they stood when the document w
 reason and the dates written on the step, the order as issued — never from the matter's state
 today, so a reprint is the same paper as the first print (docs/DOMAIN.md §4).
 
-Every print is recorded on the matter's timeline (``EventKind.DOCUMENT``, "打印…") with its
-audit row; an archived matter's timeline is closed, so there the print is only audited.
+Every print — here, the receipt at the window, the 督办单 at issue — is recorded on the matter's
+timeline (``timeline.record_print``: "打印…", again "补打…") with its audit row, and the prints
+are counted from there; an archived matter's timeline is closed, so there a print is only
+audited (and not counted).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import AuditEntry, Category, EventKind, Matter, MatterEvent, SupervisionOrder
+from app.models import Category, EventKind, Matter, MatterEvent, SupervisionOrder
 from app.models.enums import LabelledEnum
 from app.reports.base import format_date_cn
 from app.reports.notice import NoticeData, received_text, render_notice
@@ -31,9 +33,7 @@ from app.reports.supervision import render_supervision
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import receipts, supervision, timeline
-from app.services.reception.flow import is_read_only
 from app.services.reception.intake import matter_detail
-from app.services.security import audit
 from app.services.security.permissions import Action, require
 
 XINFANG_CATEGORY = "信访事项"  # the default category of 信访 matters (setup.DEFAULT_CATEGORIES)
@@ -56,7 +56,7 @@ class MatterDocument:
     title: str  # 受理回执, 督办单 BSDB2026-A-001, 延期办理告知书 …
     made_at: datetime  # when the step it comes from was taken
     about: str  # a short line: where it went, the reason, the new deadline …
-    prints: int  # how many times it has been printed
+    prints: int  # how many times it has been printed (the prints on its timeline)
     last_printed: datetime | None
 
     @property
@@ -133,9 +133,8 @@ def _sources(session: Session, m: Matter) -> list[tuple[str, DocKind, str, datet
     ).all()
     for o in orders:
         about = f"回复期限 {o.reply_by:%Y-%m-%d}" + ("，已回复" if o.reply is not None else "")
-        out.append(
-            (f"supervision:{o.id}", DocKind.SUPERVISION, f"督办单 {o.number}", o.issued_at, about)
-        )
+        title = supervision.order_title(o)
+        out.append((f"supervision:{o.id}", DocKind.SUPERVISION, title, o.issued_at, about))
     return out
 
 
@@ -146,39 +145,13 @@ def _rejection(note: str | None) -> tuple[str, str]:
     return (reason, where) if reason else (note, "")
 
 
-def _prints(session: Session, m: Matter, docs) -> dict[str, list[datetime]]:
-    """When each document was printed: its audit rows (the receipt at the window and the 督办单
-    at issue are audited by their own prints; every print from here by ``document_print``)."""
-    orders = {key.split(":", 1)[1]: key for key, kind, *_ in docs if kind == DocKind.SUPERVISION}
-    titles = {title: key for key, _kind, title, *_ in docs}
-    rows = session.execute(
-        select(AuditEntry.event, AuditEntry.object_id, AuditEntry.reason, AuditEntry.at)
-        .where(
-            AuditEntry.event.in_(("receipt_print", "supervision_print", "document_print")),
-            AuditEntry.object_id.in_([str(m.id), *orders]),
-        )
-        .order_by(AuditEntry.seq)
-    ).all()
-    out: dict[str, list[datetime]] = {}
-    for event, object_id, reason, at in rows:
-        if event == "receipt_print":
-            key = "receipt"
-        elif event == "supervision_print":
-            key = orders.get(object_id)
-        else:
-            key = titles.get(reason or "")
-        if key is not None:
-            out.setdefault(key, []).append(at)
-    return out
-
-
 @read_op
 def list_documents(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[MatterDocument]:
     """The documents ``matter_id`` has produced, in the order they were made."""
     require(actor, Action.VIEW_MATTERS)
     m = _load(session, matter_id)
     docs = _sources(session, m)
-    prints = _prints(session, m, docs)
+    prints = {title: timeline.printed_before(m, title) for _key, _kind, title, *_ in docs}
     return sorted(
         (
             MatterDocument(
@@ -187,8 +160,8 @@ def list_documents(session: Session, actor: Actor, matter_id: uuid.UUID) -> list
                 title,
                 at,
                 about,
-                len(prints.get(key, [])),
-                max(prints[key]) if prints.get(key) else None,
+                len(prints[title]),
+                max(prints[title], default=None),
             )
             for key, kind, title, at, about in docs
         ),
@@ -367,21 +340,7 @@ def document_pdf(
         require(actor, Action.PRINT_RECEIPT)
         event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
         pdf = render_notice(NOTICES[doc.kind](session, actor, m, event))
-    note = ("补打" if doc.prints else "打印") + doc.title
-    if is_read_only(m):  # archived: the timeline is closed, the print is still on record
-        audit.record(
-            session, actor, "document_print", object_type="matter", object_id=m.id, reason=doc.title
-        )
-    else:
-        timeline.record(
-            session,
-            actor,
-            m,
-            EventKind.DOCUMENT,
-            note,
-            audit_event="document_print",
-            reason=doc.title,
-        )
+    timeline.record_print(session, actor, m, doc.title, audit_event="document_print")
     return doc.title, pdf
 
 

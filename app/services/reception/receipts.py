@@ -15,15 +15,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.ops import read_op, write_op
+from app.core.ops import Change, read_op, write_op
 from app.models import Category, EventKind, Matter, MatterEvent, Unit, User
 from app.reports.fonts import default_fonts
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
+from app.services.reception import timeline
 from app.services.reception.intake import matter_detail
-from app.services.security import audit
 from app.services.security.permissions import Action, require
 
 
@@ -43,6 +43,7 @@ def _route(answered: bool, unit: str, handler: str) -> str:
     )
 
 
+RECEIPT_TITLE = "受理回执"
 WINDOW = "群众接待窗口"  # the window's unit in a new center (setup.DEFAULT_UNITS)
 # A routing written in the same registration (its own transaction, seconds apart at most).
 SAME_REGISTRATION = timedelta(minutes=2)
@@ -162,10 +163,11 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
     )
 
 
-@write_op()
+@write_op(Change.MATTERS)
 def receipt_pdf(session: Session, actor: Actor, matter_id: uuid.UUID) -> tuple[str, bytes]:
-    """(number, PDF bytes), with an audit row for the print."""
+    """(number, PDF bytes); the print is on the matter's timeline, with its audit row."""
     data = receipt_data(session, actor, matter_id)
     pdf = render_receipt(data)
-    audit.record(session, actor, "receipt_print", object_type="matter", object_id=matter_id)
+    m = session.get(Matter, matter_id)
+    timeline.record_print(session, actor, m, RECEIPT_TITLE, audit_event="receipt_print")
     return data.number, pdf

@@ -20,7 +20,6 @@ from app.services.reception import timeline
 from app.services.reception.flow import ensure_writable, is_read_only, not_the_handler
 from app.services.reception.intake import matter_detail
 from app.services.reception.numbering import next_seq
-from app.services.security import audit
 from app.services.security.permissions import Action, allowed, oversees_all, require
 from app.services.validation import validate_text
 
@@ -230,13 +229,27 @@ def order_data(
     )
 
 
-@write_op()
+@write_op(Change.MATTERS)
 def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
-    """The 督办单 as it stands (with the reply once recorded); the print is audited."""
+    """The 督办单 as it stands (with the reply once recorded); the print is on the matter's
+    timeline, with its audit row."""
     data = order_data(session, actor, order_id)
     pdf = render_supervision(data)
-    audit.record(session, actor, "supervision_print", object_type="supervision", object_id=order_id)
+    o = session.get(SupervisionOrder, order_id)
+    timeline.record_print(
+        session,
+        actor,
+        session.get(Matter, o.matter_id),
+        order_title(o),
+        audit_event="supervision_print",
+        object_type="supervision",
+        object_id=order_id,
+    )
     return data.number, pdf
+
+
+def order_title(o: SupervisionOrder) -> str:
+    return f"督办单 {o.number}"
 
 
 @write_op(Change.MATTERS)
