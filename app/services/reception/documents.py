@@ -105,7 +105,7 @@ def _sources(session: Session, m: Matter) -> list[tuple[str, DocKind, str, datet
     )
     routed = next((e for e in events if e.kind == EventKind.ROUTED), None)
     if routed is not None and is_xinfang(session, m):
-        unit, _h = receipts.routed_to(session, routed.note)
+        unit, _h = receipts.routed_to(routed.note)
         out.append(
             (
                 f"acceptance:{routed.id}",
@@ -185,7 +185,7 @@ def _notice_base(session: Session, actor: Actor, m: Matter):
 
 def _acceptance(session: Session, actor: Actor, m: Matter, event: MatterEvent) -> NoticeData:
     d, s = _notice_base(session, actor, m)
-    unit, handler = receipts.routed_to(session, event.note)
+    unit, handler = receipts.routed_to(event.note)
     unit = unit or "承办单位"
     category = session.get(Category, m.category_id)
     deadline = receipts.deadline_before_extension(m, since=event.at)
@@ -274,7 +274,7 @@ def _extension_notice(session: Session, actor: Actor, m: Matter, event: MatterEv
         if e.at > event.at:
             break
         if e.kind == EventKind.ROUTED:
-            unit, _h = receipts.routed_to(session, e.note)
+            unit, _h = receipts.routed_to(e.note)
     on = event.at.date()
     rows = [
         ("受理时间", received_text(d.received_at, d.channel.label)),

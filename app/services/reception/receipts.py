@@ -79,12 +79,13 @@ def events_of(m: Matter) -> list[MatterEvent]:
     return sorted(m.events, key=lambda e: e.at)
 
 
-@read_op
-def routed_to(session: Session, note: str | None) -> tuple[str, str]:
-    """(unit, handler) named by a 分流交办 step's note ("交办{unit}，承办人 {handler}…")."""
+def routed_to(note: str | None) -> tuple[str, str]:
+    """(unit, handler) named by a 分流交办 step's note ("交办{unit}，承办人 {handler}…"), as the
+    unit was named then: a unit renamed since keeps its old name on earlier papers."""
     note = note or ""
-    names = session.scalars(select(Unit.name)).all()
-    unit = max((n for n in names if note.startswith("交办" + n)), key=len, default="")
+    if not note.startswith("交办"):
+        return "", ""
+    unit = note[len("交办") :].split("，", 1)[0].strip()
     found = _HANDLER.search(note)
     return unit, found.group(1).strip() if found else ""
 
@@ -121,7 +122,7 @@ def as_registered(session: Session, m: Matter) -> tuple[str, str, date, bool]:
         if e.kind == EventKind.REGISTERED:
             continue
         if e.kind == EventKind.ROUTED and e.at - start <= SAME_REGISTRATION:
-            unit, handler = routed_to(session, e.note)
+            unit, handler = routed_to(e.note)
         break  # only the registration's own first step
     return unit, handler, deadline_before_extension(m), answered
 

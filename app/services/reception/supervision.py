@@ -203,11 +203,19 @@ def order_data(
     d = matter_detail(session, actor, o.matter_id)
     names = dict(session.execute(select(User.id, User.display_name)).all())
     status, deadline, replied = d.status.label, d.deadline, o.reply is not None
+    unit = session.get(Unit, o.unit_id).name
     if as_issued:
         m = session.get(Matter, o.matter_id)
         steps = [e for e in events_of(m) if e.at <= o.issued_at and e.to_status is not None]
         status = steps[-1].to_status.label if steps else status
         deadline, replied = deadline_before_extension(m, since=o.issued_at), False
+        tag = f"（{o.number}）"  # the unit as named then: "督办{unit}（{number}），…"
+        issued = next(
+            (e.note for e in m.events if e.kind == EventKind.SUPERVISED and tag in (e.note or "")),
+            "",
+        )
+        if issued.startswith("督办"):
+            unit = issued[len("督办") : issued.index(tag)]
     return SupervisionData(
         center_name=load_settings(session).center_name,
         number=o.number,
@@ -218,7 +226,7 @@ def order_data(
         summary=d.summary,
         status=status,
         deadline=deadline,
-        unit=session.get(Unit, o.unit_id).name,
+        unit=unit,
         requirement=o.requirement,
         reply_by=o.reply_by,
         issued_by=names.get(o.issued_by, ""),
