@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.ops import Change, read_op, write_op
-from app.models import Category, EventKind, Matter, MatterEvent, Unit, User
+from app.models import Category, EventKind, Matter, MatterEvent, MatterStatus, Unit, User
 from app.reports.fonts import default_fonts
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
 from app.services.center.calendar import WorkCalendar
@@ -76,7 +76,21 @@ def query_hint(session: Session, m: Matter) -> str:
 
 
 def events_of(m: Matter) -> list[MatterEvent]:
-    return sorted(m.events, key=lambda e: e.at)
+    """The matter's steps in time order; within one second (registration and its routing are
+    written together) the registration first, then each step after the one it moved from."""
+    return sorted(m.events, key=lambda e: (e.at, e.kind != EventKind.REGISTERED))
+
+
+def status_at(m: Matter, when) -> MatterStatus | None:
+    """The matter's status at ``when``: the last status step by then (of steps in the same
+    second, the one no other step moved on from)."""
+    steps = [e for e in m.events if e.at <= when and e.to_status is not None]
+    if not steps:
+        return None
+    last = max(e.at for e in steps)
+    tied = [e for e in steps if e.at == last]
+    moved_on = {e.from_status for e in tied}
+    return next((e for e in tied if e.to_status not in moved_on), tied[-1]).to_status
 
 
 def routed_to(note: str | None) -> tuple[str, str]:

@@ -194,7 +194,7 @@ def order_data(
     """A 督办单's contents. ``as_issued``: the paper as it was first printed — the matter's
     status and deadline when the order was issued, the reply section still blank — so a
     reprint (``documents``) is that paper again; otherwise as it stands, with the reply."""
-    from app.services.reception.receipts import deadline_before_extension, events_of
+    from app.services.reception.receipts import deadline_before_extension, status_at
 
     require(actor, Action.VIEW_MATTERS)
     o = session.get(SupervisionOrder, order_id)
@@ -206,8 +206,8 @@ def order_data(
     unit = session.get(Unit, o.unit_id).name
     if as_issued:
         m = session.get(Matter, o.matter_id)
-        steps = [e for e in events_of(m) if e.at <= o.issued_at and e.to_status is not None]
-        status = steps[-1].to_status.label if steps else status
+        then = status_at(m, o.issued_at)
+        status = then.label if then is not None else status
         deadline, replied = deadline_before_extension(m, since=o.issued_at), False
         tag = f"（{o.number}）"  # the unit as named then: "督办{unit}（{number}），…"
         issued = next(
