@@ -229,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("conflicts", help="两边都改过的记录（交换冲突）：列出，或决定采用哪个版本")
     _db_args(p)
+    _login_args(p)
     p.add_argument("--resolve", metavar="ID", help="冲突编号（列表第一列，前 8 位即可）")
     p.add_argument("--keep", choices=["center", "terminal"], help="保留中心版本或采用终端版本")
 
@@ -796,12 +797,12 @@ def cmd_export_bundle(args) -> int:
 
     from app.db import resolve_url, sqlite_path
     from app.services.center.settings import load_settings
-    from app.services.context import Actor
     from app.services.data import exchange
 
     since = _since(args.bundle_since)
     db = _open(args)
     _require_initialised(db)
+    actor = _signed_in(args, db)  # the bundle carries everyone's personal data
     with db.write() as s:
         settings = load_settings(s)
         out = args.out
@@ -810,7 +811,7 @@ def cmd_export_bundle(args) -> int:
             folder = (path.parent if path else Path.cwd()) / "exchange"
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             out = folder / f"{settings.prefix}-{settings.terminal}-{stamp}{exchange.SUFFIX}"
-        report = exchange.export_bundle(s, Actor.system(), out, _key_file(args), since=since)
+        report = exchange.export_bundle(s, actor, out, _key_file(args), since=since)
     print(f"已导出交换包：{report.path}")
     print(f"  {report.rows} 条记录，{report.deleted} 条删除；已用终端密钥签名。")
     for name, n in sorted(report.tables.items()):
@@ -837,12 +838,11 @@ def cmd_import_bundle(args) -> int:
 def cmd_conflicts(args) -> int:
     import uuid
 
-    from app.services.context import Actor
     from app.services.data import exchange
 
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)  # the differences show personal data
     if args.resolve:
         if not args.keep:
             raise ServiceError(
