@@ -308,7 +308,7 @@ def _signed_in(args, db):
     audited under that user. ``--user``/``--password-file``, else asked on the terminal.
 
     A demo database, whose accounts and passwords the log-in screen shows to anyone, signs in
-    as its demo director when no user is given (the same rule as ``--demo-login``)."""
+    as its demo director when no user is given: its passwords are no secret."""
     import getpass
 
     from app.services.center.settings import load_settings
