@@ -188,3 +188,16 @@ def test_an_archived_matter_prints_again_on_record_but_off_its_closed_timeline(
             select(AuditEntry.reason).where(AuditEntry.event == "document_print")
         ).all()
     assert EventKind.DOCUMENT not in kinds and reasons == ["不予受理告知书"]
+
+
+def test_an_extension_step_is_read_whatever_words_come_before_its_dates():
+    from app.services.reception.receipts import extension_dates
+
+    old, new = date(2026, 12, 1), date(2026, 12, 15)
+    for note in (
+        "期限由 2026-12-01 延至 2026-12-15：需要勘查",
+        "批准延期：期限由 2026-12-01 延至 2026-12-15：需要勘查",
+        "批准王某的延期申请，期限由 2026-12-01 延至 2026-12-15（理由：需要勘查）",
+    ):
+        assert extension_dates(note) == (old, new, "需要勘查"), note
+    assert extension_dates("同意延期") == (None, None, "同意延期")

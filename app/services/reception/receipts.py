@@ -105,13 +105,19 @@ def routed_to(note: str | None) -> tuple[str, str]:
 
 
 def extension_dates(note: str | None) -> tuple[date | None, date | None, str]:
-    """(old deadline, new deadline, reason) of a 延期 step ("期限由 A 延至 B：理由")."""
+    """(old deadline, new deadline, reason) of a 延期 step ("期限由 A 延至 B：理由"); the reason is
+    what follows the new date, so words before the dates ("批准延期：…") are not taken for it."""
     note = note or ""
-    found = _DATES.findall(note)
-    old = date.fromisoformat(found[0]) if len(found) >= 1 else None
-    new = date.fromisoformat(found[1]) if len(found) >= 2 else None
-    reason = note.split("：", 1)[1] if "：" in note else ("" if found else note)
-    return old, new, reason.strip()
+    found = list(_DATES.finditer(note))
+    if not found:
+        return None, None, note.strip()
+    old = date.fromisoformat(found[0].group(1))
+    new = date.fromisoformat(found[1].group(1)) if len(found) >= 2 else None
+    rest = note[found[min(1, len(found) - 1)].end() :]
+    reason = (rest.split("：", 1)[1] if "：" in rest else rest).strip(" ，。；")
+    if reason.endswith("）") and "（" not in reason:  # "…（理由：X）"
+        reason = reason[:-1]
+    return old, new, reason
 
 
 def deadline_before_extension(m: Matter, since=None) -> date:
