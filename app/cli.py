@@ -24,17 +24,39 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _db_args(p: argparse.ArgumentParser) -> None:
+def _db_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--db/--database-url, on the top parser and on each subcommand: either place works.
+
+    A subparser's default would overwrite what was given before the subcommand (argparse
+    fills a subparser's defaults into the same namespace), so only the top parser has one.
+    """
+    default = None if top else argparse.SUPPRESS
     p.add_argument(
-        "--db", metavar="PATH", help="SQLite 数据库文件（默认：用户数据目录；或 ZONGZHI_DB）"
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="SQLite 数据库文件（默认：用户数据目录；或 ZONGZHI_DB）",
     )
     p.add_argument(
         "--database-url",
         metavar="URL",
+        default=default,
         help="任意 SQLAlchemy 数据库地址，如 postgresql+psycopg://…",
     )
 
 
+def _login_args(p: argparse.ArgumentParser) -> None:
+    """A command that reads personal data signs in as a user (asked for when not given)."""
+    p.add_argument("--user", metavar="NAME", help="以哪个用户登录（不填则在终端上询问）")
+    p.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="该用户的密码文件（第一行是密码）；不填则在终端上询问",
+    )
+
+
+MATTER_DOCUMENTS = ["receipt", "acceptance", "rejection", "extension", "supervision"]
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
 
 
@@ -50,7 +72,7 @@ def _date_arg(value: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
     parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
-    _db_args(parser)
+    _db_args(parser, top=True)
     parser.add_argument("--demo-login", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -73,26 +95,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("find", help="按编号、姓名、拼音、电话尾号或摘要查找事项")
     _db_args(p)
+    _login_args(p)
     p.add_argument("query")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
 
-    p = sub.add_parser("print", help="把文书打印成 PDF")
+    p = sub.add_parser("print", help="把文书打印成 PDF；list 列出事项的全部文书")
     _db_args(p)
+    _login_args(p)
     p.add_argument(
         "document",
-        choices=["receipt", "minutes", *CASE_DOCUMENTS],
-        help="receipt：受理回执；minutes：会议纪要；调解案件（按案号）："
-        "application 人民调解申请书，"
+        choices=["list", *MATTER_DOCUMENTS, "minutes", *CASE_DOCUMENTS],
+        help="事项（按受理编号）：list 列出该事项产生的全部文书，receipt 受理回执，"
+        "acceptance 受理告知书（信访事项），rejection 不予受理告知书，extension 延期办理告知书，"
+        "supervision 督办单（--index 第几份，默认最新）——都按首次打印时的内容，并记入时间线；"
+        "minutes：会议纪要；调解案件（按案号）：application 人民调解申请书，"
         "registration 受理登记表，record 调解笔录，agreement 调解协议书，followup 回访记录，"
         "casefile 卷宗（封面、目录和全部文书）",
     )
     p.add_argument("number", help="受理编号、会议编号或调解案号")
-    p.add_argument("--index", type=int, help="record/followup：第几份（默认最新一份）", metavar="N")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument(
+        "--index",
+        type=int,
+        help="record/followup/supervision/extension：第几份（默认最新一份）",
+        metavar="N",
+    )
+    p.add_argument("--out", type=Path, help="PDF 文件名（list 不用）")
 
     p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
     _db_args(p)
+    _login_args(p)
     p.add_argument(
         "what",
         choices=["ledger", "bundle"],
@@ -198,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("conflicts", help="两边都改过的记录（交换冲突）：列出，或决定采用哪个版本")
     _db_args(p)
+    _login_args(p)
     p.add_argument("--resolve", metavar="ID", help="冲突编号（列表第一列，前 8 位即可）")
     p.add_argument("--keep", choices=["center", "terminal"], help="保留中心版本或采用终端版本")
 
@@ -219,8 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NO_DATABASE_OPTION = {"connect", "migrate-db"}  # they name their databases otherwise
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in NO_DATABASE_OPTION and (args.db or args.database_url):
+        parser.error(f"{args.command} 不用 --db/--database-url，请按 zongzhi {args.command} -h 写")
     if args.command is None:
         from app.gui import run_gui
 
@@ -262,6 +301,45 @@ def _require_initialised(db) -> None:
 
     if not db.run(op(setup.is_initialised)).value:
         raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
+
+
+def _signed_in(args, db):
+    """The user a command that reads personal data acts as, checked like a log-in (wrong
+    passwords count towards the lock-out; the log-in is audited) so that what it does is
+    audited under that user. ``--user``/``--password-file``, else asked on the terminal.
+
+    A demo database, whose accounts and passwords the log-in screen shows to anyone, signs in
+    as its demo director when no user is given: its passwords are no secret."""
+    import getpass
+
+    from app.services.center.settings import load_settings
+    from app.services.security import auth
+
+    username, password = args.user, None
+    if args.password_file is not None:
+        try:
+            lines = args.password_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ServiceError(f"读不到密码文件 {args.password_file}：{exc.strerror}") from exc
+        password = lines[0] if lines else ""
+    if username is None and password is None and db.run(op(load_settings)).value.is_demo:
+        from app.demo.center import DEMO_ACCOUNTS
+
+        username, password = next((u, p) for u, p, r, _n in DEMO_ACCOUNTS if u == "demo-director")
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if username is None or password is None:
+        if not interactive:
+            raise ServiceError(
+                "这个命令会读取群众的个人信息，需要登录：请用 --user 用户名 "
+                "--password-file 密码文件，或在终端上运行以便输入用户名和密码。"
+            )
+        if username is None:
+            username = input("用户名：").strip()
+        password = getpass.getpass("密码：")
+    outcome = db.run(op(auth.login, username, password, "")).value
+    if outcome.actor is None:
+        raise ServiceError(f"登录失败：{outcome.message}")
+    return outcome.actor
 
 
 def cmd_init(args) -> int:
@@ -312,13 +390,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_find(args) -> int:
-    from app.services.context import Actor
     from app.services.reception import intake
     from app.services.security import audit
 
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
         rows = intake.search(s, actor, args.query, limit=args.limit)
         # Names leave the program here: record who exported how many (not the query itself,
@@ -361,14 +438,19 @@ def cmd_find(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from app.services.context import Actor
-    from app.services.reception import intake, receipts
+    from app.services.reception import documents, intake
 
+    if args.document != "list" and args.out is None:
+        print("用法错误：打印文书要写 --out 文件名", file=sys.stderr)
+        return 2
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
-        if args.document in CASE_DOCUMENTS:
+        if args.document == "list":
+            matter_id = intake.find_matter_id(s, actor, args.number)
+            docs = documents.list_documents(s, actor, matter_id)
+        elif args.document in CASE_DOCUMENTS:
             from app.services.rooms import mediation
 
             doc = mediation.Document(args.document)
@@ -382,8 +464,13 @@ def cmd_print(args) -> int:
             what = "会议纪要"
         else:
             matter_id = intake.find_matter_id(s, actor, args.number)
-            _number, pdf = receipts.receipt_pdf(s, actor, matter_id)
-            what = "受理回执"
+            kind = documents.DocKind(args.document)
+            key = documents.find_document(s, actor, matter_id, kind, args.index)
+            what, pdf = documents.document_pdf(s, actor, matter_id, key)
+    if args.document == "list":
+        for d in docs:
+            print(f"{d.kind.value:12} {d.title}  {d.made_at:%Y-%m-%d}  {d.about}  {d.printed_text}")
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"已保存{what}：{args.out}")
@@ -393,7 +480,6 @@ def cmd_print(args) -> int:
 def cmd_export(args) -> int:
     from app.services.command import ledgers
     from app.services.command.registers import Names
-    from app.services.context import Actor
 
     if args.what == "bundle":
         return cmd_export_bundle(args)
@@ -406,7 +492,7 @@ def cmd_export(args) -> int:
         return 2
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)
     with db.write() as s:
         names = Names.load(s)
         f = ledgers.LedgerFilter(since=args.since, until=args.until)
@@ -716,12 +802,12 @@ def _since(value: str):
 def cmd_export_bundle(args) -> int:
     from app.db import resolve_url, sqlite_path
     from app.services.center.settings import load_settings
-    from app.services.context import Actor
     from app.services.data import exchange
 
     since = _since(args.bundle_since)
     db = _open(args)
     _require_initialised(db)
+    actor = _signed_in(args, db)  # the bundle carries everyone's personal data
     with db.write() as s:
         settings = load_settings(s)
         out = args.out
@@ -730,7 +816,7 @@ def cmd_export_bundle(args) -> int:
             folder = (path.parent if path else Path.cwd()) / "exchange"
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             out = folder / f"{settings.prefix}-{settings.terminal}-{stamp}{exchange.SUFFIX}"
-        report = exchange.export_bundle(s, Actor.system(), out, _key_file(args), since=since)
+        report = exchange.export_bundle(s, actor, out, _key_file(args), since=since)
     print(f"已导出交换包：{report.path}")
     print(f"  {report.rows} 条记录，{report.deleted} 条删除；已用终端密钥签名。")
     for name, n in sorted(report.tables.items()):
@@ -757,12 +843,11 @@ def cmd_import_bundle(args) -> int:
 def cmd_conflicts(args) -> int:
     import uuid
 
-    from app.services.context import Actor
     from app.services.data import exchange
 
     db = _open(args)
     _require_initialised(db)
-    actor = Actor.system()
+    actor = _signed_in(args, db)  # the differences show personal data
     if args.resolve:
         if not args.keep:
             raise ServiceError(

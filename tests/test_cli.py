@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.cli import main
+from tests.conftest import STAFF_PASSWORD
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -23,6 +24,12 @@ def run(*args: str) -> subprocess.CompletedProcess:
         timeout=120,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
+
+
+def password_file(tmp_path, password: str = STAFF_PASSWORD):
+    path = tmp_path / "password.txt"
+    path.write_text(password + "\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -229,6 +236,7 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
     from tests.reports.test_mediation_documents import make_case, text_of
 
     make_case(db)
+    login = ["--user", "tiaojie", "--password-file", str(password_file(tmp_path))]
     number = "BSTJ2026-A-0001"
     for document, expected in (
         ("agreement", "人民调解协议书"),
@@ -239,13 +247,15 @@ def test_print_mediation_documents_by_case_number(db, tmp_path, capsys):
         ("followup", "人民调解回访记录"),
     ):
         out = tmp_path / f"{document}.pdf"
-        args = ["print", document, number, "--database-url", db.url, "--out", str(out)]
+        args = ["print", document, number, "--database-url", db.url, "--out", str(out), *login]
         assert main(args) == 0, capsys.readouterr().err
         assert expected in text_of(out.read_bytes())[0]
     args = ["print", "record", number, "--index", "2", "--database-url", db.url, "--out", "x"]
+    args += login
     assert main(args) == 1
     assert "只有 1 份调解笔录" in capsys.readouterr().err
     args = ["print", "agreement", "BSTJ2026-A-0099", "--database-url", db.url, "--out", "x"]
+    args += login
     assert main(args) == 1 and "找不到案号" in capsys.readouterr().err
 
 
@@ -336,3 +346,130 @@ def test_counselling_recovery_prints_once_and_the_key_restores(tmp_path, capsys)
             notes_keys.restore_with_recovery(s, c, key_text[::-1], "Staff#2026pw")
     assert cid
     database.dispose()
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
+def test_db_option_works_before_or_after_the_subcommand(demo_db, tmp_path, capsys, before):
+    def argv(*sub: str, option=("--db", str(demo_db))) -> list[str]:
+        return [*option, *sub] if before else [*sub, *option]
+
+    assert main(argv("find", "BS", "--json", "--limit", "3")) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3
+    out = tmp_path / "r.pdf"
+    assert main(argv("print", "receipt", rows[0]["number"], "--out", str(out))) == 0
+    assert rows[0]["number"] in PdfReader(out).pages[0].extract_text()
+    url = ("--database-url", f"sqlite:///{demo_db}")
+    assert main(argv("check", option=url)) == 0
+    assert "哈希链完整" in capsys.readouterr().out
+    missing = tmp_path / "nope.sqlite3"  # not silently the default database
+    assert main(argv("find", "BS", option=("--db", str(missing)))) == 1
+    assert str(missing) in capsys.readouterr().err and not missing.exists()
+
+
+def test_db_option_without_a_subcommand_opens_the_gui_on_that_database(monkeypatch):
+    seen = {}
+
+    def fake_run_gui(db, url, *, demo_login, startup_probe):
+        seen.update(db=db, url=url, demo_login=demo_login)
+        return 0
+
+    monkeypatch.setattr("app.gui.run_gui", fake_run_gui)
+    assert main(["--db", "X.sqlite3", "--demo-login"]) == 0  # `make run`
+    assert seen == {"db": "X.sqlite3", "url": None, "demo_login": True}
+
+
+def test_commands_that_name_their_databases_otherwise_refuse_db(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", "X.sqlite3", "connect", "--local"])
+    assert exc.value.code == 2 and "connect 不用 --db" in capsys.readouterr().err
+
+
+def test_reading_personal_data_from_a_real_center_asks_who_is_signing_in(db, tmp_path, capsys):
+    out = tmp_path / "流动人口.xlsx"
+    export = ["export", "ledger", "migrants", "--database-url", db.url, "--out", str(out)]
+    assert main(export) == 1  # no user, no terminal to ask on (pytest's stdin)
+    assert "--user 用户名 --password-file 密码文件" in capsys.readouterr().err
+    assert not out.exists()
+    wrong = password_file(tmp_path, "Wrong#2026pw")
+    assert main([*export, "--user", "jiedai", "--password-file", str(wrong)]) == 1
+    assert "登录失败：用户名或密码不正确" in capsys.readouterr().err
+    pw = password_file(tmp_path)
+    assert main([*export, "--user", "zixun", "--password-file", str(pw)]) == 1  # the role
+    assert "导出工作台账" in capsys.readouterr().err and not out.exists()
+    assert main(["find", "张", "--database-url", db.url, "--user", "zixun",
+                 "--password-file", str(pw)]) == 1  # fmt: skip
+    assert main([*export, "--user", "jiedai", "--password-file", str(pw)]) == 0
+    assert "已导出流动人口服务管理台账" in capsys.readouterr().out
+    assert main(["--database-url", db.url, "find", "张", "--user", "jiedai",
+                 "--password-file", str(pw)]) == 0  # fmt: skip
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+
+    with db.read() as s:
+        rows = s.execute(
+            select(AuditEntry.event, AuditEntry.username, AuditEntry.outcome).order_by(
+                AuditEntry.seq
+            )
+        ).all()
+    events = [(e, u) for e, u, _o in rows]
+    assert ("export_ledger", "jiedai") in events and ("export_search", "jiedai") in events
+    assert ("login", "jiedai") in events
+    assert not any(u == "system" for e, u in events if e.startswith("export"))
+    refused = [(e, u) for e, u, o in rows if o == "refused"]
+    assert ("login", "jiedai") in refused
+
+
+def test_a_demo_database_signs_in_as_its_demo_director(demo_db, capsys):
+    assert main(["find", "BS", "--db", str(demo_db), "--limit", "1"]) == 0
+    with sqlite3.connect(demo_db) as conn:
+        (user,) = conn.execute(
+            "SELECT username FROM audit_log WHERE event = 'export_search' ORDER BY seq DESC"
+        ).fetchone()
+    conn.close()
+    assert user == "demo-director"
+
+
+def test_print_lists_a_matters_documents_and_prints_each_again(db, tmp_path, capsys, clock):
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from app.models import Unit
+    from app.services.reception import flow, intake, supervision
+    from tests.conftest import actor
+    from tests.services.test_intake import make_input
+
+    clock.freeze("2026-11-02 09:00")
+    director, jiedai = actor(db, "zhuren"), actor(db, "jiedai")
+    with db.write() as s:
+        unit = s.scalar(select(Unit.id).where(Unit.name == "信访办"))
+        data = make_input(db, category="信访事项", unit_id=unit)
+        r = intake.register_matter(s, jiedai, data, at=datetime(2026, 11, 2, 9))
+    with db.write() as s:
+        at = datetime(2026, 11, 2, 10)
+        order = supervision.issue_order(
+            s, director, r.id, unit, "请答复。", date(2026, 11, 9), at=at
+        )
+        flow.extend(s, director, r.id, date(2027, 1, 20), "需要现场勘查", at=at.replace(minute=5))
+    login = ["--user", "jiedai", "--password-file", str(password_file(tmp_path))]
+    assert main(["print", "list", r.number, "--database-url", db.url, *login]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "receipt", "acceptance", "supervision", "extension"
+    ]  # fmt: skip
+    assert f"督办单 {order.number}" in lines[2] and "延至 2027-01-20" in lines[3]
+    for document, expected in (
+        ("receipt", "受理回执"),
+        ("acceptance", "受理告知书"),
+        ("supervision", "督　办　单"),
+        ("extension", "延期办理告知书"),
+    ):
+        out = tmp_path / f"{document}.pdf"
+        args = ["print", document, r.number, "--database-url", db.url, "--out", str(out), *login]
+        assert main(args) == 0, capsys.readouterr().err
+        assert expected in PdfReader(out).pages[0].extract_text()
+    args = ["print", "rejection", r.number, "--database-url", db.url, "--out", "x.pdf", *login]
+    assert main(args) == 1 and "该事项没有不予受理告知书" in capsys.readouterr().err
+    assert main(["print", "receipt", r.number, "--database-url", db.url, *login]) == 2

@@ -93,6 +93,7 @@ class EventKind(LabelledEnum):
     ARRANGEMENT = ("arrangement", "服务安排")
     ARRANGEMENT_DONE = ("arrangement_done", "服务结果")
     BUNDLE_CONFLICT = ("bundle_conflict", "交换冲突待定")
+    DOCUMENT = ("document", "文书")  # a document printed (services/reception/documents.py)
 
 
 class ArrangementKind(LabelledEnum):

@@ -54,6 +54,7 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
+from .matter_documents import MatterDocumentsPanel
 from .matter_table_model import (
     COL_DEADLINE,
     COL_STATUS,
@@ -284,6 +285,7 @@ class HandlingTab(QWidget):
         self.files.setMaximumHeight(90)
         self.files.itemDoubleClicked.connect(self.open_attachment)
         self.files.setToolTip("双击打开附件")
+        self.documents = MatterDocumentsPanel(ctx)  # 文书: listed and printed again
         self.actions_box = QHBoxLayout()
         self.message = QLabel()
         self.message.setProperty("role", "error")
@@ -293,6 +295,7 @@ class HandlingTab(QWidget):
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail, 1)
         rv.addWidget(self.files)
+        rv.addWidget(self.documents)
         rv.addLayout(self.actions_box)
         rv.addWidget(self.message)
         left = QWidget()
@@ -372,6 +375,7 @@ class HandlingTab(QWidget):
     def show_matter(self, matter_id: uuid.UUID) -> None:
         actor = self.ctx.actor
         self.current = matter_id
+        self.documents.show_matter(matter_id)
 
         def load(s):
             covered = [

@@ -381,7 +381,7 @@ class LedgersTab(QWidget):
         generation, actor, code = self._generation, self.ctx.actor, self.code
         self.count.setText("正在加载…")
         self.ctx.worker.submit(
-            op(ledgers.build_ledger, actor, code, f),
+            op(ledgers.build_ledger, actor, code, f, on_screen=True),
             lambda table: self._loaded(generation, table),
             lambda exc: self._load_failed(generation, exc),
         )

@@ -19,7 +19,7 @@ from app.services.data import exchange
 from app.services.data.exchange import BundleRefused
 from app.services.data.migrate_db import migrate_database
 from app.services.reception import flow, intake
-from tests.conftest import actor
+from tests.conftest import STAFF_PASSWORD, actor
 from tests.services.test_intake import make_input, register
 
 
@@ -219,7 +219,12 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     register(terminal, actor(terminal, "jiedai"), make_input(terminal))
     terminal.dispose()
 
-    assert main(["export", "bundle", "--db", str(path)]) == 1
+    pw = tmp_path / "pw.txt"
+    pw.write_text(STAFF_PASSWORD, encoding="utf-8")
+    login = ["--user", "zhuren", "--password-file", str(pw)]
+    assert main(["export", "bundle", "--db", str(path)]) == 1  # no one signed in
+    assert "--user 用户名 --password-file 密码文件" in capsys.readouterr().err
+    assert main(["export", "bundle", "--db", str(path), *login]) == 1
     assert "terminal-key" in capsys.readouterr().err  # no key yet: told how to make one
     assert main(["terminal-key", "--db", str(path)]) == 0
     key = capsys.readouterr().out.split("公钥：")[1].split()[0]
@@ -228,7 +233,7 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     register(terminal, actor(terminal, "jiedai"), make_input(terminal))
     terminal.dispose()
     out = tmp_path / "d.zzb"
-    assert main(["export", "bundle", "--db", str(path), "--out", str(out)]) == 0
+    assert main(["export", "bundle", "--db", str(path), "--out", str(out), *login]) == 0
     assert "已导出交换包" in capsys.readouterr().out
     url = ["--database-url", center.url]
     assert main(["import", "bundle", str(out), *url]) == 1
@@ -239,7 +244,7 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     assert "新增" in capsys.readouterr().out
     assert main(["import", "bundle", str(out), *url]) == 0
     assert "导入过" in capsys.readouterr().out
-    assert main(["conflicts", *url]) == 0
+    assert main(["conflicts", *url, *login]) == 0
     assert "没有待处理的交换冲突" in capsys.readouterr().out
 
 

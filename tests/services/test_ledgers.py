@@ -362,3 +362,46 @@ def test_a_cancelled_export_leaves_no_audit_row(db, registers_filled):
         )
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+@pytest.mark.parametrize("code", ["migrants", "special"])
+def test_register_lists_mask_numbers_on_screen_and_forms_show_them_whole(
+    db, registers_filled, code
+):
+    with db.read() as s:
+        screen = ledgers.build_ledger(s, actor(db, "zhuren"), code, LedgerFilter(), on_screen=True)
+        export = ledgers.build_ledger(s, actor(db, "zhuren"), code, LedgerFilter())
+    ids = [r[2] for r in screen.rows if r[2]]
+    assert ids and all("*" in v for v in ids)  # 身份证号 masked in the list
+    assert all("*" not in r[2] for r in export.rows if r[2])  # the export, for this role, whole
+    phones = [r[3] for r in screen.rows if r[3]]
+    assert all(p.count("*") == 4 for p in phones)
+    with db.read() as s:
+        values = registers.record_values(s, actor(db, "zhuren"), code, screen.ids[0])
+    assert "*" not in values["id_number"]
+
+
+def test_a_role_without_personal_data_sees_a_masked_form_and_saving_keeps_the_numbers(
+    db, registers_filled, monkeypatch
+):
+    from app.models import Role
+    from app.services.security import permissions
+
+    with db.read() as s:
+        table = ledgers.build_ledger(s, actor(db, "jiedai"), "migrants", LedgerFilter())
+    rid = table.ids[[r[0] for r in table.rows].index("𪚥明")]
+    monkeypatch.setitem(
+        permissions.PERMISSIONS,
+        permissions.Action.VIEW_PERSONAL_DATA,
+        frozenset({Role.MEDIATOR, Role.DIRECTOR}),
+    )
+    with db.read() as s:
+        values = registers.record_values(s, actor(db, "jiedai"), "migrants", rid)
+    assert (values["id_number"], values["phone"]) == ("110105********002X", "138****5678")
+    with db.write() as s:  # given back unchanged: the stored numbers stay
+        changed = registers.update_record(
+            s, actor(db, "jiedai"), "migrants", rid, dict(values, origin="贵州省遵义市")
+        )
+    assert changed == ["户籍地"]
+    (row,) = [r for r in _rows(db, "migrants") if r[0] == "𪚥明"]
+    assert row[2:4] == ("11010519491231002X", "13812345678")

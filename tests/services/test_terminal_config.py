@@ -12,6 +12,7 @@ from app.cli import main
 from app.core.errors import EnvironmentProblem, ValidationError
 from app.db import DatabaseUnusable, resolve_url, terminal_config_path
 from app.services.data import terminal_config
+from tests.conftest import STAFF_PASSWORD
 
 
 @pytest.mark.parametrize(
@@ -71,10 +72,13 @@ def test_a_damaged_settings_file_is_named_not_silently_ignored():
     assert str(path) in err.value.message and "zongzhi connect" in err.value.message
 
 
-def test_the_command_line_connects_shows_and_goes_back(db, capsys):
+def test_the_command_line_connects_shows_and_goes_back(db, capsys, tmp_path):
     assert main(["connect", db.url]) == 0
     assert "白石街道综治工作中心" in capsys.readouterr().out
-    assert main(["find", "不存在的事项"]) == 0  # no --db: the saved database answers
+    pw = tmp_path / "pw.txt"
+    pw.write_text(STAFF_PASSWORD, encoding="utf-8")
+    login = ["--user", "jiedai", "--password-file", str(pw)]
+    assert main(["find", "不存在的事项", *login]) == 0  # no --db: the saved database answers
     assert main(["connect"]) == 0
     assert terminal_config.shown(db.url) in capsys.readouterr().out
     assert main(["connect", "--local"]) == 0

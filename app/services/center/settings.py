@@ -31,7 +31,8 @@ class CenterSettings:
     # 重复来访 on the command room's risk list: this many matters within this many days.
     repeat_visit_days: int = 90
     repeat_visit_min: int = 3
-    query_hint: str = "凭受理编号到综合受理窗口或拨打中心电话查询办理进度。"
+    # 回执上的查询提示; empty: "凭受理编号到{the window's unit}或拨打中心电话查询办理进度。"
+    query_hint: str = ""
     # Counselling records (ciphertext only) travel in exchange bundles only when this is on.
     exchange_counselling: bool = False
     # Cipher of the counselling notes: "AES-256-GCM" or "SM4-GCM" (国密, for 密评).

@@ -602,10 +602,16 @@ def _filters_text(session: Session, f: LedgerFilter) -> str:
 
 @read_op
 def build_ledger(
-    session: Session, actor: Actor, code: str, f: LedgerFilter | None = None
+    session: Session,
+    actor: Actor,
+    code: str,
+    f: LedgerFilter | None = None,
+    *,
+    on_screen: bool = False,
 ) -> LedgerTable:
-    """The ledger as a table: title, columns, rows. ID numbers and phones masked for roles
-    that may not see them whole."""
+    """The ledger as a table: title, columns, rows. ID numbers and phones are masked on a
+    screen (``on_screen``: a list, as every list masks them) and, in an export, for roles that
+    may not see them whole; a record's own form shows them whole (``registers.record_values``)."""
     require(actor, Action.VIEW_LEDGERS)
     d = ledger_def(code)
     f = f or LedgerFilter()
@@ -613,7 +619,7 @@ def build_ledger(
         raise ValidationError("结束日期不能早于开始日期")
     if d.action is not None:
         require(actor, d.action)
-    mask = not allowed(actor, Action.VIEW_PERSONAL_DATA)
+    mask = on_screen or not allowed(actor, Action.VIEW_PERSONAL_DATA)
     rows = d.rows(session, actor, f, mask)
     ids = []
     if d.register:  # a register's rows carry their record's id first, kept apart from the columns

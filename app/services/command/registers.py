@@ -34,9 +34,11 @@ from app.models import (
 from app.models.enums import LabelledEnum
 from app.services.context import Actor
 from app.services.security import audit
-from app.services.security.permissions import Action, require
+from app.services.security.permissions import Action, allowed, require
 from app.services.validation import (
     char_len,
+    mask_id_number,
+    mask_phone,
     validate_id_number,
     validate_name,
     validate_phone,
@@ -314,9 +316,12 @@ def record_values(
     session: Session, actor: Actor, kind: str, record_id: uuid.UUID
 ) -> dict[str, Any]:
     """A record's fields as a form shows them (names of villages and units, labels of choices,
-    dates as dates), to be edited and given back to ``update_record``."""
+    dates as dates), to be edited and given back to ``update_record``. ID numbers and phones
+    are whole only for roles that may see them (``Action.VIEW_PERSONAL_DATA``); a masked value
+    given back unchanged keeps the stored one."""
     require(actor, Action.EDIT_REGISTERS)
     obj = _record(session, kind, record_id)
+    whole = allowed(actor, Action.VIEW_PERSONAL_DATA)
     values: dict[str, Any] = {}
     for spec in REGISTERS[kind][1]:
         v = getattr(obj, spec.key)
@@ -326,8 +331,25 @@ def record_values(
             v = session.get(Unit, v).name
         elif spec.kind == "choice" and v is not None:
             v = v.label
+        elif spec.kind in MASKS and not whole:
+            v = MASKS[spec.kind](v)
         values[spec.key] = "" if v is None and spec.kind not in ("date", "year") else v
     return values
+
+
+MASKS = {"id": mask_id_number, "phone": mask_phone}
+
+
+def _unmask(session, actor: Actor, kind: str, record_id: uuid.UUID, raw: dict[str, Any]) -> dict:
+    """A form that showed masked numbers gives them back as they were: keep the stored ones."""
+    obj = _record(session, kind, record_id)
+    raw = dict(raw)
+    for spec in REGISTERS[kind][1]:
+        if spec.kind in MASKS and spec.key in raw:
+            stored = getattr(obj, spec.key)
+            if stored and str(raw[spec.key] or "").strip() == MASKS[spec.kind](stored):
+                raw[spec.key] = stored
+    return raw
 
 
 @write_op(Change.REGISTERS)
@@ -336,7 +358,7 @@ def update_record(
 ) -> list[str]:
     """A record corrected in a form: every field checked again, saved with an audit row that
     names the changed fields (never their values). Returns the changed fields' labels."""
-    clean = _checked(session, actor, kind, raw)
+    clean = _checked(session, actor, kind, _unmask(session, actor, kind, record_id, raw))
     obj = _record(session, kind, record_id)
     labels = {s.key: s.label for s in REGISTERS[kind][1]}
     changed = []

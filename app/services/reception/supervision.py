@@ -20,7 +20,6 @@ from app.services.reception import timeline
 from app.services.reception.flow import ensure_writable, is_read_only, not_the_handler
 from app.services.reception.intake import matter_detail
 from app.services.reception.numbering import next_seq
-from app.services.security import audit
 from app.services.security.permissions import Action, allowed, oversees_all, require
 from app.services.validation import validate_text
 
@@ -188,15 +187,36 @@ def list_orders(
     ]
 
 
-@write_op()
-def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
+@read_op
+def order_data(
+    session: Session, actor: Actor, order_id: uuid.UUID, *, as_issued: bool = False
+) -> SupervisionData:
+    """A 督办单's contents. ``as_issued``: the paper as it was first printed — the matter's
+    status and deadline when the order was issued, the reply section still blank — so a
+    reprint (``documents``) is that paper again; otherwise as it stands, with the reply."""
+    from app.services.reception.receipts import deadline_before_extension, status_at
+
     require(actor, Action.VIEW_MATTERS)
     o = session.get(SupervisionOrder, order_id)
     if o is None:
         raise NotFound("找不到该督办单。")
     d = matter_detail(session, actor, o.matter_id)
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    data = SupervisionData(
+    status, deadline, replied = d.status.label, d.deadline, o.reply is not None
+    unit = session.get(Unit, o.unit_id).name
+    if as_issued:
+        m = session.get(Matter, o.matter_id)
+        then = status_at(m, o.issued_at)
+        status = then.label if then is not None else status
+        deadline, replied = deadline_before_extension(m, since=o.issued_at), False
+        tag = f"（{o.number}）"  # the unit as named then: "督办{unit}（{number}），…"
+        issued = next(
+            (e.note for e in m.events if e.kind == EventKind.SUPERVISED and tag in (e.note or "")),
+            "",
+        )
+        if issued.startswith("督办"):
+            unit = issued[len("督办") : issued.index(tag)]
+    return SupervisionData(
         center_name=load_settings(session).center_name,
         number=o.number,
         matter_number=d.number,
@@ -204,20 +224,40 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
         category=d.category,
         persons="、".join(p.name for p in d.persons),
         summary=d.summary,
-        status=d.status.label,
-        deadline=d.deadline,
-        unit=session.get(Unit, o.unit_id).name,
+        status=status,
+        deadline=deadline,
+        unit=unit,
         requirement=o.requirement,
         reply_by=o.reply_by,
         issued_by=names.get(o.issued_by, ""),
         issued_at=o.issued_at,
-        reply=o.reply,
-        replied_by=names.get(o.replied_by) if o.replied_by else None,
-        replied_at=o.replied_at,
+        reply=o.reply if replied else None,
+        replied_by=names.get(o.replied_by) if replied and o.replied_by else None,
+        replied_at=o.replied_at if replied else None,
     )
+
+
+@write_op(Change.MATTERS)
+def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str, bytes]:
+    """The 督办单 as it stands (with the reply once recorded); the print is on the matter's
+    timeline, with its audit row."""
+    data = order_data(session, actor, order_id)
     pdf = render_supervision(data)
-    audit.record(session, actor, "supervision_print", object_type="supervision", object_id=o.id)
-    return o.number, pdf
+    o = session.get(SupervisionOrder, order_id)
+    timeline.record_print(
+        session,
+        actor,
+        session.get(Matter, o.matter_id),
+        order_title(o),
+        audit_event="supervision_print",
+        object_type="supervision",
+        object_id=order_id,
+    )
+    return data.number, pdf
+
+
+def order_title(o: SupervisionOrder) -> str:
+    return f"督办单 {o.number}"
 
 
 @write_op(Change.MATTERS)

@@ -91,3 +91,50 @@ def record_in_bulk(
     """A step on the timeline of a matter written by a bulk operation (an import of thousands
     of rows), which writes one audit row for the whole batch itself: nothing is flushed here."""
     return _event(actor, matter, kind, note, at.replace(microsecond=0), from_status, to_status)
+
+
+def printed_before(matter: Matter, title: str) -> list[datetime]:
+    """When the document ``title`` of ``matter`` was printed (its ``record_print`` steps)."""
+    return [
+        e.at
+        for e in matter.events
+        if e.kind == EventKind.DOCUMENT and e.note in (f"打印{title}", f"补打{title}")
+    ]
+
+
+@write_op(Change.MATTERS)
+def record_print(
+    session: Session,
+    actor: Actor,
+    matter: Matter,
+    title: str,
+    *,
+    audit_event: str,
+    object_type: str = "matter",
+    object_id: object | None = None,
+) -> None:
+    """A document of ``matter`` printed: "打印{title}" on its timeline ("补打…" when printed
+    before) with the audit row ``audit_event``. An archived matter's timeline is closed: there
+    the print is only audited."""
+    if matter.status == MatterStatus.ARCHIVED:
+        audit.record(
+            session,
+            actor,
+            audit_event,
+            object_type=object_type,
+            object_id=object_id if object_id is not None else matter.id,
+            reason=title,
+        )
+        return
+    again = bool(printed_before(matter, title))
+    record(
+        session,
+        actor,
+        matter,
+        EventKind.DOCUMENT,
+        ("补打" if again else "打印") + title,
+        audit_event=audit_event,
+        object_type=object_type,
+        object_id=object_id,
+        reason=title,
+    )
