@@ -33,6 +33,7 @@ from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
 from .views.theme import apply_theme
+from .views.widgets.screen import install_screen_fitter
 from .views.worker import DbWorker
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("综治中心工作台")
     _install_qt_chinese(app)
     apply_theme(app)
+    install_screen_fitter(app)
     return app
 
 

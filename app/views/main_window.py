@@ -31,6 +31,8 @@ from app.services.security.permissions import Action, allowed
 
 from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext
+from .widgets.screen import fit_to_screen
+from .window_memory import restore_window_geometry, save_window_geometry
 
 if TYPE_CHECKING:
     from .command_tab import CommandTab
@@ -136,7 +138,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         s = ctx.settings
         self.setWindowTitle(f"综治中心工作台 — {s.center_name}")
-        self.resize(1440, 900)
+        fit_to_screen(self, 1440, 900)
+        restore_window_geometry(self, ctx.actor.username)
         self.tabs = QTabWidget()
         self._built: dict[str, QWidget] = {}
         self._unbuilt: dict[str, tuple[QWidget, str, Callable[[], QWidget]]] = {}
@@ -368,6 +371,7 @@ class MainWindow(QMainWindow):
             w.setFocus()
 
     def closeEvent(self, event) -> None:
+        save_window_geometry(self, self.ctx.actor.username)
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.lock_notes()  # log-out and quit forget the notes key
         app = QApplication.instance()
