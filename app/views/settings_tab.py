@@ -576,8 +576,7 @@ class TerminalDatabasePanel(QWidget):
         self.connect_button.clicked.connect(self.connect_server)
         self.local_button = QPushButton("改回本机数据库")
         self.local_button.clicked.connect(self.use_local)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         hint = QLabel(
             "多个窗口共用一台 PostgreSQL 服务器时，在每台终端填写服务器地址；"
             "地址只保存在这台电脑上（仅本机账户可读），重新启动程序后生效。"
@@ -608,7 +607,7 @@ class TerminalDatabasePanel(QWidget):
     def connect_server(self) -> None:
         url = self.url.text()
         self.connect_button.setEnabled(False)
-        self.message.setText("正在连接……")
+        self.message.info("正在连接……")
 
         def done(found: terminal_config.Connection) -> None:
             self.connect_button.setEnabled(True)
@@ -618,12 +617,12 @@ class TerminalDatabasePanel(QWidget):
                 if found.initialised
                 else "新的数据库（下次启动时设置中心）"
             )
-            self.message.setText(f"已连接 {found.shown_url}：{what}。重新启动程序后生效。")
+            self.message.success(f"已连接 {found.shown_url}：{what}。重新启动程序后生效。")
             self._show_saved()
 
         def failed(exc: BaseException) -> None:
             self.connect_button.setEnabled(True)
-            self.message.setText(error_text(exc))  # the address stays in the field to fix
+            self.message.error(error_text(exc))  # the address stays in the field to fix
 
         run_in_background(lambda: terminal_config.connect_terminal(url), done, failed)
 
@@ -631,9 +630,9 @@ class TerminalDatabasePanel(QWidget):
         try:
             terminal_config.save_database_url(None)
         except OSError as exc:
-            self.message.setText(f"保存不了设置：{exc.strerror or exc}")
+            self.message.error(f"保存不了设置：{exc.strerror or exc}")
             return
-        self.message.setText("已改回本机数据库文件，重新启动程序后生效。")
+        self.message.success("已改回本机数据库文件，重新启动程序后生效。")
         self._show_saved()
 
 

@@ -34,6 +34,12 @@ RARE_FONTS = ["SimSun-ExtB", "HanaMinB", "HanaMinA"]
 
 EXTRA_QSS = """
 QLabel[role="error"] { color: #c62828; }
+QLabel[role="success"] { color: #2e7d32; }
+QLabel[role="warning"] { color: #b26a00; }
+QLabel[role="info"] { color: #37474f; }
+QLabel[messagebar="true"][role="error"] { background: #fdecea; padding: 4px 8px; }
+QLabel[messagebar="true"][role="success"] { background: #edf7ed; padding: 4px 8px; }
+QLabel[messagebar="true"][role="warning"] { background: #fff4e5; padding: 4px 8px; }
 QLabel[role="hint"] { color: #616161; }
 QLabel[role="title"] { font-size: 15pt; font-weight: bold; }
 QWidget[invalid="true"] { border: 1px solid #c62828; }
