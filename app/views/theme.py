@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -129,7 +130,13 @@ def _apply_material(app: QApplication, extra: dict[str, str]) -> str:
     palette.setColor(QPalette.ColorRole.Text, QColor(*rgb, 92))
     QGuiApplication.setPalette(palette)
     QDir.setSearchPaths("icon", [str(folder)])  # the sheet names its icons icon:/primary/…
-    return (folder / STYLE_SHEET).read_text(encoding="utf-8")
+    return keep_case((folder / STYLE_SHEET).read_text(encoding="utf-8"))
+
+
+def keep_case(sheet: str) -> str:
+    """Labels keep the case they are written in: qt-material upper-cases buttons, tabs and
+    group boxes ("Ctrl+N" became "CTRL+N", "PDF" hints and pinyin lost their case)."""
+    return re.sub(r"text-transform\s*:\s*uppercase\s*;", "text-transform: none;", sheet)
 
 
 def apply_theme(app: QApplication, *, material: bool = True) -> None:

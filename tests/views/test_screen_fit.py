@@ -27,7 +27,11 @@ from app.services.center.reference import load_lookups
 from app.services.command.importing import ImportReport
 from app.services.reception.flow import Move
 from app.views.widgets import screen
-from app.views.widgets.screen import install_screen_fitter, simulate_screen
+from app.views.widgets.screen import (
+    install_screen_fitter,
+    simulate_screen,
+    uninstall_screen_fitter,
+)
 from tests.conftest import actor
 
 LAPTOP = QRect(0, 0, 1366, 768)
@@ -40,6 +44,7 @@ def laptop(qapp):
     simulate_screen(LAPTOP)
     yield LAPTOP
     simulate_screen(None)
+    uninstall_screen_fitter(qapp)
 
 
 def a4_pdf() -> bytes:

@@ -112,3 +112,11 @@ def install_screen_fitter(app: QApplication) -> ScreenFitter:
         app.installEventFilter(fitter)
         app._zongzhi_screen_fitter = fitter
     return fitter
+
+
+def uninstall_screen_fitter(app: QApplication) -> None:
+    """Tests: the application as it was before ``install_screen_fitter``."""
+    installed = getattr(app, "_zongzhi_screen_fitter", None)
+    if installed is not None:
+        app.removeEventFilter(installed)
+        app._zongzhi_screen_fitter = None
