@@ -328,6 +328,13 @@ class MainWindow(QMainWindow):
             self.import_bundle_action.triggered.connect(self.import_bundle)
             data.addAction(self.import_bundle_action)
         help_ = self.menuBar().addMenu("帮助(&H)")
+        self.manual_action = QAction("用户手册(&M)", self, shortcut=QKeySequence("F1"))
+        self.manual_action.triggered.connect(self.show_manual)
+        help_.addAction(self.manual_action)
+        self.shortcuts_action = QAction("快捷键(&K)", self, shortcut=QKeySequence("Ctrl+F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_.addAction(self.shortcuts_action)
+        help_.addSeparator()
         about = QAction("关于", self)
         about.triggered.connect(self.about)
         help_.addAction(about)
@@ -344,6 +351,26 @@ class MainWindow(QMainWindow):
         dialog = ImportBundleDialog(self.ctx, self)
         dialog.open()
         self.import_dialog = dialog
+
+    def shortcut_rows(self) -> list:
+        """Every key of the window, each tab built first so its keys are registered."""
+        from .help import gather_shortcuts
+
+        for name in list(self._unbuilt):
+            self._tab(name)
+        return gather_shortcuts(self)
+
+    def show_shortcuts(self) -> None:
+        from .help import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_rows(), self)
+        self.shortcuts_dialog.open()
+
+    def show_manual(self) -> None:
+        from .help import ManualDialog
+
+        self.manual_dialog = ManualDialog(self)
+        self.manual_dialog.open()
 
     def about(self) -> None:
         QMessageBox.about(

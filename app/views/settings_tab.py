@@ -42,6 +42,7 @@ from .context import ViewContext
 from .messages import error_text
 from .widgets import MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
+from .widgets.screen import scrolling
 from .worker import run_in_background
 
 
@@ -648,10 +649,10 @@ class SettingsTab(QWidget):
             tabs.addTab(self.calendar, "节假日")
         if allowed(ctx.actor, Action.MANAGE_POSTS):
             self.posts = PostsPanel(ctx, staff)
-            tabs.addTab(self.posts, "AB岗与请假")
+            tabs.addTab(scrolling(self.posts), "AB岗与请假")
         if allowed(ctx.actor, Action.MANAGE_SETTINGS):
             self.security = SecurityPanel(ctx)
-            tabs.addTab(self.security, "安全设置")
+            tabs.addTab(scrolling(self.security), "安全设置")
             self.terminal_database = TerminalDatabasePanel(ctx)
             tabs.addTab(self.terminal_database, "本终端数据库")
         s = ctx.settings

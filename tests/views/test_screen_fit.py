@@ -34,17 +34,32 @@ from app.views.widgets.screen import (
 )
 from tests.conftest import actor
 
-LAPTOP = QRect(0, 0, 1366, 768)
+LAPTOP = QRect(0, 0, 1366, 728)  # 1366×768 less a 40-pixel task bar
+# 1920×1080 at 150 %: 1280×720 logical pixels, less the task bar (40 logical pixels)
+SCALED_150 = QRect(0, 0, 1280, 680)
 ROLES = ["jiedai", "tiaojie", "zixun", "zhuren", "admin"]
 
 
+@pytest.fixture(params=[LAPTOP, SCALED_150], ids=["1366x768", "1920x1080@150%"])
+def screen_area(request):
+    return request.param
+
+
 @pytest.fixture
-def laptop(qapp):
+def laptop(qapp, tmp_path, monkeypatch):
+    """The program's theme (its paddings make widgets taller) on a simulated laptop screen."""
+    from app.views.theme import apply_theme
+
+    monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
+    font, sheet = qapp.font(), qapp.styleSheet()
+    apply_theme(qapp)
     install_screen_fitter(qapp)
     simulate_screen(LAPTOP)
     yield LAPTOP
     simulate_screen(None)
     uninstall_screen_fitter(qapp)
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)
 
 
 def a4_pdf() -> bytes:
@@ -92,7 +107,9 @@ def misplaced(window: QWidget, area: QRect) -> list[str]:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_the_main_window_and_each_tab_fit_a_laptop_screen(qtbot, db, laptop, username):
+def test_the_main_window_and_each_tab_fit_a_laptop_screen(qtbot, db, laptop, screen_area, username):
+    simulate_screen(screen_area)
+    laptop = screen_area
     w = build_main_window(db, actor(db, username))
     qtbot.addWidget(w)
     w.show()
@@ -125,6 +142,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.exchange_dialog import ImportBundleDialog
     from app.views.first_run_wizard import FirstRunWizard
     from app.views.handling_tab import ArrangementDialog, MoveDialog, SupervisionDialog
+    from app.views.help import ManualDialog, ShortcutsDialog
     from app.views.import_report_dialog import ImportReportDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
@@ -152,6 +170,8 @@ def _dialogs(window: QMainWindow, db):
         ],
         UserDialog: [UserDialog(window)],
         FormDialog: [FormDialog("表单", window)],
+        ShortcutsDialog: [ShortcutsDialog(window.shortcut_rows(), window)],
+        ManualDialog: [ManualDialog(window)],
     }
     return made
 
@@ -161,7 +181,9 @@ def _dialogs(window: QMainWindow, db):
 NOT_CONSTRUCTED: set[str] = set()
 
 
-def test_every_dialog_fits_a_laptop_screen(qtbot, db, laptop):
+def test_every_dialog_fits_a_laptop_screen(qtbot, db, laptop, screen_area):
+    simulate_screen(screen_area)
+    laptop = screen_area
     w = build_main_window(db, actor(db, "zhuren"))
     qtbot.addWidget(w)
     w.show()

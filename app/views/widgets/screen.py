@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 # What is left around a dialog on its screen, in logical pixels (the title bar and frame that
 # the window manager adds are not part of the widget's size).
@@ -77,6 +77,16 @@ def clamp_to_screen(widget: QWidget) -> None:
     )
     if (x, y) != (geo.x(), geo.y()):
         widget.move(x, y)
+
+
+def scrolling(page: QWidget) -> QScrollArea:
+    """A page that scrolls when the screen is too low for it, instead of making its window
+    taller than the screen (a tab's page, a settings panel)."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 class ScreenFitter(QObject):
