@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
@@ -32,6 +32,7 @@ from .widgets.screen import fit_to_screen
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 MANUAL = DOCS / "MANUAL.md"
 EVERYWHERE = "全局"
+_KEY_HINT = re.compile(r"[（(]\s*((?:Ctrl|Alt|Shift|Enter|Esc|F\d)[A-Za-z0-9+]*)\s*[)）]\s*$")
 
 
 @dataclass(frozen=True)
@@ -88,30 +89,35 @@ def gather_shortcuts(window: QMainWindow) -> list[ShortcutRow]:
             seen.add((keys, where))
             rows.append(ShortcutRow(keys, what, where))
 
+    # Only the first key of each: a standard key's others are keyboards' special keys
+    # (a "New" or "Find" key), which Qt would name 新建 or 查找.
     for menu in window.menuBar().findChildren(QMenu):
         for action in menu.actions():
-            for seq in action.shortcuts():
-                add(_keys(seq), _plain(action.text()), EVERYWHERE)
+            add(_keys(action.shortcut()), _plain(action.text()), EVERYWHERE)
     for action in window.findChildren(QAction):
-        if action.shortcuts() and isinstance(action.parent(), QWidget):
+        if not action.shortcut().isEmpty() and isinstance(action.parent(), QWidget):
             tab, where = _tab_of(action.parent(), window)
-            for seq in action.shortcuts():
-                add(_keys(seq), _plain(action.text()), where)
+            add(_keys(action.shortcut()), _plain(action.text()), where)
     for shortcut in window.findChildren(QShortcut):
         parent = shortcut.parent()
         if not isinstance(parent, QWidget) or not shortcut.isEnabled():
             continue
         tab, where = _tab_of(parent, window)
-        for seq in shortcut.keys():  # noqa: SIM118 — QShortcut.keys(), not a dict
-            keys = _keys(seq)
-            what = shortcut.whatsThis() or _named_by_widgets(tab or parent, keys)
-            add(keys, what or "（见界面提示）", where)
+        keys = _keys(shortcut.key())
+        what = shortcut.whatsThis() or _named_by_widgets(tab or parent, keys)
+        add(keys, what or "（见界面提示）", where)
     for button in window.findChildren(QAbstractButton):
         seq = button.shortcut()
         if seq.isEmpty() or not button.text():
             continue
         tab, where = _tab_of(button, window)
         add(_keys(seq), _plain(button.text()), where)
+    # Keys a tab handles itself and names on its button: "登记 (Enter)".
+    for button in window.findChildren(QAbstractButton):
+        hint = _KEY_HINT.search(button.text())
+        if hint and not QKeySequence(hint.group(1)).isEmpty():
+            tab, where = _tab_of(button, window)
+            add(_keys(QKeySequence(hint.group(1))), _plain(button.text()), where)
     order = {EVERYWHERE: -1}
     tabs = getattr(window, "tabs", None)
     if tabs is not None:
@@ -164,6 +170,36 @@ def manual_markdown(path: Path = MANUAL) -> str:
     return re.sub(r"!\[([^\]]*)\]\(([^)]*)\)", keep, text)
 
 
+IMAGE_WIDTH = 760  # a screenshot of the whole window, shown at a width the dialog has
+
+
+def fit_images(document: QTextDocument, width: int) -> None:
+    """Screenshots at most ``width`` wide, in proportion (Markdown gives no size)."""
+    cursor = QTextCursor(document)
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fmt.isImageFormat():
+                image = fmt.toImageFormat()
+                picture = document.resource(
+                    QTextDocument.ResourceType.ImageResource, QUrl(image.name())
+                )
+                size = getattr(picture, "size", lambda: None)()
+                if size is not None and size.width() > width:
+                    image.setWidth(width)
+                    image.setHeight(size.height() * width / size.width())
+                    cursor.setPosition(fragment.position())
+                    cursor.setPosition(
+                        fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor
+                    )
+                    cursor.setCharFormat(image)
+            it += 1
+        block = block.next()
+
+
 class ManualDialog(QDialog):
     """用户手册: docs/MANUAL.md in a browser, with its screenshots where present."""
 
@@ -176,6 +212,7 @@ class ManualDialog(QDialog):
             self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
             self.browser.setSearchPaths([str(path.parent)])
             self.browser.setMarkdown(manual_markdown(path))
+            fit_images(self.browser.document(), IMAGE_WIDTH)
         else:
             self.browser.setPlainText(f"找不到用户手册（{path}）。请重新安装程序。")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
