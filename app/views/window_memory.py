@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QWidget
 
-from app.db import terminal_config_path
+from app.services.data.terminal_config import terminal_config_path
 
 from .widgets.screen import clamp_to_screen
 

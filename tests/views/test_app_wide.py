@@ -99,7 +99,10 @@ def test_the_wheel_still_works_in_a_field_that_has_the_focus(qtbot, form):
 @pytest.fixture
 def chinese_qt(qapp):
     _install_qt_chinese(qapp)
-    return qapp
+    yield qapp
+    for translator in getattr(qapp, "_zongzhi_translators", None) or []:
+        qapp.removeTranslator(translator)
+    qapp._zongzhi_translators = None
 
 
 def test_qt_file_dialog_speaks_chinese(qtbot, chinese_qt):
