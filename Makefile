@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DB ?= $(CURDIR)/.demo/demo.sqlite3
 TEST_DATES ?= 2027-01-05 2030-06-14
 
-.PHONY: run test test-pg lint format demo bench bundle deb clean
+.PHONY: run test test-pg lint format demo bench manual bundle deb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +58,16 @@ format: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reception.py
 
-# One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows).
-bundle: $(STAMP)
+# The user manual's screenshots (docs/manual-images, not kept in git): every tab on the demo
+# database, at 1366×768 less a task bar.
+manual: $(STAMP)
+	@mkdir -p $(dir $(DEMO_DB))
+	@test -f $(DEMO_DB) || $(BIN)/zongzhi demo --db $(DEMO_DB) --matters 300
+	QT_QPA_PLATFORM=offscreen $(BIN)/zongzhi screenshot --all --out docs/manual-images --db $(DEMO_DB) --size 1366x728
+
+# One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows), with the
+# manual's screenshots made first.
+bundle: $(STAMP) manual
 	$(BIN)/python -m pip install -q "pyinstaller>=6.6"
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller installer/zongzhi.spec
 

@@ -191,8 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="以哪个用户的身份（默认能看到该标签页的演示账号，如接待员、系统管理员）",
     )
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path, help="PNG 文件；与 --all 同用时为文件夹")
     p.add_argument("--size", default="1440x900")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="每个标签页各截一张，存为 文件夹/标签页.png（用户手册的截图：make manual）",
+    )
 
     p = sub.add_parser(
         "counselling-recovery",
@@ -543,8 +548,32 @@ def cmd_import(args) -> int:
     return 1 if report.checked_only else 0
 
 
+SCREENSHOT_TABS = (
+    "reception",
+    "handling",
+    "mediation",
+    "family",
+    "meetings",
+    "command",
+    "counselling",
+    "ledgers",
+    "settings",
+)
+
+
 def cmd_screenshot(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if getattr(args, "all", False):  # one PNG per tab, each as a user of the tab sees it
+        failed = 0
+        for tab in SCREENSHOT_TABS:
+            one = argparse.Namespace(**{**vars(args), "all": False, "tab": tab})
+            one.out = args.out / f"{tab}.png"
+            try:
+                cmd_screenshot(one)
+            except ServiceError as exc:
+                print(f"{tab}：{exc.message}", file=sys.stderr)
+                failed += 1
+        return 1 if failed else 0
     from sqlalchemy import select
 
     from app.gui import build_main_window, make_app

@@ -33,6 +33,8 @@ from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
 from .views.theme import apply_theme
+from .views.widgets.screen import install_screen_fitter
+from .views.widgets.wheel import install_wheel_guard
 from .views.worker import DbWorker
 
 if TYPE_CHECKING:
@@ -64,21 +66,76 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("综治中心工作台")
     _install_qt_chinese(app)
     apply_theme(app)
+    install_screen_fitter(app)
+    install_wheel_guard(app)
     return app
 
 
+QT_CATALOGUES = ("qt_zh_CN", "qtbase_zh_CN")
+
+
 def _install_qt_chinese(app: QApplication) -> None:
-    """Qt's own texts (OK/Cancel, Yes/No, print dialog) in Simplified Chinese."""
+    """Qt's own texts (OK/Cancel, Yes/No, the file, colour and print dialogs) in Simplified
+    Chinese: Qt's own catalogues from QLibraryInfo's translations folder (the bundle keeps
+    them, installer/zongzhi.spec), and ``_MnemonicFallback`` for the labels this Qt writes
+    with a mnemonic its catalogue lacks (the file dialog's "&Look in:", "Files of &type:")."""
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
-    if getattr(app, "_zongzhi_translator", None) is not None:
+    if getattr(app, "_zongzhi_translators", None) is not None:
         return
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
-    translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load("qtbase_zh_CN", folder):
+    loaded = []
+    for name in QT_CATALOGUES:
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            loaded.append(translator)
+    if not loaded:
+        return
+    # Asked last (Qt asks the translator installed last first): only for what none knows.
+    fallback = _MnemonicFallback(loaded, app)
+    app.installTranslator(fallback)
+    for translator in loaded:
         app.installTranslator(translator)
-        app._zongzhi_translator = translator
+    app._zongzhi_translators = [fallback, *loaded]
+
+
+def _mnemonic_fallback_class():
+    from PySide6.QtCore import QTranslator
+
+    class MnemonicFallback(QTranslator):
+        """ "&Look in:" unknown, "Look in:" known as "查找范围：": "查找范围(&L)："."""
+
+        def __init__(self, catalogues, parent=None):
+            super().__init__(parent)
+            self.catalogues = catalogues
+
+        def isEmpty(self) -> bool:
+            return False
+
+        def translate(self, context, source, disambiguation=None, n=-1):
+            if not source or "&" not in source or not context:
+                return ""
+            at = source.find("&")
+            key = source[at + 1 : at + 2]
+            if not key or key == "&":
+                return ""
+            plain = source[:at] + source[at + 1 :]
+            for catalogue in self.catalogues:
+                text = catalogue.translate(context, plain, disambiguation, n)
+                if text:
+                    break
+            else:
+                return ""
+            colon = "：" if text.endswith("：") else ":" if text.endswith(":") else ""
+            body = text[: len(text) - len(colon)] if colon else text
+            return f"{body}(&{key.upper()}){colon}"
+
+    return MnemonicFallback
+
+
+def _MnemonicFallback(catalogues, parent):  # noqa: N802 — built when Qt is there
+    return _mnemonic_fallback_class()(catalogues, parent)
 
 
 def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None) -> MainWindow:

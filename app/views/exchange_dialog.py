@@ -29,6 +29,7 @@ from app.services.data import exchange
 
 from .context import ViewContext
 from .messages import error_text
+from .widgets.message_bar import MessageBar
 
 
 class _Progress(QObject):
@@ -59,8 +60,7 @@ class ImportBundleDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         self.report = QPlainTextEdit(readOnly=True)
         self.report.setPlaceholderText("导入前先校验终端签名；同一个交换包重复导入不会改变数据。")
         self.buttons = QDialogButtonBox()
@@ -89,14 +89,14 @@ class ImportBundleDialog(QDialog):
     def run_import(self) -> None:
         text = self.path.text().strip()
         if not text:
-            self.message.setText("请先选择交换包文件。")
+            self.message.warning("请先选择交换包文件。")
             self.path.setFocus()
             return
         actor, relay, path = self.ctx.actor, self._relay, Path(text)
         self._cancelled, self._running = False, True
         self.start.setEnabled(False)
         self.cancel.setText("取消")
-        self.message.setText("正在校验签名并导入…")
+        self.message.info("正在校验签名并导入…")
         self.report.clear()
         self.progress.setValue(0)
 
@@ -122,18 +122,18 @@ class ImportBundleDialog(QDialog):
     def _done(self, report) -> None:
         self._finish()
         self.progress.setValue(100)
-        self.message.setText("导入完成。")
+        self.message.success("导入完成。")
         self.report.setPlainText("\n".join(report.lines()))
         self.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
         self.progress.setValue(0)
-        self.message.setText(error_text(exc))
+        self.message.error(error_text(exc))
 
     def cancel_or_close(self) -> None:
         if self._running:
             self._cancelled = True
-            self.message.setText("正在取消…")
+            self.message.info("正在取消…")
         else:
             self.reject()

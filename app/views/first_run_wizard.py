@@ -20,6 +20,7 @@ from app.core.ops import op
 from app.services.center import setup
 from app.services.data import terminal_config
 
+from .widgets.message_bar import MessageBar
 from .worker import DbWorker, run_in_background
 
 
@@ -58,9 +59,7 @@ class FirstRunWizard(QDialog):
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
         self.example = QLabel()
         self.example.setProperty("role", "hint")
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         form = QFormLayout()
         form.addRow("中心名称", self.center_name)
         form.addRow("中心电话", self.center_phone)
@@ -102,7 +101,7 @@ class FirstRunWizard(QDialog):
 
     def finish(self) -> None:
         if self.password.text() != self.password2.text():
-            self.message.setText("两次输入的密码不一致，请重新输入。")
+            self.message.error("两次输入的密码不一致，请重新输入。")
             self.password2.setFocus()
             return
         values = dict(
@@ -135,7 +134,7 @@ class FirstRunWizard(QDialog):
         """Try the server; on success this terminal uses it from now on and the wizard ends."""
         self._server_text = url
         self.buttons.setEnabled(False)
-        self.message.setText("正在连接……")
+        self.message.info("正在连接……")
 
         def done(found: terminal_config.Connection) -> None:
             self.connected_url = terminal_config.check_url(url)
@@ -146,8 +145,8 @@ class FirstRunWizard(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         if isinstance(exc, ValidationError):
-            self.message.setText("\n".join(exc.fields.values()))
+            self.message.error("\n".join(exc.fields.values()))
         elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.message.setText(exc.message)
+            self.message.error(exc.message)
         else:
-            self.message.setText(f"设置时出错：{exc}")
+            self.message.error(f"设置时出错：{exc}")

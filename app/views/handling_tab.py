@@ -67,6 +67,7 @@ from .matter_table_model import (
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
+from .widgets.message_bar import MessageBar
 from .widgets.tab_helpers import load_when_shown
 
 IN_FLOW = frozenset(
@@ -287,9 +288,7 @@ class HandlingTab(QWidget):
         self.files.setToolTip("双击打开附件")
         self.documents = MatterDocumentsPanel(ctx)  # 文书: listed and printed again
         self.actions_box = QHBoxLayout()
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         self.buttons: dict[Move, QPushButton] = {}
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -480,7 +479,7 @@ class HandlingTab(QWidget):
         values, actor, mid = dialog.values(), self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已{move.label}。")
+            self.message.success(f"已{move.label}。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(op(flow.perform, actor, mid, move, values), done, self._failed)
@@ -494,7 +493,7 @@ class HandlingTab(QWidget):
 
         def done(result) -> None:
             number, pdf = result
-            self.message.setText(f"已督办（{number}）。")
+            self.message.success(f"已督办（{number}）。")
             self.show_matter(mid)
             self.preview = PdfPreviewDialog(pdf, f"督办单 {number}", f"督办单-{number}.pdf", self)
             self.preview.open()
@@ -521,7 +520,7 @@ class HandlingTab(QWidget):
         actor, mid, folder = self.ctx.actor, self.current, self.ctx.attachments
 
         def done(_r) -> None:
-            self.message.setText("已添加附件。")
+            self.message.success("已添加附件。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -544,7 +543,7 @@ class HandlingTab(QWidget):
         v, actor, mid = dialog.values(), self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已安排{v['kind'].label}。")
+            self.message.success(f"已安排{v['kind'].label}。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -569,7 +568,7 @@ class HandlingTab(QWidget):
         actor, mid = self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已组建{name}。")
+            self.message.success(f"已组建{name}。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -592,7 +591,7 @@ class HandlingTab(QWidget):
         actor, mid = self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已记为{leader.name}接访。")
+            self.message.success(f"已记为{leader.name}接访。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -609,7 +608,7 @@ class HandlingTab(QWidget):
         actor, mid = self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已记录{row.kind.label}结果。")
+            self.message.success(f"已记录{row.kind.label}结果。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -626,7 +625,7 @@ class HandlingTab(QWidget):
         actor, mid = self.ctx.actor, self.current
 
         def done(_r) -> None:
-            self.message.setText(f"已回复督办（{order.number}）。")
+            self.message.success(f"已回复督办（{order.number}）。")
             self.show_matter(mid)
 
         self.ctx.worker.submit(
@@ -639,4 +638,4 @@ class HandlingTab(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(error_text(exc))
+        self.message.error(error_text(exc))

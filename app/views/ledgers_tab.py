@@ -48,6 +48,7 @@ from .import_report_dialog import ImportReportDialog
 from .ledger_table_model import LedgerTableModel
 from .messages import error_text
 from .register_dialog import RegisterRecordDialog
+from .widgets.message_bar import MessageBar
 
 # Which changes each ledger shows: the views over matters, the mediation cases, the registers.
 _MATTER_VIEWS = {"matters", "disputes", "social_aid"}
@@ -233,9 +234,7 @@ class LedgersTab(QWidget):
             self.export_pdf_button,
         ):
             actions.addWidget(b)
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         self.message.hide()
 
         self.model = LedgerTableModel(self)
@@ -411,8 +410,8 @@ class LedgersTab(QWidget):
             width = max(int(chars * half) + 16, header.sectionSizeHint(i))
             self.table.setColumnWidth(i, min(width, 420))
 
-    def _show_message(self, text: str) -> None:
-        self.message.setText(text)
+    def _show_message(self, text: str, level: str = "error") -> None:
+        self.message.say(text, level)
         self.message.setVisible(bool(text))
 
     # --- registers
@@ -539,6 +538,6 @@ class LedgersTab(QWidget):
         cancelled = self._job is not None and self._job.cancelled.is_set()
         self._end_job()
         if cancelled and isinstance(exc, ServiceError):
-            self._show_message(exc.message)  # 已取消…，没有…
+            self._show_message(exc.message, "warning")  # 已取消…，没有…
             return
         self._show_message(error_text(exc))

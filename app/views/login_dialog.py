@@ -17,6 +17,7 @@ from app.core.ops import op
 from app.services.context import Actor
 from app.services.security import auth
 
+from .widgets.message_bar import MessageBar
 from .worker import DbWorker
 
 
@@ -44,9 +45,7 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("密码")
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         form = QFormLayout()
         form.addRow("用户名", self.username)
         form.addRow("密码", self.password)
@@ -79,7 +78,7 @@ class LoginDialog(QDialog):
     def try_login(self) -> None:
         username, password = self.username.text().strip(), self.password.text()
         if not username or not password:
-            self.message.setText("请输入用户名和密码。")
+            self.message.error("请输入用户名和密码。")
             return
         self.buttons.setEnabled(False)
         terminal = self.terminal
@@ -88,7 +87,7 @@ class LoginDialog(QDialog):
     def _done(self, outcome: auth.LoginOutcome) -> None:
         self.buttons.setEnabled(True)
         if outcome.actor is None:
-            self.message.setText(outcome.message or "登录失败。")
+            self.message.error(outcome.message or "登录失败。")
             self.password.selectAll()
             self.password.setFocus()
             return
@@ -98,6 +97,6 @@ class LoginDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         if isinstance(exc, ServiceError | EnvironmentProblem):
-            self.message.setText(exc.message)
+            self.message.error(exc.message)
         else:
-            self.message.setText(f"登录时出错：{exc}")
+            self.message.error(f"登录时出错：{exc}")

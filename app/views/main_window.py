@@ -32,7 +32,11 @@ from app.services.security.permissions import Action, allowed
 
 from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext
-from .widgets import MessageBar
+from .messages import error_text
+from .widgets.drafts import DraftController
+from .widgets.message_bar import MessageBar
+from .widgets.screen import fit_to_screen
+from .window_memory import restore_window_geometry, save_window_geometry
 
 if TYPE_CHECKING:
     from .command_tab import CommandTab
@@ -71,10 +75,12 @@ class IdleWatcher(QObject):
 class LockPage(QWidget):
     """Covers the window while locked; the tabs underneath keep what was typed.
 
-    Signals: ``unlock_requested(str)`` with the password.
+    Signals: ``unlock_requested(str)`` with the password; ``switch_user_requested`` (切换用户:
+    log out, keeping the drafts, so a colleague can sign in at a shared window).
     """
 
     unlock_requested = Signal(str)
+    switch_user_requested = Signal()
 
     def __init__(self, display_name: str, parent=None):
         super().__init__(parent)
@@ -84,21 +90,49 @@ class LockPage(QWidget):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("密码")
+        self.password.setAccessibleName("解锁密码")
         self.password.setMaximumWidth(280)
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        button = QPushButton("解锁")
-        button.setMaximumWidth(280)
+        self.message = MessageBar()
+        self.message.setFixedWidth(420)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.unlock_button = QPushButton("解锁")
+        self.unlock_button.setMaximumWidth(280)
+        self.switch_button = QPushButton("切换用户")
+        self.switch_button.setMaximumWidth(280)
+        self.switch_button.setToolTip("退出当前用户，由其他工作人员登录；已输入的内容保存为草稿")
+        hint = QLabel("其他工作人员请点“切换用户”登录；已输入的内容会保存为草稿。")
+        hint.setProperty("role", "hint")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for w in (title, who, self.password, button, self.message):
+        for w in (title, who, self.password, self.unlock_button, self.message):
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(24)
+        for w in (self.switch_button, hint):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.password.returnPressed.connect(self._submit)
-        button.clicked.connect(self._submit)
+        self.unlock_button.clicked.connect(self._submit)
+        self.switch_button.clicked.connect(self.switch_user_requested)
 
     def _submit(self) -> None:
+        if not self.password.text():
+            self.message.warning("请输入密码。")
+            return
+        self.unlock_button.setEnabled(False)
         self.unlock_requested.emit(self.password.text())
+
+    def refused(self, text: str) -> None:
+        """The unlock was refused: why, as the log-in dialog says it (the tries left, or the
+        account locked and for how long)."""
+        self.unlock_button.setEnabled(True)
+        self.message.error(text)
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def reset(self) -> None:
+        self.unlock_button.setEnabled(True)
+        self.password.clear()
+        self.message.clear()
 
 
 class _Tab:
@@ -138,7 +172,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         s = ctx.settings
         self.setWindowTitle(f"综治中心工作台 — {s.center_name}")
-        self.resize(1440, 900)
+        fit_to_screen(self, 1440, 900)
+        restore_window_geometry(self, ctx.actor.username)
         self.tabs = QTabWidget()
         self._built: dict[str, QWidget] = {}
         self._unbuilt: dict[str, tuple[QWidget, str, Callable[[], QWidget]]] = {}
@@ -214,6 +249,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_chosen)
         self.lock_page = LockPage(ctx.actor.display_name)
         self.lock_page.unlock_requested.connect(self.try_unlock)
+        self.lock_page.switch_user_requested.connect(self.switch_user)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.lock_page)
@@ -260,7 +296,7 @@ class MainWindow(QMainWindow):
 
     def _show_reminders(self, lines: list[str]) -> None:
         if lines:
-            self.reminders.error("；".join(lines) + "。请管理员在 系统设置 → 节假日 录入。")
+            self.reminders.warning("；".join(lines) + "。请管理员在 系统设置 → 节假日 录入。")
         else:
             self.reminders.clear()
         self.reminders.setVisible(bool(lines))
@@ -304,21 +340,28 @@ class MainWindow(QMainWindow):
         self.change_password_action = QAction("修改密码…", self)
         self.change_password_action.triggered.connect(self.change_password)
         account.addAction(self.change_password_action)
-        lock = QAction("锁定终端", self, shortcut=QKeySequence("Ctrl+L"))
-        lock.triggered.connect(self.lock)
-        account.addAction(lock)
-        logout = QAction("退出登录", self)
-        logout.triggered.connect(self.logout_requested)
-        account.addAction(logout)
+        self.lock_action = QAction("锁定终端", self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        account.addAction(self.lock_action)
+        self.switch_action = QAction("切换用户（退出登录）", self)
+        self.switch_action.triggered.connect(self.switch_user)
+        account.addAction(self.switch_action)
         quit_ = QAction("退出程序", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
         account.addAction(quit_)
         if allowed(self.ctx.actor, Action.EXCHANGE_BUNDLES):
-            data = self.menuBar().addMenu("数据交换(&D)")
+            data = self.data_menu = self.menuBar().addMenu("数据交换(&D)")
             self.import_bundle_action = QAction("导入交换包…", self)
             self.import_bundle_action.triggered.connect(self.import_bundle)
             data.addAction(self.import_bundle_action)
         help_ = self.menuBar().addMenu("帮助(&H)")
+        self.manual_action = QAction("用户手册(&M)", self, shortcut=QKeySequence("F1"))
+        self.manual_action.triggered.connect(self.show_manual)
+        help_.addAction(self.manual_action)
+        self.shortcuts_action = QAction("快捷键(&K)", self, shortcut=QKeySequence("Ctrl+F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_.addAction(self.shortcuts_action)
+        help_.addSeparator()
         about = QAction("关于", self)
         about.triggered.connect(self.about)
         help_.addAction(about)
@@ -343,6 +386,26 @@ class MainWindow(QMainWindow):
         dialog = ImportBundleDialog(self.ctx, self)
         dialog.open()
         self.import_dialog = dialog
+
+    def shortcut_rows(self) -> list:
+        """Every key of the window, each tab built first so its keys are registered."""
+        from .help import gather_shortcuts
+
+        for name in list(self._unbuilt):
+            self._tab(name)
+        return gather_shortcuts(self)
+
+    def show_shortcuts(self) -> None:
+        from .help import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_rows(), self)
+        self.shortcuts_dialog.open()
+
+    def show_manual(self) -> None:
+        from .help import ManualDialog
+
+        self.manual_dialog = ManualDialog(self)
+        self.manual_dialog.open()
 
     def about(self) -> None:
         QMessageBox.about(
@@ -374,35 +437,77 @@ class MainWindow(QMainWindow):
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.lock_notes()  # the notes key is dropped with the terminal lock
         self.stack.setCurrentWidget(self.lock_page)
-        self.menuBar().setEnabled(False)
-        self.lock_page.password.clear()
-        self.lock_page.message.clear()
+        self._set_locked_menus(True)
+        self.lock_page.reset()
         self.lock_page.password.setFocus()
+
+    def _set_locked_menus(self, locked: bool) -> None:
+        """While locked only what needs no access stays open: 切换用户, 退出程序 and 帮助 (a
+        colleague at a shared window must be able to sign in)."""
+        self.lock_action.setEnabled(not locked)
+        self.change_password_action.setEnabled(not locked)
+        if (data := getattr(self, "data_menu", None)) is not None:
+            data.menuAction().setEnabled(not locked)
 
     def try_unlock(self, password: str) -> None:
         actor = self.ctx.actor
         self.ctx.worker.submit(
             op(auth.verify_unlock, actor, password),
-            lambda ok: self._unlock_result(ok, password),
-            lambda e: self.lock_page.message.setText(getattr(e, "message", str(e))),
+            lambda outcome: self._unlock_result(outcome, password),
+            lambda e: self.lock_page.refused(error_text(e)),
         )
 
-    def _unlock_result(self, ok: bool, password: str = "") -> None:
-        if not ok:
-            self.lock_page.message.setText("密码不正确（连续错误会锁定账号）。")
-            self.lock_page.password.selectAll()
+    def _unlock_result(self, outcome: auth.LoginOutcome, password: str = "") -> None:
+        if outcome.actor is None:
+            self.lock_page.refused(outcome.message or "密码不正确。")
             return
-        self.lock_page.password.clear()
+        self.lock_page.reset()
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.reopen_after_terminal_unlock(password)
         self.stack.setCurrentWidget(self.tabs)
-        self.menuBar().setEnabled(True)
+        self._set_locked_menus(False)
         self.idle.last = time.monotonic()
         w = getattr(self, "_focus_before_lock", None)
-        if w is not None:
+        self._focus_before_lock = None
+        if w is not None and self.tabs.currentWidget().isAncestorOf(w) and w.isVisible():
+            self.activateWindow()
             w.setFocus()
+        else:
+            self.focus_start()
+
+    def focus_start(self) -> None:
+        """After log-in and unlock: the window active, and the first field of the current tab
+        focused (the name field of 群众接待窗口)."""
+        self.raise_()
+        self.activateWindow()
+        tab = self.tabs.currentWidget()
+        start = getattr(tab, "focus_name_field", None) or getattr(tab, "focus_start", None)
+        if callable(start):
+            start()
+        elif tab is not None and tab is self.built_tab("reception"):
+            tab.form.visitors[0].name.setFocus()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_shown_once", False):
+            self._shown_once = True
+            QTimer.singleShot(0, self.focus_start)
+
+    def save_drafts(self) -> None:
+        """Every form's typing saved as a draft now (not after the usual pause), and written
+        before the window goes: log-out and 切换用户 keep it as lock does."""
+        for controller in self.findChildren(DraftController):
+            controller.save_now()
+        self.ctx.worker.wait()
+
+    def switch_user(self) -> None:
+        """切换用户: log out safely — drafts kept, the counselling notes' key dropped — so the
+        log-in dialog opens for whoever signs in next."""
+        self.logout_requested.emit()
 
     def closeEvent(self, event) -> None:
+        save_window_geometry(self, self.ctx.actor.username)
+        self.save_drafts()
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.lock_notes()  # log-out and quit forget the notes key
         app = QApplication.instance()

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .widgets.screen import fit_to_screen
+
 
 def warm_up() -> None:
     """Load PDFium ahead of the first preview (any thread)."""
@@ -72,7 +74,7 @@ class PdfPreviewDialog(QDialog):
         self.pdf = pdf
         self.file_name = file_name
         self.setWindowTitle(title)
-        self.resize(720, 900)
+        fit_to_screen(self, 720, 900)  # 打印/另存为/关闭 stay on a 768-high screen
         pages = QWidget()
         col = QVBoxLayout(pages)
         col.setAlignment(Qt.AlignmentFlag.AlignHCenter)

@@ -37,6 +37,7 @@ from app.services.command.registers import FieldSpec, Names
 
 from .context import ViewContext
 from .messages import error_text
+from .widgets.message_bar import MessageBar
 
 _NO_NAMES = Names({}, {}, {})  # the checks made while typing never look names up
 _TYPED = ("text", "name", "id", "phone", "date")
@@ -115,8 +116,7 @@ class RegisterRecordDialog(QDialog):
         hint = QLabel("带＊的必须填写。日期写成 2026-03-05、2026/3/5 或 2026年3月5日 都可以。")
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
+        self.message = MessageBar()
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox()
         self.save_button = self.buttons.addButton(
@@ -233,7 +233,7 @@ class RegisterRecordDialog(QDialog):
         rest = [m for k, m in err.fields.items() if k not in self.inputs]
         shown = len(err.fields) - len(rest)
         lines = ([f"有 {shown} 处需要改正，见各栏下方的红字。"] if shown else []) + rest
-        self.message.setText("\n".join(lines))
+        self.message.error("\n".join(lines))
         if first is not None:
             first.setFocus()
 
@@ -242,7 +242,7 @@ class RegisterRecordDialog(QDialog):
         raw = self.values()
         actor, kind, record_id = self.ctx.actor, self.kind, self.record_id
         self.save_button.setEnabled(False)
-        self.message.setText("正在保存…")
+        self.message.info("正在保存…")
         self.ctx.worker.submit(
             op(registers.save_record, actor, kind, record_id, raw), self._saved, self._failed
         )
@@ -258,4 +258,4 @@ class RegisterRecordDialog(QDialog):
         if isinstance(exc, ValidationError):
             self.show_errors(exc)
         else:
-            self.message.setText(error_text(exc))
+            self.message.error(error_text(exc))

@@ -46,6 +46,7 @@ from .holiday_notice_dialog import HolidayNoticeDialog
 from .messages import error_text
 from .widgets import MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
+from .widgets.screen import scrolling
 from .worker import run_in_background
 
 
@@ -624,8 +625,7 @@ class TerminalDatabasePanel(QWidget):
         self.connect_button.clicked.connect(self.connect_server)
         self.local_button = QPushButton("改回本机数据库")
         self.local_button.clicked.connect(self.use_local)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageBar()
         hint = QLabel(
             "多个窗口共用一台 PostgreSQL 服务器时，在每台终端填写服务器地址；"
             "地址只保存在这台电脑上（仅本机账户可读），重新启动程序后生效。"
@@ -656,7 +656,7 @@ class TerminalDatabasePanel(QWidget):
     def connect_server(self) -> None:
         url = self.url.text()
         self.connect_button.setEnabled(False)
-        self.message.setText("正在连接……")
+        self.message.info("正在连接……")
 
         def done(found: terminal_config.Connection) -> None:
             self.connect_button.setEnabled(True)
@@ -666,12 +666,12 @@ class TerminalDatabasePanel(QWidget):
                 if found.initialised
                 else "新的数据库（下次启动时设置中心）"
             )
-            self.message.setText(f"已连接 {found.shown_url}：{what}。重新启动程序后生效。")
+            self.message.success(f"已连接 {found.shown_url}：{what}。重新启动程序后生效。")
             self._show_saved()
 
         def failed(exc: BaseException) -> None:
             self.connect_button.setEnabled(True)
-            self.message.setText(error_text(exc))  # the address stays in the field to fix
+            self.message.error(error_text(exc))  # the address stays in the field to fix
 
         run_in_background(lambda: terminal_config.connect_terminal(url), done, failed)
 
@@ -679,9 +679,9 @@ class TerminalDatabasePanel(QWidget):
         try:
             terminal_config.save_database_url(None)
         except OSError as exc:
-            self.message.setText(f"保存不了设置：{exc.strerror or exc}")
+            self.message.error(f"保存不了设置：{exc.strerror or exc}")
             return
-        self.message.setText("已改回本机数据库文件，重新启动程序后生效。")
+        self.message.success("已改回本机数据库文件，重新启动程序后生效。")
         self._show_saved()
 
 
@@ -697,10 +697,10 @@ class SettingsTab(QWidget):
             tabs.addTab(self.calendar, "节假日")
         if allowed(ctx.actor, Action.MANAGE_POSTS):
             self.posts = PostsPanel(ctx, staff)
-            tabs.addTab(self.posts, "AB岗与请假")
+            tabs.addTab(scrolling(self.posts), "AB岗与请假")
         if allowed(ctx.actor, Action.MANAGE_SETTINGS):
             self.security = SecurityPanel(ctx)
-            tabs.addTab(self.security, "安全设置")
+            tabs.addTab(scrolling(self.security), "安全设置")
             self.terminal_database = TerminalDatabasePanel(ctx)
             tabs.addTab(self.terminal_database, "本终端数据库")
         s = ctx.settings

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,6 +35,12 @@ RARE_FONTS = ["SimSun-ExtB", "HanaMinB", "HanaMinA"]
 
 EXTRA_QSS = """
 QLabel[role="error"] { color: #c62828; }
+QLabel[role="success"] { color: #2e7d32; }
+QLabel[role="warning"] { color: #b26a00; }
+QLabel[role="info"] { color: #37474f; }
+QLabel[messagebar="true"][role="error"] { background: #fdecea; padding: 4px 8px; }
+QLabel[messagebar="true"][role="success"] { background: #edf7ed; padding: 4px 8px; }
+QLabel[messagebar="true"][role="warning"] { background: #fff4e5; padding: 4px 8px; }
 QLabel[role="hint"] { color: #616161; }
 QLabel[role="title"] { font-size: 15pt; font-weight: bold; }
 QWidget[invalid="true"] { border: 1px solid #c62828; }
@@ -123,7 +130,13 @@ def _apply_material(app: QApplication, extra: dict[str, str]) -> str:
     palette.setColor(QPalette.ColorRole.Text, QColor(*rgb, 92))
     QGuiApplication.setPalette(palette)
     QDir.setSearchPaths("icon", [str(folder)])  # the sheet names its icons icon:/primary/…
-    return (folder / STYLE_SHEET).read_text(encoding="utf-8")
+    return keep_case((folder / STYLE_SHEET).read_text(encoding="utf-8"))
+
+
+def keep_case(sheet: str) -> str:
+    """Labels keep the case they are written in: qt-material upper-cases buttons, tabs and
+    group boxes ("Ctrl+N" became "CTRL+N", "PDF" hints and pinyin lost their case)."""
+    return re.sub(r"text-transform\s*:\s*uppercase\s*;", "text-transform: none;", sheet)
 
 
 def apply_theme(app: QApplication, *, material: bool = True) -> None:

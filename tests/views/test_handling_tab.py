@@ -84,6 +84,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
         qtbot.mouseClick(tab.buttons[move], Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: tab.message.text() != "", timeout=5000)
         assert tab.message.text() == f"已{move.label}。"
+        assert tab.message.level == "success"  # green, not red like a refusal
         tab.message.clear()
         with db.read() as s:
             assert s.get(Matter, mid).status == then

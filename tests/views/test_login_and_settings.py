@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog, QPushButton, QTabWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QTabWidget
 from sqlalchemy import select
 
 from app.core import clock
@@ -63,7 +63,7 @@ def test_login_dialog_counts_down_and_logs_in(qtbot, db):
 def test_login_dialog_lists_demo_accounts(qtbot, db):
     dlg = LoginDialog(DbWorker(db), "演示中心", "A", [("demo-reception", "Pw#12345", "接待员")])
     qtbot.addWidget(dlg)
-    texts = " ".join(w.text() for w in dlg.findChildren(type(dlg.message)))
+    texts = " ".join(w.text() for w in dlg.findChildren(QLabel))
     assert "demo-reception" in texts and "Pw#12345" in texts
 
 

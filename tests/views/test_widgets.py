@@ -145,7 +145,7 @@ def test_message_bar_says_done_and_refused(qtbot, db, tmp_path):
     qtbot.addWidget(bar)
     run_op(ctx, op(_register, "李四"), message=bar, done_text="已保存。")
     qtbot.waitUntil(lambda: bar.text() == "已保存。", timeout=5000)
-    assert not bar.is_error and bar.property("role") == "info"
+    assert not bar.is_error and bar.level == "success" and bar.property("role") == "success"
     run_op(ctx, op(_register, "李"), message=bar, done_text="已保存。")
     qtbot.waitUntil(lambda: bar.text() == "姓名至少两个字", timeout=5000)
     assert bar.is_error and bar.property("role") == "error"

@@ -109,10 +109,16 @@ def _unseen(c: str) -> bool:
 
 
 @write_op(Change.USERS)
-def verify_unlock(session: Session, actor: Actor, password: str) -> bool:
-    """Unlock an idle-locked screen: the same user's password, failures counted like log-in."""
+def verify_unlock(session: Session, actor: Actor, password: str) -> LoginOutcome:
+    """Unlock an idle-locked screen: the same user's password, failures counted like log-in.
+
+    Refused, the outcome's message says why as the log-in dialog would: a wrong password and
+    the tries left, or an account locked after too many and for how many minutes (then even
+    the right password is refused until the lock runs out: the message must say so)."""
     outcome = login(session, actor.username, password, actor.terminal)
-    return outcome.actor is not None and outcome.actor.user_id == actor.user_id
+    if outcome.actor is not None and outcome.actor.user_id != actor.user_id:
+        return LoginOutcome(None, "只能由锁定时登录的用户解锁；其他人请点“切换用户”。")
+    return outcome
 
 
 def actor_for(user: User, terminal: str = "") -> Actor:

@@ -132,7 +132,7 @@ class MediationTab(QWidget):
                 after(result)
             if self.current is not None:
                 self.show_case(self.current)
-            self.message.info(done_text)
+            self.message.success(done_text)
 
         run_op(self.ctx, job, done=done, message=dialog or self.message, origin=self)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QLabel
 from app.core.ops import Op
 
 from ..messages import error_text
+from .message_bar import MessageBar, set_level
 
 
 class _Context(Protocol):
@@ -18,13 +19,19 @@ class _Context(Protocol):
 
 
 def _say(target: Any, text: str, *, error: bool) -> None:
+    """A done text at the success level, a refusal at the error level: on a MessageBar, or
+    on a plain label (styled the same way)."""
     if target is None:
         return
-    if error and isinstance(getattr(target, "error", None), Callable):
+    level = "error" if error else "success"
+    if isinstance(target, MessageBar):
+        target.say(text, level)
+    elif error and isinstance(getattr(target, "error", None), Callable):
         target.error(text)
-    elif not error and isinstance(getattr(target, "info", None), Callable):
-        target.info(text)
+    elif not error and isinstance(getattr(target, "success", None), Callable):
+        target.success(text)
     elif isinstance(target, QLabel):
+        set_level(target, level)
         target.setText(text)
 
 
