@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -34,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import clock
+from app.core.errors import ValidationError
 from app.core.ops import op
 from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
 from app.services.center.reference import Lookups
@@ -52,6 +53,7 @@ from app.services.security import auth
 from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
+from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import (
     COL_DEADLINE,
@@ -62,10 +64,9 @@ from .matter_table_model import (
     MatterTableModel,
     WarningDelegate,
 )
-from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-from .widgets.tab_helpers import load_when_shown
+from .widgets import FormDialog, MessageBar, load_when_shown
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -82,14 +83,27 @@ TEXT_LABELS = {
 }
 
 
-class MoveDialog(QDialog):
-    """Asks what one move needs; ``values()`` gives them to ``flow.perform``."""
+def _date_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(QDate(day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _text_edit() -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    edit.setMaximumHeight(110)
+    return edit
+
+
+class MoveDialog(FormDialog):
+    """Asks what one move needs; ``values()`` gives them to ``flow.perform``. A refused 确定
+    leaves it open with what was typed (FormDialog)."""
 
     def __init__(self, move: Move, lookups: Lookups, deadline: date, parent=None):
-        super().__init__(parent)
+        super().__init__(move.label, parent)
         self.move = move
-        self.setWindowTitle(move.label)
-        form = QFormLayout(self)
         self.unit = self.handler = self.handler_user = self.deadline = self.method = None
         self.satisfaction = self.where = self.text = None
         if move == Move.ROUTE:
@@ -102,38 +116,31 @@ class MoveDialog(QDialog):
             self.handler_user.addItem("（不指定账号）", None)
             for person in lookups.staff:
                 self.handler_user.addItem(f"{person.name}（{person.role.label}）", person.id)
-            form.addRow("承办单位", self.unit)
-            form.addRow("首办责任人", self.handler_user)
-            form.addRow("或填写姓名", self.handler)
+            self.row("承办单位", self.unit, "unit")
+            self.row("首办责任人", self.handler_user)
+            self.row("或填写姓名", self.handler, "handler")
         if move == Move.EXTEND:
-            self.deadline = QDateEdit(QDate(deadline).addDays(7))
-            self.deadline.setCalendarPopup(True)
-            self.deadline.setDisplayFormat("yyyy-MM-dd")
-            form.addRow("新的期限", self.deadline)
+            self.deadline = _date_edit(QDate(deadline).addDays(7).toPython())
+            self.row("新的期限", self.deadline, "deadline")
         if move == Move.FEEDBACK:
             self.method = QComboBox()
             self.method.addItems(["电话", "当面", "上门", "短信", "书面"])
             self.satisfaction = QComboBox()
             for sat in Satisfaction:
                 self.satisfaction.addItem(sat.label, sat)
-            form.addRow("反馈方式", self.method)
-            form.addRow("群众评价", self.satisfaction)
+            # Nothing is recorded for the person until the user chooses it.
+            self.satisfaction.setPlaceholderText("（请选择）")
+            self.satisfaction.setCurrentIndex(-1)
+            self.row("反馈方式", self.method, "method")
+            self.row("群众评价", self.satisfaction, "satisfaction")
         if move in (Move.REJECT, Move.TRANSFER):
             self.where = QLineEdit()
-            form.addRow("告知的办理途径" if move == Move.REJECT else "接收机关", self.where)
+            self.row("告知的办理途径" if move == Move.REJECT else "接收机关", self.where, "where")
         if move in TEXT_LABELS:
-            self.text = QPlainTextEdit()
-            self.text.setTabChangesFocus(True)
-            self.text.setMaximumHeight(110)
-            form.addRow(TEXT_LABELS[move], self.text)
+            self.text = _text_edit()
+            self.row(TEXT_LABELS[move], self.text, "text")
         if move in (Move.ACCEPT, Move.ARCHIVE):
-            form.addRow(QLabel(f"确认{move.label}这件事项？"))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+            self.form.addRow(QLabel(f"确认{move.label}这件事项？"))
 
     def values(self) -> dict:
         v: dict = {}
@@ -154,31 +161,22 @@ class MoveDialog(QDialog):
         return v
 
 
-class SupervisionDialog(QDialog):
-    """督办: which unit, what is required, by when the reply is due."""
+class SupervisionDialog(FormDialog):
+    """督办: which unit (the matter's own, to start with), what is required, by when the reply
+    is due (a working day, ``supervision.order_defaults``)."""
 
-    def __init__(self, lookups: Lookups, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("督办")
+    def __init__(self, lookups: Lookups, defaults: supervision.OrderDefaults, parent=None):
+        super().__init__("督办", parent)
         self.unit = QComboBox()
         for u in lookups.units:
             self.unit.addItem(u.name, u.id)
-        self.requirement = QPlainTextEdit()
-        self.requirement.setTabChangesFocus(True)
-        self.requirement.setMaximumHeight(110)
-        self.reply_by = QDateEdit(QDate.currentDate().addDays(3))
-        self.reply_by.setCalendarPopup(True)
-        self.reply_by.setDisplayFormat("yyyy-MM-dd")
-        form = QFormLayout(self)
-        form.addRow("被督办单位", self.unit)
-        form.addRow("督办要求", self.requirement)
-        form.addRow("回复期限", self.reply_by)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.unit.setPlaceholderText("（请选择被督办单位）")
+        self.unit.setCurrentIndex(find_data(self.unit, defaults.unit_id))
+        self.requirement = _text_edit()
+        self.reply_by = _date_edit(defaults.reply_by)
+        self.row("被督办单位", self.unit, "unit")
+        self.row("督办要求", self.requirement, "requirement")
+        self.row("回复期限", self.reply_by, "reply_by")
 
     def values(self) -> tuple[uuid.UUID, str, date]:
         return (
@@ -188,39 +186,30 @@ class SupervisionDialog(QDialog):
         )
 
 
-class ArrangementDialog(QDialog):
+class ArrangementDialog(FormDialog):
     """预约联动 / 信访陪访 / 代理服务: when, with whom, who goes, by when."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("服务安排")
+        super().__init__("服务安排", parent)
         self.kind = QComboBox()
         for k in ArrangementKind:
             self.kind.addItem(k.label, k)
-        self.at = QDateTimeEdit(QDateTime.currentDateTime().addDays(1))
+        tomorrow = clock.now().replace(second=0) + timedelta(days=1)
+        self.at = QDateTimeEdit(QDateTime(tomorrow))
         self.at.setCalendarPopup(True)
         self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.parties = QLineEdit()
         self.parties.setPlaceholderText("参加单位 / 前往机关 / 代理人")
         self.staff = QLineEdit()
-        self.promised = QDateEdit(QDate.currentDate().addDays(7))
-        self.promised.setCalendarPopup(True)
-        self.promised.setDisplayFormat("yyyy-MM-dd")
-        form = QFormLayout(self)
-        form.addRow("类型", self.kind)
-        form.addRow("时间", self.at)
-        form.addRow("单位/机关/代理人", self.parties)
-        form.addRow("陪同/经办人员", self.staff)
-        form.addRow("承诺办结（代理服务）", self.promised)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.promised = _date_edit(clock.today() + timedelta(days=7))
+        self.row("类型", self.kind)
+        self.row("时间", self.at)
+        self.row("单位/机关/代理人", self.parties, "parties")
+        self.row("陪同/经办人员", self.staff, "staff")
+        self.row("承诺办结（代理服务）", self.promised, "promised_by")
 
     def values(self) -> dict:
-        kind = self.kind.currentData()
+        kind = ArrangementKind(self.kind.currentData())
         return {
             "kind": kind,
             "at": self.at.dateTime().toPython(),
@@ -232,17 +221,59 @@ class ArrangementDialog(QDialog):
         }
 
 
+class TeamDialog(FormDialog):
+    """组团服务: the team's name and its members."""
+
+    def __init__(self, parent=None):
+        super().__init__("组团服务", parent)
+        self.name = self.row("服务团名称", QLineEdit(), "name")
+        self.members = self.row("成员（网格员、单位人员）", QLineEdit(), "members")
+
+
+class LeaderDialog(FormDialog):
+    """领导接访: which leader received the person (chosen, never pre-selected)."""
+
+    def __init__(self, leaders: list, parent=None):
+        super().__init__("领导接访", parent)
+        self.leader = QComboBox()
+        for p in leaders:
+            self.leader.addItem(p.name, p.id)
+        self.leader.setPlaceholderText("（请选择）")
+        self.leader.setCurrentIndex(0 if len(leaders) == 1 else -1)
+        self.row("接访领导", self.leader, "leader")
+
+
+class TextDialog(FormDialog):
+    """One piece of text: a 督办 reply, an arrangement's outcome."""
+
+    def __init__(self, title: str, label: str, field: str, intro: str = "", parent=None):
+        super().__init__(title, parent)
+        if intro:
+            note = QLabel(intro)
+            note.setWordWrap(True)
+            self.form.addRow(note)
+        self.text = self.row(label, _text_edit(), field)
+
+
+# At most this many actions show as buttons under a matter; the rest are in 更多, so the
+# detail pane never grows wide enough to push the list's columns out of view.
+PRIMARY_ACTIONS = 3
+
+
 class HandlingTab(QWidget):
-    """Signals: none; listens to the bus for matter changes."""
+    """Signals: none; listens to the bus for matter changes.
+
+    The actions on the chosen matter are ``actions`` (QActions by key: a ``Move``,
+    "supervise", "attach", "arrange", "team", "leader", "outcome:<id>", "reply:<number>");
+    the first few are buttons, the others are in the 更多 menu. Each opens a dialog
+    (``dialog``) that stays open with what was typed when its 确定 is refused."""
 
     def __init__(self, ctx: ViewContext, lookups: Lookups, calendar, parent=None):
         super().__init__(parent)
         self.ctx, self.lookups, self.calendar = ctx, lookups, calendar
         self.current: uuid.UUID | None = None
-        self.current_deadline = date.today()
-        self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
-        self.supervision_dialog_factory = SupervisionDialog
-        self.arrangement_dialog_factory = ArrangementDialog
+        self.current_deadline = clock.today()
+        self.dialog: QDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
@@ -252,6 +283,7 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("即将到期和超期", "due")
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
+        self.view_filter.addItem("已反馈（待归档）", MatterStatus.FED_BACK)
         self.view_filter.addItem("督办中", "supervised")
         self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
         self.view_filter.addItem("今日预约/陪访/代理", "today")
@@ -283,34 +315,48 @@ class HandlingTab(QWidget):
         self.files.setMaximumHeight(90)
         self.files.itemDoubleClicked.connect(self.open_attachment)
         self.files.setToolTip("双击打开附件")
+        # The action area: a few buttons and 更多 (a menu), never wider than the pane.
+        self.actions: dict[object, QAction] = {}
+        self.action_buttons: dict[object, QPushButton] = {}
         self.actions_box = QHBoxLayout()
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
-        self.buttons: dict[Move, QPushButton] = {}
+        self.actions_box.setContentsMargins(0, 0, 0, 0)
+        self.more_menu = QMenu(self)
+        self.more = QPushButton("更多 ▾")
+        self.more.setToolTip("其他操作（Alt+M）")
+        self.more.setShortcut(QKeySequence("Alt+M"))
+        self.more.setMenu(self.more_menu)
+        self.more.setVisible(False)
+        action_row = QHBoxLayout()
+        action_row.addLayout(self.actions_box)
+        action_row.addStretch(1)
+        action_row.addWidget(self.more)
+        self.message = MessageBar()
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail, 1)
         rv.addWidget(self.files)
-        rv.addLayout(self.actions_box)
+        rv.addLayout(action_row)
         rv.addWidget(self.message)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(top)
         lv.addWidget(self.table)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([900, 520])
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(left)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        self.split.setSizes([900, 520])
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(self.split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
         load_when_shown(self, self.reload)
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()
-        f = MatterFilter(query=self.search.text(), today=date.today())
+        f = MatterFilter(query=self.search.text(), today=clock.today())
         if choice == "mine":
             f.handler_user_id = self.ctx.actor.user_id
             f.statuses = IN_FLOW
@@ -318,8 +364,8 @@ class HandlingTab(QWidget):
             f.leader_only = True
         elif choice == "overdue":
             f.overdue_only = True
-        elif choice == MatterStatus.DONE:
-            f.statuses = frozenset({MatterStatus.DONE})
+        elif choice in (MatterStatus.DONE, MatterStatus.FED_BACK):
+            f.statuses = frozenset({choice})
         elif choice not in ("supervised", "absent", "today", "unit"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
@@ -331,6 +377,7 @@ class HandlingTab(QWidget):
         absent = self.view_filter.currentData() == "absent"
         today_only = self.view_filter.currentData() == "today"
         cal = self.calendar
+        today = clock.today()
 
         my_unit = self.view_filter.currentData() == "unit"
 
@@ -346,11 +393,10 @@ class HandlingTab(QWidget):
                     wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
                 elif today_only:
                     wanted = {
-                        a.matter_id
-                        for a in arrangements.list_arrangements(s, actor, day=date.today())
+                        a.matter_id for a in arrangements.list_arrangements(s, actor, day=today)
                     }
                 else:
-                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, date.today())}
+                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, today)}
                 found = [i for i in found if i in wanted]
             if due_only:  # due within two working days, or overdue
                 rows = intake.matter_rows(s, actor, found, calendar=cal)
@@ -371,12 +417,11 @@ class HandlingTab(QWidget):
     def show_matter(self, matter_id: uuid.UUID) -> None:
         actor = self.ctx.actor
         self.current = matter_id
+        today = clock.today()
 
         def load(s):
             covered = [
-                c
-                for c in posts.waiting_on_absent(s, actor, date.today())
-                if c.matter_id == matter_id
+                c for c in posts.waiting_on_absent(s, actor, today) if c.matter_id == matter_id
             ]
             return (
                 intake.matter_detail(s, actor, matter_id),
@@ -414,91 +459,118 @@ class HandlingTab(QWidget):
         )
         for c in covered:
             self.detail.append(f"AB岗：承办人 {c.absent} 不在岗，由 {c.covered_by} 代为办理。")
-        for b in self.buttons.values():
-            b.setParent(None)
-        self.buttons.clear()
-        for move in moves:
-            b = QPushButton(move.label)
-            b.clicked.connect(lambda _c=False, m=move: self.do_move(m))
-            self.actions_box.addWidget(b)
-            self.buttons[move] = b
+        items: list[tuple[object, str, Callable[[], None]]] = []
+        # What is waiting on this user comes first: a 督办 reply, an outcome to record.
+        for order in orders:
+            if order.can_reply:  # the supervised unit (or the director) replies
+                items.append((f"reply:{order.number}", "回复督办", lambda o=order: self.reply(o)))
         open_order = d.status != MatterStatus.ARCHIVED
-        if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
-            b = QPushButton("督办")
-            b.clicked.connect(self.supervise)
-            self.actions_box.addWidget(b)
-            self.buttons["supervise"] = b
-        if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
-            b = QPushButton("添加附件…")
-            b.clicked.connect(self.attach)
-            self.actions_box.addWidget(b)
-            self.buttons["attach"] = b
-            b = QPushButton("预约/陪访/代理…")
-            b.clicked.connect(self.arrange)
-            self.actions_box.addWidget(b)
-            self.buttons["arrange"] = b
-        if open_order and allowed(self.ctx.actor, Action.ROUTE_MATTER):
-            b = QPushButton("组团服务…")
-            b.clicked.connect(self.form_team)
-            self.actions_box.addWidget(b)
-            self.buttons["team"] = b
-        leaders = [p for p in self.lookups.staff if p.role == Role.DIRECTOR]
-        if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
-            b = QPushButton("领导接访")
-            b.clicked.connect(lambda: self.mark_leader(leaders))
-            self.actions_box.addWidget(b)
-            self.buttons["leader"] = b
         for a in arranged:
             when = f"{a.at:%Y-%m-%d %H:%M}"
             result = f"；结果：{a.outcome}" if a.outcome else "（待记录结果）"
             self.detail.append(f"{a.kind.label}：{when} {a.parties} {a.staff}{result}")
             if not a.outcome and allowed(self.ctx.actor, Action.HANDLE_MATTER):
-                b = QPushButton(f"记录{a.kind.label}结果")
-                b.clicked.connect(lambda _c=False, row=a: self.record_outcome(row))
-                self.actions_box.addWidget(b)
-                self.buttons[f"outcome:{a.id}"] = b
-        for order in orders:
-            if order.can_reply:  # the supervised unit (or the director) replies
-                b = QPushButton(f"回复督办 {order.number}")
-                b.clicked.connect(lambda _c=False, o=order: self.reply(o))
-                self.actions_box.addWidget(b)
-                self.buttons[f"reply:{order.number}"] = b
+                items.append(
+                    (
+                        f"outcome:{a.id}",
+                        f"记录{a.kind.label}结果",
+                        lambda row=a: self.record_outcome(row),
+                    )
+                )
+        for move in moves:
+            items.append((move, move.label, lambda m=move: self.do_move(m)))
+        if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
+            items.append(("supervise", "督办…", self.supervise))
+        if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
+            items.append(("attach", "添加附件…", self.attach))
+            items.append(("arrange", "预约/陪访/代理…", self.arrange))
+        if open_order and allowed(self.ctx.actor, Action.ROUTE_MATTER):
+            items.append(("team", "组团服务…", self.form_team))
+        leaders = [p for p in self.lookups.staff if p.role == Role.DIRECTOR]
+        if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
+            items.append(("leader", "领导接访…", lambda: self.mark_leader(leaders)))
+        self._set_actions(items, orders)
         if d.status == MatterStatus.ARCHIVED:
             self.detail.append("（已归档，只读）")
+
+    def _set_actions(self, items, orders) -> None:
+        """The first PRIMARY_ACTIONS items as buttons, the rest in 更多."""
+        for b in self.action_buttons.values():
+            b.setParent(None)
+            b.deleteLater()
+        self.action_buttons.clear()
+        self.more_menu.clear()
+        for a in self.actions.values():
+            a.deleteLater()
+        self.actions.clear()
+        numbers = {f"reply:{o.number}": o.number for o in orders}
+        for i, (key, label, run) in enumerate(items):
+            action = QAction(label, self)
+            if key in numbers:
+                action.setToolTip(f"回复督办单 {numbers[key]}")
+            action.triggered.connect(lambda _c=False, r=run: r())
+            self.actions[key] = action
+            if i < PRIMARY_ACTIONS:
+                b = QPushButton(label)
+                b.setToolTip(action.toolTip())
+                b.clicked.connect(action.trigger)
+                self.actions_box.addWidget(b)
+                self.action_buttons[key] = b
+            else:
+                self.more_menu.addAction(action)
+        self.more.setVisible(len(items) > PRIMARY_ACTIONS)
+
+    # --- dialogs: each stays open with what was typed when 确定 is refused ---------------
+
+    def _open(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+    def _after(self, text: str, mid: uuid.UUID | None):
+        def done(_r) -> None:
+            self.message.info(text)
+            if mid is not None:
+                self.show_matter(mid)
+
+        return done
 
     def do_move(self, move: Move) -> None:
         if self.current is None:
             return
-        dialog = self.dialog_factory(move, self.lookups, self.current_deadline, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        values, actor, mid = dialog.values(), self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.setText(f"已{move.label}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(op(flow.perform, actor, mid, move, values), done, self._failed)
+        dialog = MoveDialog(move, self.lookups, self.current_deadline, self)
+        actor, mid = self.ctx.actor, self.current
+        dialog.submit(
+            self.ctx,
+            lambda: op(flow.perform, actor, mid, move, dialog.values()),
+            done=self._after(f"已{move.label}。", mid),
+        )
+        self._open(dialog)
 
     def supervise(self) -> None:
-        dialog = self.supervision_dialog_factory(self.lookups, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        unit, requirement, reply_by = dialog.values()
         actor, mid = self.ctx.actor, self.current
+        if mid is None:
+            return
 
-        def done(result) -> None:
-            number, pdf = result
-            self.message.setText(f"已督办（{number}）。")
-            self.show_matter(mid)
-            self.preview = PdfPreviewDialog(pdf, f"督办单 {number}", f"督办单-{number}.pdf", self)
-            self.preview.open()
+        def ask(defaults: supervision.OrderDefaults) -> None:
+            dialog = SupervisionDialog(self.lookups, defaults, self)
 
-        self.ctx.worker.submit(
-            op(supervision.issue_and_print, actor, mid, unit, requirement, reply_by),
-            done,
-            self._failed,
-        )
+            def done(result) -> None:
+                number, pdf = result
+                self.message.info(f"已督办（{number}）。")
+                self.show_matter(mid)
+                self.preview = PdfPreviewDialog(
+                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self
+                )
+                self.preview.open()
+
+            dialog.submit(
+                self.ctx,
+                lambda: op(supervision.issue_and_print, actor, mid, *dialog.values()),
+                done=done,
+            )
+            self._open(dialog)
+
+        self.ctx.worker.submit(op(supervision.order_defaults, actor, mid), ask, self._failed)
 
     def choose_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
@@ -514,13 +586,10 @@ class HandlingTab(QWidget):
         if not path:
             return
         actor, mid, folder = self.ctx.actor, self.current, self.ctx.attachments
-
-        def done(_r) -> None:
-            self.message.setText("已添加附件。")
-            self.show_matter(mid)
-
         self.ctx.worker.submit(
-            op(attachments.add_attachment, actor, mid, Path(path), folder), done, self._failed
+            op(attachments.add_attachment, actor, mid, Path(path), folder),
+            self._after("已添加附件。", mid),
+            self._failed,
         )
 
     def open_attachment(self, item: QListWidgetItem) -> None:
@@ -533,17 +602,12 @@ class HandlingTab(QWidget):
         )
 
     def arrange(self) -> None:
-        dialog = self.arrangement_dialog_factory(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        v, actor, mid = dialog.values(), self.ctx.actor, self.current
+        dialog = ArrangementDialog(self)
+        actor, mid = self.ctx.actor, self.current
 
-        def done(_r) -> None:
-            self.message.setText(f"已安排{v['kind'].label}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(
+        def job():
+            v = dialog.values()
+            return op(
                 arrangements.arrange,
                 actor,
                 mid,
@@ -552,86 +616,73 @@ class HandlingTab(QWidget):
                 v["parties"],
                 v["staff"],
                 v["promised_by"],
-            ),
-            done,
-            self._failed,
+            )
+
+        dialog.submit(
+            self.ctx,
+            job,
+            done=lambda r: self._after(f"已安排{dialog.values()['kind'].label}。", mid)(r),
         )
+        self._open(dialog)
 
     def form_team(self) -> None:
-        name, members, ok = self.team_input()
-        if not ok:
-            return
+        dialog = TeamDialog(self)
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.setText(f"已组建{name}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(work_rules.form_team, actor, name, members, matter_id=mid), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(
+                work_rules.form_team,
+                actor,
+                dialog.name.text(),
+                dialog.members.text(),
+                matter_id=mid,
+            ),
+            done=lambda r: self._after(f"已组建{dialog.name.text().strip()}。", mid)(r),
         )
-
-    def team_input(self) -> tuple[str, str, bool]:
-        name, ok = QInputDialog.getText(self, "组团服务", "服务团名称：")
-        if not ok:
-            return "", "", False
-        members, ok = QInputDialog.getText(self, "组团服务", "成员（网格员、单位人员）：")
-        return name, members, ok
+        self._open(dialog)
 
     def mark_leader(self, leaders) -> None:
-        labels = [p.name for p in leaders]
-        label, ok = self.leader_input(labels)
-        if not ok:
-            return
-        leader = leaders[labels.index(label)]
+        dialog = LeaderDialog(leaders, self)
         actor, mid = self.ctx.actor, self.current
 
-        def done(_r) -> None:
-            self.message.setText(f"已记为{leader.name}接访。")
-            self.show_matter(mid)
+        def job():
+            leader = dialog.leader.currentData()
+            if leader is None:
+                raise ValidationError({"leader": "请选择接访的领导"})
+            return op(work_rules.mark_received_by_leader, actor, mid, leader)
 
-        self.ctx.worker.submit(
-            op(work_rules.mark_received_by_leader, actor, mid, leader.id), done, self._failed
+        dialog.submit(
+            self.ctx,
+            job,
+            done=lambda r: self._after(f"已记为{dialog.leader.currentText()}接访。", mid)(r),
         )
-
-    def leader_input(self, labels: list[str]) -> tuple[str, bool]:
-        return QInputDialog.getItem(self, "领导接访", "接访领导：", labels, 0, False)
+        self._open(dialog)
 
     def record_outcome(self, row) -> None:
-        text, ok = self.outcome_input(row)
-        if not ok:
-            return
+        dialog = TextDialog(f"{row.kind.label}结果", "结果", "outcome", parent=self)
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.setText(f"已记录{row.kind.label}结果。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(arrangements.record_outcome, actor, row.id, text), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(arrangements.record_outcome, actor, row.id, dialog.text.toPlainText()),
+            done=self._after(f"已记录{row.kind.label}结果。", mid),
         )
-
-    def outcome_input(self, row) -> tuple[str, bool]:
-        return QInputDialog.getMultiLineText(self, f"{row.kind.label}结果", "结果：")
+        self._open(dialog)
 
     def reply(self, order: supervision.OrderRow) -> None:
-        text, ok = self.reply_input(order)
-        if not ok:
-            return
+        dialog = TextDialog(
+            f"回复督办 {order.number}",
+            "办理情况",
+            "reply",
+            intro=f"督办要求：{order.requirement}（{order.reply_by:%Y-%m-%d}前回复）",
+            parent=self,
+        )
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.setText(f"已回复督办（{order.number}）。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(supervision.record_reply, actor, order.id, text), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(supervision.record_reply, actor, order.id, dialog.text.toPlainText()),
+            done=self._after(f"已回复督办（{order.number}）。", mid),
         )
-
-    def reply_input(self, order: supervision.OrderRow) -> tuple[str, bool]:
-        return QInputDialog.getMultiLineText(
-            self, f"回复督办 {order.number}", f"督办要求：{order.requirement}\n办理情况："
-        )
+        self._open(dialog)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(error_text(exc))
+        self.message.show_error(exc)

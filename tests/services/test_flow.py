@@ -188,3 +188,34 @@ def test_bad_input_to_moves_says_what_to_fix(db, receptionist, director):
     attempt(db, receptionist, Move.ROUTE, mid)
     with db.write() as s, pytest.raises(ValidationError, match="应晚于原期限"):
         flow.extend(s, director, mid, date(2026, 11, 1), "理由")
+
+
+def test_feedback_needs_the_persons_satisfaction_chosen(db, receptionist, director):
+    """Nothing is recorded for the person without the user choosing it: no 满意度, no save."""
+    mid = new_matter(db, receptionist, MatterStatus.DONE)
+    for missing in (None, ""):
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            flow.perform(s, receptionist, mid, Move.FEEDBACK, {"method": "电话", "text": "已告知"})
+        assert err.value.fields == {"satisfaction": "请选择群众评价：满意、基本满意或不满意"}
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            flow.feedback(s, receptionist, mid, " ", missing)
+        assert set(err.value.fields) == {"method", "satisfaction"}
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert m.status == MatterStatus.DONE and m.feedback_at is None
+    with db.write() as s:
+        flow.perform(
+            s, receptionist, mid, Move.FEEDBACK, {"method": "电话", "satisfaction": "fairly"}
+        )
+    with db.read() as s:
+        assert s.get(Matter, mid).satisfaction == Satisfaction.FAIRLY
+
+
+def test_a_refusal_names_the_field_of_the_form(db, receptionist):
+    mid = new_matter(db, receptionist)
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        flow.reject(s, receptionist, mid, "属于诉讼事项", " ")
+    assert set(err.value.fields) == {"where"}
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        flow.transfer(s, receptionist, mid, "市信访局", "")
+    assert set(err.value.fields) == {"text"}

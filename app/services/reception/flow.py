@@ -215,8 +215,12 @@ def _finish(
     )
 
 
-def _text(value: str, label: str, required: bool = True, max_len: int = 2000) -> str:
-    return validate_text(value, "note", label, required=required, max_len=max_len)
+def _text(
+    value: str, label: str, required: bool = True, max_len: int = 2000, *, field: str = "text"
+) -> str:
+    """``field`` names the input of the move's form that a refusal concerns (``text``: the
+    move's main text; ``where``, ``method`` …), so the dialog marks that field."""
+    return validate_text(value, field, label, required=required, max_len=max_len)
 
 
 @write_op(Change.MATTERS)
@@ -242,7 +246,7 @@ def route(
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise ValidationError({"unit": "请选择承办单位"})
-    handler = _text(handler, "承办人", required=False, max_len=30)
+    handler = _text(handler, "承办人", required=False, max_len=30, field="handler")
     note = ""
     if handler_user_id is not None:
         user = session.get(User, handler_user_id)
@@ -389,15 +393,27 @@ def feedback(
     actor: Actor,
     matter_id: uuid.UUID,
     method: str,
-    satisfaction: Satisfaction,
+    satisfaction: Satisfaction | None,
     note: str = "",
     *,
     at: datetime | None = None,
 ) -> None:
     """The result told to the person (how, when) and how satisfied they are."""
     m = _start(session, actor, matter_id, Move.FEEDBACK)
-    m.feedback_method = _text(method, "反馈方式", max_len=32)
-    m.satisfaction = Satisfaction(satisfaction)
+    problems: dict[str, str] = {}
+    try:
+        method = _text(method, "反馈方式", max_len=32, field="method")
+    except ValidationError as err:
+        problems.update(err.fields)
+    try:  # nothing is chosen for the person: the form starts with no 满意度 selected
+        chosen = Satisfaction(satisfaction) if satisfaction is not None else None
+    except ValueError:
+        chosen = None
+    if chosen is None:
+        problems["satisfaction"] = "请选择群众评价：满意、基本满意或不满意"
+    if problems:
+        raise ValidationError(problems)
+    m.feedback_method, m.satisfaction = method, chosen
     m.feedback_at = (at or now()).replace(microsecond=0)
     extra = f"；{_text(note, '反馈情况', required=False)}" if note.strip() else ""
     _finish(
@@ -441,7 +457,8 @@ def reject(
     at: datetime | None = None,
 ) -> None:
     m = _start(session, actor, matter_id, Move.REJECT)
-    reason, where = _text(reason, "不予受理的理由"), _text(where_to_go, "告知的办理途径")
+    reason = _text(reason, "不予受理的理由")
+    where = _text(where_to_go, "告知的办理途径", field="where")
     m.closed_at = (at or now()).replace(microsecond=0)
     _finish(session, actor, m, Move.REJECT, f"{reason}；已告知：{where}", at)
 
@@ -457,7 +474,7 @@ def transfer(
     at: datetime | None = None,
 ) -> None:
     m = _start(session, actor, matter_id, Move.TRANSFER)
-    body, sent = _text(body, "接收机关", max_len=64), _text(what_sent, "移送材料")
+    body, sent = _text(body, "接收机关", max_len=64, field="where"), _text(what_sent, "移送材料")
     m.closed_at = (at or now()).replace(microsecond=0)
     _finish(session, actor, m, Move.TRANSFER, f"移送{body}：{sent}", at)
 
@@ -509,7 +526,12 @@ def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, va
             complete(session, actor, matter_id, v.get("text", ""))
         case Move.FEEDBACK:
             feedback(
-                session, actor, matter_id, v.get("method", ""), v["satisfaction"], v.get("text", "")
+                session,
+                actor,
+                matter_id,
+                v.get("method", ""),
+                v.get("satisfaction"),
+                v.get("text", ""),
             )
         case Move.REOPEN:
             reopen(session, actor, matter_id, v.get("text", ""))
