@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QUrl
+from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -56,6 +57,7 @@ from . import bus as kinds
 from .combos import find_data
 from .context import ViewContext
 from .matter_table_model import (
+    COL_CHANNEL,
     COL_DEADLINE,
     COL_STATUS,
     COL_SUMMARY,
@@ -255,6 +257,22 @@ class TextDialog(FormDialog):
         self.text = self.row(label, _text_edit(), field)
 
 
+# The order of a matter's moves under it: the next step of the work first, 退回 and the
+# ways out of the flow last.
+_ORDER = [
+    Move.ROUTE,
+    Move.ACCEPT,
+    Move.PROGRESS,
+    Move.COMPLETE,
+    Move.FEEDBACK,
+    Move.ARCHIVE,
+    Move.EXTEND,
+    Move.REOPEN,
+    Move.RETURN,
+    Move.REJECT,
+    Move.TRANSFER,
+    Move.ANSWER,
+]
 # At most this many actions show as buttons under a matter; the rest are in 更多, so the
 # detail pane never grows wide enough to push the list's columns out of view.
 PRIMARY_ACTIONS = 3
@@ -315,27 +333,31 @@ class HandlingTab(QWidget):
         self.files.setMaximumHeight(90)
         self.files.itemDoubleClicked.connect(self.open_attachment)
         self.files.setToolTip("双击打开附件")
+        self.files.setVisible(False)
         # The action area: a few buttons and 更多 (a menu), never wider than the pane.
         self.actions: dict[object, QAction] = {}
         self.action_buttons: dict[object, QPushButton] = {}
-        self.actions_box = QHBoxLayout()
+        self.action_area = QWidget()
+        self.action_area.installEventFilter(self)
+        # Its width follows the pane, never the other way round: what does not fit goes to 更多.
+        self.action_area.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.actions_box = QHBoxLayout(self.action_area)
         self.actions_box.setContentsMargins(0, 0, 0, 0)
         self.more_menu = QMenu(self)
-        self.more = QPushButton("更多 ▾")
+        self.more = QPushButton("更多")
         self.more.setToolTip("其他操作（Alt+M）")
         self.more.setShortcut(QKeySequence("Alt+M"))
         self.more.setMenu(self.more_menu)
         self.more.setVisible(False)
-        action_row = QHBoxLayout()
-        action_row.addLayout(self.actions_box)
-        action_row.addStretch(1)
-        action_row.addWidget(self.more)
+        self.actions_box.addStretch(1)
+        self.actions_box.addWidget(self.more)
+        self._secondary: list[QAction] = []
         self.message = MessageBar()
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail, 1)
         rv.addWidget(self.files)
-        rv.addLayout(action_row)
+        rv.addWidget(self.action_area)
         rv.addWidget(self.message)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -345,10 +367,12 @@ class HandlingTab(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(left)
         self.split.addWidget(right)
-        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(0, 5)
         self.split.setStretchFactor(1, 2)
         self.split.setChildrenCollapsible(False)
-        self.split.setSizes([900, 520])
+        # The list keeps most of the width (at 1366 px the pane is about 380 px wide).
+        self.split.setSizes([1000, 400])
+        self.table.setColumnHidden(COL_CHANNEL, True)  # 来源 shows in the matter's detail
         layout = QVBoxLayout(self)
         layout.addWidget(self.split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
@@ -444,6 +468,7 @@ class HandlingTab(QWidget):
             )
             item.setData(Qt.ItemDataRole.UserRole, f.id)
             self.files.addItem(item)
+        self.files.setVisible(bool(files))
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(
@@ -453,7 +478,8 @@ class HandlingTab(QWidget):
         )
         self.detail.setHtml(
             f"<h3>{e(d.number)} · {e(d.status.label)}</h3>"
-            f"<p>{e(d.category)} · {e(' '.join(p.name for p in d.persons))} · "
+            f"<p>{e(d.channel.label)} · {e(d.category)} · "
+            f"{e(' '.join(p.name for p in d.persons))} · "
             f"承办：{e(d.unit or '—')} {e(d.handler)} · 期限：{e(d.deadline_text)}</p>"
             f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
         )
@@ -477,7 +503,7 @@ class HandlingTab(QWidget):
                         lambda row=a: self.record_outcome(row),
                     )
                 )
-        for move in moves:
+        for move in sorted(moves, key=_ORDER.index):
             items.append((move, move.label, lambda m=move: self.do_move(m)))
         if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
             items.append(("supervise", "督办…", self.supervise))
@@ -494,15 +520,15 @@ class HandlingTab(QWidget):
             self.detail.append("（已归档，只读）")
 
     def _set_actions(self, items, orders) -> None:
-        """The first PRIMARY_ACTIONS items as buttons, the rest in 更多."""
+        """The first PRIMARY_ACTIONS items as buttons where they fit, the rest in 更多."""
         for b in self.action_buttons.values():
             b.setParent(None)
             b.deleteLater()
         self.action_buttons.clear()
-        self.more_menu.clear()
         for a in self.actions.values():
             a.deleteLater()
         self.actions.clear()
+        self._secondary = []
         numbers = {f"reply:{o.number}": o.number for o in orders}
         for i, (key, label, run) in enumerate(items):
             action = QAction(label, self)
@@ -514,11 +540,38 @@ class HandlingTab(QWidget):
                 b = QPushButton(label)
                 b.setToolTip(action.toolTip())
                 b.clicked.connect(action.trigger)
-                self.actions_box.addWidget(b)
+                self.actions_box.insertWidget(i, b)
                 self.action_buttons[key] = b
             else:
-                self.more_menu.addAction(action)
-        self.more.setVisible(len(items) > PRIMARY_ACTIONS)
+                self._secondary.append(action)
+        self._fit_actions()
+
+    def _fit_actions(self) -> None:
+        """Show the buttons that fit the action area's width; what does not fit is in 更多."""
+        room = self.action_area.width()
+        spacing = self.actions_box.spacing()
+        more = self.more.sizeHint().width() + spacing
+        buttons = list(self.action_buttons.items())
+        used, shown = 0, 0
+        for n, (_key, b) in enumerate(buttons):
+            w = b.sizeHint().width() + spacing
+            last = n == len(buttons) - 1 and not self._secondary
+            if used + w + (0 if last else more) > room:
+                break
+            used, shown = used + w, shown + 1
+        self.more_menu.clear()
+        for n, (key, b) in enumerate(buttons):
+            b.setVisible(n < shown)
+            if n >= shown:
+                self.more_menu.addAction(self.actions[key])
+        for action in self._secondary:
+            self.more_menu.addAction(action)
+        self.more.setVisible(not self.more_menu.isEmpty())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.action_area and event.type() == QEvent.Type.Resize:
+            self._fit_actions()
+        return super().eventFilter(watched, event)
 
     # --- dialogs: each stays open with what was typed when 确定 is refused ---------------
 

@@ -43,7 +43,7 @@ def choose_matter(qtbot, tab, row=0):
 def trigger(qtbot, tab, key) -> None:
     """Click the action's button; one that is not a button is picked from the 更多 menu."""
     qtbot.waitUntil(lambda: key in tab.actions, timeout=5000)
-    if key in tab.action_buttons:
+    if key in tab.action_buttons and tab.action_buttons[key].isVisible():
         qtbot.mouseClick(tab.action_buttons[key], LEFT)
         return
     menu, action = tab.more_menu, tab.actions[key]
@@ -342,4 +342,47 @@ def test_the_leader_and_the_line_edits_keep_their_text(qtbot, db):
     refused(qtbot, dlg, "服务团名称")
     assert dlg.members.text() == "网格员李某"
     assert isinstance(dlg.members, QLineEdit)
+    w.ctx.worker.wait()
+
+
+def test_at_1366_by_768_the_directors_actions_leave_the_key_columns_in_view(qtbot, db):
+    """The director has the most actions on a matter; they fit the pane (buttons, then 更多)
+    and the list keeps 摘要, 状态 and 办理期限 in view at a readable width."""
+    from app.views.matter_table_model import COL_DEADLINE, COL_STATUS, COL_SUMMARY
+
+    new_matter(db, MatterStatus.ROUTED)
+    w, tab = open_tab(qtbot, db, size=(1366, 768))
+    qtbot.waitExposed(w)
+    choose_matter(qtbot, tab)
+    qtbot.waitUntil(lambda: Move.ACCEPT in tab.actions, timeout=5000)
+    assert len(tab.actions) >= 8
+    assert w.width() <= 1366 and w.height() <= 768
+    view, header = tab.table.viewport(), tab.table.horizontalHeader()
+    for col, least in ((COL_SUMMARY, 150), (COL_STATUS, 60), (COL_DEADLINE, 150)):
+        left = header.sectionViewportPosition(col)
+        assert not tab.table.isColumnHidden(col)
+        assert left >= 0 and left + header.sectionSize(col) <= view.width(), col
+        assert header.sectionSize(col) >= least, col
+    window = w.rect()
+    shown = [b for b in tab.action_buttons.values() if b.isVisible()] + [tab.more]
+    assert tab.more.isVisible() and len(shown) >= 2
+    for b in shown:
+        corner = b.mapTo(w, b.rect().bottomRight())
+        assert window.contains(b.mapTo(w, b.rect().topLeft())) and window.contains(corner)
+    # Everything that is not a button is in 更多.
+    in_menu = set(tab.more_menu.actions())
+    for key, action in tab.actions.items():
+        button = tab.action_buttons.get(key)
+        assert (button is not None and button.isVisible()) or action in in_menu, key
+    # A narrower pane moves buttons into 更多 rather than pushing the list aside.
+    before = header.sectionSize(COL_SUMMARY)
+    tab.split.setSizes([2000, 1])
+    qtbot.waitUntil(
+        lambda: not any(b.isVisible() for b in tab.action_buttons.values()), timeout=5000
+    )
+    assert header.sectionSize(COL_SUMMARY) >= before
+    trigger(qtbot, tab, Move.ACCEPT)  # now from 更多
+    dlg = dialog(qtbot, tab)
+    assert dlg.windowTitle() == "接收"
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     w.ctx.worker.wait()
