@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.clock import now
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import EventKind, Matter, SupervisionOrder, Unit, User
-from app.models.base import now
 from app.reports.supervision import SupervisionData, render_supervision
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
