@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
-from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
+from app.models import ArrangementKind, ExtensionStatus, MatterStatus, Role, Satisfaction
 from app.services.center.reference import Lookups
 from app.services.reception import (
     arrangements,
@@ -76,13 +76,58 @@ IN_FLOW = frozenset(
 TEXT_LABELS = {
     Move.RETURN: "退回理由",
     Move.PROGRESS: "办理进展",
-    Move.EXTEND: "延期理由",
+    Move.REQUEST_EXTENSION: "延期理由",
+    Move.REFUSE_EXTENSION: "不予延期的理由",
     Move.COMPLETE: "办理结果",
     Move.FEEDBACK: "反馈情况（可不填）",
     Move.REOPEN: "重新办理的理由",
     Move.REJECT: "不予受理的理由",
     Move.TRANSFER: "移送的材料",
 }
+
+
+STATUS_WIDTH = 112
+# What the handler sees in the list about their extension request.
+EXTENSION_MARKS = {
+    ExtensionStatus.PENDING: "延期待批",
+    ExtensionStatus.APPROVED: "已延期",
+    ExtensionStatus.REFUSED: "不予延期",
+}
+
+
+class HandlingTableModel(MatterTableModel):
+    """The matter list, its 状态 telling where an extension request stands (``marks``)."""
+
+    def __init__(self, fetch_page, parent=None):
+        super().__init__(fetch_page, parent)
+        self.marks: dict[uuid.UUID, ExtensionStatus | None] = {}
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        value = super().data(index, role)
+        if index.isValid() and index.column() == COL_STATUS:
+            row = self.row_at(index.row())
+            mark = self.marks.get(row.id) if row is not None else None
+            if mark is not None and role == Qt.ItemDataRole.DisplayRole:
+                return f"{value} · {EXTENSION_MARKS[mark]}"
+            if mark is not None and role == Qt.ItemDataRole.ToolTipRole:
+                return f"延期申请：{mark.label}"
+        return value
+
+
+def extension_line(x: flow.ExtensionView) -> str:
+    """One extension request in the matter's detail."""
+    asked = (
+        f"延期申请：{x.requested_by or '—'} {x.requested_at:%Y-%m-%d %H:%M} 申请将期限由 "
+        f"{x.old_deadline:%Y-%m-%d} 延至 {x.proposed_deadline:%Y-%m-%d}（{x.reason}）"
+    )
+    if x.status == ExtensionStatus.PENDING:
+        return f"{asked} —— 待主任审批"
+    if x.status == ExtensionStatus.APPROVED:
+        note = f"：{x.decision_note}" if x.decision_note else ""
+        return f"{asked} —— {x.decided_by} 已批准，延至 {x.approved_deadline:%Y-%m-%d}{note}"
+    if x.status == ExtensionStatus.REFUSED:
+        return f"{asked} —— {x.decided_by} 不予延期：{x.decision_note}"
+    return f"{asked} —— {x.status.label}"
 
 
 def _date_edit(day: date) -> QDateEdit:
@@ -103,11 +148,22 @@ class MoveDialog(FormDialog):
     """Asks what one move needs; ``values()`` gives them to ``flow.perform``. A refused 确定
     leaves it open with what was typed (FormDialog)."""
 
-    def __init__(self, move: Move, lookups: Lookups, deadline: date, parent=None):
+    def __init__(
+        self,
+        move: Move,
+        lookups: Lookups,
+        deadline: date,
+        parent=None,
+        *,
+        proposed: date | None = None,
+        request: flow.ExtensionView | None = None,
+    ):
+        """``deadline``: the matter's current one; ``proposed``: the date an extension request
+        starts with (``flow.extension_default``); ``request``: the one waiting for a decision."""
         super().__init__(move.label, parent)
         self.move = move
         self.unit = self.handler = self.handler_user = self.deadline = self.method = None
-        self.satisfaction = self.where = self.text = None
+        self.satisfaction = self.where = self.text = self.note = None
         if move == Move.ROUTE:
             self.unit = QComboBox()
             for u in lookups.units:
@@ -121,9 +177,26 @@ class MoveDialog(FormDialog):
             self.row("承办单位", self.unit, "unit")
             self.row("首办责任人", self.handler_user)
             self.row("或填写姓名", self.handler, "handler")
+        if move in (Move.EXTEND, Move.REFUSE_EXTENSION) and request is not None:
+            asked = QLabel(
+                f"{request.requested_by or '承办人'} {request.requested_at:%Y-%m-%d %H:%M} 申请"
+                f"将期限由 {deadline:%Y-%m-%d} 延至 {request.proposed_deadline:%Y-%m-%d}。\n"
+                f"理由：{request.reason}"
+            )
+            asked.setWordWrap(True)
+            self.form.addRow(asked)
+        if move == Move.REQUEST_EXTENSION:
+            self.form.addRow(
+                QLabel(f"现在的期限：{deadline:%Y-%m-%d}；批准后才改期，只能延期一次。")
+            )
+            self.deadline = _date_edit(proposed or deadline + timedelta(days=1))
+            self.row("申请延至", self.deadline, "deadline")
         if move == Move.EXTEND:
-            self.deadline = _date_edit(QDate(deadline).addDays(7).toPython())
-            self.row("新的期限", self.deadline, "deadline")
+            start = request.proposed_deadline if request is not None else proposed or deadline
+            self.deadline = _date_edit(start)
+            self.row("批准延至", self.deadline, "deadline")
+            self.note = _text_edit()
+            self.row("审批意见（可不填）", self.note, "note")
         if move == Move.FEEDBACK:
             self.method = QComboBox()
             self.method.addItems(["电话", "当面", "上门", "短信", "书面"])
@@ -160,6 +233,8 @@ class MoveDialog(FormDialog):
             v["where"] = self.where.text()
         if self.text is not None:
             v["text"] = self.text.toPlainText()
+        if self.note is not None:
+            v["note"] = self.note.toPlainText()
         return v
 
 
@@ -260,13 +335,15 @@ class TextDialog(FormDialog):
 # The order of a matter's moves under it: the next step of the work first, 退回 and the
 # ways out of the flow last.
 _ORDER = [
+    Move.EXTEND,  # a request waiting for the director comes first
+    Move.REFUSE_EXTENSION,
     Move.ROUTE,
     Move.ACCEPT,
     Move.PROGRESS,
     Move.COMPLETE,
     Move.FEEDBACK,
     Move.ARCHIVE,
-    Move.EXTEND,
+    Move.REQUEST_EXTENSION,
     Move.REOPEN,
     Move.RETURN,
     Move.REJECT,
@@ -291,6 +368,8 @@ class HandlingTab(QWidget):
         self.ctx, self.lookups, self.calendar = ctx, lookups, calendar
         self.current: uuid.UUID | None = None
         self.current_deadline = clock.today()
+        self.extension_default: date | None = None  # for 申请延期
+        self.pending_extension: flow.ExtensionView | None = None  # for 批准/不予延期
         self.dialog: QDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
@@ -303,6 +382,7 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
         self.view_filter.addItem("已反馈（待归档）", MatterStatus.FED_BACK)
         self.view_filter.addItem("督办中", "supervised")
+        self.view_filter.addItem("延期申请待审批", "extension")
         self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
         self.view_filter.addItem("今日预约/陪访/代理", "today")
         self.view_filter.currentIndexChanged.connect(self.reload)
@@ -314,7 +394,7 @@ class HandlingTab(QWidget):
         top.addWidget(self.view_filter)
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
-        self.model = MatterTableModel(self._fetch_rows, self)
+        self.model = HandlingTableModel(self._fetch_rows, self)
         self.model.total_changed.connect(lambda n: self.count.setText(f"共 {n} 件"))
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -325,7 +405,9 @@ class HandlingTab(QWidget):
         for col in (COL_STATUS, COL_DEADLINE):
             self.table.setItemDelegateForColumn(col, delegate)
         header = self.table.horizontalHeader()
-        set_column_widths(self.table, [(c, w) for c, w in enumerate(COLUMN_WIDTHS) if w])
+        widths = dict((c, w) for c, w in enumerate(COLUMN_WIDTHS) if w)
+        widths[COL_STATUS] = STATUS_WIDTH  # room for "办理中 · 延期待批"
+        set_column_widths(self.table, list(widths.items()))
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
@@ -390,7 +472,7 @@ class HandlingTab(QWidget):
             f.overdue_only = True
         elif choice in (MatterStatus.DONE, MatterStatus.FED_BACK):
             f.statuses = frozenset({choice})
-        elif choice not in ("supervised", "absent", "today", "unit"):
+        elif choice not in ("supervised", "absent", "today", "unit", "extension"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
@@ -400,6 +482,7 @@ class HandlingTab(QWidget):
         supervised = self.view_filter.currentData() == "supervised"
         absent = self.view_filter.currentData() == "absent"
         today_only = self.view_filter.currentData() == "today"
+        extension = self.view_filter.currentData() == "extension"
         cal = self.calendar
         today = clock.today()
 
@@ -412,8 +495,10 @@ class HandlingTab(QWidget):
                 if f.unit_id is None:
                     return []
             found = intake.list_matter_ids(s, actor, f)
-            if supervised or absent or today_only:
-                if supervised:
+            if supervised or absent or today_only or extension:
+                if extension:
+                    wanted = set(flow.waiting_extensions(s, actor))
+                elif supervised:
                     wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
                 elif today_only:
                     wanted = {
@@ -431,7 +516,17 @@ class HandlingTab(QWidget):
 
     def _fetch_rows(self, ids, callback) -> None:
         actor, cal = self.ctx.actor, self.calendar
-        self.ctx.worker.submit(op(intake.matter_rows, actor, ids, calendar=cal), callback)
+
+        def load(s):
+            rows = intake.matter_rows(s, actor, ids, calendar=cal)
+            return rows, flow.extension_marks(s, actor, ids)
+
+        def arrived(result) -> None:
+            rows, marks = result
+            self.model.marks.update({r.id: marks.get(r.id) for r in rows})
+            callback(rows)
+
+        self.ctx.worker.submit(load, arrived)
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -454,12 +549,14 @@ class HandlingTab(QWidget):
                 covered,
                 attachments.list_attachments(s, actor, matter_id),
                 arrangements.list_arrangements(s, actor, matter_id=matter_id),
+                flow.extension_requests(s, actor, matter_id),
+                flow.extension_default(s, actor, matter_id),
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders, covered, files, arranged = result
+        d, moves, orders, covered, files, arranged, extensions, proposed = result
         self.files.clear()
         for f in files:
             item = QListWidgetItem(
@@ -485,6 +582,12 @@ class HandlingTab(QWidget):
         )
         for c in covered:
             self.detail.append(f"AB岗：承办人 {c.absent} 不在岗，由 {c.covered_by} 代为办理。")
+        self.extension_default = proposed
+        self.pending_extension = next(
+            (x for x in extensions if x.status == ExtensionStatus.PENDING), None
+        )
+        for x in extensions:
+            self.detail.append(extension_line(x))
         items: list[tuple[object, str, Callable[[], None]]] = []
         # What is waiting on this user comes first: a 督办 reply, an outcome to record.
         for order in orders:
@@ -503,7 +606,7 @@ class HandlingTab(QWidget):
                         lambda row=a: self.record_outcome(row),
                     )
                 )
-        for move in sorted(moves, key=_ORDER.index):
+        for move in sorted(moves, key=lambda m: _ORDER.index(m) if m in _ORDER else 99):
             items.append((move, move.label, lambda m=move: self.do_move(m)))
         if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
             items.append(("supervise", "督办…", self.supervise))
@@ -590,7 +693,14 @@ class HandlingTab(QWidget):
     def do_move(self, move: Move) -> None:
         if self.current is None:
             return
-        dialog = MoveDialog(move, self.lookups, self.current_deadline, self)
+        dialog = MoveDialog(
+            move,
+            self.lookups,
+            self.current_deadline,
+            self,
+            proposed=self.extension_default,
+            request=self.pending_extension,
+        )
         actor, mid = self.ctx.actor, self.current
         dialog.submit(
             self.ctx,

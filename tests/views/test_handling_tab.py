@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from sqlalchemy import select
 
 from app.gui import build_main_window
@@ -386,3 +386,109 @@ def test_at_1366_by_768_the_directors_actions_leave_the_key_columns_in_view(qtbo
     assert dlg.windowTitle() == "接收"
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     w.ctx.worker.wait()
+
+
+def test_the_handler_asks_for_an_extension_and_the_director_decides(qtbot, db, clock):
+    from datetime import date
+
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    from app.models import EventKind
+    from tests.services.test_extensions import matter
+
+    clock.freeze("2026-11-03")
+    mid = matter(db)  # 投诉 with 王调解, due 2026-11-11; the default asks for 7 working days more
+    w, tab = open_tab(qtbot, db, "tiaojie", size=(1366, 768))
+    tab.view_filter.setCurrentIndex(tab.view_filter.findData("mine"))
+    choose_matter(qtbot, tab)
+    trigger(qtbot, tab, Move.REQUEST_EXTENSION)
+    dlg = dialog(qtbot, tab)
+    assert dlg.deadline.date().toPython() == date(2026, 11, 20)
+    type_into(qtbot, dlg.text, "需等待伤情鉴定结果")
+    dlg.deadline.setFocus()
+    dlg.deadline.setCurrentSection(QDateTimeEdit.Section.DaySection)
+    for _ in range(9):  # down to the 11th: the deadline itself
+        qtbot.keyClick(dlg.deadline, Qt.Key.Key_Down)
+    assert dlg.deadline.date().toPython() == date(2026, 11, 11)
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "新的期限应晚于今天（2026-11-03）和原期限（2026-11-11）")
+    assert dlg.fields["deadline"].error.isVisible()
+    assert dlg.text.toPlainText() == "需等待伤情鉴定结果"
+    for _ in range(7):
+        qtbot.keyClick(dlg.deadline, Qt.Key.Key_Up)
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    qtbot.waitUntil(lambda: tab.message.text() == "已申请延期。", timeout=5000)
+    assert deadline_of_matter(db, mid) == (date(2026, 11, 11), False)
+    # The handler's list says the request waits; the detail says what was asked.
+    qtbot.waitUntil(lambda: "延期待批" in status_text(tab, mid), timeout=5000)
+    qtbot.waitUntil(lambda: "待主任审批" in tab.detail.toPlainText(), timeout=5000)
+    assert Move.REQUEST_EXTENSION not in tab.actions
+    w.ctx.worker.wait()
+    w.close()
+
+    # The director finds it among the requests waiting, refuses it, then approves the next.
+    w, boss = open_tab(qtbot, db, "zhuren", size=(1366, 768))
+    boss.view_filter.setCurrentIndex(boss.view_filter.findData("extension"))
+    qtbot.waitUntil(lambda: boss.model.rowCount() == 1, timeout=5000)
+    choose_matter(qtbot, boss)
+    qtbot.waitUntil(lambda: Move.EXTEND in boss.actions, timeout=5000)
+    shown = [k for k, b in boss.action_buttons.items() if b.isVisible()]
+    assert shown[:2] == [Move.EXTEND, Move.REFUSE_EXTENSION]
+    trigger(qtbot, boss, Move.REFUSE_EXTENSION)
+    dlg = dialog(qtbot, boss)
+    assert "需等待伤情鉴定结果" in " ".join(label.text() for label in dlg.findChildren(QLabel))
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "请填写不予延期的理由")
+    type_into(qtbot, dlg.text, "鉴定可同步进行")
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    qtbot.waitUntil(lambda: boss.model.rowCount() == 0, timeout=5000)  # none waits now
+    assert deadline_of_matter(db, mid) == (date(2026, 11, 11), False)
+    w.ctx.worker.wait()
+    w.close()
+
+    w, tab = open_tab(qtbot, db, "tiaojie", size=(1366, 768))
+    tab.view_filter.setCurrentIndex(tab.view_filter.findData("mine"))
+    qtbot.waitUntil(lambda: "不予延期" in status_text(tab, mid), timeout=5000)
+    choose_matter(qtbot, tab)
+    qtbot.waitUntil(lambda: "不予延期：鉴定可同步进行" in tab.detail.toPlainText(), timeout=5000)
+    trigger(qtbot, tab, Move.REQUEST_EXTENSION)  # refused is not used: ask again
+    dlg = dialog(qtbot, tab)
+    type_into(qtbot, dlg.text, "鉴定机构推迟出具报告")
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    qtbot.waitUntil(lambda: "延期待批" in status_text(tab, mid), timeout=5000)
+    w.ctx.worker.wait()
+    w.close()
+
+    w, boss = open_tab(qtbot, db, "zhuren", size=(1366, 768))
+    boss.view_filter.setCurrentIndex(boss.view_filter.findData("extension"))
+    choose_matter(qtbot, boss)
+    trigger(qtbot, boss, Move.EXTEND)
+    dlg = dialog(qtbot, boss)
+    assert dlg.deadline.date().toPython() == date(2026, 11, 20)
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    qtbot.waitUntil(lambda: boss.message.text() == "已批准延期。", timeout=5000)
+    assert deadline_of_matter(db, mid) == (date(2026, 11, 20), True)
+    with db.read() as s:
+        last = s.get(Matter, mid).events[-1]
+        assert last.kind == EventKind.EXTENDED
+        assert last.note == "期限由 2026-11-11 延至 2026-11-20：鉴定机构推迟出具报告"
+    boss.view_filter.setCurrentIndex(boss.view_filter.findData("flow"))
+    qtbot.waitUntil(lambda: "已延期" in status_text(boss, mid), timeout=5000)
+    w.ctx.worker.wait()
+
+
+def status_text(tab, mid) -> str:
+    from app.views.matter_table_model import COL_STATUS
+
+    row = tab.model.row_of(mid)
+    return tab.model.data(tab.model.index(row, COL_STATUS)) or "" if row >= 0 else ""
+
+
+def deadline_of_matter(db, mid):
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        return m.deadline, m.extended
