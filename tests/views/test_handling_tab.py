@@ -492,3 +492,51 @@ def deadline_of_matter(db, mid):
     with db.read() as s:
         m = s.get(Matter, mid)
         return m.deadline, m.extended
+
+
+def test_outcome_and_approval_dialogs_stay_open_when_refused(qtbot, db, clock):
+    from datetime import date, datetime
+
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    from app.models import ArrangementKind
+    from app.services.reception import arrangements, flow
+    from tests.services.test_extensions import matter
+
+    clock.freeze("2026-11-03")
+    mid = matter(db)
+    with db.write() as s:
+        arrangements.arrange(
+            s,
+            actor(db, "tiaojie"),
+            mid,
+            ArrangementKind.APPOINTMENT,
+            datetime(2026, 11, 4, 9),
+            "司法所",
+        )
+        flow.request_extension(s, actor(db, "tiaojie"), mid, date(2026, 11, 20), "等鉴定")
+    w, tab = open_tab(qtbot, db)
+    choose_matter(qtbot, tab)
+    outcome = next(k for k in tab.actions if str(k).startswith("outcome:"))
+    trigger(qtbot, tab, outcome)
+    dlg = dialog(qtbot, tab)
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "请填写结果")
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    closed(qtbot, dlg)
+    # The director approves an earlier date than asked, but not one on the deadline.
+    trigger(qtbot, tab, Move.EXTEND)
+    dlg = dialog(qtbot, tab)
+    type_into(qtbot, dlg.note, "同意")
+    dlg.deadline.setFocus()
+    dlg.deadline.setCurrentSection(QDateTimeEdit.Section.DaySection)
+    for _ in range(9):
+        qtbot.keyClick(dlg.deadline, Qt.Key.Key_Down)
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "最早为 2026-11-12")
+    assert dlg.note.toPlainText() == "同意"
+    qtbot.keyClick(dlg.deadline, Qt.Key.Key_Up)
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    qtbot.waitUntil(lambda: deadline_of_matter(db, mid) == (date(2026, 11, 12), True), timeout=5000)
+    w.ctx.worker.wait()
