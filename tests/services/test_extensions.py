@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.services.reception import flow, intake
 from app.services.reception.flow import Move
+from app.services.security import auth
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 
@@ -218,12 +219,23 @@ def test_who_may_ask(db, handler, director, receptionist):
         flow.request_extension(s, actor(db, "zixun"), mid, date(2026, 11, 20), "理由")
     with db.write() as s, pytest.raises(PermissionDenied, match="权限"):
         flow.request_extension(s, actor(db, "admin"), mid, date(2026, 11, 20), "理由")
+    # Their unit may ask too: a colleague at 司法所 while 王调解 is out on the matter.
+    with db.write() as s:
+        unit = s.scalar(select(Unit.id).where(Unit.name == "司法所"))
+        auth.set_unit(s, actor(db, "admin"), receptionist.user_id, unit)
+    with db.read() as s:
+        assert Move.REQUEST_EXTENSION in flow.moves_for(s, receptionist, mid)
+        assert Move.ACCEPT not in flow.moves_for(s, receptionist, mid)  # the work stays his
+    ask(db, receptionist, mid)
+    with db.write() as s:
+        flow.refuse_extension(s, director, mid, "不需要")
     ask(db, director, mid)  # the director oversees every matter and may ask too
     with db.write() as s:
         flow.refuse_extension(s, director, mid, "不需要")
     ask(db, handler, mid)
     with db.read() as s:
-        assert flow.extension_requests(s, receptionist, mid)[0].requested_by == "王调解"
+        asked = [v.requested_by for v in flow.extension_requests(s, receptionist, mid)]
+    assert asked[0] == "王调解" and sorted(asked[1:]) == sorted(["周主任", "李接待"])
 
 
 def test_a_request_not_decided_lapses_when_the_matter_leaves_the_unit(db, handler, director):

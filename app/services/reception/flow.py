@@ -204,6 +204,28 @@ def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str
     return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
 
 
+@read_op
+def not_for(session: Session, actor: Actor, m: Matter, move: Move) -> str | None:
+    """Why ``actor`` may not make the handler's ``move`` on ``m`` (None: may). 申请延期 is
+    also open to the staff of the unit the matter went to, whoever its handler is."""
+    reason = not_the_handler(session, actor, m, move.label)
+    if reason is None or move != Move.REQUEST_EXTENSION or m.unit_id is None:
+        return reason
+    in_unit = session.scalar(
+        select(User.id).where(
+            User.id == actor.user_id, User.unit_id == m.unit_id, User.active.is_(True)
+        )
+    )
+    if in_unit is not None:
+        return None
+    unit = session.get(Unit, m.unit_id)
+    who = m.handler_name or "指定的承办人"
+    return (
+        f"该事项由{unit.name}{who}承办，只有承办人（不在岗时由其B岗）、"
+        f"{unit.name}的工作人员或主任可以申请延期。"
+    )
+
+
 def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
     """The moves this user may make on this matter now (the view shows only these)."""
     session = object_session(m)
@@ -214,11 +236,7 @@ def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
         and move not in AT_REGISTRATION
         and allowed(actor, rule.action)
         and not _once_used(m, move)
-        and not (
-            move in HANDLER_MOVES
-            and session is not None
-            and not_the_handler(session, actor, m, move.label)
-        )
+        and not (move in HANDLER_MOVES and session is not None and not_for(session, actor, m, move))
     ]
 
 
@@ -236,11 +254,7 @@ def _start(
     if reason := _once_used(m, move):
         raise ValidationError(reason)
     # A mediation case moves its matter under the case's own rule (its mediators, the director).
-    if (
-        move in HANDLER_MOVES
-        and not for_case
-        and (reason := not_the_handler(session, actor, m, move.label))
-    ):
+    if move in HANDLER_MOVES and not for_case and (reason := not_for(session, actor, m, move)):
         raise PermissionDenied(reason)
     return m
 
