@@ -168,6 +168,8 @@ class MoveDialog(FormDialog):
             self.unit = QComboBox()
             for u in lookups.units:
                 self.unit.addItem(u.name, u.id)
+            self.unit.setPlaceholderText("（请选择承办单位）")  # chosen, never pre-selected
+            self.unit.setCurrentIndex(-1)
             self.handler = QLineEdit()
             self.handler.setPlaceholderText("没有账号的承办人，写姓名")
             self.handler_user = QComboBox()

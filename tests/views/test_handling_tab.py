@@ -150,6 +150,9 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     # 分流交办 to 司法所, handler typed.
     trigger(qtbot, tab, Move.ROUTE)
     dlg = dialog(qtbot, tab)
+    assert dlg.unit.currentIndex() == -1, "no unit is chosen for the user"
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "请选择承办单位")
     pick(qtbot, dlg.unit, "司法所")
     type_into(qtbot, dlg.handler, "王调解")
     confirm(qtbot, dlg)
@@ -237,7 +240,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
 REFUSALS = [
     (None, Move.REJECT, {"text": "属于诉讼事项"}, "请填写告知的办理途径"),
     (None, Move.TRANSFER, {"where": "市信访局"}, "请填写移送材料"),
-    (None, Move.ROUTE, {"handler": "王" * 31}, "承办人"),
+    (None, Move.ROUTE, {"handler": "王调解"}, "请选择承办单位"),
     (MatterStatus.ROUTED, Move.RETURN, {}, "请填写退回理由"),
     (MatterStatus.IN_PROGRESS, Move.PROGRESS, {}, "请填写办理进展"),
     (MatterStatus.IN_PROGRESS, Move.COMPLETE, {}, "请填写办理结果"),
