@@ -626,10 +626,12 @@ class HandlingTab(QWidget):
 
     def _set_actions(self, items, orders) -> None:
         """The first PRIMARY_ACTIONS items as buttons where they fit, the rest in 更多."""
-        for b in self.action_buttons.values():
-            b.setParent(None)
+        for b in self.action_buttons.values():  # Qt deletes them; no Python owner left behind
+            b.hide()
+            self.actions_box.removeWidget(b)
             b.deleteLater()
         self.action_buttons.clear()
+        self.more_menu.clear()
         for a in self.actions.values():
             a.deleteLater()
         self.actions.clear()

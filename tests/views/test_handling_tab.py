@@ -23,8 +23,25 @@ from tests.services.test_intake import make_input
 LEFT = Qt.MouseButton.LeftButton
 
 
+_OPEN: list = []
+
+
+@pytest.fixture(autouse=True)
+def _windows_kept_until_their_work_is_done():
+    """A window the test has done with stays alive until its worker is idle: dropping the
+    last reference while a job is still answering would free what the job reports to."""
+    yield
+    for w in _OPEN:
+        w.ctx.worker.wait()
+    for w in _OPEN:
+        w.close()
+        w.ctx.worker.wait()
+    _OPEN.clear()
+
+
 def open_tab(qtbot, db, who="zhuren", size=(1440, 900)):
     w = build_main_window(db, actor(db, who))
+    _OPEN.append(w)
     qtbot.addWidget(w)
     w.resize(*size)
     w.show()
