@@ -33,6 +33,7 @@ from .enums import (
     DecisionStatus,
     DisputeType,
     EventKind,
+    ExtensionStatus,
     FamilyService,
     FollowUpMethod,
     LimitKind,
@@ -61,6 +62,7 @@ from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, Termin
 from .matters import (
     Arrangement,
     Attachment,
+    ExtensionRequest,
     Matter,
     MatterEvent,
     MatterPerson,
@@ -88,6 +90,8 @@ from .people import Person
 from .registers import ImportedRow, Migrant, SafetyCreation, SpecialPerson
 
 __all__ = [
+    "ExtensionRequest",
+    "ExtensionStatus",
     "ImportedRow",
     "Migrant",
     "RiskLevel",

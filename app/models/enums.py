@@ -80,7 +80,9 @@ class EventKind(LabelledEnum):
     ACCEPTED = ("accepted", "承办人接收")
     RETURNED = ("returned", "退回")
     PROGRESS = ("progress", "办理进展")
-    EXTENDED = ("extended", "延期")
+    EXTENDED = ("extended", "延期")  # the director approved an extension (批准延期)
+    EXTENSION_REQUESTED = ("extension_requested", "申请延期")
+    EXTENSION_REFUSED = ("extension_refused", "不予延期")
     COMPLETED = ("completed", "办结")
     FEEDBACK = ("feedback", "结果反馈")
     REOPENED = ("reopened", "重新办理")
@@ -94,6 +96,14 @@ class EventKind(LabelledEnum):
     ARRANGEMENT_DONE = ("arrangement_done", "服务结果")
     BUNDLE_CONFLICT = ("bundle_conflict", "交换冲突待定")
     DOCUMENT = ("document", "文书")  # a document printed (services/reception/documents.py)
+
+
+class ExtensionStatus(LabelledEnum):
+    PENDING = ("pending", "待审批")
+    APPROVED = ("approved", "已批准")
+    REFUSED = ("refused", "不予延期")
+    # Not decided while the matter was with that unit: it was completed, returned or re-routed.
+    LAPSED = ("lapsed", "未审批（事项已办结、退回或改派）")
 
 
 class ArrangementKind(LabelledEnum):

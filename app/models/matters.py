@@ -21,7 +21,14 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UUIDPk, now
-from .enums import ArrangementKind, Channel, EventKind, MatterStatus, Satisfaction
+from .enums import (
+    ArrangementKind,
+    Channel,
+    EventKind,
+    ExtensionStatus,
+    MatterStatus,
+    Satisfaction,
+)
 from .org import _enum
 
 
@@ -141,6 +148,27 @@ class SupervisionOrder(UUIDPk, Base):
     reply: Mapped[str | None] = mapped_column(Text)
     replied_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ExtensionRequest(UUIDPk, Base):
+    """延期申请: the handler (or their unit) asks for a later deadline, saying why and proposing
+    a date; the director approves it (the deadline moves: the matter's one extension is used)
+    or refuses it, and the handler sees which in the list."""
+
+    __tablename__ = "extension_requests"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id"), nullable=False, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    proposed_deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    old_deadline: Mapped[date] = mapped_column(Date, nullable=False)  # when it was asked
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    status: Mapped[ExtensionStatus] = mapped_column(_enum(ExtensionStatus), nullable=False)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_deadline: Mapped[date | None] = mapped_column(Date)
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Attachment(UUIDPk, Base):

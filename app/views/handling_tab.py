@@ -4,29 +4,29 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import clock
+from app.core.errors import ValidationError
 from app.core.ops import op
-from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
+from app.models import ArrangementKind, ExtensionStatus, MatterStatus, Role, Satisfaction
 from app.services.center.reference import Lookups
 from app.services.reception import (
     arrangements,
@@ -53,9 +54,11 @@ from app.services.security import auth
 from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
+from .combos import find_data
 from .context import ViewContext
 from .matter_documents import MatterDocumentsPanel
 from .matter_table_model import (
+    COL_CHANNEL,
     COL_DEADLINE,
     COL_STATUS,
     COL_SUMMARY,
@@ -64,11 +67,9 @@ from .matter_table_model import (
     MatterTableModel,
     WarningDelegate,
 )
-from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-from .widgets.message_bar import MessageBar
-from .widgets.tab_helpers import load_when_shown
+from .widgets import FormDialog, MessageBar, load_when_shown
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -76,7 +77,8 @@ IN_FLOW = frozenset(
 TEXT_LABELS = {
     Move.RETURN: "退回理由",
     Move.PROGRESS: "办理进展",
-    Move.EXTEND: "延期理由",
+    Move.REQUEST_EXTENSION: "延期理由",
+    Move.REFUSE_EXTENSION: "不予延期的理由",
     Move.COMPLETE: "办理结果",
     Move.FEEDBACK: "反馈情况（可不填）",
     Move.REOPEN: "重新办理的理由",
@@ -85,58 +87,138 @@ TEXT_LABELS = {
 }
 
 
-class MoveDialog(QDialog):
-    """Asks what one move needs; ``values()`` gives them to ``flow.perform``."""
+STATUS_WIDTH = 112
+# What the handler sees in the list about their extension request.
+EXTENSION_MARKS = {
+    ExtensionStatus.PENDING: "延期待批",
+    ExtensionStatus.APPROVED: "已延期",
+    ExtensionStatus.REFUSED: "不予延期",
+}
 
-    def __init__(self, move: Move, lookups: Lookups, deadline: date, parent=None):
-        super().__init__(parent)
+
+class HandlingTableModel(MatterTableModel):
+    """The matter list, its 状态 telling where an extension request stands (``marks``)."""
+
+    def __init__(self, fetch_page, parent=None):
+        super().__init__(fetch_page, parent)
+        self.marks: dict[uuid.UUID, ExtensionStatus | None] = {}
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        value = super().data(index, role)
+        if index.isValid() and index.column() == COL_STATUS:
+            row = self.row_at(index.row())
+            mark = self.marks.get(row.id) if row is not None else None
+            if mark is not None and role == Qt.ItemDataRole.DisplayRole:
+                return f"{value} · {EXTENSION_MARKS[mark]}"
+            if mark is not None and role == Qt.ItemDataRole.ToolTipRole:
+                return f"延期申请：{mark.label}"
+        return value
+
+
+def extension_line(x: flow.ExtensionView) -> str:
+    """One extension request in the matter's detail."""
+    asked = (
+        f"延期申请：{x.requested_by or '—'} {x.requested_at:%Y-%m-%d %H:%M} 申请将期限由 "
+        f"{x.old_deadline:%Y-%m-%d} 延至 {x.proposed_deadline:%Y-%m-%d}（{x.reason}）"
+    )
+    if x.status == ExtensionStatus.PENDING:
+        return f"{asked} —— 待主任审批"
+    if x.status == ExtensionStatus.APPROVED:
+        note = f"：{x.decision_note}" if x.decision_note else ""
+        return f"{asked} —— {x.decided_by} 已批准，延至 {x.approved_deadline:%Y-%m-%d}{note}"
+    if x.status == ExtensionStatus.REFUSED:
+        return f"{asked} —— {x.decided_by} 不予延期：{x.decision_note}"
+    return f"{asked} —— {x.status.label}"
+
+
+def _date_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(QDate(day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _text_edit() -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    edit.setMaximumHeight(110)
+    return edit
+
+
+class MoveDialog(FormDialog):
+    """Asks what one move needs; ``values()`` gives them to ``flow.perform``. A refused 确定
+    leaves it open with what was typed (FormDialog)."""
+
+    def __init__(
+        self,
+        move: Move,
+        lookups: Lookups,
+        deadline: date,
+        parent=None,
+        *,
+        proposed: date | None = None,
+        request: flow.ExtensionView | None = None,
+    ):
+        """``deadline``: the matter's current one; ``proposed``: the date an extension request
+        starts with (``flow.extension_default``); ``request``: the one waiting for a decision."""
+        super().__init__(move.label, parent)
         self.move = move
-        self.setWindowTitle(move.label)
-        form = QFormLayout(self)
         self.unit = self.handler = self.handler_user = self.deadline = self.method = None
-        self.satisfaction = self.where = self.text = None
+        self.satisfaction = self.where = self.text = self.note = None
         if move == Move.ROUTE:
             self.unit = QComboBox()
             for u in lookups.units:
                 self.unit.addItem(u.name, u.id)
+            self.unit.setPlaceholderText("（请选择承办单位）")  # chosen, never pre-selected
+            self.unit.setCurrentIndex(-1)
             self.handler = QLineEdit()
             self.handler.setPlaceholderText("没有账号的承办人，写姓名")
             self.handler_user = QComboBox()
             self.handler_user.addItem("（不指定账号）", None)
             for person in lookups.staff:
                 self.handler_user.addItem(f"{person.name}（{person.role.label}）", person.id)
-            form.addRow("承办单位", self.unit)
-            form.addRow("首办责任人", self.handler_user)
-            form.addRow("或填写姓名", self.handler)
+            self.row("承办单位", self.unit, "unit")
+            self.row("首办责任人", self.handler_user)
+            self.row("或填写姓名", self.handler, "handler")
+        if move in (Move.EXTEND, Move.REFUSE_EXTENSION) and request is not None:
+            asked = QLabel(
+                f"{request.requested_by or '承办人'} {request.requested_at:%Y-%m-%d %H:%M} 申请"
+                f"将期限由 {deadline:%Y-%m-%d} 延至 {request.proposed_deadline:%Y-%m-%d}。\n"
+                f"理由：{request.reason}"
+            )
+            asked.setWordWrap(True)
+            self.form.addRow(asked)
+        if move == Move.REQUEST_EXTENSION:
+            self.form.addRow(
+                QLabel(f"现在的期限：{deadline:%Y-%m-%d}；批准后才改期，只能延期一次。")
+            )
+            self.deadline = _date_edit(proposed or deadline + timedelta(days=1))
+            self.row("申请延至", self.deadline, "deadline")
         if move == Move.EXTEND:
-            self.deadline = QDateEdit(QDate(deadline).addDays(7))
-            self.deadline.setCalendarPopup(True)
-            self.deadline.setDisplayFormat("yyyy-MM-dd")
-            form.addRow("新的期限", self.deadline)
+            start = request.proposed_deadline if request is not None else proposed or deadline
+            self.deadline = _date_edit(start)
+            self.row("批准延至", self.deadline, "deadline")
+            self.note = _text_edit()
+            self.row("审批意见（可不填）", self.note, "note")
         if move == Move.FEEDBACK:
             self.method = QComboBox()
             self.method.addItems(["电话", "当面", "上门", "短信", "书面"])
             self.satisfaction = QComboBox()
             for sat in Satisfaction:
                 self.satisfaction.addItem(sat.label, sat)
-            form.addRow("反馈方式", self.method)
-            form.addRow("群众评价", self.satisfaction)
+            # Nothing is recorded for the person until the user chooses it.
+            self.satisfaction.setPlaceholderText("（请选择）")
+            self.satisfaction.setCurrentIndex(-1)
+            self.row("反馈方式", self.method, "method")
+            self.row("群众评价", self.satisfaction, "satisfaction")
         if move in (Move.REJECT, Move.TRANSFER):
             self.where = QLineEdit()
-            form.addRow("告知的办理途径" if move == Move.REJECT else "接收机关", self.where)
+            self.row("告知的办理途径" if move == Move.REJECT else "接收机关", self.where, "where")
         if move in TEXT_LABELS:
-            self.text = QPlainTextEdit()
-            self.text.setTabChangesFocus(True)
-            self.text.setMaximumHeight(110)
-            form.addRow(TEXT_LABELS[move], self.text)
+            self.text = _text_edit()
+            self.row(TEXT_LABELS[move], self.text, "text")
         if move in (Move.ACCEPT, Move.ARCHIVE):
-            form.addRow(QLabel(f"确认{move.label}这件事项？"))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+            self.form.addRow(QLabel(f"确认{move.label}这件事项？"))
 
     def values(self) -> dict:
         v: dict = {}
@@ -154,34 +236,27 @@ class MoveDialog(QDialog):
             v["where"] = self.where.text()
         if self.text is not None:
             v["text"] = self.text.toPlainText()
+        if self.note is not None:
+            v["note"] = self.note.toPlainText()
         return v
 
 
-class SupervisionDialog(QDialog):
-    """督办: which unit, what is required, by when the reply is due."""
+class SupervisionDialog(FormDialog):
+    """督办: which unit (the matter's own, to start with), what is required, by when the reply
+    is due (a working day, ``supervision.order_defaults``)."""
 
-    def __init__(self, lookups: Lookups, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("督办")
+    def __init__(self, lookups: Lookups, defaults: supervision.OrderDefaults, parent=None):
+        super().__init__("督办", parent)
         self.unit = QComboBox()
         for u in lookups.units:
             self.unit.addItem(u.name, u.id)
-        self.requirement = QPlainTextEdit()
-        self.requirement.setTabChangesFocus(True)
-        self.requirement.setMaximumHeight(110)
-        self.reply_by = QDateEdit(QDate(clock.today()).addDays(3))
-        self.reply_by.setCalendarPopup(True)
-        self.reply_by.setDisplayFormat("yyyy-MM-dd")
-        form = QFormLayout(self)
-        form.addRow("被督办单位", self.unit)
-        form.addRow("督办要求", self.requirement)
-        form.addRow("回复期限", self.reply_by)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.unit.setPlaceholderText("（请选择被督办单位）")
+        self.unit.setCurrentIndex(find_data(self.unit, defaults.unit_id))
+        self.requirement = _text_edit()
+        self.reply_by = _date_edit(defaults.reply_by)
+        self.row("被督办单位", self.unit, "unit")
+        self.row("督办要求", self.requirement, "requirement")
+        self.row("回复期限", self.reply_by, "reply_by")
 
     def values(self) -> tuple[uuid.UUID, str, date]:
         return (
@@ -191,39 +266,30 @@ class SupervisionDialog(QDialog):
         )
 
 
-class ArrangementDialog(QDialog):
+class ArrangementDialog(FormDialog):
     """预约联动 / 信访陪访 / 代理服务: when, with whom, who goes, by when."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("服务安排")
+        super().__init__("服务安排", parent)
         self.kind = QComboBox()
         for k in ArrangementKind:
             self.kind.addItem(k.label, k)
-        self.at = QDateTimeEdit(QDateTime(clock.now()).addDays(1))
+        tomorrow = clock.now().replace(second=0) + timedelta(days=1)
+        self.at = QDateTimeEdit(QDateTime(tomorrow))
         self.at.setCalendarPopup(True)
         self.at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.parties = QLineEdit()
         self.parties.setPlaceholderText("参加单位 / 前往机关 / 代理人")
         self.staff = QLineEdit()
-        self.promised = QDateEdit(QDate(clock.today()).addDays(7))
-        self.promised.setCalendarPopup(True)
-        self.promised.setDisplayFormat("yyyy-MM-dd")
-        form = QFormLayout(self)
-        form.addRow("类型", self.kind)
-        form.addRow("时间", self.at)
-        form.addRow("单位/机关/代理人", self.parties)
-        form.addRow("陪同/经办人员", self.staff)
-        form.addRow("承诺办结（代理服务）", self.promised)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.promised = _date_edit(clock.today() + timedelta(days=7))
+        self.row("类型", self.kind)
+        self.row("时间", self.at)
+        self.row("单位/机关/代理人", self.parties, "parties")
+        self.row("陪同/经办人员", self.staff, "staff")
+        self.row("承诺办结（代理服务）", self.promised, "promised_by")
 
     def values(self) -> dict:
-        kind = self.kind.currentData()
+        kind = ArrangementKind(self.kind.currentData())
         return {
             "kind": kind,
             "at": self.at.dateTime().toPython(),
@@ -235,17 +301,79 @@ class ArrangementDialog(QDialog):
         }
 
 
+class TeamDialog(FormDialog):
+    """组团服务: the team's name and its members."""
+
+    def __init__(self, parent=None):
+        super().__init__("组团服务", parent)
+        self.name = self.row("服务团名称", QLineEdit(), "name")
+        self.members = self.row("成员（网格员、单位人员）", QLineEdit(), "members")
+
+
+class LeaderDialog(FormDialog):
+    """领导接访: which leader received the person (chosen, never pre-selected)."""
+
+    def __init__(self, leaders: list, parent=None):
+        super().__init__("领导接访", parent)
+        self.leader = QComboBox()
+        for p in leaders:
+            self.leader.addItem(p.name, p.id)
+        self.leader.setPlaceholderText("（请选择）")
+        self.leader.setCurrentIndex(0 if len(leaders) == 1 else -1)
+        self.row("接访领导", self.leader, "leader")
+
+
+class TextDialog(FormDialog):
+    """One piece of text: a 督办 reply, an arrangement's outcome."""
+
+    def __init__(self, title: str, label: str, field: str, intro: str = "", parent=None):
+        super().__init__(title, parent)
+        if intro:
+            note = QLabel(intro)
+            note.setWordWrap(True)
+            self.form.addRow(note)
+        self.text = self.row(label, _text_edit(), field)
+
+
+# The order of a matter's moves under it: the next step of the work first, 退回 and the
+# ways out of the flow last.
+_ORDER = [
+    Move.EXTEND,  # a request waiting for the director comes first
+    Move.REFUSE_EXTENSION,
+    Move.ROUTE,
+    Move.ACCEPT,
+    Move.PROGRESS,
+    Move.COMPLETE,
+    Move.FEEDBACK,
+    Move.ARCHIVE,
+    Move.REQUEST_EXTENSION,
+    Move.REOPEN,
+    Move.RETURN,
+    Move.REJECT,
+    Move.TRANSFER,
+    Move.ANSWER,
+]
+# At most this many actions show as buttons under a matter; the rest are in 更多, so the
+# detail pane never grows wide enough to push the list's columns out of view.
+PRIMARY_ACTIONS = 3
+
+
 class HandlingTab(QWidget):
-    """Signals: none; listens to the bus for matter changes."""
+    """Signals: none; listens to the bus for matter changes.
+
+    The actions on the chosen matter are ``actions`` (QActions by key: a ``Move``,
+    "supervise", "attach", "arrange", "team", "leader", "outcome:<id>", "reply:<number>");
+    the first few are buttons, the others are in the 更多 menu. Each opens a dialog
+    (``dialog``) that stays open with what was typed when its 确定 is refused."""
 
     def __init__(self, ctx: ViewContext, lookups: Lookups, calendar, parent=None):
         super().__init__(parent)
         self.ctx, self.lookups, self.calendar = ctx, lookups, calendar
         self.current: uuid.UUID | None = None
         self.current_deadline = clock.today()
-        self.dialog_factory = MoveDialog  # tests inject a filled-in dialog
-        self.supervision_dialog_factory = SupervisionDialog
-        self.arrangement_dialog_factory = ArrangementDialog
+        self.extension_default: date | None = None  # for 申请延期
+        self.pending_extension: flow.ExtensionView | None = None  # for 批准/不予延期
+        self.dialog: QDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
@@ -255,7 +383,9 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("即将到期和超期", "due")
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
+        self.view_filter.addItem("已反馈（待归档）", MatterStatus.FED_BACK)
         self.view_filter.addItem("督办中", "supervised")
+        self.view_filter.addItem("延期申请待审批", "extension")
         self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
         self.view_filter.addItem("今日预约/陪访/代理", "today")
         self.view_filter.currentIndexChanged.connect(self.reload)
@@ -267,7 +397,7 @@ class HandlingTab(QWidget):
         top.addWidget(self.view_filter)
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
-        self.model = MatterTableModel(self._fetch_rows, self)
+        self.model = HandlingTableModel(self._fetch_rows, self)
         self.model.total_changed.connect(lambda n: self.count.setText(f"共 {n} 件"))
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -278,7 +408,9 @@ class HandlingTab(QWidget):
         for col in (COL_STATUS, COL_DEADLINE):
             self.table.setItemDelegateForColumn(col, delegate)
         header = self.table.horizontalHeader()
-        set_column_widths(self.table, [(c, w) for c, w in enumerate(COLUMN_WIDTHS) if w])
+        widths = dict((c, w) for c, w in enumerate(COLUMN_WIDTHS) if w)
+        widths[COL_STATUS] = STATUS_WIDTH  # room for "办理中 · 延期待批"
+        set_column_widths(self.table, list(widths.items()))
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
@@ -286,28 +418,50 @@ class HandlingTab(QWidget):
         self.files.setMaximumHeight(90)
         self.files.itemDoubleClicked.connect(self.open_attachment)
         self.files.setToolTip("双击打开附件")
+        self.files.setVisible(False)
         self.documents = MatterDocumentsPanel(ctx)  # 文书: listed and printed again
-        self.actions_box = QHBoxLayout()
+        # The action area: a few buttons and 更多 (a menu), never wider than the pane.
+        self.actions: dict[object, QAction] = {}
+        self.action_buttons: dict[object, QPushButton] = {}
+        self.action_area = QWidget()
+        self.action_area.installEventFilter(self)
+        # Its width follows the pane, never the other way round: what does not fit goes to 更多.
+        self.action_area.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.actions_box = QHBoxLayout(self.action_area)
+        self.actions_box.setContentsMargins(0, 0, 0, 0)
+        self.more_menu = QMenu(self)
+        self.more = QPushButton("更多")
+        self.more.setToolTip("其他操作（Alt+M）")
+        self.more.setShortcut(QKeySequence("Alt+M"))
+        self.more.setMenu(self.more_menu)
+        self.more.setVisible(False)
+        self.actions_box.addStretch(1)
+        self.actions_box.addWidget(self.more)
+        self._secondary: list[QAction] = []
         self.message = MessageBar()
-        self.buttons: dict[Move, QPushButton] = {}
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail, 1)
         rv.addWidget(self.files)
         rv.addWidget(self.documents)
-        rv.addLayout(self.actions_box)
+        rv.addWidget(self.action_area)
         rv.addWidget(self.message)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(top)
         lv.addWidget(self.table)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([900, 520])
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(left)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 5)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        # The list keeps most of the width (at 1366 px the pane is about 380 px wide).
+        self.split.setSizes([1000, 400])
+        self.table.setColumnHidden(COL_CHANNEL, True)  # 来源 shows in the matter's detail
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(self.split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
         load_when_shown(self, self.reload)
 
@@ -321,9 +475,9 @@ class HandlingTab(QWidget):
             f.leader_only = True
         elif choice == "overdue":
             f.overdue_only = True
-        elif choice == MatterStatus.DONE:
-            f.statuses = frozenset({MatterStatus.DONE})
-        elif choice not in ("supervised", "absent", "today", "unit"):
+        elif choice in (MatterStatus.DONE, MatterStatus.FED_BACK):
+            f.statuses = frozenset({choice})
+        elif choice not in ("supervised", "absent", "today", "unit", "extension"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
         return f
 
@@ -333,7 +487,9 @@ class HandlingTab(QWidget):
         supervised = self.view_filter.currentData() == "supervised"
         absent = self.view_filter.currentData() == "absent"
         today_only = self.view_filter.currentData() == "today"
+        extension = self.view_filter.currentData() == "extension"
         cal = self.calendar
+        today = clock.today()
 
         my_unit = self.view_filter.currentData() == "unit"
 
@@ -344,16 +500,17 @@ class HandlingTab(QWidget):
                 if f.unit_id is None:
                     return []
             found = intake.list_matter_ids(s, actor, f)
-            if supervised or absent or today_only:
-                if supervised:
+            if supervised or absent or today_only or extension:
+                if extension:
+                    wanted = set(flow.waiting_extensions(s, actor))
+                elif supervised:
                     wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
                 elif today_only:
                     wanted = {
-                        a.matter_id
-                        for a in arrangements.list_arrangements(s, actor, day=clock.today())
+                        a.matter_id for a in arrangements.list_arrangements(s, actor, day=today)
                     }
                 else:
-                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, clock.today())}
+                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, today)}
                 found = [i for i in found if i in wanted]
             if due_only:  # due within two working days, or overdue
                 rows = intake.matter_rows(s, actor, found, calendar=cal)
@@ -364,7 +521,17 @@ class HandlingTab(QWidget):
 
     def _fetch_rows(self, ids, callback) -> None:
         actor, cal = self.ctx.actor, self.calendar
-        self.ctx.worker.submit(op(intake.matter_rows, actor, ids, calendar=cal), callback)
+
+        def load(s):
+            rows = intake.matter_rows(s, actor, ids, calendar=cal)
+            return rows, flow.extension_marks(s, actor, ids)
+
+        def arrived(result) -> None:
+            rows, marks = result
+            self.model.marks.update({r.id: marks.get(r.id) for r in rows})
+            callback(rows)
+
+        self.ctx.worker.submit(load, arrived)
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -375,12 +542,11 @@ class HandlingTab(QWidget):
         actor = self.ctx.actor
         self.current = matter_id
         self.documents.show_matter(matter_id)
+        today = clock.today()
 
         def load(s):
             covered = [
-                c
-                for c in posts.waiting_on_absent(s, actor, clock.today())
-                if c.matter_id == matter_id
+                c for c in posts.waiting_on_absent(s, actor, today) if c.matter_id == matter_id
             ]
             return (
                 intake.matter_detail(s, actor, matter_id),
@@ -389,12 +555,14 @@ class HandlingTab(QWidget):
                 covered,
                 attachments.list_attachments(s, actor, matter_id),
                 arrangements.list_arrangements(s, actor, matter_id=matter_id),
+                flow.extension_requests(s, actor, matter_id),
+                flow.extension_default(s, actor, matter_id),
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders, covered, files, arranged = result
+        d, moves, orders, covered, files, arranged, extensions, proposed = result
         self.files.clear()
         for f in files:
             item = QListWidgetItem(
@@ -403,6 +571,7 @@ class HandlingTab(QWidget):
             )
             item.setData(Qt.ItemDataRole.UserRole, f.id)
             self.files.addItem(item)
+        self.files.setVisible(bool(files))
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(
@@ -412,97 +581,167 @@ class HandlingTab(QWidget):
         )
         self.detail.setHtml(
             f"<h3>{e(d.number)} · {e(d.status.label)}</h3>"
-            f"<p>{e(d.category)} · {e(' '.join(p.name for p in d.persons))} · "
+            f"<p>{e(d.channel.label)} · {e(d.category)} · "
+            f"{e(' '.join(p.name for p in d.persons))} · "
             f"承办：{e(d.unit or '—')} {e(d.handler)} · 期限：{e(d.deadline_text)}</p>"
             f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
         )
         for c in covered:
             self.detail.append(f"AB岗：承办人 {c.absent} 不在岗，由 {c.covered_by} 代为办理。")
-        for b in self.buttons.values():
-            b.setParent(None)
-        self.buttons.clear()
-        for move in moves:
-            b = QPushButton(move.label)
-            b.clicked.connect(lambda _c=False, m=move: self.do_move(m))
-            self.actions_box.addWidget(b)
-            self.buttons[move] = b
+        self.extension_default = proposed
+        self.pending_extension = next(
+            (x for x in extensions if x.status == ExtensionStatus.PENDING), None
+        )
+        for x in extensions:
+            self.detail.append(extension_line(x))
+        items: list[tuple[object, str, Callable[[], None]]] = []
+        # What is waiting on this user comes first: a 督办 reply, an outcome to record.
+        for order in orders:
+            if order.can_reply:  # the supervised unit (or the director) replies
+                items.append((f"reply:{order.number}", "回复督办", lambda o=order: self.reply(o)))
         open_order = d.status != MatterStatus.ARCHIVED
-        if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
-            b = QPushButton("督办")
-            b.clicked.connect(self.supervise)
-            self.actions_box.addWidget(b)
-            self.buttons["supervise"] = b
-        if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
-            b = QPushButton("添加附件…")
-            b.clicked.connect(self.attach)
-            self.actions_box.addWidget(b)
-            self.buttons["attach"] = b
-            b = QPushButton("预约/陪访/代理…")
-            b.clicked.connect(self.arrange)
-            self.actions_box.addWidget(b)
-            self.buttons["arrange"] = b
-        if open_order and allowed(self.ctx.actor, Action.ROUTE_MATTER):
-            b = QPushButton("组团服务…")
-            b.clicked.connect(self.form_team)
-            self.actions_box.addWidget(b)
-            self.buttons["team"] = b
-        leaders = [p for p in self.lookups.staff if p.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR)]
-        if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
-            b = QPushButton("领导接访")
-            b.clicked.connect(lambda: self.mark_leader(leaders))
-            self.actions_box.addWidget(b)
-            self.buttons["leader"] = b
         for a in arranged:
             when = f"{a.at:%Y-%m-%d %H:%M}"
             result = f"；结果：{a.outcome}" if a.outcome else "（待记录结果）"
             self.detail.append(f"{a.kind.label}：{when} {a.parties} {a.staff}{result}")
             if not a.outcome and allowed(self.ctx.actor, Action.HANDLE_MATTER):
-                b = QPushButton(f"记录{a.kind.label}结果")
-                b.clicked.connect(lambda _c=False, row=a: self.record_outcome(row))
-                self.actions_box.addWidget(b)
-                self.buttons[f"outcome:{a.id}"] = b
-        for order in orders:
-            if order.can_reply:  # the supervised unit (or the director) replies
-                b = QPushButton(f"回复督办 {order.number}")
-                b.clicked.connect(lambda _c=False, o=order: self.reply(o))
-                self.actions_box.addWidget(b)
-                self.buttons[f"reply:{order.number}"] = b
+                items.append(
+                    (
+                        f"outcome:{a.id}",
+                        f"记录{a.kind.label}结果",
+                        lambda row=a: self.record_outcome(row),
+                    )
+                )
+        for move in sorted(moves, key=lambda m: _ORDER.index(m) if m in _ORDER else 99):
+            items.append((move, move.label, lambda m=move: self.do_move(m)))
+        if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
+            items.append(("supervise", "督办…", self.supervise))
+        if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
+            items.append(("attach", "添加附件…", self.attach))
+            items.append(("arrange", "预约/陪访/代理…", self.arrange))
+        if open_order and allowed(self.ctx.actor, Action.ROUTE_MATTER):
+            items.append(("team", "组团服务…", self.form_team))
+        leaders = [p for p in self.lookups.staff if p.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR)]
+        if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
+            items.append(("leader", "领导接访…", lambda: self.mark_leader(leaders)))
+        self._set_actions(items, orders)
         if d.status == MatterStatus.ARCHIVED:
             self.detail.append("（已归档，只读）")
+
+    def _set_actions(self, items, orders) -> None:
+        """The first PRIMARY_ACTIONS items as buttons where they fit, the rest in 更多."""
+        for b in self.action_buttons.values():  # Qt deletes them; no Python owner left behind
+            b.hide()
+            self.actions_box.removeWidget(b)
+            b.deleteLater()
+        self.action_buttons.clear()
+        self.more_menu.clear()
+        for a in self.actions.values():
+            a.deleteLater()
+        self.actions.clear()
+        self._secondary = []
+        numbers = {f"reply:{o.number}": o.number for o in orders}
+        for i, (key, label, run) in enumerate(items):
+            action = QAction(label, self)
+            if key in numbers:
+                action.setToolTip(f"回复督办单 {numbers[key]}")
+            action.triggered.connect(lambda _c=False, r=run: r())
+            self.actions[key] = action
+            if i < PRIMARY_ACTIONS:
+                b = QPushButton(label)
+                b.setToolTip(action.toolTip())
+                b.clicked.connect(action.trigger)
+                self.actions_box.insertWidget(i, b)
+                self.action_buttons[key] = b
+            else:
+                self._secondary.append(action)
+        self._fit_actions()
+
+    def _fit_actions(self) -> None:
+        """Show the buttons that fit the action area's width; what does not fit is in 更多."""
+        room = self.action_area.width()
+        spacing = self.actions_box.spacing()
+        more = self.more.sizeHint().width() + spacing
+        buttons = list(self.action_buttons.items())
+        used, shown = 0, 0
+        for n, (_key, b) in enumerate(buttons):
+            w = b.sizeHint().width() + spacing
+            last = n == len(buttons) - 1 and not self._secondary
+            if used + w + (0 if last else more) > room:
+                break
+            used, shown = used + w, shown + 1
+        self.more_menu.clear()
+        for n, (key, b) in enumerate(buttons):
+            b.setVisible(n < shown)
+            if n >= shown:
+                self.more_menu.addAction(self.actions[key])
+        for action in self._secondary:
+            self.more_menu.addAction(action)
+        self.more.setVisible(not self.more_menu.isEmpty())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.action_area and event.type() == QEvent.Type.Resize:
+            self._fit_actions()
+        return super().eventFilter(watched, event)
+
+    # --- dialogs: each stays open with what was typed when 确定 is refused ---------------
+
+    def _open(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+    def _after(self, text: str, mid: uuid.UUID | None):
+        def done(_r) -> None:
+            self.message.success(text)
+            if mid is not None:
+                self.show_matter(mid)
+
+        return done
 
     def do_move(self, move: Move) -> None:
         if self.current is None:
             return
-        dialog = self.dialog_factory(move, self.lookups, self.current_deadline, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        values, actor, mid = dialog.values(), self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.success(f"已{move.label}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(op(flow.perform, actor, mid, move, values), done, self._failed)
+        dialog = MoveDialog(
+            move,
+            self.lookups,
+            self.current_deadline,
+            self,
+            proposed=self.extension_default,
+            request=self.pending_extension,
+        )
+        actor, mid = self.ctx.actor, self.current
+        dialog.submit(
+            self.ctx,
+            lambda: op(flow.perform, actor, mid, move, dialog.values()),
+            done=self._after(f"已{move.label}。", mid),
+        )
+        self._open(dialog)
 
     def supervise(self) -> None:
-        dialog = self.supervision_dialog_factory(self.lookups, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        unit, requirement, reply_by = dialog.values()
         actor, mid = self.ctx.actor, self.current
+        if mid is None:
+            return
 
-        def done(result) -> None:
-            number, pdf = result
-            self.message.success(f"已督办（{number}）。")
-            self.show_matter(mid)
-            self.preview = PdfPreviewDialog(pdf, f"督办单 {number}", f"督办单-{number}.pdf", self)
-            self.preview.open()
+        def ask(defaults: supervision.OrderDefaults) -> None:
+            dialog = SupervisionDialog(self.lookups, defaults, self)
 
-        self.ctx.worker.submit(
-            op(supervision.issue_and_print, actor, mid, unit, requirement, reply_by),
-            done,
-            self._failed,
-        )
+            def done(result) -> None:
+                number, pdf = result
+                self.message.success(f"已督办（{number}）。")
+                self.show_matter(mid)
+                self.preview = PdfPreviewDialog(
+                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self
+                )
+                self.preview.open()
+
+            dialog.submit(
+                self.ctx,
+                lambda: op(supervision.issue_and_print, actor, mid, *dialog.values()),
+                done=done,
+            )
+            self._open(dialog)
+
+        self.ctx.worker.submit(op(supervision.order_defaults, actor, mid), ask, self._failed)
 
     def choose_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
@@ -518,13 +757,10 @@ class HandlingTab(QWidget):
         if not path:
             return
         actor, mid, folder = self.ctx.actor, self.current, self.ctx.attachments
-
-        def done(_r) -> None:
-            self.message.success("已添加附件。")
-            self.show_matter(mid)
-
         self.ctx.worker.submit(
-            op(attachments.add_attachment, actor, mid, Path(path), folder), done, self._failed
+            op(attachments.add_attachment, actor, mid, Path(path), folder),
+            self._after("已添加附件。", mid),
+            self._failed,
         )
 
     def open_attachment(self, item: QListWidgetItem) -> None:
@@ -537,17 +773,12 @@ class HandlingTab(QWidget):
         )
 
     def arrange(self) -> None:
-        dialog = self.arrangement_dialog_factory(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        v, actor, mid = dialog.values(), self.ctx.actor, self.current
+        dialog = ArrangementDialog(self)
+        actor, mid = self.ctx.actor, self.current
 
-        def done(_r) -> None:
-            self.message.success(f"已安排{v['kind'].label}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(
+        def job():
+            v = dialog.values()
+            return op(
                 arrangements.arrange,
                 actor,
                 mid,
@@ -556,86 +787,73 @@ class HandlingTab(QWidget):
                 v["parties"],
                 v["staff"],
                 v["promised_by"],
-            ),
-            done,
-            self._failed,
+            )
+
+        dialog.submit(
+            self.ctx,
+            job,
+            done=lambda r: self._after(f"已安排{dialog.values()['kind'].label}。", mid)(r),
         )
+        self._open(dialog)
 
     def form_team(self) -> None:
-        name, members, ok = self.team_input()
-        if not ok:
-            return
+        dialog = TeamDialog(self)
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.success(f"已组建{name}。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(work_rules.form_team, actor, name, members, matter_id=mid), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(
+                work_rules.form_team,
+                actor,
+                dialog.name.text(),
+                dialog.members.text(),
+                matter_id=mid,
+            ),
+            done=lambda r: self._after(f"已组建{dialog.name.text().strip()}。", mid)(r),
         )
-
-    def team_input(self) -> tuple[str, str, bool]:
-        name, ok = QInputDialog.getText(self, "组团服务", "服务团名称：")
-        if not ok:
-            return "", "", False
-        members, ok = QInputDialog.getText(self, "组团服务", "成员（网格员、单位人员）：")
-        return name, members, ok
+        self._open(dialog)
 
     def mark_leader(self, leaders) -> None:
-        labels = [p.name for p in leaders]
-        label, ok = self.leader_input(labels)
-        if not ok:
-            return
-        leader = leaders[labels.index(label)]
+        dialog = LeaderDialog(leaders, self)
         actor, mid = self.ctx.actor, self.current
 
-        def done(_r) -> None:
-            self.message.success(f"已记为{leader.name}接访。")
-            self.show_matter(mid)
+        def job():
+            leader = dialog.leader.currentData()
+            if leader is None:
+                raise ValidationError({"leader": "请选择接访的领导"})
+            return op(work_rules.mark_received_by_leader, actor, mid, leader)
 
-        self.ctx.worker.submit(
-            op(work_rules.mark_received_by_leader, actor, mid, leader.id), done, self._failed
+        dialog.submit(
+            self.ctx,
+            job,
+            done=lambda r: self._after(f"已记为{dialog.leader.currentText()}接访。", mid)(r),
         )
-
-    def leader_input(self, labels: list[str]) -> tuple[str, bool]:
-        return QInputDialog.getItem(self, "领导接访", "接访领导：", labels, 0, False)
+        self._open(dialog)
 
     def record_outcome(self, row) -> None:
-        text, ok = self.outcome_input(row)
-        if not ok:
-            return
+        dialog = TextDialog(f"{row.kind.label}结果", "结果", "outcome", parent=self)
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.success(f"已记录{row.kind.label}结果。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(arrangements.record_outcome, actor, row.id, text), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(arrangements.record_outcome, actor, row.id, dialog.text.toPlainText()),
+            done=self._after(f"已记录{row.kind.label}结果。", mid),
         )
-
-    def outcome_input(self, row) -> tuple[str, bool]:
-        return QInputDialog.getMultiLineText(self, f"{row.kind.label}结果", "结果：")
+        self._open(dialog)
 
     def reply(self, order: supervision.OrderRow) -> None:
-        text, ok = self.reply_input(order)
-        if not ok:
-            return
+        dialog = TextDialog(
+            f"回复督办 {order.number}",
+            "办理情况",
+            "reply",
+            intro=f"督办要求：{order.requirement}（{order.reply_by:%Y-%m-%d}前回复）",
+            parent=self,
+        )
         actor, mid = self.ctx.actor, self.current
-
-        def done(_r) -> None:
-            self.message.success(f"已回复督办（{order.number}）。")
-            self.show_matter(mid)
-
-        self.ctx.worker.submit(
-            op(supervision.record_reply, actor, order.id, text), done, self._failed
+        dialog.submit(
+            self.ctx,
+            lambda: op(supervision.record_reply, actor, order.id, dialog.text.toPlainText()),
+            done=self._after(f"已回复督办（{order.number}）。", mid),
         )
-
-    def reply_input(self, order: supervision.OrderRow) -> tuple[str, bool]:
-        return QInputDialog.getMultiLineText(
-            self, f"回复督办 {order.number}", f"督办要求：{order.requirement}\n办理情况："
-        )
+        self._open(dialog)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.error(error_text(exc))
+        self.message.show_error(exc)

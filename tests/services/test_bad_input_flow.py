@@ -76,7 +76,7 @@ def move_note(db, mid, move: Move) -> str | None:
         )
 
 
-MOVES_WITH_TEXT = [Move.RETURN, Move.PROGRESS, Move.EXTEND, Move.COMPLETE, Move.FEEDBACK,
+MOVES_WITH_TEXT = [Move.RETURN, Move.PROGRESS, Move.REQUEST_EXTENSION, Move.COMPLETE, Move.FEEDBACK,
                    Move.REOPEN, Move.REJECT, Move.TRANSFER, Move.ROUTE]  # fmt: skip
 
 
@@ -120,7 +120,7 @@ def test_every_move_with_words(db, director, move, text, where, method, handler)
     }.get(move)
     if note is not None:
         assert move_note(db, mid, move) == note
-    if move == Move.EXTEND:
+    if move == Move.REQUEST_EXTENSION:
         assert move_note(db, mid, move).endswith(f"：{t}")
     if move == Move.COMPLETE:
         assert got[1] == t

@@ -59,8 +59,9 @@ def test_a_reprint_is_the_paper_first_printed_however_the_matter_moved(db, xinfa
     with db.write() as s:
         _n, first_order = supervision.order_pdf(s, director, oid)
     with db.write() as s:
-        flow.extend(s, director, mid, date(2027, 1, 31), "需要会同县住建局现场勘查",
-                    at=datetime(2026, 11, 20, 15))  # fmt: skip
+        flow.request_extension(s, director, mid, date(2027, 1, 31), "需要会同县住建局现场勘查",
+                               at=datetime(2026, 11, 20, 15))  # fmt: skip
+        flow.extend(s, director, mid, at=datetime(2026, 11, 20, 16))
         flow.accept(s, director, mid, at=datetime(2026, 11, 21, 9))
         supervision.record_reply(s, director, oid, "已会同住建局勘查。")
         flow.complete(s, director, mid, "已协调解决。", at=datetime(2026, 12, 1, 9))

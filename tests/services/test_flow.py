@@ -8,16 +8,47 @@ import pytest
 from sqlalchemy import select
 
 from app.core.errors import PermissionDenied, ValidationError
-from app.models import AuditEntry, Matter, MatterStatus, Satisfaction, Unit
+from app.models import (
+    AuditEntry,
+    ExtensionRequest,
+    ExtensionStatus,
+    Matter,
+    MatterStatus,
+    Satisfaction,
+    Unit,
+)
 from app.services.reception import flow, intake
 from app.services.reception.flow import MOVES, Move
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 
 
+@pytest.fixture(autouse=True)
+def _the_day_after(clock):
+    """The matters are registered on 2 November 2026; the moves are made the next day."""
+    clock.freeze("2026-11-03")
+
+
 @pytest.fixture
 def director(db):
     return actor(db, "zhuren")
+
+
+def asked(s, mid) -> None:
+    """An extension request waiting for the director (so 批准延期/不予延期 can be tried)."""
+    m = s.get(Matter, mid)
+    if m.status in flow.EXTENSION_STATUSES and flow.pending_request(s, m) is None:
+        s.add(
+            ExtensionRequest(
+                matter_id=mid,
+                reason="需等待鉴定结果",
+                proposed_deadline=date(2027, 1, 30),
+                old_deadline=m.deadline,
+                requested_at=datetime(2026, 11, 3, 9),
+                status=ExtensionStatus.PENDING,
+            )
+        )
+        s.flush()
 
 
 def unit_id(db, name="司法所"):
@@ -41,7 +72,14 @@ def attempt(db, who, move: Move, mid):
         Move.ACCEPT: lambda s: flow.accept(s, who, mid),
         Move.RETURN: lambda s: flow.return_matter(s, who, mid, "不属于本单位职责"),
         Move.PROGRESS: lambda s: flow.add_progress(s, who, mid, "已约双方面谈"),
-        Move.EXTEND: lambda s: flow.extend(s, who, mid, date(2027, 1, 30), "需等待鉴定结果"),
+        Move.REQUEST_EXTENSION: lambda s: flow.request_extension(
+            s, who, mid, date(2027, 1, 30), "需等待鉴定结果"
+        ),
+        Move.EXTEND: lambda s: (asked(s, mid), flow.extend(s, who, mid)),
+        Move.REFUSE_EXTENSION: lambda s: (
+            asked(s, mid),
+            flow.refuse_extension(s, who, mid, "理由不充分"),
+        ),
         Move.COMPLETE: lambda s: flow.complete(s, who, mid, "双方达成协议"),
         Move.FEEDBACK: lambda s: flow.feedback(s, who, mid, "电话", Satisfaction.SATISFIED),
         Move.REOPEN: lambda s: flow.reopen(s, who, mid, "群众不满意，重新核查"),
@@ -65,11 +103,15 @@ ALLOWED = {
     (S.ROUTED, Move.ROUTE): S.ROUTED,  # re-routed to another unit
     (S.ROUTED, Move.ACCEPT): S.IN_PROGRESS,
     (S.ROUTED, Move.RETURN): S.REGISTERED,
+    (S.ROUTED, Move.REQUEST_EXTENSION): S.ROUTED,
     (S.ROUTED, Move.EXTEND): S.ROUTED,
+    (S.ROUTED, Move.REFUSE_EXTENSION): S.ROUTED,
     (S.ROUTED, Move.TRANSFER): S.TRANSFERRED,
     (S.IN_PROGRESS, Move.RETURN): S.REGISTERED,
     (S.IN_PROGRESS, Move.PROGRESS): S.IN_PROGRESS,
+    (S.IN_PROGRESS, Move.REQUEST_EXTENSION): S.IN_PROGRESS,
     (S.IN_PROGRESS, Move.EXTEND): S.IN_PROGRESS,
+    (S.IN_PROGRESS, Move.REFUSE_EXTENSION): S.IN_PROGRESS,
     (S.IN_PROGRESS, Move.COMPLETE): S.DONE,
     (S.DONE, Move.FEEDBACK): S.FED_BACK,
     (S.FED_BACK, Move.REOPEN): S.IN_PROGRESS,
@@ -106,14 +148,16 @@ def test_a_matter_from_routing_to_archive_with_one_reopen(db, receptionist, dire
         assert [m.value for m in flow.allowed_moves(s.get(Matter, mid), handler)] == [
             "accept",
             "return",
+            "request_extension",
         ]
     attempt(db, handler, Move.ACCEPT, mid)
     attempt(db, handler, Move.PROGRESS, mid)
+    attempt(db, handler, Move.REQUEST_EXTENSION, mid)  # the handler asks
     with pytest.raises(PermissionDenied):
         attempt(db, handler, Move.EXTEND, mid)  # the director approves extensions
     attempt(db, director, Move.EXTEND, mid)
     with pytest.raises(ValidationError, match="已经延期过一次"):
-        attempt(db, director, Move.EXTEND, mid)
+        attempt(db, handler, Move.REQUEST_EXTENSION, mid)
     attempt(db, handler, Move.COMPLETE, mid)
     with db.write() as s:
         flow.feedback(s, receptionist, mid, "上门", Satisfaction.DISSATISFIED, "认为赔偿偏低")
@@ -140,6 +184,7 @@ def test_a_matter_from_routing_to_archive_with_one_reopen(db, receptionist, dire
         "routed",
         "accepted",
         "progress",
+        "extension_requested",
         "extended",
         "completed",
         "feedback",
@@ -186,5 +231,36 @@ def test_bad_input_to_moves_says_what_to_fix(db, receptionist, director):
     with db.write() as s, pytest.raises(ValidationError, match="请填写不予受理的理由"):
         flow.reject(s, receptionist, mid, " ", "向法院起诉")
     attempt(db, receptionist, Move.ROUTE, mid)
-    with db.write() as s, pytest.raises(ValidationError, match="应晚于原期限"):
-        flow.extend(s, director, mid, date(2026, 11, 1), "理由")
+    with db.write() as s, pytest.raises(ValidationError, match="应晚于今天"):
+        flow.request_extension(s, director, mid, date(2026, 11, 1), "理由")
+
+
+def test_feedback_needs_the_persons_satisfaction_chosen(db, receptionist, director):
+    """Nothing is recorded for the person without the user choosing it: no 满意度, no save."""
+    mid = new_matter(db, receptionist, MatterStatus.DONE)
+    for missing in (None, ""):
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            flow.perform(s, receptionist, mid, Move.FEEDBACK, {"method": "电话", "text": "已告知"})
+        assert err.value.fields == {"satisfaction": "请选择群众评价：满意、基本满意或不满意"}
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            flow.feedback(s, receptionist, mid, " ", missing)
+        assert set(err.value.fields) == {"method", "satisfaction"}
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert m.status == MatterStatus.DONE and m.feedback_at is None
+    with db.write() as s:
+        flow.perform(
+            s, receptionist, mid, Move.FEEDBACK, {"method": "电话", "satisfaction": "fairly"}
+        )
+    with db.read() as s:
+        assert s.get(Matter, mid).satisfaction == Satisfaction.FAIRLY
+
+
+def test_a_refusal_names_the_field_of_the_form(db, receptionist):
+    mid = new_matter(db, receptionist)
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        flow.reject(s, receptionist, mid, "属于诉讼事项", " ")
+    assert set(err.value.fields) == {"where"}
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        flow.transfer(s, receptionist, mid, "市信访局", "")
+    assert set(err.value.fields) == {"text"}

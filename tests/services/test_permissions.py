@@ -19,6 +19,8 @@ from app.models import (
     ClientSource,
     DayKind,
     Decision,
+    ExtensionRequest,
+    ExtensionStatus,
     Matter,
     MatterStatus,
     Meeting,
@@ -92,6 +94,27 @@ def _matter_in(s, status):
     return s.scalar(select(Matter.id).where(Matter.status == status))
 
 
+def _later():
+    return clock.today() + timedelta(days=400)
+
+
+def _asked(s):
+    """The routed matter, with an extension request waiting for the director."""
+    mid = _matter_in(s, MatterStatus.ROUTED)
+    s.add(
+        ExtensionRequest(
+            matter_id=mid,
+            reason="需等待鉴定结果",
+            proposed_deadline=_later(),
+            old_deadline=clock.today(),
+            requested_at=clock.now(),
+            status=ExtensionStatus.PENDING,
+        )
+    )
+    s.flush()
+    return mid
+
+
 def _unit(s):
     return s.scalar(select(Unit.id).where(Unit.name == "司法所"))
 
@@ -141,11 +164,13 @@ PROBES = {
     Action.HANDLE_MATTER: [
         lambda s, a, db: flow.accept(s, a, _matter_in(s, MatterStatus.ROUTED)),
         lambda s, a, db: flow.return_matter(s, a, _matter_in(s, MatterStatus.ROUTED), "理由"),
+        lambda s, a, db: flow.request_extension(
+            s, a, _matter_in(s, MatterStatus.ROUTED), _later(), "需等待鉴定结果"
+        ),
     ],
     Action.APPROVE_MATTER: [
-        lambda s, a, db: flow.extend(
-            s, a, _matter_in(s, MatterStatus.ROUTED), clock.today() + timedelta(days=400), "理由"
-        ),
+        lambda s, a, db: flow.extend(s, a, _asked(s)),
+        lambda s, a, db: flow.refuse_extension(s, a, _asked(s), "理由不充分"),
     ],
     Action.CLOSE_MATTER: [
         lambda s, a, db: flow.archive(s, a, _matter_in(s, MatterStatus.ANSWERED)),

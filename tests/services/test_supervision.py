@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.core.errors import PermissionDenied, ValidationError
 from app.models import Unit
+from app.services.center.calendar import WorkCalendar
 from app.services.reception import intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
@@ -69,3 +70,31 @@ def test_order_reply_and_the_printed_order(db, receptionist):
         "王𠮷",
     ):
         assert expected in text, expected
+
+
+def test_a_new_order_starts_with_the_matters_unit_and_a_working_day(db, receptionist, clock):
+    """督办's form is filled with the unit the matter went to and a reply due on a working day
+    (three working days on, by default): over a weekend and over the New Year holiday."""
+    from app.services.reception import flow
+
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        mid = intake.register_matter(s, receptionist, make_input(db)).id
+        police = s.scalar(select(Unit.id).where(Unit.name == "派出所"))
+    with db.write() as s, pytest.raises(PermissionDenied):
+        supervision.order_defaults(s, receptionist, mid)
+    clock.freeze("2026-12-04")  # a Friday
+    with db.read() as s:
+        got = supervision.order_defaults(s, director, mid)
+    assert got.unit_id is None, "a matter not yet routed: no unit is chosen for the director"
+    assert got.reply_by == date(2026, 12, 9)
+    with db.write() as s:
+        flow.route(s, director, mid, police)
+    clock.freeze("2026-12-30")  # a Wednesday: 1 January is a holiday
+    with db.read() as s:
+        got = supervision.order_defaults(s, director, mid)
+    assert got.unit_id == police
+    with db.read() as s:
+        cal = WorkCalendar.load(s)
+    assert cal.is_working_day(got.reply_by) and got.reply_by > date(2027, 1, 1)
+    assert got.reply_by == cal.add_working_days(date(2026, 12, 30), 3)

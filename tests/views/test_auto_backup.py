@@ -24,6 +24,18 @@ from app.views.auto_backup import BackgroundBackup, backup_before_upgrade, has_b
 pytestmark = pytest.mark.sqlite_only  # backups are copies of the SQLite file
 
 
+def left_by_an_older_program(db, revision: str) -> None:
+    """Take the database back to ``revision`` (its migrations undone, not just its number
+    changed: a later migration that adds a table must find it missing again)."""
+    from alembic import command
+
+    from app.db import alembic_config
+
+    with db.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+    db.dispose()
+
+
 def revision_of(path) -> str:
     with sqlite3.connect(path) as conn:
         (rev,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -126,10 +138,7 @@ def test_login_window_shows_while_the_start_backup_is_still_running(qtbot, db, m
 
 def test_a_pending_migration_is_backed_up_first_and_then_upgraded(qtbot, db, monkeypatch):
     path = db.path
-    db.dispose()
-    with sqlite3.connect(path) as conn:  # as if an older program had left it
-        conn.execute("UPDATE alembic_version SET version_num = '0013'")
-    conn.close()
+    left_by_an_older_program(db, "0013")
     monkeypatch.setattr(gui, "_probe_when_shown", _reject_when_shown)
     assert gui.run_gui(str(path), None, startup_probe=True) == 0
     (copy,) = start_copies(path)
@@ -139,10 +148,7 @@ def test_a_pending_migration_is_backed_up_first_and_then_upgraded(qtbot, db, mon
 
 def test_no_upgrade_without_its_backup(qtbot, db, monkeypatch):
     path = db.path
-    db.dispose()
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0013'")
-    conn.close()
+    left_by_an_older_program(db, "0013")
 
     def full(_path):
         raise DiskFull("磁盘空间不足，备份没有完成。")

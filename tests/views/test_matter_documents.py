@@ -36,7 +36,8 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
         )  # its preview was closed: today there is no way back to it
     with db.write() as s:
         m_deadline = intake.matter_detail(s, director, mid).deadline
-        flow.extend(s, director, mid, m_deadline + timedelta(days=20), "需要现场勘查")
+        flow.request_extension(s, director, mid, m_deadline + timedelta(days=20), "需要现场勘查")
+        flow.extend(s, director, mid)
 
     w = build_main_window(db, jiedai)
     qtbot.addWidget(w)

@@ -141,12 +141,20 @@ def _dialogs(window: QMainWindow, db):
     import uuid
 
     from app.services.center.deadline_recompute import Moved
+    from app.services.reception.supervision import OrderDefaults
     from app.views.change_password_dialog import ChangePasswordDialog
     from app.views.command_tab import AlertListDialog, MatterListDialog
     from app.views.deadline_recompute_dialog import DeadlineRecomputeDialog
     from app.views.exchange_dialog import ImportBundleDialog
     from app.views.first_run_wizard import FirstRunWizard
-    from app.views.handling_tab import ArrangementDialog, MoveDialog, SupervisionDialog
+    from app.views.handling_tab import (
+        ArrangementDialog,
+        LeaderDialog,
+        MoveDialog,
+        SupervisionDialog,
+        TeamDialog,
+        TextDialog,
+    )
     from app.views.help import ManualDialog, ShortcutsDialog
     from app.views.holiday_notice_dialog import HolidayNoticeDialog
     from app.views.import_report_dialog import ImportReportDialog
@@ -162,8 +170,15 @@ def _dialogs(window: QMainWindow, db):
 
     made: dict[type, list[QDialog]] = {
         MoveDialog: [MoveDialog(m, lookups, date(2027, 1, 8), window) for m in Move],
-        SupervisionDialog: [SupervisionDialog(lookups, window)],
+        SupervisionDialog: [
+            SupervisionDialog(lookups, OrderDefaults(lookups.units[0].id, date(2027, 1, 8)), window)
+        ],
         ArrangementDialog: [ArrangementDialog(window)],
+        TeamDialog: [TeamDialog(window)],
+        LeaderDialog: [LeaderDialog(lookups.staff, window)],
+        TextDialog: [
+            TextDialog("回复督办", "办理情况回复", "text", "督办单 BSDB2027-A-001" * 5, window)
+        ],
         MatterListDialog: [MatterListDialog(ctx, ("open",), "在办事项", parent=window)],
         AlertListDialog: [AlertListDialog(ctx, parent=window)],
         ImportBundleDialog: [ImportBundleDialog(ctx, window)],

@@ -31,6 +31,8 @@ class CenterSettings:
     # 重复来访 on the command room's risk list: this many matters within this many days.
     repeat_visit_days: int = 90
     repeat_visit_min: int = 3
+    # 督办: the reply a 督办单 asks for is due this many working days after it is issued.
+    supervision_reply_days: int = 3
     # 回执上的查询提示; empty: "凭受理编号到{the window's unit}或拨打中心电话查询办理进度。"
     query_hint: str = ""
     # Counselling records (ciphertext only) travel in exchange bundles only when this is on.

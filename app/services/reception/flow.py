@@ -1,7 +1,8 @@
 """The event flow of a matter (docs/DOMAIN.md §2) as one state machine.
 
-已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (director,
-once), 不满意 → 办理中 (director, once), 不予受理, 转上级/移送 and 当场解答 from the start. A move
+已登记 ─► 已分流 ─► 办理中 ─► 已办结 ─► 已反馈 ─► 已归档, with 退回 (once), 延期 (the handler or
+their unit asks, the director approves — once — or refuses), 不满意 → 办理中 (director, once),
+不予受理, 转上级/移送 and 当场解答 from the start. A move
 not in ``MOVES`` is refused with a message; every move is a timeline event and an audit row
 (``timeline.record``). This is the only module that changes a matter's status: registration,
 imports and mediation cases move their matters through it (tests/services/test_one_writer.py).
@@ -11,23 +12,29 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from app.core import clock
+from app.core.clock import now
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
+    Category,
     EventKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    LimitKind,
     Matter,
     MatterStatus,
     Satisfaction,
     Unit,
     User,
 )
-from app.models.base import now
 from app.models.enums import LabelledEnum
+from app.services.center.calendar import WorkCalendar
 from app.services.context import Actor
 from app.services.reception import timeline
 from app.services.security.permissions import Action, allowed, oversees_all, require
@@ -41,7 +48,9 @@ class Move(LabelledEnum):
     ACCEPT = ("accept", "接收")
     RETURN = ("return", "退回")
     PROGRESS = ("progress", "记录进展")
-    EXTEND = ("extend", "延期")
+    REQUEST_EXTENSION = ("request_extension", "申请延期")
+    EXTEND = ("extend", "批准延期")  # the director approves the request: the deadline moves
+    REFUSE_EXTENSION = ("refuse_extension", "不予延期")
     COMPLETE = ("complete", "办结")
     FEEDBACK = ("feedback", "结果反馈")
     REOPEN = ("reopen", "重新办理")
@@ -70,8 +79,22 @@ MOVES: dict[Move, Rule] = {
         frozenset({S.ROUTED, S.IN_PROGRESS}), S.REGISTERED, Action.HANDLE_MATTER, EventKind.RETURNED
     ),
     Move.PROGRESS: Rule(frozenset({S.IN_PROGRESS}), None, Action.HANDLE_MATTER, EventKind.PROGRESS),
+    Move.REQUEST_EXTENSION: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}),
+        None,
+        Action.HANDLE_MATTER,
+        EventKind.EXTENSION_REQUESTED,
+    ),
+    # 批准延期 keeps the event the director's 延期 always wrote (EXTENDED, "期限由 … 延至 …：
+    # <reason>"): the 延期办理告知书 is built from it.
     Move.EXTEND: Rule(
         frozenset({S.ROUTED, S.IN_PROGRESS}), None, Action.APPROVE_MATTER, EventKind.EXTENDED
+    ),
+    Move.REFUSE_EXTENSION: Rule(
+        frozenset({S.ROUTED, S.IN_PROGRESS}),
+        None,
+        Action.APPROVE_MATTER,
+        EventKind.EXTENSION_REFUSED,
     ),
     Move.COMPLETE: Rule(
         frozenset({S.IN_PROGRESS}), S.DONE, Action.HANDLE_MATTER, EventKind.COMPLETED
@@ -105,11 +128,38 @@ MOVES: dict[Move, Rule] = {
 AT_REGISTRATION = frozenset({Move.ANSWER})
 
 
+# While a matter is with a unit (已分流, 办理中) an extension may be asked for and decided.
+EXTENSION_STATUSES = frozenset({S.ROUTED, S.IN_PROGRESS})
+EXTENSION_MOVES = frozenset({Move.REQUEST_EXTENSION, Move.EXTEND, Move.REFUSE_EXTENSION})
+# 信访工作条例: a petition's time may be extended by at most 30 days; a calendar-day rule's
+# default extension is capped there (mediation's one month gives the same 30).
+MAX_CALENDAR_EXTENSION = 30
+
+
+@read_op
+def pending_request(session: Session | None, m: Matter) -> ExtensionRequest | None:
+    """The extension request of ``m`` waiting for the director, if there is one."""
+    if session is None:
+        return None
+    return session.scalar(
+        select(ExtensionRequest).where(
+            ExtensionRequest.matter_id == m.id,
+            ExtensionRequest.status == ExtensionStatus.PENDING,
+        )
+    )
+
+
 def _once_used(m: Matter, move: Move) -> str | None:
     if move == Move.RETURN and m.returned:
         return "该事项已经退回过一次，不能再次退回；如确有困难请报主任协调。"
-    if move == Move.EXTEND and m.extended:
+    if move in EXTENSION_MOVES and m.extended:
         return "该事项已经延期过一次，不能再次延期。"
+    if move in EXTENSION_MOVES and m.status in EXTENSION_STATUSES:
+        pending = pending_request(object_session(m), m) is not None
+        if move == Move.REQUEST_EXTENSION and pending:
+            return "该事项已有延期申请在等待主任审批，请等审批结果。"
+        if move != Move.REQUEST_EXTENSION and not pending:
+            return "该事项没有等待审批的延期申请。"
     if move == Move.REOPEN and m.reopened:
         return "该事项已经重新办理过一次，不能再次重新办理。"
     if move == Move.REOPEN and m.satisfaction != Satisfaction.DISSATISFIED:
@@ -119,7 +169,9 @@ def _once_used(m: Matter, move: Move) -> str | None:
 
 # The work on a routed matter belongs to whoever it went to (首办责任): its handler, the B who
 # covers an absent handler, the staff of its unit, and the director over all of them.
-HANDLER_MOVES = frozenset({Move.ACCEPT, Move.RETURN, Move.PROGRESS, Move.COMPLETE})
+HANDLER_MOVES = frozenset(
+    {Move.ACCEPT, Move.RETURN, Move.PROGRESS, Move.REQUEST_EXTENSION, Move.COMPLETE}
+)
 
 
 @read_op
@@ -152,6 +204,28 @@ def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str
     return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
 
 
+@read_op
+def not_for(session: Session, actor: Actor, m: Matter, move: Move) -> str | None:
+    """Why ``actor`` may not make the handler's ``move`` on ``m`` (None: may). 申请延期 is
+    also open to the staff of the unit the matter went to, whoever its handler is."""
+    reason = not_the_handler(session, actor, m, move.label)
+    if reason is None or move != Move.REQUEST_EXTENSION or m.unit_id is None:
+        return reason
+    in_unit = session.scalar(
+        select(User.id).where(
+            User.id == actor.user_id, User.unit_id == m.unit_id, User.active.is_(True)
+        )
+    )
+    if in_unit is not None:
+        return None
+    unit = session.get(Unit, m.unit_id)
+    who = m.handler_name or "指定的承办人"
+    return (
+        f"该事项由{unit.name}{who}承办，只有承办人（不在岗时由其B岗）、"
+        f"{unit.name}的工作人员或主任可以申请延期。"
+    )
+
+
 def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
     """The moves this user may make on this matter now (the view shows only these)."""
     session = object_session(m)
@@ -162,11 +236,7 @@ def allowed_moves(m: Matter, actor: Actor) -> list[Move]:
         and move not in AT_REGISTRATION
         and allowed(actor, rule.action)
         and not _once_used(m, move)
-        and not (
-            move in HANDLER_MOVES
-            and session is not None
-            and not_the_handler(session, actor, m, move.label)
-        )
+        and not (move in HANDLER_MOVES and session is not None and not_for(session, actor, m, move))
     ]
 
 
@@ -184,11 +254,7 @@ def _start(
     if reason := _once_used(m, move):
         raise ValidationError(reason)
     # A mediation case moves its matter under the case's own rule (its mediators, the director).
-    if (
-        move in HANDLER_MOVES
-        and not for_case
-        and (reason := not_the_handler(session, actor, m, move.label))
-    ):
+    if move in HANDLER_MOVES and not for_case and (reason := not_for(session, actor, m, move)):
         raise PermissionDenied(reason)
     return m
 
@@ -201,6 +267,16 @@ def _finish(
     before = m.status
     if rule.target is not None:
         m.status = rule.target
+    if move == Move.ROUTE or m.status not in EXTENSION_STATUSES:
+        # The request was the unit's, about its work: completed, returned or sent to another
+        # unit, it is not decided any more (a new handler asks again if needed).
+        for req in session.scalars(
+            select(ExtensionRequest).where(
+                ExtensionRequest.matter_id == m.id,
+                ExtensionRequest.status == ExtensionStatus.PENDING,
+            )
+        ):
+            req.status = ExtensionStatus.LAPSED
     m.updated_at = at
     timeline.record(
         session,
@@ -215,8 +291,12 @@ def _finish(
     )
 
 
-def _text(value: str, label: str, required: bool = True, max_len: int = 2000) -> str:
-    return validate_text(value, "note", label, required=required, max_len=max_len)
+def _text(
+    value: str, label: str, required: bool = True, max_len: int = 2000, *, field: str = "text"
+) -> str:
+    """``field`` names the input of the move's form that a refusal concerns (``text``: the
+    move's main text; ``where``, ``method`` …), so the dialog marks that field."""
+    return validate_text(value, field, label, required=required, max_len=max_len)
 
 
 @write_op(Change.MATTERS)
@@ -242,7 +322,7 @@ def route(
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise ValidationError({"unit": "请选择承办单位"})
-    handler = _text(handler, "承办人", required=False, max_len=30)
+    handler = _text(handler, "承办人", required=False, max_len=30, field="handler")
     note = ""
     if handler_user_id is not None:
         user = session.get(User, handler_user_id)
@@ -340,30 +420,237 @@ def add_progress(
     _finish(session, actor, m, Move.PROGRESS, _text(note, "办理进展"), at)
 
 
+@read_op
+def default_extension(session: Session, m: Matter) -> date:
+    """The date an extension of ``m`` proposes to start with: its deadline plus its category's
+    rule (a calendar-day rule at most MAX_CALENDAR_EXTENSION days), and never a day that
+    would be refused (it is after today and after the deadline)."""
+    cal = WorkCalendar.load(session)
+    category = session.get(Category, m.category_id)
+    kind, days = category.limit_kind, category.limit_days
+    if kind == LimitKind.CALENDAR:
+        days = min(days, MAX_CALENDAR_EXTENSION)
+    due = cal.deadline(m.deadline, kind, days).due
+    floor = max(clock.today(), m.deadline)
+    return due if due > floor else cal.add_working_days(floor, 1)
+
+
+@read_op
+def extension_default(session: Session, actor: Actor, matter_id: uuid.UUID) -> date:
+    require(actor, Action.VIEW_MATTERS)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    return default_extension(session, m)
+
+
+def _check_new_deadline(m: Matter, new: date | None) -> date:
+    today = clock.today()
+    if new is None:
+        raise ValidationError({"deadline": "请填写新的期限"})
+    if new <= m.deadline or new <= today:
+        first = max(m.deadline, today) + timedelta(days=1)
+        raise ValidationError(
+            {
+                "deadline": f"新的期限应晚于今天（{today:%Y-%m-%d}）和原期限"
+                f"（{m.deadline:%Y-%m-%d}），最早为 {first:%Y-%m-%d}"
+            }
+        )
+    return new
+
+
+@write_op(Change.MATTERS)
+def request_extension(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    proposed: date | None,
+    reason: str,
+    *,
+    at: datetime | None = None,
+) -> ExtensionRequest:
+    """申请延期: the handler (their B, their unit's staff, or the director) asks, with the reason
+    and the date proposed. Nothing about the matter changes until the director decides."""
+    m = _start(session, actor, matter_id, Move.REQUEST_EXTENSION)
+    problems: dict[str, str] = {}
+    try:
+        reason = _text(reason, "延期理由")
+    except ValidationError as err:
+        problems.update(err.fields)
+    try:
+        _check_new_deadline(m, proposed)
+    except ValidationError as err:
+        problems.update(err.fields)
+    if problems:
+        raise ValidationError(problems)
+    at = (at or clock.now()).replace(microsecond=0)
+    request = ExtensionRequest(
+        matter_id=m.id,
+        reason=reason,
+        proposed_deadline=proposed,
+        old_deadline=m.deadline,
+        requested_by=actor.user_id,
+        requested_at=at,
+        status=ExtensionStatus.PENDING,
+    )
+    session.add(request)
+    session.flush()
+    _finish(
+        session,
+        actor,
+        m,
+        Move.REQUEST_EXTENSION,
+        f"申请将期限由 {m.deadline:%Y-%m-%d} 延至 {proposed:%Y-%m-%d}：{reason}",
+        at,
+    )
+    return request
+
+
 @write_op(Change.MATTERS)
 def extend(
     session: Session,
     actor: Actor,
     matter_id: uuid.UUID,
-    new_deadline: date,
-    reason: str,
+    new_deadline: date | None = None,
+    note: str = "",
     *,
     at: datetime | None = None,
 ) -> None:
-    """The director moves the deadline once, with the reason."""
+    """批准延期: the director approves the waiting request — its date, or ``new_deadline`` — and
+    the deadline moves. This uses up the matter's one extension. The timeline note is the
+    one 延期 has always written: 期限由 <old> 延至 <new>：<the request's reason>."""
     m = _start(session, actor, matter_id, Move.EXTEND)
-    reason = _text(reason, "延期理由")
-    if new_deadline <= m.deadline:
-        raise ValidationError({"deadline": f"新的期限应晚于原期限 {m.deadline:%Y-%m-%d}"})
+    request = pending_request(session, m)
+    new = _check_new_deadline(m, new_deadline or request.proposed_deadline)
+    note = _text(note, "审批意见", required=False, field="note")
+    at = (at or clock.now()).replace(microsecond=0)
     old = m.deadline
-    m.deadline, m.extended = new_deadline, True
+    m.deadline, m.extended = new, True
+    request.status, request.approved_deadline = ExtensionStatus.APPROVED, new
+    request.decided_by, request.decided_at, request.decision_note = actor.user_id, at, note or None
     _finish(
         session,
         actor,
         m,
         Move.EXTEND,
-        f"期限由 {old:%Y-%m-%d} 延至 {new_deadline:%Y-%m-%d}：{reason}",
+        f"期限由 {old:%Y-%m-%d} 延至 {new:%Y-%m-%d}：{request.reason}",
         at,
+    )
+
+
+@write_op(Change.MATTERS)
+def refuse_extension(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    reason: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """不予延期: the director refuses the waiting request, saying why; the deadline stays and
+    the matter's one extension is not used (the handler may ask again)."""
+    m = _start(session, actor, matter_id, Move.REFUSE_EXTENSION)
+    request = pending_request(session, m)
+    reason = _text(reason, "不予延期的理由")
+    at = (at or clock.now()).replace(microsecond=0)
+    request.status = ExtensionStatus.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = actor.user_id, at, reason
+    _finish(
+        session,
+        actor,
+        m,
+        Move.REFUSE_EXTENSION,
+        f"不同意延至 {request.proposed_deadline:%Y-%m-%d}，"
+        f"期限仍为 {m.deadline:%Y-%m-%d}：{reason}",
+        at,
+    )
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    """One extension request of a matter, as the handler and the director see it."""
+
+    id: uuid.UUID
+    status: ExtensionStatus
+    reason: str
+    proposed_deadline: date
+    old_deadline: date
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    approved_deadline: date | None
+    decision_note: str
+
+
+def _newness(r: ExtensionRequest) -> tuple:
+    """Requests in the order they were made: the waiting one is always the newest (there is
+    one at a time, asked after every decided one)."""
+    return (r.status == ExtensionStatus.PENDING, r.requested_at, r.decided_at or r.requested_at)
+
+
+@read_op
+def extension_requests(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[ExtensionView]:
+    """A matter's extension requests, the newest first."""
+    require(actor, Action.VIEW_MATTERS)
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    rows = sorted(
+        session.scalars(select(ExtensionRequest).where(ExtensionRequest.matter_id == matter_id)),
+        key=_newness,
+        reverse=True,
+    )
+    return [
+        ExtensionView(
+            r.id,
+            r.status,
+            r.reason,
+            r.proposed_deadline,
+            r.old_deadline,
+            names.get(r.requested_by, ""),
+            r.requested_at,
+            names.get(r.decided_by, ""),
+            r.decided_at,
+            r.approved_deadline,
+            r.decision_note or "",
+        )
+        for r in rows
+    ]
+
+
+@read_op
+def extension_marks(
+    session: Session, actor: Actor, matter_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, ExtensionStatus]:
+    """For a page of a list: the state of the newest extension request of each matter still
+    with its unit (待审批, 已批准, 不予延期), so the handler sees the director's answer there."""
+    require(actor, Action.VIEW_MATTERS)
+    if not matter_ids:
+        return {}
+    rows = session.scalars(
+        select(ExtensionRequest)
+        .join(Matter, Matter.id == ExtensionRequest.matter_id)
+        .where(
+            ExtensionRequest.matter_id.in_(matter_ids),
+            Matter.status.in_(EXTENSION_STATUSES),
+            ExtensionRequest.status != ExtensionStatus.LAPSED,
+        )
+    )
+    marks: dict[uuid.UUID, ExtensionStatus] = {}
+    for r in sorted(rows, key=_newness):
+        marks[r.matter_id] = r.status  # the newest last
+    return marks
+
+
+@read_op
+def waiting_extensions(session: Session, actor: Actor) -> list[uuid.UUID]:
+    """The matters whose extension request waits for the director."""
+    require(actor, Action.VIEW_MATTERS)
+    return list(
+        session.scalars(
+            select(ExtensionRequest.matter_id).where(
+                ExtensionRequest.status == ExtensionStatus.PENDING
+            )
+        )
     )
 
 
@@ -389,15 +676,27 @@ def feedback(
     actor: Actor,
     matter_id: uuid.UUID,
     method: str,
-    satisfaction: Satisfaction,
+    satisfaction: Satisfaction | None,
     note: str = "",
     *,
     at: datetime | None = None,
 ) -> None:
     """The result told to the person (how, when) and how satisfied they are."""
     m = _start(session, actor, matter_id, Move.FEEDBACK)
-    m.feedback_method = _text(method, "反馈方式", max_len=32)
-    m.satisfaction = Satisfaction(satisfaction)
+    problems: dict[str, str] = {}
+    try:
+        method = _text(method, "反馈方式", max_len=32, field="method")
+    except ValidationError as err:
+        problems.update(err.fields)
+    try:  # nothing is chosen for the person: the form starts with no 满意度 selected
+        chosen = Satisfaction(satisfaction) if satisfaction is not None else None
+    except ValueError:
+        chosen = None
+    if chosen is None:
+        problems["satisfaction"] = "请选择群众评价：满意、基本满意或不满意"
+    if problems:
+        raise ValidationError(problems)
+    m.feedback_method, m.satisfaction = method, chosen
     m.feedback_at = (at or now()).replace(microsecond=0)
     extra = f"；{_text(note, '反馈情况', required=False)}" if note.strip() else ""
     _finish(
@@ -441,7 +740,8 @@ def reject(
     at: datetime | None = None,
 ) -> None:
     m = _start(session, actor, matter_id, Move.REJECT)
-    reason, where = _text(reason, "不予受理的理由"), _text(where_to_go, "告知的办理途径")
+    reason = _text(reason, "不予受理的理由")
+    where = _text(where_to_go, "告知的办理途径", field="where")
     m.closed_at = (at or now()).replace(microsecond=0)
     _finish(session, actor, m, Move.REJECT, f"{reason}；已告知：{where}", at)
 
@@ -457,7 +757,7 @@ def transfer(
     at: datetime | None = None,
 ) -> None:
     m = _start(session, actor, matter_id, Move.TRANSFER)
-    body, sent = _text(body, "接收机关", max_len=64), _text(what_sent, "移送材料")
+    body, sent = _text(body, "接收机关", max_len=64, field="where"), _text(what_sent, "移送材料")
     m.closed_at = (at or now()).replace(microsecond=0)
     _finish(session, actor, m, Move.TRANSFER, f"移送{body}：{sent}", at)
 
@@ -503,13 +803,22 @@ def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, va
             return_matter(session, actor, matter_id, v.get("text", ""))
         case Move.PROGRESS:
             add_progress(session, actor, matter_id, v.get("text", ""))
+        case Move.REQUEST_EXTENSION:
+            request_extension(session, actor, matter_id, v.get("deadline"), v.get("text", ""))
         case Move.EXTEND:
-            extend(session, actor, matter_id, v["deadline"], v.get("text", ""))
+            extend(session, actor, matter_id, v.get("deadline"), v.get("note", ""))
+        case Move.REFUSE_EXTENSION:
+            refuse_extension(session, actor, matter_id, v.get("text", ""))
         case Move.COMPLETE:
             complete(session, actor, matter_id, v.get("text", ""))
         case Move.FEEDBACK:
             feedback(
-                session, actor, matter_id, v.get("method", ""), v["satisfaction"], v.get("text", "")
+                session,
+                actor,
+                matter_id,
+                v.get("method", ""),
+                v.get("satisfaction"),
+                v.get("text", ""),
             )
         case Move.REOPEN:
             reopen(session, actor, matter_id, v.get("text", ""))

@@ -9,11 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import clock
+from app.core.clock import now
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import EventKind, Matter, SupervisionOrder, Unit, User
-from app.models.base import now
 from app.reports.supervision import SupervisionData, render_supervision
+from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
@@ -22,6 +24,26 @@ from app.services.reception.intake import matter_detail
 from app.services.reception.numbering import next_seq
 from app.services.security.permissions import Action, allowed, oversees_all, require
 from app.services.validation import validate_text
+
+
+@dataclass(frozen=True)
+class OrderDefaults:
+    """What a new 督办单's form starts with: the matter's own unit (None when it has none yet)
+    and a reply due a few working days from today (``supervision_reply_days``)."""
+
+    unit_id: uuid.UUID | None
+    reply_by: date
+
+
+@read_op
+def order_defaults(session: Session, actor: Actor, matter_id: uuid.UUID) -> OrderDefaults:
+    require(actor, Action.SUPERVISE)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    days = max(1, load_settings(session).supervision_reply_days)
+    reply_by = WorkCalendar.load(session).add_working_days(clock.today(), days)
+    return OrderDefaults(m.unit_id, reply_by)
 
 
 @write_op(Change.MATTERS)
@@ -48,7 +70,7 @@ def issue_order(
         requirement = validate_text(requirement, "requirement", "督办要求")
     except ValidationError as err:
         problems.update(err.fields)
-    at = (at or now()).replace(microsecond=0)
+    at = (at or clock.now()).replace(microsecond=0)
     if reply_by is None or reply_by < at.date():
         problems["reply_by"] = "回复期限不能早于今天"
     if problems:

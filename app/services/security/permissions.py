@@ -58,7 +58,8 @@ _TABLE: dict[Action, frozenset[Role]] = {
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_CALENDAR: frozenset({Role.ADMIN, Role.DIRECTOR}),
     # The event flow: the window and the director route; handlers in rooms and units work
-    # the matter; only the director approves extensions and reopening.
+    # the matter and ask for an extension; only the director decides on extensions and
+    # approves reopening.
     Action.ROUTE_MATTER: frozenset({Role.RECEPTIONIST, Role.DIRECTOR}),
     Action.HANDLE_MATTER: frozenset(
         {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR}
@@ -109,8 +110,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MANAGE_SETTINGS: "修改中心设置",
     Action.MANAGE_CALENDAR: "维护节假日",
     Action.ROUTE_MATTER: "分流交办、不予受理或移送事项",
-    Action.HANDLE_MATTER: "承办事项（接收、退回、记录进展、办结）",
-    Action.APPROVE_MATTER: "批准延期或重新办理",
+    Action.HANDLE_MATTER: "承办事项（接收、退回、记录进展、申请延期、办结）",
+    Action.APPROVE_MATTER: "审批延期申请或批准重新办理",
     Action.CLOSE_MATTER: "结果反馈和归档",
     Action.SUPERVISE: "督查督办",
     Action.MANAGE_POSTS: "设置AB岗和人员请假",

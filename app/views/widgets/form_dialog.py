@@ -5,6 +5,7 @@ when it names one, and everything typed stays as it was."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import ValidationError
 
 from ..messages import error_text
+from .run import run_op
 
 
 class FieldRow(QWidget):
@@ -113,3 +115,26 @@ class FormDialog(QDialog):
                 if name in self.fields:
                     self.fields[name].set_error(text)
         self.message.setText(exc if isinstance(exc, str) else error_text(exc))
+
+    def submit(
+        self,
+        ctx: Any,
+        make_job: Callable[[], Any],
+        *,
+        done: Callable[[Any], None] | None = None,
+        origin: object = None,
+    ) -> None:
+        """确定 runs ``make_job()`` — ``op(service.fn, …)`` built from what is typed at that
+        moment — through ``run_op``: the dialog closes when it succeeded and otherwise stays open
+        with what was typed and the refusal, whether the form refused it (a ValidationError
+        raised while building the job) or the service did."""
+
+        def ok() -> None:
+            try:
+                job = make_job()
+            except ValidationError as exc:
+                self.show_error(exc)
+                return
+            run_op(ctx, job, message=self, done=done, origin=origin)
+
+        self.on_ok = ok
