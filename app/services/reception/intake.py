@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, func, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.portable import contains_ci, prefix_match
@@ -734,16 +735,18 @@ def earlier_visits(
     return result
 
 
-def repeat_summary(visits: list[EarlierVisit]) -> str:
-    """The line at the top of the form: "此人以往来访 3 次，最近一次 11月28日，在办 1 件"."""
+def repeat_summary(visits: list[EarlierVisit], today: date | None = None) -> str:
+    """The line at the top of the form: "此人以往来访 3 次，最近一次 11月28日，在办 1 件"
+    (the year too when the last visit was in another year)."""
     if not visits:
         return ""
+    today = today or clock.today()
     latest = max(v.row.received_at for v in visits)
+    when = f"{latest.month}月{latest.day}日"
+    if latest.year != today.year:
+        when = f"{latest.year}年{when}"
     open_count = sum(1 for v in visits if v.row.status in OPEN_STATUSES)
-    return (
-        f"此人以往来访 {len(visits)} 次，最近一次 {latest.month}月{latest.day}日，"
-        f"在办 {open_count} 件"
-    )
+    return f"此人以往来访 {len(visits)} 次，最近一次 {when}，在办 {open_count} 件"
 
 
 # --- detail and receipt -----------------------------------------------------------------
