@@ -44,8 +44,9 @@ def search_keys(text: str) -> tuple[str, str]:
 def match_rank(text: str, typed: str) -> int | None:
     """How well ``typed`` names ``text`` (lower is better; None: not at all).
 
-    0: the text starts with what was typed (下塘 → 下塘村); 1: the pinyin initials do (xt);
-    2: the full pinyin does (xiatang); 3: the text contains it (塘 → 下塘村, 塘下村)."""
+    0: the text starts with what was typed (下塘 → 下塘村); 1: the pinyin initials are it
+    (xtc → 下塘村 before 西塘村头); 2: they start with it (xt); 3: the full pinyin is it;
+    4: the full pinyin starts with it (xiatang); 5: the text contains it (塘 → 塘下村)."""
     if not typed:
         return None
     if text.startswith(typed):
@@ -53,13 +54,17 @@ def match_rank(text: str, typed: str) -> int | None:
     low = typed.lower()
     if low.isascii() and low.isalpha():
         pinyin, initials = search_keys(text)
-        if initials.startswith(low):
+        if initials == low:
             return 1
-        if pinyin.startswith(low):
+        if initials.startswith(low):
             return 2
+        if pinyin == low:
+            return 3
+        if pinyin.startswith(low):
+            return 4
         return None
     if typed in text:
-        return 3
+        return 5
     return None
 
 

@@ -297,12 +297,12 @@ class IntakeForm(QWidget):
             self.channel.addItem(ch.label, ch)
         self.visitors: list[VisitorEditor] = []
         self.visitor_box = QVBoxLayout()
-        self.add_visitor_button = QPushButton("添加群众(&A)")
+        self.add_visitor_button = QPushButton("添加群众 (Alt+A)")
         self.add_visitor_button.clicked.connect(lambda: self.add_visitor(focus=True))
         self.add_visitor_button.setToolTip("再登记一位群众（Alt+A）")
         # Reached by their keys, not by Tab: Tab goes from 住址 straight to 类别.
         self.add_visitor_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.is_group = QCheckBox("群体性事项(&G)")
+        self.is_group = QCheckBox("群体性事项 (Alt+G)")
         self.is_group.setToolTip("群体性事项（Alt+G），勾选后填人数")
         self.is_group.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.head_count = QSpinBox()
@@ -310,6 +310,8 @@ class IntakeForm(QWidget):
         self.head_count.setSuffix(" 人")
         self.head_count.setEnabled(False)
         self.is_group.toggled.connect(self._group_toggled)
+        tab_shortcut(self, QKeySequence("Alt+A"), lambda: self.add_visitor(focus=True))
+        tab_shortcut(self, QKeySequence("Alt+G"), self._toggle_group)
         self.category = TypeAheadCombo()
         self.category.addItem("（请选择类别）", None)
         for c in lookups.categories:
@@ -420,8 +422,12 @@ class IntakeForm(QWidget):
 
     def _group_toggled(self, on: bool) -> None:
         self.head_count.setEnabled(on)
-        if on and self.is_group.hasFocus():  # Alt+G: straight on to the head count
-            self.head_count.setFocus()
+
+    def _toggle_group(self) -> None:
+        """Alt+G: tick 群体性事项 and go straight on to the head count (or untick it)."""
+        self.is_group.toggle()
+        if self.is_group.isChecked():
+            self.head_count.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.head_count.selectAll()
 
     # --- visitors
@@ -983,7 +989,16 @@ class ReceptionTab(QWidget):
         if self.preview is not None:
             self.preview.close()
         self.preview = PdfPreviewDialog(pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self)
+        fresh = number == self.last_number and self.form.is_empty()
+        self.preview.finished.connect(lambda _r: self._receipt_closed(fresh))
         self.preview.open()
+
+    def _receipt_closed(self, fresh: bool) -> None:
+        """The window takes the keyboard back; after a registration's receipt, the cursor
+        waits in the name field for the next visitor."""
+        self.window().activateWindow()
+        if fresh and self.form.is_empty():
+            self.focus_name_field()
 
     # --- earlier visits
     def _look_up_earlier(self) -> None:
