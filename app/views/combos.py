@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QEvent, QStringListModel, Qt
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
 
@@ -83,6 +83,18 @@ def best_match(texts: list[str], typed: str, skip: int = 0) -> int:
     return best
 
 
+def _is_search_key(event: QKeyEvent) -> bool:
+    """A key that types something (a letter, a digit, a character), not Space or a shortcut."""
+    text = event.text()
+    mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+    return (
+        bool(text)
+        and text.isprintable()
+        and not text.isspace()
+        and mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+    )
+
+
 class TypeAheadCombo(QComboBox):
     """A ``QComboBox`` that jumps to the item typed: its characters, pinyin initials or pinyin.
 
@@ -95,6 +107,14 @@ class TypeAheadCombo(QComboBox):
         self.typed = ""
         self._last_key = 0.0
         self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, True)
+        self.view().installEventFilter(self)  # the same search while the list is open
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.view() and event.type() == QEvent.Type.KeyPress and _is_search_key(event):
+            if self.type_ahead(event.text()):
+                self.view().setCurrentIndex(self.model().index(self.currentIndex(), 0))
+            return True
+        return super().eventFilter(obj, event)
 
     def _texts(self) -> list[str]:
         return [self.itemText(i) for i in range(self.count())]
@@ -108,15 +128,15 @@ class TypeAheadCombo(QComboBox):
     def type_ahead(self, text: str) -> bool:
         """Add ``text`` to the search and choose the best item; False if nothing matches
         (the choice then stays)."""
-        now = time.monotonic()
-        if now - self._last_key > TYPE_AHEAD_PAUSE_S:
+        if time.monotonic() - self._last_key > TYPE_AHEAD_PAUSE_S:
             self.typed = ""
-        self._last_key = now
         wanted = self.typed + text
         i = best_match(self._texts(), wanted, self._placeholders())
         if i < 0 and self.typed:  # "xt" then "b": a new search for "b" if "xtb" names nothing
             wanted = text
             i = best_match(self._texts(), wanted, self._placeholders())
+        # Counted from the end of the search: the first one loads pypinyin's tables.
+        self._last_key = time.monotonic()
         if i < 0:
             QApplication.beep()
             return False
@@ -126,15 +146,8 @@ class TypeAheadCombo(QComboBox):
         return True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        text = event.text()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
-        if (
-            text
-            and text.isprintable()
-            and not text.isspace()
-            and mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-        ):
-            self.type_ahead(text)
+        if _is_search_key(event):
+            self.type_ahead(event.text())
             event.accept()
             return
         if event.key() == Qt.Key.Key_Backspace and self.typed:

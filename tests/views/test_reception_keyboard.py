@@ -117,6 +117,17 @@ def test_type_ahead_reaches_xiatang_in_at_most_three_keys(qtbot):
     # Arrow keys still work; the placeholder is never jumped to.
     qtbot.keyClick(combo, Qt.Key.Key_Down)
     assert combo.currentText() == "金港社区"
+    # With the list open (F4), typing searches it the same way; Enter takes the item.
+    combo.setCurrentIndex(0)
+    combo.typed = ""
+    qtbot.keyClick(combo, Qt.Key.Key_F4)
+    qtbot.waitUntil(combo.view().isVisible)
+    for ch in "xt":
+        qtbot.keyClick(combo.view(), ch)
+    assert combo.view().currentIndex().data() == "下塘村"
+    qtbot.keyClick(combo.view(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not combo.view().isVisible())
+    assert combo.currentText() == "下塘村"
     # 西塘村头 before 下塘村: "xt" finds the first, "xtc" (its whole initials) 下塘村.
     combo.insertItem(1, "西塘村头", 99)
     combo.typed = ""
