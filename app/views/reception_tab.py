@@ -322,7 +322,7 @@ class IntakeForm(QWidget):
         self.summary = FormTextEdit()
         self.summary.setPlaceholderText("事项摘要：诉求、事由、涉及对象（Ctrl+Enter 登记）")
         self.summary.setMinimumHeight(80)
-        self.summary.setMaximumHeight(110)  # the whole form fits 1366×768 without scrolling
+        self.summary.setMaximumHeight(96)  # the whole form fits 1366×768 without scrolling
         self.summary.submitted.connect(self.submitted)
         self.answered = QCheckBox("当场解答并办结")
         self.answer = FormTextEdit()
