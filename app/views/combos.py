@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QStringListModel, Qt
-from PySide6.QtGui import QInputMethodEvent, QKeyEvent
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
 
 # A pause longer than this starts a new search; typing within it extends the one before.
@@ -184,7 +184,9 @@ class PinyinCompleter(QCompleter):
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterMode(Qt.MatchFlag.MatchContains)
         self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.setModel(QStringListModel([], self))
+        # The list shows the names; matching is against "name initials pinyin".
+        self.setModel(QStandardItemModel(self))
+        self.setCompletionRole(SEARCH_ROLE)
         self.names: list[str] = []
         self._keyed = False
         self.set_names(names)
@@ -201,14 +203,16 @@ class PinyinCompleter(QCompleter):
         if self._keyed:
             return
         self._keyed = True
-        keyed = []
+        model = self.model()
+        model.clear()
         for name in self.names:
             pinyin, initials = search_keys(name)
-            keyed.append(f"{name}{_SEP}{initials} {pinyin}")
-        self.model().setStringList(keyed)
+            item = QStandardItem(name)
+            item.setData(f"{name} {initials} {pinyin}", SEARCH_ROLE)
+            model.appendRow(item)
 
     def pathFromIndex(self, index) -> str:
-        return str(index.data()).split(_SEP, 1)[0]
+        return str(index.data(Qt.ItemDataRole.DisplayRole))
 
 
-_SEP = "\u2003"  # between a name and its pinyin in the completer's list
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1

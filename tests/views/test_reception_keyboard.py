@@ -158,6 +158,7 @@ def test_form_combos_take_type_ahead_and_handler_offers_staff_by_initials(qtbot,
     qtbot.waitUntil(lambda: completer.popup().isVisible())
     assert completer.completionCount() == 1
     assert completer.pathFromIndex(completer.currentIndex()) == "李接待"
+    assert completer.popup().model().index(0, 0).data() == "李接待"  # the name alone
     qtbot.keyClick(completer.popup(), Qt.Key.Key_Down)
     qtbot.keyClick(completer.popup(), Qt.Key.Key_Return)
     assert form.handler.text() == "李接待"
