@@ -219,6 +219,13 @@ class VisitorEditor(QWidget):
             self.pinyin.setVisible(False)
             self.pinyin_label.setVisible(False)
 
+    def set_typed_pinyin(self, text: str) -> None:
+        """Pinyin known for this name (a draft, an earlier visit): shown and kept as typed."""
+        self.pinyin.setText(text)
+        self._pinyin_typed = True
+        self.pinyin.setVisible(True)
+        self.pinyin_label.setVisible(True)
+
     def typed_pinyin(self) -> str:
         """The pinyin typed (or corrected) by hand; pypinyin's suggestion alone is not kept."""
         return self.pinyin.text() if self._pinyin_typed else ""
@@ -239,10 +246,7 @@ class VisitorEditor(QWidget):
             if i >= 0:
                 self.village.setCurrentIndex(i)
         if person.pinyin:
-            self.pinyin.setText(person.pinyin)
-            self._pinyin_typed = True
-            self.pinyin.setVisible(True)
-            self.pinyin_label.setVisible(True)
+            self.set_typed_pinyin(person.pinyin)
         self.problem.setVisible(False)
 
     def _check(self, field: QLineEdit, validate) -> None:
@@ -630,9 +634,7 @@ class IntakeForm(QWidget):
             editor.address.setText(vd.get("address", ""))
             pick(editor.village, vd.get("village"))
             if vd.get("pinyin"):
-                editor._pinyin_typed = True
-                editor.offer_pinyin(True, vd["pinyin"])
-                editor.pinyin.setText(vd["pinyin"])
+                editor.set_typed_pinyin(vd["pinyin"])
         self.is_group.setChecked(bool(d.get("is_group")))
         self.head_count.setValue(int(d.get("head_count") or 0))
         pick(self.category, d.get("category"))

@@ -424,3 +424,20 @@ def test_a_first_time_visitor_is_registered_by_keyboard_in_at_most_25_keys(
         assert m.summary == "反映工地夜间施工噪音扰民。"
     # Ready for the next visitor.
     qtbot.waitUntil(lambda: focused() is v.name)
+
+
+def test_typed_pinyin_survives_in_the_draft(qtbot, window):
+    form = window.reception.form
+    v = form.visitors[0]
+    ime_type(v.name, "王𠮷")
+    window.reception._look_up_earlier()
+    qtbot.waitUntil(v.pinyin.isVisible, timeout=5000)
+    v.pinyin.setFocus()
+    v.pinyin.selectAll()
+    qtbot.keyClicks(v.pinyin, "wang ji")
+    saved = form.to_dict()
+    assert saved["visitors"][0]["pinyin"] == "wang ji"
+    form.reset()
+    assert not v.pinyin.isVisible() and v.typed_pinyin() == ""
+    form.from_dict(saved)
+    assert v.pinyin.isVisible() and v.typed_pinyin() == "wang ji"
