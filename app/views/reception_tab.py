@@ -670,7 +670,7 @@ class EarlierVisitsModel(RowsModel):
     its matter's id and its tooltip the matter's summary."""
 
     def __init__(self, parent=None):
-        super().__init__(["受理编号", "日期", "类别 · 状态", "匹配"], parent)
+        super().__init__(["受理编号", "日期", "类别 · 状态", "匹配 · 当时姓名"], parent)
         self.summaries: dict[uuid.UUID, str] = {}
 
     def set_visits(self, visits: list[intake.EarlierVisit]) -> None:
@@ -682,7 +682,7 @@ class EarlierVisitsModel(RowsModel):
                     ev.row.received_at.strftime("%Y-%m-%d"),
                     f"{ev.row.category} · {ev.row.status.label}"
                     + ("·超期" if ev.row.overdue else ""),
-                    ev.matched_by,
+                    f"{ev.matched_by} · {ev.person.name}" if ev.person else ev.matched_by,
                 ),
                 id=ev.row.id,
             )
