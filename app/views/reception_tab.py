@@ -801,7 +801,15 @@ class ReceptionTab(QWidget):
         self.scroll = scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(460)
+        # Wide enough for the form and a vertical scroll bar: never a sideways one.
+        scroll.setMinimumWidth(
+            max(
+                460,
+                left.minimumSizeHint().width()
+                + 2 * scroll.frameWidth()
+                + scroll.verticalScrollBar().sizeHint().width(),
+            )
+        )
 
         # Right: filters, list, detail.
         self.search = QLineEdit()

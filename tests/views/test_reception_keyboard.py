@@ -248,6 +248,9 @@ def test_repeat_visitor_panel_is_visible_at_1366x768_and_ctrl_d_copies_the_parti
         .contains(QRect(line.mapTo(tab.scroll.viewport(), QPoint(0, 0)), line.size()))
     )
     assert "#e67e22" in tab.earlier_box.styleSheet()  # highlighted
+    # The form itself fits: no scrolling, sideways or down, to see it whole.
+    assert tab.scroll.horizontalScrollBar().maximum() == 0
+    assert tab.scroll.verticalScrollBar().maximum() == 0
     qtbot.keyClick(focused(), Qt.Key.Key_D, CTRL)
     assert (v.name.text(), v.id_number.text(), v.phone.text(), v.address.text()) == (
         "王𠮷",
