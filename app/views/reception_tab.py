@@ -325,7 +325,7 @@ class IntakeForm(QWidget):
         self.deadline_label.setProperty("role", "hint")
         self.summary = FormTextEdit()
         self.summary.setPlaceholderText("事项摘要：诉求、事由、涉及对象（Ctrl+Enter 登记）")
-        self.summary.setMinimumHeight(80)
+        self.summary.setMinimumHeight(64)  # lower only while a 拼音 row needs the room
         self.summary.setMaximumHeight(96)  # the whole form fits 1366×768 without scrolling
         self.summary.submitted.connect(self.submitted)
         self.answered = QCheckBox("当场解答并办结")
@@ -696,6 +696,15 @@ class EarlierVisitsModel(RowsModel):
         return super().data(index, role)
 
 
+class _FormPaneLayout(QVBoxLayout):
+    """The scrolled form's layout. The form scrolls only when it cannot fit at its fields'
+    minimum heights: without this, its word-wrapped labels make the scroll area ask for the
+    preferred height, and the form scrolled while 事项摘要 could have been a little lower."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
 class ReceptionTab(QWidget):
     """The reception window. Signals: ``registered(str)`` with the new 受理编号."""
 
@@ -794,7 +803,7 @@ class ReceptionTab(QWidget):
         fb.addLayout(buttons)
         fb.addWidget(self.last_label)
         left = QWidget()
-        lv = QVBoxLayout(left)
+        lv = _FormPaneLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(form_box)
         lv.addStretch(1)

@@ -25,9 +25,14 @@ BATCH = 1000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("persons") as batch_op:
-        batch_op.add_column(sa.Column("name_pinyin_typed", sa.String(length=255), nullable=True))
-    _backfill(op.get_bind())
+    bind = op.get_bind()
+    # Already there when a database stamped older is upgraded again: nothing to add.
+    if "name_pinyin_typed" not in {c["name"] for c in sa.inspect(bind).get_columns("persons")}:
+        with op.batch_alter_table("persons") as batch_op:
+            batch_op.add_column(
+                sa.Column("name_pinyin_typed", sa.String(length=255), nullable=True)
+            )
+    _backfill(bind)
 
 
 def _backfill(bind) -> None:
