@@ -20,6 +20,9 @@ class Person(UUIDPk, Base):
     # Search keys for 张三: "zhangsan" and "zs" (kept beside the name, recomputed on change).
     name_pinyin: Mapped[str] = mapped_column(String(255), nullable=False, default="", index=True)
     name_initials: Mapped[str] = mapped_column(String(64), nullable=False, default="", index=True)
+    # The pinyin typed by hand, syllables apart ("wang ji"), for a name pypinyin cannot read
+    # whole (王𠮷); None while the keys above are pypinyin's. They are made from it when set.
+    name_pinyin_typed: Mapped[str | None] = mapped_column(String(255))
     id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     # Last four digits of the phone, indexed: receptionists ask "尾号是多少？".

@@ -484,8 +484,6 @@ class MainWindow(QMainWindow):
         start = getattr(tab, "focus_name_field", None) or getattr(tab, "focus_start", None)
         if callable(start):
             start()
-        elif tab is not None and tab is self.built_tab("reception"):
-            tab.form.visitors[0].name.setFocus()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

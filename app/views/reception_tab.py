@@ -1,14 +1,18 @@
 """群众接待窗口: intake form, earlier visits, today's and open matters, detail with timeline.
 
-Keyboard: Tab through the form, Enter (in a one-line field) or Ctrl+Enter registers,
-Ctrl+N starts a new form, Ctrl+P prints the receipt of the last registered (or selected)
-matter, Ctrl+F searches the list.
+Keyboard: Tab through the form (住址 goes straight on to 类别), Enter (in a one-line field) or
+Ctrl+Enter registers, Ctrl+N starts a new form at the name field, Ctrl+P prints the receipt of
+the last registered (or selected) matter, Ctrl+F searches the list. Alt+A adds a visitor,
+Alt+G marks a group matter (and goes to its head count), Ctrl+D copies an earlier visitor's
+particulars into the form. 村/社区, 类别 and 承办单位 jump to what is typed (characters or pinyin
+initials, see combos.TypeAheadCombo); 承办人 offers staff names the same way.
 """
 
 from __future__ import annotations
 
 import html
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -48,7 +52,7 @@ from app.services.validation import validate_id_number, validate_name, validate_
 from . import bus as kinds
 from . import pdf_preview_dialog
 from .bus import Changes
-from .combos import find_data
+from .combos import PinyinCompleter, TypeAheadCombo, find_data
 from .context import ViewContext
 from .matter_table_model import (
     COL_DEADLINE,
@@ -118,8 +122,9 @@ class FormTextEdit(QPlainTextEdit):
 class VisitorEditor(QWidget):
     """One visitor: name, ID number, phone, address, village.
 
-    Signals: ``identity_edited`` when name, ID number or phone change; ``submitted`` on Enter;
-    ``remove_requested``.
+    Signals: ``identity_edited`` when name, ID number, phone or pinyin change; ``submitted``
+    on Enter; ``remove_requested``. The 拼音 field shows only for a name with a character
+    pypinyin cannot read (王𠮷), filled with what it can read ("wang ?").
     """
 
     identity_edited = Signal()
@@ -137,7 +142,15 @@ class VisitorEditor(QWidget):
         self.phone.setPlaceholderText("手机或固话")
         self.address = SubmitLineEdit()
         self.address.setPlaceholderText("住址")
-        self.village = QComboBox()
+        self.pinyin = SubmitLineEdit()
+        self.pinyin.setPlaceholderText("拼音：生僻字的读音，音节间空格，如 wang ji")
+        self.pinyin.setToolTip("姓名中有字查不到读音，请补上拼音，以后按拼音也能找到此人")
+        self.pinyin.setVisible(False)
+        self.pinyin_label = QLabel("拼音")
+        self.pinyin_label.setVisible(False)
+        self._pinyin_typed = False
+        self.pinyin.textEdited.connect(self._pinyin_edited)
+        self.village = TypeAheadCombo()
         self.village.addItem("（村/社区）", None)
         for v in lookups.villages:
             self.village.addItem(v.name, v.id)
@@ -160,10 +173,12 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.phone, 1, 1)
         grid.addWidget(self.village, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
-        grid.addWidget(self.problem, 3, 1, 1, 3)
+        grid.addWidget(self.pinyin_label, 3, 0)
+        grid.addWidget(self.pinyin, 3, 1, 1, 3)
+        grid.addWidget(self.problem, 4, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
-        for w in (self.name, self.id_number, self.phone, self.address):
+        for w in (self.name, self.id_number, self.phone, self.address, self.pinyin):
             w.submitted.connect(self.submitted)
         # Inline checks when leaving a field; the service checks everything again on save.
         self.id_number.editingFinished.connect(
@@ -171,8 +186,68 @@ class VisitorEditor(QWidget):
         )
         self.phone.editingFinished.connect(lambda: self._check(self.phone, validate_phone))
         self.name.editingFinished.connect(lambda: self._check(self.name, validate_name))
-        for w in (self.name, self.id_number, self.phone):
+        for w in (self.name, self.id_number, self.phone, self.pinyin):
             w.textEdited.connect(lambda _t: self.identity_edited.emit())
+        # A field marked wrong is checked again at each key: the mark goes once it is right.
+        for w, validate in (
+            (self.id_number, validate_id_number),
+            (self.phone, validate_phone),
+            (self.name, validate_name),
+        ):
+            w.textEdited.connect(
+                lambda _t, w=w, validate=validate: (
+                    self._check(w, validate) if w.property("invalid") else None
+                )
+            )
+
+    def _pinyin_edited(self, _text: str) -> None:
+        self._pinyin_typed = True
+        if self.pinyin.property("invalid"):
+            _mark(self.pinyin, False)
+
+    def offer_pinyin(self, lacks_reading: bool, suggestion: str) -> None:
+        """Show the 拼音 field for a name pypinyin cannot read whole; hide it again when the
+        name changes to one it can, unless pinyin was typed."""
+        if lacks_reading:
+            if not self._pinyin_typed:
+                self.pinyin.setText(suggestion)
+            self.pinyin.setVisible(True)
+            self.pinyin_label.setVisible(True)
+        elif not self._pinyin_typed or not self.name.text().strip():
+            self.pinyin.clear()
+            self._pinyin_typed = False
+            self.pinyin.setVisible(False)
+            self.pinyin_label.setVisible(False)
+
+    def set_typed_pinyin(self, text: str) -> None:
+        """Pinyin known for this name (a draft, an earlier visit): shown and kept as typed."""
+        self.pinyin.setText(text)
+        self._pinyin_typed = True
+        self.pinyin.setVisible(True)
+        self.pinyin_label.setVisible(True)
+
+    def typed_pinyin(self) -> str:
+        """The pinyin typed (or corrected) by hand; pypinyin's suggestion alone is not kept."""
+        return self.pinyin.text() if self._pinyin_typed else ""
+
+    def fill(self, person: intake.PersonCopy) -> None:
+        """带入信息: an earlier visitor's name, ID number, phone, address, village (and pinyin)."""
+        for field, value in (
+            (self.name, person.name),
+            (self.id_number, person.id_number),
+            (self.phone, person.phone),
+            (self.address, person.address),
+        ):
+            if value:
+                field.setText(value)
+                _mark(field, False)
+        if person.village_id is not None:
+            i = find_data(self.village, person.village_id)
+            if i >= 0:
+                self.village.setCurrentIndex(i)
+        if person.pinyin:
+            self.set_typed_pinyin(person.pinyin)
+        self.problem.setVisible(False)
 
     def _check(self, field: QLineEdit, validate) -> None:
         text = field.text()
@@ -197,6 +272,7 @@ class VisitorEditor(QWidget):
             phone=self.phone.text(),
             address=self.address.text(),
             village_id=self.village.currentData(),
+            pinyin=self.typed_pinyin(),
         )
 
     def fields(self) -> dict[str, QWidget]:
@@ -205,6 +281,7 @@ class VisitorEditor(QWidget):
             "id_number": self.id_number,
             "phone": self.phone,
             "address": self.address,
+            "pinyin": self.pinyin,
         }
 
 
@@ -219,20 +296,27 @@ class IntakeForm(QWidget):
         super().__init__(parent)
         self.lookups = lookups
         self.calendar = calendar
-        self.channel = QComboBox()
+        self.channel = TypeAheadCombo()
         for ch in Channel:
             self.channel.addItem(ch.label, ch)
         self.visitors: list[VisitorEditor] = []
         self.visitor_box = QVBoxLayout()
-        self.add_visitor_button = QPushButton("添加群众(&A)")
+        self.add_visitor_button = QPushButton("添加群众 (Alt+A)")
         self.add_visitor_button.clicked.connect(lambda: self.add_visitor(focus=True))
-        self.is_group = QCheckBox("群体性事项")
+        self.add_visitor_button.setToolTip("再登记一位群众（Alt+A）")
+        # Reached by their keys, not by Tab: Tab goes from 住址 straight to 类别.
+        self.add_visitor_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.is_group = QCheckBox("群体性事项 (Alt+G)")
+        self.is_group.setToolTip("群体性事项（Alt+G），勾选后填人数")
+        self.is_group.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.head_count = QSpinBox()
         self.head_count.setRange(0, 100000)
         self.head_count.setSuffix(" 人")
         self.head_count.setEnabled(False)
-        self.is_group.toggled.connect(self.head_count.setEnabled)
-        self.category = QComboBox()
+        self.is_group.toggled.connect(self._group_toggled)
+        tab_shortcut(self, QKeySequence("Alt+A"), lambda: self.add_visitor(focus=True))
+        tab_shortcut(self, QKeySequence("Alt+G"), self._toggle_group)
+        self.category = TypeAheadCombo()
         self.category.addItem("（请选择类别）", None)
         for c in lookups.categories:
             self.category.addItem(c.name, c.id)
@@ -241,7 +325,8 @@ class IntakeForm(QWidget):
         self.deadline_label.setProperty("role", "hint")
         self.summary = FormTextEdit()
         self.summary.setPlaceholderText("事项摘要：诉求、事由、涉及对象（Ctrl+Enter 登记）")
-        self.summary.setMinimumHeight(90)
+        self.summary.setMinimumHeight(64)  # lower only while a 拼音 row needs the room
+        self.summary.setMaximumHeight(96)  # the whole form fits 1366×768 without scrolling
         self.summary.submitted.connect(self.submitted)
         self.answered = QCheckBox("当场解答并办结")
         self.answer = FormTextEdit()
@@ -250,13 +335,15 @@ class IntakeForm(QWidget):
         self.answer.setVisible(False)
         self.answer.submitted.connect(self.submitted)
         self.answered.toggled.connect(self._answered_toggled)
-        self.unit = QComboBox()
-        self.unit.addItem("（按类别默认）", None)
+        self.unit = TypeAheadCombo()
+        self.unit.addItem(UNIT_DEFAULT, None)
         for u in lookups.units:
             self.unit.addItem(u.name, u.id)
         self.handler = SubmitLineEdit()
         self.handler.setPlaceholderText("首办责任人（可不填）")
         self.handler.submitted.connect(self.submitted)
+        self.handler_completer = PinyinCompleter([s.name for s in lookups.staff], self.handler)
+        self.handler_completer.attach(self.handler)
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
@@ -294,6 +381,9 @@ class IntakeForm(QWidget):
             self.handler,
         ):
             self._watch(w)
+        self._errors: dict[str, str] = {}
+        for key, w in self.field_widgets().items():
+            self._watch_error(key, w)
         self.add_visitor()
         self._fix_tab_order()
 
@@ -308,6 +398,42 @@ class IntakeForm(QWidget):
         elif isinstance(w, QSpinBox):
             w.valueChanged.connect(self.changed)
 
+    def _watch_error(
+        self, key: str | Callable[[], str], w: QWidget, checked_live: bool = False
+    ) -> None:
+        """A field refused on save loses its mark and message as soon as it is corrected:
+        when it has a value, or (``checked_live``: the field checks itself at each key, see
+        VisitorEditor) once its own check passes."""
+
+        def edited(*_args) -> None:
+            k = key if isinstance(key, str) else key()
+            if k not in self._errors:
+                return
+            fixed = not w.property("invalid") if checked_live else _has_value(w)
+            if fixed:
+                del self._errors[k]
+                _mark(w, False)
+                self.error.setText("\n".join(self._errors.values()))
+
+        if isinstance(w, QLineEdit):
+            w.textEdited.connect(edited)
+        elif isinstance(w, QPlainTextEdit):
+            w.textChanged.connect(edited)
+        elif isinstance(w, QComboBox):
+            w.currentIndexChanged.connect(edited)
+        elif isinstance(w, QSpinBox):
+            w.valueChanged.connect(edited)
+
+    def _group_toggled(self, on: bool) -> None:
+        self.head_count.setEnabled(on)
+
+    def _toggle_group(self) -> None:
+        """Alt+G: tick 群体性事项 and go straight on to the head count (or untick it)."""
+        self.is_group.toggle()
+        if self.is_group.isChecked():
+            self.head_count.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.head_count.selectAll()
+
     # --- visitors
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
         editor = VisitorEditor(len(self.visitors), self.lookups)
@@ -316,6 +442,13 @@ class IntakeForm(QWidget):
         editor.remove_requested.connect(lambda e=editor: self.remove_visitor(e))
         for w in (editor.name, editor.id_number, editor.phone, editor.address, editor.village):
             self._watch(w)
+        self._watch(editor.pinyin)
+        for key, w in editor.fields().items():
+            self._watch_error(
+                lambda e=editor, k=key: f"visitors[{self.visitors.index(e)}].{k}",
+                w,
+                checked_live=key in ("name", "id_number", "phone"),
+            )
         self.visitors.append(editor)
         self.visitor_box.addWidget(editor)
         self._renumber()
@@ -342,11 +475,9 @@ class IntakeForm(QWidget):
     def _fix_tab_order(self) -> None:
         chain: list[QWidget] = [self.channel]
         for v in self.visitors:
-            chain += [v.name, v.id_number, v.phone, v.village, v.address]
+            chain += [v.name, v.id_number, v.phone, v.village, v.address, v.pinyin]
         chain += [
-            self.add_visitor_button,
-            self.is_group,
-            self.head_count,
+            self.head_count,  # only while 群体性事项 is ticked
             self.category,
             self.summary,
             self.answered,
@@ -361,16 +492,17 @@ class IntakeForm(QWidget):
     def _category_changed(self) -> None:
         cid = self.category.currentData()
         cat = self.lookups.category(cid) if cid else None
-        if cat is None:
+        if cat is None:  # nothing chosen (or the form cleared): no stale default shown
             self.deadline_label.setText("")
+            self.unit.setItemText(0, UNIT_DEFAULT)
             return
         if cat.default_unit_id and self.unit.currentData() is None:
             i = find_data(self.unit, cat.default_unit_id)
             self.unit.setItemText(
-                0, f"（按类别默认：{self.unit.itemText(i)}）" if i > 0 else "（按类别默认）"
+                0, f"（按类别默认：{self.unit.itemText(i)}）" if i > 0 else UNIT_DEFAULT
             )
         else:
-            self.unit.setItemText(0, "（按类别默认）")
+            self.unit.setItemText(0, UNIT_DEFAULT)
         if self.calendar is not None:
             d = self.calendar.deadline(clock.now(), cat.limit_kind, cat.limit_days)
             text = f"办理期限：{d.text}"
@@ -419,6 +551,7 @@ class IntakeForm(QWidget):
         for w in widgets.values():
             _mark(w, False)
         first = None
+        self._errors = dict(err.fields)
         for key in err.fields:
             w = widgets.get(key)
             if w is not None:
@@ -429,11 +562,13 @@ class IntakeForm(QWidget):
             first.setFocus()
 
     def show_message(self, text: str) -> None:
+        self._errors = {}
         self.error.setText(text)
 
     def clear_errors(self) -> None:
         for w in self.field_widgets().values():
             _mark(w, False)
+        self._errors = {}
         self.error.setText("")
 
     def reset(self) -> None:
@@ -443,6 +578,7 @@ class IntakeForm(QWidget):
         for w in (v.name, v.id_number, v.phone, v.address, self.handler):
             w.clear()
         v.problem.setVisible(False)
+        v.offer_pinyin(False, "")
         v.village.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.category.setCurrentIndex(0)
@@ -466,6 +602,7 @@ class IntakeForm(QWidget):
                     "phone": v.phone.text(),
                     "address": v.address.text(),
                     "village": str(v.village.currentData()) if v.village.currentData() else None,
+                    "pinyin": v.typed_pinyin(),
                 }
                 for v in self.visitors
             ],
@@ -496,6 +633,8 @@ class IntakeForm(QWidget):
             editor.phone.setText(vd.get("phone", ""))
             editor.address.setText(vd.get("address", ""))
             pick(editor.village, vd.get("village"))
+            if vd.get("pinyin"):
+                editor.set_typed_pinyin(vd["pinyin"])
         self.is_group.setChecked(bool(d.get("is_group")))
         self.head_count.setValue(int(d.get("head_count") or 0))
         pick(self.category, d.get("category"))
@@ -513,12 +652,25 @@ class IntakeForm(QWidget):
         )
 
 
+UNIT_DEFAULT = "（按类别默认）"
+
+
+def _has_value(w: QWidget) -> bool:
+    if isinstance(w, QLineEdit):
+        return bool(w.text().strip())
+    if isinstance(w, QPlainTextEdit):
+        return bool(w.toPlainText().strip())
+    if isinstance(w, QComboBox):
+        return w.currentData() is not None
+    return True
+
+
 class EarlierVisitsModel(RowsModel):
     """重复来访: the matters found for the people being typed in, newest first; a row's id is
     its matter's id and its tooltip the matter's summary."""
 
     def __init__(self, parent=None):
-        super().__init__(["受理编号", "日期", "类别 · 状态", "匹配"], parent)
+        super().__init__(["受理编号", "日期", "类别 · 状态", "匹配 · 当时姓名"], parent)
         self.summaries: dict[uuid.UUID, str] = {}
 
     def set_visits(self, visits: list[intake.EarlierVisit]) -> None:
@@ -530,7 +682,7 @@ class EarlierVisitsModel(RowsModel):
                     ev.row.received_at.strftime("%Y-%m-%d"),
                     f"{ev.row.category} · {ev.row.status.label}"
                     + ("·超期" if ev.row.overdue else ""),
-                    ev.matched_by,
+                    f"{ev.matched_by} · {ev.person.name}" if ev.person else ev.matched_by,
                 ),
                 id=ev.row.id,
             )
@@ -542,6 +694,15 @@ class EarlierVisitsModel(RowsModel):
         if role == Qt.ItemDataRole.ToolTipRole and row is not None:
             return self.summaries.get(row.id)
         return super().data(index, role)
+
+
+class _FormPaneLayout(QVBoxLayout):
+    """The scrolled form's layout. The form scrolls only when it cannot fit at its fields'
+    minimum heights: without this, its word-wrapped labels make the scroll area ask for the
+    preferred height, and the form scrolled while 事项摘要 could have been a little lower."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
 
 
 class ReceptionTab(QWidget):
@@ -585,12 +746,42 @@ class ReceptionTab(QWidget):
         set_column_widths(self.earlier, [(0, 138), (1, 90), (2, 110)])
         self.earlier.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.earlier.doubleClicked.connect(self._open_earlier)
+        # 重复来访: beside the form, above the list, shown (highlighted) as soon as the person
+        # being typed in has come before; hidden otherwise, so the list keeps its room.
         self.earlier_box = QGroupBox("重复来访：该群众以往事项")
+        self.earlier_box.setObjectName("earlierBox")
+        self.earlier_box.setStyleSheet(
+            "QGroupBox#earlierBox { border: 2px solid #e67e22; border-radius: 4px;"
+            " background: #fff8e1; margin-top: 18px; padding-top: 6px; }"
+            "QGroupBox#earlierBox::title { subcontrol-origin: margin;"
+            " subcontrol-position: top left; left: 8px; padding: 0 4px;"
+            " color: #b35900; font-weight: bold; }"
+        )
         eb = QVBoxLayout(self.earlier_box)
         self.earlier_hint = QLabel("输入姓名、身份证号或电话后，这里显示以往事项。")
         self.earlier_hint.setProperty("role", "hint")
-        eb.addWidget(self.earlier_hint)
+        self.copy_button = QPushButton("带入此人信息 (Ctrl+D)")
+        self.copy_button.setToolTip("把以往登记的姓名、身份证号、电话、住址、村社区填入表单")
+        self.copy_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.copy_button.clicked.connect(self.copy_earlier_person)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.earlier_hint, 1)
+        hint_row.addWidget(self.copy_button)
+        eb.addLayout(hint_row)
         eb.addWidget(self.earlier)
+        self.earlier_box.setMaximumHeight(250)
+        self.earlier_box.setVisible(False)
+        # The line at the top of the form: "此人以往来访 3 次，最近一次 11月28日，在办 1 件".
+        self.repeat_line = QLabel()
+        self.repeat_line.setObjectName("repeatLine")
+        self.repeat_line.setWordWrap(True)
+        self.repeat_line.setStyleSheet(
+            "QLabel#repeatLine { background: #fff3cd; color: #7a4b00; border: 1px solid #e6a23c;"
+            " border-radius: 3px; padding: 4px 6px; font-weight: bold; }"
+        )
+        self.repeat_line.setVisible(False)
+        # (matter id, the visitor editor it was found for, that earlier visitor's particulars)
+        self._earlier_people: list[tuple[uuid.UUID, VisitorEditor, intake.PersonCopy]] = []
         # Drafts: typing survives the program being killed.
         self.drafts = DraftController(
             ctx,
@@ -606,19 +797,28 @@ class ReceptionTab(QWidget):
         self.discard_draft_button = self.draft_bar.discard_button
         form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
         fb = QVBoxLayout(form_box)
+        fb.addWidget(self.repeat_line)
         fb.addWidget(self.draft_bar)
         fb.addWidget(self.form)
         fb.addLayout(buttons)
         fb.addWidget(self.last_label)
         left = QWidget()
-        lv = QVBoxLayout(left)
+        lv = _FormPaneLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(form_box)
-        lv.addWidget(self.earlier_box, 1)
-        scroll = QScrollArea()
+        lv.addStretch(1)
+        self.scroll = scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(460)
+        # Wide enough for the form and a vertical scroll bar: never a sideways one.
+        scroll.setMinimumWidth(
+            max(
+                460,
+                left.minimumSizeHint().width()
+                + 2 * scroll.frameWidth()
+                + scroll.verticalScrollBar().sizeHint().width(),
+            )
+        )
 
         # Right: filters, list, detail.
         self.search = QLineEdit()
@@ -666,6 +866,7 @@ class ReceptionTab(QWidget):
         top = QWidget()
         tv = QVBoxLayout(top)
         tv.setContentsMargins(0, 0, 0, 0)
+        tv.addWidget(self.earlier_box)
         tv.addLayout(filters)
         tv.addWidget(self.table)
         right_split.addWidget(top)
@@ -690,6 +891,7 @@ class ReceptionTab(QWidget):
         tab_shortcut(self, QKeySequence.StandardKey.New, self.new_form)
         tab_shortcut(self, QKeySequence.StandardKey.Print, self.print_receipt)
         tab_shortcut(self, QKeySequence.StandardKey.Find, self._focus_search)
+        tab_shortcut(self, QKeySequence("Ctrl+D"), self.copy_earlier_person)
         ctx.bus.changed.connect(self._data_changed)
         self.form.changed.connect(self.drafts.edited)
         self.drafts.offer(
@@ -754,6 +956,16 @@ class ReceptionTab(QWidget):
         self.form.reset()
         self.drafts.clear()
         self._show_earlier([])
+        self.focus_name_field()
+
+    def focus_name_field(self) -> None:
+        """Put the cursor in the first visitor's name, scrolled into view (Ctrl+N; the main
+        window calls this after log-in and unlock)."""
+        name = self.form.visitors[0].name
+        self.scroll.ensureWidgetVisible(name, 0, 60)
+        if self.scroll.verticalScrollBar().value() and self.repeat_line.isVisible():
+            self.scroll.ensureWidgetVisible(self.repeat_line, 0, 10)
+        name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # --- receipt
     def _warm_up_printing(self) -> None:
@@ -766,6 +978,9 @@ class ReceptionTab(QWidget):
 
             receipts.warm_up()
             pdf_preview_dialog.warm_up()
+            from app.services.pinyin import name_keys
+
+            name_keys("下塘")  # pypinyin's tables, for the type-ahead and the 拼音 field
 
         self.ctx.worker.submit(warm_up)
 
@@ -793,33 +1008,94 @@ class ReceptionTab(QWidget):
         if self.preview is not None:
             self.preview.close()
         self.preview = PdfPreviewDialog(pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self)
+        fresh = number == self.last_number and self.form.is_empty()
+        self.preview.finished.connect(lambda _r: self._receipt_closed(fresh))
         self.preview.open()
+
+    def _receipt_closed(self, fresh: bool) -> None:
+        """The window takes the keyboard back; after a registration's receipt, the cursor
+        waits in the name field for the next visitor."""
+        self.window().activateWindow()
+        if fresh and self.form.is_empty():
+            self.focus_name_field()
 
     # --- earlier visits
     def _look_up_earlier(self) -> None:
-        names = [v.name.text() for v in self.form.visitors]
-        ids = [v.id_number.text() for v in self.form.visitors]
-        phones = [v.phone.text() for v in self.form.visitors]
+        editors = list(self.form.visitors)
+        typed = [
+            (
+                v.name.text(),
+                v.id_number.text(),
+                v.phone.text(),
+                v.typed_pinyin(),
+            )
+            for v in editors
+        ]
         actor = self.ctx.actor
 
         def look(session):
-            found: dict[uuid.UUID, intake.EarlierVisit] = {}
-            for n, i, p in zip(names, ids, phones, strict=True):
-                for ev in intake.earlier_visits(session, actor, name=n, id_number=i, phone=p):
-                    found.setdefault(ev.row.id, ev)
-            return sorted(found.values(), key=lambda e: e.row.received_at, reverse=True)
+            from app.services import pinyin
 
-        self.ctx.worker.submit(look, self._show_earlier)
+            found: dict[uuid.UUID, tuple[int, intake.EarlierVisit]] = {}
+            readings = []
+            for k, (n, i, p, py) in enumerate(typed):
+                for ev in intake.earlier_visits(
+                    session, actor, name=n, id_number=i, phone=p, pinyin=py
+                ):
+                    found.setdefault(ev.row.id, (k, ev))
+                readings.append((pinyin.lacks_reading(n), pinyin.suggested_pinyin(n)))
+            visits = sorted(found.values(), key=lambda e: e[1].row.received_at, reverse=True)
+            return visits, readings
 
-    def _show_earlier(self, visits: list[intake.EarlierVisit]) -> None:
+        def looked(result) -> None:
+            visits, readings = result
+            for editor, (lacks, suggestion) in zip(editors, readings, strict=True):
+                if editor in self.form.visitors:  # not removed meanwhile
+                    editor.offer_pinyin(lacks, suggestion)
+            self._show_earlier(
+                [ev for _k, ev in visits],
+                [(ev.row.id, editors[k], ev.person) for k, ev in visits if ev.person],
+            )
+
+        self.ctx.worker.submit(look, looked)
+
+    def _show_earlier(
+        self,
+        visits: list[intake.EarlierVisit],
+        people: list[tuple[uuid.UUID, VisitorEditor, intake.PersonCopy]] | None = None,
+    ) -> None:
         self.earlier.rows_model.set_visits(visits)
         self.earlier.resizeColumnsToContents()
+        self._earlier_people = people or []
         if visits:
             self.earlier_box.setTitle(f"重复来访：找到以往事项 {len(visits)} 件")
-            self.earlier_hint.setText("双击查看详情。")
+            self.earlier_hint.setText("双击查看详情；Ctrl+D 把此人信息带入表单。")
+            self.repeat_line.setText(intake.repeat_summary(visits) + "（Ctrl+D 带入信息）")
         else:
             self.earlier_box.setTitle("重复来访：该群众以往事项")
             self.earlier_hint.setText("输入姓名、身份证号或电话后，这里显示以往事项。")
+        self.earlier_box.setVisible(bool(visits))
+        self.repeat_line.setVisible(bool(visits))
+        self.copy_button.setEnabled(bool(self._earlier_people))
+
+    def copy_earlier_person(self) -> None:
+        """带入信息 (Ctrl+D): the earlier visitor of the row chosen in 重复来访, else of the
+        newest earlier matter, is copied into the visitor it was found for."""
+        if not self._earlier_people:
+            return
+        chosen = self.earlier.currentIndex()
+        _id, editor, person = self._earlier_people[0]
+        if chosen.isValid():
+            matter_id = chosen.data(ID_ROLE)
+            for mid, ed, p in self._earlier_people:
+                if mid == matter_id:
+                    editor, person = ed, p
+                    break
+        if editor not in self.form.visitors:
+            editor = self.form.visitors[0]
+        editor.fill(person)
+        self.form.changed.emit()
+        self.form.category.setFocus()  # what is left to do: the matter itself
 
     def _open_earlier(self, index: QModelIndex) -> None:
         matter_id = index.data(ID_ROLE)

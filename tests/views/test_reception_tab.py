@@ -125,7 +125,7 @@ def test_earlier_visits_show_beside_the_form(qtbot, qtmodeltester, db, window, r
     model = tab.earlier.model()
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
     qtmodeltester.check(model)
-    assert [model.index(0, c).data() for c in (0, 3)] == [number, "身份证号"]
+    assert [model.index(0, c).data() for c in (0, 3)] == [number, "身份证号 · 王𠮷"]
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == make_input(db).summary
     assert "找到以往事项 1 件" in tab.earlier_box.title()
     # 双击查看详情: the earlier matter opens in the detail pane.

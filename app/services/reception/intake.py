@@ -37,7 +37,7 @@ from app.models.base import now
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
-from app.services.pinyin import name_keys
+from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
 from app.services.reception import flow, timeline
 from app.services.reception.numbering import format_number, next_seq
 from app.services.security.permissions import Action, allowed, require
@@ -67,6 +67,8 @@ class VisitorInput:
     phone: str = ""
     address: str = ""
     village_id: uuid.UUID | None = None
+    # Typed by hand for a name pypinyin cannot read whole (王𠮷: "wang ji"); empty: pypinyin's.
+    pinyin: str = ""
 
 
 @dataclass
@@ -139,12 +141,21 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
             problems[p + "id_number"] = "同一身份证号填了两次，请删除重复的一位"
         if id_number:
             seen_ids.add(id_number)
+        typed = clean_typed_pinyin(v.pinyin)
+        if "?" in v.pinyin or "？" in v.pinyin:
+            problems[p + "pinyin"] = "请把拼音里的 ? 换成那个字的读音（或清空拼音）"
+        elif v.pinyin.strip() and not typed:
+            problems[p + "pinyin"] = "拼音只能填字母，音节间用空格，如 wang ji"
+        elif len(typed) > 120:
+            problems[p + "pinyin"] = "拼音太长，请核对"
         if who:
-            for key in (p + "name", p + "id_number", p + "phone", p + "address"):
+            for key in (p + "name", p + "id_number", p + "phone", p + "address", p + "pinyin"):
                 if key in problems:
                     problems[key] = f"{who}：{problems[key]}"
         clean_visitors.append(
-            VisitorInput(name or "", id_number or "", phone or "", address or "", v.village_id)
+            VisitorInput(
+                name or "", id_number or "", phone or "", address or "", v.village_id, typed
+            )
         )
     category = session.get(Category, data.category_id) if data.category_id else None
     if category is None:
@@ -209,13 +220,15 @@ def _person_for(session: Session, v: VisitorInput) -> Person:
     person = None
     if v.id_number:
         person = session.scalar(select(Person).where(Person.id_number == v.id_number).limit(1))
-    pinyin, initials = name_keys(v.name)
     if person is None:
         person = Person(name=v.name, id_number=v.id_number or None)
         session.add(person)
+    if v.pinyin:
+        person.name_pinyin_typed = v.pinyin
+    elif person.name != v.name:  # a pinyin typed for another name no longer fits
+        person.name_pinyin_typed = None
     person.name = v.name
-    person.name_pinyin = pinyin
-    person.name_initials = initials
+    person.name_pinyin, person.name_initials = person_keys(v.name, person.name_pinyin_typed or "")
     if v.phone:
         person.phone = v.phone
         person.phone_tail = re.sub(r"\D", "", v.phone)[-4:] or None
@@ -637,9 +650,24 @@ def search(
 
 
 @dataclass(frozen=True)
+class PersonCopy:
+    """An earlier visitor's particulars, to copy into the form (带入信息). The ID number and
+    phone are whole only for a role that may see them, else empty."""
+
+    person_id: uuid.UUID
+    name: str
+    id_number: str
+    phone: str
+    address: str
+    village_id: uuid.UUID | None
+    pinyin: str  # as stored: pypinyin's, or typed by hand for a name it cannot read
+
+
+@dataclass(frozen=True)
 class EarlierVisit:
     row: MatterRow
-    matched_by: str  # 身份证号 / 电话 / 姓名
+    matched_by: str  # 身份证号 / 电话 / 姓名 / 拼音
+    person: PersonCopy | None = None  # the visitor of that matter who matched
 
 
 @read_op
@@ -650,12 +678,15 @@ def earlier_visits(
     name: str = "",
     id_number: str = "",
     phone: str = "",
+    pinyin: str = "",
     limit: int = 20,
     today: date | None = None,
 ) -> list[EarlierVisit]:
-    """重复来访: matters of the same person, found by ID number, phone or exact name."""
+    """重复来访: matters of the same person, found by ID number, phone, exact name, or the
+    pinyin typed for a name with rare characters (王𠮷 stored as "wang ji" is found by
+    "wangji" too, whichever way the name's rare character was typed)."""
     require(actor, Action.VIEW_MATTERS)
-    found: dict[uuid.UUID, str] = {}
+    found: dict[uuid.UUID, tuple[str, uuid.UUID]] = {}
     id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
     digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", phone))
     probes = []
@@ -668,20 +699,54 @@ def earlier_visits(
         )
     if name.strip() and char_len(name.strip()) >= 2:
         probes.append(("姓名", Person.name == name.strip()))
+    typed_pinyin = pinyin_keys(pinyin)[0] if pinyin.strip() else ""
+    if len(typed_pinyin) >= 4:
+        probes.append(("拼音", Person.name_pinyin == typed_pinyin))
     for label, cond in probes:
         q = (
-            select(Matter.id)
+            select(Matter.id, Person.id)
             .join(MatterPerson, MatterPerson.matter_id == Matter.id)
             .join(Person, Person.id == MatterPerson.person_id)
             .where(cond)
             .order_by(Matter.received_at.desc())
             .limit(limit)
         )
-        for mid in session.scalars(q):
-            found.setdefault(mid, label)
+        for mid, pid in session.execute(q):
+            found.setdefault(mid, (label, pid))
     rows = matter_rows(session, actor, list(found), today=today)
     rows.sort(key=lambda r: r.received_at, reverse=True)
-    return [EarlierVisit(r, found[r.id]) for r in rows[:limit]]
+    whole = allowed(actor, Action.VIEW_PERSONAL_DATA)
+    copies: dict[uuid.UUID, PersonCopy] = {}
+    result = []
+    for r in rows[:limit]:
+        label, pid = found[r.id]
+        if pid not in copies:
+            p = session.get(Person, pid)
+            copies[pid] = PersonCopy(
+                p.id,
+                p.name,
+                (p.id_number or "") if whole else "",
+                (p.phone or "") if whole else "",
+                p.address or "",
+                p.village_id,
+                p.name_pinyin_typed or "",
+            )
+        result.append(EarlierVisit(r, label, copies[pid]))
+    return result
+
+
+def repeat_summary(visits: list[EarlierVisit], today: date | None = None) -> str:
+    """The line at the top of the form: "此人以往来访 3 次，最近一次 11月28日，在办 1 件"
+    (the year too when the last visit was in another year)."""
+    if not visits:
+        return ""
+    today = today or clock.today()
+    latest = max(v.row.received_at for v in visits)
+    when = f"{latest.month}月{latest.day}日"
+    if latest.year != today.year:
+        when = f"{latest.year}年{when}"
+    open_count = sum(1 for v in visits if v.row.status in OPEN_STATUSES)
+    return f"此人以往来访 {len(visits)} 次，最近一次 {when}，在办 {open_count} 件"
 
 
 # --- detail and receipt -----------------------------------------------------------------
