@@ -16,9 +16,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
+    inspect,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UUIDPk, now
 from .enums import ArrangementKind, Channel, EventKind, MatterStatus, Satisfaction
@@ -54,6 +56,11 @@ class Matter(UUIDPk, Base):
     )
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"), index=True)
+    # The names as they were when the matter was made or routed (history never changes when
+    # a unit, category or village is renamed later); filled by _snapshot_names below.
+    category_name: Mapped[str | None] = mapped_column(String(32))
+    unit_name: Mapped[str | None] = mapped_column(String(64))
+    village_name: Mapped[str | None] = mapped_column(String(64))
     handler_name: Mapped[str | None] = mapped_column(String(64))
     # 首办责任人 as a user, when the handler has an account (AB岗 reassignment needs it).
     handler_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -172,3 +179,37 @@ class Arrangement(UUIDPk, Base):
     promised_by: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+@event.listens_for(Session, "before_flush")
+def _snapshot_names(session: Session, _context, _instances) -> None:
+    """Keep a matter's category, unit and village names as they are when it is made, routed
+    or reclassified, so later renames leave receipts, ledgers and timelines unchanged."""
+    from .org import Category, Unit, Village
+    from .people import Person
+
+    matters = {o for o in (*session.new, *session.dirty) if isinstance(o, Matter)}
+    matters |= {
+        o.matter
+        for o in session.new
+        if isinstance(o, MatterPerson) and o.position == 0 and o.matter is not None
+    }
+    if not matters:
+        return
+    with session.no_autoflush:
+        for m in matters:
+            state = inspect(m)
+            if m.category_id and (m.category_name is None or state.attrs.category_id.history.added):
+                cat = session.get(Category, m.category_id)
+                m.category_name = cat.name if cat else m.category_name
+            if state.attrs.unit_id.history.added or (m.unit_id and m.unit_name is None):
+                unit = session.get(Unit, m.unit_id) if m.unit_id else None
+                m.unit_name = unit.name if unit else None
+            if m.village_name is None:
+                first = next((mp for mp in m.persons if mp.position == 0), None)
+                person = first.person if first is not None and first.person is not None else None
+                if person is None and first is not None:
+                    person = session.get(Person, first.person_id)
+                if person is not None and person.village_id:
+                    village = session.get(Village, person.village_id)
+                    m.village_name = village.name if village else None
