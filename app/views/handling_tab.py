@@ -94,7 +94,7 @@ class MoveDialog(QDialog):
         self.satisfaction = self.where = self.text = None
         if move == Move.ROUTE:
             self.unit = QComboBox()
-            for u in lookups.units:
+            for u in lookups.routable():
                 self.unit.addItem(u.name, u.id)
             self.handler = QLineEdit()
             self.handler.setPlaceholderText("没有账号的承办人，写姓名")

@@ -252,7 +252,7 @@ class IntakeForm(QWidget):
         self.answered.toggled.connect(self._answered_toggled)
         self.unit = QComboBox()
         self.unit.addItem("（按类别默认）", None)
-        for u in lookups.units:
+        for u in lookups.routable():
             self.unit.addItem(u.name, u.id)
         self.handler = SubmitLineEdit()
         self.handler.setPlaceholderText("首办责任人（可不填）")
@@ -631,7 +631,7 @@ class ReceptionTab(QWidget):
             self.status_filter.addItem(st.label, st)
         self.category_filter = QComboBox()
         self.category_filter.addItem("全部类别", None)
-        for c in lookups.categories:
+        for c in lookups.all_categories or lookups.categories:
             self.category_filter.addItem(c.name, c.id)
         self.overdue_filter = QCheckBox("只看超期")
         self.count_label = QLabel()
