@@ -193,3 +193,27 @@ def test_document_roles(db, admin):
     with db.write() as s, pytest.raises(ValidationError) as err:
         ref.set_document_roles(s, admin, center_address="路" * 121)
     assert "中心地址" in err.value.fields["center_address"]
+
+
+def test_document_roles_are_printed(db, admin, receptionist):
+    from app.models import CaseRoom
+    from app.services.center.settings import load_settings
+    from app.services.rooms.mediation.printing import _committee, _seal
+
+    with db.write() as s:
+        ref.set_document_roles(
+            s,
+            admin,
+            mediation_committee="白石街道人民调解委员会",
+            mediation_seal="白石街道人民调解委员会（调解专用章）",
+            family_committee="白石街道婚姻家庭纠纷人民调解委员会",
+            center_address="白石街道文化路1号",
+        )
+    with db.write() as s:
+        reg = intake.register_matter(s, receptionist, make_input(db))
+    with db.read() as s:
+        settings = load_settings(s)
+        assert receipts.receipt_data(s, receptionist, reg.id).center_address == "白石街道文化路1号"
+    assert _seal(settings, CaseRoom.GENERAL) == "白石街道人民调解委员会（调解专用章）"
+    assert _committee(settings, CaseRoom.FAMILY) == "白石街道婚姻家庭纠纷人民调解委员会"
+    assert _seal(settings, CaseRoom.FAMILY) == "白石街道婚姻家庭纠纷人民调解委员会"

@@ -55,6 +55,7 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
         receptionist=d.receptionist,
         answer=d.answer,
         query_hint=s.query_hint,
+        center_address=s.center_address or None,
     )
 
 
