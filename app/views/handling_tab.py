@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.core.ops import op
 from app.models import ArrangementKind, MatterStatus, Role, Satisfaction
-from app.services.center.reference import Lookups
+from app.services.center.reference import Lookups, load_lookups
 from app.services.reception import (
     arrangements,
     attachments,
@@ -306,7 +306,12 @@ class HandlingTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
+        # 中心资料 changed: the route and supervision dialogs offer the new units.
+        ctx.bus.watch(self, [kinds.REFERENCE], self._reload_lookups)
         load_when_shown(self, self.reload)
+
+    def _reload_lookups(self) -> None:
+        self.ctx.worker.submit(op(load_lookups), lambda lk: setattr(self, "lookups", lk))
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()
