@@ -141,6 +141,8 @@ class SupervisionOrder(UUIDPk, Base):
         Uuid, ForeignKey("matters.id"), nullable=False, index=True
     )
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("units.id"), nullable=False)
+    # The unit's name when the order was issued (a later rename leaves the order as printed).
+    unit_name: Mapped[str | None] = mapped_column(String(64))
     requirement: Mapped[str] = mapped_column(Text, nullable=False)
     reply_by: Mapped[date] = mapped_column(Date, nullable=False)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -184,10 +186,17 @@ class Arrangement(UUIDPk, Base):
 @event.listens_for(Session, "before_flush")
 def _snapshot_names(session: Session, _context, _instances) -> None:
     """Keep a matter's category, unit and village names as they are when it is made, routed
-    or reclassified, so later renames leave receipts, ledgers and timelines unchanged."""
+    or reclassified, and a 督办单's unit as issued, so later renames leave receipts, ledgers,
+    timelines and orders unchanged."""
     from .org import Category, Unit, Village
+    from .org import Unit as _Unit
     from .people import Person
 
+    with session.no_autoflush:
+        for o in session.new:
+            if isinstance(o, SupervisionOrder) and o.unit_name is None and o.unit_id:
+                unit = session.get(_Unit, o.unit_id)
+                o.unit_name = unit.name if unit else None
     matters = {o for o in (*session.new, *session.dirty) if isinstance(o, Matter)}
     matters |= {
         o.matter

@@ -217,3 +217,30 @@ def test_document_roles_are_printed(db, admin, receptionist):
     assert _seal(settings, CaseRoom.GENERAL) == "白石街道人民调解委员会（调解专用章）"
     assert _committee(settings, CaseRoom.FAMILY) == "白石街道婚姻家庭纠纷人民调解委员会"
     assert _seal(settings, CaseRoom.FAMILY) == "白石街道婚姻家庭纠纷人民调解委员会"
+
+
+def test_a_supervision_order_keeps_the_unit_it_was_issued_to(db, admin, receptionist):
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from app.core import clock
+    from app.services.reception import supervision
+
+    director = actor(db, "zhuren")
+    unit = _id(db, Unit, "综合行政执法队")
+    with db.write() as s:
+        mid = intake.register_matter(s, receptionist, make_input(db)).id
+        oid = supervision.issue_order(
+            s, director, mid, unit, "请三日内核查。", clock.today() + timedelta(days=3)
+        ).id
+    with db.write() as s:
+        ref.save_unit(s, admin, unit, ref.UnitInput("综合行政执法中队", UnitKind.STATIONED))
+    with db.read() as s:
+        (row,) = supervision.list_orders(s, director)
+    assert row.unit == "综合行政执法队"
+    with db.write() as s:
+        _number, pdf = supervision.order_pdf(s, director, oid)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
+    assert "综合行政执法队" in text and "综合行政执法中队" not in text

@@ -7,7 +7,7 @@ Create Date: 2026-12-03 16:30:00
 Units gain a short name, a head and whether they take routed matters (their kinds 派驻 / 职能 /
 村社区 / 上级 / 调解委员会 keep the stored codes "stationed", "room", "external" and add
 "village" and "committee"); villages can be deactivated and merged into another; categories
-say whether they are 信访. A matter keeps its category, unit and village names as they were
+say whether they are 信访. A matter (and a 督办单) keeps its category, unit and village names as they were
 (filled here from today's names), so a later rename leaves history unchanged. The offices the
 seed notice names and the seeded list lacked (政法办, 人武部, 防范处理邪教办) are added where
 missing.
@@ -57,6 +57,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("category_name", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("unit_name", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("village_name", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unit_name", sa.String(length=64), nullable=True))
 
     # Today's names become the matters' names (correlated updates work on both databases).
     op.execute(
@@ -73,6 +75,10 @@ def upgrade() -> None:
         "JOIN persons ON persons.id = matter_persons.person_id "
         "JOIN villages ON villages.id = persons.village_id "
         "WHERE matter_persons.matter_id = matters.id AND matter_persons.position = 0)"
+    )
+    op.execute(
+        "UPDATE supervision_orders SET unit_name = "
+        "(SELECT units.name FROM units WHERE units.id = supervision_orders.unit_id)"
     )
     op.execute("UPDATE categories SET is_xinfang = true WHERE name = '信访事项'")
 
@@ -98,6 +104,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
+        batch_op.drop_column("unit_name")
     with op.batch_alter_table("matters", schema=None) as batch_op:
         batch_op.drop_column("village_name")
         batch_op.drop_column("unit_name")

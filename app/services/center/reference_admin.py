@@ -231,6 +231,12 @@ def _keep_matter_names(session: Session) -> None:
             "WHERE village_name IS NULL"
         )
     )
+    session.execute(
+        text(
+            "UPDATE supervision_orders SET unit_name = (SELECT units.name FROM units "
+            "WHERE units.id = supervision_orders.unit_id) WHERE unit_name IS NULL"
+        )
+    )
 
 
 def _next_sort(session: Session, kind: ListKind) -> int:

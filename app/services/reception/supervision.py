@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, PermissionDenied, ValidationError
@@ -155,7 +155,9 @@ def list_orders(
 ) -> list[OrderRow]:
     require(actor, Action.VIEW_MATTERS)
     q = (
-        select(SupervisionOrder, Matter.number, Unit.name)
+        select(
+            SupervisionOrder, Matter.number, func.coalesce(SupervisionOrder.unit_name, Unit.name)
+        )
         .join(Matter, Matter.id == SupervisionOrder.matter_id)
         .join(Unit, Unit.id == SupervisionOrder.unit_id)
         .order_by(SupervisionOrder.reply_by, SupervisionOrder.number)
@@ -206,7 +208,7 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
         summary=d.summary,
         status=d.status.label,
         deadline=d.deadline,
-        unit=session.get(Unit, o.unit_id).name,
+        unit=o.unit_name or session.get(Unit, o.unit_id).name,  # the name it was issued to
         requirement=o.requirement,
         reply_by=o.reply_by,
         issued_by=names.get(o.issued_by, ""),
