@@ -123,16 +123,31 @@ def test_login_window_shows_while_the_start_backup_is_still_running(qtbot, db, m
     assert len(start_copies(db.path)) == 1
 
 
+def _one_step_back(db) -> str:
+    """Take the database back to the revision before head, as an older program left it (a
+    real downgrade: the newer revisions add columns, so only stamping would not do)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from app.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    previous = script.get_revision(script.get_current_head()).down_revision
+    with db.engine.connect() as conn:
+        conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        command.downgrade(alembic_config(conn), previous)
+        conn.commit()
+    db.dispose()
+    return previous
+
+
 def test_a_pending_migration_is_backed_up_first_and_then_upgraded(qtbot, db, monkeypatch):
     path = db.path
-    db.dispose()
-    with sqlite3.connect(path) as conn:  # as if an older program had left it
-        conn.execute("UPDATE alembic_version SET version_num = '0013'")
-    conn.close()
+    previous = _one_step_back(db)
     monkeypatch.setattr(gui, "_probe_when_shown", _reject_when_shown)
     assert gui.run_gui(str(path), None, startup_probe=True) == 0
     (copy,) = start_copies(path)
-    assert revision_of(copy) == "0013", "the copy was taken before the upgrade"
+    assert revision_of(copy) == previous, "the copy was taken before the upgrade"
     assert revision_of(path) == head_revision()
 
 
