@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import Base, CaseRoom, Category, LimitKind, Unit, UnitKind, Village
+from app.models.matters import NAMES_CACHE
 from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
 from app.services.security import audit
@@ -261,6 +262,7 @@ def _rename(session: Session, actor: Actor, kind: ListKind, item, name: str) -> 
         return ""
     _refuse_program_name(kind, item.name, "改名")
     _keep_matter_names(session)
+    session.info.pop(NAMES_CACHE, None)  # names read before the rename are not used again
     old, item.name = item.name, name
     return f"“{old}”改名为“{name}”"
 
