@@ -244,3 +244,18 @@ def test_a_supervision_order_keeps_the_unit_it_was_issued_to(db, admin, receptio
         _number, pdf = supervision.order_pdf(s, director, oid)
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
     assert "综合行政执法队" in text and "综合行政执法中队" not in text
+
+
+def test_imported_matters_keep_their_names(db, tmp_path):
+    from app.models import Matter
+    from app.services.command import importing
+    from tests.services.test_importing import HEADER, write_xlsx
+
+    row = [1, "2026-03-05 09:30", "来访", "投诉", "王五", None, "13812345678", "白石村",
+           "反映噪音扰民", "司法所", "已分流", None, None, None]  # fmt: skip
+    path = write_xlsx(tmp_path / "旧台账.xlsx", HEADER, [row])
+    with db.write() as s:
+        assert importing.import_sheet(s, actor(db, "jiedai"), "matters", path).imported == 1
+    with db.read() as s:
+        names = s.execute(select(Matter.category_name, Matter.unit_name, Matter.village_name))
+        assert tuple(names.one()) == ("投诉", "司法所", "白石村")
