@@ -169,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="只导入检查通过的行，其余行另存到输入文件旁的“*.未导入.xlsx”",
     )
 
+    p = sub.add_parser(
+        "reference", help="中心资料（承办单位、村社区、事项类别、文书署名）导出或导入 XLSX"
+    )
+    _db_args(p)
+    p.add_argument("action", choices=["export", "import"], help="export 导出；import 导入")
+    p.add_argument("file", type=Path, help="XLSX 文件，每个名单一张工作表")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="（import）只导入检查通过的行，其余行另存到输入文件旁的“*.未导入.xlsx”",
+    )
+
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
     p.add_argument(
@@ -559,6 +571,24 @@ SCREENSHOT_TABS = (
     "ledgers",
     "settings",
 )
+
+
+def cmd_reference(args) -> int:
+    from app.services.center import reference_io
+    from app.services.context import Actor
+
+    db = _open(args)
+    _require_initialised(db)
+    if args.action == "export":
+        path = db.run(op(reference_io.export_reference_file, Actor.system(), args.file)).value
+        print(f"已导出中心资料：{path}")
+        return 0
+    report = db.run(
+        op(reference_io.import_reference, Actor.system(), args.file, skip_invalid=args.skip_invalid)
+    ).value
+    for line in report.lines():
+        print(line)
+    return 1 if report.checked_only else 0
 
 
 def cmd_screenshot(args) -> int:
@@ -952,6 +982,7 @@ COMMANDS = {
     "print": cmd_print,
     "export": cmd_export,
     "import": cmd_import,
+    "reference": cmd_reference,
     "screenshot": cmd_screenshot,
     "check": cmd_check,
     "counselling-recovery": cmd_counselling_recovery,

@@ -208,3 +208,59 @@ def test_needs_upgrade_only_when_the_schema_is_not_at_head(tmp_path):
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.close()
     assert needs_upgrade(Database("sqlite:///" + str(path)))
+
+
+@pytest.mark.sqlite_only
+def test_0015_keeps_todays_names_on_matters_and_adds_the_notice_offices(tmp_path):
+    """A center at 0014 with a matter: after the upgrade the matter carries its names."""
+    import uuid
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.db import alembic_config, upgrade
+
+    path = tmp_path / "at14.sqlite3"
+    db = Database("sqlite:///" + str(path))
+    ids = {k: uuid.uuid4().hex for k in ("unit", "cat", "village", "person", "user", "matter")}
+    with db.engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0014")
+        conn.commit()
+        for sql in (
+            "INSERT INTO units (id, name, kind, sort, active) "
+            "VALUES (:unit, '司法所', 'stationed', 0, 1)",
+            "INSERT INTO categories (id, name, limit_kind, limit_days, sort, active) "
+            "VALUES (:cat, '信访事项', 'calendar', 60, 0, 1)",
+            "INSERT INTO villages (id, name, sort) VALUES (:village, '白石村', 0)",
+            "INSERT INTO persons (id, name, name_pinyin, name_initials, village_id, created_at) "
+            "VALUES (:person, '王五', 'wangwu', 'ww', :village, '2026-03-05 09:00:00')",
+            "INSERT INTO users (id, username, display_name, password_hash, role, active, "
+            "failed_logins, created_at) VALUES (:user, 'jiedai', '李接待', 'x', 'receptionist', "
+            "1, 0, '2026-03-05 09:00:00')",
+            "INSERT INTO matters (id, number, prefix, year, terminal, seq, channel, category_id, "
+            "summary, unit_id, receptionist_id, status, received_at, deadline, is_group, "
+            "created_at, updated_at, returned, extended, reopened) VALUES (:matter, 'BS2026-A-1', "
+            "'BS', 2026, 'A', 1, 'visit', :cat, '噪音', :unit, :user, 'routed', "
+            "'2026-03-05 09:00:00', '2026-05-04', 0, '2026-03-05 09:00:00', "
+            "'2026-03-05 09:00:00', 0, 0, 0)",
+            "INSERT INTO matter_persons (matter_id, person_id, position) "
+            "VALUES (:matter, :person, 0)",
+        ):
+            conn.execute(text(sql), ids)
+        conn.commit()
+    upgrade(db)  # as the program does: batch mode with foreign keys off
+    with db.engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT category_name, unit_name, village_name FROM matters")
+        ).one()
+        units = set(conn.execute(text("SELECT name FROM units")).scalars())
+        xinfang = conn.execute(text("SELECT is_xinfang FROM categories")).scalar()
+        conn.commit()
+        conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        command.downgrade(alembic_config(conn), "0014")  # and back, data kept
+        conn.commit()
+        assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
+    db.dispose()
+    assert tuple(names) == ("信访事项", "司法所", "白石村")
+    assert {"政法办", "人武部", "防范处理邪教办"} <= units
+    assert xinfang

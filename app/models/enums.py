@@ -66,9 +66,13 @@ class LimitKind(LabelledEnum):
 
 
 class UnitKind(LabelledEnum):
-    ROOM = ("room", "中心功能室")
-    STATIONED = ("stationed", "派驻单位")
-    EXTERNAL = ("external", "上级/其他机关")
+    # The stored codes of the first three are older than their labels: "room" is the center's
+    # own rooms and the street's offices (职能), "external" a higher or outside body (上级).
+    STATIONED = ("stationed", "派驻")
+    ROOM = ("room", "职能")
+    VILLAGE = ("village", "村社区")
+    EXTERNAL = ("external", "上级")
+    COMMITTEE = ("committee", "调解委员会")
 
 
 class EventKind(LabelledEnum):

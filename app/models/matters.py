@@ -16,9 +16,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
 
 from .base import Base, UUIDPk, now
 from .enums import (
@@ -61,6 +63,11 @@ class Matter(UUIDPk, Base):
     )
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"), index=True)
+    # The names as they were when the matter was made or routed (history never changes when
+    # a unit, category or village is renamed later); filled by _snapshot_names below.
+    category_name: Mapped[str | None] = mapped_column(String(32))
+    unit_name: Mapped[str | None] = mapped_column(String(64))
+    village_name: Mapped[str | None] = mapped_column(String(64))
     handler_name: Mapped[str | None] = mapped_column(String(64))
     # 首办责任人 as a user, when the handler has an account (AB岗 reassignment needs it).
     handler_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -141,6 +148,8 @@ class SupervisionOrder(UUIDPk, Base):
         Uuid, ForeignKey("matters.id"), nullable=False, index=True
     )
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("units.id"), nullable=False)
+    # The unit's name when the order was issued (a later rename leaves the order as printed).
+    unit_name: Mapped[str | None] = mapped_column(String(64))
     requirement: Mapped[str] = mapped_column(Text, nullable=False)
     reply_by: Mapped[date] = mapped_column(Date, nullable=False)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -200,3 +209,54 @@ class Arrangement(UUIDPk, Base):
     promised_by: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+NAMES_CACHE = "reference_names"  # session.info key: (table, id) → name, for one session
+
+
+def _name_of(session: Session, model, item_id) -> str | None:
+    """A unit's, category's or village's name, read once per session (an import of 10,000
+    matters asks for the same few thousand times); a rename clears the cache."""
+    cache = session.info.setdefault(NAMES_CACHE, {})
+    key = (model.__tablename__, item_id)
+    if key not in cache:
+        item = session.get(model, item_id)
+        cache[key] = item.name if item is not None else None
+    return cache[key]
+
+
+@event.listens_for(Session, "before_flush")
+def _snapshot_names(session: Session, _context, _instances) -> None:
+    """Keep a matter's category, unit and village names as they are when it is made, routed
+    or reclassified, and a 督办单's unit as issued, so later renames leave receipts, ledgers,
+    timelines and orders unchanged."""
+    from .org import Category, Unit, Village
+    from .people import Person
+
+    with session.no_autoflush:
+        for o in session.new:
+            if isinstance(o, SupervisionOrder) and o.unit_name is None and o.unit_id:
+                o.unit_name = _name_of(session, Unit, o.unit_id)
+    matters = {o for o in (*session.new, *session.dirty) if isinstance(o, Matter)}
+    matters |= {
+        o.matter
+        for o in session.new
+        if isinstance(o, MatterPerson) and o.position == 0 and o.matter is not None
+    }
+    if not matters:
+        return
+    # People added in this flush are not in the identity map yet: found here, not by a query.
+    pending = {p.id: p for p in session.new if isinstance(p, Person)}
+    with session.no_autoflush:
+        for m in matters:
+            if m.category_id and (m.category_name is None or get_history(m, "category_id").added):
+                m.category_name = _name_of(session, Category, m.category_id) or m.category_name
+            if get_history(m, "unit_id").added or (m.unit_id and m.unit_name is None):
+                m.unit_name = _name_of(session, Unit, m.unit_id) if m.unit_id else None
+            if m.village_name is None:
+                first = next((mp for mp in m.persons if mp.position == 0), None)
+                person = first.person if first is not None and first.person is not None else None
+                if person is None and first is not None:
+                    person = pending.get(first.person_id) or session.get(Person, first.person_id)
+                if person is not None and person.village_id:
+                    m.village_name = _name_of(session, Village, person.village_id)

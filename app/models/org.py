@@ -6,6 +6,8 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now
@@ -53,8 +55,16 @@ class Unit(UUIDPk, Base):
 
     __tablename__ = "units"
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    short_name: Mapped[str] = mapped_column(
+        String(32), nullable=False, default="", server_default=""
+    )
     kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind), nullable=False)
+    head: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Offered as a destination when a matter is routed (分流交办).
+    takes_routed: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=sa_true()
+    )
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -65,6 +75,11 @@ class Village(UUIDPk, Base):
     __tablename__ = "villages"
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=sa_true()
+    )
+    # 合并: the village this one was merged into (its people moved there; it stays, inactive).
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
 
 
 class Category(UUIDPk, Base):
@@ -76,6 +91,10 @@ class Category(UUIDPk, Base):
     limit_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     default_unit_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("units.id", ondelete="SET NULL")
+    )
+    # 信访事项: handled under the 信访工作条例 (the 信访 ledger and its limits).
+    is_xinfang: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa_false()
     )
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -83,6 +83,7 @@ class CaseData:
     relationship: str = ""
     violence_risk: str = ""
     minors_count: int = 0
+    seal: str = ""  # the seal's text (中心资料 → 文书署名); the committee's name when empty
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class AgreementData:
     signed_on: date | None = None
     mediators: list[str] = field(default_factory=list)
     case_number: str = ""
+    seal: str = ""  # the seal's text; the committee's name when empty
 
     @property
     def copies(self) -> list[str]:
@@ -403,7 +405,7 @@ def _registration_story(d: CaseData) -> list:
         _signatures(
             s,
             ["当事人", "登记人"],
-            seal=f"{d.committee}（印章）",
+            seal=f"{d.seal or d.committee}（印章）",
             date_text=format_date_cn(d.accepted_at.date()),
         )
     )
@@ -512,7 +514,7 @@ def _agreement_copy(a: AgreementData, copy_no: int, holder: str) -> list:
     if a.mediators:
         story.append(s.p(f"人民调解员：{'、'.join(a.mediators)}", s.body))
     signed = format_date_cn(a.signed_on) if a.signed_on else ""
-    story.append(_signatures(s, who, seal=f"{a.committee}（印章）", date_text=signed))
+    story.append(_signatures(s, who, seal=f"{a.seal or a.committee}（印章）", date_text=signed))
     return story
 
 

@@ -50,6 +50,7 @@ class ReceiptData:
     deadline: date | None = None
     answer: str | None = None
     query_hint: str = "凭受理编号查询办理进度。"
+    center_address: str | None = None  # 中心资料 → 文书署名; the row is left out when empty
 
 
 def qr_code(text: str, size: float = 26 * mm) -> Drawing:
@@ -137,6 +138,7 @@ def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
         ("承诺期限", data.deadline_text),
         ("首问责任人", data.receptionist),
         ("中心电话", data.center_phone or "—"),
+        *([("中心地址", data.center_address)] if data.center_address else []),
         ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
     ]
     table = _grid([[s.p(k, s.label), s.p(v)] for k, v in rows], [label_w, WIDTH - label_w])

@@ -47,7 +47,9 @@ class FirstRunWizard(QDialog):
         self.terminal = QLineEdit("A")
         self.terminal.setMaxLength(4)
         self.villages = QPlainTextEdit()
-        self.villages.setPlaceholderText("辖区村/社区，每行一个（可以以后再添加）")
+        self.villages.setPlaceholderText(
+            "辖区村/社区，每行一个（可以以后在 系统设置 → 中心资料 中添加）"
+        )
         self.villages.setTabChangesFocus(True)
         self.villages.setMaximumHeight(90)
         self.admin = QLineEdit("admin")

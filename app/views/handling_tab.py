@@ -38,7 +38,7 @@ from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
 from app.models import ArrangementKind, ExtensionStatus, MatterStatus, Role, Satisfaction
-from app.services.center.reference import Lookups
+from app.services.center.reference import Lookups, load_lookups
 from app.services.reception import (
     arrangements,
     attachments,
@@ -167,7 +167,7 @@ class MoveDialog(FormDialog):
         self.satisfaction = self.where = self.text = self.note = None
         if move == Move.ROUTE:
             self.unit = QComboBox()
-            for u in lookups.units:
+            for u in lookups.routable():
                 self.unit.addItem(u.name, u.id)
             self.unit.setPlaceholderText("（请选择承办单位）")  # chosen, never pre-selected
             self.unit.setCurrentIndex(-1)
@@ -463,7 +463,12 @@ class HandlingTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.split)
         ctx.bus.watch(self, [kinds.MATTERS], self.reload)
+        # 中心资料 changed: the route and supervision dialogs offer the new units.
+        ctx.bus.watch(self, [kinds.REFERENCE], self._reload_lookups)
         load_when_shown(self, self.reload)
+
+    def _reload_lookups(self) -> None:
+        self.ctx.worker.submit(op(load_lookups), lambda lk: setattr(self, "lookups", lk))
 
     def current_filter(self) -> MatterFilter:
         choice = self.view_filter.currentData()

@@ -184,12 +184,12 @@ class LedgersTab(QWidget):
         self.until = self._date_edit("结束日期")
         self.village = QComboBox()
         self.village.addItem("全部村社区", None)
-        for v in lookups.villages:
+        for v in lookups.all_villages or lookups.villages:
             self.village.addItem(v.name, v.id)
         self.village.setAccessibleName("村社区")
         self.unit = QComboBox()
         self.unit.addItem("全部单位", None)
-        for u in lookups.units:
+        for u in lookups.all_units or lookups.units:
             self.unit.addItem(u.name, u.id)
         self.unit.setAccessibleName("单位")
         for combo in (self.ledger, self.period, self.village, self.unit):

@@ -119,6 +119,20 @@ class FormTextEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
+    """Replace a combo's choices after its first (“全部…” / “请选择…”), quietly, keeping the
+    chosen item when it is still offered."""
+    chosen = combo.currentData()
+    combo.blockSignals(True)
+    while combo.count() > 1:
+        combo.removeItem(1)
+    for text, data in items:
+        combo.addItem(text, data)
+    at = combo.findData(chosen) if chosen is not None else 0
+    combo.setCurrentIndex(max(at, 0))
+    combo.blockSignals(False)
+
+
 class VisitorEditor(QWidget):
     """One visitor: name, ID number, phone, address, village.
 
@@ -337,7 +351,7 @@ class IntakeForm(QWidget):
         self.answered.toggled.connect(self._answered_toggled)
         self.unit = TypeAheadCombo()
         self.unit.addItem(UNIT_DEFAULT, None)
-        for u in lookups.units:
+        for u in lookups.routable():
             self.unit.addItem(u.name, u.id)
         self.handler = SubmitLineEdit()
         self.handler.setPlaceholderText("首办责任人（可不填）")
@@ -433,6 +447,14 @@ class IntakeForm(QWidget):
         if self.is_group.isChecked():
             self.head_count.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.head_count.selectAll()
+
+    def set_lookups(self, lookups: Lookups) -> None:
+        """New units, categories or villages (中心资料): refill the choices, keeping the chosen."""
+        self.lookups = lookups
+        _refill(self.category, [(c.name, c.id) for c in lookups.categories])
+        _refill(self.unit, [(u.name, u.id) for u in lookups.routable()])
+        for editor in self.visitors:
+            _refill(editor.village, [(v.name, v.id) for v in lookups.villages])
 
     # --- visitors
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
@@ -831,7 +853,7 @@ class ReceptionTab(QWidget):
             self.status_filter.addItem(st.label, st)
         self.category_filter = QComboBox()
         self.category_filter.addItem("全部类别", None)
-        for c in lookups.categories:
+        for c in lookups.all_categories or lookups.categories:
             self.category_filter.addItem(c.name, c.id)
         self.overdue_filter = QCheckBox("只看超期")
         self.count_label = QLabel()
@@ -1197,3 +1219,9 @@ class ReceptionTab(QWidget):
     def _reference_loaded(self, result) -> None:
         self.lookups, self.calendar = result
         self.form.calendar = self.calendar
+        # 中心资料 changed: the choices follow (what was chosen stays chosen).
+        self.form.set_lookups(self.lookups)
+        _refill(
+            self.category_filter,
+            [(c.name, c.id) for c in self.lookups.all_categories or self.lookups.categories],
+        )

@@ -703,6 +703,13 @@ class SettingsTab(QWidget):
             tabs.addTab(scrolling(self.security), "安全设置")
             self.terminal_database = TerminalDatabasePanel(ctx)
             tabs.addTab(self.terminal_database, "本终端数据库")
+        if allowed(
+            ctx.actor, Action.VIEW_REFERENCE
+        ):  # 中心资料: the admin edits, the director reads
+            from .reference_page import ReferencePage
+
+            self.reference = ReferencePage(ctx)
+            tabs.addTab(self.reference, "中心资料")
         s = ctx.settings
         info = QGroupBox("本中心")
         form = QFormLayout(info)

@@ -30,7 +30,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.services.center import calendar_admin, settings
+from app.services.center import calendar_admin, reference_admin, settings
 from app.services.command import importing, ledgers, registers, statistics
 from app.services.data import exchange
 from app.services.meetings import meetings
@@ -227,6 +227,11 @@ PROBES = {
     ],
     Action.IMPORT_DATA: [
         lambda s, a, db: importing.import_sheet(s, a, "matters", _sheet(db)),
+    ],
+    Action.VIEW_REFERENCE: [lambda s, a, db: reference_admin.load_reference(s, a)],
+    Action.MANAGE_REFERENCE: [
+        lambda s, a, db: reference_admin.save_village(s, a, None, "探针村"),
+        lambda s, a, db: reference_admin.set_document_roles(s, a, center_address="文化路1号"),
     ],
     Action.EXCHANGE_BUNDLES: [
         lambda s, a, db: exchange.registered_terminals(s, a),

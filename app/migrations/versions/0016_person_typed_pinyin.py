@@ -1,7 +1,7 @@
 """Persons: the pinyin typed by hand for names pypinyin cannot read; keys filled in for all
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 16:40:00
 
 A name such as 王𠮷 has a character pypinyin has no reading for, so its search keys lacked
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

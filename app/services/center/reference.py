@@ -17,6 +17,8 @@ class UnitRow:
     id: uuid.UUID
     name: str
     kind: UnitKind
+    takes_routed: bool = True
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,15 @@ class CategoryRow:
     limit_kind: LimitKind
     limit_days: int
     default_unit_id: uuid.UUID | None
+    is_xinfang: bool = False
+    active: bool = True
 
 
 @dataclass(frozen=True)
 class VillageRow:
     id: uuid.UUID
     name: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,15 @@ class Lookups:
     categories: list[CategoryRow]
     villages: list[VillageRow]
     staff: list[StaffRow] = field(default_factory=list)
+    # Filters list every unit, category and village, deactivated ones too (history has them);
+    # new choices (the lists above) only the active ones.
+    all_units: list[UnitRow] = field(default_factory=list)
+    all_categories: list[CategoryRow] = field(default_factory=list)
+    all_villages: list[VillageRow] = field(default_factory=list)
+
+    def routable(self) -> list[UnitRow]:
+        """The active units a matter can be routed to (交办)."""
+        return [u for u in self.units if u.takes_routed]
 
     def category(self, category_id: uuid.UUID) -> CategoryRow | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -55,24 +69,35 @@ class Lookups:
         return next((u for u in self.units if u.id == unit_id), None)
 
 
+def _shown(name: str, active: bool) -> str:
+    return name if active else f"{name}（已停用）"
+
+
 @read_op
 def load_lookups(session: Session) -> Lookups:
-    units = [
-        UnitRow(u.id, u.name, u.kind)
-        for u in session.scalars(
-            select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort, Unit.name)
-        )
+    all_units = [
+        UnitRow(u.id, _shown(u.name, u.active), u.kind, u.takes_routed, u.active)
+        for u in session.scalars(select(Unit).order_by(Unit.sort, Unit.name))
     ]
-    cats = [
-        CategoryRow(c.id, c.name, c.limit_kind, c.limit_days, c.default_unit_id)
-        for c in session.scalars(
-            select(Category).where(Category.active.is_(True)).order_by(Category.sort)
+    all_cats = [
+        CategoryRow(
+            c.id,
+            _shown(c.name, c.active),
+            c.limit_kind,
+            c.limit_days,
+            c.default_unit_id,
+            c.is_xinfang,
+            c.active,
         )
+        for c in session.scalars(select(Category).order_by(Category.sort, Category.name))
     ]
-    villages = [
-        VillageRow(v.id, v.name)
+    all_villages = [
+        VillageRow(v.id, _shown(v.name, v.active), v.active)
         for v in session.scalars(select(Village).order_by(Village.sort, Village.name))
     ]
+    units = [u for u in all_units if u.active]
+    cats = [c for c in all_cats if c.active]
+    villages = [v for v in all_villages if v.active]
     staff = [
         StaffRow(u.id, u.display_name, u.role)
         for u in session.scalars(
@@ -81,4 +106,4 @@ def load_lookups(session: Session) -> Lookups:
             .order_by(User.display_name)
         )
     ]
-    return Lookups(units, cats, villages, staff)
+    return Lookups(units, cats, villages, staff, all_units, all_cats, all_villages)

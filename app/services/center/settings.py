@@ -43,6 +43,12 @@ class CenterSettings:
     backup_keep_daily: int = 7
     backup_keep_weekly: int = 4
     backup_keep_monthly: int = 12
+    # 文书署名 (中心资料): who fills each role on documents; empty means the default
+    # (the committee named after the center, its name as the seal text).
+    mediation_committee: str = ""
+    mediation_seal: str = ""
+    family_committee: str = ""
+    center_address: str = ""
 
 
 @read_op
@@ -89,6 +95,10 @@ TEXT_SETTINGS = (
     ("center_name", "中心名称", True, 64),
     ("center_phone", "中心电话", False, 32),
     ("query_hint", "回执上的查询提示", False, 200),
+    ("mediation_committee", "人民调解委员会名称", False, 64),
+    ("mediation_seal", "人民调解委员会印章文字", False, 64),
+    ("family_committee", "家事调解委员会名称", False, 64),
+    ("center_address", "中心地址", False, 120),
 )
 # Settings typed as whole numbers: key, label, least, most, what to say outside the range.
 NUMBER_SETTINGS = (

@@ -15,13 +15,14 @@ from app.services.security import audit
 from app.services.security.auth import check_password_rules, create_user
 from app.services.validation import validate_text
 
-# The center's own rooms (notice 2020-65) and the units stationed at its window.
+# The center's own rooms and office (notice 2020-65) and the units stationed at its window.
 DEFAULT_UNITS: list[tuple[str, UnitKind]] = [
     ("群众接待窗口", UnitKind.ROOM),
     ("矛盾纠纷调解室", UnitKind.ROOM),
     ("家事调解室", UnitKind.ROOM),
     ("暖心工作室", UnitKind.ROOM),
     ("综合信息指挥室", UnitKind.ROOM),
+    ("政法办", UnitKind.ROOM),
     ("派出所", UnitKind.STATIONED),
     ("司法所", UnitKind.STATIONED),
     ("信访办", UnitKind.STATIONED),
@@ -31,6 +32,8 @@ DEFAULT_UNITS: list[tuple[str, UnitKind]] = [
     ("禁毒办", UnitKind.STATIONED),
     ("流动人口服务管理站", UnitKind.STATIONED),
     ("妇联", UnitKind.STATIONED),
+    ("人武部", UnitKind.STATIONED),
+    ("防范处理邪教办", UnitKind.STATIONED),
     ("县级相关部门", UnitKind.EXTERNAL),
 ]
 
@@ -69,6 +72,7 @@ def seed_reference_data(session: Session) -> None:
                     limit_kind=kind,
                     limit_days=days,
                     default_unit_id=units.get(unit) if unit else None,
+                    is_xinfang=name == "信访事项",
                     sort=i,
                     active=True,
                 )

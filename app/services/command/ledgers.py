@@ -151,9 +151,10 @@ def _matter_query(session: Session, f: LedgerFilter, *extra) -> Select:
             Matter.satisfaction,
             Matter.is_group,
             Matter.head_count,
-            Category.name.label("category"),
-            Unit.name.label("unit"),
-            Village.name.label("village"),
+            # The names the matter was made with (a later rename changes no ledger).
+            func.coalesce(Matter.category_name, Category.name).label("category"),
+            func.coalesce(Matter.unit_name, Unit.name).label("unit"),
+            func.coalesce(Matter.village_name, Village.name).label("village"),
             _persons(session).label("persons"),
         )
         .join(Category, Category.id == Matter.category_id)
@@ -252,7 +253,8 @@ def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
 def _mediation(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
     v = first_village_subquery()
     q = (
-        select(MediationCase, Village.name)
+        select(MediationCase, func.coalesce(Matter.village_name, Village.name))
+        .outerjoin(Matter, Matter.id == MediationCase.matter_id)
         .outerjoin(v, v.c.matter_id == MediationCase.matter_id)
         .outerjoin(Village, Village.id == v.c.village_id)
         .order_by(MediationCase.accepted_at, MediationCase.number)

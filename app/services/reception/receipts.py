@@ -181,6 +181,7 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
         receptionist=d.receptionist,
         answer=d.answer if answered else None,
         query_hint=query_hint(session, m),
+        center_address=s.center_address or None,
     )
 
 

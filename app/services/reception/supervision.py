@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
@@ -176,7 +176,9 @@ def list_orders(
 ) -> list[OrderRow]:
     require(actor, Action.VIEW_MATTERS)
     q = (
-        select(SupervisionOrder, Matter.number, Unit.name)
+        select(
+            SupervisionOrder, Matter.number, func.coalesce(SupervisionOrder.unit_name, Unit.name)
+        )
         .join(Matter, Matter.id == SupervisionOrder.matter_id)
         .join(Unit, Unit.id == SupervisionOrder.unit_id)
         .order_by(SupervisionOrder.reply_by, SupervisionOrder.number)
@@ -225,7 +227,7 @@ def order_data(
     d = matter_detail(session, actor, o.matter_id)
     names = dict(session.execute(select(User.id, User.display_name)).all())
     status, deadline, replied = d.status.label, d.deadline, o.reply is not None
-    unit = session.get(Unit, o.unit_id).name
+    unit = o.unit_name or session.get(Unit, o.unit_id).name  # the name it was issued to
     if as_issued:
         m = session.get(Matter, o.matter_id)
         then = status_at(m, o.issued_at)

@@ -41,6 +41,8 @@ class Action(StrEnum):
     EDIT_REGISTERS = "edit_registers"
     EXPORT_LEDGERS = "export_ledgers"
     IMPORT_DATA = "import_data"
+    VIEW_REFERENCE = "view_reference"
+    MANAGE_REFERENCE = "manage_reference"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -94,6 +96,9 @@ _TABLE: dict[Action, frozenset[Role]] = {
     # carries them; which version of a record changed on both sides wins is the director's call.
     Action.EXCHANGE_BUNDLES: frozenset({Role.ADMIN, Role.DIRECTOR}),
     Action.RESOLVE_CONFLICTS: frozenset({Role.DIRECTOR}),
+    # 中心资料 (units, villages, categories, who signs documents): the admin keeps it.
+    Action.VIEW_REFERENCE: frozenset({Role.ADMIN, Role.DIRECTOR}),
+    Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
 }
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -131,6 +136,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_REGISTERS: "登记台账记录",
     Action.EXPORT_LEDGERS: "导出工作台账",
     Action.IMPORT_DATA: "导入表格",
+    Action.VIEW_REFERENCE: "查看中心资料",
+    Action.MANAGE_REFERENCE: "维护中心资料（单位、村社区、事项类别、文书署名）",
 }
 
 

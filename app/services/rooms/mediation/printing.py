@@ -90,6 +90,22 @@ def _parties_now(c: MediationCase) -> list[dict]:
     return json.loads(_party_snapshot(c))
 
 
+def _committee(s, room: CaseRoom) -> str:
+    """The committee named on the room's documents (中心资料 → 文书署名), or the default."""
+    if room == CaseRoom.FAMILY and s.family_committee:
+        return s.family_committee
+    return s.mediation_committee or committee_name(s.center_name)
+
+
+def _seal(s, room: CaseRoom) -> str:
+    """The seal's text: the one set for the people's mediation committee, when its name is
+    the one printed; else the committee's name."""
+    committee = _committee(s, room)
+    if s.mediation_seal and committee == (s.mediation_committee or committee_name(s.center_name)):
+        return s.mediation_seal
+    return committee
+
+
 @read_op
 def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseData:
     """The case as printed on the application and the registration form (IDs masked)."""
@@ -103,7 +119,8 @@ def case_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseD
     )
     return CaseData(
         center_name=s.center_name,
-        committee=committee_name(s.center_name),
+        committee=_committee(s, c.room),
+        seal=_seal(s, c.room),
         room=c.room.label,
         number=c.number,
         file_number=file_number(c.room, c.year, c.seq, c.terminal, s.center_name),
@@ -178,7 +195,8 @@ def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID
         ]
     return AgreementData(
         center_name=s.center_name,
-        committee=committee_name(s.center_name),
+        committee=_committee(s, c.room),
+        seal=_seal(s, c.room),
         number=a.number,
         version=a.version,
         oral=a.kind == AgreementKind.ORAL,
@@ -207,7 +225,7 @@ def followup_print_data(session: Session, actor: Actor, followup_id: uuid.UUID) 
     names = dict(session.execute(select(User.id, User.display_name)).all())
     return FollowUpData(
         center_name=s.center_name,
-        committee=committee_name(s.center_name),
+        committee=_committee(s, c.room),
         case_number=c.number,
         agreement_number=a.number if a else "",
         title=c.title,
