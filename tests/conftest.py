@@ -97,6 +97,20 @@ def _clock_reset():
     program_clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _desktop_screen():
+    """Windows are fitted to the screen they open on (app/views/widgets/screen.py); the
+    offscreen platform's own screen is small, so every test has a 1920×1080 desktop unless it
+    simulates another (the 1366×768 tests do)."""
+    from PySide6.QtCore import QRect
+
+    from app.views.widgets.screen import simulate_screen
+
+    simulate_screen(QRect(0, 0, 1920, 1080))
+    yield
+    simulate_screen(None)
+
+
 @pytest.fixture
 def clock():
     """The program's clock (``app.core.clock``): ``clock.freeze("2027-01-05")`` stops it on a

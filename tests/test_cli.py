@@ -452,7 +452,10 @@ def test_print_lists_a_matters_documents_and_prints_each_again(db, tmp_path, cap
         order = supervision.issue_order(
             s, director, r.id, unit, "请答复。", date(2026, 11, 9), at=at
         )
-        flow.extend(s, director, r.id, date(2027, 1, 20), "需要现场勘查", at=at.replace(minute=5))
+        flow.request_extension(
+            s, director, r.id, date(2027, 1, 20), "需要现场勘查", at=at.replace(minute=4)
+        )
+        flow.extend(s, director, r.id, at=at.replace(minute=5))
     login = ["--user", "jiedai", "--password-file", str(password_file(tmp_path))]
     assert main(["print", "list", r.number, "--database-url", db.url, *login]) == 0
     lines = capsys.readouterr().out.splitlines()
