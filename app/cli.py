@@ -655,6 +655,12 @@ def cmd_screenshot(args) -> int:
         actor = actor_for(user)
         username = user.username
     app = make_app([sys.argv[0]])
+    from PySide6.QtCore import QRect
+
+    from app.views.widgets.screen import MARGIN, simulate_screen
+
+    # A screen just big enough for a window of that size (the window fitter keeps a margin).
+    simulate_screen(QRect(0, 0, width + MARGIN.width(), height + MARGIN.height()))
     window = build_main_window(db, actor)
     window.resize(width, height)
     titles = {

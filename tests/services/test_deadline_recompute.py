@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from app.core import clock
 from app.core.errors import PermissionDenied
 from app.models import AuditEntry, EventKind, Matter, MatterEvent, Unit
 from app.services.center import calendar_admin, deadline_recompute
@@ -47,7 +48,9 @@ def matters_in_2027(db, receptionist):
     with db.write() as s:
         unit = s.scalar(select(Unit.id).where(Unit.name == "司法所"))
         flow.route(s, director, extended, unit, "王调解")
-        flow.extend(s, director, extended, date(2027, 3, 1), "需等待鉴定结果")
+        with clock.frozen_at("2027-01-29T11:00"):  # asked and approved on the day
+            flow.request_extension(s, director, extended, date(2027, 3, 1), "需等待鉴定结果")
+            flow.extend(s, director, extended)
     return across, spring, extended, earlier
 
 
