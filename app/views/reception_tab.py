@@ -55,6 +55,7 @@ from .bus import Changes
 from .combos import PinyinCompleter, TypeAheadCombo, find_data
 from .context import ViewContext
 from .matter_table_model import (
+    COL_CHANNEL,
     COL_DEADLINE,
     COL_STATUS,
     COL_SUMMARY,
@@ -877,9 +878,13 @@ class ReceptionTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        set_column_widths(self.table, [(c, w) for c, w in enumerate(COLUMN_WIDTHS) if w])
+        widths = dict((c, w) for c, w in enumerate(COLUMN_WIDTHS) if w)
+        widths[COL_DEADLINE] = 160  # "12月7日（剩 2 个工作日）"; the full text is in the detail
+        set_column_widths(self.table, list(widths.items()))
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        # 来源 shows in the matter's detail below; the summary keeps the room at 1366×768.
+        self.table.setColumnHidden(COL_CHANNEL, True)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
