@@ -54,7 +54,7 @@ from app.services.security import auth
 from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
-from .combos import find_data
+from .combos import TypeAheadCombo, find_data
 from .context import ViewContext
 from .matter_documents import MatterDocumentsPanel
 from .matter_table_model import (
@@ -166,14 +166,14 @@ class MoveDialog(FormDialog):
         self.unit = self.handler = self.handler_user = self.deadline = self.method = None
         self.satisfaction = self.where = self.text = self.note = None
         if move == Move.ROUTE:
-            self.unit = QComboBox()
+            self.unit = TypeAheadCombo()  # 承办单位 by characters or pinyin initials
             for u in lookups.routable():
                 self.unit.addItem(u.name, u.id)
             self.unit.setPlaceholderText("（请选择承办单位）")  # chosen, never pre-selected
             self.unit.setCurrentIndex(-1)
             self.handler = QLineEdit()
             self.handler.setPlaceholderText("没有账号的承办人，写姓名")
-            self.handler_user = QComboBox()
+            self.handler_user = TypeAheadCombo()
             self.handler_user.addItem("（不指定账号）", None)
             for person in lookups.staff:
                 self.handler_user.addItem(f"{person.name}（{person.role.label}）", person.id)
@@ -247,7 +247,7 @@ class SupervisionDialog(FormDialog):
 
     def __init__(self, lookups: Lookups, defaults: supervision.OrderDefaults, parent=None):
         super().__init__("督办", parent)
-        self.unit = QComboBox()
+        self.unit = TypeAheadCombo()
         for u in lookups.units:
             self.unit.addItem(u.name, u.id)
         self.unit.setPlaceholderText("（请选择被督办单位）")

@@ -561,3 +561,18 @@ def test_outcome_and_approval_dialogs_stay_open_when_refused(qtbot, db, clock):
     closed(qtbot, dlg)
     qtbot.waitUntil(lambda: deadline_of_matter(db, mid) == (date(2026, 11, 12), True), timeout=5000)
     w.ctx.worker.wait()
+
+
+def test_route_and_supervision_units_are_picked_by_pinyin_initials(qtbot, db):
+    """承办单位 takes type-ahead as in the reception form: "sfs" reaches 司法所."""
+    new_matter(db)
+    _w, tab = open_tab(qtbot, db)
+    choose_matter(qtbot, tab)
+    trigger(qtbot, tab, Move.ROUTE)
+    dlg = dialog(qtbot, tab)
+    dlg.unit.setFocus()
+    for key in "sfs":
+        qtbot.keyClick(dlg.unit, key)
+    assert dlg.unit.currentText() == "司法所"
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    closed(qtbot, dlg)
