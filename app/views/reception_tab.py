@@ -92,6 +92,14 @@ def _mark(widget: QWidget, invalid: bool) -> None:
 PRINT_WARM_UP_MS = 1500
 
 
+class QuietLabel(QLabel):
+    """A label that takes no room while it has nothing to say (an error line, a hint)."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class SubmitLineEdit(QLineEdit):
     """A one-line field; Enter asks the form to register (via ``submitted``)."""
 
@@ -181,6 +189,8 @@ class VisitorEditor(QWidget):
         self.set_index(index)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(FORM_ROW_SPACING)
+        grid.setHorizontalSpacing(FORM_COLUMN_SPACING)
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.name, 0, 1)
         grid.addWidget(self.id_number, 0, 2)
@@ -336,12 +346,14 @@ class IntakeForm(QWidget):
         for c in lookups.categories:
             self.category.addItem(c.name, c.id)
         self.category.currentIndexChanged.connect(self._category_changed)
-        self.deadline_label = QLabel()
+        self.deadline_label = QuietLabel()
         self.deadline_label.setProperty("role", "hint")
         self.summary = FormTextEdit()
         self.summary.setPlaceholderText("事项摘要：诉求、事由、涉及对象（Ctrl+Enter 登记）")
-        self.summary.setMinimumHeight(64)  # lower only while a 拼音 row needs the room
-        self.summary.setMaximumHeight(96)  # the whole form fits 1366×768 without scrolling
+        # As tall as the room left allows: two lines at the least, so that the whole form fits
+        # a 1366×768 laptop unscrolled with a 拼音 row, the 重复来访 line and a draft bar shown.
+        self.summary.setMinimumHeight(52)
+        self.summary.setMaximumHeight(160)
         self.summary.submitted.connect(self.submitted)
         self.answered = QCheckBox("当场解答并办结")
         self.answer = FormTextEdit()
@@ -359,21 +371,26 @@ class IntakeForm(QWidget):
         self.handler.submitted.connect(self.submitted)
         self.handler_completer = PinyinCompleter([s.name for s in lookups.staff], self.handler)
         self.handler_completer.attach(self.handler)
-        self.error = QLabel()
+        self.error = QuietLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
+        self.error.setVisible(False)
 
         group_row = QHBoxLayout()
         group_row.addWidget(self.is_group)
+        group_row.addSpacing(10)  # the theme draws the box's text wider than it reports
         group_row.addWidget(self.head_count)
         group_row.addStretch(1)
         group_row.addWidget(self.add_visitor_button)
-        form = QFormLayout()
+        form = self._rows = QFormLayout()
+        form.setVerticalSpacing(FORM_ROW_SPACING)
         form.addRow("来源渠道", self.channel)
         form.addRow(self.visitor_box)
         form.addRow(group_row)
         form.addRow("事项类别", self.category)
         form.addRow("", self.deadline_label)
+        self._deadline_row = form.rowCount() - 1
+        form.setRowVisible(self._deadline_row, False)  # shown with a category's deadline
         form.addRow("事项摘要", self.summary)
         form.addRow("", self.answered)
         form.addRow("解答内容", self.answer)
@@ -381,7 +398,16 @@ class IntakeForm(QWidget):
         self.answer_label.setVisible(False)
         form.addRow("承办单位", self.unit)
         form.addRow("承办人", self.handler)
+        # A visitor's fields start where the form's fields do (their 群众1 column as wide as
+        # the form's labels).
+        form.setHorizontalSpacing(FORM_COLUMN_SPACING)
+        labels = [
+            form.itemAt(row, QFormLayout.ItemRole.LabelRole) for row in range(form.rowCount())
+        ]
+        self._label_width = max(item.widget().sizeHint().width() for item in labels if item)
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(FORM_ROW_SPACING)
         outer.addLayout(form)
         outer.addWidget(self.error)
         for w in (
@@ -472,6 +498,7 @@ class IntakeForm(QWidget):
                 w,
                 checked_live=key in ("name", "id_number", "phone"),
             )
+        editor.title.setMinimumWidth(self._label_width)
         self.visitors.append(editor)
         self.visitor_box.addWidget(editor)
         self._renumber()
@@ -517,6 +544,7 @@ class IntakeForm(QWidget):
         cat = self.lookups.category(cid) if cid else None
         if cat is None:  # nothing chosen (or the form cleared): no stale default shown
             self.deadline_label.setText("")
+            self._rows.setRowVisible(self._deadline_row, False)
             self.unit.setItemText(0, UNIT_DEFAULT)
             return
         if cat.default_unit_id and self.unit.currentData() is None:
@@ -532,6 +560,7 @@ class IntakeForm(QWidget):
             if d.warning:
                 text += f"\n{d.warning}"
             self.deadline_label.setText(text)
+            self._rows.setRowVisible(self._deadline_row, True)
 
     def _answered_toggled(self, on: bool) -> None:
         self.answer.setVisible(on)
@@ -676,6 +705,9 @@ class IntakeForm(QWidget):
 
 
 UNIT_DEFAULT = "（按类别默认）"
+# Between the form's rows: tight, so that the whole form fits a 1366×768 laptop unscrolled.
+FORM_ROW_SPACING = 4
+FORM_COLUMN_SPACING = 6
 
 
 def _has_value(w: QWidget) -> bool:
@@ -758,8 +790,9 @@ class ReceptionTab(QWidget):
         self.print_button = QPushButton("打印回执 (Ctrl+P)")
         self.print_button.clicked.connect(self.print_receipt)
         self.print_button.setEnabled(False)
-        self.last_label = QLabel()
+        self.last_label = QuietLabel()
         self.last_label.setWordWrap(True)
+        self.last_label.setVisible(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.register_button)
         buttons.addWidget(self.new_button)
@@ -819,7 +852,16 @@ class ReceptionTab(QWidget):
         self.restore_draft_button = self.draft_bar.restore_button
         self.discard_draft_button = self.draft_bar.discard_button
         form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
+        # The theme's group-box paddings (16 px, 36 above) are for a roomy page; the form must
+        # fit a 1366×768 laptop whole, so its box keeps only room for its title.
+        form_box.setObjectName("intakeBox")
+        form_box.setStyleSheet(
+            "QGroupBox#intakeBox { padding: 6px; padding-top: 24px; }"
+            "QGroupBox#intakeBox::title { padding: 4px 10px; height: 18px; }"
+        )
         fb = QVBoxLayout(form_box)
+        fb.setContentsMargins(4, 0, 4, 0)
+        fb.setSpacing(FORM_ROW_SPACING)
         fb.addWidget(self.repeat_line)
         fb.addWidget(self.draft_bar)
         fb.addWidget(self.form)
