@@ -139,11 +139,11 @@ def as_registered(session: Session, m: Matter) -> tuple[str, str, date, bool]:
     start = next((e.at for e in events if e.kind == EventKind.REGISTERED), m.received_at)
     unit = handler = ""
     for e in events:
-        if e.kind == EventKind.REGISTERED:
-            continue
+        if e.kind == EventKind.REGISTERED or e.to_status is None:
+            continue  # a print or a note in the same second is not a step of the matter
         if e.kind == EventKind.ROUTED and e.at - start <= SAME_REGISTRATION:
             unit, handler = routed_to(e.note)
-        break  # only the registration's own first step
+        break  # only the registration's own first step (of the status steps)
     return unit, handler, deadline_before_extension(m), answered
 
 
