@@ -29,17 +29,26 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer
 	$(BIN)/ruff format --check app tests benchmarks installer
-	ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
-	@for day in $(TEST_DATES); do \
+	@# With a PostgreSQL server given, its pass runs beside the SQLite passes (one CPU each);
+	@# its output is shown when it ends.
+	@pglog=$$(mktemp); pgtmp=$$(mktemp -d); pg=""; \
+	if [ -n "$$ZONGZHI_TEST_PG_URL" ]; then \
+	  echo "== the same suite against PostgreSQL, beside the SQLite passes (output at the end)"; \
+	  ( ZONGZHI_TEST_DB=postgresql QT_QPA_PLATFORM=offscreen \
+	      $(BIN)/python -m pytest -p no:cacheprovider --basetemp="$$pgtmp/t" $(PG_PYTEST_ARGS) \
+	      >"$$pglog" 2>&1 ) & pg=$$!; \
+	fi; \
+	finish() { if [ -n "$$pg" ]; then wait $$pg; rc=$$?; echo "== PostgreSQL pass"; cat "$$pglog"; \
+	  rm -rf "$$pglog" "$$pgtmp"; return $$rc; fi; rm -rf "$$pglog" "$$pgtmp"; }; \
+	ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
+	  || { finish; exit 1; }; \
+	for day in $(TEST_DATES); do \
 	  echo "== the date-sensitive tests (-m dates) with the clock at $$day"; start=$$(date +%s); \
 	  ZONGZHI_CLOCK=$$day ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen \
-	    $(BIN)/python -m pytest -m dates || exit 1; \
+	    $(BIN)/python -m pytest -m dates || { finish; exit 1; }; \
 	  echo "   ($$(( $$(date +%s) - start )) s at $$day)"; \
-	done
-	@if [ -n "$$ZONGZHI_TEST_PG_URL" ]; then \
-	  echo "== the same suite against PostgreSQL"; \
-	  ZONGZHI_TEST_DB=postgresql QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PG_PYTEST_ARGS); \
-	fi
+	done; \
+	finish
 
 # Only the PostgreSQL pass, on a throw-away local cluster (needs Debian's postgresql package).
 test-pg: $(STAMP)
