@@ -24,8 +24,8 @@ run: $(STAMP)
 
 # The suite runs on SQLite; its date-sensitive tests (marked `dates`, tests/conftest.py) run again
 # with the program's clock set to each of TEST_DATES, one past chinese-calendar's last year. With
+# ZONGZHI_TEST_PG_URL set (a PostgreSQL server's maintenance database, e.g. what .ci/pg-up
 # prints) the suite runs a second time against PostgreSQL, beside the SQLite passes.
-# prints) the suite runs a second time against PostgreSQL.
 test: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer
 	$(BIN)/ruff format --check app tests benchmarks installer
