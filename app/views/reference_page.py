@@ -344,7 +344,7 @@ class ReferencePage(QWidget):
                 self.ctx,
                 op(ref.save_unit, actor, item.id if item else None, data),
                 message=dlg,
-                done=lambda _id: self.message.info(f"已保存承办单位“{data.name.strip()}”。"),
+                done=lambda _id: self.message.success(f"已保存承办单位“{data.name.strip()}”。"),
             )
 
         dlg.on_ok = ok
@@ -362,7 +362,7 @@ class ReferencePage(QWidget):
                 self.ctx,
                 op(ref.save_village, actor, item.id if item else None, text),
                 message=dlg,
-                done=lambda _id: self.message.info(f"已保存村社区“{text.strip()}”。"),
+                done=lambda _id: self.message.success(f"已保存村社区“{text.strip()}”。"),
             )
 
         dlg.on_ok = ok
@@ -405,7 +405,7 @@ class ReferencePage(QWidget):
                 self.ctx,
                 op(ref.save_category, actor, item.id if item else None, data),
                 message=dlg,
-                done=lambda _id: self.message.info(f"已保存事项类别“{data.name.strip()}”。"),
+                done=lambda _id: self.message.success(f"已保存事项类别“{data.name.strip()}”。"),
             )
 
         dlg.on_ok = ok
@@ -435,7 +435,7 @@ class ReferencePage(QWidget):
                 self.ctx,
                 op(ref.merge_village, actor, item.id, target),
                 message=dlg,
-                done=lambda n: self.message.info(
+                done=lambda n: self.message.success(
                     f"已把“{item.name}”并入“{name}”，{n} 条记录随之转入。"
                 ),
             )

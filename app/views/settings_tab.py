@@ -370,7 +370,7 @@ class CalendarPanel(QWidget):
 
     def _notice_saved(self, year: int, count: int) -> None:
         self.year.setValue(year)
-        self.message.info(f"已按国务院通知保存 {year} 年的 {count} 个日期。")
+        self.message.success(f"已按国务院通知保存 {year} 年的 {count} 个日期。")
         self.recompute_deadlines(year, only_if_any=True)
 
     def recompute_deadlines(self, year: int, only_if_any: bool = False) -> None:

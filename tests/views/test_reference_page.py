@@ -79,6 +79,8 @@ def test_lists_entered_in_the_page_are_used_by_the_next_matter(qtbot, bare_cente
     ime_type(name, "东岙村")
     accept(qtbot, page, page.data)
     assert [v.name for v in page.data.villages] == ["东岙村"]
+    qtbot.waitUntil(lambda: page.message.text() == "已保存村社区“东岙村”。", timeout=5000)
+    assert page.message.level == "success"  # green, not the grey of a notice
 
     # 承办单位 → 新增 民政办.
     tabs.setCurrentWidget(page.lists["unit"])
