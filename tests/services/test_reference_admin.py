@@ -259,3 +259,18 @@ def test_imported_matters_keep_their_names(db, tmp_path):
     with db.read() as s:
         names = s.execute(select(Matter.category_name, Matter.unit_name, Matter.village_name))
         assert tuple(names.one()) == ("投诉", "司法所", "白石村")
+
+
+def test_an_edit_is_audited_in_the_words_of_the_form(db, admin):
+    with db.write() as s:
+        uid = ref.save_unit(s, admin, None, ref.UnitInput("民政办", UnitKind.ROOM))
+    with db.write() as s:
+        ref.save_unit(s, admin, uid, ref.UnitInput("民政所", UnitKind.ROOM, "民政", "李明"))
+    with db.read() as s:
+        reason = s.scalar(
+            select(AuditEntry.reason)
+            .where(AuditEntry.event == "reference_change", AuditEntry.object_id == str(uid))
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+    assert reason == "承办单位：“民政办”改名为“民政所”；修改简称、负责人"

@@ -267,6 +267,35 @@ def _rename(session: Session, actor: Actor, kind: ListKind, item, name: str) -> 
     return f"“{old}”改名为“{name}”"
 
 
+# What an edit names in its audit row: the fields in the words of the form.
+_FIELD_LABELS = {
+    "short_name": "简称",
+    "kind": "类型",
+    "head": "负责人",
+    "phone": "电话",
+    "takes_routed": "是否接收分流",
+    "limit_kind": "期限规则",
+    "limit_days": "期限天数",
+    "default_unit_id": "默认承办单位",
+    "is_xinfang": "是否信访事项",
+}
+
+
+def _edit(
+    session: Session, actor: Actor, kind: ListKind, item, name: str, changes: dict[str, object]
+) -> None:
+    """Rename ``item`` and set the fields that differ; one audit row names what changed."""
+    what = [_rename(session, actor, kind, item, name)]
+    changed = [k for k, v in changes.items() if getattr(item, k) != v]
+    for k in changed:
+        setattr(item, k, changes[k])
+    if changed:
+        what.append("修改" + "、".join(_FIELD_LABELS.get(k, k) for k in changed))
+    session.flush()
+    if any(what):
+        _record(session, actor, kind, item.id, "；".join(w for w in what if w))
+
+
 # --- units -----------------------------------------------------------------------------------
 
 
@@ -326,7 +355,6 @@ def save_unit(
         _record(session, actor, "unit", unit.id, f"新增“{d.name}”")
         return unit.id
     unit = _get(session, "unit", unit_id)
-    what = [_rename(session, actor, "unit", unit, d.name)]
     changes = {
         "short_name": d.short_name,
         "kind": d.kind,
@@ -334,14 +362,7 @@ def save_unit(
         "phone": d.phone or None,
         "takes_routed": d.takes_routed,
     }
-    changed = [k for k, v in changes.items() if getattr(unit, k) != v]
-    for k in changed:
-        setattr(unit, k, changes[k])
-    if changed:
-        what.append("修改" + "、".join(changed))
-    session.flush()
-    if any(what):
-        _record(session, actor, "unit", unit.id, "；".join(w for w in what if w))
+    _edit(session, actor, "unit", unit, d.name, changes)
     return unit.id
 
 
@@ -470,21 +491,13 @@ def save_category(
         _record(session, actor, "category", cat.id, f"新增“{d.name}”")
         return cat.id
     cat = _get(session, "category", category_id)
-    what = [_rename(session, actor, "category", cat, d.name)]
     changes = {
         "limit_kind": d.limit_kind,
         "limit_days": int(d.limit_days),
         "default_unit_id": d.default_unit_id,
         "is_xinfang": d.is_xinfang,
     }
-    changed = [k for k, v in changes.items() if getattr(cat, k) != v]
-    for k in changed:
-        setattr(cat, k, changes[k])
-    if changed:
-        what.append("修改" + "、".join(changed))
-    session.flush()
-    if any(what):
-        _record(session, actor, "category", cat.id, "；".join(w for w in what if w))
+    _edit(session, actor, "category", cat, d.name, changes)
     return cat.id
 
 
