@@ -415,7 +415,6 @@ class HandlingTab(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
         self.files = QListWidget()
-        self.files.setMaximumHeight(90)
         self.files.itemDoubleClicked.connect(self.open_attachment)
         self.files.setToolTip("双击打开附件")
         self.files.setVisible(False)
@@ -577,6 +576,9 @@ class HandlingTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, f.id)
             self.files.addItem(item)
         self.files.setVisible(bool(files))
+        if files:  # as tall as its rows (three at most), so the detail above keeps the room
+            rows = min(len(files), 3) * self.files.sizeHintForRow(0)
+            self.files.setFixedHeight(rows + 2 * self.files.frameWidth() + 4)
         self.current_deadline = d.deadline
         e = html.escape
         events = "".join(

@@ -43,8 +43,12 @@ class MatterDocumentsPanel(QWidget):
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.print_button)
-        self.table = rows_view(["文书", "日期", "说明", "打印情况"], stretch=2, widths=[(1, 90)])
-        self.table.setMaximumHeight(140)
+        # The pane is narrow at 1366×768: which paper and whether printed come first; the
+        # note takes what is left (its whole text, like every cell's, shows on hover).
+        self.table = rows_view(
+            ["文书", "日期", "打印", "说明"], stretch=3, widths=[(0, 170), (1, 84), (2, 56)]
+        )
+        self.table.setMaximumHeight(160)  # four papers without scrolling
         self.table.setAccessibleName("文书列表")
         self.table.doubleClicked.connect(lambda _i: self.print_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_button())
@@ -83,7 +87,16 @@ class MatterDocumentsPanel(QWidget):
         if generation != self._generation:
             return  # another matter was chosen meanwhile
         self.table.set_rows(
-            Row((d.title, f"{d.made_at:%Y-%m-%d}", d.about, d.printed_text), d.key) for d in docs
+            Row(
+                (
+                    d.title,
+                    f"{d.made_at:%Y-%m-%d}",
+                    f"{d.prints} 次" if d.prints else "未打印",
+                    f"{d.printed_text}；{d.about}" if d.prints else d.about,
+                ),
+                d.key,
+            )
+            for d in docs
         )
         self._update_button()
 

@@ -56,8 +56,9 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
     assert titles[:2] == ["受理回执", "受理告知书"]  # the same second: either order for the rest
     assert sorted(titles[2:]) == sorted([order_title, "延期办理告知书"])
     order_row, notice_row = titles.index(order_title), titles.index("延期办理告知书")
+    assert cells(panel)[order_row][2] == "1 次"  # in view at 1366×768; the time in 说明
     assert cells(panel)[order_row][3].startswith("已打印 1 次")
-    assert cells(panel)[notice_row][3] == "未打印" and not panel.print_button.isEnabled()
+    assert cells(panel)[notice_row][2] == "未打印" and not panel.print_button.isEnabled()
 
     # The 督办单, chosen by keyboard and printed again with Enter.
     panel.table.setFocus()
