@@ -42,6 +42,7 @@ QLabel[messagebar="true"][role="error"] { background: #fdecea; padding: 4px 8px;
 QLabel[messagebar="true"][role="success"] { background: #edf7ed; padding: 4px 8px; }
 QLabel[messagebar="true"][role="warning"] { background: #fff4e5; padding: 4px 8px; }
 QLabel[role="hint"] { color: #616161; }
+QTextBrowser { color: #212121; border: 1px solid #cfd8dc; }
 QLabel[role="title"] { font-size: 15pt; font-weight: bold; }
 QWidget[invalid="true"] { border: 1px solid #c62828; }
 QFrame[role="tile"] { border: 1px solid #cfd8dc; border-radius: 4px; background: #ffffff; }
