@@ -284,3 +284,15 @@ def test_a_notice_read_as_the_wrong_year_says_so_first():
     reading = read_notice(notice(2026).replace("2026年部分", "2027年部分"))
     assert reading.year == 2027
     assert reading.warnings[0].startswith("通知里的星期几大多与2027年的日期对不上")
+
+
+def test_the_headings_year_wins_and_says_so():
+    text = (
+        "国务院办公厅关于2026年部分节假日安排的通知\n"
+        "一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。"
+    )
+    reading = read_notice(text, 2027)
+    assert reading.year == 2026
+    assert (
+        "通知标题是2026年，已按2026年读取，年份已改为2026（原来选的是2027年）" in reading.warnings
+    )

@@ -257,7 +257,9 @@ def read_notice(text: str, year: int | None = None) -> NoticeReading:
     heading = notice_year(text)
     reading = NoticeReading(heading or year)
     if heading and year and heading != year:
-        reading.warnings.append(f"通知标题是{heading}年，按{heading}年读取（所选年份为{year}年）")
+        reading.warnings.append(
+            f"通知标题是{heading}年，已按{heading}年读取，年份已改为{heading}（原来选的是{year}年）"
+        )
     headers = list(_HEADER.finditer(flat))
     if reading.year is None:
         reading.unread.append(
