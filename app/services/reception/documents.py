@@ -36,8 +36,6 @@ from app.services.reception import receipts, supervision, timeline
 from app.services.reception.intake import matter_detail
 from app.services.security.permissions import Action, require
 
-XINFANG_CATEGORY = "信访事项"  # the default category of 信访 matters (setup.DEFAULT_CATEGORIES)
-
 
 class DocKind(LabelledEnum):
     RECEIPT = ("receipt", "受理回执")
@@ -68,11 +66,8 @@ class MatterDocument:
 
 @read_op
 def is_xinfang(session: Session, m: Matter) -> bool:
-    """A 信访 matter: its category is the 信访 category (信访事项). A category flag
-    (``Category.is_xinfang``) would say it better; until there is one, the name does."""
-    category = session.get(Category, m.category_id)
-    flag = getattr(category, "is_xinfang", None)
-    return bool(flag) if flag is not None else category.name == XINFANG_CATEGORY
+    """A 信访 matter: its category is marked 信访 in 中心资料 (``Category.is_xinfang``)."""
+    return bool(session.get(Category, m.category_id).is_xinfang)
 
 
 def _load(session: Session, matter_id: uuid.UUID) -> Matter:
