@@ -320,6 +320,31 @@ def _require_initialised(db) -> None:
         raise ServiceError("数据库尚未初始化，请先运行 zongzhi init 或 zongzhi demo。")
 
 
+def _read_password_file(path: Path) -> str:
+    """The password on a password file's first line. Notepad's encodings are read too (UTF-8
+    with a byte-order mark, UTF-16); an empty or unreadable file is refused in Chinese before
+    any log-in is tried, so it does not count towards the lock-out."""
+    if path.is_dir():
+        raise ServiceError(f"密码文件 {path} 是一个文件夹，请给出文件。")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ServiceError(f"找不到密码文件 {path}，请核对路径。") from exc
+    except OSError as exc:
+        raise ServiceError(f"读不到密码文件 {path}（没有权限或磁盘出错）。") from exc
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = raw.decode("utf-16")
+        else:
+            text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ServiceError(f"密码文件 {path} 不是文本文件，请存为 UTF-8 编码的文本。") from exc
+    lines = text.splitlines()
+    if not lines or not lines[0]:
+        raise ServiceError(f"密码文件 {path} 是空的：第一行应是密码。")
+    return lines[0]
+
+
 def _signed_in(args, db):
     """The user a command that reads personal data acts as, checked like a log-in (wrong
     passwords count towards the lock-out; the log-in is audited) so that what it does is
@@ -334,11 +359,7 @@ def _signed_in(args, db):
 
     username, password = args.user, None
     if args.password_file is not None:
-        try:
-            lines = args.password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ServiceError(f"读不到密码文件 {args.password_file}：{exc.strerror}") from exc
-        password = lines[0] if lines else ""
+        password = _read_password_file(args.password_file)
     if username is None and password is None and db.run(op(load_settings)).value.is_demo:
         from app.demo.center import DEMO_ACCOUNTS
 
@@ -362,10 +383,7 @@ def _signed_in(args, db):
 def cmd_init(args) -> int:
     from app.services.center import setup
 
-    try:
-        password = args.admin_password_file.read_text(encoding="utf-8").strip("\r\n")
-    except OSError as exc:
-        raise ServiceError(f"读不到密码文件 {args.admin_password_file}：{exc.strerror}") from exc
+    password = _read_password_file(args.admin_password_file)
     villages = []
     if args.villages_file:
         villages = args.villages_file.read_text(encoding="utf-8").splitlines()

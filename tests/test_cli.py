@@ -476,3 +476,29 @@ def test_print_lists_a_matters_documents_and_prints_each_again(db, tmp_path, cap
     args = ["print", "rejection", r.number, "--database-url", db.url, "--out", "x.pdf", *login]
     assert main(args) == 1 and "该事项没有不予受理告知书" in capsys.readouterr().err
     assert main(["print", "receipt", r.number, "--database-url", db.url, *login]) == 2
+
+
+def test_password_files_as_notepad_saves_them_and_bad_ones_said_in_chinese(db, tmp_path, capsys):
+    from sqlalchemy import select
+
+    from app.models import User
+
+    find = ["find", "BS", "--database-url", db.url, "--user", "jiedai", "--password-file"]
+    for name, data in (
+        ("bom.txt", "\ufeff".encode() + STAFF_PASSWORD.encode() + b"\r\n"),  # UTF-8 with BOM
+        ("utf16.txt", (STAFF_PASSWORD + "\r\n").encode("utf-16")),  # Notepad's "Unicode"
+    ):
+        (tmp_path / name).write_bytes(data)
+        assert main([*find, str(tmp_path / name)]) == 0, capsys.readouterr().err
+    (tmp_path / "empty.txt").write_text("\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x80\x81\x82")
+    for path, said in (
+        (tmp_path / "empty.txt", "是空的"),
+        (tmp_path / "nope.txt", "找不到密码文件"),
+        (tmp_path, "是一个文件夹"),
+        (tmp_path / "binary.txt", "不是文本文件"),
+    ):
+        assert main([*find, str(path)]) == 1
+        assert said in capsys.readouterr().err
+    with db.read() as s:  # refused before any log-in: no try counted towards the lock-out
+        assert s.scalar(select(User.failed_logins).where(User.username == "jiedai")) == 0
