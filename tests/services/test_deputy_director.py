@@ -46,7 +46,7 @@ def test_the_deputy_approves_supervises_and_receives_and_is_named_as_itself(
         unit = s.scalar(select(Unit.id).where(Unit.name == "司法所"))
         flow.route(s, deputy, mid, unit, "王调解")
         with clock.frozen_at("2026-11-02T10:00"):  # asked and approved on the day
-            flow.request_extension(s, deputy, mid, date(2026, 12, 30), "需等待鉴定结果")
+            flow.request_extension(s, deputy, mid, date(2026, 12, 10), "需等待鉴定结果")
             flow.extend(s, deputy, mid)
         order = supervision.issue_order(
             s, deputy, mid, unit, "尽快处理", date(2026, 12, 1), at=datetime(2026, 11, 3, 9)

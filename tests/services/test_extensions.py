@@ -260,3 +260,16 @@ def test_a_request_not_decided_lapses_when_the_matter_leaves_the_unit(db, handle
         flow.route(s, director, other, s.scalar(select(Unit.id).where(Unit.name == "派出所")))
     with db.write() as s, pytest.raises(ValidationError, match="没有等待审批的延期申请"):
         flow.extend(s, director, other)
+
+
+def test_an_extension_of_more_than_30_days_is_refused(db, handler, director, clock):
+    mid = matter(db)  # 投诉, due 2026-11-11
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        flow.request_extension(s, handler, mid, date(2099, 1, 1), "理由")
+    assert err.value.fields["deadline"] == "延期不能超过 30 天，最晚为 2026-12-11"
+    ask(db, handler, mid, date(2026, 12, 11))  # the last day allowed
+    with db.write() as s, pytest.raises(ValidationError, match="最晚为 2026-12-11"):
+        flow.extend(s, director, mid, date(2026, 12, 12))  # nor may the director go further
+    with db.write() as s:
+        flow.extend(s, director, mid)
+    assert deadline_of(db, mid) == (date(2026, 12, 11), True)

@@ -42,7 +42,7 @@ def asked(s, mid) -> None:
             ExtensionRequest(
                 matter_id=mid,
                 reason="需等待鉴定结果",
-                proposed_deadline=date(2027, 1, 30),
+                proposed_deadline=date(2026, 12, 10),
                 old_deadline=m.deadline,
                 requested_at=datetime(2026, 11, 3, 9),
                 status=ExtensionStatus.PENDING,
@@ -73,7 +73,7 @@ def attempt(db, who, move: Move, mid):
         Move.RETURN: lambda s: flow.return_matter(s, who, mid, "不属于本单位职责"),
         Move.PROGRESS: lambda s: flow.add_progress(s, who, mid, "已约双方面谈"),
         Move.REQUEST_EXTENSION: lambda s: flow.request_extension(
-            s, who, mid, date(2027, 1, 30), "需等待鉴定结果"
+            s, who, mid, date(2026, 12, 10), "需等待鉴定结果"
         ),
         Move.EXTEND: lambda s: (asked(s, mid), flow.extend(s, who, mid)),
         Move.REFUSE_EXTENSION: lambda s: (
@@ -171,7 +171,7 @@ def test_a_matter_from_routing_to_archive_with_one_reopen(db, receptionist, dire
     with db.read() as s:
         m = s.get(Matter, mid)
         assert m.status == MatterStatus.ARCHIVED and flow.is_read_only(m)
-        assert m.deadline == date(2027, 1, 30)
+        assert m.deadline == date(2026, 12, 10)
         kinds = [e.kind.value for e in m.events]
         events = [
             a.event

@@ -94,8 +94,9 @@ def _matter_in(s, status):
     return s.scalar(select(Matter.id).where(Matter.status == status))
 
 
-def _later():
-    return clock.today() + timedelta(days=400)
+def _later(s, mid):
+    """A date an extension may ask for: after today and the deadline, within the 30 days."""
+    return max(s.get(Matter, mid).deadline, clock.today()) + timedelta(days=5)
 
 
 def _asked(s):
@@ -105,7 +106,7 @@ def _asked(s):
         ExtensionRequest(
             matter_id=mid,
             reason="需等待鉴定结果",
-            proposed_deadline=_later(),
+            proposed_deadline=_later(s, mid),
             old_deadline=clock.today(),
             requested_at=clock.now(),
             status=ExtensionStatus.PENDING,
@@ -165,7 +166,7 @@ PROBES = {
         lambda s, a, db: flow.accept(s, a, _matter_in(s, MatterStatus.ROUTED)),
         lambda s, a, db: flow.return_matter(s, a, _matter_in(s, MatterStatus.ROUTED), "理由"),
         lambda s, a, db: flow.request_extension(
-            s, a, _matter_in(s, MatterStatus.ROUTED), _later(), "需等待鉴定结果"
+            s, a, (m := _matter_in(s, MatterStatus.ROUTED)), _later(s, m), "需等待鉴定结果"
         ),
     ],
     Action.APPROVE_MATTER: [

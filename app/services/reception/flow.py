@@ -444,7 +444,19 @@ def extension_default(session: Session, actor: Actor, matter_id: uuid.UUID) -> d
     return default_extension(session, m)
 
 
-def _check_new_deadline(m: Matter, new: date | None) -> date:
+def latest_extension(session: Session, m: Matter) -> date:
+    """The latest date an extension may move ``m``'s deadline to: MAX_CALENDAR_EXTENSION days
+    on (信访工作条例's limit for a petition), or the category's own rule where that is longer
+    (a 信访 category is held to the 30 days)."""
+    cap = m.deadline + timedelta(days=MAX_CALENDAR_EXTENSION)
+    category = session.get(Category, m.category_id)
+    if category.is_xinfang:
+        return cap
+    rule = WorkCalendar.load(session).deadline(m.deadline, category.limit_kind, category.limit_days)
+    return max(cap, rule.due)
+
+
+def _check_new_deadline(session: Session, m: Matter, new: date | None) -> date:
     today = clock.today()
     if new is None:
         raise ValidationError({"deadline": "请填写新的期限"})
@@ -455,6 +467,10 @@ def _check_new_deadline(m: Matter, new: date | None) -> date:
                 "deadline": f"新的期限应晚于今天（{today:%Y-%m-%d}）和原期限"
                 f"（{m.deadline:%Y-%m-%d}），最早为 {first:%Y-%m-%d}"
             }
+        )
+    if new > (latest := latest_extension(session, m)):
+        raise ValidationError(
+            {"deadline": f"延期不能超过 {MAX_CALENDAR_EXTENSION} 天，最晚为 {latest:%Y-%m-%d}"}
         )
     return new
 
@@ -478,7 +494,7 @@ def request_extension(
     except ValidationError as err:
         problems.update(err.fields)
     try:
-        _check_new_deadline(m, proposed)
+        _check_new_deadline(session, m, proposed)
     except ValidationError as err:
         problems.update(err.fields)
     if problems:
@@ -521,7 +537,7 @@ def extend(
     one 延期 has always written: 期限由 <old> 延至 <new>：<the request's reason>."""
     m = _start(session, actor, matter_id, Move.EXTEND)
     request = pending_request(session, m)
-    new = _check_new_deadline(m, new_deadline or request.proposed_deadline)
+    new = _check_new_deadline(session, m, new_deadline or request.proposed_deadline)
     note = _text(note, "审批意见", required=False, field="note")
     at = (at or clock.now()).replace(microsecond=0)
     old = m.deadline
