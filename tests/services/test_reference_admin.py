@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.errors import PermissionDenied, ValidationError
-from app.models import AuditEntry, Category, LimitKind, Person, Unit, UnitKind, Village
+from app.models import AuditEntry, Category, LimitKind, Person, RowChange, Unit, UnitKind, Village
 from app.services.center import reference_admin as ref
 from app.services.center.reference import load_lookups
 from app.services.command import ledgers
@@ -129,10 +129,23 @@ def test_merge_moves_people_and_keeps_history(db, admin, receptionist):
     visitor = VisitorInput(name="赵六", phone="13900001111", village_id=old)
     with db.write() as s:
         reg = intake.register_matter(s, receptionist, make_input(db, visitors=[visitor]))
+    with db.read() as s:
+        logged_before = s.scalar(select(func.max(RowChange.seq))) or 0
     with db.write() as s:
         assert ref.merge_village(s, admin, old, new) >= 1
     with db.read() as s:
-        assert s.scalar(select(Person.village_id).where(Person.name == "赵六")) == new
+        person = s.scalar(select(Person).where(Person.name == "赵六"))
+        assert person.village_id == new
+        # The move is in the change log, so it travels to the other terminals' bundles.
+        logged = s.execute(
+            select(RowChange.table_name, RowChange.row_key, RowChange.op).where(
+                RowChange.seq > logged_before
+            )
+        ).all()
+        assert any(
+            t == Person.__tablename__ and str(person.id) in key and op == "update"
+            for t, key, op in logged
+        )
         v = s.get(Village, old)
         assert (v.active, v.merged_into_id) == (False, new)
         rows = ledgers.build_ledger(s, actor(db, "zhuren"), "matters").rows

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Literal
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationError
@@ -392,14 +392,14 @@ def save_village(
 
 
 def _village_columns():
-    """Every column that names a village (people, registers, teams, grids …), found from the
-    models so that a list added later moves with a merge too."""
-    for table in Base.metadata.sorted_tables:
-        for col in table.columns:
-            if table.name == "villages":
-                continue
-            if any(fk.column.table.name == "villages" for fk in col.foreign_keys):
-                yield table, col
+    """(model, attribute) of every column that names a village (people, registers, teams,
+    grids …), found from the models so that a list added later moves with a merge too."""
+    for mapper in Base.registry.mappers:
+        if mapper.local_table.name == "villages":
+            continue
+        for attr in mapper.column_attrs:
+            if any(fk.column.table.name == "villages" for fk in attr.columns[0].foreign_keys):
+                yield mapper.class_, attr.key
 
 
 @write_op(Change.REFERENCE, Change.MATTERS, Change.REGISTERS)
@@ -417,9 +417,12 @@ def merge_village(session: Session, actor: Actor, village_id: uuid.UUID, into_id
         raise ValidationError({"into": f"“{into.name}”已停用，请选择一个在用的村社区"})
     _keep_matter_names(session)
     moved = 0
-    for table, col in _village_columns():
-        result = session.execute(update(table).where(col == village.id).values({col.name: into.id}))
-        moved += result.rowcount or 0
+    # Row by row through the models, so that each moved row is in the change log and travels
+    # to the other terminals in exchange bundles (a bulk UPDATE would not be logged).
+    for model, key in _village_columns():
+        for row in session.scalars(select(model).where(getattr(model, key) == village.id)):
+            setattr(row, key, into.id)
+            moved += 1
     village.merged_into_id = into.id
     village.active = False
     session.flush()
