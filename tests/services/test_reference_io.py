@@ -131,3 +131,16 @@ def test_a_workbook_without_known_sheets_is_named(db, admin, tmp_path):
         report = reference_io.import_reference(s, admin, path)
     assert report.checked_only
     assert "工作表应名为 承办单位、村社区、事项类别、文书署名" in report.lines()[1]
+
+
+def test_a_merge_asked_for_in_the_workbook_is_refused_not_ignored(db, admin, tmp_path):
+    path = _workbook(
+        tmp_path / "x.xlsx",
+        {"村社区": [["名称", "状态", "并入"], ["白石村", "停用", "中雁村"]]},
+    )
+    with db.write() as s:
+        report = reference_io.import_reference(s, admin, path)
+    assert report.imported == 0
+    assert [(p.column, "中心资料" in p.message) for p in report.problems] == [("村社区·并入", True)]
+    with db.read() as s:  # nothing half-done: 白石村 is not deactivated either
+        assert s.scalar(select(Village.active).where(Village.name == "白石村")) is True

@@ -313,6 +313,14 @@ def _unit_row(session: Session, actor: Actor, values: dict[str, Any]) -> str:
 
 def _village_row(session: Session, actor: Actor, values: dict[str, Any]) -> str:
     village = _find(session, Village, values)
+    merged = (
+        session.get(Village, village.merged_into_id) if village and village.merged_into_id else None
+    )
+    wanted = _text(values.get("并入"))
+    if wanted and wanted != (merged.name if merged else ""):
+        raise _RowProblem(
+            "并入", "导入不合并村社区：请在 系统设置 → 中心资料 → 村社区 用“合并到…”合并"
+        )
     name = _value(values, "名称", village.name if village else "")
     active = _active(values, village.active if village else True)
     if village is not None and (village.name, village.active) == (name, active):
