@@ -287,3 +287,16 @@ def test_an_edit_is_audited_in_the_words_of_the_form(db, admin):
             .limit(1)
         )
     assert reason == "承办单位：“民政办”改名为“民政所”；修改简称、负责人"
+
+
+def test_names_with_spaces_or_in_another_width_are_refused(db, admin):
+    with db.write() as s:
+        ref.save_village(s, admin, None, "甲村2")
+    for typed, said in (
+        ("白石　村", "不能有空格"),  # a full-width space inside
+        ("甲\n村", "不能有空格"),
+        ("甲村２", "已有名为“甲村2”的村社区"),  # a full-width digit
+    ):
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            ref.save_village(s, admin, None, typed)
+        assert said in err.value.fields["name"]

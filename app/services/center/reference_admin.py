@@ -9,6 +9,7 @@ kept (demo data, older imports) are given today's names before a rename.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -182,10 +183,24 @@ def _name(session: Session, kind: ListKind, value: str, item_id: uuid.UUID | Non
     model = _MODELS[kind]
     most = 32 if kind == "category" else 64
     name = validate_text(value, "name", f"{LIST_LABELS[kind]}名称", max_len=most)
-    other = session.scalar(select(model).where(model.name == name))
-    if other is not None and other.id != item_id:
-        state = "" if other.active else "（已停用，可在列表中重新启用）"
-        raise ValidationError({"name": f"已有名为“{name}”的{LIST_LABELS[kind]}{state}"})
+    if any(ch.isspace() for ch in name):
+        raise ValidationError({"name": "名称中间不能有空格、换行或制表符，请删去"})
+    # The same name in other widths ("村２" and "村2") is the same name.
+    same = unicodedata.normalize("NFKC", name)
+    other = next(
+        (
+            o
+            for o in session.scalars(select(model))
+            if o.id != item_id and unicodedata.normalize("NFKC", o.name) == same
+        ),
+        None,
+    )
+    if other is not None:
+        if getattr(other, "merged_into_id", None) is not None:
+            state = "（已合并到其他村社区）"
+        else:
+            state = "" if other.active else "（已停用，可在列表中重新启用）"
+        raise ValidationError({"name": f"已有名为“{other.name}”的{LIST_LABELS[kind]}{state}"})
     return name
 
 
