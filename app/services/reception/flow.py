@@ -444,6 +444,7 @@ def extension_default(session: Session, actor: Actor, matter_id: uuid.UUID) -> d
     return default_extension(session, m)
 
 
+@read_op
 def latest_extension(session: Session, m: Matter) -> date:
     """The latest date an extension may move ``m``'s deadline to: MAX_CALENDAR_EXTENSION days
     on (信访工作条例's limit for a petition), or the category's own rule where that is longer
