@@ -51,7 +51,8 @@ def write_sheet(db, path: Path, rows: int) -> None:
     from openpyxl import Workbook
     from sqlalchemy import select
 
-    from app.demo.center import SUMMARIES, _id_number, _name
+    from app.demo.center import SUMMARIES, _name
+    from app.demo.people import id_number as _id_number
     from app.models import Category, Unit, Village
 
     with db.read() as s:

@@ -1,0 +1,46 @@
+"""The ledger benchmark still runs at a tiny size, end to end, printing its figures.
+
+A benchmark that no longer imports or runs goes unnoticed until someone needs its numbers (the
+ledger benchmark imported a helper that had moved), so it runs here on a few dozen matters.
+The command and reception benchmarks start GUI child processes and take too long for the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "printed"),
+    [
+        ("bench_ledgers.py", ["--matters", "40", "--rows", "20"], "import of 20 matters"),
+    ],
+)
+def test_benchmark_runs_at_a_tiny_size(
+    tmp_path: Path, script: str, args: list[str], printed: str
+) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env.pop("ZONGZHI_CLOCK", None)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / script),
+            *args,
+            "--db",
+            str(tmp_path / "b.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert printed in run.stdout, run.stdout[-3000:]
