@@ -6,7 +6,8 @@ import io
 
 from pypdf import PdfReader
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QTableWidgetItem
 
 from app.gui import build_main_window
 from app.models import MeetingKind, MeetingStatus
@@ -40,14 +41,37 @@ def test_record_issue_and_print_a_joint_meeting(qtbot, db, qtmodeltester):
     ed.decisions.setItem(0, 2, QTableWidgetItem("2026-11-19"))
     qtbot.keyClick(ed.place, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)
+    # The figures draft still holds the template's placeholder: 印发 refuses, nothing frozen.
     qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    assert "请记录人根据会议讨论填写" in tab.message.text()
+    assert tab.issue_confirm is None and tab.current_status == MeetingStatus.DRAFT
+    text = ed.situation.toPlainText().replace("（请记录人根据会议讨论填写）", "")
+    ed.situation.setPlainText(text + "宅基地纠纷需提前介入。")
+    # Asked first: 取消 leaves the minutes a draft, 确认印发 issues them.
+    qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    box = tab.issue_confirm
+    assert box is not None and box.isVisible() and "确认印发" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    tab.ctx.worker.wait()
+    assert tab.current_status == MeetingStatus.DRAFT
+    qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    box = tab.issue_confirm
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.current_status == MeetingStatus.ISSUED, timeout=5000)
     assert ed.place.isReadOnly() and not tab.save_button.isEnabled()
+    # Issued minutes: no row can be added or removed on screen; the decision stays in view.
+    assert ed.row_buttons and not any(b.isEnabled() for b in ed.row_buttons)
+    ed.decisions.setCurrentCell(0, 0)
+    qtbot.mouseClick(ed.row_buttons[-1], Qt.MouseButton.LeftButton)
+    assert ed.decisions.rowCount() == 1
     decisions = tab.decision_table.model()
     qtbot.waitUntil(lambda: decisions.rowCount() == 1, timeout=5000)
     assert decisions.index(0, 2).data() == "司法所"
     qtmodeltester.check(decisions)
     qtmodeltester.check(tab.list.model())
+    w.activateWindow()  # back from the question box
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is w.windowHandle(), timeout=2000)
+    ed.place.setFocus()
     qtbot.keyClick(ed.place, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
