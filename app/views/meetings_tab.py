@@ -346,7 +346,7 @@ class MeetingsTab(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 900])
+        split.setSizes([600, 820])  # the list's columns whole at 1366
         # Decisions
         self.decision_table = rows_view(
             ["会议", "议定事项", "责任", "期限", "状态", "办理结果"],

@@ -402,7 +402,7 @@ def test_crisis_clients_come_first_with_the_time_since_the_last_contact(db, cent
         (RiskLevel.CRISIS, "7天前"),  # the follow-up counts as contact
         (RiskLevel.HIGH, "16天前"),
     ]
-    assert "危机来访者小林（化名）（7天前联系，陈咨询负责）已超过3天没有联系" in login
+    assert "危机来访者已超过3天没有联系：小林（化名）（上次联系7天前，陈咨询负责）。" in login
     with db.write() as s:
         assert counselling.set_crisis_contact_days(s, director, 7) == 7
     with db.read() as s:

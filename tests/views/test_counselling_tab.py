@@ -314,7 +314,8 @@ def test_the_director_is_alerted_at_log_in_and_sees_crisis_first_in_red(qtbot, d
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.crisis_alert.isVisible(), timeout=5000)
-    assert "小橘（化名）（6天前联系，陈咨询负责）已超过3天没有联系" in w.crisis_alert.text()
+    text = w.crisis_alert.text()
+    assert "危机来访者已超过3天没有联系：小橘（化名）（上次联系6天前，陈咨询负责）" in text
     tab = w.counselling
     w.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: _rows(tab.alert_table) == 2, timeout=5000)

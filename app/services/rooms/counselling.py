@@ -873,12 +873,15 @@ def crisis_contact_alert(session: Session, actor: Actor, today: date | None = No
     ]
     if not late:
         return ""
-    who = "、".join(
-        f"{a.label}（{a.since_contact_text}联系，{a.counsellor}负责）" for a in late[:5]
-    )
+
+    def one(a: AlertRow) -> str:
+        last = "无联系记录" if a.last_contact is None else f"上次联系{a.since_contact_text}"
+        return f"{a.label}（{last}，{a.counsellor}负责）"
+
+    who = "；".join(one(a) for a in late[:5])
     more = f"等{len(late)}名" if len(late) > 5 else ""
     return (
-        f"暖心工作室：危机来访者{who}{more}已超过{days}天没有联系，"
+        f"暖心工作室：危机来访者已超过{days}天没有联系：{who}{more}。"
         "请督促责任咨询师尽快回访（详见 暖心工作室 → 风险预警）。"
     )
 
