@@ -387,7 +387,8 @@ class MeetingsTab(QWidget):
             ctx.actor, Action.MANAGE_SETTINGS
         )
         self.required_units.setReadOnly(not can_set)
-        self.required_button.setVisible(can_set)
+        if not can_set:
+            self.required_button.hide()  # (not setVisible(True): no parent yet)
         self.required_hint = QLabel()
         self.required_hint.setProperty("role", "hint")
         self.required_hint.setWordWrap(True)
