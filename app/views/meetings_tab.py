@@ -672,6 +672,8 @@ class MeetingsTab(QWidget):
                 self._run(op(meetings.save_and_issue, actor, current, data), "已印发")
 
         box.buttonClicked.connect(answered)
+        if self.issue_confirm is not None:
+            self.issue_confirm.deleteLater()  # the last question, answered
         self.issue_confirm = box
         box.open()
 
