@@ -10,6 +10,7 @@ overview (who, risk, since when, who is responsible, follow-up status), never th
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -35,12 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import clock
+from app.core.errors import ValidationError
 from app.core.ops import op
 from app.models import (
     ActivityKind,
     ClientSource,
     ConsentKind,
     RiskLevel,
+    Role,
     SessionForm,
     TargetGroup,
 )
@@ -62,6 +66,21 @@ def _d(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d %H:%M" if isinstance(value, datetime) else "%Y-%m-%d")
+
+
+def _date_edit(day: QDate) -> QDateEdit:
+    """A date field showing 2026-12-03, as everywhere else (not the locale's 2026/12/3)."""
+    edit = QDateEdit(day)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def _datetime_edit(at: QDateTime) -> QDateTimeEdit:
+    edit = QDateTimeEdit(at)
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setCalendarPopup(True)
+    return edit
 
 
 class CounsellingTab(QWidget):
@@ -89,10 +108,10 @@ class CounsellingTab(QWidget):
             self.due_table = rows_view(["来访者", "应回访日期", "状态", "风险"], 0)
             self.due_table.doubleClicked.connect(self._open_due)
             self.pages.addTab(self.due_table, "待回访")
-        people = ["来访者", "风险", "起始日期", "责任咨询师", "跟踪帮扶"]
-        widths = ((0, 180), (1, 60), (2, 110), (3, 110))
-        self.alert_table = rows_view(people, 4, widths)
-        self.overview_table = rows_view(people, 4, widths)
+        people = ["来访者", "风险", "起始日期", "责任咨询师", "上次联系", "跟踪帮扶"]
+        widths = ((0, 180), (1, 60), (2, 110), (3, 110), (4, 100))
+        self.alert_table = rows_view(people, 5, widths)
+        self.overview_table = rows_view(people, 5, widths)
         alerts = QWidget()
         av = QVBoxLayout(alerts)
         note = QLabel(
@@ -101,6 +120,19 @@ class CounsellingTab(QWidget):
         note.setWordWrap(True)
         note.setProperty("role", "hint")
         av.addWidget(note)
+        if ctx.actor.role == Role.DIRECTOR:
+            # The director's log-in alert: a 危机 client without contact for this many days.
+            self.contact_days = QSpinBox(minimum=1, maximum=30, suffix=" 天")
+            self.contact_days.setValue(ctx.settings.crisis_contact_days)
+            save_days = QPushButton("保存")
+            save_days.clicked.connect(self.save_contact_days)
+            days_row = QHBoxLayout()
+            days_row.addWidget(QLabel("危机来访者超过"))
+            days_row.addWidget(self.contact_days)
+            days_row.addWidget(QLabel("未联系时，登录时提醒我"))
+            days_row.addWidget(save_days)
+            days_row.addStretch(1)
+            av.addLayout(days_row)
         av.addWidget(self.alert_table, 2)
         av.addWidget(QLabel("全部在册来访者"))
         av.addWidget(self.overview_table, 3)
@@ -129,10 +161,16 @@ class CounsellingTab(QWidget):
         page = QWidget()
         self.lock_message = QLabel()
         self.lock_message.setWordWrap(True)
+        # (a wrapped label centred in the column gets too little room and clips its lines)
+        self.lock_message.setMinimumWidth(480)
+        self.lock_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.unlock_password = QLineEdit()
         self.unlock_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.unlock_password.setPlaceholderText("您的登录密码")
-        self.unlock_password.setMaximumWidth(300)
+        # Wide enough to see the dots of a long password as one types it.
+        self.unlock_password.setFixedWidth(
+            max(320, self.unlock_password.fontMetrics().horizontalAdvance("0" * 32) + 24)
+        )
         self.unlock_password.returnPressed.connect(self.unlock)
         self.unlock_button = QPushButton("打开咨询记录")
         self.unlock_button.clicked.connect(self.unlock)
@@ -263,9 +301,36 @@ class CounsellingTab(QWidget):
 
     @staticmethod
     def _people(rows: list[counselling.AlertRow]) -> list[Row]:
+        """危机 in red (the service lists them first)."""
         return [
-            Row((a.label, a.risk_level.label, _d(a.since), a.counsellor, a.follow_up)) for a in rows
+            Row(
+                (
+                    a.label,
+                    a.risk_level.label,
+                    _d(a.since),
+                    a.counsellor,
+                    a.since_contact_text,
+                    a.follow_up,
+                ),
+                a.client_id,
+                "overdue" if a.risk_level == RiskLevel.CRISIS else None,
+            )
+            for a in rows
         ]
+
+    def save_contact_days(self) -> None:
+        days = self.contact_days.value()
+
+        def done(value: int) -> None:
+            self.ctx.settings = replace(self.ctx.settings, crisis_contact_days=value)
+
+        run_op(
+            self.ctx,
+            op(counselling.set_crisis_contact_days, self.ctx.actor, days),
+            done_text=f"已保存：危机来访者超过 {days} 天未联系时登录提醒。",
+            message=self.status,
+            done=done,
+        )
 
     def _show_alerts(self, alerts: list[counselling.AlertRow]) -> None:
         self.alert_table.set_rows(self._people(alerts))
@@ -655,8 +720,7 @@ class CounsellingTab(QWidget):
         if self.file is None:
             return
         dlg = FormDialog(f"新咨询记录 — {self.file.client.label}", self)
-        held = dlg.row("日期", QDateEdit(QDate(clock.today())))
-        held.setCalendarPopup(True)
+        held = dlg.row("日期", _date_edit(QDate(clock.today())))
         duration = dlg.row("时长（分钟）", QSpinBox())
         duration.setRange(1, 600)
         duration.setValue(50)
@@ -665,7 +729,7 @@ class CounsellingTab(QWidget):
         basis = dlg.row("风险依据", QPlainTextEdit())
         basis.setFixedHeight(70)
         has_next = dlg.row("", QCheckBox("约定下次咨询"))
-        nxt = dlg.row("下次预约", QDateTimeEdit(QDateTime(clock.now()).addDays(7)))
+        nxt = dlg.row("下次预约", _datetime_edit(QDateTime(clock.now()).addDays(7)))
         nxt.setEnabled(False)
         has_next.toggled.connect(nxt.setEnabled)
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
@@ -694,6 +758,13 @@ class CounsellingTab(QWidget):
         self._show_dialog(dlg)
 
     def new_plan(self) -> None:
+        """The first follow-up proposed: the next working day for a 危机 client."""
+        if self.file is None:
+            return
+        job = op(counselling.first_follow_up_default, self.ctx.actor, self.file.client.id)
+        self.ctx.worker.submit(job, self._plan_dialog, self._failed)
+
+    def _plan_dialog(self, first_day: date) -> None:
         if self.file is None:
             return
         dlg = FormDialog(f"跟踪帮扶计划 — {self.file.client.label}", self)
@@ -702,8 +773,7 @@ class CounsellingTab(QWidget):
         interval = dlg.row("回访间隔（天）", QSpinBox())
         interval.setRange(1, 365)
         interval.setValue(7)
-        first = dlg.row("首次回访", QDateEdit(QDate(clock.today()).addDays(7)))
-        first.setCalendarPopup(True)
+        first = dlg.row("首次回访", _date_edit(QDate(first_day)))
         referral = dlg.row("转介（卫生健康等单位）", QLineEdit())
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
 
@@ -740,8 +810,7 @@ class CounsellingTab(QWidget):
         if plan is None:
             return
         dlg = FormDialog("记录回访", self)
-        done_on = dlg.row("回访日期", QDateEdit(QDate(clock.today())))
-        done_on.setCalendarPopup(True)
+        done_on = dlg.row("回访日期", _date_edit(QDate(clock.today())))
         note = dlg.row("回访情况", QPlainTextEdit())
         note.setFixedHeight(90)
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
@@ -789,30 +858,44 @@ class CounsellingTab(QWidget):
         summary.setFixedHeight(80)
         include_risk = dlg.row("", QCheckBox("写明当前风险等级"))
         include_risk.setChecked(True)
-        sessions = QListWidget()
+        # One real check box per session (a list's check marks were hard to see).
+        boxes: list[tuple[QCheckBox, uuid.UUID]] = []
+        box_page = QWidget()
+        box_column = QVBoxLayout(box_page)
+        box_column.setContentsMargins(4, 2, 4, 2)
         for s in self.file.sessions:
-            item = QListWidgetItem(f"{_d(s.held_on)} {s.form.label}")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, s.id)
-            sessions.addItem(item)
-        sessions.setFixedHeight(90)
-        dlg.row("附上哪几次咨询", sessions)
+            box = QCheckBox(f"{_d(s.held_on)}  {s.form.label}  {s.duration_minutes} 分钟")
+            boxes.append((box, s.id))
+            box_column.addWidget(box)
+        if not boxes:
+            box_column.addWidget(QLabel("（还没有咨询记录）"))
+        box_column.addStretch(1)
+        sessions = QScrollArea()
+        sessions.setWidget(box_page)
+        sessions.setWidgetResizable(True)
+        sessions.setFixedHeight(110)
+        dlg.row("附上哪几次咨询", sessions, field="sessions")
         include_notes = dlg.row("", QCheckBox("附上所选咨询的记录内容"))
+        self.referral_boxes, self.referral_include_notes = boxes, include_notes
         consent = dlg.row("来访者同意", QComboBox())
         consent.addItem("（尚未取得同意）", None)
         for k in ConsentKind:
             consent.addItem(k.label, k.value)
-        consent_on = dlg.row("同意日期", QDateEdit(QDate(clock.today())))
-        consent_on.setCalendarPopup(True)
+        consent_on = dlg.row("同意日期", _date_edit(QDate(clock.today())))
         actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
 
         def ok() -> None:
-            chosen = [
-                sessions.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(sessions.count())
-                if sessions.item(i).checkState() == Qt.CheckState.Checked
-            ]
+            chosen = [sid for box, sid in boxes if box.isChecked()]
+            if include_notes.isChecked() and not chosen:
+                dlg.show_error(
+                    ValidationError(
+                        {
+                            "sessions": "已勾选“附上所选咨询的记录内容”，但还没有选择哪几次咨询；"
+                            "请勾选要附上的咨询，或取消勾选附上记录内容"
+                        }
+                    )
+                )
+                return
             data = counselling.ReferralInput(
                 client_id,
                 to_body.text(),
@@ -839,8 +922,7 @@ class CounsellingTab(QWidget):
     def new_activity(self) -> None:
         dlg = FormDialog("登记团体活动或宣传教育", self)
         kind = dlg.row("类型", enum_combo(ActivityKind))
-        held = dlg.row("日期", QDateEdit(QDate(clock.today())))
-        held.setCalendarPopup(True)
+        held = dlg.row("日期", _date_edit(QDate(clock.today())))
         topic = dlg.row("主题", QLineEdit())
         audience = dlg.row("对象", QLineEdit())
         count = dlg.row("参加人数", QSpinBox())

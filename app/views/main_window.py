@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core.ops import Change, op
-from app.models import CaseRoom
+from app.models import CaseRoom, Role
 from app.services.center import calendar_admin
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups
@@ -261,10 +261,24 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.reminders)
+        # The director, on log-in: 危机 clients without contact for more than the set days.
+        self.crisis_alert = MessageBar()
+        self.crisis_alert.setContentsMargins(8, 4, 8, 4)
+        self.crisis_alert.hide()
+        column.addWidget(self.crisis_alert)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.load_reminders()
         ctx.bus.watch(self, [Change.CALENDAR], self.load_reminders)
+        if ctx.actor.role == Role.DIRECTOR:
+            # (imported here: the counselling service loads the cipher and ReportLab)
+            from app.services.rooms import counselling as counselling_service
+
+            self.ctx.worker.submit(
+                op(counselling_service.crisis_contact_alert, ctx.actor),
+                self._show_crisis,
+                lambda _e: None,
+            )
         role = ctx.actor.role.label if ctx.actor.role else ""
         self.statusBar().addWidget(
             QLabel(f"{s.center_name} · 终端 {s.terminal} · {ctx.actor.display_name}（{role}）")
@@ -300,6 +314,11 @@ class MainWindow(QMainWindow):
         else:
             self.reminders.clear()
         self.reminders.setVisible(bool(lines))
+
+    def _show_crisis(self, text: str) -> None:
+        if text:
+            self.crisis_alert.error(text)
+        self.crisis_alert.setVisible(bool(text))
 
     # --- tabs: the first one built with the window, the others when first shown
     def _add_tab(self, name: str, title: str, build: Callable[[], QWidget]) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
-from app.models import AttendanceKind, MeetingKind, MeetingStatus
+from app.models import AttendanceKind, DecisionStatus, MeetingKind, MeetingStatus
 from app.services.meetings import meetings
 from app.services.meetings.meetings import AttendeeInput, DecisionInput, ItemInput, MeetingInput
 from app.services.security.permissions import Action, allowed
@@ -60,6 +61,7 @@ class MeetingEditor(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.row_buttons: list[QPushButton] = []  # 添加一行/删除所选行 of each section
         self.kind = QComboBox()
         for k in MeetingKind:
             self.kind.addItem(k.label, k)
@@ -170,6 +172,7 @@ class MeetingEditor(QWidget):
         h.addWidget(QLabel(title))
         h.addStretch(1)
         plus, minus = QPushButton("添加一行"), QPushButton("删除所选行")
+        self.row_buttons += [plus, minus]
         plus.clicked.connect(add)
         minus.clicked.connect(lambda: table.removeRow(table.currentRow()))
         h.addWidget(plus)
@@ -216,7 +219,8 @@ class MeetingEditor(QWidget):
         for w in (self.place, self.chair, self.recorder, self.title, self.distribution):
             w.setReadOnly(ro)
         self.situation.setReadOnly(ro)
-        for w in (self.kind, self.starts_at, self.figures_button):
+        # Issued minutes are frozen: their rows can be neither added nor removed on screen.
+        for w in (self.kind, self.starts_at, self.figures_button, *self.row_buttons):
             w.setEnabled(not ro)
         triggers = (
             QAbstractItemView.EditTrigger.NoEditTriggers
@@ -285,12 +289,18 @@ class MeetingsTab(QWidget):
         self.current: uuid.UUID | None = None
         self.current_status: MeetingStatus | None = None
         self.preview: PdfPreviewDialog | None = None
+        self.issue_confirm: QMessageBox | None = None
         # Records
         self.list = rows_view(
             ["编号", "版本", "类型", "时间", "状态", "未办结"],
-            0,
+            None,
             enumerate([150, 64, 76, 128, 64, 60]),
         )
+        # 编号 never elided: as wide as this center's numbers (BSHY2026-A-001).
+        sample = f"{ctx.settings.prefix}HY2026-{ctx.settings.terminal}-000"
+        number_w = self.list.fontMetrics().horizontalAdvance(sample) + 28
+        set_column_widths(self.list, [(0, number_w)])
+        self.list.horizontalHeader().setStretchLastSection(True)
         self.list.selectionModel().selectionChanged.connect(self._selected)
         self.new_button = QPushButton("新建会议")
         self.new_button.clicked.connect(self.new_meeting)
@@ -336,7 +346,7 @@ class MeetingsTab(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 900])
+        split.setSizes([600, 820])  # the list's columns whole at 1366
         # Decisions
         self.decision_table = rows_view(
             ["会议", "议定事项", "责任", "期限", "状态", "办理结果"],
@@ -347,18 +357,53 @@ class MeetingsTab(QWidget):
         self.close_button.clicked.connect(self.close_decision)
         self.close_button.setEnabled(allowed(ctx.actor, Action.CLOSE_DECISION))
         self.decision_rows: list[meetings.DecisionRow] = []
+        # Decisions done stay in view, with what was done and when.
+        self.done_table = rows_view(
+            ["会议", "议定事项", "责任", "期限", "办结日期", "办理结果"],
+            5,
+            ((0, 160), (1, 260), (2, 140), (3, 100), (4, 100)),
+        )
+        self.done_rows: list[meetings.DecisionRow] = []
         dec = QWidget()
         dv = QVBoxLayout(dec)
-        dv.addWidget(self.decision_table)
+        dv.addWidget(QLabel("未办结"))
+        dv.addWidget(self.decision_table, 3)
         dv.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignLeft)
+        dv.addWidget(QLabel("已办结"))
+        dv.addWidget(self.done_table, 2)
         # Compliance
         self.compliance_table = rows_view(["周期", "应开会议", "是否召开"], 0)
         self.compliance_summary = QLabel()
         self.compliance_summary.setWordWrap(True)
+        # Which stationed units a 联席会议 needs present (the director sets them).
+        self.required_units = QLineEdit()
+        self.required_units.setPlaceholderText(
+            "派驻单位名称，用顿号分隔；不填则至少一个派驻单位出席"
+        )
+        self.required_units.setToolTip("联席会议只有这些派驻单位都出席才算召开")
+        self.required_button = QPushButton("保存应出席单位")
+        self.required_button.clicked.connect(self.save_required_units)
+        can_set = allowed(ctx.actor, Action.ISSUE_MINUTES) or allowed(
+            ctx.actor, Action.MANAGE_SETTINGS
+        )
+        self.required_units.setReadOnly(not can_set)
+        if not can_set:
+            self.required_button.hide()  # (not setVisible(True): no parent yet)
+        self.required_hint = QLabel()
+        self.required_hint.setProperty("role", "hint")
+        self.required_hint.setWordWrap(True)
+        req = QHBoxLayout()
+        req.addWidget(QLabel("联席会议应出席单位"))
+        req.addWidget(self.required_units, 1)
+        req.addWidget(self.required_button)
         comp = QWidget()
         cv = QVBoxLayout(comp)
         cv.addWidget(self.compliance_summary)
+        cv.addLayout(req)
+        cv.addWidget(self.required_hint)
         cv.addWidget(self.compliance_table)
+        self.message_comp = MessageBar()
+        cv.addWidget(self.message_comp)
         self.pages = QTabWidget()
         self.pages.addTab(split, "会议记录")
         self.pages.addTab(dec, "议定事项")
@@ -403,12 +448,15 @@ class MeetingsTab(QWidget):
         today = clock.today()
         worker = self.ctx.worker
         worker.submit(op(meetings.list_meetings, actor), self._show_list, self._failed)
-        worker.submit(op(meetings.decisions, actor), self._show_decisions, self._failed)
         worker.submit(
-            op(meetings.compliance, actor, today - timedelta(weeks=12), today),
+            op(meetings.decisions, actor, only_open=False), self._show_decisions, self._failed
+        )
+        worker.submit(
+            op(meetings.compliance, actor, today - timedelta(weeks=12), today, today),
             self._show_compliance,
             self._failed,
         )
+        worker.submit(op(meetings.joint_required_units, actor), self._show_required, self._failed)
 
     def _show_list(self, rows: list[meetings.MeetingRow]) -> None:
         self.rows = rows
@@ -429,7 +477,12 @@ class MeetingsTab(QWidget):
 
     def _show_decisions(self, rows: list[meetings.DecisionRow]) -> None:
         today = clock.today()
-        self.decision_rows = rows
+        self.decision_rows = [d for d in rows if d.status == DecisionStatus.OPEN]
+        self.done_rows = sorted(
+            (d for d in rows if d.status != DecisionStatus.OPEN),
+            key=lambda d: d.closed_on or d.deadline,
+            reverse=True,
+        )
         self.decision_table.set_rows(
             Row(
                 (
@@ -443,24 +496,63 @@ class MeetingsTab(QWidget):
                 d.id,
                 "overdue" if d.overdue(today) else "soon" if d.due_soon(today) else None,
             )
-            for d in rows
+            for d in self.decision_rows
+        )
+        self.done_table.set_rows(
+            Row(
+                (
+                    d.meeting_number,
+                    d.content,
+                    d.responsible,
+                    d.deadline.isoformat(),
+                    d.closed_on.isoformat() if d.closed_on else "",
+                    d.result,
+                ),
+                d.id,
+            )
+            for d in self.done_rows
         )
 
     def _show_compliance(self, comp: meetings.Compliance) -> None:
         rows = [
-            (f"{w.year}年第{w.isocalendar()[1]}周（{w.month}月{w.day}日起）", "工作例会", ok)
-            for w, ok in comp.weeks
+            (f"{w.year}年第{w.isocalendar()[1]}周（{w.month}月{w.day}日起）", "工作例会", state)
+            for w, state in comp.weeks
         ]
-        rows += [(f"{y}年{m}月", "联席会议", ok) for y, m, ok in comp.months]
+        rows += [(f"{y}年{m}月", "联席会议", state) for y, m, state in comp.months]
         self.compliance_table.set_rows(
-            Row((period, kind, "已召开" if ok else "未召开"), warn=None if ok else "overdue")
-            for period, kind, ok in rows
+            Row((period, kind, state), warn="overdue" if state == meetings.MISSING else None)
+            for period, kind, state in rows
         )
         missing = comp.missing
-        self.compliance_summary.setText(
+        text = (
             "近 12 周的例会和每月联席会议都已召开。"
             if not missing
             else f"缺 {len(missing)} 次：" + "；".join(missing[:6])
+        )
+        if comp.joint_short:
+            text += "\n不算召开的联席会议：" + "；".join(
+                f"{d:%Y-%m-%d}（{'、'.join(units)}未出席）" for d, units in comp.joint_short[:4]
+            )
+        self.compliance_summary.setText(text)
+
+    def _show_required(self, result: tuple[list[str], list[str]]) -> None:
+        required, units = result
+        self.required_units.setText("、".join(required))
+        self.required_hint.setText(
+            "中心资料中的派驻单位：" + ("、".join(units) if units else "（尚未录入）")
+        )
+
+    def save_required_units(self) -> None:
+        names = [
+            n.strip()
+            for n in self.required_units.text().replace("，", "、").replace(",", "、").split("、")
+        ]
+        run_op(
+            self.ctx,
+            op(meetings.set_joint_required_units, self.ctx.actor, names),
+            done_text="已保存联席会议应出席单位。",
+            message=self.message_comp,
+            done=lambda _r: self.reload(),
         )
 
     def _failed(self, exc: BaseException) -> None:
@@ -557,8 +649,33 @@ class MeetingsTab(QWidget):
         except ValidationError as exc:
             self.message.show_error(exc)
             return
-        # What is on screen is what gets issued.
-        self._run(op(meetings.save_and_issue, actor, current, data), "已印发")
+        problems = meetings.issue_problems(data)
+        if problems:
+            self.message.show_error(ValidationError(problems))
+            return
+        # Issuing freezes the minutes: asked first (not modal, so the record stays readable).
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "印发会议纪要",
+            "印发后纪要即定稿，不能再修改（如有错误只能更正为新版本），"
+            "其中的议定事项开始跟踪办理。\n确认印发？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText("确认印发")
+        box.button(QMessageBox.StandardButton.No).setText("取消")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(button) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                # What is on screen is what gets issued.
+                self._run(op(meetings.save_and_issue, actor, current, data), "已印发")
+
+        box.buttonClicked.connect(answered)
+        if self.issue_confirm is not None:
+            self.issue_confirm.deleteLater()  # the last question, answered
+        self.issue_confirm = box
+        box.open()
 
     def correct(self) -> None:
         actor, current = self.ctx.actor, self.current

@@ -128,6 +128,8 @@ def an_open_decision(db):
         datetime(2026, 11, 10, 9),
         chair="周主任",
         recorder="李接待",
+        attendees=[AttendeeInput("周主任", "综治中心")],
+        items=[ItemInput("议定事项", "逐项研究。")],
         decisions=[DecisionInput(f"第{i}项", "司法所", date(2026, 12, 31)) for i in range(20)],
     )
     with db.write() as s:

@@ -63,3 +63,15 @@ def test_a_deadline_running_into_a_year_the_calendar_does_not_know():
     d = cal.deadline(date(2026, 12, 28), LimitKind.WORKING, 7)  # Monday
     assert d.due == date(2027, 1, 6)  # Tue 29 … Thu 31, Fri 1 Jan counted, Mon 4 – Wed 6
     assert d.missing_years == (2027,) and "2027 年节假日未录入" in d.warning
+
+
+def test_holiday_weeks_and_the_next_working_day(db):
+    cal = load(db)
+    assert cal.is_holiday_week(date(2026, 2, 16))  # 春节: Monday to Friday all off
+    assert cal.is_holiday_week(date(2026, 10, 5))  # 国庆: only Thursday and Friday worked
+    assert cal.is_holiday_week(date(2025, 9, 29))  # only Monday and Tuesday before 国庆
+    assert not cal.is_holiday_week(date(2026, 11, 23))  # an ordinary week
+    assert not cal.is_holiday_week(date(2026, 9, 28))  # Monday to Wednesday worked
+    assert cal.next_working_day(date(2026, 9, 30)) == date(2026, 10, 8)
+    assert cal.next_working_day(date(2026, 11, 20)) == date(2026, 11, 23)  # Friday → Monday
+    assert cal.next_working_day(date(2026, 10, 9)) == date(2026, 10, 10)  # a 调休 Saturday

@@ -359,3 +359,73 @@ def test_refused_unlocks_grants_and_recovery_keys_stay_in_the_audit_log(db, cent
     ]
     with db.read() as s:
         assert audit.verify_chain(s).first_broken is None
+
+
+def test_a_crisis_plan_proposes_the_next_working_day(db, center, clock):
+    clock.freeze("2026-09-30")  # a Wednesday; 10-01..10-07 are the 国庆 holiday
+    key = unlock(db, "zixun")
+    crisis, _ = add_client_and_session(db, key)
+    with db.read() as s:
+        c = actor(db, "zixun")
+        assert counselling.first_follow_up_default(s, c, crisis) == clock.today().replace(
+            month=10, day=8
+        )
+    clock.freeze("2026-11-20")  # a Friday: the Monday after
+    with db.read() as s:
+        assert counselling.first_follow_up_default(s, c, crisis).isoformat() == "2026-11-23"
+    high, _ = add_client_and_session(db, key, risk=RiskLevel.HIGH)
+    with db.read() as s:
+        assert counselling.first_follow_up_default(s, c, high) == clock.today() + timedelta(7)
+
+
+def test_crisis_clients_come_first_with_the_time_since_the_last_contact(db, center, clock):
+    clock.freeze("2027-01-05")
+    key = unlock(db, "zixun")
+    c = actor(db, "zixun")
+    clock.freeze("2026-12-20")
+    high, _ = add_client_and_session(db, key, risk=RiskLevel.HIGH)
+    crisis, _ = add_client_and_session(db, key)
+    with db.write() as s:
+        plan = counselling.create_care_plan(
+            s, c, key, PlanInput(crisis, GOALS, c.user_id, 7, clock.today())
+        )
+    clock.freeze("2026-12-29")
+    with db.write() as s:
+        counselling.record_follow_up(s, c, key, plan, clock.today(), "电话联系，情绪平稳")
+    clock.freeze("2027-01-05")
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        alerts = counselling.crisis_alerts(s, director)
+        login = counselling.crisis_contact_alert(s, director)
+        assert counselling.crisis_contact_alert(s, c) == ""  # the director's alert only
+    assert [(a.risk_level, a.since_contact_text) for a in alerts] == [
+        (RiskLevel.CRISIS, "7天前"),  # the follow-up counts as contact
+        (RiskLevel.HIGH, "16天前"),
+    ]
+    assert "危机来访者已超过3天没有联系：小林（化名）（上次联系7天前，陈咨询负责）。" in login
+    with db.write() as s:
+        assert counselling.set_crisis_contact_days(s, director, 7) == 7
+    with db.read() as s:
+        assert counselling.crisis_contact_alert(s, director) == ""  # 7 days is not more than 7
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        counselling.set_crisis_contact_days(s, director, 0)
+    assert "1–30" in err.value.fields["crisis_contact_days"]
+    with pytest.raises(PermissionDenied), db.write() as s:
+        counselling.set_crisis_contact_days(s, c, 5)
+    with db.read() as s:
+        assert settings.load_settings(s).crisis_contact_days == 7
+
+
+def test_notes_wanted_but_no_session_chosen_is_refused(db, center):
+    key = unlock(db, "zixun")
+    client_id, session_id = add_client_and_session(db, key)
+    data = counselling.ReferralInput(
+        client_id, "市第三人民医院", counselling.ConsentKind.WRITTEN, clock.today(), [], True
+    )
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        counselling.referral_pdf(s, actor(db, "zixun"), key, data)
+    assert "还没有选择哪几次咨询" in err.value.fields["sessions"]
+    data.session_ids = [session_id]
+    with db.write() as s:
+        summary = counselling.referral_summary(s, actor(db, "zixun"), key, data)
+    assert [x.notes for x in summary.sessions] == [SECRET]

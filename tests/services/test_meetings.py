@@ -144,9 +144,11 @@ def test_weekly_and_monthly_compliance(db, receptionist):
         )
     record(db, receptionist, joint(starts_at=datetime(2026, 10, 28, 9)))  # October's joint
     with db.read() as s:
-        c = meetings.compliance(s, receptionist, date(2026, 10, 1), date(2026, 11, 29))
-    assert [ok for _w, ok in c.weeks[-4:]] == [True, True, False, True]
-    assert c.months == [(2026, 10, True), (2026, 11, False)]
+        c = meetings.compliance(
+            s, receptionist, date(2026, 10, 1), date(2026, 11, 29), today=date(2026, 12, 3)
+        )
+    assert [state for _w, state in c.weeks[-4:]] == ["已召开", "已召开", "未召开", "已召开"]
+    assert c.months == [(2026, 10, "已召开"), (2026, 11, "未召开")]
     assert "2026年第47周（11月16日起）未开工作例会" in c.missing
     assert "2026年11月未开联席会议" in c.missing
 
@@ -170,7 +172,7 @@ def test_the_figures_draft_counts_the_period(db, receptionist):
     # The October complaint (7 working days) and the consultation left open since 4 Nov.
     assert f.overdue == 2
     text = f.as_text()
-    assert "11月1日至11月7日" in text and "共受理群众诉求 3 件" in text
+    assert "11月1日至11月7日" in text and "共受理群众诉求3件" in text
 
 
 def test_minutes_pdf_reads_like_minutes(db, receptionist, director):
@@ -221,3 +223,99 @@ def test_weekly_record_and_draft_are_marked():
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
     assert "某中心工作例会记录" in text and "（草稿）" in text and "8时30分" in text
     assert "现将会议主要内容记录如下" in text and "（未印发）" in text
+
+
+def test_issuing_refuses_the_placeholder_and_empty_sections(db, receptionist, director):
+    draft = meetings.FiguresDraft(date(2026, 11, 1), date(2026, 11, 7), 0, [], [], 0, 0, 0, 0, 0)
+    ref = record(db, receptionist, joint(situation=draft.as_text(), items=[]))
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        meetings.issue_minutes(s, director, ref.id)
+    assert "形势分析研判中还有“（请记录人根据会议讨论填写）”" in err.value.fields["situation"]
+    assert "议题及讨论还是空的" in err.value.fields["items"]
+    attendees = [AttendeeInput("陈某", "信访办", AttendanceKind.ABSENT, "外出培训")]
+    items = [ItemInput("中雁村宅基地纠纷", "")]
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        meetings.save_and_issue(s, director, ref.id, joint(attendees=attendees, items=items))
+    assert "参会人员还没有填写出席的人" in err.value.fields["attendees"]
+    assert "讨论情况还是空的" in err.value.fields["items[0].discussion"]
+    with db.read() as s:  # nothing frozen, nothing half-saved
+        (row,) = meetings.list_meetings(s, director)
+        assert row.status == MeetingStatus.DRAFT
+        assert meetings.meeting_input(s, director, ref.id).items == []
+    with db.write() as s:  # the full record goes
+        assert meetings.save_and_issue(s, director, ref.id, joint()).status == MeetingStatus.ISSUED
+
+
+def test_weeks_and_months_not_over_are_not_due_and_holiday_weeks_are_excused(
+    db, receptionist, clock
+):
+    clock.freeze("2026-10-14")  # a Wednesday, the week after 国庆
+    with db.read() as s:
+        c = meetings.compliance(s, receptionist, date(2026, 9, 21), clock.today())
+    weeks = dict(c.weeks)
+    assert weeks[date(2026, 9, 21)] == "未召开"  # an ordinary week
+    assert weeks[date(2026, 10, 5)] == "节假日免开"  # 10-05..10-07 off: two working days left
+    assert weeks[date(2026, 10, 12)] == "未到期"  # this week is not over
+    assert c.months == [(2026, 9, "未召开"), (2026, 10, "未到期")]
+    assert not any("10月5日" in m or "10月12日" in m or "10月" in m for m in c.missing)
+
+
+def test_a_joint_meeting_counts_only_if_the_required_units_attended(db, receptionist, director):
+    center_only = [AttendeeInput("周主任", "综治中心")]
+    record(db, receptionist, joint(starts_at=datetime(2026, 9, 25, 9), attendees=center_only))
+    record(db, receptionist, joint(starts_at=datetime(2026, 10, 28, 9)))  # 司法所, 信访办 请假
+
+    def months():
+        with db.read() as s:
+            c = meetings.compliance(
+                s, receptionist, date(2026, 9, 1), date(2026, 10, 31), today=date(2026, 12, 3)
+            )
+        return c.months, c.joint_short
+
+    # No units set: at least one stationed unit must attend; the center alone does not count.
+    assert months() == (
+        [(2026, 9, "未召开"), (2026, 10, "已召开")],
+        [(date(2026, 9, 25), ["派驻单位"])],
+    )
+    with db.write() as s:
+        assert meetings.set_joint_required_units(s, director, ["司法所", "信访办", "司法所"]) == [
+            "司法所",
+            "信访办",
+        ]
+    assert months()[0][1] == (2026, 10, "未召开")  # 信访办 was on leave
+    assert (date(2026, 10, 28), ["信访办"]) in months()[1]
+    with db.read() as s:
+        assert meetings.joint_required_units(s, receptionist)[0] == ["司法所", "信访办"]
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        meetings.set_joint_required_units(s, director, ["街道办"])
+    assert "不是中心资料里的派驻单位" in err.value.fields["units"]
+    with pytest.raises(PermissionDenied), db.write() as s:
+        meetings.set_joint_required_units(s, receptionist, ["司法所"])
+
+
+def test_the_figures_draft_puts_every_matter_in_the_village_list(db, receptionist):
+    from sqlalchemy import select
+
+    from app.models import Village
+    from app.services.reception.intake import VisitorInput
+
+    with db.read() as s:
+        village = {v.name: v.id for v in s.scalars(select(Village))}
+
+    def visitor(n, place):
+        name = "王李张刘陈杨黄赵"[n] + "某某"
+        return VisitorInput(name=name, phone=f"1381234{n:04d}", village_id=village.get(place))
+
+    with db.write() as s:
+        for n, place in enumerate(["白石村", "白石村", "中雁村", None, None, None, None, None]):
+            data = make_input(db, visitors=[visitor(n, place)], category="咨询")
+            intake.register_matter(s, receptionist, data, at=datetime(2026, 11, 2, 9, n))
+    with db.read() as s:
+        f = meetings.figures_draft(
+            s, receptionist, date(2026, 11, 1), date(2026, 11, 7), today=date(2026, 11, 7)
+        )
+    assert f.by_village == [("白石村", 2), ("中雁村", 1), ("未填村社区", 5)]
+    assert sum(n for _v, n in f.by_village) == f.total == 8
+    text = f.as_text()
+    assert "按村（社区）：白石村2件，中雁村1件，未填村社区5件。" in text
+    assert "共受理群众诉求8件" in text and " 件" not in text and "件 " not in text

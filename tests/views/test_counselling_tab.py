@@ -5,8 +5,15 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QLineEdit,
+    QPushButton,
+)
 
 from app.core import clock
 from app.gui import build_main_window
@@ -186,3 +193,148 @@ def test_new_session_and_referral_summary_from_the_tab(qtbot, db, admin):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
     assert "保密" in text and "书面同意" in text and "小橘" in text
     tab.preview.close()
+
+
+def _counsellor_window(qtbot, db):
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    _open_notes(qtbot, tab)
+    tab.client_table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.referral_button.isEnabled(), timeout=5000)
+    return w, tab
+
+
+def _write_note(db, text):
+    c = actor(db, "zixun")
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        (client,) = counselling.list_clients(s, c)
+        sid = counselling.open_client(s, c, key, client.id).sessions[0].id
+        counselling.save_notes(s, c, key, sid, text)
+    key.drop()
+
+
+def test_referral_sessions_are_check_boxes_and_notes_without_one_are_refused(qtbot, db, admin):
+    _center_with_client(db, admin)
+    _write_note(db, NOTE)
+    w, tab = _counsellor_window(qtbot, db)
+    qtbot.mouseClick(tab.referral_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    qtbot.waitUntil(dlg.isVisible)
+    ime_type(dlg.findChildren(QLineEdit)[0], "乐清市第三人民医院心理科")
+    dlg.findChildren(QComboBox)[0].setCurrentIndex(1)  # 书面同意
+    ((box, _sid),) = tab.referral_boxes
+    assert (
+        isinstance(box, QCheckBox)
+        and box.isVisible()
+        and box.text().startswith(clock.today().isoformat())
+    )
+    include = tab.referral_include_notes
+    qtbot.mouseClick(include, Qt.MouseButton.LeftButton, pos=QPoint(8, include.height() // 2))
+    assert include.isChecked()
+    ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert "还没有选择哪几次咨询" in dlg.message.text()
+    assert dlg.isVisible() and tab.preview is None  # nothing printed, the typing kept
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert box.isChecked()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
+    assert NOTE[:8] in text.replace("\n", "")
+    tab.preview.close()
+    w.ctx.worker.wait()
+
+
+def test_counselling_dialogs_show_dates_as_2026_12_03(qtbot, db, admin, clock):
+    clock.freeze("2027-01-05")
+    _center_with_client(db, admin)
+    w, tab = _counsellor_window(qtbot, db)
+    qtbot.mouseClick(tab.session_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    qtbot.waitUntil(dlg.isVisible)
+    (held,) = [e for e in dlg.findChildren(QDateEdit) if type(e) is QDateEdit]
+    (nxt,) = dlg.findChildren(QDateTimeEdit, options=Qt.FindChildOption.FindChildrenRecursively)[
+        -1:
+    ]
+    assert held.text() == "2027-01-05" and nxt.text().startswith("2027-01-12 ")
+    dlg.reject()
+    qtbot.mouseClick(tab.referral_button, Qt.MouseButton.LeftButton)
+    consent_on = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is QDateEdit]
+    assert [e.text() for e in consent_on] == ["2027-01-05"]
+    tab.dialog.reject()
+    w.ctx.worker.wait()
+
+
+def test_a_crisis_clients_plan_proposes_the_next_working_day(qtbot, db, admin, clock):
+    clock.freeze("2026-09-30")  # 国庆 follows: 10-01..10-07 off
+    _center_with_client(db, admin)  # 危机
+    w, tab = _counsellor_window(qtbot, db)
+    qtbot.mouseClick(tab.plan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=5000)
+    (first,) = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is QDateEdit]
+    assert first.text() == "2026-10-08"
+    tab.dialog.reject()
+    w.ctx.worker.wait()
+
+
+def test_the_unlock_field_shows_a_long_password(qtbot, db, admin):
+    _center_with_client(db, admin)
+    w = build_main_window(db, actor(db, "zixun"))
+    qtbot.addWidget(w)
+    w.show()
+    field = w.counselling.unlock_password
+    assert field.width() >= field.fontMetrics().horizontalAdvance("●" * 20)
+    w.ctx.worker.wait()
+
+
+def test_the_director_is_alerted_at_log_in_and_sees_crisis_first_in_red(qtbot, db, admin, clock):
+    clock.freeze("2026-11-25")
+    _center_with_client(db, admin)  # 危机, seen on 11-25
+    c = actor(db, "zixun")
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        other = counselling.register_client(
+            s, c, ClientInput(TargetGroup.OTHER, ClientSource.SELF, name="王某", phone="")
+        )
+        counselling.record_session(
+            s,
+            c,
+            key,
+            SessionInput(
+                other, clock.today(), 50, SessionForm.INDIVIDUAL, RiskLevel.HIGH, "失眠加重"
+            ),
+        )
+    key.drop()
+    clock.freeze("2026-12-01")  # six days without contact: more than the 3 set
+    w = build_main_window(db, actor(db, "zhuren"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.crisis_alert.isVisible(), timeout=5000)
+    text = w.crisis_alert.text()
+    assert "危机来访者已超过3天没有联系：小橘（化名）（上次联系6天前，陈咨询负责）" in text
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: _rows(tab.alert_table) == 2, timeout=5000)
+    rows = [[_text(tab.alert_table, r, col) for col in range(5)] for r in range(2)]
+    assert [r[1] for r in rows] == ["危机", "高"] and rows[0][4] == "6天前"
+    model = tab.alert_table.model()
+    red = model.index(0, 1).data(Qt.ItemDataRole.BackgroundRole)
+    assert red is not None and model.index(1, 1).data(Qt.ItemDataRole.BackgroundRole) is None
+    # The director raises the limit to 7 days: no alert at the next log-in.
+    tab.contact_days.setValue(7)
+    qtbot.keyClick(tab.contact_days, Qt.Key.Key_Return)
+    (save,) = [b for b in tab.findChildren(QPushButton) if b.text() == "保存"]
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已保存" in tab.status.text(), timeout=5000)
+    w.ctx.worker.wait()
+    again = build_main_window(db, actor(db, "zhuren"))
+    qtbot.addWidget(again)
+    again.show()
+    again.ctx.worker.wait()
+    qtbot.wait(100)
+    assert not again.crisis_alert.isVisible()
+    again.ctx.worker.wait()

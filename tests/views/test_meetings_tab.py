@@ -6,7 +6,8 @@ import io
 
 from pypdf import PdfReader
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QTableWidgetItem
 
 from app.gui import build_main_window
 from app.models import MeetingKind, MeetingStatus
@@ -40,14 +41,37 @@ def test_record_issue_and_print_a_joint_meeting(qtbot, db, qtmodeltester):
     ed.decisions.setItem(0, 2, QTableWidgetItem("2026-11-19"))
     qtbot.keyClick(ed.place, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)
+    # The figures draft still holds the template's placeholder: 印发 refuses, nothing frozen.
     qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    assert "请记录人根据会议讨论填写" in tab.message.text()
+    assert tab.issue_confirm is None and tab.current_status == MeetingStatus.DRAFT
+    text = ed.situation.toPlainText().replace("（请记录人根据会议讨论填写）", "")
+    ed.situation.setPlainText(text + "宅基地纠纷需提前介入。")
+    # Asked first: 取消 leaves the minutes a draft, 确认印发 issues them.
+    qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    box = tab.issue_confirm
+    assert box is not None and box.isVisible() and "确认印发" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    tab.ctx.worker.wait()
+    assert tab.current_status == MeetingStatus.DRAFT
+    qtbot.mouseClick(tab.issue_button, Qt.MouseButton.LeftButton)
+    box = tab.issue_confirm
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.current_status == MeetingStatus.ISSUED, timeout=5000)
     assert ed.place.isReadOnly() and not tab.save_button.isEnabled()
+    # Issued minutes: no row can be added or removed on screen; the decision stays in view.
+    assert ed.row_buttons and not any(b.isEnabled() for b in ed.row_buttons)
+    ed.decisions.setCurrentCell(0, 0)
+    qtbot.mouseClick(ed.row_buttons[-1], Qt.MouseButton.LeftButton)
+    assert ed.decisions.rowCount() == 1
     decisions = tab.decision_table.model()
     qtbot.waitUntil(lambda: decisions.rowCount() == 1, timeout=5000)
     assert decisions.index(0, 2).data() == "司法所"
     qtmodeltester.check(decisions)
     qtmodeltester.check(tab.list.model())
+    w.activateWindow()  # back from the question box
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is w.windowHandle(), timeout=2000)
+    ed.place.setFocus()
     qtbot.keyClick(ed.place, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(tab.preview.pdf)).pages)
@@ -103,3 +127,115 @@ def test_opening_the_tab_without_typing_leaves_no_draft(qtbot, db):
     qtbot.addWidget(second)
     assert not second.meetings_tab.draft_bar.isVisibleTo(second.meetings_tab)
     second.ctx.worker.wait()
+
+
+def _issued_joint(db, day, attendees):
+    from app.services.meetings.meetings import (
+        AttendeeInput,
+        DecisionInput,
+        ItemInput,
+        MeetingInput,
+    )
+
+    data = MeetingInput(
+        kind=MeetingKind.JOINT,
+        starts_at=day,
+        chair="周主任",
+        recorder="李接待",
+        attendees=[AttendeeInput(n, u) for n, u in attendees],
+        items=[ItemInput("中雁村宅基地纠纷", "双方对边界仍有分歧。")],
+        decisions=[
+            DecisionInput("完成现场测量并再次调解", "司法所", day.date()),
+            DecisionInput("约谈施工单位负责人", "综合行政执法队", day.date()),
+        ],
+    )
+    with db.write() as s:
+        ref = meetings.create_meeting(s, actor(db, "jiedai"), data)
+        return meetings.issue_minutes(s, actor(db, "zhuren"), ref.id)
+
+
+def test_done_decisions_stay_in_view_with_their_results(qtbot, db, clock):
+    from datetime import datetime
+
+    clock.freeze("2026-11-20")
+    ref = _issued_joint(db, datetime(2026, 11, 5, 9), [("王𠮷", "司法所")])
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        first = meetings.decisions(s, director)[0]
+    with db.write() as s:
+        meetings.close_decision(s, director, first.id, "已测量，双方签订调解协议。")
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.meetings_tab
+    w.tabs.setCurrentWidget(tab)
+    tab.pages.setCurrentIndex(1)
+    done = tab.done_table.model()
+    qtbot.waitUntil(lambda: done.rowCount() == 1, timeout=5000)
+    assert [done.index(0, c).data() for c in (0, 1, 4, 5)] == [
+        ref.number,
+        "完成现场测量并再次调解",
+        "2026-11-20",
+        "已测量，双方签订调解协议。",
+    ]
+    assert tab.decision_table.model().rowCount() == 1  # the open one, above
+    w.ctx.worker.wait()
+
+
+def test_the_meeting_check_page(qtbot, db, clock):
+    from datetime import datetime
+
+    clock.freeze("2026-10-14")  # a Wednesday, the week after 国庆
+    _issued_joint(db, datetime(2026, 9, 25, 9), [("周主任", "综治中心")])  # the center alone
+    director = actor(db, "zhuren")
+    w = build_main_window(db, director)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.meetings_tab
+    w.tabs.setCurrentWidget(tab)
+    tab.pages.setCurrentIndex(2)
+    model = tab.compliance_table.model()
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
+    rows = {model.index(r, 0).data(): model.index(r, 2).data() for r in range(model.rowCount())}
+    assert rows["2026年第41周（10月5日起）"] == "节假日免开"
+    assert rows["2026年第42周（10月12日起）"] == "未到期"
+    assert rows["2026年9月"] == "未召开" and rows["2026年10月"] == "未到期"
+    assert "2026-09-25（派驻单位未出席）" in tab.compliance_summary.text()
+    # The director names the units a joint meeting needs.
+    tab.required_units.clear()
+    tab.required_units.setFocus()
+    ime_type(tab.required_units, "司法所、街道办")
+    qtbot.mouseClick(tab.required_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "街道办" in tab.message_comp.text(), timeout=5000)
+    tab.required_units.clear()
+    ime_type(tab.required_units, "司法所，信访办")
+    qtbot.mouseClick(tab.required_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已保存" in tab.message_comp.text(), timeout=5000)
+    with db.read() as s:
+        assert meetings.joint_required_units(s, director)[0] == ["司法所", "信访办"]
+    qtbot.waitUntil(lambda: tab.required_units.text() == "司法所、信访办", timeout=5000)
+    w.ctx.worker.wait()
+
+
+def test_the_number_column_shows_the_whole_number(qtbot, db):
+    from datetime import datetime
+
+    from PySide6.QtCore import QRect
+
+    from app.views.widgets.screen import simulate_screen
+
+    simulate_screen(QRect(0, 0, 1366, 728))
+    try:
+        ref = _issued_joint(db, datetime(2026, 11, 5, 9), [("王𠮷", "司法所")])
+        w = build_main_window(db, actor(db, "zhuren"))
+        qtbot.addWidget(w)
+        w.resize(1366, 728)
+        w.show()
+        tab = w.meetings_tab
+        w.tabs.setCurrentWidget(tab)
+        qtbot.waitUntil(lambda: tab.list.model().rowCount() == 1, timeout=5000)
+        font = tab.list.fontMetrics()
+        assert tab.list.columnWidth(0) >= font.horizontalAdvance(ref.number) + 12
+        w.ctx.worker.wait()
+    finally:
+        simulate_screen(None)

@@ -161,6 +161,15 @@ class WorkCalendar:
             return False
         return d.weekday() < 5
 
+    def is_holiday_week(self, monday: date) -> bool:
+        """A week given over to a holiday (the 国庆 or 春节 week): fewer than 3 of its Monday to
+        Friday are working days. No weekly meeting is due in it."""
+        return sum(self.is_working_day(monday + timedelta(days=i)) for i in range(5)) < 3
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day after ``d``."""
+        return self.add_working_days(d, 1)
+
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (the day of receipt does not count)."""
         d = start

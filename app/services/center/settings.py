@@ -49,6 +49,12 @@ class CenterSettings:
     mediation_seal: str = ""
     family_committee: str = ""
     center_address: str = ""
+    # 例会检查: a 联席会议 counts only if these stationed units attended (names from 中心资料);
+    # none set: at least one stationed unit.
+    joint_required_units: tuple[str, ...] = ()
+    # 暖心工作室: the director is alerted at log-in while a 危机 client has had no contact
+    # (session or follow-up) for more than this many days.
+    crisis_contact_days: int = 3
 
 
 @read_op
@@ -57,7 +63,8 @@ def load_settings(session: Session) -> CenterSettings:
     values: dict[str, Any] = {}
     for f in fields(CenterSettings):
         if f.name in rows:
-            values[f.name] = json.loads(rows[f.name])
+            value = json.loads(rows[f.name])
+            values[f.name] = tuple(value) if isinstance(value, list) else value
     return CenterSettings(**values)
 
 

@@ -32,16 +32,17 @@ from app.models import (
     MeetingAttendee,
     MeetingKind,
     MeetingStatus,
-    Person,
-    Village,
+    Unit,
+    UnitKind,
 )
 from app.models.base import now
 from app.reports.minutes import MinutesAttendee, MinutesData, MinutesDecision, MinutesItem
-from app.services.center.settings import load_settings
+from app.services.center.calendar import WorkCalendar
+from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
 from app.services.reception.numbering import next_seq
 from app.services.security import audit
-from app.services.security.permissions import Action, require
+from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_text
 
 DONE_STATUSES = {
@@ -51,6 +52,9 @@ DONE_STATUSES = {
     MatterStatus.ANSWERED,
 }
 DISPUTES = ("矛盾纠纷", "家事纠纷")
+# What the figures draft leaves for the recorder; minutes still holding it are not issued.
+PLACEHOLDER = "（请记录人根据会议讨论填写）"
+UNKNOWN_VILLAGE = "未填村社区"
 
 
 @dataclass
@@ -234,6 +238,49 @@ def save_meeting(
     return _ref(m)
 
 
+def issue_problems(data: MeetingInput) -> dict[str, str]:
+    """What stops minutes from being issued: the template's placeholder left in, or an empty
+    required section (参会人员 with someone present, 议题及讨论 with the discussion written)."""
+    problems: dict[str, str] = {}
+    if PLACEHOLDER in data.situation:
+        problems["situation"] = f"形势分析研判中还有“{PLACEHOLDER}”，请填写研判意见后再印发"
+    if not any(a.attendance == AttendanceKind.PRESENT for a in data.attendees):
+        problems["attendees"] = "参会人员还没有填写出席的人，请填写后再印发"
+    if not data.items:
+        problems["items"] = "议题及讨论还是空的，请至少填写一个议题后再印发"
+    for i, it in enumerate(data.items):
+        if PLACEHOLDER in it.title or PLACEHOLDER in it.discussion:
+            problems[f"items[{i}].discussion"] = (
+                f"第 {i + 1} 个议题中还有“{PLACEHOLDER}”，请填写后再印发"
+            )
+        elif not it.discussion.strip():
+            problems[f"items[{i}].discussion"] = (
+                f"第 {i + 1} 个议题“{it.title}”的讨论情况还是空的，请填写后再印发"
+            )
+    for i, d in enumerate(data.decisions):
+        if PLACEHOLDER in d.content:
+            problems[f"decisions[{i}].content"] = (
+                f"第 {i + 1} 项议定事项中还有“{PLACEHOLDER}”，请填写后再印发"
+            )
+    return problems
+
+
+def _as_input(m: Meeting) -> MeetingInput:
+    return MeetingInput(
+        kind=m.kind,
+        starts_at=m.starts_at,
+        place=m.place,
+        chair=m.chair,
+        recorder=m.recorder,
+        title=m.title,
+        situation=m.situation,
+        distribution=m.distribution,
+        attendees=[AttendeeInput(a.name, a.unit, a.attendance, a.reason) for a in m.attendees],
+        items=[ItemInput(i.title, i.discussion) for i in m.items],
+        decisions=[DecisionInput(d.content, d.responsible, d.deadline) for d in m.decisions],
+    )
+
+
 @write_op(Change.MEETINGS)
 def issue_minutes(
     session: Session, actor: Actor, meeting_id: uuid.UUID, at: datetime | None = None
@@ -243,6 +290,9 @@ def issue_minutes(
     m = _get(session, meeting_id)
     if m.status != MeetingStatus.DRAFT:
         raise ValidationError("这份纪要已经印发过了。")
+    problems = issue_problems(_as_input(m))
+    if problems:
+        raise ValidationError(problems)
     m.status = MeetingStatus.ISSUED
     m.issued_at = (at or now()).replace(microsecond=0)
     m.issued_by = actor.user_id
@@ -385,20 +435,7 @@ def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
 def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingInput:
     """A meeting as editable input (for the editor)."""
     require(actor, Action.VIEW_MEETINGS)
-    m = _get(session, meeting_id)
-    return MeetingInput(
-        kind=m.kind,
-        starts_at=m.starts_at,
-        place=m.place,
-        chair=m.chair,
-        recorder=m.recorder,
-        title=m.title,
-        situation=m.situation,
-        distribution=m.distribution,
-        attendees=[AttendeeInput(a.name, a.unit, a.attendance, a.reason) for a in m.attendees],
-        items=[ItemInput(i.title, i.discussion) for i in m.items],
-        decisions=[DecisionInput(d.content, d.responsible, d.deadline) for d in m.decisions],
-    )
+    return _as_input(_get(session, meeting_id))
 
 
 @read_op
@@ -431,6 +468,7 @@ class DecisionRow:
     deadline: date
     status: DecisionStatus
     result: str
+    closed_on: date | None = None
 
     def overdue(self, today: date) -> bool:
         return self.status == DecisionStatus.OPEN and self.deadline < today
@@ -470,6 +508,7 @@ def decisions(
             d.deadline,
             d.status,
             d.result or "",
+            d.closed_at.date() if d.closed_at else None,
         )
         for d, number, starts in session.execute(q)
     ]
@@ -512,19 +551,21 @@ class FiguresDraft:
     repeat_visitors: int
 
     def as_text(self) -> str:
-        """A draft of the situation analysis for the recorder to edit."""
+        """A draft of the situation analysis for the recorder to edit. Numbers are written
+        without spaces ("5件"), as in the rest of the minutes; every matter of the period is in
+        the by-village list, those without a village as "未填村社区 N件"."""
         period = f"{self.since.month}月{self.since.day}日至{self.until.month}月{self.until.day}日"
         cats = "，".join(f"{n}{c}件" for n, c in self.by_category if c) or "无"
-        vills = "，".join(f"{n}{c}件" for n, c in self.by_village[:8] if c) or "无"
+        vills = "，".join(f"{n}{c}件" for n, c in self.by_village if c) or "无"
         rate = f"{self.disputes_resolved * 100 // self.disputes}%" if self.disputes else "—"
         return (
-            f"{period}，中心共受理群众诉求 {self.total} 件。按类别：{cats}。\n"
+            f"{period}，中心共受理群众诉求{self.total}件。按类别：{cats}。\n"
             f"按村（社区）：{vills}。\n"
-            f"矛盾纠纷（含家事纠纷）{self.disputes} 件，已化解 {self.disputes_resolved} 件，"
-            f"化解率 {rate}。\n"
-            f"目前超期未办结 {self.overdue} 件；群体性事项 {self.group_matters} 件；"
-            f"重复来访群众 {self.repeat_visitors} 人。\n"
-            "研判意见：（请记录人根据会议讨论填写）"
+            f"矛盾纠纷（含家事纠纷）{self.disputes}件，已化解{self.disputes_resolved}件，"
+            f"化解率{rate}。\n"
+            f"目前超期未办结{self.overdue}件；群体性事项{self.group_matters}件；"
+            f"重复来访群众{self.repeat_visitors}人。\n"
+            f"研判意见：{PLACEHOLDER}"
         )
 
 
@@ -556,19 +597,14 @@ def figures_draft(
         (name, by_cat.get(name, 0))
         for name in session.scalars(select(Category.name).order_by(Category.sort))
     ]
-    villages = Counter(
-        dict(
-            session.execute(
-                select(Village.name, func.count(func.distinct(Matter.id)))
-                .select_from(Matter)
-                .join(MatterPerson, MatterPerson.matter_id == Matter.id)
-                .join(Person, Person.id == MatterPerson.person_id)
-                .join(Village, Village.id == Person.village_id)
-                .where(*in_period)
-                .group_by(Village.name)
-            ).all()
-        )
-    )
+    # Each matter once, under the village it was registered with (its first person's).
+    villages: Counter[str] = Counter()
+    for name, n in session.execute(
+        select(Matter.village_name, func.count()).where(*in_period).group_by(Matter.village_name)
+    ):
+        villages[(name or "").strip() or UNKNOWN_VILLAGE] += n
+    unknown = villages.pop(UNKNOWN_VILLAGE, 0)
+    by_village = villages.most_common() + ([(UNKNOWN_VILLAGE, unknown)] if unknown else [])
     dispute_rows = (
         session.execute(
             select(Matter.status)
@@ -604,7 +640,7 @@ def figures_draft(
         until,
         sum(by_cat.values()),
         cats,
-        villages.most_common(),
+        by_village,
         len(dispute_rows),
         sum(1 for s in dispute_rows if s in DONE_STATUSES),
         overdue,
@@ -613,46 +649,145 @@ def figures_draft(
     )
 
 
+HELD, MISSING, NOT_DUE, EXCUSED = "已召开", "未召开", "未到期", "节假日免开"
+
+
 @dataclass(frozen=True)
 class Compliance:
-    weeks: list[tuple[date, bool]]  # Monday of each ISO week, had a 工作例会
-    months: list[tuple[int, int, bool]]  # year, month, had a 联席会议
+    # Monday of each ISO week and whether it had its 工作例会: 已召开, 未召开, 未到期 (the week
+    # is not over) or 节假日免开 (a holiday week: fewer than 3 working days Monday to Friday).
+    weeks: list[tuple[date, str]]
+    # year, month and whether it had a 联席会议 the required stationed units attended.
+    months: list[tuple[int, int, str]]
+    # A joint meeting that did not count, and which required units were absent.
+    joint_short: list[tuple[date, list[str]]] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
         out = [
             f"{w.year}年第{w.isocalendar()[1]}周（{w.month}月{w.day}日起）未开工作例会"
-            for w, ok in self.weeks
-            if not ok
+            for w, state in self.weeks
+            if state == MISSING
         ]
-        out += [f"{y}年{m}月未开联席会议" for y, m, ok in self.months if not ok]
+        out += [f"{y}年{m}月未开联席会议" for y, m, state in self.months if state == MISSING]
         return out
 
 
+def _unit_names(session: Session) -> dict[str, str]:
+    """Every way an attendee's unit may be written (name, short name) → the unit's name."""
+    out: dict[str, str] = {}
+    for name, short, kind in session.execute(select(Unit.name, Unit.short_name, Unit.kind)):
+        if kind == UnitKind.STATIONED:
+            out[name] = name
+            if short:
+                out.setdefault(short, name)
+    return out
+
+
+def joint_absent_units(
+    attended: set[str], required: list[str], stationed: dict[str, str]
+) -> list[str]:
+    """Which required units did not attend (by name or short name); with none required, a
+    meeting without any stationed unit lacks "派驻单位"."""
+    present = {stationed.get(u, u) for u in attended}
+    if required:
+        return [u for u in required if u not in present and u not in attended]
+    if not any(u in stationed for u in attended):
+        return ["派驻单位"]
+    return []
+
+
 @read_op
-def compliance(session: Session, actor: Actor, since: date, until: date) -> Compliance:
+def compliance(
+    session: Session, actor: Actor, since: date, until: date, today: date | None = None
+) -> Compliance:
     """Whether every week had its weekly meeting and every month its joint meeting."""
     require(actor, Action.VIEW_MEETINGS)
-    held = session.execute(
-        select(Meeting.kind, Meeting.starts_at).where(
+    today = today or clock.today()
+    held = session.scalars(
+        select(Meeting).where(
             Meeting.status != MeetingStatus.SUPERSEDED,
+            Meeting.kind.in_([MeetingKind.WEEKLY, MeetingKind.JOINT]),
             Meeting.starts_at >= datetime.combine(since - timedelta(days=7), datetime.min.time()),
             Meeting.starts_at < datetime.combine(until + timedelta(days=1), datetime.min.time()),
         )
     ).all()
-    weekly = {s.date().isocalendar()[:2] for k, s in held if k == MeetingKind.WEEKLY}
-    joint = {(s.year, s.month) for k, s in held if k == MeetingKind.JOINT}
+    weekly = {m.starts_at.date().isocalendar()[:2] for m in held if m.kind == MeetingKind.WEEKLY}
+    required = [u.strip() for u in load_settings(session).joint_required_units if u.strip()]
+    stationed = _unit_names(session)
+    joint: set[tuple[int, int]] = set()
+    short: list[tuple[date, list[str]]] = []
+    for m in held:
+        if m.kind != MeetingKind.JOINT:
+            continue
+        attended = {a.unit.strip() for a in m.attendees if a.attendance == AttendanceKind.PRESENT}
+        absent = joint_absent_units(attended, required, stationed)
+        if absent:
+            short.append((m.starts_at.date(), absent))
+        else:
+            joint.add((m.starts_at.year, m.starts_at.month))
+    cal = WorkCalendar.load(session)
     weeks = []
     monday = since - timedelta(days=since.weekday())
     while monday <= until:
-        weeks.append((monday, monday.isocalendar()[:2] in weekly))
+        if monday.isocalendar()[:2] in weekly:
+            state = HELD
+        elif monday + timedelta(days=6) >= today:
+            state = NOT_DUE
+        elif cal.is_holiday_week(monday):
+            state = EXCUSED
+        else:
+            state = MISSING
+        weeks.append((monday, state))
         monday += timedelta(days=7)
     months = []
     y, m = since.year, since.month
     while (y, m) <= (until.year, until.month):
-        months.append((y, m, (y, m) in joint))
+        if (y, m) in joint:
+            state = HELD
+        elif (y, m) >= (today.year, today.month):
+            state = NOT_DUE
+        else:
+            state = MISSING
+        months.append((y, m, state))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return Compliance(weeks, months)
+    return Compliance(weeks, months, sorted(short))
+
+
+@read_op
+def joint_required_units(session: Session, actor: Actor) -> tuple[list[str], list[str]]:
+    """The stationed units required at a 联席会议, and every active stationed unit to choose
+    from (names from 中心资料)."""
+    require(actor, Action.VIEW_MEETINGS)
+    units = list(
+        session.scalars(
+            select(Unit.name)
+            .where(Unit.kind == UnitKind.STATIONED, Unit.active.is_(True))
+            .order_by(Unit.sort, Unit.name)
+        )
+    )
+    return list(load_settings(session).joint_required_units), units
+
+
+@write_op(Change.SETTINGS)
+def set_joint_required_units(session: Session, actor: Actor, names: list[str]) -> list[str]:
+    """The director (or the admin) sets which stationed units a 联席会议 must have present."""
+    if not (allowed(actor, Action.ISSUE_MINUTES) or allowed(actor, Action.MANAGE_SETTINGS)):
+        require(actor, Action.ISSUE_MINUTES)
+    known = set(session.scalars(select(Unit.name).where(Unit.kind == UnitKind.STATIONED)))
+    cleaned: list[str] = []
+    for n in names:
+        n = (n or "").strip()
+        if not n or n in cleaned:
+            continue
+        if n not in known:
+            raise ValidationError({"units": f"“{n}”不是中心资料里的派驻单位，请从列表中选择"})
+        cleaned.append(n)
+    save_settings(session, joint_required_units=tuple(cleaned))
+    audit.record(
+        session, actor, "settings_change", reason="joint_required_units=" + "、".join(cleaned)
+    )
+    return cleaned
 
 
 # --- printing ---------------------------------------------------------------------------

@@ -44,13 +44,14 @@ from app.models import (
 from app.models.base import now
 from app.reports import referral as referral_document
 from app.reports.referral import ReferralData, ReferralSession
-from app.services.center.settings import load_settings
+from app.services.center.calendar import WorkCalendar
+from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
 from app.services.pinyin import name_keys
 from app.services.security import audit
 from app.services.security import notes_crypto as nc
 from app.services.security.notes_keys import NotesKeyHandle, NotesLocked
-from app.services.security.permissions import Action, require
+from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_name, validate_phone, validate_text
 
 NOTES_MAX = 50_000
@@ -170,6 +171,16 @@ class AlertRow:
     since: date
     counsellor: str
     follow_up: str
+    # The last contact: the latest session or follow-up (None: none yet).
+    last_contact: date | None = None
+    days_since_contact: int | None = None
+
+    @property
+    def since_contact_text(self) -> str:
+        """ "今天", "3天前", or "无联系记录"."""
+        if self.days_since_contact is None:
+            return "无联系记录"
+        return "今天" if self.days_since_contact <= 0 else f"{self.days_since_contact}天前"
 
 
 @dataclass(frozen=True)
@@ -787,24 +798,53 @@ def _follow_up_status(due: date | None, today: date) -> str:
     return f"下次回访 {due:%Y-%m-%d}"
 
 
+def _last_contacts(session: Session) -> dict[uuid.UUID, date]:
+    """Each client's latest contact: a session held or a follow-up done."""
+    out: dict[uuid.UUID, date] = {}
+    held = select(CounsellingSession.client_id, func.max(CounsellingSession.held_on)).group_by(
+        CounsellingSession.client_id
+    )
+    followed = (
+        select(CarePlan.client_id, func.max(CareFollowUp.done_on))
+        .join(CareFollowUp, CareFollowUp.plan_id == CarePlan.id)
+        .group_by(CarePlan.client_id)
+    )
+    for q in (held, followed):
+        for client_id, on in session.execute(q):
+            if on is not None and (client_id not in out or on > out[client_id]):
+                out[client_id] = on
+    return out
+
+
+def _alert_rows(session: Session, rows: list[ClientRow], today: date) -> list[AlertRow]:
+    contacts = _last_contacts(session)
+    out = []
+    for r in rows:
+        last = contacts.get(r.id)
+        out.append(
+            AlertRow(
+                r.id,
+                r.label,
+                r.risk_level,
+                r.risk_since,
+                r.counsellor,
+                _follow_up_status(r.next_follow_up, today),
+                last,
+                (today - last).days if last else None,
+            )
+        )
+    return out
+
+
 @read_op
 def crisis_alerts(session: Session, actor: Actor, today: date | None = None) -> list[AlertRow]:
-    """Clients at risk 高 or 危机: who, since when, who is responsible; never the notes."""
+    """Clients at risk 高 or 危机, 危机 first: who, since when, who is responsible, how long
+    since the last contact; never the notes."""
     require(actor, Action.COUNSELLING_OVERVIEW)
     today = today or clock.today()
     rows = [r for r in _client_rows(session) if r.risk_level.is_alert]
     rows.sort(key=lambda r: (-_RISK_ORDER[r.risk_level], r.risk_since))
-    return [
-        AlertRow(
-            r.id,
-            r.label,
-            r.risk_level,
-            r.risk_since,
-            r.counsellor,
-            _follow_up_status(r.next_follow_up, today),
-        )
-        for r in rows
-    ]
+    return _alert_rows(session, rows, today)
 
 
 @read_op
@@ -813,17 +853,62 @@ def client_overview(session: Session, actor: Actor, today: date | None = None) -
     require(actor, Action.COUNSELLING_OVERVIEW)
     today = today or clock.today()
     rows = sorted(_client_rows(session), key=lambda r: (-_RISK_ORDER[r.risk_level], r.label))
-    return [
-        AlertRow(
-            r.id,
-            r.label,
-            r.risk_level,
-            r.risk_since,
-            r.counsellor,
-            _follow_up_status(r.next_follow_up, today),
-        )
-        for r in rows
+    return _alert_rows(session, rows, today)
+
+
+@read_op
+def crisis_contact_alert(session: Session, actor: Actor, today: date | None = None) -> str:
+    """What the director is told on log-in: the 危机 clients with no contact (session or
+    follow-up) for more than the center's ``crisis_contact_days``; empty when none (and for
+    everyone but the director)."""
+    if actor.role != Role.DIRECTOR or not allowed(actor, Action.COUNSELLING_OVERVIEW):
+        return ""
+    today = today or clock.today()
+    days = load_settings(session).crisis_contact_days
+    late = [
+        a
+        for a in crisis_alerts(session, actor, today)
+        if a.risk_level == RiskLevel.CRISIS
+        and (a.days_since_contact is None or a.days_since_contact > days)
     ]
+    if not late:
+        return ""
+
+    def one(a: AlertRow) -> str:
+        last = "无联系记录" if a.last_contact is None else f"上次联系{a.since_contact_text}"
+        return f"{a.label}（{last}，{a.counsellor}负责）"
+
+    who = "；".join(one(a) for a in late[:5])
+    more = f"等{len(late)}名" if len(late) > 5 else ""
+    return (
+        f"暖心工作室：危机来访者已超过{days}天没有联系：{who}{more}。"
+        "请督促责任咨询师尽快回访（详见 暖心工作室 → 风险预警）。"
+    )
+
+
+@write_op(Change.SETTINGS)
+def set_crisis_contact_days(session: Session, actor: Actor, days: int) -> int:
+    """The director sets after how many days without contact a 危机 client is raised."""
+    if actor.role != Role.DIRECTOR:
+        require(actor, Action.MANAGE_SETTINGS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
+        raise ValidationError({"crisis_contact_days": "未联系天数应在 1–30 天之间"})
+    save_settings(session, crisis_contact_days=days)
+    audit.record(session, actor, "settings_change", reason=f"crisis_contact_days={days}")
+    return days
+
+
+@read_op
+def first_follow_up_default(
+    session: Session, actor: Actor, client_id: uuid.UUID, today: date | None = None
+) -> date:
+    """The first follow-up a new care plan proposes: the next working day for a 危机 client,
+    a week on otherwise."""
+    require(actor, Action.COUNSELLING_NOTES)
+    today = today or clock.today()
+    if _client(session, client_id).risk_level == RiskLevel.CRISIS:
+        return WorkCalendar.load(session).next_working_day(today)
+    return today + timedelta(days=7)
 
 
 # --- activities ----------------------------------------------------------------------------
@@ -909,6 +994,11 @@ def referral_summary(
         problems["consent_on"] = "请填写来访者同意的日期（不能晚于今天）"
     if len(data.summary or "") > 5000:
         problems["summary"] = "摘要最多 5000 字"
+    if data.include_notes and not data.session_ids:
+        problems["sessions"] = (
+            "已勾选“附上所选咨询的记录内容”，但还没有选择哪几次咨询；请勾选要附上的咨询，"
+            "或取消勾选附上记录内容"
+        )
     if problems:
         raise ValidationError(problems)
     chosen = []
