@@ -49,6 +49,8 @@ class CenterSettings:
     mediation_seal: str = ""
     family_committee: str = ""
     center_address: str = ""
+    # 突发事件: the 首报 is due this many minutes after an event of 较大 or above is marked.
+    emergency_first_report_minutes: int = 30
 
 
 @read_op
@@ -106,6 +108,13 @@ NUMBER_SETTINGS = (
     ("max_failed_logins", "连续错误次数", 1, 20, "连续错误次数应在 1–20 之间"),
     ("lockout_minutes", "锁定时间", 1, 1440, "锁定时间应在 1–1440 分钟之间"),
     ("password_min_length", "密码最短位数", 8, 64, "密码最短不能少于 8 位，也不能多于 64 位"),
+    (
+        "emergency_first_report_minutes",
+        "突发事件首报时限",
+        5,
+        720,
+        "突发事件首报时限应在 5–720 分钟之间",
+    ),
 )
 
 
@@ -151,6 +160,7 @@ ADMIN_EDITABLE = {
     "backup_keep_daily",
     "backup_keep_weekly",
     "backup_keep_monthly",
+    "emergency_first_report_minutes",
 }
 
 
