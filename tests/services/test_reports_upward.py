@@ -95,7 +95,7 @@ def test_emergency_reports_first_follow_final(db, frozen, receptionist):
     report(ReportStage.FIRST, "首报")
     with db.write() as s, pytest.raises(ValidationError, match="已有首报"):
         reports_upward.create_report(s, receptionist, ReportInput(
-            ReportKind.EMERGENCY, "又一首报", "x", ReportStage.FIRST, duty_entry_id=eid))  # fmt: skip
+            ReportKind.EMERGENCY, "再报", "x", ReportStage.FIRST, duty_entry_id=eid))  # fmt: skip
     report(ReportStage.FOLLOW, "续报一")
     final = report(ReportStage.FINAL, "终报")
     assert final.number == "突发事件报告〔2027〕第3期" and final.kind_text.endswith("（终报）")
