@@ -427,3 +427,20 @@ def report_pdf(session: Session, actor: Actor, report_id: uuid.UUID) -> tuple[st
     pdf = render_upward(data)
     audit.record(session, actor, "report_print", object_type="report", object_id=report_id)
     return data.number, pdf
+
+
+@write_op(Change.REPORTS, Change.MATTERS)
+def escalate_by_number(
+    session: Session, actor: Actor, number: str, body: str, reason: str, report_id: uuid.UUID
+) -> uuid.UUID:
+    """呈报 the matter with this 受理编号 (as typed on the form)."""
+    from app.services.reception.intake import find_matter_id
+
+    if not number.strip():
+        raise ValidationError({"matter": "请填写要呈报事项的受理编号"})
+    try:
+        matter_id = find_matter_id(session, actor, number)
+    except NotFound as exc:
+        raise ValidationError({"matter": exc.message}) from exc
+    escalate_matter(session, actor, matter_id, body, reason, report_id)
+    return matter_id
