@@ -118,8 +118,9 @@ class RosterPage(QWidget):
         self.export_button = QPushButton("导出 XLSX")
         self.export_button.clicked.connect(self.export_xlsx)
         manage = allowed(ctx.actor, Action.MANAGE_ROSTER)
-        self.build_button.setVisible(manage)
-        self.edit_button.setVisible(manage)
+        if not manage:  # (showing a button that has no parent yet would open it as a window)
+            self.build_button.hide()
+            self.edit_button.hide()
         top = QHBoxLayout()
         for w in (QLabel("从"), self.since, QLabel("到"), self.until, self.show_button):
             top.addWidget(w)
@@ -676,7 +677,8 @@ class ReportsPage(QWidget):
             b.clicked.connect(slot)
             self.buttons[text] = b
             top.addWidget(b)
-        self.buttons["签发"].setVisible(allowed(ctx.actor, Action.SIGN_REPORTS))
+        if not allowed(ctx.actor, Action.SIGN_REPORTS):
+            self.buttons["签发"].hide()
         self.table = rows_view(
             ["期号", "种类", "标题", "状态", "签发人", "起草时间"],
             stretch=2,
