@@ -109,6 +109,10 @@ class RosterPage(QWidget):
         self.since, self.until = date_edit(first), date_edit(last)
         self.show_button = QPushButton("查看")
         self.show_button.clicked.connect(self.reload)
+        self.week_button = QPushButton("本周")
+        self.week_button.clicked.connect(lambda: self.show_period(week=True))
+        self.month_button = QPushButton("本月")
+        self.month_button.clicked.connect(lambda: self.show_period(week=False))
         self.build_button = QPushButton("轮流排班…")
         self.build_button.clicked.connect(self.open_build)
         self.edit_button = QPushButton("调整这一天…")
@@ -122,7 +126,8 @@ class RosterPage(QWidget):
             self.build_button.hide()
             self.edit_button.hide()
         top = QHBoxLayout()
-        for w in (QLabel("从"), self.since, QLabel("到"), self.until, self.show_button):
+        for w in (QLabel("从"), self.since, QLabel("到"), self.until, self.show_button,
+                  self.week_button, self.month_button):  # fmt: skip
             top.addWidget(w)
         top.addStretch(1)
         for w in (self.build_button, self.edit_button, self.print_button, self.export_button):
@@ -140,6 +145,19 @@ class RosterPage(QWidget):
         col.addWidget(self.table, 1)
         ctx.bus.watch(self, [kinds.DUTY, kinds.USERS, kinds.CALENDAR], self.reload)
         load_when_shown(self, self.reload)
+
+    def show_period(self, week: bool) -> None:
+        """This week (Monday to Sunday) or this month."""
+        today = clock.today()
+        if week:
+            first = today - timedelta(days=today.weekday())
+            last = first + timedelta(days=6)
+        else:
+            first = today.replace(day=1)
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        self.since.setDate(first)
+        self.until.setDate(last)
+        self.reload()
 
     def reload(self) -> None:
         actor = self.ctx.actor
@@ -200,7 +218,9 @@ class RosterPage(QWidget):
         )
         phone = d.row("值班电话", QLineEdit(), "phone")
         phone.setPlaceholderText("留空：中心电话")
-        d.row("", QLabel("请假的人员当天自动跳过，由名单中下一位顶上；已排的日期会被覆盖。"))
+        hint = QLabel("请假的人员当天自动跳过，由名单中下一位顶上；已排的日期会被覆盖。")
+        hint.setWordWrap(True)
+        d.row("", hint)
 
         def done(result: duty.BuildResult) -> None:
             text = f"已排 {result.days} 天。"

@@ -88,6 +88,9 @@ def test_director_builds_edits_prints_the_roster(qtbot, db, frozen, tmp_path):
     page.choose_file = lambda _name: str(out)
     click(qtbot, page.export_button)
     qtbot.waitUntil(out.exists, timeout=5000)
+    click(qtbot, page.week_button)  # 1–7 March 2027 (Monday to Sunday)
+    qtbot.waitUntil(lambda: page.table.model().rowCount() == 7, timeout=5000)
+    assert page.table.model().index(6, 1).data() == "星期日"
     w.ctx.worker.wait()
 
 
