@@ -58,6 +58,7 @@ def _login_args(p: argparse.ArgumentParser) -> None:
 
 MATTER_DOCUMENTS = ["receipt", "acceptance", "rejection", "extension", "supervision"]
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
+DUTY_DOCUMENTS = ["duty-roster", "duty-log", "report"]
 
 
 def _date_arg(value: str):
@@ -105,15 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     _login_args(p)
     p.add_argument(
         "document",
-        choices=["list", *MATTER_DOCUMENTS, "minutes", *CASE_DOCUMENTS],
+        choices=["list", *MATTER_DOCUMENTS, "minutes", *CASE_DOCUMENTS, *DUTY_DOCUMENTS],
         help="事项（按受理编号）：list 列出该事项产生的全部文书，receipt 受理回执，"
         "acceptance 受理告知书（信访事项），rejection 不予受理告知书，extension 延期办理告知书，"
         "supervision 督办单（--index 第几份，默认最新）——都按首次打印时的内容，并记入时间线；"
         "minutes：会议纪要；调解案件（按案号）：application 人民调解申请书，"
         "registration 受理登记表，record 调解笔录，agreement 调解协议书，followup 回访记录，"
-        "casefile 卷宗（封面、目录和全部文书）",
+        "casefile 卷宗（封面、目录和全部文书）；duty-roster 值班表（--from --to），"
+        "duty-log 值班日志（日期），report 信息报送（期号，如 简报〔2027〕第1期）",
     )
-    p.add_argument("number", help="受理编号、会议编号或调解案号")
+    p.add_argument(
+        "number", nargs="?", help="受理编号、会议编号、调解案号、日期（duty-log）或报告期号"
+    )
+    p.add_argument("--from", dest="since", type=_date_arg, metavar="DATE", help="值班表开始日期")
+    p.add_argument("--to", dest="until", type=_date_arg, metavar="DATE", help="值班表结束日期")
     p.add_argument(
         "--index",
         type=int,
@@ -121,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
     )
     p.add_argument("--out", type=Path, help="PDF 文件名（list 不用）")
+    p.set_defaults(print_parser=p)
 
     p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
     _db_args(p)
@@ -475,9 +482,13 @@ def cmd_find(args) -> int:
 def cmd_print(args) -> int:
     from app.services.reception import documents, intake
 
+    if args.number is None and args.document not in DUTY_DOCUMENTS:
+        args.print_parser.error("缺少参数：number")
     if args.document != "list" and args.out is None:
         print("用法错误：打印文书要写 --out 文件名", file=sys.stderr)
         return 2
+    if args.document in DUTY_DOCUMENTS:
+        return _print_duty(args)
     db = _open(args)
     _require_initialised(db)
     actor = _signed_in(args, db)
@@ -506,6 +517,41 @@ def cmd_print(args) -> int:
         for d in docs:
             print(f"{d.kind.value:12} {d.title}  {d.made_at:%Y-%m-%d}  {d.about}  {d.printed_text}")
         return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pdf)
+    print(f"已保存{what}：{args.out}")
+    return 0
+
+
+def _print_duty(args) -> int:
+    """值班表 (--from --to), 值班日志 (a date) and 信息报送 (a report's number)."""
+    from app.services.command import duty, reports_upward
+
+    if args.document == "duty-roster" and (args.since is None or args.until is None):
+        print("用法错误：打印值班表要写 --from 开始日期 --to 结束日期", file=sys.stderr)
+        return 2
+    if args.document != "duty-roster" and not args.number:
+        what = "日期，如 2027-03-01" if args.document == "duty-log" else "报告期号"
+        print(f"用法错误：请写{what}", file=sys.stderr)
+        return 2
+    day = None
+    if args.document == "duty-log":
+        try:
+            day = _date_arg(args.number)
+        except argparse.ArgumentTypeError as exc:
+            print(f"用法错误：{exc}", file=sys.stderr)
+            return 2
+    db = _open(args)
+    _require_initialised(db)
+    actor = _signed_in(args, db)
+    with db.write() as s:
+        if args.document == "duty-roster":
+            pdf, what = duty.roster_pdf(s, actor, args.since, args.until), "值班表"
+        elif args.document == "duty-log":
+            pdf, what = duty.day_log_pdf(s, actor, day), "值班日志"
+        else:
+            report_id = reports_upward.find_report(s, actor, args.number)
+            what, pdf = reports_upward.report_pdf(s, actor, report_id)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"已保存{what}：{args.out}")

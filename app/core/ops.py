@@ -45,6 +45,8 @@ class Change(StrEnum):
     SETTINGS = "settings"  # the center's settings
     CALENDAR = "calendar"  # working days and holidays
     REFERENCE = "reference"  # villages, units, categories, time-limit rules
+    DUTY = "duty"  # 值班表, 值班日志, 交接班, 突发事件
+    REPORTS = "reports"  # 信息报送 and 呈报
 
 
 class ReadOnlyViolation(RuntimeError):

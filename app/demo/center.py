@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.core.errors import ServiceError
 from app.db import Database
+from app.demo import duty as demo_duty
 from app.demo import work as demo_work
 from app.demo.people import id_number
 from app.models import (
@@ -617,6 +618,7 @@ def generate_demo(
         demo_work.add_work(s, today, numbers, attachments_folder(db.path), seed=seed)
         demo_work.add_registers(s, today, seed=seed)
         demo_work.add_meetings(s, today, seed=seed)
+        demo_duty.add_duty(s, today)
         numbers.check_all_used()
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0

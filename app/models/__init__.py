@@ -14,6 +14,7 @@ from .counselling import (
     NotesKeyWrap,
     NotesRecoveryKey,
 )
+from .duty import DutyDay, DutyHandover, DutyLogEntry, MatterEscalation, UpwardReport
 from .enums import (
     OPEN_STATUSES,
     ActivityKind,
@@ -32,6 +33,7 @@ from .enums import (
     DayKind,
     DecisionStatus,
     DisputeType,
+    EmergencyLevel,
     EventKind,
     ExtensionStatus,
     FamilyService,
@@ -45,6 +47,8 @@ from .enums import (
     PartyRole,
     Performance,
     ProtectionKind,
+    ReportKind,
+    ReportStage,
     RiskLevel,
     Role,
     SafetyKind,
@@ -90,6 +94,14 @@ from .people import Person
 from .registers import ImportedRow, Migrant, SafetyCreation, SpecialPerson
 
 __all__ = [
+    "DutyDay",
+    "DutyHandover",
+    "DutyLogEntry",
+    "EmergencyLevel",
+    "MatterEscalation",
+    "ReportKind",
+    "ReportStage",
+    "UpwardReport",
     "ExtensionRequest",
     "ExtensionStatus",
     "ImportedRow",

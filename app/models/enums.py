@@ -100,6 +100,7 @@ class EventKind(LabelledEnum):
     ARRANGEMENT_DONE = ("arrangement_done", "服务结果")
     BUNDLE_CONFLICT = ("bundle_conflict", "交换冲突待定")
     DOCUMENT = ("document", "文书")  # a document printed (services/reception/documents.py)
+    ESCALATED = ("escalated", "呈报")  # sent up to a named higher body with a report
 
 
 class ExtensionStatus(LabelledEnum):
@@ -359,3 +360,29 @@ class SafetyStatus(LabelledEnum):
     ONGOING = ("ongoing", "创建中")
     PASSED = ("passed", "已达标")
     FAILED = ("failed", "未达标")
+
+
+class EmergencyLevel(LabelledEnum):
+    """突发事件的级别 (突发事件应对法: 一般、较大、重大、特别重大)."""
+
+    GENERAL = ("general", "一般")
+    LARGER = ("larger", "较大")
+    MAJOR = ("major", "重大")
+    GRAVE = ("grave", "特别重大")
+
+
+class ReportKind(LabelledEnum):
+    """信息报送: the kinds of report sent upward, each numbered per year."""
+
+    SITUATION = ("situation", "情况报告")
+    SPECIAL = ("special", "专报")
+    BRIEF = ("brief", "简报")
+    EMERGENCY = ("emergency", "突发事件报告")
+
+
+class ReportStage(LabelledEnum):
+    """突发事件报告: 首报, then 续报 (any number), then 终报."""
+
+    FIRST = ("first", "首报")
+    FOLLOW = ("follow", "续报")
+    FINAL = ("final", "终报")

@@ -319,6 +319,7 @@ def render_minutes(data: MinutesData, fonts: FontSet | None = None) -> bytes:
 
 
 render = render_minutes
+minutes_styles = _styles  # the GB/T 9704 styles, shared with the reports upward (upward.py)
 
 
 __all__ = [

@@ -25,6 +25,8 @@ USERS = Change.USERS
 SETTINGS = Change.SETTINGS
 CALENDAR = Change.CALENDAR
 REFERENCE = Change.REFERENCE
+DUTY = Change.DUTY
+REPORTS = Change.REPORTS
 
 
 # Set on a widget whose first load waits for it to be shown (``load_when_shown``): a change

@@ -55,6 +55,7 @@ from app.services.rooms.counselling import AlertRow
 
 from . import bus as kinds
 from .context import ViewContext
+from .duty_tab import EmergencyBanner
 from .matter_table_model import (
     COL_CHANNEL,
     COL_NUMBER,
@@ -627,10 +628,14 @@ class CommandTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
+        # 突发事件 whose 首报 is not yet sent (值班值守, services/command/duty.py): red on top.
+        self.emergency_banner = EmergencyBanner(ctx)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.emergency_banner)
         layout.addWidget(scroll, 1)
         ctx.bus.watch(self, WATCHED, self.reload)  # hidden: again when next shown
+        self.emergency_banner.watch_from(self)
         load_when_shown(self, self.reload)
 
     @staticmethod

@@ -41,6 +41,7 @@ from .window_memory import restore_window_geometry, save_window_geometry
 if TYPE_CHECKING:
     from .command_tab import CommandTab
     from .counselling_tab import CounsellingTab
+    from .duty_tab import DutyTab
     from .handling_tab import HandlingTab
     from .ledgers_tab import LedgersTab
     from .mediation_tab import MediationTab
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
     family_tab: MediationTab | None = _Tab()
     meetings_tab: MeetingsTab | None = _Tab()
     command_tab: CommandTab | None = _Tab()
+    duty_tab: DutyTab | None = _Tab()
     counselling: CounsellingTab | None = _Tab()
     ledgers: LedgersTab | None = _Tab()
     settings_tab: SettingsTab | None = _Tab()
@@ -222,6 +224,14 @@ class MainWindow(QMainWindow):
                 return tab
 
             self._add_tab("command_tab", "指挥研判", command)
+        if allowed(ctx.actor, Action.KEEP_DUTY):
+
+            def duty_tab():
+                from .duty_tab import DutyTab
+
+                return DutyTab(ctx, lookups)
+
+            self._add_tab("duty_tab", "值班值守", duty_tab)
         if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
 
             def counselling():

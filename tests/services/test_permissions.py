@@ -25,13 +25,14 @@ from app.models import (
     MatterStatus,
     Meeting,
     MeetingStatus,
+    ReportKind,
     Role,
     TargetGroup,
     Unit,
     User,
 )
 from app.services.center import calendar_admin, reference_admin, settings
-from app.services.command import importing, ledgers, registers, statistics
+from app.services.command import duty, importing, ledgers, registers, reports_upward, statistics
 from app.services.data import exchange
 from app.services.meetings import meetings
 from app.services.reception import flow, intake, posts, receipts, supervision
@@ -128,6 +129,18 @@ def _sheet(db):
 
 def _user_id(s):
     return s.scalar(select(User.id).where(User.username == "jiedai"))
+
+
+def _director_id(s):
+    return s.scalar(select(User.id).where(User.username == "zhuren"))
+
+
+def _report_input():
+    return reports_upward.ReportInput(ReportKind.BRIEF, "简报", "正文")
+
+
+def _report(s, db):
+    return reports_upward.create_report(s, actor(db, "jiedai"), _report_input()).id
 
 
 # Each action, tried through every service function that performs it.
@@ -261,6 +274,26 @@ PROBES = {
         lambda s, a, db: counselling.crisis_alerts(s, a),
         lambda s, a, db: counselling.client_overview(s, a),
         lambda s, a, db: counselling.list_activities(s, a),
+    ],
+    Action.KEEP_DUTY: [
+        lambda s, a, db: duty.day_log(s, a, clock.today()),
+        lambda s, a, db: duty.log_entry(s, a, duty.EntryInput(clock.now(), "来电", "停水")),
+        lambda s, a, db: duty.pending_first_reports(s, a),
+    ],
+    Action.MANAGE_ROSTER: [
+        lambda s, a, db: duty.build_roster(
+            s, a, clock.today(), clock.today(), [_director_id(s)], [_user_id(s)]
+        ),
+    ],
+    Action.WRITE_REPORTS: [
+        lambda s, a, db: reports_upward.list_reports(s, a),
+        lambda s, a, db: reports_upward.create_report(s, a, _report_input()),
+        lambda s, a, db: reports_upward.escalate_matter(
+            s, a, _matter_id(s), "县委政法委", "需县级协调", _report(s, db)
+        ),
+    ],
+    Action.SIGN_REPORTS: [
+        lambda s, a, db: reports_upward.sign_report(s, a, _report(s, db)),
     ],
     Action.SET_UP_COUNSELLING: [
         lambda s, a, db: notes_keys.create_recovery_key(s, a),

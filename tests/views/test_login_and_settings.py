@@ -76,9 +76,9 @@ def test_roles_decide_the_tabs(qtbot, db, admin, receptionist):
         qtbot.addWidget(w)
         tabs[who.username] = [w.tabs.tabText(i) for i in range(w.tabs.count())]
         w.ctx.worker.wait()
-    assert tabs["jiedai"] == ["群众接待窗口", "事项办理", "会议纪要", "工作台账"]
+    assert tabs["jiedai"] == ["群众接待窗口", "事项办理", "会议纪要", "值班值守", "工作台账"]
     assert tabs["admin"] == ["系统设置"]
-    assert tabs["zixun"] == ["会议纪要", "暖心工作室"]
+    assert tabs["zixun"] == ["会议纪要", "值班值守", "暖心工作室"]
 
 
 def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):

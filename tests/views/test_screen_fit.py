@@ -145,6 +145,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.change_password_dialog import ChangePasswordDialog
     from app.views.command_tab import AlertListDialog, MatterListDialog
     from app.views.deadline_recompute_dialog import DeadlineRecomputeDialog
+    from app.views.duty_tab import ReportDialog
     from app.views.exchange_dialog import ImportBundleDialog
     from app.views.first_run_wizard import FirstRunWizard
     from app.views.handling_tab import (
@@ -193,6 +194,7 @@ def _dialogs(window: QMainWindow, db):
         FormDialog: [FormDialog("表单", window)],
         ShortcutsDialog: [ShortcutsDialog(window.shortcut_rows(), window)],
         ManualDialog: [ManualDialog(window)],
+        ReportDialog: [ReportDialog(ctx, [], None, window)],
         ChangePasswordDialog: [ChangePasswordDialog(ctx, window)],
         HolidayNoticeDialog: [HolidayNoticeDialog(ctx, 2027, window)],
         DeadlineRecomputeDialog: [

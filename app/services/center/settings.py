@@ -55,6 +55,8 @@ class CenterSettings:
     # 暖心工作室: the director is alerted at log-in while a 危机 client has had no contact
     # (session or follow-up) for more than this many days.
     crisis_contact_days: int = 3
+    # 突发事件: the 首报 is due this many minutes after an event of 较大 or above is marked.
+    emergency_first_report_minutes: int = 30
 
 
 @read_op
@@ -113,6 +115,13 @@ NUMBER_SETTINGS = (
     ("max_failed_logins", "连续错误次数", 1, 20, "连续错误次数应在 1–20 之间"),
     ("lockout_minutes", "锁定时间", 1, 1440, "锁定时间应在 1–1440 分钟之间"),
     ("password_min_length", "密码最短位数", 8, 64, "密码最短不能少于 8 位，也不能多于 64 位"),
+    (
+        "emergency_first_report_minutes",
+        "突发事件首报时限",
+        5,
+        720,
+        "突发事件首报时限应在 5–720 分钟之间",
+    ),
 )
 
 
@@ -158,6 +167,7 @@ ADMIN_EDITABLE = {
     "backup_keep_daily",
     "backup_keep_weekly",
     "backup_keep_monthly",
+    "emergency_first_report_minutes",
 }
 
 

@@ -43,6 +43,10 @@ class Action(StrEnum):
     IMPORT_DATA = "import_data"
     VIEW_REFERENCE = "view_reference"
     MANAGE_REFERENCE = "manage_reference"
+    KEEP_DUTY = "keep_duty"
+    MANAGE_ROSTER = "manage_roster"
+    WRITE_REPORTS = "write_reports"
+    SIGN_REPORTS = "sign_reports"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -99,6 +103,12 @@ _TABLE: dict[Action, frozenset[Role]] = {
     # 中心资料 (units, villages, categories, who signs documents): the admin keeps it.
     Action.VIEW_REFERENCE: frozenset({Role.ADMIN, Role.DIRECTOR}),
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
+    # 值班: whoever is on duty keeps the log; the director makes the roster. 信息报送: the
+    # window and the mediators draft reports and 呈报 matters; the director signs (签发).
+    Action.KEEP_DUTY: frozenset(_ALL_STAFF - {Role.ADMIN}),
+    Action.MANAGE_ROSTER: frozenset({Role.DIRECTOR}),
+    Action.WRITE_REPORTS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.SIGN_REPORTS: frozenset({Role.DIRECTOR}),
 }
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -138,6 +148,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.IMPORT_DATA: "导入表格",
     Action.VIEW_REFERENCE: "查看中心资料",
     Action.MANAGE_REFERENCE: "维护中心资料（单位、村社区、事项类别、文书署名）",
+    Action.KEEP_DUTY: "值班（值班日志、交接班、突发事件）",
+    Action.MANAGE_ROSTER: "排班（值班表）",
+    Action.WRITE_REPORTS: "起草信息报送、呈报事项",
+    Action.SIGN_REPORTS: "签发信息报送",
 }
 
 
