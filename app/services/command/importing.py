@@ -46,6 +46,7 @@ from app.models import (
     Person,
     Role,
     Satisfaction,
+    Setting,
     User,
 )
 from app.services.center.calendar import WorkCalendar
@@ -422,9 +423,12 @@ def locate(raw: RawSheet, specs: list[FieldSpec]) -> Sheet:
         single = [_cell_text(v) for v in values]
         cand = (_score(single, by_name), idx, 1, single)
         if idx + 1 < len(rows) and rows[idx + 1][0] == number + 1:
-            two = _combine(values, rows[idx + 1][1], by_name)
+            below = rows[idx + 1][1]
+            two = _combine(values, below, by_name)
             score = _score(two, by_name)
-            if score > cand[0]:
+            # Two rows only when together they name more than either alone (a title over
+            # a header is a title, not half of the header).
+            if score > cand[0] and score > _score([_cell_text(v) for v in below], by_name):
                 cand = (score, idx, 2, two)
         if best is None or cand[0] > best[0]:
             best = cand
@@ -594,10 +598,20 @@ _NO_YEAR = re.compile(r"\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(\s+\d{1,2}:\d{2}(?
 class _Values:
     """Cell values that don't match mapped to ones that do, counted for the report."""
 
-    def __init__(self, specs: list[FieldSpec], names: Names, given: dict[str, dict[str, str]]):
+    def __init__(
+        self,
+        specs: list[FieldSpec],
+        names: Names,
+        given: dict[str, dict[str, str]],
+        headers: dict[str, str],
+    ):
+        """``given``: by field label, key or the sheet's header (``headers``: header → key)."""
         self.names, self.labels = names, {s.key: s.label for s in specs}
-        by_label = {s.label: s.key for s in specs}
-        self.given = {by_label.get(k, k): dict(v) for k, v in (given or {}).items()}
+        by_label = {s.label: s.key for s in specs} | headers
+        self.given: dict[str, dict[str, str]] = {}
+        for k, v in (given or {}).items():
+            key = by_label.get(k) or by_label.get(_normalise_header(k), k)
+            self.given.setdefault(key, {}).update(v)
         self.used: Counter[tuple[str, str, str]] = Counter()
 
     def apply(self, raw: dict[str, Any], clean_extra: dict[str, Any]) -> None:
@@ -664,10 +678,11 @@ def check_rows(
             Problem(sheet.header_row, "", "表格只有表头，没有数据行", sheet_label)
         )
         return []
-    report.assumed += _assumptions(sheet, mapping, specs)
+    report.assumed += [a for a in _assumptions(sheet, mapping, specs) if a not in report.assumed]
     year = year or sheet.year
     names = Names.load(session)
-    value_map = _Values(specs, names, values or {})
+    headers = {_normalise_header(sheet.headers[i]): key for key, i in mapping.items()}
+    value_map = _Values(specs, names, values or {}, headers)
     labels = {s.key: s.label for s in specs}
     dated = {s.key for s in specs if s.kind in ("date", "datetime")}
     checked = []
@@ -705,7 +720,7 @@ def check_rows(
         checked.append(item)
         if progress and n % 200 == 0 and not progress("检查", n, total):
             raise ImportCancelled()
-    report.assumed += value_map.lines()
+    report.assumed += [a for a in value_map.lines() if a not in report.assumed]
     return checked
 
 
@@ -905,12 +920,14 @@ def import_sheet(
     columns: dict[str, str] | None = None,
     values: dict[str, dict[str, str]] | None = None,
     year: int | None = None,
+    template_name: str | None = None,
 ) -> ImportReport:
     """Check every row, then import (all, or the valid ones with ``skip_invalid``).
 
     ``sheets``: the worksheets to import (default: every one with data); ``columns``: header
     → field label (or 忽略) where the automatic mapping is not wanted; ``values``: field
-    label → {cell text → value}; ``year``: for dates written without one (3月12日)."""
+    label → {cell text → value}; ``year``: for dates written without one (3月12日);
+    ``template_name``: a saved mapping (``columns`` and ``values`` given override it)."""
     require(actor, Action.IMPORT_DATA)
     kinds = import_kinds()
     if kind not in kinds:
@@ -922,8 +939,19 @@ def import_sheet(
         raise ValidationError(f"找不到文件 {path}")
     label, specs = kinds[kind]
     report = ImportReport(kind, label, path.name)
+    if template_name:
+        saved = template(session, template_name)
+        if saved.kind != kind:
+            raise ValidationError(f"导入模板“{shown(saved.name)}”用于{kinds[saved.kind][0]}")
+        columns = {**saved.columns, **(columns or {})}
+        values = {k: {**saved.values.get(k, {}), **(values or {}).get(k, {})}
+                  for k in {*saved.values, *(values or {})}}  # fmt: skip
     book = _pick_sheets(read_book(path), sheets, path.name)
     located = [locate(b, specs) for b in book]
+    if not template_name and not columns and located:
+        offered = [t.name for t in templates(session, kind) if t.fits(located[0].headers)]
+        if offered:
+            report.assumed.append(f"有表头相同的导入模板“{offered[0]}”，可选用")
     if len(located) > 1 and not sheets:  # a workbook's notes or 说明 sheet is left alone
         usable = [sh for sh in located if sh.found >= 2]
         for sh in located:
@@ -1006,3 +1034,80 @@ def import_sheet(
 
 def _known_keys(session: Session, kind: str) -> set[str]:
     return set(session.scalars(select(ImportedRow.row_hash).where(ImportedRow.kind == kind)))
+
+
+# --- templates -----------------------------------------------------------------------------------
+# A mapping saved by name (中心设置 rows "import_template:名称"), offered again for a file
+# whose headers are the same.
+
+_TEMPLATE = "import_template:"
+
+
+@dataclass
+class Template:
+    name: str
+    kind: str
+    headers: list[str]  # as the sheet had them
+    columns: dict[str, str]  # header → field label or 忽略
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # label → {cell → value}
+
+    def fits(self, headers: list[str]) -> bool:
+        return _header_key(self.headers) == _header_key(headers)
+
+
+def _header_key(headers: list[str]) -> list[str]:
+    return [n for h in headers if (n := _normalise_header(h or ""))]
+
+
+@write_op(Change.SETTINGS)
+def save_template(session: Session, actor: Actor, template: Template) -> None:
+    require(actor, Action.IMPORT_DATA)
+    name = (template.name or "").strip()
+    if not name or len(name) > 40 or _NOT_IN_XLSX.search(name):
+        raise ValidationError("模板名称请填写，最多 40 字")
+    if template.kind not in import_kinds():
+        raise ValidationError(f"不能导入“{shown(template.kind)}”")
+    payload = json.dumps(
+        {
+            "kind": template.kind,
+            "headers": template.headers,
+            "columns": template.columns,
+            "values": template.values,
+        },
+        ensure_ascii=False,
+    )
+    row = session.get(Setting, _TEMPLATE + name)
+    if row is None:
+        session.add(Setting(key=_TEMPLATE + name, value=payload))
+    else:
+        row.value = payload
+    audit.record(session, actor, "import_template_saved", object_type="settings", reason=name)
+
+
+@read_op
+def templates(session: Session, kind: str | None = None) -> list[Template]:
+    out = []
+    for key, value in session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.startswith(_TEMPLATE))
+    ):
+        data = json.loads(value)
+        if kind is None or data.get("kind") == kind:
+            out.append(
+                Template(
+                    key[len(_TEMPLATE) :],
+                    data["kind"],
+                    data["headers"],
+                    data["columns"],
+                    data.get("values", {}),
+                )
+            )
+    return sorted(out, key=lambda t: t.name)
+
+
+@read_op
+def template(session: Session, name: str) -> Template:
+    found = [t for t in templates(session) if t.name == name]
+    if not found:
+        names = "、".join(t.name for t in templates(session)) or "（还没有）"
+        raise ValidationError(f"没有叫“{shown(name)}”的导入模板；已有：{names}")
+    return found[0]
