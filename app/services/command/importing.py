@@ -1111,3 +1111,124 @@ def template(session: Session, name: str) -> Template:
         names = "、".join(t.name for t in templates(session)) or "（还没有）"
         raise ValidationError(f"没有叫“{shown(name)}”的导入模板；已有：{names}")
     return found[0]
+
+
+# --- the mapping step ----------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnPlan:
+    index: int
+    header: str
+    samples: list[str]  # up to three values from the first data rows
+    field: str  # the proposed field's label, or 忽略
+
+
+@dataclass
+class ValuePlan:
+    field: str  # the field's label
+    value: str  # as in the sheet
+    rows: int
+    target: str  # the proposed value ("" when none could be guessed)
+    options: list[str]
+
+
+@dataclass
+class ImportPlan:
+    """What the mapping step shows: the sheets, each column with its header and samples and
+    the proposed field, the values that match nothing, and the saved templates that fit."""
+
+    kind: str
+    sheet_names: list[str]
+    sheet: str  # the sheet shown (the first with a header)
+    header_row: int
+    columns: list[ColumnPlan]
+    fields: list[str]  # every field's label, required ones marked by ``required``
+    required: list[str]
+    values: list[ValuePlan]
+    year: int | None
+    needs_year: bool
+    templates: list[Template]
+
+    def missing(self, chosen: dict[str, str]) -> list[str]:
+        """The required fields no column is mapped to (``chosen``: header → label)."""
+        mapped = set(chosen.values())
+        return [r for r in self.required if r not in mapped]
+
+
+def _sample(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M") if v.time() != datetime.min.time() else str(v.date())
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return shown(_cell_text(v), 16)
+
+
+@read_op
+def plan(
+    session: Session,
+    kind: str,
+    path: Path,
+    *,
+    sheets: list[str] | None = None,
+    columns: dict[str, str] | None = None,
+) -> ImportPlan:
+    """The automatic mapping of ``path`` for the mapping step (nothing is written)."""
+    label, specs = import_kinds()[kind]
+    path = Path(path)
+    book = read_book(path)
+    picked = _pick_sheets(book, sheets, path.name)
+    located = [locate(b, specs) for b in picked]
+    sheet = max(located, key=lambda sh: sh.found) if located else Sheet(0, [], [])
+    mapping, _missing, _ignored = _map_columns(sheet, specs, columns)
+    by_index = {i: key for key, i in mapping.items()}
+    labels = {s.key: s.label for s in specs}
+    cols = []
+    for i, h in enumerate(sheet.headers):
+        if not h:
+            continue
+        samples = [
+            _sample(cells[i]) for _n, cells in sheet.rows if i < len(cells) and not _blank(cells[i])
+        ][:3]
+        cols.append(ColumnPlan(i, h, samples, labels.get(by_index.get(i, ""), IGNORE)))
+    names = Names.load(session)
+    values: list[ValuePlan] = []
+    year = sheet.year
+    needs_year = False
+    tables = {"category": names.categories, "village": names.villages, "unit": names.units}
+    for spec in specs:
+        if spec.key not in mapping:
+            continue
+        counts: Counter[str] = Counter()
+        for sh in located:
+            sh_map, _m, _i = _map_columns(sh, specs, columns)
+            i = sh_map.get(spec.key)
+            if i is None:
+                continue
+            for _n, cells in sh.rows:
+                v = _cell_text(cells[i]) if i < len(cells) else ""
+                if not v:
+                    continue
+                if spec.kind in ("date", "datetime") and _NO_YEAR.fullmatch(v) and not sh.year:
+                    needs_year = True
+                if spec.kind in tables and v not in tables[spec.kind]:
+                    counts[v] += 1
+        for v, n in counts.most_common():
+            target = ""
+            if spec.kind == "category":
+                found = _dispute_category(v, names)
+                target = found[0] if found else ""
+            values.append(ValuePlan(spec.label, v, n, target, list(tables[spec.kind])))
+    return ImportPlan(
+        kind,
+        [b.name for b in book],
+        sheet.name,
+        sheet.header_row,
+        cols,
+        [s.label for s in specs],
+        [s.label for s in specs if s.required],
+        values,
+        year,
+        needs_year,
+        [t for t in templates(session, kind) if t.fits(sheet.headers)],
+    )
