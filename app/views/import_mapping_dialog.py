@@ -149,7 +149,9 @@ class ImportMappingDialog(QDialog):
     def values(self) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for v, box in zip(self.plan.values, self.value_combos, strict=True):
-            if box.currentData():
+            # Only what was chosen here: a proposed value is found again by the import
+            # itself (which keeps the dispute type of 邻里纠纷 → 矛盾纠纷).
+            if box.currentData() and box.currentData() != v.target:
                 out.setdefault(v.field, {})[v.value] = box.currentData()
         return out
 

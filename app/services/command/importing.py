@@ -1161,7 +1161,7 @@ def _sample(v: Any) -> str:
         return v.strftime("%Y-%m-%d %H:%M") if v.time() != datetime.min.time() else str(v.date())
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    return shown(_cell_text(v), 16)
+    return shown(_cell_text(v), 24)
 
 
 @read_op
