@@ -64,6 +64,9 @@ class ImportMappingDialog(QDialog):
         self.year_box.setSpecialValueText("—")
         self.year_box.setValue(plan.year or 0)
         self.year_box.setToolTip("没有写年份的日期（如“3月12日”）按这一年")
+        for box in (self.sheet, self.template):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.setMinimumWidth(140)
         top = QHBoxLayout()
         for text, w in (("工作表", self.sheet), ("导入模板", self.template),
                         ("无年份的日期按", self.year_box)):  # fmt: skip
