@@ -106,3 +106,11 @@ def test_imported_disputes_come_back_out_of_the_disputes_ledger(db, tmp_path):
                          "矛盾纠纷")  # fmt: skip
     assert done[8:] == ("司法所", "陈立", "已化解", "2026-03-02", "调解成功")
     assert rows["夫妻因赡养老人分歧"][10] == "化解中"
+    # The dispute type of the 人民调解 statistics is kept with the matter.
+    with db.read() as s:
+        from sqlalchemy import select
+
+        from app.models import MatterEvent
+
+        notes = s.scalars(select(MatterEvent.note).where(MatterEvent.kind == "registered"))
+        assert any("纠纷类型：邻里" in n for n in notes)

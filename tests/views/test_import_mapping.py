@@ -140,3 +140,25 @@ def test_values_mapped_once_and_the_mapping_saved_as_a_template(qtbot, db, tmp_p
     report = report_after(qtbot, tab, d2.ok_button)
     assert "以前已导入、本次跳过 4 行" in report.outcome.text()
     w.ctx.worker.wait()
+
+
+def test_dates_without_a_year_ask_for_one(qtbot, db, tmp_path):
+    path = tmp_path / "无年份.csv"
+    path.write_text("排查日期,当事人姓名,纠纷类别,纠纷简要情况\n5月6日,卫青,矛盾纠纷,无年份\n")
+    w, tab = open_tab(qtbot, db, "jiedai")
+    ledger = ledger_sheets.Ledger("no-year", path, "disputes", {})
+    d = mapping_step(qtbot, tab, ledger)
+    assert d.year_box.value() == 0
+    qtbot.mouseClick(d.ok_button, LEFT)
+    assert d.isVisible() and "没写年份的日期" in d.message.text()
+    d.year_box.setFocus()
+    d.year_box.selectAll()
+    qtbot.keyClicks(d.year_box, "2026")
+    report = report_after(qtbot, tab, d.ok_button)
+    assert "已导入 1 行" in report.outcome.text()
+    with db.read() as s:
+        from sqlalchemy import select
+
+        m = s.scalar(select(Matter))
+        assert str(m.received_at.date()) == "2026-05-06"
+    w.ctx.worker.wait()
