@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--template", metavar="名称", help="用保存过的导入模板（列和值的对应）")
     p.add_argument("--save-template", metavar="名称", help="把本次的 --map 存为导入模板")
-    p.add_argument("--year", type=int, help="没有年份的日期（如“3月12日”）按这一年")
+    p.add_argument("--year", type=int, metavar="年份", help="没有年份的日期（如“3月12日”）按这一年")
 
     p = sub.add_parser(
         "reference", help="中心资料（承办单位、村社区、事项类别、文书署名）导出或导入 XLSX"
