@@ -165,9 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(p)
     p.add_argument(
         "kind",
-        choices=["matters", "migrants", "special", "safety", "bundle"],
-        help="matters 事项、migrants 流动人口、special 特殊人群、safety 平安创建；"
-        "bundle 交换包（校验签名，可重复导入）",
+        choices=["matters", "disputes", "migrants", "special", "safety", "bundle"],
+        help="matters 事项、disputes 矛盾纠纷排查化解、migrants 流动人口、special 特殊人群、"
+        "safety 平安创建；bundle 交换包（校验签名，可重复导入）",
     )
     p.add_argument("file", type=Path)
     p.add_argument(
@@ -175,6 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="只导入检查通过的行，其余行另存到输入文件旁的“*.未导入.xlsx”",
     )
+    p.add_argument(
+        "--sheet",
+        action="append",
+        metavar="工作表",
+        help="只导入这张工作表（可重复）；默认导入每张有表头的工作表",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="列名=项目",
+        help="指定列的对应，如 --map 排查日期=受理时间、--map 备注=忽略；"
+        "值的对应写成 类别:邻里纠纷=矛盾纠纷（可重复）",
+    )
+    p.add_argument("--template", metavar="名称", help="用保存过的导入模板（列和值的对应）")
+    p.add_argument("--save-template", metavar="名称", help="把本次的 --map 存为导入模板")
+    p.add_argument("--year", type=int, metavar="年份", help="没有年份的日期（如“3月12日”）按这一年")
 
     p = sub.add_parser(
         "reference", help="中心资料（承办单位、村社区、事项类别、文书署名）导出或导入 XLSX"
@@ -607,6 +624,17 @@ def cmd_import(args) -> int:
         shown["phase"] = phase
         return True
 
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for item in args.map:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise SystemExit(f"--map {item}：请写成 列名=项目，或 项目:原值=新值")
+        field_name, colon, value = source.partition(":")
+        if colon:
+            values.setdefault(field_name.strip(), {})[value.strip()] = target.strip()
+        else:
+            columns[source.strip()] = target.strip()
     report = db.run(
         op(
             importing.import_sheet,
@@ -615,8 +643,29 @@ def cmd_import(args) -> int:
             args.file,
             skip_invalid=args.skip_invalid,
             progress=progress,
+            sheets=args.sheet,
+            columns=columns or None,
+            values=values or None,
+            year=args.year,
+            template_name=args.template,
         )
     ).value
+    if args.save_template and not report.checked_only:
+        sheets = db.run(op(importing.preview, args.kind, args.file, sheets=args.sheet)).value
+        db.run(
+            op(
+                importing.save_template,
+                Actor.system(),
+                importing.Template(
+                    args.save_template,
+                    args.kind,
+                    sheets[0].headers if sheets else [],
+                    columns,
+                    values,
+                ),
+            )
+        )
+        print(f"已保存导入模板“{args.save_template}”")
     if shown["phase"]:
         print(file=sys.stderr)
     for line in report.lines():

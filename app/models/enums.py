@@ -38,6 +38,7 @@ class Channel(LabelledEnum):
     GRID = ("grid", "网格上报")
     PLATFORM = ("platform", "平台转入")
     SUPERIOR = ("superior", "上级交办")
+    INSPECTION = ("inspection", "主动排查")
 
 
 class MatterStatus(LabelledEnum):

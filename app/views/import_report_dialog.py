@@ -26,14 +26,20 @@ class ImportReportDialog(QDialog):
         self.setWindowTitle(f"导入{report.label}：检查结果" if report.checked_only else "导入结果")
         self.resize(760, 480)
         lines = [f"{report.file}：共 {report.rows} 行数据，{report.valid} 行通过检查。"]
+        if report.assumed:
+            lines.append("自动识别：" + "；".join(report.assumed))
         if report.ignored_columns:
             lines.append("未识别、已忽略的列：" + "、".join(report.ignored_columns))
         self.summary = QLabel("\n".join(lines))
         self.summary.setWordWrap(True)
-        self.table = rows_view(["行号", "列", "问题"], 2, [(0, 70), (1, 130)])
+        self.table = rows_view(["行号", "列", "问题"], 2, [(0, 110), (1, 130)])
         self.table.setWordWrap(True)
         self.table.set_rows(
-            (f"第 {p.row} 行" if p.row else "表格", p.column or "—", p.message)
+            (
+                (f"“{p.sheet}”" if p.sheet else "") + (f"第 {p.row} 行" if p.row else "表格"),
+                p.column or "—",
+                p.message,
+            )
             for p in report.problems
         )
         self.table.resizeRowsToContents()

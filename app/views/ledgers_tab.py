@@ -44,6 +44,7 @@ from app.services.security.permissions import Action, allowed
 from . import bus as kinds
 from .bus import Changes
 from .context import ViewContext
+from .import_mapping_dialog import ImportMappingDialog
 from .import_report_dialog import ImportReportDialog
 from .ledger_table_model import LedgerTableModel
 from .messages import error_text
@@ -166,6 +167,7 @@ class LedgersTab(QWidget):
         self.table_data: ledgers.LedgerTable | None = None
         self.register_dialog: RegisterRecordDialog | None = None
         self.report_dialog: ImportReportDialog | None = None
+        self.mapping_dialog: ImportMappingDialog | None = None
         self.last_export: Path | None = None
         self._job: _LongJob | None = None
         self._generation = 0
@@ -307,6 +309,8 @@ class LedgersTab(QWidget):
     def _import_kind(self) -> str | None:
         if self.choice.register:
             return self.choice.register
+        if self.code == "disputes":
+            return "disputes"
         return "matters" if self.code in _MATTER_VIEWS else None
 
     def _update_buttons(self) -> None:
@@ -488,10 +492,49 @@ class LedgersTab(QWidget):
             self, f"选择要导入的{label}表格", "表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)"
         )
         if name:
-            self.run_import(kind, Path(name))
+            self.plan_import(kind, Path(name))
 
-    def run_import(self, kind: str, path: Path, *, skip_invalid: bool = False) -> None:
+    def plan_import(self, kind: str, path: Path) -> None:
+        """Read the sheet and show the mapping step (columns, values, sheets, year)."""
+        if self._job is not None:
+            return
+        self.ctx.worker.submit(
+            op(importing.plan, kind, path),
+            lambda plan: self._planned(kind, path, plan),
+            lambda exc: self._show_message(error_text(exc)),
+        )
+
+    def _planned(self, kind: str, path: Path, plan: importing.ImportPlan) -> None:
         label = importing.import_kinds()[kind][0]
+        dialog = ImportMappingDialog(plan, path.name, label, self)
+        dialog.mapping_accepted.connect(
+            lambda: self.run_import(
+                kind,
+                path,
+                choices={
+                    "sheets": dialog.sheets(),
+                    "columns": dialog.columns(),
+                    "values": dialog.values(),
+                    "year": dialog.year(),
+                },
+                template=dialog.template_name(),
+            )
+        )
+        dialog.finished.connect(lambda _r: self._closed("mapping_dialog", dialog))
+        self.mapping_dialog = dialog
+        dialog.open()
+
+    def run_import(
+        self,
+        kind: str,
+        path: Path,
+        *,
+        skip_invalid: bool = False,
+        choices: dict | None = None,
+        template: str | None = None,
+    ) -> None:
+        label = importing.import_kinds()[kind][0]
+        choices = choices or {}
         job = self._start_job(f"导入{label}", f"正在检查并导入 {path.name}…")
         self.ctx.worker.submit(
             op(
@@ -501,16 +544,36 @@ class LedgersTab(QWidget):
                 path,
                 skip_invalid=skip_invalid,
                 progress=job.progress,
+                **choices,
             ),
-            lambda report: self._imported(kind, path, report),
+            lambda report: self._imported(kind, path, report, choices, template),
             self._job_failed,
         )
 
-    def _imported(self, kind: str, path: Path, report: importing.ImportReport) -> None:
+    def _imported(
+        self,
+        kind: str,
+        path: Path,
+        report: importing.ImportReport,
+        choices: dict | None = None,
+        template: str | None = None,
+    ) -> None:
         self._end_job()
+        if template and not report.checked_only:
+            columns = (choices or {}).get("columns") or {}
+            saved = importing.Template(
+                template, kind, list(columns), columns, (choices or {}).get("values") or {}
+            )
+            self.ctx.worker.submit(
+                op(importing.save_template, self.ctx.actor, saved),
+                lambda _r: self._show_message(f"已保存导入模板“{template}”", "success"),
+                lambda exc: self._show_message(error_text(exc)),
+            )
         dialog = ImportReportDialog(report, self)
         dialog.skip_invalid_requested.connect(
-            lambda: self.run_import(kind, path, skip_invalid=True)
+            lambda: self.run_import(
+                kind, path, skip_invalid=True, choices=choices, template=template
+            )
         )
         dialog.finished.connect(lambda _r: self._closed("report_dialog", dialog))
         self.report_dialog = dialog

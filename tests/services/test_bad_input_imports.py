@@ -130,6 +130,8 @@ def expected(spec: FieldSpec, value: Any) -> Any:
     if not text and not isinstance(value, date):
         return None if spec.kind in ("date", "year", "datetime") else ""
     k = spec.kind
+    if k == "name":
+        return registers.name_text(text)
     if k == "id":
         return validate_id_number(text)
     if k == "phone":

@@ -133,7 +133,8 @@ def test_a_bad_sheet_is_reported_row_by_row_and_imports_nothing(db, units, tmp_p
     }
     text = "\n".join(report.lines())
     assert "第 3 行“姓名”列：姓名里不能有数字“3”" in text
-    assert "被 Excel 存成了数字" in text and "2026-02-30" in text
+    assert "Excel 已把身份证号存成数字，末几位已丢失：请把该列设为文本，按原始登记重新填写" in text
+    assert "2026-02-30" in text
     assert "没有叫“吵架”的类别" in text and "校验位不对" in text and "请填写事项摘要" in text
     assert "没有导入任何数据" in text
 

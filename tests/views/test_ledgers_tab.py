@@ -73,6 +73,14 @@ def shown(dialog) -> bool:
     return dialog is not None and dialog.isVisible()
 
 
+def start_import(qtbot, tab) -> None:
+    """导入… then the mapping step's 开始导入 (the automatic mapping as it is)."""
+    before = tab.mapping_dialog
+    qtbot.mouseClick(tab.import_button, LEFT)
+    qtbot.waitUntil(lambda: shown(tab.mapping_dialog) and tab.mapping_dialog is not before)
+    qtbot.mouseClick(tab.mapping_dialog.ok_button, LEFT)
+
+
 def count(db, model) -> int:
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(model))
@@ -227,7 +235,7 @@ def test_import_a_sheet_with_a_bad_row_then_the_valid_rows_then_again(
     assert tab.model.rowCount() == 0
     tab.ask_open_path = lambda parent, title, filters: str(path)
 
-    qtbot.mouseClick(tab.import_button, LEFT)
+    start_import(qtbot, tab)
     qtbot.waitUntil(lambda: shown(tab.report_dialog), timeout=10_000)
     d = tab.report_dialog
     problems = d.table.model()
@@ -258,7 +266,7 @@ def test_import_a_sheet_with_a_bad_row_then_the_valid_rows_then_again(
     qtbot.mouseClick(r.close_button, LEFT)
 
     # The same sheet again: the bad row is reported again, the good ones are not added twice.
-    qtbot.mouseClick(tab.import_button, LEFT)
+    start_import(qtbot, tab)
     qtbot.waitUntil(lambda: shown(tab.report_dialog) and tab.report_dialog is not r)
     again = tab.report_dialog
     qtbot.mouseClick(again.skip_button, LEFT)
@@ -274,9 +282,11 @@ def test_cancel_an_import_from_the_progress_dialog(qtbot, db, tmp_path):
     path = write_xlsx(tmp_path / "大表.xlsx", HEADER, rows)
     w, tab = open_tab(qtbot, db, "zhuren")
     tab.ask_open_path = lambda *a: str(path)
+    qtbot.mouseClick(tab.import_button, LEFT)
+    qtbot.waitUntil(lambda: shown(tab.mapping_dialog))
     gate = threading.Event()
     w.ctx.worker.submit(lambda s: gate.wait(10))  # the worker is busy: the import waits its turn
-    qtbot.mouseClick(tab.import_button, LEFT)
+    qtbot.mouseClick(tab.mapping_dialog.ok_button, LEFT)
     progress = tab._job.dialog
     assert progress.isVisible() and not tab.import_button.isEnabled()
     qtbot.mouseClick(progress.findChild(type(tab.add_button)), LEFT)  # 取消

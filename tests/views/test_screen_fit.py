@@ -136,6 +136,27 @@ def _all_dialog_classes() -> set[type]:
     return found
 
 
+def _mapping_plan():
+    """A plan of a wide ledger (20 columns, 12 values to map, two templates)."""
+    from app.services.command import importing as imp
+
+    fields = [s.label for s in imp.MATTER_FIELDS]
+    cols = [
+        imp.ColumnPlan(
+            i, f"很长的列名第{i}列（含说明）", ["示例值很长很长很长"] * 3, fields[i % 17]
+        )
+        for i in range(20)
+    ]
+    values = [
+        imp.ValuePlan("类别", f"邻里纠纷{i}", 12, "矛盾纠纷", ["矛盾纠纷"]) for i in range(12)
+    ]
+    t = imp.Template("模板", "matters", [], {})
+    return imp.ImportPlan(
+        "matters", ["1月", "2月"], "1月", 3, cols, fields, ["受理时间"], values, 2026, False,
+        [t, t],
+    )  # fmt: skip
+
+
 def _dialogs(window: QMainWindow, db):
     """One instance (or several) of each dialog class, with test data."""
     import uuid
@@ -158,6 +179,7 @@ def _dialogs(window: QMainWindow, db):
     )
     from app.views.help import ManualDialog, ShortcutsDialog
     from app.views.holiday_notice_dialog import HolidayNoticeDialog
+    from app.views.import_mapping_dialog import ImportMappingDialog
     from app.views.import_report_dialog import ImportReportDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
@@ -184,6 +206,7 @@ def _dialogs(window: QMainWindow, db):
         AlertListDialog: [AlertListDialog(ctx, parent=window)],
         ImportBundleDialog: [ImportBundleDialog(ctx, window)],
         ImportReportDialog: [ImportReportDialog(ImportReport("x", "网格事件", "a.xlsx"), window)],
+        ImportMappingDialog: [ImportMappingDialog(_mapping_plan(), "台账.xlsx", "事项", window)],
         LoginDialog: [LoginDialog(ctx.worker, "白石综治中心", "A", [("u", "p", "r")] * 6)],
         FirstRunWizard: [FirstRunWizard(ctx.worker)],
         PdfPreviewDialog: [PdfPreviewDialog(a4_pdf(), "受理回执", "a.pdf", window)],

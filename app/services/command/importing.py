@@ -15,7 +15,9 @@ import hashlib
 import io
 import json
 import re
+import time
 import uuid
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from app.models import (
     OPEN_STATUSES,
     Category,
     Channel,
+    DisputeType,
     EventKind,
     ImportedRow,
     Matter,
@@ -43,6 +46,7 @@ from app.models import (
     Person,
     Role,
     Satisfaction,
+    Setting,
     User,
 )
 from app.services.center.calendar import WorkCalendar
@@ -54,6 +58,7 @@ from app.services.command.registers import (
     check_register,
     clean_values,
     new_record,
+    shown,
 )
 from app.services.context import Actor
 from app.services.pinyin import name_keys
@@ -65,29 +70,102 @@ from app.services.security.permissions import Action, require
 S = MatterStatus
 MATTER_FIELDS: list[FieldSpec] = [
     FieldSpec(
-        "received_at", "受理时间", "datetime", True, aliases=("受理日期", "登记时间", "登记日期")
-    ),
+        "received_at",
+        "受理时间",
+        "datetime",
+        True,
+        aliases=(
+            "受理日期",
+            "登记时间",
+            "登记日期",
+            "排查日期",
+            "排查时间",
+            "排查受理日期",
+            "反映时间",
+            "反映日期",
+        ),
+    ),  # fmt: skip
     FieldSpec("channel", "来源", "choice", choices=Channel, aliases=("来源渠道", "渠道")),
-    FieldSpec("category_id", "类别", "category", True, aliases=("事项类别",)),
-    FieldSpec("name", "姓名", "name", True, aliases=("群众", "群众姓名", "来访人", "当事人")),
-    FieldSpec("id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码")),
-    FieldSpec("phone", "联系电话", "phone", aliases=("电话", "手机号")),
-    FieldSpec("village_id", "村社区", "village", aliases=("村（社区）", "所在村社区")),
-    FieldSpec("address", "住址", "text", False, 120, aliases=("地址",)),
-    FieldSpec("summary", "事项摘要", "text", True, 2000, aliases=("摘要", "诉求内容", "主要诉求")),
-    FieldSpec("unit_id", "承办单位", "unit", aliases=("责任单位",)),
-    FieldSpec("handler_name", "承办人", "text", False, 30),
-    FieldSpec("status", "状态", "choice", choices=MatterStatus, aliases=("办理状态",)),
-    FieldSpec("closed_at", "办结时间", "datetime", aliases=("办结日期",)),
-    FieldSpec("result", "办理结果", "text", False, 2000),
+    FieldSpec(
+        "category_id",
+        "类别",
+        "category",
+        True,
+        aliases=("事项类别", "纠纷类别", "纠纷类型", "矛盾类型", "矛盾纠纷类别", "矛盾纠纷类型"),
+    ),
+    FieldSpec(
+        "name",
+        "姓名",
+        "name",
+        True,
+        aliases=("群众", "群众姓名", "来访人", "当事人", "当事人姓名", "反映人", "申请人"),
+    ),
+    FieldSpec(
+        "id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码", "当事人身份证号")
+    ),
+    FieldSpec("phone", "联系电话", "phone", aliases=("电话", "手机号", "联系方式", "手机")),
+    FieldSpec(
+        "village_id",
+        "村社区",
+        "village",
+        aliases=("村（社区）", "所在村社区", "所属村（社区）", "村居", "所属村居", "所在村"),
+    ),
+    FieldSpec("address", "住址", "text", False, 120, aliases=("地址", "家庭住址")),
+    FieldSpec(
+        "summary",
+        "事项摘要",
+        "text",
+        True,
+        2000,
+        aliases=(
+            "摘要",
+            "诉求内容",
+            "主要诉求",
+            "纠纷简要情况",
+            "基本情况",
+            "反映问题",
+            "简要情况",
+            "矛盾纠纷简要情况",
+        ),
+    ),  # fmt: skip
+    FieldSpec("unit_id", "承办单位", "unit", aliases=("责任单位", "包案单位", "化解责任单位")),
+    FieldSpec("handler_name", "承办人", "text", False, 30, aliases=("责任人", "包案领导")),
+    FieldSpec("progress", "化解措施", "text", False, 2000, aliases=("调处措施", "办理进展")),
+    FieldSpec("status", "状态", "choice", choices=MatterStatus, aliases=("办理状态", "化解情况")),
+    FieldSpec("closed_at", "办结时间", "datetime", aliases=("办结日期", "化解日期")),
+    FieldSpec(
+        "result", "办理结果", "text", False, 2000, aliases=("化解结果", "调处结果", "处理结果")
+    ),
     FieldSpec("satisfaction", "满意度", "choice", choices=Satisfaction),
     FieldSpec("old_number", "原编号", "text", False, 40, aliases=("原受理编号",)),
 ]
 _CLOSED = {S.DONE, S.FED_BACK, S.ARCHIVED, S.ANSWERED, S.REJECTED, S.TRANSFERRED}
+_MATTER_KINDS = ("matters", "disputes")
+IGNORE = "忽略"  # a column mapped to nothing
+
+# Words a center's ledger uses for a status (化解情况, 化解结果).
+_DONE_WORDS = ("调解成功", "化解成功", "已化解", "化解", "已办结", "办结", "已解决", "解决")
+_OPEN_WORDS = ("正在化解", "化解中", "调处中", "正在调处", "正在调解", "调解中", "办理中", "未化解")
+_STATUS_WORDS = {**{w: S.DONE for w in _DONE_WORDS}, **{w: S.IN_PROGRESS for w in _OPEN_WORDS}}
+# The dispute types of the 人民调解 statistics under other names centers use.
+_DISPUTE_SYNONYMS = {"劳资": DisputeType.LABOUR, "家庭": DisputeType.MARRIAGE_FAMILY,
+                     "婚姻": DisputeType.MARRIAGE_FAMILY, "土地": DisputeType.LAND,
+                     "宅基地": DisputeType.HOUSING, "交通": DisputeType.TRAFFIC}  # fmt: skip
+
+# Hard limits on what an import reads (a hostile or broken file is refused whole).
+MAX_ROWS = 200_000
+MAX_CELL_CHARS = 10_000
+MAX_UNPACKED_BYTES = 150 * 1024 * 1024
+MAX_READ_SECONDS = 120.0
+HEADER_SEARCH_ROWS = 15
+# A row whose first filled cell begins so is not data: totals, notes, the filler's signature.
+_FILLER = ("合计", "小计", "总计", "共计", "填表说明", "说明：", "说明:", "注：", "注:", "填报单位",
+           "填报人", "填表人", "制表人", "制表", "审核人", "负责人", "填报日期", "填表日期",
+           "报送单位")  # fmt: skip
 
 
 def import_kinds() -> dict[str, tuple[str, list[FieldSpec]]]:
-    kinds = {"matters": ("事项", MATTER_FIELDS)}
+    kinds = {"matters": ("事项", MATTER_FIELDS), "disputes": ("矛盾纠纷排查化解", MATTER_FIELDS)}
     kinds.update(REGISTERS)
     return kinds
 
@@ -99,12 +177,15 @@ class ImportCancelled(ServiceError):
 
 @dataclass(frozen=True)
 class Problem:
-    row: int  # as numbered in the sheet (the header is usually row 1)
+    row: int  # as numbered in the sheet
     column: str
     message: str
+    sheet: str = ""  # named when the workbook has several sheets
 
     def text(self) -> str:
         where = f"第 {self.row} 行" if self.row else "表格"
+        if self.sheet:
+            where = f"工作表“{self.sheet}”{where}"
         col = f"“{self.column}”列" if self.column else ""
         return f"{where}{col}：{self.message}"
 
@@ -123,9 +204,12 @@ class ImportReport:
     refused_file: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
     checked_only: bool = False  # problems found and nothing imported
+    assumed: list[str] = field(default_factory=list)  # what the automatic mapping took as given
 
     def lines(self) -> list[str]:
         out = [f"{self.label}表格 {self.file}：共 {self.rows} 行数据，{self.valid} 行通过检查。"]
+        if self.assumed:
+            out.append("自动识别：" + "；".join(self.assumed))
         if self.ignored_columns:
             out.append("未识别、已忽略的列：" + "、".join(self.ignored_columns))
         out += [p.text() for p in self.problems]
@@ -145,83 +229,262 @@ class ImportReport:
 
 
 @dataclass
+class RawSheet:
+    name: str
+    rows: list[tuple[int, list[Any]]]  # (row number, values), blank rows left out
+
+
+@dataclass
 class Sheet:
-    header_row: int
+    header_row: int  # the (last) header row
     headers: list[str]
     rows: list[tuple[int, list[Any]]]  # (row number, values)
+    name: str = ""
+    year: int | None = None  # from the sheet's name or title ("2026年")
+    header_rows: int = 1  # 2: a merged "当事人" over "姓名 | 身份证号 | 电话"
+    found: int = 0  # recognised columns in the header
 
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def read_sheet(path: Path) -> Sheet:
-    """The first worksheet of an XLSX, or a CSV in UTF-8 or GB 18030."""
+class _Limits:
+    def __init__(self, name: str):
+        self.name, self.rows, self.start = name, 0, time.monotonic()
+
+    def refuse(self, what: str) -> ValidationError:
+        return ValidationError(f"{self.name} {what}，没有导入任何数据。请拆成几个较小的表格再导入")
+
+    def row(self, sheet: str, number: int, values: list[Any]) -> list[Any]:
+        self.rows += 1
+        if self.rows > MAX_ROWS:
+            raise self.refuse(f"超过 {MAX_ROWS} 行的上限")
+        if self.rows % 500 == 0 and time.monotonic() - self.start > MAX_READ_SECONDS:
+            raise self.refuse(f"读取超过 {MAX_READ_SECONDS:g} 秒的时间上限")
+        while values and _blank(values[-1]):
+            values.pop()
+        for col, v in enumerate(values, start=1):
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                where = f"工作表“{sheet}”" if sheet else ""
+                raise ValidationError(
+                    f"{self.name} {where}第 {number} 行第 {col} 列有 {len(v)} 字，"
+                    f"超过每格 {MAX_CELL_CHARS} 字的上限，没有导入任何数据"
+                )
+        return values
+
+
+def _read_csv(path: Path) -> list[RawSheet]:
+    if path.stat().st_size > MAX_UNPACKED_BYTES:
+        raise _Limits(path.name).refuse(f"超过 {MAX_UNPACKED_BYTES // 2**20} MB 的大小上限")
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # bytes that are neither (a broken or binary file)
+        raise ValidationError(f"{path.name} 的文字编码看不懂，请另存为 UTF-8 或 GB 18030")
+    limits = _Limits(path.name)
+    rows = []
+    try:
+        for i, r in enumerate(csv.reader(io.StringIO(text)), start=1):
+            r = limits.row("", i, r)
+            if r and not all(_blank(v) for v in r):
+                rows.append((i, r))
+    except csv.Error as exc:  # a cell past 131,072 characters, a stray quote …
+        raise ValidationError(
+            f"{path.name} 读不下去：某一格太长或引号不成对（{exc}），"
+            "请在 Excel 中核对后另存为 .xlsx 再导入"
+        ) from exc
+    return [RawSheet("", rows)]
+
+
+def _read_xlsx(path: Path) -> list[RawSheet]:
+    # openpyxl (and numpy with it) is loaded here, not with the ledgers tab.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    broken = f"{path.name} 打不开：不是有效的 Excel 文件"
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError(f"{broken}（{exc}）") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _Limits(path.name).refuse(
+            f"解压后有 {unpacked // 2**20} MB，超过 {MAX_UNPACKED_BYTES // 2**20} MB 的上限"
+        )
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except SyntaxError as exc:  # the XML parser's ParseError: entities, broken XML
+        raise ValidationError(f"{broken}：文件里的 XML 已损坏或含有不允许的内容") from exc
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValidationError(f"{broken}（{exc}）") from exc
+    limits = _Limits(path.name)
+    out = []
+    try:
+        for ws in wb.worksheets:
+            rows = []
+            for i, r in enumerate(ws.iter_rows(values_only=True), start=1):
+                values = limits.row(ws.title, i, list(r))
+                if values:
+                    rows.append((i, values))
+            out.append(RawSheet(ws.title, rows))
+    except SyntaxError as exc:
+        raise ValidationError(
+            f"{path.name} 打不开：表格内容已损坏（XML 有误或含有不允许的内容）"
+        ) from exc
+    except (BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+        raise ValidationError(f"{path.name} 打不开：表格内容已损坏（{exc}）") from exc
+    finally:
+        wb.close()
+    return out
+
+
+def read_book(path: Path) -> list[RawSheet]:
+    """Every worksheet of an XLSX, or a CSV in UTF-8 or GB 18030 (one sheet with no name),
+    within the hard limits (rows, cell length, unpacked size, time)."""
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # bytes that are neither (a broken or binary file)
-            raise ValidationError(f"{path.name} 的文字编码看不懂，请另存为 UTF-8 或 GB 18030")
-        try:
-            rows = list(enumerate(csv.reader(io.StringIO(text)), start=1))
-        except csv.Error as exc:  # a cell past 131,072 characters, a stray quote …
-            raise ValidationError(
-                f"{path.name} 读不下去：某一格太长或引号不成对（{exc}），"
-                "请在 Excel 中核对后另存为 .xlsx 再导入"
-            ) from exc
-    elif suffix in (".xlsx", ".xlsm"):
-        # openpyxl (and numpy with it) is loaded here, not with the ledgers tab.
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ValidationError(f"{path.name} 打不开：不是有效的 Excel 文件（{exc}）") from exc
-        try:
-            ws = wb.worksheets[0]
-            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-        except (SyntaxError, BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
-            # The sheet's XML itself is broken (SyntaxError: the XML parser's ParseError).
-            raise ValidationError(f"{path.name} 打不开：表格内容已损坏（{exc}）") from exc
-        finally:
-            wb.close()
-    else:
-        raise ValidationError(
-            f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是（旧版 .xls 请先另存为 .xlsx）"
-        )
-    rows = [(i, r) for i, r in rows if not all(_blank(v) for v in r)]
-    if not rows:
-        return Sheet(0, [], [])
-    header_row, header = rows[0]
-    headers = [str(h).strip() if not _blank(h) else "" for h in header]
-    return Sheet(header_row, headers, rows[1:])
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    raise ValidationError(
+        f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是（旧版 .xls 请先另存为 .xlsx）"
+    )
 
 
 def _normalise_header(h: str) -> str:
-    return re.sub(r"[\s*＊:：（）()]", "", h)
+    return re.sub(r"[\s*＊:：（）()/、]", "", h)
 
 
-def _map_columns(
-    sheet: Sheet, specs: list[FieldSpec]
-) -> tuple[dict[str, int], list[str], list[str]]:
-    """field key → column index; the missing required labels; the columns not recognised."""
+def _cell_text(v: Any) -> str:
+    return "" if _blank(v) else str(v).strip()
+
+
+def _field_names(specs: list[FieldSpec]) -> dict[str, FieldSpec]:
     by_name: dict[str, FieldSpec] = {}
     for spec in specs:
         for name in (spec.label, *spec.aliases):
-            by_name[_normalise_header(name)] = spec
+            by_name.setdefault(_normalise_header(name), spec)
+    return by_name
+
+
+def _combine(top: list[Any], bottom: list[Any], by_name: dict[str, FieldSpec]) -> list[str]:
+    """Two header rows read as one: a merged "当事人" over "姓名 | 身份证号" gives 当事人姓名,
+    and 身份证号 where 当事人身份证号 is no known name."""
+    out, group = [], ""
+    for i in range(max(len(top), len(bottom))):
+        t = _cell_text(top[i]) if i < len(top) else ""
+        b = _cell_text(bottom[i]) if i < len(bottom) else ""
+        if t:
+            group = t if b else ""
+        elif b and group:
+            t = group  # under a merged cell: the group's name is in its first column
+        else:
+            group = ""
+        if t and b:
+            both = t + b
+            name = next((n for n in (both, b, t) if _normalise_header(n) in by_name), both)
+        else:
+            name = t or b
+        out.append(name)
+    return out
+
+
+def _score(headers: list[str], by_name: dict[str, FieldSpec]) -> int:
+    return len({by_name[n].key for h in headers if (n := _normalise_header(h)) in by_name})
+
+
+def _year_of(texts: list[str]) -> int | None:
+    for t in texts:
+        m = re.search(r"((?:19|20)\d{2})\s*年", t) or re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", t)
+        if m:
+            return int(m[1])
+    return None
+
+
+def _is_filler(values: list[Any]) -> bool:
+    first = next((_cell_text(v) for v in values if not _blank(v)), "")
+    return re.sub(r"\s", "", first).startswith(_FILLER)
+
+
+def locate(raw: RawSheet, specs: list[FieldSpec]) -> Sheet:
+    """The header among the first rows (the row, or pair of rows, naming the most known
+    columns; titles and 填报单位 lines above it are skipped) and the data rows below it,
+    without totals, notes and repeated headers."""
+    by_name = _field_names(specs)
+    rows = raw.rows
+    best: tuple[int, int, int, list[str]] | None = None  # (score, index, header rows, headers)
+    for idx, (number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        single = [_cell_text(v) for v in values]
+        cand = (_score(single, by_name), idx, 1, single)
+        if idx + 1 < len(rows) and rows[idx + 1][0] == number + 1:
+            below = rows[idx + 1][1]
+            two = _combine(values, below, by_name)
+            score = _score(two, by_name)
+            # Two rows only when together they name more than either alone (a title over
+            # a header is a title, not half of the header).
+            if score > cand[0] and score > _score([_cell_text(v) for v in below], by_name):
+                cand = (score, idx, 2, two)
+        if best is None or cand[0] > best[0]:
+            best = cand
+    if best is None or best[0] == 0:
+        first = rows[0] if rows else (0, [])
+        return Sheet(first[0], [_cell_text(v) for v in first[1]], [], raw.name, None, 1, 0)
+    score, idx, count, headers = best
+    header_row = rows[idx + count - 1][0]
+    above = [_cell_text(v) for _, values in rows[:idx] for v in values]
+    year = _year_of([raw.name, *above])
+    key = [_normalise_header(h) for h in headers]
+    data = []
+    for number, values in rows[idx + count :]:
+        if _is_filler(values):
+            continue
+        if [_normalise_header(_cell_text(v)) for v in values] == key[: len(values)]:
+            continue  # the header repeated (a sheet printed page by page)
+        data.append((number, values))
+    return Sheet(header_row, headers, data, raw.name, year, count, score)
+
+
+def read_sheet(path: Path, specs: list[FieldSpec] | None = None) -> Sheet:
+    """The first worksheet with its header found (by every kind's names unless ``specs``)."""
+    if specs is None:
+        specs = [s for _label, kind_specs in import_kinds().values() for s in kind_specs]
+    book = read_book(path)
+    return locate(book[0], specs) if book else Sheet(0, [], [])
+
+
+def _map_columns(
+    sheet: Sheet, specs: list[FieldSpec], columns: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """field key → column index; the missing required labels; the columns not recognised.
+    ``columns`` (header → field label or key, or 忽略) overrides the automatic choice."""
+    by_name = _field_names(specs)
+    by_label = {s.label: s for s in specs} | {s.key: s for s in specs}
+    chosen = {_normalise_header(h): t for h, t in (columns or {}).items()}
     mapping: dict[str, int] = {}
     ignored = []
     for i, h in enumerate(sheet.headers):
         if not h:
             continue
-        spec = by_name.get(_normalise_header(h))
+        n = _normalise_header(h)
+        if n in chosen:
+            target = chosen[n]
+            if target == IGNORE:
+                continue
+            spec = by_label.get(target)
+            if spec is None:
+                raise ValidationError(
+                    f"“{shown(h)}”列对应的“{shown(target)}”不是可导入的项目；可用："
+                    + "、".join(s.label for s in specs)
+                )
+            mapping[spec.key] = i
+            continue
+        spec = by_name.get(n)
         if spec is None or spec.key in mapping:
             if h not in ("序号",):
                 ignored.append(h)
@@ -229,6 +492,22 @@ def _map_columns(
         mapping[spec.key] = i
     missing = [s.label for s in specs if s.required and s.key not in mapping]
     return mapping, missing, ignored
+
+
+def _assumptions(sheet: Sheet, mapping: dict[str, int], specs: list[FieldSpec]) -> list[str]:
+    out = []
+    if sheet.header_rows == 2:
+        out.append(f"第 {sheet.header_row - 1}–{sheet.header_row} 行为两行表头")
+    elif sheet.header_row > 1:
+        out.append(f"表头在第 {sheet.header_row} 行")
+    labels = {s.key: s.label for s in specs}
+    for key, i in mapping.items():
+        h = sheet.headers[i]
+        if _normalise_header(h) != _normalise_header(labels[key]):
+            out.append(f"“{shown(h)}”→{labels[key]}")
+    if sheet.year:
+        out.append(f"没有年份的日期按 {sheet.year} 年")
+    return out
 
 
 # --- checking ------------------------------------------------------------------------------------
@@ -241,10 +520,32 @@ class CheckedRow:
     clean: dict[str, Any] | None  # None when refused
     problems: list[Problem]
     key: str = ""
+    sheet: str = ""
+
+
+def _status_of(clean: dict[str, Any]) -> None:
+    """No status column: a 化解结果 that says 化解 means done, 调处中 in progress."""
+    result = (clean.get("result") or "").strip()
+    if clean.get("status") is not None or not result:
+        return
+    status = _STATUS_WORDS.get(result)
+    if status is None:
+        if any(w in result for w in _OPEN_WORDS):
+            status = S.IN_PROGRESS
+        elif any(w in result for w in ("不成", "未成", "失败")):
+            status = None  # not resolved: it stays as registered, with the result kept
+        else:
+            status = S.DONE
+    if status == S.DONE and not clean.get("unit_id"):
+        status = S.ANSWERED  # done by the center itself (当场办结)
+    elif status == S.IN_PROGRESS and not clean.get("unit_id"):
+        status = None
+    clean["status"] = status
 
 
 def _matter_rules(clean: dict[str, Any]) -> dict[str, str]:
     problems = {}
+    _status_of(clean)
     status = clean.get("status")
     if status in (S.ROUTED, S.IN_PROGRESS, S.DONE, S.FED_BACK) and not clean.get("unit_id"):
         problems["unit_id"] = f"状态为“{status.label}”时请填写承办单位"
@@ -260,6 +561,9 @@ def _matter_rules(clean: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+_ADDED_KEYS = ("progress", "dispute_type")  # left out of a row's hash when empty
+
+
 def _row_key(kind: str, clean: dict[str, Any]) -> str:
     def plain(v):
         if isinstance(v, Enum):
@@ -268,10 +572,72 @@ def _row_key(kind: str, clean: dict[str, Any]) -> str:
             return str(v)
         return v
 
-    payload = json.dumps(
-        [kind, sorted((k, plain(v)) for k, v in clean.items())], ensure_ascii=False
-    )
+    items = [(k, plain(v)) for k, v in clean.items() if not (k in _ADDED_KEYS and v is None)]
+    payload = json.dumps([kind, sorted(items)], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _dispute_category(text: str, names: Names) -> tuple[str, str] | None:
+    """A dispute type of the 人民调解 statistics (邻里纠纷, 婚姻家庭纠纷 …) → (the program's
+    category 矛盾纠纷 or 家事纠纷, the dispute type kept)."""
+    base = re.sub(r"(纠纷|矛盾|争议|问题|类)+$", "", re.sub(r"\s", "", text))
+    if len(base) < 2:
+        return None
+    found = _DISPUTE_SYNONYMS.get(base)
+    if found is None:
+        found = next((d for d in DisputeType if base in d.label or d.label in base), None)
+    if found is None:
+        return None
+    category = "家事纠纷" if found == DisputeType.MARRIAGE_FAMILY else "矛盾纠纷"
+    return (category, found.label) if category in names.categories else None
+
+
+_NO_YEAR = re.compile(r"\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+
+
+class _Values:
+    """Cell values that don't match mapped to ones that do, counted for the report."""
+
+    def __init__(
+        self,
+        specs: list[FieldSpec],
+        names: Names,
+        given: dict[str, dict[str, str]],
+        headers: dict[str, str],
+    ):
+        """``given``: by field label, key or the sheet's header (``headers``: header → key)."""
+        self.names, self.labels = names, {s.key: s.label for s in specs}
+        by_label = {s.label: s.key for s in specs} | headers
+        self.given: dict[str, dict[str, str]] = {}
+        for k, v in (given or {}).items():
+            key = by_label.get(k) or by_label.get(_normalise_header(k), k)
+            self.given.setdefault(key, {}).update(v)
+        self.used: Counter[tuple[str, str, str]] = Counter()
+
+    def apply(self, raw: dict[str, Any], clean_extra: dict[str, Any]) -> None:
+        for key, target in list(raw.items()):
+            text = _cell_text(target)
+            if not text:
+                continue
+            mapped = self.given.get(key, {}).get(text)
+            if mapped is not None:
+                raw[key] = mapped
+                self.used[(key, text, mapped)] += 1
+            elif key == "category_id" and text not in self.names.categories:
+                found = _dispute_category(text, self.names)
+                if found:
+                    raw[key] = found[0]
+                    clean_extra["dispute_type"] = found[1]
+                    self.used[(key, text, f"{found[0]} · {found[1]}")] += 1
+            elif key == "status" and text in _STATUS_WORDS and text != _STATUS_WORDS[text].label:
+                raw[key] = _STATUS_WORDS[text].label
+                self.used[(key, text, _STATUS_WORDS[text].label)] += 1
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.labels[k]}：{src}（{n} 行）→ {dst}"
+            for (k, src, dst), n in sorted(self.used.items(), key=lambda x: -x[1])
+        ]
 
 
 Progress = Callable[[str, int, int], bool]  # (phase, done, total) → go on?
@@ -279,43 +645,82 @@ Progress = Callable[[str, int, int], bool]  # (phase, done, total) → go on?
 
 @read_op
 def check_rows(
-    session: Session, kind: str, sheet: Sheet, report: ImportReport, progress: Progress | None
+    session: Session,
+    kind: str,
+    sheet: Sheet,
+    report: ImportReport,
+    progress: Progress | None,
+    *,
+    columns: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    year: int | None = None,
+    sheet_label: str = "",
 ) -> list[CheckedRow]:
     label, specs = import_kinds()[kind]
     if not sheet.headers:
-        report.problems.append(Problem(0, "", "表格是空的，没有表头也没有数据"))
+        report.problems.append(Problem(0, "", "表格是空的，没有表头也没有数据", sheet_label))
         return []
-    mapping, missing, ignored = _map_columns(sheet, specs)
-    report.ignored_columns = ignored
+    mapping, missing, ignored = _map_columns(sheet, specs, columns)
+    report.ignored_columns += [h for h in ignored if h not in report.ignored_columns]
     if missing:
         expected = "、".join(s.label + ("（必填）" if s.required else "") for s in specs)
         report.problems.append(
             Problem(
                 sheet.header_row,
                 "、".join(missing),
-                f"表头缺少必填列。第 {sheet.header_row} 行应为表头，可用的列：{expected}",
+                f"表头缺少必填列（已在前 {HEADER_SEARCH_ROWS} 行里找过表头）。可用的列：{expected}",
+                sheet_label,
             )
         )
         return []
     if not sheet.rows:
-        report.problems.append(Problem(sheet.header_row, "", "表格只有表头，没有数据行"))
+        report.problems.append(
+            Problem(sheet.header_row, "", "表格只有表头，没有数据行", sheet_label)
+        )
         return []
+    report.assumed += [a for a in _assumptions(sheet, mapping, specs) if a not in report.assumed]
+    year = year or sheet.year
     names = Names.load(session)
+    headers = {_normalise_header(sheet.headers[i]): key for key, i in mapping.items()}
+    value_map = _Values(specs, names, values or {}, headers)
     labels = {s.key: s.label for s in specs}
+    dated = {s.key for s in specs if s.kind in ("date", "datetime")}
     checked = []
     total = len(sheet.rows)
-    for n, (row, values) in enumerate(sheet.rows, start=1):
-        raw = {key: values[i] if i < len(values) else None for key, i in mapping.items()}
-        clean, problems = clean_values(specs, raw, names)
-        if not problems:
-            problems = _matter_rules(clean) if kind == "matters" else check_register(kind, clean)
-        found = [Problem(row, labels[k], msg) for k, msg in problems.items()]
-        item = CheckedRow(row, values, None if found else clean, found)
+    for n, (row, cells) in enumerate(sheet.rows, start=1):
+        raw = {key: cells[i] if i < len(cells) else None for key, i in mapping.items()}
+        if all(_blank(v) for v in raw.values()):
+            continue  # a row with only its 序号 filled in (an unused line of a template)
+        problems: dict[str, str] = {}
+        for key in dated & raw.keys():
+            v = raw[key]
+            if isinstance(v, str) and (m := _NO_YEAR.fullmatch(v)):
+                if year:
+                    raw[key] = f"{year}年{m[1]}月{m[2]}日{m[3] or ''}"
+                else:
+                    problems[key] = (
+                        f"“{shown(v.strip())}”没有年份：请在表格标题或工作表名写明年份"
+                        "（如“2026年”），或导入时指定年份"
+                    )
+        extra: dict[str, Any] = {}
+        if kind in _MATTER_KINDS:
+            value_map.apply(raw, extra)
+        clean, found_problems = clean_values(specs, raw, names)
+        found_problems.update(problems)
+        if not found_problems:
+            if kind in _MATTER_KINDS:
+                clean.update(extra)
+                found_problems = _matter_rules(clean)
+            else:
+                found_problems = check_register(kind, clean)
+        found = [Problem(row, labels[k], msg, sheet_label) for k, msg in found_problems.items()]
+        item = CheckedRow(row, cells, None if found else clean, found, sheet=sheet.name)
         if not found:
             item.key = _row_key(kind, clean)
         checked.append(item)
         if progress and n % 200 == 0 and not progress("检查", n, total):
             raise ImportCancelled()
+    report.assumed += [a for a in value_map.lines() if a not in report.assumed]
     return checked
 
 
@@ -327,8 +732,16 @@ class _MatterWriter:
     for the whole sheet (people by ID number, a run of 受理编号 per year) and rows are flushed
     in batches, so 10,000 rows take seconds, not minutes."""
 
-    def __init__(self, session: Session, actor: Actor, file_name: str, rows: list[CheckedRow]):
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        file_name: str,
+        rows: list[CheckedRow],
+        channel: Channel = Channel.VISIT,
+    ):
         self.session, self.actor, self.file_name = session, actor, file_name
+        self.channel = channel
         self.settings = load_settings(session)
         self.cal = WorkCalendar.load(session)
         self.categories = {c.id: c for c in session.scalars(select(Category))}
@@ -377,7 +790,7 @@ class _MatterWriter:
             self.people[idn] = person
         return person
 
-    def write(self, row: int, clean: dict[str, Any]) -> uuid.UUID:
+    def write(self, row: int, clean: dict[str, Any], sheet: str = "") -> uuid.UUID:
         s, at = self.session, clean["received_at"]
         cat = self.categories[clean["category_id"]]
         status = clean.get("status") or (S.ROUTED if clean.get("unit_id") else S.REGISTERED)
@@ -394,7 +807,7 @@ class _MatterWriter:
             year=at.year,
             terminal=self.settings.terminal,
             seq=seq,
-            channel=clean.get("channel") or Channel.VISIT,
+            channel=clean.get("channel") or self.channel,
             category_id=cat.id,
             summary=clean["summary"],
             unit_id=clean.get("unit_id"),
@@ -415,14 +828,21 @@ class _MatterWriter:
         # Filled while the matter is new: its collections start empty, nothing is loaded.
         m.persons.append(MatterPerson(person_id=person.id, position=0))
         old = f"，原编号 {clean['old_number']}" if clean.get("old_number") else ""
+        if clean.get("dispute_type"):
+            old += f"，纠纷类型：{clean['dispute_type']}"
+        where = f"工作表“{sheet}”" if sheet else ""
         timeline.record_in_bulk(
             self.actor,
             m,
             EventKind.REGISTERED,
-            f"从表格导入：{self.file_name} 第 {row} 行{old}",
+            f"从表格导入：{self.file_name} {where}第 {row} 行{old}",
             at=at,
             to_status=S.REGISTERED,
         )
+        if clean.get("progress"):
+            timeline.record_in_bulk(
+                self.actor, m, EventKind.PROGRESS, clean["progress"], at=at, to_status=None
+            )
         flow.take_over(self.actor, m, status, at=closed or at)
         s.add(m)
         return m.id
@@ -432,7 +852,9 @@ class _MatterWriter:
 _NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _write_refused(path: Path, sheet: Sheet, refused: list[CheckedRow]) -> Path:
+def _write_refused(path: Path, sheets: list[Sheet], refused: list[CheckedRow]) -> Path:
+    """The refused rows in their sheet's layout (its header, then the rows as they were, with
+    the original row number first and the reason last), to be fixed and imported again."""
     from openpyxl import Workbook
 
     def cells(values: list[Any]) -> list[Any]:
@@ -440,19 +862,49 @@ def _write_refused(path: Path, sheet: Sheet, refused: list[CheckedRow]) -> Path:
 
     out = path.with_name(f"{path.stem}.未导入.xlsx")
     wb = Workbook()
-    ws = wb.active
-    ws.title = "未导入的行"
-    ws.append(cells(["原行号", *sheet.headers, "未导入的原因"]))
-    for r in refused:
-        reason = "；".join(f"{p.column}：{p.message}" for p in r.problems)
-        ws.append(cells([r.row, *r.values, reason]))
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":  # text that begins with "=" stays text, never a formula
-                cell.data_type = "s"
-    ws.freeze_panes = "A2"
+    wb.remove(wb.active)
+    for sheet in sheets:
+        rows = [r for r in refused if r.sheet == sheet.name]
+        if not rows:
+            continue
+        title = re.sub(r"[\[\]:*?/\\]", "_", sheet.name)[:31] if len(sheets) > 1 else ""
+        ws = wb.create_sheet(title or "未导入的行")
+        ws.append(cells(["原行号", *sheet.headers, "未导入的原因"]))
+        width = len(sheet.headers)
+        for r in rows:
+            reason = "；".join(f"{p.column}：{p.message}" for p in r.problems)
+            values = list(r.values) + [None] * (width - len(r.values))
+            ws.append(cells([r.row, *values, reason]))
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # text that begins with "=" stays text, never a formula
+                    cell.data_type = "s"
+        ws.freeze_panes = "A2"
     wb.save(out)
     return out
+
+
+def _pick_sheets(book: list[RawSheet], wanted: list[str] | None, name: str) -> list[RawSheet]:
+    if not wanted:
+        return [b for b in book if b.rows] or book[:1]
+    by_name = {b.name: b for b in book}
+    unknown = [w for w in wanted if w not in by_name]
+    if unknown:
+        raise ValidationError(
+            f"{name} 里没有工作表“{shown(unknown[0])}”；有：" + "、".join(by_name)
+        )
+    return [by_name[w] for w in wanted]
+
+
+@read_op
+def preview(
+    session: Session, kind: str, path: Path, *, sheets: list[str] | None = None
+) -> list[Sheet]:
+    """The sheets as the import would read them (header found, data rows), for the mapping step."""
+    specs = import_kinds()[kind][1]
+    path = Path(path)
+    book = _pick_sheets(read_book(path), sheets, path.name)
+    return [locate(b, specs) for b in book]
 
 
 @write_op(Change.MATTERS, Change.REGISTERS)
@@ -464,22 +916,63 @@ def import_sheet(
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    sheets: list[str] | None = None,
+    columns: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    year: int | None = None,
+    template_name: str | None = None,
 ) -> ImportReport:
-    """Check every row, then import (all, or the valid ones with ``skip_invalid``)."""
+    """Check every row, then import (all, or the valid ones with ``skip_invalid``).
+
+    ``sheets``: the worksheets to import (default: every one with data); ``columns``: header
+    → field label (or 忽略) where the automatic mapping is not wanted; ``values``: field
+    label → {cell text → value}; ``year``: for dates written without one (3月12日);
+    ``template_name``: a saved mapping (``columns`` and ``values`` given override it)."""
     require(actor, Action.IMPORT_DATA)
     kinds = import_kinds()
     if kind not in kinds:
         raise ValidationError(f"不能导入“{kind}”；可导入：" + "、".join(kinds))
-    if kind != "matters":
+    if kind not in _MATTER_KINDS:
         require(actor, Action.EDIT_REGISTERS)
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"找不到文件 {path}")
-    label = kinds[kind][0]
+    label, specs = kinds[kind]
     report = ImportReport(kind, label, path.name)
-    sheet = read_sheet(path)
-    report.rows = len(sheet.rows)
-    checked = check_rows(session, kind, sheet, report, progress)
+    if template_name:
+        saved = template(session, template_name)
+        if saved.kind != kind:
+            raise ValidationError(f"导入模板“{shown(saved.name)}”用于{kinds[saved.kind][0]}")
+        columns = {**saved.columns, **(columns or {})}
+        values = {k: {**saved.values.get(k, {}), **(values or {}).get(k, {})}
+                  for k in {*saved.values, *(values or {})}}  # fmt: skip
+    book = _pick_sheets(read_book(path), sheets, path.name)
+    located = [locate(b, specs) for b in book]
+    if not template_name and not columns and located:
+        offered = [t.name for t in templates(session, kind) if t.fits(located[0].headers)]
+        if offered:
+            report.assumed.append(f"有表头相同的导入模板“{offered[0]}”，可选用")
+    if len(located) > 1 and not sheets:  # a workbook's notes or 说明 sheet is left alone
+        usable = [sh for sh in located if sh.found >= 2]
+        for sh in located:
+            if sh not in usable:
+                report.assumed.append(f"工作表“{sh.name}”没有找到表头，未导入")
+        located = usable or located[:1]
+    named = len(book) > 1
+    checked: list[CheckedRow] = []
+    for sh in located:
+        report.rows += len(sh.rows)
+        checked += check_rows(
+            session,
+            kind,
+            sh,
+            report,
+            progress,
+            columns=columns,
+            values=values,
+            year=year,
+            sheet_label=sh.name if named else "",
+        )
     refused = [r for r in checked if r.clean is None]
     for r in refused:
         report.problems += r.problems
@@ -506,11 +999,14 @@ def import_sheet(
         else:
             known.add(r.key)
             new.append(r)
-    writer = _MatterWriter(session, actor, path.name, new) if kind == "matters" else None
+    writer = None
+    if kind in _MATTER_KINDS:
+        channel = Channel.INSPECTION if kind == "disputes" else Channel.VISIT
+        writer = _MatterWriter(session, actor, path.name, new, channel)
     total = len(new)
     for n, r in enumerate(new, start=1):
         if writer is not None:
-            object_id = writer.write(r.row, r.clean)
+            object_id = writer.write(r.row, r.clean, r.sheet if named else "")
         else:
             object_id = new_record(session, actor, kind, r.clean).id
         session.add(ImportedRow(kind=kind, row_hash=r.key, object_id=object_id))
@@ -522,7 +1018,7 @@ def import_sheet(
     session.flush()
     if refused:
         report.refused_rows = len(refused)
-        report.refused_file = _write_refused(path, sheet, refused)
+        report.refused_file = _write_refused(path, located, refused)
     audit.record(
         session,
         actor,
@@ -538,3 +1034,201 @@ def import_sheet(
 
 def _known_keys(session: Session, kind: str) -> set[str]:
     return set(session.scalars(select(ImportedRow.row_hash).where(ImportedRow.kind == kind)))
+
+
+# --- templates -----------------------------------------------------------------------------------
+# A mapping saved by name (中心设置 rows "import_template:名称"), offered again for a file
+# whose headers are the same.
+
+_TEMPLATE = "import_template:"
+
+
+@dataclass
+class Template:
+    name: str
+    kind: str
+    headers: list[str]  # as the sheet had them
+    columns: dict[str, str]  # header → field label or 忽略
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # label → {cell → value}
+
+    def fits(self, headers: list[str]) -> bool:
+        return _header_key(self.headers) == _header_key(headers)
+
+
+def _header_key(headers: list[str]) -> list[str]:
+    return [n for h in headers if (n := _normalise_header(h or ""))]
+
+
+@write_op(Change.SETTINGS)
+def save_template(session: Session, actor: Actor, template: Template) -> None:
+    require(actor, Action.IMPORT_DATA)
+    name = (template.name or "").strip()
+    if not name or len(name) > 40 or _NOT_IN_XLSX.search(name):
+        raise ValidationError("模板名称请填写，最多 40 字")
+    if template.kind not in import_kinds():
+        raise ValidationError(f"不能导入“{shown(template.kind)}”")
+    payload = json.dumps(
+        {
+            "kind": template.kind,
+            "headers": template.headers,
+            "columns": template.columns,
+            "values": template.values,
+        },
+        ensure_ascii=False,
+    )
+    row = session.get(Setting, _TEMPLATE + name)
+    if row is None:
+        session.add(Setting(key=_TEMPLATE + name, value=payload))
+    else:
+        row.value = payload
+    audit.record(session, actor, "import_template_saved", object_type="settings", reason=name)
+
+
+@read_op
+def templates(session: Session, kind: str | None = None) -> list[Template]:
+    out = []
+    for key, value in session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.startswith(_TEMPLATE))
+    ):
+        data = json.loads(value)
+        if kind is None or data.get("kind") == kind:
+            out.append(
+                Template(
+                    key[len(_TEMPLATE) :],
+                    data["kind"],
+                    data["headers"],
+                    data["columns"],
+                    data.get("values", {}),
+                )
+            )
+    return sorted(out, key=lambda t: t.name)
+
+
+@read_op
+def template(session: Session, name: str) -> Template:
+    found = [t for t in templates(session) if t.name == name]
+    if not found:
+        names = "、".join(t.name for t in templates(session)) or "（还没有）"
+        raise ValidationError(f"没有叫“{shown(name)}”的导入模板；已有：{names}")
+    return found[0]
+
+
+# --- the mapping step ----------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnPlan:
+    index: int
+    header: str
+    samples: list[str]  # up to three values from the first data rows
+    field: str  # the proposed field's label, or 忽略
+
+
+@dataclass
+class ValuePlan:
+    field: str  # the field's label
+    value: str  # as in the sheet
+    rows: int
+    target: str  # the proposed value ("" when none could be guessed)
+    options: list[str]
+
+
+@dataclass
+class ImportPlan:
+    """What the mapping step shows: the sheets, each column with its header and samples and
+    the proposed field, the values that match nothing, and the saved templates that fit."""
+
+    kind: str
+    sheet_names: list[str]
+    sheet: str  # the sheet shown (the first with a header)
+    header_row: int
+    columns: list[ColumnPlan]
+    fields: list[str]  # every field's label, required ones marked by ``required``
+    required: list[str]
+    values: list[ValuePlan]
+    year: int | None
+    needs_year: bool
+    templates: list[Template]
+
+    def missing(self, chosen: dict[str, str]) -> list[str]:
+        """The required fields no column is mapped to (``chosen``: header → label)."""
+        mapped = set(chosen.values())
+        return [r for r in self.required if r not in mapped]
+
+
+def _sample(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M") if v.time() != datetime.min.time() else str(v.date())
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return shown(_cell_text(v), 24)
+
+
+@read_op
+def plan(
+    session: Session,
+    kind: str,
+    path: Path,
+    *,
+    sheets: list[str] | None = None,
+    columns: dict[str, str] | None = None,
+) -> ImportPlan:
+    """The automatic mapping of ``path`` for the mapping step (nothing is written)."""
+    label, specs = import_kinds()[kind]
+    path = Path(path)
+    book = read_book(path)
+    picked = _pick_sheets(book, sheets, path.name)
+    located = [locate(b, specs) for b in picked]
+    sheet = max(located, key=lambda sh: sh.found) if located else Sheet(0, [], [])
+    mapping, _missing, _ignored = _map_columns(sheet, specs, columns)
+    by_index = {i: key for key, i in mapping.items()}
+    labels = {s.key: s.label for s in specs}
+    cols = []
+    for i, h in enumerate(sheet.headers):
+        if not h:
+            continue
+        samples = [
+            _sample(cells[i]) for _n, cells in sheet.rows if i < len(cells) and not _blank(cells[i])
+        ][:3]
+        cols.append(ColumnPlan(i, h, samples, labels.get(by_index.get(i, ""), IGNORE)))
+    names = Names.load(session)
+    values: list[ValuePlan] = []
+    year = sheet.year
+    needs_year = False
+    tables = {"category": names.categories, "village": names.villages, "unit": names.units}
+    for spec in specs:
+        if spec.key not in mapping:
+            continue
+        counts: Counter[str] = Counter()
+        for sh in located:
+            sh_map, _m, _i = _map_columns(sh, specs, columns)
+            i = sh_map.get(spec.key)
+            if i is None:
+                continue
+            for _n, cells in sh.rows:
+                v = _cell_text(cells[i]) if i < len(cells) else ""
+                if not v:
+                    continue
+                if spec.kind in ("date", "datetime") and _NO_YEAR.fullmatch(v) and not sh.year:
+                    needs_year = True
+                if spec.kind in tables and v not in tables[spec.kind]:
+                    counts[v] += 1
+        for v, n in counts.most_common():
+            target = ""
+            if spec.kind == "category":
+                found = _dispute_category(v, names)
+                target = found[0] if found else ""
+            values.append(ValuePlan(spec.label, v, n, target, list(tables[spec.kind])))
+    return ImportPlan(
+        kind,
+        [b.name for b in book],
+        sheet.name,
+        sheet.header_row,
+        cols,
+        [s.label for s in specs],
+        [s.label for s in specs if s.required],
+        values,
+        year,
+        needs_year,
+        [t for t in templates(session, kind) if t.fits(sheet.headers)],
+    )

@@ -9,6 +9,7 @@ the form marks fields and the import reports row and column.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -141,6 +142,26 @@ def _text_of(value: Any) -> str:
     return str(value).strip()
 
 
+def shown(text: str, limit: int = 20) -> str:
+    """A cell quoted in a message: never the whole of a long cell."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+ID_AS_NUMBER = "Excel 已把身份证号存成数字，末几位已丢失：请把该列设为文本，按原始登记重新填写"
+
+
+def name_text(text: str) -> str:
+    """Half- and full-width spaces typed inside a Chinese name dropped ("张 三", "张　三");
+    a space between two Latin-script words (a foreign name) stays one space."""
+
+    def gap(m: re.Match) -> str:
+        before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+        cjk = any(unicodedata.category(c) == "Lo" for c in (before + after))
+        return "" if cjk or not before or not after else " "
+
+    return re.sub(r"[\s\u3000]+", gap, text.strip())
+
+
 def parse_date(value: Any, label: str) -> date:
     """A date as a sheet gives it: a date cell, an Excel serial number, or text in the usual
     Chinese ways (2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305)."""
@@ -158,11 +179,11 @@ def parse_date(value: Any, label: str) -> date:
         r"(\d{4})(\d{2})(\d{2})", v
     )
     if not m:
-        raise ValidationError(f"{label}“{v}”看不懂，请写成 2026-03-05 这样的日期")
+        raise ValidationError(f"{label}“{shown(v)}”看不懂，请写成 2026-03-05 这样的日期")
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise ValidationError(f"{label}“{v}”不存在（月份或日期不对）") from None
+        raise ValidationError(f"{label}“{shown(v)}”不存在（月份或日期不对）") from None
 
 
 def _serial(n: float, label: str) -> date:
@@ -195,15 +216,21 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
         return None
     k = spec.kind
     if k == "name":
-        return validate_name(text, spec.key, label=spec.label)
+        return validate_name(name_text(text), spec.key, label=spec.label)
     if k == "id":
-        if isinstance(value, float) or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
-            raise ValidationError(
-                f"{spec.label}被 Excel 存成了数字（{text}），后几位已丢失；"
-                "请把这一列设为“文本”后重新填写"
-            )
+        # A 15-digit number survives Excel whole; 18 digits stored as a number have lost
+        # their last ones (a float keeps 15–17): never guess them.
+        lost = isinstance(value, float) and not (value.is_integer() and len(text) <= 15)
+        if lost or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+            raise ValidationError(ID_AS_NUMBER)
         return validate_id_number(text)
     if k == "phone":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # A landline stored as a number lost its leading 0 (57761234567 → 0577-61234567).
+            try:
+                return validate_phone(text)
+            except ValidationError:
+                return validate_phone("0" + text)
         return validate_phone(text)
     if k == "date":
         return parse_date(value, spec.label)
@@ -211,7 +238,7 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
         return parse_datetime(value, spec.label)
     if k in ("int", "year"):
         if not re.fullmatch(r"\d+", text):
-            raise ValidationError(f"{spec.label}应为整数，现在是“{text}”")
+            raise ValidationError(f"{spec.label}应为整数，现在是“{shown(text)}”")
         if len(text) > 9:  # also keeps int() within its digit limit
             what = "应为 2026 这样的年份" if k == "year" else "太大，请核对"
             raise ValidationError(f"{spec.label}“{text[:12]}…”{what}")
@@ -223,14 +250,14 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
         table = {"village": names.villages, "unit": names.units, "category": names.categories}[k]
         if text not in table:
             known = "、".join(list(table)[:8])
-            raise ValidationError(f"没有叫“{text}”的{spec.label}；现有：{known}…")
+            raise ValidationError(f"没有叫“{shown(text)}”的{spec.label}；现有：{known}…")
         return table[text]
     if k == "choice":
         for member in spec.choices:
             if text in (member.label, member.value):
                 return member
         options = "、".join(m.label for m in spec.choices)
-        raise ValidationError(f"{spec.label}“{text}”不在可选范围内：{options}")
+        raise ValidationError(f"{spec.label}“{shown(text)}”不在可选范围内：{options}")
     if char_len(text) > spec.max_len:
         raise ValidationError(f"{spec.label}最多 {spec.max_len} 字，现有 {char_len(text)} 字")
     return validate_text(text, spec.key, spec.label, required=spec.required, max_len=spec.max_len)
