@@ -59,6 +59,8 @@ class PartyData:
     address: str = ""
     representative: str = ""
     agent: str = ""
+    workplace: str = ""
+    representative_title: str = ""  # 法定代表人 / 负责人's 职务
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,8 @@ def _party_line(p: PartyData) -> str:
         if p.address:
             bits.append(f"住所地：{p.address}")
         if p.representative:
-            bits.append(f"法定代表人：{p.representative}")
+            title = f"，职务：{p.representative_title}" if p.representative_title else ""
+            bits.append(f"法定代表人（负责人）：{p.representative}{title}")
     else:
         bits = [f"{p.role}：{p.name}"]
         bits += [x for x in (p.sex, p.ethnicity) if x]
@@ -223,6 +226,8 @@ def _party_line(p: PartyData) -> str:
             bits.append(f"{p.age}岁")
         if p.occupation:
             bits.append(p.occupation)
+        if p.workplace:
+            bits.append(f"工作单位：{p.workplace}")
         if p.id_number:
             bits.append(f"身份证号码：{p.id_number}")
         if p.address:

@@ -24,6 +24,7 @@ from app.models import (
 from app.services.reception import intake
 from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseFilter
+from app.views.mediation.parties import COL
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.services.test_mediation import family, neighbours
@@ -58,7 +59,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert form.parties.item(0, 2).text() == "王𠮷"
     form.dispute_type.setCurrentIndex(form.dispute_type.findText(DisputeType.NEIGHBOUR.label))
     # A respondent without a name is refused and nothing is saved.
-    form.parties.setItem(1, 7, QTableWidgetItem("白石村2号"))
+    form.parties.setItem(1, COL["住址"], QTableWidgetItem("白石村2号"))
     qtbot.keyClick(form.amount, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "请填写第 2 位当事人的姓名或名称" in tab.message.text(), timeout=5000)
     assert tab.current is None

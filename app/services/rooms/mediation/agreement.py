@@ -137,10 +137,12 @@ def _party_snapshot(c: MediationCase) -> str:
                 "ethnicity": p.ethnicity,
                 "age": p.age,
                 "occupation": p.occupation,
+                "workplace": p.workplace,
                 "id_number": p.id_number,
                 "phone": p.phone,
                 "address": p.address,
                 "representative": p.representative,
+                "representative_title": p.representative_title,
                 "agent_name": p.agent_name,
                 "agent_kind": p.agent_kind,
             }
