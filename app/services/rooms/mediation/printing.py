@@ -332,7 +332,7 @@ def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> C
         outcome = f"转{c.transfer_to}（{c.transfer_body.label}）：{outcome}"
     return CasefileData(
         case=case_print_data(session, actor, c.id),
-        status=result_label(session, c),
+        status=(f"尚未结案（{c.status.label}）" if c.status.is_open else result_label(session, c)),
         closed_on=c.closed_at.date() if c.closed_at else None,
         filed_by=names.get(c.archived_by, "") if c.archived_by else "",
         filed_on=c.archived_at.date() if c.archived_at else None,
