@@ -104,12 +104,20 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     qtbot.mouseClick(ed.term_buttons[2], Qt.MouseButton.LeftButton)  # 上移: order matters
     assert ed.terms.item(0, 0).text() == "李四赔偿王𠮷损失2000元"
     ime_type(ed.method, "现场清理，赔偿款当面付清")
+    assert not ed.has_deadline.isChecked()  # 履行期限 starts empty
+    qtbot.mouseClick(ed.has_deadline, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.sign_button.isEnabled(), timeout=5000)
     qtbot.mouseClick(page.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=5000)
+    assert tab.detail.status != CaseStatus.SUCCEEDED  # nothing signed before it is confirmed
+    qtbot.mouseClick(tab.dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.SUCCEEDED, timeout=5000)
     assert ed.facts.isReadOnly() and not page.save_button.isEnabled()
     assert page.correct_button.isEnabled() and "可在" in page.confirm_label.text()
+    assert "确认人：王调解" in tab.message.text()
+    w.activateWindow()  # the window manager's part once the confirmation closes
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     qtbot.keyClick(ed.method, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     reader = PdfReader(io.BytesIO(tab.preview.pdf))

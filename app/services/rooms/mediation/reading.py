@@ -183,6 +183,8 @@ class AgreementRow:
     performance_deadline: date | None
     terms: list[str]
     window: ConfirmationWindow | None
+    signed_by: str = ""  # who confirmed that every party had signed
+    correction_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -356,6 +358,8 @@ def case_detail(
                 a.performance_deadline,
                 [t.text for t in a.terms],
                 confirmation_window(a),
+                names.get(a.signed_by, "") if a.signed_by else "",
+                a.correction_reason,
             )
             for a in agreements
         ],
