@@ -302,7 +302,7 @@ def case_detail(
         matter_number = m.number
         timeline = [
             TimelineRow(e.at, e.kind.label, names.get(e.user_id, "系统"), e.note or "")
-            for e in m.events
+            for e in sorted(m.events, key=lambda e: e.at)  # when it happened, to the second
         ]
     can_edit = _can_edit(actor, c)
     moves = [mv for mv, (src, _t) in CASE_MOVES.items() if c.status in src] if can_edit else []
