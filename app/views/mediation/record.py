@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from app.services.rooms.mediation import CaseDetail, Document, RecordInput, Stat
 
 from ..tables import set_column_widths
 from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view
+from ..widgets.tables import multiline_column
 
 if TYPE_CHECKING:
     from .tab import MediationTab
@@ -45,8 +48,10 @@ class RecordEditor(QWidget):
         self.attendees = QLineEdit()
         self.recorder = QLineEdit()
         self.rights_told = QCheckBox("已告知当事人权利义务")
-        self.statements = input_table(["发言人", "陈述内容"], 1, min_height=110)
+        # Each turn is a block of lines, shown whole and edited in place.
+        self.statements = input_table(["发言人", "陈述内容"], 1, min_height=240)
         set_column_widths(self.statements, [(0, 100)])
+        multiline_column(self.statements, 1)
         add = self.add_button = QPushButton("添加发言")
         add.clicked.connect(lambda: add_row(self.statements, ["", ""]))
         self.facts_checked = QPlainTextEdit()
@@ -185,9 +190,14 @@ class RecordPage(QWidget):
         for b in (self.new_button, self.save_button, self.print_button):
             rb.addWidget(b)
         rb.addStretch(1)
+        # The record scrolls (a long one has many turns); the buttons stay in sight.
+        area = QScrollArea()
+        area.setWidget(self.editor)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
         v = QVBoxLayout(self)
         v.addWidget(self.record_table)
-        v.addWidget(self.editor)
+        v.addWidget(area, 1)
         v.addLayout(rb)
 
     def offer_draft(self) -> None:

@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from datetime import date
 from enum import Enum
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QHeaderView,
+    QPlainTextEdit,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -65,3 +67,36 @@ def date_edit(d: date | None = None) -> QDateEdit:
     e.setDisplayFormat("yyyy-MM-dd")
     e.setCalendarPopup(True)
     return e
+
+
+class MultiLineDelegate(QStyledItemDelegate):
+    """Edits a cell as a block of lines (Enter starts a new line, Tab moves on)."""
+
+    EDITOR_MIN_HEIGHT = 96
+
+    def createEditor(self, parent, option, index):
+        editor = QPlainTextEdit(parent)
+        editor.setTabChangesFocus(True)
+        return editor
+
+    def setEditorData(self, editor, index) -> None:
+        editor.setPlainText(index.data() or "")
+        editor.moveCursor(editor.textCursor().MoveOperation.End)
+
+    def setModelData(self, editor, model, index) -> None:
+        model.setData(index, editor.toPlainText())
+
+    def updateEditorGeometry(self, editor, option, index) -> None:
+        rect = option.rect
+        rect.setHeight(max(rect.height(), self.EDITOR_MIN_HEIGHT))
+        editor.setGeometry(rect)
+
+
+def multiline_column(t: QTableWidget, col: int) -> None:
+    """Column ``col`` holds long text: every line of it shows (rows grow to fit, never
+    elided) and it is edited as a block of lines."""
+    t.setWordWrap(True)
+    t.setTextElideMode(Qt.TextElideMode.ElideNone)
+    t.setItemDelegateForColumn(col, MultiLineDelegate(t))
+    t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
