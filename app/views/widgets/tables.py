@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from enum import Enum
@@ -9,6 +10,7 @@ from enum import Enum
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QHeaderView,
@@ -60,13 +62,104 @@ def enum_combo(enum: type[Enum], values: Iterable[Enum] | None = None) -> QCombo
     return box
 
 
+_FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
+_DATE_KEYS = set("0123456789-/.年月日")
+
+
+def parse_typed_date(text: str) -> date | None:
+    """2027-01-10, 2027/1/10, 2027.1.10, 2027年1月10日 or 20270110 → the date; None if the
+    text is not a whole date or names no day (2027-02-30)."""
+    m = _FULL_DATE.fullmatch(text.strip())
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+class DateEdit(QDateEdit):
+    """A date field (yyyy-MM-dd, with a calendar). Typing over a selection that starts at the
+    year — the whole text, or the year a Tab selects — replaces the whole date: "2027-01-10"
+    (or 2027/1/10, 20270110) sets that day. Qt alone would put each key into one section
+    and "2027-01-10" became 2027-12-01. Typing into the month or day alone works as before."""
+
+    def __init__(self, d: date | QDate | None = None, parent=None):
+        super().__init__(parent)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setCalendarPopup(True)
+        if isinstance(d, QDate):
+            self.setDate(d)
+        elif d is not None:
+            self.setDate(QDate(d.year, d.month, d.day))
+        self.typed: str | None = None  # what is being typed over the date, if anything
+
+    def _show_text(self, text: str) -> None:
+        edit = self.lineEdit()
+        blocked = edit.blockSignals(True)
+        edit.setText(text)
+        edit.setCursorPosition(len(text))
+        edit.blockSignals(blocked)
+
+    def _end_typing(self) -> None:
+        """Take the date typed (a bare 4-digit year changes only the year); anything else
+        is undone with a beep."""
+        typed, self.typed = self.typed, None
+        if typed is None:
+            return
+        day = parse_typed_date(typed)
+        if day is None and re.fullmatch(r"\d{4}", typed):
+            old = self.date()
+            year = QDate(int(typed), old.month(), 1)
+            day = date(int(typed), old.month(), min(old.day(), year.daysInMonth()))
+        if day is None:
+            QApplication.beep()
+        else:
+            self.setDate(QDate(day.year, day.month, day.day))
+        self._show_text(self.date().toString(self.displayFormat()))
+
+    def keyPressEvent(self, event) -> None:
+        text, key = event.text(), event.key()
+        edit = self.lineEdit()
+        if self.typed is None:
+            if (
+                text.isdigit()
+                and len(text) == 1
+                and edit.hasSelectedText()
+                and edit.selectionStart() == 0
+            ):
+                self.typed = text
+                self._show_text(text)
+                event.accept()
+                return
+            super().keyPressEvent(event)
+            return
+        if key == Qt.Key.Key_Backspace:
+            self.typed = self.typed[:-1]
+            self._show_text(self.typed)
+        elif key == Qt.Key.Key_Escape:
+            self.typed = None
+            self._show_text(self.date().toString(self.displayFormat()))
+        elif text and len(text) == 1 and text in _DATE_KEYS:
+            self.typed += text
+            self._show_text(self.typed)
+            if re.fullmatch(r"\d{4}\D\d{1,2}\D\d{2}日?|\d{8}", self.typed):
+                self._end_typing()  # a whole date: it is set at once
+        else:  # Enter, Tab, arrows …: take what was typed, then do what the key does
+            self._end_typing()
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def focusOutEvent(self, event) -> None:
+        self._end_typing()
+        super().focusOutEvent(event)
+
+
 def date_edit(d: date | None = None) -> QDateEdit:
     """A date field (yyyy-MM-dd, with a calendar), today unless told."""
-    d = d or clock.today()
-    e = QDateEdit(QDate(d.year, d.month, d.day))
-    e.setDisplayFormat("yyyy-MM-dd")
-    e.setCalendarPopup(True)
-    return e
+    return DateEdit(d or clock.today())
 
 
 class MultiLineDelegate(QStyledItemDelegate):
