@@ -49,8 +49,9 @@ class AgreementEditor(QWidget):
         self.facts = QPlainTextEdit()
         self.facts.setTabChangesFocus(True)
         self.facts.setPlaceholderText("纠纷的主要事实、争议事项及各方责任")
-        self.facts.setMaximumHeight(90)
+        self.facts.setMaximumHeight(70)
         self.terms = input_table(["协议内容（按顺序）"], 0, min_height=110)
+        self.terms.setMaximumHeight(150)
         add = QPushButton("添加一项")
         add.clicked.connect(lambda: add_row(self.terms, [""]))
         remove = QPushButton("删除所选项")
@@ -153,7 +154,7 @@ class AgreementPage(QWidget):
         self.versions = input_table(["版本", "形式", "状态", "签署日期", "确认人", "更正原因"], 5)
         self.versions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.versions.setMaximumHeight(110)
+        self.versions.setMaximumHeight(96)
         set_column_widths(self.versions, enumerate([56, 76, 92, 100, 80]))
         self.versions.itemSelectionChanged.connect(self._version_chosen)
         self.versions.doubleClicked.connect(lambda _i: self.print_version())
@@ -416,9 +417,11 @@ class AgreementPage(QWidget):
             self.record_confirmation_result(pending[-1].id)
             return
         court = QLineEdit()
-        court.setPlaceholderText("如：乐清市人民法院")
+        court.setPlaceholderText("如：乐清市人民法院（基层人民法院全称）")
+        court.setMinimumWidth(360)  # a court's full name fits
         applied = date_edit()
         dlg = FormDialog("登记司法确认", host, [("申请日期", applied), ("受理法院", court)])
+        dlg.setMinimumWidth(560)
         actor, case_id = host.ctx.actor, host.current
 
         def ok() -> None:
@@ -435,6 +438,7 @@ class AgreementPage(QWidget):
         )
         on = date_edit()
         dlg = FormDialog("法院裁定结果", host, [("裁定结果", result), ("裁定日期", on)])
+        dlg.setMinimumWidth(560)
 
         def ok() -> None:
             r, d = result.currentData(), on.date().toPython()

@@ -22,6 +22,18 @@ from PySide6.QtWidgets import (
 
 from app.core import clock
 
+WORD_JOINER = "\u2060"  # no line break on either side; takes no room
+
+
+def unbroken(text: str) -> str:
+    """``text`` as one piece a wrapping label never breaks (a case number, 【调解中】)."""
+    return WORD_JOINER.join(text.replace(" ", "\u00a0"))
+
+
+def numbers_unbroken(text: str) -> str:
+    """Every number in ``text`` (BSTJ2026-A-0003, 11-22) kept on one line when it wraps."""
+    return re.sub(r"[A-Za-z0-9][A-Za-z0-9\-]*", lambda m: unbroken(m.group()), text)
+
 
 def input_table(
     headers: list[str], stretch: int | None = None, *, min_height: int | None = None
