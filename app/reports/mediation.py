@@ -127,6 +127,7 @@ class AgreementData:
     mediators: list[str] = field(default_factory=list)
     case_number: str = ""
     seal: str = ""  # the seal's text; the committee's name when empty
+    correction_reason: str = ""  # a later version: why it corrects the one before
 
     @property
     def copies(self) -> list[str]:
@@ -497,6 +498,9 @@ def _agreement_copy(a: AgreementData, copy_no: int, holder: str) -> list:
     story.append(s.p(lead, x["h"]))
     for i, t in enumerate(a.terms, 1):
         story.append(s.p(f"{i}. {t}", x["indent"]))
+    if a.version > 1:
+        why = f"，更正原因：{a.correction_reason}" if a.correction_reason else ""
+        story.append(s.p(f"本协议为第{a.version}版，更正第{a.version - 1}版{why}。", x["indent"]))
     due = format_date_cn(a.performance_deadline) if a.performance_deadline else "协议生效后"
     story.append(s.p("履行方式、时限：", x["h"]))
     story.append(s.p(f"{a.performance_method or '按上述约定履行'}；履行期限：{due}。", x["indent"]))

@@ -214,6 +214,7 @@ def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID
         signed_on=a.signed_on,
         mediators=mediators,
         case_number=c.number,
+        correction_reason=a.correction_reason,
     )
 
 
