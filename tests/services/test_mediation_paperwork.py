@@ -119,3 +119,45 @@ def test_a_mediator_on_leave_is_named_so_and_comes_last(db, mediator, clock):
 def test_sex_and_age_of_a_bad_number_are_left_empty():
     assert sex_and_age("123") == ("", None)
     assert sex_and_age(WOMAN, date(2000, 3, 14)) == ("女", 9)
+
+
+def test_timeline_steps_given_as_a_day_never_come_before_the_same_days_intake(db, clock):
+    """A 防护措施 on the day of 立案 (14:00) and a 回访 recorded today: in the order they
+    happened, to the second."""
+    from datetime import datetime
+
+    from app.models import AgreementKind, FollowUpMethod, Performance, ProtectionKind
+    from app.services.rooms.mediation import FollowUpInput
+    from tests.services.test_mediation import family
+
+    clock.freeze("2027-01-05 16:30:15")
+    m = actor(db, "tiaojie")
+    accepted = datetime(2027, 1, 4, 14, 0, 0)
+    with db.write() as s:
+        ref = mediation.open_case(s, m, family(db), at=accepted)
+        mediation.add_protection(
+            s, m, ref.id, ProtectionKind.WARNING_LETTER, date(2027, 1, 4), "已转介"
+        )
+        a = mediation.save_agreement(
+            s,
+            m,
+            ref.id,
+            mediation.AgreementInput(AgreementKind.WRITTEN, "事实", ["条款"], "当面", None),
+        )
+        mediation.sign_agreement(s, m, a.id, date(2027, 1, 5))
+        mediation.record_followup(
+            s,
+            m,
+            ref.id,
+            FollowUpInput(date(2027, 1, 5), FollowUpMethod.PHONE, "钱某", Performance.DONE),
+        )
+    with db.read() as s:
+        rows = mediation.case_detail(s, m, ref.id).timeline
+    times = [r.at for r in rows]
+    assert times == sorted(times)
+    notes = [r.note for r in rows]
+    intake = next(i for i, n in enumerate(notes) if "防护措施" in n)
+    assert rows[intake].at == accepted.replace(second=1)  # right after the 立案 at 14:00
+    assert min(r.at for r in rows) <= accepted
+    followup = next(r for r in rows if r.note.startswith("回访"))
+    assert followup.at == datetime(2027, 1, 5, 16, 30, 15)  # recorded now, to the second

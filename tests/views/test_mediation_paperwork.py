@@ -249,3 +249,26 @@ def test_the_case_header_never_breaks_a_number_or_a_status(qtbot, db):
     assert WORD_JOINER.join("【受理】") in header
     assert header.replace(WORD_JOINER, "").startswith(ref.number)
     w.ctx.worker.wait()
+
+
+def test_follow_up_and_confirmation_dialogs_fit_their_content(qtbot, db, signed_case):
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+    w, tab = _window(qtbot, db, "tiaojie")
+    _open_case(qtbot, tab)
+    # The list's status column shows its statuses whole.
+    table = tab.table
+    assert table.columnWidth(3) >= table.sizeHintForColumn(3)
+    qtbot.mouseClick(tab.followups_page.record_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    assert dlg.width() >= 560
+    notes = dlg.findChildren(QPlainTextEdit)
+    assert len(notes) == 2 and all(n.height() >= 60 for n in notes)  # a few lines each
+    dlg.reject()
+    tab.pages.setCurrentIndex(2)
+    qtbot.mouseClick(tab.agreement_page.confirm_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    (court,) = [e for e in dlg.findChildren(QLineEdit) if "人民法院" in e.placeholderText()]
+    assert dlg.width() >= 560 and court.width() >= 360
+    dlg.reject()
+    w.ctx.worker.wait()
