@@ -914,6 +914,7 @@ def _demo_cases(s: Session, today: date, numbers: _Numbers) -> None:
                 "乐清市某某五金制品有限公司",
                 kind=PartyKind.ORGANISATION,
                 representative="郑某",
+                representative_title="总经理",
                 address="乐清市白石街道工业区",
             ),
         ],

@@ -109,11 +109,18 @@ class CaseParty(UUIDPk, Base):
     ethnicity: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     age: Mapped[int | None] = mapped_column(Integer)
     occupation: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    workplace: Mapped[str] = mapped_column(
+        String(64), nullable=False, default="", server_default=""
+    )
     id_number: Mapped[str] = mapped_column(String(18), nullable=False, default="")
     phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
     address: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     # For an organisation: its legal representative (法定代表人).
     representative: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # 法定代表人 / 负责人 and the title (职务) they sign with.
+    representative_title: Mapped[str] = mapped_column(
+        String(32), nullable=False, default="", server_default=""
+    )
     agent_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     agent_kind: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     agent_phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
@@ -193,6 +200,10 @@ class Agreement(UUIDPk, Base):
     performance_deadline: Mapped[date | None] = mapped_column(Date)
     signed_on: Mapped[date | None] = mapped_column(Date)
     signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    # 更正: why this version replaces the one before (asked when the correction is made).
+    correction_reason: Mapped[str] = mapped_column(
+        Text, nullable=False, default="", server_default=""
+    )
     # The parties as they stood when it was signed (JSON), so a later edit of a party's
     # address cannot change what was signed.
     parties_snapshot: Mapped[str | None] = mapped_column(Text)

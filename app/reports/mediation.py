@@ -59,6 +59,8 @@ class PartyData:
     address: str = ""
     representative: str = ""
     agent: str = ""
+    workplace: str = ""
+    representative_title: str = ""  # 法定代表人 / 负责人's 职务
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class AgreementData:
     mediators: list[str] = field(default_factory=list)
     case_number: str = ""
     seal: str = ""  # the seal's text; the committee's name when empty
+    correction_reason: str = ""  # a later version: why it corrects the one before
 
     @property
     def copies(self) -> list[str]:
@@ -215,7 +218,8 @@ def _party_line(p: PartyData) -> str:
         if p.address:
             bits.append(f"住所地：{p.address}")
         if p.representative:
-            bits.append(f"法定代表人：{p.representative}")
+            title = f"，职务：{p.representative_title}" if p.representative_title else ""
+            bits.append(f"法定代表人（负责人）：{p.representative}{title}")
     else:
         bits = [f"{p.role}：{p.name}"]
         bits += [x for x in (p.sex, p.ethnicity) if x]
@@ -223,6 +227,8 @@ def _party_line(p: PartyData) -> str:
             bits.append(f"{p.age}岁")
         if p.occupation:
             bits.append(p.occupation)
+        if p.workplace:
+            bits.append(f"工作单位：{p.workplace}")
         if p.id_number:
             bits.append(f"身份证号码：{p.id_number}")
         if p.address:
@@ -232,6 +238,11 @@ def _party_line(p: PartyData) -> str:
     if p.agent:
         bits.append(f"代理人：{p.agent}")
     return "，".join(bits) + "。"
+
+
+def mediator_names(names: list[str]) -> str:
+    """ "甲、乙（第一位为主调解员）"; one mediator needs no note."""
+    return "、".join(names) + ("（第一位为主调解员）" if len(names) > 1 else "")
 
 
 def _lines(s: Styles, st: ParagraphStyle, text: str) -> list:
@@ -364,9 +375,8 @@ def render_application(d: CaseData) -> bytes:
 
 def _registration_story(d: CaseData) -> list:
     s, x = _styles()
-    story = _head(
-        s, d.center_name, "人民调解受理登记表", f"案号：{d.number}　卷号：{d.file_number}"
-    )
+    # Headed by the committee whose seal it carries (the center is not the body that mediates).
+    story = _head(s, d.committee, "人民调解受理登记表", f"案号：{d.number}　卷号：{d.file_number}")
     source = d.source + (f"（{d.referred_by}）" if d.referred_by else "")
     rows = [
         [
@@ -383,7 +393,8 @@ def _registration_story(d: CaseData) -> list:
         rows.append([s.p(p.role, s.label), s.p(_party_line(p).split("：", 1)[1]), "", ""])
         spans.append(((1, len(rows) - 1), (3, len(rows) - 1)))
     if d.relationship or d.violence_risk:
-        family = f"当事人关系：{d.relationship or '未填'}；家庭暴力风险：{d.violence_risk or '无'}"
+        # The parties sign this form: the violence risk stays in the case and the 卷宗.
+        family = f"当事人关系：{d.relationship or '未填'}"
         if d.minors_count:
             family += f"；涉及未成年人 {d.minors_count} 名（信息由本案调解员掌握）"
         rows.append([s.p("家事情况", s.label), s.p(family), "", ""])
@@ -391,7 +402,7 @@ def _registration_story(d: CaseData) -> list:
     for label, text in (
         ("纠纷简要情况", d.facts),
         ("当事人申请事项", d.requests or "无"),
-        ("调解员", "、".join(d.mediators) + "（第一位为主调解员）" if d.mediators else ""),
+        ("调解员", mediator_names(d.mediators)),
         ("登记人", d.registered_by),
     ):
         rows.append(
@@ -487,6 +498,9 @@ def _agreement_copy(a: AgreementData, copy_no: int, holder: str) -> list:
     story.append(s.p(lead, x["h"]))
     for i, t in enumerate(a.terms, 1):
         story.append(s.p(f"{i}. {t}", x["indent"]))
+    if a.version > 1:
+        why = f"，更正原因：{a.correction_reason}" if a.correction_reason else ""
+        story.append(s.p(f"本协议为第{a.version}版，更正第{a.version - 1}版{why}。", x["indent"]))
     due = format_date_cn(a.performance_deadline) if a.performance_deadline else "协议生效后"
     story.append(s.p("履行方式、时限：", x["h"]))
     story.append(s.p(f"{a.performance_method or '按上述约定履行'}；履行期限：{due}。", x["indent"]))
@@ -518,11 +532,13 @@ def _agreement_copy(a: AgreementData, copy_no: int, holder: str) -> list:
     return story
 
 
-def _agreement_story(a: AgreementData) -> list:
+def _agreement_story(a: AgreementData, *, archive_only: bool = False) -> list:
+    """Every original (one per party, one for the file); the 卷宗 holds the file's only."""
     story: list = []
-    copies = [""] if a.oral else a.copies
-    for i, holder in enumerate(copies, 1):
-        if i > 1:
+    copies = [""] if a.oral else a.copies[-1:] if archive_only else a.copies
+    first = len(a.copies) if archive_only and not a.oral else 1  # "第3份　调解委员会存档"
+    for i, holder in enumerate(copies, first):
+        if i > first:
             story.append(PageBreak())
         story += _agreement_copy(a, i, holder if not a.oral else "")
     return story
@@ -590,7 +606,7 @@ def _cover_story(c: CasefileData) -> list:
         ("卷　　名", d.title),
         ("卷　　号", d.file_number),
         ("案　　号", d.number),
-        ("调 解 员", "、".join(d.mediators)),
+        ("调 解 员", mediator_names(d.mediators)),
         ("受理日期", format_date_cn(d.accepted_at.date())),
         ("结案日期", format_date_cn(c.closed_on) if c.closed_on else ""),
         ("调解结果", c.status),
@@ -639,6 +655,10 @@ def _statement_story(c: CasefileData) -> list:
     if c.confirmations:
         story.append(s.p("司法确认：", x["h"]))
         story += [s.p(line, x["indent"]) for line in c.confirmations]
+    if d.violence_risk:
+        story.append(
+            s.p(f"家庭暴力风险：{d.violence_risk}（内部材料，不向当事人出示）。", x["indent"])
+        )
     if c.family_notes:
         story.append(s.p("家事调解服务及防护措施：", x["h"]))
         story += [s.p(line, x["indent"]) for line in c.family_notes]
@@ -690,7 +710,12 @@ def casefile_documents(c: CasefileData) -> list[tuple[str, Callable[[], list]]]:
     for a in c.agreements:
         name = "口头协议登记表" if a.oral else "人民调解协议书"
         ver = f"第{a.version}版，" if a.version > 1 else ""
-        docs.append((f"{name}（{ver}{a.status}）", lambda a=a: _agreement_story(a)))
+        docs.append(
+            (
+                f"{name}（{ver}{a.status}）",
+                lambda a=a: _agreement_story(a, archive_only=True),
+            )
+        )
     for f in c.followups:
         when = format_date_cn(f.done_on or f.planned_on)
         docs.append((f"回访记录（{when}）", lambda f=f: _followup_story(f)))

@@ -89,6 +89,94 @@ def id_number_info(value: str) -> tuple[date, str]:
     return born, "男" if int(v[16]) % 2 else "女"
 
 
+# 中华人民共和国的 56 个民族, in the order of GB/T 3304 (民族的名称和代码).
+ETHNICITIES: tuple[str, ...] = tuple(
+    f"{n}族"
+    for n in [
+        "汉",
+        "蒙古",
+        "回",
+        "藏",
+        "维吾尔",
+        "苗",
+        "彝",
+        "壮",
+        "布依",
+        "朝鲜",
+        "满",
+        "侗",
+        "瑶",
+        "白",
+        "土家",
+        "哈尼",
+        "哈萨克",
+        "傣",
+        "黎",
+        "傈僳",
+        "佤",
+        "畲",
+        "高山",
+        "拉祜",
+        "水",
+        "东乡",
+        "纳西",
+        "景颇",
+        "柯尔克孜",
+        "土",
+        "达斡尔",
+        "仫佬",
+        "羌",
+        "布朗",
+        "撒拉",
+        "毛南",
+        "仡佬",
+        "锡伯",
+        "阿昌",
+        "普米",
+        "塔吉克",
+        "怒",
+        "乌孜别克",
+        "俄罗斯",
+        "鄂温克",
+        "德昂",
+        "保安",
+        "裕固",
+        "京",
+        "塔塔尔",
+        "独龙",
+        "鄂伦春",
+        "赫哲",
+        "门巴",
+        "珞巴",
+        "基诺",
+    ]
+)
+
+
+def normalize_ethnicity(value: str) -> str | None:
+    """ "汉族" or "汉" → "汉族"; None for a name that is not one of the 56."""
+    v = re.sub(r"\s", "", value or "")
+    if not v:
+        return ""
+    if v in ETHNICITIES:
+        return v
+    return v + "族" if v + "族" in ETHNICITIES else None
+
+
+def age_on(born: date, day: date) -> int:
+    """Full years of someone born on ``born`` at ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def sex_and_age(id_number: str, day: date | None = None) -> tuple[str, int | None]:
+    """(性别, 年龄 at ``day``) read from an ID number; ("", None) if it is not a valid one."""
+    try:
+        born, sex = id_number_info(id_number)
+    except ValidationError:
+        return "", None
+    return sex, age_on(born, day or clock.today())
+
+
 def validate_phone(value: str) -> str:
     """Mobiles (1[3-9] + 9 digits) and landlines (area code 0xx/0xxx + 7–8 digits, or local)."""
     v = re.sub(r"[\s\-()（）]", "", _halfwidth(value))

@@ -70,6 +70,7 @@ from .matter_table_model import (
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
 from .widgets import FormDialog, MessageBar, load_when_shown
+from .widgets.tables import DateEdit
 
 IN_FLOW = frozenset(
     {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
@@ -132,7 +133,7 @@ def extension_line(x: flow.ExtensionView) -> str:
 
 
 def _date_edit(day: date) -> QDateEdit:
-    edit = QDateEdit(QDate(day))
+    edit = DateEdit(QDate(day))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     return edit

@@ -50,6 +50,7 @@ from .ledger_table_model import LedgerTableModel
 from .messages import error_text
 from .register_dialog import RegisterRecordDialog
 from .widgets.message_bar import MessageBar
+from .widgets.tables import DateEdit
 
 # Which changes each ledger shows: the views over matters, the mediation cases, the registers.
 _MATTER_VIEWS = {"matters", "disputes", "social_aid"}
@@ -280,7 +281,7 @@ class LedgersTab(QWidget):
 
     @staticmethod
     def _date_edit(name: str) -> QDateEdit:
-        edit = QDateEdit()
+        edit = DateEdit()
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setDateRange(QDate(1990, 1, 1), QDate(2100, 12, 31))

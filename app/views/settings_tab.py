@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -47,6 +46,7 @@ from .messages import error_text
 from .widgets import MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
 from .widgets.screen import scrolling
+from .widgets.tables import DateEdit
 from .worker import run_in_background
 
 
@@ -270,7 +270,7 @@ class CalendarPanel(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.table: RowsView = rows_view(["日期", "类型", "名称"], 2)
-        self.day = QDateEdit()
+        self.day = DateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.setDate(QDate(clock.today()))
@@ -496,7 +496,7 @@ class PostsPanel(QWidget):
                 combo.addItem(f"{person.name}（{person.role.label}）", person.id)
         save_post = QPushButton("保存岗位")
         save_post.clicked.connect(self.save_post)
-        self.starts, self.ends = QDateEdit(QDate(clock.today())), QDateEdit(QDate(clock.today()))
+        self.starts, self.ends = DateEdit(QDate(clock.today())), DateEdit(QDate(clock.today()))
         for d in (self.starts, self.ends):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
@@ -510,7 +510,7 @@ class PostsPanel(QWidget):
         for person in staff:
             if person.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
                 self.leader.addItem(person.name, person.id)
-        self.leader_day = QDateEdit(QDate(clock.today()))
+        self.leader_day = DateEdit(QDate(clock.today()))
         self.leader_day.setCalendarPopup(True)
         self.leader_day.setDisplayFormat("yyyy-MM-dd")
         self.leader_place = QLineEdit()

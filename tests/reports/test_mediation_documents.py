@@ -109,8 +109,10 @@ def test_application(db, case):
 def test_registration_form(db, case):
     ref, *_ = case
     text, _n = text_of(pdf(db, Document.REGISTRATION, ref.id)[1])
+    # Headed by the committee whose seal it carries; one mediator needs no "主调解员" note.
+    assert text.startswith("白石街道人民调解委员会人民调解受理登记表")
+    assert "第一位为主调解员" not in text
     for expected in (
-        "白石街道综治工作中心",
         "人民调解受理登记表",
         "案号：BSTJ2026-A-0001",
         "卷号：（2026）白石人调字第1号",
@@ -118,7 +120,7 @@ def test_registration_form(db, case):
         "纠纷来源申请调解",
         "调解形式人民调解",
         "争议金额3,000元",
-        "王调解（第一位为主调解员）",
+        "调解员王调解",
         "白石街道人民调解委员会（印章）",
         "2026年11月2日",
     ):
@@ -250,7 +252,7 @@ def test_casefile_cover_contents_and_every_document(db, case):
         "卷 内 目 录",
         "人民调解申请书",
         "调 解 笔 录",
-        "第3份　调解委员会存档",
+        "第3份　调解委员会存档",  # the file holds the archive copy only
         "人民调解回访记录",
         "卷宗情况说明",
         "2026年11月9日向乐清市人民法院申请司法确认，待裁定。",
@@ -258,6 +260,7 @@ def test_casefile_cover_contents_and_every_document(db, case):
         f"— {pages} —",
     ):
         assert expected in text, expected
+    assert "第1份" not in text and "第2份" not in text
 
 
 def test_family_registration_counts_minors_but_never_names_them(db):
@@ -270,8 +273,12 @@ def test_family_registration_counts_minors_but_never_names_them(db):
         )
     text, _n = text_of(pdf(db, Document.REGISTRATION, ref.id)[1])
     assert "家事调解室" in text and "卷号：（2026）白石家调字第1号" in text
-    assert "当事人关系：夫妻；家庭暴力风险：高；涉及未成年人 1 名" in text
+    # The parties sign this form: no violence risk, no protective measures on it.
+    assert "当事人关系：夫妻；涉及未成年人 1 名" in text
+    assert "家庭暴力" not in text and "保护令" not in text
     assert "钱小宝" not in text
     text, _n = text_of(pdf(db, Document.CASEFILE, ref.id)[1])
+    assert "调解结果尚未结案（受理）" in text  # the cover of an open case
+    assert "家庭暴力风险：高（内部材料，不向当事人出示）" in text
     assert "人身安全保护令（引导向法院申请）：已引导向法院申请" in text
     assert "钱小宝" not in text

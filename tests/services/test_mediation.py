@@ -275,12 +275,12 @@ def test_the_signed_agreement_is_frozen_and_a_correction_is_a_new_version(db, me
     with db.write() as s, pytest.raises(ValidationError, match="不能重复签署"):
         mediation.sign_agreement(s, mediator, v1.id, date(2026, 11, 6))
     with db.write() as s:
-        v2 = mediation.correct_agreement(s, mediator, v1.id)
+        v2 = mediation.correct_agreement(s, mediator, v1.id, "赔偿金额笔误")
         data = mediation.agreement_input(s, mediator, v2.id)
         data.terms[1] = "李四赔偿王𠮷损失2500元"
         mediation.save_agreement(s, mediator, ref.id, data)
     with db.write() as s, pytest.raises(ValidationError, match="已有一个未签署的更正版本"):
-        mediation.correct_agreement(s, mediator, v1.id)
+        mediation.correct_agreement(s, mediator, v1.id, "赔偿金额笔误")
     with db.read() as s:  # until v2 is signed, v1 is the agreement in force
         d = mediation.case_detail(s, mediator, ref.id)
     assert [(a.version, a.status) for a in d.agreements] == [

@@ -24,6 +24,7 @@ from app.models import (
 from app.services.reception import intake
 from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseFilter
+from app.views.mediation.parties import COL
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.services.test_mediation import family, neighbours
@@ -58,7 +59,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     assert form.parties.item(0, 2).text() == "王𠮷"
     form.dispute_type.setCurrentIndex(form.dispute_type.findText(DisputeType.NEIGHBOUR.label))
     # A respondent without a name is refused and nothing is saved.
-    form.parties.setItem(1, 7, QTableWidgetItem("白石村2号"))
+    form.parties.setItem(1, COL["住址"], QTableWidgetItem("白石村2号"))
     qtbot.keyClick(form.amount, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "请填写第 2 位当事人的姓名或名称" in tab.message.text(), timeout=5000)
     assert tab.current is None
@@ -103,12 +104,20 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     qtbot.mouseClick(ed.term_buttons[2], Qt.MouseButton.LeftButton)  # 上移: order matters
     assert ed.terms.item(0, 0).text() == "李四赔偿王𠮷损失2000元"
     ime_type(ed.method, "现场清理，赔偿款当面付清")
+    assert not ed.has_deadline.isChecked()  # 履行期限 starts empty
+    qtbot.mouseClick(ed.has_deadline, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.sign_button.isEnabled(), timeout=5000)
     qtbot.mouseClick(page.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=5000)
+    assert tab.detail.status != CaseStatus.SUCCEEDED  # nothing signed before it is confirmed
+    qtbot.mouseClick(tab.dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.SUCCEEDED, timeout=5000)
     assert ed.facts.isReadOnly() and not page.save_button.isEnabled()
     assert page.correct_button.isEnabled() and "可在" in page.confirm_label.text()
+    assert "确认人：王调解" in tab.message.text()
+    w.activateWindow()  # the window manager's part once the confirmation closes
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     qtbot.keyClick(ed.method, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     reader = PdfReader(io.BytesIO(tab.preview.pdf))

@@ -29,6 +29,7 @@ from app.services.rooms import mediation
 from app.services.rooms.mediation import AgreementInput, CaseDetail, Document
 
 from ..combos import find_data
+from ..tables import set_column_widths
 from ..widgets import FormDialog, add_row, cell, date_edit, enum_combo, input_table
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ class AgreementEditor(QWidget):
         self.facts = QPlainTextEdit()
         self.facts.setTabChangesFocus(True)
         self.facts.setPlaceholderText("纠纷的主要事实、争议事项及各方责任")
-        self.facts.setMaximumHeight(90)
+        self.facts.setMaximumHeight(70)
         self.terms = input_table(["协议内容（按顺序）"], 0, min_height=110)
+        self.terms.setMaximumHeight(150)
         add = QPushButton("添加一项")
         add.clicked.connect(lambda: add_row(self.terms, [""]))
         remove = QPushButton("删除所选项")
@@ -61,9 +63,10 @@ class AgreementEditor(QWidget):
         self.term_buttons = [add, remove, up, down]
         self.method = QLineEdit()
         self.method.setPlaceholderText("如：现金当面付清；银行转账至申请人账户")
+        # 履行期限 starts empty: a date is printed only when one is chosen.
         self.has_deadline = QCheckBox("有履行期限")
-        self.has_deadline.setChecked(True)
         self.deadline = date_edit()
+        self.deadline.setEnabled(False)
         self.has_deadline.toggled.connect(self.deadline.setEnabled)
         buttons = QHBoxLayout()
         for b in self.term_buttons:
@@ -100,9 +103,8 @@ class AgreementEditor(QWidget):
         for t in a.terms:
             add_row(self.terms, [t])
         self.method.setText(a.performance_method)
-        self.has_deadline.setChecked(a.performance_deadline is not None or not a.terms)
-        if a.performance_deadline:
-            self.deadline.setDate(_qdate(a.performance_deadline))
+        self.has_deadline.setChecked(a.performance_deadline is not None)
+        self.deadline.setDate(_qdate(a.performance_deadline or clock.today()))
         self.facts.setReadOnly(read_only)
         self.method.setReadOnly(read_only)
         for w in (self.kind, self.has_deadline, *self.term_buttons):
@@ -148,6 +150,21 @@ class AgreementPage(QWidget):
         self.confirm_button.clicked.connect(self.record_confirmation)
         self.confirm_label = QLabel()
         self.confirm_label.setWordWrap(True)
+        # Every version: previewed and printed from here, whatever came after it.
+        self.versions = input_table(["版本", "形式", "状态", "签署日期", "确认人", "更正原因"], 5)
+        self.versions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.versions.setMaximumHeight(96)
+        set_column_widths(self.versions, enumerate([56, 76, 92, 100, 80]))
+        self.versions.itemSelectionChanged.connect(self._version_chosen)
+        self.versions.doubleClicked.connect(lambda _i: self.print_version())
+        self.version_print_button = QPushButton("预览/打印所选版本")
+        self.version_print_button.clicked.connect(self.print_version)
+        self.discard_button = QPushButton("放弃更正草稿")
+        self.discard_button.clicked.connect(self.discard)
+        self._rows: list[mediation.AgreementRow] = []
+        self.editor.kind.currentIndexChanged.connect(self._kind_changed)
+        self._detail: CaseDetail | None = None
         ab = QHBoxLayout()
         ab.addWidget(self.save_button)
         ab.addWidget(QLabel("签署日期"))
@@ -159,11 +176,20 @@ class AgreementPage(QWidget):
         cb = QHBoxLayout()
         cb.addWidget(self.confirm_label, 1)
         cb.addWidget(self.confirm_button)
+        vb = QVBoxLayout()
+        vb.addWidget(self.version_print_button)
+        vb.addWidget(self.discard_button)
+        vb.addStretch(1)
+        vl = QHBoxLayout()
+        vl.addWidget(self.versions, 1)
+        vl.addLayout(vb)
         v = QVBoxLayout(self)
         v.addWidget(self.state)
         v.addWidget(self.editor)
         v.addLayout(ab)
         v.addLayout(cb)
+        v.addWidget(QLabel("各版本（选中一版可预览、打印；已签署的版本随时可以重印）"))
+        v.addLayout(vl)
 
     # --- showing
     def clear(self) -> None:
@@ -177,11 +203,63 @@ class AgreementPage(QWidget):
             b.setEnabled(False)
         self.print_button.setEnabled(False)
         self.confirm_button.setEnabled(False)
+        self._detail = None
+        self._show_versions([])
+        self._kind_changed()
+
+    def _oral(self) -> bool:
+        return self.editor.kind.currentData() == AgreementKind.ORAL
+
+    def _kind_changed(self) -> None:
+        """The buttons and the note follow the form: a 口头协议 is registered, not signed, and
+        has no judicial confirmation."""
+        oral = self._oral()
+        self.sign_button.setText("登记口头协议" if oral else "各方已签署（生效）")
+        self.print_button.setText("打印口头协议登记表 (Ctrl+P)" if oral else "打印协议书 (Ctrl+P)")
+        self._show_confirmation_note()
+
+    def _show_versions(self, rows: list[mediation.AgreementRow]) -> None:
+        self._rows = rows
+        t = self.versions
+        t.setRowCount(0)
+        for a in rows:
+            add_row(
+                t,
+                [
+                    f"第{a.version}版",
+                    AgreementKind(a.kind).label,
+                    a.status.label,
+                    f"{a.signed_on:%Y-%m-%d}" if a.signed_on else "",
+                    a.signed_by,
+                    a.correction_reason,
+                ],
+            )
+        if rows:
+            t.selectRow(len(rows) - 1)
+        self._version_chosen()
+
+    def chosen_version(self) -> mediation.AgreementRow | None:
+        r = self.versions.currentRow()
+        return self._rows[r] if 0 <= r < len(self._rows) else None
+
+    def _version_chosen(self) -> None:
+        a = self.chosen_version()
+        d = self._detail
+        self.version_print_button.setEnabled(a is not None)
+        self.discard_button.setEnabled(
+            a is not None
+            and d is not None
+            and d.can_edit
+            and a.status == AgreementStatus.DRAFT
+            and a.version > 1
+        )
 
     def show_case(self, d: CaseDetail, a_in: AgreementInput | None) -> None:
         current = d.current_agreement
         frozen = current is not None and current.status != AgreementStatus.DRAFT
+        self._detail = d
         self.editor.set_value(a_in, read_only=frozen or not d.can_edit)
+        self._show_versions(list(d.agreements))
         versions = "；".join(
             f"第{a.version}版 {a.status.label}"
             + (f"（{a.signed_on:%Y-%m-%d} 签署）" if a.signed_on else "")
@@ -195,24 +273,37 @@ class AgreementPage(QWidget):
         self.signed_on.setEnabled(self.sign_button.isEnabled())
         self.correct_button.setEnabled(d.can_edit and frozen and d.status != CaseStatus.ARCHIVED)
         self.print_button.setEnabled(current is not None)
-        signed = next(
-            (a for a in reversed(d.agreements) if a.status == AgreementStatus.SIGNED), None
+        signed = self._signed()
+        self.confirm_button.setEnabled(
+            d.can_edit and signed is not None and signed.window is not None
         )
-        if signed and signed.window:
+        pending = [c for c in d.confirmations if c.result == ConfirmationResult.PENDING]
+        self.confirm_button.setText("登记法院裁定结果" if pending else "登记司法确认申请")
+        self._kind_changed()
+
+    def _signed(self) -> mediation.AgreementRow | None:
+        d = self._detail
+        if d is None:
+            return None
+        return next((a for a in reversed(d.agreements) if a.status == AgreementStatus.SIGNED), None)
+
+    def _show_confirmation_note(self) -> None:
+        d, signed = self._detail, self._signed()
+        if d is not None and signed and signed.window:
             text = signed.window.text(clock.today())
             if d.confirmations:
                 text += "。" + "；".join(
                     f"{c.applied_on:%Y-%m-%d} 向{c.court}申请，{c.result.label}"
                     for c in d.confirmations
                 )
-            self.confirm_label.setText(text)
+        elif self._oral() or (signed is not None and signed.kind == AgreementKind.ORAL):
+            text = (
+                "口头协议自各方当事人达成协议之日起生效，由调解员登记在案（人民调解法第二十八条）；"
+                "口头协议不能申请司法确认，需要时请改为书面调解协议。"
+            )
         else:
-            self.confirm_label.setText("书面协议签署生效后，可在 30 日内共同申请司法确认。")
-        self.confirm_button.setEnabled(
-            d.can_edit and signed is not None and signed.window is not None
-        )
-        pending = [c for c in d.confirmations if c.result == ConfirmationResult.PENDING]
-        self.confirm_button.setText("登记法院裁定结果" if pending else "登记司法确认申请")
+            text = "书面协议签署生效后，可在 30 日内共同申请司法确认。"
+        self.confirm_label.setText(text)
 
     # --- the agreement
     def save(self) -> None:
@@ -223,22 +314,83 @@ class AgreementPage(QWidget):
         host.run(job, "协议草稿已保存。")
 
     def sign(self) -> None:
+        """Asks first: signing freezes the agreement (and closes the case)."""
         host = self.host
         d = host.detail
         if d is None or d.current_agreement is None:
             return
         # What is on screen is what gets signed.
         on = self.signed_on.date().toPython()
-        job = op(mediation.save_and_sign, host.ctx.actor, host.current, self.editor.value(), on)
-        host.run(job, "协议已签署生效，案件调解成功。")
+        data = self.editor.value()
+        me = host.ctx.actor.display_name
+        if self._oral():
+            title = "登记口头协议"
+            text = (
+                f"确认各方当事人已于 {on:%Y-%m-%d} 口头达成上述协议？\n"
+                "登记后协议生效，不能再修改（如有错误，只能更正为新版本）。"
+            )
+            done = "口头协议已登记生效。"
+        else:
+            title = "确认各方已签署"
+            text = (
+                f"确认协议书已于 {on:%Y-%m-%d} 由各方当事人签名（盖章或按指印）、"
+                "调解员签名并加盖印章？\n"
+                "确认后协议生效，不能再修改（如有错误，只能更正为新版本）。"
+            )
+            done = "协议已签署生效。"
+        if d.current_agreement.version == 1:
+            done = done.rstrip("。") + "，案件调解成功。"
+        note = QLabel(text)
+        note.setWordWrap(True)
+        dlg = FormDialog(title, host, [("", note), ("确认人", QLabel(me))])
+        dlg.ok_button.setText("确认生效")
+
+        def ok() -> None:
+            job = op(mediation.save_and_sign, host.ctx.actor, host.current, data, on)
+            host.run(job, f"{done}确认人：{me}。", dialog=dlg)
+
+        host.ask(dlg, ok)
 
     def correct(self) -> None:
+        """A new draft version of the signed agreement, with the reason for it."""
         host = self.host
         d = host.detail
         current = d.current_agreement if d else None
-        if current is not None:
-            job = op(mediation.correct_agreement, host.ctx.actor, current.id)
-            host.run(job, "已生成更正版本（草稿）。")
+        if current is None:
+            return
+        reason = QPlainTextEdit()
+        reason.setTabChangesFocus(True)
+        reason.setPlaceholderText("如：第2项赔偿金额笔误，应为2500元")
+        reason.setMaximumHeight(90)
+        dlg = FormDialog(f"更正协议 {current.number}（生成第{current.version + 1}版）", host)
+        dlg.row("更正原因", reason, field="reason")
+        actor = host.ctx.actor
+
+        def ok() -> None:
+            job = op(mediation.correct_agreement, actor, current.id, reason.toPlainText())
+            host.run(job, "已生成更正版本（草稿）。签署前，原协议仍然有效。", dialog=dlg)
+
+        host.ask(dlg, ok)
+
+    def discard(self) -> None:
+        a = self.chosen_version()
+        if a is None or a.status != AgreementStatus.DRAFT:
+            return
+        host = self.host
+        note = QLabel(f"放弃第{a.version}版（更正草稿）？已签署的第{a.version - 1}版继续有效。")
+        note.setWordWrap(True)
+        dlg = FormDialog("放弃更正草稿", host, [("", note)])
+
+        def ok() -> None:
+            job = op(mediation.discard_correction, host.ctx.actor, a.id)
+            host.run(job, f"已放弃第{a.version}版更正草稿。", dialog=dlg)
+
+        host.ask(dlg, ok)
+
+    def print_version(self) -> None:
+        a = self.chosen_version()
+        if a is not None:
+            self.host.print_document(Document.AGREEMENT, a.id)
 
     def print_agreement(self) -> None:
         host = self.host
@@ -265,9 +417,11 @@ class AgreementPage(QWidget):
             self.record_confirmation_result(pending[-1].id)
             return
         court = QLineEdit()
-        court.setPlaceholderText("如：乐清市人民法院")
+        court.setPlaceholderText("如：乐清市人民法院（基层人民法院全称）")
+        court.setMinimumWidth(360)  # a court's full name fits
         applied = date_edit()
         dlg = FormDialog("登记司法确认", host, [("申请日期", applied), ("受理法院", court)])
+        dlg.setMinimumWidth(560)
         actor, case_id = host.ctx.actor, host.current
 
         def ok() -> None:
@@ -284,6 +438,7 @@ class AgreementPage(QWidget):
         )
         on = date_edit()
         dlg = FormDialog("法院裁定结果", host, [("裁定结果", result), ("裁定日期", on)])
+        dlg.setMinimumWidth(560)
 
         def ok() -> None:
             r, d = result.currentData(), on.date().toPython()

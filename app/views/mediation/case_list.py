@@ -32,6 +32,7 @@ from ..combos import find_data
 from ..matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from ..tables import set_column_widths
 from ..widgets import ID_ROLE
+from ..widgets.tables import numbers_unbroken
 
 _ROOT = QModelIndex()
 
@@ -137,6 +138,12 @@ class CaseList(QWidget):
         set_column_widths(
             self.table, [(c, w) for c, w in enumerate([128, 160, 64, 64, 86, 60, 72]) if c != 1]
         )
+        # A case number is never cut: its column fits the longest one (a status column
+        # fits the statuses shown, see _show_rows).
+        fm = self.table.fontMetrics()
+        need = max(fm.horizontalAdvance(t) for t in ("BSTJ2026-A-0000", "BSJT2026-AB-0000"))
+        self.table.setColumnWidth(0, max(self.table.columnWidth(0), need + 20))
+        self._status_width = self.table.columnWidth(3)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.new_button = QPushButton("新建案件")
         self.new_button.clicked.connect(self.new_case)
@@ -191,6 +198,9 @@ class CaseList(QWidget):
 
     def _show_rows(self, rows: list[CaseRow]) -> None:
         self.model.set_rows(rows)
+        # "调解中（超期）" whole, never "调解…"
+        need = self.table.sizeHintForColumn(3) if rows else 0
+        self.table.setColumnWidth(3, max(self._status_width, need))
         if self.keep is not None:
             for r, row in enumerate(rows):
                 if row.id == self.keep:
@@ -203,9 +213,11 @@ class CaseList(QWidget):
             late = sum(1 for r in reminders if r.overdue(today))
             items = "；".join(f"{r.text}（{r.due:%m-%d}）" for r in reminders[:4])
             self.reminder_label.setText(
-                f"提醒 {len(reminders)} 条"
-                + (f"，其中已过期 {late} 条" if late else "")
-                + f"：{items}"
+                numbers_unbroken(
+                    f"提醒 {len(reminders)} 条"
+                    + (f"，其中已过期 {late} 条" if late else "")
+                    + f"：{items}"
+                )
             )
         else:
             self.reminder_label.setText("没有到期的回访或履行期限。")

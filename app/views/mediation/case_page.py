@@ -66,6 +66,7 @@ class CaseForm(QWidget):
         self.amount.setPlaceholderText("元，如 12000")
         self.lead = QComboBox()
         self.assistant = QComboBox()
+        self._wanted: tuple[uuid.UUID | None, uuid.UUID | None] = (None, None)
         self.party_editor = PartiesEditor()
         self.parties = self.party_editor.table
         self.relationship = QLineEdit()
@@ -104,15 +105,15 @@ class CaseForm(QWidget):
         )
 
     def set_mediators(self, choices: list[tuple[uuid.UUID, str]]) -> None:
-        for combo in (self.lead, self.assistant):
-            keep = combo.currentData()
+        """The choices (they may arrive after the case is shown: what the case asked for is
+        chosen then; with nothing asked for, 主调解员 waits to be chosen)."""
+        for combo, wanted in ((self.lead, self._wanted[0]), (self.assistant, self._wanted[1])):
+            keep = combo.currentData() or wanted
             combo.clear()
-            if combo is self.assistant:
-                combo.addItem("（无）", None)
+            combo.addItem("（请选择）" if combo is self.lead else "（无）", None)
             for uid, name in choices:
                 combo.addItem(name, uid)
-            if (i := find_data(combo, keep)) >= 0:
-                combo.setCurrentIndex(i)
+            combo.setCurrentIndex(max(0, find_data(combo, keep)))
 
     def add_party(self, p: PartyInput | None = None) -> int:
         return self.party_editor.add_party(p)
@@ -126,9 +127,10 @@ class CaseForm(QWidget):
         self.facts.setPlainText(d.facts)
         self.requests.setPlainText(d.requests)
         self.amount.setText("" if d.amount is None else str(d.amount))
-        if d.mediator_ids:
-            self.lead.setCurrentIndex(max(0, find_data(self.lead, d.mediator_ids[0])))
+        lead = d.mediator_ids[0] if d.mediator_ids else None
         other = d.mediator_ids[1] if len(d.mediator_ids) > 1 else None
+        self._wanted = (lead, other)
+        self.lead.setCurrentIndex(max(0, find_data(self.lead, lead)))
         self.assistant.setCurrentIndex(max(0, find_data(self.assistant, other)))
         self.relationship.setText(d.relationship)
         self.risk.setCurrentIndex(find_data(self.risk, ViolenceRisk(d.violence_risk or "none")))

@@ -26,7 +26,7 @@ class DocumentsPage(QWidget):
             self.buttons[doc] = b
             docs.addWidget(b)
         docs.addStretch(1)
-        self.timeline = rows_view(["时间", "步骤", "经办人", "说明"], 3, [(0, 130)], min_height=110)
+        self.timeline = rows_view(["时间", "步骤", "经办人", "说明"], 3, [(0, 150)], min_height=110)
         v = QVBoxLayout(self)
         v.addLayout(docs)
         v.addWidget(QLabel("事项办理过程"))
@@ -34,7 +34,7 @@ class DocumentsPage(QWidget):
 
     def show_case(self, d: CaseDetail | None) -> None:
         self.timeline.set_rows(
-            (f"{e.at:%Y-%m-%d %H:%M}", e.kind, e.who, e.note) for e in (d.timeline if d else [])
+            (f"{e.at:%Y-%m-%d %H:%M:%S}", e.kind, e.who, e.note) for e in (d.timeline if d else [])
         )
 
     def update_buttons(self, has_case: bool) -> None:

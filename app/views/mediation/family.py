@@ -37,8 +37,9 @@ class FamilyPage(QWidget):
             ["姓名", "性别", "年龄", "与当事人关系", "情况说明"], 4, min_height=110
         )
         set_column_widths(self.minors, [(1, 40), (2, 40), (3, 130)])
-        add_minor = QPushButton("添加未成年人")
+        self.add_minor_button = add_minor = QPushButton("添加未成年人")
         add_minor.clicked.connect(lambda: add_row(self.minors, ["", "", "", "", ""]))
+        add_minor.setEnabled(False)
         self.save_minors_button = QPushButton("保存未成年人信息")
         self.save_minors_button.clicked.connect(self.save_minors)
         self.protections = rows_view(["日期", "防护措施", "情况"], 2, [(1, 260)], min_height=110)
@@ -90,7 +91,12 @@ class FamilyPage(QWidget):
             for m in d.minors:
                 age = "" if m.age is None else str(m.age)
                 add_row(self.minors, [m.name, m.sex, age, m.relation, m.note])
-        self.save_minors_button.setEnabled(d.minors is not None)
+        # Only the case's own mediators see minors, so only they can add one.
+        can_write = d.minors is not None
+        self.save_minors_button.setEnabled(can_write)
+        self.add_minor_button.setEnabled(can_write)
+        self.add_minor_button.setVisible(d.minors is not None)
+        self.save_minors_button.setVisible(d.minors is not None)
         for table, rows in ((self.protections, d.protections), (self.services, d.services)):
             table.set_rows((f"{on:%Y-%m-%d}", what, note) for on, what, note in rows)
         self.complaints.set_rows(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.ops import op
 from app.models import FollowUpMethod, Performance, Satisfaction
@@ -84,7 +92,14 @@ class FollowUpsPage(QWidget):
         performance = enum_combo(Performance)
         satisfaction = enum_combo(Satisfaction)
         lawsuit = QCheckBox("当事人已起诉")
-        escalation, measures = QLineEdit(), QLineEdit()
+        # What was seen and done can take a few lines: both show them whole.
+        escalation, measures = QPlainTextEdit(), QPlainTextEdit()
+        escalation.setPlaceholderText("无；或写明激化迹象（如 双方再起争执、扬言上访）")
+        measures.setPlaceholderText("无；或写明采取的措施（如 再次约谈、报告中心）")
+        for e in (escalation, measures):
+            e.setTabChangesFocus(True)
+            e.setFixedHeight(64)
+        visited.setMinimumWidth(320)
         dlg = FormDialog(
             "记录回访",
             host,
@@ -99,6 +114,7 @@ class FollowUpsPage(QWidget):
                 ("采取的措施", measures),
             ],
         )
+        dlg.setMinimumWidth(560)
         fid = planned[0].id if planned else None
 
         def ok() -> None:
@@ -109,8 +125,8 @@ class FollowUpsPage(QWidget):
                 performance.currentData(),
                 satisfaction.currentData(),
                 lawsuit.isChecked(),
-                escalation.text(),
-                measures.text(),
+                escalation.toPlainText(),
+                measures.toPlainText(),
             )
             job = op(mediation.record_followup, host.ctx.actor, host.current, data, fid)
             host.run(job, "回访已记录。", dialog=dlg)

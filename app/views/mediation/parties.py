@@ -1,41 +1,77 @@
-"""当事人: the case's parties as an editable grid (role and kind chosen from lists)."""
+"""当事人: the case's parties as an editable grid (role, kind and 民族 chosen from lists)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models import PartyKind, PartyRole
 from app.services.rooms.mediation import PartyInput
+from app.services.validation import ETHNICITIES, sex_and_age
 
-from ..combos import find_data
+from ..combos import TypeAheadCombo, find_data
 from ..tables import set_column_widths
 from ..widgets import add_row, cell, enum_combo, input_table
 
-PARTY_HEADERS = ["身份", "类型", "姓名/名称", "性别", "年龄", "身份证号", "电话", "住址", "代理人"]
+PARTY_HEADERS = [
+    "身份",
+    "类型",
+    "姓名/名称",
+    "性别",
+    "民族",
+    "年龄",
+    "身份证号",
+    "职业",
+    "工作单位",
+    "电话",
+    "住址",
+    "法定代表人/负责人",
+    "职务",
+    "代理人",
+]
+COL = {h: i for i, h in enumerate(PARTY_HEADERS)}
+_WIDTHS = [92, 96, 120, 48, 86, 48, 156, 90, 130, 112, 150, 126, 80, 110]
+
+
+def ethnicity_combo(value: str = "") -> QComboBox:
+    """民族: one of the 56 (typed ahead by pinyin: "sz" → 畲族), or left empty."""
+    box = TypeAheadCombo()
+    box.addItem("", "")
+    for name in ETHNICITIES:
+        box.addItem(name, name)
+    i = box.findText(value)
+    if i < 0 and value:  # an old value outside the list stays as it was
+        box.addItem(value, value)
+        i = box.count() - 1
+    box.setCurrentIndex(max(0, i))
+    return box
 
 
 class PartiesEditor(QWidget):
-    """The grid (``table``) with 添加当事人 / 删除所选当事人."""
+    """The grid (``table``) with 添加当事人 / 删除所选当事人. Typing an 18-digit ID number
+    fills in 性别 and 年龄."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = input_table(PARTY_HEADERS)
-        set_column_widths(self.table, enumerate([92, 118, 130, 58, 58, 156, 112, 120, 96]))
+        set_column_widths(self.table, enumerate(_WIDTHS))
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(150)  # header and four parties before it scrolls
+        self.table.itemChanged.connect(self._item_changed)
         self.add_button = QPushButton("添加当事人")
         self.add_button.clicked.connect(lambda: self.add_party())
         self.remove_button = QPushButton("删除所选当事人")
         self.remove_button.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
         row = QHBoxLayout()
-        row.addWidget(QLabel("当事人（申请人、被申请人、第三人；自然人或单位，可填代理人）"))
+        row.addWidget(QLabel("当事人（自然人或单位，可填代理人；填身份证号自动带出性别、年龄）"))
         row.addStretch(1)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
@@ -50,16 +86,43 @@ class PartiesEditor(QWidget):
         )
         age = "" if p.age is None else str(p.age)
         agent = p.agent_name + (f"（{p.agent_kind}）" if p.agent_kind else "")
-        row = add_row(
-            self.table, ["", "", p.name, p.sex, age, p.id_number, p.phone, p.address, agent]
-        )
+        values = {
+            "姓名/名称": p.name,
+            "性别": p.sex,
+            "年龄": age,
+            "身份证号": p.id_number,
+            "职业": p.occupation,
+            "工作单位": p.workplace,
+            "电话": p.phone,
+            "住址": p.address,
+            "法定代表人/负责人": p.representative,
+            "职务": p.representative_title,
+            "代理人": agent,
+        }
+        blocked = self.table.blockSignals(True)
+        row = add_row(self.table, [values.get(h, "") for h in PARTY_HEADERS])
+        self.table.blockSignals(blocked)
         role = enum_combo(PartyRole)
         role.setCurrentIndex(find_data(role, PartyRole(p.role)))
         kind = enum_combo(PartyKind)
         kind.setCurrentIndex(find_data(kind, PartyKind(p.kind)))
-        self.table.setCellWidget(row, 0, role)
-        self.table.setCellWidget(row, 1, kind)
+        self.table.setCellWidget(row, COL["身份"], role)
+        self.table.setCellWidget(row, COL["类型"], kind)
+        self.table.setCellWidget(row, COL["民族"], ethnicity_combo(p.ethnicity))
         return row
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        """An ID number typed: 性别 and 年龄 as the number says (the service checks again)."""
+        if item.column() != COL["身份证号"]:
+            return
+        sex, age = sex_and_age(item.text())
+        if not sex:
+            return
+        r = item.row()
+        blocked = self.table.blockSignals(True)
+        self.table.setItem(r, COL["性别"], QTableWidgetItem(sex))
+        self.table.setItem(r, COL["年龄"], QTableWidgetItem(str(age)))
+        self.table.blockSignals(blocked)
 
     def set_parties(self, parties: list[PartyInput]) -> None:
         self.table.setRowCount(0)
@@ -72,6 +135,12 @@ class PartiesEditor(QWidget):
             if ro
             else QAbstractItemView.EditTrigger.AllEditTriggers
         )
+        for r in range(self.table.rowCount()):
+            for c in (COL["身份"], COL["类型"], COL["民族"]):
+                if (w := self.table.cellWidget(r, c)) is not None:
+                    w.setEnabled(not ro)
+        self.add_button.setEnabled(not ro)
+        self.remove_button.setEnabled(not ro)
 
     def value(self, problems: dict[str, str]) -> list[PartyInput]:
         """The parties typed (rows left blank skipped); what does not parse goes to
@@ -79,28 +148,35 @@ class PartiesEditor(QWidget):
         t = self.table
         parties = []
         for r in range(t.rowCount()):
-            cells = [cell(t, r, c) for c in range(len(PARTY_HEADERS))]
-            if not any(cells[2:]):
+            cells = {h: cell(t, r, c) for c, h in enumerate(PARTY_HEADERS)}
+            if not any(v for h, v in cells.items() if h not in ("身份", "类型", "民族")):
                 continue
             age = None
-            if cells[4]:
+            if cells["年龄"]:
                 try:
-                    age = int(cells[4])
+                    age = int(cells["年龄"])
                 except ValueError:
-                    problems[f"parties[{r}].age"] = f"第 {r + 1} 位当事人的年龄“{cells[4]}”应为数字"
-            agent, agent_kind = cells[8], ""
+                    problems[f"parties[{r}].age"] = (
+                        f"第 {r + 1} 位当事人的年龄“{cells['年龄']}”应为数字"
+                    )
+            agent, agent_kind = cells["代理人"], ""
             if agent.endswith("）") and "（" in agent:
                 agent, agent_kind = agent[:-1].split("（", 1)
             parties.append(
                 PartyInput(
-                    role=t.cellWidget(r, 0).currentData(),
-                    kind=t.cellWidget(r, 1).currentData(),
-                    name=cells[2],
-                    sex=cells[3],
+                    role=t.cellWidget(r, COL["身份"]).currentData(),
+                    kind=t.cellWidget(r, COL["类型"]).currentData(),
+                    name=cells["姓名/名称"],
+                    sex=cells["性别"],
+                    ethnicity=t.cellWidget(r, COL["民族"]).currentText(),
                     age=age,
-                    id_number=cells[5],
-                    phone=cells[6],
-                    address=cells[7],
+                    occupation=cells["职业"],
+                    workplace=cells["工作单位"],
+                    id_number=cells["身份证号"],
+                    phone=cells["电话"],
+                    address=cells["住址"],
+                    representative=cells["法定代表人/负责人"],
+                    representative_title=cells["职务"],
                     agent_name=agent,
                     agent_kind=agent_kind,
                 )

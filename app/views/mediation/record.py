@@ -6,16 +6,19 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDateTimeEdit,
-    QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +30,7 @@ from app.services.rooms.mediation import CaseDetail, Document, RecordInput, Stat
 
 from ..tables import set_column_widths
 from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view
+from ..widgets.tables import multiline_column
 
 if TYPE_CHECKING:
     from .tab import MediationTab
@@ -45,8 +49,10 @@ class RecordEditor(QWidget):
         self.attendees = QLineEdit()
         self.recorder = QLineEdit()
         self.rights_told = QCheckBox("已告知当事人权利义务")
-        self.statements = input_table(["发言人", "陈述内容"], 1, min_height=110)
+        # Each turn is a block of lines, shown whole and edited in place.
+        self.statements = input_table(["发言人", "陈述内容"], 1, min_height=240)
         set_column_widths(self.statements, [(0, 100)])
+        multiline_column(self.statements, 1)
         add = self.add_button = QPushButton("添加发言")
         add.clicked.connect(lambda: add_row(self.statements, ["", ""]))
         self.facts_checked = QPlainTextEdit()
@@ -56,19 +62,38 @@ class RecordEditor(QWidget):
         for w in (self.facts_checked, self.risks_warned, self.result, self.next_step):
             w.setMaximumHeight(60)
             w.setTabChangesFocus(True)
-        f = QFormLayout(self)
-        f.setContentsMargins(0, 0, 0, 0)
-        f.addRow("调解时间", self.at)
-        f.addRow("地点", self.place)
-        f.addRow("参加人员", self.attendees)
-        f.addRow("记录人", self.recorder)
-        f.addRow("", self.rights_told)
-        f.addRow("当事人陈述", self.statements)
-        f.addRow("", add)
-        f.addRow("查明的事实", self.facts_checked)
-        f.addRow("风险提示", self.risks_warned)
-        f.addRow("调解结果", self.result)
-        f.addRow("下一步安排", self.next_step)
+        # Time, place, people in two columns: the statements get the height.
+        g = QGridLayout(self)
+        g.setContentsMargins(0, 0, 0, 0)
+        for r, pairs in enumerate(
+            (
+                (("调解时间", self.at), ("地点", self.place)),
+                (("参加人员", self.attendees), ("记录人", self.recorder)),
+            )
+        ):
+            for c, (label, w) in enumerate(pairs):
+                g.addWidget(QLabel(label), r, 2 * c)
+                g.addWidget(w, r, 2 * c + 1)
+        head = QHBoxLayout()
+        head.addWidget(self.rights_told)
+        head.addStretch(1)
+        head.addWidget(add)
+        g.addLayout(head, 2, 1, 1, 3)
+        g.addWidget(QLabel("当事人陈述"), 3, 0, Qt.AlignmentFlag.AlignTop)
+        g.addWidget(self.statements, 3, 1, 1, 3)
+        g.setRowStretch(3, 1)
+        for i, (label, w) in enumerate(
+            (
+                ("查明的事实", self.facts_checked),
+                ("风险提示", self.risks_warned),
+                ("调解结果", self.result),
+                ("下一步安排", self.next_step),
+            )
+        ):
+            g.addWidget(QLabel(label), 4 + i // 2, 2 * (i % 2), Qt.AlignmentFlag.AlignTop)
+            g.addWidget(w, 4 + i // 2, 2 * (i % 2) + 1)
+        g.setColumnStretch(1, 1)
+        g.setColumnStretch(3, 1)
 
     def set_read_only(self, ro: bool) -> None:
         for w in (self.place, self.attendees, self.recorder):
@@ -166,8 +191,9 @@ class RecordPage(QWidget):
         self.record_id: uuid.UUID | None = None  # the record being edited, None: a new one
         self.record_case: uuid.UUID | None = None  # the case the editor's record belongs to
         self.record_table = rows_view(
-            ["时间", "地点", "发言", "调解结果"], 3, enumerate([140, 140, 56]), min_height=110
+            ["时间", "地点", "发言", "调解结果"], 3, enumerate([140, 140, 56]), min_height=90
         )
+        self.record_table.setMaximumHeight(130)  # the record being typed gets the room
         self.record_table.selectionModel().selectionChanged.connect(self._record_selected)
         self.editor = RecordEditor()
         self.editor.connect_changed(self._edited)
@@ -185,9 +211,14 @@ class RecordPage(QWidget):
         for b in (self.new_button, self.save_button, self.print_button):
             rb.addWidget(b)
         rb.addStretch(1)
+        # The record scrolls (a long one has many turns); the buttons stay in sight.
+        area = QScrollArea()
+        area.setWidget(self.editor)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
         v = QVBoxLayout(self)
         v.addWidget(self.record_table)
-        v.addWidget(self.editor)
+        v.addWidget(area, 1)
         v.addLayout(rb)
 
     def offer_draft(self) -> None:

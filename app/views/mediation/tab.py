@@ -24,6 +24,7 @@ from ..bus import CASES, MATTERS
 from ..context import ViewContext
 from ..pdf_preview_dialog import PdfPreviewDialog
 from ..widgets import FormDialog, MessageBar, load_when_shown, run_op, tab_shortcut
+from ..widgets.tables import unbroken
 from .agreement import AgreementPage
 from .case_list import CaseList
 from .case_page import CasePage, scroll
@@ -182,9 +183,11 @@ class MediationTab(QWidget):
             if risk
             else ""
         )
-        matter = f"　事项 {d.matter_number}" if d.matter_number else ""
+        # The number and the status never break across lines; the title may.
+        matter = f"　{unbroken(f'事项 {d.matter_number}')}" if d.matter_number else ""
         late = "（超期）" if d.overdue else ""
-        self.header.setText(f"{d.number}　{d.title}　【{d.status.label}{late}】{matter}")
+        status = unbroken(f"【{d.status.label}{late}】")
+        self.header.setText(f"{unbroken(d.number)}　{d.title}　{status}{matter}")
         self.record_page.show_case(d)
         self.agreement_page.show_case(d, screen.agreement)
         self.followups_page.show_case(d)

@@ -10,10 +10,11 @@ from .message_bar import MessageBar
 from .rows_model import ID_ROLE, Row, RowsModel, rows_view
 from .run import run_op
 from .tab_helpers import load_when_shown, tab_shortcut
-from .tables import add_row, cell, date_edit, enum_combo, input_table
+from .tables import DateEdit, add_row, cell, date_edit, enum_combo, input_table
 
 __all__ = [
     "ID_ROLE",
+    "DateEdit",
     "DraftBar",
     "DraftController",
     "FieldRow",

@@ -20,6 +20,7 @@ from __future__ import annotations
 from app.services.rooms.mediation.agreement import (
     agreement_input,
     correct_agreement,
+    discard_correction,
     save_agreement,
     save_and_sign,
     sign_agreement,
@@ -160,6 +161,7 @@ __all__ = [
     "committee_name",
     "confirmation_window",
     "correct_agreement",
+    "discard_correction",
     "default_title",
     "document_for_number",
     "document_pdf",

@@ -137,10 +137,12 @@ def _party_snapshot(c: MediationCase) -> str:
                 "ethnicity": p.ethnicity,
                 "age": p.age,
                 "occupation": p.occupation,
+                "workplace": p.workplace,
                 "id_number": p.id_number,
                 "phone": p.phone,
                 "address": p.address,
                 "representative": p.representative,
+                "representative_title": p.representative_title,
                 "agent_name": p.agent_name,
                 "agent_kind": p.agent_kind,
             }
@@ -233,8 +235,15 @@ def save_and_sign(
 
 
 @write_op(Change.CASES)
-def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -> AgreementRef:
-    """A new draft version of a signed agreement; the signed one stays as it was."""
+def correct_agreement(
+    session: Session, actor: Actor, agreement_id: uuid.UUID, reason: str
+) -> AgreementRef:
+    """A new draft version of a signed agreement, with why it is corrected; the signed one
+    stays as it was (and in force) until the correction is signed."""
+    problems: dict[str, str] = {}
+    reason = _text(problems, "reason", reason, "更正原因", required=True, max_len=500)
+    if problems:
+        raise ValidationError(problems)
     old = session.get(Agreement, agreement_id)
     if old is None:
         raise NotFound("找不到该调解协议，请刷新。")
@@ -260,6 +269,7 @@ def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -
         facts=old.facts,
         performance_method=old.performance_method,
         performance_deadline=old.performance_deadline,
+        correction_reason=reason,
         created_by=actor.user_id,
     )
     for t in old.terms:
@@ -272,9 +282,32 @@ def correct_agreement(session: Session, actor: Actor, agreement_id: uuid.UUID) -
         "agreement_correct",
         object_type="agreement",
         object_id=new.id,
-        reason=f"{new.number} 第{new.version}版",
+        reason=f"{new.number} 第{new.version}版：{reason}",
     )
     return _agreement_ref(new)
+
+
+@write_op(Change.CASES)
+def discard_correction(session: Session, actor: Actor, agreement_id: uuid.UUID) -> None:
+    """Throw away an unsigned correction draft; the signed version it corrects stays in force."""
+    a = session.get(Agreement, agreement_id)
+    if a is None:
+        raise NotFound("找不到该调解协议，请刷新。")
+    c = _get_case(session, a.case_id)
+    _require_on_case(actor, c)
+    if a.status != AgreementStatus.DRAFT or a.supersedes_id is None:
+        raise ValidationError("只有未签署的更正版本可以放弃；已签署的协议和第一版草稿不能放弃。")
+    label = f"{a.number} 第{a.version}版"
+    session.delete(a)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "agreement_discard",
+        object_type="agreement",
+        object_id=agreement_id,
+        reason=label,
+    )
 
 
 @read_op

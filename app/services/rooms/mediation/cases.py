@@ -45,6 +45,7 @@ from app.services.rooms.mediation.inputs import CaseInput, CaseRef, PartyInput
 from app.services.rooms.mediation.validation import _clean_case, _fill
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
+from app.services.validation import sex_and_age
 
 
 @write_op(Change.CASES, Change.MATTERS)
@@ -208,6 +209,8 @@ def case_input(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseInput:
                 p.agent_name,
                 p.agent_kind,
                 p.agent_phone,
+                p.workplace,
+                p.representative_title,
             )
             for p in c.parties
         ],
@@ -235,16 +238,21 @@ def input_from_matter(session: Session, actor: Actor, matter_id: uuid.UUID) -> C
     unit = session.get(Unit, m.unit_id).name if m.unit_id else ""
     if unit == CaseRoom.FAMILY.label:
         room = CaseRoom.FAMILY
-    parties = [
-        PartyInput(
-            PartyRole.APPLICANT,
-            mp.person.name,
-            id_number=mp.person.id_number or "",
-            phone=mp.person.phone or "",
-            address=mp.person.address or "",
+    parties = []
+    for mp in m.persons:
+        number = mp.person.id_number or ""
+        sex, age = sex_and_age(number)
+        parties.append(
+            PartyInput(
+                PartyRole.APPLICANT,
+                mp.person.name,
+                sex=sex,
+                age=age,
+                id_number=number,
+                phone=mp.person.phone or "",
+                address=mp.person.address or "",
+            )
         )
-        for mp in m.persons
-    ]
     return CaseInput(
         room=room,
         dispute_type=DisputeType.MARRIAGE_FAMILY if room == CaseRoom.FAMILY else DisputeType.OTHER,

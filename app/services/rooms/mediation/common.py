@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from app.models import (
     MatterStatus,
     MediationCase,
 )
+from app.models.base import now
 from app.models.enums import LabelledEnum
 from app.services.context import Actor
 from app.services.reception import flow, timeline
@@ -147,6 +148,15 @@ def _require_on_case(actor: Actor, c: MediationCase) -> None:
 def _require_open(c: MediationCase, what: str) -> None:
     if not c.status.is_open:
         raise ValidationError(f"案件已{c.status.label}，不能再{what}。")
+
+
+def day_event_time(on: date, c: MediationCase) -> datetime:
+    """When a step given only as a day (a 回访, a 防护措施) goes on the timeline: now if it
+    is today's, else that day — never before the case was accepted (the same day's 立案)."""
+    current = now().replace(microsecond=0)
+    if on >= current.date():
+        return current
+    return max(datetime.combine(on, datetime.min.time()), c.accepted_at + timedelta(seconds=1))
 
 
 def _matter_note(session: Session, actor: Actor, c: MediationCase, note: str, at: datetime) -> None:

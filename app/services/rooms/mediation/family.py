@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from app.services.rooms.mediation.common import (
     _matter_note,
     _require_on_case,
     _text,
+    day_event_time,
 )
 from app.services.rooms.mediation.inputs import MinorInput
 from app.services.security import audit
@@ -96,7 +97,7 @@ def add_protection(
         actor,
         c,
         f"家暴防护措施：{kind.label}。",
-        datetime.combine(on, datetime.min.time()),
+        day_event_time(on, c),
     )
 
 

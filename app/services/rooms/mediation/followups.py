@@ -32,6 +32,7 @@ from app.services.rooms.mediation.common import (
     _matter_note,
     _require_on_case,
     _text,
+    day_event_time,
 )
 from app.services.rooms.mediation.inputs import FollowUpInput
 from app.services.rooms.mediation.moves import _signed_agreement
@@ -106,7 +107,7 @@ def record_followup(
         actor,
         c,
         f"回访（{method.label}，{visited}）：协议{performance.label}。",
-        datetime.combine(data.done_on, datetime.min.time()).replace(hour=12),
+        day_event_time(data.done_on, c),
     )
     return f.id
 

@@ -40,6 +40,8 @@ class PartyInput:
     agent_name: str = ""
     agent_kind: str = ""  # 委托代理人 / 法定代理人
     agent_phone: str = ""
+    workplace: str = ""  # 工作单位 of a person
+    representative_title: str = ""  # 职务 of an organisation's 法定代表人 / 负责人
 
 
 @dataclass

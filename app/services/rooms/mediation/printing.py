@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound
 from app.core.ops import read_op, write_op
 from app.models import (
+    Absence,
     Agreement,
     AgreementKind,
     AgreementStatus,
@@ -78,6 +80,8 @@ def _party_data(p: dict, *, whole: bool) -> PartyData:
         phone=p.get("phone", "") if whole else mask_phone(p.get("phone")),
         address=p.get("address", ""),
         representative=p.get("representative", ""),
+        workplace=p.get("workplace", ""),
+        representative_title=p.get("representative_title", ""),
         agent=(
             f"{p['agent_name']}（{p.get('agent_kind') or '委托代理人'}）"
             if p.get("agent_name")
@@ -210,6 +214,7 @@ def agreement_print_data(session: Session, actor: Actor, agreement_id: uuid.UUID
         signed_on=a.signed_on,
         mediators=mediators,
         case_number=c.number,
+        correction_reason=a.correction_reason,
     )
 
 
@@ -328,7 +333,7 @@ def casefile_print_data(session: Session, actor: Actor, case_id: uuid.UUID) -> C
         outcome = f"转{c.transfer_to}（{c.transfer_body.label}）：{outcome}"
     return CasefileData(
         case=case_print_data(session, actor, c.id),
-        status=result_label(session, c),
+        status=(f"尚未结案（{c.status.label}）" if c.status.is_open else result_label(session, c)),
         closed_on=c.closed_at.date() if c.closed_at else None,
         filed_by=names.get(c.archived_by, "") if c.archived_by else "",
         filed_on=c.archived_at.date() if c.archived_at else None,
@@ -437,7 +442,8 @@ def document_for_number(
 
 @read_op
 def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Active mediators (and directors, who may mediate) for the case form."""
+    """Active mediators (and directors, who may mediate) for the case form; one on leave
+    today comes last, named "李志明（请假至12月10日）", so no form picks them unawares."""
     require(actor, Action.VIEW_CASES)
     q = (
         select(User.id, User.display_name)
@@ -447,7 +453,21 @@ def mediator_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, st
         )
         .order_by(User.role.desc(), User.display_name)
     )
-    return [(uid, name) for uid, name in session.execute(q)]
+    today = clock.today()
+    away = dict(
+        session.execute(
+            select(Absence.user_id, func.max(Absence.ends_on))
+            .where(Absence.starts_on <= today, Absence.ends_on >= today)
+            .group_by(Absence.user_id)
+        ).all()
+    )
+    here = [(uid, name) for uid, name in session.execute(q) if uid not in away]
+    gone = [
+        (uid, f"{name}（请假至{away[uid].month}月{away[uid].day}日）")
+        for uid, name in session.execute(q)
+        if uid in away
+    ]
+    return here + gone
 
 
 @dataclass(frozen=True)

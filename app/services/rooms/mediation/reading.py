@@ -183,6 +183,8 @@ class AgreementRow:
     performance_deadline: date | None
     terms: list[str]
     window: ConfirmationWindow | None
+    signed_by: str = ""  # who confirmed that every party had signed
+    correction_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ def case_detail(
         matter_number = m.number
         timeline = [
             TimelineRow(e.at, e.kind.label, names.get(e.user_id, "系统"), e.note or "")
-            for e in m.events
+            for e in sorted(m.events, key=lambda e: e.at)  # when it happened, to the second
         ]
     can_edit = _can_edit(actor, c)
     moves = [mv for mv, (src, _t) in CASE_MOVES.items() if c.status in src] if can_edit else []
@@ -356,6 +358,8 @@ def case_detail(
                 a.performance_deadline,
                 [t.text for t in a.terms],
                 confirmation_window(a),
+                names.get(a.signed_by, "") if a.signed_by else "",
+                a.correction_reason,
             )
             for a in agreements
         ],

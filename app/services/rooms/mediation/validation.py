@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import ValidationError
 from app.models import (
     CaseMediator,
@@ -21,7 +22,14 @@ from app.models import (
 )
 from app.services.rooms.mediation.common import _text, parse_amount
 from app.services.rooms.mediation.inputs import CaseInput, PartyInput
-from app.services.validation import validate_id_number, validate_name, validate_phone
+from app.services.validation import (
+    age_on,
+    id_number_info,
+    normalize_ethnicity,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+)
 
 
 def _clean_party(i: int, p: PartyInput, problems: dict[str, str]) -> PartyInput:
@@ -56,10 +64,31 @@ def _clean_party(i: int, p: PartyInput, problems: dict[str, str]) -> PartyInput:
         except ValidationError as err:
             problems[key + attr] = f"{who}的{label}：{err.fields['phone']}"
             phones.append("")
-    if p.age is not None and not 0 <= p.age <= 130:
+    sex, age = p.sex, p.age
+    if age is not None and not 0 <= age <= 130:
         problems[key + "age"] = f"{who}的年龄不合理，请核对"
-    if p.sex not in ("", "男", "女"):
+    if sex not in ("", "男", "女"):
         problems[key + "sex"] = f"{who}的性别请填“男”或“女”"
+    elif kind == PartyKind.PERSON and len(id_number) == 18:
+        # 性别 and 年龄 follow from the number (GB 11643): filled in, or a contradiction refused.
+        born, id_sex = id_number_info(id_number)
+        id_age = age_on(born, clock.today())
+        if sex and sex != id_sex:
+            problems[key + "sex"] = (
+                f"{who}的性别填的是“{sex}”，但身份证号第17位表示{id_sex}性，请核对性别或身份证号"
+            )
+        if age is not None and age not in (id_age, id_age - 1) and key + "age" not in problems:
+            problems[key + "age"] = (
+                f"{who}的年龄填的是 {age} 岁，但身份证号中的出生日期是 "
+                f"{born:%Y-%m-%d}（{id_age} 岁），请核对年龄或身份证号"
+            )
+        sex, age = id_sex, id_age
+    ethnicity = normalize_ethnicity(p.ethnicity)
+    if ethnicity is None:
+        problems[key + "ethnicity"] = (
+            f"{who}的民族“{p.ethnicity}”不是56个民族之一，请从列表中选择（如 汉族、畲族）"
+        )
+        ethnicity = ""
 
     def t(attr, label, max_len):
         return _text(problems, key + attr, getattr(p, attr), f"{who}的{label}", max_len=max_len)
@@ -68,14 +97,16 @@ def _clean_party(i: int, p: PartyInput, problems: dict[str, str]) -> PartyInput:
         role=role,
         name=name,
         kind=kind,
-        sex=p.sex,
-        ethnicity=t("ethnicity", "民族", 16),
-        age=p.age,
+        sex=sex,
+        ethnicity=ethnicity,
+        age=age,
         occupation=t("occupation", "职业", 64),
+        workplace=t("workplace", "工作单位", 64),
+        representative_title=t("representative_title", "法定代表人的职务", 32),
         id_number=id_number,
         phone=phones[0],
         address=t("address", "住址或单位地址", 120),
-        representative=t("representative", "法定代表人", 64),
+        representative=t("representative", "法定代表人或负责人", 64),
         agent_name=t("agent_name", "代理人", 64),
         agent_kind=t("agent_kind", "代理类型", 16),
         agent_phone=phones[1],
@@ -178,10 +209,12 @@ def _fill(c: MediationCase, data: CaseInput, amount: int | None) -> None:
                 ethnicity=p.ethnicity,
                 age=p.age,
                 occupation=p.occupation,
+                workplace=p.workplace,
                 id_number=p.id_number,
                 phone=p.phone,
                 address=p.address,
                 representative=p.representative,
+                representative_title=p.representative_title,
                 agent_name=p.agent_name,
                 agent_kind=p.agent_kind,
                 agent_phone=p.agent_phone,
