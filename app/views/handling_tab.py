@@ -737,7 +737,7 @@ class HandlingTab(QWidget):
                 self.message.success(f"已督办（{number}）。")
                 self.show_matter(mid)
                 self.preview = PdfPreviewDialog(
-                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self
+                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self, kind="notice"
                 )
                 self.preview.open()
 
