@@ -206,6 +206,21 @@ def installed_printers() -> list[str]:
     return [p.printerName() for p in QPrinterInfo.availablePrinters()]
 
 
+def new_printer(name: str | None) -> QPrinter:
+    """A printer for the queue ``name`` (None: the system's default)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    if name:
+        printer.setPrinterName(name)
+    return printer
+
+
+def queue_of(printer: QPrinter) -> str | None:
+    """The system queue ``printer`` prints on; None for a PDF file."""
+    if printer.outputFormat() != QPrinter.OutputFormat.NativeFormat:
+        return None
+    return printer.printerName() or None
+
+
 def ask_printer(printer: QPrinter, parent: QWidget, page_count: int) -> bool:
     """The system's print dialog with ``printer``'s settings preset; False if cancelled."""
     dialog = QPrintDialog(printer, parent)
@@ -292,11 +307,9 @@ class PdfPreviewDialog(QDialog):
     def preset_printer(self, name: str | None = None) -> QPrinter:
         """A printer with this document's paper, orientation and this terminal's choice for its
         kind (printer, duplex) already set."""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         choice = preferences.choice_for(self.kind, len(self.sizes))
         chosen = name or choice.printer
-        if chosen and chosen in installed_printers():
-            printer.setPrinterName(chosen)
+        printer = new_printer(chosen if chosen in installed_printers() else None)
         prepare_printer(printer, self.setup)
         if choice.duplex:
             printer.setDuplex(
@@ -334,8 +347,8 @@ class PdfPreviewDialog(QDialog):
     def send(self, printer: QPrinter) -> bool:
         """Hand the document to ``printer``'s queue: the PDF itself through CUPS where it can,
         else page by page. One Chinese line on failure; ``printed`` on success."""
-        name = printer.printerName()
-        native = printer.outputFormat() == QPrinter.OutputFormat.NativeFormat
+        queue = queue_of(printer)
+        name = queue or printer.printerName()
         warning = None
         if name not in _warned_printers:
             hardware, ink = hardware_margins(printer), document_margins(self.pdf)
@@ -343,9 +356,9 @@ class PdfPreviewDialog(QDialog):
         pages, copies, duplex = _pages(printer), printer.copyCount(), _duplex(printer)
         try:
             done = False
-            if native and name and cups.lp_program():
+            if queue and cups.lp_program():
                 job = cups.CupsJob(
-                    name, copies, duplex, self.setup.landscape, pages, self.windowTitle()
+                    queue, copies, duplex, self.setup.landscape, pages, self.windowTitle()
                 )
                 try:
                     cups.submit(self.pdf, job)
@@ -360,7 +373,7 @@ class PdfPreviewDialog(QDialog):
             return False
         if warning:
             _warned_printers.add(name)
-        if native and name:
+        if name:
             preferences.remember(self.kind, name, duplex)
         where = f"“{name}”" if name else "PDF 文件"
         done_text = f"已送到{where}打印。"
