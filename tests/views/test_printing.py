@@ -407,3 +407,100 @@ def timeline_notes(db, mid) -> list[str]:
                 )
             )
         )
+
+
+def register_by_keyboard(qtbot, tab) -> None:
+    from tests.views.test_reception_tab import VALID_ID, ime_type
+
+    form = tab.form
+    v = form.visitors[0]
+    v.name.setFocus()
+    ime_type(v.name, "王𠮷")
+    v.id_number.setFocus()
+    qtbot.keyClicks(v.id_number, VALID_ID)
+    form.category.setFocus()
+    for _ in range(3):  # （请选择类别）→ 咨询 → 求助 → 投诉
+        qtbot.keyClick(form.category, Qt.Key.Key_Down)
+    form.summary.setFocus()
+    ime_type(form.summary, "反映工地夜间施工噪音扰民。")
+    form.handler.setFocus()
+    qtbot.keyClick(form.handler, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.last_registered is not None, timeout=5000)
+
+
+@pytest.fixture
+def window(qtbot, db, receptionist):
+    from app.gui import build_main_window
+
+    w = build_main_window(db, receptionist)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.ctx.worker.wait()
+
+
+def test_a_receipt_is_on_the_timeline_only_once_printed(qtbot, db, window, printer_files):
+    jobs, presets = printer_files
+    tab = window.reception
+    register_by_keyboard(qtbot, tab)
+    mid = tab.last_registered
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    tab.preview.close()  # previewed, not printed
+    window.ctx.worker.wait()
+    assert timeline_notes(db, mid) == []
+
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)  # 打印回执 (Ctrl+P)
+    qtbot.waitUntil(lambda: tab.preview.isVisible(), timeout=5000)
+    qtbot.mouseClick(tab.preview.print_button, Qt.MouseButton.LeftButton)
+    assert jobs[-1].exists() and presets[-1]["orientation"] == QPageLayout.Orientation.Portrait
+    qtbot.waitUntil(lambda: timeline_notes(db, mid) == ["打印受理回执"], timeout=5000)
+    tab.preview.close()
+
+
+def test_receipt_direct_printing_prints_at_registration_without_preview(
+    qtbot, db, window, printer_files
+):
+    jobs, presets = printer_files
+    preferences.set_receipt_direct(True)
+    preferences.remember("receipt", "窗口打印机", False)
+    tab = window.reception
+    register_by_keyboard(qtbot, tab)
+    mid = tab.last_registered
+    qtbot.waitUntil(lambda: bool(jobs) and jobs[0].exists(), timeout=5000)
+    assert presets == []  # no dialog asked
+    assert tab.preview is not None and not tab.preview.isVisible()
+    assert "窗口打印机" in tab.last_label.text() or "已送到" in tab.last_label.text()
+    assert "Ctrl+P 预览" in tab.last_label.text()
+    qtbot.waitUntil(lambda: timeline_notes(db, mid) == ["打印受理回执"], timeout=5000)
+    # The preview is one key away.
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)  # 打印回执 (Ctrl+P)
+    qtbot.waitUntil(lambda: tab.preview.isVisible(), timeout=5000)
+    tab.preview.close()
+    window.ctx.worker.wait()
+    assert timeline_notes(db, mid) == ["打印受理回执"]
+
+
+def test_receipt_direct_printing_without_a_chosen_printer_falls_back_to_the_preview(
+    qtbot, db, window, printer_files
+):
+    jobs, _ = printer_files
+    preferences.set_receipt_direct(True)
+    tab = window.reception
+    register_by_keyboard(qtbot, tab)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
+    assert "还没有选定回执打印机" in tab.preview.message.text()
+    assert not any(j.exists() for j in jobs)
+    tab.preview.close()
+
+
+def test_the_admin_sets_receipt_direct_printing(qtbot):
+    from app.views.print_settings import PrintSettingsPanel
+
+    preferences.remember("casefile", "调解室打印机", True)
+    panel = PrintSettingsPanel()
+    qtbot.addWidget(panel)
+    assert "卷宗：调解室打印机（双面）" in panel.printers.text()
+    assert not panel.receipt_direct.isChecked()
+    qtbot.mouseClick(panel.receipt_direct, Qt.MouseButton.LeftButton)
+    assert preferences.receipt_direct() and panel.message.level == "success"

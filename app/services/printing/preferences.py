@@ -31,6 +31,17 @@ PLACES = {
     "referral": "counselling",  # 转介摘要
     "other": "office",
 }
+KIND_LABELS = {
+    "receipt": "受理回执",
+    "notice": "告知书、督办单",
+    "agreement": "调解协议书",
+    "casefile": "卷宗",
+    "mediation": "调解室其他文书",
+    "minutes": "会议纪要",
+    "ledger": "台账",
+    "referral": "转介摘要",
+    "other": "其他",
+}
 RECEIPT_KINDS = ("receipt", "notice")  # their prints go on the matter's timeline
 
 
@@ -108,3 +119,17 @@ def set_receipt_direct(on: bool) -> None:
     data = _load()
     data["receipt_direct"] = bool(on)
     _save(data)
+
+
+def remembered() -> list[tuple[str, PrintChoice]]:
+    """(kind's label, its remembered printer and duplex) for each kind printed on this
+    terminal, in the order of ``KIND_LABELS``."""
+    kinds = _load().get("kinds", {})
+    if not isinstance(kinds, dict):
+        return []
+    found = []
+    for kind, label in KIND_LABELS.items():
+        saved = kinds.get(kind)
+        if isinstance(saved, dict) and isinstance(saved.get("printer"), str):
+            found.append((label, PrintChoice(saved["printer"], saved.get("duplex") is True)))
+    return found
