@@ -504,3 +504,25 @@ def test_the_admin_sets_receipt_direct_printing(qtbot):
     assert not panel.receipt_direct.isChecked()
     qtbot.mouseClick(panel.receipt_direct, Qt.MouseButton.LeftButton)
     assert preferences.receipt_direct() and panel.message.level == "success"
+
+
+def test_a_supervision_order_is_marked_printed_only_once_printed(db, receptionist):
+    from datetime import timedelta
+
+    from app.core import clock
+    from app.models import Unit
+    from app.services.reception import intake, supervision
+    from tests.services.test_intake import make_input
+
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        unit = s.scalar(select(Unit.id).where(Unit.name == "信访办"))
+        mid = intake.register_matter(s, receptionist, make_input(db, unit_id=unit)).id
+    with db.write() as s:
+        order_id, number, pdf = supervision.issue_for_print(
+            s, director, mid, unit, "请五日内答复。", clock.today() + timedelta(days=5)
+        )
+    assert pdf.startswith(b"%PDF") and timeline_notes(db, mid) == []
+    with db.write() as s:
+        supervision.record_order_print(s, director, order_id)
+    assert timeline_notes(db, mid) == [f"打印督办单 {number}"]
