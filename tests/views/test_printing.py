@@ -33,6 +33,7 @@ from tests.reports.test_mediation_documents import make_case
 from tests.reports.test_minutes import minutes
 from tests.reports.test_receipt import sample
 from tests.services.test_printing import fake_lp  # noqa: F401  (a fixture)
+from tests.services.test_statistics import center  # noqa: F401  (a fixture)
 from tests.views.print_helpers import print_to_files
 
 DPI = 150
@@ -526,3 +527,21 @@ def test_a_supervision_order_is_marked_printed_only_once_printed(db, receptionis
     with db.write() as s:
         supervision.record_order_print(s, director, order_id)
     assert timeline_notes(db, mid) == [f"打印督办单 {number}"]
+
+
+def test_a_ledger_prints_on_landscape_paper_from_its_tab(qtbot, db, printer_files, center):  # noqa: F811
+    from tests.views.test_ledgers_tab import open_tab
+
+    jobs, presets = printer_files
+    w, tab = open_tab(qtbot, db, "zhuren")
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=10_000)
+    assert tab.preview.paper.text().startswith("纸张：A4 横向")
+    qtbot.mouseClick(tab.preview.print_button, Qt.MouseButton.LeftButton)
+    assert presets[0]["orientation"] == QPageLayout.Orientation.Landscape
+    want, got = ink_box(tab.preview.pdf), ink_box(jobs[0].read_bytes())
+    assert got[4:] == pytest.approx((297, 210), abs=0.5)
+    assert got[:4] == pytest.approx(want[:4], abs=0.5)
+    assert preferences.choice_for("ledger").printer is None  # a PDF file is not a printer
+    tab.preview.close()
+    w.ctx.worker.wait()
