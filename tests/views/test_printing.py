@@ -545,3 +545,25 @@ def test_a_ledger_prints_on_landscape_paper_from_its_tab(qtbot, db, printer_file
     assert preferences.choice_for("ledger").printer is None  # a PDF file is not a printer
     tab.preview.close()
     w.ctx.worker.wait()
+
+
+def test_a_printer_that_goes_offline_mid_job_is_one_line(qtbot, monkeypatch, tmp_path):
+    class GoesOffline(QPrinter):
+        def __init__(self, _name=None):
+            super().__init__(QPrinter.PrinterMode.HighResolution)
+            self.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            self.setOutputFileName(str(tmp_path / "offline.pdf"))
+
+        def newPage(self):  # noqa: N802
+            return False  # the driver lost the printer after the first page
+
+    monkeypatch.setattr(pdf_preview_dialog, "installed_printers", lambda: ["窗口打印机"])
+    monkeypatch.setattr(pdf_preview_dialog, "new_printer", GoesOffline)
+    monkeypatch.setattr(pdf_preview_dialog, "ask_printer", lambda *a: True)
+    dialog = preview(qtbot, numbered_pages(3), kind="casefile")
+    sent = []
+    dialog.printed.connect(sent.append)
+    assert not dialog.print_document()
+    assert dialog.message.level == "error" and "\n" not in dialog.message.text()
+    assert "第 2 页时停止响应" in dialog.message.text() and "打印未完成" in dialog.message.text()
+    assert sent == []
