@@ -13,13 +13,14 @@ the callers record the print (the matter's timeline, the audit log) then, never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEventLoop, QMarginsF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -156,11 +157,16 @@ def prepare_printer(printer: QPrinter, setup: PageSetup) -> None:
 
 
 def print_raster(
-    pdf: bytes, printer: QPrinter, pages: tuple[int, int] | None = None, copies: int = 1
+    pdf: bytes,
+    printer: QPrinter,
+    pages: tuple[int, int] | None = None,
+    copies: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Each page rasterised at the printer's resolution (≤ 600 dpi) and drawn at 100 % with its
-    corner on the paper's. ``copies`` collated copies are drawn unless the driver makes them.
-    A PrintFailed with one Chinese line if the printer stops (offline, out of paper)."""
+    corner on the paper's. ``copies`` collated copies are drawn unless the driver makes them;
+    ``progress(pages sent, pages in all)`` after each page. A PrintFailed with one Chinese line
+    if the printer stops (offline, out of paper)."""
     sizes = page_sizes(pdf)
     setup = placement.document_setup(sizes)
     if printer.pageLayout().orientation() != (
@@ -187,6 +193,8 @@ def print_raster(
                 )
             x, y, w, h = placement.target_rect(*sizes[i], device_dpi)
             painter.drawImage(QRectF(x, y, w, h), img)
+            if progress is not None:
+                progress(n + 1, len(order))
         if printer.printerState() in (QPrinter.PrinterState.Error, QPrinter.PrinterState.Aborted):
             raise PrintFailed(f"{name}报告错误（可能已离线），打印未完成，请检查打印机。")
     except BaseException:
@@ -367,10 +375,13 @@ class PdfPreviewDialog(QDialog):
                     if not exc.refuses_pdf:
                         raise
             if not done:
-                print_raster(self.pdf, printer, pages, copies)
+                self.print_button.setEnabled(False)  # the window stays alive meanwhile
+                print_raster(self.pdf, printer, pages, copies, self._sending)
         except PrintFailed as exc:
             self.message.error(exc.message)
             return False
+        finally:
+            self.print_button.setEnabled(True)
         if warning:
             _warned_printers.add(name)
         if name:
@@ -383,6 +394,10 @@ class PdfPreviewDialog(QDialog):
             self.message.success(done_text)
         self.printed.emit(name)
         return True
+
+    def _sending(self, done: int, total: int) -> None:
+        self.message.info(f"正在送往打印机：第 {done}/{total} 页…")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def no_printer(self) -> None:
         """Say there is no printer, and offer 另存为."""
