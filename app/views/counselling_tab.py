@@ -909,7 +909,9 @@ class CounsellingTab(QWidget):
             )
 
             def shown(pdf: bytes) -> None:
-                self.preview = PdfPreviewDialog(pdf, "心理咨询转介摘要", "转介摘要.pdf", self)
+                self.preview = PdfPreviewDialog(
+                    pdf, "心理咨询转介摘要", "转介摘要.pdf", self, kind="referral"
+                )
                 self.preview.open()
 
             run_op(

@@ -734,17 +734,19 @@ class HandlingTab(QWidget):
             dialog = SupervisionDialog(self.lookups, defaults, self)
 
             def done(result) -> None:
-                number, pdf = result
+                order_id, number, pdf = result
                 self.message.success(f"已督办（{number}）。")
                 self.show_matter(mid)
                 self.preview = PdfPreviewDialog(
-                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self
+                    pdf, f"督办单 {number}", f"督办单-{number}.pdf", self, kind="notice"
                 )
+                printed = op(supervision.record_order_print, actor, order_id)  # once printed
+                self.preview.printed.connect(lambda _name: self.ctx.worker.submit(printed))
                 self.preview.open()
 
             dialog.submit(
                 self.ctx,
-                lambda: op(supervision.issue_and_print, actor, mid, *dialog.values()),
+                lambda: op(supervision.issue_for_print, actor, mid, *dialog.values()),
                 done=done,
             )
             self._open(dialog)

@@ -160,6 +160,7 @@ class LedgersTab(QWidget):
         actor = ctx.actor
         self.choices: list[LedgerChoice] = ledgers.list_ledgers(actor)
         self.can_export = allowed(actor, Action.EXPORT_LEDGERS)
+        self.preview = None  # the print preview of the ledger, once asked for
         self.can_edit = allowed(actor, Action.EDIT_REGISTERS)
         self.can_import = allowed(actor, Action.IMPORT_DATA)
         # Injectable for tests: (parent, title, suggested path, filters) -> chosen path or "".
@@ -225,6 +226,7 @@ class LedgersTab(QWidget):
         self.import_button = QPushButton("导入…")
         self.export_xlsx_button = QPushButton("导出 Excel")
         self.export_pdf_button = QPushButton("导出 PDF")
+        self.print_button = QPushButton("打印…")  # A4 横向, at true size
         self.count = QLabel()
         self.count.setProperty("role", "hint")
         actions = QHBoxLayout()
@@ -235,6 +237,7 @@ class LedgersTab(QWidget):
             self.import_button,
             self.export_xlsx_button,
             self.export_pdf_button,
+            self.print_button,
         ):
             actions.addWidget(b)
         self.message = MessageBar()
@@ -274,6 +277,7 @@ class LedgersTab(QWidget):
         self.import_button.clicked.connect(self.choose_import)
         self.export_xlsx_button.clicked.connect(lambda: self.export("xlsx"))
         self.export_pdf_button.clicked.connect(lambda: self.export("pdf"))
+        self.print_button.clicked.connect(self.print_ledger)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.bus.changed.connect(self._data_changed)
         self._period_changed()
@@ -327,7 +331,7 @@ class LedgersTab(QWidget):
             self.import_button.setToolTip(f"从 Excel（.xlsx）或 CSV 表格导入{label}")
         else:
             self.import_button.setToolTip("调解台账由调解案件生成，不能导入")
-        for b in (self.export_xlsx_button, self.export_pdf_button):
+        for b in (self.export_xlsx_button, self.export_pdf_button, self.print_button):
             b.setVisible(self.can_export)
             b.setEnabled(self._job is None)
 
@@ -473,6 +477,33 @@ class LedgersTab(QWidget):
         self.ctx.worker.submit(
             op(ledgers.export_ledger_file, self.ctx.actor, code, f, fmt, path, progress=step),
             self._exported,
+            self._job_failed,
+        )
+
+    def print_ledger(self) -> None:
+        """The ledger as its PDF (A4 landscape) in the print preview; its print dialog opens
+        with the landscape paper already set."""
+        if self._job is not None:
+            return
+        f, code, title = self.current_filter(), self.code, self.choice.title
+        job = self._start_job("打印台账", f"正在准备打印{title}…")
+
+        def shown(result) -> None:
+            from .pdf_preview_dialog import PdfPreviewDialog
+
+            self._end_job()
+            table, pdf = result
+            self.preview = PdfPreviewDialog(
+                pdf, table.title, f"{table.title}.pdf", self, kind="ledger"
+            )
+            self.preview.open()
+
+        def step(done: int, total: int) -> bool:
+            return job.progress("准备", done, total)
+
+        self.ctx.worker.submit(
+            op(ledgers.export_ledger, self.ctx.actor, code, f, "pdf", progress=step),
+            shown,
             self._job_failed,
         )
 

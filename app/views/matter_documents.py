@@ -114,11 +114,19 @@ class MatterDocumentsPanel(QWidget):
             self._update_button()
             self.message.clear()
             name = title.replace(" ", "-")
-            self.preview = PdfPreviewDialog(pdf, title, f"{name}.pdf", self)
+            kind = "receipt" if key == "receipt" else "notice"
+            self.preview = PdfPreviewDialog(pdf, title, f"{name}.pdf", self, kind=kind)
+            # On the timeline only once the job was handed to the printer.
+            self.preview.printed.connect(lambda _name: self._printed(mid, key))
             self.preview.open()
 
         def failed(exc: BaseException) -> None:
             self._update_button()
             self.message.show_error(exc)
 
-        self.ctx.worker.submit(op(documents.document_pdf, self.ctx.actor, mid, key), done, failed)
+        job = op(documents.render_document_pdf, self.ctx.actor, mid, key)
+        self.ctx.worker.submit(job, done, failed)
+
+    def _printed(self, mid, key: str) -> None:
+        job = op(documents.record_document_print, self.ctx.actor, mid, key)
+        self.ctx.worker.submit(job, None, self.message.show_error)

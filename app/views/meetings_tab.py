@@ -708,7 +708,7 @@ class MeetingsTab(QWidget):
         def shown(result) -> None:
             number, pdf = result
             self.preview = PdfPreviewDialog(
-                pdf, f"会议纪要 {number}", f"会议纪要-{number}.pdf", self
+                pdf, f"会议纪要 {number}", f"会议纪要-{number}.pdf", self, kind="minutes"
             )
             self.preview.open()
 

@@ -45,6 +45,7 @@ from app.core.ops import op
 from app.models import Channel, MatterStatus
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups, load_lookups
+from app.services.printing import preferences
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from app.services.validation import validate_id_number, validate_name, validate_phone
@@ -998,7 +999,7 @@ class ReceptionTab(QWidget):
         self.drafts.clear()
         self._show_earlier([])
         self.registered.emit(result.number)
-        self.print_receipt()
+        self._print_receipt(directly=preferences.receipt_direct())  # 回执直接打印
 
     def _register_failed(self, exc: BaseException) -> None:
         # The form keeps everything typed: nothing is cleared on a refused save.
@@ -1054,6 +1055,9 @@ class ReceptionTab(QWidget):
         self.ctx.worker.submit(warm_up)
 
     def print_receipt(self) -> None:
+        self._print_receipt(directly=False)  # Ctrl+P: always the preview
+
+    def _print_receipt(self, directly: bool) -> None:
         # The matter last registered or last selected in the list, whichever came later.
         matter_id = self._print_target
         if matter_id is None:
@@ -1063,8 +1067,8 @@ class ReceptionTab(QWidget):
 
         def loaded(receipts) -> None:
             self.ctx.worker.submit(
-                op(receipts.receipt_pdf, self.ctx.actor, matter_id),  # the print is audited
-                self._show_receipt,
+                op(receipts.render_receipt_pdf, self.ctx.actor, matter_id),
+                lambda result: self._show_receipt(result, matter_id, directly),
                 failed,
             )
 
@@ -1072,14 +1076,32 @@ class ReceptionTab(QWidget):
         # never on the GUI thread, which would freeze the window meanwhile.
         self.ctx.worker.submit(_receipts_module, loaded, failed)
 
-    def _show_receipt(self, result: tuple[str, bytes]) -> None:
+    def _show_receipt(
+        self, result: tuple[str, bytes], matter_id: uuid.UUID, directly: bool = False
+    ) -> None:
         number, pdf = result
         if self.preview is not None:
             self.preview.close()
-        self.preview = PdfPreviewDialog(pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self)
+        self.preview = PdfPreviewDialog(
+            pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self, kind="receipt"
+        )
+        # Recorded on the matter's timeline only once the job was handed to the printer.
+        self.preview.printed.connect(lambda _name: self._receipt_printed(matter_id))
         fresh = number == self.last_number and self.form.is_empty()
+        if directly and self.preview.print_directly():
+            self.last_label.setText(
+                self.last_label.text() + f"\n{self.preview.message.text()}按 Ctrl+P 预览。"
+            )
+            return
         self.preview.finished.connect(lambda _r: self._receipt_closed(fresh))
         self.preview.open()
+
+    def _receipt_printed(self, matter_id: uuid.UUID) -> None:
+        failed = lambda e: self.form.show_message(getattr(e, "message", str(e)))  # noqa: E731
+        from app.services.reception import receipts  # loaded already: it made the PDF
+
+        job = op(receipts.record_receipt_print, self.ctx.actor, matter_id)
+        self.ctx.worker.submit(job, None, failed)
 
     def _receipt_closed(self, fresh: bool) -> None:
         """The window takes the keyboard back; after a registration's receipt, the cursor

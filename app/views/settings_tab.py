@@ -703,6 +703,10 @@ class SettingsTab(QWidget):
             tabs.addTab(scrolling(self.security), "安全设置")
             self.terminal_database = TerminalDatabasePanel(ctx)
             tabs.addTab(self.terminal_database, "本终端数据库")
+            from .print_settings import PrintSettingsPanel
+
+            self.printing = PrintSettingsPanel()
+            tabs.addTab(scrolling(self.printing), "本终端打印")
         if allowed(
             ctx.actor, Action.VIEW_REFERENCE
         ):  # 中心资料: the admin edits, the director reads

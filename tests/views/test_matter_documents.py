@@ -15,6 +15,7 @@ from app.models import EventKind, MatterEvent, Unit
 from app.services.reception import flow, intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
+from tests.views.print_helpers import print_to_files
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -23,7 +24,10 @@ def cells(panel) -> list[tuple[str, ...]]:
     return [r.cells for r in panel.table.rows_model.rows]
 
 
-def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matter(qtbot, db):
+def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matter(
+    qtbot, db, monkeypatch, tmp_path
+):
+    jobs, _presets = print_to_files(monkeypatch, tmp_path)
     jiedai, director = actor(db, "jiedai"), actor(db, "zhuren")
     with db.write() as s:
         xinfang = s.scalar(select(Unit.id).where(Unit.name == "信访办"))
@@ -71,6 +75,8 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
     text = PdfReader(io.BytesIO(panel.preview.pdf)).pages[0].extract_text()
     assert "督　办　单" in text and number in text and "请五日内答复。" in text
     assert panel.preview.windowTitle().startswith(f"督办单 {number}")
+    qtbot.keyClick(panel.preview, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert len(jobs) == 1 and jobs[0].exists()  # handed to the printer: now it counts
     panel.preview.close()
     qtbot.waitUntil(lambda: cells(panel)[order_row][3].startswith("已打印 2 次"), timeout=5000)
 
@@ -80,6 +86,15 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
     qtbot.waitUntil(lambda: panel.preview.isVisible() and "延期" in panel.preview.windowTitle())
     text = PdfReader(io.BytesIO(panel.preview.pdf)).pages[0].extract_text()
     assert "延期办理告知书" in text and "需要现场勘查" in text
+    # Previewed and closed without printing: not printed.
+    panel.preview.close()
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    assert cells(panel)[notice_row][2] == "未打印"
+    qtbot.mouseClick(panel.print_button, LEFT)
+    qtbot.waitUntil(lambda: panel.preview.isVisible() and "延期" in panel.preview.windowTitle())
+    qtbot.mouseClick(panel.preview.print_button, LEFT)
+    assert len(jobs) == 2
     panel.preview.close()
     qtbot.waitUntil(lambda: cells(panel)[notice_row][3].startswith("已打印 1 次"), timeout=5000)
     with db.read() as s:

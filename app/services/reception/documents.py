@@ -320,11 +320,38 @@ def document_pdf(
     session: Session, actor: Actor, matter_id: uuid.UUID, key: str
 ) -> tuple[str, bytes]:
     """(title, PDF) of the matter's document ``key`` (from ``list_documents``), rendered from
-    what was stored when it was made; the print goes on the timeline and in the audit log."""
-    m = _load(session, matter_id)
+    what was stored when it was made, and printed at once (the command line writes it out):
+    the print goes on the timeline and in the audit log."""
+    title, pdf = render_document_pdf(session, actor, matter_id, key)
+    record_document_print(session, actor, matter_id, key)
+    return title, pdf
+
+
+def _document(session: Session, actor: Actor, matter_id: uuid.UUID, key: str) -> MatterDocument:
     doc = next((d for d in list_documents(session, actor, matter_id) if d.key == key), None)
     if doc is None:
         raise ValidationError(f"该事项没有这份文书（{key}），请刷新后再试。")
+    return doc
+
+
+@write_op(Change.MATTERS)
+def record_document_print(session: Session, actor: Actor, matter_id: uuid.UUID, key: str) -> None:
+    """The document ``key`` went to the printer: "打印…" ("补打…" again) on the matter's
+    timeline, with its audit row."""
+    m = _load(session, matter_id)
+    doc = _document(session, actor, matter_id, key)
+    require(actor, Action.VIEW_MATTERS if doc.kind == DocKind.SUPERVISION else Action.PRINT_RECEIPT)
+    timeline.record_print(session, actor, m, doc.title, audit_event="document_print")
+
+
+@read_op
+def render_document_pdf(
+    session: Session, actor: Actor, matter_id: uuid.UUID, key: str
+) -> tuple[str, bytes]:
+    """(title, PDF) for the preview. Nothing is recorded: ``record_document_print`` records the
+    print once the job was handed to the printer."""
+    m = _load(session, matter_id)
+    doc = _document(session, actor, matter_id, key)
     if doc.kind == DocKind.SUPERVISION:
         require(actor, Action.VIEW_MATTERS)
         order_id = uuid.UUID(key.split(":", 1)[1])
@@ -335,7 +362,6 @@ def document_pdf(
         require(actor, Action.PRINT_RECEIPT)
         event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
         pdf = render_notice(NOTICES[doc.kind](session, actor, m, event))
-    timeline.record_print(session, actor, m, doc.title, audit_event="document_print")
     return doc.title, pdf
 
 

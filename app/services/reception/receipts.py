@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.errors import NotFound
 from app.core.ops import Change, read_op, write_op
 from app.models import Category, EventKind, Matter, MatterEvent, MatterStatus, Unit, User
 from app.reports.fonts import default_fonts
@@ -187,9 +188,27 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
 
 @write_op(Change.MATTERS)
 def receipt_pdf(session: Session, actor: Actor, matter_id: uuid.UUID) -> tuple[str, bytes]:
-    """(number, PDF bytes); the print is on the matter's timeline, with its audit row."""
+    """(number, PDF bytes) printed at once (the command line writes it out): the print is on
+    the matter's timeline, with its audit row."""
+    number, pdf = render_receipt_pdf(session, actor, matter_id)
+    record_receipt_print(session, actor, matter_id)
+    return number, pdf
+
+
+@read_op
+def render_receipt_pdf(session: Session, actor: Actor, matter_id: uuid.UUID) -> tuple[str, bytes]:
+    """(number, PDF bytes) for the preview. Nothing is recorded: the print is recorded by
+    ``record_receipt_print`` once the job was handed to the printer."""
     data = receipt_data(session, actor, matter_id)
-    pdf = render_receipt(data)
+    return data.number, render_receipt(data)
+
+
+@write_op(Change.MATTERS)
+def record_receipt_print(session: Session, actor: Actor, matter_id: uuid.UUID) -> None:
+    """The receipt went to the printer: "打印受理回执" ("补打…" again) on the matter's timeline,
+    with its audit row."""
+    require(actor, Action.PRINT_RECEIPT)
     m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到这件事项，可能已被删除。")
     timeline.record_print(session, actor, m, RECEIPT_TITLE, audit_event="receipt_print")
-    return data.number, pdf

@@ -267,7 +267,17 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
     timeline, with its audit row."""
     data = order_data(session, actor, order_id)
     pdf = render_supervision(data)
+    record_order_print(session, actor, order_id)
+    return data.number, pdf
+
+
+@write_op(Change.MATTERS)
+def record_order_print(session: Session, actor: Actor, order_id: uuid.UUID) -> None:
+    """The 督办单 went to the printer: "打印督办单 …" on the matter's timeline, audited."""
+    require(actor, Action.VIEW_MATTERS)
     o = session.get(SupervisionOrder, order_id)
+    if o is None:
+        raise NotFound("找不到这张督办单，可能已被删除。")
     timeline.record_print(
         session,
         actor,
@@ -277,7 +287,6 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
         object_type="supervision",
         object_id=order_id,
     )
-    return data.number, pdf
 
 
 def order_title(o: SupervisionOrder) -> str:
@@ -296,3 +305,19 @@ def issue_and_print(
     """Issue a 督办单 and print it (the print audited): its number and PDF, in one step."""
     order = issue_order(session, actor, matter_id, unit_id, requirement, reply_by)
     return order_pdf(session, actor, order.id)
+
+
+@write_op(Change.MATTERS)
+def issue_for_print(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    requirement: str,
+    reply_by: date,
+) -> tuple[uuid.UUID, str, bytes]:
+    """Issue a 督办单 and render it for the preview: (its id, number, PDF). The print is
+    recorded by ``record_order_print`` once the job was handed to the printer."""
+    order = issue_order(session, actor, matter_id, unit_id, requirement, reply_by)
+    data = order_data(session, actor, order.id)
+    return order.id, data.number, render_supervision(data)

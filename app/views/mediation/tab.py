@@ -261,8 +261,14 @@ class MediationTab(QWidget):
 
         def shown(result) -> None:
             title, pdf = result
-            self.preview = PdfPreviewDialog(pdf, title, f"{title.replace(' ', '-')}.pdf", self)
+            kind = {Document.AGREEMENT: "agreement", Document.CASEFILE: "casefile"}
+            self.preview = PdfPreviewDialog(
+                pdf, title, f"{title.replace(' ', '-')}.pdf", self,
+                kind=kind.get(document, "mediation"),
+            )  # fmt: skip
+            record = op(mediation.record_document_print, self.ctx.actor, document, object_id)
+            self.preview.printed.connect(lambda _name: self.ctx.worker.submit(record))
             self.preview.open()
 
-        job = op(mediation.document_pdf, self.ctx.actor, document, object_id)
+        job = op(mediation.render_document_pdf, self.ctx.actor, document, object_id)
         run_op(self.ctx, job, done=shown, message=self.message)

@@ -92,7 +92,9 @@ from app.services.rooms.mediation.printing import (
     document_pdf,
     followup_print_data,
     mediator_choices,
+    record_document_print,
     record_print_data,
+    render_document_pdf,
     result_label,
 )
 from app.services.rooms.mediation.reading import (
@@ -165,6 +167,8 @@ __all__ = [
     "default_title",
     "document_for_number",
     "document_pdf",
+    "record_document_print",
+    "render_document_pdf",
     "file_number",
     "find_case",
     "followup_print_data",

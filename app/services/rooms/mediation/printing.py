@@ -360,10 +360,39 @@ class Document(LabelledEnum):
 def document_pdf(
     session: Session, actor: Actor, document: Document, object_id: uuid.UUID
 ) -> tuple[str, bytes]:
-    """(a title for the preview, PDF bytes) of one document, with an audit row for the print.
+    """(a title for the preview, PDF bytes) of one document printed at once (the command line
+    writes it out), with an audit row for the print.
 
     ``object_id`` is the case's id, or the record's, agreement's or follow-up's.
     """
+    title, pdf = render_document_pdf(session, actor, document, object_id)
+    record_document_print(session, actor, document, object_id)
+    return title, pdf
+
+
+@write_op()
+def record_document_print(
+    session: Session, actor: Actor, document: Document, object_id: uuid.UUID
+) -> None:
+    """The document went to the printer: its audit row."""
+    document = Document(document)
+    require(actor, Action.VIEW_CASES)
+    audit.record(
+        session,
+        actor,
+        "case_print",
+        object_type=document.value,
+        object_id=object_id,
+        reason=document.label,
+    )
+
+
+@read_op
+def render_document_pdf(
+    session: Session, actor: Actor, document: Document, object_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """(title, PDF) for the preview; ``record_document_print`` records the print once the job
+    was handed to the printer."""
     from app.reports import mediation as r
 
     document = Document(document)
@@ -387,14 +416,6 @@ def document_pdf(
         case Document.CASEFILE:
             cd = casefile_print_data(session, actor, object_id)
             title, pdf = f"卷宗 {cd.case.file_number}", r.render_casefile(cd)
-    audit.record(
-        session,
-        actor,
-        "case_print",
-        object_type=document.value,
-        object_id=object_id,
-        reason=document.label,
-    )
     return title, pdf
 
 
