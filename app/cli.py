@@ -807,13 +807,11 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from app.services.data.backup import restore_database
+    from app.services.data.backup import restore
 
     path = _sqlite_file(args)
-    aside = restore_database(args.file, path)
-    print(f"已从 {args.file} 恢复到 {path}")
-    if aside:
-        print(f"原数据库另存为：{aside}")
+    for line in restore(args.file, path).lines():
+        print(line)
     return 0
 
 

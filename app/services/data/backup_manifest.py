@@ -90,12 +90,16 @@ def write_json(path: Path, data: dict) -> None:
     """Written whole or not at all (temporary file, fsync, rename); owner-only."""
     tmp = path.with_name(path.name + ".partial")
     tmp.unlink(missing_ok=True)
-    private_file(tmp)
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        private_file(tmp)
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never a half-written file left behind
+        raise
 
 
 def manifest_data(
