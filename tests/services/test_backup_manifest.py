@@ -107,8 +107,8 @@ def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys
 
 
 def test_a_rewritten_chain_is_reported_at_the_manifests_head(db, capsys):
-    """Someone edits a row and recomputes every later hash: the chain verifies, the
-    manifest's head hash does not."""
+    """Someone edits a row and recomputes every later hash with the plain function: the keyed
+    chain no longer verifies, and the manifest's head hash differs too."""
     automatic_backup(db.path, reason="manual")
     head = audit_count(db)
     with db.write() as s:
@@ -118,7 +118,7 @@ def test_a_rewritten_chain_is_reported_at_the_manifests_head(db, capsys):
             e.prev_hash = prev
             e.hash = prev = audit._hash(prev, e)
     code, text = check(db.path, capsys)
-    assert code == 1 and "哈希链完整" in text
+    assert code == 1 and "第 2 条审计记录被修改" in text
     assert f"第 {head} 条审计记录与" in text and "改写" in text
 
 

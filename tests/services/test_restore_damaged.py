@@ -4,12 +4,14 @@ aside by renaming, never copied through SQLite; the backup is put in place and c
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
+from app.services.security.audit_key import key_file as audit_key_file
 from tests.services.test_backup import table_contents
 
 pytestmark = pytest.mark.sqlite_only
@@ -62,13 +64,23 @@ def demo_center(tmp_path_factory) -> Path:
         dest.execute("PRAGMA journal_mode=DELETE")
     src.close()
     dest.close()
+    # The audit chain's key (the terminal's key store) goes with the database.
+    audit_key_file(db).parent.mkdir(exist_ok=True)
+    shutil.copy2(audit_key_file(made), audit_key_file(db))
+    return db
+
+
+def copy_center(demo: Path, to: Path) -> Path:
+    db = to / "center.sqlite3"
+    db.write_bytes(demo.read_bytes())
+    audit_key_file(db).parent.mkdir(exist_ok=True)
+    shutil.copy2(audit_key_file(demo), audit_key_file(db))
     return db
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_restore_replaces_a_damaged_database(damage, demo_center, tmp_path, capsys):
-    db = tmp_path / "center.sqlite3"
-    db.write_bytes(demo_center.read_bytes())
+    db = copy_center(demo_center, tmp_path)
     backup = tmp_path / "backups" / "center-manual-20270105-090000.sqlite3"
     assert main(["backup", "--db", str(db), "--out", str(backup)]) == 0
     saved = table_contents(backup)
@@ -99,8 +111,7 @@ def test_restore_replaces_a_damaged_database(damage, demo_center, tmp_path, caps
 
 
 def test_a_refused_restore_leaves_no_partial_files(demo_center, tmp_path, capsys):
-    db = tmp_path / "center.sqlite3"
-    db.write_bytes(demo_center.read_bytes())
+    db = copy_center(demo_center, tmp_path)
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(demo_center.read_bytes()[: 4096 * 3])
     code = main(["restore", str(bad), "--db", str(db)])
@@ -114,8 +125,7 @@ def test_a_refused_restore_leaves_no_partial_files(demo_center, tmp_path, capsys
 def test_a_refused_backup_of_a_damaged_database_leaves_no_partial_files(
     damage, demo_center, tmp_path, capsys
 ):
-    db = tmp_path / "center.sqlite3"
-    db.write_bytes(demo_center.read_bytes())
+    db = copy_center(demo_center, tmp_path)
     DAMAGE[damage](db)
     assert main(["backup", "--db", str(db)]) == 1
     assert "损坏" in "".join(capsys.readouterr())

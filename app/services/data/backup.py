@@ -291,7 +291,11 @@ def restore(backup: Path, db_path: Path, *, now: datetime | None = None) -> Rest
             sound, found = integrity_ok(db_path)
             damaged = None if sound else found
         moved = _set_aside(db_path, now)
-        os.replace(tmp, db_path)
+        try:
+            os.replace(tmp, db_path)
+        except OSError:
+            _put_back(db_path, moved)
+            raise
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno == errno.ENOSPC:
@@ -337,6 +341,15 @@ def _set_aside(db_path: Path, now: datetime) -> list[Path]:
             os.replace(dest, src)
         raise
     return [dest for _src, dest in done]
+
+
+def _put_back(db_path: Path, moved: list[Path]) -> None:
+    """Undo ``_set_aside``: the moved files get their names back."""
+    if not moved:
+        return
+    aside = moved[0]
+    for path in reversed(moved):
+        os.replace(path, Path(str(db_path) + path.name[len(aside.name) :]))
 
 
 def _describe_aside(
