@@ -16,7 +16,12 @@ from app.cli import main
 from app.core import clock
 from app.db import head_revision
 from app.models import AuditEntry
-from app.services.data.backup import automatic_backup, backup_database, restore_database
+from app.services.data.backup import (
+    AuditTampered,
+    automatic_backup,
+    backup_database,
+    restore_database,
+)
 from app.services.data.backup_manifest import head_file, manifest_path, sha256_of
 from app.services.security import audit
 from tests.conftest import actor
@@ -99,7 +104,8 @@ def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys
     first = automatic_backup(db.path, now=clock.now() - timedelta(days=3))
     had = audit_count(db)
     cut_tail(db.path, had - 2)
-    automatic_backup(db.path)  # the next start's backup has the short chain
+    with pytest.raises(AuditTampered, match="审计记录被截断"):
+        automatic_backup(db.path)  # the next start's backup has the short chain: it says so
     for old in (first, manifest_path(first)):
         old.unlink()  # as rotation would, some days later
     code, text = check(db.path, capsys)

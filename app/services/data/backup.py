@@ -112,7 +112,9 @@ def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Pa
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
         at = now or clock.now()
-        write_backup_manifest(dest, copy=partial, source=src, snapshot=snapshot, at=at)
+        _manifest, tampered = write_backup_manifest(
+            dest, copy=partial, source=src, snapshot=snapshot, at=at
+        )
         try:
             os.replace(partial, dest)
         except OSError:
@@ -131,7 +133,21 @@ def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Pa
     except BaseException:
         partial.unlink(missing_ok=True)  # no half-made copy is left on any path
         raise
+    if tampered:
+        raise AuditTampered(
+            f"备份已完成：{dest}。但发现{tampered}。审计头文件 {head_file(src)} 没有更新"
+            "（它只往前走，留作证据）。请运行 zongzhi check 查看，并报告中心负责人。",
+            backup=dest,
+        )
     return dest
+
+
+class AuditTampered(ServiceError):
+    """A backup was made, but the audit chain is not a continuation of the head file's."""
+
+    def __init__(self, message: str, *, backup: Path | None = None):
+        super().__init__(message)
+        self.backup = backup
 
 
 def backup_retention(backup: Path) -> Retention:

@@ -156,7 +156,7 @@ def chain_key(session: Session) -> tuple[audit_key.AuditKey | None, str | None]:
         return None, str(exc)
     if key is None and own is not None and first is not None:
         return None, (
-            f"第 1 条审计记录不是本终端审计密钥（{own.path.name}）记下的那一条："
+            f"第 1 条审计记录不是本终端审计密钥记下的那一条（{own.path.name}）："
             "审计记录被改写过，或数据库文件被换成了别的文件"
         )
     return key, None

@@ -70,9 +70,7 @@ def _save(key: AuditKey) -> None:
     data = {
         "format": FORMAT,
         "key": base64.b64encode(key.secret).decode("ascii"),
-        "chains": [
-            {"first": f, "from_seq": a, "to_seq": b} for f, (a, b) in key.chains.items()
-        ],
+        "chains": [{"first": f, "from_seq": a, "to_seq": b} for f, (a, b) in key.chains.items()],
     }
     tmp = key.path.with_name(key.path.name + ".partial")
     try:
