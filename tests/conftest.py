@@ -122,8 +122,10 @@ def clock():
 
 @pytest.fixture(autouse=True)
 def _terminal_config(tmp_path, monkeypatch):
-    """Each test has its own terminal settings file: none saved unless the test saves one."""
+    """Each test has its own terminal settings file: none saved unless the test saves one;
+    and its own user data folder (a server database's keys and audit head live there)."""
     monkeypatch.setenv("ZONGZHI_CONFIG_DIR", str(tmp_path / "terminal-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 def fill_center(database) -> None:

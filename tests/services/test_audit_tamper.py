@@ -154,3 +154,24 @@ def test_a_deleted_key_file_is_noticed(db, capsys):
     recompute(db)
     code, text = run(capsys, "check", "--db", str(db.path))
     assert code == 1 and "审计密钥" in text, text
+
+
+def test_a_migrated_chain_keeps_verifying_where_the_database_went(db, tmp_path):
+    """``migrate-db`` carries the audit key along: the copied keyed rows still verify."""
+    from app.db import open_database
+    from app.services.data.migrate_db import migrate_database
+
+    add_rows(db, 2)
+    target = "sqlite:///" + str(tmp_path / "moved" / "moved.sqlite3")
+    (tmp_path / "moved").mkdir()
+    migrate_database(db.url, target)
+    moved = open_database(database_url=target)
+    try:
+        with moved.read() as s:
+            assert audit.verify_chain(s).first_broken is None
+        add_rows(moved, 1)
+        with moved.read() as s:
+            report = audit.verify_chain(s)
+        assert report.first_broken is None and report.unknown_chain is None
+    finally:
+        moved.dispose()

@@ -264,6 +264,12 @@ class Manifest:
     def label(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def seen(self) -> str:
+        """When and by what this head was seen, for messages."""
+        what = {"backup": "备份", "restore": "恢复", "head": "审计头文件记下"}.get(self.kind)
+        return f"{self.label}（{what}）" if what else self.label
+
 
 class UnreadableManifest(ValueError):
     pass
@@ -388,7 +394,7 @@ def compare_with_chain(
     longest = max((m for m in heads if m.head_seq > 0), key=lambda m: m.head_seq, default=None)
     if longest is not None and live_seq < longest.head_seq:
         findings.problems.append(
-            f"审计记录被截断：{longest.label} 备份时已有 {longest.head_seq} 条"
+            f"审计记录被截断：{longest.seen} 时已有 {longest.head_seq} 条"
             f"（最后一条哈希 {longest.head_hash[:16]}…），现在只有 {live_seq} 条"
         )
     for m in sorted(heads, key=lambda m: m.head_seq, reverse=True):
@@ -397,7 +403,7 @@ def compare_with_chain(
         now_hash = hash_at(m.head_seq)
         if now_hash != m.head_hash:
             findings.problems.append(
-                f"第 {m.head_seq} 条审计记录与 {m.label} 备份时不同"
+                f"第 {m.head_seq} 条审计记录与 {m.seen} 时不同"
                 f"（当时哈希 {m.head_hash[:16]}…，现在 {(now_hash or '缺失')[:16]}…）："
                 "此前的审计记录被改写过"
             )
