@@ -157,6 +157,28 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
     return window
 
 
+def record_audit_head(database: Database, *, quiet: bool = False) -> str | None:
+    """Move the audit head kept outside the database forward (beside a SQLite file, or on
+    this terminal for a server). If the chain does not go on from it, the head stays and the
+    person is told: rows were cut off or rewritten since it was last seen."""
+    from app.core.ops import op
+    from app.services.data.backup_manifest import record_head
+
+    where = database.path if database.path is not None else database.url
+    try:
+        problem = database.run(op(record_head, where)).value
+    except (EnvironmentProblem, OSError):
+        return None  # the next check or backup tries again
+    if problem and not quiet:
+        QMessageBox.warning(
+            None,
+            "审计记录异常",
+            f"{problem}。审计头文件没有更新（留作证据）。请运行 zongzhi check 查看，"
+            "并报告中心负责人。",
+        )
+    return problem
+
+
 def demo_accounts_for_login() -> list[tuple[str, str, str]]:
     from app.demo.center import DEMO_ACCOUNTS
 
@@ -256,5 +278,6 @@ def _run_windows(
         window.show()
         app.exec()
         worker.wait()
+        record_audit_head(database)  # at every log-out (and quit)
         if not logged_out:
             return 0

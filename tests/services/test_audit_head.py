@@ -46,3 +46,19 @@ def test_a_row_rewritten_after_a_check_is_reported(db):
     report = check_database(db)
     assert not report.ok
     assert any("审计记录" in line and ("被修改" in line or "改写" in line) for line in report.lines)
+
+
+def test_log_out_moves_the_head_and_warns_of_a_cut_chain(db, monkeypatch):
+    from app import gui
+
+    warned = []
+    monkeypatch.setattr(gui.QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    add_rows(db, 3)
+    assert gui.record_audit_head(db) is None and not warned
+    with db.read() as s:
+        had = s.scalar(select(func.max(AuditEntry.seq)))
+    with db.write() as s:
+        s.execute(delete(AuditEntry).where(AuditEntry.seq == had))
+    problem = gui.record_audit_head(db)
+    assert problem and "审计记录被截断" in problem
+    assert warned and "审计头文件没有更新" in warned[0]
