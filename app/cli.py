@@ -43,6 +43,12 @@ def _db_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
         default=default,
         help="任意 SQLAlchemy 数据库地址，如 postgresql+psycopg://…",
     )
+    p.add_argument(
+        "--allow-network-share",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="数据库文件在网络共享上也照样打开（SQLite 在网络共享上可能损坏数据，不建议）",
+    )
 
 
 def _login_args(p: argparse.ArgumentParser) -> None:
@@ -285,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             args.database_url,
             demo_login=args.demo_login,
             startup_probe=args.startup_probe,
+            allow_network_share=args.allow_network_share,
         )
     try:
         return COMMANDS[args.command](args)
@@ -297,20 +304,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open(args, *, migrate: bool = True, must_exist: bool = True):
-    from app.db import (
-        NETWORK_SHARE_ADVICE,
-        network_share_reason,
-        open_database,
-        resolve_url,
-        sqlite_path,
-    )
+    from app.db import open_database, resolve_url, sqlite_path
 
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if must_exist and path is not None and not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}，请检查 --db 路径，或先运行 zongzhi init。")
-    if path is not None and (reason := network_share_reason(path)):
-        print("警告：" + NETWORK_SHARE_ADVICE.format(reason=reason), file=sys.stderr)
+    _refuse_network_share(path, args)
     return open_database(args.db, args.database_url, migrate=migrate)
+
+
+def _refuse_network_share(path: Path | None, args) -> None:
+    """A database file on a network share is refused (SECURITY.md: SQLite's WAL is unsafe
+    there) unless the admin passes --allow-network-share; then a warning is printed."""
+    from app import db as app_db
+
+    if path is None or not (reason := app_db.network_share_reason(path)):
+        return
+    advice = app_db.NETWORK_SHARE_ADVICE.format(reason=reason)
+    if not getattr(args, "allow_network_share", False):
+        raise ServiceError(
+            f"{advice}没有打开它。确需在网络共享上使用时，请由管理员加上 --allow-network-share。"
+        )
+    print("警告：" + advice, file=sys.stderr)
 
 
 def _require_initialised(db) -> None:
@@ -792,6 +807,7 @@ def _sqlite_file(args) -> Path:
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if path is None:
         raise ServiceError("备份和恢复只适用于 SQLite 数据库文件；PostgreSQL 请用 pg_dump。")
+    _refuse_network_share(path, args)
     return path
 
 

@@ -185,10 +185,23 @@ def demo_accounts_for_login() -> list[tuple[str, str, str]]:
     return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
 
 
-def warn_network_share(path) -> None:
+def warn_network_share(path, *, allowed: bool = False) -> bool:
+    """False (after saying why) if the database is on a network share and the admin did not
+    start the program with --allow-network-share; with it, a warning only."""
     reason = network_share_reason(path)
-    if reason:
-        QMessageBox.warning(None, "数据库位置不安全", NETWORK_SHARE_ADVICE.format(reason=reason))
+    if not reason:
+        return True
+    advice = NETWORK_SHARE_ADVICE.format(reason=reason)
+    if not allowed:
+        QMessageBox.critical(
+            None,
+            "数据库位置不安全",
+            f"{advice}\n\n没有打开它。确需在网络共享上使用时，请由管理员用 "
+            "--allow-network-share 启动程序。",
+        )
+        return False
+    QMessageBox.warning(None, "数据库位置不安全", advice)
+    return True
 
 
 def _probe_when_shown(dialog: QDialog) -> None:
@@ -208,13 +221,14 @@ def run_gui(
     *,
     demo_login: bool = False,
     startup_probe: bool = False,
+    allow_network_share: bool = False,
 ) -> int:
     app = make_app()
     try:
         url = resolve_url(db, database_url)
         path = sqlite_path(url)
-        if path is not None:
-            warn_network_share(path)
+        if path is not None and not warn_network_share(path, allowed=allow_network_share):
+            return 1
         database = open_database(database_url=url, migrate=False)
         if needs_upgrade(database):
             if path is not None:
