@@ -786,10 +786,18 @@ def _open_demo_notes(window, username: str, settle) -> None:
 
 
 def cmd_check(args) -> int:
+    from app.db import resolve_url, sqlite_path
+    from app.services.data.wal import wal_damage
     from app.services.security.integrity import check_database
 
+    path = sqlite_path(resolve_url(args.db, args.database_url))
+    _refuse_network_share(path, args)
+    # Before SQLite opens the file: it would drop frames beyond a damaged one unseen.
+    found = []
+    if path is not None and (damage := wal_damage(path)) is not None:
+        found.append(damage.message(Path(str(path) + "-wal")))
     db = _open(args, migrate=False)
-    report = check_database(db, manifests=args.manifest)
+    report = check_database(db, manifests=args.manifest, found=found)
     for line in report.lines:
         print(line)
     if report.ok:  # a reminder, not a fault: the exit code stays 0

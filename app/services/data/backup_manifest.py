@@ -324,6 +324,24 @@ def manifests_for(db_path: Path, folder: Path) -> tuple[list[Manifest], list[str
     return found, unreadable
 
 
+def _older_than_a_backup(
+    heads: list[Manifest], live_seq: int, hash_at: Callable[[int], str | None]
+) -> Manifest | None:
+    """The newest backup whose chain the live one is a beginning of (the database lost its
+    end, as when SQLite discards a damaged WAL), if its copy is still there."""
+    live = hash_at(live_seq) if live_seq else GENESIS
+    for m in sorted(heads, key=lambda m: m.created_at, reverse=True):
+        if m.kind != "backup" or not m.backup or m.head_seq <= live_seq:
+            continue
+        copy = m.path.with_name(m.backup)
+        try:
+            if copy.exists() and (_hash_in_file(copy, live_seq) if live_seq else GENESIS) == live:
+                return m
+        except sqlite3.Error:
+            continue
+    return None
+
+
 def compare_with_chain(
     manifests: Iterable[Manifest],
     *,
@@ -397,6 +415,14 @@ def compare_with_chain(
             f"审计记录被截断：{longest.seen} 时已有 {longest.head_seq} 条"
             f"（最后一条哈希 {longest.head_hash[:16]}…），现在只有 {live_seq} 条"
         )
+        older = _older_than_a_backup(heads, live_seq, hash_at)
+        if older is not None:
+            findings.problems.append(
+                f"数据库停在 {older.seen} 之前的状态：现有审计记录与该备份的前 {live_seq} 条"
+                "完全相同，之后的修改不在数据库里。最后一次检查点早于最近一次备份，"
+                "常见原因是 WAL 文件（-wal）损坏或丢失而被丢弃（也可能是有人删除了记录）。"
+                f"请用该备份恢复：zongzhi restore {older.path.with_name(older.backup or '')}"
+            )
     for m in sorted(heads, key=lambda m: m.head_seq, reverse=True):
         if m.head_seq == 0 or m.head_seq > live_seq:
             continue

@@ -35,9 +35,12 @@ class CheckReport:
         self.lines.append("问题：" + line)
 
 
-def check_database(db: Database, *, manifests: Iterable[Path] = ()) -> CheckReport:
+def check_database(
+    db: Database, *, manifests: Iterable[Path] = (), found: Iterable[str] = ()
+) -> CheckReport:
     """``manifests``: manifest files to compare with besides those in the backups folder
-    (``zongzhi check --manifest FILE``, e.g. one kept with a copy on another disk)."""
+    (``zongzhi check --manifest FILE``, e.g. one kept with a copy on another disk); ``found``:
+    problems seen before the database was opened (``wal.wal_damage``)."""
     explicit = []
     for path in manifests:
         try:
@@ -45,6 +48,8 @@ def check_database(db: Database, *, manifests: Iterable[Path] = ()) -> CheckRepo
         except UnreadableManifest as exc:
             raise ServiceError(str(exc)) from exc
     report = CheckReport()
+    for problem in found:  # seen before the database was opened (a damaged WAL)
+        report.problem(problem)
     try:
         _check(db, report, explicit)
     except DatabaseDamaged as exc:
