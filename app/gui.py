@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.core.errors import EnvironmentProblem
+from app.core.errors import DatabaseDamaged, EnvironmentProblem
 from app.db import (
     NETWORK_SHARE_ADVICE,
     Database,
@@ -229,7 +229,9 @@ def run_gui(
         path = sqlite_path(url)
         if path is not None and not warn_network_share(path, allowed=allow_network_share):
             return 1
-        database = open_database(database_url=url, migrate=False)
+        database = _open_or_recover(url, path)
+        if database is None:
+            return 1
         if needs_upgrade(database):
             if path is not None:
                 backup_before_upgrade(path)  # before any migration touches it, waiting for it
@@ -245,6 +247,27 @@ def run_gui(
     finally:
         if start_backup is not None:
             start_backup.wait()
+
+
+def _open_or_recover(url: str, path: Path | None) -> Database | None:
+    """The database, opened. A damaged SQLite file is not refused outright: the person is
+    offered the same recovery as ``zongzhi restore`` (a backup chosen from a list), then the
+    restored file is opened. None when they decline."""
+    try:
+        database = open_database(database_url=url, migrate=False)
+        needs_upgrade(database)  # reads the file: a damaged one says so here
+        return database
+    except DatabaseDamaged as exc:
+        if path is None:
+            raise
+        problem = exc.message
+    from .views.recovery_dialog import RecoveryDialog
+
+    dialog = RecoveryDialog(path, problem)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.restored is None:
+        return None
+    QMessageBox.information(None, "已用备份恢复", "\n".join(dialog.restored.lines()))
+    return open_database(database_url=url, migrate=False)
 
 
 def _run_windows(

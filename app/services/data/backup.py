@@ -196,6 +196,49 @@ def _copy_of(name: str, db_stem: str) -> re.Match | None:
     return None
 
 
+@dataclass(frozen=True)
+class BackupCopy:
+    """A verified copy in the backups folder, for choosing one to restore."""
+
+    path: Path
+    made_at: datetime
+    kind: str  # 启动时 / 每日 / 手动 / 自动
+    size: int  # bytes
+
+    @property
+    def size_text(self) -> str:
+        return (
+            f"{self.size / 1024 / 1024:.1f} MB"
+            if self.size >= 1 << 20
+            else f"{self.size // 1024} KB"
+        )
+
+
+_KINDS = {"start": "启动时", "daily": "每日", MANUAL: "手动"}
+
+
+def list_backups(db_path: Path) -> list[BackupCopy]:
+    """This database's copies in its backups folder, newest first (a copy gets its final
+    name only after its integrity check passed, so each one listed was verified)."""
+    folder = backups_dir(db_path)
+    found: list[BackupCopy] = []
+    if not folder.is_dir():
+        return found
+    stem = Path(db_path).stem
+    for p in folder.glob("*.sqlite3"):
+        m = _copy_of(p.name, stem)
+        if m is None:
+            continue
+        reason = m.group("stem")[len(stem) + 1 :] if m.group("stem") != stem else ""
+        try:
+            size = p.stat().st_size
+        except OSError:
+            continue
+        made = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S")
+        found.append(BackupCopy(p, made, _KINDS.get(reason, "自动"), size))
+    return sorted(found, key=lambda b: b.made_at, reverse=True)
+
+
 def has_backup_on(db_path: Path, day: date) -> bool:
     folder = backups_dir(db_path)
     return folder.is_dir() and any(
