@@ -30,7 +30,12 @@ class RecoveryDialog(QDialog):
         layout.addWidget(text)
         self.bar = MessageBar()
         layout.addWidget(self.bar)
-        self.list = rows_view(["备份时间", "类型", "大小", "文件"], stretch=3, min_height=200)
+        self.list = rows_view(
+            ["备份时间", "类型", "大小", "文件"],
+            stretch=3,
+            widths=[(0, 150), (2, 90)],
+            min_height=200,
+        )
         self.list.set_rows(
             Row((f"{b.made_at:%Y-%m-%d %H:%M}", b.kind, b.size_text, b.path.name), id=str(b.path))
             for b in self.backups
