@@ -15,6 +15,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -73,9 +74,15 @@ def _key_for_write(session: Session, seq: int) -> tuple[audit_key.AuditKey | Non
     if path is None:
         return None, None
     try:
-        key = audit_key.load_key(path)
-    except audit_key.AuditKeyUnreadable:
-        return None, None  # written plain; check reports the unreadable key file
+        return _key_for(session, path, seq)
+    except (audit_key.AuditKeyUnreadable, OSError):
+        # Written plain (a key store that cannot be read or created must not stop the
+        # center's work); check names the unreadable key file or the plain rows.
+        return None, None
+
+
+def _key_for(session: Session, path, seq: int) -> tuple[audit_key.AuditKey | None, bytes | None]:
+    key = audit_key.load_key(path)
     if seq == 1:
         key = key or audit_key.create_key(path)
         return key, key.secret  # registered once the row's hash is known
