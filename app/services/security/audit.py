@@ -81,7 +81,9 @@ def _key_for_write(session: Session, seq: int) -> tuple[audit_key.AuditKey | Non
         return None, None
 
 
-def _key_for(session: Session, path, seq: int) -> tuple[audit_key.AuditKey | None, bytes | None]:
+def _key_for(
+    session: Session, path: Path, seq: int
+) -> tuple[audit_key.AuditKey | None, bytes | None]:
     key = audit_key.load_key(path)
     if seq == 1:
         key = key or audit_key.create_key(path)
