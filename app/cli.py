@@ -314,8 +314,8 @@ def _open(args, *, migrate: bool = True, must_exist: bool = True):
 
 
 def _refuse_network_share(path: Path | None, args) -> None:
-    """A database file on a network share is refused (SECURITY.md: SQLite's WAL is unsafe
-    there) unless the admin passes --allow-network-share; then a warning is printed."""
+    """A database file on a network share is refused (SQLite's WAL needs shared memory that
+    SMB/NFS do not give) unless the admin passes --allow-network-share; then a warning."""
     from app import db as app_db
 
     if path is None or not (reason := app_db.network_share_reason(path)):
