@@ -43,6 +43,12 @@ def _db_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
         default=default,
         help="任意 SQLAlchemy 数据库地址，如 postgresql+psycopg://…",
     )
+    p.add_argument(
+        "--allow-network-share",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="数据库文件在网络共享上也照样打开（SQLite 在网络共享上可能损坏数据，不建议）",
+    )
 
 
 def _login_args(p: argparse.ArgumentParser) -> None:
@@ -309,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             args.database_url,
             demo_login=args.demo_login,
             startup_probe=args.startup_probe,
+            allow_network_share=args.allow_network_share,
         )
     try:
         return COMMANDS[args.command](args)
@@ -321,20 +328,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open(args, *, migrate: bool = True, must_exist: bool = True):
-    from app.db import (
-        NETWORK_SHARE_ADVICE,
-        network_share_reason,
-        open_database,
-        resolve_url,
-        sqlite_path,
-    )
+    from app.db import open_database, resolve_url, sqlite_path
 
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if must_exist and path is not None and not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}，请检查 --db 路径，或先运行 zongzhi init。")
-    if path is not None and (reason := network_share_reason(path)):
-        print("警告：" + NETWORK_SHARE_ADVICE.format(reason=reason), file=sys.stderr)
+    _refuse_network_share(path, args)
     return open_database(args.db, args.database_url, migrate=migrate)
+
+
+def _refuse_network_share(path: Path | None, args) -> None:
+    """A database file on a network share is refused (SQLite's WAL needs shared memory that
+    SMB/NFS do not give) unless the admin passes --allow-network-share; then a warning."""
+    from app import db as app_db
+
+    if path is None or not (reason := app_db.network_share_reason(path)):
+        return
+    advice = app_db.NETWORK_SHARE_ADVICE.format(reason=reason)
+    if not getattr(args, "allow_network_share", False):
+        raise ServiceError(
+            f"{advice}没有打开它。确需在网络共享上使用时，请由管理员加上 --allow-network-share。"
+        )
+    print("警告：" + advice, file=sys.stderr)
 
 
 def _require_initialised(db) -> None:
@@ -866,10 +881,18 @@ def _open_demo_notes(window, username: str, settle) -> None:
 
 
 def cmd_check(args) -> int:
+    from app.db import resolve_url, sqlite_path
+    from app.services.data.wal import wal_damage
     from app.services.security.integrity import check_database
 
+    path = sqlite_path(resolve_url(args.db, args.database_url))
+    _refuse_network_share(path, args)
+    # Before SQLite opens the file: it would drop frames beyond a damaged one unseen.
+    found = []
+    if path is not None and (damage := wal_damage(path)) is not None:
+        found.append(damage.message(Path(str(path) + "-wal")))
     db = _open(args, migrate=False)
-    report = check_database(db, manifests=args.manifest)
+    report = check_database(db, manifests=args.manifest, found=found)
     for line in report.lines:
         print(line)
     if report.ok:  # a reminder, not a fault: the exit code stays 0
@@ -887,6 +910,7 @@ def _sqlite_file(args) -> Path:
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if path is None:
         raise ServiceError("备份和恢复只适用于 SQLite 数据库文件；PostgreSQL 请用 pg_dump。")
+    _refuse_network_share(path, args)
     return path
 
 
@@ -902,13 +926,11 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from app.services.data.backup import restore_database
+    from app.services.data.backup import restore
 
     path = _sqlite_file(args)
-    aside = restore_database(args.file, path)
-    print(f"已从 {args.file} 恢复到 {path}")
-    if aside:
-        print(f"原数据库另存为：{aside}")
+    for line in restore(args.file, path).lines():
+        print(line)
     return 0
 
 

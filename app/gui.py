@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.core.errors import EnvironmentProblem
+from app.core.errors import DatabaseDamaged, EnvironmentProblem
 from app.db import (
     NETWORK_SHARE_ADVICE,
     Database,
@@ -157,16 +157,51 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
     return window
 
 
+def record_audit_head(database: Database, *, quiet: bool = False) -> str | None:
+    """Move the audit head kept outside the database forward (beside a SQLite file, or on
+    this terminal for a server). If the chain does not go on from it, the head stays and the
+    person is told: rows were cut off or rewritten since it was last seen."""
+    from app.core.ops import op
+    from app.services.data.backup_manifest import record_head
+
+    where = database.path if database.path is not None else database.url
+    try:
+        problem = database.run(op(record_head, where)).value
+    except (EnvironmentProblem, OSError):
+        return None  # the next check or backup tries again
+    if problem and not quiet:
+        QMessageBox.warning(
+            None,
+            "审计记录异常",
+            f"{problem}。审计头文件没有更新（留作证据）。请运行 zongzhi check 查看，"
+            "并报告中心负责人。",
+        )
+    return problem
+
+
 def demo_accounts_for_login() -> list[tuple[str, str, str]]:
     from app.demo.center import DEMO_ACCOUNTS
 
     return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
 
 
-def warn_network_share(path) -> None:
+def warn_network_share(path, *, allowed: bool = False) -> bool:
+    """False (after saying why) if the database is on a network share and the admin did not
+    start the program with --allow-network-share; with it, a warning only."""
     reason = network_share_reason(path)
-    if reason:
-        QMessageBox.warning(None, "数据库位置不安全", NETWORK_SHARE_ADVICE.format(reason=reason))
+    if not reason:
+        return True
+    advice = NETWORK_SHARE_ADVICE.format(reason=reason)
+    if not allowed:
+        QMessageBox.critical(
+            None,
+            "数据库位置不安全",
+            f"{advice}\n\n没有打开它。确需在网络共享上使用时，请由管理员用 "
+            "--allow-network-share 启动程序。",
+        )
+        return False
+    QMessageBox.warning(None, "数据库位置不安全", advice)
+    return True
 
 
 def _probe_when_shown(dialog: QDialog) -> None:
@@ -186,14 +221,17 @@ def run_gui(
     *,
     demo_login: bool = False,
     startup_probe: bool = False,
+    allow_network_share: bool = False,
 ) -> int:
     app = make_app()
     try:
         url = resolve_url(db, database_url)
         path = sqlite_path(url)
-        if path is not None:
-            warn_network_share(path)
-        database = open_database(database_url=url, migrate=False)
+        if path is not None and not warn_network_share(path, allowed=allow_network_share):
+            return 1
+        database = _open_or_recover(url, path)
+        if database is None:
+            return 1
         if needs_upgrade(database):
             if path is not None:
                 backup_before_upgrade(path)  # before any migration touches it, waiting for it
@@ -209,6 +247,27 @@ def run_gui(
     finally:
         if start_backup is not None:
             start_backup.wait()
+
+
+def _open_or_recover(url: str, path: Path | None) -> Database | None:
+    """The database, opened. A damaged SQLite file is not refused outright: the person is
+    offered the same recovery as ``zongzhi restore`` (a backup chosen from a list), then the
+    restored file is opened. None when they decline."""
+    try:
+        database = open_database(database_url=url, migrate=False)
+        needs_upgrade(database)  # reads the file: a damaged one says so here
+        return database
+    except DatabaseDamaged as exc:
+        if path is None:
+            raise
+        problem = exc.message
+    from .views.recovery_dialog import RecoveryDialog
+
+    dialog = RecoveryDialog(path, problem)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.restored is None:
+        return None
+    QMessageBox.information(None, "已用备份恢复", "\n".join(dialog.restored.lines()))
+    return open_database(database_url=url, migrate=False)
 
 
 def _run_windows(
@@ -256,5 +315,6 @@ def _run_windows(
         window.show()
         app.exec()
         worker.wait()
+        record_audit_head(database)  # at every log-out (and quit)
         if not logged_out:
             return 0

@@ -12,11 +12,13 @@ import pytest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app.core import clock as program_clock  # noqa: E402
+from app.core.private_files import private_folder  # noqa: E402
 from app.db import open_database  # noqa: E402
 from app.models import Role, User  # noqa: E402
 from app.services.center import setup  # noqa: E402
 from app.services.context import Actor  # noqa: E402
 from app.services.security import auth
+from app.services.security.audit_key import key_file as audit_key_file  # noqa: E402
 from tests import pg  # noqa: E402
 
 ADMIN_PASSWORD = "Center#2026pw"
@@ -120,8 +122,10 @@ def clock():
 
 @pytest.fixture(autouse=True)
 def _terminal_config(tmp_path, monkeypatch):
-    """Each test has its own terminal settings file: none saved unless the test saves one."""
+    """Each test has its own terminal settings file: none saved unless the test saves one;
+    and its own user data folder (a server database's keys and audit head live there)."""
     monkeypatch.setenv("ZONGZHI_CONFIG_DIR", str(tmp_path / "terminal-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 def fill_center(database) -> None:
@@ -174,7 +178,12 @@ def database_url(request, tmp_path, monkeypatch):
     kind = "center" if "db" in request.fixturenames else "empty"
     if not pg.ON_PG:
         path = tmp_path / "zongzhi.sqlite3"
-        shutil.copy2(request.getfixturevalue("_sqlite_templates")(kind), path)
+        template = request.getfixturevalue("_sqlite_templates")(kind)
+        shutil.copy2(template, path)
+        key = audit_key_file(template)  # the audit chain's key goes with its database
+        if key.exists():
+            private_folder(audit_key_file(path).parent)
+            shutil.copy2(key, audit_key_file(path))
         yield "sqlite:///" + str(path)
         return
     # The data folder (attachments, keys) of a server database lives in the user data folder.

@@ -370,13 +370,15 @@ def test_db_option_works_before_or_after_the_subcommand(demo_db, tmp_path, capsy
 def test_db_option_without_a_subcommand_opens_the_gui_on_that_database(monkeypatch):
     seen = {}
 
-    def fake_run_gui(db, url, *, demo_login, startup_probe):
-        seen.update(db=db, url=url, demo_login=demo_login)
+    def fake_run_gui(db, url, *, demo_login, startup_probe, allow_network_share):
+        seen.update(db=db, url=url, demo_login=demo_login, share=allow_network_share)
         return 0
 
     monkeypatch.setattr("app.gui.run_gui", fake_run_gui)
     assert main(["--db", "X.sqlite3", "--demo-login"]) == 0  # `make run`
-    assert seen == {"db": "X.sqlite3", "url": None, "demo_login": True}
+    assert seen == {"db": "X.sqlite3", "url": None, "demo_login": True, "share": False}
+    assert main(["--db", "X.sqlite3", "--allow-network-share"]) == 0
+    assert seen["share"] is True
 
 
 def test_commands_that_name_their_databases_otherwise_refuse_db(capsys):

@@ -19,7 +19,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from app.core import clock
-from app.services.data.backup import automatic_backup, has_backup_on
+from app.services.data.backup import AuditTampered, automatic_backup, has_backup_on
 
 from .worker import Relay, Task
 
@@ -118,11 +118,18 @@ class BackgroundBackup(QObject):
         self.failed.emit(exc)
         if not self._warn:
             return
+        if isinstance(exc, AuditTampered):  # the copy was made; the audit trail was edited
+            title, text = "审计记录异常", message
+        else:
+            title = "自动备份没有完成"
+            text = (
+                f"启动时的自动备份没有完成：{message}\n\n程序可以照常使用。请检查磁盘，"
+                "然后用 zongzhi backup 手动备份，或等运行中的每日备份。"
+            )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "自动备份没有完成",
-            f"启动时的自动备份没有完成：{message}\n\n"
-            "程序可以照常使用。请检查磁盘，然后用 zongzhi backup 手动备份，或等运行中的每日备份。",
+            title,
+            text,
             QMessageBox.StandardButton.Ok,
             # A child of the window in front (the modal login dialog, say), so it is not
             # blocked by it; non-modal, so it blocks nothing itself.

@@ -16,7 +16,12 @@ from app.cli import main
 from app.core import clock
 from app.db import head_revision
 from app.models import AuditEntry
-from app.services.data.backup import automatic_backup, backup_database, restore_database
+from app.services.data.backup import (
+    AuditTampered,
+    automatic_backup,
+    backup_database,
+    restore_database,
+)
 from app.services.data.backup_manifest import head_file, manifest_path, sha256_of
 from app.services.security import audit
 from tests.conftest import actor
@@ -99,7 +104,8 @@ def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys
     first = automatic_backup(db.path, now=clock.now() - timedelta(days=3))
     had = audit_count(db)
     cut_tail(db.path, had - 2)
-    automatic_backup(db.path)  # the next start's backup has the short chain
+    with pytest.raises(AuditTampered, match="审计记录被截断"):
+        automatic_backup(db.path)  # the next start's backup has the short chain: it says so
     for old in (first, manifest_path(first)):
         old.unlink()  # as rotation would, some days later
     code, text = check(db.path, capsys)
@@ -107,8 +113,8 @@ def test_the_head_file_remembers_after_the_manifests_are_rotated_away(db, capsys
 
 
 def test_a_rewritten_chain_is_reported_at_the_manifests_head(db, capsys):
-    """Someone edits a row and recomputes every later hash: the chain verifies, the
-    manifest's head hash does not."""
+    """Someone edits a row and recomputes every later hash with the plain function: the keyed
+    chain no longer verifies, and the manifest's head hash differs too."""
     automatic_backup(db.path, reason="manual")
     head = audit_count(db)
     with db.write() as s:
@@ -118,7 +124,7 @@ def test_a_rewritten_chain_is_reported_at_the_manifests_head(db, capsys):
             e.prev_hash = prev
             e.hash = prev = audit._hash(prev, e)
     code, text = check(db.path, capsys)
-    assert code == 1 and "哈希链完整" in text
+    assert code == 1 and "第 2 条审计记录被修改" in text
     assert f"第 {head} 条审计记录与" in text and "改写" in text
 
 

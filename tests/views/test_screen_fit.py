@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
@@ -161,6 +162,7 @@ def _dialogs(window: QMainWindow, db):
     """One instance (or several) of each dialog class, with test data."""
     import uuid
 
+    from app.db import damaged_message
     from app.services.center.deadline_recompute import Moved
     from app.services.reception.supervision import OrderDefaults
     from app.views.change_password_dialog import ChangePasswordDialog
@@ -183,6 +185,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.import_report_dialog import ImportReportDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
+    from app.views.recovery_dialog import RecoveryDialog
     from app.views.register_dialog import RegisterRecordDialog
     from app.views.settings_tab import UserDialog
     from app.views.widgets import FormDialog
@@ -219,6 +222,12 @@ def _dialogs(window: QMainWindow, db):
         ManualDialog: [ManualDialog(window)],
         ReportDialog: [ReportDialog(ctx, [], None, window)],
         ChangePasswordDialog: [ChangePasswordDialog(ctx, window)],
+        RecoveryDialog: [
+            RecoveryDialog(
+                db.path or Path("zongzhi.sqlite3"),
+                damaged_message(db.path, "database disk image is malformed"),
+            )
+        ],
         HolidayNoticeDialog: [HolidayNoticeDialog(ctx, 2027, window)],
         DeadlineRecomputeDialog: [
             DeadlineRecomputeDialog(

@@ -9,6 +9,7 @@ center's settings ``backup_keep_daily/weekly/monthly``, read from the copy just 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -19,7 +20,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.core import clock
-from app.core.errors import DatabaseUnusable, DiskFull, EnvironmentProblem, ServiceError
+from app.core.errors import (
+    DatabaseDamaged,
+    DatabaseUnusable,
+    DiskFull,
+    EnvironmentProblem,
+    ServiceError,
+)
 from app.core.private_files import private_file, private_folder
 from app.services.data.backup_manifest import (
     GENESIS,
@@ -95,12 +102,19 @@ def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Pa
         d_conn.close()
         ok, detail = integrity_ok(partial)
         if not ok:
+            sound, found = integrity_ok(src)
+            if not sound:  # the copy is bad because the database is: say so
+                from app.db import damaged_message
+
+                raise DatabaseDamaged("备份没有完成：" + damaged_message(src, found))
             raise DatabaseUnusable(f"备份文件校验失败（{detail}），请检查磁盘后重试。")
         snapshot = read_snapshot(partial)
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
         at = now or clock.now()
-        write_backup_manifest(dest, copy=partial, source=src, snapshot=snapshot, at=at)
+        _manifest, tampered = write_backup_manifest(
+            dest, copy=partial, source=src, snapshot=snapshot, at=at
+        )
         try:
             os.replace(partial, dest)
         except OSError:
@@ -116,7 +130,24 @@ def backup_database(src: Path, dest: Path, *, now: datetime | None = None) -> Pa
         if exc.errno == errno.ENOSPC:
             raise DiskFull("磁盘空间不足，备份没有完成。请清理磁盘后重试。") from exc
         raise DatabaseUnusable(f"备份失败：无法写入 {dest.parent}（{exc.strerror}）") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half-made copy is left on any path
+        raise
+    if tampered:
+        raise AuditTampered(
+            f"备份已完成：{dest}。但发现{tampered}。审计头文件 {head_file(src)} 没有更新"
+            "（它只往前走，留作证据）。请运行 zongzhi check 查看，并报告中心负责人。",
+            backup=dest,
+        )
     return dest
+
+
+class AuditTampered(ServiceError):
+    """A backup was made, but the audit chain is not a continuation of the head file's."""
+
+    def __init__(self, message: str, *, backup: Path | None = None):
+        super().__init__(message)
+        self.backup = backup
 
 
 def backup_retention(backup: Path) -> Retention:
@@ -165,6 +196,49 @@ def _copy_of(name: str, db_stem: str) -> re.Match | None:
     return None
 
 
+@dataclass(frozen=True)
+class BackupCopy:
+    """A verified copy in the backups folder, for choosing one to restore."""
+
+    path: Path
+    made_at: datetime
+    kind: str  # 启动时 / 每日 / 手动 / 自动
+    size: int  # bytes
+
+    @property
+    def size_text(self) -> str:
+        return (
+            f"{self.size / 1024 / 1024:.1f} MB"
+            if self.size >= 1 << 20
+            else f"{self.size // 1024} KB"
+        )
+
+
+_KINDS = {"start": "启动时", "daily": "每日", MANUAL: "手动"}
+
+
+def list_backups(db_path: Path) -> list[BackupCopy]:
+    """This database's copies in its backups folder, newest first (a copy gets its final
+    name only after its integrity check passed, so each one listed was verified)."""
+    folder = backups_dir(db_path)
+    found: list[BackupCopy] = []
+    if not folder.is_dir():
+        return found
+    stem = Path(db_path).stem
+    for p in folder.glob("*.sqlite3"):
+        m = _copy_of(p.name, stem)
+        if m is None:
+            continue
+        reason = m.group("stem")[len(stem) + 1 :] if m.group("stem") != stem else ""
+        try:
+            size = p.stat().st_size
+        except OSError:
+            continue
+        made = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S")
+        found.append(BackupCopy(p, made, _KINDS.get(reason, "自动"), size))
+    return sorted(found, key=lambda b: b.made_at, reverse=True)
+
+
 def has_backup_on(db_path: Path, day: date) -> bool:
     folder = backups_dir(db_path)
     return folder.is_dir() and any(
@@ -210,31 +284,152 @@ def rotate(
     return removed
 
 
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore did: the files it set aside (renamed, never copied) and whether the
+    replaced database was damaged."""
+
+    restored_from: Path
+    db_path: Path
+    aside: Path | None = None  # the replaced database file, renamed beside it
+    moved: tuple[Path, ...] = ()  # every file set aside: the database, its -wal/-shm/-journal
+    damaged: str | None = None  # what the integrity check said of the replaced file
+
+    def lines(self) -> list[str]:
+        out = [f"已从 {self.restored_from} 恢复到 {self.db_path}，恢复后的数据库校验正常。"]
+        if self.aside is not None:
+            if self.damaged:
+                out.append(f"原数据库文件已损坏（{self.damaged}），已原样移到一旁，没有删除。")
+            out.append(f"原数据库另存为：{self.aside}")
+            extra = [p.name for p in self.moved if p != self.aside]
+            if extra:
+                out.append(f"它的日志文件一并移到同一文件夹：{'、'.join(extra)}")
+        return out
+
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def restore_database(backup: Path, db_path: Path, *, now: datetime | None = None) -> Path | None:
+    """``restore`` returning the path the replaced database was moved to (None if none)."""
+    return restore(backup, db_path, now=now).aside
+
+
+def restore(backup: Path, db_path: Path, *, now: datetime | None = None) -> RestoreResult:
     """Replace ``db_path`` with a verified copy of ``backup``; the replaced file is kept aside.
+
+    The replaced database and its -wal/-shm are set aside by renaming them, never through
+    SQLite, so a damaged database is restored as readily as a sound one and its bytes are kept
+    for whoever examines it. The backup is copied beside the database, checked, and renamed
+    into place; nothing half-written is left on any path, whatever fails.
 
     A restore manifest goes into the backups folder (and the head file beside the database):
     from now on ``zongzhi check`` compares the audit chain with the restored head, not with
     the longer chains of backups taken before the restore.
     """
     backup, db_path = Path(backup), Path(db_path)
-    if not backup.exists():
+    if not backup.is_file():
         raise ServiceError(f"找不到备份文件 {backup}")
     ok, detail = integrity_ok(backup)
     if not ok:
         raise ServiceError(f"备份文件已损坏，不能用于恢复：{detail}")
     now = now or clock.now()
-    aside = None
-    if db_path.exists():
-        aside = db_path.with_name(f"{db_path.stem}.replaced-{now:%Y%m%d-%H%M%S}.sqlite3")
-        backup_database(db_path, aside, now=now)
-        for suffix in ("-wal", "-shm"):
-            Path(str(db_path) + suffix).unlink(missing_ok=True)
     tmp = db_path.with_name(db_path.name + ".restoring")
-    shutil.copyfile(backup, tmp)
-    os.replace(tmp, db_path)
+    try:
+        tmp.unlink(missing_ok=True)  # a leftover from an interrupted restore
+        private_file(tmp)
+        with open(backup, "rb") as src, open(tmp, "wb") as dest:
+            shutil.copyfileobj(src, dest, 1 << 20)
+            dest.flush()
+            os.fsync(dest.fileno())
+        ok, detail = integrity_ok(tmp)
+        if not ok:
+            raise ServiceError(f"备份文件复制后校验失败（{detail}），请检查磁盘后重试。")
+        damaged = None
+        if db_path.exists():
+            sound, found = integrity_ok(db_path)
+            damaged = None if sound else found
+        moved = _set_aside(db_path, now)
+        try:
+            os.replace(tmp, db_path)
+        except OSError:
+            _put_back(db_path, moved)
+            raise
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise DiskFull("磁盘空间不足，恢复没有完成，原数据库未改动。请清理磁盘后重试。") from (
+                exc
+            )
+        raise DatabaseUnusable(
+            f"恢复没有完成：无法写入 {db_path.parent}（{exc.strerror or exc}）。"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    aside = moved[0] if moved else None
+    if aside is not None:
+        _describe_aside(aside, moved, db_path, now, damaged)
     _record_restore(backup, db_path, now)
-    return aside
+    return RestoreResult(backup, db_path, aside, tuple(moved), damaged)
+
+
+def _set_aside(db_path: Path, now: datetime) -> list[Path]:
+    """Rename the database and its side files to ``<stem>.replaced-<time>.sqlite3[-wal…]``
+    (names SQLite still pairs, so the set opens as it was). All or nothing: a failed rename
+    puts back those already moved."""
+    if not db_path.exists():
+        return []
+    aside = db_path.with_name(f"{db_path.stem}.replaced-{now:%Y%m%d-%H%M%S}.sqlite3")
+    n = 1
+    while aside.exists():
+        aside = db_path.with_name(f"{db_path.stem}.replaced-{now:%Y%m%d-%H%M%S}-{n}.sqlite3")
+        n += 1
+    pairs = [(db_path, aside)] + [
+        (Path(str(db_path) + s), Path(str(aside) + s))
+        for s in SIDE_FILES
+        if Path(str(db_path) + s).exists()
+    ]
+    done: list[tuple[Path, Path]] = []
+    try:
+        for src, dest in pairs:
+            os.replace(src, dest)
+            done.append((src, dest))
+    except OSError:
+        for src, dest in reversed(done):
+            os.replace(dest, src)
+        raise
+    return [dest for _src, dest in done]
+
+
+def _put_back(db_path: Path, moved: list[Path]) -> None:
+    """Undo ``_set_aside``: the moved files get their names back."""
+    if not moved:
+        return
+    aside = moved[0]
+    for path in reversed(moved):
+        os.replace(path, Path(str(db_path) + path.name[len(aside.name) :]))
+
+
+def _describe_aside(
+    aside: Path, moved: list[Path], db_path: Path, now: datetime, damaged: str | None
+) -> None:
+    """A manifest beside the set-aside database: its SHA-256, and its audit head if readable."""
+    snapshot = Snapshot(0, GENESIS, None)
+    if damaged is None:
+        with contextlib.suppress(sqlite3.Error):
+            snapshot = read_snapshot(aside)
+    data = manifest_data(
+        "replaced",
+        database=db_path.name,
+        snapshot=snapshot,
+        at=now,
+        file=aside,
+        files=[p.name for p in moved],
+        damaged=damaged,
+    )
+    with contextlib.suppress(OSError):  # the note is a courtesy; the restore itself is done
+        write_json(manifest_path(aside), data)
 
 
 def _record_restore(backup: Path, db_path: Path, now: datetime) -> None:

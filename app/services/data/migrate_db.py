@@ -125,7 +125,28 @@ def migrate_database(
                     )
                 copies.append(TableCopy(table.name, dst_count, dst_sum))
             _advance_sequences(dst)
+        _carry_audit_key(source, target)
         return MigrationReport(_safe(source_url), _safe(target_url), copies)
     finally:
         source.dispose()
         target.dispose()
+
+
+def _carry_audit_key(source, target) -> None:
+    """The audit chain's key goes where the database went, so its keyed rows still verify:
+    beside a SQLite target; on this terminal for a server (keyed up to the last row copied:
+    a server's chain goes on plain, see ``audit_key``)."""
+    from sqlalchemy import text
+
+    from app.services.security import audit_key
+
+    with source.engine.connect() as conn:
+        first = conn.execute(text("SELECT hash FROM audit_log WHERE seq = 1")).scalar()
+        last = conn.execute(text("SELECT max(seq) FROM audit_log")).scalar()
+    key = audit_key.key_for_chain(source.path, first)
+    if key is None or first is None:
+        return
+    if target.path is not None:
+        audit_key.copy_key(key, first, audit_key.key_file(target.path), to_seq=None)
+    else:
+        audit_key.copy_key(key, first, audit_key.server_key_file(target.url), to_seq=last)

@@ -1,16 +1,21 @@
 """Append-only, hash-chained audit log.
 
-Each row's hash is SHA-256 over the previous row's hash and the row's canonical bytes, so an
-edited or removed row breaks the chain at its position (``verify_chain``). No plaintext
-personal data goes in: objects are named by type and id.
+Each row's hash is over the previous row's hash and the row's canonical bytes, so an edited or
+removed row breaks the chain at its position (``verify_chain``). On a SQLite file the hash is
+an HMAC-SHA-256 under a key kept outside the database (``audit_key``): a chain recomputed from
+the file alone does not verify. Rows written before the key existed stay plain SHA-256 (an
+upgraded center keeps verifying); the key file records from which row on a chain is keyed.
+No plaintext personal data goes in: objects are named by type and id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -22,6 +27,7 @@ from app.core.portable import lock_writers
 from app.models import AuditEntry
 from app.models.base import now
 from app.services.context import Actor
+from app.services.security import audit_key
 
 E = TypeVar("E", bound=ServiceError)
 
@@ -46,7 +52,51 @@ def _canonical(e: AuditEntry) -> bytes:
 
 
 def _hash(prev: str, e: AuditEntry) -> str:
+    """The plain chain (rows written before the audit key existed, and on PostgreSQL)."""
     return hashlib.sha256(prev.encode("ascii") + _canonical(e)).hexdigest()
+
+
+def chain_hash(prev: str, e: AuditEntry, key: bytes | None = None) -> str:
+    """A row's hash: HMAC-SHA-256 under ``key``, or the plain SHA-256 without one."""
+    if key is None:
+        return _hash(prev, e)
+    return hmac.new(key, prev.encode("ascii") + _canonical(e), hashlib.sha256).hexdigest()
+
+
+def _key_for_write(session: Session, seq: int) -> tuple[audit_key.AuditKey | None, bytes | None]:
+    """The key this row is written under (None: plain) and the key file it belongs to.
+
+    The first row written on a terminal that has no key yet creates the key: an existing
+    chain is keyed from that row on (its older rows stay as they were). A chain the key file
+    does not know (its row 1 was rewritten, or the file replaced) is written keyed all the
+    same and never registered: ``zongzhi check`` names it."""
+    path = audit_key.database_file(session.get_bind().engine.url)
+    if path is None:
+        return None, None
+    try:
+        return _key_for(session, path, seq)
+    except (audit_key.AuditKeyUnreadable, OSError):
+        # Written plain (a key store that cannot be read or created must not stop the
+        # center's work); check names the unreadable key file or the plain rows.
+        return None, None
+
+
+def _key_for(
+    session: Session, path: Path, seq: int
+) -> tuple[audit_key.AuditKey | None, bytes | None]:
+    key = audit_key.load_key(path)
+    if seq == 1:
+        key = key or audit_key.create_key(path)
+        return key, key.secret  # registered once the row's hash is known
+    first = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
+    if key is None:
+        key = audit_key.create_key(path)
+        if first is not None and not key.chains:
+            key.register(first, seq)
+    span = key.span(first)
+    if span is not None and (seq < span[0] or (span[1] is not None and seq > span[1])):
+        return key, None
+    return key, key.secret
 
 
 @write_op()
@@ -81,7 +131,10 @@ def record(
         reason=reason,
         prev_hash=prev,
     )
-    entry.hash = _hash(prev, entry)
+    key, secret = _key_for_write(session, seq)
+    entry.hash = chain_hash(prev, entry, secret)
+    if seq == 1 and key is not None:
+        key.register(entry.hash, 1)
     session.add(entry)
     session.flush()
     return entry
@@ -93,6 +146,29 @@ class ChainReport:
     first_broken: int | None  # seq of the first row whose hash or link is wrong
     problem: str | None
     head: str
+    keyed: tuple[int, int | None] | None = None  # which seqs are keyed (HMAC)
+    key_id: str | None = None  # the key that verified them
+    # The terminal holds this database's key, but the key does not know its row 1.
+    unknown_chain: str | None = None
+
+
+@read_op
+def chain_key(session: Session) -> tuple[audit_key.AuditKey | None, str | None]:
+    """The key this terminal has for the session's audit chain, and what is wrong if the
+    database's own key does not know the chain."""
+    first = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
+    path = audit_key.database_file(session.get_bind().engine.url)
+    try:
+        key = audit_key.key_for_chain(path, first)
+        own = audit_key.load_key(path) if path is not None else None
+    except audit_key.AuditKeyUnreadable as exc:
+        return None, str(exc)
+    if key is None and own is not None and first is not None:
+        return None, (
+            f"第 1 条审计记录不是本终端审计密钥记下的那一条（{own.path.name}）："
+            "审计记录被改写过，或数据库文件被换成了别的文件"
+        )
+    return key, None
 
 
 @read_op
@@ -100,17 +176,32 @@ def verify_chain(session: Session) -> ChainReport:
     prev = GENESIS
     expected_seq = 1
     count = 0
+    key, unknown = chain_key(session)
+    first = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
+    span = key.span(first) if key is not None else None
+    key_id = key.key_id if key is not None else None
+
+    def report(broken: int | None, problem: str | None) -> ChainReport:
+        return ChainReport(count, broken, problem, prev, span, key_id, unknown)
+
     for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
         count += 1
         if e.seq != expected_seq:
-            return ChainReport(count, expected_seq, f"第 {expected_seq} 条审计记录缺失", prev)
+            return report(expected_seq, f"第 {expected_seq} 条审计记录缺失")
         if e.prev_hash != prev:
-            return ChainReport(count, e.seq, f"第 {e.seq} 条审计记录的前序哈希不符", prev)
-        if _hash(prev, e) != e.hash:
-            return ChainReport(count, e.seq, f"第 {e.seq} 条审计记录被修改", prev)
+            return report(e.seq, f"第 {e.seq} 条审计记录的前序哈希不符")
+        keyed = span is not None and span[0] <= e.seq and (span[1] is None or e.seq <= span[1])
+        if chain_hash(prev, e, key.secret if keyed and key else None) != e.hash:
+            if key is None and unknown is None:
+                return report(
+                    e.seq,
+                    f"第 {e.seq} 条审计记录被修改（或它由审计密钥保护，"
+                    "而本机没有这个数据库的密钥：keys 文件夹里的 *.audit-hmac.json）",
+                )
+            return report(e.seq, f"第 {e.seq} 条审计记录被修改")
         prev = e.hash
         expected_seq += 1
-    return ChainReport(count, None, None, prev)
+    return report(None, None)
 
 
 @read_op

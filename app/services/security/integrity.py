@@ -18,9 +18,11 @@ from app.services.data.backup_manifest import (
     UnreadableManifest,
     compare_with_chain,
     load_manifest,
+    record_head,
+    terminal_manifests,
 )
 from app.services.data.backup_manifest import manifests_for as folder_manifests
-from app.services.security.audit import verify_chain
+from app.services.security.audit import ChainReport, verify_chain
 
 
 @dataclass
@@ -33,9 +35,12 @@ class CheckReport:
         self.lines.append("问题：" + line)
 
 
-def check_database(db: Database, *, manifests: Iterable[Path] = ()) -> CheckReport:
+def check_database(
+    db: Database, *, manifests: Iterable[Path] = (), found: Iterable[str] = ()
+) -> CheckReport:
     """``manifests``: manifest files to compare with besides those in the backups folder
-    (``zongzhi check --manifest FILE``, e.g. one kept with a copy on another disk)."""
+    (``zongzhi check --manifest FILE``, e.g. one kept with a copy on another disk); ``found``:
+    problems seen before the database was opened (``wal.wal_damage``)."""
     explicit = []
     for path in manifests:
         try:
@@ -43,6 +48,8 @@ def check_database(db: Database, *, manifests: Iterable[Path] = ()) -> CheckRepo
         except UnreadableManifest as exc:
             raise ServiceError(str(exc)) from exc
     report = CheckReport()
+    for problem in found:  # seen before the database was opened (a damaged WAL)
+        report.problem(problem)
     try:
         _check(db, report, explicit)
     except DatabaseDamaged as exc:
@@ -70,21 +77,32 @@ def _check(db: Database, report: CheckReport, explicit: list[Manifest]) -> None:
     with db.read() as s:
         chain = verify_chain(s)
         live_seq = s.scalar(select(func.max(AuditEntry.seq))) or 0
-        if chain.first_broken is None:
-            report.lines.append(f"审计记录：{chain.rows} 条，哈希链完整")
-        else:
+        if chain.first_broken is None and not chain.unknown_chain:
+            keyed = ""
+            if chain.keyed is not None:
+                keyed = f"（自第 {chain.keyed[0]} 条起由本终端的审计密钥保护）"
+            report.lines.append(f"审计记录：{chain.rows} 条，哈希链完整{keyed}")
+        elif chain.first_broken is not None:
             report.problem(f"审计链在第 {chain.first_broken} 条断开：{chain.problem}")
-        _compare_with_manifests(db, s, report, live_seq, explicit)
+        if chain.unknown_chain:
+            report.problem(chain.unknown_chain)
+        _compare_with_manifests(db, s, report, live_seq, explicit, chain)
+        if report.ok:
+            _advance_head(db, s, report)
 
 
-def _compare_with_manifests(db, session, report: CheckReport, live_seq: int, explicit) -> None:
+def _compare_with_manifests(
+    db, session, report: CheckReport, live_seq: int, explicit, chain: ChainReport
+) -> None:
     found: list[Manifest] = []
     if db.path is not None:
         found, unreadable = folder_manifests(db.path, backups_dir(db.path))
-        for line in unreadable:
-            report.problem(line)
-        given = {m.path.resolve() for m in explicit}
-        found = [m for m in found if m.path.resolve() not in given]
+    else:  # a server database: the head this terminal has seen
+        found, unreadable = terminal_manifests(db.url)
+    for line in unreadable:
+        report.problem(line)
+    given = {m.path.resolve() for m in explicit}
+    found = [m for m in found if m.path.resolve() not in given]
     if not found and not explicit:
         if db.path is not None:
             report.lines.append("备份清单：还没有（下次备份时生成），无法检查审计记录末尾是否被删")
@@ -93,7 +111,14 @@ def _compare_with_manifests(db, session, report: CheckReport, live_seq: int, exp
     def hash_at(seq: int) -> str | None:
         return session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
 
-    findings = compare_with_chain(found, live_seq=live_seq, hash_at=hash_at, explicit=explicit)
+    findings = compare_with_chain(
+        found,
+        live_seq=live_seq,
+        hash_at=hash_at,
+        explicit=explicit,
+        chain_known=chain.key_id is not None,
+        key_id=chain.key_id,
+    )
     for note in findings.notes:
         report.lines.append("提示：" + note)
     for problem in findings.problems:
@@ -105,3 +130,10 @@ def _compare_with_manifests(db, session, report: CheckReport, live_seq: int, exp
             f"备份清单：{copies} 份，最近一次 {newest.label}"
             f"（审计记录 {newest.head_seq} 条），与现有审计记录一致"
         )
+
+
+def _advance_head(db, session, report: CheckReport) -> None:
+    """A clean check moves the head kept outside the database forward (never back)."""
+    problem = record_head(session, db.path if db.path is not None else db.url)
+    if problem:
+        report.problem(problem)
