@@ -1,7 +1,7 @@
 """duty and reports upward
 
-Revision ID: 0020
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 19:04:02.187740
 
 """
