@@ -123,7 +123,7 @@ def test_figures_come_from_the_statistics(db, frozen, receptionist):
         intake.register_matter(s, receptionist, make_input(db))
     with db.read() as s:
         text = reports_upward.figures_text(s, receptionist, date(2027, 2, 1), date(2027, 3, 1))
-    assert "共受理群众诉求 1 件" in text and "研判意见" not in text
+    assert "共受理群众诉求1件" in text and "研判意见" not in text
 
 
 def test_escalation_links_matter_and_report_on_the_timeline(db, frozen, receptionist):
