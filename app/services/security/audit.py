@@ -49,7 +49,7 @@ def _hash(prev: str, e: AuditEntry) -> str:
     return hashlib.sha256(prev.encode("ascii") + _canonical(e)).hexdigest()
 
 
-@write_op()
+@write_op(rights=False)  # records the refusals of users who have lost their rights too
 def record(
     session: Session,
     actor: Actor,

@@ -17,7 +17,7 @@ from app.models import Role, User
 from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
-from app.services.security import audit
+from app.services.security import audit, rights
 from app.services.security.passwords import DUMMY_HASH, HASHER, hash_password, verify_password
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
@@ -119,6 +119,12 @@ def verify_unlock(session: Session, actor: Actor, password: str) -> LoginOutcome
     if outcome.actor is not None and outcome.actor.user_id != actor.user_id:
         return LoginOutcome(None, "只能由锁定时登录的用户解锁；其他人请点“切换用户”。")
     return outcome
+
+
+@read_op
+def check_rights(session: Session, actor: Actor) -> None:
+    """Nothing but the check every operation makes: ``RightsChanged`` when the account was
+    disabled or given another role since ``actor`` signed in (the window asks periodically)."""
 
 
 def actor_for(user: User, terminal: str = "") -> Actor:
@@ -243,6 +249,7 @@ def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: Role) -> 
         raise ValidationError({"role": "不能取消自己的管理员角色，请由另一位管理员操作"})
     old = user.role
     user.role = Role(role)
+    rights.forget(session, user.id)
     audit.record(
         session,
         actor,
@@ -261,6 +268,7 @@ def set_active(session: Session, actor: Actor, user_id: uuid.UUID, active: bool)
         raise ValidationError({"active": "不能停用自己的账号"})
     user.active = active
     user.locked_until = None if active else user.locked_until
+    rights.forget(session, user.id)
     audit.record(
         session,
         actor,

@@ -58,6 +58,10 @@ class NoNotesAccess(ServiceError):
 class NotesKeyHandle:
     """The unwrapped data key, in memory only, for one logged-in counsellor."""
 
+    # Passed to an operation for a user who lost the counsellor's role (or was disabled),
+    # the key is dropped there (``security.rights``).
+    drop_on_rights_change = True
+
     def __init__(self, key_id: uuid.UUID, user_id: uuid.UUID | None, key: bytearray):
         self.key_id = key_id
         self.user_id = user_id
