@@ -198,9 +198,18 @@ def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str
     staff = set(
         session.scalars(select(User.id).where(User.unit_id == m.unit_id, User.active.is_(True)))
     )
-    if not staff or actor.user_id in staff:
+    if actor.user_id in staff:
         return None
     unit = session.get(Unit, m.unit_id)
+    if not staff:
+        # A unit with no accounts: the center's matter staff record its work for it — not a
+        # role with no rights over matters (a counsellor), whatever its own rooms allow.
+        if allowed(actor, Action.VIEW_MATTERS):
+            return None
+        return (
+            f"该事项已交办{unit.name}（该单位没有账号），由中心的工作人员代为记录；"
+            f"只有接待、调解人员或主任可以{what}。"
+        )
     return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
 
 
