@@ -32,21 +32,24 @@ R = TypeVar("R")
 READ_ONLY = "zongzhi_read_only"
 CHANGES = "zongzhi_changes"
 
-# Run before every marked operation: ``check(session, args, kwargs)`` re-reads the user the
-# operation acts for (its ``Actor`` argument) and refuses a disabled or re-roled one. The
-# services register it (``app.services.security.rights``); this layer knows no users.
-_actor_checks: list[Callable[[Any, tuple, dict], None]] = []
+# Run before every marked operation: ``check(session, args, kwargs)``. The services register
+# them; this layer knows neither users nor inputs:
+# - ``app.services.security.rights`` re-reads the user the operation acts for (its ``Actor``
+#   argument) and refuses a disabled or re-roled one;
+# - ``app.services.validation`` refuses an input of the wrong type (an int summary,
+#   ``head_count="10"``) with a clear message instead of an AttributeError deep inside.
+_checks: list[Callable[[Any, tuple, dict], None]] = []
 
 
-def register_actor_check(check: Callable[[Any, tuple, dict], None]) -> None:
-    if check not in _actor_checks:
-        _actor_checks.append(check)
+def register_check(check: Callable[[Any, tuple, dict], None]) -> None:
+    if check not in _checks:
+        _checks.append(check)
 
 
-def _check_actor(session: Any, args: tuple, kwargs: dict) -> None:
+def _run_checks(session: Any, args: tuple, kwargs: dict) -> None:
     if getattr(session, "info", None) is None:
         return
-    for check in _actor_checks:
+    for check in _checks:
         check(session, args, kwargs)
 
 
@@ -79,11 +82,11 @@ _SPEC = "__zongzhi_op__"
 
 def read_op(fn: Callable[P, R]) -> Callable[P, R]:
     """Mark ``fn(session, …)`` as a read: it runs in a read-only transaction, and the user it
-    reads for (its ``Actor`` argument) is re-read first (see ``register_actor_check``)."""
+    reads for (its ``Actor`` argument) is re-read first (see ``register_check``)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        _check_actor(args[0] if args else kwargs.get("session"), args, kwargs)
+        _run_checks(args[0] if args else kwargs.get("session"), args, kwargs)
         return fn(*args, **kwargs)
 
     setattr(wrapper, _SPEC, OpSpec(write=False))
@@ -112,7 +115,7 @@ def write_op(*changes: Change, rights: bool = True) -> Callable[[Callable[P, R]]
                     )
                 info.setdefault(CHANGES, set()).update(spec.changes)
                 if rights:
-                    _check_actor(session, args, kwargs)
+                    _run_checks(session, args, kwargs)
             return fn(*args, **kwargs)
 
         setattr(wrapper, _SPEC, spec)

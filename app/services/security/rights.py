@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import RightsChanged
-from app.core.ops import READ_ONLY, read_op, register_actor_check
+from app.core.ops import READ_ONLY, read_op, register_check
 from app.models import Role, User
 from app.services.context import Actor
 from app.services.security import audit
@@ -82,4 +82,4 @@ def _end(session: Session, transaction) -> None:
         session.info.pop(_CACHE, None)
 
 
-register_actor_check(_check)
+register_check(_check)
