@@ -261,7 +261,9 @@ def _field_types(cls: type) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
 
 def _wrong(value: object, plain: tuple[type, ...], optional: bool) -> bool:
     if value is None:
-        return not optional
+        # Left empty: each service's own checks say what is required (``请填写…``); many
+        # callers pass None for an empty text field, and that is not a wrong type.
+        return False
     if isinstance(value, bool) and bool not in plain:
         return True  # True is an int to Python, not a number to a form
     if date in plain and isinstance(value, datetime) and datetime not in plain:
