@@ -304,6 +304,16 @@ NO_DATABASE_OPTION = {"connect", "migrate-db"}  # they name their databases othe
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # A byte that is not UTF-8 reaches Python as a lone surrogate (PEP 383); anything that
+    # printed or stored it would fail with a traceback. Said here, as any other usage error.
+    for i, arg in enumerate(argv, start=1):
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            parser.error(
+                f"第 {i} 个参数“{shown}”不是有效的 UTF-8 文字，请检查终端的编码或改用 UTF-8 "
+                "文件名后重试"
+            )
     args = parser.parse_args(argv)
     if args.command in NO_DATABASE_OPTION and (args.db or args.database_url):
         parser.error(f"{args.command} 不用 --db/--database-url，请按 zongzhi {args.command} -h 写")

@@ -39,6 +39,16 @@ class NotFound(ServiceError):
     pass
 
 
+class RightsChanged(PermissionDenied):
+    """The signed-in user was disabled or given another role since signing in: whatever the
+    open session asks is refused, and the window locks until they sign in again."""
+
+    MESSAGE = "账号权限已变更，请重新登录。"
+
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)
+
+
 class AuthError(ServiceError):
     """Wrong user name or password, or a locked/disabled account."""
 

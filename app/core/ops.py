@@ -32,6 +32,26 @@ R = TypeVar("R")
 READ_ONLY = "zongzhi_read_only"
 CHANGES = "zongzhi_changes"
 
+# Run before every marked operation: ``check(session, args, kwargs)``. The services register
+# them; this layer knows neither users nor inputs:
+# - ``app.services.security.rights`` re-reads the user the operation acts for (its ``Actor``
+#   argument) and refuses a disabled or re-roled one;
+# - ``app.services.validation`` refuses an input of the wrong type (an int summary,
+#   ``head_count="10"``) with a clear message instead of an AttributeError deep inside.
+_checks: list[Callable[[Any, tuple, dict], None]] = []
+
+
+def register_check(check: Callable[[Any, tuple, dict], None]) -> None:
+    if check not in _checks:
+        _checks.append(check)
+
+
+def _run_checks(session: Any, args: tuple, kwargs: dict) -> None:
+    if getattr(session, "info", None) is None:
+        return
+    for check in _checks:
+        check(session, args, kwargs)
+
 
 class Change(StrEnum):
     """The kinds of data a write can change; each view refreshes on the kinds it shows."""
@@ -63,13 +83,23 @@ _SPEC = "__zongzhi_op__"
 
 
 def read_op(fn: Callable[P, R]) -> Callable[P, R]:
-    """Mark ``fn(session, …)`` as a read: it runs in a read-only transaction."""
-    setattr(fn, _SPEC, OpSpec(write=False))
-    return fn
+    """Mark ``fn(session, …)`` as a read: it runs in a read-only transaction, and the user it
+    reads for (its ``Actor`` argument) is re-read first (see ``register_check``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _run_checks(args[0] if args else kwargs.get("session"), args, kwargs)
+        return fn(*args, **kwargs)
+
+    setattr(wrapper, _SPEC, OpSpec(write=False))
+    return wrapper
 
 
-def write_op(*changes: Change) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Mark ``fn(session, …)`` as a write that changes ``changes`` (none: e.g. only audit)."""
+def write_op(*changes: Change, rights: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark ``fn(session, …)`` as a write that changes ``changes`` (none: e.g. only audit).
+
+    The user it writes for is re-read first; ``rights=False`` only for the audit log itself,
+    which records refusals of users who no longer have the rights."""
     for c in changes:
         if not isinstance(c, Change):
             raise TypeError(f"write_op 的参数应为 Change，而不是 {c!r}")
@@ -86,6 +116,8 @@ def write_op(*changes: Change) -> Callable[[Callable[P, R]], Callable[P, R]]:
                         f"{fn.__module__}.{fn.__qualname__} 是写操作，不能在只读事务中调用"
                     )
                 info.setdefault(CHANGES, set()).update(spec.changes)
+                if rights:
+                    _run_checks(session, args, kwargs)
             return fn(*args, **kwargs)
 
         setattr(wrapper, _SPEC, spec)

@@ -105,9 +105,12 @@ def render_ledger_xlsx(table: LedgerTable, progress: Progress | None = None) -> 
     return _add_rows(frame.getvalue(), table.rows, progress)
 
 
-# XML text: the three markup characters escaped, the control characters XML forbids dropped.
+# XML text: the three markup characters escaped, the control characters XML forbids dropped,
+# and what else XML 1.0 cannot hold — U+FFFE, U+FFFF and lone surrogates — shown as U+FFFD:
+# text kept before the input checks refused it must never make the whole file unreadable.
 _XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _XML_TEXT.update({c: None for c in (*range(0, 9), 11, 12, *range(14, 32))})
+_XML_TEXT.update({c: "\ufffd" for c in (0xFFFE, 0xFFFF, *range(0xD800, 0xE000))})
 SHEET = "xl/worksheets/sheet1.xml"
 
 

@@ -6,12 +6,18 @@ characters (code points), not UTF-16 units, so 𠮷 is one character (GB 18030-2
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+import types
+import typing
 import unicodedata
-from datetime import date
+import uuid
+from datetime import date, datetime
 
 from app.core import clock
 from app.core.errors import ValidationError
+from app.core.ops import register_check
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"  # ISO 7064 MOD 11-2: sum mod 11 → check character
@@ -208,9 +214,13 @@ _NAME_MARKS = {"·", "•", "・", "．"}
 
 def validate_name(value: str, field: str = "name", max_len: int = 30, label: str = "姓名") -> str:
     """Any Chinese character, rare ones included; letters and the middle dot of minority names."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({field: f"{label}应为文字，收到的是{_type_word(value)}"})
     v = (value or "").strip()
     if not v:
         raise ValidationError({field: f"请填写{label}"})
+    if (problem := unsavable_char(v, label)) is not None:
+        raise ValidationError({field: problem})
     if char_len(v) > max_len:
         raise ValidationError({field: f"{label}最多 {max_len} 个字，现有 {char_len(v)} 个"})
     for ch in v:
@@ -228,22 +238,52 @@ def validate_name(value: str, field: str = "name", max_len: int = 30, label: str
 def validate_text(
     value: str | None, field: str, label: str, *, required: bool = True, max_len: int = 2000
 ) -> str:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({field: f"{label}应为文字，收到的是{_type_word(value)}"})
     v = (value or "").strip()
     if required and not v:
         raise ValidationError({field: f"请填写{label}"})
     if char_len(v) > max_len:
         raise ValidationError({field: f"{label}最多 {max_len} 字，现有 {char_len(v)} 字"})
-    bad = next((c for c in v if _invisible(c)), None)
-    if bad is not None:
-        raise ValidationError(
-            {field: f"{label}里有看不见的控制字符（U+{ord(bad):04X}），请删除后重新输入"}
-        )
+    if (problem := unsavable_char(v, label)) is not None:
+        raise ValidationError({field: problem})
     return v
+
+
+# Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069): they make a name or a
+# file name read differently from what it is ("申请书\u202eexe.pdf" shows as "申请书fdp.exe").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _invisible(c: str) -> bool:
     """Control and surrogate code points (pasted from other programs); newlines and tabs pass."""
     return c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs")
+
+
+def is_noncharacter(c: str) -> bool:
+    """U+FDD0–U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF, U+1FFFF …):
+    Unicode's non-characters, which XML 1.0 cannot hold (one made a whole XLSX unreadable)."""
+    o = ord(c)
+    return 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE
+
+
+def unsavable_char(text: str, label: str) -> str | None:
+    """Why ``text`` cannot be kept as it is (a Chinese message naming the character), or None:
+    control and surrogate characters (newlines and tabs pass), non-characters, and the
+    bidirectional override and isolate characters."""
+    for c in text:
+        if _invisible(c):
+            return f"{label}里有看不见的控制字符（U+{ord(c):04X}），请删除后重新输入"
+        if is_noncharacter(c):
+            return (
+                f"{label}里有无法保存的字符（U+{ord(c):04X}，多为复制来的乱码），请删除后重新输入"
+            )
+        if c in BIDI_CONTROLS:
+            return (
+                f"{label}里有改变文字方向的隐藏字符（U+{ord(c):04X}），"
+                "会让内容显示得与实际不同，请删除后重新输入"
+            )
+    return None
 
 
 def mask_id_number(value: str | None) -> str:
@@ -276,3 +316,74 @@ def mask_phone(value: str | None) -> str:
     if len(v) == 11:
         return v[:3] + "****" + v[-4:]
     return "*" * max(0, len(v) - 4) + v[-4:]
+
+
+# --- the types of service inputs --------------------------------------------------------------
+
+_TYPE_WORDS = {str: "文字", int: "整数", bool: "是或否", date: "日期", uuid.UUID: "所选项目"}
+
+
+def _type_word(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "字节串"
+    return _TYPE_WORDS.get(type(value), type(value).__name__)
+
+
+@functools.cache
+def _field_types(cls: type) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
+    """(field, the plain types it accepts, whether None is accepted) of a dataclass's fields
+    that are typed with plain types only (str, int, bool, date, UUID, optionally None)."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # noqa: BLE001 — a hint that does not resolve is not checked
+        return ()
+    result = []
+    for f in dataclasses.fields(cls):
+        hint = hints.get(f.name)
+        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        plain = tuple(a for a in args if a is not type(None))
+        if plain and all(a in _TYPE_WORDS for a in plain):
+            result.append((f.name, plain, type(None) in args))
+    return tuple(result)
+
+
+def _wrong(value: object, plain: tuple[type, ...], optional: bool) -> bool:
+    if value is None:
+        # Left empty: each service's own checks say what is required (``请填写…``); many
+        # callers pass None for an empty text field, and that is not a wrong type.
+        return False
+    if isinstance(value, bool) and bool not in plain:
+        return True  # True is an int to Python, not a number to a form
+    if date in plain and isinstance(value, datetime) and datetime not in plain:
+        return False
+    return not isinstance(value, plain)
+
+
+def check_input_types(value: object, where: str = "") -> None:
+    """A dataclass input (and those in its lists) has values of its fields' types, or a
+    ``ValidationError`` names the field and what it should be."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return
+    problems = {}
+    for name, plain, optional in _field_types(type(value)):
+        v = getattr(value, name)
+        if _wrong(v, plain, optional):
+            problems[where + name] = (
+                f"输入有误：{where + name} 应为{'或'.join(_TYPE_WORDS[p] for p in plain)}，"
+                f"收到的是{_type_word(v)}"
+            )
+    if problems:
+        raise ValidationError(problems)
+    for f in dataclasses.fields(value):
+        items = getattr(value, f.name)
+        if isinstance(items, list | tuple):
+            for i, item in enumerate(items):
+                check_input_types(item, f"{where}{f.name}[{i}].")
+
+
+def _check_arguments(session: object, args: tuple, kwargs: dict) -> None:
+    for a in (*args[1:], *kwargs.values()):
+        check_input_types(a)
+
+
+register_check(_check_arguments)

@@ -301,6 +301,12 @@ class MainWindow(QMainWindow):
         self.idle_timer = QTimer(self, interval=5_000)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
+        # Rights are the user's as they are now: any refused operation, or this check every
+        # half minute, locks the window when the admin has disabled or re-roled the account.
+        ctx.worker.rights_changed.connect(self.lock_for_rights)
+        self.rights_timer = QTimer(self, interval=30_000)
+        self.rights_timer.timeout.connect(self.check_rights)
+        self.rights_timer.start()
         # Daily backup while running (the start-up one is taken as the login window opens).
         self._daily_backup = None
         if (path := ctx.worker.db.path) is not None:
@@ -470,6 +476,16 @@ class MainWindow(QMainWindow):
         self.lock_page.reset()
         self.lock_page.password.setFocus()
 
+    def check_rights(self) -> None:
+        if not self.locked:
+            self.ctx.worker.submit(op(auth.check_rights, self.ctx.actor), None, lambda _e: None)
+
+    def lock_for_rights(self, message: str) -> None:
+        """The account was disabled or given another role: lock (the notes key is dropped) and
+        say so; only signing in again (切换用户) gives the window the new rights."""
+        self.lock()
+        self.lock_page.refused(message)
+
     def _set_locked_menus(self, locked: bool) -> None:
         """While locked only what needs no access stays open: 切换用户, 退出程序 and 帮助 (a
         colleague at a shared window must be able to sign in)."""
@@ -491,6 +507,7 @@ class MainWindow(QMainWindow):
             self.lock_page.refused(outcome.message or "密码不正确。")
             return
         self.lock_page.reset()
+        self.ctx.actor = outcome.actor  # the user as read at unlock (same account and role)
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.reopen_after_terminal_unlock(password)
         self.stack.setCurrentWidget(self.tabs)

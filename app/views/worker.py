@@ -19,7 +19,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from app.core.errors import EnvironmentProblem, ServiceError
+from app.core.errors import EnvironmentProblem, RightsChanged, ServiceError
 from app.core.ops import Op, OpResult
 from app.db import Database
 
@@ -65,6 +65,9 @@ class DbWorker(QObject):
     ``bus`` announces what each finished write changed (``DataBus.changed``)."""
 
     busy_changed = Signal(bool)
+    # The signed-in user was disabled or given another role (``RightsChanged``): the message.
+    # The main window locks on it, whichever operation found out.
+    rights_changed = Signal(str)
 
     def __init__(self, db: Database, parent: QObject | None = None):
         super().__init__(parent)
@@ -101,6 +104,8 @@ class DbWorker(QObject):
                 # Views refresh first, so the asker's callback sees the new state around it.
                 self.bus.announce(value.changes, origin)
                 value = value.value
+            elif isinstance(value, RightsChanged):
+                self.rights_changed.emit(value.message)
             if callback is not None:
                 callback(value)
 

@@ -353,7 +353,7 @@ def test_refused_unlocks_grants_and_recovery_keys_stay_in_the_audit_log(db, cent
     with db.write() as s, pytest.raises(DecryptionFailed):
         notes_keys.restore_with_recovery(s, actor(db, "zixun"), other, STAFF_PASSWORD)
     assert refusals() == [
-        ("notes_unlock", "密码不正确"),
+        ("notes_unlock", "密码错误"),  # as a wrong log-in password (it counts toward the lock)
         ("notes_grant", "not counsellor"),
         ("notes_recovery_use", "wrong key"),
     ]

@@ -97,3 +97,39 @@ def test_the_lock_screen_asks_for_a_password_before_asking_the_database(qtbot, w
     qtbot.keyClick(window.lock_page.password, Qt.Key.Key_Return)
     assert window.lock_page.message.text() == "请输入密码。"
     assert window.lock_page.message.level == "warning"
+
+
+def test_a_disabled_or_demoted_users_window_locks_and_cannot_be_unlocked(qtbot, db, window):
+    """Issue 16 §3: the admin's change takes effect at once — the next check of the open
+    window finds it, the window locks with the reason, and the old password does not open it."""
+    from app.models import Role
+    from app.services.security import auth
+
+    admin = actor(db, "admin")
+    jiedai = window.ctx.actor
+    with db.write() as s:
+        auth.set_role(s, admin, jiedai.user_id, Role.MEDIATOR)
+    window.check_rights()  # the idle timer asks every half minute
+    qtbot.waitUntil(lambda: window.locked, timeout=5000)
+    assert "账号权限已变更，请重新登录" in window.lock_page.message.text()
+    assert "账号权限已变更" in type_password(qtbot, window, STAFF_PASSWORD)
+    assert window.locked
+    # Given back the role, the user unlocks; the window holds the user as read now.
+    with db.write() as s:
+        auth.set_role(s, admin, jiedai.user_id, Role.RECEPTIONIST)
+    type_password(qtbot, window, STAFF_PASSWORD)
+    assert not window.locked
+
+
+def test_a_refused_operation_locks_the_window(qtbot, db, window):
+    from app.core.ops import op
+    from app.services.reception import intake
+    from app.services.security import auth
+
+    with db.write() as s:
+        auth.set_active(s, actor(db, "admin"), window.ctx.actor.user_id, False)
+    errors = []
+    window.ctx.worker.submit(op(intake.search, window.ctx.actor, ""), None, errors.append)
+    qtbot.waitUntil(lambda: window.locked, timeout=5000)
+    assert errors and "账号权限已变更" in str(errors[0])
+    assert "账号权限已变更" in window.lock_page.message.text()

@@ -53,6 +53,7 @@ from app.reports.ledger import LedgerTable, render_ledger_pdf, render_ledger_xls
 from app.services.center.settings import load_settings
 from app.services.command.statistics import first_village_subquery, resolved_condition
 from app.services.context import Actor
+from app.services.reception.sealed import sealed_lines
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import id_number_info, mask_id_number, mask_phone
@@ -138,6 +139,7 @@ def _matter_query(session: Session, f: LedgerFilter, *extra) -> Select:
     v = first_village_subquery()
     q = (
         select(
+            Matter.id,
             Matter.number,
             Matter.received_at,
             Matter.channel,
@@ -208,6 +210,7 @@ def _label(e) -> str:
     ],
 )
 def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    sealed = sealed_lines(session, actor)
     return [
         (
             m.number,
@@ -216,13 +219,13 @@ def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
             m.category,
             m.persons or "",
             m.village or "",
-            m.summary,
+            sealed.get(m.id, m.summary),
             m.unit or "",
             m.handler_name or "",
             m.status.label,
             _d(m.deadline),
             _dt(m.closed_at),
-            m.result or m.answer or "",
+            "" if m.id in sealed else m.result or m.answer or "",
             _label(m.satisfaction),
         )
         for m in session.execute(_matter_query(session, f))
@@ -355,6 +358,7 @@ def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
     q = _matter_query(session, f, Category.name.in_(DISPUTE_CATEGORIES)).add_columns(
         resolved.label("resolved")
     )
+    sealed = sealed_lines(session, actor)
     return [
         (
             m.number,
@@ -362,14 +366,14 @@ def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
             m.channel.label,
             m.village or "",
             m.persons or "",
-            m.summary,
+            sealed.get(m.id, m.summary),
             m.category,
             f"是（{m.head_count or '?'}人）" if m.is_group else "否",
             m.unit or "",
             m.handler_name or "",
             _resolution(m, bool(m.resolved)),
             _d(m.closed_at) if m.resolved else "",
-            m.result or m.answer or "",
+            "" if m.id in sealed else m.result or m.answer or "",
         )
         for m in session.execute(q)
     ]
@@ -395,6 +399,7 @@ def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> 
     q = _matter_query(session, f, Category.name.in_(AID_CATEGORIES)).add_columns(
         _first_phone().label("phone")
     )
+    sealed = sealed_lines(session, actor)
     return [
         (
             m.number,
@@ -402,10 +407,10 @@ def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> 
             m.persons or "",
             (mask_phone(m.phone) if mask else m.phone) or "",
             m.village or "",
-            m.summary,
+            sealed.get(m.id, m.summary),
             m.unit or "",
             m.status.label,
-            m.result or m.answer or "",
+            "" if m.id in sealed else m.result or m.answer or "",
             _d(m.closed_at),
         )
         for m in session.execute(q)

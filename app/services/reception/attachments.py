@@ -27,6 +27,7 @@ from app.services.context import Actor
 from app.services.reception import timeline
 from app.services.security import audit
 from app.services.security.permissions import Action, require
+from app.services.validation import unsavable_char
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -60,6 +61,10 @@ def add_attachment(
     if m.status == MatterStatus.ARCHIVED:
         raise ValidationError("已归档的事项不能再添加附件。")
     source = Path(source)
+    # A file name that reads as something else ("申请书\u202eexe.pdf" shows as "申请书fdp.exe")
+    # or that no export can hold is refused before anything is copied.
+    if (problem := unsavable_char(source.name, "文件名")) is not None:
+        raise ValidationError({"file": problem + "（请先给文件改名）"})
     if not source.is_file():
         raise ValidationError({"file": f"找不到文件 {source}"})
     size = source.stat().st_size

@@ -37,6 +37,7 @@ from app.models.enums import LabelledEnum
 from app.services.center.calendar import WorkCalendar
 from app.services.context import Actor
 from app.services.reception import timeline
+from app.services.reception.sealed import COUNSELLING_ROOM
 from app.services.security.permissions import Action, allowed, oversees_all, require
 from app.services.validation import validate_text
 
@@ -198,9 +199,21 @@ def not_the_handler(session: Session, actor: Actor, m: Matter, what: str) -> str
     staff = set(
         session.scalars(select(User.id).where(User.unit_id == m.unit_id, User.active.is_(True)))
     )
-    if not staff or actor.user_id in staff:
+    if actor.user_id in staff:
         return None
     unit = session.get(Unit, m.unit_id)
+    if not staff:
+        # A unit with no accounts: the center's matter staff record its work for it — not a
+        # role with no rights over matters (a counsellor), whatever its own rooms allow.
+        if allowed(actor, Action.VIEW_MATTERS) or (
+            unit.name == COUNSELLING_ROOM and allowed(actor, Action.COUNSELLING_NOTES)
+        ):
+            return None
+        role = actor.role.label if actor.role else "未登录"
+        return (
+            f"该事项已交办{unit.name}（该单位没有账号），由中心的工作人员代为记录；"
+            f"只有接待、调解人员或主任可以{what}，{role}没有这项权限。"
+        )
     return f"该事项已交办{unit.name}，只有该单位的工作人员或主任可以{what}。"
 
 

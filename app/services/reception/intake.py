@@ -12,8 +12,9 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union
+from sqlalchemy import Select, and_, func, literal, not_, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.core import clock
@@ -40,6 +41,7 @@ from app.services.context import Actor
 from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
 from app.services.reception import flow, timeline
 from app.services.reception.numbering import format_number, next_seq
+from app.services.reception.sealed import sealed_condition, sealed_lines
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import (
     char_len,
@@ -361,6 +363,9 @@ class MatterFilter:
     handler_user_id: uuid.UUID | None = None  # "my matters"
     unit_id: uuid.UUID | None = None  # "my unit's matters"
     leader_only: bool = False  # matters received by a leader (领导接访)
+    # Set by the service, not the caller: the matters whose summary this user may not search
+    # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
+    sealed: Any = None
 
 
 _SUMMARY_PREVIEW = 60
@@ -394,9 +399,14 @@ class _Lookups:
     number_tail: str | None = None  # the end of a 受理编号's sequence number
     summary: str | None = None
     person: tuple = ()  # conditions on a visitor: name, pinyin, initials, phone, ID number
+    sealed: Any = None  # matters whose summary is not searched (``MatterFilter.sealed``)
+
+    def summary_match(self):
+        cond = contains_ci(Matter.summary, self.summary)
+        return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
-def _search_lookups(query: str) -> _Lookups | None:
+def _search_lookups(query: str, sealed: Any = None) -> _Lookups | None:
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
     typed = query.strip()
     if not typed:
@@ -421,7 +431,7 @@ def _search_lookups(query: str) -> _Lookups | None:
         )
     if re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
         return _Lookups(number_prefix=q.upper())
-    return _Lookups(summary=q, person=(prefix_match(Person.name, q),))
+    return _Lookups(summary=q, person=(prefix_match(Person.name, q),), sealed=sealed)
 
 
 def _ends_with(column, tail: str):
@@ -446,7 +456,7 @@ def _matching_ids(lk: _Lookups):
         tails = select(other.number).where(_ends_with(other.number, lk.number_tail))
         parts.append(select(Matter.id).where(Matter.number.in_(tails)))
     if lk.summary is not None:
-        parts.append(select(Matter.id).where(contains_ci(Matter.summary, lk.summary)))
+        parts.append(select(Matter.id).where(lk.summary_match()))
     parts += [_people_matters(cond) for cond in lk.person]
     return parts[0] if len(parts) == 1 else union(*parts)
 
@@ -459,7 +469,7 @@ def _matches_row(lk: _Lookups, many_people: bool):
     if lk.number_tail is not None:
         conds.append(_ends_with(Matter.number, lk.number_tail))
     if lk.summary is not None:
-        conds.append(contains_ci(Matter.summary, lk.summary))
+        conds.append(lk.summary_match())
     if lk.person and many_people:  # asked of the few rows read before the page is full
         conds.append(
             select(MatterPerson.matter_id)
@@ -494,14 +504,14 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     if f.open_or_today:
         start = datetime.combine(today, datetime.min.time())
         q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
-    if search and (lookups := _search_lookups(f.query)) is not None:
+    if search and (lookups := _search_lookups(f.query, f.sealed)) is not None:
         scans = lookups.summary is not None or lookups.number_tail is not None
         if scans and q.whereclause is not None:
             # Narrowed by a status, a unit …: text and number tails are tested on those
             # matters only (the database starts from that index), not looked for everywhere.
             conds = []
             if lookups.summary is not None:
-                conds.append(contains_ci(Matter.summary, lookups.summary))
+                conds.append(lookups.summary_match())
             if lookups.number_tail is not None:
                 conds.append(_ends_with(Matter.number, lookups.number_tail))
             indexed = replace(lookups, summary=None, number_tail=None)
@@ -522,6 +532,7 @@ def _next_day(d: datetime) -> datetime:
 @read_op
 def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
     require(actor, Action.VIEW_MATTERS)
+    f = replace(f, sealed=sealed_condition(actor))
     return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
@@ -542,11 +553,11 @@ def list_matter_ids(
     """Matching ids, newest first (the first ``limit`` of them, if given): cheap (one indexed
     column), rows are fetched lazily."""
     require(actor, Action.VIEW_MATTERS)
-    return _ordered_ids(session, f, limit)
+    return _ordered_ids(session, replace(f, sealed=sealed_condition(actor)), limit)
 
 
 def _ordered_ids(session: Session, f: MatterFilter, limit: int | None) -> list[uuid.UUID]:
-    lk = _search_lookups(f.query)
+    lk = _search_lookups(f.query, f.sealed)
     if lk is not None and limit is not None:
         many_people = bool(lk.person) and _at_least(
             session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
@@ -622,6 +633,7 @@ def matter_rows(
         .where(Matter.id.in_(ids))
     )
     by_id = {}
+    sealed = sealed_lines(session, actor, ids)
     for r in session.execute(q):
         status = r[8]
         days_left = cal.working_days_left(today, r[9]) if status in OPEN_STATUSES else None
@@ -632,7 +644,7 @@ def matter_rows(
             r[3],
             r[4],
             r[5] or "",
-            (r[6] or "").replace("\n", " "),
+            sealed.get(r[0]) or (r[6] or "").replace("\n", " "),
             r[7] or "",
             status,
             r[9],
@@ -830,6 +842,11 @@ def matter_detail(
         )
         for e in m.events
     ]
+    summary, answer = m.summary, m.answer
+    if (line := sealed_lines(session, actor, [m.id]).get(m.id)) is not None:
+        # In a room this user is not of: that it is there and its status, no facts or notes.
+        summary, answer = line, None
+        events = [replace(e, note="") for e in events]
     if m.status == MatterStatus.ANSWERED:
         deadline_text = "当场办结"
     else:
@@ -848,14 +865,14 @@ def matter_detail(
         m.received_at,
         m.channel,
         m.category_name or category.name,  # the names it was made with, whatever came later
-        m.summary,
+        summary,
         (m.unit_name or unit.name) if unit else "",
         m.handler_name or "",
         receptionist.display_name if receptionist else "",
         m.status,
         m.deadline,
         deadline_text,
-        m.answer,
+        answer,
         m.is_group,
         m.head_count,
         persons,

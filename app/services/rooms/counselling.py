@@ -244,11 +244,28 @@ def _alg(session: Session) -> str:
     return nc.check_algorithm(load_settings(session).notes_algorithm)
 
 
+def _owner(row) -> str | None:
+    """Whom a sealed row belongs to, bound into its ciphertext: a session's or a care plan's
+    client. A row moved to another client then fails to decrypt."""
+    client_id = getattr(row, "client_id", None)
+    return f"client:{client_id}" if client_id is not None else None
+
+
 def _seal(session: Session, handle: NotesKeyHandle, key: bytes, row, table: str, **cols) -> None:
     alg = _alg(session)
     row.crypt_alg, row.key_id = alg, handle.key_id
     for col, text in cols.items():
-        setattr(row, f"{col}_ct", nc.seal_text(alg, key, text, table, row.id, col))
+        setattr(row, f"{col}_ct", nc.seal_text(alg, key, text, table, row.id, col, _owner(row)))
+
+
+def _rebind(session: Session, handle: NotesKeyHandle, key: bytes, row, table: str, **cols) -> None:
+    """A row written before the binding (version 1) is sealed again, bound to its client, once
+    it has been read (``cols``: its texts just decrypted)."""
+    if _owner(row) is None:
+        return
+    stored = {c: t for c, t in cols.items() if getattr(row, f"{c}_ct") is not None}
+    if any(not nc.is_bound(getattr(row, f"{c}_ct")) for c in stored):
+        _seal(session, handle, key, row, table, **stored)
 
 
 def _open(row, key: bytes, handle: NotesKeyHandle, table: str, col: str) -> str:
@@ -259,7 +276,7 @@ def _open(row, key: bytes, handle: NotesKeyHandle, table: str, col: str) -> str:
         raise nc.DecryptionFailed(
             "这条记录用另一把密钥加密，当前密钥无法打开（没有修改任何数据）。"
         )
-    return nc.unseal_text(row.crypt_alg, key, blob, table, row.id, col)
+    return nc.unseal_text(row.crypt_alg, key, blob, table, row.id, col, _owner(row))
 
 
 def _names(session: Session) -> dict[uuid.UUID, str]:
@@ -539,25 +556,29 @@ def open_client(
     key = _notes_actor(actor, handle)
     client = _client(session, client_id)
     names = _names(session)
-    sessions = [
-        SessionView(
-            s.id,
-            s.held_on,
-            names.get(s.counsellor_id, ""),
-            s.duration_minutes,
-            s.form,
-            s.risk_level,
-            _open(s, key, handle, "counselling_sessions", "risk_basis"),
-            _open(s, key, handle, "counselling_sessions", "notes"),
-            s.next_appointment,
-            s.updated_at,
+    sessions = []
+    for s in session.scalars(
+        select(CounsellingSession)
+        .where(CounsellingSession.client_id == client.id)
+        .order_by(CounsellingSession.held_on.desc(), CounsellingSession.created_at.desc())
+    ):
+        basis = _open(s, key, handle, "counselling_sessions", "risk_basis")
+        notes = _open(s, key, handle, "counselling_sessions", "notes")
+        _rebind(session, handle, key, s, "counselling_sessions", notes=notes, risk_basis=basis)
+        sessions.append(
+            SessionView(
+                s.id,
+                s.held_on,
+                names.get(s.counsellor_id, ""),
+                s.duration_minutes,
+                s.form,
+                s.risk_level,
+                basis,
+                notes,
+                s.next_appointment,
+                s.updated_at,
+            )
         )
-        for s in session.scalars(
-            select(CounsellingSession)
-            .where(CounsellingSession.client_id == client.id)
-            .order_by(CounsellingSession.held_on.desc(), CounsellingSession.created_at.desc())
-        )
-    ]
     plans = []
     for p in session.scalars(
         select(CarePlan).where(CarePlan.client_id == client.id).order_by(CarePlan.created_at)
@@ -572,16 +593,19 @@ def open_client(
                 .order_by(CareFollowUp.done_on)
             )
         ]
+        goals = _open(p, key, handle, "care_plans", "goals")
+        outcome = _open(p, key, handle, "care_plans", "outcome")
+        _rebind(session, handle, key, p, "care_plans", goals=goals, outcome=outcome)
         plans.append(
             PlanView(
                 p.id,
-                _open(p, key, handle, "care_plans", "goals"),
+                goals,
                 names.get(p.follower_id, ""),
                 p.interval_days,
                 p.next_follow_up,
                 p.referral_to,
                 p.status,
-                _open(p, key, handle, "care_plans", "outcome"),
+                outcome,
                 follow_ups,
             )
         )

@@ -99,7 +99,7 @@ def _key_for(
     return key, key.secret
 
 
-@write_op()
+@write_op(rights=False)  # records the refusals of users who have lost their rights too
 def record(
     session: Session,
     actor: Actor,

@@ -6,7 +6,7 @@ import string
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +17,9 @@ from app.models import Role, User
 from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
-from app.services.security import audit
+from app.services.security import audit, rights
+from app.services.security.common_passwords import is_common
+from app.services.security.lockout import check_user_password, count_failure, locked_message
 from app.services.security.passwords import DUMMY_HASH, HASHER, hash_password, verify_password
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
@@ -38,6 +40,11 @@ def check_password_rules(password: str, username: str, min_length: int = 8) -> N
         problems.append("不能包含用户名")
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
         problems.append("不能有控制字符或无法保存的字符（多为复制来的残缺表情）")
+    if is_common(password):
+        problems.append(
+            "过于常见（如 Password1、Admin@123、P@ssw0rd，或 Qwer1234、1qaz@WSX 这样键盘上"
+            "连着按的），容易被猜中，请换一个别人想不到的"
+        )
     if problems:
         raise ValidationError({"password": "密码" + "，".join(problems)})
 
@@ -57,7 +64,6 @@ def login(
     Returns an outcome instead of raising, so the caller commits the failure count and the
     audit row.
     """
-    settings = load_settings(session)
     at = at or now()
     # A name no account can have (too long, control characters, half a surrogate pair) is
     # not looked up, and is logged in a form the audit log can hold.
@@ -78,24 +84,11 @@ def login(
         audit.record(session, actor, "login", outcome="refused", reason="账号已停用", at=at)
         return LoginOutcome(None, "该账号已停用，请联系系统管理员。")
     if user.locked_until and user.locked_until > at:
-        minutes = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
         audit.record(session, actor, "login", outcome="refused", reason="账号锁定中", at=at)
-        return LoginOutcome(None, f"密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试。")
+        return LoginOutcome(None, locked_message(user, at))
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        left = settings.max_failed_logins - user.failed_logins
-        if left <= 0:
-            user.locked_until = at + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            audit.record(session, actor, "login", outcome="refused", reason="密码错误", at=at)
-            audit.record(session, actor, "lockout", object_type="user", object_id=user.id, at=at)
-            return LoginOutcome(
-                None,
-                f"密码连续错误 {settings.max_failed_logins} 次，账号已锁定 "
-                f"{settings.lockout_minutes} 分钟。",
-            )
-        audit.record(session, actor, "login", outcome="refused", reason="密码错误", at=at)
-        return LoginOutcome(None, f"用户名或密码不正确，还可再试 {left} 次。")
+        why = count_failure(session, user.id, actor, "login", at)
+        return LoginOutcome(None, f"用户名或密码不正确，{why}" if why.startswith("还可") else why)
     user.failed_logins = 0
     user.locked_until = None
     if HASHER.check_needs_rehash(user.password_hash):
@@ -119,6 +112,12 @@ def verify_unlock(session: Session, actor: Actor, password: str) -> LoginOutcome
     if outcome.actor is not None and outcome.actor.user_id != actor.user_id:
         return LoginOutcome(None, "只能由锁定时登录的用户解锁；其他人请点“切换用户”。")
     return outcome
+
+
+@read_op
+def check_rights(session: Session, actor: Actor) -> None:
+    """Nothing but the check every operation makes: ``RightsChanged`` when the account was
+    disabled or given another role since ``actor`` signed in (the window asks periodically)."""
 
 
 def actor_for(user: User, terminal: str = "") -> Actor:
@@ -225,8 +224,16 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
 @write_op(Change.USERS)
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
     user = _get_user(session, actor.user_id)
-    if not verify_password(user.password_hash, old):
-        raise ValidationError({"old_password": "原密码不正确"})
+    check_user_password(
+        session,
+        user,
+        old,
+        actor=actor,
+        event="password_change",
+        refusal=lambda why: ValidationError(
+            {"old_password": why if "锁定" in why else f"原密码不正确，{why}"}
+        ),
+    )
     check_password_rules(new, user.username, load_settings(session).password_min_length)
     from app.services.security.notes_keys import rewrap_on_password_change
 
@@ -243,6 +250,7 @@ def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: Role) -> 
         raise ValidationError({"role": "不能取消自己的管理员角色，请由另一位管理员操作"})
     old = user.role
     user.role = Role(role)
+    rights.forget(session, user.id)
     audit.record(
         session,
         actor,
@@ -261,6 +269,7 @@ def set_active(session: Session, actor: Actor, user_id: uuid.UUID, active: bool)
         raise ValidationError({"active": "不能停用自己的账号"})
     user.active = active
     user.locked_until = None if active else user.locked_until
+    rights.forget(session, user.id)
     audit.record(
         session,
         actor,

@@ -72,8 +72,25 @@ def _subkey(key: bytes, algorithm: str) -> bytes:
     ).derive(bytes(key))
 
 
-def associated_data(table: str, row_id: uuid.UUID | str, column: str) -> bytes:
-    return f"zongzhi/{table}/{row_id}/{column}".encode("ascii")
+# A ciphertext that names its owner in the associated data as well (a counselling session's
+# client) starts with this header: version 2. Without it, version 1: table, row and column only
+# (rows written before the binding; they open, and are sealed again bound when next written).
+# Stripping or adding the header changes the associated data, so it fails to decrypt.
+BOUND = b"ZNB2"
+
+
+def associated_data(
+    table: str, row_id: uuid.UUID | str, column: str, owner: str | None = None
+) -> bytes:
+    base = f"zongzhi/{table}/{row_id}/{column}"
+    return (base if owner is None else f"zongzhi/v2/{table}/{row_id}/{column}/{owner}").encode(
+        "ascii"
+    )
+
+
+def is_bound(blob: bytes | None) -> bool:
+    """Whether a stored ciphertext is of version 2 (bound to its owner too)."""
+    return blob is not None and bytes(blob[: len(BOUND)]) == BOUND
 
 
 def seal(algorithm: str, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
@@ -105,11 +122,29 @@ def unseal(algorithm: str, key: bytes, blob: bytes, aad: bytes) -> bytes:
         raise DecryptionFailed("密钥不对或记录已被改动，无法解密（没有修改任何数据）。") from None
 
 
-def seal_text(algorithm: str, key: bytes, text: str, table: str, row_id, column: str) -> bytes:
-    return seal(algorithm, key, text.encode("utf-8"), associated_data(table, row_id, column))
+def seal_text(
+    algorithm: str, key: bytes, text: str, table: str, row_id, column: str, owner: str | None = None
+) -> bytes:
+    """``owner`` (e.g. ``client:<id>``) binds the ciphertext to it as well (version 2)."""
+    aad = associated_data(table, row_id, column, owner)
+    blob = seal(algorithm, key, text.encode("utf-8"), aad)
+    return blob if owner is None else BOUND + blob
 
 
-def unseal_text(algorithm: str, key: bytes, blob: bytes, table: str, row_id, column: str) -> str:
+def unseal_text(
+    algorithm: str,
+    key: bytes,
+    blob: bytes,
+    table: str,
+    row_id,
+    column: str,
+    owner: str | None = None,
+) -> str:
+    """A version 2 ciphertext opens only with its ``owner``; a version 1 one (written before
+    the binding) with table, row and column alone."""
+    if owner is not None and is_bound(blob):
+        aad = associated_data(table, row_id, column, owner)
+        return unseal(algorithm, key, bytes(blob[len(BOUND) :]), aad).decode("utf-8")
     return unseal(algorithm, key, blob, associated_data(table, row_id, column)).decode("utf-8")
 
 

@@ -37,7 +37,7 @@ from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security import notes_crypto as nc
-from app.services.security.passwords import verify_password
+from app.services.security.lockout import check_user_password
 from app.services.security.permissions import Action, require
 
 RECOVERY_KDF = "x25519-hkdf-sha256"
@@ -57,6 +57,10 @@ class NoNotesAccess(ServiceError):
 
 class NotesKeyHandle:
     """The unwrapped data key, in memory only, for one logged-in counsellor."""
+
+    # Passed to an operation for a user who lost the counsellor's role (or was disabled),
+    # the key is dropped there (``security.rights``).
+    drop_on_rights_change = True
 
     def __init__(self, key_id: uuid.UUID, user_id: uuid.UUID | None, key: bytearray):
         self.key_id = key_id
@@ -229,14 +233,16 @@ def _check_password(session: Session, actor: Actor, password: str) -> User:
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is None or not user.active:
         raise PermissionDenied("账号不可用，请重新登录。")
-    if not verify_password(user.password_hash, password):
-        raise audit.refused(
-            AuthError("密码不正确，咨询记录未打开。"),
-            session,
-            actor,
-            "notes_unlock",
-            reason="密码不正确",
-        )
+    check_user_password(  # counts toward the log-in lockout, audited
+        session,
+        user,
+        password,
+        actor=actor,
+        event="notes_unlock",
+        refusal=lambda why: AuthError(
+            why if "锁定" in why else f"密码不正确，咨询记录未打开；{why}"
+        ),
+    )
     return user
 
 
@@ -354,8 +360,21 @@ def grant(
             object_id=grantee.id,
             reason="not counsellor",
         )
-    if not verify_password(grantee.password_hash, password):
-        raise ValidationError({"password": f"{grantee.display_name}的密码不正确，请本人重新输入"})
+    # The colleague's password counts toward their log-in lockout: 授权 is no way to guess it.
+    check_user_password(
+        session,
+        grantee,
+        password,
+        actor=actor,
+        event="notes_grant",
+        refusal=lambda why: ValidationError(
+            {
+                "password": f"{grantee.display_name}的账号{why}"
+                if "锁定" in why
+                else f"{grantee.display_name}的密码不正确，请本人重新输入；{why}"
+            }
+        ),
+    )
     _wrap_for_user(session, key_row.id, handle.material(), grantee.id, password, actor.user_id)
     audit.record(session, actor, "notes_grant", object_type="user", object_id=grantee.id)
 

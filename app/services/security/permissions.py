@@ -9,6 +9,7 @@ from enum import StrEnum
 from app.core.errors import PermissionDenied
 from app.models import Role
 from app.services.context import Actor
+from app.services.security import rights  # noqa: F401 — every operation re-reads its user
 
 
 class Action(StrEnum):

@@ -1,0 +1,94 @@
+"""Room confidentiality through the matter (issue 16 §5).
+
+Once a matter belongs to a family mediation case (or was routed to 家事调解室), or was routed
+to 暖心工作室, roles outside that room see only that it is there and its status:
+"已转家事调解室，案号 BSJT2026-A-0001" — never its facts, the measures taken or the notes.
+The detail, its timeline, lists, search and the ledgers (and so their exports) all ask here.
+
+Inside the family room: whoever may view mediation cases (mediators, the director). Inside
+暖心工作室: the counsellors, and the director who oversees the center (and the program itself).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.core.ops import read_op
+from app.models import CaseRoom, Matter, MediationCase, Unit
+from app.services.context import Actor
+from app.services.security.permissions import Action, allowed, oversees_all
+
+FAMILY_ROOM = "家事调解室"
+COUNSELLING_ROOM = "暖心工作室"
+
+
+def _family_cases():
+    return select(MediationCase.matter_id).where(
+        MediationCase.room == CaseRoom.FAMILY, MediationCase.matter_id.is_not(None)
+    )
+
+
+def _routed_to(name: str) -> ColumnElement[bool]:
+    # Never NULL (a matter with no unit is simply not there), so NOT of it is safe in a search.
+    unit = select(Unit.id).where(Unit.name == name)
+    return and_(Matter.unit_id.is_not(None), Matter.unit_id.in_(unit))
+
+
+def _outside_family(actor: Actor) -> bool:
+    return not allowed(actor, Action.VIEW_CASES)
+
+
+def _outside_counselling(actor: Actor) -> bool:
+    return not (oversees_all(actor) or allowed(actor, Action.COUNSELLING_NOTES))
+
+
+def sealed_condition(actor: Actor) -> ColumnElement[bool] | None:
+    """SQL: the matters whose contents ``actor`` may not see (None: they may see them all)."""
+    conds = []
+    if _outside_family(actor):
+        conds += [Matter.id.in_(_family_cases()), _routed_to(FAMILY_ROOM)]
+    if _outside_counselling(actor):
+        conds.append(_routed_to(COUNSELLING_ROOM))
+    return or_(*conds) if conds else None
+
+
+@read_op
+def sealed_lines(
+    session: Session, actor: Actor, ids: Iterable[uuid.UUID] | None = None
+) -> dict[uuid.UUID, str]:
+    """The line shown instead of the contents, for each of ``ids`` (None: every matter) that
+    ``actor`` may not see into; matters they may see are not in the result."""
+    cond = sealed_condition(actor)
+    if cond is None:
+        return {}
+    q = select(Matter.id, Unit.name).outerjoin(Unit, Unit.id == Matter.unit_id).where(cond)
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return {}
+        q = q.where(Matter.id.in_(ids))
+    found = {mid: unit for mid, unit in session.execute(q)}
+    if not found:
+        return {}
+    cases = {}
+    if _outside_family(actor):
+        cases = dict(
+            session.execute(
+                select(MediationCase.matter_id, MediationCase.number)
+                .where(MediationCase.room == CaseRoom.FAMILY)
+                .where(MediationCase.matter_id.in_(list(found)))
+                .order_by(MediationCase.accepted_at)
+            ).all()
+        )
+    lines = {}
+    for mid, unit in found.items():
+        if mid in cases:
+            lines[mid] = f"已转{FAMILY_ROOM}，案号 {cases[mid]}（内容仅该室可见）"
+        else:
+            room = unit if unit in (FAMILY_ROOM, COUNSELLING_ROOM) else FAMILY_ROOM
+            lines[mid] = f"已转{room}（内容仅该室可见）"
+    return lines

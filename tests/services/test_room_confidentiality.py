@@ -1,0 +1,101 @@
+"""Room confidentiality through the matter (issue 16 §5): once a matter belongs to a family
+mediation case or to 暖心工作室, roles outside that room see only that it is there and its
+status — in the detail, its timeline, lists, search and ledgers — never facts, measures or
+notes. And a matter routed to a unit without accounts is worked only by the center's staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.core import clock
+from app.core.errors import PermissionDenied
+from app.models import ProtectionKind, Unit
+from app.services.command import ledgers
+from app.services.command.ledgers import LedgerFilter
+from app.services.reception import flow, intake
+from app.services.rooms import mediation
+from tests.conftest import actor
+from tests.services.test_intake import make_input
+from tests.services.test_mediation import family, open_case
+
+FACTS = "家暴事实：女方称多次被殴打"
+
+
+def _unit(db, name):
+    with db.read() as s:
+        return s.scalar(select(Unit.id).where(Unit.name == name))
+
+
+@pytest.fixture
+def family_matter(db):
+    """A matter registered at the window, routed to 家事调解室, opened there as a family case
+    with a protection measure recorded."""
+    jiedai, tiaojie = actor(db, "jiedai"), actor(db, "tiaojie")
+    with db.write() as s:
+        data = make_input(db, category="家事纠纷", summary=FACTS + "，要求调解离婚事宜。")
+        data.unit_id = _unit(db, "家事调解室")
+        reg = intake.register_matter(s, jiedai, data)
+    ref = open_case(db, tiaojie, family(db), matter_id=reg.id, at=clock.now())
+    with db.write() as s:
+        mediation.add_protection(
+            s, tiaojie, ref.id, ProtectionKind.WARNING_LETTER, clock.today(), "已转介派出所"
+        )
+    return reg, ref
+
+
+def test_the_window_sees_only_that_a_family_matter_is_in_the_room(db, family_matter):
+    reg, ref = family_matter
+    jiedai = actor(db, "jiedai")
+    with db.read() as s:
+        d = intake.matter_detail(s, jiedai, reg.id)
+    assert d.summary.startswith("已转家事调解室，案号 " + ref.number)
+    shown = d.summary + "".join(e.note for e in d.events) + (d.answer or "")
+    assert "家暴" not in shown and "殴打" not in shown and "告诫书" not in shown
+    with db.read() as s:
+        (row,) = intake.search(s, jiedai, reg.number)
+        assert "殴打" not in row.summary and row.summary.startswith("已转家事调解室")
+        # The facts are not searchable by those who may not read them.
+        assert intake.search(s, jiedai, "殴打") == []
+    # The room itself (its mediators, the director) sees the facts and the measures.
+    for who in ("tiaojie", "zhuren"):
+        with db.read() as s:
+            d = intake.matter_detail(s, actor(db, who), reg.id)
+            assert FACTS in d.summary
+            assert any("告诫书" in e.note for e in d.events)
+            assert [r.id for r in intake.search(s, actor(db, who), "殴打")] == [reg.id]
+
+
+def test_ledgers_and_exports_hide_a_family_matters_facts(db, family_matter):
+    reg, _ = family_matter
+    f = LedgerFilter(since=clock.today() - timedelta(days=1), until=clock.today())
+    with db.read() as s:
+        data = ledgers.build_ledger(s, actor(db, "jiedai"), "matters", f)
+    text = repr(data)
+    assert reg.number in text and "殴打" not in text and "已转家事调解室" in text
+
+
+def test_a_matter_at_the_counselling_room_is_closed_to_the_window(db):
+    jiedai = actor(db, "jiedai")
+    with db.write() as s:
+        data = make_input(db, category="心理服务", summary="来访者说想轻生，情绪低落。")
+        data.unit_id = _unit(db, "暖心工作室")
+        reg = intake.register_matter(s, jiedai, data)
+    with db.read() as s:
+        d = intake.matter_detail(s, jiedai, reg.id)
+        rows = intake.search(s, jiedai, reg.number)
+    assert d.summary.startswith("已转暖心工作室") and "轻生" not in d.summary
+    assert "轻生" not in rows[0].summary
+
+
+def test_a_counsellor_cannot_work_a_matter_routed_to_a_unit_without_accounts(db):
+    jiedai, zixun = actor(db, "jiedai"), actor(db, "zixun")
+    with db.write() as s:
+        mid = intake.register_matter(s, jiedai, make_input(db)).id
+        flow.route(s, jiedai, mid, _unit(db, "派出所"))
+    with db.write() as s, pytest.raises(PermissionDenied):
+        flow.accept(s, zixun, mid)
+    with db.write() as s:
+        flow.accept(s, actor(db, "tiaojie"), mid)  # the center's staff record it for the unit
