@@ -57,7 +57,7 @@ from .bus import COUNSELLING
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
-from .widgets import FormDialog, Row, enum_combo, load_when_shown, rows_view, run_op
+from .widgets import DateEdit, FormDialog, Row, enum_combo, load_when_shown, rows_view, run_op
 
 AUTOSAVE_MS = 1500
 
@@ -69,11 +69,9 @@ def _d(value: date | datetime | None) -> str:
 
 
 def _date_edit(day: QDate) -> QDateEdit:
-    """A date field showing 2026-12-03, as everywhere else (not the locale's 2026/12/3)."""
-    edit = QDateEdit(day)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setCalendarPopup(True)
-    return edit
+    """A date field showing 2026-12-03, as everywhere else (not the locale's 2026/12/3); a whole
+    date typed over the year sets the whole date, as in every other date field."""
+    return DateEdit(day)
 
 
 def _datetime_edit(at: QDateTime) -> QDateTimeEdit:

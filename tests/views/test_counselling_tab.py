@@ -21,6 +21,7 @@ from app.models import ClientSource, RiskLevel, SessionForm, TargetGroup
 from app.services.rooms import counselling
 from app.services.rooms.counselling import ClientInput, SessionInput
 from app.services.security import notes_keys
+from app.views.widgets import DateEdit
 from tests.conftest import STAFF_PASSWORD, actor
 from tests.views.test_reception_tab import ime_type
 
@@ -256,14 +257,14 @@ def test_counselling_dialogs_show_dates_as_2026_12_03(qtbot, db, admin, clock):
     qtbot.mouseClick(tab.session_button, Qt.MouseButton.LeftButton)
     dlg = tab.dialog
     qtbot.waitUntil(dlg.isVisible)
-    (held,) = [e for e in dlg.findChildren(QDateEdit) if type(e) is QDateEdit]
+    (held,) = [e for e in dlg.findChildren(QDateEdit) if type(e) is DateEdit]
     (nxt,) = dlg.findChildren(QDateTimeEdit, options=Qt.FindChildOption.FindChildrenRecursively)[
         -1:
     ]
     assert held.text() == "2027-01-05" and nxt.text().startswith("2027-01-12 ")
     dlg.reject()
     qtbot.mouseClick(tab.referral_button, Qt.MouseButton.LeftButton)
-    consent_on = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is QDateEdit]
+    consent_on = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is DateEdit]
     assert [e.text() for e in consent_on] == ["2027-01-05"]
     tab.dialog.reject()
     w.ctx.worker.wait()
@@ -275,7 +276,7 @@ def test_a_crisis_clients_plan_proposes_the_next_working_day(qtbot, db, admin, c
     w, tab = _counsellor_window(qtbot, db)
     qtbot.mouseClick(tab.plan_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=5000)
-    (first,) = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is QDateEdit]
+    (first,) = [e for e in tab.dialog.findChildren(QDateEdit) if type(e) is DateEdit]
     assert first.text() == "2026-10-08"
     tab.dialog.reject()
     w.ctx.worker.wait()
