@@ -216,17 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tab",
         default="reception",
-        choices=[
-            "reception",
-            "handling",
-            "mediation",
-            "family",
-            "meetings",
-            "counselling",
-            "command",
-            "settings",
-            "ledgers",
-        ],
+        choices=SCREENSHOT_TABS,
     )
     p.add_argument(
         "--user",
@@ -705,6 +695,7 @@ SCREENSHOT_TABS = (
     "family",
     "meetings",
     "command",
+    "duty",
     "counselling",
     "ledgers",
     "settings",
@@ -761,6 +752,7 @@ def cmd_screenshot(args) -> int:
         "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
         "counselling": (Role.COUNSELLOR, Role.DIRECTOR),
         "command": (Role.DIRECTOR,),
+        "duty": (Role.RECEPTIONIST, Role.DIRECTOR),
         "settings": (Role.ADMIN,),
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
@@ -807,6 +799,7 @@ def cmd_screenshot(args) -> int:
         "meetings": "会议纪要",
         "counselling": "暖心工作室",
         "command": "指挥研判",
+        "duty": "值班值守",
         "settings": "系统设置",
         "mediation": "矛盾调解",
         "family": "家事调解",
