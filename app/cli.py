@@ -135,19 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="PDF 文件名（list 不用）")
     p.set_defaults(print_parser=p)
 
-    p = sub.add_parser("export", help="导出：ledger 工作台账（XLSX 或 PDF）；bundle 交换包")
+    p = sub.add_parser(
+        "export", help="导出：ledger 工作台账（XLSX 或 PDF）；stats 上报统计表；bundle 交换包"
+    )
     _db_args(p)
     _login_args(p)
     p.add_argument(
         "what",
-        choices=["ledger", "bundle"],
-        help="ledger：工作台账；bundle：交换包（本终端新增和修改的记录，已签名）",
+        choices=["ledger", "stats", "bundle"],
+        help="ledger：工作台账；stats：上报统计表；bundle：交换包（本终端新增和修改的记录，已签名）",
     )
     p.add_argument(
         "name",
         nargs="?",
         help="（ledger）台账：matters 事项、mediation 调解、disputes 矛盾排查化解、"
-        "social_aid 社会救助、migrants 流动人口、special 特殊人群、safety 平安创建",
+        "social_aid 社会救助、migrants 流动人口、special 特殊人群、safety 平安创建；"
+        "（stats）统计表：disputes 矛盾纠纷排查化解（月）、petitions 信访事项（月）、"
+        "mediation 人民调解（季）",
     )
     p.add_argument("--from", dest="since", type=_date_arg, metavar="DATE", help="开始日期")
     p.add_argument("--to", dest="until", type=_date_arg, metavar="DATE", help="结束日期")
@@ -596,6 +600,8 @@ def cmd_export(args) -> int:
 
     if args.what == "bundle":
         return cmd_export_bundle(args)
+    if args.what == "stats":
+        return cmd_export_stats(args)
     if not args.name or args.out is None:
         print("用法错误：导出台账要写台账名和 --out 文件名", file=sys.stderr)
         return 2
@@ -621,6 +627,42 @@ def cmd_export(args) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     print(f"已导出{table.title}（{table.filters}，{len(table.rows)} 条）：{args.out}")
+    return 0
+
+
+def cmd_export_stats(args) -> int:
+    """`zongzhi export stats NAME --from --to --out FILE.xlsx|.pdf [--village --unit]`: a
+    table for superiors; without dates, the month (quarter) before this one."""
+    from app.services.command import superior_stats
+    from app.services.command.registers import Names
+
+    if args.name not in superior_stats.TABLES or args.out is None:
+        names = "、".join(f"{k}（{v}）" for k, v in superior_stats.TABLES.items())
+        print(f"用法错误：导出统计表要写表名和 --out 文件名；表名：{names}", file=sys.stderr)
+        return 2
+    fmt = args.out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "pdf"):
+        print("用法错误：--out 应以 .xlsx 或 .pdf 结尾", file=sys.stderr)
+        return 2
+    db = _open(args)
+    _require_initialised(db)
+    actor = _signed_in(args, db)
+    since, until = superior_stats.default_period(args.name)
+    f = superior_stats.StatsFilter(args.since or since, args.until or until)
+    with db.write() as s:
+        names = Names.load(s)
+        if args.village:
+            if args.village not in names.villages:
+                raise ServiceError(f"没有叫“{args.village}”的村社区")
+            f.village_id = names.villages[args.village]
+        if args.unit:
+            if args.unit not in names.units:
+                raise ServiceError(f"没有叫“{args.unit}”的单位")
+            f.unit_id = names.units[args.unit]
+        sheet, data = superior_stats.export_sheet(s, actor, args.name, f, fmt)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"已导出{sheet.title}（{sheet.period}，{sheet.filters}）：{args.out}")
     return 0
 
 
