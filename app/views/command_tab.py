@@ -546,6 +546,10 @@ class CommandTab(QWidget):
         self.export_button.setToolTip("把三张图表各存为一个 PNG 文件")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export_images)
+        self.stats_button = QPushButton("上报统计表…")
+        self.stats_button.setToolTip("矛盾纠纷、信访事项月报，人民调解季报（Excel 或 PDF）")
+        self.stats_button.clicked.connect(self.open_stats_export)
+        self.stats_dialog: QDialog | None = None
         self.message = QLabel()
         self.message.setProperty("role", "error")
         top = QHBoxLayout()
@@ -556,6 +560,7 @@ class CommandTab(QWidget):
         top.addWidget(self.message)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.stats_button)
 
         self.tiles: dict[str, FigureTile] = {}
         tiles = QHBoxLayout()
@@ -801,6 +806,13 @@ class CommandTab(QWidget):
         self.open_list(key, f"{row.village} · {column}：{value} 件")
 
     # --- export
+    def open_stats_export(self) -> None:
+        """上报统计表: the periodic tables for superiors, in a dialog of their own."""
+        from .superior_stats_dialog import StatsExportDialog
+
+        self.stats_dialog = StatsExportDialog(self.ctx, self)
+        self.stats_dialog.open()
+
     def export_images(self) -> None:
         d = self.dashboard
         if d is None:

@@ -188,6 +188,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.recovery_dialog import RecoveryDialog
     from app.views.register_dialog import RegisterRecordDialog
     from app.views.settings_tab import UserDialog
+    from app.views.superior_stats_dialog import StatsExportDialog
     from app.views.widgets import FormDialog
 
     ctx = window.ctx
@@ -222,6 +223,7 @@ def _dialogs(window: QMainWindow, db):
         ManualDialog: [ManualDialog(window)],
         ReportDialog: [ReportDialog(ctx, [], None, window)],
         ChangePasswordDialog: [ChangePasswordDialog(ctx, window)],
+        StatsExportDialog: [StatsExportDialog(ctx, window)],
         RecoveryDialog: [
             RecoveryDialog(
                 db.path or Path("zongzhi.sqlite3"),

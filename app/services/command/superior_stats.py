@@ -19,12 +19,13 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.errors import ValidationError
+from app.core.errors import ServiceError, ValidationError
 from app.core.ops import read_op, write_op
 from app.models import (
     Agreement,
@@ -413,3 +414,17 @@ def export_sheet(
         reason=f"{sheet.title}，{sheet.period}，{sheet.filters}，{fmt.upper()}",
     )
     return sheet, data
+
+
+@write_op()
+def export_sheet_file(
+    session: Session, actor: Actor, code: str, f: StatsFilter, fmt: str, path: Path
+) -> tuple[StatsSheet, Path]:
+    """``export_sheet`` written to ``path``; a file that cannot be written fails the export and
+    rolls its audit row back."""
+    sheet, data = export_sheet(session, actor, code, f, fmt)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ServiceError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    return sheet, path
