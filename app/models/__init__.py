@@ -14,7 +14,14 @@ from .counselling import (
     NotesKeyWrap,
     NotesRecoveryKey,
 )
-from .duty import DutyDay, DutyHandover, DutyLogEntry, MatterEscalation, UpwardReport
+from .duty import (
+    DutyDay,
+    DutyHandover,
+    DutyLogEntry,
+    MatterEscalation,
+    ReportAttachment,
+    UpwardReport,
+)
 from .enums import (
     OPEN_STATUSES,
     ActivityKind,
@@ -99,6 +106,7 @@ __all__ = [
     "DutyLogEntry",
     "EmergencyLevel",
     "MatterEscalation",
+    "ReportAttachment",
     "ReportKind",
     "ReportStage",
     "UpwardReport",

@@ -57,16 +57,20 @@ class DutyHandover(UUIDPk, Base):
 
 
 class UpwardReport(UUIDPk, Base):
-    """信息报送: a 情况报告, 专报, 简报 or 突发事件报告, numbered per year and kind; frozen once
-    the director signs it (签发)."""
+    """信息报送: a 情况报告, 专报, 简报 or 突发事件报告, numbered per year, kind and terminal
+    (the numbering service's counter); frozen once the director signs it (签发)."""
 
     __tablename__ = "upward_reports"
     __table_args__ = (
-        UniqueConstraint("kind", "year", "seq", name="uq_upward_reports_kind_year_seq"),
+        UniqueConstraint(
+            "kind", "year", "terminal", "seq", name="uq_upward_reports_kind_year_terminal_seq"
+        ),
     )
     kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind), nullable=False)
     stage: Mapped[ReportStage | None] = mapped_column(_enum(ReportStage))
     year: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The terminal that numbered it: each terminal has its own series (see number_for).
+    terminal: Mapped[str] = mapped_column(String(8), nullable=False, server_default="A")
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     number: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(String(120), nullable=False)
@@ -88,6 +92,21 @@ class UpwardReport(UUIDPk, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
 
 
+class ReportAttachment(UUIDPk, Base):
+    """信息报送的附件: a file kept with a report, stored by content hash in the same folder as
+    matters' attachments (app/services/reception/attachments.py)."""
+
+    __tablename__ = "report_attachments"
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("upward_reports.id"), nullable=False, index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
 class MatterEscalation(UUIDPk, Base):
     """呈报: a matter sent up to a named higher body with a reason, linked to a report."""
 
@@ -102,4 +121,11 @@ class MatterEscalation(UUIDPk, Base):
     by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
-__all__ = ["DutyDay", "DutyHandover", "DutyLogEntry", "MatterEscalation", "UpwardReport"]
+__all__ = [
+    "DutyDay",
+    "DutyHandover",
+    "DutyLogEntry",
+    "MatterEscalation",
+    "ReportAttachment",
+    "UpwardReport",
+]

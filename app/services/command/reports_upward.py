@@ -1,6 +1,10 @@
 """信息报送: 情况报告, 专报, 简报 and 突发事件报告 (首报/续报/终报), and 呈报 of a matter.
 
-- Each report is numbered per year and kind ("简报〔2027〕第12期") when it is created.
+- Each report is numbered per year and kind ("简报〔2027〕第12期") when it is created, from the
+  numbering service's counter (``next_seq``: a locked row, so two writers on PostgreSQL never
+  take the same number, and a failed save uses none). Each terminal keeps its own series; a
+  terminal other than the center's own "A" puts its code in the number ("简报〔2027〕B第3期"),
+  so reports brought in by exchange bundles never collide with the center's.
 - A draft can be edited; the director (or deputy) signs it (签发), which freezes it and puts
   the signer on the printed page (GB/T 9704, the layout of the minutes).
 - 突发事件报告 belong to a 突发事件 of the duty log: one 首报, then 续报, then one 终报; a signed
@@ -15,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ValidationError
@@ -33,6 +37,7 @@ from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
+from app.services.reception.numbering import next_seq
 from app.services.security import audit
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
@@ -76,8 +81,13 @@ class ReportRow:
         return "已签发" if self.signed_at else "草稿"
 
 
-def number_for(kind: ReportKind, year: int, seq: int) -> str:
-    return f"{kind.label}〔{year}〕第{seq}期"
+COUNTER_PREFIX = "RPT-"  # the numbering counters' prefix, + the kind (migration 0024)
+CENTER_TERMINAL = "A"  # the center's own terminal code (the settings' default)
+
+
+def number_for(kind: ReportKind, year: int, seq: int, terminal: str = CENTER_TERMINAL) -> str:
+    code = "" if terminal == CENTER_TERMINAL else terminal
+    return f"{kind.label}〔{year}〕{code}第{seq}期"
 
 
 def _clean(data: ReportInput) -> ReportInput:
@@ -185,19 +195,14 @@ def create_report(session: Session, actor: Actor, data: ReportInput) -> ReportRo
     data = _clean(data)
     _stage_check(session, data, None)
     year = now().year
-    seq = (
-        session.scalar(
-            select(func.max(UpwardReport.seq)).where(
-                UpwardReport.kind == data.kind, UpwardReport.year == year
-            )
-        )
-        or 0
-    ) + 1
+    terminal = load_settings(session).terminal
+    seq = next_seq(session, COUNTER_PREFIX + data.kind.value, year, terminal)
     r = UpwardReport(
         kind=data.kind,
         year=year,
+        terminal=terminal,
         seq=seq,
-        number=number_for(data.kind, year, seq),
+        number=number_for(data.kind, year, seq, terminal),
         created_by=actor.user_id,
         created_at=now(),
     )
