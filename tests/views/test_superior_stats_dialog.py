@@ -1,6 +1,6 @@
 """上报统计表 from the 指挥研判 tab: the director picks a table, keeps last month's default
 period, narrows it to a village and exports it; a reversed period is refused in the dialog.
-(Over 2 s: it builds the main window and its dashboard, as a director sees them.)
+(Over 2 s: it builds the main window and its dashboard, as a director sees them.)"""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from app.models import (
     EventKind,
     Matter,
     MatterEscalation,
+    ReportAttachment,
     ReportKind,
     ReportStage,
     UpwardReport,
@@ -37,6 +39,7 @@ from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
+from app.services.reception.attachments import checked_file, store_file
 from app.services.reception.numbering import next_seq
 from app.services.security import audit
 from app.services.security.permissions import Action, require
@@ -319,6 +322,123 @@ def figures_text(session: Session, actor: Actor, since: date, until: date) -> st
     return "\n".join(line for line in text.splitlines() if not line.startswith("研判意见"))
 
 
+# --- attachments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    id: uuid.UUID
+    file_name: str
+    size: int
+    added_at: datetime
+
+
+def _files(session: Session, report_id: uuid.UUID) -> list[ReportAttachment]:
+    return list(
+        session.scalars(
+            select(ReportAttachment)
+            .where(ReportAttachment.report_id == report_id)
+            .order_by(ReportAttachment.added_at, ReportAttachment.file_name)
+        )
+    )
+
+
+@read_op
+def report_files(session: Session, actor: Actor, report_id: uuid.UUID) -> list[ReportFile]:
+    require(actor, Action.WRITE_REPORTS)
+    return [ReportFile(a.id, a.file_name, a.size, a.added_at) for a in _files(session, report_id)]
+
+
+@write_op(Change.REPORTS)
+def add_report_file(
+    session: Session, actor: Actor, report_id: uuid.UUID, source: Path, folder: Path
+) -> ReportFile:
+    """A file kept with a draft report (the attachment store of matters, by content hash)."""
+    require(actor, Action.WRITE_REPORTS)
+    r = _get(session, report_id)
+    if r.signed_at is not None:
+        raise ValidationError("已签发的报告不能再添加附件。")
+    sha, size = store_file(Path(source), folder)
+    a = ReportAttachment(
+        report_id=r.id,
+        file_name=Path(source).name[:255],
+        sha256=sha,
+        size=size,
+        added_by=actor.user_id,
+        added_at=now(),
+    )
+    session.add(a)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "report_attachment_add",
+        object_type="report",
+        object_id=r.id,
+        reason=f"{a.file_name} {sha}",
+    )
+    return ReportFile(a.id, a.file_name, a.size, a.added_at)
+
+
+@write_op(Change.REPORTS)
+def remove_report_file(session: Session, actor: Actor, attachment_id: uuid.UUID) -> None:
+    """Take a file off a draft report (the stored copy stays: others may share its content)."""
+    require(actor, Action.WRITE_REPORTS)
+    a = session.get(ReportAttachment, attachment_id)
+    if a is None:
+        raise NotFound("找不到该附件，请刷新。")
+    if _get(session, a.report_id).signed_at is not None:
+        raise ValidationError("已签发的报告不能移除附件。")
+    session.delete(a)
+    audit.record(
+        session,
+        actor,
+        "report_attachment_remove",
+        object_type="report",
+        object_id=a.report_id,
+        reason=a.file_name,
+    )
+
+
+@write_op()
+def report_file_path(
+    session: Session, actor: Actor, attachment_id: uuid.UUID, folder: Path
+) -> Path:
+    """The stored file, checked against its hash, to open."""
+    require(actor, Action.WRITE_REPORTS)
+    a = session.get(ReportAttachment, attachment_id)
+    if a is None:
+        raise NotFound("找不到该附件。")
+    path = checked_file(folder, a.sha256, a.file_name)
+    audit.record(
+        session, actor, "report_attachment_open", object_type="report", object_id=a.report_id
+    )
+    return path
+
+
+@write_op(Change.REPORTS)
+def save_report_with_files(
+    session: Session,
+    actor: Actor,
+    report_id: uuid.UUID | None,
+    data: ReportInput,
+    add: list[Path],
+    remove: list[uuid.UUID],
+    folder: Path,
+) -> ReportRow:
+    """The report form's 确定: the report created or saved, and its files added and removed,
+    in one transaction (a refused file saves nothing)."""
+    if report_id is None:
+        row = create_report(session, actor, data)
+    else:
+        row = save_report(session, actor, report_id, data)
+    for attachment_id in remove:
+        remove_report_file(session, actor, attachment_id)
+    for path in add:
+        add_report_file(session, actor, row.id, path, folder)
+    return row
+
+
 # --- 呈报 ---------------------------------------------------------------------------------------
 
 
@@ -413,7 +533,7 @@ def report_data(session: Session, actor: Actor, report_id: uuid.UUID):
         number=r.number,
         title=r.title,
         body=r.body,
-        attachments=[a for a in r.attachments.splitlines() if a.strip()],
+        attachments=_attachment_lines(r, _files(session, r.id)),
         recipient=r.recipient,
         copy_no=r.copy_no,
         secrecy=r.secrecy,
@@ -422,6 +542,17 @@ def report_data(session: Session, actor: Actor, report_id: uuid.UUID):
         signed_on=r.signed_at.date() if r.signed_at else None,
         distribution=r.distribution,
     )
+
+
+def _attachment_lines(r: UpwardReport, files: list[ReportAttachment]) -> list[str]:
+    """附件说明: the lines typed, then each file kept with the report that they do not name
+    already (by its name without the extension)."""
+    lines = [a.strip() for a in r.attachments.splitlines() if a.strip()]
+    for f in files:
+        stem = Path(f.file_name).stem
+        if not any(stem in line for line in lines):
+            lines.append(stem)
+    return lines
 
 
 @write_op()

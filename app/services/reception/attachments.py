@@ -44,22 +44,9 @@ def _stored(folder: Path, sha: str) -> Path:
     return Path(folder) / sha[:2] / sha
 
 
-@write_op(Change.MATTERS)
-def add_attachment(
-    session: Session,
-    actor: Actor,
-    matter_id: uuid.UUID,
-    source: Path,
-    folder: Path,
-    *,
-    at: datetime | None = None,
-) -> Attachment:
-    require(actor, Action.HANDLE_MATTER)
-    m = session.get(Matter, matter_id)
-    if m is None:
-        raise NotFound("找不到该事项，请刷新列表。")
-    if m.status == MatterStatus.ARCHIVED:
-        raise ValidationError("已归档的事项不能再添加附件。")
+def store_file(source: Path, folder: Path) -> tuple[str, int]:
+    """Check ``source`` and copy it into the attachment store under its SHA-256 (once per
+    content); returns (sha256, size). Matters' and reports' attachments share the store."""
     source = Path(source)
     # A file name that reads as something else ("申请书\u202eexe.pdf" shows as "申请书fdp.exe")
     # or that no export can hold is refused before anything is copied.
@@ -91,6 +78,38 @@ def add_attachment(
             os.replace(tmp, target)
     except OSError as exc:
         raise ServiceError(f"无法保存附件到 {target.parent}：{exc.strerror}") from exc
+    return sha, size
+
+
+def checked_file(folder: Path, sha: str, file_name: str) -> Path:
+    """The stored file, after checking it still has the hash it was filed with."""
+    path = _stored(folder, sha)
+    if not path.is_file():
+        raise ServiceError(f"附件文件“{file_name}”不见了（{path}），请从备份恢复。")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha:
+        raise ServiceError(f"附件文件“{file_name}”已被改动，与登记时不一致，请勿作为依据。")
+    return path
+
+
+@write_op(Change.MATTERS)
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    source: Path,
+    folder: Path,
+    *,
+    at: datetime | None = None,
+) -> Attachment:
+    require(actor, Action.HANDLE_MATTER)
+    m = session.get(Matter, matter_id)
+    if m is None:
+        raise NotFound("找不到该事项，请刷新列表。")
+    if m.status == MatterStatus.ARCHIVED:
+        raise ValidationError("已归档的事项不能再添加附件。")
+    source = Path(source)
+    sha, size = store_file(source, folder)
     at = (at or now()).replace(microsecond=0)
     att = Attachment(
         matter_id=m.id,
@@ -145,11 +164,6 @@ def attachment_path(session: Session, actor: Actor, attachment_id: uuid.UUID, fo
     a = session.get(Attachment, attachment_id)
     if a is None:
         raise NotFound("找不到该附件。")
-    path = _stored(folder, a.sha256)
-    if not path.is_file():
-        raise ServiceError(f"附件文件“{a.file_name}”不见了（{path}），请从备份恢复。")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != a.sha256:
-        raise ServiceError(f"附件文件“{a.file_name}”已被改动，与登记时不一致，请勿作为依据。")
+    path = checked_file(folder, a.sha256, a.file_name)
     audit.record(session, actor, "attachment_open", object_type="matter", object_id=a.matter_id)
     return path
