@@ -41,7 +41,16 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .pdf_preview_dialog import PdfPreviewDialog
-from .widgets import FormDialog, MessageBar, Row, date_edit, enum_combo, rows_view, run_op
+from .widgets import (
+    DraftController,
+    FormDialog,
+    MessageBar,
+    Row,
+    date_edit,
+    enum_combo,
+    rows_view,
+    run_op,
+)
 from .widgets.screen import fit_to_screen
 from .widgets.tab_helpers import load_when_shown
 
@@ -580,12 +589,57 @@ class LogPage(QWidget):
 # --- 信息报送 ----------------------------------------------------------------------------------
 
 
-class ReportDialog(FormDialog):
-    """新建 / 修改 a report; 插入统计数据 appends the month's figures to the text."""
+def _choose_report_file(parent: QWidget) -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, "选择附件", "", "所有文件 (*)")
+    return path
 
-    def __init__(self, ctx, emergencies: list[EntryRow], data: ReportInput | None, parent=None):
+
+# A report form's draft: each field as text (the kind, stage and event by their values).
+_DRAFT_TEXT = ("title", "body", "attachments", "recipient", "copy_no", "secrecy", "urgency",
+               "distribution")  # fmt: skip
+
+
+def report_draft(data: ReportInput) -> dict:
+    d = {k: getattr(data, k) for k in _DRAFT_TEXT}
+    d["kind"] = data.kind.value
+    d["stage"] = data.stage.value if data.stage else None
+    d["duty_entry_id"] = str(data.duty_entry_id) if data.duty_entry_id else None
+    return d
+
+
+def report_from_draft(d: dict) -> ReportInput:
+    entry = d.get("duty_entry_id")
+    return ReportInput(
+        ReportKind(d["kind"]),
+        stage=ReportStage(d["stage"]) if d.get("stage") else None,
+        duty_entry_id=uuid.UUID(entry) if entry else None,
+        **{k: str(d.get(k) or "") for k in _DRAFT_TEXT},
+    )
+
+
+class ReportDialog(FormDialog):
+    """新建 / 修改 a report; 插入统计数据 appends the month's figures to the text; files are
+    added and removed here and saved with the form (``added`` paths, ``removed`` ids).
+    ``edited`` (a callable) runs after each change, for the page's draft."""
+
+    def __init__(
+        self,
+        ctx,
+        emergencies: list[EntryRow],
+        data: ReportInput | None,
+        parent=None,
+        *,
+        kind_fixed: bool | None = None,
+    ):
         super().__init__("信息报送" if data is None else "修改报告", parent)
         self.ctx = ctx
+        self.edited: Callable[[], None] = lambda: None
+        self.report_id: uuid.UUID | None = None  # None: a new report
+        self.number = ""
+        self.choose_file: Callable[[QWidget], str] = _choose_report_file
+        self.existing: list[reports_upward.ReportFile] = []
+        self.added: list[Path] = []
+        self.removed: list[uuid.UUID] = []
         self.kind = self.row("种类", enum_combo(ReportKind), "kind")
         self.stage = self.row("阶段", enum_combo(ReportStage), "stage")
         self.entry = QComboBox()
@@ -606,17 +660,36 @@ class ReportDialog(FormDialog):
         box.setLayout(marks)
         marks.setContentsMargins(0, 0, 0, 0)
         self.row("份号", box, "copy_no")
-        self.body = self.row("正文", _text_box(200), "body")
+        self.body = self.row("正文", _text_box(180), "body")
         self.figures_button = QPushButton("插入本月统计数据")
         self.figures_button.clicked.connect(self.insert_figures)
         self.row("", self.figures_button)
-        self.attachments = self.row("附件（每行一个）", _text_box(50), "attachments")
-        self.attachments.setMaximumHeight(70)
+        self.attachments = self.row("附件说明（每行一个）", _text_box(40), "attachments")
+        self.attachments.setMaximumHeight(56)
+        self.files = QListWidget()
+        self.files.setMaximumHeight(64)
+        self.files.setAccessibleName("附件文件")
+        self.add_file_button = QPushButton("添加附件…")
+        self.add_file_button.clicked.connect(self.add_file)
+        self.remove_file_button = QPushButton("移除附件")
+        self.remove_file_button.clicked.connect(self.remove_file)
+        file_buttons = QVBoxLayout()
+        file_buttons.setContentsMargins(0, 0, 0, 0)
+        file_buttons.addWidget(self.add_file_button)
+        file_buttons.addWidget(self.remove_file_button)
+        file_buttons.addStretch(1)
+        file_row = QHBoxLayout()
+        file_row.setContentsMargins(0, 0, 0, 0)
+        file_row.addWidget(self.files, 1)
+        file_row.addLayout(file_buttons)
+        file_box = QWidget()
+        file_box.setLayout(file_row)
+        self.row("附件文件", file_box, "file")
         self.distribution = self.row("抄送", QLineEdit(), "distribution")
         self.kind.currentIndexChanged.connect(self._kind_changed)
         if data is not None:
             self.kind.setCurrentIndex(self.kind.findData(data.kind))
-            self.kind.setEnabled(False)
+            self.kind.setEnabled(not (data is not None if kind_fixed is None else kind_fixed))
             if data.stage:
                 self.stage.setCurrentIndex(self.stage.findData(data.stage))
             if data.duty_entry_id:
@@ -630,12 +703,66 @@ class ReportDialog(FormDialog):
             self.attachments.setPlainText(data.attachments)
             self.distribution.setText(data.distribution)
         self._kind_changed()
+        for combo in (self.kind, self.stage, self.entry, self.secrecy, self.urgency):
+            combo.currentIndexChanged.connect(self._edited)
+        for line in (self.title_edit, self.recipient, self.copy_no, self.distribution):
+            line.textEdited.connect(self._edited)
+        for text in (self.body, self.attachments):
+            text.textChanged.connect(self._edited)
         fit_to_screen(self, 640, 720)
+
+    def _edited(self, *_args) -> None:
+        self.edited()
 
     def _kind_changed(self) -> None:
         emergency = self.kind.currentData() == ReportKind.EMERGENCY
         for key in ("stage", "duty_entry"):
             self.fields[key].setEnabled(emergency)
+
+    # --- files
+    def set_files(
+        self,
+        existing: list[reports_upward.ReportFile],
+        added: list[Path] = (),
+        removed: list[uuid.UUID] = (),
+    ) -> None:
+        self.existing, self.added, self.removed = list(existing), list(added), list(removed)
+        self._show_files()
+
+    def _show_files(self) -> None:
+        self.files.clear()
+        for f in self.existing:
+            if f.id not in self.removed:
+                item = QListWidgetItem(f"{f.file_name}（{f.size // 1024 + 1} KB）")
+                item.setData(Qt.ItemDataRole.UserRole, f.id)
+                self.files.addItem(item)
+        for path in self.added:
+            item = QListWidgetItem(f"{path.name}（待保存）")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.files.addItem(item)
+
+    def add_file(self) -> None:
+        name = self.choose_file(self)
+        if not name:
+            return
+        path = Path(name)
+        if path not in self.added:
+            self.added.append(path)
+        self._show_files()
+        self.edited()
+
+    def remove_file(self) -> None:
+        item = self.files.currentItem()
+        if item is None:
+            self.show_error("请先在附件列表中选择要移除的文件。")
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(key, uuid.UUID):
+            self.removed.append(key)
+        else:
+            self.added = [p for p in self.added if str(p) != key]
+        self._show_files()
+        self.edited()
 
     def value(self) -> ReportInput:
         emergency = self.kind.currentData() == ReportKind.EMERGENCY
@@ -706,12 +833,48 @@ class ReportsPage(QWidget):
         )
         self.table.doubleClicked.connect(lambda _i: self.open_edit())
         self.message = MessageBar()
+        # The open report form survives the program being killed (恢复草稿 reopens it).
+        self.drafts = DraftController(ctx, self.DRAFT_FORM, self._draft_payload, parent=self)
+        self.drafts.restore.connect(self.restore_draft)
+        self.draft_bar = self.drafts.bar
         col = QVBoxLayout(self)
         col.addLayout(top)
+        col.addWidget(self.draft_bar)
         col.addWidget(self.message)
         col.addWidget(self.table, 1)
         ctx.bus.watch(self, [kinds.REPORTS, kinds.DUTY], self.reload)
         load_when_shown(self, self.reload)
+        self.drafts.offer(
+            lambda at, d: (
+                f"发现 {at:%m-%d %H:%M} 未保存的报告草稿"
+                f"“{d.get('form', {}).get('title') or '（无标题）'}”。"
+            )
+        )
+
+    DRAFT_FORM = "upward_report"
+
+    def _draft_payload(self) -> dict | None:
+        d = self.dialog
+        if not isinstance(d, ReportDialog) or not d.isVisible():
+            return None
+        return {
+            "report": str(d.report_id) if d.report_id else None,
+            "number": d.number,
+            "form": report_draft(d.value()),
+            "added": [str(p) for p in d.added],
+            "removed": [str(x) for x in d.removed],
+        }
+
+    def restore_draft(self, payload: dict) -> None:
+        report = payload.get("report")
+        data = report_from_draft(payload["form"])
+        added = [Path(p) for p in payload.get("added", [])]
+        removed = [uuid.UUID(x) for x in payload.get("removed", [])]
+        if report is None:
+            self._open(data, None, "", added=added, kind_fixed=False)
+        else:
+            self._open(data, uuid.UUID(report), payload.get("number", ""), added, removed)
+        self.message.info("已恢复草稿，请核对后保存。")
 
     def reload(self) -> None:
         actor = self.ctx.actor
@@ -753,15 +916,59 @@ class ReportsPage(QWidget):
             self.message.error("请先在列表中选择一份报告。")
         return r
 
-    def open_new(self) -> None:
-        d = ReportDialog(self.ctx, self.emergencies, None, self)
+    def _open(
+        self,
+        data: ReportInput | None,
+        report_id: uuid.UUID | None,
+        number: str,
+        added: list[Path] = (),
+        removed: list[uuid.UUID] = (),
+        *,
+        kind_fixed: bool | None = None,
+    ) -> ReportDialog:
+        """The report form: new (``report_id`` None) or an existing draft; 确定 saves the
+        report and its files together, and the form's draft is cleared once it saved (or
+        when the form is cancelled)."""
+        d = ReportDialog(self.ctx, self.emergencies, data, self, kind_fixed=kind_fixed)
+        d.report_id, d.number = report_id, number
+        d.set_files([], added, removed)
+        d.edited = self.drafts.edited
+        actor = self.ctx.actor
+
+        def saved(r: ReportRow) -> None:
+            self.drafts.clear()
+            if report_id is None:
+                self.message.success(f"已保存为 {r.number}（草稿），请主任签发。")
+            else:
+                self.message.success(f"{r.number} 已保存。")
+
         d.submit(
             self.ctx,
-            lambda: op(reports_upward.create_report, self.ctx.actor, d.value()),
-            done=lambda r: self.message.success(f"已保存为 {r.number}（草稿），请主任签发。"),
+            lambda: op(
+                reports_upward.save_report_with_files,
+                actor,
+                report_id,
+                d.value(),
+                list(d.added),
+                list(d.removed),
+                self.ctx.attachments,
+            ),
+            done=saved,
         )
+        d.rejected.connect(self.drafts.clear)
+        if report_id is not None:
+            self.ctx.worker.submit(
+                op(reports_upward.report_files, actor, report_id),
+                lambda files: d.set_files(files, d.added, d.removed),
+                d.show_error,
+            )
         self.dialog = d
         d.open()
+        self.drafts.mark_clean()
+        return d
+
+    def open_new(self) -> None:
+        self._open(None, None, "")
 
     def open_edit(self) -> None:
         r = self._selected()
@@ -772,14 +979,7 @@ class ReportsPage(QWidget):
             return
 
         def opened(data: ReportInput) -> None:
-            d = ReportDialog(self.ctx, self.emergencies, data, self)
-            d.submit(
-                self.ctx,
-                lambda: op(reports_upward.save_report, self.ctx.actor, r.id, d.value()),
-                done=lambda _v: self.message.success(f"{r.number} 已保存。"),
-            )
-            self.dialog = d
-            d.open()
+            self._open(data, r.id, r.number)
 
         self.ctx.worker.submit(
             op(reports_upward.report_input, self.ctx.actor, r.id), opened, self.message.show_error
