@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -669,6 +670,7 @@ class ReportDialog(FormDialog):
         self.files = QListWidget()
         self.files.setMaximumHeight(76)
         self.files.setAccessibleName("附件文件")
+        self.files.itemActivated.connect(self.open_file)
         self.add_file_button = QPushButton("添加附件…")
         self.add_file_button.clicked.connect(self.add_file)
         self.remove_file_button = QPushButton("移除附件")
@@ -750,6 +752,18 @@ class ReportDialog(FormDialog):
             self.added.append(path)
         self._show_files()
         self.edited()
+
+    def open_file(self, item: QListWidgetItem) -> None:
+        """A saved file opens (after its hash is checked); one not yet saved from where it is."""
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if not isinstance(key, uuid.UUID):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(key))
+            return
+        self.ctx.worker.submit(
+            op(reports_upward.report_file_path, self.ctx.actor, key, self.ctx.attachments),
+            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+            self.show_error,
+        )
 
     def remove_file(self) -> None:
         item = self.files.currentItem()

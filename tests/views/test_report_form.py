@@ -1,8 +1,11 @@
 """信息报送's form: what is typed (and the files chosen) survives the program being killed —
 the next start offers the draft, 恢复草稿 reopens the form, 确定 saves the report with its
-files; the form lists the files and takes one off before saving."""
+files; the form lists the files, takes one off before saving, and opens a saved one. (Over
+2 s: it builds the main window twice, before and after the "crash".)"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -24,7 +27,9 @@ def _page(qtbot, db):
     return w, tab.reports
 
 
-def test_report_draft_survives_a_crash_and_saves_with_its_files(qtbot, db, clock, tmp_path):
+def test_report_draft_survives_a_crash_and_saves_with_its_files(
+    qtbot, db, clock, tmp_path, monkeypatch
+):
     clock.freeze("2027-03-01 09:00")
     photo, extra = tmp_path / "现场照片.jpg", tmp_path / "多余.txt"
     photo.write_bytes(b"photo")
@@ -67,3 +72,19 @@ def test_report_draft_survives_a_crash_and_saves_with_its_files(qtbot, db, clock
     with db.read() as s:
         assert s.scalar(select(UpwardReport.title)) == "三月矛盾纠纷排查情况"
         assert list(s.scalars(select(ReportAttachment.file_name))) == ["现场照片.jpg"]
+    # Editing the draft report lists the saved file; activating it opens the checked copy.
+    qtbot.waitUntil(lambda: page.table.model().rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.buttons["修改…"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog is not d and page.dialog.isVisible(), timeout=5000)
+    d = page.dialog
+    qtbot.waitUntil(lambda: d.files.count() == 1, timeout=5000)
+    assert d.files.item(0).text().startswith("现场照片.jpg（")
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "app.views.duty_tab.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
+    )
+    d.files.itemActivated.emit(d.files.item(0))
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert Path(opened[0]).read_bytes() == b"photo"
+    second.ctx.worker.wait()
