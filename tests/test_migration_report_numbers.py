@@ -28,7 +28,7 @@ def test_existing_reports_keep_their_numbers_and_the_counters_follow(tmp_path):
                 {"id": uuid.uuid4().hex, "seq": seq, "number": f"简报〔2026〕第{seq}期"},
             )
         conn.commit()
-        command.upgrade(alembic_config(conn), "0024")
+        command.upgrade(alembic_config(conn), "0020")
         conn.commit()
         terminals = {r[0] for r in conn.execute(text("SELECT terminal FROM upward_reports"))}
         counters = conn.execute(
