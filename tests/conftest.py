@@ -43,6 +43,8 @@ DATE_SENSITIVE = {
     "tests/services/test_flow.py",
     "tests/services/test_handler_scope.py",
     "tests/services/test_intake.py",
+    "tests/services/test_linkage.py",
+    "tests/services/test_petitions.py",
     "tests/services/test_permissions.py",
     "tests/services/test_posts.py",
     "tests/services/test_statistics.py",

@@ -49,6 +49,7 @@ from .enums import (
     ProtectionKind,
     ReportKind,
     ReportStage,
+    ReviewKind,
     RiskLevel,
     Role,
     SafetyKind,
@@ -71,6 +72,7 @@ from .matters import (
     MatterEvent,
     MatterPerson,
     NumberCounter,
+    PetitionReview,
     SupervisionOrder,
 )
 from .mediation import (
@@ -104,6 +106,8 @@ __all__ = [
     "UpwardReport",
     "ExtensionRequest",
     "ExtensionStatus",
+    "PetitionReview",
+    "ReviewKind",
     "ImportedRow",
     "Migrant",
     "RiskLevel",
