@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,6 +151,25 @@ def set_assignment(
         f"要求 {superior_deadline:%Y-%m-%d} 前办结{moved}",
         audit_event="matter_superior_assignment",
     )
+
+
+@write_op(Change.MATTERS)
+def record_answer(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    on: date | None,
+    result: str,
+    files: list[Path],
+    folder: Path,
+) -> None:
+    """上级反馈 with the body's reply as attachments (the attachments of any matter), in one
+    step: nothing is kept when the answer is refused."""
+    from app.services.reception import attachments, flow
+
+    flow.record_upper_result(session, actor, matter_id, on, result)
+    for path in files:
+        attachments.add_attachment(session, actor, matter_id, path, folder)
 
 
 def _done_event(m: Matter) -> MatterEvent | None:

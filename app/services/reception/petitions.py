@@ -60,6 +60,7 @@ def _load(session: Session, matter_id: uuid.UUID) -> Matter:
     return m
 
 
+@read_op
 def is_petition(session: Session, m: Matter) -> bool:
     return bool(session.get(Category, m.category_id).is_xinfang)
 
@@ -264,6 +265,7 @@ def list_reviews(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[R
     ]
 
 
+@read_op
 def next_review(session: Session, m: Matter) -> tuple[ReviewKind | None, str]:
     """(the proceeding that may be asked for next, or None with why not)."""
     if not is_petition(session, m):
@@ -407,3 +409,49 @@ def decide_review(
 def pending_review(session: Session, actor: Actor, matter_id: uuid.UUID) -> ReviewView | None:
     """The 复查/复核 of the matter waiting for its opinion."""
     return next((r for r in list_reviews(session, actor, matter_id) if r.decided_on is None), None)
+
+
+@dataclass(frozen=True)
+class ProcedureState:
+    """What the handling tab shows and offers about a matter's 信访 procedure and its loop
+    with the higher level (暂停计时, 受理期限, 复查/复核, 上级交办, 等待反馈)."""
+
+    is_petition: bool
+    paused_at: datetime | None
+    pause_reason: str
+    pausable: bool
+    acceptance_due: date | None  # while a 信访 matter waits for its 受理 decision
+    next_review: ReviewKind | None
+    pending_review: ReviewView | None
+    reviews: list[ReviewView]
+    is_superior: bool  # 上级交办: its 文号 and deadline can be recorded
+    superior_body: str
+    superior_ref: str
+    superior_deadline: date | None
+    waiting_since: date | None  # 转上级/移送, waiting for the answer
+
+
+@read_op
+def procedure_state(session: Session, actor: Actor, matter_id: uuid.UUID) -> ProcedureState:
+    from app.models import Channel
+
+    require(actor, Action.VIEW_MATTERS)
+    m = _load(session, matter_id)
+    petition = is_petition(session, m)
+    reviews = list_reviews(session, actor, matter_id)
+    sent = [e.at.date() for e in m.events if e.kind == EventKind.TRANSFERRED]
+    return ProcedureState(
+        is_petition=petition,
+        paused_at=m.paused_at,
+        pause_reason=m.pause_reason or "",
+        pausable=m.status in PAUSABLE,
+        acceptance_due=acceptance_due(m) if petition and m.status == S.REGISTERED else None,
+        next_review=next_review(session, m)[0] if petition else None,
+        pending_review=next((r for r in reviews if r.decided_on is None), None),
+        reviews=reviews,
+        is_superior=m.channel == Channel.SUPERIOR and m.status != S.ARCHIVED,
+        superior_body=m.superior_body or "",
+        superior_ref=m.superior_ref or "",
+        superior_deadline=m.superior_deadline,
+        waiting_since=sent[-1] if m.status == S.TRANSFERRED and sent else None,
+    )
