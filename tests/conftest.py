@@ -56,6 +56,7 @@ DATE_SENSITIVE = {
     "tests/views/test_command_tab.py::test_crisis_alerts_open_without_notes",
     "tests/views/test_counselling_tab.py::test_director_sees_the_alert_but_no_notes",
     "tests/views/test_handling_tab.py",
+    "tests/views/test_procedures_tab.py",
     "tests/views/test_login_and_settings.py::test_first_run_wizard_sets_up_the_center",
     "tests/views/test_login_and_settings.py::test_director_sets_an_ab_post_and_an_absence",
     "tests/views/test_mediation_tab.py::test_from_intake_to_a_printed_agreement",

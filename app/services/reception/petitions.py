@@ -297,7 +297,7 @@ def request_review(
     body: str,
     reason: str,
     requested_on: date | None,
-) -> PetitionReview:
+) -> ReviewView:
     """复查 (or, after the 复查意见, 复核) asked for on ``requested_on``: within 30 days of the
     opinion it reviews, its own 30-day limit starts."""
     require(actor, Action.ROUTE_MATTER)
@@ -354,7 +354,7 @@ def request_review(
         object_type="petition_review",
         object_id=review.id,
     )
-    return review
+    return next(r for r in list_reviews(session, actor, m.id) if r.id == review.id)
 
 
 @write_op(Change.MATTERS)
