@@ -65,6 +65,20 @@ def test_the_acceptance_clock_shows_in_lists_and_turns_red_when_late(db, clock):
     assert (row.mark, row.overdue) == ("受理超期2日", True)
 
 
+def test_a_pause_while_waiting_for_acceptance_moves_the_15_days(db, clock):
+    mid = petition(db)
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        petitions.pause(s, director, mid, "等待当事人补充材料")
+    clock.freeze("2026-11-08 10:00")
+    with db.write() as s:
+        petitions.resume(s, director, mid)
+    with db.read() as s:
+        assert petitions.acceptance_due(s.get(Matter, mid)) == date(2026, 11, 22)
+        row = intake.matter_rows(s, director, [mid])[0]
+    assert row.mark == "待受理·剩14日"  # as on the day it was paused
+
+
 def test_an_ordinary_matter_has_no_acceptance_clock(db):
     mid = petition(db, category="投诉")
     with db.read() as s:

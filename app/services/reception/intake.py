@@ -645,7 +645,11 @@ def matter_rows(
     for r in session.execute(q):
         status = r[8]
         days_left = cal.working_days_left(today, r[9]) if status in OPEN_STATUSES else None
-        mark, alert = petitions.clock_mark(status, bool(r[11]), r[2], r[10] is not None, today)
+        waiting = bool(r[11]) and status == MatterStatus.REGISTERED and r[10] is None
+        paused = petitions.paused_days_of(session, r[0], today) if waiting else 0
+        mark, alert = petitions.clock_mark(
+            status, bool(r[11]), r[2], r[10] is not None, today, paused
+        )
         if r[10] is not None:
             days_left = None  # paused: the time does not count
         elif status == MatterStatus.TRANSFERRED and r[12] is not None:

@@ -203,9 +203,9 @@ def completion_report(session: Session, actor: Actor, matter_id: uuid.UUID) -> U
         f"贵单位交办的事项{ref}（本中心受理编号 {m.number}）{limit}。"
         f"本中心于{m.received_at.year}年{m.received_at.month}月{m.received_at.day}日受理，"
         f"交由{handled}办理。\n"
-        f"一、反映事项\n{m.summary}\n"
-        f"二、办理结果\n{m.result or done.note or ''}\n"
-        f"三、办结时间\n{on.year}年{on.month}月{on.day}日{intime}\n"
+        f"一、反映事项。{m.summary}\n"
+        f"二、办理结果。{m.result or done.note or ''}\n"
+        f"三、办结时间。{on.year}年{on.month}月{on.day}日{'，' + intime if intime else '。'}\n"
         "特此报告。"
     )
     director = session.scalar(

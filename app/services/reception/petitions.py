@@ -31,6 +31,7 @@ from app.models import (
     EventKind,
     LimitKind,
     Matter,
+    MatterEvent,
     MatterStatus,
     PetitionReview,
     ReviewKind,
@@ -82,6 +83,28 @@ def paused_spans(m: Matter) -> list[tuple[date, date | None]]:
 
 def paused_calendar_days(m: Matter, today: date) -> int:
     return sum(((end or today) - start).days for start, end in paused_spans(m))
+
+
+@read_op
+def paused_days_of(session: Session, matter_id: uuid.UUID, today: date) -> int:
+    """The calendar days ``matter_id`` has been paused (a list's 受理 clock; a few rows)."""
+    events = session.execute(
+        select(MatterEvent.kind, MatterEvent.at)
+        .where(
+            MatterEvent.matter_id == matter_id,
+            MatterEvent.kind.in_([EventKind.PAUSED, EventKind.RESUMED]),
+        )
+        .order_by(MatterEvent.at)
+    ).all()
+    if not events:
+        return 0
+    days, start = 0, None
+    for kind, at in events:
+        if kind == EventKind.PAUSED and start is None:
+            start = at.date()
+        elif kind == EventKind.RESUMED and start is not None:
+            days, start = days + (at.date() - start).days, None
+    return days + ((today - start).days if start is not None else 0)
 
 
 def acceptance_due(m: Matter, today: date | None = None) -> date:
