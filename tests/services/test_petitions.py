@@ -115,6 +115,18 @@ def test_pause_stops_the_clock_and_resume_moves_the_deadline_by_the_days_paused(
     assert {"matter_pause", "matter_resume"} <= audited
 
 
+def test_completing_a_paused_matter_ends_the_pause(db):
+    mid = petition(db, routed=True)
+    director = actor(db, "zhuren")
+    with db.write() as s:
+        petitions.pause(s, director, mid, "等待当事人补充材料")
+        flow.accept(s, director, mid)
+        flow.complete(s, director, mid, "已答复。")
+    with db.read() as s:
+        assert s.get(Matter, mid).paused_at is None
+        assert intake.matter_rows(s, director, [mid])[0].mark == ""
+
+
 def test_resume_without_pause_and_an_empty_reason_are_refused(db):
     mid = petition(db, routed=True)
     director = actor(db, "zhuren")

@@ -295,6 +295,9 @@ def _finish(
             )
         ):
             req.status = ExtensionStatus.LAPSED
+    if m.paused_at is not None and m.status not in (S.REGISTERED, S.ROUTED, S.IN_PROGRESS):
+        # 办结, 退回 … with the clock paused: no clock runs any more, so no pause either.
+        m.paused_at = m.pause_reason = None
     m.updated_at = at
     timeline.record(
         session,
