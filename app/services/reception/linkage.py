@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,13 +25,15 @@ from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import Channel, EventKind, Matter, MatterEvent, MatterStatus, Role, User
-from app.reports.upward import UpwardData
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
 from app.services.reception.flow import ensure_writable
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
+
+if TYPE_CHECKING:  # ReportLab is loaded when a document is printed, not at start-up
+    from app.reports.upward import UpwardData
 
 
 def _load(session: Session, matter_id: uuid.UUID) -> Matter:
@@ -180,6 +183,8 @@ def _done_event(m: Matter) -> MatterEvent | None:
 @read_op
 def completion_report(session: Session, actor: Actor, matter_id: uuid.UUID) -> UpwardData:
     """办结报告 of a 上级交办 matter to the body that assigned it, from the stored matter."""
+    from app.reports.upward import UpwardData
+
     require(actor, Action.PRINT_RECEIPT)
     m = _load(session, matter_id)
     done = _done_event(m)
