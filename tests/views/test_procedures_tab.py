@@ -69,6 +69,7 @@ def test_a_petition_is_paused_resumed_and_reviewed(qtbot, db, clock):
         flow.route(s, actor(db, "zhuren"), mid, unit)
     clock.freeze("2026-11-03 10:00")
     w, tab = open_tab(qtbot, db)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=15000)
     choose_matter(qtbot, tab)
     trigger(qtbot, tab, "pause")
     dlg = dialog(qtbot, tab)
@@ -102,4 +103,37 @@ def test_a_petition_is_paused_resumed_and_reviewed(qtbot, db, clock):
     with db.read() as s:
         review = s.scalar(select(PetitionReview).where(PetitionReview.matter_id == mid))
         assert (review.body, str(review.due)) == ("区信访局", "2026-12-13")
+    w.ctx.worker.wait()
+
+
+def test_a_superior_deadline_earlier_than_the_centers_is_refused_in_the_dialog(qtbot, db, clock):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from app.models import Channel
+
+    clock.freeze("2026-11-03 10:00")
+    with db.write() as s:
+        data = make_input(db, channel=Channel.SUPERIOR)
+        mid = intake.register_matter(s, actor(db, "jiedai"), data).id
+    w, tab = open_tab(qtbot, db)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=15000)
+    choose_matter(qtbot, tab)
+    trigger(qtbot, tab, "assignment")
+    dlg = dialog(qtbot, tab)
+    type_into(qtbot, dlg.body, "区综治中心")
+    type_into(qtbot, dlg.ref, "区综治交〔2026〕15号")
+    dlg.superior.setDate(QDate(2026, 11, 8))
+    dlg.deadline.setDate(QDate(2026, 11, 9))
+    confirm(qtbot, dlg)
+    refused(qtbot, dlg, "不能晚于上级要求的办结期限（2026-11-08）")
+    assert dlg.ref.text() == "区综治交〔2026〕15号"  # what was typed stays
+    dlg.deadline.setDate(QDate(2026, 11, 6))
+    confirm(qtbot, dlg)
+    closed(qtbot, dlg)
+    with db.read() as s:
+        m = s.get(Matter, mid)
+        assert (m.deadline, m.superior_deadline) == (date(2026, 11, 6), date(2026, 11, 8))
+    qtbot.waitUntil(lambda: "上级交办：区综治中心" in tab.detail.toPlainText(), timeout=5000)
     w.ctx.worker.wait()
