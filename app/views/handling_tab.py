@@ -348,6 +348,9 @@ class TextDialog(FormDialog):
         self.text = self.row(label, _text_edit(), field)
 
 
+# Procedure steps that wait on this user, shown before the moves (procedure_dialogs).
+WAITING_STEPS = ("upper_result", "review_decide")
+
 # The order of a matter's moves under it: the next step of the work first, 退回 and the
 # ways out of the flow last.
 _ORDER = [
@@ -638,11 +641,14 @@ class HandlingTab(QWidget):
                         lambda row=a: self.record_outcome(row),
                     )
                 )
-        # 信访 procedure and 上下联动 (记录上级反馈 has its own dialog, with the reply's files).
-        items += procedure_items(self.ctx.actor, procedure, self.procedure_action)
+        # 信访 procedure and 上下联动 (记录上级反馈 has its own dialog, with the reply's files):
+        # an answer waiting to be recorded comes first, 暂停计时 and the rest after the moves.
+        procedure_steps = procedure_items(self.ctx.actor, procedure, self.procedure_action)
+        items += [i for i in procedure_steps if i[0] in WAITING_STEPS]
         for move in sorted(moves, key=lambda m: _ORDER.index(m) if m in _ORDER else 99):
             if move != Move.UPPER_RESULT:
                 items.append((move, move.label, lambda m=move: self.do_move(m)))
+        items += [i for i in procedure_steps if i[0] not in WAITING_STEPS]
         if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
             items.append(("supervise", "督办…", self.supervise))
         if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
