@@ -62,7 +62,16 @@ def _login_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-MATTER_DOCUMENTS = ["receipt", "acceptance", "rejection", "extension", "supervision"]
+MATTER_DOCUMENTS = [
+    "receipt",
+    "acceptance",
+    "rejection",
+    "extension",
+    "supervision",
+    "opinion",
+    "review",
+    "completion",
+]
 CASE_DOCUMENTS = ["application", "registration", "record", "agreement", "followup", "casefile"]
 DUTY_DOCUMENTS = ["duty-roster", "duty-log", "report"]
 
@@ -115,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["list", *MATTER_DOCUMENTS, "minutes", *CASE_DOCUMENTS, *DUTY_DOCUMENTS],
         help="事项（按受理编号）：list 列出该事项产生的全部文书，receipt 受理回执，"
         "acceptance 受理告知书（信访事项），rejection 不予受理告知书，extension 延期办理告知书，"
-        "supervision 督办单（--index 第几份，默认最新）——都按首次打印时的内容，并记入时间线；"
+        "supervision 督办单（--index 第几份，默认最新），opinion 处理意见书（信访事项），"
+        "review 复查/复核意见书，completion 办结报告（上级交办事项）"
+        "——都按首次打印时的内容，并记入时间线；"
         "minutes：会议纪要；调解案件（按案号）：application 人民调解申请书，"
         "registration 受理登记表，record 调解笔录，agreement 调解协议书，followup 回访记录，"
         "casefile 卷宗（封面、目录和全部文书）；duty-roster 值班表（--from --to），"

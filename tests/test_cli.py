@@ -136,6 +136,17 @@ def test_find_json_and_print_receipt(demo_db, tmp_path, capsys):
     assert "找不到受理编号" in capsys.readouterr().err
 
 
+def test_print_a_petitions_opinion_and_review_from_the_demo(demo_db, tmp_path, capsys):
+    assert main(["find", "林玉梅", "--db", str(demo_db), "--json"]) == 0
+    number = json.loads(capsys.readouterr().out)[0]["number"]
+    for kind, title in (("opinion", "处理意见书"), ("review", "复查意见书")):
+        out = tmp_path / f"{kind}.pdf"
+        assert main(["print", kind, number, "--db", str(demo_db), "--out", str(out)]) == 0
+        assert title in PdfReader(out).pages[0].extract_text()
+    assert main(["print", "completion", number, "--db", str(demo_db), "--out", str(out)]) == 1
+    assert "该事项没有办结报告" in capsys.readouterr().err
+
+
 def test_check_reports_a_tampered_audit_log(demo_db, capsys):
     assert main(["check", "--db", str(demo_db)]) == 0
     assert "哈希链完整" in capsys.readouterr().out

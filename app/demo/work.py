@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.ops import Change, read_op, write_op
+from app.demo import procedures as demo_procedures
 from app.demo.people import id_number
 from app.models import (
     ArrangementKind,
@@ -189,6 +190,13 @@ FEATURED = [
              Channel.VISIT, "家事纠纷",
              "丈夫长期酗酒，家庭经济困难，与婆婆矛盾突出，请求家事调解。",
              to_user="demo-mediator2"),
+    Featured("upward", 24, (14, 35), "何建平", "男", date(1975, 10, 9), "金港社区",
+             "金港社区7幢303室", Channel.VISIT, "投诉",
+             "反映金港社区7幢旁消防通道被开发商违章搭建占用，多次向物业反映未解决。"),
+    Featured("petition", 40, (10, 10), "林玉梅", "女", date(1969, 3, 17), "石坦村",
+             "石坦村后垟路21号", Channel.LETTER, "信访事项",
+             "来信反映与邻户承包地界址争议，认为邻户多占本户承包地约半亩，要求重新确权。",
+             "信访办", "叶海东", registrar="demo-reception2"),
     Featured("elderly", 1, (10, 20), "孙秀兰", "女", date(1955, 2, 14), "西山村", "西山村岭头8号",
              Channel.VISIT, "家事纠纷", "三个子女对赡养费用分摊意见不一，老人独居，生活缺乏照料。",
              to_user="demo-mediator2"),
@@ -599,6 +607,7 @@ def add_work(s: Session, today: date, numbers, folder: Path, *, seed: int) -> No
             reply_by,
             at=back(1, 10, 30),
         )
+    demo_procedures.add_procedures(s, ids, director, back, scan)
 
 
 @write_op(Change.MATTERS)

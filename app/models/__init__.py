@@ -56,6 +56,7 @@ from .enums import (
     ProtectionKind,
     ReportKind,
     ReportStage,
+    ReviewKind,
     RiskLevel,
     Role,
     SafetyKind,
@@ -78,6 +79,7 @@ from .matters import (
     MatterEvent,
     MatterPerson,
     NumberCounter,
+    PetitionReview,
     SupervisionOrder,
 )
 from .mediation import (
@@ -112,6 +114,8 @@ __all__ = [
     "UpwardReport",
     "ExtensionRequest",
     "ExtensionStatus",
+    "PetitionReview",
+    "ReviewKind",
     "ImportedRow",
     "Migrant",
     "RiskLevel",

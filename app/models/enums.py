@@ -102,6 +102,19 @@ class EventKind(LabelledEnum):
     BUNDLE_CONFLICT = ("bundle_conflict", "交换冲突待定")
     DOCUMENT = ("document", "文书")  # a document printed (services/reception/documents.py)
     ESCALATED = ("escalated", "呈报")  # sent up to a named higher body with a report
+    UPPER_RESULT = ("upper_result", "上级反馈")  # the answer of the body it was sent up to
+    SUPERIOR_ASSIGNED = ("superior_assigned", "上级交办")  # the higher body's number, deadline
+    PAUSED = ("paused", "暂停计时")
+    RESUMED = ("resumed", "恢复计时")
+    REVIEW_REQUESTED = ("review_requested", "复查复核申请")
+    REVIEW_DECIDED = ("review_decided", "复查复核意见")
+
+
+class ReviewKind(LabelledEnum):
+    """信访工作条例: 复查 by the body above the one that gave the opinion, then 复核."""
+
+    REVIEW = ("review", "复查")
+    RECHECK = ("recheck", "复核")
 
 
 class ExtensionStatus(LabelledEnum):

@@ -29,6 +29,7 @@ from .enums import (
     EventKind,
     ExtensionStatus,
     MatterStatus,
+    ReviewKind,
     Satisfaction,
 )
 from .org import _enum
@@ -97,6 +98,15 @@ class Matter(UUIDPk, Base):
     feedback_method: Mapped[str | None] = mapped_column(String(32))
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(_enum(Satisfaction))
+    # 上级交办: the higher body, its reference number (文号) and its deadline; the center's own
+    # deadline is never later (services/reception/linkage.py).
+    superior_body: Mapped[str | None] = mapped_column(String(64))
+    superior_ref: Mapped[str | None] = mapped_column(String(64))
+    superior_deadline: Mapped[date | None] = mapped_column(Date)
+    # 暂停计时 (e.g. 等待当事人补充材料): since when and why; resuming moves the deadline on
+    # by the paused time (services/reception/petitions.py).
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
 
     persons: Mapped[list[MatterPerson]] = relationship(
         back_populates="matter", order_by="MatterPerson.position", cascade="all, delete-orphan"
@@ -178,6 +188,26 @@ class ExtensionRequest(UUIDPk, Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_deadline: Mapped[date | None] = mapped_column(Date)
     decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PetitionReview(UUIDPk, Base):
+    """复查 / 复核 of a 信访 matter's 处理意见: a linked proceeding with its own 30-day limit,
+    ended by its own opinion (复查意见书 / 复核意见书)."""
+
+    __tablename__ = "petition_reviews"
+    matter_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("matters.id"), nullable=False, index=True
+    )
+    kind: Mapped[ReviewKind] = mapped_column(_enum(ReviewKind), nullable=False)
+    body: Mapped[str] = mapped_column(String(64), nullable=False)  # 复查/复核机关
+    reason: Mapped[str] = mapped_column(Text, nullable=False)  # what the petitioner asks
+    requested_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due: Mapped[date] = mapped_column(Date, nullable=False)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Attachment(UUIDPk, Base):

@@ -44,6 +44,8 @@ from app.services.reception import (
     attachments,
     flow,
     intake,
+    linkage,
+    petitions,
     posts,
     supervision,
     work_rules,
@@ -68,6 +70,16 @@ from .matter_table_model import (
     WarningDelegate,
 )
 from .pdf_preview_dialog import PdfPreviewDialog
+from .procedure_dialogs import (
+    AssignmentDialog,
+    PauseDialog,
+    ResumeDialog,
+    ReviewDecisionDialog,
+    ReviewRequestDialog,
+    UpperResultDialog,
+    procedure_items,
+    procedure_lines,
+)
 from .tables import set_column_widths
 from .widgets import FormDialog, MessageBar, load_when_shown
 from .widgets.tables import DateEdit
@@ -336,6 +348,9 @@ class TextDialog(FormDialog):
         self.text = self.row(label, _text_edit(), field)
 
 
+# Procedure steps that wait on this user, shown before the moves (procedure_dialogs).
+WAITING_STEPS = ("upper_result", "review_decide")
+
 # The order of a matter's moves under it: the next step of the work first, 退回 and the
 # ways out of the flow last.
 _ORDER = [
@@ -374,6 +389,7 @@ class HandlingTab(QWidget):
         self.current_deadline = clock.today()
         self.extension_default: date | None = None  # for 申请延期
         self.pending_extension: flow.ExtensionView | None = None  # for 批准/不予延期
+        self.procedure: petitions.ProcedureState | None = None  # 信访 procedure, 上下联动
         self.dialog: QDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self.view_filter = QComboBox()
@@ -385,6 +401,7 @@ class HandlingTab(QWidget):
         self.view_filter.addItem("只看超期", "overdue")
         self.view_filter.addItem("待反馈（已办结）", MatterStatus.DONE)
         self.view_filter.addItem("已反馈（待归档）", MatterStatus.FED_BACK)
+        self.view_filter.addItem("等待上级反馈", MatterStatus.TRANSFERRED)
         self.view_filter.addItem("督办中", "supervised")
         self.view_filter.addItem("延期申请待审批", "extension")
         self.view_filter.addItem("承办人不在岗（AB岗）", "absent")
@@ -480,7 +497,7 @@ class HandlingTab(QWidget):
             f.leader_only = True
         elif choice == "overdue":
             f.overdue_only = True
-        elif choice in (MatterStatus.DONE, MatterStatus.FED_BACK):
+        elif choice in (MatterStatus.DONE, MatterStatus.FED_BACK, MatterStatus.TRANSFERRED):
             f.statuses = frozenset({choice})
         elif choice not in ("supervised", "absent", "today", "unit", "extension"):
             f.statuses = IN_FLOW - {MatterStatus.DONE} if choice == "due" else IN_FLOW
@@ -562,12 +579,14 @@ class HandlingTab(QWidget):
                 arrangements.list_arrangements(s, actor, matter_id=matter_id),
                 flow.extension_requests(s, actor, matter_id),
                 flow.extension_default(s, actor, matter_id),
+                petitions.procedure_state(s, actor, matter_id),
             )
 
         self.ctx.worker.submit(load, self._shown, self._failed)
 
     def _shown(self, result) -> None:
-        d, moves, orders, covered, files, arranged, extensions, proposed = result
+        d, moves, orders, covered, files, arranged, extensions, proposed, procedure = result
+        self.procedure = procedure
         self.files.clear()
         for f in files:
             item = QListWidgetItem(
@@ -602,6 +621,8 @@ class HandlingTab(QWidget):
         )
         for x in extensions:
             self.detail.append(extension_line(x))
+        for line in procedure_lines(procedure, clock.today()):
+            self.detail.append(line)
         items: list[tuple[object, str, Callable[[], None]]] = []
         # What is waiting on this user comes first: a 督办 reply, an outcome to record.
         for order in orders:
@@ -620,8 +641,14 @@ class HandlingTab(QWidget):
                         lambda row=a: self.record_outcome(row),
                     )
                 )
+        # 信访 procedure and 上下联动 (记录上级反馈 has its own dialog, with the reply's files):
+        # an answer waiting to be recorded comes first, 暂停计时 and the rest after the moves.
+        procedure_steps = procedure_items(self.ctx.actor, procedure, self.procedure_action)
+        items += [i for i in procedure_steps if i[0] in WAITING_STEPS]
         for move in sorted(moves, key=lambda m: _ORDER.index(m) if m in _ORDER else 99):
-            items.append((move, move.label, lambda m=move: self.do_move(m)))
+            if move != Move.UPPER_RESULT:
+                items.append((move, move.label, lambda m=move: self.do_move(m)))
+        items += [i for i in procedure_steps if i[0] not in WAITING_STEPS]
         if open_order and allowed(self.ctx.actor, Action.SUPERVISE):
             items.append(("supervise", "督办…", self.supervise))
         if open_order and allowed(self.ctx.actor, Action.HANDLE_MATTER):
@@ -723,6 +750,45 @@ class HandlingTab(QWidget):
             lambda: op(flow.perform, actor, mid, move, dialog.values()),
             done=self._after(f"已{move.label}。", mid),
         )
+        self._open(dialog)
+
+    def procedure_action(self, key: str) -> None:
+        """暂停/恢复计时, 复查/复核, 上级交办, 记录上级反馈 (procedure_dialogs)."""
+        actor, mid, state = self.ctx.actor, self.current, self.procedure
+        if mid is None:
+            return
+        if key == "pause":
+            dialog = PauseDialog(self)
+            job = lambda: op(petitions.pause, actor, mid, dialog.values())  # noqa: E731
+            done = "已暂停计时。"
+        elif key == "resume":
+            dialog = ResumeDialog(f"{state.paused_at:%Y-%m-%d %H:%M}", self)
+            job = lambda: op(petitions.resume, actor, mid, dialog.note.text())  # noqa: E731
+            done = "已恢复计时，期限已按暂停的时间顺延。"
+        elif key == "review_request":
+            kind = state.next_review.label
+            dialog = ReviewRequestDialog(kind, self)
+            job = lambda: op(petitions.request_review, actor, mid, *dialog.values())  # noqa: E731
+            done = f"已登记{kind}请求。"
+        elif key == "review_decide":
+            review = state.pending_review
+            dialog = ReviewDecisionDialog(review, self)
+            job = lambda: op(petitions.decide_review, actor, review.id, *dialog.values())  # noqa: E731
+            done = f"已记录{review.kind.label}意见，可在“文书”中打印意见书。"
+        elif key == "assignment":
+            dialog = AssignmentDialog(state, self.current_deadline, self)
+            job = lambda: op(linkage.set_assignment, actor, mid, *dialog.values())  # noqa: E731
+            done = "已登记上级交办文号和期限。"
+        else:  # upper_result
+            dialog = UpperResultDialog(state.waiting_since, self)
+            folder = self.ctx.attachments
+
+            def job():
+                on, text, files = dialog.values()
+                return op(linkage.record_answer, actor, mid, on, text, files, folder)
+
+            done = "已记录上级反馈，事项已办结，请向群众反馈结果。"
+        dialog.submit(self.ctx, job, done=self._after(done, mid))
         self._open(dialog)
 
     def supervise(self) -> None:

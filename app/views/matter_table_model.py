@@ -29,7 +29,7 @@ def deadline_text(row: MatterRow) -> str:
     if row.deadline.year != row.received_at.year:
         d = f"{row.deadline.year}年{d}"
     if row.days_left is None:
-        return d
+        return d + ("（暂停计时）" if row.mark == "暂停中" else "")
     if row.days_left < 0:
         return f"{d}（超期 {-row.days_left} 个工作日）"
     if row.days_left == 0:
@@ -124,6 +124,8 @@ class MatterTableModel(QAbstractTableModel):
             return self._display(r, col)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_SUMMARY:
             return r.summary
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS and r.mark:
+            return f"{r.status.label}（{r.mark}）"
         if role == Qt.ItemDataRole.BackgroundRole and col in (COL_STATUS, COL_DEADLINE):
             if r.overdue:
                 return QBrush(OVERDUE_BG)
@@ -150,7 +152,7 @@ class MatterTableModel(QAbstractTableModel):
         if col == COL_UNIT:
             return r.unit
         if col == COL_STATUS:
-            return r.status.label
+            return r.mark or r.status.label
         if col == COL_DEADLINE:
             return deadline_text(r)
         return ""

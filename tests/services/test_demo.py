@@ -36,7 +36,7 @@ def test_demo_database(tmp_path):
     second = generate_demo(db, 300, today=today)
     # The demo mediation cases were opened directly, each registering its own matter, and the
     # showcase registered its matters (once).
-    assert second.created_accounts == [] and second.total_matters == 300 + 300 + 6 + 11
+    assert second.created_accounts == [] and second.total_matters == 300 + 300 + 6 + 13
     assert _extras(db) == after_first, "a second run adds only matters"
     with db.read() as s:
         from app.models import CaseRoom, CaseStatus
@@ -319,3 +319,38 @@ def test_demo_is_the_same_for_the_same_seed(tmp_path):
             )
 
     assert content("a") == content("b")
+
+
+def test_the_demo_shows_the_loop_with_the_higher_level_and_a_petitions_procedure(tmp_path):
+    """何建平's matter came back from 县住建局; 林玉梅's 信访 letter went through 受理, 暂停,
+    延期 and 复查 — each with its document."""
+    from sqlalchemy import select
+
+    from app.models import Attachment, EventKind, Matter, MatterPerson, Person, PetitionReview, User
+    from app.services.reception import documents
+    from app.services.security.auth import actor_for
+
+    db = open_database(tmp_path / "demo.sqlite3")
+    generate_demo(db, 20, today=date(2026, 11, 25))
+    with db.read() as s:
+        director = actor_for(s.scalar(select(User).where(User.username == "demo-director")))
+
+        def matter_of(name: str) -> Matter:
+            return s.scalar(
+                select(Matter)
+                .join(MatterPerson, MatterPerson.matter_id == Matter.id)
+                .join(Person, Person.id == MatterPerson.person_id)
+                .where(Person.name == name)
+            )
+
+        up, petition = matter_of("何建平"), matter_of("林玉梅")
+        kinds = [e.kind for e in up.events]
+        assert EventKind.UPPER_RESULT in kinds and up.status.value == "fed_back"
+        assert s.scalar(select(Attachment.file_name).where(Attachment.matter_id == up.id))
+        kinds = [e.kind for e in petition.events]
+        for k in (EventKind.ROUTED, EventKind.PAUSED, EventKind.RESUMED, EventKind.EXTENDED):
+            assert k in kinds
+        review = s.scalar(select(PetitionReview).where(PetitionReview.matter_id == petition.id))
+        assert review.opinion and review.decided_on
+        titles = {d.title for d in documents.list_documents(s, director, petition.id)}
+    assert {"受理告知书", "延期办理告知书", "处理意见书", "复查意见书"} <= titles

@@ -73,8 +73,9 @@ def test_a_reprint_is_the_paper_first_printed_however_the_matter_moved(db, xinfa
         DocKind.ACCEPTANCE,  # a 信访 matter, accepted and forwarded
         DocKind.SUPERVISION,
         DocKind.EXTENSION,
+        DocKind.OPINION,  # its 办结: the 处理意见书
     ]
-    receipt, acceptance, order_doc, extension = docs
+    receipt, acceptance, order_doc, extension, _opinion = docs
     assert receipt.about == "交信访办办理" and receipt.prints == 1  # printed at the window
     assert acceptance.about == "受理并转交信访办办理" and acceptance.prints == 0
     assert order_doc.title == f"督办单 {order.number}" and order_doc.prints == 1

@@ -87,6 +87,9 @@ def attempt(db, who, move: Move, mid):
         Move.REJECT: lambda s: flow.reject(s, who, mid, "属于诉讼事项", "向法院起诉"),
         Move.TRANSFER: lambda s: flow.transfer(s, who, mid, "市信访局", "来信原件一份"),
         Move.ANSWER: lambda s: flow.answer(s, who, mid, "可到社保所办理"),
+        Move.UPPER_RESULT: lambda s: flow.record_upper_result(
+            s, who, mid, date(2026, 11, 3), "市信访局已答复"
+        ),
     }
     with db.write() as s:
         calls[move](s)
@@ -100,6 +103,7 @@ ALLOWED = {
     (S.REGISTERED, Move.REJECT): S.REJECTED,
     (S.REGISTERED, Move.TRANSFER): S.TRANSFERRED,
     (S.REGISTERED, Move.ANSWER): S.ANSWERED,  # 当场解答, in the step that registers it
+    (S.TRANSFERRED, Move.UPPER_RESULT): S.DONE,  # 上下联动: the answer came back
     (S.ROUTED, Move.ROUTE): S.ROUTED,  # re-routed to another unit
     (S.ROUTED, Move.ACCEPT): S.IN_PROGRESS,
     (S.ROUTED, Move.RETURN): S.REGISTERED,

@@ -139,6 +139,7 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
         Move.ROUTE,
         Move.REJECT,
         Move.TRANSFER,
+        "pause",  # 暂停计时 (procedure_dialogs)
         "supervise",
         "attach",
         "arrange",

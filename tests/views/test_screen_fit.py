@@ -163,7 +163,9 @@ def _dialogs(window: QMainWindow, db):
     import uuid
 
     from app.db import damaged_message
+    from app.models import ReviewKind
     from app.services.center.deadline_recompute import Moved
+    from app.services.reception.petitions import ReviewView
     from app.services.reception.supervision import OrderDefaults
     from app.views.change_password_dialog import ChangePasswordDialog
     from app.views.command_tab import AlertListDialog, MatterListDialog
@@ -185,6 +187,14 @@ def _dialogs(window: QMainWindow, db):
     from app.views.import_report_dialog import ImportReportDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
+    from app.views.procedure_dialogs import (
+        AssignmentDialog,
+        PauseDialog,
+        ResumeDialog,
+        ReviewDecisionDialog,
+        ReviewRequestDialog,
+        UpperResultDialog,
+    )
     from app.views.recovery_dialog import RecoveryDialog
     from app.views.register_dialog import RegisterRecordDialog
     from app.views.settings_tab import UserDialog
@@ -231,6 +241,27 @@ def _dialogs(window: QMainWindow, db):
             )
         ],
         HolidayNoticeDialog: [HolidayNoticeDialog(ctx, 2027, window)],
+        PauseDialog: [PauseDialog(window)],
+        ResumeDialog: [ResumeDialog("2027-01-05 09:30", window)],
+        ReviewRequestDialog: [ReviewRequestDialog(k.label, window) for k in ReviewKind],
+        ReviewDecisionDialog: [
+            ReviewDecisionDialog(
+                ReviewView(
+                    uuid.uuid4(),
+                    ReviewKind.REVIEW,
+                    "县信访局",
+                    "不服处理意见" * 20,
+                    date(2027, 1, 5),
+                    date(2027, 2, 4),
+                    "",
+                    None,
+                    "",
+                ),
+                window,
+            )
+        ],
+        AssignmentDialog: [AssignmentDialog(_procedure_state(), date(2027, 1, 8), window)],
+        UpperResultDialog: [UpperResultDialog(date(2027, 1, 5), window)],
         DeadlineRecomputeDialog: [
             DeadlineRecomputeDialog(
                 ctx,
@@ -244,6 +275,15 @@ def _dialogs(window: QMainWindow, db):
         ],
     }
     return made
+
+
+def _procedure_state():
+    from app.services.reception.petitions import ProcedureState
+
+    return ProcedureState(
+        True, None, "", True, None, None, None, [], True, "县综治中心", "县综治交〔2027〕3号",
+        date(2027, 1, 20), None,
+    )  # fmt: skip
 
 
 # Dialogs this test cannot build with test data alone (none today); a new dialog class must be

@@ -57,6 +57,9 @@ class CenterSettings:
     crisis_contact_days: int = 3
     # 突发事件: the 首报 is due this many minutes after an event of 较大 or above is marked.
     emergency_first_report_minutes: int = 30
+    # 上下联动: a matter sent up or across (转上级/移送) with no answer after this many days is
+    # shown as a reminder (等待反馈 turns red).
+    upper_reply_days: int = 15
 
 
 @read_op
@@ -122,6 +125,7 @@ NUMBER_SETTINGS = (
         720,
         "突发事件首报时限应在 5–720 分钟之间",
     ),
+    ("upper_reply_days", "上级反馈提醒天数", 1, 365, "上级反馈提醒天数应在 1–365 天之间"),
 )
 
 
@@ -168,6 +172,7 @@ ADMIN_EDITABLE = {
     "backup_keep_weekly",
     "backup_keep_monthly",
     "emergency_first_report_minutes",
+    "upper_reply_days",
 }
 
 

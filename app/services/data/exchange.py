@@ -79,6 +79,7 @@ TABLE_LABELS = {
     "arrangements": "服务安排",
     "supervision_orders": "督办单",
     "extension_requests": "延期申请",
+    "petition_reviews": "复查复核",
     "meetings": "会议",
     "agenda_items": "会议议题",
     "decisions": "议定事项",

@@ -17,15 +17,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import Category, EventKind, Matter, MatterEvent, SupervisionOrder
-from app.models.enums import LabelledEnum
+from app.models import (
+    Category,
+    Channel,
+    EventKind,
+    Matter,
+    MatterEvent,
+    PetitionReview,
+    SupervisionOrder,
+)
+from app.models.enums import LabelledEnum, ReviewKind
 from app.reports.base import format_date_cn
 from app.reports.notice import NoticeData, received_text, render_notice
 from app.reports.receipt import render_receipt
@@ -43,6 +51,9 @@ class DocKind(LabelledEnum):
     REJECTION = ("rejection", "不予受理告知书")
     EXTENSION = ("extension", "延期办理告知书")
     SUPERVISION = ("supervision", "督办单")
+    OPINION = ("opinion", "处理意见书")  # a 信访 matter's 办结 (or the answer from above)
+    REVIEW = ("review", "复查/复核意见书")  # each decided PetitionReview
+    COMPLETION = ("completion", "办结报告")  # a 上级交办 matter's report to the higher body
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,23 @@ def _sources(session: Session, m: Matter) -> list[tuple[str, DocKind, str, datet
         title = "延期办理告知书" + (f"（第{i}次）" if len(extensions) > 1 else "")
         about = f"延至 {new:%Y-%m-%d}" if new else _short(e.note or "")
         out.append((f"extension:{e.id}", DocKind.EXTENSION, title, e.at, about))
+    for e in events:
+        if e.kind in (EventKind.COMPLETED, EventKind.UPPER_RESULT) and is_xinfang(session, m):
+            out.append((f"opinion:{e.id}", DocKind.OPINION, "处理意见书", e.at, _short(e.note)))
+        if (
+            e.kind in (EventKind.COMPLETED, EventKind.UPPER_RESULT)
+            and m.channel == Channel.SUPERIOR
+        ):
+            out.append(
+                (f"completion:{e.id}", DocKind.COMPLETION, "办结报告", e.at, m.superior_ref or "")
+            )
+    for r in session.scalars(
+        select(PetitionReview)
+        .where(PetitionReview.matter_id == m.id, PetitionReview.decided_at.is_not(None))
+        .order_by(PetitionReview.requested_on)
+    ):
+        title = f"{r.kind.label}意见书"
+        out.append((f"review:{r.id}", DocKind.REVIEW, title, r.decided_at, _short(r.opinion)))
     orders = session.scalars(
         select(SupervisionOrder)
         .where(SupervisionOrder.matter_id == m.id)
@@ -308,7 +336,88 @@ def _extension_notice(session: Session, actor: Actor, m: Matter, event: MatterEv
     )
 
 
+def _opinion_notice(session: Session, actor: Actor, m: Matter, event: MatterEvent) -> NoticeData:
+    """处理意见书: the written answer to a 信访 matter (its 办理结果 as recorded on 办结)."""
+    d, s = _notice_base(session, actor, m)
+    on = event.at.date()
+    result = event.note or m.result or ""
+    if event.kind == EventKind.UPPER_RESULT:
+        result = result.partition("收到反馈：")[2] or result
+    rows = [
+        ("受理时间", received_text(d.received_at, d.channel.label)),
+        ("事项类别", d.category),
+        ("反映事项", d.summary),
+        ("办理单位", d.unit or "本中心"),
+        ("处理意见", result),
+        ("出具日期", format_date_cn(on)),
+    ]
+    text = [
+        f"你（你们）于{format_date_cn(d.received_at)}以{d.channel.label}方式反映的事项，"
+        "经调查核实，现提出处理意见如下。",
+        "对本处理意见不服的，可以自收到本意见书之日起30日内请求原办理机关的上一级机关复查。",
+    ]
+    return NoticeData(
+        center_name=s.center_name,
+        title="处理意见书",
+        number=d.number,
+        addressee=_addressee(d),
+        rows=rows,
+        text=text,
+        issued_on=on,
+        center_phone=s.center_phone or None,
+        stub_rows=[
+            ("受理编号", d.number),
+            ("群众", _addressee(d)),
+            ("出具日期", format_date_cn(on)),
+            ("复查期限", format_date_cn(on + timedelta(days=30))),
+        ],
+    )
+
+
+def _review_notice(session: Session, actor: Actor, m: Matter, review: PetitionReview) -> NoticeData:
+    """复查意见书 / 复核意见书 of a decided PetitionReview, as stored."""
+    d, s = _notice_base(session, actor, m)
+    kind = review.kind.label
+    on = review.decided_on
+    rows = [
+        ("受理编号", d.number),
+        ("反映事项", d.summary),
+        (f"{kind}机关", review.body),
+        (f"{kind}请求", review.reason),
+        ("请求日期", format_date_cn(review.requested_on)),
+        (f"{kind}意见", review.opinion or ""),
+        ("出具日期", format_date_cn(on)),
+    ]
+    after = (
+        "对复查意见不服的，可以自收到本意见书之日起30日内向复查机关的上一级机关请求复核。"
+        if review.kind == ReviewKind.REVIEW
+        else "本复核意见为最终意见。对同一事项以同一事实和理由提出的信访，不再受理。"
+    )
+    text = [
+        f"你（你们）于{format_date_cn(review.requested_on)}对信访事项处理意见提出的{kind}请求，"
+        f"经{kind}，现提出{kind}意见如下。",
+        after,
+    ]
+    return NoticeData(
+        center_name=s.center_name,
+        title=f"{kind}意见书",
+        number=d.number,
+        addressee=_addressee(d),
+        rows=rows,
+        text=text,
+        issued_on=on,
+        center_phone=s.center_phone or None,
+        stub_rows=[
+            ("受理编号", d.number),
+            ("群众", _addressee(d)),
+            ("请求日期", format_date_cn(review.requested_on)),
+            ("出具日期", format_date_cn(on)),
+        ],
+    )
+
+
 NOTICES = {
+    DocKind.OPINION: _opinion_notice,
     DocKind.ACCEPTANCE: _acceptance,
     DocKind.REJECTION: _rejection_notice,
     DocKind.EXTENSION: _extension_notice,
@@ -358,6 +467,15 @@ def render_document_pdf(
         pdf = render_supervision(supervision.order_data(session, actor, order_id, as_issued=True))
     elif doc.kind == DocKind.RECEIPT:
         pdf = render_receipt(receipts.receipt_data(session, actor, matter_id))
+    elif doc.kind == DocKind.REVIEW:
+        require(actor, Action.PRINT_RECEIPT)
+        review = session.get(PetitionReview, uuid.UUID(key.split(":", 1)[1]))
+        pdf = render_notice(_review_notice(session, actor, m, review))
+    elif doc.kind == DocKind.COMPLETION:
+        from app.reports.upward import render_upward
+        from app.services.reception.linkage import completion_report
+
+        pdf = render_upward(completion_report(session, actor, matter_id))
     else:
         require(actor, Action.PRINT_RECEIPT)
         event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))

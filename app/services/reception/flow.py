@@ -59,6 +59,7 @@ class Move(LabelledEnum):
     REJECT = ("reject", "不予受理")
     TRANSFER = ("transfer", "转上级/移送")
     ANSWER = ("answer", "当场解答")
+    UPPER_RESULT = ("upper_result", "记录上级反馈")  # 转上级/移送's answer came back
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ MOVES: dict[Move, Rule] = {
         S.TRANSFERRED,
         Action.ROUTE_MATTER,
         EventKind.TRANSFERRED,
+    ),
+    # 上下联动: the body a matter was sent to answers; the matter goes on to 结果反馈 and 归档.
+    Move.UPPER_RESULT: Rule(
+        frozenset({S.TRANSFERRED}), S.DONE, Action.ROUTE_MATTER, EventKind.UPPER_RESULT
     ),
     # 当场解答: a consultation answered and closed in the step that registers it.
     Move.ANSWER: Rule(
@@ -290,6 +295,9 @@ def _finish(
             )
         ):
             req.status = ExtensionStatus.LAPSED
+    if m.paused_at is not None and m.status not in (S.REGISTERED, S.ROUTED, S.IN_PROGRESS):
+        # 办结, 退回 … with the clock paused: no clock runs any more, so no pause either.
+        m.paused_at = m.pause_reason = None
     m.updated_at = at
     timeline.record(
         session,
@@ -485,6 +493,13 @@ def _check_new_deadline(session: Session, m: Matter, new: date | None) -> date:
     if new > (latest := latest_extension(session, m)):
         raise ValidationError(
             {"deadline": f"延期不能超过 {MAX_CALENDAR_EXTENSION} 天，最晚为 {latest:%Y-%m-%d}"}
+        )
+    if m.superior_deadline is not None and new > m.superior_deadline:
+        raise ValidationError(
+            {
+                "deadline": f"该事项是上级交办（{m.superior_ref or '—'}），中心的期限不能晚于"
+                f"上级要求的办结期限 {m.superior_deadline:%Y-%m-%d}"
+            }
         )
     return new
 
@@ -792,6 +807,39 @@ def transfer(
     _finish(session, actor, m, Move.TRANSFER, f"移送{body}：{sent}", at)
 
 
+@write_op(Change.MATTERS)
+def record_upper_result(
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    on: date | None,
+    result: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """上级反馈: the answer of the body a matter was sent up or across to (转上级/移送) came
+    back on ``on``; its text becomes the matter's result, the matter is 已办结 and goes on to
+    结果反馈 and 归档. Attachments (the body's reply as scanned) are added as any other."""
+    m = _start(session, actor, matter_id, Move.UPPER_RESULT)
+    problems: dict[str, str] = {}
+    try:
+        result = _text(result, "上级反馈的结果")
+    except ValidationError as err:
+        problems.update(err.fields)
+    sent = next((e.at for e in reversed(m.events) if e.kind == EventKind.TRANSFERRED), None)
+    if on is None:
+        problems["on"] = "请填写收到反馈的日期"
+    elif on > clock.today():
+        problems["on"] = f"收到反馈的日期不能晚于今天（{clock.today():%Y-%m-%d}）"
+    elif sent is not None and on < sent.date():
+        problems["on"] = f"收到反馈的日期不能早于移送的日期（{sent:%Y-%m-%d}）"
+    if problems:
+        raise ValidationError(problems)
+    m.result = result
+    m.closed_at = (at or now()).replace(microsecond=0)
+    _finish(session, actor, m, Move.UPPER_RESULT, f"{on:%Y-%m-%d} 收到反馈：{result}", at)
+
+
 def is_read_only(m: Matter) -> bool:
     """Archived matters are read-only."""
     return m.status == S.ARCHIVED
@@ -858,5 +906,7 @@ def perform(session: Session, actor: Actor, matter_id: uuid.UUID, move: Move, va
             reject(session, actor, matter_id, v.get("text", ""), v.get("where", ""))
         case Move.TRANSFER:
             transfer(session, actor, matter_id, v.get("where", ""), v.get("text", ""))
+        case Move.UPPER_RESULT:
+            record_upper_result(session, actor, matter_id, v.get("on"), v.get("text", ""))
         case _:  # 当场解答 is given at registration, never on a matter's page
             raise ValidationError(f"这里不能{Move(move).label}。")

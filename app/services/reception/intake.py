@@ -39,7 +39,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
-from app.services.reception import flow, timeline
+from app.services.reception import flow, linkage, petitions, timeline
 from app.services.reception.numbering import format_number, next_seq
 from app.services.reception.sealed import sealed_condition, sealed_lines
 from app.services.security.permissions import Action, allowed, require
@@ -341,10 +341,14 @@ class MatterRow:
     status: MatterStatus
     deadline: date
     days_left: int | None  # working days left for open matters; negative when overdue
+    # What the status column shows instead of the status (暂停中, 等待反馈, 待受理·剩N日 …)
+    # and whether it is a reminder (red) — services/reception/petitions.py and linkage.py.
+    mark: str = ""
+    alert: bool = False
 
     @property
     def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
+        return self.alert or (self.days_left is not None and self.days_left < 0)
 
     @property
     def due_soon(self) -> bool:
@@ -627,6 +631,9 @@ def matter_rows(
             func.coalesce(Matter.unit_name, Unit.name),
             Matter.status,
             Matter.deadline,
+            Matter.paused_at,
+            Category.is_xinfang,
+            Matter.closed_at,
         )
         .join(Category, Category.id == Matter.category_id)
         .outerjoin(Unit, Unit.id == Matter.unit_id)
@@ -634,9 +641,21 @@ def matter_rows(
     )
     by_id = {}
     sealed = sealed_lines(session, actor, ids)
+    reply_days: int | None = None
     for r in session.execute(q):
         status = r[8]
         days_left = cal.working_days_left(today, r[9]) if status in OPEN_STATUSES else None
+        waiting = bool(r[11]) and status == MatterStatus.REGISTERED and r[10] is None
+        paused = petitions.paused_days_of(session, r[0], today) if waiting else 0
+        mark, alert = petitions.clock_mark(
+            status, bool(r[11]), r[2], r[10] is not None, today, paused
+        )
+        if r[10] is not None:
+            days_left = None  # paused: the time does not count
+        elif status == MatterStatus.TRANSFERRED and r[12] is not None:
+            if reply_days is None:
+                reply_days = load_settings(session).upper_reply_days
+            mark, alert = linkage.waiting_mark(r[12].date(), today, reply_days)
         by_id[r[0]] = MatterRow(
             r[0],
             r[1],
@@ -649,6 +668,8 @@ def matter_rows(
             status,
             r[9],
             days_left,
+            mark,
+            alert,
         )
     return [by_id[i] for i in ids if i in by_id]
 
