@@ -13,7 +13,7 @@ from app.core import changelog, clock
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.rows import encode_row, table_checksum
 from app.db import Database, open_database
-from app.models import Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
+from app.models import AuditEntry, Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
 from app.services.center.settings import save_settings
 from app.services.data import exchange
 from app.services.data.exchange import BundleRefused
@@ -236,15 +236,28 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     assert main(["export", "bundle", "--db", str(path), "--out", str(out), *login]) == 0
     assert "已导出交换包" in capsys.readouterr().out
     url = ["--database-url", center.url]
+    assert main(["import", "bundle", str(out), *url]) == 1  # no one signed in
+    assert "--user 用户名 --password-file 密码文件" in capsys.readouterr().err
+    url = [*url, *login]
     assert main(["import", "bundle", str(out), *url]) == 1
     assert "未登记的终端 D" in capsys.readouterr().err
-    assert main(["register-terminal", "--terminal", "D", "--public-key", key, *url]) == 0
+    with center.read() as s:  # refused, and on record under the person who tried
+        refused = s.execute(
+            select(AuditEntry.username, AuditEntry.outcome).where(
+                AuditEntry.event == "refuse_bundle"
+            )
+        ).all()
+    assert [tuple(r) for r in refused] == [("zhuren", "refused")]
+    assert main(["register-terminal", "--terminal", "D", "--public-key", key, *url[:2]]) == 0
     capsys.readouterr()
     assert main(["import", "bundle", str(out), *url]) == 0
     assert "新增" in capsys.readouterr().out
+    with center.read() as s:
+        imported = s.scalar(select(AuditEntry.username).where(AuditEntry.event == "import_bundle"))
+    assert imported == "zhuren"
     assert main(["import", "bundle", str(out), *url]) == 0
     assert "导入过" in capsys.readouterr().out
-    assert main(["conflicts", *url, *login]) == 0
+    assert main(["conflicts", *url]) == 0
     assert "没有待处理的交换冲突" in capsys.readouterr().out
 
 

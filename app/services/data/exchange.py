@@ -351,6 +351,13 @@ def export_bundle(
         "length": len(payload),
         "signature": base64.b64encode(private.sign(payload)).decode(),
     }
+    from app.services.data import terminal_setup
+
+    enrol = terminal_setup.enrolment_header(
+        session, settings.terminal, base64.b64encode(raw).decode()
+    )
+    if enrol is not None:  # set up from a starter file: the center registers the key on import
+        header["enrol"] = enrol
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -383,6 +390,7 @@ class Bundle:
     fingerprint: str
     sha256: str
     body: dict[str, Any]
+    enrol_key: str | None = None  # a key proved by a starter file's secret, to register
 
     @property
     def bundle_id(self) -> uuid.UUID:
@@ -422,15 +430,21 @@ def read_bundle(session: Session, data: bytes) -> Bundle:
     key = session.scalar(
         select(TerminalKey).where(TerminalKey.fingerprint == fp, TerminalKey.active.is_(True))
     )
-    if key is None or key.terminal != terminal:
+    public_key = key.public_key if key is not None and key.terminal == terminal else None
+    enrol_key = None
+    if key is None:
+        from app.services.data import terminal_setup
+
+        enrol_key = public_key = terminal_setup.enrolled_key(
+            session, terminal, fp, header.get("enrol")
+        )
+    if public_key is None:
         raise BundleRefused(
             f"交换包来自未登记的终端 {terminal}（密钥指纹 {fp[:16]}…），未导入任何数据。"
             "请先在中心登记该终端的公钥（zongzhi register-terminal）。"
         )
     try:
-        Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(
-            signature, payload
-        )
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(signature, payload)
     except InvalidSignature as exc:
         raise BundleRefused(
             f"交换包的签名不符：文件在终端 {terminal} 导出后被改动过或已损坏，未导入任何数据。"
@@ -457,7 +471,7 @@ def read_bundle(session: Session, data: bytes) -> Bundle:
             f"交换包来自编号前缀为 {body.get('center_prefix')} 的中心，本中心是 {prefix}，"
             "未导入任何数据。"
         )
-    return Bundle(terminal, fp, hashlib.sha256(data).hexdigest(), body)
+    return Bundle(terminal, fp, hashlib.sha256(data).hexdigest(), body, enrol_key)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -595,6 +609,10 @@ def import_bundle(
     require(actor, Action.EXCHANGE_BUNDLES)
     bundle = read_bundle(session, data)
     body = bundle.body
+    if bundle.enrol_key is not None:
+        from app.services.data import terminal_setup
+
+        terminal_setup.complete_enrolment(session, actor, bundle.terminal, bundle.enrol_key)
     previous = session.get(BundleImport, bundle.bundle_id)
     report = ImportReport(
         bundle.bundle_id, bundle.terminal, previous.imported_at if previous else None, bundle.rows
@@ -747,6 +765,21 @@ def import_bundle(
     if progress:
         progress(total, total)
     return report
+
+
+@write_op()
+def record_refused_bundle(session: Session, actor: Actor, data: bytes, reason: str) -> None:
+    """A refused bundle leaves its mark in the audit log (in a transaction of its own: the
+    import's own was rolled back): who tried, which file (its SHA-256), and why."""
+    audit.record(
+        session,
+        actor,
+        "refuse_bundle",
+        object_type="bundle",
+        object_id=hashlib.sha256(data).hexdigest()[:32],
+        outcome="refused",
+        reason=reason[:200],
+    )
 
 
 def _decoded(table: Table, data: dict[str, Any]) -> dict[str, Any]:
