@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cli import main
 from app.core import changelog, clock
@@ -182,13 +182,21 @@ def test_bad_bundles_are_refused_and_nothing_is_applied(center, terminals, tmp_p
     register(a, actor(a, "jiedai"), make_input(a))
     good = export(a, tmp_path / "good.zzb").read_bytes()
     before = snapshot(center)
+    del before["audit_log"]  # each refusal is on record there
 
     def refused(data: bytes, match: str) -> None:
         bad = tmp_path / "bad.zzb"
         bad.write_bytes(data)
+        with center.read() as s:
+            audited = s.scalar(select(func.count()).select_from(AuditEntry))
         with pytest.raises(BundleRefused, match=match):
             import_(center, bad)
-        assert snapshot(center) == before
+        after = snapshot(center)
+        assert after.pop("audit_log")[0] == audited + 1
+        assert after == before
+        with center.read() as s:
+            last = s.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+            assert (last.event, last.outcome) == ("refuse_bundle", "refused")
 
     tampered = bytearray(good)
     tampered[-40] ^= 0x01

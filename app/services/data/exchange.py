@@ -607,6 +607,20 @@ def import_bundle(
     """Check and apply a bundle in the caller's transaction: all of it, or (on any error)
     nothing."""
     require(actor, Action.EXCHANGE_BUNDLES)
+    try:
+        return _import_bundle(session, actor, data, progress)
+    except BundleRefused as exc:  # nothing applied; the attempt stays on record
+        reason = exc.message
+        exc.after_rollback.append(lambda kept: record_refused_bundle(kept, actor, data, reason))
+        raise
+
+
+def _import_bundle(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    progress: Callable[[int, int], None] | None,
+) -> ImportReport:
     bundle = read_bundle(session, data)
     body = bundle.body
     if bundle.enrol_key is not None:

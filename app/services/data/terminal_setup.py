@@ -38,7 +38,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import ServiceError, ValidationError
-from app.core.ops import read_op, write_op
+from app.core.ops import Change, read_op, write_op
 from app.core.rows import decode_row, encode_row
 from app.models import Base, Setting, TerminalKey
 from app.models.base import now
@@ -339,6 +339,7 @@ def join_center(session: Session, data: bytes, key_file: Path) -> JoinReport:
     )
 
 
+@read_op
 def enrolment_header(session: Session, terminal: str, public_key: str) -> dict[str, str] | None:
     """What an export adds to the bundle's header while this terminal was set up from a
     starter file: its public key and the proof that it belongs to ``terminal``."""
@@ -348,6 +349,7 @@ def enrolment_header(session: Session, terminal: str, public_key: str) -> dict[s
     return {"public_key": public_key, "proof": enrol_proof(secret, terminal, public_key)}
 
 
+@read_op
 def enrolled_key(session: Session, terminal: str, fp: str, enrol: Any) -> str | None:
     """At the center: the public key of a bundle from a terminal not yet registered, if the
     bundle proves it with the secret of that terminal's starter file; else None."""
@@ -369,6 +371,7 @@ def enrolled_key(session: Session, terminal: str, fp: str, enrol: Any) -> str | 
     return public_key
 
 
+@write_op(Change.SETTINGS)
 def complete_enrolment(session: Session, actor: Actor, terminal: str, public_key: str) -> None:
     """Register the key a bundle proved, and spend the starter file's secret."""
     raw = base64.b64decode(public_key)
