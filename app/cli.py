@@ -938,8 +938,16 @@ def _sqlite_file(args) -> Path:
 
 
 def cmd_backup(args) -> int:
+    from app.db import resolve_url, sqlite_path
     from app.services.data.backup import MANUAL, automatic_backup, backup_database
 
+    url = resolve_url(args.db, args.database_url)
+    if sqlite_path(url) is None:
+        from app.services.data.server_backup import backup_server
+
+        for line in backup_server(url, args.out):
+            print(line)
+        return 0
     path = _sqlite_file(args)
     if not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}")
