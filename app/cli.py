@@ -1175,6 +1175,13 @@ def cmd_migrate_db(args) -> int:
         source, target, progress=lambda name, n: print(f"  {name:24} {n:>8} 行", flush=True)
     )
     print(f"已复制 {len(report.tables)} 张表共 {report.rows} 行，行数和校验和逐表核对一致。")
+    if report.attachments:
+        print(f"附件 {report.attachments} 个已存入目标数据库，各终端都能打开。")
+    if report.missing_attachments:
+        print(
+            f"警告：{len(report.missing_attachments)} 个附件在源数据文件夹里找不到或已被改动，"
+            f"没有带过去：{'、'.join(report.missing_attachments[:5])}"
+        )
     print(f"目标：{report.target}")
     print("请把各终端的 --database-url 改为目标地址；源数据库保持原样，可留作备份。")
     return 0

@@ -66,6 +66,7 @@ from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, Termin
 from .matters import (
     Arrangement,
     Attachment,
+    AttachmentBlob,
     ExtensionRequest,
     Matter,
     MatterEvent,
@@ -167,6 +168,7 @@ __all__ = [
     "Arrangement",
     "ArrangementKind",
     "Attachment",
+    "AttachmentBlob",
     "Post",
     "AgendaItem",
     "AttendanceKind",
