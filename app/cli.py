@@ -1142,7 +1142,7 @@ def cmd_conflicts(args) -> int:
         with db.write() as s:
             matches = [
                 c.id
-                for c in exchange.list_conflicts(s, actor)
+                for c in exchange.list_conflicts(s, actor, open_only=False)
                 if str(c.id).startswith(args.resolve)
             ]
             if len(matches) != 1:
@@ -1157,7 +1157,8 @@ def cmd_conflicts(args) -> int:
         print("没有待处理的交换冲突。")
     for c in rows:
         print(
-            f"{str(c.id)[:8]}  终端{c.terminal}  {c.found_at:%Y-%m-%d %H:%M}  {c.table}  "
+            f"{str(c.id)[:8]}  终端{c.terminal}  {c.found_at:%Y-%m-%d %H:%M}  "
+            f"{exchange.TABLE_LABELS.get(c.table, c.table)}  "
             f"{c.matter_number}  {c.differences}"
         )
     return 0

@@ -89,6 +89,10 @@ TABLE_LABELS = {
     "categories": "事项类别",
 }
 LAST_EXPORT_KEY = "exchange.last_export_seq"
+# Confidential tables keep their own mark: records made while their exchange was off are not
+# passed over for good, they travel in the first bundle after it is turned on.
+LAST_CONFIDENTIAL_KEY = "exchange.last_confidential_export_seq"
+BASELINE_SEQ_KEY = "exchange.baseline_seq"  # the change log's top when the key was made
 BASELINE_KEY = "exchange.baseline_at"  # when this terminal's key was made (its copy's date)
 
 
@@ -208,6 +212,7 @@ def terminal_key(session: Session, actor: Actor, path: Path) -> KeyInfo:
         if _get_setting(session, LAST_EXPORT_KEY) is None:
             top = session.scalar(select(func.max(RowChange.seq))) or 0
             _set_setting(session, LAST_EXPORT_KEY, top)
+            _set_setting(session, BASELINE_SEQ_KEY, top)
             _set_setting(session, BASELINE_KEY, now().isoformat())
         audit.record(session, actor, "create_terminal_key", object_type="terminal")
     raw = _public_raw(_load_private_key(path))
@@ -311,16 +316,26 @@ def export_bundle(
     include_confidential = bool(load_settings(session).exchange_counselling)
     tables = {t.name: t for t in exchanged_tables(include_confidential)}
     last_seq = _get_setting(session, LAST_EXPORT_KEY, 0) or 0
+    secret = confidential_tables()
+    secret_seq = _get_setting(session, LAST_CONFIDENTIAL_KEY)
+    if secret_seq is None:  # never exported with them: everything since the terminal's key
+        secret_seq = _get_setting(session, BASELINE_SEQ_KEY, 0) or 0
     q = select(RowChange.table_name, RowChange.row_key, func.max(RowChange.seq)).group_by(
         RowChange.table_name, RowChange.row_key
     )
-    q = q.where(RowChange.at >= since) if since is not None else q.where(RowChange.seq > last_seq)
+    if since is not None:
+        q = q.where(RowChange.at >= since)
+    else:
+        floor = min(last_seq, secret_seq) if include_confidential else last_seq
+        q = q.where(RowChange.seq > floor)
     changed = session.execute(q).all()
     rows: dict[str, list[dict]] = {}
     deleted: dict[str, list[str]] = {}
-    for name, key, _seq in sorted(changed, key=lambda r: r[2]):
+    for name, key, seq in sorted(changed, key=lambda r: r[2]):
         table = tables.get(name)
         if table is None:
+            continue
+        if since is None and seq <= (secret_seq if name in secret else last_seq):
             continue
         current = _current(session, table, key)
         if current is None:
@@ -368,6 +383,8 @@ def export_bundle(
     os.replace(partial, out)
     if since is None:
         _set_setting(session, LAST_EXPORT_KEY, max(top, last_seq))
+        if include_confidential:
+            _set_setting(session, LAST_CONFIDENTIAL_KEY, max(top, secret_seq))
     counts = {name: len(v) for name, v in rows.items()}
     total, gone = sum(counts.values()), sum(len(v) for v in deleted.values())
     audit.record(
@@ -493,14 +510,22 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = [f"交换包 {self.bundle_id}（终端 {self.terminal}）已校验签名并导入："]
-        if self.already_imported:
+        changes = self.inserted + self.updated + self.deleted + self.conflicts
+        if self.already_imported and not changes:
             out.append(
-                f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过，本次没有新的变化。"
+                f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过，本次没有新的变化"
+                f"（{self.unchanged} 条记录与中心相同）。"
             )
-        out.append(
-            f"  新增 {self.inserted} 条，更新 {self.updated} 条，删除 {self.deleted} 条，"
-            f"未变 {self.unchanged} 条，两边都改过（待人工决定）{self.conflicts} 条。"
-        )
+        else:
+            if self.already_imported:
+                out.append(
+                    f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过；"
+                    "本次导入了上次没有导入的记录："
+                )
+            out.append(
+                f"  新增 {self.inserted} 条，更新 {self.updated} 条，删除 {self.deleted} 条，"
+                f"未变 {self.unchanged} 条，两边都改过（待人工决定）{self.conflicts} 条。"
+            )
         for name, n in sorted(self.tables.items()):
             out.append(f"  {TABLE_LABELS.get(name, name)}：{n} 条")
         if self.skipped_confidential:
@@ -524,7 +549,36 @@ def _matter_of(table: Table, key: str, row: dict | None) -> uuid.UUID | None:
 _TIMELINE_COLUMNS = 4
 
 
-def _differences(table: Table, center: dict | None, incoming: dict | None) -> str:
+# What a reference to another table is shown as: the name a person knows, not its id.
+_SHOWN_AS = {
+    "units": "name",
+    "categories": "name",
+    "villages": "name",
+    "users": "display_name",
+    "persons": "name",
+}
+
+
+def _shown(session: Session, table: Table, column: str, value: Any) -> str:
+    if value is None:
+        return "（空）"
+    col = table.c.get(column)
+    for fk in col.foreign_keys if col is not None else ():
+        target = fk.column.table
+        label = _SHOWN_AS.get(target.name)
+        if label is None or label not in target.c:
+            continue
+        try:
+            found = session.scalar(
+                select(target.c[label]).where(fk.column == decode_value(fk.column, value))
+            )
+        except (ValueError, TypeError):
+            found = None
+        return str(found) if found is not None else "（已删除）"
+    return str(value)[:30]
+
+
+def _differences(session: Session, table: Table, center: dict | None, incoming: dict | None) -> str:
     if center is None:
         return "中心已删除此记录，终端仍有修改"
     if incoming is None:
@@ -533,7 +587,8 @@ def _differences(table: Table, center: dict | None, incoming: dict | None) -> st
     if table.name != "matters":  # other tables may hold personal data: name the fields only
         return "不同的字段：" + "、".join(names)
     parts = [
-        f"{k}：中心“{str(center[k])[:30]}”，终端“{str(incoming[k])[:30]}”"
+        f"{k}：中心“{_shown(session, table, k, center[k])}”，"
+        f"终端“{_shown(session, table, k, incoming[k])}”"
         for k in names[:_TIMELINE_COLUMNS]
     ]
     more = f" 等 {len(names)} 项" if len(names) > _TIMELINE_COLUMNS else ""
@@ -581,7 +636,7 @@ def _flag_conflict(
             matter_id,
             EventKind.BUNDLE_CONFLICT,
             f"终端 {bundle.terminal} 的交换包与中心的版本不同（{table.name}）："
-            f"{_differences(table, center, incoming)}。已保留中心版本，终端版本另存"
+            f"{_differences(session, table, center, incoming)}。已保留中心版本，终端版本另存"
             f"（冲突记录 {str(conflict.id)[:8]}），请决定采用哪一个。",
             audit_event="bundle_conflict",
             object_type="bundle_conflict",
@@ -848,7 +903,7 @@ def list_conflicts(session: Session, actor: Actor, *, open_only: bool = True) ->
             )
         center = json.loads(c.center_row) if c.center_row else None
         incoming = json.loads(c.terminal_row) if c.terminal_row else None
-        diff = _differences(table, center, incoming) if table is not None else ""
+        diff = _differences(session, table, center, incoming) if table is not None else ""
         out.append(
             ConflictView(
                 c.id, c.table_name, c.terminal, c.found_at, c.matter_id, number, diff, c.decided
