@@ -652,6 +652,7 @@ def cmd_import(args) -> int:
         return cmd_import_bundle(args)
     db = _open(args)
     _require_initialised(db)
+    actor = _signed_in(args, db)  # audited under the person who imports
     shown = {"phase": ""}
 
     def progress(phase: str, done: int, total: int) -> bool:
@@ -673,7 +674,7 @@ def cmd_import(args) -> int:
     report = db.run(
         op(
             importing.import_sheet,
-            Actor.system(),
+            actor,
             args.kind,
             args.file,
             skip_invalid=args.skip_invalid,
