@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import uuid
@@ -93,6 +94,8 @@ LAST_EXPORT_KEY = "exchange.last_export_seq"
 # passed over for good, they travel in the first bundle after it is turned on.
 LAST_CONFIDENTIAL_KEY = "exchange.last_confidential_export_seq"
 BASELINE_SEQ_KEY = "exchange.baseline_seq"  # the change log's top when the key was made
+ENROL_PENDING = "exchange.enrol."  # + terminal code, at the center: a starter file's secret
+ENROL_SECRET = "exchange.enrol_secret"  # on a terminal set up from a starter file
 BASELINE_KEY = "exchange.baseline_at"  # when this terminal's key was made (its copy's date)
 
 
@@ -270,6 +273,74 @@ def registered_terminals(session: Session, actor: Actor) -> list[TerminalKey]:
     return list(session.scalars(select(TerminalKey).order_by(TerminalKey.terminal)))
 
 
+# --- enrolment: a terminal set up from a starter file (``terminal_setup``) -----------------
+
+
+def enrol_proof(secret: str, terminal: str, public_key: str) -> str:
+    """What a terminal's bundle carries to show that its key is the one the starter file was
+    made for: an HMAC of the terminal code and public key under the one-time secret."""
+    msg = f"{terminal}\n{public_key}".encode()
+    return hmac.new(bytes.fromhex(secret), msg, hashlib.sha256).hexdigest()
+
+
+@read_op
+def enrolment_header(session: Session, terminal: str, public_key: str) -> dict[str, str] | None:
+    """What an export adds to the bundle's header while this terminal was set up from a
+    starter file: its public key and the proof that it belongs to ``terminal``."""
+    secret = _get_setting(session, ENROL_SECRET)
+    if not secret:
+        return None
+    return {"public_key": public_key, "proof": enrol_proof(secret, terminal, public_key)}
+
+
+@read_op
+def enrolled_key(session: Session, terminal: str, fp: str, enrol: Any) -> str | None:
+    """At the center: the public key of a bundle from a terminal not yet registered, if the
+    bundle proves it with the secret of that terminal's starter file; else None."""
+    if not isinstance(enrol, dict):
+        return None
+    pending = _get_setting(session, ENROL_PENDING + terminal)
+    if not isinstance(pending, dict) or not pending.get("secret"):
+        return None
+    public_key = str(enrol.get("public_key", ""))
+    try:
+        raw = base64.b64decode(public_key, validate=True)
+    except ValueError:
+        return None
+    if len(raw) != 32 or fingerprint(raw) != fp:
+        return None
+    expected = enrol_proof(pending["secret"], terminal, public_key)
+    if not hmac.compare_digest(expected, str(enrol.get("proof", ""))):
+        return None
+    return public_key
+
+
+@write_op(Change.SETTINGS)
+def complete_enrolment(session: Session, actor: Actor, terminal: str, public_key: str) -> None:
+    """Register the key a bundle proved, and spend the starter file's secret."""
+    raw = base64.b64decode(public_key)
+    session.add(
+        TerminalKey(
+            terminal=terminal,
+            public_key=public_key,
+            fingerprint=fingerprint(raw),
+            registered_by=actor.username,
+        )
+    )
+    row = session.get(Setting, ENROL_PENDING + terminal)
+    if row is not None:
+        session.delete(row)
+    audit.record(
+        session,
+        actor,
+        "register_terminal",
+        object_type="terminal",
+        object_id=terminal,
+        reason="随终端的第一个交换包登记（终端初始文件）",
+    )
+    session.flush()
+
+
 # --- export -----------------------------------------------------------------------------
 
 
@@ -366,11 +437,7 @@ def export_bundle(
         "length": len(payload),
         "signature": base64.b64encode(private.sign(payload)).decode(),
     }
-    from app.services.data import terminal_setup
-
-    enrol = terminal_setup.enrolment_header(
-        session, settings.terminal, base64.b64encode(raw).decode()
-    )
+    enrol = enrolment_header(session, settings.terminal, base64.b64encode(raw).decode())
     if enrol is not None:  # set up from a starter file: the center registers the key on import
         header["enrol"] = enrol
     out = Path(out)
@@ -450,11 +517,7 @@ def read_bundle(session: Session, data: bytes) -> Bundle:
     public_key = key.public_key if key is not None and key.terminal == terminal else None
     enrol_key = None
     if key is None:
-        from app.services.data import terminal_setup
-
-        enrol_key = public_key = terminal_setup.enrolled_key(
-            session, terminal, fp, header.get("enrol")
-        )
+        enrol_key = public_key = enrolled_key(session, terminal, fp, header.get("enrol"))
     if public_key is None:
         raise BundleRefused(
             f"交换包来自未登记的终端 {terminal}（密钥指纹 {fp[:16]}…），未导入任何数据。"
@@ -679,9 +742,7 @@ def _import_bundle(
     bundle = read_bundle(session, data)
     body = bundle.body
     if bundle.enrol_key is not None:
-        from app.services.data import terminal_setup
-
-        terminal_setup.complete_enrolment(session, actor, bundle.terminal, bundle.enrol_key)
+        complete_enrolment(session, actor, bundle.terminal, bundle.enrol_key)
     previous = session.get(BundleImport, bundle.bundle_id)
     report = ImportReport(
         bundle.bundle_id, bundle.terminal, previous.imported_at if previous else None, bundle.rows

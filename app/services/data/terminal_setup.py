@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -38,7 +36,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import ServiceError, ValidationError
-from app.core.ops import Change, read_op, write_op
+from app.core.ops import read_op, write_op
 from app.core.rows import decode_row, encode_row
 from app.models import Base, Setting, TerminalKey
 from app.models.base import now
@@ -52,8 +50,8 @@ from app.services.security.permissions import Action, require
 MAGIC = b"ZONGZHI-TERMINAL 1\n"
 FORMAT = 1
 SUFFIX = ".zzt"
-ENROL_PENDING = "exchange.enrol."  # + terminal code, at the center: the pending secret
-ENROL_SECRET = "exchange.enrol_secret"  # on the terminal: proves its key in bundles
+ENROL_PENDING = exchange.ENROL_PENDING
+ENROL_SECRET = exchange.ENROL_SECRET
 
 # What every terminal gets: reference data, accounts, settings, the calendar.
 REFERENCE_TABLES = (
@@ -82,13 +80,6 @@ def _terminal_code(code: str) -> str:
     if not code or len(code) > 8 or not code.isalnum() or not code.isascii():
         raise ValidationError({"terminal": "终端代码应为 1–8 位字母或数字，如 B。"})
     return code
-
-
-def enrol_proof(secret: str, terminal: str, public_key: str) -> str:
-    """What a terminal's bundle carries to show that its key is the one the starter file was
-    made for: an HMAC of the terminal code and public key under the one-time secret."""
-    msg = f"{terminal}\n{public_key}".encode()
-    return hmac.new(bytes.fromhex(secret), msg, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -289,7 +280,7 @@ def is_empty(session: Session) -> bool:
 @write_op()
 def join_center(session: Session, data: bytes, key_file: Path) -> JoinReport:
     """On the new PC: fill an empty database from the starter file and make the terminal's
-    key. The key reaches the center in the terminal's first bundle (see ``enrol_proof``)."""
+    key. The key reaches the center in the terminal's first bundle (see ``exchange.enrol_proof``)."""
     starter = read_starter(data)
     if not is_empty(session):
         raise ServiceError(
@@ -337,61 +328,3 @@ def join_center(session: Session, data: bytes, key_file: Path) -> JoinReport:
         info.public_key,
         counts,
     )
-
-
-@read_op
-def enrolment_header(session: Session, terminal: str, public_key: str) -> dict[str, str] | None:
-    """What an export adds to the bundle's header while this terminal was set up from a
-    starter file: its public key and the proof that it belongs to ``terminal``."""
-    secret = exchange._get_setting(session, ENROL_SECRET)
-    if not secret:
-        return None
-    return {"public_key": public_key, "proof": enrol_proof(secret, terminal, public_key)}
-
-
-@read_op
-def enrolled_key(session: Session, terminal: str, fp: str, enrol: Any) -> str | None:
-    """At the center: the public key of a bundle from a terminal not yet registered, if the
-    bundle proves it with the secret of that terminal's starter file; else None."""
-    if not isinstance(enrol, dict):
-        return None
-    pending = exchange._get_setting(session, ENROL_PENDING + terminal)
-    if not isinstance(pending, dict) or not pending.get("secret"):
-        return None
-    public_key = str(enrol.get("public_key", ""))
-    try:
-        raw = base64.b64decode(public_key, validate=True)
-    except ValueError:
-        return None
-    if len(raw) != 32 or exchange.fingerprint(raw) != fp:
-        return None
-    expected = enrol_proof(pending["secret"], terminal, public_key)
-    if not hmac.compare_digest(expected, str(enrol.get("proof", ""))):
-        return None
-    return public_key
-
-
-@write_op(Change.SETTINGS)
-def complete_enrolment(session: Session, actor: Actor, terminal: str, public_key: str) -> None:
-    """Register the key a bundle proved, and spend the starter file's secret."""
-    raw = base64.b64decode(public_key)
-    session.add(
-        TerminalKey(
-            terminal=terminal,
-            public_key=public_key,
-            fingerprint=exchange.fingerprint(raw),
-            registered_by=actor.username,
-        )
-    )
-    row = session.get(Setting, ENROL_PENDING + terminal)
-    if row is not None:
-        session.delete(row)
-    audit.record(
-        session,
-        actor,
-        "register_terminal",
-        object_type="terminal",
-        object_id=terminal,
-        reason="随终端的第一个交换包登记（终端初始文件）",
-    )
-    session.flush()
