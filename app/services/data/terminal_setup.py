@@ -280,7 +280,7 @@ def is_empty(session: Session) -> bool:
 @write_op()
 def join_center(session: Session, data: bytes, key_file: Path) -> JoinReport:
     """On the new PC: fill an empty database from the starter file and make the terminal's
-    key. The key reaches the center in the terminal's first bundle (see ``exchange.enrol_proof``)."""
+    key. The key reaches the center in the terminal's first bundle (``exchange.enrol_proof``)."""
     starter = read_starter(data)
     if not is_empty(session):
         raise ServiceError(
