@@ -107,6 +107,8 @@ def test_a_center_and_two_terminals_exchange_matters_both_ways(db, tmp_path, cap
 
 
 def test_a_starter_file_is_signed_and_carries_matters_only_when_asked(db, tmp_path, capsys):
+    """About 2 s: three command-line runs, each signing in (a password hash) or opening a
+    database file it creates."""
     register(db, actor(db, "jiedai"), make_input(db, summary="未办结的事项"))
     path = _create_and_join(db, tmp_path, capsys, "D", "--with-open-matters")
     joined = open_database(path)
