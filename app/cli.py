@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="导入表格（XLSX 或 CSV）：事项或台账记录；或 bundle 终端的交换包"
     )
     _db_args(p)
+    _login_args(p)
     p.add_argument(
         "kind",
         choices=["matters", "disputes", "migrants", "special", "safety", "bundle"],
@@ -274,6 +275,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("terminal-key", help="本终端的签名密钥（第一次运行时生成），显示公钥")
     _db_args(p)
+
+    p = sub.add_parser(
+        "terminal",
+        help="离线终端：create 在中心生成终端初始文件（.zzt）；join 在新电脑上用它建立本机数据库",
+    )
+    actions = p.add_subparsers(dest="terminal_action", required=True, parser_class=_Parser)
+    q = actions.add_parser("create", help="在中心运行：生成新终端的初始文件（已签名）")
+    _db_args(q)
+    _login_args(q)
+    q.add_argument("code", help="新终端的代码，如 B")
+    q.add_argument("--out", required=True, type=Path, help="初始文件，如 terminal-B.zzt")
+    q.add_argument(
+        "--with-open-matters",
+        action="store_true",
+        help="同时带上未办结的事项（默认不带任何事项）",
+    )
+    q = actions.add_parser("join", help="在新电脑上运行：用初始文件建立本机数据库，加入中心")
+    _db_args(q)
+    q.add_argument("file", type=Path, help="中心生成的初始文件（.zzt）")
 
     p = sub.add_parser("register-terminal", help="在中心登记一个终端的公钥（之后才接受它的交换包）")
     _db_args(p)
@@ -685,6 +705,7 @@ def cmd_import(args) -> int:
         return cmd_import_bundle(args)
     db = _open(args)
     _require_initialised(db)
+    actor = _signed_in(args, db)  # audited under the person who imports
     shown = {"phase": ""}
 
     def progress(phase: str, done: int, total: int) -> bool:
@@ -706,7 +727,7 @@ def cmd_import(args) -> int:
     report = db.run(
         op(
             importing.import_sheet,
-            Actor.system(),
+            actor,
             args.kind,
             args.file,
             skip_invalid=args.skip_invalid,
@@ -971,8 +992,16 @@ def _sqlite_file(args) -> Path:
 
 
 def cmd_backup(args) -> int:
+    from app.db import resolve_url, sqlite_path
     from app.services.data.backup import MANUAL, automatic_backup, backup_database
 
+    url = resolve_url(args.db, args.database_url)
+    if sqlite_path(url) is None:
+        from app.services.data.server_backup import backup_server
+
+        for line in backup_server(url, args.out):
+            print(line)
+        return 0
     path = _sqlite_file(args)
     if not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}")
@@ -1029,6 +1058,61 @@ def cmd_terminal_key(args) -> int:
     return 0
 
 
+def cmd_terminal(args) -> int:
+    from app.services.data import terminal_setup
+
+    if args.terminal_action == "create":
+        db = _open(args)
+        _require_initialised(db)
+        actor = _signed_in(args, db)  # the file carries the accounts (and perhaps matters)
+        report = db.run(
+            op(
+                terminal_setup.create_starter,
+                actor,
+                args.code,
+                args.out,
+                _key_file(args),
+                with_open_matters=args.with_open_matters,
+            )
+        ).value
+        print(f"已生成终端 {report.terminal} 的初始文件：{report.path}")
+        for name, n in sorted(report.tables.items()):
+            if n and name != "settings":
+                print(f"  {exchange_label(name)}：{n} 条")
+        print(f"中心（终端 {report.center_terminal}）密钥指纹：{report.fingerprint}")
+        print(
+            "请把文件拷到新电脑，运行 zongzhi terminal join 文件名（或在首次运行向导中点"
+            "“加入中心…”），核对显示的指纹与上面一致。文件里有各账号的密码摘要，用完请删除。"
+        )
+        return 0
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise ServiceError(f"读不到终端初始文件 {args.file}：{exc.strerror or exc}") from exc
+    db = _open(args, must_exist=False)
+    report = db.run(op(terminal_setup.join_center, data, _key_file(args))).value
+    print(f"已加入“{report.center_name}”，本机是终端 {report.terminal}。")
+    print(f"中心（终端 {report.center_terminal}）密钥指纹：{report.center_fingerprint}")
+    print("  请核对与中心生成初始文件时显示的指纹一致。")
+    print(
+        "本终端的公钥随第一个交换包（zongzhi export bundle）交给中心，"
+        "中心导入时自动登记，不需要另外登记。"
+    )
+    return 0
+
+
+def exchange_label(name: str) -> str:
+    from app.services.data.exchange import TABLE_LABELS
+
+    extra = {
+        "users": "账号",
+        "posts": "岗位",
+        "calendar_days": "日历",
+        "calendar_years": "日历年份",
+    }
+    return TABLE_LABELS.get(name, extra.get(name, name))
+
+
 def cmd_register_terminal(args) -> int:
     from app.services.context import Actor
     from app.services.data import exchange
@@ -1081,7 +1165,6 @@ def cmd_export_bundle(args) -> int:
 
 
 def cmd_import_bundle(args) -> int:
-    from app.services.context import Actor
     from app.services.data import exchange
 
     try:
@@ -1090,7 +1173,8 @@ def cmd_import_bundle(args) -> int:
         raise ServiceError(f"读不到交换包文件 {args.file}：{exc.strerror or exc}") from exc
     db = _open(args)
     _require_initialised(db)
-    report = db.run(op(exchange.import_bundle, Actor.system(), data)).value
+    actor = _signed_in(args, db)  # audited under the person who imports
+    report = db.run(op(exchange.import_bundle, actor, data)).value
     for line in report.lines():
         print(line)
     return 0
@@ -1112,7 +1196,7 @@ def cmd_conflicts(args) -> int:
         with db.write() as s:
             matches = [
                 c.id
-                for c in exchange.list_conflicts(s, actor)
+                for c in exchange.list_conflicts(s, actor, open_only=False)
                 if str(c.id).startswith(args.resolve)
             ]
             if len(matches) != 1:
@@ -1127,7 +1211,8 @@ def cmd_conflicts(args) -> int:
         print("没有待处理的交换冲突。")
     for c in rows:
         print(
-            f"{str(c.id)[:8]}  终端{c.terminal}  {c.found_at:%Y-%m-%d %H:%M}  {c.table}  "
+            f"{str(c.id)[:8]}  终端{c.terminal}  {c.found_at:%Y-%m-%d %H:%M}  "
+            f"{exchange.TABLE_LABELS.get(c.table, c.table)}  "
             f"{c.matter_number}  {c.differences}"
         )
     return 0
@@ -1145,6 +1230,13 @@ def cmd_migrate_db(args) -> int:
         source, target, progress=lambda name, n: print(f"  {name:24} {n:>8} 行", flush=True)
     )
     print(f"已复制 {len(report.tables)} 张表共 {report.rows} 行，行数和校验和逐表核对一致。")
+    if report.attachments:
+        print(f"附件 {report.attachments} 个已存入目标数据库，各终端都能打开。")
+    if report.missing_attachments:
+        print(
+            f"警告：{len(report.missing_attachments)} 个附件在源数据文件夹里找不到或已被改动，"
+            f"没有带过去：{'、'.join(report.missing_attachments[:5])}"
+        )
     print(f"目标：{report.target}")
     print("请把各终端的 --database-url 改为目标地址；源数据库保持原样，可留作备份。")
     return 0
@@ -1188,6 +1280,7 @@ COMMANDS = {
     "migrate-db": cmd_migrate_db,
     "connect": cmd_connect,
     "terminal-key": cmd_terminal_key,
+    "terminal": cmd_terminal,
     "register-terminal": cmd_register_terminal,
     "conflicts": cmd_conflicts,
 }

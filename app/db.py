@@ -46,6 +46,20 @@ from app.core.private_files import private_file
 
 APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
+
+# A shared PostgreSQL server: a terminal that froze mid-write (a hung PC, a pulled cable) must
+# not hold the write lock for everyone. Others wait at most PG_LOCK_TIMEOUT_MS for a lock and
+# are then told so; the server ends a session idle inside a transaction after
+# PG_IDLE_IN_TRANSACTION_MS (its lock is released with it); TCP keepalives let the server
+# notice a vanished PC within about a minute instead of the system's two hours.
+PG_LOCK_TIMEOUT_MS = 5_000
+PG_IDLE_IN_TRANSACTION_MS = 10_000
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -166,6 +180,17 @@ def _is_read_only_refusal(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) == "25006"
 
 
+def pg_connect_args(options: str | tuple | None = None) -> dict:
+    """Every PostgreSQL connection's session settings (added to any ``options`` in the URL)."""
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    ours = (
+        f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"
+    )
+    return {**PG_KEEPALIVES, "options": f"{options} {ours}" if options else ours}
+
+
 def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -184,7 +209,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "checkin", _sqlite_writable_again)
         event.listen(engine, "handle_error", _environment_errors(path))
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
+    connect_args: dict = {}
+    if u.get_backend_name() == "postgresql":
+        connect_args = pg_connect_args(u.query.get("options"))
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "begin", _pg_on_begin)
     return engine
@@ -254,7 +282,18 @@ def translate_operational_error(exc: BaseException, path: Path | None = None) ->
             f"读写数据库文件时出错（{detail}）。请检查磁盘、U 盘或网络驱动器是否正常，"
             "然后运行 zongzhi check 检查数据库。"
         )
-    if "deadlock detected" in text or "could not serialize" in text or "lock timeout" in text:
+    if "lock timeout" in text:
+        return DatabaseLocked(
+            f"另一台终端正在写数据库，本机等了 {PG_LOCK_TIMEOUT_MS // 1000} 秒仍未轮到"
+            f"（对方若已停止响应，服务器会在 {PG_IDLE_IN_TRANSACTION_MS // 1000} 秒内断开它）。"
+            "请稍候再试；已填写的内容仍保留在表单中。"
+        )
+    if "idle-in-transaction timeout" in text:
+        return DatabaseUnusable(
+            "本机的一次数据库操作停顿太久，已被服务器断开，刚才的操作没有保存。"
+            "请重试；已填写的内容仍保留在表单中。"
+        )
+    if "deadlock detected" in text or "could not serialize" in text:
         return DatabaseLocked("数据库正忙，请稍候再试；已填写的内容仍保留在表单中。")
     if "connection refused" in text or "could not connect" in text or "server closed" in text:
         return DatabaseUnusable(

@@ -28,7 +28,7 @@ from app.services.context import Actor
 from app.services.drafts import DraftStore, drafts_folder
 from app.services.reception.attachments import attachments_folder
 
-from .views.auto_backup import BackgroundBackup, backup_before_upgrade
+from .views.auto_backup import BackgroundBackup, backup_before_upgrade, take_login_backup
 from .views.context import ViewContext
 from .views.first_run_wizard import FirstRunWizard
 from .views.login_dialog import LoginDialog
@@ -308,6 +308,9 @@ def _run_windows(
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         window = build_main_window(database, login.actor, DbWorker(database))
+        if database.path is not None:  # the day's first log-in: a copy of the center in use
+            login_backup = BackgroundBackup(database.path, window, backup=take_login_backup)
+            login_backup.start_when_shown()
         logged_out = []
         window.logout_requested.connect(
             lambda w=window, lo=logged_out: (lo.append(True), w.close())

@@ -171,3 +171,13 @@ def test_deb_layout_from_a_stand_in_bundle(tmp_path):
     assert "Recommends: fonts-wqy-microhei, fonts-hanazono" in info
     # No maintainer scripts: nothing runs on removal, users' data folders stay.
     assert not re.search(r"\b(preinst|postinst|prerm|postrm)\b", info)
+
+
+def test_inno_setup_script_states_its_minimum_version_and_is_utf8_with_a_bom():
+    """Inno Setup reads a script without a byte-order mark in the system's ANSI code page:
+    the Chinese names would come out garbled on a machine set to another one."""
+    raw = (ROOT / "installer" / "windows" / "zongzhi.iss").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "save zongzhi.iss as UTF-8 with BOM"
+    raw.decode("utf-8-sig")  # and the rest is UTF-8
+    assert re.search(r"#if VER < EncodeVer\(6, 3, 0\)\s+#error", ISS)
+    assert "Inno Setup 6.3" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -74,6 +74,7 @@ from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, Termin
 from .matters import (
     Arrangement,
     Attachment,
+    AttachmentBlob,
     ExtensionRequest,
     Matter,
     MatterEvent,
@@ -179,6 +180,7 @@ __all__ = [
     "Arrangement",
     "ArrangementKind",
     "Attachment",
+    "AttachmentBlob",
     "Post",
     "AgendaItem",
     "AttendanceKind",

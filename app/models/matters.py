@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -222,6 +223,17 @@ class Attachment(UUIDPk, Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AttachmentBlob(Base):
+    """附件内容: an attachment's bytes kept in the database, by SHA-256, where the database is a
+    shared server (every terminal opens the same attachments; ``migrate-db`` carries them)."""
+
+    __tablename__ = "attachment_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
 
 
 class Arrangement(UUIDPk, Base):

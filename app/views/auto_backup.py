@@ -19,7 +19,13 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from app.core import clock
-from app.services.data.backup import AuditTampered, automatic_backup, has_backup_on
+from app.services.data.backup import (
+    LOGIN,
+    AuditTampered,
+    automatic_backup,
+    has_backup_after_login,
+    has_backup_on,
+)
 
 from .worker import Relay, Task
 
@@ -52,6 +58,14 @@ def take_daily_backup(path: Path) -> Path | None:
     if has_backup_today(path):
         return None
     return automatic_backup(path, reason="daily")
+
+
+def take_login_backup(path: Path) -> Path | None:
+    """The copy after the day's first log-in: the center as set up and in use that day (the
+    start-up copy may be of a database the wizard had not filled yet)."""
+    if has_backup_after_login(path, clock.today()):
+        return None
+    return automatic_backup(path, reason=LOGIN)
 
 
 def backup_first(path: Path) -> Path | None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -84,6 +88,12 @@ class FirstRunWizard(QDialog):
         self.connect_button.setToolTip("中心已有 PostgreSQL 服务器时：本终端直接使用它，不新建中心")
         self.connect_button.clicked.connect(self.ask_server)
         self.connected_url: str | None = None
+        self.join_button = buttons.addButton("加入中心…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.join_button.setToolTip(
+            "离线终端：用中心生成的终端初始文件（.zzt，zongzhi terminal create）建立本机数据库"
+        )
+        self.join_button.clicked.connect(self.ask_starter)
+        self.joined = None  # the join's report, once this PC joined a center
         buttons.accepted.connect(self.finish)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -143,6 +153,40 @@ class FirstRunWizard(QDialog):
             self.accept()
 
         run_in_background(lambda: terminal_config.connect_terminal(url), done, self._failed)
+
+    def ask_starter(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "加入中心：选择终端初始文件", "", "终端初始文件 (*.zzt);;所有文件 (*)"
+        )
+        if name:
+            self.join_center(Path(name))
+
+    def join_center(self, path: Path) -> None:
+        """Fill this empty database from the center's starter file; the wizard then ends and
+        the log-in window opens with the center's accounts."""
+        from app.services.data import exchange, terminal_setup
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self.message.error(f"读不到终端初始文件 {path}：{exc.strerror or exc}")
+            return
+        self.buttons.setEnabled(False)
+        self.message.info("正在加入中心……")
+        key_file = exchange.key_path(self.worker.db.path)
+
+        def done(report) -> None:
+            self.joined = report
+            QMessageBox.information(
+                self,
+                "已加入中心",
+                f"已加入“{report.center_name}”，本机是终端 {report.terminal}。\n"
+                f"中心密钥指纹：{report.center_fingerprint}\n"
+                "请核对与中心生成初始文件时显示的指纹一致。本机的公钥随第一个交换包交给中心。",
+            )
+            self.accept()
+
+        self.worker.submit(op(terminal_setup.join_center, data, key_file), done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)

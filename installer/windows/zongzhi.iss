@@ -1,7 +1,15 @@
-; Inno Setup script for Windows 10/11 (compile on Windows after `make bundle` there):
+﻿; Inno Setup script for Windows 10/11 (compile on Windows after `make bundle` there):
 ;   iscc installer\windows\zongzhi.iss
 ; Per-machine install under Program Files; users' databases and backups live in their own
 ; data folders (%LOCALAPPDATA%\zongzhi) and are never removed by the uninstaller.
+;
+; Needs Inno Setup 6.3 or later (x64compatible, the Chinese Simplified messages file). Saved as
+; UTF-8 with a byte-order mark, which Inno Setup 6 needs to read the Chinese names correctly:
+; keep the mark when editing (Notepad: "UTF-8 with BOM").
+
+#if VER < EncodeVer(6, 3, 0)
+  #error 需要 Inno Setup 6.3 或更高版本（Inno Setup 6.3 or later is required）
+#endif
 
 #define AppName "综治中心工作台"
 #define AppVersion "0.1.0"

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cli import main
-from app.core import changelog, clock
+from app.core import changelog
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.rows import encode_row, table_checksum
 from app.db import Database, open_database
-from app.models import Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
+from app.models import AuditEntry, Base, BundleConflict, EventKind, Matter, MatterEvent, Unit
 from app.services.center.settings import save_settings
 from app.services.data import exchange
 from app.services.data.exchange import BundleRefused
@@ -161,6 +161,9 @@ def test_a_record_changed_on_both_sides_keeps_both_and_waits_for_a_person(
         open_ = exchange.list_conflicts(s, actor(center, "zhuren"))
     mine = [c for c in open_ if c.matter_id == made.id and c.table == "matters"]
     assert len(mine) == 1 and mine[0].terminal == "A"
+    # Units by name, not by id.
+    assert "司法所" in mine[0].differences and "派出所" in mine[0].differences
+    assert str(unit_id(center, "司法所")) not in mine[0].differences
 
     with center.write() as s, pytest.raises(PermissionDenied):
         exchange.resolve_conflict(s, actor(center, "jiedai"), mine[0].id, "terminal")
@@ -175,6 +178,8 @@ def test_a_record_changed_on_both_sides_keeps_both_and_waits_for_a_person(
             )
         ).all()
     assert any("采用终端 A 的版本" in n for n in notes)
+    with center.write() as s, pytest.raises(ServiceError, match="已于 .* 由 zhuren 处理过"):
+        exchange.resolve_conflict(s, actor(center, "zhuren"), mine[0].id, "center")
 
 
 def test_bad_bundles_are_refused_and_nothing_is_applied(center, terminals, tmp_path, monkeypatch):
@@ -182,13 +187,21 @@ def test_bad_bundles_are_refused_and_nothing_is_applied(center, terminals, tmp_p
     register(a, actor(a, "jiedai"), make_input(a))
     good = export(a, tmp_path / "good.zzb").read_bytes()
     before = snapshot(center)
+    del before["audit_log"]  # each refusal is on record there
 
     def refused(data: bytes, match: str) -> None:
         bad = tmp_path / "bad.zzb"
         bad.write_bytes(data)
+        with center.read() as s:
+            audited = s.scalar(select(func.count()).select_from(AuditEntry))
         with pytest.raises(BundleRefused, match=match):
             import_(center, bad)
-        assert snapshot(center) == before
+        after = snapshot(center)
+        assert after.pop("audit_log")[0] == audited + 1
+        assert after == before
+        with center.read() as s:
+            last = s.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+            assert (last.event, last.outcome) == ("refuse_bundle", "refused")
 
     tampered = bytearray(good)
     tampered[-40] ^= 0x01
@@ -236,15 +249,29 @@ def test_the_command_line_round_trip(center, tmp_path, capsys):
     assert main(["export", "bundle", "--db", str(path), "--out", str(out), *login]) == 0
     assert "已导出交换包" in capsys.readouterr().out
     url = ["--database-url", center.url]
+    assert main(["import", "bundle", str(out), *url]) == 1  # no one signed in
+    assert "--user 用户名 --password-file 密码文件" in capsys.readouterr().err
+    url = [*url, *login]
     assert main(["import", "bundle", str(out), *url]) == 1
     assert "未登记的终端 D" in capsys.readouterr().err
-    assert main(["register-terminal", "--terminal", "D", "--public-key", key, *url]) == 0
+    with center.read() as s:  # refused, and on record under the person who tried
+        refused = s.execute(
+            select(AuditEntry.username, AuditEntry.outcome).where(
+                AuditEntry.event == "refuse_bundle"
+            )
+        ).all()
+    assert [tuple(r) for r in refused] == [("zhuren", "refused")]
+    assert main(["register-terminal", "--terminal", "D", "--public-key", key, *url[:2]]) == 0
     capsys.readouterr()
     assert main(["import", "bundle", str(out), *url]) == 0
     assert "新增" in capsys.readouterr().out
+    with center.read() as s:
+        imported = s.scalar(select(AuditEntry.username).where(AuditEntry.event == "import_bundle"))
+    assert imported == "zhuren"
     assert main(["import", "bundle", str(out), *url]) == 0
-    assert "导入过" in capsys.readouterr().out
-    assert main(["conflicts", *url, *login]) == 0
+    again = capsys.readouterr().out
+    assert "导入过，本次没有新的变化" in again and "新增" not in again
+    assert main(["conflicts", *url]) == 0
     assert "没有待处理的交换冲突" in capsys.readouterr().out
 
 
@@ -279,7 +306,6 @@ def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(cente
         notes_keys.create_recovery_key(s, admin)
     with center.write() as s:
         notes_keys.unlock(s, actor(center, "zixun"), STAFF_PASSWORD)
-    started = clock.now().replace(microsecond=0)
     terminal = make_terminal(center, tmp_path, "A")
     with terminal.write() as s:
         key = notes_keys.unlock(s, actor(terminal, "zixun"), STAFF_PASSWORD)
@@ -295,13 +321,29 @@ def test_counselling_notes_travel_as_ciphertext_once_the_center_enables_it(cente
     for database in (center, terminal):
         with database.write() as s:
             save_settings(s, exchange_counselling=True)
-    bundle = export(terminal, tmp_path / "on.zzb", since=started)
+    # Made while their exchange was off, they travel in the next bundle: no --since needed.
+    bundle = export(terminal, tmp_path / "on.zzb")
     body = gzip.decompress(bundle.read_bytes().split(b"\n", 2)[2]).decode("utf-8")
     assert "counselling_sessions" in json.loads(body)["tables"]
     assert SECRET not in body and SECRET[:6] not in body  # ciphertext only
-    import_(center, bundle)
+    report = import_(center, bundle)
+    assert report.tables["counselling_sessions"] == 1
     with center.write() as s:  # the center's counsellor reads it with the center's key
         center_key = notes_keys.unlock(s, actor(center, "zixun"), STAFF_PASSWORD)
         opened = counselling.open_client(s, actor(center, "zixun"), center_key, client_id)
     assert opened.sessions[0].notes == SECRET
     terminal.dispose()
+
+
+def test_a_re_import_says_either_nothing_new_or_what_it_added_not_both():
+    import uuid
+    from datetime import datetime
+
+    before = datetime(2027, 1, 5, 9, 0)
+    same = exchange.ImportReport(uuid.uuid4(), "A", before, rows=3, unchanged=3)
+    text = "\n".join(same.lines())
+    assert "本次没有新的变化" in text and "新增" not in text
+    # Counselling records skipped the first time (their exchange was off), taken now.
+    more = exchange.ImportReport(uuid.uuid4(), "A", before, rows=3, inserted=2, unchanged=1)
+    text = "\n".join(more.lines())
+    assert "没有新的变化" not in text and "上次没有导入的记录" in text and "新增 2 条" in text

@@ -11,7 +11,7 @@ from app.cli import main
 from app.services.command import importing, ledgers
 from app.services.command.ledgers import LedgerFilter
 from tests import ledger_sheets
-from tests.conftest import actor
+from tests.conftest import STAFF_PASSWORD, actor
 from tests.ledger_sheets import BUILDERS, check_imported
 
 
@@ -20,8 +20,19 @@ def _day(clock):
     clock.freeze("2027-01-05")
 
 
+LOGIN: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _login(tmp_path):
+    """The clerk who imports: each import is audited under her."""
+    pw = tmp_path / "pw.txt"
+    pw.write_text(STAFF_PASSWORD, encoding="utf-8")
+    LOGIN[:] = ["--user", "jiedai", "--password-file", str(pw)]
+
+
 def cli(db, ledger, *extra: str) -> int:
-    return main(["import", ledger.kind, str(ledger.path), "--database-url", db.url, *extra])
+    return main(["import", ledger.kind, str(ledger.path), "--database-url", db.url, *LOGIN, *extra])
 
 
 @pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)
@@ -82,9 +93,21 @@ def test_a_sheet_can_be_picked_and_a_year_given(db, tmp_path, capsys):
     assert "已导入 1 行" in capsys.readouterr().out
     path = tmp_path / "无年份.csv"
     path.write_text("排查日期,当事人姓名,纠纷类别,纠纷简要情况\n5月6日,卫青,矛盾纠纷,无年份\n")
-    assert main(["import", "disputes", str(path), "--database-url", db.url]) == 1
+    assert main(["import", "disputes", str(path), "--database-url", db.url, *LOGIN]) == 1
     assert "没有年份" in capsys.readouterr().out
-    assert main(["import", "disputes", str(path), "--database-url", db.url, "--year", "2026"]) == 0
+    assert (
+        main(["import", "disputes", str(path), "--database-url", db.url, *LOGIN, "--year", "2026"])
+        == 0
+    )
+    with db.read() as s:  # on record under the clerk who imported
+        from sqlalchemy import select
+
+        from app.models import AuditEntry
+
+        who = s.scalars(
+            select(AuditEntry.username).where(AuditEntry.event == "import_disputes")
+        ).all()
+    assert who and set(who) == {"jiedai"}
     with db.read() as s:
         from sqlalchemy import select
 

@@ -63,6 +63,41 @@ def test_every_table_moves_with_counts_and_checksums_and_the_copy_works(db, targ
         moved.dispose()
 
 
+def test_attachments_move_into_a_servers_database_and_open_on_any_terminal(
+    db, target_url, tmp_path
+):
+    if target_url.startswith("sqlite"):
+        pytest.skip("needs a PostgreSQL target (ZONGZHI_TEST_PG_URL on the SQLite pass)")
+    if not db.is_sqlite:
+        pytest.skip("the source is a SQLite file with its attachments folder")
+    from app.services.reception import attachments
+
+    clerk = actor(db, "jiedai")
+    files = {"来信.pdf": b"%PDF letter", "照片.jpg": b"\xff\xd8 photo"}
+    with db.write() as s:
+        mid = intake.register_matter(s, clerk, make_input(db)).id
+        for name, data in files.items():
+            (tmp_path / name).write_bytes(data)
+            attachments.add_attachment(
+                s, clerk, mid, tmp_path / name, attachments.attachments_folder(db.path)
+            )
+    report = migrate_database(db.url, target_url)
+    assert report.attachments == 2 and not report.missing_attachments
+    moved = open_database(database_url=target_url)
+    try:
+        with moved.write() as s:
+            rows = attachments.list_attachments(s, actor(moved, "jiedai"), mid)
+            opened = {
+                r.file_name: attachments.attachment_path(
+                    s, actor(moved, "jiedai"), r.id, tmp_path / "another-pc"
+                ).read_bytes()
+                for r in rows
+            }
+        assert opened == files  # 2 of 2 open on a PC that never had the files
+    finally:
+        moved.dispose()
+
+
 def test_a_target_with_data_is_refused_and_left_as_it_was(db, target_url):
     migrate_database(db.url, target_url)
     before = counts(target_url)

@@ -161,9 +161,8 @@ def test_no_upgrade_without_its_backup(qtbot, db, monkeypatch):
     assert revision_of(path) == "0013", "not upgraded"
 
 
-def test_a_long_backup_before_an_upgrade_shows_progress(qtbot, tmp_path, monkeypatch):
-    path = tmp_path / "zongzhi.sqlite3"
-    open_database(path).dispose()
+def test_a_long_backup_before_an_upgrade_shows_progress(qtbot, db, monkeypatch):
+    path = db.path  # a set-up center (a database the wizard has not filled is not copied)
     monkeypatch.setattr(startup, "PROGRESS_AFTER_MS", 50)
     seen = []
 
@@ -227,3 +226,24 @@ def test_a_failed_daily_backup_is_said_in_the_status_bar(qtbot, db, monkeypatch)
     with qtbot.waitSignal(w._daily_backup.failed, timeout=5000):
         w.daily_backup()
     assert "自动备份失败：磁盘空间不足" in w.statusBar().currentMessage()
+
+
+def test_the_days_backup_is_of_the_set_up_center_and_taken_again_after_the_first_log_in(
+    tmp_path, db, clock
+):
+    """A brand-new database (migrated, the first-run wizard not done) is not copied: such a
+    copy would count as the day's backup and hold nothing. The first log-in of the day takes
+    a copy of its own, once."""
+    empty = tmp_path / "new" / "zongzhi.sqlite3"
+    open_database(empty).dispose()
+    assert automatic_backup(empty, reason="start") is None
+    assert not has_backup_today(empty)
+
+    path = db.path
+    clock.freeze("2027-01-05T08:00")
+    assert startup.take_start_backup(path) is not None  # a set-up center: copied
+    clock.freeze("2027-01-05T08:05")
+    first = startup.take_login_backup(path)
+    assert first is not None and "-login-" in first.name  # although a copy of today exists
+    clock.freeze("2027-01-05T09:00")
+    assert startup.take_login_backup(path) is None  # once a day

@@ -347,6 +347,40 @@ def test_a_new_terminal_joins_the_center_server_from_the_first_run_wizard(qtbot,
     assert terminal_config.current_database() == terminal_config.shown(db.url)
 
 
+def test_an_offline_terminal_joins_the_center_from_the_first_run_wizard(
+    qtbot, tmp_path, db, monkeypatch
+):
+    from app.cli import main
+    from app.services.center.settings import load_settings
+    from app.views import first_run_wizard
+    from tests.conftest import ADMIN_PASSWORD
+
+    pw = tmp_path / "pw.txt"
+    pw.write_text(ADMIN_PASSWORD, encoding="utf-8")
+    starter = tmp_path / "terminal-B.zzt"
+    login = ["--user", "admin", "--password-file", str(pw)]
+    assert (
+        main(["terminal", "create", "B", "--out", str(starter), "--database-url", db.url, *login])
+        == 0
+    )
+    shown = []
+    monkeypatch.setattr(
+        first_run_wizard.QMessageBox, "information", lambda _p, _t, text: shown.append(text)
+    )
+    local = open_database(tmp_path / "pc-B" / "zongzhi.sqlite3")
+    wizard = FirstRunWizard(DbWorker(local))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.join_button.text() == "加入中心…"
+    with qtbot.waitSignal(wizard.accepted, timeout=10000):
+        wizard.join_center(starter)
+    assert "本机是终端 B" in shown[0]
+    with local.read() as s:
+        settings = load_settings(s)
+    assert (settings.terminal, settings.prefix) == ("B", "BS")
+    local.dispose()
+
+
 def test_admin_links_a_user_to_their_unit(qtbot, db, admin, monkeypatch):
     from app.views.settings_tab import UsersPanel
 

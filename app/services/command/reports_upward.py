@@ -39,7 +39,7 @@ from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
-from app.services.reception.attachments import checked_file, store_file
+from app.services.reception.attachments import checked_file, in_database, store_blob, store_file
 from app.services.reception.numbering import next_seq
 from app.services.security import audit
 from app.services.security.permissions import Action, require
@@ -359,6 +359,8 @@ def add_report_file(
     if r.signed_at is not None:
         raise ValidationError("已签发的报告不能再添加附件。")
     sha, size = store_file(Path(source), folder)
+    if in_database(session):  # on a shared server every terminal opens it
+        store_blob(session, sha, Path(folder, sha[:2], sha).read_bytes())
     a = ReportAttachment(
         report_id=r.id,
         file_name=Path(source).name[:255],
@@ -409,7 +411,7 @@ def report_file_path(
     a = session.get(ReportAttachment, attachment_id)
     if a is None:
         raise NotFound("找不到该附件。")
-    path = checked_file(folder, a.sha256, a.file_name)
+    path = checked_file(folder, a.sha256, a.file_name, session)
     audit.record(
         session, actor, "report_attachment_open", object_type="report", object_id=a.report_id
     )

@@ -40,7 +40,10 @@ from app.services.data.backup_manifest import (
 )
 
 MANUAL = "manual"  # the reason tag of a backup a person asked for
-REASONS = frozenset({"start", "daily", MANUAL})  # tags between the database's name and the time
+LOGIN = "login"  # the copy after the day's first log-in (the center as it is being used)
+REASONS = frozenset(
+    {"start", "daily", LOGIN, MANUAL}
+)  # tags between the database's name and the time
 NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.sqlite3$")
 
 
@@ -175,7 +178,7 @@ def automatic_backup(
     every caller (start-up, the daily timer, ``zongzhi backup``) rotates as the admin set it.
     """
     db_path = Path(db_path)
-    if not db_path.exists() or db_path.stat().st_size == 0:
+    if not db_path.exists() or db_path.stat().st_size == 0 or not holds_a_center(db_path):
         return None
     now = now or clock.now()
     tag = f"-{reason}" if reason else ""
@@ -183,6 +186,30 @@ def automatic_backup(
     backup_database(db_path, dest, now=now)
     rotate(backups_dir(db_path), retention or backup_retention(dest), db_stem=db_path.stem)
     return dest
+
+
+def holds_a_center(db_path: Path) -> bool:
+    """Whether the file holds a set-up center (a user account): a copy of a database the
+    first-run wizard has not filled yet would count as the day's backup and hold nothing."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(db_path).as_posix()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return True  # let the copy itself say what is wrong with the file
+    try:
+        return bool(conn.execute("SELECT 1 FROM users LIMIT 1").fetchone())
+    except sqlite3.Error as exc:
+        return "no such table" not in str(exc)
+    finally:
+        conn.close()
+
+
+def has_backup_after_login(db_path: Path, day: date) -> bool:
+    """Whether a copy was made after a log-in on ``day`` (tagged ``login``)."""
+    folder = backups_dir(db_path)
+    stem = Path(db_path).stem
+    return folder.is_dir() and any(
+        p.name.startswith(f"{stem}-{LOGIN}-{day:%Y%m%d}") for p in folder.glob("*.sqlite3")
+    )
 
 
 def _copy_of(name: str, db_stem: str) -> re.Match | None:
@@ -214,7 +241,7 @@ class BackupCopy:
         )
 
 
-_KINDS = {"start": "启动时", "daily": "每日", MANUAL: "手动"}
+_KINDS = {"start": "启动时", "daily": "每日", LOGIN: "登录后", MANUAL: "手动"}
 
 
 def list_backups(db_path: Path) -> list[BackupCopy]:

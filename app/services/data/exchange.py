@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import uuid
@@ -90,6 +91,12 @@ TABLE_LABELS = {
     "categories": "事项类别",
 }
 LAST_EXPORT_KEY = "exchange.last_export_seq"
+# Confidential tables keep their own mark: records made while their exchange was off are not
+# passed over for good, they travel in the first bundle after it is turned on.
+LAST_CONFIDENTIAL_KEY = "exchange.last_confidential_export_seq"
+BASELINE_SEQ_KEY = "exchange.baseline_seq"  # the change log's top when the key was made
+ENROL_PENDING = "exchange.enrol."  # + terminal code, at the center: a starter file's secret
+ENROL_SECRET = "exchange.enrol_secret"  # on a terminal set up from a starter file
 BASELINE_KEY = "exchange.baseline_at"  # when this terminal's key was made (its copy's date)
 
 
@@ -209,6 +216,7 @@ def terminal_key(session: Session, actor: Actor, path: Path) -> KeyInfo:
         if _get_setting(session, LAST_EXPORT_KEY) is None:
             top = session.scalar(select(func.max(RowChange.seq))) or 0
             _set_setting(session, LAST_EXPORT_KEY, top)
+            _set_setting(session, BASELINE_SEQ_KEY, top)
             _set_setting(session, BASELINE_KEY, now().isoformat())
         audit.record(session, actor, "create_terminal_key", object_type="terminal")
     raw = _public_raw(_load_private_key(path))
@@ -266,6 +274,74 @@ def registered_terminals(session: Session, actor: Actor) -> list[TerminalKey]:
     return list(session.scalars(select(TerminalKey).order_by(TerminalKey.terminal)))
 
 
+# --- enrolment: a terminal set up from a starter file (``terminal_setup``) -----------------
+
+
+def enrol_proof(secret: str, terminal: str, public_key: str) -> str:
+    """What a terminal's bundle carries to show that its key is the one the starter file was
+    made for: an HMAC of the terminal code and public key under the one-time secret."""
+    msg = f"{terminal}\n{public_key}".encode()
+    return hmac.new(bytes.fromhex(secret), msg, hashlib.sha256).hexdigest()
+
+
+@read_op
+def enrolment_header(session: Session, terminal: str, public_key: str) -> dict[str, str] | None:
+    """What an export adds to the bundle's header while this terminal was set up from a
+    starter file: its public key and the proof that it belongs to ``terminal``."""
+    secret = _get_setting(session, ENROL_SECRET)
+    if not secret:
+        return None
+    return {"public_key": public_key, "proof": enrol_proof(secret, terminal, public_key)}
+
+
+@read_op
+def enrolled_key(session: Session, terminal: str, fp: str, enrol: Any) -> str | None:
+    """At the center: the public key of a bundle from a terminal not yet registered, if the
+    bundle proves it with the secret of that terminal's starter file; else None."""
+    if not isinstance(enrol, dict):
+        return None
+    pending = _get_setting(session, ENROL_PENDING + terminal)
+    if not isinstance(pending, dict) or not pending.get("secret"):
+        return None
+    public_key = str(enrol.get("public_key", ""))
+    try:
+        raw = base64.b64decode(public_key, validate=True)
+    except ValueError:
+        return None
+    if len(raw) != 32 or fingerprint(raw) != fp:
+        return None
+    expected = enrol_proof(pending["secret"], terminal, public_key)
+    if not hmac.compare_digest(expected, str(enrol.get("proof", ""))):
+        return None
+    return public_key
+
+
+@write_op(Change.SETTINGS)
+def complete_enrolment(session: Session, actor: Actor, terminal: str, public_key: str) -> None:
+    """Register the key a bundle proved, and spend the starter file's secret."""
+    raw = base64.b64decode(public_key)
+    session.add(
+        TerminalKey(
+            terminal=terminal,
+            public_key=public_key,
+            fingerprint=fingerprint(raw),
+            registered_by=actor.username,
+        )
+    )
+    row = session.get(Setting, ENROL_PENDING + terminal)
+    if row is not None:
+        session.delete(row)
+    audit.record(
+        session,
+        actor,
+        "register_terminal",
+        object_type="terminal",
+        object_id=terminal,
+        reason="随终端的第一个交换包登记（终端初始文件）",
+    )
+    session.flush()
+
+
 # --- export -----------------------------------------------------------------------------
 
 
@@ -312,16 +388,26 @@ def export_bundle(
     include_confidential = bool(load_settings(session).exchange_counselling)
     tables = {t.name: t for t in exchanged_tables(include_confidential)}
     last_seq = _get_setting(session, LAST_EXPORT_KEY, 0) or 0
+    secret = confidential_tables()
+    secret_seq = _get_setting(session, LAST_CONFIDENTIAL_KEY)
+    if secret_seq is None:  # never exported with them: everything since the terminal's key
+        secret_seq = _get_setting(session, BASELINE_SEQ_KEY, 0) or 0
     q = select(RowChange.table_name, RowChange.row_key, func.max(RowChange.seq)).group_by(
         RowChange.table_name, RowChange.row_key
     )
-    q = q.where(RowChange.at >= since) if since is not None else q.where(RowChange.seq > last_seq)
+    if since is not None:
+        q = q.where(RowChange.at >= since)
+    else:
+        floor = min(last_seq, secret_seq) if include_confidential else last_seq
+        q = q.where(RowChange.seq > floor)
     changed = session.execute(q).all()
     rows: dict[str, list[dict]] = {}
     deleted: dict[str, list[str]] = {}
-    for name, key, _seq in sorted(changed, key=lambda r: r[2]):
+    for name, key, seq in sorted(changed, key=lambda r: r[2]):
         table = tables.get(name)
         if table is None:
+            continue
+        if since is None and seq <= (secret_seq if name in secret else last_seq):
             continue
         current = _current(session, table, key)
         if current is None:
@@ -352,6 +438,9 @@ def export_bundle(
         "length": len(payload),
         "signature": base64.b64encode(private.sign(payload)).decode(),
     }
+    enrol = enrolment_header(session, settings.terminal, base64.b64encode(raw).decode())
+    if enrol is not None:  # set up from a starter file: the center registers the key on import
+        header["enrol"] = enrol
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -362,6 +451,8 @@ def export_bundle(
     os.replace(partial, out)
     if since is None:
         _set_setting(session, LAST_EXPORT_KEY, max(top, last_seq))
+        if include_confidential:
+            _set_setting(session, LAST_CONFIDENTIAL_KEY, max(top, secret_seq))
     counts = {name: len(v) for name, v in rows.items()}
     total, gone = sum(counts.values()), sum(len(v) for v in deleted.values())
     audit.record(
@@ -384,6 +475,7 @@ class Bundle:
     fingerprint: str
     sha256: str
     body: dict[str, Any]
+    enrol_key: str | None = None  # a key proved by a starter file's secret, to register
 
     @property
     def bundle_id(self) -> uuid.UUID:
@@ -423,15 +515,17 @@ def read_bundle(session: Session, data: bytes) -> Bundle:
     key = session.scalar(
         select(TerminalKey).where(TerminalKey.fingerprint == fp, TerminalKey.active.is_(True))
     )
-    if key is None or key.terminal != terminal:
+    public_key = key.public_key if key is not None and key.terminal == terminal else None
+    enrol_key = None
+    if key is None:
+        enrol_key = public_key = enrolled_key(session, terminal, fp, header.get("enrol"))
+    if public_key is None:
         raise BundleRefused(
             f"交换包来自未登记的终端 {terminal}（密钥指纹 {fp[:16]}…），未导入任何数据。"
             "请先在中心登记该终端的公钥（zongzhi register-terminal）。"
         )
     try:
-        Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(
-            signature, payload
-        )
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(signature, payload)
     except InvalidSignature as exc:
         raise BundleRefused(
             f"交换包的签名不符：文件在终端 {terminal} 导出后被改动过或已损坏，未导入任何数据。"
@@ -458,7 +552,7 @@ def read_bundle(session: Session, data: bytes) -> Bundle:
             f"交换包来自编号前缀为 {body.get('center_prefix')} 的中心，本中心是 {prefix}，"
             "未导入任何数据。"
         )
-    return Bundle(terminal, fp, hashlib.sha256(data).hexdigest(), body)
+    return Bundle(terminal, fp, hashlib.sha256(data).hexdigest(), body, enrol_key)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -480,14 +574,22 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = [f"交换包 {self.bundle_id}（终端 {self.terminal}）已校验签名并导入："]
-        if self.already_imported:
+        changes = self.inserted + self.updated + self.deleted + self.conflicts
+        if self.already_imported and not changes:
             out.append(
-                f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过，本次没有新的变化。"
+                f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过，本次没有新的变化"
+                f"（{self.unchanged} 条记录与中心相同）。"
             )
-        out.append(
-            f"  新增 {self.inserted} 条，更新 {self.updated} 条，删除 {self.deleted} 条，"
-            f"未变 {self.unchanged} 条，两边都改过（待人工决定）{self.conflicts} 条。"
-        )
+        else:
+            if self.already_imported:
+                out.append(
+                    f"  此交换包已于 {self.already_imported:%Y-%m-%d %H:%M} 导入过；"
+                    "本次导入了上次没有导入的记录："
+                )
+            out.append(
+                f"  新增 {self.inserted} 条，更新 {self.updated} 条，删除 {self.deleted} 条，"
+                f"未变 {self.unchanged} 条，两边都改过（待人工决定）{self.conflicts} 条。"
+            )
         for name, n in sorted(self.tables.items()):
             out.append(f"  {TABLE_LABELS.get(name, name)}：{n} 条")
         if self.skipped_confidential:
@@ -511,7 +613,36 @@ def _matter_of(table: Table, key: str, row: dict | None) -> uuid.UUID | None:
 _TIMELINE_COLUMNS = 4
 
 
-def _differences(table: Table, center: dict | None, incoming: dict | None) -> str:
+# What a reference to another table is shown as: the name a person knows, not its id.
+_SHOWN_AS = {
+    "units": "name",
+    "categories": "name",
+    "villages": "name",
+    "users": "display_name",
+    "persons": "name",
+}
+
+
+def _shown(session: Session, table: Table, column: str, value: Any) -> str:
+    if value is None:
+        return "（空）"
+    col = table.c.get(column)
+    for fk in col.foreign_keys if col is not None else ():
+        target = fk.column.table
+        label = _SHOWN_AS.get(target.name)
+        if label is None or label not in target.c:
+            continue
+        try:
+            found = session.scalar(
+                select(target.c[label]).where(fk.column == decode_value(fk.column, value))
+            )
+        except (ValueError, TypeError):
+            found = None
+        return str(found) if found is not None else "（已删除）"
+    return str(value)[:30]
+
+
+def _differences(session: Session, table: Table, center: dict | None, incoming: dict | None) -> str:
     if center is None:
         return "中心已删除此记录，终端仍有修改"
     if incoming is None:
@@ -520,7 +651,8 @@ def _differences(table: Table, center: dict | None, incoming: dict | None) -> st
     if table.name != "matters":  # other tables may hold personal data: name the fields only
         return "不同的字段：" + "、".join(names)
     parts = [
-        f"{k}：中心“{str(center[k])[:30]}”，终端“{str(incoming[k])[:30]}”"
+        f"{k}：中心“{_shown(session, table, k, center[k])}”，"
+        f"终端“{_shown(session, table, k, incoming[k])}”"
         for k in names[:_TIMELINE_COLUMNS]
     ]
     more = f" 等 {len(names)} 项" if len(names) > _TIMELINE_COLUMNS else ""
@@ -568,7 +700,7 @@ def _flag_conflict(
             matter_id,
             EventKind.BUNDLE_CONFLICT,
             f"终端 {bundle.terminal} 的交换包与中心的版本不同（{table.name}）："
-            f"{_differences(table, center, incoming)}。已保留中心版本，终端版本另存"
+            f"{_differences(session, table, center, incoming)}。已保留中心版本，终端版本另存"
             f"（冲突记录 {str(conflict.id)[:8]}），请决定采用哪一个。",
             audit_event="bundle_conflict",
             object_type="bundle_conflict",
@@ -594,8 +726,24 @@ def import_bundle(
     """Check and apply a bundle in the caller's transaction: all of it, or (on any error)
     nothing."""
     require(actor, Action.EXCHANGE_BUNDLES)
+    try:
+        return _import_bundle(session, actor, data, progress)
+    except BundleRefused as exc:  # nothing applied; the attempt stays on record
+        reason = exc.message
+        exc.after_rollback.append(lambda kept: record_refused_bundle(kept, actor, data, reason))
+        raise
+
+
+def _import_bundle(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    progress: Callable[[int, int], None] | None,
+) -> ImportReport:
     bundle = read_bundle(session, data)
     body = bundle.body
+    if bundle.enrol_key is not None:
+        complete_enrolment(session, actor, bundle.terminal, bundle.enrol_key)
     previous = session.get(BundleImport, bundle.bundle_id)
     report = ImportReport(
         bundle.bundle_id, bundle.terminal, previous.imported_at if previous else None, bundle.rows
@@ -750,6 +898,21 @@ def import_bundle(
     return report
 
 
+@write_op()
+def record_refused_bundle(session: Session, actor: Actor, data: bytes, reason: str) -> None:
+    """A refused bundle leaves its mark in the audit log (in a transaction of its own: the
+    import's own was rolled back): who tried, which file (its SHA-256), and why."""
+    audit.record(
+        session,
+        actor,
+        "refuse_bundle",
+        object_type="bundle",
+        object_id=hashlib.sha256(data).hexdigest()[:32],
+        outcome="refused",
+        reason=reason[:200],
+    )
+
+
 def _decoded(table: Table, data: dict[str, Any]) -> dict[str, Any]:
     return {c.name: decode_value(c, data[c.name]) for c in table.columns if c.name in data}
 
@@ -802,7 +965,7 @@ def list_conflicts(session: Session, actor: Actor, *, open_only: bool = True) ->
             )
         center = json.loads(c.center_row) if c.center_row else None
         incoming = json.loads(c.terminal_row) if c.terminal_row else None
-        diff = _differences(table, center, incoming) if table is not None else ""
+        diff = _differences(session, table, center, incoming) if table is not None else ""
         out.append(
             ConflictView(
                 c.id, c.table_name, c.terminal, c.found_at, c.matter_id, number, diff, c.decided

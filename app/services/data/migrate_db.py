@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from app.core.errors import ServiceError
 from app.core.rows import decode_row, table_checksum, table_rows
 from app.models import Base
+from app.models.base import now
 
 CHUNK = 1000
 
@@ -31,6 +32,8 @@ class MigrationReport:
     source: str
     target: str
     tables: list[TableCopy]
+    attachments: int = 0  # attachment files put into the target's database
+    missing_attachments: tuple[str, ...] = ()  # files not found in the source's data folder
 
     @property
     def rows(self) -> int:
@@ -125,11 +128,56 @@ def migrate_database(
                     )
                 copies.append(TableCopy(table.name, dst_count, dst_sum))
             _advance_sequences(dst)
+            carried, missing = _carry_attachments(source, src, dst)
         _carry_audit_key(source, target)
-        return MigrationReport(_safe(source_url), _safe(target_url), copies)
+        return MigrationReport(_safe(source_url), _safe(target_url), copies, carried, missing)
     finally:
         source.dispose()
         target.dispose()
+
+
+def _carry_attachments(source, src, dst) -> tuple[int, tuple[str, ...]]:
+    """A server target keeps attachments' bytes in its database (every terminal opens them):
+    the source's files (in its data folder) go into ``attachment_blobs``, each checked
+    against its hash. Returns how many were put in and the names of the ones not found."""
+    import hashlib
+
+    from app.services.reception.attachments import _stored, attachments_folder
+
+    if dst.dialect.name == "sqlite":
+        return 0, ()  # a file database keeps them in its folder; blobs copied above still open
+    attachments = Base.metadata.tables["attachments"]
+    report_files = Base.metadata.tables["report_attachments"]
+    blobs = Base.metadata.tables["attachment_blobs"]
+    have = set(dst.execute(select(blobs.c.sha256)).scalars())
+    folder = attachments_folder(source.path)
+    carried, missing = 0, []
+    files = select(attachments.c.sha256, attachments.c.file_name).union_all(
+        select(report_files.c.sha256, report_files.c.file_name)
+    )  # matters' and reports' attachments share the store
+    for sha, name in src.execute(files):
+        if sha in have:
+            continue
+        path = _stored(folder, sha)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            missing.append(name)
+            continue
+        if hashlib.sha256(data).hexdigest() != sha:
+            missing.append(name)
+            continue
+        # On the driver's own cursor: the checksums above left ``dst`` streaming its results
+        # (server-side cursors), which an INSERT cannot be run in.
+        with dst.connection.driver_connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO attachment_blobs (sha256, size, data, stored_at) "
+                "VALUES (%s, %s, %s, %s)",
+                (sha, len(data), data, now()),
+            )
+        have.add(sha)
+        carried += 1
+    return carried, tuple(missing)
 
 
 def _carry_audit_key(source, target) -> None:
