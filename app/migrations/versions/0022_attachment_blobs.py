@@ -1,7 +1,7 @@
 """attachment contents in the database (attachment_blobs), for a shared server
 
-Revision ID: 0026
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 22:10:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
