@@ -3,11 +3,16 @@ found by the full-text index as by LIKE, the list pages by key, the estimate of 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select, text
 
 from app.core.portable import prefix_match
-from app.models import Matter, Person
+from app.models import OPEN_STATUSES, Matter, Person
+from app.services.reception import intake
+from app.services.reception.intake import MatterFilter, VisitorInput
+from tests.services.test_intake import make_input, register
 
 PREFIXES = [
     (Person.name, "张伟", "ix_persons_name"),
@@ -42,3 +47,61 @@ def test_a_number_prefix_reads_the_number_index_between_both_bounds(db):
     with db.read() as s:
         plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "SEARCH matters USING" in plan and "(number>? AND number<?)" in plan, plan
+
+
+@pytest.fixture
+def twenty(db, receptionist):
+    """Twenty matters, two at each moment (ties are ordered by number)."""
+    names = ["张三", "张伟", "李四", "王芳"]
+    for i in range(20):
+        visitor = VisitorInput(name=names[i % 4], phone=f"1380000{i:04d}")
+        summary = "小区物业噪音扰民" if i % 3 == 0 else "咨询养老保险补缴"
+        at = datetime(2026, 1, 1 + i // 2, 9)
+        register(db, receptionist, make_input(db, visitors=[visitor], summary=summary), at=at)
+    return db
+
+
+QUERIES = ["", "张", "zhang", "zs", "物业噪音", "养老", "13800", "0003", "BS2026", "王芳", "无此人"]
+
+
+@pytest.mark.parametrize("window", [3, 50])
+def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
+    twenty, receptionist, monkeypatch, window
+):
+    monkeypatch.setattr(intake, "RECENT_WINDOW", window)
+    monkeypatch.setattr(intake, "MANY", 2)
+    with twenty.read() as s:
+        for query in QUERIES:
+            for f in (
+                MatterFilter(query=query),
+                MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES)),
+            ):
+                everything = intake.list_matter_ids(s, receptionist, f)
+                paged, after = [], None
+                while True:
+                    rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
+                    paged += [r.id for r in rows]
+                    if len(rows) < 3:
+                        break
+                    after = (rows[-1].received_at, rows[-1].number)
+                assert paged == everything, (query, f.statuses)
+
+
+def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, monkeypatch):
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 8)
+    monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "EXACT_UP_TO", 6)
+    with twenty.read() as s:
+        broad = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
+        narrow = intake.estimate_matters(s, receptionist, MatterFilter(query="王芳"))
+        nothing = intake.estimate_matters(s, receptionist, MatterFilter(query="无此人"))
+    assert not broad.exact and 5 <= broad.count <= 20 and broad.text().startswith("约 ")
+    assert narrow == intake.Estimate(5, True) and narrow.text() == "共 5 件"
+    assert nothing == intake.Estimate(0, True)
+
+
+def test_estimates_read_like_a_person_would_say_them():
+    assert intake.Estimate(224_816, False).text() == "约 22 万件"
+    assert intake.Estimate(15_300, False).text() == "约 1.5 万件"
+    assert intake.Estimate(3_412, False).text() == "约 3400 件"
+    assert intake.Estimate(12, True).text() == "共 12 件"

@@ -548,36 +548,141 @@ _NEWEST_FIRST = (Matter.received_at.desc(), Matter.number.desc())
 
 @read_op
 def list_matter_ids(
-    session: Session, actor: Actor, f: MatterFilter, *, limit: int | None = None
+    session: Session,
+    actor: Actor,
+    f: MatterFilter,
+    *,
+    limit: int | None = None,
+    after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID]:
-    """Matching ids, newest first (the first ``limit`` of them, if given): cheap (one indexed
-    column), rows are fetched lazily."""
+    """Matching ids, newest first (the first ``limit`` of them, if given; those after the key
+    ``after`` = (received_at, number) of the last row already shown, if given): cheap (one
+    indexed column), rows are fetched lazily."""
     require(actor, Action.VIEW_MATTERS)
-    return _ordered_ids(session, replace(f, sealed=sealed_condition(actor)), limit)
+    return _ordered_ids(session, replace(f, sealed=sealed_condition(actor)), limit, after)
 
 
-def _ordered_ids(session: Session, f: MatterFilter, limit: int | None) -> list[uuid.UUID]:
+# A page of the reception list: the list pages by key (``after``), never loading every id.
+PAGE = 200
+
+
+@read_op
+def matter_page(
+    session: Session,
+    actor: Actor,
+    f: MatterFilter,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = PAGE,
+    calendar: WorkCalendar | None = None,
+) -> list[MatterRow]:
+    """The next ``limit`` rows of the list, newest first, after the key (received_at,
+    number) of the last row shown (``None``: the first page). Fewer than ``limit``: the end."""
+    ids = list_matter_ids(session, actor, f, limit=limit, after=after)
+    return matter_rows(session, actor, ids, today=f.today, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How many matters a list holds: exact when counting them was cheap, else estimated from
+    the share of matches among the newest matters."""
+
+    count: int
+    exact: bool
+
+    def text(self) -> str:
+        if self.exact:
+            return f"共 {self.count} 件"
+        n = self.count
+        if n >= 100_000:
+            return f"约 {round(n / 10_000)} 万件"
+        if n >= 10_000:
+            return f"约 {round(n / 10_000, 1):g} 万件"
+        if n >= 1_000:
+            return f"约 {round(n, -2)} 件"
+        return f"约 {round(n, -1)} 件"
+
+
+# Up to this many matches are counted exactly; beyond, a broad list's size is estimated.
+EXACT_UP_TO = 2000
+
+
+@read_op
+def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimate:
+    """The size of a list, for "共 12 件" or "约 22 万件": a broad search (a surname, an ID
+    number's area code, a common word) is not counted match by match."""
+    require(actor, Action.VIEW_MATTERS)
+    f = replace(f, sealed=sealed_condition(actor))
+    lk = _search_lookups(f.query, f.sealed)
+    if lk is not None:
+        many_people, many_numbers = _breadth(session, lk)
+        if many_people or many_numbers or lk.summary is not None:
+            window = _newest_window(session, f, None, RECENT_WINDOW)
+            if window is not None:
+                base = _filtered(f, search=False)
+                in_window = base.where(Matter.received_at >= window)
+                shown = session.scalar(select(func.count()).select_from(in_window.subquery()))
+                hits = session.scalar(
+                    select(func.count()).select_from(
+                        in_window.where(_matches_row(lk, many_people)).subquery()
+                    )
+                )
+                if shown:
+                    guess = round(_count(session, base) * hits / shown)
+                    if guess > EXACT_UP_TO:
+                        return Estimate(guess, False)
+    return Estimate(_count(session, _filtered(f)), True)
+
+
+def _count(session: Session, q: Select) -> int:
+    return session.scalar(select(func.count()).select_from(q.subquery()))
+
+
+def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool]:
+    """Whether the query's people, and its numbers, are many (``MANY``): counted in their
+    indexes, no further."""
+    many_people = bool(lk.person) and _at_least(
+        session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
+    )
+    many_numbers = lk.number_prefix is not None and _at_least(
+        session,
+        select(literal(1)).select_from(Matter).where(prefix_match(Matter.number, lk.number_prefix)),
+        MANY,
+    )
+    return many_people, many_numbers
+
+
+def _ordered_ids(
+    session: Session,
+    f: MatterFilter,
+    limit: int | None,
+    after: tuple[datetime, str] | None = None,
+) -> list[uuid.UUID]:
     lk = _search_lookups(f.query, f.sealed)
     if lk is not None and limit is not None:
-        many_people = bool(lk.person) and _at_least(
-            session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
-        )
-        many_numbers = lk.number_prefix is not None and _at_least(
-            session,
-            select(literal(1))
-            .select_from(Matter)
-            .where(prefix_match(Matter.number, lk.number_prefix)),
-            MANY,
-        )
+        many_people, many_numbers = _breadth(session, lk)
         # Text is found by reading summaries: in the newest few thousand first.
         if many_people or many_numbers or lk.summary is not None:
-            found = _among_newest(session, f, lk, many_people, limit)
+            found = _among_newest(session, f, lk, many_people, limit, after)
             if found is not None:
                 return found
-    q = _filtered(f).order_by(*_NEWEST_FIRST)
+    q = _filtered(f)
+    if after is not None:
+        q = q.where(*_older_than(after))
+    q = q.order_by(*_NEWEST_FIRST)
     if limit is not None:
         q = q.limit(limit)
     return list(session.scalars(q))
+
+
+def _older_than(after: tuple[datetime, str]) -> tuple:
+    """Rows after the key in the list's order (newest first, ties by number, descending): the
+    first condition lets the received_at index start at the key."""
+    at, number = after
+    return (
+        Matter.received_at <= at,
+        or_(Matter.received_at < at, Matter.number < number),
+    )
 
 
 def _at_least(session: Session, q: Select, n: int) -> bool:
@@ -585,19 +690,46 @@ def _at_least(session: Session, q: Select, n: int) -> bool:
     return session.scalar(select(func.count()).select_from(q.limit(n).subquery())) >= n
 
 
+def _newest_window(
+    session: Session, f: MatterFilter, after: tuple[datetime, str] | None, size: int
+) -> datetime | None:
+    """The received_at of the ``size``-th newest matter (after the key), or None if fewer."""
+    q = select(Matter.received_at)
+    if after is not None:
+        q = q.where(*_older_than(after))
+    return session.scalar(q.order_by(*_NEWEST_FIRST).offset(size - 1).limit(1))
+
+
+# A page not filled among the newest RECENT_WINDOW matters is looked for in a window this many
+# times larger, and so on, this many times, before every match is collected and sorted.
+WINDOW_GROWTH = 4
+WINDOW_TRIES = 3
+
+
 def _among_newest(
-    session: Session, f: MatterFilter, lk: _Lookups, many_people: bool, limit: int
+    session: Session,
+    f: MatterFilter,
+    lk: _Lookups,
+    many_people: bool,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID] | None:
-    """The first ``limit`` matches if the newest RECENT_WINDOW matters hold that many (every
-    older matter comes after all of them), else None. Read newest first, stopping when full."""
-    boundary = session.scalar(
-        select(Matter.received_at).order_by(*_NEWEST_FIRST).offset(RECENT_WINDOW - 1).limit(1)
-    )
-    q = _filtered(f, search=False).where(_matches_row(lk, many_people))
-    if boundary is not None:
-        q = q.where(Matter.received_at >= boundary)
-    found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
-    return found if len(found) == limit or boundary is None else None
+    """The first ``limit`` matches (after the key) if the newest RECENT_WINDOW matters (after
+    it) hold that many (every older matter comes after all of them), else None. Read newest
+    first, stopping when full; a window that falls short is widened a few times."""
+    size = RECENT_WINDOW
+    for _try in range(WINDOW_TRIES):
+        boundary = _newest_window(session, f, after, size)
+        q = _filtered(f, search=False).where(_matches_row(lk, many_people))
+        if after is not None:
+            q = q.where(*_older_than(after))
+        if boundary is not None:
+            q = q.where(Matter.received_at >= boundary)
+        found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
+        if len(found) == limit or boundary is None:
+            return found
+        size *= WINDOW_GROWTH
+    return None
 
 
 @read_op
