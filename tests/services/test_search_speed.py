@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from app.core import text_search
 from app.core.portable import prefix_match
 from app.models import OPEN_STATUSES, Matter, Person
 from app.services.reception import intake
@@ -105,3 +106,76 @@ def test_estimates_read_like_a_person_would_say_them():
     assert intake.Estimate(15_300, False).text() == "约 1.5 万件"
     assert intake.Estimate(3_412, False).text() == "约 3400 件"
     assert intake.Estimate(12, True).text() == "共 12 件"
+
+
+SUMMARIES = [
+    "小区物业噪音扰民，要求物业处理",
+    "物业费纠纷",
+    "楼上装修噪音",
+    "Wi-Fi 信号塔辐射担忧",
+    "反映WIFI收费问题",
+    "咨询养老保险补缴 100% 比例",
+    "低保申请_材料",
+    "邻里纠纷\n要求调解",
+    "𠮷字姓名登记错误",
+]
+TEXTS = ["物业噪音", "物业", "噪音", "纠纷", "wi-fi", "WiFi", "wifi", "保险补缴", "100%", "_材料"]
+TEXTS += ["申请_", "纠纷\n要求", "𠮷字姓", "信号塔辐射", "无此摘要词", "物", "险补", '"引号"', "a"]
+
+
+def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, receptionist):
+    """The trigram index answers three characters or more; shorter text stays LIKE. Both give
+    the same matters, Chinese or mixed, whatever the case of Latin letters."""
+    for i, summary in enumerate(SUMMARIES):
+        at = datetime(2026, 3, 1 + i, 9)
+        visitor = VisitorInput(name="赵六", phone=f"1390000{i:04d}")
+        register(db, receptionist, make_input(db, visitors=[visitor], summary=summary), at=at)
+    with db.read() as s:
+        fts = intake._prepared(s, receptionist, MatterFilter()).fts
+        assert fts == (db.engine.dialect.name == "sqlite")
+        for query in TEXTS:
+            lookups = intake._Lookups(summary=query, fts=fts)
+            by_index = select(Matter.id).where(lookups.summary_match(indexed=True))
+            by_like = select(Matter.id).where(lookups.summary_match(indexed=False))
+            assert set(s.scalars(by_index)) == set(s.scalars(by_like)), query
+        found = intake.list_matter_ids(s, receptionist, MatterFilter(query="物业噪音"))
+        assert len(found) == 1
+        if fts:
+            indexed = intake._Lookups(summary="物业噪音", fts=True).summary_match()
+            sql = (
+                select(Matter.id)
+                .where(indexed)
+                .compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "SEARCH matters USING INTEGER PRIMARY KEY" in plan, plan
+            assert "SCAN matters_fts VIRTUAL TABLE INDEX" in plan, plan
+
+
+def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's pg_trgm index is the database's own")
+    made = register(db, receptionist, make_input(db, summary="小区物业噪音扰民"))
+    lookups = intake._Lookups(summary="物业噪音", fts=True)
+
+    def found():
+        with db.read() as s:
+            return list(s.scalars(select(Matter.id).where(lookups.summary_match())))
+
+    assert found() == [made.id]
+    with db.engine.begin() as conn:  # as migration 0021 on a database with matters in it
+        text_search.drop(conn)
+        text_search.ensure(conn)
+    assert found() == [made.id]
+    with db.write() as s:
+        s.get(Matter, made.id).summary = "路灯不亮"
+    assert found() == []
+    with db.write() as s:
+        s.get(Matter, made.id).summary = "物业噪音又来了"
+    assert found() == [made.id]
+    with db.engine.connect() as conn:  # matters are never deleted by the program: by hand
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.exec_driver_sql("DELETE FROM matters")
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    assert found() == []

@@ -14,10 +14,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, not_, or_, select, union
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
-from app.core import clock
+from app.core import clock, text_search
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.portable import contains_ci, prefix_match
@@ -366,6 +378,16 @@ class MatterFilter:
     # Set by the service, not the caller: the matters whose summary this user may not search
     # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
     sealed: Any = None
+    # Set by the service too: whether SQLite's full-text index of summaries is there.
+    fts: bool = False
+
+
+def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
+    """The filter with what the service adds: the sealed matters, the full-text index."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    fts = text_search.available(engine, session.connection())
+    return replace(f, sealed=sealed_condition(actor), fts=fts)
 
 
 _SUMMARY_PREVIEW = 60
@@ -400,13 +422,22 @@ class _Lookups:
     summary: str | None = None
     person: tuple = ()  # conditions on a visitor: name, pinyin, initials, phone, ID number
     sealed: Any = None  # matters whose summary is not searched (``MatterFilter.sealed``)
+    fts: bool = False  # SQLite's full-text index of summaries is there (``text_search``)
 
-    def summary_match(self):
-        cond = contains_ci(Matter.summary, self.summary)
+    def summary_match(self, indexed: bool = True):
+        """Summary contains the text: from the full-text index for three characters or more
+        (``indexed``, where there is one), else LIKE (cheaper on a few thousand rows)."""
+        if indexed and self.fts and len(self.summary) >= text_search.MIN_CHARS:
+            found = text(
+                f"SELECT rowid FROM {text_search.TABLE} WHERE {text_search.TABLE} MATCH :q"
+            ).bindparams(bindparam("q", text_search.match_text(self.summary), unique=True))
+            cond = literal_column("matters.rowid").in_(found)
+        else:
+            cond = contains_ci(Matter.summary, self.summary)
         return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
-def _search_lookups(query: str, sealed: Any = None) -> _Lookups | None:
+def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Lookups | None:
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
     typed = query.strip()
     if not typed:
@@ -431,7 +462,7 @@ def _search_lookups(query: str, sealed: Any = None) -> _Lookups | None:
         )
     if re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
         return _Lookups(number_prefix=q.upper())
-    return _Lookups(summary=q, person=(prefix_match(Person.name, q),), sealed=sealed)
+    return _Lookups(summary=q, person=(prefix_match(Person.name, q),), sealed=sealed, fts=fts)
 
 
 def _ends_with(column, tail: str):
@@ -469,7 +500,7 @@ def _matches_row(lk: _Lookups, many_people: bool):
     if lk.number_tail is not None:
         conds.append(_ends_with(Matter.number, lk.number_tail))
     if lk.summary is not None:
-        conds.append(lk.summary_match())
+        conds.append(lk.summary_match(indexed=False))  # on the newest few thousand rows
     if lk.person and many_people:  # asked of the few rows read before the page is full
         conds.append(
             select(MatterPerson.matter_id)
@@ -504,7 +535,7 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     if f.open_or_today:
         start = datetime.combine(today, datetime.min.time())
         q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
-    if search and (lookups := _search_lookups(f.query, f.sealed)) is not None:
+    if search and (lookups := _search_lookups(f.query, f.sealed, f.fts)) is not None:
         scans = lookups.summary is not None or lookups.number_tail is not None
         if scans and q.whereclause is not None:
             # Narrowed by a status, a unit …: text and number tails are tested on those
@@ -532,7 +563,7 @@ def _next_day(d: datetime) -> datetime:
 @read_op
 def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
     require(actor, Action.VIEW_MATTERS)
-    f = replace(f, sealed=sealed_condition(actor))
+    f = _prepared(session, actor, f)
     return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
@@ -559,7 +590,7 @@ def list_matter_ids(
     ``after`` = (received_at, number) of the last row already shown, if given): cheap (one
     indexed column), rows are fetched lazily."""
     require(actor, Action.VIEW_MATTERS)
-    return _ordered_ids(session, replace(f, sealed=sealed_condition(actor)), limit, after)
+    return _ordered_ids(session, _prepared(session, actor, f), limit, after)
 
 
 # A page of the reception list: the list pages by key (``after``), never loading every id.
@@ -612,11 +643,11 @@ def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimat
     """The size of a list, for "共 12 件" or "约 22 万件": a broad search (a surname, an ID
     number's area code, a common word) is not counted match by match."""
     require(actor, Action.VIEW_MATTERS)
-    f = replace(f, sealed=sealed_condition(actor))
-    lk = _search_lookups(f.query, f.sealed)
+    f = _prepared(session, actor, f)
+    lk = _search_lookups(f.query, f.sealed, f.fts)
     if lk is not None:
-        many_people, many_numbers = _breadth(session, lk)
-        if many_people or many_numbers or lk.summary is not None:
+        many_people, many_numbers, many_texts = _breadth(session, lk)
+        if many_people or many_numbers or many_texts:
             window = _newest_window(session, f, None, RECENT_WINDOW)
             if window is not None:
                 base = _filtered(f, search=False)
@@ -638,9 +669,10 @@ def _count(session: Session, q: Select) -> int:
     return session.scalar(select(func.count()).select_from(q.subquery()))
 
 
-def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool]:
-    """Whether the query's people, and its numbers, are many (``MANY``): counted in their
-    indexes, no further."""
+def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool, bool]:
+    """Whether the query's people, its numbers, and the summaries with its text are many
+    (``MANY``): counted in their indexes, no further. Text without the full-text index (too
+    short, or no index) counts as many: it is found by reading summaries, newest first."""
     many_people = bool(lk.person) and _at_least(
         session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
     )
@@ -649,7 +681,11 @@ def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool]:
         select(literal(1)).select_from(Matter).where(prefix_match(Matter.number, lk.number_prefix)),
         MANY,
     )
-    return many_people, many_numbers
+    many_texts = lk.summary is not None
+    if many_texts and lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+        texts = select(literal(1)).select_from(Matter).where(lk.summary_match())
+        many_texts = _at_least(session, texts, MANY)
+    return many_people, many_numbers, many_texts
 
 
 def _ordered_ids(
@@ -658,11 +694,11 @@ def _ordered_ids(
     limit: int | None,
     after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID]:
-    lk = _search_lookups(f.query, f.sealed)
+    lk = _search_lookups(f.query, f.sealed, f.fts)
     if lk is not None and limit is not None:
-        many_people, many_numbers = _breadth(session, lk)
-        # Text is found by reading summaries: in the newest few thousand first.
-        if many_people or many_numbers or lk.summary is not None:
+        many_people, many_numbers, many_texts = _breadth(session, lk)
+        # Found in many places: in the newest few thousand first.
+        if many_people or many_numbers or many_texts:
             found = _among_newest(session, f, lk, many_people, limit, after)
             if found is not None:
                 return found
