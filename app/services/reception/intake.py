@@ -729,11 +729,13 @@ def _at_least(session: Session, q: Select, n: int) -> bool:
 def _newest_window(
     session: Session, f: MatterFilter, after: tuple[datetime, str] | None, size: int
 ) -> datetime | None:
-    """The received_at of the ``size``-th newest matter (after the key), or None if fewer."""
+    """The received_at of the ``size``-th newest matter (after the key), or None if fewer.
+    Ties need no order here (the ``size``-th time is the same whichever comes first): the
+    received_at index alone answers, without sorting by number."""
     q = select(Matter.received_at)
     if after is not None:
         q = q.where(*_older_than(after))
-    return session.scalar(q.order_by(*_NEWEST_FIRST).offset(size - 1).limit(1))
+    return session.scalar(q.order_by(Matter.received_at.desc()).offset(size - 1).limit(1))
 
 
 # A page not filled among the newest RECENT_WINDOW matters is looked for in a window this many
