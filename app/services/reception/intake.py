@@ -738,8 +738,9 @@ def _newest_window(
     return session.scalar(q.order_by(Matter.received_at.desc()).offset(size - 1).limit(1))
 
 
-# A page not filled among the newest RECENT_WINDOW matters is looked for in a window this many
-# times larger, and so on, this many times, before every match is collected and sorted.
+# A page not filled among the newest RECENT_WINDOW matters is looked for in a window at least
+# this many times larger (as large as the matches seen suggest), and so on, this many times,
+# before every match is collected and sorted; none at all in the first: collected at once.
 WINDOW_GROWTH = 4
 WINDOW_TRIES = 3
 
@@ -766,7 +767,10 @@ def _among_newest(
         found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
         if len(found) == limit or boundary is None:
             return found
-        size *= WINDOW_GROWTH
+        if not found:
+            return None  # rare here, rare everywhere: collect every match at once
+        # Widen to where the page should fill at the rate seen (twice over, to be sure).
+        size = max(size * WINDOW_GROWTH, 2 * size * limit // len(found))
     return None
 
 
