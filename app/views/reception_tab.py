@@ -1208,8 +1208,9 @@ class ReceptionTab(QWidget):
         return f
 
     def reload(self) -> None:
-        """The list's first page, then its size: paged by key, never every id. A newer reload
-        (the next letter typed) supersedes this one's jobs (``supersede``)."""
+        """The list's first page, then its size (asked for only when the page is full): paged
+        by key, never every id. A newer reload (the next letter typed) supersedes this one's
+        jobs (``supersede``)."""
         f, actor, cal = self.current_filter(), self.ctx.actor, self.calendar
         worker = self.ctx.worker
 
@@ -1218,15 +1219,20 @@ class ReceptionTab(QWidget):
             job = op(intake.matter_page, actor, f, after=after, calendar=cal)
             worker.submit(job, callback)
 
+        def first_page(rows: list[intake.MatterRow]) -> None:
+            self.model.set_first_page(rows, fetch_after)
+            if len(rows) < intake.PAGE:  # the whole list: counted already
+                self.count_label.setText(intake.Estimate(len(rows), True).text())
+                return
+            worker.submit(
+                op(intake.estimate_matters, actor, f),
+                lambda e: self.count_label.setText(e.text()),
+                supersede=(self, "count"),
+            )
+
+        self.count_label.setText("")
         worker.submit(
-            op(intake.matter_page, actor, f, calendar=cal),
-            lambda rows: self.model.set_first_page(rows, fetch_after),
-            supersede=(self, "list"),
-        )
-        worker.submit(
-            op(intake.estimate_matters, actor, f),
-            lambda e: self.count_label.setText(e.text()),
-            supersede=(self, "count"),
+            op(intake.matter_page, actor, f, calendar=cal), first_page, supersede=(self, "list")
         )
 
     def _fetch_rows(self, ids, callback) -> None:
