@@ -99,6 +99,12 @@ def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, mo
     assert not broad.exact and 5 <= broad.count <= 20 and broad.text().startswith("约 ")
     assert narrow == intake.Estimate(5, True) and narrow.text() == "共 5 件"
     assert nothing == intake.Estimate(0, True)
+    # Text too short for the full-text index would be counted by reading every summary: a
+    # list longer than a page is estimated instead.
+    monkeypatch.setattr(intake, "PAGE", 3)
+    with twenty.read() as s:
+        short_text = intake.estimate_matters(s, receptionist, MatterFilter(query="物"))
+    assert not short_text.exact and 4 <= short_text.count <= 12
 
 
 def test_estimates_read_like_a_person_would_say_them():

@@ -660,7 +660,12 @@ def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimat
                 )
                 if shown:
                     guess = round(_count(session, base) * hits / shown)
-                    if guess > EXACT_UP_TO:
+                    # Text too short for the full-text index is counted by reading every
+                    # summary: estimated as soon as the list is more than a page.
+                    scans = lk.summary is not None and not (
+                        lk.fts and len(lk.summary) >= text_search.MIN_CHARS
+                    )
+                    if guess > (PAGE if scans else EXACT_UP_TO):
                         return Estimate(guess, False)
     return Estimate(_count(session, _filtered(f)), True)
 
