@@ -66,6 +66,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reception.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_search.py
 
 # The user manual's screenshots (docs/manual-images, not kept in git): every tab on the demo
 # database, at 1366×768 less a task bar.

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core import clock
+from app.core import clock, text_search
 from app.core.changelog import install_change_tracking
 from app.core.errors import (
     DatabaseDamaged,
@@ -515,6 +515,8 @@ def upgrade(db: Database) -> str | None:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             command.upgrade(alembic_config(conn), "head")
+            # A batch migration that rebuilt ``matters`` dropped the summary index's triggers.
+            text_search.ensure(conn)
             if conn.in_transaction():
                 conn.commit()
         finally:

@@ -36,6 +36,9 @@ def _escape(text: str) -> str:
 class _Match(ColumnElement):
     type = Boolean()
     inherit_cache = False  # the text is part of the statement's shape
+    # A condition, not a boolean value: without this SQLAlchemy writes ``… = 1`` after it on
+    # SQLite, and ``col >= ? AND col < ? = 1`` lets the index serve only the lower bound.
+    _is_implicitly_boolean = True
 
     def __init__(self, column, text: str):
         self.column = column
@@ -54,7 +57,7 @@ class contains_ci(_Match):  # noqa: N801
 def _prefix_default(element: prefix_match, compiler, **kw) -> str:
     col, text = element.column, element.text
     upper = text[:-1] + chr(ord(text[-1]) + 1)
-    return compiler.process(and_(col >= text, col < upper), **kw)
+    return compiler.process(and_(col >= text, col < upper).self_group(), **kw)
 
 
 @compiles(prefix_match, "postgresql")

@@ -25,7 +25,13 @@ BACKEND_ONLY_INDEXES = frozenset({"ix_matters_summary_trgm"})
 
 
 def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's ``include_object``: leave the backend-only indexes out of model comparisons."""
+    """Alembic's ``include_object``: leave the backend-only indexes out of model comparisons,
+    and SQLite's full-text index of summaries (``matters_fts`` and its FTS5 shadow tables,
+    made by migration 0021 and ``app.core.text_search``, not by the models)."""
+    from app.core.text_search import is_search_table
+
+    if type_ == "table" and is_search_table(name):
+        return False
     return not (type_ == "index" and name in BACKEND_ONLY_INDEXES)
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from app.services.reception.intake import MatterRow
+from app.services.reception.intake import PAGE, MatterRow
 
 COL_NUMBER, COL_RECEIVED, COL_CHANNEL, COL_CATEGORY, COL_PERSONS, COL_SUMMARY = range(6)
 COL_UNIT, COL_STATUS, COL_DEADLINE = range(6, 9)
@@ -20,7 +20,6 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 OVERDUE_BG = QColor("#ffcdd2")
 DUE_SOON_BG = QColor("#fff59d")
-PAGE = 200
 _ROOT = QModelIndex()
 
 
@@ -53,11 +52,29 @@ class MatterTableModel(QAbstractTableModel):
         self._rows: list[MatterRow] = []
         self._pending = False
         self._generation = 0
+        # Paging by key (``set_first_page``): loads the page after a row; None: by ids.
+        self._fetch_after: Callable[[MatterRow, Callable], None] | None = None
+        self._more = False
 
     # --- loading
+    def set_first_page(
+        self, rows: list[MatterRow], fetch_after: Callable[[MatterRow, Callable], None]
+    ) -> None:
+        """Show a list paged by key: its first page, and ``fetch_after(last_row, callback)``
+        to load the page after a row (a short page is the last). No ids are held."""
+        self.beginResetModel()
+        self._generation += 1
+        self._ids = []
+        self._rows = list(rows)
+        self._pending = False
+        self._fetch_after = fetch_after
+        self._more = len(rows) >= PAGE
+        self.endResetModel()
+
     def set_ids(self, ids: list[uuid.UUID]) -> None:
         self.beginResetModel()
         self._generation += 1
+        self._fetch_after = None
         self._ids = list(ids)
         self._rows = []
         self._pending = False
@@ -71,20 +88,24 @@ class MatterTableModel(QAbstractTableModel):
         return len(self._ids)
 
     def canFetchMore(self, parent=_ROOT) -> bool:
-        return not parent.isValid() and not self._pending and len(self._rows) < len(self._ids)
+        if parent.isValid() or self._pending:
+            return False
+        if self._fetch_after is not None:
+            return self._more and bool(self._rows)
+        return len(self._rows) < len(self._ids)
 
     def fetchMore(self, parent=_ROOT) -> None:
         if not self.canFetchMore(parent):
             return
         self._pending = True
         generation = self._generation
-        start = len(self._rows)
-        batch = self._ids[start : start + PAGE]
 
         def arrived(rows: list[MatterRow]) -> None:
             if generation != self._generation:
                 return  # a newer search replaced this list
             self._pending = False
+            if self._fetch_after is not None:
+                self._more = len(rows) >= PAGE
             if not rows:
                 return
             first = len(self._rows)
@@ -92,7 +113,11 @@ class MatterTableModel(QAbstractTableModel):
             self._rows.extend(rows)
             self.endInsertRows()
 
-        self._fetch_page(batch, arrived)
+        if self._fetch_after is not None:
+            self._fetch_after(self._rows[-1], arrived)
+            return
+        start = len(self._rows)
+        self._fetch_page(self._ids[start : start + PAGE], arrived)
 
     def row_at(self, row: int) -> MatterRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -908,7 +908,6 @@ class ReceptionTab(QWidget):
         filters.addWidget(self.overdue_filter)
         filters.addWidget(self.count_label)
         self.model = MatterTableModel(self._fetch_rows, self)
-        self.model.total_changed.connect(lambda n: self.count_label.setText(f"共 {n} 件"))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.warning_delegate = WarningDelegate(self.table)
@@ -1209,9 +1208,32 @@ class ReceptionTab(QWidget):
         return f
 
     def reload(self) -> None:
-        f = self.current_filter()
-        actor = self.ctx.actor
-        self.ctx.worker.submit(op(intake.list_matter_ids, actor, f), self.model.set_ids)
+        """The list's first page, then its size (asked for only when the page is full): paged
+        by key, never every id. A newer reload (the next letter typed) supersedes this one's
+        jobs (``supersede``)."""
+        f, actor, cal = self.current_filter(), self.ctx.actor, self.calendar
+        worker = self.ctx.worker
+
+        def fetch_after(last: intake.MatterRow, callback) -> None:
+            after = (last.received_at, last.number)
+            job = op(intake.matter_page, actor, f, after=after, calendar=cal)
+            worker.submit(job, callback)
+
+        def first_page(rows: list[intake.MatterRow]) -> None:
+            self.model.set_first_page(rows, fetch_after)
+            if len(rows) < intake.PAGE:  # the whole list: counted already
+                self.count_label.setText(intake.Estimate(len(rows), True).text())
+                return
+            worker.submit(
+                op(intake.estimate_matters, actor, f),
+                lambda e: self.count_label.setText(e.text()),
+                supersede=(self, "count"),
+            )
+
+        self.count_label.setText("")
+        worker.submit(
+            op(intake.matter_page, actor, f, calendar=cal), first_page, supersede=(self, "list")
+        )
 
     def _fetch_rows(self, ids, callback) -> None:
         actor = self.ctx.actor

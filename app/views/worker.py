@@ -35,14 +35,27 @@ class Relay(QObject):
     failed = Signal(object)
 
 
+# What a superseded job hands back instead of running (``DbWorker.submit(supersede=…)``).
+_SKIPPED = object()
+
+
 class _Job(QRunnable):
-    def __init__(self, db: Database, job: Op | Callable, relay: Relay):
+    def __init__(
+        self,
+        db: Database,
+        job: Op | Callable,
+        relay: Relay,
+        wanted: Callable[[], bool] | None = None,
+    ):
         super().__init__()
-        self.db, self.job, self.relay = db, job, relay
+        self.db, self.job, self.relay, self.wanted = db, job, relay, wanted
         self.setAutoDelete(True)
 
     @Slot()
     def run(self) -> None:
+        if self.wanted is not None and not self.wanted():
+            self._emit(self.relay.done, _SKIPPED)  # a newer one was asked for: not run
+            return
         try:
             result = self.db.run(self.job)
         except (ServiceError, EnvironmentProblem) as exc:
@@ -77,6 +90,8 @@ class DbWorker(QObject):
         self.pool.setMaxThreadCount(1)
         self._pending = 0
         self._relays: set[Relay] = set()
+        self._latest: dict[object, int] = {}  # supersede key → the newest job's number
+        self._serial = 0
 
     def submit(
         self,
@@ -85,13 +100,26 @@ class DbWorker(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         *,
         origin: object = None,
+        supersede: object = None,
     ) -> None:
         """Run ``job`` on the worker: ``op(service.fn, *args)`` in the transaction its mark
         asks for, or a plain ``fn(session)`` read-only. ``on_done(value)`` and
         ``on_error(exc)`` run on the GUI thread; after a write the bus announces its changes
-        (``origin``, the widget that asked, goes with them)."""
+        (``origin``, the widget that asked, goes with them).
+
+        ``supersede`` (a read's key, e.g. ``(widget, "list")``): a later job with the same key
+        replaces this one — not run if still queued, its answer dropped if already running —
+        so a search typed letter by letter answers only the last letters."""
         relay = Relay()
         self._relays.add(relay)  # kept alive until its answer arrives
+        wanted = None
+        if supersede is not None:
+            self._serial += 1
+            serial = self._serial
+            self._latest[supersede] = serial
+
+            def wanted() -> bool:
+                return self._latest.get(supersede) == serial
 
         def finish(callback, value):
             self._relays.discard(relay)
@@ -100,6 +128,10 @@ class DbWorker(QObject):
             self._pending -= 1
             if self._pending == 0:
                 self.busy_changed.emit(False)
+            if wanted is not None and not wanted() or value is _SKIPPED:
+                return  # superseded: a newer answer is on its way
+            if wanted is not None:
+                del self._latest[supersede]
             if isinstance(value, OpResult):
                 # Views refresh first, so the asker's callback sees the new state around it.
                 self.bus.announce(value.changes, origin)
@@ -114,7 +146,7 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self.pool.start(_Job(self.db, job, relay))
+        self.pool.start(_Job(self.db, job, relay, wanted))
 
     def call_now(self, job: Op | Callable[[Any], Any]) -> Any:
         """Run on the calling thread: only for start-up, before any window is shown."""

@@ -200,6 +200,7 @@ def test_a_page_of_search_results_is_the_first_page_of_all_results(db, reception
     # Small enough that both ways are taken here: a "window" of 5 newest, "many" from 2.
     monkeypatch.setattr(intake, "RECENT_WINDOW", 5)
     monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "WINDOW_TRIES", 1)
     among_newest, answered_there = intake._among_newest, []
 
     def spy(*args):

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.errors import ServiceError
 from app.core.rows import decode_row, table_checksum, table_rows
+from app.core.text_search import is_search_table
 from app.models import Base
 from app.models.base import now
 
@@ -49,7 +50,7 @@ def _refuse_non_empty(target) -> None:
 
     names = set(inspect(target.engine).get_table_names())
     ours = {t.name for t in Base.metadata.sorted_tables}
-    foreign = sorted(names - ours - {"alembic_version"})
+    foreign = sorted(n for n in names - ours - {"alembic_version"} if not is_search_table(n))
     if foreign:
         raise ServiceError(
             f"目标数据库里已有其他程序的表（{'、'.join(foreign[:5])}），"

@@ -14,10 +14,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, not_, or_, select, union
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
-from app.core import clock
+from app.core import clock, text_search
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.portable import contains_ci, prefix_match
@@ -370,6 +382,16 @@ class MatterFilter:
     # Set by the service, not the caller: the matters whose summary this user may not search
     # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
     sealed: Any = None
+    # Set by the service too: whether SQLite's full-text index of summaries is there.
+    fts: bool = False
+
+
+def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
+    """The filter with what the service adds: the sealed matters, the full-text index."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    fts = text_search.available(engine, session.connection())
+    return replace(f, sealed=sealed_condition(actor), fts=fts)
 
 
 _SUMMARY_PREVIEW = 60
@@ -404,13 +426,22 @@ class _Lookups:
     summary: str | None = None
     person: tuple = ()  # conditions on a visitor: name, pinyin, initials, phone, ID number
     sealed: Any = None  # matters whose summary is not searched (``MatterFilter.sealed``)
+    fts: bool = False  # SQLite's full-text index of summaries is there (``text_search``)
 
-    def summary_match(self):
-        cond = contains_ci(Matter.summary, self.summary)
+    def summary_match(self, indexed: bool = True):
+        """Summary contains the text: from the full-text index for three characters or more
+        (``indexed``, where there is one), else LIKE (cheaper on a few thousand rows)."""
+        if indexed and self.fts and len(self.summary) >= text_search.MIN_CHARS:
+            found = text(
+                f"SELECT rowid FROM {text_search.TABLE} WHERE {text_search.TABLE} MATCH :q"
+            ).bindparams(bindparam("q", text_search.match_text(self.summary), unique=True))
+            cond = literal_column("matters.rowid").in_(found)
+        else:
+            cond = contains_ci(Matter.summary, self.summary)
         return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
-def _search_lookups(query: str, sealed: Any = None) -> _Lookups | None:
+def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Lookups | None:
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
     typed = query.strip()
     if not typed:
@@ -435,7 +466,7 @@ def _search_lookups(query: str, sealed: Any = None) -> _Lookups | None:
         )
     if re.fullmatch(r"[A-Za-z]+\d{4}-?[A-Za-z0-9]*-?\d*", q):
         return _Lookups(number_prefix=q.upper())
-    return _Lookups(summary=q, person=(prefix_match(Person.name, q),), sealed=sealed)
+    return _Lookups(summary=q, person=(prefix_match(Person.name, q),), sealed=sealed, fts=fts)
 
 
 def _ends_with(column, tail: str):
@@ -473,7 +504,7 @@ def _matches_row(lk: _Lookups, many_people: bool):
     if lk.number_tail is not None:
         conds.append(_ends_with(Matter.number, lk.number_tail))
     if lk.summary is not None:
-        conds.append(lk.summary_match())
+        conds.append(lk.summary_match(indexed=False))  # on the newest few thousand rows
     if lk.person and many_people:  # asked of the few rows read before the page is full
         conds.append(
             select(MatterPerson.matter_id)
@@ -508,7 +539,7 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     if f.open_or_today:
         start = datetime.combine(today, datetime.min.time())
         q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
-    if search and (lookups := _search_lookups(f.query, f.sealed)) is not None:
+    if search and (lookups := _search_lookups(f.query, f.sealed, f.fts)) is not None:
         scans = lookups.summary is not None or lookups.number_tail is not None
         if scans and q.whereclause is not None:
             # Narrowed by a status, a unit …: text and number tails are tested on those
@@ -536,7 +567,7 @@ def _next_day(d: datetime) -> datetime:
 @read_op
 def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
     require(actor, Action.VIEW_MATTERS)
-    f = replace(f, sealed=sealed_condition(actor))
+    f = _prepared(session, actor, f)
     return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
@@ -552,36 +583,151 @@ _NEWEST_FIRST = (Matter.received_at.desc(), Matter.number.desc())
 
 @read_op
 def list_matter_ids(
-    session: Session, actor: Actor, f: MatterFilter, *, limit: int | None = None
+    session: Session,
+    actor: Actor,
+    f: MatterFilter,
+    *,
+    limit: int | None = None,
+    after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID]:
-    """Matching ids, newest first (the first ``limit`` of them, if given): cheap (one indexed
-    column), rows are fetched lazily."""
+    """Matching ids, newest first (the first ``limit`` of them, if given; those after the key
+    ``after`` = (received_at, number) of the last row already shown, if given): cheap (one
+    indexed column), rows are fetched lazily."""
     require(actor, Action.VIEW_MATTERS)
-    return _ordered_ids(session, replace(f, sealed=sealed_condition(actor)), limit)
+    return _ordered_ids(session, _prepared(session, actor, f), limit, after)
 
 
-def _ordered_ids(session: Session, f: MatterFilter, limit: int | None) -> list[uuid.UUID]:
-    lk = _search_lookups(f.query, f.sealed)
+# A page of the reception list: the list pages by key (``after``), never loading every id.
+PAGE = 200
+
+
+@read_op
+def matter_page(
+    session: Session,
+    actor: Actor,
+    f: MatterFilter,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = PAGE,
+    calendar: WorkCalendar | None = None,
+) -> list[MatterRow]:
+    """The next ``limit`` rows of the list, newest first, after the key (received_at,
+    number) of the last row shown (``None``: the first page). Fewer than ``limit``: the end."""
+    ids = list_matter_ids(session, actor, f, limit=limit, after=after)
+    return matter_rows(session, actor, ids, today=f.today, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How many matters a list holds: exact when counting them was cheap, else estimated from
+    the share of matches among the newest matters."""
+
+    count: int
+    exact: bool
+
+    def text(self) -> str:
+        if self.exact:
+            return f"共 {self.count} 件"
+        n = self.count
+        if n >= 100_000:
+            return f"约 {round(n / 10_000)} 万件"
+        if n >= 10_000:
+            return f"约 {round(n / 10_000, 1):g} 万件"
+        if n >= 1_000:
+            return f"约 {round(n, -2)} 件"
+        return f"约 {round(n, -1)} 件"
+
+
+# Up to this many matches are counted exactly; beyond, a broad list's size is estimated.
+EXACT_UP_TO = 2000
+
+
+@read_op
+def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimate:
+    """The size of a list, for "共 12 件" or "约 22 万件": a broad search (a surname, an ID
+    number's area code, a common word) is not counted match by match."""
+    require(actor, Action.VIEW_MATTERS)
+    f = _prepared(session, actor, f)
+    lk = _search_lookups(f.query, f.sealed, f.fts)
+    if lk is not None:
+        many_people, many_numbers, many_texts = _breadth(session, lk)
+        if many_people or many_numbers or many_texts:
+            window = _newest_window(session, f, None, RECENT_WINDOW)
+            if window is not None:
+                base = _filtered(f, search=False)
+                in_window = base.where(Matter.received_at >= window)
+                shown = session.scalar(select(func.count()).select_from(in_window.subquery()))
+                hits = session.scalar(
+                    select(func.count()).select_from(
+                        in_window.where(_matches_row(lk, many_people)).subquery()
+                    )
+                )
+                if shown:
+                    guess = round(_count(session, base) * hits / shown)
+                    # Text too short for the full-text index is counted by reading every
+                    # summary: estimated as soon as the list is more than a page.
+                    scans = lk.summary is not None and not (
+                        lk.fts and len(lk.summary) >= text_search.MIN_CHARS
+                    )
+                    if guess > (PAGE if scans else EXACT_UP_TO):
+                        return Estimate(guess, False)
+    return Estimate(_count(session, _filtered(f)), True)
+
+
+def _count(session: Session, q: Select) -> int:
+    return session.scalar(select(func.count()).select_from(q.subquery()))
+
+
+def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool, bool]:
+    """Whether the query's people, its numbers, and the summaries with its text are many
+    (``MANY``): counted in their indexes, no further. Text without the full-text index (too
+    short, or no index) counts as many: it is found by reading summaries, newest first."""
+    many_people = bool(lk.person) and _at_least(
+        session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
+    )
+    many_numbers = lk.number_prefix is not None and _at_least(
+        session,
+        select(literal(1)).select_from(Matter).where(prefix_match(Matter.number, lk.number_prefix)),
+        MANY,
+    )
+    many_texts = lk.summary is not None
+    if many_texts and lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+        texts = select(literal(1)).select_from(Matter).where(lk.summary_match())
+        many_texts = _at_least(session, texts, MANY)
+    return many_people, many_numbers, many_texts
+
+
+def _ordered_ids(
+    session: Session,
+    f: MatterFilter,
+    limit: int | None,
+    after: tuple[datetime, str] | None = None,
+) -> list[uuid.UUID]:
+    lk = _search_lookups(f.query, f.sealed, f.fts)
     if lk is not None and limit is not None:
-        many_people = bool(lk.person) and _at_least(
-            session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY
-        )
-        many_numbers = lk.number_prefix is not None and _at_least(
-            session,
-            select(literal(1))
-            .select_from(Matter)
-            .where(prefix_match(Matter.number, lk.number_prefix)),
-            MANY,
-        )
-        # Text is found by reading summaries: in the newest few thousand first.
-        if many_people or many_numbers or lk.summary is not None:
-            found = _among_newest(session, f, lk, many_people, limit)
+        many_people, many_numbers, many_texts = _breadth(session, lk)
+        # Found in many places: in the newest few thousand first.
+        if many_people or many_numbers or many_texts:
+            found = _among_newest(session, f, lk, many_people, limit, after)
             if found is not None:
                 return found
-    q = _filtered(f).order_by(*_NEWEST_FIRST)
+    q = _filtered(f)
+    if after is not None:
+        q = q.where(*_older_than(after))
+    q = q.order_by(*_NEWEST_FIRST)
     if limit is not None:
         q = q.limit(limit)
     return list(session.scalars(q))
+
+
+def _older_than(after: tuple[datetime, str]) -> tuple:
+    """Rows after the key in the list's order (newest first, ties by number, descending): the
+    first condition lets the received_at index start at the key."""
+    at, number = after
+    return (
+        Matter.received_at <= at,
+        or_(Matter.received_at < at, Matter.number < number),
+    )
 
 
 def _at_least(session: Session, q: Select, n: int) -> bool:
@@ -589,19 +735,52 @@ def _at_least(session: Session, q: Select, n: int) -> bool:
     return session.scalar(select(func.count()).select_from(q.limit(n).subquery())) >= n
 
 
+def _newest_window(
+    session: Session, f: MatterFilter, after: tuple[datetime, str] | None, size: int
+) -> datetime | None:
+    """The received_at of the ``size``-th newest matter (after the key), or None if fewer.
+    Ties need no order here (the ``size``-th time is the same whichever comes first): the
+    received_at index alone answers, without sorting by number."""
+    q = select(Matter.received_at)
+    if after is not None:
+        q = q.where(*_older_than(after))
+    return session.scalar(q.order_by(Matter.received_at.desc()).offset(size - 1).limit(1))
+
+
+# A page not filled among the newest RECENT_WINDOW matters is looked for in a window at least
+# this many times larger (as large as the matches seen suggest), and so on, this many times,
+# before every match is collected and sorted; none at all in the first: collected at once.
+WINDOW_GROWTH = 4
+WINDOW_TRIES = 3
+
+
 def _among_newest(
-    session: Session, f: MatterFilter, lk: _Lookups, many_people: bool, limit: int
+    session: Session,
+    f: MatterFilter,
+    lk: _Lookups,
+    many_people: bool,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID] | None:
-    """The first ``limit`` matches if the newest RECENT_WINDOW matters hold that many (every
-    older matter comes after all of them), else None. Read newest first, stopping when full."""
-    boundary = session.scalar(
-        select(Matter.received_at).order_by(*_NEWEST_FIRST).offset(RECENT_WINDOW - 1).limit(1)
-    )
-    q = _filtered(f, search=False).where(_matches_row(lk, many_people))
-    if boundary is not None:
-        q = q.where(Matter.received_at >= boundary)
-    found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
-    return found if len(found) == limit or boundary is None else None
+    """The first ``limit`` matches (after the key) if the newest RECENT_WINDOW matters (after
+    it) hold that many (every older matter comes after all of them), else None. Read newest
+    first, stopping when full; a window that falls short is widened a few times."""
+    size = RECENT_WINDOW
+    for _try in range(WINDOW_TRIES):
+        boundary = _newest_window(session, f, after, size)
+        q = _filtered(f, search=False).where(_matches_row(lk, many_people))
+        if after is not None:
+            q = q.where(*_older_than(after))
+        if boundary is not None:
+            q = q.where(Matter.received_at >= boundary)
+        found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
+        if len(found) == limit or boundary is None:
+            return found
+        if not found:
+            return None  # rare here, rare everywhere: collect every match at once
+        # Widen to where the page should fill at the rate seen (twice over, to be sure).
+        size = max(size * WINDOW_GROWTH, 2 * size * limit // len(found))
+    return None
 
 
 @read_op

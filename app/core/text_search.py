@@ -1,0 +1,123 @@
+"""Full-text search of matter summaries on SQLite: an FTS5 table with the trigram tokenizer.
+
+"Summary contains 物业噪音" is a LIKE '%…%' that reads every matter. On SQLite ≥ 3.34 (with FTS5)
+the ``matters_fts`` table indexes every three-character run of each summary, so a query of three
+characters or more is answered from the index; one- and two-character queries have no trigram
+and stay LIKE (the list then reads the newest matters first). PostgreSQL has the pg_trgm GIN
+index on matters.summary instead (revision 0014).
+
+``matters_fts`` is an external-content table over ``matters`` (keyed by its rowid): it stores
+the index, not a second copy of the text. Triggers keep it in step with every insert, update of
+the summary and delete. A batch-mode migration that rebuilds ``matters`` drops the triggers and
+renumbers the rowids: ``ensure`` (run after every upgrade) puts the triggers back and rebuilds
+the index then. The table and its shadow tables (``matters_fts_data`` …) are not in the models:
+``is_search_table`` names them for the models/migrations comparison and for copying a database.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+
+log = logging.getLogger(__name__)
+
+TABLE = "matters_fts"
+MIN_CHARS = 3  # a trigram: shorter queries stay LIKE
+_TRIGGERS = {
+    "matters_fts_ai": (
+        "CREATE TRIGGER matters_fts_ai AFTER INSERT ON matters BEGIN "
+        "INSERT INTO matters_fts(rowid, summary) VALUES (new.rowid, new.summary); END"
+    ),
+    "matters_fts_ad": (
+        "CREATE TRIGGER matters_fts_ad AFTER DELETE ON matters BEGIN "
+        "INSERT INTO matters_fts(matters_fts, rowid, summary) "
+        "VALUES ('delete', old.rowid, old.summary); END"
+    ),
+    "matters_fts_au": (
+        "CREATE TRIGGER matters_fts_au AFTER UPDATE OF summary ON matters BEGIN "
+        "INSERT INTO matters_fts(matters_fts, rowid, summary) "
+        "VALUES ('delete', old.rowid, old.summary); "
+        "INSERT INTO matters_fts(rowid, summary) VALUES (new.rowid, new.summary); END"
+    ),
+}
+
+
+def is_search_table(name: str) -> bool:
+    """``matters_fts`` and the shadow tables FTS5 keeps for it."""
+    return name == TABLE or name.startswith(TABLE + "_")
+
+
+def trigram_supported(conn) -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (3.34 and later)."""
+    import sqlite3
+
+    if sqlite3.sqlite_version_info < (3, 34):
+        return False
+    try:
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE temp.zz_trigram_probe USING fts5(x, tokenize='trigram')"
+        )
+        conn.exec_driver_sql("DROP TABLE temp.zz_trigram_probe")
+    except Exception:  # noqa: BLE001 - no FTS5, or no trigram tokenizer: LIKE it is
+        return False
+    return True
+
+
+def ensure(conn) -> None:
+    """Create the index, its triggers and its rows if missing (SQLite only; a no-op where the
+    build lacks trigram, with a log line: summaries are then searched by LIKE)."""
+    if conn.dialect.name != "sqlite":
+        return
+    if not trigram_supported(conn):
+        log.warning("此 SQLite 不支持 FTS5 trigram（需 3.34 以上），事项摘要搜索将逐行比较。")
+        return
+    names = {
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+        )
+    }
+    rebuild = False
+    if TABLE not in names:
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+            "summary, content='matters', content_rowid='rowid', tokenize='trigram')"
+        )
+        rebuild = True
+    for name, ddl in _TRIGGERS.items():
+        if name not in names:
+            conn.exec_driver_sql(ddl)
+            rebuild = True  # the table was rebuilt (batch mode): its rowids may have moved
+    if rebuild:
+        conn.exec_driver_sql(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
+
+
+def drop(conn) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    for name in _TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+_present: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def available(engine, conn) -> bool:
+    """Whether ``matters_fts`` exists on this database (asked once per engine)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    known = _present.get(engine)
+    if known is None:
+        known = _present[engine] = (
+            conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+            ).first()
+            is not None
+        )
+    return known
+
+
+def match_text(query: str) -> str:
+    """An FTS5 query for the whole text as one phrase: a substring, as LIKE '%…%' means."""
+    return '"' + query.replace('"', '""') + '"'

@@ -1,0 +1,187 @@
+"""Search and the list at scale: prefix ranges use both bounds of their index, summaries are
+found by the full-text index as by LIKE, the list pages by key, the estimate of a broad list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from app.core import text_search
+from app.core.portable import prefix_match
+from app.models import OPEN_STATUSES, Matter, Person
+from app.services.reception import intake
+from app.services.reception.intake import MatterFilter, VisitorInput
+from tests.services.test_intake import make_input, register
+
+PREFIXES = [
+    (Person.name, "张伟", "ix_persons_name"),
+    (Person.name_pinyin, "zhangwei", "ix_persons_name_pinyin"),
+    (Person.name_initials, "zw", "ix_persons_name_initials"),
+    (Person.phone, "13800", "ix_persons_phone"),
+    (Person.id_number, "330382", "ix_persons_id_number"),
+]
+
+
+@pytest.mark.parametrize(("column", "typed", "index"), PREFIXES)
+def test_a_prefix_search_reads_its_index_between_both_bounds(db, column, typed, index):
+    """SQLAlchemy used to write ``col >= ? AND col < ? = 1``: the ``= 1`` hid the upper bound
+    from SQLite, which then read the index from the prefix to its end."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writes a prefix as LIKE 'ab%'")
+    q = select(column.table.c.id).where(prefix_match(column, typed))
+    sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    assert "= 1" not in sql
+    with db.read() as s:
+        plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    col = column.key
+    assert "SEARCH persons USING" in plan and index in plan, plan
+    assert f"({col}>? AND {col}<?)" in plan, plan
+
+
+def test_a_number_prefix_reads_the_number_index_between_both_bounds(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writes a prefix as LIKE 'ab%'")
+    q = select(Matter.id).where(prefix_match(Matter.number, "BS2026-A-0"))
+    sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.read() as s:
+        plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "SEARCH matters USING" in plan and "(number>? AND number<?)" in plan, plan
+
+
+@pytest.fixture
+def twenty(db, receptionist):
+    """Twenty matters, two at each moment (ties are ordered by number)."""
+    names = ["张三", "张伟", "李四", "王芳"]
+    for i in range(20):
+        visitor = VisitorInput(name=names[i % 4], phone=f"1380000{i:04d}")
+        summary = "小区物业噪音扰民" if i % 3 == 0 else "咨询养老保险补缴"
+        at = datetime(2026, 1, 1 + i // 2, 9)
+        register(db, receptionist, make_input(db, visitors=[visitor], summary=summary), at=at)
+    return db
+
+
+QUERIES = ["", "张", "zhang", "zs", "物业噪音", "养老", "13800", "0003", "BS2026", "王芳", "无此人"]
+
+
+@pytest.mark.parametrize("window", [3, 50])
+def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
+    twenty, receptionist, monkeypatch, window
+):
+    monkeypatch.setattr(intake, "RECENT_WINDOW", window)
+    monkeypatch.setattr(intake, "MANY", 2)
+    with twenty.read() as s:
+        for query in QUERIES:
+            for f in (
+                MatterFilter(query=query),
+                MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES)),
+            ):
+                everything = intake.list_matter_ids(s, receptionist, f)
+                paged, after = [], None
+                while True:
+                    rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
+                    paged += [r.id for r in rows]
+                    if len(rows) < 3:
+                        break
+                    after = (rows[-1].received_at, rows[-1].number)
+                assert paged == everything, (query, f.statuses)
+
+
+def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, monkeypatch):
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 8)
+    monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "EXACT_UP_TO", 6)
+    with twenty.read() as s:
+        broad = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
+        narrow = intake.estimate_matters(s, receptionist, MatterFilter(query="王芳"))
+        nothing = intake.estimate_matters(s, receptionist, MatterFilter(query="无此人"))
+    assert not broad.exact and 5 <= broad.count <= 20 and broad.text().startswith("约 ")
+    assert narrow == intake.Estimate(5, True) and narrow.text() == "共 5 件"
+    assert nothing == intake.Estimate(0, True)
+    # Text too short for the full-text index would be counted by reading every summary: a
+    # list longer than a page is estimated instead.
+    monkeypatch.setattr(intake, "PAGE", 3)
+    with twenty.read() as s:
+        short_text = intake.estimate_matters(s, receptionist, MatterFilter(query="物"))
+    assert not short_text.exact and 4 <= short_text.count <= 12
+
+
+def test_estimates_read_like_a_person_would_say_them():
+    assert intake.Estimate(224_816, False).text() == "约 22 万件"
+    assert intake.Estimate(15_300, False).text() == "约 1.5 万件"
+    assert intake.Estimate(3_412, False).text() == "约 3400 件"
+    assert intake.Estimate(12, True).text() == "共 12 件"
+
+
+SUMMARIES = [
+    "小区物业噪音扰民，要求物业处理",
+    "物业费纠纷",
+    "楼上装修噪音",
+    "Wi-Fi 信号塔辐射担忧",
+    "反映WIFI收费问题",
+    "咨询养老保险补缴 100% 比例",
+    "低保申请_材料",
+    "邻里纠纷\n要求调解",
+    "𠮷字姓名登记错误",
+]
+TEXTS = ["物业噪音", "物业", "噪音", "纠纷", "wi-fi", "WiFi", "wifi", "保险补缴", "100%", "_材料"]
+TEXTS += ["申请_", "纠纷\n要求", "𠮷字姓", "信号塔辐射", "无此摘要词", "物", "险补", '"引号"', "a"]
+
+
+def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, receptionist):
+    """The trigram index answers three characters or more; shorter text stays LIKE. Both give
+    the same matters, Chinese or mixed, whatever the case of Latin letters."""
+    for i, summary in enumerate(SUMMARIES):
+        at = datetime(2026, 3, 1 + i, 9)
+        visitor = VisitorInput(name="赵六", phone=f"1390000{i:04d}")
+        register(db, receptionist, make_input(db, visitors=[visitor], summary=summary), at=at)
+    with db.read() as s:
+        fts = intake._prepared(s, receptionist, MatterFilter()).fts
+        assert fts == (db.engine.dialect.name == "sqlite")
+        for query in TEXTS:
+            lookups = intake._Lookups(summary=query, fts=fts)
+            by_index = select(Matter.id).where(lookups.summary_match(indexed=True))
+            by_like = select(Matter.id).where(lookups.summary_match(indexed=False))
+            assert set(s.scalars(by_index)) == set(s.scalars(by_like)), query
+        found = intake.list_matter_ids(s, receptionist, MatterFilter(query="物业噪音"))
+        assert len(found) == 1
+        if fts:
+            indexed = intake._Lookups(summary="物业噪音", fts=True).summary_match()
+            sql = (
+                select(Matter.id)
+                .where(indexed)
+                .compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "SEARCH matters USING INTEGER PRIMARY KEY" in plan, plan
+            assert "SCAN matters_fts VIRTUAL TABLE INDEX" in plan, plan
+
+
+def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's pg_trgm index is the database's own")
+    made = register(db, receptionist, make_input(db, summary="小区物业噪音扰民"))
+    lookups = intake._Lookups(summary="物业噪音", fts=True)
+
+    def found():
+        with db.read() as s:
+            return list(s.scalars(select(Matter.id).where(lookups.summary_match())))
+
+    assert found() == [made.id]
+    with db.engine.begin() as conn:  # as migration 0021 on a database with matters in it
+        text_search.drop(conn)
+        text_search.ensure(conn)
+    assert found() == [made.id]
+    with db.write() as s:
+        s.get(Matter, made.id).summary = "路灯不亮"
+    assert found() == []
+    with db.write() as s:
+        s.get(Matter, made.id).summary = "物业噪音又来了"
+    assert found() == [made.id]
+    with db.engine.connect() as conn:  # matters are never deleted by the program: by hand
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.exec_driver_sql("DELETE FROM matters")
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    assert found() == []
