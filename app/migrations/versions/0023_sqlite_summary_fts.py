@@ -1,7 +1,7 @@
 """SQLite: full-text index (FTS5, trigram) for searching matter summaries
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 22:00:00
 
 "Summary contains …" read every matter on SQLite (``SCAN matters``). ``matters_fts`` indexes
@@ -17,8 +17,8 @@ from alembic import op
 
 from app.core import text_search
 
-revision: str = "0021"
-down_revision: str | None = "0019"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
