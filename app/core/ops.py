@@ -152,6 +152,7 @@ class Transactions:
         read: Callable[[], AbstractContextManager[Any]],
     ):
         self._write, self._read = write, read
+        self.commits = True  # False: every transaction is one caller's (``within``)
         self.changes: set[Change] = set()
         self.args: tuple = ()
         self.kwargs: dict = {}
@@ -184,7 +185,9 @@ class Transactions:
         def same() -> Iterator[Any]:
             yield session
 
-        return cls(same, same)
+        tx = cls(same, same)
+        tx.commits = False
+        return tx
 
 
 def batched_write_op(*changes: Change) -> Callable[[Callable[P, R]], Callable[P, R]]:

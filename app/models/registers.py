@@ -99,7 +99,7 @@ class ImportJob(UUIDPk, Base):
 
 
 class StagedRow(Base):
-    """A checked row of an import, waiting to be written (its cleaned values as tagged JSON)."""
+    """待写入的导入行: a checked row of an import, waiting to be written (tagged JSON)."""
 
     __tablename__ = "import_staged_rows"
     job_id: Mapped[uuid.UUID] = mapped_column(

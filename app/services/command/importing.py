@@ -796,9 +796,10 @@ class _MatterWriter:
             changes["village_id"] = clean["village_id"]
         if person is None:
             name = clean["name"]
-            if name not in self.name_keys:  # the same names come back often in a sheet
+            keys = clean.get("_keys")  # worked out while staging, outside the write lock
+            if keys is None and name not in self.name_keys:
                 self.name_keys[name] = name_keys(name)
-            pinyin, initials = self.name_keys[name]
+            pinyin, initials = keys or self.name_keys[name]
             person = {
                 "id": uuid.uuid4(),
                 "name": name,
@@ -902,19 +903,19 @@ class _MatterWriter:
         """The batch's rows, a statement per table, and their lines in the change log."""
         s = self.session
         if self.new_people:
-            s.execute(insert(Person), self.new_people)
+            s.execute(insert(Person.__table__), self.new_people)
             changelog.log_inserts(s, Person.__table__, [[p["id"]] for p in self.new_people])
         for person_id, changes in self.changed_people.items():
-            s.execute(update(Person).where(Person.id == person_id).values(**changes))
+            s.execute(update(Person.__table__).where(Person.id == person_id).values(**changes))
             changelog.log_changes(s, Person.__table__, [[person_id]], "update")
         if self.matters:
-            s.execute(insert(Matter), self.matters)
+            s.execute(insert(Matter.__table__), self.matters)
             changelog.log_inserts(s, Matter.__table__, [[m["id"]] for m in self.matters])
-            s.execute(insert(MatterPerson), self.links)
+            s.execute(insert(MatterPerson.__table__), self.links)
             changelog.log_inserts(
                 s, MatterPerson.__table__, [[x["matter_id"], x["person_id"]] for x in self.links]
             )
-            s.execute(insert(MatterEvent), self.events)
+            s.execute(insert(MatterEvent.__table__), self.events)
             changelog.log_inserts(s, MatterEvent.__table__, [[e["id"]] for e in self.events])
         self.new_people, self.changed_people, self.matters, self.links, self.events = (
             [],
@@ -991,6 +992,8 @@ BATCH_ROWS = 250
 # A job still staging after this long without a step was stopped (killed, crashed): its
 # staged rows are dropped by the next import or ``resume_imports``.
 STALE_SECONDS = 300
+# The pause between two batches on SQLite, in which a waiting registration takes the lock.
+YIELD_SECONDS = 0.12
 _ENUMS: dict[str, type[Enum]] = {}
 
 
@@ -1008,6 +1011,8 @@ def _pack(clean: dict[str, Any]) -> str:
             return ["datetime", v.isoformat()]
         if isinstance(v, date):
             return ["date", v.isoformat()]
+        if isinstance(v, list | tuple):
+            return ["list", list(v)]  # of plain values (a name's search keys)
         return v
 
     return json.dumps({k: tag(v) for k, v in clean.items()}, ensure_ascii=False)
@@ -1025,6 +1030,8 @@ def _unpack(payload: str) -> dict[str, Any]:
             return datetime.fromisoformat(v[1])
         if v[0] == "date":
             return date.fromisoformat(v[1])
+        if v[0] == "list":
+            return v[1]
         raise ValueError(f"staged value of unknown type {v[0]!r}")
 
     return {k: untag(v) for k, v in json.loads(payload).items()}
@@ -1176,6 +1183,11 @@ def _stage(
     """The checked rows into ``import_staged_rows``, a batch per transaction; cancelled or
     failed, the job and its staged rows are deleted and the error raised."""
     job_id = uuid.uuid4()
+    keys: dict[str, tuple[str, str]] = {}
+    if kind in _MATTER_KINDS:  # a name's search keys: CPU work, done before any lock is held
+        for r in rows:
+            if r.clean["name"] not in keys:
+                keys[r.clean["name"]] = name_keys(r.clean["name"])
     with tx.write() as session:
         session.execute(
             insert(ImportJob.__table__).values(
@@ -1202,7 +1214,12 @@ def _stage(
                             "n": start + i,
                             "row_hash": r.key,
                             "payload": _pack(
-                                {**r.clean, "_row": r.row, "_sheet": r.sheet if named else ""}
+                                {
+                                    **r.clean,
+                                    "_row": r.row,
+                                    "_sheet": r.sheet if named else "",
+                                }
+                                | ({"_keys": keys[r.clean["name"]]} if keys else {})
                             ),
                         }
                         for i, r in enumerate(batch)
@@ -1272,6 +1289,11 @@ def _apply(
             )
             job.touched_at = clock.now()
             written += len(rows)
+            sqlite = session.get_bind().dialect.name == "sqlite"
+        if sqlite and tx.commits:
+            # SQLite has no queue for its write lock: a registration waiting for it looks
+            # again every 100 ms or so, and would find the next batch holding it each time.
+            time.sleep(YIELD_SECONDS)
         if progress and total:
             progress("导入", total // 4 + (total - total // 4) * written // total, total)
 
