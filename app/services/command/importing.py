@@ -992,8 +992,31 @@ BATCH_ROWS = 250
 # A job still staging after this long without a step was stopped (killed, crashed): its
 # staged rows are dropped by the next import or ``resume_imports``.
 STALE_SECONDS = 300
-# The pause between two batches on SQLite, in which a waiting registration takes the lock.
-YIELD_SECONDS = 0.12
+# SQLite has no queue for its write lock: a registration waiting for it looks again every
+# 100 ms or so (its busy handler), and back-to-back batches would hold it at every look. So
+# after each YIELD_EVERY seconds of batches the import pauses YIELD_SECONDS, in which a
+# waiting registration takes the lock. (PostgreSQL's advisory lock queues its waiters.)
+YIELD_EVERY = 0.4
+YIELD_SECONDS = 0.11
+
+
+class _Pacer:
+    def __init__(self, tx: Transactions):
+        self.tx, self.since, self.sqlite = tx, time.monotonic(), None
+
+    def batch_done(self, session: Session) -> None:
+        if self.sqlite is None:
+            self.sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def pause(self) -> None:
+        """Called between two transactions: lets a waiting writer in now and then."""
+        if not (self.sqlite and self.tx.commits):
+            return
+        if time.monotonic() - self.since >= YIELD_EVERY:
+            time.sleep(YIELD_SECONDS)
+            self.since = time.monotonic()
+
+
 _ENUMS: dict[str, type[Enum]] = {}
 
 
@@ -1202,34 +1225,32 @@ def _stage(
                 touched_at=clock.now(),
             )
         )
+    pacer = _Pacer(tx)
     try:
-        for start in range(0, len(rows), BATCH_ROWS * 4):  # staging is cheap: larger batches
-            batch = rows[start : start + BATCH_ROWS * 4]
+        step = BATCH_ROWS * 2  # staging is cheap: larger batches
+        for start in range(0, len(rows), step):
+            batch = rows[start : start + step]
+            staged = [  # packed before the transaction: the lock is held only to write
+                {
+                    "job_id": job_id,
+                    "n": start + i,
+                    "row_hash": r.key,
+                    "payload": _pack(
+                        {**r.clean, "_row": r.row, "_sheet": r.sheet if named else ""}
+                        | ({"_keys": keys[r.clean["name"]]} if keys else {})
+                    ),
+                }
+                for i, r in enumerate(batch)
+            ]
             with tx.write() as session:
-                session.execute(
-                    insert(StagedRow.__table__),
-                    [
-                        {
-                            "job_id": job_id,
-                            "n": start + i,
-                            "row_hash": r.key,
-                            "payload": _pack(
-                                {
-                                    **r.clean,
-                                    "_row": r.row,
-                                    "_sheet": r.sheet if named else "",
-                                }
-                                | ({"_keys": keys[r.clean["name"]]} if keys else {})
-                            ),
-                        }
-                        for i, r in enumerate(batch)
-                    ],
-                )
+                session.execute(insert(StagedRow.__table__), staged)
                 session.execute(
                     update(ImportJob.__table__)
                     .where(ImportJob.id == job_id)
                     .values(touched_at=clock.now())
                 )
+                pacer.batch_done(session)
+            pacer.pause()
             done = start + len(batch)
             if progress and not progress("导入", done // 4, len(rows)):
                 raise ImportCancelled()
@@ -1257,6 +1278,7 @@ def _apply(
     """Move a ready job's staged rows into the records, ``BATCH_ROWS`` per transaction, until
     none is left; then the job goes. Returns the rows written. Not cancellable: committed."""
     written = 0
+    pacer = _Pacer(tx)
     while True:
         with tx.write() as session:
             job = session.get(ImportJob, job_id)
@@ -1289,11 +1311,8 @@ def _apply(
             )
             job.touched_at = clock.now()
             written += len(rows)
-            sqlite = session.get_bind().dialect.name == "sqlite"
-        if sqlite and tx.commits:
-            # SQLite has no queue for its write lock: a registration waiting for it looks
-            # again every 100 ms or so, and would find the next batch holding it each time.
-            time.sleep(YIELD_SECONDS)
+            pacer.batch_done(session)
+        pacer.pause()
         if progress and total:
             progress("导入", total // 4 + (total - total // 4) * written // total, total)
 
