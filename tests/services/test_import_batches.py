@@ -180,3 +180,29 @@ def test_inside_a_callers_transaction_the_import_is_that_transaction(db, tmp_pat
         assert s.scalar(select(func.count()).select_from(Matter)) == 30
         raise RuntimeError("the caller fails afterwards")
     assert count(db, Matter) == count(db, ImportJob) == 0
+
+
+def test_imported_rows_are_in_the_change_log_as_the_orm_would_log_them(db, tmp_path):
+    """The multi-row INSERTs log every row for exchange bundles, keyed like an ORM write."""
+    import json
+
+    from app.models import MatterEvent, MatterPerson, RowChange
+
+    db.run(op(importing.import_sheet, actor(db, "jiedai"), "matters", sheet(tmp_path, 12)))
+    with db.read() as s:
+        logged = {(t, k) for t, k in s.execute(select(RowChange.table_name, RowChange.row_key))}
+        expected = {("matters", json.dumps([str(i)])) for i in s.scalars(select(Matter.id))}
+        expected |= {("persons", json.dumps([str(i)])) for i in s.scalars(select(Person.id))}
+        expected |= {
+            ("matter_events", json.dumps([str(i)])) for i in s.scalars(select(MatterEvent.id))
+        }
+        expected |= {
+            ("matter_persons", json.dumps([str(m), str(p)]))
+            for m, p in s.execute(select(MatterPerson.matter_id, MatterPerson.person_id))
+        }
+        expected |= {
+            ("imported_rows", json.dumps([k, h], ensure_ascii=False))
+            for k, h in s.execute(select(ImportedRow.kind, ImportedRow.row_hash))
+        }
+    assert len(expected) == 12 * 5  # a matter, its person (no ID number), link, event, key
+    assert expected <= logged
