@@ -975,6 +975,11 @@ def cmd_check(args) -> int:
     if report.ok:  # a reminder, not a fault: the exit code stays 0
         from app.core import clock
         from app.services.center import calendar
+        from app.services.command import importing
+
+        # An import a stopped program left committed but not all written is finished here.
+        if written := db.run(op(importing.resume_imports, None)).value:
+            print(f"已写完上次中断的导入：{written} 行")
 
         for year in db.run(op(calendar.years_to_enter, clock.today())).value:
             print(f"提醒：{calendar.missing_year_text(year)}")

@@ -40,7 +40,15 @@ from app.core.errors import (
     EnvironmentProblem,
     ServiceError,
 )
-from app.core.ops import CHANGES, READ_ONLY, Op, OpResult, ReadOnlyViolation, spec_of
+from app.core.ops import (
+    CHANGES,
+    READ_ONLY,
+    Op,
+    OpResult,
+    ReadOnlyViolation,
+    Transactions,
+    spec_of,
+)
 from app.core.portable import WRITE_LOCK_KEY
 from app.core.private_files import private_file
 
@@ -382,6 +390,10 @@ class Database:
         Returns the value and, for a write, the kinds of data it changed.
         """
         spec = spec_of(job)
+        if spec is not None and spec.batched:  # it opens its own transactions
+            tx = Transactions(self.write, self.read)
+            value = job(tx)
+            return OpResult(value, frozenset(tx.changes))
         with self.write() if spec is not None and spec.write else self.read() as session:
             value = job(session)
             changes = frozenset(session.info.get(CHANGES, ()))

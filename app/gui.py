@@ -154,6 +154,11 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
     ctx = ViewContext(worker, worker.bus, actor, settings, drafts, attachments_folder(db.path))
     window = MainWindow(ctx, lookups, calendar)
     worker.setParent(window)
+    # An import a stopped program left committed but not all written is finished now.
+    from .core.ops import op
+    from .services.command import importing
+
+    worker.submit(op(importing.resume_imports, actor), on_error=lambda _exc: None)
     return window
 
 

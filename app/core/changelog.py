@@ -19,6 +19,8 @@ from app.models.base import now
 LOCAL_TABLES = frozenset(
     {
         "alembic_version",
+        "import_jobs",
+        "import_staged_rows",
         "audit_log",
         "number_counters",
         "settings",
@@ -80,3 +82,27 @@ def install_change_tracking() -> None:
     for name, fn in _TRACKERS.items():
         if not event.contains(Base, name, fn):
             event.listen(Base, name, fn, propagate=True)
+
+
+def log_changes(session, table: Table, keys: list[list], op: str = "insert") -> None:
+    """Log rows written without the ORM (an import's multi-row INSERTs), one statement for all:
+    ``keys`` are the rows' primary-key values in the table's key order."""
+    if is_local(table) or not keys:
+        return
+    at = now()
+    session.execute(
+        insert(RowChange.__table__),
+        [
+            {
+                "table_name": table.name,
+                "row_key": json.dumps([encode_value(v) for v in key], ensure_ascii=False),
+                "op": op,
+                "at": at,
+            }
+            for key in keys
+        ],
+    )
+
+
+def log_inserts(session, table: Table, keys: list[list]) -> None:
+    log_changes(session, table, keys, "insert")

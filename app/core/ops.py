@@ -13,6 +13,15 @@ line) opens the transaction the mark asks for with :meth:`app.db.Database.run`:
   their kinds too. After the commit the caller gets the union, and the GUI's bus refreshes
   the views that show those kinds — no view guesses what another view shows.
 
+A long write that must not hold the database for its whole length (an import of 10,000 rows
+would keep every other window and terminal waiting for the write lock) is marked
+``@batched_write_op``: instead of one session it is given :class:`Transactions` and opens its
+own short write transactions with ``tx.write()`` (and reads with ``tx.read()``). Each of them
+re-runs the checks below and collects its change kinds. Such an op must make its own
+all-or-nothing promise across its transactions (the import stages its rows first, see
+``app.services.command.importing``). Called with a session instead — inside a caller's
+transaction, as a test or another write does — every ``tx.write()`` is that one transaction.
+
 The idea is Anki's ``CollectionOp``/``OpChanges`` (``docs/ARCHITECTURE.md`` §2). This module is
 the lowest layer: it imports nothing of the program.
 """
@@ -20,7 +29,8 @@ the lowest layer: it imports nothing of the program.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
@@ -77,6 +87,7 @@ class ReadOnlyViolation(RuntimeError):
 class OpSpec:
     write: bool
     changes: frozenset[Change] = frozenset()
+    batched: bool = False  # runs its own transactions (``batched_write_op``)
 
 
 _SPEC = "__zongzhi_op__"
@@ -119,6 +130,86 @@ def write_op(*changes: Change, rights: bool = True) -> Callable[[Callable[P, R]]
                 if rights:
                     _run_checks(session, args, kwargs)
             return fn(*args, **kwargs)
+
+        setattr(wrapper, _SPEC, spec)
+        return wrapper
+
+    return mark
+
+
+class Transactions:
+    """What a ``@batched_write_op`` is given instead of a session: short transactions of its own.
+
+    ``write()`` and ``read()`` are context managers yielding a session; a write commits when
+    its block ends (rolled back whole on an error), a read is read-only. Every transaction
+    re-runs the operation's checks (the user re-read, the inputs' types) and a write records
+    the operation's change kinds, as a marked op's one transaction would.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[], AbstractContextManager[Any]],
+        read: Callable[[], AbstractContextManager[Any]],
+    ):
+        self._write, self._read = write, read
+        self.commits = True  # False: every transaction is one caller's (``within``)
+        self.changes: set[Change] = set()
+        self.args: tuple = ()
+        self.kwargs: dict = {}
+        self.spec = OpSpec(write=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        with self._write() as session:
+            info = getattr(session, "info", None)
+            if info is not None:
+                if info.get(READ_ONLY):
+                    raise ReadOnlyViolation("分批写入的操作不能在只读事务中调用")
+                info.setdefault(CHANGES, set()).update(self.spec.changes)
+            _run_checks(session, self.args, self.kwargs)
+            yield session
+            if info is not None:
+                self.changes |= info.get(CHANGES, set())
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self._read() as session:
+            _run_checks(session, self.args, self.kwargs)
+            yield session
+
+    @classmethod
+    def within(cls, session: Any) -> Transactions:
+        """Every transaction is ``session``'s: nothing is committed here, the caller decides."""
+
+        @contextmanager
+        def same() -> Iterator[Any]:
+            yield session
+
+        tx = cls(same, same)
+        tx.commits = False
+        return tx
+
+
+def batched_write_op(*changes: Change) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark ``fn(tx: Transactions, …)`` as a write that commits in several short transactions
+    (see the module's docstring). ``Database.run`` gives it :class:`Transactions` of its own;
+    called with a session, it runs inside that session's transaction."""
+    for c in changes:
+        if not isinstance(c, Change):
+            raise TypeError(f"batched_write_op 的参数应为 Change，而不是 {c!r}")
+    spec = OpSpec(write=True, changes=frozenset(changes), batched=True)
+
+    def mark(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> R:
+            first, rest = args[0], args[1:]
+            tx = first if isinstance(first, Transactions) else Transactions.within(first)
+            outer = tx.args, tx.kwargs, tx.spec  # one batched op may run another in its tx
+            tx.args, tx.kwargs, tx.spec = (tx, *rest), kwargs, spec
+            try:
+                return fn(tx, *rest, **kwargs)  # type: ignore[arg-type]
+            finally:
+                tx.args, tx.kwargs, tx.spec = outer
 
         setattr(wrapper, _SPEC, spec)
         return wrapper

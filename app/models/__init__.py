@@ -101,7 +101,7 @@ from .mediation import (
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
-from .registers import ImportedRow, Migrant, SafetyCreation, SpecialPerson
+from .registers import ImportedRow, ImportJob, Migrant, SafetyCreation, SpecialPerson, StagedRow
 
 __all__ = [
     "DutyDay",
@@ -118,6 +118,8 @@ __all__ = [
     "PetitionReview",
     "ReviewKind",
     "ImportedRow",
+    "ImportJob",
+    "StagedRow",
     "Migrant",
     "RiskLevel",
     "SafetyCreation",

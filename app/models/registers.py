@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now
@@ -80,3 +80,31 @@ class ImportedRow(Base):
     row_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     object_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     imported_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
+class ImportJob(UUIDPk, Base):
+    """导入批次: an import under way. Its checked rows are staged first (``staging``); the
+    commit point turns it ``ready``, and its rows then move into the records in short
+    transactions — finished by whoever next finds it, if the importing program was stopped."""
+
+    __tablename__ = "import_jobs"
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    sheet_named: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # staging, ready
+    rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+    touched_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
+class StagedRow(Base):
+    """待写入的导入行: a checked row of an import, waiting to be written (tagged JSON)."""
+
+    __tablename__ = "import_staged_rows"
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)  # the order of the sheet
+    row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
