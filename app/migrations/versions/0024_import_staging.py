@@ -1,7 +1,7 @@
 """import staging: imports commit in batches (issue 16 §7)
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-03 22:10:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
