@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -317,10 +318,26 @@ def resolve_fonts(
     )
 
 
+_RESOLVING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def default_fonts() -> FontSet:
-    """Resolved once per process (a few milliseconds a face once its facts are cached)."""
+def _default_fonts() -> FontSet:
     return resolve_fonts()
+
+
+def default_fonts() -> FontSet:
+    """Resolved once per process (a few milliseconds a face once its facts are cached); a
+    warm-up thread and the database worker may ask at once."""
+    with _RESOLVING:
+        return _default_fonts()
+
+
+def load_faces(fonts: FontSet, roles: Sequence[str] = ROLES) -> None:
+    """Load the faces of ``roles`` now (a warm-up), not when a document first sets text."""
+    for face in {fonts.face(role) for role in roles}:
+        font = pdfmetrics.getFont(face)
+        getattr(font, "face", None)
 
 
 def markup(text: str, fonts: FontSet, font: str | None = None) -> str:

@@ -70,6 +70,7 @@ from .tables import set_column_widths
 from .widgets import DraftController, Row, RowsModel
 from .widgets.rows_model import RowsView
 from .widgets.tab_helpers import tab_shortcut
+from .worker import run_in_background
 
 ALL = "__all__"
 
@@ -90,7 +91,7 @@ def _mark(widget: QWidget, invalid: bool) -> None:
 
 
 # After the window opens, printing is made ready in the background (see _warm_up_printing).
-PRINT_WARM_UP_MS = 1500
+PRINT_WARM_UP_MS = 300
 
 
 class QuietLabel(QLabel):
@@ -1043,7 +1044,7 @@ class ReceptionTab(QWidget):
         up and nobody is waiting, not while it opens; the first receipt then prints as quickly
         as the next."""
 
-        def warm_up(_session) -> None:
+        def warm_up() -> None:
             from app.services.reception import receipts
 
             receipts.warm_up()
@@ -1052,7 +1053,8 @@ class ReceptionTab(QWidget):
 
             name_keys("下塘")  # pypinyin's tables, for the type-ahead and the 拼音 field
 
-        self.ctx.worker.submit(warm_up)
+        # Off the database worker: it needs no session, and the list's jobs need not wait.
+        run_in_background(warm_up, lambda _r: None, lambda _e: None)
 
     def print_receipt(self) -> None:
         self._print_receipt(directly=False)  # Ctrl+P: always the preview
