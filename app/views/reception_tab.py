@@ -1084,6 +1084,7 @@ class ReceptionTab(QWidget):
         number, pdf = result
         if self.preview is not None:
             self.preview.close()
+            self.preview.deleteLater()  # its page images go too, not kept till log-out
         self.preview = PdfPreviewDialog(
             pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self, kind="receipt"
         )
