@@ -187,7 +187,7 @@ def child_gui(db_path: str) -> None:
     to_list = time.perf_counter() - t
     rss_list = rss_mb()
     time.sleep(0)
-    end = time.perf_counter() + 1.5  # the warm-up starts 0.3 s after the tab opens
+    end = time.perf_counter() + 2.5  # the warm-up starts 1 s after the tab opens
     wait_until(lambda: time.perf_counter() > end)
     rss_warm = rss_mb()
     previews, rss_first = [], 0.0

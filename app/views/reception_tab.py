@@ -90,8 +90,9 @@ def _mark(widget: QWidget, invalid: bool) -> None:
     widget.style().polish(widget)
 
 
-# After the window opens, printing is made ready in the background (see _warm_up_printing).
-PRINT_WARM_UP_MS = 300
+# After the window opens, printing is made ready in the background (see _warm_up_printing),
+# a second later, so its imports do not compete with the list's first page for the CPU.
+PRINT_WARM_UP_MS = 1000
 
 
 class QuietLabel(QLabel):
