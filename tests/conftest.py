@@ -123,6 +123,18 @@ def clock():
     return program_clock
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder(tmp_path_factory):
+    """The program's cache (each font's parsed tables…) in a folder of the run's own, not the
+    user's; the processes the tests start inherit it."""
+    if "ZONGZHI_CACHE_DIR" in os.environ:
+        yield
+        return
+    os.environ["ZONGZHI_CACHE_DIR"] = str(tmp_path_factory.mktemp("program-cache"))
+    yield
+    os.environ.pop("ZONGZHI_CACHE_DIR", None)
+
+
 @pytest.fixture(autouse=True)
 def _terminal_config(tmp_path, monkeypatch):
     """Each test has its own terminal settings file: none saved unless the test saves one;

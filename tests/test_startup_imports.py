@@ -106,3 +106,64 @@ def test_the_first_receipt_loads_reportlab_on_the_worker_not_the_window(db):
         timeout=120,
     ).stdout
     assert out.strip().splitlines()[-1] == "worker"
+
+
+# A receipt from the command line is a whole process each time (issue 17: under 0.5 s): the
+# window's libraries and those of other commands stay unloaded.
+NOT_FOR_THE_COMMAND_LINE = [
+    "PySide6",
+    "shiboken6",
+    "qt_material",
+    "matplotlib",
+    "numpy",
+    "openpyxl",
+    "pypdfium2",
+    "pypinyin",
+    "alembic",
+    "cryptography",
+]
+
+CLI_SCRIPT = """
+import json, sys
+from app.cli import main
+try:
+    code = main(json.loads(sys.argv[1]))
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps([code, [m for m in json.loads(sys.argv[2]) if m in sys.modules]]))
+"""
+
+
+def _cli_loads(argv: list[str]) -> tuple[int, list[str]]:
+    out = subprocess.run(
+        [sys.executable, "-c", CLI_SCRIPT, json.dumps(argv), json.dumps(NOT_FOR_THE_COMMAND_LINE)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"},
+        check=True,
+        timeout=120,
+    ).stdout
+    code, loaded = json.loads(out.strip().splitlines()[-1])
+    return code, loaded
+
+
+def test_printing_a_receipt_from_the_command_line_loads_only_what_it_needs(db, tmp_path):
+    """Three fresh interpreters (a receipt, --help, print --help): about 1 s on a quiet PC."""
+    from datetime import datetime
+
+    from app.services.reception import intake
+    from tests.conftest import STAFF_PASSWORD, actor
+    from tests.services.test_intake import make_input
+
+    with db.write() as s:
+        r = intake.register_matter(s, actor(db, "jiedai"), make_input(db), at=datetime(2026, 3, 2))
+    db.dispose()
+    password = tmp_path / "pw.txt"
+    password.write_text(STAFF_PASSWORD, encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    login = ["--user", "jiedai", "--password-file", str(password)]
+    argv = ["print", "receipt", r.number, "--database-url", db.url, "--out", str(out), *login]
+    assert _cli_loads(argv) == (0, [])
+    assert out.read_bytes().startswith(b"%PDF")
+    assert _cli_loads(["--help"]) == (0, [])
+    assert _cli_loads(["print", "--help"]) == (0, [])

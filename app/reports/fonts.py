@@ -14,7 +14,8 @@ Faces are looked for at the Windows names (simsun.ttc, simfang.ttf, simhei.ttf, 
 方正小标宋 FZXBSJW.TTF), at known Debian/UOS/Kylin paths, then among what ``fc-list :lang=zh``
 reports, classified by family name. A face must cover common simplified Chinese (a Big5-only or
 Japanese-only face is passed over). ReportLab takes TrueType (glyf) outlines only; CFF faces
-(Noto CJK, Source Han) are skipped. Each file is registered once per process.
+(Noto CJK, Source Han) are skipped. Each file is registered once per process, its tables
+parsed once per installation and loaded only when a document sets text in it (font_cache.py).
 
 Rare characters a face lacks (𠮷 outside the BMP, for instance) are wrapped, character by
 character, in the body face or a fallback face that has them (SimSun-ExtB, HanaMinB/A), whatever
@@ -26,7 +27,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,9 +36,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from . import linebreak
+from . import font_cache, linebreak
 
 BUILTIN_CID = "STSong-Light"
 
@@ -132,7 +133,7 @@ class FontSet:
     body: str
     body_path: str | None  # None for the built-in CID font
     fallbacks: tuple[str, ...] = ()
-    _cmaps: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
+    _cmaps: dict[str, Container[int]] = field(default_factory=dict, compare=False, repr=False)
     title: str = ""
     heading1: str = ""
     heading2: str = ""
@@ -221,12 +222,15 @@ def _fc_list() -> list[FcFace]:
     return parse_fc_list(out)
 
 
-_CMAPS: dict[str, frozenset[int]] = {}
+_CMAPS: dict[str, Container[int]] = {}  # registered name → the code points its face has
 _FAILED: set[tuple[str, int]] = set()
 
 
-def _register(path: Path, index: int) -> tuple[str, frozenset[int]] | None:
-    """Register a file once per process (the same file under another name, a symlink, once)."""
+def _register(path: Path, index: int) -> tuple[str, Container[int]] | None:
+    """Register a file once per process (the same file under another name, a symlink, once).
+
+    Its tables are parsed once per installation and loaded only when a document uses the face
+    (font_cache.py); choosing it needs only its coverage."""
     try:
         real = path.resolve()
     except OSError:
@@ -236,12 +240,12 @@ def _register(path: Path, index: int) -> tuple[str, frozenset[int]] | None:
     name = f"zz-{real.stem}-{index}"
     if name not in _CMAPS:
         try:
-            font = TTFont(name, str(real), subfontIndex=index)
-        except (TTFError, OSError, ValueError, KeyError, AssertionError):
+            found = font_cache.facts(real, index)
+        except font_cache.Unusable:
             _FAILED.add((str(real), index))
             return None  # CFF outlines, a damaged file, a bad index: try the next
-        pdfmetrics.registerFont(font)
-        _CMAPS[name] = frozenset(font.face.charToGlyph)
+        font_cache.register(name, found)
+        _CMAPS[name] = found.coverage
     return name, _CMAPS[name]
 
 
@@ -271,7 +275,7 @@ def resolve_fonts(
         + [(f.path, f.index) for f in sorted(found, key=lambda f: f.rank) if f.kind == kind]
         for kind in (*KIND_WORDS, OTHER)
     }
-    cmaps: dict[str, frozenset[int]] = {}
+    cmaps: dict[str, Container[int]] = {}
     paths: dict[str, str | None] = {}
     chosen: dict[tuple[str, int], str | None] = {}  # (file, index) → name, None if unfit
     kind_of: dict[str, str] = {}
@@ -314,10 +318,26 @@ def resolve_fonts(
     )
 
 
+_RESOLVING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def default_fonts() -> FontSet:
-    """Resolved once per process (registration costs 50–200 ms a face)."""
+def _default_fonts() -> FontSet:
     return resolve_fonts()
+
+
+def default_fonts() -> FontSet:
+    """Resolved once per process (a few milliseconds a face once its facts are cached); a
+    warm-up thread and the database worker may ask at once."""
+    with _RESOLVING:
+        return _default_fonts()
+
+
+def load_faces(fonts: FontSet, roles: Sequence[str] = ROLES) -> None:
+    """Load the faces of ``roles`` now (a warm-up), not when a document first sets text."""
+    for face in {fonts.face(role) for role in roles}:
+        font = pdfmetrics.getFont(face)
+        getattr(font, "face", None)
 
 
 def markup(text: str, fonts: FontSet, font: str | None = None) -> str:

@@ -70,6 +70,7 @@ from .tables import set_column_widths
 from .widgets import DraftController, Row, RowsModel
 from .widgets.rows_model import RowsView
 from .widgets.tab_helpers import tab_shortcut
+from .worker import run_in_background
 
 ALL = "__all__"
 
@@ -89,8 +90,9 @@ def _mark(widget: QWidget, invalid: bool) -> None:
     widget.style().polish(widget)
 
 
-# After the window opens, printing is made ready in the background (see _warm_up_printing).
-PRINT_WARM_UP_MS = 1500
+# After the window opens, printing is made ready in the background (see _warm_up_printing),
+# a second later, so its imports do not compete with the list's first page for the CPU.
+PRINT_WARM_UP_MS = 1000
 
 
 class QuietLabel(QLabel):
@@ -1042,7 +1044,7 @@ class ReceptionTab(QWidget):
         up and nobody is waiting, not while it opens; the first receipt then prints as quickly
         as the next."""
 
-        def warm_up(_session) -> None:
+        def warm_up() -> None:
             from app.services.reception import receipts
 
             receipts.warm_up()
@@ -1051,7 +1053,8 @@ class ReceptionTab(QWidget):
 
             name_keys("下塘")  # pypinyin's tables, for the type-ahead and the 拼音 field
 
-        self.ctx.worker.submit(warm_up)
+        # Off the database worker: it needs no session, and the list's jobs need not wait.
+        run_in_background(warm_up, lambda _r: None, lambda _e: None)
 
     def print_receipt(self) -> None:
         self._print_receipt(directly=False)  # Ctrl+P: always the preview
@@ -1081,6 +1084,7 @@ class ReceptionTab(QWidget):
         number, pdf = result
         if self.preview is not None:
             self.preview.close()
+            self.preview.deleteLater()  # its page images go too, not kept till log-out
         self.preview = PdfPreviewDialog(
             pdf, f"受理回执 {number}", f"受理回执-{number}.pdf", self, kind="receipt"
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from app.core.cache import cache_folder
 
 # Faces that show Simplified Chinese well, best first; the first one installed is used.
 UI_FONTS = [
@@ -58,15 +59,6 @@ STYLE_SHEET = "material.qss"  # the rendered sheet, next to the icon folders it 
 ICON_FOLDERS = ("active", "disabled", "primary")
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-
-
-def cache_folder() -> Path:
-    """The program's own cache folder (ZONGZHI_CACHE_DIR overrides it, for tests)."""
-    if folder := os.environ.get("ZONGZHI_CACHE_DIR"):
-        return Path(folder)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("zongzhi", appauthor=False))
 
 
 def _qt_material_version() -> str:

@@ -157,16 +157,17 @@ def test_fc_list_faces_are_sorted_into_kinds():
 
 
 def test_faces_are_registered_once_per_process(monkeypatch):
-    """Registering a face costs 50–200 ms; a warm receipt is about 20 ms (bench_reception)."""
-    from app.reports import fonts
+    """Registering a face costs 50–200 ms; a warm receipt is about 20 ms (bench_print)."""
+    from app.reports import font_cache
     from app.reports.receipt import render_receipt
     from tests.reports.test_receipt import sample
 
     assert default_fonts() is default_fonts()
     render_receipt(sample())
     opened = []
-    real = fonts.TTFont
-    monkeypatch.setattr(fonts, "TTFont", lambda *a, **kw: opened.append(a) or real(*a, **kw))
+    real = font_cache.parse
+    monkeypatch.setattr(font_cache, "parse", lambda *a: opened.append(a) or real(*a))
+    monkeypatch.setattr(font_cache, "_unpack", lambda *a: opened.append(a))
     render_receipt(sample())
     resolve_fonts(candidates={"song": [(HANA_A, 0)], "hei": [(WQY, 0)]}, use_fc_list=False)
     assert not opened

@@ -1,0 +1,346 @@
+"""Printing and start-up speed, each figure beside its target (issue 17). Asserts nothing.
+
+    python benchmarks/bench_print.py [--matters 100000] [--db PATH] [--runs 7]
+
+- Whole-process ``zongzhi print receipt`` (signed in with a password file, as a script would),
+  median, min and max of ``--runs`` fresh processes; beside it LibreOffice converting an
+  equivalent one-page .docx to PDF in the same run, when ``soffice`` is installed.
+- In the app: a receipt rendered warm, and, in a GUI process, the first receipt preview after
+  log-in (printing warmed up in the background meanwhile) and the resident memory then.
+- Start to the log-in window (``zongzhi --startup-probe``), log-in to the list's first page.
+
+Each figure is also printed as a ratio to a fixed reference timed in the same run (a plain
+CPU loop), so figures from a busy machine and a quiet one can be compared; the machine's load
+is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+USER = "demo-reception"
+
+
+def reference_loop() -> float:
+    """A fixed piece of CPU work (about 0.1 s on an office PC): the unit of the ratios."""
+    t = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i % 7
+    return time.perf_counter() - t
+
+
+class Report:
+    def __init__(self, reference: float):
+        self.reference = reference
+
+    def line(self, what: str, runs: list[float], target: float | None, unit: str = "s") -> None:
+        med = statistics.median(runs)
+        spread = f" (min {min(runs):.3f}, max {max(runs):.3f}, {len(runs)} runs)"
+        goal = f"; target < {target:g} {unit}" if target is not None else ""
+        met = "" if target is None else (" — met" if med < target else " — MISSED")
+        print(
+            f"{what}: median {med:.3f} {unit}{spread if len(runs) > 1 else ''}{goal}{met}; "
+            f"{med * (0.001 if unit == 'ms' else 1) / self.reference:.1f}× the reference loop",
+            flush=True,
+        )
+
+
+def zongzhi() -> list[str]:
+    return [sys.executable, "-m", "app"]
+
+
+def whole_process_receipt(db: Path, number: str, password: Path, out: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run(
+        [
+            *zongzhi(),
+            "print",
+            "receipt",
+            number,
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--user",
+            USER,
+            "--password-file",
+            str(password),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - t
+
+
+def receipt_docx(path: Path, lines: list[str]) -> None:
+    """A one-page Word document with the receipt's lines (the office route's input)."""
+    body = "".join(
+        f"<w:p><w:r><w:rPr><w:rFonts w:eastAsia='SimSun'/><w:sz w:val='{32 if i == 0 else 24}'/>"
+        f"</w:rPr><w:t xml:space='preserve'>{escape(text)}</w:t></w:r></w:p>"
+        for i, text in enumerate(lines)
+    )
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            "<?xml version='1.0' encoding='UTF-8'?><Types xmlns='http://schemas.openxmlformats"
+            ".org/package/2006/content-types'><Default Extension='rels' ContentType='application/"
+            "vnd.openxmlformats-package.relationships+xml'/><Default Extension='xml' ContentType="
+            "'application/xml'/><Override PartName='/word/document.xml' ContentType='application"
+            "/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'/></Types>",
+        )
+        z.writestr(
+            "_rels/.rels",
+            "<?xml version='1.0' encoding='UTF-8'?><Relationships xmlns='http://schemas."
+            "openxmlformats.org/package/2006/relationships'><Relationship Id='rId1' Type='http:/"
+            "/schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument' "
+            "Target='word/document.xml'/></Relationships>",
+        )
+        z.writestr(
+            "word/document.xml",
+            f"<?xml version='1.0' encoding='UTF-8'?><w:document xmlns:w='{ns}'><w:body>{body}"
+            "</w:body></w:document>",
+        )
+
+
+def libreoffice_convert(soffice: str, docx: Path, outdir: Path, profile: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return time.perf_counter() - t
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def child_gui(db_path: str) -> None:
+    """A GUI process: the receptionist's main window (as after log-in), its list's first page,
+    printing warmed up in the background, then the first receipt preview; resident memory."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    import app.gui as gui
+    from app.db import open_database
+    from app.models import Matter, User
+    from app.services.security.auth import actor_for
+
+    def wait_until(cond, timeout: float = 60.0) -> None:
+        end = time.perf_counter() + timeout
+        while not cond():
+            QApplication.processEvents()
+            # What the event loop does between events: objects let go of are deleted.
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            if time.perf_counter() > end:
+                raise TimeoutError
+            time.sleep(0.002)
+
+    app = gui.make_app(["zongzhi"])
+    db = open_database(db_path)
+    with db.read() as s:
+        actor = actor_for(s.scalar(select(User).where(User.username == USER)))
+        matter_id = s.scalar(select(Matter.id).order_by(Matter.received_at.desc()).limit(1))
+    t = time.perf_counter()
+    window = gui.build_main_window(db, actor)
+    window.show()
+    tab = window.reception
+    wait_until(lambda: tab.model.rowCount() > 0)
+    to_list = time.perf_counter() - t
+    rss_list = rss_mb()
+    time.sleep(0)
+    end = time.perf_counter() + 2.5  # the warm-up starts 1 s after the tab opens
+    wait_until(lambda: time.perf_counter() > end)
+    rss_warm = rss_mb()
+    previews, rss_first = [], 0.0
+    for _ in range(3):
+        tab._print_target, before = matter_id, tab.preview
+        t = time.perf_counter()
+        tab.print_receipt()
+        wait_until(lambda b=before: tab.preview not in (None, b) and tab.preview.isVisible())
+        QApplication.processEvents()
+        previews.append(time.perf_counter() - t)
+        rss_first = rss_first if previews[1:] else rss_mb()
+        tab.preview.close()  # the next print lets it go, as in the app
+    figures = {"list": to_list, "previews": previews, "rss": rss_first}
+    figures.update(rss_list=rss_list, rss_warm=rss_warm, rss_end=rss_mb())
+    print(json.dumps(figures), flush=True)
+    window.close()
+    window.ctx.worker.wait()
+    app.quit()
+
+
+def gui_figures(db: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-gui", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--matters", type=int, default=100_000)
+    p.add_argument("--db", type=Path)
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--child-gui", metavar="DB")
+    args = p.parse_args()
+    if args.child_gui:
+        child_gui(args.child_gui)
+        return
+
+    from sqlalchemy import func, select
+
+    from app.db import open_database
+    from app.demo.center import DEMO_ACCOUNTS, generate_demo
+    from app.models import Matter, User
+    from app.reports.receipt import render_receipt
+    from app.services.reception import receipts
+    from app.services.security.auth import actor_for
+
+    db_path = args.db or Path(tempfile.gettempdir()) / "zongzhi-bench" / f"{args.matters}.sqlite3"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db = open_database(db_path)
+    with db.read() as s:
+        have = s.scalar(select(func.count()).select_from(Matter)) or 0
+    if have < args.matters:
+        generate_demo(db, args.matters - have)
+    with db.read() as s:
+        number, mid = s.execute(
+            select(Matter.number, Matter.id).order_by(Matter.received_at.desc()).limit(1)
+        ).one()
+        actor = actor_for(s.scalar(select(User).where(User.username == USER)))
+    work = Path(tempfile.mkdtemp(prefix="zongzhi-bench-print-"))
+    password = work / "password.txt"
+    password.write_text(next(p for u, p, *_ in DEMO_ACCOUNTS if u == USER), encoding="utf-8")
+
+    print(f"database: {db_path} ({args.matters} matters); python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} CPUs, load (1, 5, 15 min) {os.getloadavg()}")
+    reference = statistics.median(reference_loop() for _ in range(5))
+    report = Report(reference)
+    print(f"reference loop (2,000,000 steps of plain Python): median {reference:.3f} s")
+
+    # 1. Whole-process receipts; the first run fills the font cache and is not counted.
+    whole_process_receipt(db_path, number, password, work / "first.pdf")
+    runs = [
+        whole_process_receipt(db_path, number, password, work / "r.pdf") for _ in range(args.runs)
+    ]
+    report.line("whole-process `zongzhi print receipt`", runs, 0.5)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice:
+        with db.read() as s:
+            data = receipts.receipt_data(s, actor, mid)
+        lines = [data.center_name, "受理回执", f"受理编号：{data.number}"] + [
+            f"{k}：{v}"
+            for k, v in (
+                ("来访人", "、".join(p.name for p in data.persons)),
+                ("事项类别", data.category),
+                ("反映事项", data.summary),
+                ("办理去向", data.route),
+                ("办理期限", data.deadline_text),
+                ("接待人", data.receptionist),
+            )
+        ]
+        docx = work / "receipt.docx"
+        receipt_docx(docx, lines)
+        profile = work / "lo-profile"
+        libreoffice_convert(soffice, docx, work, profile)  # first start makes its profile
+        office = [libreoffice_convert(soffice, docx, work, profile) for _ in range(args.runs)]
+        report.line("LibreOffice converting the same page (.docx → PDF)", office, None)
+        ratio = statistics.median(office) / statistics.median(runs)
+        print(f"  zongzhi is {ratio:.1f}× as fast as the office route; target ≥ 2.5×")
+    else:
+        print("LibreOffice (soffice) is not installed here: the office route was not timed.")
+
+    # 2. In the app: a warm receipt render, the data read and audit row included or not.
+    with db.write() as s:
+        receipts.receipt_pdf(s, actor, mid)  # fonts and code warm
+        data = receipts.receipt_data(s, actor, mid)
+        s.rollback()
+    render = []
+    for _ in range(30):
+        t = time.perf_counter()
+        render_receipt(data)
+        render.append(time.perf_counter() - t)
+    report.line("receipt render in the app (warm)", [r * 1000 for r in render], 30, "ms")
+    whole = []
+    for _ in range(10):
+        with db.write() as s:
+            t = time.perf_counter()
+            receipts.receipt_pdf(s, actor, mid)
+            whole.append(time.perf_counter() - t)
+            s.rollback()
+    report.line("  with its data read and audit row", [w * 1000 for w in whole], None, "ms")
+    db.dispose()
+
+    # 3. A GUI process: log-in to the list, first preview, memory.
+    gui = [gui_figures(db_path) for _ in range(max(1, args.runs // 3))]
+    report.line("main window to the list's first page", [g["list"] for g in gui], 0.5)
+    report.line(
+        "first receipt preview after log-in", [g["previews"][0] * 1000 for g in gui], 300, "ms"
+    )
+    report.line("a later receipt preview", [g["previews"][-1] * 1000 for g in gui], None, "ms")
+    rss = [g["rss"] for g in gui]
+    print(
+        f"resident memory after log-in and the first receipt: median {statistics.median(rss):.0f}"
+        f" MB (min {min(rss):.0f}, max {max(rss):.0f}); target < 250 MB"
+    )
+    g = gui[-1]
+    print(
+        f"  of which: {g['rss_list']:.0f} MB at the list's first page, {g['rss_warm']:.0f} MB "
+        f"after printing's warm-up, {g['rss_end']:.0f} MB after three previews"
+    )
+
+    # 4. Start to the log-in window (the real `zongzhi --startup-probe`).
+    from bench_reception import time_to_login_window
+
+    time_to_login_window(db_path)
+    starts = [time_to_login_window(db_path) for _ in range(args.runs)]
+    report.line("start to the log-in window", starts, 0.8)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
