@@ -130,9 +130,18 @@ def grid_scope(session: Session, actor: Actor) -> uuid.UUID | None:
     )
     if grid_id is None:
         raise PermissionDenied(
-            "您的账号还没有分配网格，请联系系统管理员在 中心资料 → 网格 中指定。"
+            "网格员账号还没有分配网格，暂无查看和登记事项的权限；"
+            "请联系系统管理员在 中心资料 → 网格 中指定。"
         )
     return grid_id
+
+
+@read_op
+def my_grid(session: Session, actor: Actor) -> GridItem | None:
+    """The grid a 网格员 account works in (None until the admin assigns one)."""
+    require(actor, Action.GRID_MATTERS)
+    grid_id = session.scalar(select(Grid.id).where(Grid.worker_user_id == actor.user_id))
+    return next((g for g in grid_items(session) if g.id == grid_id), None)
 
 
 # --- changing --------------------------------------------------------------------------------

@@ -291,7 +291,7 @@ def register_matter(
         if scope is None:
             require(actor, Action.REGISTER_MATTER)
         if data.grid_id not in (None, scope):
-            raise PermissionDenied("网格员只能上报本网格的事项。")
+            raise PermissionDenied("网格员只有上报本网格事项的权限，不能上报其他网格的事项。")
         data = replace(data, channel=Channel.GRID, grid_id=scope, unit_id=None, answer=None)
     chosen_unit = data.unit_id is not None
     data = validate_intake(session, data)
@@ -879,7 +879,7 @@ def matter_detail(
     scope = grid_scope(session, actor)
     m = _load(session, matter_id)
     if scope is not None and m.grid_id != scope:
-        raise PermissionDenied("这个事项不属于您的网格，网格员只能查看本网格的事项。")
+        raise PermissionDenied("这个事项不属于您的网格：网格员只有查看本网格事项的权限。")
     show_whole = not masked and allowed(actor, Action.VIEW_PERSONAL_DATA)
     category = session.get(Category, m.category_id)
     unit = session.get(Unit, m.unit_id) if m.unit_id else None
