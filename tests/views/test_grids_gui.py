@@ -103,3 +103,27 @@ def test_choosing_a_village_at_intake_offers_its_grids(qtbot, db, receptionist, 
     with db.read() as s:
         assert s.scalar(select(Matter.grid_id)) == g1
     w.ctx.worker.wait()
+
+
+def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
+    from app.services.reception.intake import VisitorInput
+    from tests.services.test_intake import make_input, register
+
+    bs = _village(db, "白石村")
+    with db.write() as s:
+        g1 = grids.save_grid(s, admin, None, grids.GridInput(bs, "BS-01", "白石一网格"))
+    visitor = [VisitorInput("甲", village_id=bs)]
+    register(db, receptionist, make_input(db, visitors=visitor, grid_id=g1))
+    w = build_main_window(db, actor(db, "zhuren"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.command_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.village_model.rowCount() > 0, timeout=10_000)
+    tab.village_table.setCurrentIndex(tab.village_proxy.index(0, 0))  # 白石村, the first
+    qtbot.mouseClick(tab.grids_button, LEFT)
+    dlg = tab.grids_dialog
+    qtbot.waitUntil(lambda: dlg.rows is not None, timeout=10_000)
+    model = dlg.table.model()
+    assert [model.index(0, c).data() for c in range(3)] == ["白石一网格（BS-01）", "1", "1"]
+    w.ctx.worker.wait()
