@@ -333,3 +333,35 @@ def test_ledgers_and_statistics_filter_by_grid(db, receptionist, two_grids):
     assert [(c.grid, c.received, c.open) for c in one] == [("白石二网格（BS-02）", 1, 1)]
     with db.read() as s, pytest.raises(PermissionDenied):
         grid_reports.village_grid_counts(s, receptionist, bs)
+
+
+def test_a_village_terminal_brings_its_grid_reports_in_a_bundle(db, admin, tmp_path):
+    """A village 综治站 runs a terminal: the sheet imported there travels to the center in an
+    exchange bundle as 网格上报 matters with their grids; the bundle again adds nothing.
+    (Over 2 s: it copies the center's database to make the terminal, as test_exchange does.)"""
+    from app.services.center.settings import save_settings
+    from tests.services.test_exchange import export, import_, make_terminal
+
+    with db.write() as s:
+        save_settings(s, terminal="Z")
+        grids.save_grid(s, admin, None, grids.GridInput(_village(db), "BS-01", "白石一网格"))
+    station = make_terminal(db, tmp_path, "C")
+    path = _report_sheet(
+        tmp_path / "r.xlsx",
+        [["R-1", "BS-01", "", "张网格", "矛盾纠纷", "站里收到", "", "", "", ""]],
+    )
+    with station.write() as s:
+        report = grid_reports.import_grid_reports(s, actor(station, "jiedai"), path)
+    assert report.imported == 1
+    bundle = export(station, tmp_path / "c.zzb")
+    station.dispose()
+    first = import_(db, bundle)
+    assert first.tables["matters"] == 1
+    import_(db, bundle)
+    with db.read() as s:
+        (m,) = s.scalars(select(Matter).where(Matter.channel == Channel.GRID))
+        assert (m.grid_report_key, m.grid_reporter, m.number[-8:]) == (
+            "BS-01:R-1",
+            "张网格",
+            "C-000001",
+        )
