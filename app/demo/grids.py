@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Category, Channel, Grid, Person, Role, User, Village
+from app.models import Category, Channel, Grid, Matter, MatterPerson, Person, Role, User, Village
 from app.services.center import grids
 from app.services.context import Actor
 from app.services.pinyin import person_keys
@@ -97,6 +97,14 @@ def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> None:
                     .where(Person.id.in_(chunk[start : start + 500]))
                     .values(grid_id=gid)
                 )
+    # The matters so far are in their first visitor's grid (the 网格上报 below name theirs).
+    first = (
+        select(Person.grid_id)
+        .join(MatterPerson, MatterPerson.person_id == Person.id)
+        .where(MatterPerson.matter_id == Matter.id, MatterPerson.position == 0)
+        .scalar_subquery()
+    )
+    s.execute(update(Matter).where(Matter.grid_id.is_(None)).values(grid_id=first))
     categories = {c.name: c.id for c in s.scalars(select(Category))}
     reception = s.scalar(select(User).where(User.username == "demo-reception"))
     if reception is None:

@@ -204,8 +204,11 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.id_number, 0, 2)
         grid.addWidget(self.remove, 0, 3)
         grid.addWidget(self.phone, 1, 1)
-        grid.addWidget(self.village, 1, 2)
-        grid.addWidget(self.grid_choice, 1, 3)
+        place = QHBoxLayout()  # the village, then its grid, sharing the village's column
+        place.setSpacing(FORM_COLUMN_SPACING)
+        place.addWidget(self.village, 1)
+        place.addWidget(self.grid_choice, 1)
+        grid.addLayout(place, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
         grid.addWidget(self.pinyin_label, 3, 0)
         grid.addWidget(self.pinyin, 3, 1, 1, 3)
