@@ -365,3 +365,25 @@ def test_a_village_terminal_brings_its_grid_reports_in_a_bundle(db, admin, tmp_p
             "张网格",
             "C-000001",
         )
+
+
+def test_the_command_line_saves_the_template_and_imports_once(
+    db, database_url, two_grids, tmp_path
+):
+    from app.cli import main
+
+    template = tmp_path / "模板.xlsx"
+    assert main(["grid", "template", "--out", str(template)]) == 0
+    wb = load_workbook(template)
+    ws = wb.active
+    ws.delete_rows(2)  # the example row
+    ws.append(["R-9", "BS-01", "", "", "矛盾纠纷", "命令行导入", "", "", "", ""])
+    wb.save(template)
+    secret = tmp_path / "pw.txt"
+    secret.write_text(STAFF_PASSWORD, encoding="utf-8")
+    args = ["grid", "import", str(template), "--database-url", database_url, "--user", "jiedai"]
+    args += ["--password-file", str(secret)]
+    assert main(args) == 0
+    assert main(args) == 0
+    with db.read() as s:
+        assert s.scalar(select(func.count()).where(Matter.grid_report_key == "BS-01:R-9")) == 1
