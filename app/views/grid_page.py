@@ -68,9 +68,10 @@ class GridPanel(QWidget):
         ):
             b = QPushButton(text)
             b.clicked.connect(slot)
-            b.setVisible(shown)
             self.buttons[text] = b
             row.addWidget(b)
+            if not shown:
+                b.hide()
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
