@@ -227,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="（import）只导入检查通过的行，其余行另存到输入文件旁的“*.未导入.xlsx”",
     )
 
+    p = sub.add_parser(
+        "grid", help="网格上报：template 保存固定模板；import 把网格员上报表导入为事项（不重复）"
+    )
+    _db_args(p)
+    _login_args(p)
+    p.add_argument("action", choices=["template", "import"], help="template 模板；import 导入")
+    p.add_argument("file", nargs="?", type=Path, help="（import）网格上报 XLSX 文件")
+    p.add_argument("--out", type=Path, help="（template）模板保存到哪个 XLSX 文件")
+    p.add_argument("--skip-invalid", action="store_true", help="（import）只导入检查通过的行")
+
     p = sub.add_parser("screenshot", help="离屏渲染主窗口的某个标签页为 PNG")
     _db_args(p)
     p.add_argument(
@@ -794,6 +804,29 @@ def cmd_reference(args) -> int:
     return 1 if report.checked_only else 0
 
 
+def cmd_grid(args) -> int:
+    from app.services.reception import grid_reports
+
+    if args.action == "template":
+        if args.out is None:
+            raise ServiceError("请用 --out 文件.xlsx 指定模板保存到哪里")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(grid_reports.grid_template())
+        print(f"已保存网格上报模板：{args.out}")
+        return 0
+    if args.file is None:
+        raise ServiceError("请写出要导入的网格上报 XLSX 文件")
+    db = _open(args)
+    _require_initialised(db)
+    who = _signed_in(args, db)
+    report = db.run(
+        op(grid_reports.import_grid_reports, who, args.file, skip_invalid=args.skip_invalid)
+    ).value
+    for line in report.lines():
+        print(line)
+    return 1 if report.checked_only else 0
+
+
 def cmd_screenshot(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if getattr(args, "all", False):  # one PNG per tab, each as a user of the tab sees it
@@ -1277,6 +1310,7 @@ COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "reference": cmd_reference,
+    "grid": cmd_grid,
     "screenshot": cmd_screenshot,
     "check": cmd_check,
     "counselling-recovery": cmd_counselling_recovery,

@@ -21,6 +21,7 @@ from app.core import clock
 from app.core.errors import ServiceError
 from app.db import Database
 from app.demo import duty as demo_duty
+from app.demo import grids as demo_grids
 from app.demo import work as demo_work
 from app.demo.people import id_number
 from app.models import (
@@ -359,6 +360,8 @@ def generate_demo(
         planned = _case_times(today) if _cases_missing(s) else []
         if demo_work.missing(s):
             planned += demo_work.registration_times(today, cal)
+        if demo_grids.missing(s):
+            planned += demo_grids.report_times(today)
     if len(set(planned)) != len(planned):
         raise RuntimeError("演示数据：两件演示事项的登记时间相同")
     rng = random.Random(seed + already)
@@ -619,6 +622,7 @@ def generate_demo(
         demo_work.add_registers(s, today, seed=seed)
         demo_work.add_meetings(s, today, seed=seed)
         demo_duty.add_duty(s, today)
+        demo_grids.add_grids(s, today, numbers, seed=seed)
         numbers.check_all_used()
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0

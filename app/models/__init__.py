@@ -99,7 +99,7 @@ from .mediation import (
     RightsComplaint,
 )
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
-from .org import Absence, Category, LeaderDay, Post, Setting, Team, Unit, User, Village
+from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
 from .registers import ImportedRow, ImportJob, Migrant, SafetyCreation, SpecialPerson, StagedRow
 
@@ -197,6 +197,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Category",
+    "Grid",
     "Channel",
     "DayKind",
     "EventKind",

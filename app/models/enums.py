@@ -29,6 +29,7 @@ class Role(LabelledEnum):
     DIRECTOR = ("director", "主任")
     DEPUTY_DIRECTOR = ("deputy_director", "常务副主任")  # the director's rights, named as itself
     ADMIN = ("admin", "系统管理员")
+    GRID_WORKER = ("grid_worker", "网格员")  # sees and reports only its own grid's matters
 
 
 class Channel(LabelledEnum):

@@ -71,6 +71,11 @@ class Matter(UUIDPk, Base):
     unit_name: Mapped[str | None] = mapped_column(String(64))
     village_name: Mapped[str | None] = mapped_column(String(64))
     handler_name: Mapped[str | None] = mapped_column(String(64))
+    # 网格: the grid the matter arose in; 网格上报: the 网格员 who reported it, and the key of
+    # the report row it came from (the worker's own report number and the grid's code).
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("grids.id"), index=True)
+    grid_reporter: Mapped[str | None] = mapped_column(String(64))
+    grid_report_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     # 首办责任人 as a user, when the handler has an account (AB岗 reassignment needs it).
     handler_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     # 领导接访: the leader who received the person, when a leader did.

@@ -82,6 +82,30 @@ class Village(UUIDPk, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
 
 
+class Grid(UUIDPk, Base):
+    """网格 (全科网格): a part of a village or community with its 网格长 and 网格员; a village
+    holds many. The 网格员 may have an account (role 网格员) that sees only this grid's matters."""
+
+    __tablename__ = "grids"
+    village_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("villages.id"), nullable=False, index=True
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    leader_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # 网格长
+    leader_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    worker_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # 网格员
+    worker_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    worker_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id"), unique=True
+    )
+    coverage: Mapped[str] = mapped_column(Text, nullable=False, default="")  # 覆盖范围
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=sa_true()
+    )
+
+
 class Category(UUIDPk, Base):
     """事项类别 with its time limit rule (docs/DOMAIN.md §3) and the unit it usually goes to."""
 

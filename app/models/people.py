@@ -31,4 +31,7 @@ class Person(UUIDPk, Base):
     village_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("villages.id", ondelete="SET NULL")
     )
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("grids.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)

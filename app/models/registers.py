@@ -23,6 +23,7 @@ class Migrant(UUIDPk, Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(120), nullable=False, default="")  # 户籍地
     village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("grids.id"))
     address: Mapped[str] = mapped_column(String(120), nullable=False, default="")  # 现住址
     employer: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     arrived_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
@@ -43,6 +44,7 @@ class SpecialPerson(UUIDPk, Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     category: Mapped[SpecialCategory] = mapped_column(_enum(SpecialCategory), nullable=False)
     village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("grids.id"))
     address: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     risk_level: Mapped[WatchLevel] = mapped_column(_enum(WatchLevel), nullable=False)
     helper: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # 帮扶责任人
@@ -63,6 +65,7 @@ class SafetyCreation(UUIDPk, Base):
     kind: Mapped[SafetyKind] = mapped_column(_enum(SafetyKind), nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("grids.id"))
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"))
     year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     status: Mapped[SafetyStatus] = mapped_column(_enum(SafetyStatus), nullable=False)

@@ -607,6 +607,9 @@ class CommandTab(QWidget):
         self.village_table.clicked.connect(self._village_clicked)
         self.village_table.activated.connect(self._village_clicked)
         village_box = self._boxed("本年按村社区（点表头排序，点格子看事项）", self.village_table)
+        self.grids_button = QPushButton("所选村社区按网格展开")  # 网格: app/views/grid_page.py
+        self.grids_button.clicked.connect(self.open_grids)
+        village_box.layout().addWidget(self.grids_button, 0, Qt.AlignmentFlag.AlignRight)
 
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(risk_box)
@@ -804,6 +807,18 @@ class CommandTab(QWidget):
             self.village_model.index(src.row(), _COLUMN_OF[key[2]]), Qt.ItemDataRole.DisplayRole
         )
         self.open_list(key, f"{row.village} · {column}：{value} 件")
+
+    def open_grids(self) -> None:
+        """The chosen village (or the first) opened into its grids, by a grid service."""
+        from .grid_page import GridBreakdownDialog
+
+        index = self.village_table.currentIndex()
+        src = self.village_proxy.mapToSource(index) if index.isValid() else None
+        row = self.village_model.row_at(src.row() if src is not None else 0)
+        if row is None:
+            return
+        self.grids_dialog = GridBreakdownDialog(self.ctx, row.village_id, row.village, self)
+        self.grids_dialog.open()
 
     # --- export
     def open_stats_export(self) -> None:

@@ -196,7 +196,11 @@ class LedgersTab(QWidget):
         for u in lookups.all_units or lookups.units:
             self.unit.addItem(u.name, u.id)
         self.unit.setAccessibleName("单位")
-        for combo in (self.ledger, self.period, self.village, self.unit):
+        self.grid = QComboBox()  # 网格: the chosen village's grids (app/views/grid_page.py)
+        self.grid.setAccessibleName("网格")
+        self.grid.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._offer_grids()
+        for combo in (self.ledger, self.period, self.village, self.unit, self.grid):
             longest = max(
                 (
                     combo.fontMetrics().horizontalAdvance(combo.itemText(i))
@@ -213,6 +217,7 @@ class LedgersTab(QWidget):
             ("从", self.since),
             ("至", self.until),
             ("村社区", self.village),
+            ("网格", self.grid),
             ("单位", self.unit),
         ):
             caption = QLabel(text)
@@ -270,6 +275,8 @@ class LedgersTab(QWidget):
         self.since.dateChanged.connect(self._dates_edited)
         self.until.dateChanged.connect(self._dates_edited)
         self.village.currentIndexChanged.connect(self.schedule_reload)
+        self.village.currentIndexChanged.connect(lambda _i: self._offer_grids())
+        self.grid.currentIndexChanged.connect(self.schedule_reload)
         self.unit.currentIndexChanged.connect(self.schedule_reload)
         self.add_button.clicked.connect(lambda: self.open_register_dialog())
         self.edit_button.clicked.connect(self.edit_selected)
@@ -304,8 +311,19 @@ class LedgersTab(QWidget):
     def select_ledger(self, code: str) -> None:
         self.ledger.setCurrentIndex(self.ledger.findData(code))
 
+    def _offer_grids(self) -> None:
+        grids = [g for g in self.lookups.all_grids if g.village_id == self.village.currentData()]
+        self.grid.blockSignals(True)
+        self.grid.clear()
+        self.grid.addItem("全部网格", None)
+        for g in grids:
+            self.grid.addItem(g.name, g.id)
+        self.grid.blockSignals(False)
+        self.grid.setEnabled(bool(grids))
+
     def current_filter(self) -> LedgerFilter:
         f = LedgerFilter(village_id=self.village.currentData(), unit_id=self.unit.currentData())
+        f.grid_id = self.grid.currentData()
         if self.period.currentData() != "all":
             f.since = self.since.date().toPython()
             f.until = self.until.date().toPython()

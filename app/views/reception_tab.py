@@ -180,6 +180,13 @@ class VisitorEditor(QWidget):
         self.village.addItem("（村/社区）", None)
         for v in lookups.villages:
             self.village.addItem(v.name, v.id)
+        # 网格: the chosen village's grids (none chosen: none offered).
+        self.lookups = lookups
+        self.grid_choice = TypeAheadCombo()
+        self.grid_choice.setAccessibleName("网格")
+        self.grid_choice.setToolTip("事项发生地所在的网格（先选村/社区）")
+        self.village.currentIndexChanged.connect(lambda _i: self.offer_grids())
+        self.offer_grids()
         self.remove = QPushButton("移除")
         self.remove.setToolTip("移除这位群众")
         self.remove.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -199,7 +206,11 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.id_number, 0, 2)
         grid.addWidget(self.remove, 0, 3)
         grid.addWidget(self.phone, 1, 1)
-        grid.addWidget(self.village, 1, 2, 1, 2)
+        place = QHBoxLayout()  # the village, then its grid, sharing the village's column
+        place.setSpacing(FORM_COLUMN_SPACING)
+        place.addWidget(self.village, 1)
+        place.addWidget(self.grid_choice, 1)
+        grid.addLayout(place, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
         grid.addWidget(self.pinyin_label, 3, 0)
         grid.addWidget(self.pinyin, 3, 1, 1, 3)
@@ -227,6 +238,14 @@ class VisitorEditor(QWidget):
                     self._check(w, validate) if w.property("invalid") else None
                 )
             )
+
+    def offer_grids(self) -> None:
+        """The grids of the chosen village, keeping the chosen grid when it is one of them."""
+        grids = self.lookups.grids_of(self.village.currentData())
+        if not self.grid_choice.count():
+            self.grid_choice.addItem("（网格）", None)
+        _refill(self.grid_choice, [(g.name, g.id) for g in grids])
+        self.grid_choice.setEnabled(bool(grids))
 
     def _pinyin_edited(self, _text: str) -> None:
         self._pinyin_typed = True
@@ -485,6 +504,8 @@ class IntakeForm(QWidget):
         _refill(self.unit, [(u.name, u.id) for u in lookups.routable()])
         for editor in self.visitors:
             _refill(editor.village, [(v.name, v.id) for v in lookups.villages])
+            editor.lookups = lookups
+            editor.offer_grids()
 
     # --- visitors
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
@@ -494,6 +515,7 @@ class IntakeForm(QWidget):
         editor.remove_requested.connect(lambda e=editor: self.remove_visitor(e))
         for w in (editor.name, editor.id_number, editor.phone, editor.address, editor.village):
             self._watch(w)
+        self._watch(editor.grid_choice)
         self._watch(editor.pinyin)
         for key, w in editor.fields().items():
             self._watch_error(
@@ -528,7 +550,7 @@ class IntakeForm(QWidget):
     def _fix_tab_order(self) -> None:
         chain: list[QWidget] = [self.channel]
         for v in self.visitors:
-            chain += [v.name, v.id_number, v.phone, v.village, v.address, v.pinyin]
+            chain += [v.name, v.id_number, v.phone, v.village, v.grid_choice, v.address, v.pinyin]
         chain += [
             self.head_count,  # only while 群体性事项 is ticked
             self.category,
@@ -584,6 +606,7 @@ class IntakeForm(QWidget):
             is_group=self.is_group.isChecked(),
             head_count=self.head_count.value() if self.is_group.isChecked() else None,
             answer=self.answer.toPlainText() if self.answered.isChecked() else None,
+            grid_id=self.visitors[0].grid_choice.currentData(),
         )
 
     def field_widgets(self) -> dict[str, QWidget]:
@@ -596,6 +619,8 @@ class IntakeForm(QWidget):
             "handler": self.handler,
             "head_count": self.head_count,
         }
+        if self.visitors:  # the matter's grid: chosen beside the first visitor's village
+            widgets["grid"] = self.visitors[0].grid_choice
         for i, v in enumerate(self.visitors):
             for key, w in v.fields().items():
                 widgets[f"visitors[{i}].{key}"] = w
@@ -657,6 +682,7 @@ class IntakeForm(QWidget):
                     "phone": v.phone.text(),
                     "address": v.address.text(),
                     "village": str(v.village.currentData()) if v.village.currentData() else None,
+                    "grid": str(g) if (g := v.grid_choice.currentData()) else None,
                     "pinyin": v.typed_pinyin(),
                 }
                 for v in self.visitors
@@ -688,6 +714,7 @@ class IntakeForm(QWidget):
             editor.phone.setText(vd.get("phone", ""))
             editor.address.setText(vd.get("address", ""))
             pick(editor.village, vd.get("village"))
+            pick(editor.grid_choice, vd.get("grid"))
             if vd.get("pinyin"):
                 editor.set_typed_pinyin(vd["pinyin"])
         self.is_group.setChecked(bool(d.get("is_group")))

@@ -34,6 +34,7 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
+from .grid_page import GridPanel
 from .import_report_dialog import ImportReportDialog
 from .widgets import FormDialog, MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
@@ -278,6 +279,8 @@ class ReferencePage(QWidget):
         self.lists = {kind: ListPanel(self, kind) for kind in ("unit", "village", "category")}
         for kind, panel in self.lists.items():
             self.tabs.addTab(panel, ref.LIST_LABELS[kind])
+        self.grids = GridPanel(ctx, self)  # 网格, after 村社区
+        self.tabs.insertTab(2, self.grids, "网格")
         self.roles = RolesPanel(self)
         self.tabs.addTab(self.roles, "文书署名")
         self.export_button = QPushButton("导出XLSX")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import open_database
+from app.demo import grids as demo_grids
 from app.demo.center import DEMO_ACCOUNTS, generate_demo
 from app.models import (
     AuditEntry,
@@ -35,8 +36,17 @@ def test_demo_database(tmp_path):
     after_first = _extras(db)
     second = generate_demo(db, 300, today=today)
     # The demo mediation cases were opened directly, each registering its own matter, and the
-    # showcase registered its matters (once).
-    assert second.created_accounts == [] and second.total_matters == 300 + 300 + 6 + 13
+    # showcase registered its matters (once), and the grid workers' reports (once).
+    reports = len(demo_grids.REPORTS)
+    assert second.created_accounts == [] and second.total_matters == 300 + 300 + 6 + 13 + reports
+    with db.read() as s:  # every village has grids; a 网格员 account works in one of them
+        from app.models import Channel, Grid, Village
+
+        villages = set(s.scalars(select(Village.id).where(Village.active.is_(True))))
+        assert villages == set(s.scalars(select(Grid.village_id)))
+        assert s.scalar(select(func.count()).where(Grid.worker_user_id.is_not(None))) == 1
+        grid_matters = select(func.count()).where(Matter.channel == Channel.GRID)
+        assert s.scalar(grid_matters.where(Matter.grid_report_key.is_not(None))) == reports
     assert _extras(db) == after_first, "a second run adds only matters"
     with db.read() as s:
         from app.models import CaseRoom, CaseStatus

@@ -31,7 +31,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.services.center import calendar_admin, reference_admin, settings
+from app.services.center import calendar_admin, grids, reference_admin, settings
 from app.services.command import duty, importing, ledgers, registers, reports_upward, statistics
 from app.services.data import exchange
 from app.services.meetings import meetings
@@ -52,6 +52,7 @@ USERS = {
     Role.DIRECTOR: "zhuren",
     Role.DEPUTY_DIRECTOR: "fuzhuren",  # made by the test that needs it
     Role.ADMIN: "admin",
+    Role.GRID_WORKER: "wangge",  # made by the test that needs it, without a grid yet
 }
 
 
@@ -59,6 +60,9 @@ def role_actor(db, role: Role):
     if role == Role.DEPUTY_DIRECTOR:  # not in the shared center: made here
         with db.write() as s:
             auth.create_user(s, actor(db, "admin"), "fuzhuren", "吴副主任", role, "Deputy#2026pw")
+    if role == Role.GRID_WORKER:
+        with db.write() as s:
+            auth.create_user(s, actor(db, "admin"), "wangge", "吴网格", role, "Grid#2026pwX")
     return actor(db, USERS[role])
 
 
@@ -298,6 +302,7 @@ PROBES = {
     Action.SET_UP_COUNSELLING: [
         lambda s, a, db: notes_keys.create_recovery_key(s, a),
     ],
+    Action.GRID_MATTERS: [lambda s, a, db: grids.my_grid(s, a)],
 }
 
 

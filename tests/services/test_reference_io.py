@@ -102,7 +102,7 @@ def test_export_then_import_changes_nothing_and_a_rename_by_id(db, admin, tmp_pa
     with db.write() as s:
         path = reference_io.export_reference_file(s, admin, tmp_path / "out.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["承办单位", "村社区", "事项类别", "文书署名"]
+    assert wb.sheetnames == ["承办单位", "村社区", "网格", "事项类别", "文书署名"]
     with db.write() as s:
         report = reference_io.import_reference(s, admin, path)
     assert (report.imported, report.problems) == (0, [])
@@ -130,7 +130,7 @@ def test_a_workbook_without_known_sheets_is_named(db, admin, tmp_path):
     with db.write() as s:
         report = reference_io.import_reference(s, admin, path)
     assert report.checked_only
-    assert "工作表应名为 承办单位、村社区、事项类别、文书署名" in report.lines()[1]
+    assert "工作表应名为 承办单位、村社区、网格、事项类别、文书署名" in report.lines()[1]
 
 
 def test_a_merge_asked_for_in_the_workbook_is_refused_not_ignored(db, admin, tmp_path):

@@ -173,6 +173,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.duty_tab import ReportDialog
     from app.views.exchange_dialog import ImportBundleDialog
     from app.views.first_run_wizard import FirstRunWizard
+    from app.views.grid_page import GridBreakdownDialog
     from app.views.handling_tab import (
         ArrangementDialog,
         LeaderDialog,
@@ -218,6 +219,7 @@ def _dialogs(window: QMainWindow, db):
         ],
         MatterListDialog: [MatterListDialog(ctx, ("open",), "在办事项", parent=window)],
         AlertListDialog: [AlertListDialog(ctx, parent=window)],
+        GridBreakdownDialog: [GridBreakdownDialog(ctx, None, "未填村社区", window)],
         ImportBundleDialog: [ImportBundleDialog(ctx, window)],
         ImportReportDialog: [ImportReportDialog(ImportReport("x", "网格事件", "a.xlsx"), window)],
         ImportMappingDialog: [ImportMappingDialog(_mapping_plan(), "台账.xlsx", "事项", window)],

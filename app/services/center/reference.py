@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.ops import read_op
-from app.models import Category, LimitKind, Role, Unit, UnitKind, User, Village
+from app.models import Category, Grid, LimitKind, Role, Unit, UnitKind, User, Village
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,15 @@ class VillageRow:
 
 
 @dataclass(frozen=True)
+class GridRow:
+    id: uuid.UUID
+    village_id: uuid.UUID
+    name: str  # 名称（编码）
+    worker: str  # the 网格员's name
+    active: bool = True
+
+
+@dataclass(frozen=True)
 class StaffRow:
     id: uuid.UUID
     name: str
@@ -57,6 +66,12 @@ class Lookups:
     all_units: list[UnitRow] = field(default_factory=list)
     all_categories: list[CategoryRow] = field(default_factory=list)
     all_villages: list[VillageRow] = field(default_factory=list)
+    # Every grid, deactivated ones too (filters); ``grids_of`` offers a village's active ones.
+    all_grids: list[GridRow] = field(default_factory=list)
+
+    def grids_of(self, village_id: uuid.UUID | None) -> list[GridRow]:
+        """The active grids of a village, for the choice at intake."""
+        return [g for g in self.all_grids if g.active and g.village_id == village_id]
 
     def routable(self) -> list[UnitRow]:
         """The active units a matter can be routed to (交办)."""
@@ -106,4 +121,10 @@ def load_lookups(session: Session) -> Lookups:
             .order_by(User.display_name)
         )
     ]
-    return Lookups(units, cats, villages, staff, all_units, all_cats, all_villages)
+    all_grids = [
+        GridRow(
+            g.id, g.village_id, _shown(f"{g.name}（{g.code}）", g.active), g.worker_name, g.active
+        )
+        for g in session.scalars(select(Grid).order_by(Grid.sort, Grid.code))
+    ]
+    return Lookups(units, cats, villages, staff, all_units, all_cats, all_villages, all_grids)

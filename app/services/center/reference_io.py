@@ -1,4 +1,4 @@
-"""中心资料 as one XLSX workbook: a sheet per list (承办单位, 村社区, 事项类别, 文书署名).
+"""中心资料 as one XLSX workbook: a sheet per list (承办单位, 村社区, 网格, 事项类别, 文书署名).
 
 Export writes every item, deactivated ones too, with its 编号 (id). Import reads the sheets it
 knows, matches a row by its 编号 or else by its name, changes what the row says, adds the
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import Category, LimitKind, Unit, UnitKind, Village
+from app.models import Category, Grid, LimitKind, Unit, UnitKind, User, Village
+from app.services.center import grids
 from app.services.center import reference_admin as ref
 from app.services.command.importing import ImportReport, Problem
 from app.services.context import Actor
@@ -33,9 +34,23 @@ UNIT_COLUMNS = ["编号", "名称", "简称", "类型", "负责人", "电话", "
 VILLAGE_COLUMNS = ["编号", "名称", "状态", "并入"]
 CATEGORY_COLUMNS = ["编号", "名称", "期限规则", "期限天数", "默认承办单位", "信访", "状态"]
 ROLE_COLUMNS = ["项目", "内容"]
+GRID_COLUMNS = [
+    "编号",
+    "网格编码",
+    "名称",
+    "村社区",
+    "网格长",
+    "网格长电话",
+    "网格员",
+    "网格员电话",
+    "网格员账号",
+    "覆盖范围",
+    "状态",
+]
 SHEETS = {
     "承办单位": ("unit", UNIT_COLUMNS),
     "村社区": ("village", VILLAGE_COLUMNS),
+    "网格": ("grid", GRID_COLUMNS),
     "事项类别": ("category", CATEGORY_COLUMNS),
     "文书署名": ("roles", ROLE_COLUMNS),
 }
@@ -49,6 +64,14 @@ _FIELD_COLUMNS = {
     "limit_kind": "期限规则",
     "limit_days": "期限天数",
     "default_unit_id": "默认承办单位",
+    "village": "村社区",
+    "code": "网格编码",
+    "leader_name": "网格长",
+    "leader_phone": "网格长电话",
+    "worker_name": "网格员",
+    "worker_phone": "网格员电话",
+    "worker_user": "网格员账号",
+    "coverage": "覆盖范围",
 }
 _YES = {"是", "y", "yes", "1", "true", "√", "✓"}
 _NO = {"否", "n", "no", "0", "false", "×", "✗"}
@@ -117,6 +140,27 @@ def export_reference(session: Session, actor: Actor) -> bytes:
         VILLAGE_COLUMNS,
         [[str(v.id), v.name, _state(v.active), v.merged_into] for v in data.villages],
         [36, 20, 8, 20],
+    )
+    sheet(
+        "网格",
+        GRID_COLUMNS,
+        [
+            [
+                str(g.id),
+                g.code,
+                g.name,
+                g.village,
+                g.leader_name,
+                g.leader_phone,
+                g.worker_name,
+                g.worker_phone,
+                g.worker_username,
+                g.coverage,
+                _state(g.active),
+            ]
+            for g in grids.grid_items(session)
+        ],
+        [36, 12, 16, 14, 10, 14, 10, 14, 14, 40, 8],
     )
     sheet(
         "事项类别",
@@ -390,9 +434,53 @@ def _roles_row(session: Session, actor: Actor, values: dict[str, Any]) -> str:
     return "changed"
 
 
+def _grid_row(session: Session, actor: Actor, values: dict[str, Any]) -> str:
+    """A grid: found by its 编号, else by its 网格编码; its village and account by name."""
+    code = _text(values.get("网格编码")).upper()
+    if _text(values.get("编号")):
+        grid = _find(session, Grid, values)
+    else:
+        grid = session.scalar(select(Grid).where(Grid.code == code)) if code else None
+    village_id = grid.village_id if grid else None
+    if _text(values.get("村社区")):
+        village_name = _text(values["村社区"])
+        village_id = session.scalar(select(Village.id).where(Village.name == village_name))
+        if village_id is None:
+            raise _RowProblem("村社区", f"没有名为“{village_name}”的村社区")
+    user_id = grid.worker_user_id if grid else None
+    if "网格员账号" in values:
+        username = _text(values["网格员账号"])
+        user_id = None
+        if username:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            if user_id is None:
+                raise _RowProblem("网格员账号", f"没有用户名为“{username}”的账号")
+    data = grids.GridInput(
+        village_id=village_id,
+        code=_value(values, "网格编码", grid.code if grid else ""),
+        name=_value(values, "名称", grid.name if grid else ""),
+        leader_name=_value(values, "网格长", grid.leader_name if grid else ""),
+        leader_phone=_value(values, "网格长电话", grid.leader_phone if grid else ""),
+        worker_name=_value(values, "网格员", grid.worker_name if grid else ""),
+        worker_phone=_value(values, "网格员电话", grid.worker_phone if grid else ""),
+        worker_user_id=user_id,
+        coverage=_value(values, "覆盖范围", grid.coverage if grid else ""),
+    )
+    active = _active(values, grid.active if grid else True)
+    if grid is not None:
+        stored = tuple(getattr(grid, k) for k in grids.GridInput.__dataclass_fields__)
+        given = tuple(getattr(data, k) for k in grids.GridInput.__dataclass_fields__)
+        if stored == given and grid.active == active:
+            return "same"
+    gid = grids.save_grid(session, actor, grid.id if grid else None, data)
+    grids.set_grid_active(session, actor, gid, active)
+    return "changed" if grid else "added"
+
+
 _ROW_WRITERS = {
     "unit": _unit_row,
     "village": _village_row,
+    "grid": _grid_row,
     "category": _category_row,
     "roles": _roles_row,
 }

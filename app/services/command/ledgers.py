@@ -36,6 +36,7 @@ from app.models import (
     CaseParty,
     CaseRoom,
     Category,
+    Grid,
     Matter,
     MatterPerson,
     MatterStatus,
@@ -69,6 +70,7 @@ class LedgerFilter:
     until: date | None = None
     village_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
+    grid_id: uuid.UUID | None = None  # 网格: matters and register records of one grid
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ def _matter_query(session: Session, f: LedgerFilter, *extra) -> Select:
         q = q.where(v.c.village_id == f.village_id)
     if f.unit_id:
         q = q.where(Matter.unit_id == f.unit_id)
+    if f.grid_id:
+        q = q.where(Matter.grid_id == f.grid_id)
     for cond in extra:
         q = q.where(cond)
     return q
@@ -448,6 +452,8 @@ def _register_query(model, f: LedgerFilter) -> Select:
         q = q.where(model.village_id == f.village_id)
     if f.unit_id:
         q = q.where(model.unit_id == f.unit_id)
+    if f.grid_id:
+        q = q.where(model.grid_id == f.grid_id)
     return q
 
 
@@ -604,6 +610,8 @@ def _filters_text(session: Session, f: LedgerFilter) -> str:
         parts.append(f"村社区：{session.get(Village, f.village_id).name}")
     if f.unit_id:
         parts.append(f"单位：{session.get(Unit, f.unit_id).name}")
+    if f.grid_id and (grid := session.get(Grid, f.grid_id)) is not None:
+        parts.append(f"网格：{grid.name}（{grid.code}）")
     return "　".join(parts) or "全部"
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from app.core import clock, text_search
-from app.core.errors import NotFound, ValidationError
+from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.core.portable import contains_ci, prefix_match
 from app.models import (
@@ -38,6 +38,7 @@ from app.models import (
     Category,
     Channel,
     EventKind,
+    Grid,
     Matter,
     MatterPerson,
     MatterStatus,
@@ -48,6 +49,7 @@ from app.models import (
 )
 from app.models.base import now
 from app.services.center.calendar import WorkCalendar
+from app.services.center.grids import grid_scope
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
@@ -99,6 +101,11 @@ class IntakeInput:
     answer: str | None = None
     # A handler with an account: routed to them, or to their B while they are away (AB岗).
     handler_user_id: uuid.UUID | None = None
+    # 网格: the grid the matter arose in (of the first visitor's village); for 网格上报 the
+    # reporting 网格员 (the grid's when left empty) and the key of the report row it came from.
+    grid_id: uuid.UUID | None = None
+    grid_reporter: str = ""
+    grid_report_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,29 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
         required=False,
         max_len=30,
     )
+    grid = session.get(Grid, data.grid_id) if data.grid_id else None
+    if data.grid_id and grid is None:
+        problems["grid"] = "所选网格已不存在，请重新选择"
+    elif grid is not None:
+        village_id = next((v.village_id for v in clean_visitors if v.village_id), None)
+        if village_id is not None and grid.village_id != village_id:
+            problems["grid"] = "所选网格不属于来访群众所在的村社区，请重新选择网格"
+        elif not grid.active:
+            problems["grid"] = f"网格“{grid.name}”已停用，请选择在用的网格"
+        elif village_id is None:  # the grid says the village
+            for v in clean_visitors[:1]:
+                v.village_id = grid.village_id
+    reporter = check(
+        "grid_reporter",
+        validate_text,
+        data.grid_reporter or "",
+        "grid_reporter",
+        "上报网格员",
+        required=False,
+        max_len=64,
+    )
+    if channel == Channel.GRID and grid is not None and not reporter:
+        reporter = grid.worker_name
     head_count = data.head_count
     if data.is_group and (head_count is None or head_count < 2):
         problems["head_count"] = "群体性事项请填写人数（至少 2 人）"
@@ -226,6 +256,9 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
         head_count=head_count if data.is_group else None,
         answer=answer,
         handler_user_id=data.handler_user_id,
+        grid_id=grid.id if grid is not None else None,
+        grid_reporter=(reporter or "") if channel == Channel.GRID else "",
+        grid_report_key=data.grid_report_key,
     )
 
 
@@ -264,9 +297,18 @@ def register_matter(
     route (the whole registration is then refused). The category's usual unit is only a
     suggestion: it is routed to by someone who may route, and otherwise the matter waits,
     registered, for the window or the director to route it."""
-    require(actor, Action.REGISTER_MATTER)
+    scope = None
+    if not allowed(actor, Action.REGISTER_MATTER):
+        scope = grid_scope(session, actor)  # a 网格员: 网格上报 in its own grid, nothing else
+        if scope is None:
+            require(actor, Action.REGISTER_MATTER)
+        if data.grid_id not in (None, scope):
+            raise PermissionDenied("网格员只有上报本网格事项的权限，不能上报其他网格的事项。")
+        data = replace(data, channel=Channel.GRID, grid_id=scope, unit_id=None, answer=None)
     chosen_unit = data.unit_id is not None
     data = validate_intake(session, data)
+    if scope is not None:
+        data = replace(data, unit_id=None)  # routed by the center's window, not by the grid
     settings = load_settings(session)
     at = (at or now()).replace(microsecond=0)
     category = session.get(Category, data.category_id)
@@ -291,11 +333,18 @@ def register_matter(
         deadline=deadline.due,
         is_group=data.is_group,
         head_count=data.head_count,
+        grid_id=data.grid_id,
+        grid_reporter=data.grid_reporter or None,
+        grid_report_key=data.grid_report_key,
         created_at=at,
         updated_at=at,
     )
     session.add(matter)
     persons = [_person_for(session, v) for v in data.visitors]
+    if data.grid_id is not None:
+        for person in persons:
+            if person.village_id in (None, data.visitors[0].village_id):
+                person.grid_id = data.grid_id
     session.flush()
     added: set[uuid.UUID] = set()
     for pos, person in enumerate(persons):
@@ -379,6 +428,7 @@ class MatterFilter:
     handler_user_id: uuid.UUID | None = None  # "my matters"
     unit_id: uuid.UUID | None = None  # "my unit's matters"
     leader_only: bool = False  # matters received by a leader (领导接访)
+    grid_id: uuid.UUID | None = None  # one grid's matters (a 网格员 sees only its own)
     # Set by the service, not the caller: the matters whose summary this user may not search
     # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
     sealed: Any = None
@@ -387,7 +437,11 @@ class MatterFilter:
 
 
 def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
-    """The filter with what the service adds: the sealed matters, the full-text index."""
+    """The filter with what the service adds: a 网格员's own grid (``grid_scope`` also checks
+    the right to see matters), the sealed matters, the full-text index."""
+    scope = grid_scope(session, actor)
+    if scope is not None:
+        f = replace(f, grid_id=scope)
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
     fts = text_search.available(engine, session.connection())
@@ -531,6 +585,8 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
         q = q.where(Matter.unit_id == f.unit_id)
     if f.leader_only:
         q = q.where(Matter.leader_id.is_not(None))
+    if f.grid_id:
+        q = q.where(Matter.grid_id == f.grid_id)
     if f.overdue_only:
         q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
     if f.received_on:
@@ -566,7 +622,6 @@ def _next_day(d: datetime) -> datetime:
 
 @read_op
 def count_matters(session: Session, actor: Actor, f: MatterFilter) -> int:
-    require(actor, Action.VIEW_MATTERS)
     f = _prepared(session, actor, f)
     return session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
@@ -593,7 +648,6 @@ def list_matter_ids(
     """Matching ids, newest first (the first ``limit`` of them, if given; those after the key
     ``after`` = (received_at, number) of the last row already shown, if given): cheap (one
     indexed column), rows are fetched lazily."""
-    require(actor, Action.VIEW_MATTERS)
     return _ordered_ids(session, _prepared(session, actor, f), limit, after)
 
 
@@ -646,7 +700,6 @@ EXACT_UP_TO = 2000
 def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimate:
     """The size of a list, for "共 12 件" or "约 22 万件": a broad search (a surname, an ID
     number's area code, a common word) is not counted match by match."""
-    require(actor, Action.VIEW_MATTERS)
     f = _prepared(session, actor, f)
     lk = _search_lookups(f.query, f.sealed, f.fts)
     if lk is not None:
@@ -793,7 +846,7 @@ def matter_rows(
     calendar: WorkCalendar | None = None,
 ) -> list[MatterRow]:
     """Rows for the given ids, in the given order (a page of a list)."""
-    require(actor, Action.VIEW_MATTERS)
+    scope = grid_scope(session, actor)
     if not ids:
         return []
     today = today or clock.today()
@@ -818,6 +871,8 @@ def matter_rows(
         .outerjoin(Unit, Unit.id == Matter.unit_id)
         .where(Matter.id.in_(ids))
     )
+    if scope is not None:
+        q = q.where(Matter.grid_id == scope)
     by_id = {}
     sealed = sealed_lines(session, actor, ids)
     reply_days: int | None = None
@@ -1001,6 +1056,8 @@ class MatterDetail:
     head_count: int | None
     persons: list[PersonView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+    grid: str = ""  # 名称（编码）
+    grid_reporter: str = ""
 
 
 def _load(session: Session, matter_id: uuid.UUID) -> Matter:
@@ -1014,8 +1071,10 @@ def _load(session: Session, matter_id: uuid.UUID) -> Matter:
 def matter_detail(
     session: Session, actor: Actor, matter_id: uuid.UUID, *, masked: bool = True
 ) -> MatterDetail:
-    require(actor, Action.VIEW_MATTERS)
+    scope = grid_scope(session, actor)
     m = _load(session, matter_id)
+    if scope is not None and m.grid_id != scope:
+        raise PermissionDenied("这个事项不属于您的网格：网格员只有查看本网格事项的权限。")
     show_whole = not masked and allowed(actor, Action.VIEW_PERSONAL_DATA)
     category = session.get(Category, m.category_id)
     unit = session.get(Unit, m.unit_id) if m.unit_id else None
@@ -1059,6 +1118,7 @@ def matter_detail(
             if rule.due == m.deadline
             else (f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日前")
         )
+    grid = session.get(Grid, m.grid_id) if m.grid_id else None
     return MatterDetail(
         m.id,
         m.number,
@@ -1077,13 +1137,18 @@ def matter_detail(
         m.head_count,
         persons,
         events,
+        f"{grid.name}（{grid.code}）" if grid is not None else "",
+        m.grid_reporter or "",
     )
 
 
 @read_op
 def find_matter_id(session: Session, actor: Actor, number: str) -> uuid.UUID:
-    require(actor, Action.VIEW_MATTERS)
-    mid = session.scalar(select(Matter.id).where(Matter.number == number.strip().upper()))
+    scope = grid_scope(session, actor)
+    q = select(Matter.id).where(Matter.number == number.strip().upper())
+    if scope is not None:
+        q = q.where(Matter.grid_id == scope)
+    mid = session.scalar(q)
     if mid is None:
         raise NotFound(f"找不到受理编号为“{number.strip()}”的事项，请核对编号。")
     return mid

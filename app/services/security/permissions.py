@@ -48,6 +48,7 @@ class Action(StrEnum):
     MANAGE_ROSTER = "manage_roster"
     WRITE_REPORTS = "write_reports"
     SIGN_REPORTS = "sign_reports"
+    GRID_MATTERS = "grid_matters"  # a 网格员: its own grid's matters only (services check it)
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -110,6 +111,9 @@ _TABLE: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ROSTER: frozenset({Role.DIRECTOR}),
     Action.WRITE_REPORTS: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
     Action.SIGN_REPORTS: frozenset({Role.DIRECTOR}),
+    # 网格员: sees and reports (网格上报) only the matters of the grid it works in; the other
+    # matter actions are not theirs (grid_scope in app/services/reception/grids.py).
+    Action.GRID_MATTERS: frozenset({Role.GRID_WORKER}),
 }
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -153,6 +157,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MANAGE_ROSTER: "排班（值班表）",
     Action.WRITE_REPORTS: "起草信息报送、呈报事项",
     Action.SIGN_REPORTS: "签发信息报送",
+    Action.GRID_MATTERS: "查看和上报本网格的事项",
 }
 
 
