@@ -2,7 +2,7 @@
 matters; a 网格上报 matter keeps its reporter and the key of its report row
 
 Revision ID: 0025
-Revises: 0019
+Revises: 0024
 Create Date: 2026-12-03 22:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0019"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
