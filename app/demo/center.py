@@ -39,6 +39,7 @@ from app.models import (
     Unit,
     User,
     Village,
+    tallies,
 )
 from app.services.center import setup
 from app.services.center.calendar import WorkCalendar
@@ -606,6 +607,7 @@ def generate_demo(
             s.execute(insert(Matter), matter_rows)
             s.execute(insert(MatterPerson), link_rows)
             s.execute(insert(MatterEvent), event_rows)
+            tallies.count_new(s.connection(), [m["id"] for m in matter_rows])
             _store_counters(s, settings.prefix, settings.terminal, counters)
         done += len(matter_rows)
         if progress:

@@ -92,6 +92,7 @@ from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
 from .registers import ImportedRow, Migrant, SafetyCreation, SpecialPerson
+from .tallies import MatterTally
 
 __all__ = [
     "DutyDay",
@@ -188,6 +189,7 @@ __all__ = [
     "LimitKind",
     "Matter",
     "MatterEvent",
+    "MatterTally",
     "MatterPerson",
     "MatterStatus",
     "NumberCounter",
