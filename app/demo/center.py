@@ -39,7 +39,6 @@ from app.models import (
     Unit,
     User,
     Village,
-    tallies,
 )
 from app.services.center import setup
 from app.services.center.calendar import WorkCalendar
@@ -607,7 +606,6 @@ def generate_demo(
             s.execute(insert(Matter), matter_rows)
             s.execute(insert(MatterPerson), link_rows)
             s.execute(insert(MatterEvent), event_rows)
-            tallies.count_new(s.connection(), [m["id"] for m in matter_rows])
             _store_counters(s, settings.prefix, settings.terminal, counters)
         done += len(matter_rows)
         if progress:

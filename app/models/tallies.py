@@ -283,6 +283,66 @@ def _tracked(session: Session) -> bool:
     )
 
 
+def _statement_ids(conn: Connection, state, table) -> set[uuid.UUID]:
+    """The matters an INSERT, UPDATE or DELETE on ``table`` touches (read before and after)."""
+    stmt = state.statement
+    if state.is_insert:
+        given = state.parameters
+        rows = given if isinstance(given, list) else [given or {}]
+        compiled = stmt.compile().params
+        column = "id" if table.name == "matters" else "matter_id"
+        if table.name == "persons":
+            return set()  # a new person has no matters yet
+        return {v for r in rows if (v := {**compiled, **r}.get(column)) is not None}
+    where = stmt.whereclause
+    if table.name == "matters":
+        q = select(table.c.id)
+    elif table.name == "matter_persons":
+        q = select(table.c.matter_id)
+    else:
+        q = select(MatterPerson.matter_id).where(
+            MatterPerson.position == 0,
+            MatterPerson.person_id.in_(
+                select(table.c.id).where(where) if where is not None else select(table.c.id)
+            ),
+        )
+        return set(conn.scalars(q))
+    return set(conn.scalars(q.where(where) if where is not None else q))
+
+
+_WATCHED = {"matters", "matter_persons", "persons"}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state):
+    """INSERT, UPDATE and DELETE statements run through a session (exchange bundles and
+    conflicts, the demo's bulk inserts, ORM bulk updates): counted like a flush."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    table = getattr(state.statement, "table", None)
+    table = getattr(table, "__table__", table)
+    if getattr(table, "name", None) not in _WATCHED:
+        return None
+    conn = state.session.connection()
+    ids = _statement_ids(conn, state, table)
+    old = _facts_of(conn, ids) if not state.is_insert or table.name != "matters" else {}
+    result = state.invoke_statement()
+    new = _facts_of(conn, ids)
+    add(conn, _difference(old, new))
+    return result
+
+
+def _difference(old: dict, new: dict) -> dict[Key, list[int]]:
+    delta: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for facts, sign in ((old, -1), (new, 1)):
+        for contributed in facts.values():
+            for key, heads in contributed:
+                d = delta[key]
+                d[0] += sign
+                d[1] += sign * heads
+    return delta
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context, _instances) -> None:
     if not _tracked(session):
@@ -302,12 +362,4 @@ def _after_flush(session: Session, _context) -> None:
     old_ids, old = before
     conn = session.connection()
     ids = old_ids | _touched(session, conn)
-    new = _facts_of(conn, ids)
-    delta: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    for facts, sign in ((old, -1), (new, 1)):
-        for contributed in facts.values():
-            for key, heads in contributed:
-                d = delta[key]
-                d[0] += sign
-                d[1] += sign * heads
-    add(conn, delta)
+    add(conn, _difference(old, _facts_of(conn, ids)))
