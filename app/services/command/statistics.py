@@ -508,7 +508,14 @@ def dashboard(
     # Every figure but 督办中 comes from the tallies (``app/models/tallies.py``): a few hundred
     # rows kept with each write, instead of a pass over every matter.
     got, took = _tallied_figures(session, today)
-    got["supervised"] = _count(session, _ids_for(session, ("supervised",), today))
+    got["supervised"] = (
+        session.scalar(
+            select(func.count(func.distinct(SupervisionOrder.matter_id))).where(
+                SupervisionOrder.reply.is_(None)
+            )
+        )
+        or 0
+    )
     taken, resolved_year = got["rate"], got["resolved_year"]
     sat = {level: got[f"sat_{level.name}"] for level in Satisfaction}
     sat_total = sum(sat.values())
@@ -570,11 +577,17 @@ def _year_days(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), date(today.year + 1, 1, 1)
 
 
-def _open_by_deadline(session: Session) -> list[tuple[date, str, str, str, int]]:
-    """Open matters: (deadline, unit, village, year received, count)."""
+def _open_by_deadline(session: Session) -> list[tuple[date, int]]:
+    """Open matters by deadline: (deadline, count)."""
     t = MatterTally
-    q = _tally(tl.OPEN, t.day, t.a, t.b, t.c)
-    return [(d, a, b, c, int(n)) for d, a, b, c, n, _h in session.execute(q) if n]
+    return [(d, int(n)) for d, n, _h in session.execute(_tally(tl.OPEN, t.day)) if n]
+
+
+def _overdue_by(session: Session, today: date, column, *where) -> dict[str, int]:
+    """Open matters past their deadline, by ``column`` of the open tallies."""
+    t = MatterTally
+    q = _tally(tl.OPEN, column, where=[t.day < today, *where])
+    return {k: int(n) for k, n, _h in session.execute(q) if n}
 
 
 def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dict[int, int]]:
@@ -592,11 +605,14 @@ def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dic
         if klass == "resolved":
             got["resolved_year"] += n
     opened = _open_by_deadline(session)
-    got["open"] = sum(r[4] for r in opened)
-    got["overdue"] = sum(r[4] for r in opened if r[0] < today)
+    got["open"] = sum(n for _d, n in opened)
+    got["overdue"] = sum(n for d, n in opened if d < today)
     cal = WorkCalendar.load(session)
-    soon = {d for d, *_ in opened if d >= today and cal.working_days_left(today, d) <= 2}
-    got["due_soon"] = sum(r[4] for r in opened if r[0] in soon)
+    # Two working days never span a month, so later deadlines need no counting of days.
+    month_on = today + timedelta(days=31)
+    got["due_soon"] = sum(
+        n for d, n in opened if today <= d <= month_on and cal.working_days_left(today, d) <= 2
+    )
     took: dict[int, int] = defaultdict(int)
     for day, days, n, _h in session.execute(_tally(tl.CLOSED, t.day, t.a, where=in_year)):
         took[int(days)] += n
@@ -697,10 +713,8 @@ def _villages(session: Session, today: date) -> list[VillageRow]:
         c[1] += n if klass.startswith("open") else 0
         c[3] += n if klass.endswith("g") else 0
         c[4] += n if klass.startswith("resolved") else 0
-    year = str(today.year)
-    for deadline, _unit, vid, received_year, n in _open_by_deadline(session):
-        if received_year == year and deadline < today:
-            counts[tl.uuid_of(vid)][2] += n
+    for vid, n in _overdue_by(session, today, t.b, t.c == str(today.year)).items():
+        counts[tl.uuid_of(vid)][2] += n
     got = {vid: (vid, *c) for vid, c in counts.items() if c[0]}
     rows = []
     for village in session.scalars(select(Village).order_by(Village.sort, Village.name)):
@@ -722,10 +736,7 @@ def _sum_case(cond):
 
 
 def _overdue_by_unit(session: Session, today: date) -> list[Bar]:
-    counts: dict[str, int] = defaultdict(int)
-    for deadline, unit, _vid, _year, n in _open_by_deadline(session):
-        if deadline < today:
-            counts[unit] += n
+    counts = _overdue_by(session, today, MatterTally.a)
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     bars = [(tl.uuid_of(u), n) for u, n in counts.items() if n]
     named = [(uid, names.get(uid) if uid else None, n) for uid, n in bars]
