@@ -614,10 +614,10 @@ def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dic
         n for d, n in opened if today <= d <= month_on and cal.working_days_left(today, d) <= 2
     )
     took: dict[int, int] = defaultdict(int)
-    for day, days, n, _h in session.execute(_tally(tl.CLOSED, t.day, t.a, where=in_year)):
+    for days, n, _h in session.execute(_tally(tl.CLOSED, t.a, where=in_year)):
         took[int(days)] += n
-        if month <= day < next_month:
-            got["resolved_month"] += n
+    in_month = (t.day >= month, t.day < next_month)
+    got["resolved_month"] = int(session.execute(_tally(tl.CLOSED, where=in_month)).one()[0] or 0)
     for level, n, _h in session.execute(_tally(tl.FEEDBACK, t.a, where=in_year)):
         got["satisfaction"] += n
         got[f"sat_{level}"] += n
