@@ -198,3 +198,31 @@ def test_check_rebuilds_wrong_tallies_and_says_so(db, receptionist, capsys):
     assert_tallies_right(db)
     main(["check", "--database-url", db.url])
     assert "指挥研判汇总：与逐件重新统计一致" in capsys.readouterr().out
+
+
+def test_writers_at_the_same_time_lose_no_count(db, receptionist):
+    """Two terminals register at once (threads; on PostgreSQL two connections): every matter
+    is counted once. About 1–2 s."""
+    import threading
+
+    from tests.services.test_intake import make_input
+
+    errors: list[BaseException] = []
+
+    def terminal(n: int) -> None:
+        try:
+            for i in range(3):
+                with db.write() as s:
+                    intake.register_matter(s, receptionist, make_input(db, summary=f"同时{n}-{i}"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=terminal, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert_tallies_right(db)
+    with db.read() as s:
+        assert statistics.dashboard(s, actor(db, "zhuren")).figure("open").value == 6
