@@ -44,12 +44,13 @@ RESOLVED = frozenset({S.DONE, S.FED_BACK, S.ANSWERED})
 LONGEST = 31  # days taken to resolve: 31 stands for "more than 30"
 
 # Facets (the ``facet`` column) and their keys:
-RECEIVED = "received"  # day received; a category, b village, c class ("open"/"resolved"/
-#                        "refused", with "g" appended for a group matter)
+RECEIVED = "received"  # day received; a category
+BY_VILLAGE = "by_village"  # the month received (its first day); b village, c class ("open",
+#                            "resolved" or "refused", with "g" appended for a group matter)
 OPEN = "open"  # open matters: day deadline; a unit, b village, c year received
 OPEN_GROUP = "open_group"  # open group matters: day deadline; a category, b village
-CLOSED = "closed"  # resolved matters: day closed; a days taken (0…31)
-FEEDBACK = "feedback"  # day of the 回访; a the satisfaction's name
+CLOSED = "closed"  # resolved matters: the month closed (its first day); a days taken (0…31)
+FEEDBACK = "feedback"  # the month of the 回访 (its first day); a the satisfaction's name
 
 Key = tuple[str, date, str, str, str]
 
@@ -58,6 +59,7 @@ class MatterTally(Base):
     """事项汇总: how many matters fall under one key of one facet (see the module's notes)."""
 
     __tablename__ = "matter_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the table: no second lookup
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     a: Mapped[str] = mapped_column(String(40), primary_key=True, default="")
@@ -132,11 +134,10 @@ def contributions(row) -> list[tuple[Key, int]]:
     received = received_at.date()
     heads = head_count or 0
     village = text_of(village_id)
+    kind = klass + ("g" if is_group else "")
     out: list[tuple[Key, int]] = [
-        (
-            (RECEIVED, received, text_of(category_id), village, klass + ("g" if is_group else "")),
-            heads,
-        )
+        ((RECEIVED, received, text_of(category_id), "", ""), heads),
+        ((BY_VILLAGE, received.replace(day=1), "", village, kind), heads),
     ]
     if klass == "open":
         out.append(((OPEN, deadline, text_of(unit_id), village, str(received.year)), heads))
@@ -144,9 +145,9 @@ def contributions(row) -> list[tuple[Key, int]]:
             out.append(((OPEN_GROUP, deadline, text_of(category_id), village, ""), heads))
     elif klass == "resolved" and closed_at is not None:
         days = min((closed_at.date() - received).days, LONGEST)
-        out.append(((CLOSED, closed_at.date(), str(days), "", ""), 0))
+        out.append(((CLOSED, closed_at.date().replace(day=1), str(days), "", ""), 0))
     if satisfaction is not None and feedback_at is not None:
-        out.append(((FEEDBACK, feedback_at.date(), satisfaction.name, "", ""), 0))
+        out.append(((FEEDBACK, feedback_at.date().replace(day=1), satisfaction.name, "", ""), 0))
     return out
 
 

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("heads", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("facet", "day", "a", "b", "c", name=op.f("pk_matter_tallies")),
+        sqlite_with_rowid=False,
     )
     # The tallies of the matters already stored (the app keeps them from now on). Counted by
     # the program's own rules; a later revision that adds a dimension calls rebuild again.

@@ -598,7 +598,7 @@ def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dic
     month, next_month = (d.date() for d in _period_of_month(today))
     in_year = (t.day >= first, t.day < after)
     got["today"] = int(session.execute(_tally(tl.RECEIVED, where=[t.day == today])).one()[0] or 0)
-    for klass, n, _h in session.execute(_tally(tl.RECEIVED, t.c, where=in_year)):
+    for klass, n, _h in session.execute(_tally(tl.BY_VILLAGE, t.c, where=in_year)):
         klass = klass.rstrip("g")
         if klass != "refused":
             got["rate"] += n
@@ -706,7 +706,7 @@ def _villages(session: Session, today: date) -> list[VillageRow]:
     first, after = _year_days(today)
     # village → [received, open, overdue, group, resolved]
     counts: dict[uuid.UUID | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    q = _tally(tl.RECEIVED, t.b, t.c, where=[t.day >= first, t.day < after])
+    q = _tally(tl.BY_VILLAGE, t.b, t.c, where=[t.day >= first, t.day < after])
     for vid, klass, n, _h in session.execute(q):
         c = counts[tl.uuid_of(vid)]
         c[0] += n
