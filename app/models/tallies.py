@@ -289,8 +289,10 @@ def _statement_ids(conn: Connection, state, table) -> set[uuid.UUID]:
     stmt = state.statement
     if state.is_insert:
         given = state.parameters
-        rows = given if isinstance(given, list) else [given or {}]
-        compiled = stmt.compile().params
+        if isinstance(given, list):  # executemany: each row's values are given
+            rows, compiled = given, {}
+        else:  # insert(table).values({...}) (exchange bundles)
+            rows, compiled = [given or {}], stmt.compile().params
         column = "id" if table.name == "matters" else "matter_id"
         if table.name == "persons":
             return set()  # a new person has no matters yet
