@@ -32,6 +32,7 @@ LOCAL_TABLES = frozenset(
         "users",
         "calendar_days",
         "calendar_years",
+        "matter_tallies",  # each database counts its own matters (app/models/tallies.py)
     }
 )
 

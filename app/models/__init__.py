@@ -102,6 +102,7 @@ from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
 from .registers import ImportedRow, ImportJob, Migrant, SafetyCreation, SpecialPerson, StagedRow
+from .tallies import MatterTally
 
 __all__ = [
     "DutyDay",
@@ -205,6 +206,7 @@ __all__ = [
     "LimitKind",
     "Matter",
     "MatterEvent",
+    "MatterTally",
     "MatterPerson",
     "MatterStatus",
     "NumberCounter",

@@ -12,15 +12,15 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure as MplFigure
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
 from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
-from app.reports import charts
 from app.services.command import statistics
 from app.services.command.statistics import Dashboard, Figure, FigureKey, VillageRow
 from app.services.rooms import counselling
@@ -69,6 +68,10 @@ from .matter_table_model import (
 from .messages import error_text
 from .widgets.tab_helpers import load_when_shown
 
+if TYPE_CHECKING:  # matplotlib is loaded when the first charts are drawn (or warmed up)
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    from matplotlib.figure import Figure as MplFigure
+
 _ROOT = QModelIndex()
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -87,6 +90,8 @@ CHART_TITLES = {
 
 def build_charts(d: Dashboard) -> dict[str, MplFigure]:
     """The three charts of a dashboard, as fresh matplotlib figures (no Qt: also for export)."""
+    from app.reports import charts
+
     w = d.weekly
     series = [
         (
@@ -122,6 +127,8 @@ def build_charts(d: Dashboard) -> dict[str, MplFigure]:
 
 def export_charts(d: Dashboard, folder: Path) -> list[Path]:
     """Write each chart as a PNG into ``folder`` (runs off the GUI thread on fresh figures)."""
+    from app.reports import charts
+
     written = []
     for name, fig in build_charts(d).items():
         path = folder / f"指挥研判_{CHART_TITLES[name]}_{d.today:%Y%m%d}.png"
@@ -215,6 +222,8 @@ class ChartBox(QWidget):
 
     def set_figure(self, fig: MplFigure) -> None:
         """A new canvas per figure: matplotlib binds a figure to one canvas for its life."""
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
         canvas = FigureCanvasQTAgg(fig)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         canvas.setMinimumSize(200, 200)
@@ -662,7 +671,7 @@ class CommandTab(QWidget):
         """Two jobs: the figures, risks and charts, then the table by village. The GUI draws
         the charts while the worker is still counting the villages."""
         self._generation += 1
-        self._pending = 2
+        self._pending = 2  # the figures, the table by village (and then the charts)
         self.status.setText("正在统计…")
         self.refresh_button.setEnabled(False)
         actor, today, generation = self.ctx.actor, self.today, self._generation
@@ -725,12 +734,18 @@ class CommandTab(QWidget):
             item = QListWidgetItem("暂无需要关注的风险。")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.risks.addItem(item)
-        for name, fig in build_charts(d).items():
-            self.charts[name].set_figure(fig)
+        # The charts next, once the figures are on screen (matplotlib takes its time).
+        generation = self._generation
+        self._pending += 1
+        QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
         self.status.setText(
             f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
         )
         self.export_button.setEnabled(True)
+
+    def _draw_charts(self, d: Dashboard) -> None:
+        for name, fig in build_charts(d).items():
+            self.charts[name].set_figure(fig)
 
     # --- lists behind the figures
     def open_list(self, key: FigureKey, title: str) -> QDialog:

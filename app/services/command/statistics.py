@@ -33,6 +33,7 @@ from app.models import (
     Matter,
     MatterPerson,
     MatterStatus,
+    MatterTally,
     MediationCase,
     Person,
     Satisfaction,
@@ -41,6 +42,7 @@ from app.models import (
     Village,
     ViolenceRisk,
 )
+from app.models import tallies as tl
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
@@ -503,28 +505,17 @@ def dashboard(
     require(actor, Action.VIEW_COMMAND)
     today = today or clock.today()
 
-    # One pass over the matters counts every figure whose condition needs no other table,
-    # grouped by the days a matter resolved this year took (None for the others), which is
-    # the resolution-time chart (separate counts read the table six times: ~0.6 s over
-    # 100,000 matters).
-    cond = {kind: _figure_condition(session, kind, today) for kind in SCANNED_FIGURES}
-    columns = {kind: _sum_case(c) for kind, c in cond.items()}
-    columns["resolved_year"] = _sum_case(and_(cond["rate"], resolved_condition()))
-    for level in Satisfaction:
-        columns[f"sat_{level.name}"] = _sum_case(
-            and_(cond["satisfaction"], Matter.satisfaction == level)
+    # Every figure but 督办中 comes from the tallies (``app/models/tallies.py``): a few hundred
+    # rows kept with each write, instead of a pass over every matter.
+    got, took = _tallied_figures(session, today)
+    got["supervised"] = (
+        session.scalar(
+            select(func.count(func.distinct(SupervisionOrder.matter_id))).where(
+                SupervisionOrder.reply.is_(None)
+            )
         )
-    days = case((_resolved_this_year(today), _days_between(session)), else_=None)
-    got: dict[str, int] = defaultdict(int)
-    took: dict[int, int] = defaultdict(int)
-    for days_taken, count, *sums in session.execute(
-        select(days, func.count(), *columns.values()).select_from(Matter).group_by(days)
-    ):
-        for kind, v in zip(columns, sums, strict=True):
-            got[kind] += int(v or 0)
-        if days_taken is not None:
-            took[int(days_taken)] += count
-    got["supervised"] = _count(session, _ids_for(session, ("supervised",), today))
+        or 0
+    )
     taken, resolved_year = got["rate"], got["resolved_year"]
     sat = {level: got[f"sat_{level.name}"] for level in Satisfaction}
     sat_total = sum(sat.values())
@@ -572,6 +563,67 @@ def dashboard(
     )
 
 
+# --- reading the tallies -------------------------------------------------------------------
+
+
+def _tally(facet: str, *columns, where=()):
+    """``select`` of the tally rows of ``facet`` (summed by ``columns``)."""
+    t = MatterTally
+    q = select(*columns, func.sum(t.n), func.sum(t.heads)).where(t.facet == facet, *where)
+    return q.group_by(*columns) if columns else q
+
+
+def _year_days(today: date) -> tuple[date, date]:
+    return date(today.year, 1, 1), date(today.year + 1, 1, 1)
+
+
+def _open_by_deadline(session: Session) -> list[tuple[date, int]]:
+    """Open matters by deadline: (deadline, count)."""
+    t = MatterTally
+    return [(d, int(n)) for d, n, _h in session.execute(_tally(tl.OPEN, t.day)) if n]
+
+
+def _overdue_by(session: Session, today: date, column, *where) -> dict[str, int]:
+    """Open matters past their deadline, by ``column`` of the open tallies."""
+    t = MatterTally
+    q = _tally(tl.OPEN, column, where=[t.day < today, *where])
+    return {k: int(n) for k, n, _h in session.execute(q) if n}
+
+
+def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dict[int, int]]:
+    """The figures that the tallies answer, and this year's resolved matters by days taken."""
+    t = MatterTally
+    got: dict[str, int] = defaultdict(int)
+    first, after = _year_days(today)
+    month, next_month = (d.date() for d in _period_of_month(today))
+    in_year = (t.day >= first, t.day < after)
+    got["today"] = int(session.execute(_tally(tl.RECEIVED, where=[t.day == today])).one()[0] or 0)
+    for klass, n, _h in session.execute(_tally(tl.BY_VILLAGE, t.c, where=in_year)):
+        klass = klass.rstrip("g")
+        if klass != "refused":
+            got["rate"] += n
+        if klass == "resolved":
+            got["resolved_year"] += n
+    opened = _open_by_deadline(session)
+    got["open"] = sum(n for _d, n in opened)
+    got["overdue"] = sum(n for d, n in opened if d < today)
+    cal = WorkCalendar.load(session)
+    # Two working days never span a month, so later deadlines need no counting of days.
+    month_on = today + timedelta(days=31)
+    got["due_soon"] = sum(
+        n for d, n in opened if today <= d <= month_on and cal.working_days_left(today, d) <= 2
+    )
+    took: dict[int, int] = defaultdict(int)
+    for days, n, _h in session.execute(_tally(tl.CLOSED, t.a, where=in_year)):
+        took[int(days)] += n
+    in_month = (t.day >= month, t.day < next_month)
+    got["resolved_month"] = int(session.execute(_tally(tl.CLOSED, where=in_month)).one()[0] or 0)
+    for level, n, _h in session.execute(_tally(tl.FEEDBACK, t.a, where=in_year)):
+        got["satisfaction"] += n
+        got[f"sat_{level}"] += n
+    return got, took
+
+
 def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem], list[str]]:
     items: list[RiskItem] = []
     notes: list[str] = []
@@ -592,29 +644,22 @@ def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem],
                 count,
             )
         )
-    q, village = _with_first_village(select(Matter.id).select_from(Matter))
-    q = (
-        q.with_only_columns(
-            Category.id,
-            Category.name,
-            village,
-            Village.name,
-            func.count(Matter.id),
-            func.coalesce(func.sum(Matter.head_count), 0),
-        )
-        .join(Category, Category.id == Matter.category_id)
-        .outerjoin(Village, Village.id == village)
-        .where(_open(), Matter.is_group.is_(True))
-        .group_by(Category.id, Category.name, village, Village.name)
-        .order_by(func.count(Matter.id).desc(), Category.name)
-    )
-    for cid, cname, vid, vname, count, people in session.execute(q):
+    t = MatterTally
+    cats = dict(session.execute(select(Category.id, Category.name)).all())
+    names = dict(session.execute(select(Village.id, Village.name)).all())
+    groups = []
+    for cid, vid, count, people in session.execute(_tally(tl.OPEN_GROUP, t.a, t.b)):
+        cid, vid = tl.uuid_of(cid), tl.uuid_of(vid)
+        if count and cid in cats:
+            groups.append((cid, cats[cid], vid, names.get(vid) if vid else None, count, people))
+    groups.sort(key=lambda g: (-g[4], g[1]))
+    for cid, cname, vid, vname, count, people in groups:
         items.append(
             RiskItem(
                 ("group", str(cid), str(vid or "")),
                 "群体性",
                 f"{vname or NO_VILLAGE} · {cname}：在办 {count} 件，涉及约 {people} 人",
-                count,
+                int(count),
             )
         )
     return items, notes
@@ -628,18 +673,21 @@ def _weekly(session: Session, today: date) -> WeeklySeries:
         for c in session.scalars(select(Category).order_by(Category.sort, Category.name))
     ]
     series = WeeklySeries(weeks, cats)
+    t = MatterTally
     rows = session.execute(
-        select(func.date(Matter.received_at), Matter.category_id, func.count())
-        .where(
-            Matter.received_at >= _day_start(weeks[0]),
-            Matter.received_at < _day_start(this_monday + timedelta(7)),
+        _tally(
+            tl.RECEIVED,
+            t.day,
+            t.a,
+            where=[t.day >= weeks[0], t.day < this_monday + timedelta(7)],
         )
-        .group_by(func.date(Matter.received_at), Matter.category_id)
     )
-    for day, cid, count in rows:
-        d = day if isinstance(day, date) else date.fromisoformat(str(day))
+    for d, cid, count, _h in rows:
+        if not count:
+            continue
         monday = d - timedelta(days=d.weekday())
-        series.counts[(monday, cid)] = series.counts.get((monday, cid), 0) + count
+        key = (monday, uuid.UUID(cid))
+        series.counts[key] = series.counts.get(key, 0) + int(count)
     used = {cid for (_w, cid) in series.counts}
     series.categories = [c for c in cats if c[0] in used]
     return series
@@ -654,22 +702,20 @@ def village_rows(session: Session, actor: Actor, *, today: date | None = None) -
 
 
 def _villages(session: Session, today: date) -> list[VillageRow]:
-    start, end = _period_of_year(today)
-    overdue = and_(_open(), Matter.deadline < today)
-    q, village = _with_first_village(select(Matter.id).select_from(Matter))
-    q = (
-        q.with_only_columns(
-            village,
-            func.count(Matter.id),
-            _sum_case(_open()),
-            _sum_case(overdue),
-            _sum_case(Matter.is_group.is_(True)),
-            _sum_case(resolved_condition()),
-        )
-        .where(Matter.received_at >= start, Matter.received_at < end)
-        .group_by(village)
-    )
-    got = {r[0]: r for r in session.execute(q)}
+    t = MatterTally
+    first, after = _year_days(today)
+    # village → [received, open, overdue, group, resolved]
+    counts: dict[uuid.UUID | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    q = _tally(tl.BY_VILLAGE, t.b, t.c, where=[t.day >= first, t.day < after])
+    for vid, klass, n, _h in session.execute(q):
+        c = counts[tl.uuid_of(vid)]
+        c[0] += n
+        c[1] += n if klass.startswith("open") else 0
+        c[3] += n if klass.endswith("g") else 0
+        c[4] += n if klass.startswith("resolved") else 0
+    for vid, n in _overdue_by(session, today, t.b, t.c == str(today.year)).items():
+        counts[tl.uuid_of(vid)][2] += n
+    got = {vid: (vid, *c) for vid, c in counts.items() if c[0]}
     rows = []
     for village in session.scalars(select(Village).order_by(Village.sort, Village.name)):
         r = got.pop(village.id, None)
@@ -690,17 +736,13 @@ def _sum_case(cond):
 
 
 def _overdue_by_unit(session: Session, today: date) -> list[Bar]:
-    q = (
-        select(Matter.unit_id, Unit.name, func.count())
-        .outerjoin(Unit, Unit.id == Matter.unit_id)
-        .where(_open(), Matter.deadline < today)
-        .group_by(Matter.unit_id, Unit.name)
-        .order_by(func.count().desc(), Unit.name)
-    )
-    return [
-        Bar(("overdue_unit", str(uid or "")), name or NO_UNIT, count)
-        for uid, name, count in session.execute(q)
-    ]
+    counts = _overdue_by(session, today, MatterTally.a)
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    bars = [(tl.uuid_of(u), n) for u, n in counts.items() if n]
+    named = [(uid, names.get(uid) if uid else None, n) for uid, n in bars]
+    # The order SQL gave: most first, then by name (no unit, NULL, first).
+    named.sort(key=lambda b: (-b[2], b[1] is not None, b[1] or ""))
+    return [Bar(("overdue_unit", str(uid or "")), name or NO_UNIT, n) for uid, name, n in named]
 
 
 def _resolved_this_year(today: date) -> ColumnElement[bool]:
