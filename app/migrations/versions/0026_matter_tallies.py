@@ -1,7 +1,7 @@
 """matter tallies (事项汇总) for the command room, counted from the matters already stored
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-03 22:10:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0019"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
