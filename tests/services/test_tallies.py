@@ -30,7 +30,7 @@ from app.services.command import statistics
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, VisitorInput
 from app.services.validation import id_check_digit
-from tests.conftest import actor
+from tests.conftest import STAFF_PASSWORD, actor
 
 
 def _id(n: int) -> str:
@@ -169,8 +169,10 @@ def test_a_ledger_import_and_an_exchange_bundle_keep_the_tallies(db, clock, tmp_
     exported, the paths whose writes bypass the ORM's flush."""
     clock.freeze("2027-01-05 10:00")
     ledger = ledger_sheets.disputes_with_title(tmp_path)
+    pw = tmp_path / "pw"
+    pw.write_text(STAFF_PASSWORD, encoding="utf-8")
     args = ["import", ledger.kind, str(ledger.path), "--database-url", db.url, "--skip-invalid"]
-    assert main(args) == 0
+    assert main([*args, "--user", "jiedai", "--password-file", str(pw)]) == 0
     assert_tallies_right(db)
     with db.write() as s:
         save_settings(s, terminal="Z")
