@@ -402,7 +402,8 @@ class CalendarPanel(QWidget):
 
 class SecurityPanel(QWidget):
     """Password rules, lockout and idle lock, the notes' cipher, exchange of counselling
-    records and how many automatic backups are kept, set by the admin."""
+    records, the reminder limits (首报, 上级反馈) and how many automatic backups are kept, set
+    by the admin."""
 
     def __init__(self, ctx: ViewContext, parent=None):
         super().__init__(parent)
@@ -434,6 +435,15 @@ class SecurityPanel(QWidget):
         self.keep_monthly = QSpinBox(
             minimum=1, maximum=240, suffix=" 个月", value=s.backup_keep_monthly
         )
+        # The center's own reminder limits (settings, not laws): 突发事件首报 and 上级反馈.
+        self.first_report = QSpinBox(
+            minimum=5, maximum=720, suffix=" 分钟", value=s.emergency_first_report_minutes
+        )
+        self.upper_reply = QSpinBox(minimum=1, maximum=365, suffix=" 天", value=s.upper_reply_days)
+        limits = QGroupBox("提醒时限")
+        reminders = QFormLayout(limits)
+        reminders.addRow("较大及以上突发事件首报", self.first_report)
+        reminders.addRow("转上级/移送后未反馈提醒", self.upper_reply)
         backups = QGroupBox("自动备份保留")
         keep = QFormLayout(backups)
         keep.addRow("每天一份，保留最近", self.keep_daily)
@@ -449,6 +459,7 @@ class SecurityPanel(QWidget):
         form.addRow("锁定时长", self.lockout)
         form.addRow("咨询记录加密算法", self.notes_algorithm)
         form.addRow("数据交换", self.exchange_counselling)
+        form.addRow(limits)
         form.addRow(backups)
         form.addRow(save)
         form.addRow(self.message)
@@ -465,6 +476,8 @@ class SecurityPanel(QWidget):
             backup_keep_daily=self.keep_daily.value(),
             backup_keep_weekly=self.keep_weekly.value(),
             backup_keep_monthly=self.keep_monthly.value(),
+            emergency_first_report_minutes=self.first_report.value(),
+            upper_reply_days=self.upper_reply.value(),
         )
 
         def done(new_settings) -> None:

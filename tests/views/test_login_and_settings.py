@@ -208,7 +208,7 @@ def test_admin_shortens_the_idle_lock(qtbot, db, admin):
     w.ctx.worker.wait()
 
 
-def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
+def test_admin_keeps_fewer_daily_backups_and_sets_the_reminder_limits(qtbot, db, admin):
     from app.services.center.settings import load_settings
 
     w = build_main_window(db, admin)
@@ -217,8 +217,13 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
     assert (panel.keep_daily.value(), panel.keep_weekly.value()) == (7, 4)
     assert panel.keep_monthly.value() == 12
     assert panel.exchange_counselling.isChecked() is False  # the other controls stay
+    assert (panel.first_report.value(), panel.upper_reply.value()) == (30, 15)
     panel.keep_daily.setValue(3)
     panel.keep_monthly.setValue(24)
+    # The reminder limits are the center's own: typed over like a person would.
+    panel.upper_reply.lineEdit().selectAll()
+    qtbot.keyClicks(panel.upper_reply, "10")
+    panel.first_report.setValue(60)
     panel.save()
     qtbot.waitUntil(lambda: panel.message.text() == "已保存。", timeout=5000)
     assert w.ctx.settings.backup_keep_daily == 3
@@ -226,6 +231,7 @@ def test_admin_keeps_fewer_daily_backups(qtbot, db, admin):
         saved = load_settings(s)
     assert (saved.backup_keep_daily, saved.backup_keep_weekly) == (3, 4)
     assert saved.backup_keep_monthly == 24
+    assert (saved.upper_reply_days, saved.emergency_first_report_minutes) == (10, 60)
     w.ctx.worker.wait()
 
 
