@@ -55,7 +55,9 @@ def render(data: NoticeData, styles: Styles | None = None) -> bytes:
     ]
     if data.center_phone:
         story += [Spacer(1, 4 * mm), s.p(f"联系电话：{data.center_phone}", s.small)]
-    story += [Spacer(1, 2 * mm), s.p("本告知书由群众收执，请妥善保管。", s.small)]
+    # Kept by whoever it is given to: "本处理意见书由群众收执", not "本告知书" on an opinion.
+    kind = data.title.removesuffix("存根")
+    story += [Spacer(1, 2 * mm), s.p(f"本{kind}由群众收执，请妥善保管。", s.small)]
     if data.stub_rows:
         w = WIDTH / 4
         cells = [*data.stub_rows, ("群众签收", "")]

@@ -187,3 +187,21 @@ def test_line_breaking_in_the_mediation_documents(db):
             assert any(line.startswith("当事人申请事项") for line in text)
     _title, data = pdf(db, Document.AGREEMENT, oral.id)
     assert any("登记人（人民调解员）（签名、盖章或按指印）：" in line for line in lines(data))
+
+
+@pytest.mark.parametrize("title", ["受理告知书", "处理意见书", "复查意见书"])
+def test_a_notice_names_itself_where_it_says_who_keeps_it(title):
+    from app.reports.notice import NoticeData, render
+
+    data = NoticeData(
+        center_name="白石街道综治工作中心",
+        title=title,
+        number="BS-2027-000123",
+        addressee="林玉梅",
+        rows=[("事项", "反映小区物业收费问题")],
+        text=["经研究，意见如下。"],
+        issued_on=date(2027, 1, 5),
+    )
+    text = "".join(lines(render(data)))
+    assert f"本{title}由群众收执" in text
+    assert "本告知书" not in text  # an opinion is not called a 告知书
