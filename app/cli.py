@@ -277,6 +277,19 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(p)
 
     p = sub.add_parser(
+        "audit-key",
+        help="服务器数据库的审计密钥：export 在已有密钥的终端导出（管理员）；import 在其他终端导入",
+    )
+    actions = p.add_subparsers(dest="audit_key_action", required=True, parser_class=_Parser)
+    q = actions.add_parser("export", help="导出本终端的审计密钥文件（管理员登录）")
+    _db_args(q)
+    _login_args(q)
+    q.add_argument("--out", required=True, type=Path, help="密钥文件；交给其他终端后请删除")
+    q = actions.add_parser("import", help="导入另一终端导出的审计密钥文件")
+    _db_args(q)
+    q.add_argument("file", type=Path)
+
+    p = sub.add_parser(
         "terminal",
         help="离线终端：create 在中心生成终端初始文件（.zzt）；join 在新电脑上用它建立本机数据库",
     )
@@ -1045,6 +1058,22 @@ def _key_file(args) -> Path:
     return key_path(sqlite_path(resolve_url(args.db, args.database_url)))
 
 
+def cmd_audit_key(args) -> int:
+    from app.services.security import audit
+
+    db = _open(args)
+    _require_initialised(db)
+    if args.audit_key_action == "export":
+        actor = _signed_in(args, db)
+        key_id = db.run(op(audit.export_server_key, actor, args.out)).value
+        print(f"已导出审计密钥（编号 {key_id}）：{args.out}")
+        print("请在其他终端运行 zongzhi audit-key import 这个文件，然后删除它。")
+    else:
+        key_id = db.run(op(audit.import_server_key, args.file)).value
+        print(f"已导入审计密钥（编号 {key_id}）：本终端可以写入并核对服务器的审计链了。")
+    return 0
+
+
 def cmd_terminal_key(args) -> int:
     from app.services.context import Actor
     from app.services.data import exchange
@@ -1285,6 +1314,7 @@ COMMANDS = {
     "migrate-db": cmd_migrate_db,
     "connect": cmd_connect,
     "terminal-key": cmd_terminal_key,
+    "audit-key": cmd_audit_key,
     "terminal": cmd_terminal,
     "register-terminal": cmd_register_terminal,
     "conflicts": cmd_conflicts,
