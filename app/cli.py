@@ -326,6 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
         "url", nargs="?", help="数据库地址，如 postgresql+psycopg://用户:密码@服务器/库名"
     )
     p.add_argument("--local", action="store_true", help="不再连接服务器，改回本机数据库文件")
+    p.add_argument(
+        "--audit-key",
+        type=Path,
+        metavar="FILE",
+        help="同时导入服务器数据库的审计密钥文件（由 zongzhi audit-key export 导出）",
+    )
 
     p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
@@ -1295,6 +1301,16 @@ def cmd_connect(args) -> int:
         f"“{found.center_name}”" if found.initialised else "一个新的数据库（第一次打开时设置中心）"
     )
     print(f"已连接 {found.shown_url}：{where}。本终端以后打开这个数据库（重新启动程序后生效）。")
+    if args.audit_key is not None:
+        from app.db import open_database
+        from app.services.security import audit
+
+        db = open_database(database_url=args.url)
+        try:
+            key_id = db.run(op(audit.import_server_key, args.audit_key)).value
+        finally:
+            db.dispose()
+        print(f"已导入审计密钥（编号 {key_id}）。")
     return 0
 
 

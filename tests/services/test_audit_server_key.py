@@ -141,3 +141,16 @@ def test_export_needs_the_admin(db, capsys, tmp_path):
         "--user", "jiedai", "--password-file", str(pw),
     )  # fmt: skip
     assert code == 1 and not out.exists(), text
+
+
+def test_connect_carries_the_key_to_a_new_terminal(db, capsys, tmp_path, monkeypatch):
+    add_rows(db, 1)
+    with db.write() as s:
+        out = tmp_path / "server.audit-key"
+        audit.export_server_key(s, actor(db, "admin"), out)
+    other_terminal(monkeypatch, tmp_path)
+    code, text = run(capsys, "connect", db.url, "--audit-key", str(out))
+    assert code == 0 and "已导入审计密钥" in text, text
+    add_rows(db, 1)
+    code, text = run(capsys, "check")  # the connected server, checked with the key
+    assert code == 0, text
