@@ -99,3 +99,43 @@ def test_a_counsellor_cannot_work_a_matter_routed_to_a_unit_without_accounts(db)
         flow.accept(s, zixun, mid)
     with db.write() as s:
         flow.accept(s, actor(db, "tiaojie"), mid)  # the center's staff record it for the unit
+
+
+def test_meeting_minutes_and_decisions_naming_a_family_matter_are_sealed(db, family_matter):
+    """会议: an item or decision that names a sealed matter (or its family case) shows only
+    that it is there to those outside the room; the room and the director read it all."""
+    from app.services.meetings import meetings
+    from app.services.meetings.meetings import DecisionInput, ItemInput
+    from tests.services.test_meetings import joint
+
+    reg, ref = family_matter
+    data = joint(
+        items=[
+            ItemInput(f"{reg.number} 家事纠纷", "女方称多次被殴打，已发告诫书。"),
+            ItemInput("中雁村宅基地纠纷", "双方对边界仍有分歧。"),
+        ],
+        decisions=[
+            DecisionInput(
+                f"{ref.number}：协调派出所落实人身安全保护措施", "家事调解室", clock.today()
+            ),
+            DecisionInput("两周内完成现场测量并再次调解", "司法所", clock.today()),
+        ],
+    )
+    zhuren = actor(db, "zhuren")
+    with db.write() as s:
+        m = meetings.create_meeting(s, zhuren, data)
+        meetings.issue_minutes(s, zhuren, m.id)
+    for who in ("jiedai", "zixun"):
+        with db.read() as s:
+            minutes = meetings.minutes_data(s, actor(db, who), m.id)
+            rows = meetings.decisions(s, actor(db, who))
+        shown = repr(minutes) + repr(rows)
+        assert "殴打" not in shown and "告诫书" not in shown and "人身安全" not in shown, who
+        assert "已转家事调解室" in minutes.items[0].discussion
+        assert minutes.items[1].discussion == "双方对边界仍有分歧。"  # the rest as written
+        assert "两周内完成现场测量并再次调解" in [r.content for r in rows]
+    with db.read() as s:
+        minutes = meetings.minutes_data(s, zhuren, m.id)
+        rows = meetings.decisions(s, actor(db, "tiaojie"))
+    assert "殴打" in minutes.items[0].discussion
+    assert any("人身安全" in r.content for r in rows)

@@ -41,6 +41,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
 from app.services.reception.numbering import next_seq
+from app.services.reception.sealed import seal_text, sealed_references
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_text
@@ -498,19 +499,26 @@ def decisions(
         q = q.where(Decision.status == DecisionStatus.OPEN)
     if before is not None:
         q = q.where(Meeting.starts_at < before)
+    refs = sealed_references(session, actor)  # a decision about a sealed matter: sealed
+    found = session.execute(q).all()
+    sealed = {}
+    for d, _n, _s in found:
+        both = d.content + "\n" + (d.result or "")
+        if (line := seal_text(both, refs)) != both:
+            sealed[d.id] = line
     return [
         DecisionRow(
             d.id,
             number,
             starts.date(),
-            d.content,
+            sealed.get(d.id, d.content),
             d.responsible,
             d.deadline,
             d.status,
-            d.result or "",
+            "" if d.id in sealed else d.result or "",
             d.closed_at.date() if d.closed_at else None,
         )
-        for d, number, starts in session.execute(q)
+        for d, number, starts in found
     ]
 
 
@@ -793,11 +801,21 @@ def set_joint_required_units(session: Session, actor: Actor, names: list[str]) -
 # --- printing ---------------------------------------------------------------------------
 
 
+def _sealed_item(title: str, discussion: str, refs: dict[str, str]) -> MinutesItem:
+    """An agenda item naming a sealed matter (in its title or its discussion): both sealed."""
+    both = title + "\n" + discussion
+    line = seal_text(both, refs)
+    if line == both:
+        return MinutesItem(title, discussion)
+    return MinutesItem(line.split("：", 1)[0], line)
+
+
 @read_op
 def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MinutesData:
     require(actor, Action.VIEW_MEETINGS)
     m = _get(session, meeting_id)
     s = load_settings(session)
+    refs = sealed_references(session, actor)  # what names a sealed matter or case: sealed
     return MinutesData(
         center_name=s.center_name,
         kind=m.kind.label,
@@ -810,9 +828,12 @@ def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Minut
         place=m.place,
         chair=m.chair,
         recorder=m.recorder,
-        situation=m.situation,
-        items=[MinutesItem(i.title, i.discussion) for i in m.items],
-        decisions=[MinutesDecision(d.content, d.responsible, d.deadline) for d in m.decisions],
+        situation=seal_text(m.situation, refs),
+        items=[_sealed_item(i.title, i.discussion, refs) for i in m.items],
+        decisions=[
+            MinutesDecision(seal_text(d.content, refs), d.responsible, d.deadline)
+            for d in m.decisions
+        ],
         attendees=[
             MinutesAttendee(a.name, a.unit, a.attendance.label, a.reason) for a in m.attendees
         ],
