@@ -139,3 +139,19 @@ def test_meeting_minutes_and_decisions_naming_a_family_matter_are_sealed(db, fam
         rows = meetings.decisions(s, actor(db, "tiaojie"))
     assert "殴打" in minutes.items[0].discussion
     assert any("人身安全" in r.content for r in rows)
+
+
+def test_a_mediator_cannot_read_a_counselling_matter_through_a_case_form(db):
+    """调解: filling a case form from a matter routed to 暖心工作室 gives a mediator (outside
+    that room) neither its summary nor its people."""
+    jiedai = actor(db, "jiedai")
+    with db.write() as s:
+        data = make_input(db, category="心理服务", summary="来访者说想轻生，情绪低落。")
+        data.unit_id = _unit(db, "暖心工作室")
+        reg = intake.register_matter(s, jiedai, data)
+    with db.read() as s:
+        form = mediation.input_from_matter(s, actor(db, "tiaojie"), reg.id)
+    assert "轻生" not in form.facts and form.facts.startswith("已转暖心工作室")
+    assert form.parties == []
+    with db.read() as s:  # the director, who oversees the center, reads it
+        assert "轻生" in mediation.input_from_matter(s, actor(db, "zhuren"), reg.id).facts
