@@ -155,3 +155,26 @@ def test_a_mediator_cannot_read_a_counselling_matter_through_a_case_form(db):
     assert form.parties == []
     with db.read() as s:  # the director, who oversees the center, reads it
         assert "轻生" in mediation.input_from_matter(s, actor(db, "zhuren"), reg.id).facts
+
+
+def test_a_case_on_a_counselling_matter_shows_a_mediator_no_notes_of_its_timeline(db):
+    """调解 case detail: the timeline of a matter also at 暖心工作室 keeps its steps, not
+    their notes, for a mediator outside that room."""
+    from tests.services.test_mediation import neighbours, open_case
+
+    jiedai = actor(db, "jiedai")
+    with db.write() as s:
+        data = make_input(db, category="心理服务", summary="来访者说想轻生，情绪低落。")
+        data.unit_id = _unit(db, "暖心工作室")
+        reg = intake.register_matter(s, jiedai, data, at=clock.now() - timedelta(hours=1))
+    zixun = actor(db, "zixun")
+    with db.write() as s:
+        flow.accept(s, zixun, reg.id)
+        flow.add_progress(s, zixun, reg.id, "来访者称有轻生念头，已联系家属")
+    ref = open_case(db, actor(db, "zhuren"), neighbours(db), matter_id=reg.id, at=clock.now())
+    with db.read() as s:
+        d = mediation.case_detail(s, actor(db, "tiaojie"), ref.id)
+    assert d.timeline and "轻生" not in repr(d.timeline)
+    with db.read() as s:
+        d = mediation.case_detail(s, actor(db, "zhuren"), ref.id)
+    assert "轻生" in repr(d.timeline)
