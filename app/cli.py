@@ -1065,17 +1065,17 @@ def _key_file(args) -> Path:
 
 
 def cmd_audit_key(args) -> int:
-    from app.services.security import audit
+    from app.services.security import server_audit_key
 
     db = _open(args)
     _require_initialised(db)
     if args.audit_key_action == "export":
         actor = _signed_in(args, db)
-        key_id = db.run(op(audit.export_server_key, actor, args.out)).value
+        key_id = db.run(op(server_audit_key.export_server_key, actor, args.out)).value
         print(f"已导出审计密钥（编号 {key_id}）：{args.out}")
         print("请在其他终端运行 zongzhi audit-key import 这个文件，然后删除它。")
     else:
-        key_id = db.run(op(audit.import_server_key, args.file)).value
+        key_id = db.run(op(server_audit_key.import_server_key, args.file)).value
         print(f"已导入审计密钥（编号 {key_id}）：本终端可以写入并核对服务器的审计链了。")
     return 0
 
@@ -1303,11 +1303,11 @@ def cmd_connect(args) -> int:
     print(f"已连接 {found.shown_url}：{where}。本终端以后打开这个数据库（重新启动程序后生效）。")
     if args.audit_key is not None:
         from app.db import open_database
-        from app.services.security import audit
+        from app.services.security import server_audit_key
 
         db = open_database(database_url=args.url)
         try:
-            key_id = db.run(op(audit.import_server_key, args.audit_key)).value
+            key_id = db.run(op(server_audit_key.import_server_key, args.audit_key)).value
         finally:
             db.dispose()
         print(f"已导入审计密钥（编号 {key_id}）。")

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from app.cli import main
 from app.core.errors import ServiceError
 from app.models import AuditEntry, Setting
-from app.services.security import audit, audit_key
+from app.services.security import audit, audit_key, server_audit_key
 from tests import pg
 from tests.conftest import ADMIN_PASSWORD, actor
 
@@ -147,7 +147,7 @@ def test_connect_carries_the_key_to_a_new_terminal(db, capsys, tmp_path, monkeyp
     add_rows(db, 1)
     with db.write() as s:
         out = tmp_path / "server.audit-key"
-        audit.export_server_key(s, actor(db, "admin"), out)
+        server_audit_key.export_server_key(s, actor(db, "admin"), out)
     other_terminal(monkeypatch, tmp_path)
     code, text = run(capsys, "connect", db.url, "--audit-key", str(out))
     assert code == 0 and "已导入审计密钥" in text, text
