@@ -154,3 +154,18 @@ def test_connect_carries_the_key_to_a_new_terminal(db, capsys, tmp_path, monkeyp
     add_rows(db, 1)
     code, text = run(capsys, "check")  # the connected server, checked with the key
     assert code == 0, text
+
+
+def test_a_terminal_without_the_key_cannot_log_in_nor_tell_a_right_password(
+    db, tmp_path, monkeypatch
+):
+    """Log-in writes audit rows: refused the same way whatever the password (so a terminal
+    without the key is no way to guess passwords past the lock-out)."""
+    from app.core.ops import op
+    from app.services.security import auth
+
+    add_rows(db, 1)
+    other_terminal(monkeypatch, tmp_path)
+    for password in (ADMIN_PASSWORD, "wrong-password"):
+        with pytest.raises(ServiceError, match="audit-key import"):
+            db.run(op(auth.login, "admin", password, ""))
