@@ -134,6 +134,18 @@ def test_meeting_minutes_and_decisions_naming_a_family_matter_are_sealed(db, fam
         assert "已转家事调解室" in minutes.items[0].discussion
         assert minutes.items[1].discussion == "双方对边界仍有分歧。"  # the rest as written
         assert "两周内完成现场测量并再次调解" in [r.content for r in rows]
+        with db.read() as s:  # the issued minutes as the meetings tab shows them
+            shown = repr(meetings.meeting_input(s, actor(db, who), m.id))
+        assert "殴打" not in shown and "人身安全" not in shown, who
+    # A correction (a new, editable draft) is not a way round it; nor is a draft.
+    with db.write() as s, pytest.raises(PermissionDenied, match="内容仅该室可见"):
+        meetings.correct_minutes(s, actor(db, "jiedai"), m.id)
+    with db.write() as s:
+        draft = meetings.create_meeting(s, actor(db, "tiaojie"), data)
+    with db.read() as s, pytest.raises(PermissionDenied, match="内容仅该室可见"):
+        meetings.meeting_input(s, actor(db, "jiedai"), draft.id)
+    with db.read() as s:
+        assert "殴打" in repr(meetings.meeting_input(s, actor(db, "tiaojie"), draft.id))
     with db.read() as s:
         minutes = meetings.minutes_data(s, zhuren, m.id)
         rows = meetings.decisions(s, actor(db, "tiaojie"))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.errors import NotFound, ValidationError
+from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
     OPEN_STATUSES,
@@ -326,6 +326,7 @@ def correct_minutes(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Me
     """A new draft version of issued minutes; the issued one stays as it was."""
     require(actor, Action.RECORD_MEETING)
     old = _get(session, meeting_id)
+    _refuse_sealed(session, actor, old)
     if old.status != MeetingStatus.ISSUED:
         raise ValidationError("只有已印发的纪要需要更正；草稿可以直接修改。")
     pending = session.scalar(
@@ -434,9 +435,23 @@ def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
 
 @read_op
 def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingInput:
-    """A meeting as editable input (for the editor)."""
+    """A meeting as editable input (for the editor). Issued minutes (shown read-only) are
+    sealed like the minutes themselves where they name a sealed matter or case."""
     require(actor, Action.VIEW_MEETINGS)
-    return _as_input(_get(session, meeting_id))
+    m = _get(session, meeting_id)
+    data = _as_input(m)
+    if not (refs := sealed_references(session, actor)):
+        return data
+    if m.status == MeetingStatus.DRAFT:  # editable: whole, or not at all
+        _refuse_sealed(session, actor, m, refs)
+        return data
+    items = [_sealed_item(i.title, i.discussion, refs) for i in data.items]
+    return replace(
+        data,
+        situation=seal_text(data.situation, refs),
+        items=[ItemInput(i.title, i.discussion) for i in items],
+        decisions=[replace(d, content=seal_text(d.content, refs)) for d in data.decisions],
+    )
 
 
 @read_op
@@ -799,6 +814,21 @@ def set_joint_required_units(session: Session, actor: Actor, names: list[str]) -
 
 
 # --- printing ---------------------------------------------------------------------------
+
+
+def _refuse_sealed(
+    session: Session, actor: Actor, m: Meeting, refs: dict[str, str] | None = None
+) -> None:
+    """Editing (or correcting) a record that names a sealed matter or case is for the room."""
+    refs = sealed_references(session, actor) if refs is None else refs
+    texts = [m.situation] + [i.title + i.discussion for i in m.items]
+    texts += [d.content + (d.result or "") for d in m.decisions]
+    for text in texts:
+        if (line := seal_text(text, refs)) != text:
+            raise PermissionDenied(
+                f"这份会议记录{line.split('：', 1)[0]}，内容仅该室可见："
+                "请由主任或该室人员打开和修改。"
+            )
 
 
 def _sealed_item(title: str, discussion: str, refs: dict[str, str]) -> MinutesItem:
