@@ -287,6 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     _db_args(p)
 
     p = sub.add_parser(
+        "audit-key",
+        help="服务器数据库的审计密钥：export 在已有密钥的终端导出（管理员）；import 在其他终端导入",
+    )
+    actions = p.add_subparsers(dest="audit_key_action", required=True, parser_class=_Parser)
+    q = actions.add_parser("export", help="导出本终端的审计密钥文件（管理员登录）")
+    _db_args(q)
+    _login_args(q)
+    q.add_argument("--out", required=True, type=Path, help="密钥文件；交给其他终端后请删除")
+    q = actions.add_parser("import", help="导入另一终端导出的审计密钥文件")
+    _db_args(q)
+    q.add_argument("file", type=Path)
+
+    p = sub.add_parser(
         "terminal",
         help="离线终端：create 在中心生成终端初始文件（.zzt）；join 在新电脑上用它建立本机数据库",
     )
@@ -323,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         "url", nargs="?", help="数据库地址，如 postgresql+psycopg://用户:密码@服务器/库名"
     )
     p.add_argument("--local", action="store_true", help="不再连接服务器，改回本机数据库文件")
+    p.add_argument(
+        "--audit-key",
+        type=Path,
+        metavar="FILE",
+        help="同时导入服务器数据库的审计密钥文件（由 zongzhi audit-key export 导出）",
+    )
 
     p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
@@ -1078,6 +1097,22 @@ def _key_file(args) -> Path:
     return key_path(sqlite_path(resolve_url(args.db, args.database_url)))
 
 
+def cmd_audit_key(args) -> int:
+    from app.services.security import server_audit_key
+
+    db = _open(args)
+    _require_initialised(db)
+    if args.audit_key_action == "export":
+        actor = _signed_in(args, db)
+        key_id = db.run(op(server_audit_key.export_server_key, actor, args.out)).value
+        print(f"已导出审计密钥（编号 {key_id}）：{args.out}")
+        print("请在其他终端运行 zongzhi audit-key import 这个文件，然后删除它。")
+    else:
+        key_id = db.run(op(server_audit_key.import_server_key, args.file)).value
+        print(f"已导入审计密钥（编号 {key_id}）：本终端可以写入并核对服务器的审计链了。")
+    return 0
+
+
 def cmd_terminal_key(args) -> int:
     from app.services.context import Actor
     from app.services.data import exchange
@@ -1299,6 +1334,16 @@ def cmd_connect(args) -> int:
         f"“{found.center_name}”" if found.initialised else "一个新的数据库（第一次打开时设置中心）"
     )
     print(f"已连接 {found.shown_url}：{where}。本终端以后打开这个数据库（重新启动程序后生效）。")
+    if args.audit_key is not None:
+        from app.db import open_database
+        from app.services.security import server_audit_key
+
+        db = open_database(database_url=args.url)
+        try:
+            key_id = db.run(op(server_audit_key.import_server_key, args.audit_key)).value
+        finally:
+            db.dispose()
+        print(f"已导入审计密钥（编号 {key_id}）。")
     return 0
 
 
@@ -1319,6 +1364,7 @@ COMMANDS = {
     "migrate-db": cmd_migrate_db,
     "connect": cmd_connect,
     "terminal-key": cmd_terminal_key,
+    "audit-key": cmd_audit_key,
     "terminal": cmd_terminal,
     "register-terminal": cmd_register_terminal,
     "conflicts": cmd_conflicts,

@@ -20,6 +20,9 @@ ON_PG = os.environ.get("ZONGZHI_TEST_DB", "") == "postgresql" and bool(PG_URL)
 
 _admin = None
 _templates: dict[str, str] = {}  # kind ("empty", "center") → template database name
+# kind → the template's audit key file (bytes): the server chain's key goes with each clone,
+# as it would to every terminal of a server (``zongzhi audit-key import``).
+_template_keys: dict[str, bytes] = {}
 _names = itertools.count(1)
 _tag = uuid.uuid4().hex[:8]
 
@@ -55,6 +58,11 @@ def template(kind: str = "empty", fill=None) -> str:
             if fill is not None:
                 fill(database)
             database.dispose()
+            from app.services.security.audit_key import server_key_file
+
+            key = server_key_file(url)
+            if key.exists():
+                _template_keys[kind] = key.read_bytes()
         except BaseException:
             drop(url)  # the next test tries again and reports the same error
             raise
@@ -66,7 +74,16 @@ def fresh_url(kind: str = "empty", fill=None) -> str:
     """A new database's URL, cloned from the template of ``kind``."""
     if kind != "empty":
         template()
-    return _create(f"zz_t_{_tag}_{next(_names)}", template(kind, fill))
+    url = _create(f"zz_t_{_tag}_{next(_names)}", template(kind, fill))
+    if kind in _template_keys:
+        from app.core.private_files import private_folder
+        from app.services.security.audit_key import server_key_file
+
+        key = server_key_file(url)
+        private_folder(key.parent)
+        key.write_bytes(_template_keys[kind])
+        key.chmod(0o600)
+    return url
 
 
 def empty_url() -> str:

@@ -99,3 +99,94 @@ def test_a_counsellor_cannot_work_a_matter_routed_to_a_unit_without_accounts(db)
         flow.accept(s, zixun, mid)
     with db.write() as s:
         flow.accept(s, actor(db, "tiaojie"), mid)  # the center's staff record it for the unit
+
+
+def test_meeting_minutes_and_decisions_naming_a_family_matter_are_sealed(db, family_matter):
+    """会议: an item or decision that names a sealed matter (or its family case) shows only
+    that it is there to those outside the room; the room and the director read it all."""
+    from app.services.meetings import meetings
+    from app.services.meetings.meetings import DecisionInput, ItemInput
+    from tests.services.test_meetings import joint
+
+    reg, ref = family_matter
+    data = joint(
+        items=[
+            ItemInput(f"{reg.number} 家事纠纷", "女方称多次被殴打，已发告诫书。"),
+            ItemInput("中雁村宅基地纠纷", "双方对边界仍有分歧。"),
+        ],
+        decisions=[
+            DecisionInput(
+                f"{ref.number}：协调派出所落实人身安全保护措施", "家事调解室", clock.today()
+            ),
+            DecisionInput("两周内完成现场测量并再次调解", "司法所", clock.today()),
+        ],
+    )
+    zhuren = actor(db, "zhuren")
+    with db.write() as s:
+        m = meetings.create_meeting(s, zhuren, data)
+        meetings.issue_minutes(s, zhuren, m.id)
+    for who in ("jiedai", "zixun"):
+        with db.read() as s:
+            minutes = meetings.minutes_data(s, actor(db, who), m.id)
+            rows = meetings.decisions(s, actor(db, who))
+        shown = repr(minutes) + repr(rows)
+        assert "殴打" not in shown and "告诫书" not in shown and "人身安全" not in shown, who
+        assert "已转家事调解室" in minutes.items[0].discussion
+        assert minutes.items[1].discussion == "双方对边界仍有分歧。"  # the rest as written
+        assert "两周内完成现场测量并再次调解" in [r.content for r in rows]
+        with db.read() as s:  # the issued minutes as the meetings tab shows them
+            shown = repr(meetings.meeting_input(s, actor(db, who), m.id))
+        assert "殴打" not in shown and "人身安全" not in shown, who
+    # A correction (a new, editable draft) is not a way round it; nor is a draft.
+    with db.write() as s, pytest.raises(PermissionDenied, match="内容仅该室可见"):
+        meetings.correct_minutes(s, actor(db, "jiedai"), m.id)
+    with db.write() as s:
+        draft = meetings.create_meeting(s, actor(db, "tiaojie"), data)
+    with db.read() as s, pytest.raises(PermissionDenied, match="内容仅该室可见"):
+        meetings.meeting_input(s, actor(db, "jiedai"), draft.id)
+    with db.read() as s:
+        assert "殴打" in repr(meetings.meeting_input(s, actor(db, "tiaojie"), draft.id))
+    with db.read() as s:
+        minutes = meetings.minutes_data(s, zhuren, m.id)
+        rows = meetings.decisions(s, actor(db, "tiaojie"))
+    assert "殴打" in minutes.items[0].discussion
+    assert any("人身安全" in r.content for r in rows)
+
+
+def test_a_mediator_cannot_read_a_counselling_matter_through_a_case_form(db):
+    """调解: filling a case form from a matter routed to 暖心工作室 gives a mediator (outside
+    that room) neither its summary nor its people."""
+    jiedai = actor(db, "jiedai")
+    with db.write() as s:
+        data = make_input(db, category="心理服务", summary="来访者说想轻生，情绪低落。")
+        data.unit_id = _unit(db, "暖心工作室")
+        reg = intake.register_matter(s, jiedai, data)
+    with db.read() as s:
+        form = mediation.input_from_matter(s, actor(db, "tiaojie"), reg.id)
+    assert "轻生" not in form.facts and form.facts.startswith("已转暖心工作室")
+    assert form.parties == []
+    with db.read() as s:  # the director, who oversees the center, reads it
+        assert "轻生" in mediation.input_from_matter(s, actor(db, "zhuren"), reg.id).facts
+
+
+def test_a_case_on_a_counselling_matter_shows_a_mediator_no_notes_of_its_timeline(db):
+    """调解 case detail: the timeline of a matter also at 暖心工作室 keeps its steps, not
+    their notes, for a mediator outside that room."""
+    from tests.services.test_mediation import neighbours, open_case
+
+    jiedai = actor(db, "jiedai")
+    with db.write() as s:
+        data = make_input(db, category="心理服务", summary="来访者说想轻生，情绪低落。")
+        data.unit_id = _unit(db, "暖心工作室")
+        reg = intake.register_matter(s, jiedai, data, at=clock.now() - timedelta(hours=1))
+    zixun = actor(db, "zixun")
+    with db.write() as s:
+        flow.accept(s, zixun, reg.id)
+        flow.add_progress(s, zixun, reg.id, "来访者称有轻生念头，已联系家属")
+    ref = open_case(db, actor(db, "zhuren"), neighbours(db), matter_id=reg.id, at=clock.now())
+    with db.read() as s:
+        d = mediation.case_detail(s, actor(db, "tiaojie"), ref.id)
+    assert d.timeline and "轻生" not in repr(d.timeline)
+    with db.read() as s:
+        d = mediation.case_detail(s, actor(db, "zhuren"), ref.id)
+    assert "轻生" in repr(d.timeline)

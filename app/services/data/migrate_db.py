@@ -183,19 +183,32 @@ def _carry_attachments(source, src, dst) -> tuple[int, tuple[str, ...]]:
 
 def _carry_audit_key(source, target) -> None:
     """The audit chain's key goes where the database went, so its keyed rows still verify:
-    beside a SQLite target; on this terminal for a server (keyed up to the last row copied:
-    a server's chain goes on plain, see ``audit_key``)."""
+    beside a SQLite target; on this terminal for a server, whose chain goes on keyed."""
     from sqlalchemy import text
 
     from app.services.security import audit_key
 
     with source.engine.connect() as conn:
         first = conn.execute(text("SELECT hash FROM audit_log WHERE seq = 1")).scalar()
-        last = conn.execute(text("SELECT max(seq) FROM audit_log")).scalar()
     key = audit_key.key_for_chain(source.path, first)
     if key is None or first is None:
         return
     if target.path is not None:
         audit_key.copy_key(key, first, audit_key.key_file(target.path), to_seq=None)
     else:
-        audit_key.copy_key(key, first, audit_key.server_key_file(target.url), to_seq=last)
+        # The server chain goes on keyed under the same key (``audit_key``: shared by the
+        # server's terminals, ``zongzhi audit-key export``/``import``); the database records
+        # which key, so a terminal without it is refused rather than writing plain rows.
+        import json
+
+        from app.services.security.audit import SERVER_KEY_SETTING
+
+        span = key.span(first)
+        audit_key.copy_key(key, first, audit_key.server_key_file(target.url), to_seq=None)
+        marker = json.dumps({"key_id": key.key_id, "from_seq": span[0] if span else 1})
+        with target.engine.begin() as conn:
+            conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": SERVER_KEY_SETTING})
+            conn.execute(
+                text("INSERT INTO settings (key, value) VALUES (:k, :v)"),
+                {"k": SERVER_KEY_SETTING, "v": marker},
+            )

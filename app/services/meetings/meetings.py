@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.errors import NotFound, ValidationError
+from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
     OPEN_STATUSES,
@@ -41,6 +41,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
 from app.services.reception.numbering import next_seq
+from app.services.reception.sealed import seal_text, sealed_references
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_text
@@ -325,6 +326,7 @@ def correct_minutes(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Me
     """A new draft version of issued minutes; the issued one stays as it was."""
     require(actor, Action.RECORD_MEETING)
     old = _get(session, meeting_id)
+    _refuse_sealed(session, actor, old)
     if old.status != MeetingStatus.ISSUED:
         raise ValidationError("只有已印发的纪要需要更正；草稿可以直接修改。")
     pending = session.scalar(
@@ -433,9 +435,23 @@ def list_meetings(session: Session, actor: Actor) -> list[MeetingRow]:
 
 @read_op
 def meeting_input(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MeetingInput:
-    """A meeting as editable input (for the editor)."""
+    """A meeting as editable input (for the editor). Issued minutes (shown read-only) are
+    sealed like the minutes themselves where they name a sealed matter or case."""
     require(actor, Action.VIEW_MEETINGS)
-    return _as_input(_get(session, meeting_id))
+    m = _get(session, meeting_id)
+    data = _as_input(m)
+    if not (refs := sealed_references(session, actor)):
+        return data
+    if m.status == MeetingStatus.DRAFT:  # editable: whole, or not at all
+        _refuse_sealed(session, actor, m, refs)
+        return data
+    items = [_sealed_item(i.title, i.discussion, refs) for i in data.items]
+    return replace(
+        data,
+        situation=seal_text(data.situation, refs),
+        items=[ItemInput(i.title, i.discussion) for i in items],
+        decisions=[replace(d, content=seal_text(d.content, refs)) for d in data.decisions],
+    )
 
 
 @read_op
@@ -498,19 +514,26 @@ def decisions(
         q = q.where(Decision.status == DecisionStatus.OPEN)
     if before is not None:
         q = q.where(Meeting.starts_at < before)
+    refs = sealed_references(session, actor)  # a decision about a sealed matter: sealed
+    found = session.execute(q).all()
+    sealed = {}
+    for d, _n, _s in found:
+        both = d.content + "\n" + (d.result or "")
+        if (line := seal_text(both, refs)) != both:
+            sealed[d.id] = line
     return [
         DecisionRow(
             d.id,
             number,
             starts.date(),
-            d.content,
+            sealed.get(d.id, d.content),
             d.responsible,
             d.deadline,
             d.status,
-            d.result or "",
+            "" if d.id in sealed else d.result or "",
             d.closed_at.date() if d.closed_at else None,
         )
-        for d, number, starts in session.execute(q)
+        for d, number, starts in found
     ]
 
 
@@ -793,11 +816,36 @@ def set_joint_required_units(session: Session, actor: Actor, names: list[str]) -
 # --- printing ---------------------------------------------------------------------------
 
 
+def _refuse_sealed(
+    session: Session, actor: Actor, m: Meeting, refs: dict[str, str] | None = None
+) -> None:
+    """Editing (or correcting) a record that names a sealed matter or case is for the room."""
+    refs = sealed_references(session, actor) if refs is None else refs
+    texts = [m.situation] + [i.title + i.discussion for i in m.items]
+    texts += [d.content + (d.result or "") for d in m.decisions]
+    for text in texts:
+        if (line := seal_text(text, refs)) != text:
+            raise PermissionDenied(
+                f"这份会议记录{line.split('：', 1)[0]}，内容仅该室可见："
+                "请由主任或该室人员打开和修改。"
+            )
+
+
+def _sealed_item(title: str, discussion: str, refs: dict[str, str]) -> MinutesItem:
+    """An agenda item naming a sealed matter (in its title or its discussion): both sealed."""
+    both = title + "\n" + discussion
+    line = seal_text(both, refs)
+    if line == both:
+        return MinutesItem(title, discussion)
+    return MinutesItem(line.split("：", 1)[0], line)
+
+
 @read_op
 def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> MinutesData:
     require(actor, Action.VIEW_MEETINGS)
     m = _get(session, meeting_id)
     s = load_settings(session)
+    refs = sealed_references(session, actor)  # what names a sealed matter or case: sealed
     return MinutesData(
         center_name=s.center_name,
         kind=m.kind.label,
@@ -810,9 +858,12 @@ def minutes_data(session: Session, actor: Actor, meeting_id: uuid.UUID) -> Minut
         place=m.place,
         chair=m.chair,
         recorder=m.recorder,
-        situation=m.situation,
-        items=[MinutesItem(i.title, i.discussion) for i in m.items],
-        decisions=[MinutesDecision(d.content, d.responsible, d.deadline) for d in m.decisions],
+        situation=seal_text(m.situation, refs),
+        items=[_sealed_item(i.title, i.discussion, refs) for i in m.items],
+        decisions=[
+            MinutesDecision(seal_text(d.content, refs), d.responsible, d.deadline)
+            for d in m.decisions
+        ],
         attendees=[
             MinutesAttendee(a.name, a.unit, a.attendance.label, a.reason) for a in m.attendees
         ],

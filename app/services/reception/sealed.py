@@ -92,3 +92,37 @@ def sealed_lines(
             room = unit if unit in (FAMILY_ROOM, COUNSELLING_ROOM) else FAMILY_ROOM
             lines[mid] = f"已转{room}（内容仅该室可见）"
     return lines
+
+
+@read_op
+def sealed_references(session: Session, actor: Actor) -> dict[str, str]:
+    """The numbers (matters', and family cases') whose contents ``actor`` may not see, each
+    with the line shown instead: free text elsewhere (meeting minutes, decisions) that names
+    one of them is sealed too (``seal_text``)."""
+    cond = sealed_condition(actor)
+    if cond is None:
+        return {}
+    lines = sealed_lines(session, actor)
+    refs = {
+        number: lines[mid]
+        for mid, number in session.execute(select(Matter.id, Matter.number).where(cond))
+        if mid in lines
+    }
+    if _outside_family(actor):
+        for number, mid in session.execute(
+            select(MediationCase.number, MediationCase.matter_id).where(
+                MediationCase.room == CaseRoom.FAMILY
+            )
+        ):
+            refs[number] = lines.get(mid) or f"{FAMILY_ROOM}的案件（内容仅该室可见）"
+    return refs
+
+
+def seal_text(text: str, refs: dict[str, str]) -> str:
+    """``text``, or — if it names a sealed matter or case — only that it is there."""
+    if not text or not refs:
+        return text
+    for number, line in refs.items():
+        if number and number in text:
+            return f"涉及 {number}：{line}"
+    return text

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import ServiceError
 from app.core.ops import read_op, write_op
 from app.core.portable import lock_writers
-from app.models import AuditEntry
+from app.models import AuditEntry, Setting
 from app.models.base import now
 from app.services.context import Actor
 from app.services.security import audit_key
@@ -70,9 +70,12 @@ def _key_for_write(session: Session, seq: int) -> tuple[audit_key.AuditKey | Non
     chain is keyed from that row on (its older rows stay as they were). A chain the key file
     does not know (its row 1 was rewritten, or the file replaced) is written keyed all the
     same and never registered: ``zongzhi check`` names it."""
-    path = audit_key.database_file(session.get_bind().engine.url)
+    url = session.get_bind().engine.url
+    path = audit_key.database_file(url)
     if path is None:
-        return None, None
+        if url.get_backend_name() == "sqlite":
+            return None, None  # in memory
+        return _server_key_for(session, url.render_as_string(hide_password=False), seq)
     try:
         return _key_for(session, path, seq)
     except (audit_key.AuditKeyUnreadable, OSError):
@@ -93,6 +96,72 @@ def _key_for(
         key = audit_key.create_key(path)
         if first is not None and not key.chains:
             key.register(first, seq)
+    span = key.span(first)
+    if span is not None and (seq < span[0] or (span[1] is not None and seq > span[1])):
+        return key, None
+    return key, key.secret
+
+
+SERVER_KEY_SETTING = "audit_server_key"  # {"key_id": …, "from_seq": …}: never the key
+
+
+class AuditKeyMissing(ServiceError):
+    """A server chain keyed under a key this terminal does not hold."""
+
+
+@read_op
+def server_key_marker(session: Session) -> dict[str, Any] | None:
+    """Which key a server database's chain is keyed with, and from which row (or None)."""
+    row = session.get(Setting, SERVER_KEY_SETTING)
+    if row is None:
+        return None
+    try:
+        data = json.loads(row.value)
+        return {"key_id": str(data["key_id"]), "from_seq": int(data["from_seq"])}
+    except (ValueError, KeyError, TypeError):
+        return {"key_id": "", "from_seq": 0}
+
+
+def missing_key_text(key_id: str) -> str:
+    return (
+        f"本终端没有这台服务器数据库的审计密钥（密钥编号 {key_id}），不能写入："
+        "请管理员在已有密钥的终端运行 zongzhi audit-key export --out 文件，"
+        "再在本终端运行 zongzhi audit-key import 文件（或用带密钥的终端初始文件）。"
+    )
+
+
+def _server_key_for(
+    session: Session, url: str, seq: int
+) -> tuple[audit_key.AuditKey | None, bytes | None]:
+    """On a server: the shared key this terminal holds. The first write after the key exists
+    keys the server chain from that row on and records the key's id (not the key) in the
+    database; a terminal without that key is refused rather than writing plain rows."""
+    marker = server_key_marker(session)
+    try:
+        key = audit_key.load_server_key(url)
+    except audit_key.AuditKeyUnreadable as exc:
+        raise AuditKeyMissing(f"{exc}；请重新导入：zongzhi audit-key import 文件") from exc
+    first = None if seq == 1 else session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
+    if marker is None:
+        key = key or audit_key.create_server_key(url)
+        if first is not None:
+            span = key.span(first)
+            if span is None or span[0] >= seq:  # never moves a chain's keyed span back
+                key.register(first, seq)
+            seq_from = (key.span(first) or (seq, None))[0]
+        else:
+            seq_from = 1
+        session.add(
+            Setting(
+                key=SERVER_KEY_SETTING,
+                value=json.dumps({"key_id": key.key_id, "from_seq": seq_from}),
+            )
+        )
+        return key, key.secret  # row 1: registered once its hash is known
+    if key is None or key.key_id != marker["key_id"]:
+        raise AuditKeyMissing(missing_key_text(marker["key_id"]))
+    if first is None:
+        return key, key.secret
     span = key.span(first)
     if span is not None and (seq < span[0] or (span[1] is not None and seq > span[1])):
         return key, None
@@ -157,7 +226,10 @@ def chain_key(session: Session) -> tuple[audit_key.AuditKey | None, str | None]:
     """The key this terminal has for the session's audit chain, and what is wrong if the
     database's own key does not know the chain."""
     first = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
-    path = audit_key.database_file(session.get_bind().engine.url)
+    url = session.get_bind().engine.url
+    path = audit_key.database_file(url)
+    if path is None and url.get_backend_name() != "sqlite":
+        return _server_chain_key(session, url.render_as_string(hide_password=False), first)
     try:
         key = audit_key.key_for_chain(path, first)
         own = audit_key.load_key(path) if path is not None else None
@@ -167,6 +239,32 @@ def chain_key(session: Session) -> tuple[audit_key.AuditKey | None, str | None]:
         return None, (
             f"第 1 条审计记录不是本终端审计密钥记下的那一条（{own.path.name}）："
             "审计记录被改写过，或数据库文件被换成了别的文件"
+        )
+    return key, None
+
+
+def _server_chain_key(
+    session: Session, url: str, first: str | None
+) -> tuple[audit_key.AuditKey | None, str | None]:
+    marker = server_key_marker(session)
+    try:
+        own = audit_key.load_server_key(url)
+        key = audit_key.key_for_chain(None, first)
+    except audit_key.AuditKeyUnreadable as exc:
+        return None, str(exc)
+    if key is None and own is not None and own.span(first) is not None:
+        key = own
+    if marker is None:
+        return key, None
+    if own is None or own.key_id != marker["key_id"]:
+        return None, (
+            f"服务器数据库的审计链由审计密钥保护（密钥编号 {marker['key_id']}），"
+            "本终端没有这个密钥，无法核对：请用 zongzhi audit-key import 导入"
+        )
+    if first is not None and own.span(first) is None:
+        return None, (
+            f"第 1 条审计记录不是本终端审计密钥记下的那一条（{own.path.name}）："
+            "服务器上的审计记录被改写过"
         )
     return key, None
 

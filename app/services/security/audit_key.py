@@ -12,8 +12,15 @@ were (plain SHA-256, still verified) and is keyed from its next row on: an upgra
 keeps verifying. A chain whose row 1 the key file does not know was not written here: its row 1
 was rewritten, or the file was replaced (``zongzhi check`` says so).
 
-PostgreSQL: the terminals share no key store, so the chain stays plain SHA-256 there; each
-terminal keeps the newest head it has seen instead (``backup_manifest.terminal_head_file``).
+PostgreSQL: one key for the server database, shared by its terminals and kept outside the
+database in each terminal's own key store (``server_key_file``: named by the server's host,
+port and database name). The terminal that first writes after this version made the key; the
+server chain is keyed from that row on (older rows stay plain and still verify). The database
+records only which key (``key_id``) its chain is keyed with, never the key: a terminal without
+it is refused (``zongzhi audit-key import``) instead of writing plain rows. The key file goes
+to the other terminals with ``zongzhi audit-key export`` / ``import`` or in the terminal's
+starter file. Each terminal also keeps the newest head it has seen
+(``backup_manifest.terminal_head_file``).
 """
 
 from __future__ import annotations
@@ -204,3 +211,43 @@ def server_key_file(url: str) -> Path:
     u = make_url(url)
     name = hashlib.sha256(f"{u.host}:{u.port}/{u.database}".encode()).hexdigest()[:16]
     return terminal_store() / f"server-{name}.audit-hmac.json"
+
+
+def load_server_key(url: str) -> AuditKey | None:
+    """The key this terminal has for the server database at ``url``; None if none yet."""
+    return _load(server_key_file(url))
+
+
+def create_server_key(url: str) -> AuditKey:
+    return _create(server_key_file(url))
+
+
+def read_key_file(path: Path) -> AuditKey:
+    """A key file carried from another terminal (``zongzhi audit-key export``)."""
+    key = _load(Path(path))
+    if key is None:
+        raise AuditKeyUnreadable(f"找不到审计密钥文件 {path}")
+    return key
+
+
+def write_key_copy(key: AuditKey, to: Path) -> None:
+    """``key`` (its secret and the chains it knows) into the owner-only file ``to``."""
+    _save(AuditKey(Path(to), key.secret, dict(key.chains)))
+
+
+def install_server_key(key: AuditKey, url: str) -> AuditKey:
+    """``key`` as this terminal's key of the server database at ``url``. Chains a key file
+    already here knows under the same key are kept; a different key here is set aside
+    (``*.replaced``), never deleted."""
+    path = server_key_file(url)
+    private_folder(path.parent)
+    here = _load(path) if path.exists() else None
+    chains = dict(key.chains)
+    if here is not None and here.secret == key.secret:
+        for first, span in here.chains.items():
+            chains.setdefault(first, span)
+    elif here is not None:
+        os.replace(path, path.with_name(path.name + ".replaced"))
+    installed = AuditKey(path, key.secret, chains)
+    _save(installed)
+    return installed

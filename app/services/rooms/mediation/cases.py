@@ -233,6 +233,11 @@ def input_from_matter(session: Session, actor: Actor, matter_id: uuid.UUID) -> C
     m = session.get(Matter, matter_id)
     if m is None:
         raise NotFound("找不到该事项，请刷新列表。")
+    from app.services.reception.sealed import sealed_lines
+
+    if line := sealed_lines(session, actor, [m.id]).get(m.id):
+        # Routed to a room this mediator is outside (暖心工作室): not its facts or people.
+        return CaseInput(CaseRoom.GENERAL, DisputeType.OTHER, line, [], source=CaseSource.APPLIED)
     category = session.get(Category, m.category_id).name
     room = CaseRoom.FAMILY if category == "家事纠纷" else CaseRoom.GENERAL
     unit = session.get(Unit, m.unit_id).name if m.unit_id else ""

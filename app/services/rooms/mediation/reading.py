@@ -298,10 +298,16 @@ def case_detail(
     timeline: list[TimelineRow] = []
     matter_number = ""
     if c.matter_id:
+        from app.services.reception.sealed import sealed_lines
+
         m = session.get(Matter, c.matter_id)
         matter_number = m.number
+        # A matter also in a room this reader is outside (暖心工作室): not its notes.
+        sealed = c.matter_id in sealed_lines(session, actor, [c.matter_id])
         timeline = [
-            TimelineRow(e.at, e.kind.label, names.get(e.user_id, "系统"), e.note or "")
+            TimelineRow(
+                e.at, e.kind.label, names.get(e.user_id, "系统"), "" if sealed else e.note or ""
+            )
             for e in sorted(m.events, key=lambda e: e.at)  # when it happened, to the second
         ]
     can_edit = _can_edit(actor, c)
