@@ -141,6 +141,8 @@ def _terminal_config(tmp_path, monkeypatch):
     and its own user data folder (a server database's keys and audit head live there)."""
     monkeypatch.setenv("ZONGZHI_CONFIG_DIR", str(tmp_path / "terminal-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    if pg.ON_PG:
+        pg.install_shared_keys()
 
 
 def fill_center(database) -> None:

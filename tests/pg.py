@@ -23,6 +23,9 @@ _templates: dict[str, str] = {}  # kind ("empty", "center") → template databas
 # kind → the template's audit key file (bytes): the server chain's key goes with each clone,
 # as it would to every terminal of a server (``zongzhi audit-key import``).
 _template_keys: dict[str, bytes] = {}
+# URL → the audit key of a database a whole module shares (``tests/strategies.py``): each test
+# has its own data folder, so the key is put in each, as every terminal of a server holds it.
+shared_keys: dict[str, bytes] = {}
 _names = itertools.count(1)
 _tag = uuid.uuid4().hex[:8]
 
@@ -70,19 +73,38 @@ def template(kind: str = "empty", fill=None) -> str:
     return _templates[kind]
 
 
+def _write_key(url: str, data: bytes) -> None:
+    from app.core.private_files import private_folder
+    from app.services.security.audit_key import server_key_file
+
+    key = server_key_file(url)
+    private_folder(key.parent)
+    key.write_bytes(data)
+    key.chmod(0o600)
+
+
+def share_key(url: str) -> None:
+    """Keep the key of the module-wide database at ``url`` for every test's data folder."""
+    from app.services.security.audit_key import server_key_file
+
+    key = server_key_file(url)
+    if key.exists():
+        shared_keys[url] = key.read_bytes()
+
+
+def install_shared_keys() -> None:
+    """Put the module-wide databases' keys into this test's data folder."""
+    for url, data in shared_keys.items():
+        _write_key(url, data)
+
+
 def fresh_url(kind: str = "empty", fill=None) -> str:
     """A new database's URL, cloned from the template of ``kind``."""
     if kind != "empty":
         template()
     url = _create(f"zz_t_{_tag}_{next(_names)}", template(kind, fill))
     if kind in _template_keys:
-        from app.core.private_files import private_folder
-        from app.services.security.audit_key import server_key_file
-
-        key = server_key_file(url)
-        private_folder(key.parent)
-        key.write_bytes(_template_keys[kind])
-        key.chmod(0o600)
+        _write_key(url, _template_keys[kind])
     return url
 
 

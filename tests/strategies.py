@@ -281,11 +281,14 @@ def center_database(tmp_path_factory):
                 ("zhuren", "周主任", Role.DIRECTOR),
             ]:
                 auth.create_user(s, admin, username, name, role, STAFF_PASSWORD)
+        if pg.ON_PG:
+            pg.share_key(url)
         try:
             yield database
         finally:
             database.dispose()
             if pg.ON_PG:
+                pg.shared_keys.pop(url, None)
                 pg.drop(url)
 
 

@@ -129,13 +129,13 @@ def test_a_killed_import_is_dropped_before_its_commit_point_and_finished_after(
     clock.freeze("2026-11-20 10:00")
     clerk = actor(db, "jiedai")
     monkeypatch.setattr(importing, "BATCH_ROWS", 10)
-    # 1. Killed while staging: the job stays behind, staged and invisible …
-    monkeypatch.setattr(importing, "_drop_job", lambda session, job_id: None)  # no clean-up
-    monkeypatch.setattr(importing, "_pack", lambda clean: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        db.run(op(importing.import_sheet, clerk, "matters", sheet(tmp_path, 50, "a.csv")))
-    monkeypatch.undo()
-    monkeypatch.setattr(importing, "BATCH_ROWS", 10)
+    # 1. Killed while staging: the job stays behind, staged and invisible … (patched apart
+    # from ``monkeypatch``, whose undo would also undo the test's own data folder)
+    with pytest.MonkeyPatch.context() as kill:
+        kill.setattr(importing, "_drop_job", lambda session, job_id: None)  # no clean-up
+        kill.setattr(importing, "_pack", lambda clean: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            db.run(op(importing.import_sheet, clerk, "matters", sheet(tmp_path, 50, "a.csv")))
     monkeypatch.setattr(importing, "YIELD_SECONDS", 0)
     assert count(db, ImportJob) == 1 and count(db, Matter) == 0
     # 2. … and after a while, the next run drops it and imports the sheet whole.
