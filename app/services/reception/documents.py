@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,10 +38,10 @@ from app.reports.base import format_date_cn
 from app.reports.notice import NoticeData, received_text, render_notice
 from app.reports.receipt import render_receipt
 from app.reports.supervision import render_supervision
-from app.services.center.settings import load_settings
+from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
 from app.services.reception import receipts, supervision, timeline
-from app.services.reception.intake import matter_detail
+from app.services.reception.intake import MatterDetail, matter_detail
 from app.services.security.permissions import Action, require
 
 
@@ -206,6 +206,30 @@ def _notice_base(session: Session, actor: Actor, m: Matter):
     return d, s
 
 
+def _notice(
+    d: MatterDetail,
+    s: CenterSettings,
+    title: str,
+    rows: list[tuple[str, str]],
+    text: list[str],
+    on: date,
+    stub: list[tuple[str, str]],
+) -> NoticeData:
+    """A notice to the person(s) of matter ``d``, from the center: its stub (what the file
+    keeps) starts with the 受理编号 and the person(s), then ``stub``."""
+    return NoticeData(
+        center_name=s.center_name,
+        title=title,
+        number=d.number,
+        addressee=_addressee(d),
+        rows=rows,
+        text=text,
+        issued_on=on,
+        center_phone=s.center_phone or None,
+        stub_rows=[("受理编号", d.number), ("群众", _addressee(d)), *stub],
+    )
+
+
 def _acceptance(session: Session, actor: Actor, m: Matter, event: MatterEvent) -> NoticeData:
     d, s = _notice_base(session, actor, m)
     unit, handler = receipts.routed_to(event.note)
@@ -235,18 +259,14 @@ def _acceptance(session: Session, actor: Actor, m: Matter, event: MatterEvent) -
         "对书面答复的处理意见不服的，可以自收到书面答复之日起30日内请求原办理机关的"
         "上一级机关复查。",
     ]
-    return NoticeData(
-        center_name=s.center_name,
-        title="受理告知书",
-        number=d.number,
-        addressee=_addressee(d),
-        rows=rows,
-        text=text,
-        issued_on=event.at.date(),
-        center_phone=s.center_phone or None,
-        stub_rows=[
-            ("受理编号", d.number),
-            ("群众", _addressee(d)),
+    return _notice(
+        d,
+        s,
+        "受理告知书",
+        rows,
+        text,
+        event.at.date(),
+        [
             ("受理日期", format_date_cn(event.at.date())),
             ("转交办理", unit),
             ("办理期限", format_date_cn(deadline)),
@@ -271,18 +291,14 @@ def _rejection_notice(session: Session, actor: Actor, m: Matter, event: MatterEv
         f"经审查，本中心于{format_date_cn(on)}决定不予受理，理由见下表。",
         "你（你们）可以按下表所列途径反映或者办理。",
     ]
-    return NoticeData(
-        center_name=s.center_name,
-        title="不予受理告知书",
-        number=d.number,
-        addressee=_addressee(d),
-        rows=rows,
-        text=text,
-        issued_on=on,
-        center_phone=s.center_phone or None,
-        stub_rows=[
-            ("受理编号", d.number),
-            ("群众", _addressee(d)),
+    return _notice(
+        d,
+        s,
+        "不予受理告知书",
+        rows,
+        text,
+        on,
+        [
             ("决定日期", format_date_cn(on)),
             ("告知途径", where or "—"),
         ],
@@ -318,18 +334,14 @@ def _extension_notice(session: Session, actor: Actor, m: Matter, event: MatterEv
         f"因情况复杂需要延期办理，经本中心批准，{moved}。",
         "我们将在延长的期限内办结，并向你（你们）反馈办理结果。",
     ]
-    return NoticeData(
-        center_name=s.center_name,
-        title="延期办理告知书",
-        number=d.number,
-        addressee=_addressee(d),
-        rows=rows,
-        text=text,
-        issued_on=on,
-        center_phone=s.center_phone or None,
-        stub_rows=[
-            ("受理编号", d.number),
-            ("群众", _addressee(d)),
+    return _notice(
+        d,
+        s,
+        "延期办理告知书",
+        rows,
+        text,
+        on,
+        [
             ("原办理期限", format_date_cn(old) if old else "—"),
             ("延长至", format_date_cn(new) if new else "—"),
         ],
@@ -356,18 +368,14 @@ def _opinion_notice(session: Session, actor: Actor, m: Matter, event: MatterEven
         "经调查核实，现提出处理意见如下。",
         "对本处理意见不服的，可以自收到本意见书之日起30日内请求原办理机关的上一级机关复查。",
     ]
-    return NoticeData(
-        center_name=s.center_name,
-        title="处理意见书",
-        number=d.number,
-        addressee=_addressee(d),
-        rows=rows,
-        text=text,
-        issued_on=on,
-        center_phone=s.center_phone or None,
-        stub_rows=[
-            ("受理编号", d.number),
-            ("群众", _addressee(d)),
+    return _notice(
+        d,
+        s,
+        "处理意见书",
+        rows,
+        text,
+        on,
+        [
             ("出具日期", format_date_cn(on)),
             ("复查期限", format_date_cn(on + timedelta(days=30))),
         ],
@@ -398,18 +406,14 @@ def _review_notice(session: Session, actor: Actor, m: Matter, review: PetitionRe
         f"经{kind}，现提出{kind}意见如下。",
         after,
     ]
-    return NoticeData(
-        center_name=s.center_name,
-        title=f"{kind}意见书",
-        number=d.number,
-        addressee=_addressee(d),
-        rows=rows,
-        text=text,
-        issued_on=on,
-        center_phone=s.center_phone or None,
-        stub_rows=[
-            ("受理编号", d.number),
-            ("群众", _addressee(d)),
+    return _notice(
+        d,
+        s,
+        f"{kind}意见书",
+        rows,
+        text,
+        on,
+        [
             ("请求日期", format_date_cn(review.requested_on)),
             ("出具日期", format_date_cn(on)),
         ],
