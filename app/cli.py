@@ -673,21 +673,25 @@ def cmd_export(args) -> int:
     _require_initialised(db)
     actor = _signed_in(args, db)
     with db.write() as s:
-        names = Names.load(s)
         f = ledgers.LedgerFilter(since=args.since, until=args.until)
-        if args.village:
-            if args.village not in names.villages:
-                raise ServiceError(f"没有叫“{args.village}”的村社区")
-            f.village_id = names.villages[args.village]
-        if args.unit:
-            if args.unit not in names.units:
-                raise ServiceError(f"没有叫“{args.unit}”的单位")
-            f.unit_id = names.units[args.unit]
+        _narrow_to_place(Names.load(s), args, f)
         table, data = ledgers.export_ledger(s, actor, args.name, f, fmt)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     print(f"已导出{table.title}（{table.filters}，{len(table.rows)} 条）：{args.out}")
     return 0
+
+
+def _narrow_to_place(names, args, f) -> None:
+    """``--village`` / ``--unit`` by name onto a filter's village_id / unit_id."""
+    if args.village:
+        if args.village not in names.villages:
+            raise ServiceError(f"没有叫“{args.village}”的村社区")
+        f.village_id = names.villages[args.village]
+    if args.unit:
+        if args.unit not in names.units:
+            raise ServiceError(f"没有叫“{args.unit}”的单位")
+        f.unit_id = names.units[args.unit]
 
 
 def cmd_export_stats(args) -> int:
@@ -710,15 +714,7 @@ def cmd_export_stats(args) -> int:
     since, until = superior_stats.default_period(args.name)
     f = superior_stats.StatsFilter(args.since or since, args.until or until)
     with db.write() as s:
-        names = Names.load(s)
-        if args.village:
-            if args.village not in names.villages:
-                raise ServiceError(f"没有叫“{args.village}”的村社区")
-            f.village_id = names.villages[args.village]
-        if args.unit:
-            if args.unit not in names.units:
-                raise ServiceError(f"没有叫“{args.unit}”的单位")
-            f.unit_id = names.units[args.unit]
+        _narrow_to_place(Names.load(s), args, f)
         sheet, data = superior_stats.export_sheet(s, actor, args.name, f, fmt)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
