@@ -51,6 +51,8 @@ def trigram_supported(conn) -> bool:
     """Whether this SQLite has FTS5 with the trigram tokenizer (3.34 and later)."""
     import sqlite3
 
+    from sqlalchemy.exc import DBAPIError
+
     if sqlite3.sqlite_version_info < (3, 34):
         return False
     try:
@@ -58,7 +60,7 @@ def trigram_supported(conn) -> bool:
             "CREATE VIRTUAL TABLE temp.zz_trigram_probe USING fts5(x, tokenize='trigram')"
         )
         conn.exec_driver_sql("DROP TABLE temp.zz_trigram_probe")
-    except Exception:  # noqa: BLE001 - no FTS5, or no trigram tokenizer: LIKE it is
+    except (DBAPIError, sqlite3.Error):  # no FTS5, or no trigram tokenizer: LIKE it is
         return False
     return True
 
