@@ -1158,6 +1158,7 @@ def cmd_terminal(args) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise ServiceError(f"读不到终端初始文件 {args.file}：{exc.strerror or exc}") from exc
+    terminal_setup.read_starter(data)  # a wrong or damaged file makes no database
     db = _open(args, must_exist=False)
     report = db.run(op(terminal_setup.join_center, data, _key_file(args))).value
     print(f"已加入“{report.center_name}”，本机是终端 {report.terminal}。")

@@ -123,6 +123,7 @@ def test_a_starter_file_is_signed_and_carries_matters_only_when_asked(db, tmp_pa
     starter.write_bytes(bytes(data))
     assert main(["terminal", "join", str(starter), "--db", str(tmp_path / "x" / "z.sqlite3")]) == 1
     assert "签名不符" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists(), "a refused file makes no database"
     # The center's own code, and a code already in use, are refused.
     url = ["--database-url", db.url, *_login(tmp_path)]
     assert main(["terminal", "create", "A", "--out", str(tmp_path / "a.zzt"), *url]) == 1
