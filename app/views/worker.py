@@ -148,6 +148,10 @@ class DbWorker(QObject):
             self.busy_changed.emit(True)
         self.pool.start(_Job(self.db, job, relay, wanted))
 
+    def idle(self) -> bool:
+        """No job queued or running: every answer asked for has arrived."""
+        return self._pending == 0
+
     def call_now(self, job: Op | Callable[[Any], Any]) -> Any:
         """Run on the calling thread: only for start-up, before any window is shown."""
         return self.db.run(job).value

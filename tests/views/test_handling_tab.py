@@ -58,8 +58,10 @@ def choose_matter(qtbot, tab, row=0):
 
 
 def trigger(qtbot, tab, key) -> None:
-    """Click the action's button; one that is not a button is picked from the 更多 menu."""
-    qtbot.waitUntil(lambda: key in tab.actions, timeout=5000)
+    """Click the action's button; one that is not a button is picked from the 更多 menu.
+    Waits for the worker to be idle first: a detail still loading rebuilds the buttons and
+    the menu, and a click on the menu as it is rebuilt hits nothing."""
+    qtbot.waitUntil(lambda: tab.ctx.worker.idle() and key in tab.actions, timeout=10000)
     if key in tab.action_buttons and tab.action_buttons[key].isVisible():
         qtbot.mouseClick(tab.action_buttons[key], LEFT)
         return
