@@ -106,7 +106,12 @@ def try_connect(url: str) -> Connection:
 
 
 def save_database_url(url: str | None) -> Path:
-    """Remember ``url`` for this terminal (None: back to the local database file).
+    """Remember ``url`` for this terminal (None: back to the local database file)."""
+    return save_terminal_value("database_url", url or None)
+
+
+def save_terminal_value(key: str, value) -> Path:
+    """Remember one of this terminal's settings (None: forget it); the others are kept.
 
     Written to a temporary file and renamed, so a crash leaves the old setting or the new one.
     """
@@ -118,10 +123,10 @@ def save_database_url(url: str | None) -> Path:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = {}  # unreadable: replaced by what the admin chose now
-    if url:
-        data["database_url"] = url
+    if value is not None:
+        data[key] = value
     else:
-        data.pop("database_url", None)
+        data.pop(key, None)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".terminal-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp's file is 0600
