@@ -4,8 +4,9 @@ Keyboard: Tab through the form (住址 goes straight on to 类别), Enter (in a 
 Ctrl+Enter registers, Ctrl+N starts a new form at the name field, Ctrl+P prints the receipt of
 the last registered (or selected) matter, Ctrl+F searches the list. Alt+A adds a visitor,
 Alt+G marks a group matter (and goes to its head count), Ctrl+D copies an earlier visitor's
-particulars into the form. 村/社区, 类别 and 承办单位 jump to what is typed (characters or pinyin
-initials, see combos.TypeAheadCombo); 承办人 offers staff names the same way.
+particulars into the form, F2 reads the resident ID card on the reader (读卡) into it.
+村/社区, 类别 and 承办单位 jump to what is typed (characters or pinyin initials, see
+combos.TypeAheadCombo); 承办人 offers staff names the same way.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ from app.core.ops import op
 from app.models import Channel, MatterStatus
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups, load_lookups
+from app.services.idcard.card import (
+    CardData,
+    CardReaderError,
+    NoCard,
+    ReaderNotFound,
+    card_warnings,
+)
+from app.services.idcard.settings import ReaderSettings, load_reader_settings, open_source
 from app.services.printing import preferences
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
@@ -67,7 +76,7 @@ from .matter_table_model import (
 )
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
-from .widgets import DraftController, Row, RowsModel
+from .widgets import DraftController, MessageBar, Row, RowsModel
 from .widgets.rows_model import RowsView
 from .widgets.tab_helpers import tab_shortcut
 from .worker import run_in_background
@@ -155,6 +164,7 @@ class VisitorEditor(QWidget):
 
     identity_edited = Signal()
     submitted = Signal()
+    id_entered = Signal()  # Enter in the ID number field: the form decides (see IntakeForm)
     remove_requested = Signal()
 
     def __init__(self, index: int, lookups: Lookups, parent=None):
@@ -217,8 +227,9 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.problem, 4, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
-        for w in (self.name, self.id_number, self.phone, self.address, self.pinyin):
+        for w in (self.name, self.phone, self.address, self.pinyin):
             w.submitted.connect(self.submitted)
+        self.id_number.submitted.connect(self.id_entered)
         # Inline checks when leaving a field; the service checks everything again on save.
         self.id_number.editingFinished.connect(
             lambda: self._check(self.id_number, validate_id_number)
@@ -295,6 +306,19 @@ class VisitorEditor(QWidget):
         if person.pinyin:
             self.set_typed_pinyin(person.pinyin)
         self.problem.setVisible(False)
+
+    def fill_from_card(self, card: CardData) -> None:
+        """读卡: the card's name, ID number and address, exactly as on the card (rare
+        characters included). Sex, nation and birth date are in the ID number or not kept."""
+        for field, value in (
+            (self.name, card.name),
+            (self.id_number, card.id_number),
+            (self.address, card.address),
+        ):
+            field.setText(value)
+            _mark(field, False)
+        self.problem.setVisible(False)
+        self._check(self.id_number, validate_id_number)
 
     def _check(self, field: QLineEdit, validate) -> None:
         text = field.text()
@@ -511,6 +535,7 @@ class IntakeForm(QWidget):
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
         editor = VisitorEditor(len(self.visitors), self.lookups)
         editor.submitted.connect(self.submitted)
+        editor.id_entered.connect(lambda e=editor: self._id_entered(e))
         editor.identity_edited.connect(self.identity_edited)
         editor.remove_requested.connect(lambda e=editor: self.remove_visitor(e))
         for w in (editor.name, editor.id_number, editor.phone, editor.address, editor.village):
@@ -530,6 +555,37 @@ class IntakeForm(QWidget):
         self._fix_tab_order()
         if focus:
             editor.name.setFocus()
+        return editor
+
+    def _id_entered(self, editor: VisitorEditor) -> None:
+        """Enter in 身份证号. A keyboard-wedge card reader types the number and Enter into the
+        focused field: on a form whose matter is not written yet that Enter moves on to 电话
+        (a half-filled form is not sent off to be refused); once 事项摘要 is written, Enter
+        registers as in any other one-line field."""
+        if self.summary.toPlainText().strip():
+            self.submitted.emit()
+        else:
+            editor.phone.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def fill_from_card(self, card: CardData) -> VisitorEditor:
+        """读卡: the visitor with this ID number already in the form (a card read twice), else
+        the first visitor with no name and no ID number, else a new visitor."""
+        number = card.id_number.upper()
+        editor = next(
+            (v for v in self.visitors if v.id_number.text().strip().upper() == number), None
+        ) or next(
+            (v for v in self.visitors if not (v.name.text().strip() or v.id_number.text().strip())),
+            None,
+        )
+        if editor is None:
+            editor = self.add_visitor()
+        editor.fill_from_card(card)
+        i = self.visitors.index(editor)
+        for key in ("name", "id_number", "address"):
+            self._errors.pop(f"visitors[{i}].{key}", None)
+        self.error.setText("\n".join(self._errors.values()))
+        self.changed.emit()
+        self.identity_edited.emit()  # 重复来访 answers as for a typed number
         return editor
 
     def remove_visitor(self, editor: VisitorEditor) -> None:
@@ -735,6 +791,10 @@ class IntakeForm(QWidget):
 
 
 UNIT_DEFAULT = "（按类别默认）"
+# 读卡: how long F2 waits for the reader, and how often (and how briefly) an open form asks it.
+CARD_READ_TIMEOUT_S = 3.0
+CARD_POLL_MS = 1000
+CARD_POLL_TIMEOUT_S = 0.8
 # Between the form's rows: tight, so that the whole form fits a 1366×768 laptop unscrolled.
 FORM_ROW_SPACING = 4
 FORM_COLUMN_SPACING = 6
@@ -820,6 +880,13 @@ class ReceptionTab(QWidget):
         self.print_button = QPushButton("打印回执 (Ctrl+P)")
         self.print_button.clicked.connect(self.print_receipt)
         self.print_button.setEnabled(False)
+        self.card_button = QPushButton("读卡 (F2)")
+        self.card_button.setToolTip(
+            "读取读卡器上的居民身份证，填入群众的姓名、身份证号、住址（F2）"
+        )
+        self.card_button.clicked.connect(lambda: self.read_card())
+        self.card_message = MessageBar()
+        self.card_message.setVisible(False)
         self.last_label = QuietLabel()
         self.last_label.setWordWrap(True)
         self.last_label.setVisible(False)
@@ -827,6 +894,7 @@ class ReceptionTab(QWidget):
         buttons.addWidget(self.register_button)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.print_button)
+        buttons.addWidget(self.card_button)
         self.earlier = RowsView(EarlierVisitsModel())
         self.earlier.horizontalHeader().setStretchLastSection(True)
         set_column_widths(self.earlier, [(0, 138), (1, 90), (2, 110)])
@@ -896,6 +964,7 @@ class ReceptionTab(QWidget):
         fb.addWidget(self.draft_bar)
         fb.addWidget(self.form)
         fb.addLayout(buttons)
+        fb.addWidget(self.card_message)
         fb.addWidget(self.last_label)
         left = QWidget()
         lv = _FormPaneLayout(left)
@@ -990,6 +1059,17 @@ class ReceptionTab(QWidget):
         tab_shortcut(self, QKeySequence.StandardKey.Print, self.print_receipt)
         tab_shortcut(self, QKeySequence.StandardKey.Find, self._focus_search)
         tab_shortcut(self, QKeySequence("Ctrl+D"), self.copy_earlier_person)
+        tab_shortcut(self, QKeySequence("F2"), lambda: self.read_card())
+        # 读卡: this terminal's reader (系统设置 → 本终端设备), opened on first use.
+        self.card_settings: Callable[[], ReaderSettings] = load_reader_settings
+        self._card_source = None
+        self._card_source_settings: ReaderSettings | None = None
+        self._card_reading = False
+        self._card_poll_paused = False
+        self._last_card = ""
+        self._card_poll = QTimer(self, interval=CARD_POLL_MS)
+        self._card_poll.timeout.connect(self._poll_card)
+        self._card_poll.start()
         ctx.bus.changed.connect(self._data_changed)
         self.form.changed.connect(self.drafts.edited)
         self.drafts.offer(
@@ -1064,6 +1144,84 @@ class ReceptionTab(QWidget):
         if self.scroll.verticalScrollBar().value() and self.repeat_line.isVisible():
             self.scroll.ensureWidgetVisible(self.repeat_line, 0, 10)
         name.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # --- the ID card reader
+    def _source(self, settings: ReaderSettings):
+        if settings != self._card_source_settings:
+            if self._card_source is not None:
+                self._card_source.close()
+            self._card_source = None
+            self._card_source_settings = settings
+            self._card_poll_paused = False
+        if self._card_source is None:
+            self._card_source = open_source(settings)
+        return self._card_source
+
+    def read_card(self, polled: bool = False) -> None:
+        """读卡 (F2): read the card on the reader off the GUI thread and fill the form. A
+        failure is one line under the buttons; the form stays as it was."""
+        if self._card_reading:
+            return
+        try:
+            source = self._source(self.card_settings())
+        except CardReaderError as exc:
+            if not polled:
+                self._card_said(exc.message, "error")
+            return
+        self._card_reading = True
+        if not polled:
+            self.card_button.setEnabled(False)
+            self._card_said("正在读卡…", "info")
+        timeout = CARD_POLL_TIMEOUT_S if polled else CARD_READ_TIMEOUT_S
+        run_in_background(
+            lambda: source.read_card(timeout),
+            lambda card: self._card_read(card, polled),
+            lambda exc: self._card_failed(exc, polled),
+        )
+
+    def _poll_card(self) -> None:
+        """放卡即读: while the form is shown and the setting is on, a card placed on the
+        reader fills the form; an empty reader says nothing."""
+        if self._card_reading or self._saving or not self.isVisible():
+            return
+        settings = self.card_settings()
+        if not settings.poll or settings.kind == "off":
+            return
+        if self._card_poll_paused and settings == self._card_source_settings:
+            return  # no reader found: polling waits for F2 or other settings
+        self.read_card(polled=True)
+
+    def _card_said(self, text: str, level: str) -> None:
+        self.card_message.say(text, level)
+        self.card_message.setVisible(bool(text))
+
+    def _card_read(self, card: CardData, polled: bool) -> None:
+        self._card_reading = False
+        self.card_button.setEnabled(True)
+        if polled and card.id_number == self._last_card:
+            return  # the card still on the reader: filled once, it must be lifted first
+        self._last_card = card.id_number
+        editor = self.form.fill_from_card(card)
+        warnings = card_warnings(card)
+        said = (
+            f"已读卡：{editor.title.text()} {card.name} · {card.sex} · {card.nation}"
+            f" · 有效期 {card.validity_text()}"
+        )
+        self._card_said("\n".join([said, *warnings]), "warning" if warnings else "success")
+        self.form.category.setFocus(Qt.FocusReason.OtherFocusReason)  # what is left: the matter
+
+    def _card_failed(self, exc: BaseException, polled: bool) -> None:
+        self._card_reading = False
+        self.card_button.setEnabled(True)
+        if polled and isinstance(exc, NoCard):
+            self._last_card = ""  # the card was lifted: placed again, it fills the form again
+            return
+        # No reader: polling stops asking (probing ports each second) until F2 or new settings.
+        self._card_poll_paused = polled and isinstance(exc, ReaderNotFound)
+        if isinstance(exc, CardReaderError):
+            self._card_said(exc.message, "error")
+        else:
+            self._card_said(f"读卡失败：{exc}。请重新放卡，或手工录入", "error")
 
     # --- receipt
     def _warm_up_printing(self) -> None:
