@@ -344,6 +344,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "card-test",
+        help="身份证读卡器测试：读一张卡并显示内容（身份证号隐去中间几位），读不出时说明原因",
+    )
+    reader = p.add_mutually_exclusive_group()
+    reader.add_argument(
+        "--port", help="串口读卡器的端口，如 /dev/ttyUSB0、COM3（不填：按本终端设置）"
+    )
+    reader.add_argument("--library", type=Path, help="厂家动态库文件，如 termb.dll、libtermb.so")
+    reader.add_argument(
+        "--simulate", action="store_true", help="用模拟读卡器（伪终端）试一遍，不需要硬件"
+    )
+    p.add_argument("--show", action="store_true", help="显示完整的身份证号")
+    p.add_argument("--timeout", type=float, default=3.0, help="最多等读卡器几秒（默认 3）")
+
+    p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
     )
     p.add_argument("--from", dest="source", required=True, metavar="URL", help="源：sqlite:///路径")
@@ -353,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-NO_DATABASE_OPTION = {"connect", "migrate-db"}  # they name their databases otherwise
+NO_DATABASE_OPTION = {"connect", "migrate-db", "card-test"}  # they name their databases otherwise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1344,6 +1359,50 @@ def cmd_connect(args) -> int:
     return 0
 
 
+def cmd_card_test(args) -> int:
+    """For the person installing a terminal: does the reader answer, and what does it read."""
+    from app.services.idcard.card import CardReaderError, card_warnings
+    from app.services.idcard.settings import ReaderSettings, load_reader_settings, open_source
+
+    simulator = None
+    if args.simulate:
+        from app.services.idcard.simulator import CardSimulator
+
+        simulator = CardSimulator().start()
+        settings = ReaderSettings("serial", simulator.port)
+    elif args.port:
+        settings = ReaderSettings("serial", args.port)
+    elif args.library:
+        settings = ReaderSettings("library", "", str(args.library))
+    else:
+        settings = load_reader_settings()
+    print(f"读卡器：{settings.describe()}")
+    source = None
+    try:
+        source = open_source(settings)
+        card = source.read_card(args.timeout)
+    except CardReaderError as exc:
+        print(exc.message, file=sys.stderr)
+        print(
+            "请检查：读卡器的电源和数据线；端口或动态库是否选对（系统设置 → 本终端设备）；"
+            "身份证是否平放在读卡区。",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        if source is not None:
+            source.close()
+        if simulator is not None:
+            simulator.close()
+    if getattr(source, "port", None) and settings.kind == "auto":
+        print(f"在端口 {source.port} 上找到读卡器")
+    for label, value in card.lines(show_id=args.show):
+        print(f"{label}：{value}")
+    for warning in card_warnings(card):
+        print(f"注意：{warning}")
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -1365,4 +1424,5 @@ COMMANDS = {
     "terminal": cmd_terminal,
     "register-terminal": cmd_register_terminal,
     "conflicts": cmd_conflicts,
+    "card-test": cmd_card_test,
 }

@@ -230,3 +230,20 @@ def test_reader_settings_are_kept_per_terminal(tmp_path):
         save_reader_settings(ReaderSettings("library"))
     with pytest.raises(ReaderNotFound, match="不用读卡器"):
         open_source(ReaderSettings("off"))
+
+
+# --- zongzhi card-test
+
+
+def test_card_test_prints_the_card_masked_or_says_what_is_wrong(capsys, tmp_path):
+    from app.cli import main
+
+    assert main(["card-test", "--simulate"]) == 0
+    out = capsys.readouterr().out
+    assert "姓名：王𠈌" in out and "公民身份号码：110105********002X" in out
+    assert "有效期限：2016.03.01-长期" in out
+    assert main(["card-test", "--simulate", "--show"]) == 0
+    assert "公民身份号码：11010519491231002X" in capsys.readouterr().out
+    assert main(["card-test", "--port", str(tmp_path / "ttyUSB0")]) == 1
+    err = capsys.readouterr().err
+    assert "未检测到读卡器" in err and "没有这个端口" in err and "本终端设备" in err

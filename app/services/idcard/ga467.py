@@ -10,6 +10,7 @@ terminal sends a command and its parameter (找卡 ``20 01``, 选卡 ``20 02``, 
 
 from __future__ import annotations
 
+import errno
 import glob
 import sys
 import time
@@ -54,6 +55,13 @@ SW3_REASONS = {
     0x47: "读卡器的安全模块出错",
     0x60: "读卡器的安全模块自检失败",
     0x66: "读卡器的安全模块未授权",
+}
+
+
+PORT_ERRORS = {
+    errno.ENOENT: "没有这个端口",
+    errno.EACCES: "没有权限（Linux 上请把用户加入 dialout 组）",
+    errno.EBUSY: "端口被别的程序占用",
 }
 
 
@@ -186,7 +194,8 @@ def open_port(port: str, timeout: float = 0.05):
     try:
         return serial.Serial(port, BAUDRATE, timeout=timeout, write_timeout=1)
     except (serial.SerialException, OSError, ValueError) as exc:
-        raise ReaderNotFound(f"打不开端口 {port}：{exc}") from None
+        reason = PORT_ERRORS.get(getattr(exc, "errno", None) or 0, str(exc))
+        raise ReaderNotFound(f"打不开端口 {port}：{reason}") from None
 
 
 def probe(port: str) -> bool:
