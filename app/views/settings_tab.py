@@ -720,6 +720,10 @@ class SettingsTab(QWidget):
 
             self.printing = PrintSettingsPanel()
             tabs.addTab(scrolling(self.printing), "本终端打印")
+            from .card_reader_settings import CardReaderPanel
+
+            self.card_reader = CardReaderPanel()
+            tabs.addTab(scrolling(self.card_reader), "本终端设备")
         if allowed(
             ctx.actor, Action.VIEW_REFERENCE
         ):  # 中心资料: the admin edits, the director reads

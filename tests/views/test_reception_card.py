@@ -110,3 +110,24 @@ def test_failures_keep_the_form_and_a_wedge_readers_enter_moves_on(qtbot, db, wi
     assert len(tab.form.visitors) == 2
     tab._card_poll.stop()
     qtbot.waitUntil(lambda: not tab._card_reading)
+
+
+def test_terminal_devices_tests_the_reader_then_saves(qtbot, sim):
+    from app.services.idcard.settings import load_reader_settings
+    from app.views.card_reader_settings import CardReaderPanel
+
+    panel = CardReaderPanel()
+    qtbot.addWidget(panel)
+    panel.kind.setCurrentIndex(panel.kind.findData("serial"))
+    panel.port.setCurrentText("")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert "请填写读卡器的串口" in panel.message.text()
+    panel.port.setCurrentText(sim.port)
+    panel.poll.setChecked(True)
+    qtbot.mouseClick(panel.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "读卡成功" in panel.message.text(), timeout=3000)
+    assert "姓名：王𠈌" in panel.message.text() and "110105********002X" in panel.message.text()
+    assert load_reader_settings() == ReaderSettings()  # tried, not saved yet
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert load_reader_settings() == ReaderSettings("serial", sim.port, "", True)
+    assert panel.message.level == "success"
