@@ -9,11 +9,11 @@ layout) and its photo to ``zp.wlt``, in the working folder or the library's own;
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 from app.services.idcard.card import CardData, CardReadFailed, NoCard, ReaderNotFound, parse_text
@@ -90,14 +90,26 @@ class VendorLibrarySource:
     def _folders(self) -> list[Path]:
         return list(dict.fromkeys([Path.cwd(), Path(self.path).resolve().parent]))
 
-    def _newest(self, names: tuple[str, ...], since: float) -> Path | None:
-        found = [
-            f
+    def _files(self, names: tuple[str, ...]) -> dict[Path, tuple[float, int]]:
+        """The output files there are now, with their time and size."""
+        return {
+            f: (st.st_mtime_ns, st.st_size)
             for d in self._folders()
             for n in names
-            if (f := d / n).is_file() and f.stat().st_mtime >= since
-        ]
-        return max(found, key=lambda f: f.stat().st_mtime, default=None)
+            if (f := d / n).is_file() and (st := f.stat())
+        }
+
+    def _written(self, names: tuple[str, ...], before: dict) -> Path | None:
+        """The output file the library wrote during the read: new, or changed since."""
+        after = self._files(names)
+        fresh = [f for f, seen in after.items() if before.get(f) != seen]
+        return max(fresh, key=lambda f: after[f][0], default=None)
+
+    def _clear(self, names: tuple[str, ...]) -> None:
+        """The last card's files go before a read: never the previous visitor's text again."""
+        for f in self._files(names):
+            with contextlib.suppress(OSError):
+                f.unlink()
 
     def read_card(self, timeout: float = 3.0) -> CardData:
         with _LOCK:
@@ -105,14 +117,15 @@ class VendorLibrarySource:
             self._init(init_comm)
             if authenticate() != 1:
                 raise NoCard()
-            started = time.time() - 1  # file times are coarse on some systems
+            self._clear(TEXT_FILES + PHOTO_FILES)
+            before = self._files(TEXT_FILES + PHOTO_FILES)  # left: files it may not remove
             result = read_content(ctypes.c_int(1))
             if result != 1:
                 raise CardReadFailed(f"动态库读证失败（返回 {result}）")
-            text_file = self._newest(TEXT_FILES, started)
+            text_file = self._written(TEXT_FILES, before)
             if text_file is None:
                 raise CardReadFailed("动态库没有写出证件内容文件 wz.txt")
-            photo_file = self._newest(PHOTO_FILES, started)
+            photo_file = self._written(PHOTO_FILES, before)
             try:
                 text = text_file.read_bytes()
                 photo = photo_file.read_bytes() if photo_file else b""
