@@ -235,6 +235,7 @@ class Ga467Source:
         candidates: Callable[[], Iterable[str]] | None = None,
     ):
         self.port = port or None
+        self._auto = self.port is None  # found by probing: probed again once it stops answering
         self._candidates = candidates
         self._conn = None
 
@@ -255,20 +256,24 @@ class Ga467Source:
         try:
             return read_card_from(conn, timeout)
         except ReaderNotFound:
-            self.close()
-            raise ReaderNotFound(f"端口 {self.port} 上的读卡器没有应答") from None
+            port = self.port
+            self.close(forget_port=True)
+            raise ReaderNotFound(f"端口 {port} 上的读卡器没有应答") from None
         except CardReaderError:
             raise
         except OSError as exc:  # the USB cable pulled mid-read
-            self.close()
-            raise ReaderNotFound(f"端口 {self.port}：{exc}") from None
+            port = self.port
+            self.close(forget_port=True)
+            raise ReaderNotFound(f"端口 {port}：{exc}") from None
         except Exception as exc:  # serial.SerialException is an OSError, others alike
             self.close()
             raise CardReadFailed(str(exc)) from None
 
-    def close(self) -> None:
+    def close(self, forget_port: bool = False) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
             finally:
                 self._conn = None
+        if forget_port and self._auto:
+            self.port = None
