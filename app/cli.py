@@ -1366,6 +1366,8 @@ def cmd_card_test(args) -> int:
 
     simulator = None
     if args.simulate:
+        if sys.platform == "win32":
+            raise ServiceError("模拟读卡器要用伪终端，只能在 Linux（统信、麒麟）上运行。")
         from app.services.idcard.simulator import CardSimulator
 
         simulator = CardSimulator().start()
