@@ -53,7 +53,7 @@ from .widgets.message_bar import MessageBar
 from .widgets.tables import DateEdit
 
 # Which changes each ledger shows: the views over matters, the mediation cases, the registers.
-_MATTER_VIEWS = {"matters", "disputes", "social_aid"}
+_MATTER_VIEWS = {"matters", "disputes", "aid_matters"}
 PERIODS = [
     ("year", "本年度"),
     ("quarter", "本季度"),
