@@ -881,6 +881,20 @@ def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> 
     ]
 
 
+def _move_before(code: str, before: str) -> None:
+    items = list(LEDGERS.items())
+    LEDGERS.clear()
+    for key, d in items:
+        if key == before:
+            LEDGERS[code] = dict(items)[code]
+        if key != code:
+            LEDGERS[key] = d
+
+
+# 社会救助台账 (its records) where the notice lists it, the 求助 matters right after it.
+_move_before("social_aid", "aid_matters")
+
+
 # --- building and exporting -------------------------------------------------------------------
 
 
