@@ -285,6 +285,13 @@ def render_ledger_pdf(
         if i < len(pages) - 1:
             story.append(PageBreak())
         done_by_page[i + 1] = b
+    if table.totals:  # 小计/合计 under the table: the cells that are filled, in one line each
+        story.append(Spacer(1, 3 * mm))
+        line = ParagraphStyle("totals", parent=cell, fontSize=9, leading=13)
+        story += [
+            Paragraph(markup("　".join(str(v) for v in t if v), s.fonts), line)
+            for t in table.totals
+        ]
 
     def progress_by_page(canvas, doc) -> None:
         if progress and doc.page > 1:  # the page before this one is drawn
