@@ -97,13 +97,17 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("kind", list(GOOD))
-def test_each_new_kind_saves_good_values(db, kind):
-    with db.write() as s:
-        rid = registers.add_record(s, actor(db, "jiedai"), kind, GOOD[kind])
-    with db.read() as s:
-        values = registers.record_values(s, actor(db, "jiedai"), kind, rid)
-    assert values[next(iter(GOOD[kind]))] == GOOD[kind][next(iter(GOOD[kind]))]
+def test_each_new_kind_saves_good_values(db):
+    who = actor(db, "jiedai")
+    for kind, raw in GOOD.items():
+        with db.write() as s:
+            rid = registers.add_record(s, who, kind, raw)
+        with db.read() as s:
+            values = registers.record_values(s, who, kind, rid)
+        first = next(iter(raw))
+        assert values[first] == raw[first], kind
+        if "id_number" in raw:  # the form of a role that may see it has it whole
+            assert values["id_number"] == raw["id_number"], kind
 
 
 def test_bad_values_get_chinese_messages_naming_the_field(db):
