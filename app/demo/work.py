@@ -889,6 +889,170 @@ def add_registers(s: Session, today: date, *, seed: int) -> None:
                     "note": note,
                 },
             )
+    _more_registers(s, actor, today, rng)
+
+
+# fmt: off
+_YOUTH = [
+    # name, sex, age, category, village, guardian, school status, school, helper, unit,
+    # listed days ago, measures, released days ago
+    ("陈宇航", "男", 16, "闲散青少年", "白石村", "陈建国", "辍学", "", "团工委 林晓燕",
+     "司法所", 200, "联系职业学校，推荐参加汽修技能培训", None),
+    ("黄梓萱", "女", 15, "农村留守儿童", "山马村", "黄桂兰（祖母）", "在校", "白石街道中学",
+     "妇联 周静", None, 400, "每月家访，心理辅导老师结对", None),
+    ("刘浩然", "男", 17, "不良行为青少年", "玉屏社区", "刘志红", "在校", "乐清市职业中专",
+     "派出所 吴建军", "派出所", 120, "签订帮教协议，每周与学校沟通在校表现", None),
+    ("何俊杰", "男", 17, "社区矫正青少年", "塘下村", "何永强", "无业", "", "司法所 潘立群",
+     "司法所", 300, "矫正期间每月报到，参加公益活动", 20),
+    ("罗欣怡", "女", 14, "服刑人员未成年子女", "下湾村", "罗秀英（姑母）", "在校",
+     "白石街道中心小学", "民政办 王丽娜", None, 500, "申请困境儿童生活补贴，学校资助", None),
+]
+_CAMPUS = [
+    # school, kind, village, contact, unit, days ago, items, problems, status, rectify,
+    # rectified days ago
+    ("白石街道中心小学", "小学", "白石社区", "王校长", "派出所", 40,
+     "护校岗、封闭管理、一键报警、周边交通", "", "无需整改", "", None),
+    ("白石街道中学", "初中", "白石村", "郑副校长", "综合行政执法队", 25,
+     "校门口周边摊贩、网吧、文身店排查", "校门口早晚有流动摊贩占道", "已整改",
+     "执法队每天上下学时段巡查，设置护学岗", 10),
+    ("中雁村幼儿园", "幼儿园", "中雁村", "李园长", "派出所", 12,
+     "安保人员配备、食堂食品安全、消防通道", "消防通道堆放杂物，一名保安超龄", "整改中",
+     "限期一周清理通道，聘请符合条件的保安", None),
+    ("金港阳光培训学校", "校外培训机构", "金港社区", "张经理", "应急管理（安全生产）", 5,
+     "办学资质、消防设施、疏散通道", "灭火器过期 3 具", "整改中", "已通知更换，下周复查", None),
+]
+_LINES = [
+    # line, kind, section, village, leader, unit, days ago, status, risks, handling
+    ("甬台温铁路", "铁路", "K198+200至K201+600", "石坦村", "胡德明", "派出所", 6, "无需整改",
+     "", "护路联防队每周巡查两次"),
+    ("甬台温铁路", "铁路", "K201+600至K204+000", "下湾村", "邵立新", "派出所", 9, "整改中",
+     "桥下违规堆放废旧塑料，有火灾隐患", "已通知村委会组织清理"),
+    ("G15沈海高速", "公路", "白石互通至北岙隧道", "北岙村", "曾国强", "综合行政执法队", 15,
+     "已整改", "护栏外有人放牧", "已劝离，村里张贴安全告示"),
+    ("110kV白港线", "电力线路", "12号至18号塔", "塘下村", "潘海燕", "应急管理（安全生产）", 20,
+     "无需整改", "", "线路保护区内无违章建筑和树障"),
+]
+_DRUGS = [
+    # name, sex, born year, category, status, village, helper, unit, started days ago,
+    # ends days ahead (None: open), last test days ago, result
+    ("邹某军", "男", 1988, "社区康复", "在管", "东山村", "派出所 吴建军", "派出所", 500, 595,
+     15, "阴性"),
+    ("戴某峰", "男", 1992, "社区戒毒", "在管", "金港社区", "司法所 潘立群", "派出所", 200, 895,
+     8, "阴性"),
+    ("万某丽", "女", 1990, "戒断三年未复吸", "在管", "白石社区", "禁毒社工 陈晓", "派出所",
+     1400, None, 90, "阴性"),
+    ("覃某", "男", 1985, "社区戒毒", "失联", "新联村", "派出所 潘立群", "派出所", 150, 945,
+     70, None),
+]
+# fmt: on
+_AID_TYPES = ["临时救助", "医疗救助", "临时救助", "教育救助", "住房救助", "低保"]
+_AID_AMOUNTS = ["1500", "3000", "800", "2000", "5000", "650"]
+_APPROVERS = [
+    "白石街道办事处",
+    "乐清市民政局",
+    "白石街道办事处",
+    "乐清市教育局",
+    "乐清市住房和城乡建设局",
+    "乐清市民政局",
+]
+
+
+def _more_registers(s: Session, actor: Actor, today: date, rng: random.Random) -> None:
+    """重点青少年, 校园及周边, 护路护线, 禁毒 and 社会救助 (each only while empty)."""
+    from app.models import AidRecord, CampusCheck, DrugCase, KeyYouth, LinePatrol, MatterPerson
+    from app.services.command import aid, registers
+
+    def ago(days: int | None) -> date | None:
+        return None if days is None else today - timedelta(days=days)
+
+    def phone() -> str:
+        return f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"
+
+    if not s.scalar(select(func.count()).select_from(KeyYouth)):
+        for row in _YOUTH:
+            name, sex, age, category, village, guardian, status, school, helper, unit = row[:10]
+            listed, measures, released = row[10:]
+            born = date(today.year - age, rng.randrange(1, 13), rng.randrange(1, 28))
+            registers.add_record(s, actor, "youth", {
+                "name": name, "id_number": id_number(rng, born, sex == "男"),
+                "category": category, "village_id": village,
+                "address": f"{village}{rng.randrange(1, 120)}号", "guardian": guardian,
+                "guardian_phone": phone(), "school_status": status, "school": school,
+                "helper": helper, "unit_id": unit, "listed_on": ago(listed),
+                "released_on": ago(released), "measures": measures,
+            })  # fmt: skip
+    if not s.scalar(select(func.count()).select_from(CampusCheck)):
+        for (
+            school,
+            kind,
+            village,
+            contact,
+            unit,
+            days,
+            items,
+            problems,
+            status,
+            fix,
+            done,
+        ) in _CAMPUS:
+            registers.add_record(s, actor, "campus", {
+                "school": school, "school_kind": kind, "village_id": village,
+                "contact": contact, "contact_phone": phone(), "unit_id": unit,
+                "inspected_on": ago(days), "items": items, "problems": problems,
+                "rectify_status": status, "rectify": fix, "rectified_on": ago(done),
+            })  # fmt: skip
+    if not s.scalar(select(func.count()).select_from(LinePatrol)):
+        for line, kind, section, village, leader, unit, days, status, risks, handling in _LINES:
+            registers.add_record(s, actor, "lines", {
+                "line": line, "line_kind": kind, "section": section, "village_id": village,
+                "leader": leader, "leader_phone": phone(), "unit_id": unit,
+                "patrolled_on": ago(days), "rectify_status": status, "risk_points": risks,
+                "handling": handling,
+            })  # fmt: skip
+    if not s.scalar(select(func.count()).select_from(DrugCase)):
+        for row in _DRUGS:
+            name, sex, year, category, status, village, helper, unit, started, ends = row[:10]
+            tested, result = row[10:]
+            born = date(year, rng.randrange(1, 13), rng.randrange(1, 28))
+            registers.add_record(s, actor, "drugs", {
+                "name": name, "id_number": id_number(rng, born, sex == "男"), "phone": phone(),
+                "category": category, "status": status, "village_id": village,
+                "address": f"{village}{rng.randrange(1, 120)}号", "helper": helper,
+                "unit_id": unit, "started_on": ago(started),
+                "ends_on": None if ends is None else today + timedelta(days=ends),
+                "last_test_on": ago(tested), "test_result": result,
+                "measures": "每月尿检一次，帮教人每月谈话",
+            })  # fmt: skip
+    if s.scalar(select(func.count()).select_from(AidRecord)):
+        return
+    # Aid made from some 求助 matters of the last months, then two entered on their own.
+    helps = s.scalars(
+        select(Matter)
+        .join(Category, Category.id == Matter.category_id)
+        .where(Category.name == "求助", Matter.persons.any(MatterPerson.position == 0))
+        .where(Matter.received_at >= datetime.combine(today - timedelta(days=150), time()))
+        .order_by(Matter.received_at)
+        .limit(4)
+    ).all()
+    villages = [v.name for v in s.scalars(select(Village).order_by(Village.name))]
+    for i, m in enumerate(helps):
+        values = aid.aid_defaults(s, actor, m.id)
+        if not values.get("id_number"):
+            values["id_number"] = id_number(rng, date(1960 + i * 7, 3, 12), i % 2 == 0)
+        values.setdefault("village_id", rng.choice(villages))
+        approved = min(m.received_at.date() + timedelta(days=5 + i), today)
+        aid.add_for_matter(s, actor, m.id, dict(
+            values, aid_type=_AID_TYPES[i], amount=_AID_AMOUNTS[i], approver=_APPROVERS[i],
+            approved_on=approved,
+        ))  # fmt: skip
+    for i in (4, 5):
+        registers.add_record(s, actor, "aid", {
+            "aid_type": _AID_TYPES[i], "name": ["叶春梅", "苏德明"][i - 4],
+            "id_number": id_number(rng, date(1950 + i * 3, 6, 1), i == 5),
+            "village_id": ["西山村", "龙泉村"][i - 4], "amount": _AID_AMOUNTS[i],
+            "approver": _APPROVERS[i], "approved_on": ago(20 * i),
+            "note": "因房屋受损申请" if i == 4 else "经入户调查，纳入低保",
+        })  # fmt: skip
 
 
 def _area_id(rng: random.Random, area: str, born: date, male: bool) -> str:

@@ -27,6 +27,7 @@ from .enums import (
     ActivityKind,
     AgreementKind,
     AgreementStatus,
+    AidType,
     ArrangementKind,
     AttendanceKind,
     CarePlanStatus,
@@ -40,12 +41,15 @@ from .enums import (
     DayKind,
     DecisionStatus,
     DisputeType,
+    DrugCategory,
+    DrugStatus,
     EmergencyLevel,
     EventKind,
     ExtensionStatus,
     FamilyService,
     FollowUpMethod,
     LimitKind,
+    LineKind,
     MatterStatus,
     MediationForm,
     MeetingKind,
@@ -54,6 +58,7 @@ from .enums import (
     PartyRole,
     Performance,
     ProtectionKind,
+    RectifyStatus,
     ReportKind,
     ReportStage,
     ReviewKind,
@@ -62,13 +67,17 @@ from .enums import (
     SafetyKind,
     SafetyStatus,
     Satisfaction,
+    SchoolKind,
+    SchoolStatus,
     SessionForm,
     SpecialCategory,
     TargetGroup,
     TransferBody,
     UnitKind,
+    UrineResult,
     ViolenceRisk,
     WatchLevel,
+    YouthCategory,
 )
 from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
 from .matters import (
@@ -101,7 +110,19 @@ from .mediation import (
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person
-from .registers import ImportedRow, ImportJob, Migrant, SafetyCreation, SpecialPerson, StagedRow
+from .registers import (
+    AidRecord,
+    CampusCheck,
+    DrugCase,
+    ImportedRow,
+    ImportJob,
+    KeyYouth,
+    LinePatrol,
+    Migrant,
+    SafetyCreation,
+    SpecialPerson,
+    StagedRow,
+)
 from .tallies import MatterTally
 
 __all__ = [
@@ -118,6 +139,20 @@ __all__ = [
     "ExtensionStatus",
     "PetitionReview",
     "ReviewKind",
+    "AidRecord",
+    "AidType",
+    "DrugCategory",
+    "DrugStatus",
+    "LineKind",
+    "RectifyStatus",
+    "SchoolKind",
+    "SchoolStatus",
+    "UrineResult",
+    "YouthCategory",
+    "CampusCheck",
+    "DrugCase",
+    "KeyYouth",
+    "LinePatrol",
     "ImportedRow",
     "ImportJob",
     "StagedRow",

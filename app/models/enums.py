@@ -109,6 +109,7 @@ class EventKind(LabelledEnum):
     RESUMED = ("resumed", "恢复计时")
     REVIEW_REQUESTED = ("review_requested", "复查复核申请")
     REVIEW_DECIDED = ("review_decided", "复查复核意见")
+    AID = ("aid", "社会救助")  # an aid record made from the matter (services/command/aid.py)
 
 
 class ReviewKind(LabelledEnum):
@@ -375,6 +376,93 @@ class SafetyStatus(LabelledEnum):
     ONGOING = ("ongoing", "创建中")
     PASSED = ("passed", "已达标")
     FAILED = ("failed", "未达标")
+
+
+class YouthCategory(LabelledEnum):
+    """重点青少年的类别 (预防青少年违法犯罪工作的重点对象)."""
+
+    IDLE = ("idle", "闲散青少年")
+    MISBEHAVING = ("misbehaving", "不良行为青少年")
+    SERIOUS = ("serious", "严重不良行为青少年")
+    CORRECTION = ("correction", "社区矫正青少年")
+    VAGRANT = ("vagrant", "流浪乞讨未成年人")
+    INMATE_CHILD = ("inmate_child", "服刑人员未成年子女")
+    LEFT_BEHIND = ("left_behind", "农村留守儿童")
+    OTHER = ("other", "其他")
+
+
+class SchoolStatus(LabelledEnum):
+    """重点青少年的就学就业情况."""
+
+    IN_SCHOOL = ("in_school", "在校")
+    DROPPED = ("dropped", "辍学")
+    NOT_ENROLLED = ("not_enrolled", "未入学")
+    WORKING = ("working", "已就业")
+    IDLE = ("idle", "无业")
+
+
+class SchoolKind(LabelledEnum):
+    KINDERGARTEN = ("kindergarten", "幼儿园")
+    PRIMARY = ("primary", "小学")
+    JUNIOR = ("junior", "初中")
+    SENIOR = ("senior", "高中")
+    VOCATIONAL = ("vocational", "中职学校")
+    TRAINING = ("training", "校外培训机构")
+    OTHER = ("other", "其他")
+
+
+class RectifyStatus(LabelledEnum):
+    """校园及周边、护路护线检查发现问题的整改情况."""
+
+    NONE = ("none", "无需整改")
+    PENDING = ("pending", "整改中")
+    DONE = ("done", "已整改")
+
+
+class LineKind(LabelledEnum):
+    """护路护线: 铁路、公路、电力、通信、油气管道."""
+
+    RAILWAY = ("railway", "铁路")
+    ROAD = ("road", "公路")
+    POWER = ("power", "电力线路")
+    TELECOM = ("telecom", "通信线路")
+    PIPELINE = ("pipeline", "油气管道")
+    OTHER = ("other", "其他")
+
+
+class DrugCategory(LabelledEnum):
+    """禁毒: 社区戒毒、社区康复 and the other people using drugs the center keeps up with."""
+
+    COMMUNITY_DETOX = ("community_detox", "社区戒毒")
+    COMMUNITY_REHAB = ("community_rehab", "社区康复")
+    ABSTINENT = ("abstinent", "戒断三年未复吸")
+    OTHER_USER = ("other_user", "其他吸毒人员")
+
+
+class DrugStatus(LabelledEnum):
+    ACTIVE = ("active", "在管")
+    MISSING = ("missing", "失联")
+    DETAINED = ("detained", "强制隔离戒毒")
+    RELEASED = ("released", "已解除")
+
+
+class UrineResult(LabelledEnum):
+    """尿检结果."""
+
+    NEGATIVE = ("negative", "阴性")
+    POSITIVE = ("positive", "阳性")
+
+
+class AidType(LabelledEnum):
+    """社会救助的类型 (社会救助暂行办法)."""
+
+    TEMPORARY = ("temporary", "临时救助")
+    SUBSISTENCE = ("subsistence", "低保")
+    EXTREME_POVERTY = ("extreme_poverty", "特困")
+    MEDICAL = ("medical", "医疗救助")
+    EDUCATION = ("education", "教育救助")
+    HOUSING = ("housing", "住房救助")
+    OTHER = ("other", "其他")
 
 
 class EmergencyLevel(LabelledEnum):

@@ -36,6 +36,7 @@ class LedgerTable:
     filters: str = "全部"
     made_on: date | None = None
     ids: list = field(default_factory=list)  # register ledgers: each row's record id (not shown)
+    totals: list[tuple] = field(default_factory=list)  # 小计/合计 rows under the table
 
     @property
     def headers(self) -> list[str]:
@@ -102,7 +103,11 @@ def render_ledger_xlsx(table: LedgerTable, progress: Progress | None = None) -> 
     wb.properties.creator = "综治中心工作台"
     frame = io.BytesIO()
     wb.save(frame)
-    return _add_rows(frame.getvalue(), table.rows, progress)
+    body = table.rows
+    if table.totals:  # a blank row, then the totals, as wide as the header
+        blank = ("",) * len(table.columns)
+        body = [*table.rows, blank, *table.totals] if table.rows else [blank, *table.totals]
+    return _add_rows(frame.getvalue(), body, progress)
 
 
 # XML text: the three markup characters escaped, the control characters XML forbids dropped,
@@ -280,6 +285,13 @@ def render_ledger_pdf(
         if i < len(pages) - 1:
             story.append(PageBreak())
         done_by_page[i + 1] = b
+    if table.totals:  # 小计/合计 under the table: the cells that are filled, in one line each
+        story.append(Spacer(1, 3 * mm))
+        line = ParagraphStyle("totals", parent=cell, fontSize=9, leading=13)
+        story += [
+            Paragraph(markup("　".join(str(v) for v in t if v), s.fonts), line)
+            for t in table.totals
+        ]
 
     def progress_by_page(canvas, doc) -> None:
         if progress and doc.page > 1:  # the page before this one is drawn

@@ -39,6 +39,7 @@ from app.core.errors import ValidationError
 from app.core.ops import op
 from app.models import ArrangementKind, ExtensionStatus, MatterStatus, Role, Satisfaction
 from app.services.center.reference import Lookups, load_lookups
+from app.services.command import aid
 from app.services.reception import (
     arrangements,
     attachments,
@@ -80,6 +81,7 @@ from .procedure_dialogs import (
     procedure_items,
     procedure_lines,
 )
+from .register_dialog import RegisterRecordDialog
 from .tables import set_column_widths
 from .widgets import FormDialog, MessageBar, load_when_shown
 from .widgets.tables import DateEdit
@@ -659,6 +661,8 @@ class HandlingTab(QWidget):
         leaders = [p for p in self.lookups.staff if p.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR)]
         if open_order and leaders and allowed(self.ctx.actor, Action.REGISTER_MATTER):
             items.append(("leader", "领导接访…", lambda: self.mark_leader(leaders)))
+        if open_order and aid.can_make_aid(self.ctx.actor, d.category):
+            items.append(("aid", "登记社会救助…", lambda: self.make_aid(d.id, d.number)))
         self._set_actions(items, orders)
         if d.status == MatterStatus.ARCHIVED:
             self.detail.append("（已归档，只读）")
@@ -790,6 +794,19 @@ class HandlingTab(QWidget):
             done = "已记录上级反馈，事项已办结，请向群众反馈结果。"
         dialog.submit(self.ctx, job, done=self._after(done, mid))
         self._open(dialog)
+
+    def make_aid(self, mid: uuid.UUID, number: str) -> None:
+        """社会救助 from a 求助 matter: the register's form, filled in from the matter."""
+
+        def ask(values) -> None:
+            dialog = RegisterRecordDialog(
+                self.ctx, "aid", self.lookups, values=values, matter=(mid, number), parent=self
+            )
+            done = self._after("已登记社会救助（见工作台账的社会救助台账）。", mid)
+            dialog.saved.connect(done)
+            self._open(dialog)
+
+        self.ctx.worker.submit(op(aid.aid_defaults, self.ctx.actor, mid), ask, self._failed)
 
     def supervise(self) -> None:
         actor, mid = self.ctx.actor, self.current

@@ -53,7 +53,7 @@ from .widgets.message_bar import MessageBar
 from .widgets.tables import DateEdit
 
 # Which changes each ledger shows: the views over matters, the mediation cases, the registers.
-_MATTER_VIEWS = {"matters", "disputes", "social_aid"}
+_MATTER_VIEWS = {"matters", "disputes", "aid_matters"}
 PERIODS = [
     ("year", "本年度"),
     ("quarter", "本季度"),
@@ -418,7 +418,10 @@ class LedgersTab(QWidget):
         self.table_data = table
         self.model.set_rows(table.headers, table.rows, table.ids)
         self._set_widths(table)
-        self.count.setText(f"{table.title}　{table.filters}　共 {len(table.rows)} 条")
+        text = f"{table.title}　{table.filters}　共 {len(table.rows)} 条"
+        lines = ["　".join(str(v) for v in t if v) for t in table.totals]  # 小计 …, 合计
+        self.count.setText(text + (f"　{lines[-1]}" if lines else ""))
+        self.count.setToolTip("\n".join(lines))
         self._show_message("")
         self._update_buttons()
 

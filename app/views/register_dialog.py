@@ -1,4 +1,4 @@
-"""登记 / 修改 one record of a register (流动人口, 特殊人群, 平安创建): the form is built from the
+"""登记 / 修改 one record of a register (流动人口, 特殊人群, 平安创建 …): the form is built from the
 register's field list (``registers.REGISTERS``), the same list the import checks sheets with.
 
 Fields that need no database (name, ID number, phone, dates, text) are checked as the person
@@ -32,7 +32,7 @@ from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import op
 from app.services.center.reference import Lookups
-from app.services.command import registers
+from app.services.command import aid, registers
 from app.services.command.registers import FieldSpec, Names
 
 from .context import ViewContext
@@ -40,11 +40,12 @@ from .messages import error_text
 from .widgets.message_bar import MessageBar
 
 _NO_NAMES = Names({}, {}, {})  # the checks made while typing never look names up
-_TYPED = ("text", "name", "id", "phone", "date")
+_TYPED = ("text", "name", "id", "phone", "date", "money")
 _PLACEHOLDERS = {
     "id": "18 位，末位可以是 X",
     "phone": "手机或座机，如 13812345678、0577-61234567",
     "date": "如 2026-03-05",
+    "money": "元，如 1500 或 1500.50",
 }
 
 
@@ -71,12 +72,16 @@ class RegisterRecordDialog(QDialog):
         *,
         values: dict[str, Any] | None = None,
         record_id: uuid.UUID | None = None,
+        matter: tuple[uuid.UUID, str] | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.ctx, self.kind, self.record_id = ctx, kind, record_id
+        # 社会救助 made from a 求助 matter (its id and number): saved linked to the matter.
+        self.matter_id = matter[0] if matter else None
         label, self.specs = registers.REGISTERS[kind]
-        self.setWindowTitle(f"修改{label}记录" if record_id else f"登记{label}")
+        title = f"修改{label}记录" if record_id else f"登记{label}"
+        self.setWindowTitle(f"{title}（事项 {matter[1]}）" if matter else title)
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         grid = QGridLayout()
@@ -133,11 +138,18 @@ class RegisterRecordDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.resize(780, 0)
+        village, grid = self.inputs.get("village_id"), self.inputs.get("grid_id")
+        if isinstance(village, QComboBox) and isinstance(grid, QComboBox):
+            # A village chosen offers its own grids only.
+            ids = {v.name: v.id for v in lookups.villages}
+            village.currentIndexChanged.connect(
+                lambda _i: self._offer_grids(lookups, ids.get(village.currentData()))
+            )
         self.set_values(values or self._defaults())
 
     # --- building
     def _input(self, spec: FieldSpec, lookups: Lookups) -> QWidget:
-        if spec.kind in ("village", "unit", "choice"):
+        if spec.kind in ("village", "unit", "choice", "grid"):
             combo = QComboBox()
             if not spec.required:
                 combo.addItem("（不填）", "")
@@ -145,6 +157,8 @@ class RegisterRecordDialog(QDialog):
                 names = [v.name for v in lookups.villages]
             elif spec.kind == "unit":
                 names = [u.name for u in lookups.units]
+            elif spec.kind == "grid":
+                names = [g.name for g in lookups.all_grids if g.active]  # 名称（编码）
             else:
                 names = [m.label for m in spec.choices]
             for name in names:
@@ -168,6 +182,16 @@ class RegisterRecordDialog(QDialog):
         line.editingFinished.connect(lambda s=spec: self._check_one(s))
         return line
 
+    def _offer_grids(self, lookups: Lookups, village_id) -> None:
+        combo: QComboBox = self.inputs["grid_id"]
+        kept = combo.currentData()
+        combo.clear()
+        combo.addItem("（不填）", "")
+        for g in lookups.grids_of(village_id) if village_id else lookups.all_grids:
+            if g.active:
+                combo.addItem(g.name, g.name)
+        combo.setCurrentIndex(max(combo.findData(kept or ""), 0))
+
     def _defaults(self) -> dict[str, Any]:
         today = clock.today()
         out: dict[str, Any] = {}
@@ -190,7 +214,7 @@ class RegisterRecordDialog(QDialog):
             elif isinstance(w, QPlainTextEdit):
                 w.setPlainText(v or "")
             else:
-                w.setText(v.isoformat() if isinstance(v, date) else (v or ""))
+                w.setText(v.isoformat() if isinstance(v, date) else str(v or ""))
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -243,9 +267,11 @@ class RegisterRecordDialog(QDialog):
         actor, kind, record_id = self.ctx.actor, self.kind, self.record_id
         self.save_button.setEnabled(False)
         self.message.info("正在保存…")
-        self.ctx.worker.submit(
-            op(registers.save_record, actor, kind, record_id, raw), self._saved, self._failed
-        )
+        if self.matter_id is not None:
+            job = op(aid.add_for_matter, actor, self.matter_id, raw)
+        else:
+            job = op(registers.save_record, actor, kind, record_id, raw)
+        self.ctx.worker.submit(job, self._saved, self._failed)
 
     def _saved(self, record_id) -> None:
         self.save_button.setEnabled(True)

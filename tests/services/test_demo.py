@@ -266,6 +266,13 @@ def test_demo_registers_cases_and_search(showcase):
                 s, window, code, ledgers.LedgerFilter(date(today.year, 1, 1), today)
             )
             assert len(table.rows) >= 5, code
+        for code in ("youth", "campus", "lines", "drugs", "social_aid"):
+            table = ledgers.build_ledger(
+                s, window, code, ledgers.LedgerFilter(date(today.year, 1, 1), today)
+            )
+            assert len(table.rows) >= 4, code
+        assert sum(1 for r in table.rows if r[10]) >= 2, "aid records made from 求助 matters"
+        assert table.totals[-1][0] == "合计"
         cases = list(s.scalars(select(MediationCase)))
         assert all(c.requests for c in cases), "每份人民调解申请书都有申请事项"
         family = mediation.list_cases(s, mediator, CaseRoom.FAMILY, today=today)

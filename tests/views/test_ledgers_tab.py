@@ -93,9 +93,14 @@ def test_choose_filter_and_export(qtbot, qtmodeltester, db, center, tmp_path):  
         "调解台账",
         "矛盾排查化解台账",
         "社会救助台账",
+        "求助事项台账",
         "流动人口服务管理台账",
         "特殊人群帮扶管控台账",
         "平安创建台账",
+        "重点青少年帮扶台账",
+        "校园及周边安全检查台账",
+        "护路护线台账",
+        "禁毒工作台账",
     ]
     loaded(qtbot, tab, lambda: choose(qtbot, tab.period, "不限期间"))
     assert not tab.since.isEnabled()

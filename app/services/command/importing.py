@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -575,7 +576,7 @@ def _row_key(kind: str, clean: dict[str, Any]) -> str:
     def plain(v):
         if isinstance(v, Enum):
             return v.value
-        if isinstance(v, uuid.UUID | date | datetime):
+        if isinstance(v, uuid.UUID | date | datetime | Decimal):
             return str(v)
         return v
 
@@ -719,7 +720,7 @@ def check_rows(
                 clean.update(extra)
                 found_problems = _matter_rules(clean)
             else:
-                found_problems = check_register(kind, clean)
+                found_problems = check_register(kind, clean, names)
         found = [Problem(row, labels[k], msg, sheet_label) for k, msg in found_problems.items()]
         item = CheckedRow(row, cells, None if found else clean, found, sheet=sheet.name)
         if not found:
@@ -1034,6 +1035,8 @@ def _pack(clean: dict[str, Any]) -> str:
             return ["datetime", v.isoformat()]
         if isinstance(v, date):
             return ["date", v.isoformat()]
+        if isinstance(v, Decimal):
+            return ["decimal", str(v)]
         if isinstance(v, list | tuple):
             return ["list", list(v)]  # of plain values (a name's search keys)
         return v
@@ -1053,6 +1056,8 @@ def _unpack(payload: str) -> dict[str, Any]:
             return datetime.fromisoformat(v[1])
         if v[0] == "date":
             return date.fromisoformat(v[1])
+        if v[0] == "decimal":
+            return Decimal(v[1])
         if v[0] == "list":
             return v[1]
         raise ValueError(f"staged value of unknown type {v[0]!r}")
@@ -1548,7 +1553,12 @@ def plan(
     values: list[ValuePlan] = []
     year = sheet.year
     needs_year = False
-    tables = {"category": names.categories, "village": names.villages, "unit": names.units}
+    tables = {
+        "category": names.categories,
+        "village": names.villages,
+        "unit": names.units,
+        "grid": names.grids,
+    }
     for spec in specs:
         if spec.key not in mapping:
             continue

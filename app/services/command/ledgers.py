@@ -6,10 +6,15 @@ each filtered by period, village and unit, and exported to XLSX or PDF.
 | matters    | 事项台账               | every matter                                           |
 | mediation  | 调解台账               | mediation cases (both rooms)                           |
 | disputes   | 矛盾排查化解台账       | matters of the dispute and petition categories         |
-| social_aid | 社会救助台账           | matters of the 求助 category                           |
+| social_aid | 社会救助台账           | its own records (``AidRecord``), totals per aid type   |
+| aid_matters| 求助事项台账           | matters of the 求助 category                           |
 | migrants   | 流动人口服务管理台账   | its own records (``Migrant``)                          |
 | special    | 特殊人群帮扶管控台账   | its own records (``SpecialPerson``)                    |
 | safety     | 平安创建台账           | its own records (``SafetyCreation``)                   |
+| youth      | 重点青少年帮扶台账     | its own records (``KeyYouth``)                         |
+| campus     | 校园及周边安全检查台账 | its own records (``CampusCheck``)                      |
+| lines      | 护路护线台账           | its own records (``LinePatrol``)                       |
+| drugs      | 禁毒工作台账           | its own records (``DrugCase``)                         |
 
 Exports carry names and ID numbers: each is recorded in the audit log (who, which ledger,
 how many rows, which format), never the rows themselves.
@@ -21,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select
@@ -32,11 +38,17 @@ from app.core.ops import read_op, write_op
 from app.models import (
     Agreement,
     AgreementStatus,
+    AidRecord,
+    AidType,
+    CampusCheck,
     CaseMediator,
     CaseParty,
     CaseRoom,
     Category,
+    DrugCase,
     Grid,
+    KeyYouth,
+    LinePatrol,
     Matter,
     MatterPerson,
     MatterStatus,
@@ -83,14 +95,20 @@ class LedgerDef:
     register: str | None = None  # the register kind, for ledgers with their own records
     date_label: str = "受理时间"
     action: Action | None = None  # a permission needed beyond seeing ledgers
+    # Rows under the table (合计 …) from its rows as shown, each as wide as the columns.
+    totals: Callable[[list[tuple]], list[tuple]] | None = None
 
 
 LEDGERS: dict[str, LedgerDef] = {}
 
 
-def _ledger(code, title, columns, *, register=None, date_label="受理时间", action=None):
+def _ledger(
+    code, title, columns, *, register=None, date_label="受理时间", action=None, totals=None
+):
     def wrap(fn):
-        LEDGERS[code] = LedgerDef(code, title, columns, fn, True, register, date_label, action)
+        LEDGERS[code] = LedgerDef(
+            code, title, columns, fn, True, register, date_label, action, totals
+        )
         return fn
 
     return wrap
@@ -384,8 +402,8 @@ def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
 
 
 @_ledger(
-    "social_aid",
-    "社会救助台账",
+    "aid_matters",
+    "求助事项台账",
     [
         ("受理编号", 16),
         ("受理日期", 10),
@@ -399,7 +417,7 @@ def _disputes(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> li
         ("办结日期", 10),
     ],
 )
-def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+def _aid_matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
     q = _matter_query(session, f, Category.name.in_(AID_CATEGORIES)).add_columns(
         _first_phone().label("phone")
     )
@@ -590,6 +608,293 @@ def _safety(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list
     ]
 
 
+def _between(q: Select, column, f: LedgerFilter) -> Select:
+    """Records dated within the period (an inspection, a patrol, an approval)."""
+    if f.since:
+        q = q.where(column >= f.since)
+    if f.until:
+        q = q.where(column <= f.until)
+    return q
+
+
+def _masked(value: str | None, mask: bool, how) -> str:
+    return (how(value) if mask else value) or ""
+
+
+@_ledger(
+    "youth",
+    "重点青少年帮扶台账",
+    [
+        ("姓名", 8),
+        ("性别", 4),
+        ("身份证号", 20),
+        ("联系电话", 13),
+        ("人员类别", 14),
+        ("村社区", 8),
+        ("现住址", 24),
+        ("监护人", 8),
+        ("监护人电话", 13),
+        ("就学就业", 6),
+        ("学校或单位", 18),
+        ("帮扶人", 8),
+        ("帮扶单位", 12),
+        ("列管日期", 10),
+        ("帮扶措施", 30),
+        ("解除日期", 10),
+    ],
+    register="youth",
+    date_label="列管日期",
+)
+def _youth(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    q = _active_in(_register_query(KeyYouth, f), KeyYouth.listed_on, KeyYouth.released_on, f)
+    q = q.order_by(KeyYouth.category, KeyYouth.listed_on, KeyYouth.name)
+    return [
+        (
+            r.id,
+            r.name,
+            _sex(r.id_number),
+            _masked(r.id_number, mask, mask_id_number),
+            _masked(r.phone, mask, mask_phone),
+            r.category.label,
+            village or "",
+            r.address,
+            r.guardian,
+            _masked(r.guardian_phone, mask, mask_phone),
+            r.school_status.label,
+            r.school,
+            r.helper,
+            unit or "",
+            _d(r.listed_on),
+            r.measures,
+            _d(r.released_on),
+        )
+        for r, village, unit in session.execute(q)
+    ]
+
+
+@_ledger(
+    "campus",
+    "校园及周边安全检查台账",
+    [
+        ("学校名称", 18),
+        ("学校类别", 8),
+        ("村社区", 8),
+        ("安全负责人", 8),
+        ("联系电话", 13),
+        ("检查单位", 12),
+        ("检查日期", 10),
+        ("检查项目", 24),
+        ("发现问题", 28),
+        ("整改情况", 8),
+        ("整改措施", 28),
+        ("整改完成日期", 10),
+        ("备注", 20),
+    ],
+    register="campus",
+    date_label="检查日期",
+)
+def _campus(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    q = _between(_register_query(CampusCheck, f), CampusCheck.inspected_on, f)
+    q = q.order_by(CampusCheck.inspected_on, CampusCheck.school)
+    return [
+        (
+            r.id,
+            r.school,
+            r.school_kind.label,
+            village or "",
+            r.contact,
+            _masked(r.contact_phone, mask, mask_phone),
+            unit or "",
+            _d(r.inspected_on),
+            r.items,
+            r.problems,
+            r.rectify_status.label,
+            r.rectify,
+            _d(r.rectified_on),
+            r.note,
+        )
+        for r, village, unit in session.execute(q)
+    ]
+
+
+@_ledger(
+    "lines",
+    "护路护线台账",
+    [
+        ("线路名称", 16),
+        ("线路类别", 8),
+        ("管护路段", 18),
+        ("村社区", 8),
+        ("段长", 8),
+        ("段长电话", 13),
+        ("责任单位", 12),
+        ("巡查日期", 10),
+        ("隐患处置", 8),
+        ("风险隐患点", 28),
+        ("处置情况", 28),
+        ("备注", 20),
+    ],
+    register="lines",
+    date_label="巡查日期",
+)
+def _lines(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    q = _between(_register_query(LinePatrol, f), LinePatrol.patrolled_on, f)
+    q = q.order_by(LinePatrol.patrolled_on, LinePatrol.line, LinePatrol.section)
+    return [
+        (
+            r.id,
+            r.line,
+            r.line_kind.label,
+            r.section,
+            village or "",
+            r.leader,
+            _masked(r.leader_phone, mask, mask_phone),
+            unit or "",
+            _d(r.patrolled_on),
+            r.rectify_status.label,
+            r.risk_points,
+            r.handling,
+            r.note,
+        )
+        for r, village, unit in session.execute(q)
+    ]
+
+
+@_ledger(
+    "drugs",
+    "禁毒工作台账",
+    [
+        ("姓名", 8),
+        ("性别", 4),
+        ("身份证号", 20),
+        ("联系电话", 13),
+        ("人员类别", 12),
+        ("管控状态", 8),
+        ("村社区", 8),
+        ("现住址", 24),
+        ("帮教人", 8),
+        ("管控单位", 12),
+        ("执行开始日期", 10),
+        ("期满日期", 10),
+        ("最近尿检日期", 10),
+        ("尿检结果", 6),
+        ("帮教措施", 30),
+    ],
+    register="drugs",
+    date_label="执行开始日期",
+)
+def _drugs(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    q = _active_in(_register_query(DrugCase, f), DrugCase.started_on, DrugCase.ends_on, f)
+    q = q.order_by(DrugCase.category, DrugCase.started_on, DrugCase.name)
+    return [
+        (
+            r.id,
+            r.name,
+            _sex(r.id_number),
+            _masked(r.id_number, mask, mask_id_number),
+            _masked(r.phone, mask, mask_phone),
+            r.category.label,
+            r.status.label,
+            village or "",
+            r.address,
+            r.helper,
+            unit or "",
+            _d(r.started_on),
+            _d(r.ends_on),
+            _d(r.last_test_on),
+            _label(r.test_result),
+            r.measures,
+        )
+        for r, village, unit in session.execute(q)
+    ]
+
+
+AID_TYPE_COLUMN, AID_AMOUNT_COLUMN = 0, 6  # where the totals read the aid type and the amount
+
+
+def aid_totals(rows: list[tuple]) -> list[tuple]:
+    """小计 per aid type (in the order of ``AidType``) and 合计: how many and how much."""
+    width = len(LEDGERS["social_aid"].columns)
+    by_type: dict[str, tuple[int, Decimal]] = {}
+    for row in rows:
+        n, amount = by_type.get(row[AID_TYPE_COLUMN], (0, Decimal(0)))
+        by_type[row[AID_TYPE_COLUMN]] = (n + 1, amount + Decimal(row[AID_AMOUNT_COLUMN]))
+
+    def line(what: str, n: int, amount: Decimal) -> tuple:
+        cells = [""] * width
+        cells[AID_TYPE_COLUMN], cells[1] = what, f"{n} 人次"
+        cells[AID_AMOUNT_COLUMN] = f"{amount:.2f}"
+        return tuple(cells)
+
+    out = [line(f"小计：{t.label}", *by_type[t.label]) for t in AidType if t.label in by_type]
+    total_n = sum(n for n, _a in by_type.values())
+    out.append(line("合计", total_n, sum((a for _n, a in by_type.values()), Decimal(0))))
+    return out
+
+
+@_ledger(
+    "social_aid",
+    "社会救助台账",
+    [
+        ("救助类型", 8),
+        ("救助对象", 8),
+        ("性别", 4),
+        ("身份证号", 20),
+        ("村社区", 8),
+        ("网格", 14),
+        ("救助金额（元）", 12),
+        ("审批机关", 16),
+        ("审批日期", 10),
+        ("经办单位", 12),
+        ("关联事项", 16),
+        ("备注", 24),
+    ],
+    register="aid",
+    date_label="审批日期",
+    totals=aid_totals,
+)
+def _social_aid(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    q = (
+        _between(_register_query(AidRecord, f), AidRecord.approved_on, f)
+        .add_columns(Grid.name, Grid.code, Matter.number)
+        .outerjoin(Grid, Grid.id == AidRecord.grid_id)
+        .outerjoin(Matter, Matter.id == AidRecord.matter_id)
+        .order_by(AidRecord.approved_on, AidRecord.aid_type, AidRecord.name)
+    )
+    return [
+        (
+            r.id,
+            r.aid_type.label,
+            r.name,
+            _sex(r.id_number),
+            _masked(r.id_number, mask, mask_id_number),
+            village or "",
+            f"{grid}（{code}）" if grid else "",
+            f"{r.amount:.2f}",
+            r.approver,
+            _d(r.approved_on),
+            unit or "",
+            number or "",
+            r.note,
+        )
+        for r, village, unit, grid, code, number in session.execute(q)
+    ]
+
+
+def _move_before(code: str, before: str) -> None:
+    items = list(LEDGERS.items())
+    LEDGERS.clear()
+    for key, d in items:
+        if key == before:
+            LEDGERS[code] = dict(items)[code]
+        if key != code:
+            LEDGERS[key] = d
+
+
+# 社会救助台账 (its records) where the notice lists it, the 求助 matters right after it.
+_move_before("social_aid", "aid_matters")
+
+
 # --- building and exporting -------------------------------------------------------------------
 
 
@@ -648,6 +953,7 @@ def build_ledger(
         filters=_filters_text(session, f),
         made_on=clock.today(),
         ids=ids,
+        totals=d.totals(rows) if d.totals else [],
     )
 
 

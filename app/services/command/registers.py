@@ -1,5 +1,6 @@
-"""Records of the registers (流动人口, 特殊人群, 平安创建) and the field specs they share with
-the import: one list of fields per register says its columns, labels and checks.
+"""Records of the registers (流动人口, 特殊人群, 平安创建, 重点青少年, 校园及周边, 护路护线,
+禁毒, 社会救助) and the field specs they share with the import: one list of fields per
+register says its columns, labels and checks.
 
 A value arrives as typed in a form or read from a sheet cell (text, number, date, datetime);
 ``clean_values`` checks every field and returns clean values or the problems per field, so
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -21,16 +23,31 @@ from sqlalchemy.orm import Session
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
+    AidRecord,
+    AidType,
+    CampusCheck,
     Category,
+    DrugCase,
+    DrugCategory,
+    DrugStatus,
+    Grid,
+    KeyYouth,
+    LineKind,
+    LinePatrol,
     Migrant,
+    RectifyStatus,
     SafetyCreation,
     SafetyKind,
     SafetyStatus,
+    SchoolKind,
+    SchoolStatus,
     SpecialCategory,
     SpecialPerson,
     Unit,
+    UrineResult,
     Village,
     WatchLevel,
+    YouthCategory,
 )
 from app.models.enums import LabelledEnum
 from app.services.context import Actor
@@ -53,7 +70,9 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug includ
 class FieldSpec:
     key: str
     label: str
-    kind: str  # text, name, id, phone, date, datetime, year, int, village, unit, category, choice
+    # text, name, id, phone, date, datetime, year, int, money (元, > 0), village, unit, grid,
+    # category, choice
+    kind: str
     required: bool = False
     max_len: int = 60
     choices: type[LabelledEnum] | None = None
@@ -110,25 +129,142 @@ REGISTERS: dict[str, tuple[str, list[FieldSpec]]] = {
             FieldSpec("note", "备注", "text", False, 500),
         ],
     ),
+    "youth": (
+        "重点青少年",
+        [
+            FieldSpec("name", "姓名", "name", True),
+            FieldSpec("id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码")),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("category", "人员类别", "choice", True, choices=YouthCategory),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）",)),
+            FieldSpec("address", "现住址", "text", False, 120),
+            FieldSpec("guardian", "监护人", "text", True, 64, aliases=("监护人姓名",)),
+            FieldSpec("guardian_phone", "监护人电话", "phone", aliases=("监护人联系电话",)),
+            FieldSpec("school_status", "就学就业", "choice", True, choices=SchoolStatus),
+            FieldSpec("school", "学校或单位", "text", False, 120, aliases=("就读学校",)),
+            FieldSpec("helper", "帮扶人", "text", True, 64, aliases=("帮扶责任人",)),
+            FieldSpec("unit_id", "帮扶单位", "unit"),
+            FieldSpec("listed_on", "列管日期", "date", True),
+            FieldSpec("released_on", "解除日期", "date", aliases=("解除列管日期",)),
+            FieldSpec("measures", "帮扶措施", "text", False, 500),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "campus": (
+        "校园及周边",
+        [
+            FieldSpec("school", "学校名称", "text", True, 120, aliases=("学校",)),
+            FieldSpec("school_kind", "学校类别", "choice", True, choices=SchoolKind),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）",)),
+            FieldSpec("contact", "安全负责人", "text", True, 64, aliases=("负责人",)),
+            FieldSpec("contact_phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("unit_id", "检查单位", "unit", aliases=("牵头单位",)),
+            FieldSpec("inspected_on", "检查日期", "date", True),
+            FieldSpec("items", "检查项目", "text", True, 200, aliases=("检查内容",)),
+            FieldSpec("rectify_status", "整改情况", "choice", True, choices=RectifyStatus),
+            FieldSpec("rectified_on", "整改完成日期", "date"),
+            FieldSpec("problems", "发现问题", "text", False, 500, aliases=("存在问题",)),
+            FieldSpec("rectify", "整改措施", "text", False, 500),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "lines": (
+        "护路护线",
+        [
+            FieldSpec("line", "线路名称", "text", True, 120, aliases=("线路",)),
+            FieldSpec("line_kind", "线路类别", "choice", True, choices=LineKind),
+            FieldSpec("section", "管护路段", "text", True, 120, aliases=("路段", "区段")),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）",)),
+            FieldSpec("leader", "段长", "name", True, aliases=("护路段长",)),
+            FieldSpec("leader_phone", "段长电话", "phone", aliases=("联系电话",)),
+            FieldSpec("unit_id", "责任单位", "unit"),
+            FieldSpec("patrolled_on", "巡查日期", "date", True),
+            FieldSpec("rectify_status", "隐患处置", "choice", True, choices=RectifyStatus),
+            FieldSpec("risk_points", "风险隐患点", "text", False, 500, aliases=("隐患点",)),
+            FieldSpec("handling", "处置情况", "text", False, 500),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "drugs": (
+        "禁毒",
+        [
+            FieldSpec("name", "姓名", "name", True),
+            FieldSpec("id_number", "身份证号", "id", aliases=("公民身份号码", "身份证号码")),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("category", "人员类别", "choice", True, choices=DrugCategory),
+            FieldSpec("status", "管控状态", "choice", True, choices=DrugStatus),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）",)),
+            FieldSpec("address", "现住址", "text", False, 120),
+            FieldSpec("helper", "帮教人", "text", True, 64, aliases=("帮教责任人",)),
+            FieldSpec("unit_id", "管控单位", "unit"),
+            FieldSpec("started_on", "执行开始日期", "date", True, aliases=("列管日期",)),
+            FieldSpec("ends_on", "期满日期", "date", aliases=("解除日期",)),
+            FieldSpec("last_test_on", "最近尿检日期", "date", aliases=("最近尿检",)),
+            FieldSpec("test_result", "尿检结果", "choice", choices=UrineResult),
+            FieldSpec("measures", "帮教措施", "text", False, 500),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
+    "aid": (
+        "社会救助",
+        [
+            FieldSpec("aid_type", "救助类型", "choice", True, choices=AidType),
+            FieldSpec("name", "救助对象", "name", True, aliases=("姓名", "受助人")),
+            FieldSpec("id_number", "身份证号", "id", True, aliases=("公民身份号码",)),
+            FieldSpec("village_id", "村社区", "village", True, aliases=("村（社区）",)),
+            FieldSpec("grid_id", "网格", "grid", aliases=("所属网格",)),
+            FieldSpec("amount", "救助金额（元）", "money", True, aliases=("救助金额", "金额")),
+            FieldSpec("approver", "审批机关", "text", True, 64, aliases=("审批单位",)),
+            FieldSpec("approved_on", "审批日期", "date", True),
+            FieldSpec("unit_id", "经办单位", "unit"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
 }
-MODELS = {"migrants": Migrant, "special": SpecialPerson, "safety": SafetyCreation}
+MODELS = {
+    "migrants": Migrant,
+    "special": SpecialPerson,
+    "safety": SafetyCreation,
+    "youth": KeyYouth,
+    "campus": CampusCheck,
+    "lines": LinePatrol,
+    "drugs": DrugCase,
+    "aid": AidRecord,
+}
+MAX_AMOUNT = Decimal("100000000")  # 1 亿元: more is a typing slip
 
 
 @dataclass
 class Names:
-    """Village, unit and category ids by name, loaded once per form or import."""
+    """Village, unit, category and grid ids by name, loaded once per form or import. A grid
+    is known by its name, its code or both as a form shows them (``grid_label``)."""
 
     villages: dict[str, uuid.UUID]
     units: dict[str, uuid.UUID]
     categories: dict[str, uuid.UUID]
+    grids: dict[str, uuid.UUID] = field(default_factory=dict)
+    grid_villages: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Names:
+        grids: dict[str, uuid.UUID] = {}
+        grid_villages = {}
+        for g in session.scalars(select(Grid).order_by(Grid.sort, Grid.code)):
+            grids.setdefault(g.name, g.id)
+            grids[g.code] = grids[grid_label(g.name, g.code)] = g.id
+            grid_villages[g.id] = g.village_id
         return cls(
             {v.name: v.id for v in session.scalars(select(Village))},
             {u.name: u.id for u in session.scalars(select(Unit))},
             {c.name: c.id for c in session.scalars(select(Category))},
+            grids,
+            grid_villages,
         )
+
+
+def grid_label(name: str, code: str) -> str:
+    """A grid as a form's list shows it: names may repeat across villages, codes do not."""
+    return f"{name}（{code}）"
 
 
 # --- cell values ----------------------------------------------------------------------------
@@ -246,8 +382,15 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
         if k == "year" and not 1990 <= n <= 2100:
             raise ValidationError(f"{spec.label}“{n}”不对，应为 2026 这样的年份")
         return n
-    if k in ("village", "unit", "category"):
-        table = {"village": names.villages, "unit": names.units, "category": names.categories}[k]
+    if k == "money":
+        return _money(text, spec.label)
+    if k in ("village", "unit", "category", "grid"):
+        table = {
+            "village": names.villages,
+            "unit": names.units,
+            "category": names.categories,
+            "grid": names.grids,
+        }[k]
         if text not in table:
             known = "、".join(list(table)[:8])
             raise ValidationError(f"没有叫“{shown(text)}”的{spec.label}；现有：{known}…")
@@ -261,6 +404,24 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
     if char_len(text) > spec.max_len:
         raise ValidationError(f"{spec.label}最多 {spec.max_len} 字，现有 {char_len(text)} 字")
     return validate_text(text, spec.key, spec.label, required=spec.required, max_len=spec.max_len)
+
+
+def _money(text: str, label: str) -> Decimal:
+    """An amount in yuan: more than 0, at most two decimals (分); 1,500 and 1500元 read too."""
+    t = re.sub(r"[,，\s]|元$", "", text.replace("¥", "").replace("￥", ""))
+    try:
+        amount = Decimal(t)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError(f"{label}应为金额，如 1500 或 1500.50，现在是“{shown(text)}”")
+    if amount <= 0:
+        raise ValidationError(f"{label}应大于 0，现在是“{shown(text)}”")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(f"{label}最多到分（两位小数），现在是“{shown(text)}”")
+    if amount >= MAX_AMOUNT:
+        raise ValidationError(f"{label}“{shown(text)}”太大，请核对")
+    return amount.quantize(Decimal("0.01"))
 
 
 def clean_values(
@@ -277,9 +438,24 @@ def clean_values(
     return clean, problems
 
 
-def check_register(kind: str, clean: dict[str, Any]) -> dict[str, str]:
+def check_register(kind: str, clean: dict[str, Any], names: Names | None = None) -> dict[str, str]:
     """Rules across fields (a departure before the arrival …)."""
     problems = {}
+    for key, start, end, message in _ORDER.get(kind, ()):
+        if clean.get(start) and clean.get(end) and clean[end] < clean[start]:
+            problems[key] = message
+    if kind == "drugs" and clean.get("test_result") and not clean.get("last_test_on"):
+        problems["last_test_on"] = "填了尿检结果，请填写最近尿检日期"
+    if kind in ("campus", "lines"):
+        status = clean.get("rectify_status")
+        if status in (RectifyStatus.PENDING, RectifyStatus.DONE):
+            what = "problems" if kind == "campus" else "risk_points"
+            if not clean.get(what):
+                label = "发现问题" if kind == "campus" else "风险隐患点"
+                problems[what] = f"{status.label}时请写明{label}"
+    grid, village = clean.get("grid_id"), clean.get("village_id")
+    if names is not None and grid and names.grid_villages.get(grid) != village:
+        problems["grid_id"] = "这个网格不属于所填的村社区，请重新选择网格"
     left, arrived = clean.get("left_on"), clean.get("arrived_on")
     if kind == "migrants" and left and arrived and left < arrived:
         problems["left_on"] = "离开日期不能早于来本地日期"
@@ -287,6 +463,14 @@ def check_register(kind: str, clean: dict[str, Any]) -> dict[str, str]:
     if kind == "special" and released and listed and released < listed:
         problems["released_on"] = "解除列管日期不能早于列管日期"
     return problems
+
+
+# (field marked, start field, end field, message): an end before its start is refused.
+_ORDER: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "youth": (("released_on", "listed_on", "released_on", "解除日期不能早于列管日期"),),
+    "campus": (("rectified_on", "inspected_on", "rectified_on", "整改完成日期不能早于检查日期"),),
+    "drugs": (("ends_on", "started_on", "ends_on", "期满日期不能早于执行开始日期"),),
+}
 
 
 def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
@@ -309,13 +493,17 @@ def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any])
     return obj
 
 
-def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+@read_op
+def check_values(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields checked one by one and across, as a form gives them: clean values, or
+    ValidationError with a Chinese message per field."""
     require(actor, Action.EDIT_REGISTERS)
     if kind not in REGISTERS:
         raise ValidationError(f"没有“{kind}”这本台账")
     _label, specs = REGISTERS[kind]
-    clean, problems = clean_values(specs, raw, Names.load(session))
-    problems.update(check_register(kind, clean))
+    names = Names.load(session)
+    clean, problems = clean_values(specs, raw, names)
+    problems.update(check_register(kind, clean, names))
     if problems:
         raise ValidationError(problems)
     return clean
@@ -324,7 +512,7 @@ def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> 
 @write_op(Change.REGISTERS)
 def add_record(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> uuid.UUID:
     """A record typed in a form: every field checked, then saved with an audit row."""
-    clean = _checked(session, actor, kind, raw)
+    clean = check_values(session, actor, kind, raw)
     obj = new_record(session, actor, kind, clean)
     session.flush()
     audit.record(session, actor, f"register_add_{kind}", object_type=kind, object_id=obj.id)
@@ -356,6 +544,11 @@ def record_values(
             v = session.get(Village, v).name
         elif spec.kind == "unit" and v is not None:
             v = session.get(Unit, v).name
+        elif spec.kind == "grid" and v is not None:
+            g = session.get(Grid, v)
+            v = grid_label(g.name, g.code)
+        elif spec.kind == "money" and v is not None:
+            v = f"{v:.2f}"
         elif spec.kind == "choice" and v is not None:
             v = v.label
         elif spec.kind in MASKS and not whole:
@@ -385,7 +578,7 @@ def update_record(
 ) -> list[str]:
     """A record corrected in a form: every field checked again, saved with an audit row that
     names the changed fields (never their values). Returns the changed fields' labels."""
-    clean = _checked(session, actor, kind, _unmask(session, actor, kind, record_id, raw))
+    clean = check_values(session, actor, kind, _unmask(session, actor, kind, record_id, raw))
     obj = _record(session, kind, record_id)
     labels = {s.key: s.label for s in REGISTERS[kind][1]}
     changed = []
