@@ -211,6 +211,8 @@ def _label(e) -> str:
         ("办结时间", 16),
         ("办理结果", 30),
         ("满意度", 8),
+        ("网格", 14),
+        ("上报网格员", 8),
     ],
 )
 def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
@@ -231,8 +233,16 @@ def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
             _dt(m.closed_at),
             "" if m.id in sealed else m.result or m.answer or "",
             _label(m.satisfaction),
+            f"{m.grid_name}（{m.grid_code}）" if m.grid_code else "",
+            m.grid_reporter or "",
         )
-        for m in session.execute(_matter_query(session, f))
+        for m in session.execute(
+            _matter_query(session, f)
+            .add_columns(
+                Grid.name.label("grid_name"), Grid.code.label("grid_code"), Matter.grid_reporter
+            )
+            .outerjoin(Grid, Grid.id == Matter.grid_id)
+        )
     ]
 
 
