@@ -331,6 +331,19 @@ def test_ledgers_and_statistics_filter_by_grid(db, receptionist, two_grids):
         ("未划分网格", 1),
     ]
     assert [(c.grid, c.received, c.open) for c in one] == [("白石二网格（BS-02）", 1, 1)]
+    # 上报统计表 narrowed to a grid: only its matters are counted.
+    from app.services.command import superior_stats
+
+    for grid in (g1, g2):
+        visitors = [VisitorInput("戊", village_id=bs)]
+        register(
+            db, receptionist, make_input(db, visitors=visitors, grid_id=grid, category="信访事项")
+        )
+    with db.read() as s:
+        day = s.get(Matter, a.id).received_at.date()
+        f = superior_stats.StatsFilter(day, day, grid_id=g1)
+        sheet = superior_stats.build_sheet(s, director, "petitions", f)
+    assert sheet.total[1] == 1 and "网格：白石一网格（BS-01）" in sheet.filters
     with db.read() as s, pytest.raises(PermissionDenied):
         grid_reports.village_grid_counts(s, receptionist, bs)
 
