@@ -815,6 +815,7 @@ SCREENSHOT_TABS = (
     "counselling",
     "ledgers",
     "settings",
+    "grid",
 )
 
 
@@ -896,6 +897,7 @@ def cmd_screenshot(args) -> int:
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
         "ledgers": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "grid": (Role.GRID_WORKER,),
     }
     demo_names = {
         Role.RECEPTIONIST: "demo-reception",
@@ -903,6 +905,7 @@ def cmd_screenshot(args) -> int:
         Role.COUNSELLOR: "demo-counsellor",
         Role.DIRECTOR: "demo-director",
         Role.ADMIN: "demo-admin",
+        Role.GRID_WORKER: "demo-grid",
     }
     with db.read() as s:
         user = None
@@ -943,6 +946,7 @@ def cmd_screenshot(args) -> int:
         "mediation": "矛盾调解",
         "family": "家事调解",
         "ledgers": "工作台账",
+        "grid": "本网格",
     }
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
@@ -971,6 +975,7 @@ def cmd_screenshot(args) -> int:
         "handling": window.handling,
         "mediation": window.mediation_tab,
         "family": window.family_tab,
+        "grid": window.grid_tab,
     }.get(args.tab)
     if listing is not None and listing.model.rowCount():
         listing.table.selectRow(0)  # show a matter's (or a case's) detail too
