@@ -233,14 +233,12 @@ def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
             _dt(m.closed_at),
             "" if m.id in sealed else m.result or m.answer or "",
             _label(m.satisfaction),
-            f"{m.grid_name}（{m.grid_code}）" if m.grid_code else "",
+            m.grid_name or "",  # the name alone: the 台账 is crowded (the filter line has the code)
             m.grid_reporter or "",
         )
         for m in session.execute(
             _matter_query(session, f)
-            .add_columns(
-                Grid.name.label("grid_name"), Grid.code.label("grid_code"), Matter.grid_reporter
-            )
+            .add_columns(Grid.name.label("grid_name"), Matter.grid_reporter)
             .outerjoin(Grid, Grid.id == Matter.grid_id)
         )
     ]
