@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="until", type=_date_arg, metavar="DATE", help="结束日期")
     p.add_argument("--village", help="只导出某个村社区")
     p.add_argument("--unit", help="只导出某个承办/责任单位")
+    p.add_argument("--grid", help="只导出某个网格（网格编码，如 BS-01）")
     p.add_argument(
         "--out",
         type=Path,
@@ -695,6 +696,7 @@ def cmd_export(args) -> int:
     with db.write() as s:
         f = ledgers.LedgerFilter(since=args.since, until=args.until)
         _narrow_to_place(Names.load(s), args, f)
+        _narrow_to_grid(s, args, f)
         table, data = ledgers.export_ledger(s, actor, args.name, f, fmt)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
@@ -712,6 +714,20 @@ def _narrow_to_place(names, args, f) -> None:
         if args.unit not in names.units:
             raise ServiceError(f"没有叫“{args.unit}”的单位")
         f.unit_id = names.units[args.unit]
+
+
+def _narrow_to_grid(session, args, f) -> None:
+    """``--grid`` by code onto a filter's grid_id."""
+    if getattr(args, "grid", None):
+        from sqlalchemy import select
+
+        from app.models import Grid
+
+        code = args.grid.strip().upper()
+        grid_id = session.scalar(select(Grid.id).where(Grid.code == code))
+        if grid_id is None:
+            raise ServiceError(f"没有编码为“{args.grid}”的网格（见 中心资料 → 网格）")
+        f.grid_id = grid_id
 
 
 def cmd_export_stats(args) -> int:
@@ -735,6 +751,7 @@ def cmd_export_stats(args) -> int:
     f = superior_stats.StatsFilter(args.since or since, args.until or until)
     with db.write() as s:
         _narrow_to_place(Names.load(s), args, f)
+        _narrow_to_grid(s, args, f)
         sheet, data = superior_stats.export_sheet(s, actor, args.name, f, fmt)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
@@ -818,6 +835,7 @@ SCREENSHOT_TABS = (
     "counselling",
     "ledgers",
     "settings",
+    "grid",
 )
 
 
@@ -899,6 +917,7 @@ def cmd_screenshot(args) -> int:
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
         "family": (Role.MEDIATOR, Role.DIRECTOR),
         "ledgers": (Role.RECEPTIONIST, Role.DIRECTOR),
+        "grid": (Role.GRID_WORKER,),
     }
     demo_names = {
         Role.RECEPTIONIST: "demo-reception",
@@ -906,6 +925,7 @@ def cmd_screenshot(args) -> int:
         Role.COUNSELLOR: "demo-counsellor",
         Role.DIRECTOR: "demo-director",
         Role.ADMIN: "demo-admin",
+        Role.GRID_WORKER: "demo-grid",
     }
     with db.read() as s:
         user = None
@@ -946,6 +966,7 @@ def cmd_screenshot(args) -> int:
         "mediation": "矛盾调解",
         "family": "家事调解",
         "ledgers": "工作台账",
+        "grid": "本网格",
     }
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
@@ -974,6 +995,7 @@ def cmd_screenshot(args) -> int:
         "handling": window.handling,
         "mediation": window.mediation_tab,
         "family": window.family_tab,
+        "grid": window.grid_tab,
     }.get(args.tab)
     if listing is not None and listing.model.rowCount():
         listing.table.selectRow(0)  # show a matter's (or a case's) detail too

@@ -280,6 +280,10 @@ def test_export_a_ledger_and_import_a_sheet(demo_db, tmp_path):
     assert "已导出事项台账" in r.stdout
     ws = load_workbook(out).active
     assert ws["A1"].value == "受理编号" and ws.freeze_panes == "A2"
+    r = run("export", "ledger", "matters", "--grid", "bsc-01", "--db", str(demo_db),
+            "--out", str(tmp_path / "grid.xlsx"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "网格：白石村第一网格（BSC-01）" in r.stdout
     r = run("export", "ledger", "matters", "--db", str(demo_db), "--out", str(tmp_path / "x.doc"))
     assert r.returncode == 2 and ".xlsx 或 .pdf" in r.stderr
     r = run("export", "ledger", "matters", "--from", "2026-13-01", "--db", str(demo_db),

@@ -124,7 +124,8 @@ def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> None:
             category_id=categories[category],
             summary=summary,
             grid_id=gid,
-            grid_reporter=grid.worker_name,
+            # Mostly the 网格员; now and then the 网格长 reports himself.
+            grid_reporter=grid.leader_name if i % 3 == 2 else grid.worker_name,
             grid_report_key=f"{grid.code}:WG-{day:%Y%m%d}-{i + 1}",
         )
         # The demo 网格员 reports its own grid's; the window registers the sheets of the rest.

@@ -18,8 +18,8 @@ How it stays right:
 
 A tally row is ``(facet, day, a, b, c) → n, heads`` (``heads``: the sum of 涉及人数). The
 facets and what their keys mean are made in one function, ``contributions``; to count by
-another dimension (a grid, say), add its column to ``FACTS`` and put it into a key there,
-then have the new migration call ``rebuild``.
+another dimension, add its column to ``_facts`` and put it into a key there, then have the
+new migration call ``rebuild`` (as 0030 did for the grid: ``BY_GRID`` and ``OPEN_GRID``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .base import Base
-from .enums import OPEN_STATUSES, MatterStatus
+from .enums import OPEN_STATUSES, Channel, MatterStatus
 from .matters import Matter, MatterPerson
 from .people import Person
 
@@ -51,6 +51,9 @@ OPEN = "open"  # open matters: day deadline; a unit, b village, c year received
 OPEN_GROUP = "open_group"  # open group matters: day deadline; a category, b village
 CLOSED = "closed"  # resolved matters: the month closed (its first day); a days taken (0…31)
 FEEDBACK = "feedback"  # the month of the 回访 (its first day); a the satisfaction's name
+BY_GRID = "by_grid"  # day received; a grid ("" for none), b village, c class ("open",
+#                      "resolved" or "refused", with "r" appended for 网格上报)
+OPEN_GRID = "open_grid"  # open matters: day deadline; a grid, b village, c day received (ISO)
 
 Key = tuple[str, date, str, str, str]
 
@@ -105,6 +108,8 @@ def _facts():
             Matter.closed_at,
             Matter.feedback_at,
             Matter.satisfaction,
+            Matter.grid_id,
+            Matter.channel,
         )
         .select_from(Matter)
         .outerjoin(mp, and_(mp.matter_id == Matter.id, mp.position == 0))
@@ -129,6 +134,8 @@ def contributions(row) -> list[tuple[Key, int]]:
         closed_at,
         feedback_at,
         satisfaction,
+        grid_id,
+        channel,
     ) = row
     klass = matter_class(status, bool(has_result), bool(has_answer))
     received = received_at.date()
@@ -146,6 +153,11 @@ def contributions(row) -> list[tuple[Key, int]]:
     elif klass == "resolved" and closed_at is not None:
         days = min((closed_at.date() - received).days, LONGEST)
         out.append(((CLOSED, closed_at.date().replace(day=1), str(days), "", ""), 0))
+    grid = text_of(grid_id)
+    reported = "r" if channel == Channel.GRID else ""
+    out.append(((BY_GRID, received, grid, village, klass + reported), heads))
+    if klass == "open":
+        out.append(((OPEN_GRID, deadline, grid, village, received.isoformat()), heads))
     if satisfaction is not None and feedback_at is not None:
         out.append(((FEEDBACK, feedback_at.date().replace(day=1), satisfaction.name, "", ""), 0))
     return out

@@ -613,7 +613,9 @@ class HandlingTab(QWidget):
             f"<p>{e(d.channel.label)} · {e(d.category)} · "
             f"{e(' '.join(p.name for p in d.persons))} · "
             f"承办：{e(d.unit or '—')} {e(d.handler)} · 期限：{e(d.deadline_text)}</p>"
-            f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
+            + (f"<p>网格：{e(d.grid)}</p>" if d.grid else "")
+            + (f"<p>上报网格员：{e(d.grid_reporter)}</p>" if d.grid_reporter else "")
+            + f"<p>{e(d.summary)}</p><h4>办理过程</h4><ul>{events}</ul>"
         )
         for c in covered:
             self.detail.append(f"AB岗：承办人 {c.absent} 不在岗，由 {c.covered_by} 代为办理。")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .command_tab import CommandTab
     from .counselling_tab import CounsellingTab
     from .duty_tab import DutyTab
+    from .grid_worker_tab import GridWorkerTab
     from .handling_tab import HandlingTab
     from .ledgers_tab import LedgersTab
     from .mediation_tab import MediationTab
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
     counselling: CounsellingTab | None = _Tab()
     ledgers: LedgersTab | None = _Tab()
     settings_tab: SettingsTab | None = _Tab()
+    grid_tab: GridWorkerTab | None = _Tab()
 
     def __init__(
         self, ctx: ViewContext, lookups: Lookups, calendar: WorkCalendar | None, parent=None
@@ -185,6 +187,14 @@ class MainWindow(QMainWindow):
         self._unbuilt: dict[str, tuple[QWidget, str, Callable[[], QWidget]]] = {}
         # Each tab's module is imported only for a role that has the tab: between them they
         # bring pinyin tables, openpyxl, pdfium, ReportLab and the counselling room's crypto.
+        if allowed(ctx.actor, Action.GRID_MATTERS):  # a 网格员: its own grid's matters
+
+            def grid_tab():
+                from .grid_worker_tab import GridWorkerTab
+
+                return GridWorkerTab(ctx, lookups, calendar)
+
+            self._add_tab("grid_tab", "本网格", grid_tab)
         if allowed(ctx.actor, Action.REGISTER_MATTER):
 
             def reception():

@@ -417,6 +417,14 @@ class IntakeForm(QWidget):
         self.handler.submitted.connect(self.submitted)
         self.handler_completer = PinyinCompleter([s.name for s in lookups.staff], self.handler)
         self.handler_completer.attach(self.handler)
+        # 网格上报: the reporting 网格员, offered from the chosen grid's people; a name not
+        # listed may be typed.
+        self.reporter = QComboBox()
+        self.reporter.setEditable(True)
+        self.reporter.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.reporter.lineEdit().setPlaceholderText("上报的网格员（先选村/社区和网格）")
+        self.reporter.setAccessibleName("上报网格员")
+        self._held: tuple[uuid.UUID, uuid.UUID, str] | None = None  # a 网格员's own grid
         self.error = QuietLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
@@ -433,6 +441,8 @@ class IntakeForm(QWidget):
         form.addRow("来源渠道", self.channel)
         form.addRow(self.visitor_box)
         form.addRow(group_row)
+        form.addRow("上报网格员", self.reporter)
+        form.setRowVisible(self.reporter, False)  # shown for 网格上报
         form.addRow("事项类别", self.category)
         form.addRow("", self.deadline_label)
         self._deadline_row = form.rowCount() - 1
@@ -466,8 +476,11 @@ class IntakeForm(QWidget):
             self.answered,
             self.answer,
             self.handler,
+            self.reporter,
         ):
             self._watch(w)
+        self.reporter.editTextChanged.connect(self.changed)
+        self.channel.currentIndexChanged.connect(lambda _i: self.offer_reporters())
         self._errors: dict[str, str] = {}
         for key, w in self.field_widgets().items():
             self._watch_error(key, w)
@@ -530,6 +543,7 @@ class IntakeForm(QWidget):
             _refill(editor.village, [(v.name, v.id) for v in lookups.villages])
             editor.lookups = lookups
             editor.offer_grids()
+        self.offer_reporters()
 
     # --- visitors
     def add_visitor(self, focus: bool = False) -> VisitorEditor:
@@ -541,6 +555,8 @@ class IntakeForm(QWidget):
         for w in (editor.name, editor.id_number, editor.phone, editor.address, editor.village):
             self._watch(w)
         self._watch(editor.grid_choice)
+        editor.grid_choice.currentIndexChanged.connect(lambda _i: self.offer_reporters())
+        editor.village.currentIndexChanged.connect(lambda _i: self.offer_reporters())
         self._watch(editor.pinyin)
         for key, w in editor.fields().items():
             self._watch_error(
@@ -609,6 +625,7 @@ class IntakeForm(QWidget):
             chain += [v.name, v.id_number, v.phone, v.village, v.grid_choice, v.address, v.pinyin]
         chain += [
             self.head_count,  # only while 群体性事项 is ticked
+            self.reporter,  # only for 网格上报
             self.category,
             self.summary,
             self.answered,
@@ -643,6 +660,52 @@ class IntakeForm(QWidget):
             self.deadline_label.setText(text)
             self._rows.setRowVisible(self._deadline_row, True)
 
+    # --- 网格上报
+    def is_grid_report(self) -> bool:
+        return self.channel.currentData() == Channel.GRID
+
+    def offer_reporters(self) -> None:
+        """网格上报: show the 上报网格员 row and offer the chosen grid's people (its 网格员
+        first, filled in while nothing else is typed); other channels hide the row."""
+        shown = self.is_grid_report()
+        self._rows.setRowVisible(self.reporter, shown)
+        if not self.visitors:
+            return
+        grid = self.lookups.grid(self.visitors[0].grid_choice.currentData())
+        names = grid.workers if grid is not None else []
+        typed = self.reporter.currentText()
+        offered = [self.reporter.itemText(i) for i in range(self.reporter.count())]
+        self.reporter.blockSignals(True)
+        self.reporter.clear()
+        self.reporter.addItems(names)
+        keep = typed and typed not in offered  # typed by hand: kept whatever grid is chosen
+        self.reporter.setEditText(typed if keep else (names[0] if names else ""))
+        self.reporter.blockSignals(False)
+
+    def hold_to_grid(self, village_id: uuid.UUID, grid_id: uuid.UUID, reporter: str) -> None:
+        """A 网格员's form: 网格上报 in its own village and grid, which it cannot change, no
+        承办单位, 承办人 or 当场解答 (the center's window routes what a grid reports)."""
+        self._held = (village_id, grid_id, reporter)
+        for w in (self.unit, self.handler, self.answered):
+            self._rows.setRowVisible(w, False)
+        self.channel.setEnabled(False)
+        self._apply_held()
+
+    def _apply_held(self) -> None:
+        if self._held is None:
+            return
+        village_id, grid_id, reporter = self._held
+        self.channel.setCurrentIndex(find_data(self.channel, Channel.GRID))
+        first = self.visitors[0]
+        first.village.setCurrentIndex(max(find_data(first.village, village_id), 0))
+        first.offer_grids()
+        first.grid_choice.setCurrentIndex(max(find_data(first.grid_choice, grid_id), 0))
+        first.village.setEnabled(False)
+        first.grid_choice.setEnabled(False)
+        self.offer_reporters()
+        if not self.reporter.currentText():
+            self.reporter.setEditText(reporter)
+
     def _answered_toggled(self, on: bool) -> None:
         self.answer.setVisible(on)
         self.answer_label.setVisible(on)
@@ -663,6 +726,7 @@ class IntakeForm(QWidget):
             head_count=self.head_count.value() if self.is_group.isChecked() else None,
             answer=self.answer.toPlainText() if self.answered.isChecked() else None,
             grid_id=self.visitors[0].grid_choice.currentData(),
+            grid_reporter=self.reporter.currentText() if self.is_grid_report() else "",
         )
 
     def field_widgets(self) -> dict[str, QWidget]:
@@ -677,6 +741,7 @@ class IntakeForm(QWidget):
         }
         if self.visitors:  # the matter's grid: chosen beside the first visitor's village
             widgets["grid"] = self.visitors[0].grid_choice
+        widgets["grid_reporter"] = self.reporter
         for i, v in enumerate(self.visitors):
             for key, w in v.fields().items():
                 widgets[f"visitors[{i}].{key}"] = w
@@ -724,6 +789,8 @@ class IntakeForm(QWidget):
         self.answered.setChecked(False)
         self.is_group.setChecked(False)
         self.head_count.setValue(0)
+        self.reporter.setEditText("")
+        self._apply_held()
         self.clear_errors()
         v.name.setFocus()
 
@@ -751,6 +818,7 @@ class IntakeForm(QWidget):
             "answer": self.answer.toPlainText(),
             "unit": str(self.unit.currentData()) if self.unit.currentData() else None,
             "handler": self.handler.text(),
+            "reporter": self.reporter.currentText(),
         }
 
     def from_dict(self, d: dict) -> None:
@@ -781,6 +849,9 @@ class IntakeForm(QWidget):
         self.answer.setPlainText(d.get("answer", ""))
         pick(self.unit, d.get("unit"))
         self.handler.setText(d.get("handler", ""))
+        self._apply_held()
+        if d.get("reporter"):
+            self.reporter.setEditText(d["reporter"])
 
     def is_empty(self) -> bool:
         vals = self.value()
@@ -848,6 +919,46 @@ class _FormPaneLayout(QVBoxLayout):
 
     def hasHeightForWidth(self) -> bool:
         return False
+
+
+def matter_detail_html(d: intake.MatterDetail) -> str:
+    """A matter's detail as the reception window (and the 网格员's screen) show it."""
+    e = html.escape
+    persons = "<br>".join(
+        e(" · ".join(x for x in (p.name, p.id_number, p.phone, p.village, p.address) if x))
+        for p in d.persons
+    )
+    group = f"（群体性，{d.head_count} 人）" if d.is_group else ""
+    rows = [
+        ("受理编号", e(d.number)),
+        ("受理时间", d.received_at.strftime("%Y-%m-%d %H:%M")),
+        ("来源 · 类别", f"{e(d.channel.label)} · {e(d.category)}{group}"),
+        ("群众", persons),
+    ]
+    if d.grid:
+        rows.append(("网格", e(d.grid)))
+    if d.grid_reporter:
+        rows.append(("上报网格员", e(d.grid_reporter)))
+    rows += [
+        ("事项摘要", e(d.summary).replace("\n", "<br>")),
+        ("承办", e(" · ".join(x for x in (d.unit, d.handler) if x) or "—")),
+        ("首问责任人", e(d.receptionist)),
+        ("状态", e(d.status.label)),
+        ("办理期限", e(d.deadline_text)),
+    ]
+    if d.answer:
+        rows.append(("解答内容", e(d.answer).replace("\n", "<br>")))
+    table = "".join(
+        f"<tr><td style='color:#555;padding-right:12px' valign='top'>{k}</td><td>{v}</td></tr>"
+        for k, v in rows
+    )
+    events = "".join(
+        f"<li><b>{ev.at.strftime('%Y-%m-%d %H:%M')}</b> {e(ev.kind)}"
+        f"{'→' + e(ev.to_status) if ev.to_status else ''} · {e(ev.who)}"
+        f"{'：' + e(ev.note) if ev.note else ''}</li>"
+        for ev in d.events
+    )
+    return f"<table>{table}</table><h4>办理过程</h4><ul>{events}</ul>"
 
 
 class ReceptionTab(QWidget):
@@ -1453,36 +1564,7 @@ class ReceptionTab(QWidget):
             )
 
     def _render_detail(self, d: intake.MatterDetail) -> None:
-        e = html.escape
-        persons = "<br>".join(
-            e(" · ".join(x for x in (p.name, p.id_number, p.phone, p.village, p.address) if x))
-            for p in d.persons
-        )
-        group = f"（群体性，{d.head_count} 人）" if d.is_group else ""
-        rows = [
-            ("受理编号", e(d.number)),
-            ("受理时间", d.received_at.strftime("%Y-%m-%d %H:%M")),
-            ("来源 · 类别", f"{e(d.channel.label)} · {e(d.category)}{group}"),
-            ("群众", persons),
-            ("事项摘要", e(d.summary).replace("\n", "<br>")),
-            ("承办", e(" · ".join(x for x in (d.unit, d.handler) if x) or "—")),
-            ("首问责任人", e(d.receptionist)),
-            ("状态", e(d.status.label)),
-            ("办理期限", e(d.deadline_text)),
-        ]
-        if d.answer:
-            rows.append(("解答内容", e(d.answer).replace("\n", "<br>")))
-        table = "".join(
-            f"<tr><td style='color:#555;padding-right:12px' valign='top'>{k}</td><td>{v}</td></tr>"
-            for k, v in rows
-        )
-        events = "".join(
-            f"<li><b>{ev.at.strftime('%Y-%m-%d %H:%M')}</b> {e(ev.kind)}"
-            f"{'→' + e(ev.to_status) if ev.to_status else ''} · {e(ev.who)}"
-            f"{'：' + e(ev.note) if ev.note else ''}</li>"
-            for ev in d.events
-        )
-        self.detail.setHtml(f"<table>{table}</table><h4>办理过程</h4><ul>{events}</ul>")
+        self.detail.setHtml(matter_detail_html(d))
 
     def _focus_search(self) -> None:
         self.search.setFocus()

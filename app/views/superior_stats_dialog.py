@@ -62,6 +62,12 @@ class StatsExportDialog(QDialog):
         self.village = QComboBox()
         self.village.setAccessibleName("村社区")
         self.village.addItem("全部村社区", None)
+        self.grid = QComboBox()  # the chosen village's grids
+        self.grid.setAccessibleName("网格")
+        self.grid.addItem("全部网格", None)
+        self.grid.setEnabled(False)
+        self._lookups_loaded: Lookups | None = None
+        self.village.currentIndexChanged.connect(self._offer_grids)
         self.unit = QComboBox()
         self.unit.setAccessibleName("承办单位")
         self.unit.addItem("全部单位", None)
@@ -72,6 +78,7 @@ class StatsExportDialog(QDialog):
         form.addRow("统计表", self.table)
         form.addRow("统计期间", period)
         form.addRow("村社区", self.village)
+        form.addRow("网格", self.grid)
         form.addRow("承办单位", self.unit)
 
         self.message = MessageBar()
@@ -103,7 +110,18 @@ class StatsExportDialog(QDialog):
         self.since.setDate(QDate(since.year, since.month, since.day))
         self.until.setDate(QDate(until.year, until.month, until.day))
 
+    def _offer_grids(self) -> None:
+        self.grid.clear()
+        self.grid.addItem("全部网格", None)
+        village = self.village.currentData()
+        lookups = self._lookups_loaded
+        grids = [g for g in lookups.all_grids if g.village_id == village] if lookups else []
+        for g in grids if village else []:
+            self.grid.addItem(g.name, g.id)
+        self.grid.setEnabled(self.grid.count() > 1)
+
     def _lookups(self, lookups: Lookups) -> None:
+        self._lookups_loaded = lookups
         for v in lookups.all_villages or lookups.villages:
             self.village.addItem(v.name, v.id)
         for u in lookups.all_units or lookups.units:
@@ -115,6 +133,7 @@ class StatsExportDialog(QDialog):
             self.until.date().toPython(),
             self.village.currentData(),
             self.unit.currentData(),
+            self.grid.currentData(),
         )
 
     def export(self, fmt: str) -> None:

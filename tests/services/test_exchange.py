@@ -164,6 +164,8 @@ def test_a_record_changed_on_both_sides_keeps_both_and_waits_for_a_person(
     # Units by name, not by id.
     assert "司法所" in mine[0].differences and "派出所" in mine[0].differences
     assert str(unit_id(center, "司法所")) not in mine[0].differences
+    assert "承办人：中心“中心承办”" in mine[0].differences  # the label, not handler_name
+    assert "handler_name" not in mine[0].differences and "unit_id" not in mine[0].differences
 
     with center.write() as s, pytest.raises(PermissionDenied):
         exchange.resolve_conflict(s, actor(center, "jiedai"), mine[0].id, "terminal")
@@ -347,3 +349,16 @@ def test_a_re_import_says_either_nothing_new_or_what_it_added_not_both():
     more = exchange.ImportReport(uuid.uuid4(), "A", before, rows=3, inserted=2, unchanged=1)
     text = "\n".join(more.lines())
     assert "没有新的变化" not in text and "上次没有导入的记录" in text and "新增 2 条" in text
+
+
+def test_every_exchanged_column_has_a_chinese_label():
+    """交换冲突 name the fields that differ as people know them (承办单位, not unit_id)."""
+    from app.services.data.column_labels import column_label
+
+    unlabelled = sorted(
+        f"{t.name}.{c.name}"
+        for t in exchange.exchanged_tables(False)  # (counselling's own travel sealed)
+        for c in t.columns
+        if column_label(t.name, c.name) == c.name
+    )
+    assert not unlabelled, unlabelled

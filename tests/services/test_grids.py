@@ -331,6 +331,19 @@ def test_ledgers_and_statistics_filter_by_grid(db, receptionist, two_grids):
         ("未划分网格", 1),
     ]
     assert [(c.grid, c.received, c.open) for c in one] == [("白石二网格（BS-02）", 1, 1)]
+    # 上报统计表 narrowed to a grid: only its matters are counted.
+    from app.services.command import superior_stats
+
+    for grid in (g1, g2):
+        visitors = [VisitorInput("戊", village_id=bs)]
+        register(
+            db, receptionist, make_input(db, visitors=visitors, grid_id=grid, category="信访事项")
+        )
+    with db.read() as s:
+        day = s.get(Matter, a.id).received_at.date()
+        f = superior_stats.StatsFilter(day, day, grid_id=g1)
+        sheet = superior_stats.build_sheet(s, director, "petitions", f)
+    assert sheet.total[1] == 1 and "网格：白石一网格（BS-01）" in sheet.filters
     with db.read() as s, pytest.raises(PermissionDenied):
         grid_reports.village_grid_counts(s, receptionist, bs)
 
@@ -387,3 +400,63 @@ def test_the_command_line_saves_the_template_and_imports_once(
     assert main(args) == 0
     with db.read() as s:
         assert s.scalar(select(func.count()).where(Matter.grid_report_key == "BS-01:R-9")) == 1
+
+
+def test_grid_counts_come_from_the_tallies(db, receptionist, two_grids, clock):
+    """指挥研判's grid drill-down and 统计 by grid read the matter tallies (BY_GRID, OPEN_GRID):
+    received, open, overdue, resolved and 网格上报 per grid, in a period; with the tallies
+    emptied they say nothing, and ``zongzhi check``'s rebuild brings them back."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app.models import MatterStatus, MatterTally
+    from app.models import tallies as tl
+
+    clock.freeze("2027-03-10 10:00")
+    g1, g2, _g3 = two_grids
+    bs = _village(db)
+    at = clock.now() - timedelta(days=40)
+
+    def reg(name, grid, channel=Channel.VISIT, when=at):
+        data = make_input(
+            db, channel=channel, visitors=[VisitorInput(name, village_id=bs)], grid_id=grid
+        )
+        with db.write() as s:
+            return intake.register_matter(s, receptionist, data, at=when).id
+
+    late = reg("甲", g1, Channel.GRID)  # its deadline long past: overdue
+    done = reg("乙", g1)
+    reg("丙", g2, when=clock.now())
+    reg("丁", None, when=clock.now())
+    with db.write() as s:
+        s.get(Matter, done).status = MatterStatus.DONE
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        rows = grid_reports.village_grid_counts(s, director, bs)
+        recent = grid_reports.grid_statistics(
+            s, director, village_id=bs, since=clock.today() - timedelta(days=7)
+        )
+    counts = [(c.grid, c.received, c.open, c.overdue, c.resolved, c.reported) for c in rows]
+    assert counts == [
+        ("白石一网格（BS-01）", 2, 1, 1, 1, 1),
+        ("白石二网格（BS-02）", 1, 1, 0, 0, 0),
+        ("未划分网格", 1, 1, 0, 0, 0),
+    ]
+    assert [(c.grid, c.received) for c in recent] == [
+        ("白石一网格（BS-01）", 0),
+        ("白石二网格（BS-02）", 1),
+    ]
+    with db.write() as s:
+        s.get(Matter, late).grid_id = g2  # moved to another grid: the tallies follow
+    with db.read() as s:
+        moved = grid_reports.grid_statistics(s, director, grid_id=g2)
+    assert [(c.received, c.overdue, c.reported) for c in moved] == [(2, 1, 1)]
+    with db.write() as s:
+        s.execute(delete(MatterTally).where(MatterTally.facet == tl.BY_GRID))
+    with db.read() as s:
+        assert grid_reports.grid_statistics(s, director, grid_id=g2)[0].received == 0
+    with db.engine.begin() as conn:
+        tl.rebuild(conn)
+    with db.read() as s:
+        assert grid_reports.grid_statistics(s, director, grid_id=g2)[0].received == 2

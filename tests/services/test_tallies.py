@@ -17,6 +17,8 @@ from sqlalchemy import select, update
 from app.cli import main
 from app.models import (
     Category,
+    Channel,
+    Grid,
     Matter,
     MatterStatus,
     MatterTally,
@@ -71,6 +73,8 @@ STEP = st.one_of(
     st.tuples(st.just("group"), st.integers(0, 99), st.one_of(st.none(), st.integers(1, 9))),
     st.tuples(st.just("move"), st.integers(0, 3), st.one_of(st.none(), st.integers(0, 4))),
     st.tuples(st.just("delete"), st.integers(0, 99)),
+    st.tuples(st.just("grid"), st.integers(0, 99), st.one_of(st.none(), st.integers(0, 2))),
+    st.tuples(st.just("channel"), st.integers(0, 99), st.booleans()),  # 网格上报 or a visit
     st.tuples(st.just("flush")),
 )
 
@@ -90,6 +94,14 @@ def test_random_writes_keep_the_tallies_equal_to_a_recount(db, clock, steps, rol
         cats = list(s.scalars(select(Category.id).order_by(Category.name)))
         units = list(s.scalars(select(Unit.id).order_by(Unit.name)))
         villages = list(s.scalars(select(Village.id).order_by(Village.name)))
+        grids = list(s.scalars(select(Grid.id).order_by(Grid.code)))
+    if not grids:  # the grid dimension: three grids (the fixture's database outlives examples)
+        with db.write() as s:
+            for i, code in enumerate(("G-1", "G-2", "G-3")):
+                g = Grid(village_id=villages[i % 2], code=code, name=f"网格{i}", sort=i)
+                s.add(g)
+                s.flush()
+                grids.append(g.id)
     try:
         with db.write() as s:
             for step in steps:
@@ -151,6 +163,10 @@ def test_random_writes_keep_the_tallies_equal_to_a_recount(db, clock, steps, rol
                     m.is_group, m.head_count = args[1] is not None, args[1]
                 elif kind == "delete":
                     s.delete(m)
+                elif kind == "grid":
+                    m.grid_id = grids[args[1]] if args[1] is not None else None
+                elif kind == "channel":
+                    m.channel = Channel.GRID if args[1] else Channel.VISIT
             if rollback:
                 s.flush()
                 raise Rollback

@@ -127,3 +127,70 @@ def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
     model = dlg.table.model()
     assert [model.index(0, c).data() for c in range(3)] == ["白石一网格（BS-01）", "1", "1"]
     w.ctx.worker.wait()
+
+
+def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(qtbot, db, receptionist, admin):
+    """The 网格员's window has one tab, 本网格: its grid's matters only, and a 网格上报 form
+    held to its grid; the reporter offered is the grid's 网格员, a typed name is kept."""
+    from app.models import Channel, Role
+    from app.services.reception.intake import VisitorInput
+    from app.services.security import auth
+    from tests.conftest import STAFF_PASSWORD
+    from tests.services.test_intake import make_input, register
+
+    bs = _village(db, "白石村")
+    with db.write() as s:
+        u = auth.create_user(s, admin, "wangge1", "张网格", Role.GRID_WORKER, STAFF_PASSWORD)
+        g1 = grids.save_grid(
+            s,
+            admin,
+            None,
+            grids.GridInput(
+                bs, "BS-01", "白石一网格", "李网长", worker_name="张网格", worker_user_id=u.id
+            ),
+        )
+        g2 = grids.save_grid(s, admin, None, grids.GridInput(bs, "BS-02", "白石二网格"))
+    for name, gid in (("甲", g1), ("乙", g2)):
+        visitor = [VisitorInput(name, village_id=bs)]
+        register(db, receptionist, make_input(db, visitors=visitor, grid_id=gid))
+    w = build_main_window(db, actor(db, "wangge1"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == ["本网格"]
+    tab = w.grid_tab
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=10_000)  # not 乙's, of BS-02
+    assert "白石一网格（BS-01）" in tab.title.text()
+    form = tab.form
+    v = form.visitors[0]
+    assert form.channel.currentData() == Channel.GRID and not form.channel.isEnabled()
+    assert v.village.currentText() == "白石村" and not v.village.isEnabled()
+    assert v.grid_choice.currentData() == g1 and not form.unit.isVisible()
+    assert form.reporter.currentText() == "张网格"
+    assert [form.reporter.itemText(i) for i in range(form.reporter.count())] == ["张网格", "李网长"]
+    v.name.setFocus()
+    ime_type(v.name, "钱多多")
+    form.reporter.setFocus()
+    form.reporter.lineEdit().selectAll()
+    ime_type(form.reporter.lineEdit(), "王临时")  # a stand-in, not on the grid's list
+    form.category.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(form.category, Qt.Key.Key_Down)
+    form.summary.setFocus()
+    ime_type(form.summary, "三组路灯损坏，夜间出行不便。")
+    qtbot.mouseClick(tab.register_button, LEFT)
+    qtbot.waitUntil(lambda: tab.last_number != "", timeout=10_000)
+    with db.read() as s:
+        m = s.scalar(select(Matter).where(Matter.number == tab.last_number))
+        assert (m.channel, m.grid_id, m.grid_reporter, m.unit_id) == (
+            Channel.GRID,
+            g1,
+            "王临时",
+            None,
+        )
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=10_000)
+    assert form.reporter.currentText() == "张网格"  # a fresh form: the grid's again
+    tab.table.setCurrentIndex(tab.model.index(0, 0))  # the newest: the one just reported
+    qtbot.waitUntil(lambda: "王临时" in tab.detail.toPlainText(), timeout=10_000)
+    assert "上报网格员" in tab.detail.toPlainText()
+    w.ctx.worker.wait()

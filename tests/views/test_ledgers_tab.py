@@ -105,7 +105,7 @@ def test_choose_filter_and_export(qtbot, qtmodeltester, db, center, tmp_path):  
     loaded(qtbot, tab, lambda: choose(qtbot, tab.period, "不限期间"))
     assert not tab.since.isEnabled()
     loaded(qtbot, tab, lambda: choose(qtbot, tab.village, "中雁村"))
-    assert [tab.model.headerData(i, Qt.Orientation.Horizontal) for i in range(14)] == COLUMNS[
+    assert [tab.model.headerData(i, Qt.Orientation.Horizontal) for i in range(16)] == COLUMNS[
         "matters"
     ].split()
     assert column(tab, "事项摘要") == ["事项G", "事项D", "事项J", "事项B"]

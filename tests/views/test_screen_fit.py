@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from sqlalchemy import select
 
 import app.views
 from app.gui import build_main_window
@@ -38,7 +40,22 @@ from tests.conftest import actor
 LAPTOP = QRect(0, 0, 1366, 728)  # 1366×768 less a 40-pixel task bar
 # 1920×1080 at 150 %: 1280×720 logical pixels, less the task bar (40 logical pixels)
 SCALED_150 = QRect(0, 0, 1280, 680)
-ROLES = ["jiedai", "tiaojie", "zixun", "zhuren", "admin"]
+ROLES = ["jiedai", "tiaojie", "zixun", "zhuren", "admin", "wangge"]
+
+
+def _grid_worker(db) -> None:
+    """A 网格员 account (wangge) with its grid in 白石村: its window has the 本网格 tab."""
+    from app.models import Role, Village
+    from app.services.center import grids
+    from app.services.security import auth
+    from tests.conftest import STAFF_PASSWORD
+
+    admin = actor(db, "admin")
+    with db.write() as s:
+        u = auth.create_user(s, admin, "wangge", "张网格", Role.GRID_WORKER, STAFF_PASSWORD)
+        village = s.scalar(select(Village.id).where(Village.name == "白石村"))
+        data = grids.GridInput(village, "BS-01", "白石一网格", worker_name="张网格")
+        grids.save_grid(s, admin, None, replace(data, worker_user_id=u.id))
 
 
 @pytest.fixture(params=[LAPTOP, SCALED_150], ids=["1366x768", "1920x1080@150%"])
@@ -111,6 +128,8 @@ def misplaced(window: QWidget, area: QRect) -> list[str]:
 def test_the_main_window_and_each_tab_fit_a_laptop_screen(qtbot, db, laptop, screen_area, username):
     simulate_screen(screen_area)
     laptop = screen_area
+    if username == "wangge":
+        _grid_worker(db)
     w = build_main_window(db, actor(db, username))
     qtbot.addWidget(w)
     w.show()

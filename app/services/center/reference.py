@@ -46,6 +46,12 @@ class GridRow:
     name: str  # 名称（编码）
     worker: str  # the 网格员's name
     active: bool = True
+    leader: str = ""  # the 网格长's name
+
+    @property
+    def workers(self) -> list[str]:
+        """Who may report for the grid, as intake offers them: its 网格员, then its 网格长."""
+        return list(dict.fromkeys(n for n in (self.worker, self.leader) if n))
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ class Lookups:
     def grids_of(self, village_id: uuid.UUID | None) -> list[GridRow]:
         """The active grids of a village, for the choice at intake."""
         return [g for g in self.all_grids if g.active and g.village_id == village_id]
+
+    def grid(self, grid_id: uuid.UUID | None) -> GridRow | None:
+        return next((g for g in self.all_grids if g.id == grid_id), None)
 
     def routable(self) -> list[UnitRow]:
         """The active units a matter can be routed to (交办)."""
@@ -123,7 +132,12 @@ def load_lookups(session: Session) -> Lookups:
     ]
     all_grids = [
         GridRow(
-            g.id, g.village_id, _shown(f"{g.name}（{g.code}）", g.active), g.worker_name, g.active
+            g.id,
+            g.village_id,
+            _shown(f"{g.name}（{g.code}）", g.active),
+            g.worker_name,
+            g.active,
+            g.leader_name,
         )
         for g in session.scalars(select(Grid).order_by(Grid.sort, Grid.code))
     ]

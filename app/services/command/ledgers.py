@@ -229,6 +229,8 @@ def _label(e) -> str:
         ("办结时间", 16),
         ("办理结果", 30),
         ("满意度", 8),
+        ("网格", 14),
+        ("上报网格员", 8),
     ],
 )
 def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
@@ -249,8 +251,14 @@ def _matters(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
             _dt(m.closed_at),
             "" if m.id in sealed else m.result or m.answer or "",
             _label(m.satisfaction),
+            m.grid_name or "",  # the name alone: the 台账 is crowded (the filter line has the code)
+            m.grid_reporter or "",
         )
-        for m in session.execute(_matter_query(session, f))
+        for m in session.execute(
+            _matter_query(session, f)
+            .add_columns(Grid.name.label("grid_name"), Matter.grid_reporter)
+            .outerjoin(Grid, Grid.id == Matter.grid_id)
+        )
     ]
 
 

@@ -36,6 +36,7 @@ from app.models import (
     Category,
     Channel,
     DisputeType,
+    Grid,
     Matter,
     MatterStatus,
     MediationCase,
@@ -74,6 +75,7 @@ class StatsFilter:
     until: date
     village_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
+    grid_id: uuid.UUID | None = None  # 网格: the matters (and their cases) of one grid
 
 
 def default_period(code: str, today: date | None = None) -> tuple[date, date]:
@@ -110,6 +112,8 @@ def _filters_text(session: Session, f: StatsFilter) -> str:
     if f.unit_id:
         u = session.get(Unit, f.unit_id)
         parts.append(f"承办单位：{u.name if u else '（已删除）'}")
+    if f.grid_id and (g := session.get(Grid, f.grid_id)) is not None:
+        parts.append(f"网格：{g.name}（{g.code}）")
     return "，".join(parts) or "全部"
 
 
@@ -121,6 +125,8 @@ def _matter_filter(q: Select, f: StatsFilter) -> Select:
         q = q.where(Matter.id.in_(select(v.c.matter_id).where(v.c.village_id == f.village_id)))
     if f.unit_id:
         q = q.where(Matter.unit_id == f.unit_id)
+    if f.grid_id:
+        q = q.where(Matter.grid_id == f.grid_id)
     return q
 
 
@@ -308,6 +314,10 @@ def _mediation_sheet(session: Session, f: StatsFilter, today: date) -> tuple[lis
     if f.unit_id:
         q = q.where(
             MediationCase.matter_id.in_(select(Matter.id).where(Matter.unit_id == f.unit_id))
+        )
+    if f.grid_id:
+        q = q.where(
+            MediationCase.matter_id.in_(select(Matter.id).where(Matter.grid_id == f.grid_id))
         )
     cases = session.execute(q).all()
     # The signed agreement of each case (the newest version counts): 书面 or 口头.

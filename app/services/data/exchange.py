@@ -62,6 +62,7 @@ from app.models import (
 from app.models.base import now
 from app.services.center.settings import load_settings
 from app.services.context import Actor
+from app.services.data.column_labels import column_label
 from app.services.reception import timeline
 from app.services.security import audit
 from app.services.security.permissions import Action, require
@@ -649,9 +650,9 @@ def _differences(session: Session, table: Table, center: dict | None, incoming: 
         return "终端删除了此记录，中心有修改"
     names = [k for k in incoming if k in center and center[k] != incoming[k]]
     if table.name != "matters":  # other tables may hold personal data: name the fields only
-        return "不同的字段：" + "、".join(names)
+        return "不同的字段：" + "、".join(column_label(table.name, k) for k in names)
     parts = [
-        f"{k}：中心“{_shown(session, table, k, center[k])}”，"
+        f"{column_label(table.name, k)}：中心“{_shown(session, table, k, center[k])}”，"
         f"终端“{_shown(session, table, k, incoming[k])}”"
         for k in names[:_TIMELINE_COLUMNS]
     ]

@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import OPEN_STATUSES, Category, Channel, Grid, Matter, MatterPerson, Person
+from app.models import Category, Channel, Grid, Matter
+from app.models import tallies as tl
+from app.models.tallies import MatterTally
 from app.services.center.grids import grid_scope
 from app.services.command.importing import ImportReport, Problem
-from app.services.command.statistics import resolved_condition
 from app.services.context import Actor
 from app.services.reception import intake
 from app.services.security import audit
@@ -302,26 +304,48 @@ class GridCount:
     reported: int  # of them 网格上报
 
 
-def _counts(q, today: date):
-    open_ = Matter.status.in_(list(OPEN_STATUSES))
-    return q.with_only_columns(
-        Matter.grid_id,
-        func.count(Matter.id),
-        _sum(open_),
-        _sum(open_ & (Matter.deadline < today)),
-        _sum(resolved_condition()),
-        _sum(Matter.channel == Channel.GRID),
-    ).group_by(Matter.grid_id)
+def _grid_counts(
+    session: Session, since: date | None, until: date | None, today: date, *where
+) -> dict[uuid.UUID | None, list[int]]:
+    """grid → [received, open, overdue, resolved, 网格上报] of the matters received in
+    [since, until], from the matter tallies (``app/models/tallies.py``: ``BY_GRID`` and
+    ``OPEN_GRID``), not from the matters; ``where``: more conditions on the tally rows."""
+    t = MatterTally
+    days = []
+    if since is not None:
+        days.append(t.day >= since)
+    if until is not None:
+        days.append(t.day <= until)
+    counts: dict[uuid.UUID | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    q = (
+        select(t.a, t.c, func.sum(t.n))
+        .where(t.facet == tl.BY_GRID, *days, *where)
+        .group_by(t.a, t.c)
+    )
+    for grid, klass, n in session.execute(q):
+        c = counts[tl.uuid_of(grid)]
+        n = int(n or 0)
+        c[0] += n
+        c[1] += n if klass.startswith("open") else 0
+        c[3] += n if klass.startswith("resolved") else 0
+        c[4] += n if klass.endswith("r") else 0
+    received = []  # the open tallies' c is the day received, as ISO text (sorts as dates)
+    if since is not None:
+        received.append(t.c >= since.isoformat())
+    if until is not None:
+        received.append(t.c <= until.isoformat())
+    q = (
+        select(t.a, func.sum(t.n))
+        .where(t.facet == tl.OPEN_GRID, t.day < today, *received, *where)
+        .group_by(t.a)
+    )
+    for grid, n in session.execute(q):
+        counts[tl.uuid_of(grid)][2] += int(n or 0)
+    return {k: v for k, v in counts.items() if any(v)}
 
 
-def _sum(cond):
-    return func.sum(case((cond, 1), else_=0))
-
-
-def _row_of(grid_id, label: str, r) -> GridCount:
-    if r is None:
-        return GridCount(grid_id, label, 0, 0, 0, 0, 0)
-    return GridCount(grid_id, label, r[1], r[2] or 0, r[3] or 0, r[4] or 0, r[5] or 0)
+def _row_of(grid_id, label: str, c: list[int] | None) -> GridCount:
+    return GridCount(grid_id, label, *(c or [0, 0, 0, 0, 0]))
 
 
 @read_op
@@ -332,18 +356,13 @@ def village_grid_counts(
     first visitor's village, as the table counts them), per grid; 未划分网格 last."""
     require(actor, Action.VIEW_COMMAND)
     today = today or clock.today()
-    mp, p = aliased(MatterPerson), aliased(Person)
-    q = (
-        select(Matter.id)
-        .outerjoin(mp, and_(mp.matter_id == Matter.id, mp.position == 0))
-        .outerjoin(p, p.id == mp.person_id)
-        .where(
-            Matter.received_at >= datetime(today.year, 1, 1),
-            Matter.received_at < datetime(today.year + 1, 1, 1),
-            p.village_id == village_id if village_id else p.village_id.is_(None),
-        )
+    got = _grid_counts(
+        session,
+        date(today.year, 1, 1),
+        date(today.year, 12, 31),
+        today,
+        MatterTally.b == tl.text_of(village_id),
     )
-    got = {r[0]: r for r in session.execute(_counts(q, today))}
     out = []
     if village_id is not None:
         for g in session.scalars(
@@ -374,19 +393,17 @@ def grid_statistics(
     when given), with how many are open, overdue, resolved and came as 网格上报."""
     require(actor, Action.VIEW_COMMAND)
     today = today or clock.today()
-    q = select(Matter.id)
-    if since is not None:
-        q = q.where(Matter.received_at >= datetime.combine(since, time.min))
-    if until is not None:
-        q = q.where(Matter.received_at < datetime.combine(until + timedelta(1), time.min))
+    t = MatterTally
     grids = select(Grid).order_by(Grid.sort, Grid.code)
+    where = []
     if grid_id is not None:
-        q = q.where(Matter.grid_id == grid_id)
         grids = grids.where(Grid.id == grid_id)
+        where.append(t.a == tl.text_of(grid_id))
     elif village_id is not None:
         grids = grids.where(Grid.village_id == village_id)
-        q = q.where(Matter.grid_id.in_(select(Grid.id).where(Grid.village_id == village_id)))
-    got = {r[0]: r for r in session.execute(_counts(q, today))}
+        ids = [tl.text_of(g) for g in session.scalars(grids.with_only_columns(Grid.id))]
+        where.append(t.a.in_(ids))
+    got = _grid_counts(session, since, until, today, *where)
     out = [
         _row_of(g.id, f"{g.name}（{g.code}）", got.pop(g.id, None)) for g in session.scalars(grids)
     ]

@@ -356,7 +356,8 @@ def register_matter(
         actor,
         matter,
         EventKind.REGISTERED,
-        f"{data.channel.label}登记，首问责任人 {actor.display_name}",
+        f"{data.channel.label}登记，首问责任人 {actor.display_name}"
+        + (f"，上报网格员 {data.grid_reporter}" if data.grid_reporter else ""),
         audit_event="matter_register",
         at=at,
         to_status=MatterStatus.REGISTERED,
