@@ -4,7 +4,7 @@ The 网格上报 reporter (``matters.grid_reporter``) is already a column (0025)
 the tallies' facets: the grid dimension is counted from the matters already stored.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-04 02:20:00
 
 """
@@ -12,7 +12,7 @@ Create Date: 2026-12-04 02:20:00
 from collections.abc import Sequence
 
 revision: str = "0030"
-down_revision: str | None = "0026"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
