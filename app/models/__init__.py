@@ -53,6 +53,7 @@ from .enums import (
     PartyKind,
     PartyRole,
     Performance,
+    PlaceKind,
     ProtectionKind,
     ReportKind,
     ReportStage,
@@ -68,9 +69,11 @@ from .enums import (
     TransferBody,
     UnitKind,
     ViolenceRisk,
+    VisitMethod,
     WatchLevel,
 )
 from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
+from .keyplaces import KeyPlace, PlaceInspection, SpecialVisit
 from .matters import (
     Arrangement,
     Attachment,
@@ -220,4 +223,9 @@ __all__ = [
     "UnitKind",
     "User",
     "Village",
+    "KeyPlace",
+    "PlaceInspection",
+    "PlaceKind",
+    "SpecialVisit",
+    "VisitMethod",
 ]

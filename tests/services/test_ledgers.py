@@ -45,6 +45,8 @@ COLUMNS = {
     "special": "姓名 性别 身份证号 联系电话 人员类别 村社区 现住址 风险等级 帮扶责任人 管控单位 "
     "列管日期 最近走访 帮扶管控措施 解除列管日期",
     "safety": "创建类型 创建对象 村社区 牵头单位 年度 创建状态 考评日期 备注",
+    "places": "场所名称 场所类型 地址 村社区 网格 负责人 联系电话 监管单位 最近检查 "
+    "未整改问题 备注",
 }
 
 
@@ -58,6 +60,7 @@ def test_every_ledger_the_notice_names_with_its_columns(db):
         "流动人口服务管理台账",
         "特殊人群帮扶管控台账",
         "平安创建台账",
+        "重点场所台账",
     ]
     for c in choices:
         assert c.columns == COLUMNS[c.code].split(), c.code

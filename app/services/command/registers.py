@@ -1,5 +1,5 @@
-"""Records of the registers (流动人口, 特殊人群, 平安创建) and the field specs they share with
-the import: one list of fields per register says its columns, labels and checks.
+"""Records of the registers (流动人口, 特殊人群, 平安创建, 重点场所) and the field specs they
+share with the import: one list of fields per register says its columns, labels and checks.
 
 A value arrives as typed in a form or read from a sheet cell (text, number, date, datetime);
 ``clean_values`` checks every field and returns clean values or the problems per field, so
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,10 @@ from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
     Category,
+    Grid,
+    KeyPlace,
     Migrant,
+    PlaceKind,
     SafetyCreation,
     SafetyKind,
     SafetyStatus,
@@ -33,6 +36,7 @@ from app.models import (
     WatchLevel,
 )
 from app.models.enums import LabelledEnum
+from app.services.command import visits
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
@@ -53,7 +57,8 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug includ
 class FieldSpec:
     key: str
     label: str
-    kind: str  # text, name, id, phone, date, datetime, year, int, village, unit, category, choice
+    kind: str  # text, name, id, phone, date, datetime, year, int, village, grid, unit, category,
+    # choice
     required: bool = False
     max_len: int = 60
     choices: type[LabelledEnum] | None = None
@@ -110,8 +115,31 @@ REGISTERS: dict[str, tuple[str, list[FieldSpec]]] = {
             FieldSpec("note", "备注", "text", False, 500),
         ],
     ),
+    "places": (
+        "重点场所",
+        [
+            FieldSpec("name", "场所名称", "text", True, 120, aliases=("名称",)),
+            FieldSpec("kind", "场所类型", "choice", True, choices=PlaceKind, aliases=("类型",)),
+            FieldSpec("address", "地址", "text", True, 120, aliases=("场所地址",)),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）", "所在村社区")),
+            FieldSpec("grid_id", "网格", "grid", aliases=("所属网格",)),
+            FieldSpec("responsible", "负责人", "name", True, aliases=("场所负责人",)),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("unit_id", "监管单位", "unit"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
 }
-MODELS = {"migrants": Migrant, "special": SpecialPerson, "safety": SafetyCreation}
+MODELS = {
+    "migrants": Migrant,
+    "special": SpecialPerson,
+    "safety": SafetyCreation,
+    "places": KeyPlace,
+}
+# Fields a register shows that are not columns of its own: 最近走访 is the newest visit of the
+# log (``visits``). Given with a new record (typed or imported), it becomes its first visit;
+# on a record already kept it is shown, never edited.
+DERIVED_FIELDS = {"special": ("last_visit_on",)}
 
 
 @dataclass
@@ -121,13 +149,20 @@ class Names:
     villages: dict[str, uuid.UUID]
     units: dict[str, uuid.UUID]
     categories: dict[str, uuid.UUID]
+    grids: dict[str, uuid.UUID] = field(default_factory=dict)  # by name and by code
 
     @classmethod
     def load(cls, session: Session) -> Names:
+        grids = {}
+        for g in session.scalars(select(Grid).where(Grid.active)):
+            grids.setdefault(g.name, g.id)
+            grids[g.code] = g.id
+            grids[f"{g.name}（{g.code}）"] = g.id  # as a form offers it
         return cls(
             {v.name: v.id for v in session.scalars(select(Village))},
             {u.name: u.id for u in session.scalars(select(Unit))},
             {c.name: c.id for c in session.scalars(select(Category))},
+            grids,
         )
 
 
@@ -246,8 +281,13 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
         if k == "year" and not 1990 <= n <= 2100:
             raise ValidationError(f"{spec.label}“{n}”不对，应为 2026 这样的年份")
         return n
-    if k in ("village", "unit", "category"):
-        table = {"village": names.villages, "unit": names.units, "category": names.categories}[k]
+    if k in ("village", "unit", "category", "grid"):
+        table = {
+            "village": names.villages,
+            "unit": names.units,
+            "category": names.categories,
+            "grid": names.grids,
+        }[k]
         if text not in table:
             known = "、".join(list(table)[:8])
             raise ValidationError(f"没有叫“{shown(text)}”的{spec.label}；现有：{known}…")
@@ -293,6 +333,8 @@ def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
     model = MODELS[kind]
     values = {}
     for key, value in clean.items():
+        if key in DERIVED_FIELDS.get(kind, ()):
+            continue
         column = model.__table__.c[key]
         if value is None and not column.nullable:
             value = ""  # optional text stored as empty
@@ -306,6 +348,8 @@ def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any])
     # The id is set here, not at flush, so an import can refer to it without a flush per row.
     obj = MODELS[kind](id=uuid.uuid4(), **_defaults(kind, clean), created_by=actor.user_id)
     session.add(obj)
+    if kind == "special" and clean.get("last_visit_on"):
+        visits.first_visit(session, actor, obj, clean["last_visit_on"])
     return obj
 
 
@@ -316,6 +360,11 @@ def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> 
     _label, specs = REGISTERS[kind]
     clean, problems = clean_values(specs, raw, Names.load(session))
     problems.update(check_register(kind, clean))
+    grid = session.get(Grid, clean["grid_id"]) if clean.get("grid_id") else None
+    if grid is not None and clean.get("village_id") is None and "village_id" in clean:
+        clean["village_id"] = grid.village_id  # a grid says its village
+    elif grid is not None and grid.village_id != clean.get("village_id"):
+        problems["grid_id"] = f"网格“{grid.name}”不属于所选村社区"
     if problems:
         raise ValidationError(problems)
     return clean
@@ -351,9 +400,15 @@ def record_values(
     whole = allowed(actor, Action.VIEW_PERSONAL_DATA)
     values: dict[str, Any] = {}
     for spec in REGISTERS[kind][1]:
-        v = getattr(obj, spec.key)
+        if spec.key == "last_visit_on":
+            v = visits.last_visits(session).get(obj.id)
+        else:
+            v = getattr(obj, spec.key)
         if spec.kind == "village" and v is not None:
             v = session.get(Village, v).name
+        elif spec.kind == "grid" and v is not None:
+            grid = session.get(Grid, v)
+            v = f"{grid.name}（{grid.code}）"
         elif spec.kind == "unit" and v is not None:
             v = session.get(Unit, v).name
         elif spec.kind == "choice" and v is not None:
