@@ -1,5 +1,6 @@
-"""登记 / 修改 one record of a register (流动人口, 特殊人群, 平安创建): the form is built from the
-register's field list (``registers.REGISTERS``), the same list the import checks sheets with.
+"""登记 / 修改 one record of a register (流动人口, 特殊人群, 平安创建, 重点场所): the form is
+built from the register's field list (``registers.REGISTERS``), the same list the import checks
+sheets with.
 
 Fields that need no database (name, ID number, phone, dates, text) are checked as the person
 leaves them; on save the service checks every field again and either saves the whole record
@@ -134,10 +135,14 @@ class RegisterRecordDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(780, 0)
         self.set_values(values or self._defaults())
+        if record_id is not None:  # 最近走访 comes from the visit log once a record is kept
+            for key in registers.DERIVED_FIELDS.get(kind, ()):
+                self.inputs[key].setReadOnly(True)
+                self.inputs[key].setToolTip("由走访记录得出：请用“走访记录…”添加走访")
 
     # --- building
     def _input(self, spec: FieldSpec, lookups: Lookups) -> QWidget:
-        if spec.kind in ("village", "unit", "choice"):
+        if spec.kind in ("village", "unit", "choice", "grid"):
             combo = QComboBox()
             if not spec.required:
                 combo.addItem("（不填）", "")
@@ -145,6 +150,8 @@ class RegisterRecordDialog(QDialog):
                 names = [v.name for v in lookups.villages]
             elif spec.kind == "unit":
                 names = [u.name for u in lookups.units]
+            elif spec.kind == "grid":  # 名称（编码）, as the service reads it back
+                names = [g.name for g in lookups.all_grids if g.active]
             else:
                 names = [m.label for m in spec.choices]
             for name in names:
