@@ -96,6 +96,7 @@ def test_choose_filter_and_export(qtbot, qtmodeltester, db, center, tmp_path):  
         "流动人口服务管理台账",
         "特殊人群帮扶管控台账",
         "平安创建台账",
+        "重点场所台账",
     ]
     loaded(qtbot, tab, lambda: choose(qtbot, tab.period, "不限期间"))
     assert not tab.since.isEnabled()

@@ -197,6 +197,7 @@ def _dialogs(window: QMainWindow, db):
         UpperResultDialog,
     )
     from app.views.recovery_dialog import RecoveryDialog
+    from app.views.key_people import DueVisitsDialog, InspectionLogDialog, VisitLogDialog
     from app.views.register_dialog import RegisterRecordDialog
     from app.views.settings_tab import UserDialog
     from app.views.superior_stats_dialog import StatsExportDialog
@@ -230,6 +231,9 @@ def _dialogs(window: QMainWindow, db):
             RegisterRecordDialog(ctx, kind, lookups, parent=window) for kind in registers.REGISTERS
         ],
         UserDialog: [UserDialog(window)],
+        VisitLogDialog: [VisitLogDialog(ctx, uuid.uuid4(), "张三", window)],
+        DueVisitsDialog: [DueVisitsDialog(ctx, window)],
+        InspectionLogDialog: [InspectionLogDialog(ctx, uuid.uuid4(), "白石村12号出租房", window)],
         FormDialog: [FormDialog("表单", window)],
         ShortcutsDialog: [ShortcutsDialog(window.shortcut_rows(), window)],
         ManualDialog: [ManualDialog(window)],
