@@ -72,7 +72,8 @@ class VisitLogDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.person_id, self.name = ctx, person_id, name
         self.setWindowTitle(f"走访记录 — {name}")
-        self.table = rows_view(VISIT_HEADERS, 4, [(0, 96), (1, 110), (2, 56), (3, 70)])
+        self.table = rows_view(VISIT_HEADERS, 4, [(0, 96), (1, 150), (2, 56), (3, 70)])
+        self.current_risk = WatchLevel.LOW  # the newest visit's, offered for the next one
         self.add_button = QPushButton("添加走访记录")
         self.add_button.clicked.connect(self.add_visit)
         self.message = MessageBar()
@@ -107,10 +108,11 @@ class VisitLogDialog(QDialog):
             )
             for v in rows
         )
-        if not rows:
-            self.message.info("还没有走访记录。")
-        else:
+        if rows:
+            self.current_risk = next(w for w in WatchLevel if w.label == rows[0].risk)
             self.message.clear()
+        else:
+            self.message.info("还没有走访记录。")
 
     def add_visit(self) -> FormDialog:
         dlg = FormDialog(f"添加走访记录 — {self.name}", self)
@@ -118,7 +120,7 @@ class VisitLogDialog(QDialog):
         who = dlg.row("走访人", QLineEdit(), "visitor")
         who.setPlaceholderText("工作人员或网格员姓名")
         how = dlg.row("走访方式", _choices(VisitMethod, VisitMethod.IN_PERSON), "method")
-        risk = dlg.row("风险等级", _choices(WatchLevel, WatchLevel.LOW), "risk_level")
+        risk = dlg.row("风险等级", _choices(WatchLevel, self.current_risk), "risk_level")
         found = dlg.row("走访情况", _text_box("见到本人、生活和情绪、帮扶措施落实…"), "findings")
         hint = QLabel("风险等级以最近一次走访为准：定为“高”会出现在指挥研判的风险提示中。")
         hint.setProperty("role", "hint")
@@ -227,7 +229,7 @@ class InspectionLogDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.place_id, self.name = ctx, place_id, name
         self.setWindowTitle(f"检查记录 — {name}")
-        self.table = rows_view(INSPECTION_HEADERS, 2, [(0, 96), (1, 110), (3, 200), (4, 150)])
+        self.table = rows_view(INSPECTION_HEADERS, 2, [(0, 96), (1, 130), (3, 200), (4, 170)])
         self.add_button = QPushButton("添加检查记录")
         self.add_button.clicked.connect(self.add_inspection)
         self.rectified_button = QPushButton("标记已整改")

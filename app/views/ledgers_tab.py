@@ -490,7 +490,8 @@ class LedgersTab(QWidget):
     def open_log(self) -> QWidget | None:
         """The selected person's 走访记录 or the selected place's 检查记录."""
         record_id, kind = self._selected_id(), self.choice.register
-        if record_id is None or kind not in LOGS:
+        shown = self.table_data is not None and self.table_data.title == self.choice.title
+        if record_id is None or kind not in LOGS or not shown:  # rows of another ledger
             return None
         row = self.table.selectionModel().selectedRows()[0].row()
         name = self.table_data.rows[row][0]
