@@ -186,6 +186,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.holiday_notice_dialog import HolidayNoticeDialog
     from app.views.import_mapping_dialog import ImportMappingDialog
     from app.views.import_report_dialog import ImportReportDialog
+    from app.views.key_people import DueVisitsDialog, InspectionLogDialog, VisitLogDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
     from app.views.procedure_dialogs import (
@@ -197,7 +198,6 @@ def _dialogs(window: QMainWindow, db):
         UpperResultDialog,
     )
     from app.views.recovery_dialog import RecoveryDialog
-    from app.views.key_people import DueVisitsDialog, InspectionLogDialog, VisitLogDialog
     from app.views.register_dialog import RegisterRecordDialog
     from app.views.settings_tab import UserDialog
     from app.views.superior_stats_dialog import StatsExportDialog
