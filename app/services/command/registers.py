@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ValidationError
@@ -31,12 +31,13 @@ from app.models import (
     SafetyStatus,
     SpecialCategory,
     SpecialPerson,
+    SpecialVisit,
     Unit,
     Village,
+    VisitMethod,
     WatchLevel,
 )
 from app.models.enums import LabelledEnum
-from app.services.command import visits
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
@@ -349,8 +350,22 @@ def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any])
     obj = MODELS[kind](id=uuid.uuid4(), **_defaults(kind, clean), created_by=actor.user_id)
     session.add(obj)
     if kind == "special" and clean.get("last_visit_on"):
-        visits.first_visit(session, actor, obj, clean["last_visit_on"])
+        session.add(_first_visit(actor, obj, clean["last_visit_on"]))
     return obj
+
+
+def _first_visit(actor: Actor, person: SpecialPerson, on: date) -> SpecialVisit:
+    """A 最近走访 given with a new record (typed or imported): its first visit of the log."""
+    return SpecialVisit(
+        id=uuid.uuid4(),
+        person=person,  # inserted after the person, in the same flush
+        visited_on=on,
+        visitor=person.helper or "（未记录）",
+        method=VisitMethod.IN_PERSON,
+        findings="（登记时填写的最近走访日期）",
+        risk_level=person.risk_level,
+        created_by=actor.user_id,
+    )
 
 
 def _checked(session: Session, actor: Actor, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -401,7 +416,9 @@ def record_values(
     values: dict[str, Any] = {}
     for spec in REGISTERS[kind][1]:
         if spec.key == "last_visit_on":
-            v = visits.last_visits(session).get(obj.id)
+            v = session.scalar(
+                select(func.max(SpecialVisit.visited_on)).where(SpecialVisit.person_id == obj.id)
+            )
         else:
             v = getattr(obj, spec.key)
         if spec.kind == "village" and v is not None:

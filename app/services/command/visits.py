@@ -154,23 +154,6 @@ def add_visit(
     return visit.id
 
 
-@write_op(Change.REGISTERS)
-def first_visit(session: Session, actor: Actor, person: SpecialPerson, on: date) -> None:
-    """A 最近走访 date given with a new record (typed or imported) as its first visit."""
-    session.add(
-        SpecialVisit(
-            id=uuid.uuid4(),
-            person=person,
-            visited_on=on,
-            visitor=person.helper or "（未记录）",
-            method=VisitMethod.IN_PERSON,
-            findings="（登记时填写的最近走访日期）",
-            risk_level=person.risk_level,
-            created_by=actor.user_id,
-        )
-    )
-
-
 @read_op
 def list_visits(session: Session, actor: Actor, person_id: uuid.UUID) -> list[VisitRow]:
     """A person's visit history, newest first."""
