@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         help="（ledger）台账：matters 事项、mediation 调解、disputes 矛盾排查化解、"
         "social_aid 社会救助、aid_matters 求助事项、migrants 流动人口、special 特殊人群、"
-        "safety 平安创建、youth 重点青少年、campus 校园及周边、lines 护路护线、drugs 禁毒；"
+        "safety 平安创建、places 重点场所、youth 重点青少年、campus 校园及周边、"
+        "lines 护路护线、drugs 禁毒；"
         "（stats）统计表：disputes 矛盾纠纷排查化解（月）、petitions 信访事项（月）、"
         "mediation 人民调解（季）",
     )
@@ -190,11 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "kind",
         choices=[
-            *("matters", "disputes", "migrants", "special", "safety"),
+            *("matters", "disputes", "migrants", "special", "safety", "places"),
             *("youth", "campus", "lines", "drugs", "aid", "bundle"),
         ],
         help="matters 事项、disputes 矛盾纠纷排查化解、migrants 流动人口、special 特殊人群、"
-        "safety 平安创建、youth 重点青少年、campus 校园及周边、lines 护路护线、drugs 禁毒、"
+        "safety 平安创建、places 重点场所、youth 重点青少年、campus 校园及周边、"
+        "lines 护路护线、drugs 禁毒、"
         "aid 社会救助；bundle 交换包（校验签名，可重复导入）",
     )
     p.add_argument("file", type=Path)

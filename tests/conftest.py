@@ -50,6 +50,7 @@ DATE_SENSITIVE = {
     "tests/services/test_statistics.py",
     "tests/services/test_supervision.py",
     "tests/services/test_validation.py",
+    "tests/services/test_visits.py",
     "tests/services/test_work_rules.py",
     "tests/views/test_auto_backup.py",
     "tests/views/test_calendar_reminder.py",

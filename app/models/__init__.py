@@ -57,6 +57,7 @@ from .enums import (
     PartyKind,
     PartyRole,
     Performance,
+    PlaceKind,
     ProtectionKind,
     RectifyStatus,
     ReportKind,
@@ -76,10 +77,12 @@ from .enums import (
     UnitKind,
     UrineResult,
     ViolenceRisk,
+    VisitMethod,
     WatchLevel,
     YouthCategory,
 )
 from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
+from .keyplaces import KeyPlace, PlaceInspection, SpecialVisit
 from .matters import (
     Arrangement,
     Attachment,
@@ -255,4 +258,9 @@ __all__ = [
     "UnitKind",
     "User",
     "Village",
+    "KeyPlace",
+    "PlaceInspection",
+    "PlaceKind",
+    "SpecialVisit",
+    "VisitMethod",
 ]

@@ -489,3 +489,24 @@ class ReportStage(LabelledEnum):
     FIRST = ("first", "首报")
     FOLLOW = ("follow", "续报")
     FINAL = ("final", "终报")
+
+
+class VisitMethod(LabelledEnum):
+    """特殊人群走访的方式."""
+
+    IN_PERSON = ("in_person", "走访")
+    PHONE = ("phone", "电话")
+    VIDEO = ("video", "视频")
+
+
+class PlaceKind(LabelledEnum):
+    """重点场所的类型."""
+
+    RENTAL = ("rental", "出租房")
+    ENTERTAINMENT = ("entertainment", "娱乐场所")
+    DELIVERY = ("delivery", "寄递网点")
+    HOTEL = ("hotel", "旅馆")
+    INTERNET_CAFE = ("internet_cafe", "网吧")
+    FUEL = ("fuel", "加油站")
+    SECOND_HAND = ("second_hand", "废旧物品回收")
+    OTHER = ("other", "其他")

@@ -66,7 +66,6 @@ class SpecialPerson(UUIDPk, Base):
     helper: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # 帮扶责任人
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("units.id"))
     listed_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)  # 列管日期
-    last_visit_on: Mapped[date | None] = mapped_column(Date)
     measures: Mapped[str] = mapped_column(Text, nullable=False, default="")
     released_on: Mapped[date | None] = mapped_column(Date)  # 解除列管
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -76,9 +76,21 @@ _ROOT = QModelIndex()
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 # Figures shown in red or amber when not zero.
-ALERT_FIGURES = {"overdue": "alert", "due_soon": "warn", "supervised": "warn"}
-# The kinds of change after which the figures may differ.
-WATCHED = {kinds.MATTERS, kinds.CASES, kinds.COUNSELLING, kinds.SETTINGS, kinds.CALENDAR}
+ALERT_FIGURES = {
+    "overdue": "alert",
+    "due_soon": "warn",
+    "supervised": "warn",
+    "visits_overdue": "warn",
+}
+# The kinds of change after which the figures may differ (registers: 待走访, 重点人员 risks).
+WATCHED = {
+    kinds.MATTERS,
+    kinds.CASES,
+    kinds.COUNSELLING,
+    kinds.SETTINGS,
+    kinds.CALENDAR,
+    kinds.REGISTERS,
+}
 
 CHART_WEEKLY, CHART_OVERDUE, CHART_RESOLUTION = "weekly", "overdue", "resolution"
 CHART_TITLES = {
@@ -582,6 +594,7 @@ class CommandTab(QWidget):
             ("resolved_month", "本月办结"),
             ("rate", "本年办结率"),
             ("satisfaction", "本年满意率"),
+            ("visits_overdue", "待走访"),
         ]:
             tile = FigureTile(key, label)
             tile.clicked.connect(self._figure_clicked)
@@ -725,6 +738,8 @@ class CommandTab(QWidget):
             item = QListWidgetItem(f"【{r.kind}】{r.text}")
             item.setData(Qt.ItemDataRole.UserRole, r.key)
             item.setToolTip("点击查看" if r.key[0] == "crisis_alerts" else "点击查看这些事项")
+            if r.key[0] == "special_high":  # a person of a register, not matters
+                item.setToolTip("点击查看待走访名单；走访记录在 工作台账 → 特殊人群帮扶管控台账")
             self.risks.addItem(item)
         for note in d.risk_notes:
             item = QListWidgetItem(note)
@@ -774,7 +789,9 @@ class CommandTab(QWidget):
         if self.dashboard is None:
             return
         f = next((f for f in self.dashboard.figures if f.key == key), None)
-        if f is not None:
+        if f is not None and key[0] == "visits_overdue":
+            self.open_due_visits()
+        elif f is not None:
             title = f"{f.label}：{f.text}"
             if f.key[0] == "rate":
                 title += "（下列为本年受理、不含不予受理和移送的事项）"
@@ -782,9 +799,21 @@ class CommandTab(QWidget):
                 title += "（下列为本年回访过的事项）"
             self.open_list(key, title)
 
+    def open_due_visits(self) -> QDialog:
+        """待走访: the 特殊人群 overdue for a visit (a register's people, not matters)."""
+        from .key_people import DueVisitsDialog
+
+        dialog = DueVisitsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.due_dialog = dialog
+        return dialog
+
     def _risk_clicked(self, item: QListWidgetItem) -> None:
         key = item.data(Qt.ItemDataRole.UserRole)
-        if key:
+        if key and key[0] == "special_high":
+            self.open_due_visits()
+        elif key:
             self.open_list(tuple(key), item.text())
 
     def _bar_clicked(self, chart: str, key: FigureKey) -> None:

@@ -54,6 +54,8 @@ from .widgets.tables import DateEdit
 
 # Which changes each ledger shows: the views over matters, the mediation cases, the registers.
 _MATTER_VIEWS = {"matters", "disputes", "aid_matters"}
+# Registers whose records keep a log of their own: the button that opens it.
+LOGS = {"special": "走访记录…", "places": "检查记录…"}
 PERIODS = [
     ("year", "本年度"),
     ("quarter", "本季度"),
@@ -228,6 +230,9 @@ class LedgersTab(QWidget):
 
         self.add_button = QPushButton("登记…")
         self.edit_button = QPushButton("修改…")
+        # 特殊人群: a person's 走访记录 and the 待走访 list; 重点场所: a place's 检查记录.
+        self.log_button = QPushButton("走访记录…")
+        self.due_button = QPushButton("待走访…")
         self.import_button = QPushButton("导入…")
         self.export_xlsx_button = QPushButton("导出 Excel")
         self.export_pdf_button = QPushButton("导出 PDF")
@@ -239,6 +244,8 @@ class LedgersTab(QWidget):
         for b in (
             self.add_button,
             self.edit_button,
+            self.log_button,
+            self.due_button,
             self.import_button,
             self.export_xlsx_button,
             self.export_pdf_button,
@@ -280,6 +287,8 @@ class LedgersTab(QWidget):
         self.unit.currentIndexChanged.connect(self.schedule_reload)
         self.add_button.clicked.connect(lambda: self.open_register_dialog())
         self.edit_button.clicked.connect(self.edit_selected)
+        self.log_button.clicked.connect(self.open_log)
+        self.due_button.clicked.connect(self.open_due_visits)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.import_button.clicked.connect(self.choose_import)
         self.export_xlsx_button.clicked.connect(lambda: self.export("xlsx"))
@@ -341,6 +350,11 @@ class LedgersTab(QWidget):
         self.add_button.setVisible(register and self.can_edit)
         self.edit_button.setVisible(register and self.can_edit)
         self.edit_button.setEnabled(self._selected_id() is not None)
+        logged = self.choice.register in LOGS
+        self.log_button.setVisible(logged)
+        self.log_button.setEnabled(self._selected_id() is not None)
+        self.log_button.setText(LOGS.get(self.choice.register, "走访记录…"))
+        self.due_button.setVisible(self.choice.register == "special")
         kind = self._import_kind()
         self.import_button.setVisible(self.can_import and (kind == "matters" or self.can_edit))
         self.import_button.setEnabled(kind is not None and self._job is None)
@@ -475,6 +489,28 @@ class LedgersTab(QWidget):
         dialog.finished.connect(lambda _r: self._closed("register_dialog", dialog))
         self.register_dialog = dialog
         dialog.open()
+
+    def open_log(self) -> QWidget | None:
+        """The selected person's 走访记录 or the selected place's 检查记录."""
+        record_id, kind = self._selected_id(), self.choice.register
+        shown = self.table_data is not None and self.table_data.title == self.choice.title
+        if record_id is None or kind not in LOGS or not shown:  # rows of another ledger
+            return None
+        row = self.table.selectionModel().selectedRows()[0].row()
+        name = self.table_data.rows[row][0]
+        from .key_people import InspectionLogDialog, VisitLogDialog
+
+        cls = VisitLogDialog if kind == "special" else InspectionLogDialog
+        self.log_dialog = cls(self.ctx, record_id, name, self)
+        self.log_dialog.open()
+        return self.log_dialog
+
+    def open_due_visits(self) -> QWidget:
+        from .key_people import DueVisitsDialog
+
+        self.due_dialog = DueVisitsDialog(self.ctx, self)
+        self.due_dialog.open()
+        return self.due_dialog
 
     # --- export
     def export(self, fmt: str) -> None:

@@ -146,6 +146,10 @@ class RegisterRecordDialog(QDialog):
                 lambda _i: self._offer_grids(lookups, ids.get(village.currentData()))
             )
         self.set_values(values or self._defaults())
+        if record_id is not None:  # 最近走访 comes from the visit log once a record is kept
+            for key in registers.DERIVED_FIELDS.get(kind, ()):
+                self.inputs[key].setReadOnly(True)
+                self.inputs[key].setToolTip("由走访记录得出：请用“走访记录…”添加走访")
 
     # --- building
     def _input(self, spec: FieldSpec, lookups: Lookups) -> QWidget:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -444,6 +445,16 @@ class SecurityPanel(QWidget):
         reminders = QFormLayout(limits)
         reminders.addRow("较大及以上突发事件首报", self.first_report)
         reminders.addRow("转上级/移送后未反馈提醒", self.upper_reply)
+        # 特殊人群走访周期, per group: a visit later than this shows on 待走访.
+        visits_box = QGroupBox("特殊人群走访周期（超过即列入待走访）")
+        cycle = QGridLayout(visits_box)
+        self.visit_days: dict[str, QSpinBox] = {}
+        for i, (key, _group, label) in enumerate(settings_service.VISIT_INTERVALS):
+            spin = QSpinBox(minimum=1, maximum=366, suffix=" 天", value=getattr(s, key))
+            spin.setAccessibleName(label)
+            self.visit_days[key] = spin
+            cycle.addWidget(QLabel(label.removesuffix("走访周期")), i // 2, (i % 2) * 2)
+            cycle.addWidget(spin, i // 2, (i % 2) * 2 + 1)
         backups = QGroupBox("自动备份保留")
         keep = QFormLayout(backups)
         keep.addRow("每天一份，保留最近", self.keep_daily)
@@ -460,6 +471,7 @@ class SecurityPanel(QWidget):
         form.addRow("咨询记录加密算法", self.notes_algorithm)
         form.addRow("数据交换", self.exchange_counselling)
         form.addRow(limits)
+        form.addRow(visits_box)
         form.addRow(backups)
         form.addRow(save)
         form.addRow(self.message)
@@ -478,6 +490,7 @@ class SecurityPanel(QWidget):
             backup_keep_monthly=self.keep_monthly.value(),
             emergency_first_report_minutes=self.first_report.value(),
             upper_reply_days=self.upper_reply.value(),
+            **{key: spin.value() for key, spin in self.visit_days.items()},
         )
 
         def done(new_settings) -> None:

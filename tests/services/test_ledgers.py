@@ -55,6 +55,8 @@ COLUMNS = {
     "风险隐患点 处置情况 备注",
     "drugs": "姓名 性别 身份证号 联系电话 人员类别 管控状态 村社区 现住址 帮教人 管控单位 "
     "执行开始日期 期满日期 最近尿检日期 尿检结果 帮教措施",
+    "places": "场所名称 场所类型 地址 村社区 网格 负责人 联系电话 监管单位 最近检查 "
+    "未整改问题 备注",
 }
 
 
@@ -73,6 +75,7 @@ def test_every_ledger_the_notice_names_with_its_columns(db):
         "校园及周边安全检查台账",
         "护路护线台账",
         "禁毒工作台账",
+        "重点场所台账",
     ]
     for c in choices:
         assert c.columns == COLUMNS[c.code].split(), c.code

@@ -77,6 +77,7 @@ def test_the_figures_are_the_hand_counted_ones(qtbot, db, center, qtmodeltester)
         "resolved_month": "1",  # B
         "rate": "37.5%",  # B E G of A B C D E F G J
         "satisfaction": "50.0%",  # E 满意, G 不满意
+        "visits_overdue": "0",  # no 特殊人群 listed
     }
     assert tab.tiles["overdue"].value.property("level") == "alert"
     assert "本年受理 8 件" in tab.tiles["rate"].toolTip()

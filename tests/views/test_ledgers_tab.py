@@ -101,6 +101,7 @@ def test_choose_filter_and_export(qtbot, qtmodeltester, db, center, tmp_path):  
         "校园及周边安全检查台账",
         "护路护线台账",
         "禁毒工作台账",
+        "重点场所台账",
     ]
     loaded(qtbot, tab, lambda: choose(qtbot, tab.period, "不限期间"))
     assert not tab.since.isEnabled()

@@ -205,6 +205,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.holiday_notice_dialog import HolidayNoticeDialog
     from app.views.import_mapping_dialog import ImportMappingDialog
     from app.views.import_report_dialog import ImportReportDialog
+    from app.views.key_people import DueVisitsDialog, InspectionLogDialog, VisitLogDialog
     from app.views.login_dialog import LoginDialog
     from app.views.pdf_preview_dialog import PdfPreviewDialog
     from app.views.procedure_dialogs import (
@@ -249,6 +250,9 @@ def _dialogs(window: QMainWindow, db):
             RegisterRecordDialog(ctx, kind, lookups, parent=window) for kind in registers.REGISTERS
         ],
         UserDialog: [UserDialog(window)],
+        VisitLogDialog: [VisitLogDialog(ctx, uuid.uuid4(), "张三", window)],
+        DueVisitsDialog: [DueVisitsDialog(ctx, window)],
+        InspectionLogDialog: [InspectionLogDialog(ctx, uuid.uuid4(), "白石村12号出租房", window)],
         FormDialog: [FormDialog("表单", window)],
         ShortcutsDialog: [ShortcutsDialog(window.shortcut_rows(), window)],
         ManualDialog: [ManualDialog(window)],

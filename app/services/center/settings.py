@@ -60,6 +60,13 @@ class CenterSettings:
     # 上下联动: a matter sent up or across (转上级/移送) with no answer after this many days is
     # shown as a reminder (等待反馈 turns red).
     upper_reply_days: int = 15
+    # 特殊人群走访周期: a person of each group is visited at least every this many days
+    # (``VISIT_INTERVALS``: 严重精神障碍患者 monthly …); later, the visit shows on 待走访.
+    visit_days_correction: int = 30
+    visit_days_released: int = 90
+    visit_days_drugs: int = 90
+    visit_days_mental: int = 30
+    visit_days_other: int = 90
 
 
 @read_op
@@ -127,6 +134,25 @@ NUMBER_SETTINGS = (
     ),
     ("upper_reply_days", "上级反馈提醒天数", 1, 365, "上级反馈提醒天数应在 1–365 天之间"),
 )
+# 走访周期 per 特殊人群 group: setting, group (SpecialCategory value), label.
+VISIT_INTERVALS = (
+    ("visit_days_correction", "correction", "社区矫正人员走访周期"),
+    ("visit_days_released", "released", "刑满释放人员走访周期"),
+    ("visit_days_drugs", "drugs", "吸毒人员走访周期"),
+    ("visit_days_mental", "mental", "严重精神障碍患者走访周期"),
+    ("visit_days_other", "other", "其他特殊人群走访周期"),
+)
+NUMBER_SETTINGS += tuple(
+    (key, label, 1, 366, f"{label}应在 1–366 天之间") for key, _group, label in VISIT_INTERVALS
+)
+
+
+def visit_interval(settings: CenterSettings, group: str) -> int:
+    """Days between visits for a 特殊人群 group (its SpecialCategory value)."""
+    for key, value, _label in VISIT_INTERVALS:
+        if value == group:
+            return getattr(settings, key)
+    return settings.visit_days_other
 
 
 def validate_settings(s: CenterSettings) -> None:
@@ -173,6 +199,7 @@ ADMIN_EDITABLE = {
     "backup_keep_monthly",
     "emergency_first_report_minutes",
     "upper_reply_days",
+    *(key for key, _group, _label in VISIT_INTERVALS),
 }
 
 

@@ -15,6 +15,7 @@ each filtered by period, village and unit, and exported to XLSX or PDF.
 | campus     | 校园及周边安全检查台账 | its own records (``CampusCheck``)                      |
 | lines      | 护路护线台账           | its own records (``LinePatrol``)                       |
 | drugs      | 禁毒工作台账           | its own records (``DrugCase``)                         |
+| places     | 重点场所台账           | its own records (``KeyPlace``) and their inspections   |
 
 Exports carry names and ID numbers: each is recorded in the audit log (who, which ledger,
 how many rows, which format), never the rows themselves.
@@ -47,6 +48,7 @@ from app.models import (
     Category,
     DrugCase,
     Grid,
+    KeyPlace,
     KeyYouth,
     LinePatrol,
     Matter,
@@ -55,6 +57,7 @@ from app.models import (
     MediationCase,
     Migrant,
     Person,
+    PlaceInspection,
     SafetyCreation,
     SpecialPerson,
     Unit,
@@ -64,6 +67,7 @@ from app.models import (
 from app.reports.base import format_date_cn
 from app.reports.ledger import LedgerTable, render_ledger_pdf, render_ledger_xlsx
 from app.services.center.settings import load_settings
+from app.services.command import visits
 from app.services.command.statistics import first_village_subquery, resolved_condition
 from app.services.context import Actor
 from app.services.reception.sealed import sealed_lines
@@ -555,6 +559,7 @@ def _special(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
         _register_query(SpecialPerson, f), SpecialPerson.listed_on, SpecialPerson.released_on, f
     )
     q = q.order_by(SpecialPerson.category, SpecialPerson.listed_on, SpecialPerson.name)
+    last = visits.last_visits(session)  # 最近走访: the newest visit of the log
     return [
         (
             r.id,
@@ -569,7 +574,7 @@ def _special(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> lis
             r.helper,
             unit or "",
             _d(r.listed_on),
-            _d(r.last_visit_on),
+            _d(last.get(r.id)),
             r.measures,
             _d(r.released_on),
         )
@@ -901,6 +906,66 @@ def _move_before(code: str, before: str) -> None:
 
 # 社会救助台账 (its records) where the notice lists it, the 求助 matters right after it.
 _move_before("social_aid", "aid_matters")
+
+
+@_ledger(
+    "places",
+    "重点场所台账",
+    [
+        ("场所名称", 20),
+        ("场所类型", 10),
+        ("地址", 24),
+        ("村社区", 8),
+        ("网格", 12),
+        ("负责人", 8),
+        ("联系电话", 13),
+        ("监管单位", 12),
+        ("最近检查", 10),
+        ("未整改问题", 8),
+        ("备注", 24),
+    ],
+    register="places",
+    date_label="登记日期",
+)
+def _places(session: Session, actor: Actor, f: LedgerFilter, mask: bool) -> list[tuple]:
+    """A standing register: every place of the village, unit or grid, whatever the period."""
+    q = (
+        _register_query(KeyPlace, f)
+        .add_columns(Grid.name)
+        .outerjoin(Grid, Grid.id == KeyPlace.grid_id)
+    )
+    q = q.order_by(KeyPlace.kind, KeyPlace.name)
+    last = dict(
+        session.execute(
+            select(PlaceInspection.place_id, func.max(PlaceInspection.inspected_on)).group_by(
+                PlaceInspection.place_id
+            )
+        ).all()
+    )
+    open_problems = dict(
+        session.execute(
+            select(PlaceInspection.place_id, func.count())
+            .where(PlaceInspection.problems != "", PlaceInspection.rectified.is_(False))
+            .group_by(PlaceInspection.place_id)
+        ).all()
+    )
+    return [
+        (
+            r.id,
+            r.name,
+            r.kind.label,
+            r.address,
+            village or "",
+            grid or "",
+            r.responsible,
+            (mask_phone(r.phone) if mask else r.phone) or "",
+            unit or "",
+            _d(last.get(r.id)),
+            str(open_problems.get(r.id, "")),
+            r.note,
+        )
+        for r, village, unit, grid in session.execute(q)
+    ]
 
 
 # --- building and exporting -------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Records of the registers (流动人口, 特殊人群, 平安创建, 重点青少年, 校园及周边, 护路护线,
-禁毒, 社会救助) and the field specs they share with the import: one list of fields per
+"""Records of the registers (流动人口, 特殊人群, 平安创建, 重点场所, 重点青少年, 校园及周边,
+护路护线, 禁毒, 社会救助) and the field specs they share with the import: one list of fields per
 register says its columns, labels and checks.
 
 A value arrives as typed in a form or read from a sheet cell (text, number, date, datetime);
@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, ValidationError
@@ -31,10 +31,12 @@ from app.models import (
     DrugCategory,
     DrugStatus,
     Grid,
+    KeyPlace,
     KeyYouth,
     LineKind,
     LinePatrol,
     Migrant,
+    PlaceKind,
     RectifyStatus,
     SafetyCreation,
     SafetyKind,
@@ -43,9 +45,11 @@ from app.models import (
     SchoolStatus,
     SpecialCategory,
     SpecialPerson,
+    SpecialVisit,
     Unit,
     UrineResult,
     Village,
+    VisitMethod,
     WatchLevel,
     YouthCategory,
 )
@@ -220,11 +224,26 @@ REGISTERS: dict[str, tuple[str, list[FieldSpec]]] = {
             FieldSpec("note", "备注", "text", False, 500),
         ],
     ),
+    "places": (
+        "重点场所",
+        [
+            FieldSpec("name", "场所名称", "text", True, 120, aliases=("名称",)),
+            FieldSpec("kind", "场所类型", "choice", True, choices=PlaceKind, aliases=("类型",)),
+            FieldSpec("address", "地址", "text", True, 120, aliases=("场所地址",)),
+            FieldSpec("village_id", "村社区", "village", aliases=("村（社区）", "所在村社区")),
+            FieldSpec("grid_id", "网格", "grid", aliases=("所属网格",)),
+            FieldSpec("responsible", "负责人", "name", True, aliases=("场所负责人",)),
+            FieldSpec("phone", "联系电话", "phone", aliases=("电话",)),
+            FieldSpec("unit_id", "监管单位", "unit"),
+            FieldSpec("note", "备注", "text", False, 500),
+        ],
+    ),
 }
 MODELS = {
     "migrants": Migrant,
     "special": SpecialPerson,
     "safety": SafetyCreation,
+    "places": KeyPlace,
     "youth": KeyYouth,
     "campus": CampusCheck,
     "lines": LinePatrol,
@@ -232,6 +251,10 @@ MODELS = {
     "aid": AidRecord,
 }
 MAX_AMOUNT = Decimal("100000000")  # 1 亿元: more is a typing slip
+# Fields a register shows that are not columns of its own: 最近走访 is the newest visit of the
+# log (``visits``). Given with a new record (typed or imported), it becomes its first visit;
+# on a record already kept it is shown, never edited.
+DERIVED_FIELDS = {"special": ("last_visit_on",)}
 
 
 @dataclass
@@ -477,6 +500,8 @@ def _defaults(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
     model = MODELS[kind]
     values = {}
     for key, value in clean.items():
+        if key in DERIVED_FIELDS.get(kind, ()):
+            continue
         column = model.__table__.c[key]
         if value is None and not column.nullable:
             value = ""  # optional text stored as empty
@@ -490,7 +515,23 @@ def new_record(session: Session, actor: Actor, kind: str, clean: dict[str, Any])
     # The id is set here, not at flush, so an import can refer to it without a flush per row.
     obj = MODELS[kind](id=uuid.uuid4(), **_defaults(kind, clean), created_by=actor.user_id)
     session.add(obj)
+    if kind == "special" and clean.get("last_visit_on"):
+        session.add(_first_visit(actor, obj, clean["last_visit_on"]))
     return obj
+
+
+def _first_visit(actor: Actor, person: SpecialPerson, on: date) -> SpecialVisit:
+    """A 最近走访 given with a new record (typed or imported): its first visit of the log."""
+    return SpecialVisit(
+        id=uuid.uuid4(),
+        person=person,  # inserted after the person, in the same flush
+        visited_on=on,
+        visitor=person.helper or "（未记录）",
+        method=VisitMethod.IN_PERSON,
+        findings="（登记时填写的最近走访日期）",
+        risk_level=person.risk_level,
+        created_by=actor.user_id,
+    )
 
 
 @read_op
@@ -503,6 +544,9 @@ def check_values(session: Session, actor: Actor, kind: str, raw: dict[str, Any])
     _label, specs = REGISTERS[kind]
     names = Names.load(session)
     clean, problems = clean_values(specs, raw, names)
+    grid = clean.get("grid_id")
+    if grid and "village_id" in clean and clean.get("village_id") is None:
+        clean["village_id"] = names.grid_villages.get(grid)  # a grid says its village
     problems.update(check_register(kind, clean, names))
     if problems:
         raise ValidationError(problems)
@@ -539,9 +583,17 @@ def record_values(
     whole = allowed(actor, Action.VIEW_PERSONAL_DATA)
     values: dict[str, Any] = {}
     for spec in REGISTERS[kind][1]:
-        v = getattr(obj, spec.key)
+        if spec.key == "last_visit_on":
+            v = session.scalar(
+                select(func.max(SpecialVisit.visited_on)).where(SpecialVisit.person_id == obj.id)
+            )
+        else:
+            v = getattr(obj, spec.key)
         if spec.kind == "village" and v is not None:
             v = session.get(Village, v).name
+        elif spec.kind == "grid" and v is not None:
+            grid = session.get(Grid, v)
+            v = f"{grid.name}（{grid.code}）"
         elif spec.kind == "unit" and v is not None:
             v = session.get(Unit, v).name
         elif spec.kind == "grid" and v is not None:

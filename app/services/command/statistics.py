@@ -45,6 +45,7 @@ from app.models import (
 from app.models import tallies as tl
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
+from app.services.command import visits
 from app.services.context import Actor
 from app.services.reception.intake import MatterRow, matter_rows
 from app.services.security.permissions import Action, require
@@ -64,6 +65,7 @@ RESOLUTION_BUCKETS: list[tuple[str, int, int | None]] = [
     ("30天以上", 31, None),
 ]
 NO_VILLAGE = "（未填村社区）"
+VISITS_HINT = "特殊人群超过走访周期仍未走访的人数（系统设置中按人员类别设走访周期）"
 NO_UNIT = "（未交办）"
 
 
@@ -550,6 +552,8 @@ def dashboard(
             f"{sat.get(Satisfaction.FAIRLY, 0)}、不满意 {sat.get(Satisfaction.DISSATISFIED, 0)}",
         )
     )
+    due_visits = visits.overdue_count(session, today)
+    figures.append(Figure(("visits_overdue",), "待走访", due_visits, str(due_visits), VISITS_HINT))
     risks, notes = _risks(session, actor, today)
     return Dashboard(
         today=today,
@@ -644,6 +648,10 @@ def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem],
                 count,
             )
         )
+    for p in visits.high_risk_people(session, today):
+        seen = f"，{p.since:%m月%d日}走访" if p.since else ""
+        text = f"{p.name}（{p.category}{'·' + p.village if p.village else ''}）风险等级高{seen}"
+        items.append(RiskItem(("special_high", str(p.person_id)), "重点人员", text, 1))
     t = MatterTally
     cats = dict(session.execute(select(Category.id, Category.name)).all())
     names = dict(session.execute(select(Village.id, Village.name)).all())

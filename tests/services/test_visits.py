@@ -1,0 +1,224 @@
+"""重点人员走访 and 重点场所: the visit log, 待走访, the on-time rate, the old 最近走访 kept by
+the migration, and the key places' inspections and their ledger's XLSX round trip."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.core.errors import ValidationError
+from app.models import SpecialPerson, SpecialVisit, WatchLevel
+from app.services.center.grids import GridInput, save_grid
+from app.services.center.settings import update_settings
+from app.services.command import importing, ledgers, places, registers, visits
+from app.services.command.ledgers import LedgerFilter
+from tests.conftest import actor
+
+
+def _person(db, clock, name, category, listed_ago, last_ago=None, village="白石村"):
+    today = clock.today()
+    raw = {
+        "name": name,
+        "category": category,
+        "risk_level": "低",
+        "helper": "司法所 王某",
+        "listed_on": today - timedelta(days=listed_ago),
+        "village_id": village,
+    }
+    if last_ago is not None:
+        raw["last_visit_on"] = today - timedelta(days=last_ago)
+    with db.write() as s:
+        return registers.add_record(s, actor(db, "jiedai"), "special", raw)
+
+
+def _visit(db, person_id, on, risk="低", method="走访"):
+    raw = {"visited_on": on, "visitor": "网格员 陈某", "method": method, "risk_level": risk}
+    raw["findings"] = "情绪稳定，按时服药"
+    with db.write() as s:
+        return visits.add_visit(s, actor(db, "jiedai"), person_id, raw)
+
+
+def test_overdue_visits_by_each_groups_interval(db, clock):
+    clock.freeze("2026-06-15")
+    mental = _person(db, clock, "甲", "严重精神障碍患者", 200, last_ago=40)  # monthly: 10 late
+    _person(db, clock, "乙", "刑满释放", 200, last_ago=40)  # every 90 days: not yet due
+    never = _person(db, clock, "丙", "社区矫正", 45)  # no visit: due 30 days after listing
+    _person(db, clock, "丁", "严重精神障碍患者", 200, last_ago=30)  # due today: on time still
+    with db.read() as s:
+        rows = visits.overdue_visits(s, actor(db, "jiedai"), clock.today())
+        soon = visits.overdue_visits(s, actor(db, "jiedai"), clock.today(), within=7)
+        assert visits.overdue_count(s, clock.today()) == 2
+    assert [(r.name, r.days_overdue) for r in rows] == [("丙", 15), ("甲", 10)]
+    assert rows[1].person_id == mental and rows[0].person_id == never
+    assert rows[0].last_visit_on is None and rows[1].last_visit_on == date(2026, 5, 6)
+    assert [r.name for r in soon] == ["丙", "甲", "丁"]  # overdue first, then due soon
+    # A visit today takes 甲 off the list; the interval is a setting.
+    _visit(db, mental, clock.today())
+    with db.write() as s:
+        update_settings(s, actor(db, "admin"), visit_days_released=30)
+    with db.read() as s:
+        names = [r.name for r in visits.overdue_visits(s, actor(db, "jiedai"), clock.today())]
+    assert names == ["丙", "乙"]
+
+
+def test_a_visit_is_checked_and_its_risk_becomes_the_persons(db, clock):
+    clock.freeze("2026-06-15")
+    pid = _person(db, clock, "甲", "吸毒人员", 100)
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        visits.add_visit(
+            s, actor(db, "jiedai"), pid, {"visited_on": "2026-06-16", "method": "上门"}
+        )
+    assert set(err.value.fields) == {"visited_on", "visitor", "method", "risk_level"}
+    _visit(db, pid, "2026-06-10", risk="高", method="电话")
+    _visit(db, pid, "2026-05-01", risk="低")  # an older visit entered later changes nothing
+    with db.read() as s:
+        assert s.get(SpecialPerson, pid).risk_level is WatchLevel.HIGH
+        history = visits.list_visits(s, actor(db, "jiedai"), pid)
+        risks = visits.high_risk_people(s, clock.today())
+    assert [(v.visited_on, v.method, v.risk) for v in history] == [
+        (date(2026, 6, 10), "电话", "高"),
+        (date(2026, 5, 1), "走访", "低"),
+    ]
+    assert [r.name for r in risks] == ["甲"]
+
+
+def test_on_time_rate_counts_each_due_day_of_the_period(db, clock):
+    clock.freeze("2026-07-01")
+    # Monthly (30 days), listed 2026-01-01: due 01-31, then from each visit.
+    pid = _person(db, clock, "甲", "严重精神障碍患者", (date(2026, 7, 1) - date(2026, 1, 1)).days)
+    for on in ("2026-01-30", "2026-03-05", "2026-04-01"):  # on time, late, on time
+        _visit(db, pid, on)
+    # Then nothing: due 05-01 and 05-31 and 06-30 are missed.
+    with db.read() as s:
+        assert visits.visit_on_time_rate(s, date(2026, 1, 1), date(2026, 6, 30)) == (2, 6)
+        assert visits.visit_on_time_rate(s, date(2026, 4, 1), date(2026, 4, 30)) == (1, 1)
+        # Due days after today are not counted yet; other villages have none.
+        assert visits.visit_on_time_rate(s, date(2026, 7, 1), date(2026, 12, 31)) == (0, 0)
+        village = registers.Names.load(s).villages["山马社区"]
+        assert visits.visit_on_time_rate(
+            s, date(2026, 1, 1), date(2026, 6, 30), village_id=village
+        ) == (0, 0)
+
+
+@pytest.mark.sqlite_only
+def test_the_migration_keeps_every_old_last_visit_as_a_first_visit(tmp_path):
+    import uuid
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.db import Database, alembic_config, upgrade
+
+    db = Database("sqlite:///" + str(tmp_path / "at26.sqlite3"))
+    a, b = uuid.uuid4().hex, uuid.uuid4().hex
+    with db.engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0026")
+        conn.commit()
+        for pid, last in ((a, "'2026-03-05'"), (b, "NULL")):
+            conn.execute(
+                text(
+                    "INSERT INTO special_persons (id, name, category, address, risk_level, "
+                    "helper, listed_on, last_visit_on, measures, note, created_at) VALUES "
+                    f"(:id, '甲', 'mental', '', 'high', '王某', '2026-01-01', {last}, '', '', "
+                    "'2026-01-01 09:00:00')"
+                ),
+                {"id": pid},
+            )
+        conn.commit()
+    upgrade(db)
+    with db.read() as s:
+        rows = [(v.visitor, v.risk_level) for v in s.scalars(select(SpecialVisit))]
+        assert visits.last_visits(s) == {uuid.UUID(a): date(2026, 3, 5)}
+    db.dispose()
+    assert rows == [("王某", WatchLevel.HIGH)]
+
+
+def test_an_imported_last_visit_becomes_the_first_visit_and_the_ledger_shows_it(db, clock):
+    clock.freeze("2026-06-15")
+    pid = _person(db, clock, "甲", "刑满释放", 100, last_ago=20)
+    _visit(db, pid, "2026-06-01")
+    with db.read() as s:
+        rows = ledgers.build_ledger(s, actor(db, "zhuren"), "special", LedgerFilter()).rows
+        values = registers.record_values(s, actor(db, "jiedai"), "special", pid)
+    assert rows[0][11] == "2026-06-01"
+    assert values["last_visit_on"] == date(2026, 6, 1)
+    with db.write() as s:  # saving the form again leaves the log as it is
+        assert registers.update_record(s, actor(db, "jiedai"), "special", pid, values) == []
+    with db.read() as s:
+        assert len(visits.list_visits(s, actor(db, "jiedai"), pid)) == 2
+
+
+def test_key_places_inspections_and_their_ledger_round_trip(db, clock, tmp_path):
+    clock.freeze("2026-06-15")
+    clerk = actor(db, "jiedai")
+    with db.write() as s:
+        village = registers.Names.load(s).villages["白石村"]
+        save_grid(s, actor(db, "admin"), None, GridInput(village, "BS01", "白石一网格"))
+    with db.write() as s:
+        place = registers.add_record(
+            s,
+            clerk,
+            "places",
+            {
+                "name": "白石村12号出租房",
+                "kind": "出租房",
+                "address": "白石村12号",
+                "village_id": "白石村",
+                "grid_id": "白石一网格（BS01）",
+                "responsible": "林某",
+                "phone": "13812345678",
+            },
+        )
+        registers.add_record(
+            s,
+            clerk,
+            "places",
+            {
+                "name": "顺达快递点",
+                "kind": "寄递网点",
+                "address": "中雁路8号",
+                "responsible": "赵某",
+            },
+        )
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        places.add_inspection(
+            s, clerk, place, {"inspected_on": "2026-06-10", "deadline": "2026-06-01"}
+        )
+    assert set(err.value.fields) == {"inspector", "deadline"}
+    with db.write() as s:
+        places.add_inspection(
+            s,
+            clerk,
+            place,
+            {
+                "inspected_on": "2026-06-10",
+                "inspector": "派出所 李某",
+                "findings": "住户登记齐全",
+                "problems": "消防通道堆放杂物",
+                "deadline": "2026-06-20",
+            },
+        )
+    with db.read() as s:
+        (row,) = places.list_inspections(s, clerk, place)
+    assert row.state == "待整改（期限 2026-06-20）"
+    with db.write() as s:
+        table, data = ledgers.export_ledger(s, clerk, "places", LedgerFilter(), "xlsx")
+    assert table.rows[1][:5] == ("白石村12号出租房", "出租房", "白石村12号", "白石村", "白石一网格")
+    assert table.rows[1][8:10] == ("2026-06-10", "1")
+    # The exported sheet imports into another center as it is (here: the same one, so both
+    # rows are already known only if nothing changed — the import keys rows by their values).
+    path = tmp_path / "places.xlsx"
+    path.write_bytes(data)
+    with db.write() as s:
+        for pid in list(s.scalars(select(registers.KeyPlace.id))):
+            s.delete(s.get(registers.KeyPlace, pid))
+    with db.write() as s:
+        report = importing.import_sheet(s, clerk, "places", path)
+    assert (report.imported, report.problems) == (2, [])
+    with db.read() as s:
+        again = ledgers.build_ledger(s, clerk, "places", LedgerFilter()).rows
+    assert [r[:8] for r in again] == [
+        r[:8] for r in table.rows
+    ]  # name, kind, address, village, grid, person, phone, unit
