@@ -171,7 +171,8 @@ def quarter(db, clock):
         ):
             s.add(SupervisionOrder(
                 number=f"DB{k}", matter_id=m.id, unit_id=unit, requirement="请速办",
-                reply_by=reply_by, issued_at=d("2027-01-20 09:00"), reply="已办", replied_at=replied,
+                reply_by=reply_by, issued_at=d("2027-01-20 09:00"), reply="已办",
+                replied_at=replied,
             ))  # fmt: skip
         # two weekly meetings: 派出所 present at one; a superseded version is not counted
         for k, (present, status) in enumerate(
