@@ -60,12 +60,10 @@ def add_assessment(s: Session, today: date, *, seed: int = 2026) -> None:
         if day > today:
             break
         people = rng.sample(units, k=min(len(units), rng.randint(3, 6)))
+        attendees = [(f"{u.short_name or u.name}干部", u.id) for u in people]
         assessment.record_training(
-            s, director,
-            assessment.TrainingInput(
-                day, topic, trainer, hours, [(f"{u.short_name or u.name}干部", u.id) for u in people],
-            ),
-        )  # fmt: skip
+            s, director, assessment.TrainingInput(day, topic, trainer, hours, attendees)
+        )
     scheme = assessment.create_scheme(s, director, year)
     period = assessment.open_period(s, director, scheme, f"{year}Q{quarter}")
     for kind, index, code, points, reason in ITEMS:

@@ -1175,6 +1175,21 @@ class TrainingRow:
     attendees: list[str]
 
 
+def parse_attendees(text: str, units: list[Choice]) -> list[tuple[str, uuid.UUID | None]]:
+    """参训人员 typed one a line, "姓名 单位" (the unit optional, by its name): name, unit."""
+    names = {c.name: c.id for c in units}
+    out = []
+    for line in (text or "").splitlines():
+        parts = line.replace("，", " ").replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) > 1 and parts[-1] in names:
+            out.append((" ".join(parts[:-1]), names[parts[-1]]))
+        else:
+            out.append((" ".join(parts), None))
+    return out
+
+
 @write_op(Change.ASSESSMENT)
 def record_training(session: Session, actor: Actor, data: TrainingInput) -> uuid.UUID:
     """A 教育培训 session with its attendees (each attendee's unit earns its hours)."""
