@@ -78,6 +78,8 @@ class AssessmentTab(QWidget):
         self.kind.setAccessibleName("考核对象")
         for key, label in svc.TARGET_KINDS.items():
             self.kind.addItem(label, key)
+        for combo in (self.scheme, self.period, self.kind):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scheme.currentIndexChanged.connect(lambda _i: self._fill_periods())
         self.period.currentIndexChanged.connect(lambda _i: self.load_scores())
         self.kind.currentIndexChanged.connect(lambda _i: self.load_scores())
@@ -109,6 +111,7 @@ class AssessmentTab(QWidget):
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
         self.table: RowsView = rows_view(["名次", "对象", "总分"], None)
+        self.table.setToolTip("每格为“得分｜完成情况”；点击某项得分查看明细")
         self.table.setAccessibleName("考核得分")
         self.table.clicked.connect(self._cell_clicked)
         self.drill_title = QLabel("点击表中某项得分，查看其背后的事项、会议或加减分。")
@@ -147,7 +150,8 @@ class AssessmentTab(QWidget):
         self.scheme.blockSignals(True)
         self.scheme.clear()
         for s in schemes:
-            self.scheme.addItem(f"{s.year}年 {s.name}" + ("（已冻结）" if s.frozen else ""), s.id)
+            name = s.name if str(s.year) in s.name else f"{s.year}年 {s.name}"
+            self.scheme.addItem(name + ("（已冻结）" if s.frozen else ""), s.id)
         self.scheme.setCurrentIndex(max(self.scheme.findData(chosen), 0))
         self.scheme.blockSignals(False)
         if not schemes:
@@ -188,15 +192,15 @@ class AssessmentTab(QWidget):
     def _show_scores(self, table: svc.ScoreTable) -> None:
         self.score_table = table
         model = self.table.rows_model
-        model.headers = ["名次", table.target_kind == "unit" and "派驻单位" or "村社区"]
-        model.headers += [f"{i.name}（{_pts(i.weight)}）" for i in table.indicators] + ["总分"]
+        model.headers = ["名次", "派驻单位" if table.target_kind == "unit" else "村社区", "总分"]
+        model.headers += [f"{i.name}（{_pts(i.weight)}）" for i in table.indicators]
         self.table.set_rows(
             Row(
                 (
                     str(t.rank),
                     t.name,
-                    *[f"{_pts(c.points)}｜{c.shown}" for c in t.cells],
                     _pts(t.total),
+                    *[f"{_pts(c.points)}｜{c.shown}" for c in t.cells],
                 ),
                 id=t.target_id,
             )
@@ -219,7 +223,7 @@ class AssessmentTab(QWidget):
 
     def _cell_clicked(self, index) -> None:
         table = self.score_table
-        col = index.column() - 2
+        col = index.column() - 3  # 名次, 对象, 总分, then the indicators
         if table is None or not 0 <= col < len(table.indicators):
             return
         row = table.rows[index.row()]

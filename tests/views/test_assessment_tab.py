@@ -31,11 +31,11 @@ def test_the_director_scores_closes_corrects_and_exports(
     w.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.score_table is not None, timeout=10_000)
     model = tab.table.model()
-    assert model.rowCount() == 11 and "按期办结率" in model.headerData(2, Qt.Orientation.Horizontal)
+    assert model.rowCount() == 11 and "按期办结率" in model.headerData(3, Qt.Orientation.Horizontal)
     last = model.rowCount() - 1
     assert model.index(last, 1).data() == "派出所"  # late work: ranked last
     # drill into 派出所's 按期办结率: the three matters closed in the quarter, one late
-    rect = tab.table.visualRect(model.index(last, 2))
+    rect = tab.table.visualRect(model.index(last, 3))
     qtbot.mouseClick(tab.table.viewport(), LEFT, pos=rect.center())
     qtbot.waitUntil(lambda: tab.drill.model().rowCount() == 3, timeout=10_000)
     counted = [tab.drill.model().index(r, 4).data() for r in range(3)]

@@ -900,8 +900,12 @@ def compute(
     return _ranked(rows)
 
 
-def _stored(session: Session, period: AssessmentPeriod, kind: str, version: int):
+def _stored(
+    session: Session, period: AssessmentPeriod, kind: str, version: int, codes: list[str]
+) -> list[TargetScore]:
+    """A version's stored cells, in the scheme's order of indicators."""
     s = AssessmentScore
+    order = {c: i for i, c in enumerate(codes)}
     got: dict[uuid.UUID, tuple[str, list[Cell]]] = {}
     q = (
         select(s)
@@ -911,6 +915,8 @@ def _stored(session: Session, period: AssessmentPeriod, kind: str, version: int)
     for r in session.scalars(q):
         entry = got.setdefault(r.target_id, (r.target_name, []))
         entry[1].append(Cell(r.code, r.name, r.value, r.shown, r.points))
+    for _name, cells in got.values():
+        cells.sort(key=lambda c: order.get(c.code, len(order)))
     return _ranked([(tid, name, cells) for tid, (name, cells) in got.items()])
 
 
@@ -923,7 +929,7 @@ def _table(
     indicators = _indicators(session, scheme.id, kind)
     if period.closed:
         v = version or period.version
-        rows = _stored(session, period, kind, v)
+        rows = _stored(session, period, kind, v, [i.code for i in indicators])
         reason = session.scalar(
             select(AssessmentVersion.reason).where(
                 AssessmentVersion.period_id == period.id, AssessmentVersion.version == v
