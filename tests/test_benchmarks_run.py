@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
     ("script", "args", "printed"),
     [
         ("bench_ledgers.py", ["--matters", "40", "--rows", "20"], "import of 20 matters"),
-        ("bench_assessment.py", ["--matters", "10", "--runs", "1"], "quarter scores"),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(

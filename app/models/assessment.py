@@ -84,7 +84,8 @@ class AssessmentPeriod(UUIDPk, Base):
 
 
 class AssessmentVersion(UUIDPk, Base):
-    """One stored set of a closed period's scores: 1 on closing, then one per correction."""
+    """得分版本: one stored set of a closed period's scores, 1 on closing, then one per
+    correction (更正) with its reason."""
 
     __tablename__ = "assessment_versions"
     __table_args__ = (

@@ -872,7 +872,7 @@ def _ranked(rows: list[tuple[uuid.UUID, str, list[Cell]]]) -> list[TargetScore]:
     return out
 
 
-def compute(
+def _compute(
     session: Session, period: AssessmentPeriod, kind: str, indicators: list[IndicatorRow]
 ) -> list[TargetScore]:
     """Every target's cells for the period, counted afresh (a few grouped queries per rule)."""
@@ -938,8 +938,19 @@ def _table(
         return ScoreTable(_period_row(period), scheme.name, kind, indicators, rows, v, reason or "")
     return ScoreTable(
         _period_row(period), scheme.name, kind, indicators,
-        compute(session, period, kind, indicators), 0,
+        _compute(session, period, kind, indicators), 0,
     )  # fmt: skip
+
+
+@read_op
+def compute_scores(
+    session: Session, actor: Actor, period_id: uuid.UUID, kind: str
+) -> list[TargetScore]:
+    """The period's scores counted afresh from the data, closed or not (what closing or a
+    correction would store; the benchmark times this)."""
+    require(actor, Action.VIEW_ASSESSMENT)
+    period = _period(session, period_id)
+    return _compute(session, period, kind, _indicators(session, period.scheme_id, kind))
 
 
 @read_op
@@ -956,7 +967,7 @@ def _store(session: Session, period: AssessmentPeriod, version: int) -> None:
     rows = []
     for kind in TARGET_KINDS:
         indicators = _indicators(session, period.scheme_id, kind)
-        for t in compute(session, period, kind, indicators):
+        for t in _compute(session, period, kind, indicators):
             for c in t.cells:
                 rows.append(
                     dict(id=uuid.uuid4(), period_id=period.id, version=version, target_kind=kind,
