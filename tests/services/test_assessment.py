@@ -349,3 +349,20 @@ def test_sheet_and_ranking_as_pdf_and_xlsx(db, quarter):
     ws = load_workbook(io.BytesIO(book)).active
     assert ws["B1"].value == "派驻单位" and ws.max_row > 10
     assert uuid.UUID(str(q["unit"]))
+
+
+def test_export_from_the_command_line(db, quarter, tmp_path, capsys):
+    from app.cli import main
+    from tests.test_cli import password_file
+
+    login = ["--user", "zhuren", "--password-file", str(password_file(tmp_path))]
+    out = tmp_path / "评分表.pdf"
+    base = ["export", "assessment", "--database-url", db.url, "--period", "2027Q1"]
+    args = [*base, "--kind", "unit", "--unit", "派出所", "--format", "pdf", "--out", str(out)]
+    assert main([*args, *login]) == 0
+    assert out.read_bytes().startswith(b"%PDF") and "派出所考核评分表" in capsys.readouterr().out
+    args = [*base, "--kind", "village", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx")]
+    assert main([*args, *login]) == 0
+    args = ["export", "assessment", "--database-url", db.url, "--period", "2027Q3", "--kind",
+            "unit", "--out", str(tmp_path / "y.pdf")]  # fmt: skip
+    assert main([*args, *login]) == 1 and "没有考核期“2027Q3”" in capsys.readouterr().err
