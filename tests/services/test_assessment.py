@@ -335,6 +335,13 @@ def test_permissions(db, quarter):
         asm.add_item(s, admin, asm.ItemInput(q["period"], "unit", q["unit"], "bonus", 1, "好"))
     with db.write() as s:
         asm.close_period(s, admin, q["period"])  # the admin manages periods
+        asm.set_population(s, admin, q["village"], 3000)  # 中心资料 is the admin's
+        with pytest.raises(ValidationError, match="正整数"):
+            asm.set_population(s, admin, q["village"], -5)
+    with db.write() as s, pytest.raises(PermissionDenied):
+        asm.set_population(s, q["director"], q["village"], 100)
+    with db.read() as s:
+        assert s.get(Village, q["village"]).population == 3000
 
 
 def test_sheet_and_ranking_as_pdf_and_xlsx(db, quarter):
