@@ -83,10 +83,16 @@ class AssessmentTab(QWidget):
         self.scheme.currentIndexChanged.connect(lambda _i: self._fill_periods())
         self.period.currentIndexChanged.connect(lambda _i: self.load_scores())
         self.kind.currentIndexChanged.connect(lambda _i: self.load_scores())
+        # A closed period's stored versions: the current one, or an earlier one to compare.
+        self.version = QComboBox()
+        self.version.setAccessibleName("得分版本")
+        self.version.setVisible(False)
+        self.version.activated.connect(lambda _i: self.load_scores(self.version.currentData()))
         top = QHBoxLayout()
         for label, w in (("方案", self.scheme), ("考核期", self.period), ("对象", self.kind)):
             top.addWidget(QLabel(label))
             top.addWidget(w)
+        top.addWidget(self.version)
         self.buttons: dict[str, QPushButton] = {}
         actions = QHBoxLayout()
         for text, slot, shown in (
@@ -174,7 +180,7 @@ class AssessmentTab(QWidget):
         self.period.blockSignals(False)
         self.load_scores()
 
-    def load_scores(self) -> None:
+    def load_scores(self, version: int | None = None) -> None:
         pid = self.period.currentData()
         if pid is None:
             self.score_table = None
@@ -184,7 +190,7 @@ class AssessmentTab(QWidget):
                 self.status.setText("这个方案还没有考核期：请“新建考核期”，如 2027Q1。")
             return
         self.ctx.worker.submit(
-            op(svc.scores, self.ctx.actor, pid, self.kind.currentData()),
+            op(svc.scores, self.ctx.actor, pid, self.kind.currentData(), version),
             self._show_scores,
             self.message.show_error,
         )
@@ -220,6 +226,25 @@ class AssessmentTab(QWidget):
         )
         self.buttons["关闭考核期"].setEnabled(table.version == 0)
         self.buttons["更正…"].setEnabled(table.version > 0)
+        self.version.setVisible(table.version > 0)
+        if table.version:
+            self.ctx.worker.submit(
+                op(svc.versions, self.ctx.actor, p.id),
+                lambda rows: self._show_versions(rows, table.version),
+                self.message.show_error,
+            )
+
+    def _show_versions(self, rows: list[svc.VersionRow], shown: int) -> None:
+        self.version.clear()
+        for v in reversed(rows):
+            current = "（现行）" if v.version == rows[-1].version else ""
+            self.version.addItem(f"第 {v.version} 版{current}", v.version)
+            self.version.setItemData(
+                self.version.count() - 1,
+                f"{v.made_at:%Y-%m-%d %H:%M} {v.made_by}：{v.reason}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        self.version.setCurrentIndex(max(self.version.findData(shown), 0))
 
     def _cell_clicked(self, index) -> None:
         table = self.score_table

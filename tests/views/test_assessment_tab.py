@@ -62,6 +62,10 @@ def test_the_director_scores_closes_corrects_and_exports(
     qtbot.keyClicks(fix.fields["reason"].widget, "data fixed")
     qtbot.mouseClick(fix.ok_button, LEFT)
     qtbot.waitUntil(lambda: "第 2 版" in tab.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: tab.version.count() == 2, timeout=10_000)
+    tab.version.setCurrentIndex(1)  # version 1 is kept
+    tab.version.activated.emit(1)
+    qtbot.waitUntil(lambda: "第 1 版" in tab.status.text(), timeout=10_000)
     out = tmp_path / "排名.pdf"
     tab.ask_save_path = lambda *_a: str(out)
     qtbot.mouseClick(tab.buttons["排名表PDF"], LEFT)
