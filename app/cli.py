@@ -177,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="文件名：台账以 .xlsx 或 .pdf 结尾；交换包默认放在数据库旁的 exchange 文件夹",
     )
     p.add_argument("--period", help="（assessment）考核期：2027Q1、2027-03 或 2027")
-    p.add_argument("--kind", choices=["unit", "village"], help="（assessment）派驻单位或村社区")
+    p.add_argument(
+        "--kind", choices=["unit", "village", "grid"], help="（assessment）派驻单位、村社区或网格"
+    )
     p.add_argument("--format", dest="fmt", choices=["pdf", "xlsx"], help="（assessment）文件格式")
     p.add_argument(
         "--since",
@@ -745,7 +747,7 @@ def cmd_export_assessment(args) -> int:
     db = _open(args)
     _require_initialised(db)
     actor = _signed_in(args, db)
-    name = args.unit if args.kind == "unit" else args.village
+    name = {"unit": args.unit, "village": args.village}.get(args.kind)
     with db.write() as s:
         period = assessment.find_period(s, actor, args.period)
         target = None

@@ -198,7 +198,7 @@ class AssessmentTab(QWidget):
     def _show_scores(self, table: svc.ScoreTable) -> None:
         self.score_table = table
         model = self.table.rows_model
-        model.headers = ["名次", "派驻单位" if table.target_kind == "unit" else "村社区", "总分"]
+        model.headers = ["名次", svc.TARGET_KINDS[table.target_kind], "总分"]
         model.headers += [f"{i.name}（{_pts(i.weight)}）" for i in table.indicators]
         self.table.set_rows(
             Row(

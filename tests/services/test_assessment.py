@@ -20,6 +20,7 @@ from app.models import (
     AttendanceKind,
     Category,
     Channel,
+    Grid,
     Matter,
     MatterPerson,
     MatterStatus,
@@ -244,6 +245,19 @@ def test_village_rules_and_drill_down(db, quarter):
     assert len(rows) == 2 and sorted(r.counts for r in rows) == [False, True]
     assert [(m.ref, m.counts) for m in meetings] == [("HY0", True), ("HY1", False)]
     assert [r.counts for r in late] == [True, True, False]
+    # the village's grid: its disputes by the matter's own grid, and its 网格上报
+    with db.write() as s:
+        grid = Grid(village_id=q["village"], code="BS-01", name="白石一网格")
+        s.add(grid)
+        s.flush()
+        for m in s.scalars(select(Matter).where(Matter.category_name == "矛盾纠纷")):
+            m.grid_id = grid.id
+        m.channel = Channel.GRID
+    with db.read() as s:
+        g = asm.scores(s, q["director"], q["period"], "grid")
+    assert [r.name for r in g.rows] == ["白石一网格"]
+    assert cell(g, grid.id, "grid_disputes").value == pytest.approx(0.5)
+    assert cell(g, grid.id, "grid_reports").value == 1
     others = [r for r in t.rows if r.target_id != q["village"]]
     assert all("未填人口" in cell(t, r.target_id, "per_thousand").shown for r in others)
 

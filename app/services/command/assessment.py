@@ -44,6 +44,8 @@ from app.models import (
     AssessmentVersion,
     AttachmentBlob,
     AttendanceKind,
+    Channel,
+    Grid,
     Matter,
     MatterPerson,
     MatterStatus,
@@ -69,7 +71,7 @@ from app.services.security import audit
 from app.services.security.permissions import Action, require
 from app.services.validation import validate_text
 
-TARGET_KINDS = {"unit": "派驻单位", "village": "村社区"}
+TARGET_KINDS = {"unit": "派驻单位", "village": "村社区", "grid": "网格"}
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
 INDICATOR_KINDS = {"computed": "自动计算", "manual": "加分/扣分"}
 MAX_ATTACHMENT = 20 * 1024 * 1024
@@ -447,6 +449,60 @@ def _resolution_drill(session, since, until, params, target) -> list[DrillRow]:
     ]
 
 
+# Per grid (全科网格): the matters carry their grid (``Matter.grid_id``).
+def _grid_matters(since, until):
+    return (
+        select(Matter)
+        .where(Matter.received_at >= _start(since), Matter.received_at < _end(until))
+        .order_by(Matter.received_at)
+    )
+
+
+# 矛盾纠纷化解率 per grid: as per village, counted by the matter's own grid.
+def _grid_resolution(session, since, until, params) -> dict[uuid.UUID, Figure]:
+    done = case((_resolved(), 1), else_=0)
+    q = (
+        select(Matter.grid_id, func.count(), func.sum(done))
+        .where(Matter.received_at >= _start(since), Matter.received_at < _end(until))
+        .where(_disputes(params), Matter.grid_id.is_not(None))
+        .group_by(Matter.grid_id)
+    )
+    return {g: _rate(int(y or 0), n) for g, n, y in session.execute(q)}
+
+
+def _grid_resolution_drill(session, since, until, params, target) -> list[DrillRow]:
+    q = _grid_matters(since, until).where(Matter.grid_id == target, _disputes(params))
+    resolved = set(session.scalars(q.where(_resolved()).with_only_columns(Matter.id)))
+    return [
+        DrillRow(
+            "事项", m.number, m.received_at.date(), m.summary[:60], m.id in resolved, m.status.label
+        )  # fmt: skip
+        for m in session.scalars(q)
+    ]
+
+
+# 网格上报件数: matters the grid's workers reported (源头发现; more is better).
+def _grid_reports(session, since, until, params) -> dict[uuid.UUID, Figure]:
+    q = (
+        select(Matter.grid_id, func.count())
+        .where(Matter.received_at >= _start(since), Matter.received_at < _end(until))
+        .where(Matter.channel == Channel.GRID, Matter.grid_id.is_not(None))
+        .group_by(Matter.grid_id)
+    )
+    found = {g: Figure(float(n), f"{n} 件") for g, n in session.execute(q)}
+    return defaultdict(lambda: Figure(0.0, "0 件"), found)
+
+
+def _grid_reports_drill(session, since, until, params, target) -> list[DrillRow]:
+    q = _grid_matters(since, until).where(Matter.grid_id == target, Matter.channel == Channel.GRID)
+    return [
+        DrillRow(
+            "事项", m.number, m.received_at.date(), m.summary[:60], True, m.grid_reporter or ""
+        )  # fmt: skip
+        for m in session.scalars(q)
+    ]
+
+
 _RATE = {"best": 1.0, "worst": 0.6, "empty": 1.0}
 
 # The indicator registry: code → rule. A new computed indicator is one entry here.
@@ -494,6 +550,22 @@ RULES: dict[str, Rule] = {
         {**_RATE, "category": "纠纷"},
         50,
     ),  # fmt: skip
+    "grid_reports": Rule(
+        "网格上报件数",
+        "grid",
+        _grid_reports,
+        _grid_reports_drill,
+        {"best": 10, "worst": 0, "empty": 0.0},
+        30,
+    ),  # fmt: skip
+    "grid_disputes": Rule(
+        "矛盾纠纷化解率",
+        "grid",
+        _grid_resolution,
+        _grid_resolution_drill,
+        {**_RATE, "category": "纠纷"},
+        50,
+    ),  # fmt: skip
 }
 
 # The manual indicators a new scheme starts with: (target kind, code, name, weight).
@@ -502,6 +574,8 @@ MANUAL_DEFAULTS = (
     ("unit", "deduction", "扣分项", 10.0),
     ("village", "bonus", "加分项", 10.0),
     ("village", "deduction", "扣分项", 10.0),
+    ("grid", "bonus", "加分项", 10.0),
+    ("grid", "deduction", "扣分项", 10.0),
 )
 
 
@@ -577,7 +651,7 @@ def default_indicators() -> list[IndicatorInput]:
 
 def _clean_indicator(ind: IndicatorInput) -> IndicatorInput:
     if ind.target_kind not in TARGET_KINDS:
-        raise ValidationError({"target_kind": "考核对象应为派驻单位或村社区"})
+        raise ValidationError({"target_kind": "考核对象应为派驻单位、村社区或网格"})
     if ind.kind not in INDICATOR_KINDS:
         raise ValidationError({"kind": "指标类型应为自动计算或加分/扣分"})
     if ind.kind == "computed":
@@ -840,6 +914,13 @@ def _targets(session: Session, kind: str) -> list[tuple[uuid.UUID, str]]:
             .where(Unit.kind == UnitKind.STATIONED, Unit.active.is_(True))
             .order_by(Unit.sort, Unit.name)
         )
+    elif kind == "grid":
+        q = (
+            select(Grid.id, Grid.name)
+            .join(Village, Village.id == Grid.village_id)
+            .where(Grid.active.is_(True))
+            .order_by(Village.sort, Village.name, Grid.sort, Grid.code)
+        )
     else:
         q = (
             select(Village.id, Village.name)
@@ -924,7 +1005,9 @@ def _table(
     session: Session, period: AssessmentPeriod, kind: str, version: int | None = None
 ) -> ScoreTable:
     if kind not in TARGET_KINDS:
-        raise ValidationError({"kind": "考核对象应为派驻单位（unit）或村社区（village）"})
+        raise ValidationError(
+            {"kind": "考核对象应为派驻单位（unit）、村社区（village）或网格（grid）"}
+        )
     scheme = _scheme(session, period.scheme_id)
     indicators = _indicators(session, scheme.id, kind)
     if period.closed:
