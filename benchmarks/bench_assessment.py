@@ -1,4 +1,4 @@
-"""考核评价 speed: a quarter's scores for every stationed unit and every village, computed afresh
+"""考核评价 speed: a quarter's scores for every stationed unit, village and grid, computed afresh
 (what opening an open period, closing it or correcting it costs). Prints each figure beside
 its target; asserts nothing.
 
@@ -87,7 +87,7 @@ def main() -> None:
     med = statistics.median(counted)
     verdict = "OK" if med < TARGET_S else "OVER"
     print(
-        f"quarter scores ({targets} units and villages, {have} matters): median "
+        f"quarter scores ({targets} units, villages and grids, {have} matters): median "
         f"{med * 1000:.0f} ms (min {min(counted) * 1000:.0f}, max {max(counted) * 1000:.0f})"
         f" — target < {TARGET_S * 1000:.0f} ms: {verdict}"
     )
