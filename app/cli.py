@@ -147,14 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(print_parser=p)
 
     p = sub.add_parser(
-        "export", help="导出：ledger 工作台账（XLSX 或 PDF）；stats 上报统计表；bundle 交换包"
+        "export",
+        help="导出：ledger 工作台账（XLSX 或 PDF）；stats 上报统计表；bundle 交换包；"
+        "assessment 考核排名表或评分表",
     )
     _db_args(p)
     _login_args(p)
     p.add_argument(
         "what",
-        choices=["ledger", "stats", "bundle"],
-        help="ledger：工作台账；stats：上报统计表；bundle：交换包（本终端新增和修改的记录，已签名）",
+        choices=["ledger", "stats", "bundle", "assessment"],
+        help="ledger：工作台账；stats：上报统计表；bundle：交换包（本终端新增和修改的记录，已签名）；"
+        "assessment：考核排名表（加 --unit/--village 则为该对象的考核评分表）",
     )
     p.add_argument(
         "name",
@@ -176,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="文件名：台账以 .xlsx 或 .pdf 结尾；交换包默认放在数据库旁的 exchange 文件夹",
     )
+    p.add_argument("--period", help="（assessment）考核期：2027Q1、2027-03 或 2027")
+    p.add_argument(
+        "--kind", choices=["unit", "village", "grid"], help="（assessment）派驻单位、村社区或网格"
+    )
+    p.add_argument("--format", dest="fmt", choices=["pdf", "xlsx"], help="（assessment）文件格式")
     p.add_argument(
         "--since",
         dest="bundle_since",
@@ -685,6 +693,8 @@ def cmd_export(args) -> int:
         return cmd_export_bundle(args)
     if args.what == "stats":
         return cmd_export_stats(args)
+    if args.what == "assessment":
+        return cmd_export_assessment(args)
     if not args.name or args.out is None:
         print("用法错误：导出台账要写台账名和 --out 文件名", file=sys.stderr)
         return 2
@@ -761,6 +771,39 @@ def cmd_export_stats(args) -> int:
     return 0
 
 
+def cmd_export_assessment(args) -> int:
+    """`zongzhi export assessment --period 2027Q1 --kind unit|village --format pdf|xlsx --out F`:
+    the ranking table, or with ``--unit``/``--village NAME`` that target's 考核评分表."""
+    from app.services.command import assessment
+
+    if not args.period or not args.kind or args.out is None:
+        print("用法错误：导出考核要写 --period、--kind 和 --out", file=sys.stderr)
+        return 2
+    fmt = args.fmt or args.out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "pdf"):
+        print("用法错误：--format 应为 pdf 或 xlsx", file=sys.stderr)
+        return 2
+    db = _open(args)
+    _require_initialised(db)
+    actor = _signed_in(args, db)
+    name = {"unit": args.unit, "village": args.village}.get(args.kind)
+    with db.write() as s:
+        period = assessment.find_period(s, actor, args.period)
+        target = None
+        if name:
+            target = next(
+                (t.id for t in assessment.targets(s, actor, args.kind) if t.name == name), None
+            )
+            if target is None:
+                raise ServiceError(f"没有叫“{name}”的考核对象")
+        data = assessment.export(s, actor, period, args.kind, fmt, target)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    what = f"{name}考核评分表" if name else "考核排名表"
+    print(f"已导出{what}（{assessment.period_title(args.period)}）：{args.out}")
+    return 0
+
+
 def cmd_import(args) -> int:
     from app.services.command import importing
     from app.services.context import Actor
@@ -833,6 +876,7 @@ SCREENSHOT_TABS = (
     "family",
     "meetings",
     "command",
+    "assessment",
     "duty",
     "counselling",
     "ledgers",
@@ -914,6 +958,7 @@ def cmd_screenshot(args) -> int:
         "meetings": (Role.RECEPTIONIST, Role.DIRECTOR),
         "counselling": (Role.COUNSELLOR, Role.DIRECTOR),
         "command": (Role.DIRECTOR,),
+        "assessment": (Role.DIRECTOR,),
         "duty": (Role.RECEPTIONIST, Role.DIRECTOR),
         "settings": (Role.ADMIN,),
         "mediation": (Role.MEDIATOR, Role.DIRECTOR),
@@ -963,6 +1008,7 @@ def cmd_screenshot(args) -> int:
         "meetings": "会议纪要",
         "counselling": "暖心工作室",
         "command": "指挥研判",
+        "assessment": "考核评价",
         "duty": "值班值守",
         "settings": "系统设置",
         "mediation": "矛盾调解",

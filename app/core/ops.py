@@ -77,6 +77,7 @@ class Change(StrEnum):
     REFERENCE = "reference"  # villages, units, categories, time-limit rules
     DUTY = "duty"  # 值班表, 值班日志, 交接班, 突发事件
     REPORTS = "reports"  # 信息报送 and 呈报
+    ASSESSMENT = "assessment"  # 考核方案, 考核期, 得分, 加分/扣分, 教育培训
 
 
 class ReadOnlyViolation(RuntimeError):

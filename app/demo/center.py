@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.core.errors import ServiceError
 from app.db import Database
+from app.demo import assessment as demo_assessment
 from app.demo import duty as demo_duty
 from app.demo import grids as demo_grids
 from app.demo import key_people as demo_key_people
@@ -625,6 +626,7 @@ def generate_demo(
         demo_duty.add_duty(s, today)
         demo_grids.add_grids(s, today, numbers, seed=seed)
         demo_key_people.add_key_people(s, today, seed=seed)
+        demo_assessment.add_assessment(s, today, seed=seed)
         numbers.check_all_used()
         audit.record(s, Actor.system(settings.terminal), "demo_generate", reason=f"{matters} 件")
         total = s.scalar(select(func.count()).select_from(Matter)) or 0

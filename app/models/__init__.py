@@ -1,5 +1,15 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from .assessment import (
+    AssessmentIndicator,
+    AssessmentItem,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentScore,
+    AssessmentVersion,
+    TrainingAttendee,
+    TrainingSession,
+)
 from .audit import AuditEntry
 from .base import Base
 from .calendar import CalendarDay, CalendarYear
@@ -129,6 +139,14 @@ from .registers import (
 from .tallies import MatterTally
 
 __all__ = [
+    "AssessmentIndicator",
+    "AssessmentItem",
+    "AssessmentPeriod",
+    "AssessmentScheme",
+    "AssessmentScore",
+    "AssessmentVersion",
+    "TrainingAttendee",
+    "TrainingSession",
     "DutyDay",
     "DutyHandover",
     "DutyLogEntry",

@@ -80,6 +80,8 @@ class Village(UUIDPk, Base):
     )
     # 合并: the village this one was merged into (its people moved there; it stays, inactive).
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
+    # 常住人口: for 考核评价's matters per 1,000 residents (None: not known).
+    population: Mapped[int | None] = mapped_column(Integer)
 
 
 class Grid(UUIDPk, Base):

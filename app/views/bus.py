@@ -27,6 +27,7 @@ CALENDAR = Change.CALENDAR
 REFERENCE = Change.REFERENCE
 DUTY = Change.DUTY
 REPORTS = Change.REPORTS
+ASSESSMENT = Change.ASSESSMENT
 
 
 # Set on a widget whose first load waits for it to be shown (``load_when_shown``): a change

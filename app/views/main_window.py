@@ -238,6 +238,14 @@ class MainWindow(QMainWindow):
                 return tab
 
             self._add_tab("command_tab", "指挥研判", command)
+        if allowed(ctx.actor, Action.MANAGE_ASSESSMENT):
+
+            def assessment():
+                from .assessment_tab import AssessmentTab
+
+                return AssessmentTab(ctx)
+
+            self._add_tab("assessment_tab", "考核评价", assessment)
         if allowed(ctx.actor, Action.KEEP_DUTY):
 
             def duty_tab():

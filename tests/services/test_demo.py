@@ -371,3 +371,21 @@ def test_the_demo_shows_the_loop_with_the_higher_level_and_a_petitions_procedure
         assert review.opinion and review.decided_on
         titles = {d.title for d in documents.list_documents(s, director, petition.id)}
     assert {"受理告知书", "延期办理告知书", "处理意见书", "复查意见书"} <= titles
+
+
+def test_demo_assessment_has_a_closed_quarter_items_and_training(showcase):
+    """考核评价: last quarter's scheme with the quarter closed and ranked, items, training."""
+    from app.services.command import assessment
+
+    db, _path, today, actors = showcase
+    director = actors["demo-director"]
+    with db.read() as s:
+        (scheme,) = assessment.schemes(s, director)  # 2026Q3 closed, 2026Q4 open
+        closed = [p for p in scheme.periods if p.closed]
+        assert scheme.frozen and [p.label for p in closed] == ["2026Q3"]
+        units = assessment.scores(s, director, closed[0].id, "unit")
+        villages = assessment.scores(s, director, closed[0].id, "village")
+        assert units.version == 1 and len(units.rows) >= 5 and villages.rows
+        assert any(c.points > 0 for c in units.rows[0].cells if c.code == "on_time")
+        assert assessment.items(s, director, closed[0].id, "village")
+        assert assessment.trainings(s, director, date(2026, 7, 1), today)

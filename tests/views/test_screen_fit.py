@@ -186,6 +186,7 @@ def _dialogs(window: QMainWindow, db):
     from app.services.center.deadline_recompute import Moved
     from app.services.reception.petitions import ReviewView
     from app.services.reception.supervision import OrderDefaults
+    from app.views.assessment_tab import TrainingDialog
     from app.views.change_password_dialog import ChangePasswordDialog
     from app.views.command_tab import AlertListDialog, MatterListDialog
     from app.views.deadline_recompute_dialog import DeadlineRecomputeDialog
@@ -240,6 +241,7 @@ def _dialogs(window: QMainWindow, db):
         MatterListDialog: [MatterListDialog(ctx, ("open",), "在办事项", parent=window)],
         AlertListDialog: [AlertListDialog(ctx, parent=window)],
         GridBreakdownDialog: [GridBreakdownDialog(ctx, None, "未填村社区", window)],
+        TrainingDialog: [TrainingDialog(ctx, window)],
         ImportBundleDialog: [ImportBundleDialog(ctx, window)],
         ImportReportDialog: [ImportReportDialog(ImportReport("x", "网格事件", "a.xlsx"), window)],
         ImportMappingDialog: [ImportMappingDialog(_mapping_plan(), "台账.xlsx", "事项", window)],

@@ -49,6 +49,9 @@ class Action(StrEnum):
     WRITE_REPORTS = "write_reports"
     SIGN_REPORTS = "sign_reports"
     GRID_MATTERS = "grid_matters"  # a 网格员: its own grid's matters only (services check it)
+    VIEW_ASSESSMENT = "view_assessment"
+    MANAGE_ASSESSMENT = "manage_assessment"
+    SCORE_ITEMS = "score_items"
 
 
 _ALL_STAFF = {Role.RECEPTIONIST, Role.MEDIATOR, Role.COUNSELLOR, Role.DIRECTOR, Role.ADMIN}
@@ -114,6 +117,13 @@ _TABLE: dict[Action, frozenset[Role]] = {
     # 网格员: sees and reports (网格上报) only the matters of the grid it works in; the other
     # matter actions are not theirs (grid_scope in app/services/reception/grids.py).
     Action.GRID_MATTERS: frozenset({Role.GRID_WORKER}),
+    # 考核评价: the director (and the admin) keep schemes, periods and training records; the
+    # window and the mediators see the scores; 加分/扣分 items are the director's alone.
+    Action.VIEW_ASSESSMENT: frozenset(
+        {Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR, Role.ADMIN}
+    ),
+    Action.MANAGE_ASSESSMENT: frozenset({Role.DIRECTOR, Role.ADMIN}),
+    Action.SCORE_ITEMS: frozenset({Role.DIRECTOR}),
 }
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -158,6 +168,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.WRITE_REPORTS: "起草信息报送、呈报事项",
     Action.SIGN_REPORTS: "签发信息报送",
     Action.GRID_MATTERS: "查看和上报本网格的事项",
+    Action.VIEW_ASSESSMENT: "查看考核评价",
+    Action.MANAGE_ASSESSMENT: "管理考核方案、考核期和教育培训",
+    Action.SCORE_ITEMS: "录入考核加分、扣分",
 }
 
 

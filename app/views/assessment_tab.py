@@ -1,0 +1,572 @@
+"""考核评价: a scheme's period, its scores per stationed unit or village with rank, the
+matters/meetings behind a figure, 加分/扣分 items, closing a period, a correction with its reason,
+the 考核评分表 and ranking as PDF/XLSX, and 教育培训 sessions. The director, the deputy and the
+admin see this tab; the services check every action."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import clock
+from app.core.ops import op
+from app.services.command import assessment as svc
+from app.services.security.permissions import Action, allowed
+
+from . import bus as kinds
+from .context import ViewContext
+from .widgets import FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
+from .widgets.rows_model import RowsView, rows_view
+
+DRILL_HEADERS = ["类型", "编号/名称", "日期", "内容", "计入", "说明"]
+
+
+def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return name
+
+
+def _ask_open_path(parent: QWidget, title: str, filters: str) -> str:
+    name, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), filters)
+    return name
+
+
+def _pts(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+class AssessmentTab(QWidget):
+    """Attributes tests use: ``scheme``, ``period``, ``kind`` (combos), ``table``, ``drill``,
+    ``buttons``, ``status``, ``message``, ``dialog``, ``score_table``; ``ask_save_path`` and
+    ``ask_open_path`` can be replaced."""
+
+    def __init__(self, ctx: ViewContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.schemes: list[svc.SchemeRow] = []
+        self.score_table: svc.ScoreTable | None = None
+        self.dialog: QDialog | None = None
+        self.ask_save_path: Callable[[QWidget, str, str, str], str] = _ask_save_path
+        self.ask_open_path: Callable[[QWidget, str, str], str] = _ask_open_path
+        manage = allowed(ctx.actor, Action.MANAGE_ASSESSMENT)
+        score = allowed(ctx.actor, Action.SCORE_ITEMS)
+        self.scheme = QComboBox()
+        self.scheme.setAccessibleName("考核方案")
+        self.period = QComboBox()
+        self.period.setAccessibleName("考核期")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("考核对象")
+        for key, label in svc.TARGET_KINDS.items():
+            self.kind.addItem(label, key)
+        for combo in (self.scheme, self.period, self.kind):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.scheme.currentIndexChanged.connect(lambda _i: self._fill_periods())
+        self.period.currentIndexChanged.connect(lambda _i: self.load_scores())
+        self.kind.currentIndexChanged.connect(lambda _i: self.load_scores())
+        # A closed period's stored versions: the current one, or an earlier one to compare.
+        self.version = QComboBox()
+        self.version.setAccessibleName("得分版本")
+        self.version.setVisible(False)
+        self.version.activated.connect(lambda _i: self.load_scores(self.version.currentData()))
+        top = QHBoxLayout()
+        for label, w in (("方案", self.scheme), ("考核期", self.period), ("对象", self.kind)):
+            top.addWidget(QLabel(label))
+            top.addWidget(w)
+        top.addWidget(self.version)
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        for text, slot, shown in (
+            ("新建方案", self.new_scheme, manage),
+            ("新建考核期", self.new_period, manage),
+            ("加分/扣分…", self.new_item, score),
+            ("关闭考核期", self.close_period, manage),
+            ("更正…", self.correct, manage),
+            ("评分表PDF", lambda: self.export("pdf", sheet=True), True),
+            ("排名表PDF", lambda: self.export("pdf"), True),
+            ("导出XLSX", lambda: self.export("xlsx"), True),
+            ("教育培训…", self.open_training, manage),
+        ):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            self.buttons[text] = b
+            (top if text in ("新建方案", "新建考核期") else actions).addWidget(b)
+            b.setVisible(shown)
+        top.addStretch(1)
+        actions.addStretch(1)
+        self.status = QLabel()
+        self.status.setProperty("role", "hint")
+        self.status.setWordWrap(True)
+        self.table: RowsView = rows_view(["名次", "对象", "总分"], None)
+        self.table.setToolTip("每格为“得分｜完成情况”；点击某项得分查看明细")
+        self.table.setAccessibleName("考核得分")
+        self.table.clicked.connect(self._cell_clicked)
+        self.drill_title = QLabel("点击表中某项得分，查看其背后的事项、会议或加减分。")
+        self.drill_title.setProperty("role", "hint")
+        self.drill: RowsView = rows_view(DRILL_HEADERS, 3)
+        self.drill.setAccessibleName("得分明细")
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.drill_title)
+        lower_layout.addWidget(self.drill, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.message = MessageBar()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+        ctx.bus.watch(self, [kinds.ASSESSMENT, kinds.MATTERS, kinds.MEETINGS], self.reload)
+        load_when_shown(self, self.reload)
+
+    # --- loading
+    def reload(self) -> None:
+        self.ctx.worker.submit(
+            op(svc.schemes, self.ctx.actor), self._show_schemes, self.message.show_error
+        )
+
+    def _show_schemes(self, schemes: list[svc.SchemeRow]) -> None:
+        self.schemes = schemes
+        chosen = self.scheme.currentData()
+        self.scheme.blockSignals(True)
+        self.scheme.clear()
+        for s in schemes:
+            name = s.name if str(s.year) in s.name else f"{s.year}年 {s.name}"
+            self.scheme.addItem(name + ("（已冻结）" if s.frozen else ""), s.id)
+        self.scheme.setCurrentIndex(max(self.scheme.findData(chosen), 0))
+        self.scheme.blockSignals(False)
+        if not schemes:
+            self.status.setText("还没有考核方案：请先“新建方案”（按默认指标建立，可改分值）。")
+        self._fill_periods()
+
+    def _current_scheme(self) -> svc.SchemeRow | None:
+        sid = self.scheme.currentData()
+        return next((s for s in self.schemes if s.id == sid), None)
+
+    def _fill_periods(self) -> None:
+        scheme = self._current_scheme()
+        chosen = self.period.currentData()
+        self.period.blockSignals(True)
+        self.period.clear()
+        for p in scheme.periods if scheme else []:
+            self.period.addItem(p.title + ("（已关闭）" if p.closed else ""), p.id)
+        index = self.period.findData(chosen)
+        self.period.setCurrentIndex(index if index >= 0 else self.period.count() - 1)
+        self.period.blockSignals(False)
+        self.load_scores()
+
+    def load_scores(self, version: int | None = None) -> None:
+        pid = self.period.currentData()
+        if pid is None:
+            self.score_table = None
+            self.table.set_rows([])
+            self.drill.set_rows([])
+            if self.schemes:
+                self.status.setText("这个方案还没有考核期：请“新建考核期”，如 2027Q1。")
+            return
+        self.ctx.worker.submit(
+            op(svc.scores, self.ctx.actor, pid, self.kind.currentData(), version),
+            self._show_scores,
+            self.message.show_error,
+        )
+
+    def _show_scores(self, table: svc.ScoreTable) -> None:
+        self.score_table = table
+        model = self.table.rows_model
+        model.headers = ["名次", svc.TARGET_KINDS[table.target_kind], "总分"]
+        model.headers += [f"{i.name}（{_pts(i.weight)}）" for i in table.indicators]
+        self.table.set_rows(
+            Row(
+                (
+                    str(t.rank),
+                    t.name,
+                    _pts(t.total),
+                    *[f"{_pts(c.points)}｜{c.shown}" for c in t.cells],
+                ),
+                id=t.target_id,
+            )
+            for t in table.rows
+        )
+        self.table.resizeColumnsToContents()
+        p = table.period
+        if table.version:
+            state = f"已关闭，第 {table.version} 版"
+            if table.version > 1:
+                state += f"（更正理由：{table.version_reason}）"
+        else:
+            state = "未关闭：得分随数据实时计算"
+        self.status.setText(
+            f"{p.title}（{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}）{state}。"
+            "每格为“得分｜完成情况”。"
+        )
+        self.buttons["关闭考核期"].setEnabled(table.version == 0)
+        self.buttons["更正…"].setEnabled(table.version > 0)
+        self.version.setVisible(table.version > 0)
+        if table.version:
+            self.ctx.worker.submit(
+                op(svc.versions, self.ctx.actor, p.id),
+                lambda rows: self._show_versions(rows, table.version),
+                self.message.show_error,
+            )
+
+    def _show_versions(self, rows: list[svc.VersionRow], shown: int) -> None:
+        self.version.clear()
+        for v in reversed(rows):
+            current = "（现行）" if v.version == rows[-1].version else ""
+            self.version.addItem(f"第 {v.version} 版{current}", v.version)
+            self.version.setItemData(
+                self.version.count() - 1,
+                f"{v.made_at:%Y-%m-%d %H:%M} {v.made_by}：{v.reason}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        self.version.setCurrentIndex(max(self.version.findData(shown), 0))
+
+    def _cell_clicked(self, index) -> None:
+        table = self.score_table
+        col = index.column() - 3  # 名次, 对象, 总分, then the indicators
+        if table is None or not 0 <= col < len(table.indicators):
+            return
+        row = table.rows[index.row()]
+        ind = table.indicators[col]
+        self.show_drill(row.target_id, ind.code, f"{row.name} · {ind.name}")
+
+    def show_drill(self, target_id: uuid.UUID, code: str, title: str) -> None:
+        self.drill_title.setText(f"{title}：明细（按当前数据）")
+        self.ctx.worker.submit(
+            op(
+                svc.drill,
+                self.ctx.actor,
+                self.period.currentData(),
+                self.kind.currentData(),
+                target_id,
+                code,
+            ),
+            self._show_drill,
+            self.message.show_error,
+        )
+
+    def _show_drill(self, rows: list[svc.DrillRow]) -> None:
+        self.drill.set_rows(
+            Row(
+                (
+                    r.kind,
+                    r.ref,
+                    r.day.isoformat() if r.day else "",
+                    r.text,
+                    "是" if r.counts else "否",
+                    r.note,
+                )
+            )
+            for r in rows
+        )
+        self.drill.resizeColumnToContents(0)
+        if not rows:
+            self.drill_title.setText(self.drill_title.text() + "——本期没有相关记录")
+
+    # --- actions
+    def new_scheme(self) -> None:
+        dlg = FormDialog("新建考核方案", self)
+        year = dlg.row("年度", QSpinBox(), "year")
+        year.setRange(2000, 2100)
+        year.setValue(clock.today().year)
+        name = dlg.row("方案名称", QLineEdit(), "name")
+        name.setPlaceholderText("留空则为“某年度考核方案”")
+        hint = QLabel("按默认指标建立：派驻单位 6 项自动计算、村社区 2 项，另有加分、扣分项。")
+        hint.setWordWrap(True)
+        hint.setProperty("role", "hint")
+        dlg.form.addRow(hint)
+
+        def ok() -> None:
+            run_op(
+                self.ctx,
+                op(svc.create_scheme, self.ctx.actor, year.value(), name.text()),
+                message=dlg,
+                done_text=None,
+                done=lambda _i: self.message.success(f"已建立{year.value()}年考核方案。"),
+            )
+
+        dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
+
+    def new_period(self) -> None:
+        scheme = self._current_scheme()
+        if scheme is None:
+            self.message.error("请先新建考核方案。")
+            return
+        dlg = FormDialog(f"新建考核期 — {scheme.year}年", self)
+        q = (clock.today().month - 1) // 3 + 1
+        label = dlg.row("考核期", QLineEdit(f"{scheme.year}Q{q}"), "period")
+        label.setPlaceholderText("季度 2027Q1；月份 2027-03；年度 2027")
+
+        def ok() -> None:
+            run_op(
+                self.ctx,
+                op(svc.open_period, self.ctx.actor, scheme.id, label.text()),
+                message=dlg,
+                done=lambda _i: self.message.success(f"已建立考核期 {label.text().strip()}。"),
+            )
+
+        dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
+
+    def _chosen_period(self) -> uuid.UUID | None:
+        pid = self.period.currentData()
+        if pid is None:
+            self.message.error("请先选择考核期。")
+        return pid
+
+    def close_period(self) -> None:
+        if (pid := self._chosen_period()) is None:
+            return
+        run_op(
+            self.ctx,
+            op(svc.close_period, self.ctx.actor, pid),
+            message=self.message,
+            done_text="已关闭考核期：得分已保存为第 1 版，考核方案已冻结。",
+        )
+
+    def correct(self) -> None:
+        if (pid := self._chosen_period()) is None:
+            return
+        dlg = FormDialog("更正已关闭考核期的得分", self)
+        reason = dlg.row("更正理由", QPlainTextEdit(), "reason")
+        reason.setFixedHeight(90)
+        reason.setPlaceholderText("如：某督办单系误录，已撤销，重新计算")
+        hint = QLabel("按当前数据重新计算，保存为新版本；原版本保留可查。")
+        hint.setProperty("role", "hint")
+        dlg.form.addRow(hint)
+
+        def ok() -> None:
+            run_op(
+                self.ctx,
+                op(svc.correct_period, self.ctx.actor, pid, reason.toPlainText()),
+                message=dlg,
+                done=lambda v: self.message.success(f"已保存更正后的第 {v} 版得分。"),
+            )
+
+        dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
+
+    def new_item(self) -> None:
+        table = self.score_table
+        if table is None:
+            self.message.error("请先选择考核期。")
+            return
+        manual = [i for i in table.indicators if i.kind == "manual"]
+        dlg = FormDialog("录入加分/扣分", self)
+        target = dlg.row("考核对象", QComboBox(), "target")
+        for t in sorted(table.rows, key=lambda r: r.name):
+            target.addItem(t.name, t.target_id)
+        if (current := self.table.current_id()) is not None:
+            target.setCurrentIndex(max(target.findData(current), 0))
+        code = dlg.row("指标", QComboBox(), "code")
+        for i in manual:
+            code.addItem(f"{i.name}（分值 {_pts(i.weight)}）", i.code)
+        points = dlg.row("分数", QDoubleSpinBox(), "points")
+        points.setRange(-100, 100)
+        points.setDecimals(1)
+        points.setSingleStep(0.5)
+        reason = dlg.row("理由", QPlainTextEdit(), "reason")
+        reason.setFixedHeight(80)
+        reason.setPlaceholderText("加分或扣分的事实依据")
+        attach = QPushButton("选择附件…")
+        dlg.row("附件（可选）", attach, "file")
+        picked: dict[str, Path] = {}
+
+        def choose() -> None:
+            name = self.ask_open_path(dlg, "选择附件", "所有文件 (*)")
+            if name:
+                picked["path"] = Path(name)
+                attach.setText(Path(name).name)
+
+        attach.clicked.connect(choose)
+
+        def ok() -> None:
+            path = picked.get("path")
+            try:
+                data = path.read_bytes() if path else None
+            except OSError as exc:
+                dlg.message.setText(f"附件读不出来：{exc.strerror or exc}")
+                return
+            item = svc.ItemInput(
+                self.period.currentData(),
+                table.target_kind,
+                target.currentData(),
+                code.currentData(),
+                points.value(),
+                reason.toPlainText(),
+                path.name if path else None,
+                data,
+            )
+            note = "（考核期已关闭：作更正后计入）" if table.version else ""
+            run_op(
+                self.ctx,
+                op(svc.add_item, self.ctx.actor, item),
+                message=dlg,
+                done=lambda _i: self.message.success(
+                    f"已录入{target.currentText()}的{_pts(points.value())} 分{note}。"
+                ),
+            )
+
+        dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
+
+    def export(self, fmt: str, *, sheet: bool = False) -> None:
+        table = self.score_table
+        if table is None:
+            self.message.error("请先选择考核期。")
+            return
+        target = None
+        if sheet:
+            target = self.table.current_id()
+            if target is None:
+                self.message.error("请先在表中选择一个考核对象，再导出其评分表。")
+                return
+        name = next((t.name for t in table.rows if t.target_id == target), "")
+        what = f"{name}考核评分表" if sheet else f"{svc.TARGET_KINDS[table.target_kind]}考核排名表"
+        suggested = str(Path.home() / f"{what}{table.period.label}.{fmt}")
+        filters = "PDF 文件 (*.pdf)" if fmt == "pdf" else "Excel 表格 (*.xlsx)"
+        path = self.ask_save_path(self, f"导出{what}", suggested, filters)
+        if not path:
+            return
+        out = Path(path) if path.lower().endswith(f".{fmt}") else Path(f"{path}.{fmt}")
+
+        def write(data: bytes) -> None:
+            try:
+                out.write_bytes(data)
+            except OSError as exc:
+                self.message.error(f"没有保存：{exc.strerror or exc}")
+                return
+            self.message.success(f"已导出{what}：{out}")
+
+        run_op(
+            self.ctx,
+            op(svc.export, self.ctx.actor, table.period.id, table.target_kind, fmt, target),
+            message=self.message,
+            done=write,
+        )
+
+    def open_training(self) -> None:
+        self.dialog = TrainingDialog(self.ctx, self)
+        self.dialog.open()
+
+
+class TrainingDialog(QDialog):
+    """教育培训: this year's sessions, and 新增培训 to record one. Attributes tests use:
+    ``table``, ``rows``, ``form``."""
+
+    HEADERS = ["日期", "培训主题", "授课人", "学时", "参训人员"]
+
+    def __init__(self, ctx: ViewContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.rows: list[svc.TrainingRow] | None = None
+        self.form: FormDialog | None = None
+        self.units: list[svc.Choice] = []
+        self.setWindowTitle("教育培训")
+        self.resize(760, 440)
+        self.table: RowsView = rows_view(self.HEADERS, 4)
+        self.table.setAccessibleName("培训记录")
+        self.message = MessageBar()
+        add = QPushButton("新增培训…")
+        add.clicked.connect(self.add)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(f"{clock.today().year}年的培训（参训人员所在单位计入培训学时）"))
+        row.addStretch(1)
+        row.addWidget(add)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        if ctx is not None:
+            ctx.bus.watch(self, [kinds.ASSESSMENT], self.reload)
+            self.reload()
+            ctx.worker.submit(
+                op(svc.targets, ctx.actor, "unit"),
+                lambda u: setattr(self, "units", u),
+                self.message.show_error,
+            )
+
+    def reload(self) -> None:
+        year = clock.today().year
+        self.ctx.worker.submit(
+            op(svc.trainings, self.ctx.actor, date(year, 1, 1), date(year, 12, 31)),
+            self._show,
+            self.message.show_error,
+        )
+
+    def _show(self, rows: list[svc.TrainingRow]) -> None:
+        self.rows = rows
+        self.table.set_rows(
+            Row(
+                (r.day.isoformat(), r.topic, r.trainer, _pts(r.hours), "、".join(r.attendees)),
+                id=r.id,
+            )
+            for r in rows
+        )
+        self.table.resizeColumnsToContents()
+
+    def add(self) -> None:
+        dlg = FormDialog("新增教育培训", self)
+        day = dlg.row("日期", date_edit(), "day")
+        topic = dlg.row("培训主题", QLineEdit(), "topic")
+        trainer = dlg.row("授课人", QLineEdit(), "trainer")
+        hours = dlg.row("学时", QDoubleSpinBox(), "hours")
+        hours.setRange(0, 24)
+        hours.setDecimals(1)
+        hours.setSingleStep(0.5)
+        people = dlg.row("参训人员", QPlainTextEdit(), "attendees")
+        people.setFixedHeight(110)
+        units = "、".join(u.name for u in self.units[:3])
+        people.setPlaceholderText(f"每行一人：姓名 单位（单位写全称，如 {units}）")
+
+        def ok() -> None:
+            data = svc.TrainingInput(
+                day.date().toPython(),
+                topic.text(),
+                trainer.text(),
+                hours.value(),
+                svc.parse_attendees(people.toPlainText(), self.units),
+            )
+            run_op(
+                self.ctx,
+                op(svc.record_training, self.ctx.actor, data),
+                message=dlg,
+                done=lambda _i: self.message.success(f"已记录培训“{data.topic.strip()}”。"),
+            )
+
+        dlg.on_ok = ok
+        self.form = dlg
+        dlg.open()

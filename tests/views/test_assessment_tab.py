@@ -1,0 +1,79 @@
+"""考核评价 on screen: the director sees the quarter's scores with rank, drills into a figure,
+enters a 加分 item (a refused save keeps the dialog), closes the period, corrects it with a
+reason (a new version) and exports the ranking; the training dialog records a session."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.gui import build_main_window
+from tests.conftest import actor
+from tests.services.test_assessment import quarter  # noqa: F401 — the fixture
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def test_the_director_scores_closes_corrects_and_exports(
+    qtbot,
+    db,
+    quarter,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    from app.views.main_window import MainWindow
+
+    # matplotlib's background load (for 指挥研判) would hold the worker: not this screen's
+    monkeypatch.setattr(MainWindow, "_warm_up_charts", lambda _self: None)
+    w = build_main_window(db, actor(db, "zhuren"))
+    qtbot.addWidget(w)
+    w.show()
+    tab = w._tab("assessment_tab")
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.score_table is not None, timeout=10_000)
+    model = tab.table.model()
+    assert model.rowCount() == 11 and "按期办结率" in model.headerData(3, Qt.Orientation.Horizontal)
+    last = model.rowCount() - 1
+    assert model.index(last, 1).data() == "派出所"  # late work: ranked last
+    # drill into 派出所's 按期办结率: the three matters closed in the quarter, one late
+    rect = tab.table.visualRect(model.index(last, 3))
+    qtbot.mouseClick(tab.table.viewport(), LEFT, pos=rect.center())
+    qtbot.waitUntil(lambda: tab.drill.model().rowCount() == 3, timeout=10_000)
+    counted = [tab.drill.model().index(r, 4).data() for r in range(3)]
+    assert counted == ["是", "是", "否"]
+    # a 加分 item: no reason → refused, the dialog stays; then saved
+    qtbot.mouseClick(tab.buttons["加分/扣分…"], LEFT)
+    dlg = tab.dialog
+    qtbot.waitUntil(dlg.isVisible)
+    assert dlg.fields["target"].widget.currentText() == "派出所"
+    dlg.fields["points"].widget.setValue(2)
+    qtbot.mouseClick(dlg.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "理由" in dlg.message.text(), timeout=10_000)
+    assert dlg.isVisible()
+    qtbot.keyClicks(dlg.fields["reason"].widget, "help")
+    qtbot.mouseClick(dlg.ok_button, LEFT)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: "已录入" in tab.message.text(), timeout=10_000)
+    # close, then correct with a reason: version 2
+    qtbot.mouseClick(tab.buttons["关闭考核期"], LEFT)
+    qtbot.waitUntil(lambda: "第 1 版" in tab.status.text(), timeout=10_000)
+    qtbot.mouseClick(tab.buttons["更正…"], LEFT)
+    fix = tab.dialog
+    qtbot.waitUntil(fix.isVisible)
+    qtbot.keyClicks(fix.fields["reason"].widget, "data fixed")
+    qtbot.mouseClick(fix.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "第 2 版" in tab.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: tab.version.count() == 2, timeout=10_000)
+    tab.version.setCurrentIndex(1)  # version 1 is kept
+    tab.version.activated.emit(1)
+    qtbot.waitUntil(lambda: "第 1 版" in tab.status.text(), timeout=10_000)
+    out = tmp_path / "排名.pdf"
+    tab.ask_save_path = lambda *_a: str(out)
+    qtbot.mouseClick(tab.buttons["排名表PDF"], LEFT)
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    assert out.read_bytes().startswith(b"%PDF")
+    # training: the dialog lists the quarter's session
+    qtbot.mouseClick(tab.buttons["教育培训…"], LEFT)
+    training = tab.dialog
+    qtbot.waitUntil(lambda: training.rows is not None, timeout=10_000)
+    assert [r.topic for r in training.rows] == ["矛盾纠纷排查化解"]
+    w.ctx.worker.wait()
