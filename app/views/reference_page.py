@@ -42,7 +42,7 @@ from .widgets.tables import enum_combo
 
 HEADERS = {
     "unit": (["名称", "简称", "类型", "负责人", "电话", "接收分流", "状态"], 0),
-    "village": (["名称", "状态", "并入"], 0),
+    "village": (["名称", "常住人口", "状态", "并入"], 0),
     "category": (["名称", "办理期限", "默认承办单位", "信访", "状态"], 2),
 }
 
@@ -79,7 +79,7 @@ class ListPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         actions = [
             ("新增", self.add),
-            ("改名/编辑" if kind != "village" else "改名", self.edit),
+            ("改名/编辑" if kind != "village" else "编辑", self.edit),
             ("上移", lambda: self.move(-1)),
             ("下移", lambda: self.move(1)),
             ("停用/启用", self.toggle),
@@ -120,7 +120,7 @@ class ListPanel(QWidget):
         elif self.kind == "village":
             rows = [
                 Row(
-                    (v.name, _state(v.active), v.merged_into),
+                    (v.name, str(v.population or ""), _state(v.active), v.merged_into),
                     id=v.id,
                     warn=None if v.active else "soon",
                 )
@@ -354,16 +354,20 @@ class ReferencePage(QWidget):
         self._open(dlg)
 
     def village_dialog(self, item: ref.VillageItem | None) -> None:
-        dlg = FormDialog("新增村社区" if item is None else f"改名 — {item.name}", self)
+        dlg = FormDialog("新增村社区" if item is None else f"编辑村社区 — {item.name}", self)
         name = dlg.row("名称", QLineEdit(item.name if item else ""), "name")
         name.setPlaceholderText("如“白石村”“山马社区”")
+        people = dlg.row(
+            "常住人口", QLineEdit(str(item.population or "") if item else ""), "population"
+        )
+        people.setPlaceholderText("人数，用于考核“每千人事项数”；不知道可不填")
         actor = self.ctx.actor
 
         def ok() -> None:
             text = name.text()
             run_op(
                 self.ctx,
-                op(ref.save_village, actor, item.id if item else None, text),
+                op(ref.save_village, actor, item.id if item else None, text, people.text()),
                 message=dlg,
                 done=lambda _id: self.message.success(f"已保存村社区“{text.strip()}”。"),
             )

@@ -77,8 +77,17 @@ def test_lists_entered_in_the_page_are_used_by_the_next_matter(qtbot, bare_cente
     name = dlg.fields["name"].widget
     name.setFocus()
     ime_type(name, "东岙村")
+    # 常住人口 (for 考核评价) typed in words is refused and the name stays; digits are kept.
+    people = dlg.fields["population"].widget
+    people.setFocus()
+    ime_type(people, "两千")
+    qtbot.mouseClick(dlg.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "常住人口应为正整数" in dlg.message.text(), timeout=10_000)
+    assert dlg.isVisible() and name.text() == "东岙村"
+    people.clear()
+    qtbot.keyClicks(people, "2360")
     accept(qtbot, page, page.data)
-    assert [v.name for v in page.data.villages] == ["东岙村"]
+    assert [(v.name, v.population) for v in page.data.villages] == [("东岙村", 2360)]
     qtbot.waitUntil(lambda: page.message.text() == "已保存村社区“东岙村”。", timeout=5000)
     assert page.message.level == "success"  # green, not the grey of a notice
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -50,12 +50,16 @@ class UnitItem:
     active: bool
 
 
+KEEP: Any = object()  # save_village: leave the population as it is
+
+
 @dataclass(frozen=True)
 class VillageItem:
     id: uuid.UUID
     name: str
     active: bool
     merged_into: str  # the name of the village it was merged into, or ""
+    population: int | None = None  # 常住人口, for 考核评价's matters per 1,000 residents
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,9 @@ def load_reference(session: Session, actor: Actor) -> ReferenceData:
             for u in units
         ],
         [
-            VillageItem(v.id, v.name, v.active, village_names.get(v.merged_into_id, ""))
+            VillageItem(
+                v.id, v.name, v.active, village_names.get(v.merged_into_id, ""), v.population
+            )
             for v in villages
         ],
         [
@@ -386,24 +392,58 @@ def save_unit(
 
 @write_op(Change.REFERENCE)
 def save_village(
-    session: Session, actor: Actor, village_id: uuid.UUID | None, name: str
+    session: Session,
+    actor: Actor,
+    village_id: uuid.UUID | None,
+    name: str,
+    population: int | str | None = KEEP,
 ) -> uuid.UUID:
+    """A village added or renamed; ``population`` (常住人口, typed: empty for not known) is
+    set when given and left as it is otherwise."""
     require(actor, Action.MANAGE_REFERENCE)
-    clean = _name(session, "village", name, village_id)
+    problems: dict[str, str] = {}
+    try:
+        clean = _name(session, "village", name, village_id)
+    except ValidationError as e:
+        problems.update(e.fields or {"name": str(e)})
+    people = None
+    if population is not KEEP:
+        try:
+            people = clean_population(population)
+        except ValidationError as e:
+            problems["population"] = str(e)
+    if problems:
+        raise ValidationError(problems)
     if village_id is None:
         village = Village(
             id=uuid.uuid4(), name=clean, sort=_next_sort(session, "village"), active=True
         )
+        village.population = people
         session.add(village)
         session.flush()
         _record(session, actor, "village", village.id, f"新增“{clean}”")
         return village.id
     village = _get(session, "village", village_id)
     what = _rename(session, actor, "village", village, clean)
+    if population is not KEEP and village.population != people:
+        before = village.population
+        village.population = people
+        change = f"常住人口 {before or '未填'} → {people or '未填'}"
+        what = f"{what}；{change}" if what else change
     session.flush()
     if what:
         _record(session, actor, "village", village.id, what)
     return village.id
+
+
+def clean_population(value: int | str | None) -> int | None:
+    """常住人口 as typed: empty is not known; otherwise a whole number of people above 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().replace(",", "").replace("，", "")
+    if isinstance(value, bool) or not text.isdigit() or int(text) <= 0 or len(text) > 8:
+        raise ValidationError("常住人口应为正整数（人），不知道可以不填")
+    return int(text)
 
 
 def _village_columns():

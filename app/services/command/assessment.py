@@ -66,6 +66,7 @@ from app.models import (
     Village,
 )
 from app.models import tallies as tl
+from app.services.center.reference_admin import clean_population
 from app.services.center.settings import load_settings
 from app.services.command import visits
 from app.services.context import Actor
@@ -1450,9 +1451,10 @@ def set_population(
     v = session.get(Village, village_id)
     if v is None:
         raise NotFound("找不到该村社区，请刷新后重试。")
-    if population is not None and (not isinstance(population, int) or population <= 0):
-        raise ValidationError({"population": "常住人口应为正整数"})
-    v.population = population
+    try:
+        v.population = clean_population(population)
+    except ValidationError as e:
+        raise ValidationError({"population": str(e)}) from None
     audit.record(session, actor, "village_population", object_type="village", object_id=v.id)
 
 
