@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -294,6 +295,22 @@ def _open_or_recover(url: str, path: Path | None) -> Database | None:
     return open_database(database_url=url, migrate=False)
 
 
+PRELOADED = (
+    "app.services.center.calendar",
+    "app.services.center.calendar_admin",
+    "app.services.center.reference",
+    "app.services.command.importing",
+    "app.services.command.registers",
+    "app.services.data.backup",
+    "app.services.data.terminal_config",
+    "app.services.drafts",
+    "app.services.printing.cups",
+    "app.services.printing.preferences",
+    "app.services.reception.attachments",
+    "app.services.reception.intake",
+)
+
+
 class OpeningDatabase:
     """The database layer loaded and the database opened on a thread of its own while the
     log-in window is on screen (issue 17). It imports SQLAlchemy, the models and the log-in's
@@ -327,6 +344,10 @@ class OpeningDatabase:
             if needs_upgrade(database):
                 database.dispose()
                 raise LookupError("upgrade due")
+            # What the main window's services need, while the person types (not its Qt
+            # views: they are imported on the window's own thread, after the log-in).
+            for name in PRELOADED:
+                importlib.import_module(name)
             self.opened = database
         except BaseException as exc:  # noqa: BLE001 — handed to the usual start
             self.problem = exc
@@ -384,11 +405,10 @@ def _log_in_while_opening(
         _probe_when_shown(login)
     accepted = login.exec() == QDialog.DialogCode.Accepted and login.actor is not None
     if not accepted:
-        if opening.done.is_set() or opening._thread.is_alive():
-            opening.wait()
+        opening.wait()
         for copy in backup:
             copy.wait()
-        if gave_up or (opening.done.is_set() and opening.opened is None):
+        if gave_up:  # the window was closed for the usual start, not by the person
             return None
         if opening.opened is not None:
             opening.opened.dispose()
