@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -40,6 +38,18 @@ from app.core.errors import (
     EnvironmentProblem,
     ServiceError,
 )
+from app.core.locations import (  # noqa: F401 — re-exported: where the database is
+    APP_NAME,
+    MIGRATIONS_DIR,
+    NETWORK_SHARE_ADVICE,
+    configured_database_url,
+    default_db_path,
+    head_from_files,
+    network_share_reason,
+    resolve_url,
+    sqlite_path,
+    terminal_config_path,
+)
 from app.core.ops import (
     CHANGES,
     READ_ONLY,
@@ -52,7 +62,6 @@ from app.core.ops import (
 from app.core.portable import WRITE_LOCK_KEY
 from app.core.private_files import private_file
 
-APP_NAME = "zongzhi"
 BUSY_TIMEOUT_MS = 10_000
 
 # A shared PostgreSQL server: a terminal that froze mid-write (a hung PC, a pulled cable) must
@@ -68,59 +77,6 @@ PG_KEEPALIVES = {
     "keepalives_interval": 10,
     "keepalives_count": 3,
 }
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def default_db_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / "zongzhi.sqlite3"
-
-
-def terminal_config_path() -> Path:
-    """This terminal's own settings (which database it uses), outside any database."""
-    if folder := os.environ.get("ZONGZHI_CONFIG_DIR"):
-        return Path(folder) / "terminal.json"
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP_NAME, appauthor=False)) / "terminal.json"
-
-
-def configured_database_url() -> str | None:
-    """The database URL saved for this terminal (系统设置 or ``zongzhi connect``), if any."""
-    path = terminal_config_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise DatabaseUnusable(
-            f"本终端的数据库设置文件 {path} 读不出来（{exc}）。"
-            "请用 zongzhi connect 重新设置，或删除这个文件改用本机数据库。"
-        ) from exc
-    url = data.get("database_url") if isinstance(data, dict) else None
-    return url if isinstance(url, str) and url else None
-
-
-def resolve_url(db: str | os.PathLike | None = None, database_url: str | None = None) -> str:
-    """``--database-url`` wins, then ``ZONGZHI_DATABASE_URL``, ``--db PATH``, ``ZONGZHI_DB``,
-    the database saved for this terminal, and last the file in the user data folder."""
-    if database_url:
-        return database_url
-    if (env_url := os.environ.get("ZONGZHI_DATABASE_URL")) and not db:
-        return env_url
-    if not db and not os.environ.get("ZONGZHI_DB") and (saved := configured_database_url()):
-        return saved
-    path = Path(db) if db else Path(os.environ.get("ZONGZHI_DB") or default_db_path())
-    return "sqlite:///" + str(path.expanduser().resolve())
-
-
-def sqlite_path(url: str) -> Path | None:
-    u = make_url(url)
-    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
-        return None
-    # A URI filename (``file:/path?mode=ro`` with ``uri=true``) names the same file.
-    return Path(u.database.removeprefix("file:"))
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
@@ -433,30 +389,6 @@ def is_initialised(db: Database) -> bool:
     return "alembic_version" in inspect(db.engine).get_table_names()
 
 
-_REVISION = re.compile(r'^revision\b[^=\n]*=\s*"(\w+)"', re.M)
-_DOWN_REVISION = re.compile(r'^down_revision\b[^=\n]*=\s*(?:"(\w+)"|None)\s*$', re.M)
-
-
-def head_from_files(folder: Path = MIGRATIONS_DIR / "versions") -> str | None:
-    """The newest migration, read from the files' ``revision`` and ``down_revision`` lines.
-
-    Importing Alembic to ask it costs a quarter of a second at every start, nearly always to
-    learn that there is nothing to do. None when the files are not one plain line of
-    revisions (a merge, a file not laid out like ours, no files): then ask Alembic.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for f in folder.glob("*.py"):
-        text = f.read_text(encoding="utf-8")
-        rev, down = _REVISION.findall(text), _DOWN_REVISION.findall(text)
-        if len(rev) != 1 or len(down) != 1:
-            return None
-        revisions.add(rev[0])
-        parents.update(d for d in down if d)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and parents <= revisions else None
-
-
 def stored_revisions(db: Database) -> list[str]:
     """The revisions recorded in the database (none for a new one)."""
     with db.engine.connect() as conn:
@@ -547,43 +479,3 @@ def open_database(
     if migrate:
         upgrade(database)
     return database
-
-
-# --- network shares ---------------------------------------------------------------------
-
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph"}
-
-
-def network_share_reason(path: Path, mounts_file: str = "/proc/mounts") -> str | None:
-    """Why ``path`` looks like a network share (where SQLite's WAL is unsafe), or None."""
-    text = str(path)
-    if text.startswith(("\\\\", "//")):
-        return "UNC 网络路径"
-    if os.name == "nt":
-        import ctypes
-
-        drive = os.path.splitdrive(os.path.abspath(text))[0]
-        if drive and ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:  # DRIVE_REMOTE
-            return f"{drive} 是映射的网络驱动器"
-        return None
-    try:
-        with open(mounts_file, encoding="utf-8") as f:
-            mounts = [line.split()[1:3] for line in f if len(line.split()) >= 3]
-    except OSError:
-        return None
-    resolved = str(Path(text).resolve())
-    best = ("", "")
-    for point, fstype in mounts:
-        point = point.replace("\\040", " ")
-        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
-        if inside and len(point) > len(best[0]):
-            best = (point, fstype)
-    if best[1] in _NETWORK_FS:
-        return f"{best[0]} 是网络文件系统（{best[1]}）"
-    return None
-
-
-NETWORK_SHARE_ADVICE = (
-    "数据库文件位于网络共享上（{reason}）。SQLite 在网络共享上可能损坏数据，"
-    "请把数据库放在本机硬盘上；多台终端共用数据时请改用 PostgreSQL 服务器（--database-url）。"
-)

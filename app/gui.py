@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -10,35 +11,29 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.core.errors import DatabaseDamaged, EnvironmentProblem
-from app.db import (
+from app.core.locations import (
     NETWORK_SHARE_ADVICE,
-    Database,
-    needs_upgrade,
+    FirstLook,
+    first_look,
     network_share_reason,
-    open_database,
     resolve_url,
     sqlite_path,
-    upgrade,
 )
-from app.services.center import setup
-from app.services.center.calendar import WorkCalendar
-from app.services.center.reference import load_lookups
-from app.services.center.settings import load_settings
-from app.services.context import Actor
-from app.services.drafts import DraftStore, drafts_folder
-from app.services.reception.attachments import attachments_folder
 
-from .views.auto_backup import BackgroundBackup, backup_before_upgrade, take_login_backup
-from .views.context import ViewContext
-from .views.first_run_wizard import FirstRunWizard
-from .views.login_dialog import LoginDialog
+from .views.login_dialog import LoginDialog, PendingWorker
 from .views.theme import apply_theme
 from .views.widgets.screen import install_screen_fitter
 from .views.widgets.wheel import install_wheel_guard
-from .views.worker import DbWorker
 
+# The log-in window comes first (issue 17: on screen within 0.8 s): SQLAlchemy, the models,
+# the services and the database are loaded behind it (``OpeningDatabase``), not before it.
 if TYPE_CHECKING:
+    from app.db import Database
+    from app.services.context import Actor
+
+    from .views.auto_backup import BackgroundBackup
     from .views.main_window import MainWindow
+    from .views.worker import DbWorker
 
 
 def use_an_input_method_qt_has(environ=os.environ, plugins: Path | None = None) -> None:
@@ -144,7 +139,15 @@ def build_main_window(db: Database, actor: Actor, worker: DbWorker | None = None
     Its tabs are imported here, not at start-up: they bring pinyin tables, openpyxl, numpy and
     the counselling room's cryptography, which would keep the login window waiting a second.
     """
+    from app.services.center.calendar import WorkCalendar
+    from app.services.center.reference import load_lookups
+    from app.services.center.settings import load_settings
+    from app.services.drafts import DraftStore, drafts_folder
+    from app.services.reception.attachments import attachments_folder
+
+    from .views.context import ViewContext
     from .views.main_window import MainWindow
+    from .views.worker import DbWorker
 
     worker = worker or DbWorker(db)
     settings, lookups, calendar = worker.call_now(
@@ -185,9 +188,9 @@ def record_audit_head(database: Database, *, quiet: bool = False) -> str | None:
 
 
 def demo_accounts_for_login() -> list[tuple[str, str, str]]:
-    from app.demo.center import DEMO_ACCOUNTS
+    from app.demo.accounts import DEMO_LOGINS
 
-    return [(u, p, r.label) for u, p, r, _name in DEMO_ACCOUNTS]
+    return [(u, p, label) for u, p, _role, label, _name in DEMO_LOGINS]
 
 
 def warn_network_share(path, *, allowed: bool = False) -> bool:
@@ -229,26 +232,41 @@ def run_gui(
     allow_network_share: bool = False,
 ) -> int:
     app = make_app()
+    start_backup: BackgroundBackup | None = None
     try:
-        url = resolve_url(db, database_url)
-        path = sqlite_path(url)
-        if path is not None and not warn_network_share(path, allowed=allow_network_share):
+        try:
+            url = resolve_url(db, database_url)
+            path = sqlite_path(url)
+            if path is not None and not warn_network_share(path, allowed=allow_network_share):
+                return 1
+            look = first_look(path)
+            if look is not None:  # set up and at the program's schema: the log-in first
+                opened = _log_in_while_opening(app, url, path, look, demo_login, startup_probe)
+                if isinstance(opened, int):
+                    return opened
+                if opened is not None:
+                    database, start_backup, actor = opened
+                    return _run_windows(
+                        app, database, start_backup, demo_login, startup_probe, actor=actor
+                    )
+            # Not a plain set-up file, or opening it found otherwise: the usual start.
+            from app.db import needs_upgrade, upgrade
+
+            from .views.auto_backup import BackgroundBackup, backup_before_upgrade
+
+            database = _open_or_recover(url, path)
+            if database is None:
+                return 1
+            if needs_upgrade(database):
+                if path is not None:
+                    backup_before_upgrade(path)  # before any migration touches it, waiting
+                upgrade(database)
+            elif path is not None:  # nothing will change the file: copied once the login shows
+                start_backup = BackgroundBackup(path)
+        except EnvironmentProblem as exc:
+            QMessageBox.critical(None, "无法打开数据库", exc.message)
             return 1
-        database = _open_or_recover(url, path)
-        if database is None:
-            return 1
-        if needs_upgrade(database):
-            if path is not None:
-                backup_before_upgrade(path)  # before any migration touches it, waiting for it
-            upgrade(database)
-            start_backup = None
-        else:  # nothing will change the file: the copy is taken once the login window shows
-            start_backup = BackgroundBackup(path) if path is not None else None
-    except EnvironmentProblem as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return 1
-    try:
-        return _run_windows(app, database, database_url, start_backup, demo_login, startup_probe)
+        return _run_windows(app, database, start_backup, demo_login, startup_probe)
     finally:
         if start_backup is not None:
             start_backup.wait()
@@ -258,6 +276,8 @@ def _open_or_recover(url: str, path: Path | None) -> Database | None:
     """The database, opened. A damaged SQLite file is not refused outright: the person is
     offered the same recovery as ``zongzhi restore`` (a backup chosen from a list), then the
     restored file is opened. None when they decline."""
+    from app.db import needs_upgrade, open_database
+
     try:
         database = open_database(database_url=url, migrate=False)
         needs_upgrade(database)  # reads the file: a damaged one says so here
@@ -275,16 +295,149 @@ def _open_or_recover(url: str, path: Path | None) -> Database | None:
     return open_database(database_url=url, migrate=False)
 
 
+PRELOADED = (
+    "app.services.center.calendar",
+    "app.services.center.calendar_admin",
+    "app.services.center.reference",
+    "app.services.command.importing",
+    "app.services.command.registers",
+    "app.services.data.backup",
+    "app.services.data.terminal_config",
+    "app.services.drafts",
+    "app.services.printing.cups",
+    "app.services.printing.preferences",
+    "app.services.reception.attachments",
+    "app.services.reception.intake",
+)
+
+
+class OpeningDatabase:
+    """The database layer loaded and the database opened on a thread of its own while the
+    log-in window is on screen (issue 17). It imports SQLAlchemy, the models and the log-in's
+    services, sets up the mappers, opens the file and checks again, with SQLAlchemy, what the
+    first look saw; ``opened`` holds the Database then, ``problem`` anything else — a damaged
+    file, an upgrade due after all — which the usual start handles once the window is closed.
+    Nothing here touches Qt: the window learns of it through ``poll`` on its own thread."""
+
+    def __init__(self, url: str):
+        import threading
+
+        self.url = url
+        self.opened: Database | None = None
+        self.problem: BaseException | None = None
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._open, name="opening-database", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            from sqlalchemy.orm import configure_mappers
+
+            from app.db import needs_upgrade, open_database
+            from app.services.center import settings, setup  # noqa: F401 — loaded here
+            from app.services.security import auth  # noqa: F401 — the log-in's service
+
+            configure_mappers()
+            database = open_database(database_url=self.url, migrate=False)
+            if needs_upgrade(database):
+                database.dispose()
+                raise LookupError("upgrade due")
+            # What the main window's services need, while the person types (not its Qt
+            # views: they are imported on the window's own thread, after the log-in).
+            for name in PRELOADED:
+                importlib.import_module(name)
+            self.opened = database
+        except BaseException as exc:  # noqa: BLE001 — handed to the usual start
+            self.problem = exc
+        finally:
+            self.done.set()
+
+    def wait(self) -> None:
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def _log_in_while_opening(
+    app: QApplication,
+    url: str,
+    path: Path,
+    look: FirstLook,
+    demo_login: bool,
+    startup_probe: bool,
+) -> tuple[Database, BackgroundBackup, Actor] | int | None:
+    """The log-in window at once, from the first look, with the database opened behind it.
+    The person logged in: the database, its start-up copy (begun once it was open) and who
+    logged in; 0 when the window was closed; None when opening found something the usual
+    start must handle (the window closes then)."""
+    from PySide6.QtCore import QTimer
+
+    demo = demo_accounts_for_login() if look.is_demo else None
+    pending = PendingWorker()
+    login = LoginDialog(pending, look.center_name, look.terminal, demo)
+    if demo_login and demo:
+        login.username.setText(demo[0][0])
+        login.password.setFocus()
+    opening = OpeningDatabase(url)
+    backup: list[BackgroundBackup] = []
+    gave_up = []
+
+    def poll() -> None:
+        if not opening.done.is_set():
+            QTimer.singleShot(10, poll)
+            return
+        if opening.opened is None:
+            gave_up.append(True)
+            login.reject()
+            return
+        from .views.auto_backup import BackgroundBackup
+        from .views.worker import DbWorker
+
+        copy = BackgroundBackup(path)
+        copy.start()  # the login window is on screen: nothing will change the file now
+        backup.append(copy)
+        pending.ready(DbWorker(opening.opened))
+
+    QTimer.singleShot(0, opening.start)
+    QTimer.singleShot(0, poll)
+    if startup_probe:
+        _probe_when_shown(login)
+    accepted = login.exec() == QDialog.DialogCode.Accepted and login.actor is not None
+    if not accepted:
+        opening.wait()
+        for copy in backup:
+            copy.wait()
+        if gave_up:  # the window was closed for the usual start, not by the person
+            return None
+        if opening.opened is not None:
+            opening.opened.dispose()
+        return 0
+    assert opening.opened is not None and backup  # a log-in needs the worker
+    return opening.opened, backup[0], login.actor
+
+
 def _run_windows(
     app: QApplication,
     database: Database,
-    database_url: str | None,
     start_backup: BackgroundBackup | None,
     demo_login: bool,
     startup_probe: bool,
+    actor: Actor | None = None,
 ) -> int:
+    """The first-run wizard if the center is not set up, then log-in and main window, again
+    after each log-out. ``actor``: someone already logged in (the first log-in window)."""
+    from app.db import open_database
+    from app.services.center import setup
+    from app.services.center.settings import load_settings
+
+    from .views.auto_backup import BackgroundBackup, take_login_backup
+    from .views.worker import DbWorker
+
     worker = DbWorker(database)
-    while not worker.call_now(setup.is_initialised):
+    while actor is None and not worker.call_now(setup.is_initialised):
+        from .views.first_run_wizard import FirstRunWizard
+
         wizard = FirstRunWizard(worker)
         if startup_probe:
             _probe_when_shown(wizard)
@@ -300,19 +453,21 @@ def _run_windows(
                 return 1
             worker = DbWorker(database)
     while True:
-        settings = worker.call_now(load_settings)
-        demo = demo_accounts_for_login() if settings.is_demo else None
-        login = LoginDialog(worker, settings.center_name, settings.terminal, demo)
-        if demo_login and demo:
-            login.username.setText(demo[0][0])
-            login.password.setFocus()
-        if start_backup is not None:
-            start_backup.start_when_shown()
-        if startup_probe:
-            _probe_when_shown(login)
-        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-            return 0
-        window = build_main_window(database, login.actor, DbWorker(database))
+        if actor is None:
+            settings = worker.call_now(load_settings)
+            demo = demo_accounts_for_login() if settings.is_demo else None
+            login = LoginDialog(worker, settings.center_name, settings.terminal, demo)
+            if demo_login and demo:
+                login.username.setText(demo[0][0])
+                login.password.setFocus()
+            if start_backup is not None:
+                start_backup.start_when_shown()
+            if startup_probe:
+                _probe_when_shown(login)
+            if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+                return 0
+            actor = login.actor
+        window = build_main_window(database, actor, DbWorker(database))
         if database.path is not None:  # the day's first log-in: a copy of the center in use
             login_backup = BackgroundBackup(database.path, window, backup=take_login_backup)
             login_backup.start_when_shown()
@@ -326,3 +481,4 @@ def _run_windows(
         record_audit_head(database)  # at every log-out (and quit)
         if not logged_out:
             return 0
+        actor = None

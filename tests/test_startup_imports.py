@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 # Each costs 0.1–0.5 s to import on an office PC; the first registration, export, preview or
 # upgrade loads its own when it happens (printing is made ready once the window is up).
 HEAVY = [
@@ -58,6 +60,57 @@ def test_login_and_reception_windows_leave_heavy_libraries_unloaded(db):
     ).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
     assert loaded == {"login": [], "reception": []}
+
+
+# The log-in window comes before the database layer (issue 17: on screen within 0.8 s): only
+# Qt, the theme and a first look at the file with the standard library's sqlite3; these are
+# loaded behind it, on a thread of their own, once it is on screen.
+NOT_BEFORE_THE_LOGIN_WINDOW = ["sqlalchemy", "app.db", "app.models", "app.services", "argon2"]
+
+LOGIN_WINDOW_SCRIPT = """
+import json, sys
+import app.gui as gui
+
+watched = json.loads(sys.argv[2])
+seen = {}
+real_start = gui.OpeningDatabase.start
+
+def start(self):
+    dialogs = [w for w in gui.QApplication.topLevelWidgets() if isinstance(w, gui.LoginDialog)]
+    seen["shown"] = bool(dialogs) and all(d.isVisible() for d in dialogs)
+    seen["loaded"] = sorted(
+        {w for w in watched for m in sys.modules if m == w or m.startswith(w + ".")}
+    )
+    real_start(self)
+
+gui.OpeningDatabase.start = start
+code = gui.run_gui(sys.argv[1], None, startup_probe=True)
+print(json.dumps([code, seen]))
+"""
+
+
+@pytest.mark.sqlite_only  # a server is opened the usual way: there is no file to look at
+def test_the_login_window_shows_before_the_database_layer_is_loaded(db):
+    """A fresh interpreter running the real start: about a second on a quiet PC."""
+    db.dispose()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOGIN_WINDOW_SCRIPT,
+            str(db.path),
+            json.dumps(NOT_BEFORE_THE_LOGIN_WINDOW),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    ).stdout
+    code, seen = json.loads(out.strip().splitlines()[-1])
+    assert code == 0
+    assert seen == {"shown": True, "loaded": []}
 
 
 PRINT_SCRIPT = """
@@ -167,3 +220,29 @@ def test_printing_a_receipt_from_the_command_line_loads_only_what_it_needs(db, t
     assert out.read_bytes().startswith(b"%PDF")
     assert _cli_loads(["--help"]) == (0, [])
     assert _cli_loads(["print", "--help"]) == (0, [])
+
+
+def test_the_first_look_reads_what_the_settings_say(db):
+    """The log-in window's facts, read with sqlite3 alone, are ``load_settings``' (defaults
+    included); a file not at the program's schema, or not set up, gets no first look."""
+    from dataclasses import fields
+
+    from sqlalchemy import text
+
+    from app.core.locations import FirstLook, first_look
+    from app.demo.accounts import DEMO_LOGINS
+    from app.models import Role
+    from app.services.center.settings import CenterSettings, load_settings
+
+    defaults = CenterSettings()
+    assert FirstLook() == FirstLook(*(getattr(defaults, f.name) for f in fields(FirstLook)))
+    assert all(Role(role).label == label for _u, _p, role, label, _n in DEMO_LOGINS)
+    if db.path is None:
+        assert first_look(db.path) is None  # a server: opened the usual way
+        return
+    with db.read() as s:
+        settings = load_settings(s)
+    assert first_look(db.path) == FirstLook(settings.center_name, settings.terminal, False)
+    with db.write() as s:
+        s.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+    assert first_look(db.path) is None

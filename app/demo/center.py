@@ -25,6 +25,7 @@ from app.demo import duty as demo_duty
 from app.demo import grids as demo_grids
 from app.demo import key_people as demo_key_people
 from app.demo import work as demo_work
+from app.demo.accounts import DEMO_LOGINS
 from app.demo.people import id_number
 from app.models import (
     Category,
@@ -55,14 +56,7 @@ from app.services.security import audit
 from app.services.security.auth import create_user, set_unit
 
 DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
-    ("demo-reception", "Jiedai@2026", Role.RECEPTIONIST, "林晓燕"),
-    ("demo-mediator", "Tiaojie@2026", Role.MEDIATOR, "陈国平"),
-    ("demo-counsellor", "Nuanxin@2026", Role.COUNSELLOR, "周静"),
-    ("demo-director", "Zhuren@2026", Role.DIRECTOR, "郑建华"),
-    # Each one's B on an AB post (demo_work.POSTS): log in as B to cover an absent A.
-    ("demo-reception2", "Jiedai2@2026", Role.RECEPTIONIST, "王丽娜"),
-    ("demo-mediator2", "Tiaojie2@2026", Role.MEDIATOR, "李志明"),
-    ("demo-admin", "Guanli@2026", Role.ADMIN, "系统管理员"),
+    (user, password, Role(role), name) for user, password, role, _label, name in DEMO_LOGINS
 ]
 # The room each member of staff works in ("本单位的"); matters routed there go to one of them.
 DEMO_ROOMS = {

@@ -1,6 +1,14 @@
-"""Log-in dialog. On a demo database it lists the demo accounts."""
+"""Log-in dialog. On a demo database it lists the demo accounts.
+
+It is shown before SQLAlchemy, the models and the services are loaded (issue 17): it imports
+only Qt and the message bar, and takes either the database worker or, while the database is
+still being opened in the background, a promise of it (``PendingWorker``). A log-in asked for
+before then waits for it, saying so."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,12 +21,35 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import EnvironmentProblem, ServiceError
-from app.core.ops import op
-from app.services.context import Actor
-from app.services.security import auth
 
 from .widgets.message_bar import MessageBar
-from .worker import DbWorker
+
+if TYPE_CHECKING:
+    from app.services.context import Actor
+    from app.services.security.auth import LoginOutcome
+
+    from .worker import DbWorker
+
+
+class PendingWorker:
+    """The worker of a database still being opened: ``when_ready(fn)`` calls ``fn(worker)``
+    once it is there (at once if it is)."""
+
+    def __init__(self) -> None:
+        self.worker: DbWorker | None = None
+        self._waiting: list[Callable[[DbWorker], None]] = []
+
+    def when_ready(self, fn: Callable[[DbWorker], None]) -> None:
+        if self.worker is not None:
+            fn(self.worker)
+        else:
+            self._waiting.append(fn)
+
+    def ready(self, worker: DbWorker) -> None:
+        self.worker = worker
+        waiting, self._waiting = self._waiting, []
+        for fn in waiting:
+            fn(worker)
 
 
 class LoginDialog(QDialog):
@@ -26,7 +57,7 @@ class LoginDialog(QDialog):
 
     def __init__(
         self,
-        worker: DbWorker,
+        worker: DbWorker | PendingWorker,
         center_name: str,
         terminal: str,
         demo_accounts: list[tuple[str, str, str]] | None = None,
@@ -82,9 +113,22 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         terminal = self.terminal
-        self.worker.submit(op(auth.login, username, password, terminal), self._done, self._failed)
 
-    def _done(self, outcome: auth.LoginOutcome) -> None:
+        def submit(worker: DbWorker) -> None:
+            from app.core.ops import op
+            from app.services.security import auth
+
+            self.message.clear()
+            worker.submit(op(auth.login, username, password, terminal), self._done, self._failed)
+
+        if isinstance(self.worker, PendingWorker):
+            if self.worker.worker is None:
+                self.message.info("正在打开数据库，请稍候…")
+            self.worker.when_ready(submit)
+        else:
+            submit(self.worker)
+
+    def _done(self, outcome: LoginOutcome) -> None:
         self.buttons.setEnabled(True)
         if outcome.actor is None:
             self.message.error(outcome.message or "登录失败。")

@@ -1345,9 +1345,8 @@ class ReceptionTab(QWidget):
 
             receipts.warm_up()
             pdf_preview_dialog.warm_up()
-            from app.services.pinyin import name_keys
-
-            name_keys("下塘")  # pypinyin's tables, for the type-ahead and the 拼音 field
+            # Not pypinyin: its tables hold 55 MB, loaded when a name or a type-ahead first
+            # needs them (on the worker for a visitor's name), not for every log-in (issue 17).
 
         # Off the database worker: it needs no session, and the list's jobs need not wait.
         run_in_background(warm_up, lambda _r: None, lambda _e: None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QTabWidget
 from sqlalchemy import select
@@ -442,3 +443,43 @@ def test_the_director_and_deputy_reach_leave_but_not_users(qtbot, db, admin):
         pages = [inner.tabText(i) for i in range(inner.count())]
         assert "AB岗与请假" in pages and "节假日" in pages and "用户与角色" not in pages
         w.ctx.worker.wait()
+
+
+@pytest.mark.sqlite_only  # the first look reads a local file
+def test_a_log_in_typed_before_the_database_is_open_waits_for_it(qtbot, db, monkeypatch):
+    """The log-in window is on screen before the database is opened behind it (issue 17):
+    登录 pressed at once says it is waiting, then logs in to the main window. About a second
+    on a quiet PC: the real start, with its main window and start-up copy."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app import gui
+    from app.views.main_window import MainWindow
+
+    db.dispose()
+    release = threading.Event()
+    real_open = gui.OpeningDatabase._open
+    monkeypatch.setattr(gui.OpeningDatabase, "_open", lambda o: (release.wait(10), real_open(o)))
+    seen = {}
+
+    def main_window_shown() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                seen["user"] = w.ctx.actor.username
+                w.close()
+                return
+        QTimer.singleShot(10, main_window_shown)
+
+    def log_in(dialog) -> None:
+        qtbot.keyClicks(dialog.username, "jiedai")
+        qtbot.keyClicks(dialog.password, STAFF_PASSWORD)
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        seen["waiting"] = dialog.message.text()
+        release.set()
+        main_window_shown()
+
+    monkeypatch.setattr(gui, "_probe_when_shown", lambda d: QTimer.singleShot(0, lambda: log_in(d)))
+    assert gui.run_gui(str(db.path), None, startup_probe=True) == 0
+    assert "正在打开数据库" in seen["waiting"] and seen["user"] == "jiedai"
