@@ -14,6 +14,13 @@ _BY_TABLE = {
     ("mediation_cases", "source"): "案件来源",
     ("mediation_cases", "number"): "案号",
     ("supervision_orders", "number"): "督办单编号",
+    ("assessment_scores", "value"): "指标值",
+    ("assessment_scores", "shown"): "指标值（显示）",
+    ("assessment_scores", "points"): "得分",
+    ("assessment_items", "points"): "加减分",
+    ("special_visits", "findings"): "走访情况",
+    ("place_inspections", "findings"): "检查情况",
+    ("place_inspections", "problems"): "发现问题",
 }
 
 COLUMN_LABELS = {
@@ -248,9 +255,55 @@ COLUMN_LABELS = {
     "workplace": "工作单位",
     "written_at": "记录时间",
     "year": "年度",
+    "params": "指标参数",
+    "scheme_id": "考核方案",
+    "target_kind": "考核对象类型",
+    "weight": "权重",
+    "entered_at": "录入时间",
+    "entered_by": "录入人",
+    "period_id": "考核周期",
+    "target_id": "考核对象",
+    "closed": "已关闭",
+    "label": "名称",
+    "frozen": "已冻结",
+    "target_name": "考核对象名称",
+    "made_at": "生成时间",
+    "made_by": "生成人",
+    "visited_on": "走访日期",
+    "visitor": "走访人",
+    "inspected_on": "检查日期",
+    "inspector": "检查人",
+    "place_id": "重点场所",
+    "rectified": "已整改",
+    "hours": "学时",
+    "topic": "培训主题",
+    "trainer": "授课人",
+    "population": "常住人口",
 }
+
+
+def _register_labels() -> dict[tuple[str, str], str]:
+    """The registers' columns as their forms and ledgers name them (``REGISTERS``' field
+    specs): one list of labels, not a second copy here."""
+    from app.services.command.registers import MODELS, REGISTERS
+
+    return {
+        (MODELS[kind].__tablename__, spec.key): spec.label
+        for kind, (_title, specs) in REGISTERS.items()
+        for spec in specs
+    }
+
+
+_registers: dict[tuple[str, str], str] = {}
 
 
 def column_label(table: str, column: str) -> str:
     """The Chinese label of ``table.column``; the column's own name if none is known."""
-    return _BY_TABLE.get((table, column)) or COLUMN_LABELS.get(column) or column
+    if not _registers:
+        _registers.update(_register_labels())
+    return (
+        _BY_TABLE.get((table, column))
+        or _registers.get((table, column))
+        or COLUMN_LABELS.get(column)
+        or column
+    )
