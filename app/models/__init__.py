@@ -100,7 +100,7 @@ from .mediation import (
 )
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
-from .people import Person
+from .people import Person, PersonCardPhoto
 from .registers import ImportedRow, ImportJob, Migrant, SafetyCreation, SpecialPerson, StagedRow
 from .tallies import MatterTally
 
@@ -211,6 +211,7 @@ __all__ = [
     "MatterStatus",
     "NumberCounter",
     "Person",
+    "PersonCardPhoto",
     "Role",
     "Satisfaction",
     "Setting",

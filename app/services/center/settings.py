@@ -60,6 +60,8 @@ class CenterSettings:
     # 上下联动: a matter sent up or across (转上级/移送) with no answer after this many days is
     # shown as a reminder (等待反馈 turns red).
     upper_reply_days: int = 15
+    # 身份证照片: stored (sealed to the recovery key, like the counselling notes) only when on.
+    store_card_photo: bool = False
 
 
 @read_op
@@ -173,6 +175,7 @@ ADMIN_EDITABLE = {
     "backup_keep_monthly",
     "emergency_first_report_minutes",
     "upper_reply_days",
+    "store_card_photo",
 }
 
 
@@ -188,6 +191,18 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
         raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
     if "exchange_counselling" in changes:
         changes["exchange_counselling"] = bool(changes["exchange_counselling"])
+    if changes.get("store_card_photo"):
+        from app.services.security.notes_keys import recovery_configured
+
+        if not recovery_configured(session):
+            raise ValidationError(
+                {
+                    "store_card_photo": "保存身份证照片需要先设置暖心工作室的恢复密钥"
+                    "（照片用它加密）：请运行 zongzhi counselling-recovery"
+                }
+            )
+    if "store_card_photo" in changes:
+        changes["store_card_photo"] = bool(changes["store_card_photo"])
     problems: dict[str, str] = {}
     for key, label, required, most in TEXT_SETTINGS:
         if key in changes:
