@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -197,7 +198,7 @@ class VisitorEditor(QWidget):
         self.phone.setPlaceholderText("手机或固话")
         self.address = SubmitLineEdit()
         self.address.setPlaceholderText("住址")
-        # 性别 · 民族 · 出生: small, beside the phone. The card fills all three; a typed ID
+        # 性别 · 民族 · 出生: small, before the address. The card fills all three; a typed ID
         # number gives sex and birth date (the service does the same on save).
         self.sex = QComboBox()
         self.sex.setAccessibleName("性别")
@@ -217,6 +218,10 @@ class VisitorEditor(QWidget):
         self.birth.setToolTip("出生日期：读卡或按身份证号自动填写")
         self.birth.setFixedWidth(self.birth.fontMetrics().horizontalAdvance("0000-00-00") + 16)
         self._birth: date | None = None
+        self.card_line = QLabel()  # 签发机关 · 有效期限 of the card read into this visitor
+        self.card_line.setProperty("role", "hint")
+        # Cut at the form's edge rather than widening it (the tooltip holds the whole text).
+        self.card_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._card: CardData | None = None  # the card read into this visitor, if any
         self.pinyin = SubmitLineEdit()
         self.pinyin.setPlaceholderText("拼音：生僻字的读音，音节间空格，如 wang ji")
@@ -255,22 +260,23 @@ class VisitorEditor(QWidget):
         grid.addWidget(self.name, 0, 1)
         grid.addWidget(self.id_number, 0, 2)
         grid.addWidget(self.remove, 0, 3)
-        contact = QHBoxLayout()  # phone, then 性别 · 民族 · 出生 in the phone's column
-        contact.setSpacing(FORM_COLUMN_SPACING // 2)
-        contact.addWidget(self.phone, 1)
-        contact.addWidget(self.sex)
-        contact.addWidget(self.nation)
-        contact.addWidget(self.birth)
-        grid.addLayout(contact, 1, 1)
+        grid.addWidget(self.phone, 1, 1)
         place = QHBoxLayout()  # the village, then its grid, sharing the village's column
         place.setSpacing(FORM_COLUMN_SPACING)
         place.addWidget(self.village, 1)
         place.addWidget(self.grid_choice, 1)
         grid.addLayout(place, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
-        grid.addWidget(self.pinyin_label, 3, 0)
-        grid.addWidget(self.pinyin, 3, 1, 1, 3)
-        grid.addWidget(self.problem, 4, 1, 1, 3)
+        facts = QHBoxLayout()  # 性别 · 民族 · 出生, then what else the card said
+        facts.setSpacing(FORM_COLUMN_SPACING // 2)
+        facts.addWidget(self.sex)
+        facts.addWidget(self.nation)
+        facts.addWidget(self.birth)
+        facts.addWidget(self.card_line, 1)
+        grid.addLayout(facts, 3, 1, 1, 3)
+        grid.addWidget(self.pinyin_label, 4, 0)
+        grid.addWidget(self.pinyin, 4, 1, 1, 3)
+        grid.addWidget(self.problem, 5, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         for w in (self.name, self.phone, self.address, self.pinyin):
@@ -369,6 +375,8 @@ class VisitorEditor(QWidget):
         self.nation.setCurrentIndex(max(self.nation.findData(card.nation), 0))
         self.set_birth(card.birth)
         self._card = card
+        self.card_line.setText(f"有效期 {card.validity_text()} · {card.authority}")
+        self.card_line.setToolTip(f"签发机关：{card.authority}\n有效期限：{card.validity_text()}")
         self.problem.setVisible(False)
         self._check(self.id_number, validate_id_number)
         self._from_id_number()
@@ -380,6 +388,8 @@ class VisitorEditor(QWidget):
     def _from_id_number(self) -> None:
         """A valid ID number fills an empty sex; the birth date (read-only) is the card's
         while its number stands, else the number's."""
+        if self.card() is None:  # another number typed over the card's
+            self.card_line.clear()
         try:
             born, sex = id_number_info(self.id_number.text())
         except ValidationError:
@@ -400,6 +410,7 @@ class VisitorEditor(QWidget):
 
     def clear_card(self) -> None:
         self._card = None
+        self.card_line.clear()
         self.sex.setCurrentIndex(0)
         self.nation.setCurrentIndex(0)
         self.set_birth(None)

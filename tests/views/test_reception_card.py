@@ -107,6 +107,7 @@ def test_failures_keep_the_form_and_a_wedge_readers_enter_moves_on(qtbot, db, wi
     qtbot.keyClicks(v.id_number, VALID_ID)
     qtbot.keyClick(v.id_number, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is v.phone
+    assert (v.sex.currentText(), v.birth.text()) == ("女", "1949-12-31")  # from the number
     assert tab.form.error.text() == "" and tab.last_number == ""
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Matter)) == 0
