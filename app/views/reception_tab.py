@@ -49,6 +49,7 @@ from app.models import Channel, MatterStatus
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups, load_lookups
 from app.services.idcard.card import (
+    NATIONS,
     CardData,
     CardReaderError,
     NoCard,
@@ -60,7 +61,6 @@ from app.services.printing import preferences
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from app.services.validation import (
-    ETHNICITIES,
     id_number_info,
     validate_id_number,
     validate_name,
@@ -209,7 +209,7 @@ class VisitorEditor(QWidget):
         self.nation.setAccessibleName("民族")
         self.nation.setToolTip("民族（读卡自动填写）")
         self.nation.addItem("民族", "")
-        for name in ETHNICITIES:
+        for name in NATIONS.values():  # the 56, then 其他 and 外国血统中国籍人士 (GB/T 3304)
             self.nation.addItem(name, name)
         self.birth = QLineEdit()
         self.birth.setReadOnly(True)

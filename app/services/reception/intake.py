@@ -53,6 +53,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.grids import grid_scope
 from app.services.center.settings import load_settings
 from app.services.context import Actor
+from app.services.idcard.card import NATIONS as CARD_NATIONS_BY_CODE
 from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
 from app.services.reception import flow, linkage, petitions, timeline
 from app.services.reception.numbering import format_number, next_seq
@@ -73,6 +74,7 @@ from app.services.validation import (
 SUMMARY_MAX = 2000
 ANSWER_MAX = 2000
 ADDRESS_MAX = 120
+CARD_NATIONS = frozenset(CARD_NATIONS_BY_CODE.values())  # the 56, 其他, 外国血统中国籍人士
 MAX_VISITORS = 50
 
 
@@ -307,6 +309,8 @@ def _card_facts(
     if sex not in ("", "男", "女"):
         problems[p + "sex"] = "性别只能是“男”或“女”"
     nation = normalize_ethnicity(v.nation)
+    if nation is None and v.nation.strip() in CARD_NATIONS:  # 其他, 外国血统中国籍人士
+        nation = v.nation.strip()
     if nation is None:
         problems[p + "nation"] = f"民族“{v.nation.strip()}”不是 56 个民族之一，请从列表中选择"
         nation = ""
