@@ -165,7 +165,7 @@ def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
 def _person_facts(p: intake.PersonView) -> str:
     """性别 · 民族 · 出生 and, for a card read, 签发机关 · 有效期限: a smaller line under
     the visitor in the matter's detail (empty when none is known)."""
-    facts = [p.sex, p.nation, f"{p.birth.isoformat()} 出生" if p.birth else ""]
+    facts = [p.sex, p.nation, f"{p.birth}出生" if p.birth else ""]
     if p.authority:
         facts.append(f"签发机关 {p.authority}")
     if p.validity:

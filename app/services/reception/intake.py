@@ -1126,9 +1126,18 @@ class PersonView:
     # card, shown in the matter's detail only.
     sex: str = ""
     nation: str = ""
-    birth: date | None = None
+    # 1949-12-31; only the year (1949年) where the ID number is masked, since the whole date
+    # is the very part of the number the mask hides.
+    birth: str = ""
     authority: str = ""
     validity: str = ""  # 2020.01.01-2040.01.01 / 2020.01.01-长期
+
+
+def _birth_text(person: Person, show_whole: bool) -> str:
+    born = person.birth_date
+    if born is None:
+        return ""
+    return born.isoformat() if show_whole or not person.id_number else f"{born.year}年"
 
 
 def _validity_text(person: Person) -> str:
@@ -1201,7 +1210,7 @@ def matter_detail(
             villages.get(mp.person.village_id, ""),
             mp.person.sex or "",
             mp.person.nation or "",
-            mp.person.birth_date,
+            _birth_text(mp.person, show_whole),
             mp.person.id_authority or "",
             _validity_text(mp.person),
         )
