@@ -211,6 +211,11 @@ class VisitorEditor(QWidget):
         self.nation.addItem("民族", "")
         for name in NATIONS.values():  # the 56, then 其他 and 外国血统中国籍人士 (GB/T 3304)
             self.nation.addItem(name, name)
+        # As wide as 哈萨克族, not as the longest entry (外国血统中国籍人士).
+        self.nation.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.nation.setMinimumContentsLength(4)
         self.birth = QLineEdit()
         self.birth.setReadOnly(True)
         self.birth.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
