@@ -122,7 +122,7 @@ from .mediation import (
 )
 from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
-from .people import Person
+from .people import Person, PersonCardPhoto
 from .registers import (
     AidRecord,
     CampusCheck,
@@ -267,6 +267,7 @@ __all__ = [
     "MatterStatus",
     "NumberCounter",
     "Person",
+    "PersonCardPhoto",
     "Role",
     "Satisfaction",
     "Setting",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Uuid
+from sqlalchemy import Date, DateTime, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now
@@ -34,4 +34,32 @@ class Person(UUIDPk, Base):
     grid_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("grids.id", ondelete="SET NULL")
     )
+    # 性别 (男/女), 民族 (one of the 56), 出生日期: from the ID card, or for a typed ID number
+    # derived from it where left empty (services/reception/intake.py).
+    sex: Mapped[str | None] = mapped_column(String(2))
+    nation: Mapped[str | None] = mapped_column(String(16))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    # Read from the card only: 签发机关 and 有效期限 (no end: 长期). Shown in a matter's detail.
+    id_authority: Mapped[str | None] = mapped_column(String(64))
+    id_valid_from: Mapped[date | None] = mapped_column(Date)
+    id_valid_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
+class PersonCardPhoto(Base):
+    """身份证照片, stored only while the center's setting ``store_card_photo`` is on: sealed
+    like the counselling notes (same cipher setting), to the center's recovery key (X25519),
+    so the window can store it but only the printed recovery key opens it. Confidential: it
+    travels in exchange bundles only with the counselling records."""
+
+    __tablename__ = "person_card_photos"
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    recovery_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("notes_recovery_keys.id"), nullable=False
+    )
+    crypt_alg: Mapped[str] = mapped_column(String(16), nullable=False)
+    ephemeral_public: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    photo_ct: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)

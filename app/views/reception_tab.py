@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -47,6 +49,7 @@ from app.models import Channel, MatterStatus
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups, load_lookups
 from app.services.idcard.card import (
+    NATIONS,
     CardData,
     CardReaderError,
     NoCard,
@@ -57,7 +60,12 @@ from app.services.idcard.settings import ReaderSettings, load_reader_settings, o
 from app.services.printing import preferences
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
-from app.services.validation import validate_id_number, validate_name, validate_phone
+from app.services.validation import (
+    id_number_info,
+    validate_id_number,
+    validate_name,
+    validate_phone,
+)
 
 from . import bus as kinds
 from . import pdf_preview_dialog
@@ -154,6 +162,18 @@ def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
     combo.blockSignals(False)
 
 
+def _person_facts(p: intake.PersonView) -> str:
+    """性别 · 民族 · 出生 and, for a card read, 签发机关 · 有效期限: a smaller line under
+    the visitor in the matter's detail (empty when none is known)."""
+    facts = [p.sex, p.nation, f"{p.birth}出生" if p.birth else ""]
+    if p.authority:
+        facts.append(f"签发机关 {p.authority}")
+    if p.validity:
+        facts.append(f"有效期限 {p.validity}")
+    line = " · ".join(x for x in facts if x)
+    return f"<br><small>{html.escape(line)}</small>" if line else ""
+
+
 class VisitorEditor(QWidget):
     """One visitor: name, ID number, phone, address, village.
 
@@ -178,6 +198,36 @@ class VisitorEditor(QWidget):
         self.phone.setPlaceholderText("手机或固话")
         self.address = SubmitLineEdit()
         self.address.setPlaceholderText("住址")
+        # 性别 · 民族 · 出生: small, before the address. The card fills all three; a typed ID
+        # number gives sex and birth date (the service does the same on save).
+        self.sex = QComboBox()
+        self.sex.setAccessibleName("性别")
+        self.sex.setToolTip("性别（读卡或按身份证号自动填写）")
+        for text, data in (("性别", ""), ("男", "男"), ("女", "女")):
+            self.sex.addItem(text, data)
+        self.nation = TypeAheadCombo()
+        self.nation.setAccessibleName("民族")
+        self.nation.setToolTip("民族（读卡自动填写）")
+        self.nation.addItem("民族", "")
+        for name in NATIONS.values():  # the 56, then 其他 and 外国血统中国籍人士 (GB/T 3304)
+            self.nation.addItem(name, name)
+        # As wide as 哈萨克族, not as the longest entry (外国血统中国籍人士).
+        self.nation.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.nation.setMinimumContentsLength(4)
+        self.birth = QLineEdit()
+        self.birth.setReadOnly(True)
+        self.birth.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.birth.setPlaceholderText("出生日期")
+        self.birth.setToolTip("出生日期：读卡或按身份证号自动填写")
+        self.birth.setFixedWidth(self.birth.fontMetrics().horizontalAdvance("0000-00-00") + 16)
+        self._birth: date | None = None
+        self.card_line = QLabel()  # 签发机关 · 有效期限 of the card read into this visitor
+        self.card_line.setProperty("role", "hint")
+        # Cut at the form's edge rather than widening it (the tooltip holds the whole text).
+        self.card_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._card: CardData | None = None  # the card read into this visitor, if any
         self.pinyin = SubmitLineEdit()
         self.pinyin.setPlaceholderText("拼音：生僻字的读音，音节间空格，如 wang ji")
         self.pinyin.setToolTip("姓名中有字查不到读音，请补上拼音，以后按拼音也能找到此人")
@@ -222,9 +272,16 @@ class VisitorEditor(QWidget):
         place.addWidget(self.grid_choice, 1)
         grid.addLayout(place, 1, 2, 1, 2)
         grid.addWidget(self.address, 2, 1, 1, 3)
-        grid.addWidget(self.pinyin_label, 3, 0)
-        grid.addWidget(self.pinyin, 3, 1, 1, 3)
-        grid.addWidget(self.problem, 4, 1, 1, 3)
+        facts = QHBoxLayout()  # 性别 · 民族 · 出生, then what else the card said
+        facts.setSpacing(FORM_COLUMN_SPACING // 2)
+        facts.addWidget(self.sex)
+        facts.addWidget(self.nation)
+        facts.addWidget(self.birth)
+        facts.addWidget(self.card_line, 1)
+        grid.addLayout(facts, 3, 1, 1, 3)
+        grid.addWidget(self.pinyin_label, 4, 0)
+        grid.addWidget(self.pinyin, 4, 1, 1, 3)
+        grid.addWidget(self.problem, 5, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         for w in (self.name, self.phone, self.address, self.pinyin):
@@ -234,6 +291,7 @@ class VisitorEditor(QWidget):
         self.id_number.editingFinished.connect(
             lambda: self._check(self.id_number, validate_id_number)
         )
+        self.id_number.editingFinished.connect(self._from_id_number)
         self.phone.editingFinished.connect(lambda: self._check(self.phone, validate_phone))
         self.name.editingFinished.connect(lambda: self._check(self.name, validate_name))
         for w in (self.name, self.id_number, self.phone, self.pinyin):
@@ -308,8 +366,9 @@ class VisitorEditor(QWidget):
         self.problem.setVisible(False)
 
     def fill_from_card(self, card: CardData) -> None:
-        """读卡: the card's name, ID number and address, exactly as on the card (rare
-        characters included). Sex, nation and birth date are in the ID number or not kept."""
+        """读卡: the card's name, ID number, address, sex, nation and birth date exactly as on
+        the card (rare characters included); its 签发机关, 有效期限 and photo go with the
+        visitor while the ID number stays the card's."""
         for field, value in (
             (self.name, card.name),
             (self.id_number, card.id_number),
@@ -317,8 +376,49 @@ class VisitorEditor(QWidget):
         ):
             field.setText(value)
             _mark(field, False)
+        self.sex.setCurrentIndex(max(self.sex.findData(card.sex), 0))
+        self.nation.setCurrentIndex(max(self.nation.findData(card.nation), 0))
+        self.set_birth(card.birth)
+        self._card = card
+        self.card_line.setText(f"有效期 {card.validity_text()} · {card.authority}")
+        self.card_line.setToolTip(f"签发机关：{card.authority}\n有效期限：{card.validity_text()}")
         self.problem.setVisible(False)
         self._check(self.id_number, validate_id_number)
+        self._from_id_number()
+
+    def set_birth(self, born: date | None) -> None:
+        self._birth = born
+        self.birth.setText(born.isoformat() if born else "")
+
+    def _from_id_number(self) -> None:
+        """A valid ID number fills an empty sex; the birth date (read-only) is the card's
+        while its number stands, else the number's."""
+        if self.card() is None:  # another number typed over the card's
+            self.card_line.clear()
+        try:
+            born, sex = id_number_info(self.id_number.text())
+        except ValidationError:
+            if self.card() is None:
+                self.set_birth(None)
+            return
+        if not self.sex.currentData():
+            self.sex.setCurrentIndex(self.sex.findData(sex))
+        if self.card() is None or self._birth is None:
+            self.set_birth(born)
+
+    def card(self) -> CardData | None:
+        """The card read into this visitor, while its ID number is still the card's."""
+        card = self._card
+        if card is None or card.id_number != self.id_number.text().strip().upper():
+            return None
+        return card
+
+    def clear_card(self) -> None:
+        self._card = None
+        self.card_line.clear()
+        self.sex.setCurrentIndex(0)
+        self.nation.setCurrentIndex(0)
+        self.set_birth(None)
 
     def _check(self, field: QLineEdit, validate) -> None:
         text = field.text()
@@ -337,6 +437,7 @@ class VisitorEditor(QWidget):
         self.title.setText(f"群众{index + 1}")
 
     def value(self) -> VisitorInput:
+        card = self.card()
         return VisitorInput(
             name=self.name.text(),
             id_number=self.id_number.text(),
@@ -344,6 +445,13 @@ class VisitorEditor(QWidget):
             address=self.address.text(),
             village_id=self.village.currentData(),
             pinyin=self.typed_pinyin(),
+            sex=self.sex.currentData() or "",
+            nation=self.nation.currentData() or "",
+            birth=self._birth,
+            authority=card.authority if card else "",
+            valid_from=card.valid_from if card else None,
+            valid_until=card.valid_until if card else None,
+            card_photo=card.photo if card else b"",
         )
 
     def fields(self) -> dict[str, QWidget]:
@@ -353,6 +461,9 @@ class VisitorEditor(QWidget):
             "phone": self.phone,
             "address": self.address,
             "pinyin": self.pinyin,
+            "sex": self.sex,
+            "nation": self.nation,
+            "birth": self.birth,
         }
 
 
@@ -622,7 +733,8 @@ class IntakeForm(QWidget):
     def _fix_tab_order(self) -> None:
         chain: list[QWidget] = [self.channel]
         for v in self.visitors:
-            chain += [v.name, v.id_number, v.phone, v.village, v.grid_choice, v.address, v.pinyin]
+            chain += [v.name, v.id_number, v.phone, v.sex, v.nation, v.village, v.grid_choice]
+            chain += [v.address, v.pinyin]
         chain += [
             self.head_count,  # only while 群体性事项 is ticked
             self.reporter,  # only for 网格上报
@@ -780,6 +892,7 @@ class IntakeForm(QWidget):
             w.clear()
         v.problem.setVisible(False)
         v.offer_pinyin(False, "")
+        v.clear_card()
         v.village.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.category.setCurrentIndex(0)
@@ -807,6 +920,8 @@ class IntakeForm(QWidget):
                     "village": str(v.village.currentData()) if v.village.currentData() else None,
                     "grid": str(g) if (g := v.grid_choice.currentData()) else None,
                     "pinyin": v.typed_pinyin(),
+                    "sex": v.sex.currentData() or "",
+                    "nation": v.nation.currentData() or "",
                 }
                 for v in self.visitors
             ],
@@ -841,6 +956,9 @@ class IntakeForm(QWidget):
             pick(editor.grid_choice, vd.get("grid"))
             if vd.get("pinyin"):
                 editor.set_typed_pinyin(vd["pinyin"])
+            pick(editor.sex, vd.get("sex") or "")
+            pick(editor.nation, vd.get("nation") or "")
+            editor._from_id_number()
         self.is_group.setChecked(bool(d.get("is_group")))
         self.head_count.setValue(int(d.get("head_count") or 0))
         pick(self.category, d.get("category"))
@@ -926,6 +1044,7 @@ def matter_detail_html(d: intake.MatterDetail) -> str:
     e = html.escape
     persons = "<br>".join(
         e(" · ".join(x for x in (p.name, p.id_number, p.phone, p.village, p.address) if x))
+        + _person_facts(p)
         for p in d.persons
     )
     group = f"（群体性，{d.head_count} 人）" if d.is_group else ""

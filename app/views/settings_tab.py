@@ -428,6 +428,11 @@ class SecurityPanel(QWidget):
         self.exchange_counselling.setToolTip(
             "离线终端和中心都打开时，暖心工作室的记录才随交换包传递；默认关闭。"
         )
+        self.store_card_photo = QCheckBox("读卡时保存身份证照片（用恢复密钥加密，默认不保存）")
+        self.store_card_photo.setChecked(s.store_card_photo)
+        self.store_card_photo.setToolTip(
+            "仅在本中心制度要求时打开：照片像咨询记录一样加密保存，只有保险柜里的恢复密钥能打开。"
+        )
         # Rotation of the automatic backups (start-up, daily): the newest copy of each.
         self.keep_daily = QSpinBox(minimum=1, maximum=366, suffix=" 天", value=s.backup_keep_daily)
         self.keep_weekly = QSpinBox(
@@ -470,6 +475,7 @@ class SecurityPanel(QWidget):
         form.addRow("锁定时长", self.lockout)
         form.addRow("咨询记录加密算法", self.notes_algorithm)
         form.addRow("数据交换", self.exchange_counselling)
+        form.addRow("身份证照片", self.store_card_photo)
         form.addRow(limits)
         form.addRow(visits_box)
         form.addRow(backups)
@@ -491,6 +497,7 @@ class SecurityPanel(QWidget):
             emergency_first_report_minutes=self.first_report.value(),
             upper_reply_days=self.upper_reply.value(),
             **{key: spin.value() for key, spin in self.visit_days.items()},
+            store_card_photo=self.store_card_photo.isChecked(),
         )
 
         def done(new_settings) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from app.gui import build_main_window
-from app.models import Matter
+from app.models import Matter, PersonCardPhoto
 from app.services.idcard.settings import ReaderSettings
 from tests.views.test_reception_tab import VALID_ID, ime_type
 
@@ -54,6 +55,11 @@ def test_f2_reads_the_card_into_the_form_and_registers(qtbot, db, window, sim):
     assert v.address.text().startswith("北京市西城区下塘街道")
     assert "已读卡" in tab.card_message.text() and tab.card_message.level == "success"
     assert "女 · 汉族" in tab.card_message.text()
+    assert (v.sex.currentText(), v.nation.currentText(), v.birth.text()) == (
+        "女",
+        "汉族",
+        "1949-12-31",
+    )
     assert QApplication.focusWidget() is form.category  # what is left: the matter
     # 重复来访 is asked as for a typed number (nothing earlier here); the pinyin row may show.
     for _ in range(3):  # （请选择类别）→ 咨询 → 求助 → 投诉
@@ -67,6 +73,13 @@ def test_f2_reads_the_card_into_the_form_and_registers(qtbot, db, window, sim):
         person = m.persons[0].person
         assert (person.name, person.id_number) == ("王𠈌", VALID_ID)
         assert person.address.startswith("北京市西城区")
+        assert (person.sex, person.nation, person.birth_date) == ("女", "汉族", date(1949, 12, 31))
+        assert (person.id_authority, person.id_valid_from, person.id_valid_until) == (
+            "北京市公安局西城分局",
+            date(2016, 3, 1),
+            None,  # 长期
+        )
+        assert s.scalar(select(func.count()).select_from(PersonCardPhoto)) == 0  # off by default
     qtbot.waitUntil(lambda: tab.preview is not None and tab.preview.isVisible(), timeout=5000)
     text = PdfReader(io.BytesIO(tab.preview.pdf)).pages[0].extract_text()
     assert "王𠈌" in text and "110105********002X" in text
@@ -94,6 +107,7 @@ def test_failures_keep_the_form_and_a_wedge_readers_enter_moves_on(qtbot, db, wi
     qtbot.keyClicks(v.id_number, VALID_ID)
     qtbot.keyClick(v.id_number, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is v.phone
+    assert (v.sex.currentText(), v.birth.text()) == ("女", "1949-12-31")  # from the number
     assert tab.form.error.text() == "" and tab.last_number == ""
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Matter)) == 0

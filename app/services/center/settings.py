@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import Setting
+from app.models import NotesRecoveryKey, Setting
 from app.services.validation import validate_text
 
 
@@ -67,6 +67,8 @@ class CenterSettings:
     visit_days_drugs: int = 90
     visit_days_mental: int = 30
     visit_days_other: int = 90
+    # 身份证照片: stored (sealed to the recovery key, like the counselling notes) only when on.
+    store_card_photo: bool = False
 
 
 @read_op
@@ -200,6 +202,7 @@ ADMIN_EDITABLE = {
     "emergency_first_report_minutes",
     "upper_reply_days",
     *(key for key, _group, _label in VISIT_INTERVALS),
+    "store_card_photo",
 }
 
 
@@ -215,6 +218,17 @@ def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
         raise ValidationError(f"这些设置不能在这里修改：{'、'.join(sorted(fixed))}")
     if "exchange_counselling" in changes:
         changes["exchange_counselling"] = bool(changes["exchange_counselling"])
+    # The photo is sealed to the recovery key: storing it needs one.
+    has_recovery = select(NotesRecoveryKey.id).limit(1)
+    if changes.get("store_card_photo") and session.scalar(has_recovery) is None:
+        raise ValidationError(
+            {
+                "store_card_photo": "保存身份证照片需要先设置暖心工作室的恢复密钥"
+                "（照片用它加密）：请运行 zongzhi counselling-recovery"
+            }
+        )
+    if "store_card_photo" in changes:
+        changes["store_card_photo"] = bool(changes["store_card_photo"])
     problems: dict[str, str] = {}
     for key, label, required, most in TEXT_SETTINGS:
         if key in changes:

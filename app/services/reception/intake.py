@@ -43,6 +43,7 @@ from app.models import (
     MatterPerson,
     MatterStatus,
     Person,
+    PersonCardPhoto,
     Unit,
     User,
     Village,
@@ -52,6 +53,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.grids import grid_scope
 from app.services.center.settings import load_settings
 from app.services.context import Actor
+from app.services.idcard.card import NATIONS as CARD_NATIONS_BY_CODE
 from app.services.pinyin import clean_typed_pinyin, person_keys, pinyin_keys
 from app.services.reception import flow, linkage, petitions, timeline
 from app.services.reception.numbering import format_number, next_seq
@@ -59,8 +61,10 @@ from app.services.reception.sealed import sealed_condition, sealed_lines
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import (
     char_len,
+    id_number_info,
     mask_id_number,
     mask_phone,
+    normalize_ethnicity,
     validate_id_number,
     validate_name,
     validate_phone,
@@ -70,6 +74,7 @@ from app.services.validation import (
 SUMMARY_MAX = 2000
 ANSWER_MAX = 2000
 ADDRESS_MAX = 120
+CARD_NATIONS = frozenset(CARD_NATIONS_BY_CODE.values())  # the 56, 其他, 外国血统中国籍人士
 MAX_VISITORS = 50
 
 
@@ -85,6 +90,17 @@ class VisitorInput:
     village_id: uuid.UUID | None = None
     # Typed by hand for a name pypinyin cannot read whole (王𠮷: "wang ji"); empty: pypinyin's.
     pinyin: str = ""
+    # 性别 (男/女), 民族, 出生日期: from the card or typed; for an ID number, sex and birth date
+    # left empty are taken from it.
+    sex: str = ""
+    nation: str = ""
+    birth: date | None = None
+    # Read from the card only: 签发机关, 有效期限 (valid_until None: 长期) and the photo (stored,
+    # sealed, only while the setting store_card_photo is on).
+    authority: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
+    card_photo: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -169,13 +185,36 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
             problems[p + "pinyin"] = "拼音只能填字母，音节间用空格，如 wang ji"
         elif len(typed) > 120:
             problems[p + "pinyin"] = "拼音太长，请核对"
+        sex, nation, birth = _card_facts(v, id_number or "", p, problems)
+        authority = check(
+            p + "authority",
+            validate_text,
+            v.authority,
+            p + "authority",
+            "签发机关",
+            required=False,
+            max_len=64,
+        )
+        keys = ("name", "id_number", "phone", "address", "pinyin", "sex", "nation", "birth")
         if who:
-            for key in (p + "name", p + "id_number", p + "phone", p + "address", p + "pinyin"):
+            for key in (p + k for k in (*keys, "authority")):
                 if key in problems:
                     problems[key] = f"{who}：{problems[key]}"
         clean_visitors.append(
             VisitorInput(
-                name or "", id_number or "", phone or "", address or "", v.village_id, typed
+                name or "",
+                id_number or "",
+                phone or "",
+                address or "",
+                v.village_id,
+                typed,
+                sex=sex,
+                nation=nation,
+                birth=birth,
+                authority=authority or "",
+                valid_from=v.valid_from,
+                valid_until=v.valid_until,
+                card_photo=v.card_photo,
             )
         )
     category = session.get(Category, data.category_id) if data.category_id else None
@@ -262,6 +301,29 @@ def validate_intake(session: Session, data: IntakeInput) -> IntakeInput:
     )
 
 
+def _card_facts(
+    v: VisitorInput, id_number: str, p: str, problems: dict[str, str]
+) -> tuple[str, str, date | None]:
+    """性别, 民族, 出生日期 checked; sex and birth date left empty are the ID number's."""
+    sex = (v.sex or "").strip()
+    if sex not in ("", "男", "女"):
+        problems[p + "sex"] = "性别只能是“男”或“女”"
+    nation = normalize_ethnicity(v.nation)
+    if nation is None and v.nation.strip() in CARD_NATIONS:  # 其他, 外国血统中国籍人士
+        nation = v.nation.strip()
+    if nation is None:
+        problems[p + "nation"] = f"民族“{v.nation.strip()}”不是 56 个民族之一，请从列表中选择"
+        nation = ""
+    birth = v.birth
+    if birth is not None and birth > clock.today():
+        problems[p + "birth"] = "出生日期不能晚于今天"
+    if id_number:
+        born, by_number = id_number_info(id_number)
+        sex = sex or by_number
+        birth = birth or born
+    return sex, nation, birth
+
+
 def _person_for(session: Session, v: VisitorInput) -> Person:
     """Reuse the person with the same ID number, so repeat visits are linked."""
     person = None
@@ -283,7 +345,41 @@ def _person_for(session: Session, v: VisitorInput) -> Person:
         person.address = v.address
     if v.village_id:
         person.village_id = v.village_id
+    for attr, value in (("sex", v.sex), ("nation", v.nation), ("birth_date", v.birth)):
+        if value:
+            setattr(person, attr, value)
+    if v.authority or v.valid_from or v.valid_until:  # a card read: its 签发机关 and 有效期限
+        person.id_authority = v.authority or None
+        person.id_valid_from = v.valid_from
+        person.id_valid_until = v.valid_until
+    if v.card_photo:
+        _store_card_photo(session, person, v.card_photo)
     return person
+
+
+def _store_card_photo(session: Session, person: Person, photo: bytes) -> None:
+    """The card's photo, only while the center's setting is on: sealed to the recovery key
+    (``notes_keys.seal_to_recovery``), bound to the person; never the plaintext."""
+    if not load_settings(session).store_card_photo:
+        return
+    from app.services.security.notes_keys import seal_to_recovery  # lazy: cryptography
+
+    session.flush()  # the person's id binds the ciphertext
+    sealed = seal_to_recovery(session, bytes(photo), card_photo_aad(person.id))
+    if sealed is None:  # no recovery key: nothing can be sealed, so nothing is stored
+        return
+    row = session.get(PersonCardPhoto, person.id)
+    if row is None:
+        row = PersonCardPhoto(person_id=person.id)
+        session.add(row)
+    row.recovery_id, row.crypt_alg = sealed.recovery_id, sealed.crypt_alg
+    row.ephemeral_public, row.photo_ct = sealed.ephemeral_public, sealed.sealed
+    row.stored_at = now()
+
+
+def card_photo_aad(person_id: uuid.UUID) -> bytes:
+    """What a card photo's ciphertext is bound to: moved to another person, it does not open."""
+    return f"zongzhi/person_card_photos/{person_id}/photo_ct".encode("ascii")
 
 
 @write_op(Change.MATTERS)
@@ -1027,6 +1123,30 @@ class PersonView:
     phone: str
     address: str
     village: str
+    # 性别 · 民族 · 出生日期 (ordinary, like the name); 签发机关 and 有效期限 as read from the
+    # card, shown in the matter's detail only.
+    sex: str = ""
+    nation: str = ""
+    # 1949-12-31; only the year (1949年) where the ID number is masked, since the whole date
+    # is the very part of the number the mask hides.
+    birth: str = ""
+    authority: str = ""
+    validity: str = ""  # 2020.01.01-2040.01.01 / 2020.01.01-长期
+
+
+def _birth_text(person: Person, show_whole: bool) -> str:
+    born = person.birth_date
+    if born is None:
+        return ""
+    return born.isoformat() if show_whole or not person.id_number else f"{born.year}年"
+
+
+def _validity_text(person: Person) -> str:
+    if person.id_valid_from is None and person.id_valid_until is None:
+        return ""
+    start = person.id_valid_from.strftime("%Y.%m.%d") if person.id_valid_from else ""
+    end = person.id_valid_until.strftime("%Y.%m.%d") if person.id_valid_until else "长期"
+    return f"{start}-{end}"
 
 
 @dataclass(frozen=True)
@@ -1089,6 +1209,11 @@ def matter_detail(
             (mp.person.phone or "") if show_whole else mask_phone(mp.person.phone),
             mp.person.address or "",
             villages.get(mp.person.village_id, ""),
+            mp.person.sex or "",
+            mp.person.nation or "",
+            _birth_text(mp.person, show_whole),
+            mp.person.id_authority or "",
+            _validity_text(mp.person),
         )
         for mp in m.persons
     ]

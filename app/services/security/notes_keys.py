@@ -426,6 +426,45 @@ def restore_with_recovery(
     return NotesKeyHandle(key_row.id, user.id, data_key)
 
 
+# --- sealed to the recovery key (the ID card photo) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoverySealed:
+    """A plaintext sealed to the center's recovery public key: anyone may seal, only the
+    printed recovery key opens (X25519 to an ephemeral key, HKDF, then the notes cipher)."""
+
+    recovery_id: uuid.UUID
+    crypt_alg: str
+    ephemeral_public: bytes
+    sealed: bytes
+
+
+@read_op
+def seal_to_recovery(session: Session, plaintext: bytes, aad: bytes) -> RecoverySealed | None:
+    """None while the center has no recovery key (nothing can be sealed then)."""
+    recovery = _recovery(session)
+    if recovery is None:
+        return None
+    eph = X25519PrivateKey.generate()
+    eph_public = eph.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+    shared = eph.exchange(X25519PublicKey.from_public_bytes(recovery.public_key))
+    kek = _recovery_kek(shared, eph_public, recovery.public_key)
+    alg = _algorithm(session)
+    return RecoverySealed(recovery.id, alg, eph_public, nc.seal(alg, kek, plaintext, aad))
+
+
+def open_with_recovery(
+    recovery_text: str, crypt_alg: str, ephemeral_public: bytes, sealed: bytes, aad: bytes
+) -> bytes:
+    """The plaintext of ``seal_to_recovery``, opened with the printed recovery key."""
+    private = X25519PrivateKey.from_private_bytes(_decode_recovery(recovery_text))
+    public = private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+    shared = private.exchange(X25519PublicKey.from_public_bytes(bytes(ephemeral_public)))
+    kek = _recovery_kek(shared, bytes(ephemeral_public), public)
+    return nc.unseal(crypt_alg, kek, bytes(sealed), aad)
+
+
 # --- hooks from auth -----------------------------------------------------------------------
 
 
