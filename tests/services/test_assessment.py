@@ -347,8 +347,12 @@ def test_permissions(db, quarter):
         asm.close_period(s, window, q["period"])
     with db.write() as s, pytest.raises(PermissionDenied):  # items: the director's alone
         asm.add_item(s, admin, asm.ItemInput(q["period"], "unit", q["unit"], "bonus", 1, "好"))
+    with db.read() as s, pytest.raises(PermissionDenied):  # the admin reads no casework
+        asm.scores(s, admin, q["period"], "unit")
+    with db.write() as s, pytest.raises(PermissionDenied):
+        asm.close_period(s, admin, q["period"])
     with db.write() as s:
-        asm.close_period(s, admin, q["period"])  # the admin manages periods
+        asm.close_period(s, q["director"], q["period"])  # the director manages periods
         asm.set_population(s, admin, q["village"], 3000)  # 中心资料 is the admin's
         with pytest.raises(ValidationError, match="正整数"):
             asm.set_population(s, admin, q["village"], -5)

@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.services.center import calendar_admin, grids, reference_admin, settings
+from app.services.command import assessment as asm
 from app.services.command import duty, importing, ledgers, registers, reports_upward, statistics
 from app.services.data import exchange
 from app.services.meetings import meetings
@@ -133,6 +134,16 @@ def _sheet(db):
 
 def _user_id(s):
     return s.scalar(select(User.id).where(User.username == "jiedai"))
+
+
+def _unit_id(s) -> uuid.UUID:
+    return s.scalar(select(Unit.id).where(Unit.name == "司法所"))
+
+
+def _period(s, db) -> uuid.UUID:
+    """A 2031 scheme and its first quarter, made by the director (rolled back with the probe)."""
+    director = actor(db, "zhuren")
+    return asm.open_period(s, director, asm.create_scheme(s, director, 2031), "2031Q1")
 
 
 def _director_id(s):
@@ -303,6 +314,21 @@ PROBES = {
         lambda s, a, db: notes_keys.create_recovery_key(s, a),
     ],
     Action.GRID_MATTERS: [lambda s, a, db: grids.my_grid(s, a)],
+    Action.VIEW_ASSESSMENT: [
+        lambda s, a, db: asm.schemes(s, a),
+        lambda s, a, db: asm.scores(s, a, _period(s, db), "unit"),
+    ],
+    Action.MANAGE_ASSESSMENT: [
+        lambda s, a, db: asm.create_scheme(s, a, 2031),
+        lambda s, a, db: asm.open_period(
+            s, a, asm.create_scheme(s, actor(db, "zhuren"), 2031), "2031Q2"
+        ),
+    ],
+    Action.SCORE_ITEMS: [
+        lambda s, a, db: asm.add_item(
+            s, a, asm.ItemInput(_period(s, db), "unit", _unit_id(s), "bonus", 1, "表现突出")
+        ),
+    ],
 }
 
 

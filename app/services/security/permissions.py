@@ -117,12 +117,11 @@ _TABLE: dict[Action, frozenset[Role]] = {
     # 网格员: sees and reports (网格上报) only the matters of the grid it works in; the other
     # matter actions are not theirs (grid_scope in app/services/reception/grids.py).
     Action.GRID_MATTERS: frozenset({Role.GRID_WORKER}),
-    # 考核评价: the director (and the admin) keep schemes, periods and training records; the
-    # window and the mediators see the scores; 加分/扣分 items are the director's alone.
-    Action.VIEW_ASSESSMENT: frozenset(
-        {Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR, Role.ADMIN}
-    ),
-    Action.MANAGE_ASSESSMENT: frozenset({Role.DIRECTOR, Role.ADMIN}),
+    # 考核评价: the director keeps schemes, periods and training records; the window and the
+    # mediators see the scores; 加分/扣分 items are the director's alone. Not the admin: a
+    # figure opens into the matters behind it, and the admin reads no casework.
+    Action.VIEW_ASSESSMENT: frozenset({Role.RECEPTIONIST, Role.MEDIATOR, Role.DIRECTOR}),
+    Action.MANAGE_ASSESSMENT: frozenset({Role.DIRECTOR}),
     Action.SCORE_ITEMS: frozenset({Role.DIRECTOR}),
 }
 
