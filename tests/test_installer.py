@@ -278,7 +278,7 @@ def test_spec_leaves_the_build_systems_libraries_to_the_target():
     for left_out in ("libstdc++.so.6", "libcups.so.2", "libexpat.so.1", "libz.so.1"):
         assert unneeded(left_out, f"{lib}/{left_out}"), left_out
     # What Python's own modules need in versions a target may lack, the runtime, the wheels'.
-    for kept in ("libssl.so.1.1", "libsqlite3.so.0", "libffi.so.7", "libpython3.11.so.1.0"):
+    for kept in ("libssl.so.1.1", "libffi.so.7", "libpython3.11.so.1.0", "libxcb-util.so.1"):
         assert not unneeded(kept, f"{lib}/{kept}"), kept
     assert not unneeded("libpython3.11.so.1.0", "/opt/python3.11/lib/libpython3.11.so.1.0")
     wheel = "/opt/venv/lib/python3.11/site-packages/PySide6/Qt/lib/libQt6Core.so.6"

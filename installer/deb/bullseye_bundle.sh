@@ -62,7 +62,11 @@ if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
     in_chroot update-ca-certificates >/dev/null
 fi
 
-if [ ! -x "$CH$PY/bin/python3.11" ]; then
+# glibc 2.30's sem_clockwait would raise the floor; without it Python waits on a semaphore with
+# sem_timedwait, as it does on glibc 2.28 itself.
+PY_CONFIGURE="--prefix=$PY --enable-shared --with-ensurepip=install ac_cv_func_sem_clockwait=no"
+py_sum=$(printf '%s\n' "$PY_CONFIGURE" | cat - "$REPO/installer/deb/glibc_2_28.h" | sha256sum | cut -c1-16)
+if [ "$(cat "$CH$PY/.zongzhi-build" 2>/dev/null)" != "$py_sum" ]; then
     cp "$REPO/installer/deb/glibc_2_28.h" "$CH/opt/glibc_2_28.h"
     in_chroot sh -euc "
         rm -rf /build/python && mkdir -p /build/python && cd /build/python
@@ -74,11 +78,35 @@ if [ ! -x "$CH$PY/bin/python3.11" ]; then
         # and security holes, listed from shutdown-deadlock.diff on, go in.
         awk '/shutdown-deadlock/{p=1} p' ../debian-tree/debian/patches/series |
             while read -r p; do patch -p1 -s --forward < ../debian-tree/debian/patches/\$p; done
-        ./configure -q --prefix=$PY --enable-shared --with-ensurepip=install \
+        # Debian's fix for CVE-2026-4224 reaches into the interpreter's internals from pyexpat,
+        # which Debian builds in; built as a module here it must say so (as 3.12 does).
+        sed -i '1i #ifndef Py_BUILD_CORE_BUILTIN\n#  define Py_BUILD_CORE_MODULE 1\n#endif' Modules/pyexpat.c
+        ./configure -q $PY_CONFIGURE \
             CFLAGS='-O2 -include /opt/glibc_2_28.h' LDFLAGS='-Wl,-rpath,$PY/lib'
         $NICE make -s -j2
         make -s install
     "
+    echo "$py_sum" > "$CH$PY/.zongzhi-build"
+fi
+
+# SQLite, built here the same way: Debian 11's own asks for glibc 2.29's log(). It goes beside
+# libpython (Python's modules find it there first, by their run path) and so into the bundle.
+sq_sum=$(cat "$REPO/installer/deb/glibc_2_28.h" | sha256sum | cut -c1-16)
+if [ "$(cat "$CH$PY/.zongzhi-sqlite" 2>/dev/null)" != "$sq_sum" ]; then
+    in_chroot apt-get install -y -q --no-install-recommends tcl
+    in_chroot sh -euc "
+        rm -rf /build/sqlite && mkdir -p /build/sqlite && cd /build/sqlite
+        apt-get source -q sqlite3 >/dev/null
+        cd sqlite3-*/
+        ./configure -q --disable-static --enable-fts5 --disable-tcl \
+            CFLAGS='-O2 -include /opt/glibc_2_28.h -DSQLITE_ENABLE_COLUMN_METADATA \
+                -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_FTS3_PARENTHESIS -DSQLITE_ENABLE_RTREE=1 \
+                -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_DBSTAT_VTAB -DSQLITE_SECURE_DELETE \
+                -DSQLITE_ENABLE_UNLOCK_NOTIFY -DSQLITE_USE_URI=1 -DSQLITE_MAX_VARIABLE_NUMBER=250000'
+        $NICE make -s -j2 libsqlite3.la
+        cp -P .libs/libsqlite3.so.0* $PY/lib/
+    "
+    echo "$sq_sum" > "$CH$PY/.zongzhi-sqlite"
 fi
 
 # The project's dependencies (pyproject.toml), PySide6 held to 6.9.x; again only when they change.
