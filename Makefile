@@ -101,7 +101,9 @@ $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
 # as root in a Debian 11 chroot (glibc 2.31; installer/deb/bullseye_bundle.sh: debootstrap,
 # Python 3.11, PySide6 6.9) so that it starts on glibc 2.28; build_deb.py refuses any file that
 # asks for a newer glibc (objdump -T). The bundle is rebuilt only when its inputs changed.
-deb: $(DEB_STAMP)
+DEB_FILE      := dist/zongzhi_$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' app/__init__.py)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: $(DEB_FILE)
+$(DEB_FILE): $(DEB_STAMP) installer/deb/build_deb.py resources/icons/zongzhi.svg | $(BIN)/python
 	$(BIN)/python installer/deb/build_deb.py --bundle $(DEB_BUNDLE) --out dist
 $(DEB_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) installer/deb/bullseye_bundle.sh installer/deb/glibc_2_28.h
 	installer/deb/bullseye_bundle.sh $(DEB_BUILDROOT)
