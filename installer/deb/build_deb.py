@@ -188,7 +188,7 @@ def check_bundle(bundle: Path) -> None:
     if problems:
         raise SystemExit(
             f"打包结果不能在下限 glibc {_floor_text(FLOORS['GLIBC'])} 的系统上运行"
-            "（请用 make deb 在 Debian 11 环境里构建，见 README「Linux 安装包」）：\n  "
+            "（请用 make deb 在 Debian 11 环境里构建，见 README「安装包（给窗口终端）」）：\n  "
             + "\n  ".join(problems)
         )
     newest = {}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The bundle for the .deb, built in a Debian 11 (bullseye, glibc 2.31) chroot so that it runs on
-# the oldest desktops it is meant for (UOS 20, glibc 2.28): see README, 「Linux 安装包」.
+# the oldest desktops it is meant for (UOS 20, glibc 2.28): see README, 「安装包（给窗口终端）」.
 #
 #     installer/deb/bullseye_bundle.sh BUILDROOT        (as root; `make deb` calls it)
 #
