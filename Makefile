@@ -68,22 +68,46 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reception.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_search.py
 
+# What the manual's screenshots and the bundles are made from: each is made again only when
+# one of these changed since (stamps).
+APP_INPUTS    := pyproject.toml docs/MANUAL.md $(shell find app resources -type f -not -path '*/__pycache__/*' 2>/dev/null)
+BUNDLE_INPUTS := $(APP_INPUTS) installer/zongzhi.spec installer/zongzhi_entry.py
+MANUAL_STAMP  := docs/manual-images/.made
+BUNDLE_STAMP  := build/bundle.stamp
+# Where `make deb` keeps its Debian 11 chroot (about 1.5 GB; outside the repository).
+DEB_BUILDROOT ?= $(HOME)/.cache/zongzhi-deb
+DEB_BUNDLE    := $(DEB_BUILDROOT)/bullseye/out/zongzhi
+DEB_STAMP     := $(DEB_BUILDROOT)/bundle.stamp
+
 # The user manual's screenshots (docs/manual-images, not kept in git): every tab on the demo
 # database, at 1366×768 less a task bar.
-manual: $(STAMP)
+manual: $(MANUAL_STAMP)
+$(MANUAL_STAMP): $(APP_INPUTS) | $(STAMP)
 	@mkdir -p $(dir $(DEMO_DB))
 	@test -f $(DEMO_DB) || $(BIN)/zongzhi demo --db $(DEMO_DB) --matters 300
 	QT_QPA_PLATFORM=offscreen $(BIN)/zongzhi screenshot --all --out docs/manual-images --db $(DEMO_DB) --size 1366x728
+	touch $@
 
 # One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows), with the
-# manual's screenshots made first.
-bundle: $(STAMP) manual
+# manual's screenshots made first. It runs on this system's glibc and newer ones only; the
+# .deb's bundle is built apart (below).
+bundle: $(BUNDLE_STAMP)
+$(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
 	$(BIN)/python -m pip install -q "pyinstaller>=6.6"
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller installer/zongzhi.spec
+	@mkdir -p $(dir $@) && touch $@
 
-# Debian package for 统信 UOS / 麒麟 Kylin, from the bundle: dist/zongzhi_VERSION_amd64.deb
-deb: bundle
-	$(BIN)/python installer/deb/build_deb.py --bundle dist/zongzhi --out dist
+# Debian package for 统信 UOS / 麒麟 Kylin: dist/zongzhi_VERSION_amd64.deb. Its bundle is built
+# as root in a Debian 11 chroot (glibc 2.31; installer/deb/bullseye_bundle.sh: debootstrap,
+# Python 3.11, PySide6 6.9) so that it starts on glibc 2.28; build_deb.py refuses any file that
+# asks for a newer glibc (objdump -T). The bundle is rebuilt only when its inputs changed.
+DEB_FILE      := dist/zongzhi_$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' app/__init__.py)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: $(DEB_FILE)
+$(DEB_FILE): $(DEB_STAMP) installer/deb/build_deb.py resources/icons/zongzhi.svg | $(BIN)/python
+	$(BIN)/python installer/deb/build_deb.py --bundle $(DEB_BUNDLE) --out dist
+$(DEB_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) installer/deb/bullseye_bundle.sh installer/deb/glibc_2_28.h
+	installer/deb/bullseye_bundle.sh $(DEB_BUILDROOT)
+	touch $@
 
 clean:
 	rm -rf $(VENV) .demo build dist *.egg-info

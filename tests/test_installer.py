@@ -4,6 +4,7 @@ agree with the package (nothing heavy is built here; `make bundle` / `make deb` 
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +15,17 @@ from pathlib import Path, PurePath
 import pytest
 
 from app import __version__
-from installer.deb.build_deb import DEPENDS, RECOMMENDS, build, control_text, desktop_text
+from installer.deb.build_deb import (
+    DEPENDS,
+    FLOORS,
+    SYSTEM_LIBRARIES,
+    build,
+    bundle_problems,
+    control_text,
+    desktop_text,
+    needed_libraries,
+    required_versions,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "installer" / "zongzhi.spec").read_text(encoding="utf-8")
@@ -28,16 +39,22 @@ def spec_exe_names() -> list[str]:
 def spec_helpers() -> dict:
     """The spec's filters (plain functions and constants), without running PyInstaller."""
     tree = ast.parse(SPEC)
-    wanted = {"WINDOWS", "UNNEEDED_QT_PLUGINS", "EXCLUDES"}
+    wanted = {
+        "WINDOWS",
+        "UNNEEDED_QT_PLUGINS",
+        "EXCLUDES",
+        "KEEP_SYSTEM_LIBRARIES",
+        "SYSTEM_LIBRARY_DIRS",
+    }
     nodes = [
         n
         for n in tree.body
         if isinstance(n, ast.FunctionDef)
-        and n.name.startswith("_qt_")
+        and n.name.startswith(("_qt_", "_system_"))
         or isinstance(n, ast.Assign)
         and {t.id for t in n.targets if isinstance(t, ast.Name)} & wanted
     ]
-    namespace = {"PurePath": PurePath, "sys": sys}
+    namespace = {"PurePath": PurePath, "sys": sys, "os": os}
     exec(compile(ast.Module(nodes, type_ignores=[]), "zongzhi.spec", "exec"), namespace)
     return namespace
 
@@ -115,13 +132,16 @@ def test_deb_control_and_desktop_entry():
     control = control_text(__version__, "amd64", 250_000)
     fields = dict(line.split(": ", 1) for line in control.splitlines() if ": " in line)
     assert fields["Package"] == "zongzhi" and fields["Version"] == __version__
-    assert {"fonts-wqy-microhei", "fonts-hanazono"} <= set(RECOMMENDS)
-    assert "fonts-hanazono" in fields["Recommends"]
-    assert "libxcb-cursor0" in fields["Depends"]
-    # What Qt's libraries link to and the bundle does not carry.
-    assert {"libc6", "libegl1", "libgl1", "libxcb1", "libxcb-icccm4", "libxcb-keysyms1"} <= set(
+    # Chinese faces are not optional: a receipt must never print boxes; HanaMin has GB 18030's
+    # rare characters. glibc from the floor on.
+    depends = fields["Depends"].split(", ")
+    assert {"fonts-wqy-microhei | fonts-noto-cjk", "fonts-hanazono"} <= set(depends)
+    assert f"libc6 (>= {'.'.join(map(str, FLOORS['GLIBC']))})" in depends
+    # What Qt's libraries link to and the bundle leaves to the system, Wayland's included.
+    assert {"libegl1", "libgl1", "libxcb1", "libxcb-cursor0", "libstdc++6", "libcups2"} <= set(
         DEPENDS
     )
+    assert "libwayland-client0" in depends
     desktop = desktop_text()
     assert "Name[zh_CN]=综治中心工作台" in desktop
     assert "Exec=/opt/zongzhi/zongzhi" in desktop and "Icon=zongzhi" in desktop
@@ -168,7 +188,7 @@ def test_deb_layout_from_a_stand_in_bundle(tmp_path):
     info = subprocess.run(
         ["dpkg-deb", "--info", str(deb)], capture_output=True, text=True, check=True
     ).stdout
-    assert "Recommends: fonts-wqy-microhei, fonts-hanazono" in info
+    assert "fonts-wqy-microhei | fonts-noto-cjk, fonts-hanazono" in info
     # No maintainer scripts: nothing runs on removal, users' data folders stay.
     assert not re.search(r"\b(preinst|postinst|prerm|postrm)\b", info)
 
@@ -181,3 +201,86 @@ def test_inno_setup_script_states_its_minimum_version_and_is_utf8_with_a_bom():
     raw.decode("utf-8-sig")  # and the rest is UTF-8
     assert re.search(r"#if VER < EncodeVer\(6, 3, 0\)\s+#error", ISS)
     assert "Inno Setup 6.3" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# `objdump -T -p` of a library: what it asks of glibc and libstdc++, what it defines itself.
+OBJDUMP = """
+libdemo.so:     file format elf64-x86-64
+
+Dynamic Section:
+  NEEDED               libstdc++.so.6
+  NEEDED               libc.so.6
+  NEEDED               libxcb-cursor.so.0
+  SONAME               libdemo.so
+
+Version definitions:
+1 0x01 0x0a1b2c3d libdemo.so
+2 0x00 0x0b1c2d3e Qt_6
+
+Version References:
+  required from libc.so.6:
+    0x09691a75 0x00 04 GLIBC_2.2.5
+    0x06969197 0x00 03 GLIBC_2.17
+    0x0963cf85 0x00 02 GLIBC_PRIVATE
+  required from libstdc++.so.6:
+    0x08922974 0x00 05 GLIBCXX_3.4
+    0x0297f865 0x00 06 GLIBCXX_3.4.21
+
+DYNAMIC SYMBOL TABLE:
+0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.2.5) free
+0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.14) memcpy
+0000000000000000  w   DF *UND*\t0000000000000000 (GLIBC_2.27) memfd_create
+0000000000000000      DF *UND*\t0000000000000000 (CXXABI_1.3.9) _ZdlPvm
+0000000000001120 g    DF .text\t0000000000000042  Qt_6        qt_demo
+0000000000001180 g    DF .text\t0000000000000042  GLIBC_2.99  not_asked_for_but_defined
+"""
+
+
+def test_objdump_output_gives_the_newest_versions_asked_for_and_the_libraries_linked():
+    assert required_versions(OBJDUMP) == {
+        "GLIBC": (2, 27),  # a symbol's version can be above the version references' list
+        "GLIBCXX": (3, 4, 21),
+        "CXXABI": (1, 3, 9),
+    }
+    newer = OBJDUMP.replace("(GLIBC_2.27) memfd_create", "(GLIBC_2.34) pthread_once")
+    assert required_versions(newer)["GLIBC"] == (2, 34)
+    # glibc 2.36's packed relocations are asked for by name, not number.
+    relr = OBJDUMP.replace("GLIBC_PRIVATE", "GLIBC_ABI_DT_RELR")
+    assert required_versions(relr)["GLIBC"] == (2, 36)
+    assert needed_libraries(OBJDUMP) == ["libstdc++.so.6", "libc.so.6", "libxcb-cursor.so.0"]
+
+
+def test_bundle_problems_name_each_file_above_the_floor_or_linking_what_nobody_brings():
+    assert FLOORS["GLIBC"] == (2, 28)
+    ok = {"_internal/libdemo.so": OBJDUMP}
+    assert bundle_problems(ok, carried=set()) == []
+    too_new = OBJDUMP.replace("(GLIBC_2.27) memfd_create", "(GLIBC_2.29) pow")
+    unknown = OBJDUMP.replace("libxcb-cursor.so.0", "libgtk-3.so.0")
+    problems = bundle_problems(
+        {"_internal/libpython3.11.so.1.0": too_new, "_internal/libqgtk3.so": unknown},
+        carried=set(),
+    )
+    assert problems == [
+        "_internal/libpython3.11.so.1.0 需要 GLIBC_2.29，高于下限 GLIBC_2.28",
+        "_internal/libqgtk3.so 链接 libgtk-3.so.0：包里没有，Depends 也没有声明",
+    ]
+    # A library the bundle carries itself needs no package.
+    assert bundle_problems({"x.so": unknown}, carried={"libgtk-3.so.0"}) == []
+    # Every library left to the system is declared.
+    assert {p for p in SYSTEM_LIBRARIES.values()} <= set(DEPENDS) | {"libc6"}
+
+
+def test_spec_leaves_the_build_systems_libraries_to_the_target():
+    unneeded = spec_helpers()["_system_library_unneeded"]
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    lib = "/usr/lib/x86_64-linux-gnu"
+    for left_out in ("libstdc++.so.6", "libcups.so.2", "libexpat.so.1", "libz.so.1"):
+        assert unneeded(left_out, f"{lib}/{left_out}"), left_out
+    # What Python's own modules need in versions a target may lack, the runtime, the wheels'.
+    for kept in ("libssl.so.1.1", "libffi.so.7", "libpython3.11.so.1.0", "libxcb-util.so.1"):
+        assert not unneeded(kept, f"{lib}/{kept}"), kept
+    assert not unneeded("libpython3.11.so.1.0", "/opt/python3.11/lib/libpython3.11.so.1.0")
+    wheel = "/opt/venv/lib/python3.11/site-packages/PySide6/Qt/lib/libQt6Core.so.6"
+    assert not unneeded("PySide6/Qt/lib/libQt6Core.so.6", wheel)
+    assert not unneeded("libz.so.1", "/usr/lib/python3/dist-packages/pkg.libs/libz.so.1")
