@@ -1,9 +1,10 @@
 """指挥研判: the director's figures, risks and charts; every number opens the matters behind it.
 
 The dashboard is computed off the GUI thread (``statistics.dashboard``) and shown as tiles,
-a risk list, three matplotlib charts on Qt canvases and a sortable table by village. A figure,
-a risk, a bar or a table cell opens ``MatterListDialog`` with the matters behind it (names
-masked); the keys come from the service, so the number and the list cannot disagree.
+a risk list, three bar charts drawn with QPainter (``chart_view``, a few ms) and a sortable
+table by village. A figure, a risk, a bar or a table cell opens ``MatterListDialog`` with
+the matters behind it (names masked); the keys come from the service, so the number and the
+list cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -53,6 +52,8 @@ from app.services.rooms import counselling
 from app.services.rooms.counselling import AlertRow
 
 from . import bus as kinds
+from . import chart_view
+from .chart_view import ChartData, ChartView
 from .context import ViewContext
 from .duty_tab import EmergencyBanner
 from .matter_table_model import (
@@ -67,10 +68,6 @@ from .matter_table_model import (
 )
 from .messages import error_text
 from .widgets.tab_helpers import load_when_shown
-
-if TYPE_CHECKING:  # matplotlib is loaded when the first charts are drawn (or warmed up)
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-    from matplotlib.figure import Figure as MplFigure
 
 _ROOT = QModelIndex()
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -88,10 +85,8 @@ CHART_TITLES = {
 }
 
 
-def build_charts(d: Dashboard) -> dict[str, MplFigure]:
-    """The three charts of a dashboard, as fresh matplotlib figures (no Qt: also for export)."""
-    from app.reports import charts
-
+def build_charts(d: Dashboard) -> dict[str, ChartData]:
+    """The three charts of a dashboard as plain data (drawn on screen or into PNGs)."""
     w = d.weekly
     series = [
         (
@@ -104,36 +99,41 @@ def build_charts(d: Dashboard) -> dict[str, MplFigure]:
     overdue = d.overdue_by_unit
     times = d.resolution_times
     return {
-        CHART_WEEKLY: charts.weekly_chart(
-            w.weeks, series, title=CHART_TITLES[CHART_WEEKLY], size=(7.2, 3.2)
+        CHART_WEEKLY: chart_view.stacked_chart(
+            CHART_TITLES[CHART_WEEKLY], [f"{week.month}/{week.day}" for week in w.weeks], series
         ),
-        CHART_OVERDUE: charts.bar_chart(
+        CHART_OVERDUE: chart_view.bar_chart(
+            CHART_TITLES[CHART_OVERDUE],
             [b.label for b in overdue],
             [b.value for b in overdue],
             [b.key for b in overdue],
-            title=CHART_TITLES[CHART_OVERDUE],
             horizontal=True,
-            color=charts.PALETTE[3],
+            color=chart_view.PALETTE[3],
         ),
-        CHART_RESOLUTION: charts.bar_chart(
+        CHART_RESOLUTION: chart_view.bar_chart(
+            CHART_TITLES[CHART_RESOLUTION],
             [b.label for b in times],
             [b.value for b in times],
             [b.key for b in times],
-            title=CHART_TITLES[CHART_RESOLUTION],
-            color=charts.PALETTE[1],
+            color=chart_view.PALETTE[1],
         ),
     }
 
 
-def export_charts(d: Dashboard, folder: Path) -> list[Path]:
-    """Write each chart as a PNG into ``folder`` (runs off the GUI thread on fresh figures)."""
-    from app.reports import charts
+def chart_images(d: Dashboard, folder: Path) -> dict[Path, bytes]:
+    """Each chart as PNG bytes and the file it goes to (drawn on the GUI thread: a few ms)."""
+    return {
+        folder / f"指挥研判_{CHART_TITLES[name]}_{d.today:%Y%m%d}.png": chart_view.chart_png(data)
+        for name, data in build_charts(d).items()
+    }
 
+
+def write_images(images: dict[Path, bytes]) -> list[Path]:
+    """Write the PNGs (off the GUI thread); a Chinese message names the file that failed."""
     written = []
-    for name, fig in build_charts(d).items():
-        path = folder / f"指挥研判_{CHART_TITLES[name]}_{d.today:%Y%m%d}.png"
+    for path, png in images.items():
         try:
-            path.write_bytes(charts.figure_png(fig))
+            path.write_bytes(png)
         except OSError as exc:
             raise EnvironmentProblem(
                 f"图片没有保存：{exc.strerror or exc}（{path}），请换一个文件夹。"
@@ -199,67 +199,7 @@ class FigureTile(QFrame):
 # --- charts ------------------------------------------------------------------------------
 
 
-class ChartBox(QWidget):
-    """A matplotlib figure on a Qt canvas; a click on a bar opens its matters.
-
-    Signals: ``bar_clicked(object)`` with the bar's key.
-    """
-
-    bar_clicked = Signal(object)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.canvas: FigureCanvasQTAgg | None = None
-        self.drawn = False  # the current figure has been drawn on screen at least once
-        self._last_press = None
-        self.setMinimumHeight(260)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-
-    @property
-    def figure(self) -> MplFigure | None:
-        return self.canvas.figure if self.canvas is not None else None
-
-    def set_figure(self, fig: MplFigure) -> None:
-        """A new canvas per figure: matplotlib binds a figure to one canvas for its life."""
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-        canvas = FigureCanvasQTAgg(fig)
-        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        canvas.setMinimumSize(200, 200)
-        canvas.mpl_connect("pick_event", self._picked)
-        canvas.mpl_connect("draw_event", self._drawn)
-        self.drawn = False
-        canvas.mpl_connect("motion_notify_event", self._hover)
-        old, self.canvas = self.canvas, canvas
-        if old is not None:
-            self._layout.removeWidget(old)
-            old.hide()
-            old.deleteLater()
-        self._layout.addWidget(canvas)
-
-    def _drawn(self, _event) -> None:
-        self.drawn = True
-
-    def _picked(self, event) -> None:
-        # Touching bars (a stack) may both answer one press: open only the first.
-        if event.mouseevent is self._last_press:
-            return
-        gid = event.artist.get_gid()
-        if gid:
-            self._last_press = event.mouseevent
-            self.bar_clicked.emit(tuple(gid.split("|")))
-
-    def _hover(self, event) -> None:
-        fig = self.figure
-        if self.canvas is None or fig is None:
-            return
-        over = event.inaxes is not None and any(
-            p.get_gid() and p.contains(event)[0] for p in event.inaxes.patches
-        )
-        self.canvas.setCursor(
-            Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor
-        )
+ChartBox = ChartView  # a chart of the tab; a click on a bar opens its matters
 
 
 # --- the table by village ------------------------------------------------------------------
@@ -734,7 +674,7 @@ class CommandTab(QWidget):
             item = QListWidgetItem("暂无需要关注的风险。")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.risks.addItem(item)
-        # The charts next, once the figures are on screen (matplotlib takes its time).
+        # The charts next, once the figures are on screen.
         generation = self._generation
         self._pending += 1
         QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
@@ -744,8 +684,8 @@ class CommandTab(QWidget):
         self.export_button.setEnabled(True)
 
     def _draw_charts(self, d: Dashboard) -> None:
-        for name, fig in build_charts(d).items():
-            self.charts[name].set_figure(fig)
+        for name, data in build_charts(d).items():
+            self.charts[name].set_data(data)
 
     # --- lists behind the figures
     def open_list(self, key: FigureKey, title: str) -> QDialog:
@@ -864,8 +804,9 @@ class CommandTab(QWidget):
             self.status.clear()
             self.message.setText(error_text(exc))
 
-        # Drawn on fresh figures on the worker thread: the canvases on screen stay untouched.
-        self.ctx.worker.submit(lambda _s: export_charts(d, Path(folder)), done, failed)
+        # Drawn here (a few ms), written to disk on the worker.
+        images = chart_images(d, Path(folder))
+        self.ctx.worker.submit(lambda _s: write_images(images), done, failed)
 
 
 _COLUMN_OF = {
