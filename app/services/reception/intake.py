@@ -11,7 +11,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -429,6 +429,11 @@ class MatterFilter:
     unit_id: uuid.UUID | None = None  # "my unit's matters"
     leader_only: bool = False  # matters received by a leader (领导接访)
     grid_id: uuid.UUID | None = None  # one grid's matters (a 网格员 sees only its own)
+    # Only these matters (a list narrowed by another register: 督办, 延期申请, 预约 …).
+    matter_ids: frozenset[uuid.UUID] | None = None
+    # Due on or before this day, or still to be accepted (the candidates of 即将到期和超期;
+    # ``MatterRow.overdue`` / ``due_soon`` decide on each row: ``due_cutoff``).
+    due_by: date | None = None
     # Set by the service, not the caller: the matters whose summary this user may not search
     # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
     sealed: Any = None
@@ -587,6 +592,10 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
         q = q.where(Matter.leader_id.is_not(None))
     if f.grid_id:
         q = q.where(Matter.grid_id == f.grid_id)
+    if f.matter_ids is not None:
+        q = q.where(Matter.id.in_(sorted(f.matter_ids)))
+    if f.due_by is not None:
+        q = q.where(or_(Matter.deadline <= f.due_by, Matter.status == MatterStatus.REGISTERED))
     if f.overdue_only:
         q = q.where(Matter.status.in_(list(OPEN_STATUSES)), Matter.deadline < today)
     if f.received_on:
@@ -669,6 +678,15 @@ def matter_page(
     number) of the last row shown (``None``: the first page). Fewer than ``limit``: the end."""
     ids = list_matter_ids(session, actor, f, limit=limit, after=after)
     return matter_rows(session, actor, ids, today=f.today, calendar=calendar)
+
+
+def due_cutoff(cal: WorkCalendar, today: date, days: int = 2) -> date:
+    """The last deadline that is due within ``days`` working days of ``today`` (a row is
+    "due soon" with 0..days working days left): the list's ``MatterFilter.due_by``."""
+    d = today
+    while cal.working_days_left(today, d + timedelta(days=1)) <= days:
+        d += timedelta(days=1)
+    return d
 
 
 @dataclass(frozen=True)
