@@ -48,6 +48,7 @@ from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.services.command import statistics
 from app.services.command.statistics import Dashboard, Figure, FigureKey, VillageRow
+from app.services.reception.intake import PAGE, MatterRow
 from app.services.rooms import counselling
 from app.services.rooms.counselling import AlertRow
 
@@ -366,7 +367,6 @@ class MatterListDialog(QDialog):
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.model = MatterTableModel(self._fetch_rows, self)
-        self.model.total_changed.connect(self._total)
         self.table = _table_view()
         self.table.setModel(self.model)
         self.table.setItemDelegate(WarningDelegate(self.table))
@@ -386,18 +386,32 @@ class MatterListDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.loaded = False
-        actor, today = ctx.actor, today
+        self.total: int | None = None  # counted once the first page is full
+        # Paged by key: the first page, then its count (no list of every id is loaded).
         ctx.worker.submit(
-            op(statistics.matter_ids_for, actor, key, today=today),
-            self._ids,
+            op(statistics.command_matter_page, ctx.actor, key, today=today),
+            self._first_page,
             self._failed,
         )
 
-    def _ids(self, ids: list[uuid.UUID]) -> None:
-        self.model.set_ids(ids)
+    def _first_page(self, rows: list[MatterRow]) -> None:
+        actor, key, today, worker = self.ctx.actor, self.key, self.today, self.ctx.worker
+
+        def fetch_after(last: MatterRow, callback: Callable) -> None:
+            after = (last.received_at, last.number)
+            job = op(statistics.command_matter_page, actor, key, after=after, today=today)
+            worker.submit(job, callback, self._failed)
+
+        self.model.set_first_page(rows, fetch_after)
         self.loaded = True
+        if len(rows) < PAGE:
+            self._total(len(rows))
+        else:
+            job = op(statistics.count_matters_for, actor, key, today=today)
+            worker.submit(job, self._total, self._failed)
 
     def _total(self, n: int) -> None:
+        self.total = n
         hint = "（双击一行在“事项办理”中打开）" if n else ""
         self.count.setText(f"共 {n} 件{hint}")
 

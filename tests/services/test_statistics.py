@@ -246,3 +246,22 @@ def test_mask_name_keeps_the_first_character():
         "",
         "",
     ]
+
+
+def test_the_list_behind_a_figure_pages_by_key(db, center, monkeypatch):
+    """Pages of 3 (200 in use) after the last row's key: every matter once, newest first,
+    and the count agrees with the figure."""
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        wanted = statistics.matter_ids_for(s, director, ("rate",), today=TODAY)
+        shown, after = [], None
+        while True:
+            page = statistics.command_matter_page(
+                s, director, ("rate",), after=after, limit=3, today=TODAY
+            )
+            shown += [r.id for r in page]
+            if len(page) < 3:
+                break
+            after = (page[-1].received_at, page[-1].number)
+        assert shown == wanted and len(wanted) == 8
+        assert statistics.count_matters_for(s, director, ("rate",), today=TODAY) == 8

@@ -55,8 +55,8 @@ def numbers(db, letters, ids) -> set[str]:
 def listed(qtbot, tab, key) -> MatterListDialog:
     dialog = tab.list_dialog
     assert isinstance(dialog, MatterListDialog) and dialog.key == key
-    qtbot.waitUntil(lambda: dialog.loaded, timeout=5000)
-    qtbot.waitUntil(lambda: dialog.model.rowCount() == dialog.model.total, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.loaded and dialog.total is not None, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == dialog.total, timeout=5000)
     return dialog
 
 

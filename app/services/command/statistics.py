@@ -46,7 +46,7 @@ from app.models import tallies as tl
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
-from app.services.reception.intake import MatterRow, matter_rows
+from app.services.reception.intake import PAGE, MatterRow, matter_rows
 from app.services.security.permissions import Action, require
 from app.services.validation import mask_name
 
@@ -446,6 +446,45 @@ def matter_ids_for(
         .order_by(Matter.received_at.desc(), Matter.number.desc())
     )
     return list(session.scalars(q))
+
+
+def _behind(session: Session, actor: Actor, key: FigureKey, today: date) -> ColumnElement:
+    """The matters behind a key, as a condition on ``Matter.id`` (a room's risk: its ids)."""
+    if key and key[0] not in _KNOWN_KEYS:
+        return Matter.id.in_(matter_ids_for(session, actor, key, today=today))
+    return Matter.id.in_(select(_ids_for(session, key, today).subquery().c.id))
+
+
+@read_op
+def command_matter_page(
+    session: Session,
+    actor: Actor,
+    key: FigureKey,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = PAGE,
+    today: date | None = None,
+) -> list[MatterRow]:
+    """A page of the list behind a figure, newest first, after the key (received_at, number)
+    of the last row shown (``None``: the first page): paged by key, never every id."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    q = select(Matter.id).where(_behind(session, actor, key, today))
+    if after is not None:
+        at, number = after
+        q = q.where(Matter.received_at <= at, or_(Matter.received_at < at, Matter.number < number))
+    q = q.order_by(Matter.received_at.desc(), Matter.number.desc()).limit(limit)
+    return command_matter_rows(session, actor, list(session.scalars(q)), today=today)
+
+
+@read_op
+def count_matters_for(
+    session: Session, actor: Actor, key: FigureKey, *, today: date | None = None
+) -> int:
+    """How many matters are behind a figure (counted in the database, no ids loaded)."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    return _count(session, select(Matter.id).where(_behind(session, actor, key, today)))
 
 
 @read_op
