@@ -47,7 +47,7 @@ from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.services.command import statistics
-from app.services.command.statistics import Dashboard, Figure, FigureKey, VillageRow
+from app.services.command.statistics import Dashboard, Figure, FigureKey, RiskItem, VillageRow
 from app.services.reception.intake import PAGE, MatterRow
 from app.services.rooms import counselling
 from app.services.rooms.counselling import AlertRow
@@ -497,6 +497,7 @@ class CommandTab(QWidget):
             self, "把图表导出到哪个文件夹"
         )
         self._pending = 0  # jobs of the current reload still running
+        self._repeats: list[RiskItem] = []  # the repeat visitors last counted
         self._generation = 0
 
         title = QLabel("指挥研判")
@@ -622,10 +623,11 @@ class CommandTab(QWidget):
 
     # --- loading
     def reload(self) -> None:
-        """Two jobs: the figures, risks and charts, then the table by village. The GUI draws
-        the charts while the worker is still counting the villages."""
+        """Three jobs: the figures, risks and charts (from the tallies), then the table by
+        village and the repeat visitors (each reads matters). The GUI draws the charts while
+        the worker is still counting those."""
         self._generation += 1
-        self._pending = 2  # the figures, the table by village (and then the charts)
+        self._pending = 3  # the figures, the villages, the repeat visitors (then the charts)
         self.status.setText("正在统计…")
         self.refresh_button.setEnabled(False)
         actor, today, generation = self.ctx.actor, self.today, self._generation
@@ -634,13 +636,18 @@ class CommandTab(QWidget):
             return lambda result: self._answered(generation, show, result)
 
         self.ctx.worker.submit(
-            op(statistics.dashboard, actor, today=today, villages=False),
+            op(statistics.dashboard, actor, today=today, villages=False, repeats=False),
             answer(self._shown),
             answer(self._failed),
         )
         self.ctx.worker.submit(
             op(statistics.village_rows, actor, today=today),
             answer(self._villages_shown),
+            answer(self._failed),
+        )
+        self.ctx.worker.submit(
+            op(statistics.repeat_risks, actor, today=today),
+            answer(self._repeats_shown),
             answer(self._failed),
         )
 
@@ -665,15 +672,34 @@ class CommandTab(QWidget):
         if self.dashboard is not None:
             self.dashboard.villages = rows
 
+    def _repeats_shown(self, repeats: list[RiskItem]) -> None:
+        self._repeats = repeats
+        if self.dashboard is not None:
+            self.dashboard.risks = statistics.with_repeats(self.dashboard.risks, repeats)
+            self._show_risks(self.dashboard)
+
     def _shown(self, d: Dashboard) -> None:
         if self.dashboard is not None and not d.villages:
             d.villages = self.dashboard.villages  # kept until the new rows arrive
+        # The repeat visitors of the last count, until the new ones arrive.
+        d.risks = statistics.with_repeats(d.risks, self._repeats)
         self.dashboard = d
         self.message.clear()
         for f in d.figures:
             tile = self.tiles.get(f.key[0])
             if tile is not None:
                 tile.set_figure(f)
+        self._show_risks(d)
+        # The charts next, once the figures are on screen.
+        generation = self._generation
+        self._pending += 1
+        QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
+        self.status.setText(
+            f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
+        )
+        self.export_button.setEnabled(True)
+
+    def _show_risks(self, d: Dashboard) -> None:
         self.risks.clear()
         for r in d.risks:
             item = QListWidgetItem(f"【{r.kind}】{r.text}")
@@ -688,14 +714,6 @@ class CommandTab(QWidget):
             item = QListWidgetItem("暂无需要关注的风险。")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.risks.addItem(item)
-        # The charts next, once the figures are on screen.
-        generation = self._generation
-        self._pending += 1
-        QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
-        self.status.setText(
-            f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
-        )
-        self.export_button.setEnabled(True)
 
     def _draw_charts(self, d: Dashboard) -> None:
         for name, data in build_charts(d).items():

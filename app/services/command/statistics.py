@@ -537,10 +537,17 @@ def _pct(n: int, d: int) -> str:
 
 @read_op
 def dashboard(
-    session: Session, actor: Actor, *, today: date | None = None, villages: bool = True
+    session: Session,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    villages: bool = True,
+    repeats: bool = True,
 ) -> Dashboard:
-    """Everything the tab shows. ``villages=False`` leaves the table by village empty: the
-    tab asks for it separately (``village_rows``), so the rest is drawn while it is counted."""
+    """Everything the tab shows. ``villages=False`` leaves the table by village empty and
+    ``repeats=False`` the repeat visitors out of the risks: the tab asks for them separately
+    (``village_rows``, ``repeat_risks``: each reads matters, not tallies), so the rest is
+    drawn while they are counted."""
     require(actor, Action.VIEW_COMMAND)
     today = today or clock.today()
 
@@ -589,7 +596,7 @@ def dashboard(
             f"{sat.get(Satisfaction.FAIRLY, 0)}、不满意 {sat.get(Satisfaction.DISSATISFIED, 0)}",
         )
     )
-    risks, notes = _risks(session, actor, today)
+    risks, notes = _risks(session, actor, today, repeats)
     return Dashboard(
         today=today,
         figures=figures,
@@ -663,7 +670,35 @@ def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dic
     return got, took
 
 
-def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem], list[str]]:
+@read_op
+def repeat_risks(session: Session, actor: Actor, *, today: date | None = None) -> list[RiskItem]:
+    """The repeat visitors among the risks (``dashboard(repeats=False)`` leaves them out):
+    the people who came ``repeat_visit_min`` times within ``repeat_visit_days``."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    settings = load_settings(session)
+    return [
+        RiskItem(
+            ("repeat", str(pid)),
+            "重复来访",
+            f"{name}：{settings.repeat_visit_days} 天内来访 {count} 次",
+            count,
+        )
+        for pid, name, count in _repeat_people(session, today)
+    ]
+
+
+def with_repeats(risks: list[RiskItem], repeats: list[RiskItem]) -> list[RiskItem]:
+    """The risks with the repeat visitors in their place (after the rooms' risks, before the
+    group matters), replacing any shown before."""
+    rest = [r for r in risks if r.key[0] != "repeat"]
+    at = next((i for i, r in enumerate(rest) if r.key[0] == "group"), len(rest))
+    return rest[:at] + list(repeats) + rest[at:]
+
+
+def _risks(
+    session: Session, actor: Actor, today: date, repeats: bool = True
+) -> tuple[list[RiskItem], list[str]]:
     items: list[RiskItem] = []
     notes: list[str] = []
     _load_providers()
@@ -673,16 +708,8 @@ def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem],
             notes.append(note)
         else:
             items += p.risks(session, actor, today)
-    settings = load_settings(session)
-    for pid, name, count in _repeat_people(session, today):
-        items.append(
-            RiskItem(
-                ("repeat", str(pid)),
-                "重复来访",
-                f"{name}：{settings.repeat_visit_days} 天内来访 {count} 次",
-                count,
-            )
-        )
+    if repeats:
+        items += repeat_risks(session, actor, today=today)
     t = MatterTally
     cats = dict(session.execute(select(Category.id, Category.name)).all())
     names = dict(session.execute(select(Village.id, Village.name)).all())
