@@ -787,10 +787,21 @@ def _ordered_ids(
     q = _filtered(f)
     if after is not None:
         q = q.where(*_older_than(after))
-    q = q.order_by(*_NEWEST_FIRST)
+    q = q.order_by(*(_NEWEST_FIRST if lk is None else _sorted_after_reading(session)))
     if limit is not None:
         q = q.limit(limit)
     return list(session.scalars(q))
+
+
+def _sorted_after_reading(session: Session) -> tuple:
+    """Newest first for a search's matches collected all at once (few, or found in few
+    places): SQLite reads the table in its order and sorts the matches, instead of walking
+    the received_at index and reading every row out of order to test it (a 2-character word
+    found once: 426 ms instead of about 50 at 300,000 matters). The ``+`` keeps the index
+    out of the ORDER BY."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (text("+matters.received_at DESC"), text("+matters.number DESC"))
+    return _NEWEST_FIRST
 
 
 def _older_than(after: tuple[datetime, str]) -> tuple:
@@ -880,8 +891,10 @@ def _among_newest(
             q = q.where(*_older_than(after))
         if boundary is not None:
             q = q.where(Matter.received_at >= boundary)
+        if boundary is None:
+            return None  # the window is every matter: collected at once, as rare ones are
         found = list(session.scalars(q.order_by(*_NEWEST_FIRST).limit(limit)))
-        if len(found) == limit or boundary is None:
+        if len(found) == limit:
             return found
         if not found:
             return None  # rare here, rare everywhere: collect every match at once
