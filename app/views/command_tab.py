@@ -413,7 +413,8 @@ class MatterListDialog(QDialog):
     def _total(self, n: int) -> None:
         self.total = n
         hint = "（双击一行在“事项办理”中打开）" if n else ""
-        self.count.setText(f"共 {n} 件{hint}")
+        many = n >= statistics.COUNT_UP_TO
+        self.count.setText(f"{n} 件以上{hint}" if many else f"共 {n} 件{hint}")
 
     def _fetch_rows(self, ids: list[uuid.UUID], callback: Callable) -> None:
         actor, today = self.ctx.actor, self.today

@@ -279,3 +279,9 @@ def test_repeat_visitors_come_apart_from_the_dashboard_and_go_back_in_their_plac
     assert all(r.kind != "重复来访" for r in apart)
     assert statistics.with_repeats(apart, repeats) == whole
     assert statistics.with_repeats(whole, repeats) == whole  # shown twice: once
+
+
+def test_the_count_behind_a_figure_stops_at_its_limit(db, center):
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        assert statistics.count_matters_for(s, director, ("rate",), today=TODAY, up_to=5) == 5
