@@ -707,11 +707,15 @@ def repeat_risks(session: Session, actor: Actor, *, today: date | None = None) -
     ]
 
 
+# The risks listed after the repeat visitors (``_risks``' order), by the first part of a key.
+AFTER_REPEATS = frozenset({"special_high", "group"})
+
+
 def with_repeats(risks: list[RiskItem], repeats: list[RiskItem]) -> list[RiskItem]:
-    """The risks with the repeat visitors in their place (after the rooms' risks, before the
-    group matters), replacing any shown before."""
+    """The risks with the repeat visitors in their place (after the rooms' risks, before
+    those of ``AFTER_REPEATS``), replacing any shown before."""
     rest = [r for r in risks if r.key[0] != "repeat"]
-    at = next((i for i, r in enumerate(rest) if r.key[0] == "group"), len(rest))
+    at = next((i for i, r in enumerate(rest) if r.key[0] in AFTER_REPEATS), len(rest))
     return rest[:at] + list(repeats) + rest[at:]
 
 
