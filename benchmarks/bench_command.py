@@ -5,14 +5,14 @@
 Targets (issue 17, at 300,000 matters): figures on screen in under 0.5 s and charts in under
 1 s from the click on the tab. Measured:
 
-1. ``statistics.dashboard`` alone (the service; it reads the tallies, app/models/tallies.py).
+1. ``statistics.dashboard`` alone as the tab asks for it (the service; it reads the tallies,
+   app/models/tallies.py), and the two jobs that follow it: the table by village and the
+   repeat visitors (``village_rows``, ``repeat_risks``; each reads matters).
 2. The tab in a fresh process each run, wall-clock from a mouse click on the 指挥研判 tab to
-   (a) the figure tiles filled on screen and (b) the three charts drawn. Nothing of the tab is
-   imported before the click, as in the real window. Two cases: *cold*, the click right after
-   the window is up (matplotlib still to load), and *warm*, the click after the window's
-   background warm-up (``MainWindow._warm_up_charts``) has loaded matplotlib.
-3. Charts drawn with matplotlib against the same three charts drawn with QPainter (a plain
-   bar drawing, here only to measure what that route would cost).
+   (a) the figure tiles filled on screen and (b) the three charts painted. Nothing of the tab is
+   imported before the click, as in the real window (the click right after the window is up).
+3. The three charts alone: built from the dashboard and painted with QPainter (``chart_view``)
+   into images of the size they have on screen.
 
 Every figure is a median with its minimum and maximum, and a ratio to a fixed reference timed
 in the same run (a plain CPU loop), so runs on machines of different speed or load compare.
@@ -69,7 +69,7 @@ def _wait(app, until, what: str) -> None:
         time.sleep(0.0005)
 
 
-def child_tab(db: str, warm: bool) -> None:
+def child_tab(db: str) -> None:
     """Runs in a fresh interpreter: the director's window, then a click on 指挥研判."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -90,14 +90,7 @@ def child_tab(db: str, warm: bool) -> None:
     for _ in range(5):
         app.processEvents()
     _wait(app, lambda: window.ctx.worker.wait(10), "the first tab's loading")
-    if warm:  # as if the director clicked a few seconds after logging in
-        from app.views import main_window
-
-        end = time.perf_counter() + main_window.CHARTS_WARM_UP_MS / 1000 + 0.2
-        _wait(app, lambda: time.perf_counter() > end, "the warm-up's start")
-        _wait(app, lambda: window.ctx.worker.wait(10), "the warm-up")
-    assert "app.views.command_tab" in sys.modules or not warm, "warm-up did not run"
-    cold_modules = "matplotlib" not in sys.modules
+    tab_imported = "app.views.command_tab" in sys.modules
     bar = window.tabs.tabBar()
     index = next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == "指挥研判")
     t0 = time.perf_counter()
@@ -109,19 +102,19 @@ def child_tab(db: str, warm: bool) -> None:
     _wait(app, lambda: tab.dashboard is not None or tab.message.text(), "the figures")
     app.processEvents()  # painted
     figures = time.perf_counter() - t0
-    _wait(
-        app,
-        lambda: all(b.drawn for b in tab.charts.values()) and not tab.loading,
-        "the charts",
-    )
+    _wait(app, lambda: all(b.drawn for b in tab.charts.values()), "the charts")
     charts = time.perf_counter() - t0
+    _wait(app, lambda: not tab.loading, "the table by village and the repeat visitors")
+    everything = time.perf_counter() - t0
     painter = _painter_charts(tab.dashboard)
     print(
         json.dumps(
             {
                 "figures": figures,
                 "charts": charts,
-                "matplotlib_loaded_at_click": not cold_modules,
+                "everything": everything,
+                "tab_imported_before_click": tab_imported,
+                "matplotlib_loaded": "matplotlib" in sys.modules,
                 "painter": painter,
                 "tiles": [t.value.text() for t in tab.tiles.values()],
             }
@@ -132,38 +125,19 @@ def child_tab(db: str, warm: bool) -> None:
 
 
 def _painter_charts(d) -> float:
-    """The same three charts as plain QPainter bars on 700×300 images: the other route."""
+    """The three charts built from the dashboard and painted into 700×300 images."""
     from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+
+    from app.views import chart_view
+    from app.views.command_tab import build_charts
 
     t = time.perf_counter()
-    w = d.weekly
-    series = [[w.counts.get((week, cid), 0) for week in w.weeks] for cid, _name in w.categories]
-    bars = [
-        [(b.label, b.value) for b in d.overdue_by_unit],
-        [(b.label, b.value) for b in d.resolution_times],
-    ]
-    for kind in range(3):
+    for data in build_charts(d).values():
         img = QImage(700, 300, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(Qt.GlobalColor.white)
         p = QPainter(img)
-        if kind == 0:
-            top = max((sum(col) for col in zip(*series, strict=False)), default=1) or 1
-            for i in range(len(w.weeks)):
-                y = 280.0
-                for j, values in enumerate(series):
-                    h = 260 * values[i] / top
-                    p.fillRect(
-                        QRectF(40 + i * 54, y - h, 40, h), QColor.fromHsv(j * 37 % 360, 160, 200)
-                    )
-                    y -= h
-                p.drawText(40 + i * 54, 295, f"{w.weeks[i]:%m-%d}")
-        else:
-            items = bars[kind - 1]
-            top = max((v for _l, v in items), default=1) or 1
-            for i, (label, value) in enumerate(items):
-                p.fillRect(QRectF(120, 10 + i * 22, 560 * value / top, 18), QColor("#c0504d"))
-                p.drawText(4, 24 + i * 22, label)
+        chart_view.paint_chart(p, QRectF(0, 0, 700, 300), data, QGuiApplication.font())
         p.end()
     return time.perf_counter() - t
 
@@ -198,10 +172,9 @@ def main() -> None:
     p.add_argument("--db", type=Path)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--child-tab", metavar="DB")
-    p.add_argument("--warm", action="store_true")
     args = p.parse_args()
     if args.child_tab:
-        child_tab(args.child_tab, args.warm)
+        child_tab(args.child_tab)
         return
 
     from sqlalchemy import func, select
@@ -226,8 +199,14 @@ def main() -> None:
     for _ in range(args.runs + 1):
         with db.read() as s:
             t = time.perf_counter()
-            dash = stats.dashboard(s, actor, villages=False)
+            dash = stats.dashboard(s, actor, villages=False, repeats=False)  # as the tab asks
             times.append(time.perf_counter() - t)
+    repeat_times = []
+    for _ in range(args.runs):
+        with db.read() as s:
+            t = time.perf_counter()
+            stats.repeat_risks(s, actor)
+            repeat_times.append(time.perf_counter() - t)
     village_times = []
     for _ in range(args.runs):
         with db.read() as s:
@@ -239,52 +218,48 @@ def main() -> None:
     print(f"statistics.dashboard (figures, risks, charts): first {times[0] * 1000:.0f} ms; "
           f"then {spread(times[1:], ref)}")  # fmt: skip
     print(f"statistics.village_rows: {spread(village_times, ref)}")
+    print(f"statistics.repeat_risks (a job of its own, after the figures): "
+          f"{spread(repeat_times, ref)}")  # fmt: skip
     print("  " + ", ".join(f"{f.label} {f.text}" for f in dash.figures))
 
-    # 2. The tab, in a fresh process per run: cold (matplotlib not loaded) and warm.
-    for warm in (False, True):
-        runs = []
-        for _ in range(args.runs):
-            cmd = [sys.executable, __file__, "--child-tab", str(db_path)] + (["--warm"] * warm)
-            try:
-                out = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=CHILD_LIMIT_S
-                ).stdout
-            except subprocess.TimeoutExpired:
-                print(f"  a run took over {CHILD_LIMIT_S} s and was stopped")
-                continue
-            lines = [ln for ln in out.strip().splitlines() if ln.startswith("{")]
-            got = json.loads(lines[-1]) if lines else {"error": out[-300:]}
-            if "error" in got:
-                print(f"  a run failed: {got['error']}")
-                continue
-            runs.append(got)
-        if not runs:
+    # 2. The tab, in a fresh process per run, clicked as soon as the window is up.
+    runs = []
+    for _ in range(args.runs):
+        cmd = [sys.executable, __file__, "--child-tab", str(db_path)]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_LIMIT_S).stdout
+        except subprocess.TimeoutExpired:
+            print(f"  a run took over {CHILD_LIMIT_S} s and was stopped")
             continue
-        name = (
-            "warm (after the log-in warm-up loaded matplotlib)"
-            if warm
-            else "cold (clicked at once)"
-        )
-        print(f"指挥研判 tab, {name}, click → figures on screen: "
+        lines = [ln for ln in out.strip().splitlines() if ln.startswith("{")]
+        got = json.loads(lines[-1]) if lines else {"error": out[-300:]}
+        if "error" in got:
+            print(f"  a run failed: {got['error']}")
+            continue
+        runs.append(got)
+    if runs:
+        print(f"指挥研判 tab, click → figures on screen: "
               f"{spread([r['figures'] for r in runs], ref)}; target < 500 ms")  # fmt: skip
         print(f"  click → charts drawn: {spread([r['charts'] for r in runs], ref)}; "
               "target < 1000 ms")  # fmt: skip
-        if warm:
-            print(f"  the same three charts with QPainter instead: "
-                  f"{spread([r['painter'] for r in runs], ref)}")  # fmt: skip
+        print(f"  click → village table and repeat visitors too: "
+              f"{spread([r['everything'] for r in runs], ref)}")  # fmt: skip
+        print(f"  the three charts alone (QPainter): {spread([r['painter'] for r in runs], ref)}")
+        early = any(r["tab_imported_before_click"] for r in runs)
+        mpl = any(r["matplotlib_loaded"] for r in runs)
+        print(f"  tab imported before the click: {early}; matplotlib loaded: {mpl}")
 
-    # 3. The list behind the largest figure: its ids, then the first page of masked rows.
+    # 3. The list behind the largest figure: its first page (paged by key), then its count.
     biggest = max(dash.figures[:6], key=lambda f: f.value)
     with db.read() as s:
         t = time.perf_counter()
-        ids = stats.matter_ids_for(s, actor, biggest.key)
-        ids_s = time.perf_counter() - t
-        t = time.perf_counter()
-        stats.command_matter_rows(s, actor, ids[:200])
+        stats.command_matter_page(s, actor, biggest.key)
         page_s = time.perf_counter() - t
-    print(f"list behind “{biggest.label}” ({len(ids)} matters): ids {ids_s * 1000:.0f} ms, "
-          f"first page of 200 rows {page_s * 1000:.0f} ms")  # fmt: skip
+        t = time.perf_counter()
+        n = stats.count_matters_for(s, actor, biggest.key)
+        count_s = time.perf_counter() - t
+    print(f"list behind “{biggest.label}” ({n} matters): first page of 200 rows "
+          f"{page_s * 1000:.0f} ms, its count {count_s * 1000:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -78,12 +78,10 @@ def test_spec_builds_one_folder_without_upx_and_carries_migrations_and_resources
     assert (ROOT / "resources" / "icons" / "zongzhi.svg").is_file()
 
 
-def test_spec_brings_lazy_imports_and_matplotlib_qt_only():
-    # Tabs import some packages only when opened (the command room's matplotlib): every app
-    # module is collected, matplotlib with its Qt canvas only (mpl-data comes with its hook).
+def test_spec_brings_lazy_imports():
+    # Tabs import some modules only when opened: every app module is collected.
     assert 'collect_submodules("app"' in SPEC
-    assert '"matplotlib.backends.backend_qtagg"' in SPEC
-    assert 'hooksconfig={"matplotlib": {"backends": ["QtAgg"]}}' in SPEC
+    assert "matplotlib" not in SPEC  # the command room's charts are drawn with QPainter
     excludes = set(spec_helpers()["EXCLUDES"])
     assert {"tkinter", "_tkinter", "PyQt5", "PyQt6", "PySide2", "wx"} <= excludes
     assert {"PySide6.QtWebEngineCore", "PySide6.QtQml", "PySide6.QtOpenGL"} <= excludes

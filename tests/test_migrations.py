@@ -12,16 +12,19 @@ from sqlalchemy import inspect
 from app.core.errors import DatabaseTooNew
 from app.db import Database, current_revision, head_revision, open_database
 from app.models import Base
-from app.models.base import include_in_comparison
+from app.models.base import comparison_on
+from tests import pg
 
-COMPARE = {"compare_type": True, "include_object": include_in_comparison}
+
+def compare_opts(dialect: str) -> dict:
+    return {"compare_type": True, "include_object": comparison_on(dialect)}
 
 
 def test_upgrade_from_empty_matches_models(tmp_path):
     db = open_database(tmp_path / "m.sqlite3")
     assert current_revision(db.engine) == head_revision()
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts=COMPARE)
+        ctx = MigrationContext.configure(conn, opts=compare_opts(conn.dialect.name))
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
 
@@ -158,7 +161,7 @@ def test_migrations_match_models_on_the_database_under_test(db):
     """The same revisions build the models' schema on this pass's backend (SQLite or
     PostgreSQL): types, indexes and constraints compared by Alembic."""
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts=COMPARE)
+        ctx = MigrationContext.configure(conn, opts=compare_opts(conn.dialect.name))
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == [], f"models and migrations disagree on {db.engine.dialect.name}: {diff}"
 
@@ -264,3 +267,35 @@ def test_0015_keeps_todays_names_on_matters_and_adds_the_notice_offices(tmp_path
     assert tuple(names) == ("信访事项", "司法所", "白石村")
     assert {"政法办", "人武部", "防范处理邪教办"} <= units
     assert xinfang
+
+
+@pytest.mark.skipif(not pg.ON_PG, reason="PostgreSQL only: SQLite searches a prefix as a range")
+def test_prefix_searches_use_the_pattern_indexes_under_a_non_c_collation(db):
+    """Migration 0032: under a server collation other than C (ICU here; zh_CN.UTF-8 on many
+    servers) LIKE 'ab%' cannot use a column's ordinary index; the varchar_pattern_ops one
+    serves it. The columns are switched to ICU in a transaction that is rolled back."""
+    from sqlalchemy import select
+
+    from app.core.portable import prefix_match
+    from app.models import Matter, Person
+
+    searched = [
+        (Person, "name", "张"),
+        (Person, "name_pinyin", "zhang"),
+        (Person, "name_initials", "zw"),
+        (Person, "id_number", "330382"),
+        (Person, "phone", "1381"),
+        (Matter, "number", "BS2027"),
+    ]
+    with db.engine.connect() as conn, conn.begin() as tx:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small table: show the index
+        for model, column, text in searched:
+            table = model.__tablename__
+            length = model.__table__.c[column].type.length
+            icu = f'varchar({length}) COLLATE "und-x-icu"'
+            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {icu}")
+            query = select(model.id).where(prefix_match(getattr(model, column), text))
+            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+            assert f"ix_{table}_{column}_pattern" in plan, plan
+        tx.rollback()

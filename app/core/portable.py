@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, and_, text
+from sqlalchemy import Boolean, String, and_, bindparam, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.core.ops import write_op
 
@@ -34,45 +35,67 @@ def _escape(text: str) -> str:
 
 
 class _Match(ColumnElement):
+    """A condition on ``column`` whose text travels as bound parameters: a statement holding
+    one is compiled once and then taken from SQLAlchemy's cache (a search typed letter by
+    letter runs the same few statements with other values)."""
+
     type = Boolean()
-    inherit_cache = False  # the text is part of the statement's shape
+    inherit_cache = True
     # A condition, not a boolean value: without this SQLAlchemy writes ``… = 1`` after it on
     # SQLite, and ``col >= ? AND col < ? = 1`` lets the index serve only the lower bound.
     _is_implicitly_boolean = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("low", InternalTraversal.dp_clauseelement),
+        ("high", InternalTraversal.dp_clauseelement),
+        ("pattern", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, column, text: str):
         self.column = column
         self.text = text
+        low, high, pattern = self._values(text)
+        self.low = bindparam(None, low, type_=String(), unique=True)
+        self.high = bindparam(None, high, type_=String(), unique=True)
+        self.pattern = bindparam(None, pattern, type_=String(), unique=True)
+
+    @staticmethod
+    def _values(text: str) -> tuple[str, str, str]:
+        raise NotImplementedError
 
 
 class prefix_match(_Match):  # noqa: N801 - reads like a SQL function
-    inherit_cache = False
+    inherit_cache = True
+
+    @staticmethod
+    def _values(text: str) -> tuple[str, str, str]:
+        return text, text[:-1] + chr(ord(text[-1]) + 1), _escape(text) + "%"
 
 
 class contains_ci(_Match):  # noqa: N801
-    inherit_cache = False
+    inherit_cache = True
+
+    @staticmethod
+    def _values(text: str) -> tuple[str, str, str]:
+        return "", "", "%" + _escape(text) + "%"
 
 
 @compiles(prefix_match)
 def _prefix_default(element: prefix_match, compiler, **kw) -> str:
-    col, text = element.column, element.text
-    upper = text[:-1] + chr(ord(text[-1]) + 1)
-    return compiler.process(and_(col >= text, col < upper).self_group(), **kw)
+    col = element.column
+    return compiler.process(and_(col >= element.low, col < element.high).self_group(), **kw)
 
 
 @compiles(prefix_match, "postgresql")
 def _prefix_pg(element: prefix_match, compiler, **kw) -> str:
-    col = element.column
-    return compiler.process(col.like(_escape(element.text) + "%", escape="\\"), **kw)
+    return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
 
 
 @compiles(contains_ci)
 def _contains_default(element: contains_ci, compiler, **kw) -> str:
-    col = element.column
-    return compiler.process(col.like("%" + _escape(element.text) + "%", escape="\\"), **kw)
+    return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
 
 
 @compiles(contains_ci, "postgresql")
 def _contains_pg(element: contains_ci, compiler, **kw) -> str:
-    col = element.column
-    return compiler.process(col.ilike("%" + _escape(element.text) + "%", escape="\\"), **kw)
+    return compiler.process(element.column.ilike(element.pattern, escape="\\"), **kw)

@@ -3,7 +3,7 @@
 from alembic import context
 
 from app.models import Base
-from app.models.base import include_in_comparison
+from app.models.base import comparison_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,7 +27,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
-        include_object=include_in_comparison,
+        include_object=comparison_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import MetaData, Uuid
+from sqlalchemy import Index, MetaData, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core import clock
@@ -33,6 +35,38 @@ def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table" and is_search_table(name):
         return False
     return not (type_ == "index" and name in BACKEND_ONLY_INDEXES)
+
+
+def made_on(index: Any, dialect: str) -> bool:
+    """Whether ``index`` is built on ``dialect`` (``Index.ddl_if(dialect=…)``, e.g. the
+    PostgreSQL-only ``pattern_index``)."""
+    ddl_if = getattr(index, "_ddl_if", None)
+    wanted = getattr(ddl_if, "dialect", None)
+    if wanted is None:
+        return True
+    return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+
+def comparison_on(dialect: str) -> Callable[..., bool]:
+    """``include_in_comparison`` for one backend: a model's index that this backend does not
+    build (``made_on``) is not looked for in its database."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "index" and not reflected and not made_on(obj, dialect):
+            return False
+        return include_in_comparison(obj, name, type_, reflected, compare_to)
+
+    return include
+
+
+def pattern_index(table: str, column: str) -> Index:
+    """PostgreSQL: an index in plain character order (``varchar_pattern_ops``) for a column
+    searched by prefix (``prefix_match``: LIKE 'ab%'). Under a non-C collation (zh_CN.UTF-8,
+    en_US.UTF-8, ICU) the column's ordinary index cannot serve LIKE; this one can. SQLite's
+    prefix range uses the ordinary index, so it has none (migration 0032)."""
+    return Index(
+        f"ix_{table}_{column}_pattern", column, postgresql_ops={column: "varchar_pattern_ops"}
+    ).ddl_if(dialect="postgresql")
 
 
 class Base(DeclarativeBase):

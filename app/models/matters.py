@@ -23,7 +23,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
 
-from .base import Base, UUIDPk, now
+from .base import Base, UUIDPk, now, pattern_index
 from .enums import (
     ArrangementKind,
     Channel,
@@ -53,6 +53,7 @@ class Matter(UUIDPk, Base):
     __table_args__ = (
         UniqueConstraint("prefix", "year", "terminal", "seq", name="uq_matters_number_parts"),
         Index("ix_matters_status_deadline", "status", "deadline"),
+        pattern_index("matters", "number"),  # 受理编号 searched by prefix (PostgreSQL)
     )
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -1,9 +1,10 @@
 """指挥研判: the director's figures, risks and charts; every number opens the matters behind it.
 
 The dashboard is computed off the GUI thread (``statistics.dashboard``) and shown as tiles,
-a risk list, three matplotlib charts on Qt canvases and a sortable table by village. A figure,
-a risk, a bar or a table cell opens ``MatterListDialog`` with the matters behind it (names
-masked); the keys come from the service, so the number and the list cannot disagree.
+a risk list, three bar charts drawn with QPainter (``chart_view``, a few ms) and a sortable
+table by village. A figure, a risk, a bar or a table cell opens ``MatterListDialog`` with
+the matters behind it (names masked); the keys come from the service, so the number and the
+list cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -48,11 +47,14 @@ from app.core import clock
 from app.core.errors import EnvironmentProblem
 from app.core.ops import op
 from app.services.command import statistics
-from app.services.command.statistics import Dashboard, Figure, FigureKey, VillageRow
+from app.services.command.statistics import Dashboard, Figure, FigureKey, RiskItem, VillageRow
+from app.services.reception.intake import PAGE, MatterRow
 from app.services.rooms import counselling
 from app.services.rooms.counselling import AlertRow
 
 from . import bus as kinds
+from . import chart_view
+from .chart_view import ChartData, ChartView
 from .context import ViewContext
 from .duty_tab import EmergencyBanner
 from .matter_table_model import (
@@ -67,10 +69,6 @@ from .matter_table_model import (
 )
 from .messages import error_text
 from .widgets.tab_helpers import load_when_shown
-
-if TYPE_CHECKING:  # matplotlib is loaded when the first charts are drawn (or warmed up)
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-    from matplotlib.figure import Figure as MplFigure
 
 _ROOT = QModelIndex()
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -100,10 +98,8 @@ CHART_TITLES = {
 }
 
 
-def build_charts(d: Dashboard) -> dict[str, MplFigure]:
-    """The three charts of a dashboard, as fresh matplotlib figures (no Qt: also for export)."""
-    from app.reports import charts
-
+def build_charts(d: Dashboard) -> dict[str, ChartData]:
+    """The three charts of a dashboard as plain data (drawn on screen or into PNGs)."""
     w = d.weekly
     series = [
         (
@@ -116,36 +112,41 @@ def build_charts(d: Dashboard) -> dict[str, MplFigure]:
     overdue = d.overdue_by_unit
     times = d.resolution_times
     return {
-        CHART_WEEKLY: charts.weekly_chart(
-            w.weeks, series, title=CHART_TITLES[CHART_WEEKLY], size=(7.2, 3.2)
+        CHART_WEEKLY: chart_view.stacked_chart(
+            CHART_TITLES[CHART_WEEKLY], [f"{week.month}/{week.day}" for week in w.weeks], series
         ),
-        CHART_OVERDUE: charts.bar_chart(
+        CHART_OVERDUE: chart_view.bar_chart(
+            CHART_TITLES[CHART_OVERDUE],
             [b.label for b in overdue],
             [b.value for b in overdue],
             [b.key for b in overdue],
-            title=CHART_TITLES[CHART_OVERDUE],
             horizontal=True,
-            color=charts.PALETTE[3],
+            color=chart_view.PALETTE[3],
         ),
-        CHART_RESOLUTION: charts.bar_chart(
+        CHART_RESOLUTION: chart_view.bar_chart(
+            CHART_TITLES[CHART_RESOLUTION],
             [b.label for b in times],
             [b.value for b in times],
             [b.key for b in times],
-            title=CHART_TITLES[CHART_RESOLUTION],
-            color=charts.PALETTE[1],
+            color=chart_view.PALETTE[1],
         ),
     }
 
 
-def export_charts(d: Dashboard, folder: Path) -> list[Path]:
-    """Write each chart as a PNG into ``folder`` (runs off the GUI thread on fresh figures)."""
-    from app.reports import charts
+def chart_images(d: Dashboard, folder: Path) -> dict[Path, bytes]:
+    """Each chart as PNG bytes and the file it goes to (drawn on the GUI thread: a few ms)."""
+    return {
+        folder / f"指挥研判_{CHART_TITLES[name]}_{d.today:%Y%m%d}.png": chart_view.chart_png(data)
+        for name, data in build_charts(d).items()
+    }
 
+
+def write_images(images: dict[Path, bytes]) -> list[Path]:
+    """Write the PNGs (off the GUI thread); a Chinese message names the file that failed."""
     written = []
-    for name, fig in build_charts(d).items():
-        path = folder / f"指挥研判_{CHART_TITLES[name]}_{d.today:%Y%m%d}.png"
+    for path, png in images.items():
         try:
-            path.write_bytes(charts.figure_png(fig))
+            path.write_bytes(png)
         except OSError as exc:
             raise EnvironmentProblem(
                 f"图片没有保存：{exc.strerror or exc}（{path}），请换一个文件夹。"
@@ -211,67 +212,7 @@ class FigureTile(QFrame):
 # --- charts ------------------------------------------------------------------------------
 
 
-class ChartBox(QWidget):
-    """A matplotlib figure on a Qt canvas; a click on a bar opens its matters.
-
-    Signals: ``bar_clicked(object)`` with the bar's key.
-    """
-
-    bar_clicked = Signal(object)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.canvas: FigureCanvasQTAgg | None = None
-        self.drawn = False  # the current figure has been drawn on screen at least once
-        self._last_press = None
-        self.setMinimumHeight(260)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-
-    @property
-    def figure(self) -> MplFigure | None:
-        return self.canvas.figure if self.canvas is not None else None
-
-    def set_figure(self, fig: MplFigure) -> None:
-        """A new canvas per figure: matplotlib binds a figure to one canvas for its life."""
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
-        canvas = FigureCanvasQTAgg(fig)
-        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        canvas.setMinimumSize(200, 200)
-        canvas.mpl_connect("pick_event", self._picked)
-        canvas.mpl_connect("draw_event", self._drawn)
-        self.drawn = False
-        canvas.mpl_connect("motion_notify_event", self._hover)
-        old, self.canvas = self.canvas, canvas
-        if old is not None:
-            self._layout.removeWidget(old)
-            old.hide()
-            old.deleteLater()
-        self._layout.addWidget(canvas)
-
-    def _drawn(self, _event) -> None:
-        self.drawn = True
-
-    def _picked(self, event) -> None:
-        # Touching bars (a stack) may both answer one press: open only the first.
-        if event.mouseevent is self._last_press:
-            return
-        gid = event.artist.get_gid()
-        if gid:
-            self._last_press = event.mouseevent
-            self.bar_clicked.emit(tuple(gid.split("|")))
-
-    def _hover(self, event) -> None:
-        fig = self.figure
-        if self.canvas is None or fig is None:
-            return
-        over = event.inaxes is not None and any(
-            p.get_gid() and p.contains(event)[0] for p in event.inaxes.patches
-        )
-        self.canvas.setCursor(
-            Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor
-        )
+ChartBox = ChartView  # a chart of the tab; a click on a bar opens its matters
 
 
 # --- the table by village ------------------------------------------------------------------
@@ -438,7 +379,6 @@ class MatterListDialog(QDialog):
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.model = MatterTableModel(self._fetch_rows, self)
-        self.model.total_changed.connect(self._total)
         self.table = _table_view()
         self.table.setModel(self.model)
         self.table.setItemDelegate(WarningDelegate(self.table))
@@ -458,20 +398,35 @@ class MatterListDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.loaded = False
-        actor, today = ctx.actor, today
+        self.total: int | None = None  # counted once the first page is full
+        # Paged by key: the first page, then its count (no list of every id is loaded).
         ctx.worker.submit(
-            op(statistics.matter_ids_for, actor, key, today=today),
-            self._ids,
+            op(statistics.command_matter_page, ctx.actor, key, today=today),
+            self._first_page,
             self._failed,
         )
 
-    def _ids(self, ids: list[uuid.UUID]) -> None:
-        self.model.set_ids(ids)
+    def _first_page(self, rows: list[MatterRow]) -> None:
+        actor, key, today, worker = self.ctx.actor, self.key, self.today, self.ctx.worker
+
+        def fetch_after(last: MatterRow, callback: Callable) -> None:
+            after = (last.received_at, last.number)
+            job = op(statistics.command_matter_page, actor, key, after=after, today=today)
+            worker.submit(job, callback, self._failed)
+
+        self.model.set_first_page(rows, fetch_after)
         self.loaded = True
+        if len(rows) < PAGE:
+            self._total(len(rows))
+        else:
+            job = op(statistics.count_matters_for, actor, key, today=today)
+            worker.submit(job, self._total, self._failed)
 
     def _total(self, n: int) -> None:
+        self.total = n
         hint = "（双击一行在“事项办理”中打开）" if n else ""
-        self.count.setText(f"共 {n} 件{hint}")
+        many = n >= statistics.COUNT_UP_TO
+        self.count.setText(f"{n} 件以上{hint}" if many else f"共 {n} 件{hint}")
 
     def _fetch_rows(self, ids: list[uuid.UUID], callback: Callable) -> None:
         actor, today = self.ctx.actor, self.today
@@ -555,6 +510,7 @@ class CommandTab(QWidget):
             self, "把图表导出到哪个文件夹"
         )
         self._pending = 0  # jobs of the current reload still running
+        self._repeats: list[RiskItem] = []  # the repeat visitors last counted
         self._generation = 0
 
         title = QLabel("指挥研判")
@@ -681,10 +637,11 @@ class CommandTab(QWidget):
 
     # --- loading
     def reload(self) -> None:
-        """Two jobs: the figures, risks and charts, then the table by village. The GUI draws
-        the charts while the worker is still counting the villages."""
+        """Three jobs: the figures, risks and charts (from the tallies), then the table by
+        village and the repeat visitors (each reads matters). The GUI draws the charts while
+        the worker is still counting those."""
         self._generation += 1
-        self._pending = 2  # the figures, the table by village (and then the charts)
+        self._pending = 3  # the figures, the villages, the repeat visitors (then the charts)
         self.status.setText("正在统计…")
         self.refresh_button.setEnabled(False)
         actor, today, generation = self.ctx.actor, self.today, self._generation
@@ -693,13 +650,18 @@ class CommandTab(QWidget):
             return lambda result: self._answered(generation, show, result)
 
         self.ctx.worker.submit(
-            op(statistics.dashboard, actor, today=today, villages=False),
+            op(statistics.dashboard, actor, today=today, villages=False, repeats=False),
             answer(self._shown),
             answer(self._failed),
         )
         self.ctx.worker.submit(
             op(statistics.village_rows, actor, today=today),
             answer(self._villages_shown),
+            answer(self._failed),
+        )
+        self.ctx.worker.submit(
+            op(statistics.repeat_risks, actor, today=today),
+            answer(self._repeats_shown),
             answer(self._failed),
         )
 
@@ -724,15 +686,34 @@ class CommandTab(QWidget):
         if self.dashboard is not None:
             self.dashboard.villages = rows
 
+    def _repeats_shown(self, repeats: list[RiskItem]) -> None:
+        self._repeats = repeats
+        if self.dashboard is not None:
+            self.dashboard.risks = statistics.with_repeats(self.dashboard.risks, repeats)
+            self._show_risks(self.dashboard)
+
     def _shown(self, d: Dashboard) -> None:
         if self.dashboard is not None and not d.villages:
             d.villages = self.dashboard.villages  # kept until the new rows arrive
+        # The repeat visitors of the last count, until the new ones arrive.
+        d.risks = statistics.with_repeats(d.risks, self._repeats)
         self.dashboard = d
         self.message.clear()
         for f in d.figures:
             tile = self.tiles.get(f.key[0])
             if tile is not None:
                 tile.set_figure(f)
+        self._show_risks(d)
+        # The charts next, once the figures are on screen.
+        generation = self._generation
+        self._pending += 1
+        QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
+        self.status.setText(
+            f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
+        )
+        self.export_button.setEnabled(True)
+
+    def _show_risks(self, d: Dashboard) -> None:
         self.risks.clear()
         for r in d.risks:
             item = QListWidgetItem(f"【{r.kind}】{r.text}")
@@ -749,18 +730,10 @@ class CommandTab(QWidget):
             item = QListWidgetItem("暂无需要关注的风险。")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.risks.addItem(item)
-        # The charts next, once the figures are on screen (matplotlib takes its time).
-        generation = self._generation
-        self._pending += 1
-        QTimer.singleShot(0, self, lambda: self._answered(generation, self._draw_charts, d))
-        self.status.setText(
-            f"数据截至 {clock.now():%H:%M}（统计日 {d.today:%Y-%m-%d}）；点任一数字查看事项"
-        )
-        self.export_button.setEnabled(True)
 
     def _draw_charts(self, d: Dashboard) -> None:
-        for name, fig in build_charts(d).items():
-            self.charts[name].set_figure(fig)
+        for name, data in build_charts(d).items():
+            self.charts[name].set_data(data)
 
     # --- lists behind the figures
     def open_list(self, key: FigureKey, title: str) -> QDialog:
@@ -893,8 +866,9 @@ class CommandTab(QWidget):
             self.status.clear()
             self.message.setText(error_text(exc))
 
-        # Drawn on fresh figures on the worker thread: the canvases on screen stay untouched.
-        self.ctx.worker.submit(lambda _s: export_charts(d, Path(folder)), done, failed)
+        # Drawn here (a few ms), written to disk on the worker.
+        images = chart_images(d, Path(folder))
+        self.ctx.worker.submit(lambda _s: write_images(images), done, failed)
 
 
 _COLUMN_OF = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -418,7 +419,6 @@ class HandlingTab(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
         self.model = HandlingTableModel(self._fetch_rows, self)
-        self.model.total_changed.connect(lambda n: self.count.setText(f"共 {n} 件"))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -506,42 +506,89 @@ class HandlingTab(QWidget):
         return f
 
     def reload(self) -> None:
-        f, actor = self.current_filter(), self.ctx.actor
-        due_only = self.view_filter.currentData() == "due"
-        supervised = self.view_filter.currentData() == "supervised"
-        absent = self.view_filter.currentData() == "absent"
-        today_only = self.view_filter.currentData() == "today"
-        extension = self.view_filter.currentData() == "extension"
-        cal = self.calendar
+        """The list paged by key (``intake.matter_page``), never every id: the first page, then
+        its size (exact when small, else "约 N 件"). The views narrowed by another register
+        (督办, 延期申请, AB岗, 今日预约) look their matters up once per page; 即将到期和超期
+        reads the candidates (``intake.due_cutoff``) and keeps the rows that are due."""
+        f, actor, cal = self.current_filter(), self.ctx.actor, self.calendar
+        choice = self.view_filter.currentData()
         today = clock.today()
+        worker = self.ctx.worker
 
-        my_unit = self.view_filter.currentData() == "unit"
+        def prepared(s) -> MatterFilter | None:
+            g = replace(f)
+            if choice == "unit":  # looked up when asked: an admin may have just moved them
+                g.unit_id = auth.unit_of(s, actor.user_id)
+                g.statuses = IN_FLOW
+                if g.unit_id is None:
+                    return None
+            if choice == "extension":
+                g.matter_ids = frozenset(flow.waiting_extensions(s, actor))
+            elif choice == "supervised":
+                g.matter_ids = frozenset(o.matter_id for o in supervision.list_orders(s, actor))
+            elif choice == "today":
+                found = arrangements.list_arrangements(s, actor, day=today)
+                g.matter_ids = frozenset(a.matter_id for a in found)
+            elif choice == "absent":
+                found = posts.waiting_on_absent(s, actor, today)
+                g.matter_ids = frozenset(c.matter_id for c in found)
+            elif choice == "due":
+                g.due_by = intake.due_cutoff(cal, today)
+            return g
 
-        def ids(s):
-            if my_unit:  # the unit is looked up when asked: an admin may have just moved them
-                f.unit_id = auth.unit_of(s, actor.user_id)
-                f.statuses = IN_FLOW
-                if f.unit_id is None:
-                    return []
-            found = intake.list_matter_ids(s, actor, f)
-            if supervised or absent or today_only or extension:
-                if extension:
-                    wanted = set(flow.waiting_extensions(s, actor))
-                elif supervised:
-                    wanted = {o.matter_id for o in supervision.list_orders(s, actor)}
-                elif today_only:
-                    wanted = {
-                        a.matter_id for a in arrangements.list_arrangements(s, actor, day=today)
-                    }
-                else:
-                    wanted = {c.matter_id for c in posts.waiting_on_absent(s, actor, today)}
-                found = [i for i in found if i in wanted]
-            if due_only:  # due within two working days, or overdue
-                rows = intake.matter_rows(s, actor, found, calendar=cal)
-                found = [r.id for r in rows if r.overdue or r.due_soon]
-            return found
+        def keep(r: intake.MatterRow) -> bool:
+            return choice != "due" or r.overdue or r.due_soon
 
-        self.ctx.worker.submit(ids, self.model.set_ids)
+        def rows_after(s, g: MatterFilter | None, after) -> list[intake.MatterRow]:
+            """The next page: a page read by key, less the rows not kept, until it is full."""
+            rows: list[intake.MatterRow] = []
+            while g is not None:
+                batch = intake.matter_page(
+                    s, actor, g, after=after, limit=intake.PAGE, calendar=cal
+                )
+                rows += [r for r in batch if keep(r)]
+                if len(batch) < intake.PAGE or len(rows) >= intake.PAGE:
+                    break
+                after = (batch[-1].received_at, batch[-1].number)
+            return rows
+
+        def page(s, after=None):
+            g = prepared(s)
+            rows = rows_after(s, g, after)
+            marks = flow.extension_marks(s, actor, [r.id for r in rows]) if rows else {}
+            return g, rows, marks
+
+        def marked(result) -> list[intake.MatterRow]:
+            _g, rows, marks = result
+            self.model.marks.update({r.id: marks.get(r.id) for r in rows})
+            return rows
+
+        def fetch_after(last: intake.MatterRow, callback) -> None:
+            after = (last.received_at, last.number)
+            worker.submit(lambda s: page(s, after), lambda res: callback(marked(res)))
+
+        def counted(s, g: MatterFilter) -> intake.Estimate:
+            if choice != "due":
+                return intake.estimate_matters(s, actor, g)
+            n, after = 0, None  # the due rows are known only row by row: all are read
+            while rows := rows_after(s, g, after):
+                n += len(rows)
+                if len(rows) < intake.PAGE:
+                    break
+                after = (rows[-1].received_at, rows[-1].number)
+            return intake.Estimate(n, True)
+
+        def first_page(result) -> None:
+            g, rows, _marks = result
+            self.model.set_first_page(marked(result), fetch_after)
+            if g is None or len(rows) < intake.PAGE:  # the whole list: counted already
+                self.count.setText(intake.Estimate(len(rows), True).text())
+                return
+            shown = lambda e: self.count.setText(e.text())  # noqa: E731
+            worker.submit(lambda s: counted(s, g), shown, supersede=(self, "count"))
+
+        self.count.setText("")
+        worker.submit(page, first_page, supersede=(self, "list"))
 
     def _fetch_rows(self, ids, callback) -> None:
         actor, cal = self.ctx.actor, self.calendar

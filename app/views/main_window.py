@@ -148,10 +148,6 @@ class _Tab:
         return self if window is None else window._tab(self.name)
 
 
-# After the director's window opens, matplotlib is loaded in the background (_warm_up_charts).
-CHARTS_WARM_UP_MS = 1500
-
-
 class MainWindow(QMainWindow):
     """Signals: ``logout_requested``.
 
@@ -231,7 +227,7 @@ class MainWindow(QMainWindow):
         if allowed(ctx.actor, Action.VIEW_COMMAND):
 
             def command():
-                from .command_tab import CommandTab  # matplotlib is loaded only for the director
+                from .command_tab import CommandTab
 
                 tab = CommandTab(ctx)
                 tab.open_matter.connect(self.show_in_handling)
@@ -558,22 +554,6 @@ class MainWindow(QMainWindow):
         if not getattr(self, "_shown_once", False):
             self._shown_once = True
             QTimer.singleShot(0, self.focus_start)
-            if allowed(self.ctx.actor, Action.VIEW_COMMAND):
-                QTimer.singleShot(CHARTS_WARM_UP_MS, self, self._warm_up_charts)
-
-    def _warm_up_charts(self) -> None:
-        """matplotlib (about 1.7 s) is loaded on the worker once the window is up, so the
-        first click on 指挥研判 waits only for its figures."""
-        if "command_tab" in self._built:
-            return
-
-        def warm_up(_session) -> None:
-            from app.reports import charts
-            from app.views import command_tab  # noqa: F401  (with matplotlib's Qt canvas)
-
-            charts.figure_png(charts.bar_chart(["一"], [1], [("x",)], title="预热"))
-
-        self.ctx.worker.submit(warm_up)
 
     def save_drafts(self) -> None:
         """Every form's typing saved as a draft now (not after the usual pause), and written

@@ -246,3 +246,42 @@ def test_mask_name_keeps_the_first_character():
         "",
         "",
     ]
+
+
+def test_the_list_behind_a_figure_pages_by_key(db, center, monkeypatch):
+    """Pages of 3 (200 in use) after the last row's key: every matter once, newest first,
+    and the count agrees with the figure."""
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        wanted = statistics.matter_ids_for(s, director, ("rate",), today=TODAY)
+        shown, after = [], None
+        while True:
+            page = statistics.command_matter_page(
+                s, director, ("rate",), after=after, limit=3, today=TODAY
+            )
+            shown += [r.id for r in page]
+            if len(page) < 3:
+                break
+            after = (page[-1].received_at, page[-1].number)
+        assert shown == wanted and len(wanted) == 8
+        assert statistics.count_matters_for(s, director, ("rate",), today=TODAY) == 8
+
+
+def test_repeat_visitors_come_apart_from_the_dashboard_and_go_back_in_their_place(db, center):
+    """The tab asks for the repeat visitors in a job of their own (they read matters, the
+    rest reads tallies); put back, the risks are those the whole dashboard gives."""
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        whole = statistics.dashboard(s, director, today=TODAY).risks
+        apart = statistics.dashboard(s, director, today=TODAY, repeats=False).risks
+        repeats = statistics.repeat_risks(s, director, today=TODAY)
+    assert [r.kind for r in repeats] == ["重复来访"]
+    assert all(r.kind != "重复来访" for r in apart)
+    assert statistics.with_repeats(apart, repeats) == whole
+    assert statistics.with_repeats(whole, repeats) == whole  # shown twice: once
+
+
+def test_the_count_behind_a_figure_stops_at_its_limit(db, center):
+    director = actor(db, "zhuren")
+    with db.read() as s:
+        assert statistics.count_matters_for(s, director, ("rate",), today=TODAY, up_to=5) == 5

@@ -579,3 +579,42 @@ def test_route_and_supervision_units_are_picked_by_pinyin_initials(qtbot, db):
     assert dlg.unit.currentText() == "司法所"
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     closed(qtbot, dlg)
+
+
+def test_paging_by_key_shows_every_matter_once_also_among_the_due(qtbot, db, clock, monkeypatch):
+    """Pages of 4 rows (a page is 200 in use): the list is read page by page after the last
+    row's key, with matters received in the same minute; 即将到期和超期 keeps only the due
+    rows of each page and still fills its pages."""
+    from datetime import date, datetime, timedelta
+
+    from app.views import matter_table_model
+
+    monkeypatch.setattr(intake, "PAGE", 4)
+    monkeypatch.setattr(matter_table_model, "PAGE", 4)
+    clock.freeze("2027-01-05 16:00")
+    who = actor(db, "jiedai")
+    ids = []
+    with db.write() as s:
+        for i in range(11):  # three share a minute: the number breaks the tie
+            at = datetime(2027, 1, 5, 9, 0) + timedelta(minutes=i if i > 3 else 0)
+            ids.append(intake.register_matter(s, who, make_input(db), at=at).id)
+        for i, mid in enumerate(ids):  # every third is due today, the rest in a month
+            s.get(Matter, mid).deadline = date(2027, 1, 5) if i % 3 == 0 else date(2027, 2, 5)
+    _w, tab = open_tab(qtbot, db)
+
+    def scrolled_to_the_end() -> list:
+        qtbot.waitUntil(lambda: tab.model.rowCount() > 0, timeout=5000)
+        while tab.model.canFetchMore() or not tab.ctx.worker.idle():
+            tab.table.scrollToBottom()
+            tab.model.fetchMore()
+            qtbot.wait(1)
+        return [tab.model.row_at(r).id for r in range(tab.model.rowCount())]
+
+    shown = scrolled_to_the_end()
+    assert len(shown) == len(set(shown)) == 11 and set(shown) == set(ids)
+    assert tab.count.text() == "共 11 件"
+    tab.view_filter.setCurrentIndex(tab.view_filter.findData("due"))
+    qtbot.waitUntil(lambda: tab.model.rowCount() in (0, 4), timeout=5000)
+    due = scrolled_to_the_end()
+    assert sorted(due) == sorted(ids[0::3]) and len(due) == 4
+    qtbot.waitUntil(lambda: tab.count.text() == "共 4 件", timeout=5000)

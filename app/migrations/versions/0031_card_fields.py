@@ -1,7 +1,7 @@
 """ID card fields on persons (性别, 民族, 出生日期, 签发机关, 有效期限) and the sealed card photo
 
 Revision ID: 0031
-Revises: 0027
+Revises: 0030
 Create Date: 2026-12-04 02:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0027"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

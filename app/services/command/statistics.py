@@ -47,7 +47,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.command import visits
 from app.services.context import Actor
-from app.services.reception.intake import MatterRow, matter_rows
+from app.services.reception.intake import PAGE, MatterRow, matter_rows
 from app.services.security.permissions import Action, require
 from app.services.validation import mask_name
 
@@ -450,6 +450,64 @@ def matter_ids_for(
     return list(session.scalars(q))
 
 
+# Keys whose matters are a condition on the matters table alone (no join: one row each).
+_ON_MATTERS_ALONE = {*SCANNED_FIGURES, "supervised", "week_category", "overdue_unit", "resolution"}
+
+
+def _behind(session: Session, actor: Actor, key: FigureKey, today: date) -> ColumnElement:
+    """The matters behind a key, as a condition on ``Matter.id`` (a room's risk: its ids)."""
+    if key and key[0] not in _KNOWN_KEYS:
+        return Matter.id.in_(matter_ids_for(session, actor, key, today=today))
+    return Matter.id.in_(select(_ids_for(session, key, today).subquery().c.id))
+
+
+@read_op
+def command_matter_page(
+    session: Session,
+    actor: Actor,
+    key: FigureKey,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = PAGE,
+    today: date | None = None,
+) -> list[MatterRow]:
+    """A page of the list behind a figure, newest first, after the key (received_at, number)
+    of the last row shown (``None``: the first page): paged by key, never every id."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    if key and key[0] in _ON_MATTERS_ALONE:  # read in the list's order, stopping when full
+        q = _ids_for(session, key, today)
+    else:
+        q = select(Matter.id).where(_behind(session, actor, key, today))
+    if after is not None:
+        at, number = after
+        q = q.where(Matter.received_at <= at, or_(Matter.received_at < at, Matter.number < number))
+    q = q.order_by(Matter.received_at.desc(), Matter.number.desc()).limit(limit)
+    return command_matter_rows(session, actor, list(session.scalars(q)), today=today)
+
+
+# The list behind a figure is counted up to this many; beyond, it says "10000 件以上" (a
+# year's matters at a busy center: counting them all took 6 s at 300,000).
+COUNT_UP_TO = 10_000
+
+
+@read_op
+def count_matters_for(
+    session: Session,
+    actor: Actor,
+    key: FigureKey,
+    *,
+    today: date | None = None,
+    up_to: int = COUNT_UP_TO,
+) -> int:
+    """How many matters are behind a figure, counted no further than ``up_to`` (a result of
+    ``up_to`` means at least that many); in the database, no ids loaded."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    q = select(Matter.id).where(_behind(session, actor, key, today)).limit(up_to)
+    return _count(session, q)
+
+
 @read_op
 def command_matter_rows(
     session: Session,
@@ -500,10 +558,17 @@ def _pct(n: int, d: int) -> str:
 
 @read_op
 def dashboard(
-    session: Session, actor: Actor, *, today: date | None = None, villages: bool = True
+    session: Session,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    villages: bool = True,
+    repeats: bool = True,
 ) -> Dashboard:
-    """Everything the tab shows. ``villages=False`` leaves the table by village empty: the
-    tab asks for it separately (``village_rows``), so the rest is drawn while it is counted."""
+    """Everything the tab shows. ``villages=False`` leaves the table by village empty and
+    ``repeats=False`` the repeat visitors out of the risks: the tab asks for them separately
+    (``village_rows``, ``repeat_risks``: each reads matters, not tallies), so the rest is
+    drawn while they are counted."""
     require(actor, Action.VIEW_COMMAND)
     today = today or clock.today()
 
@@ -554,7 +619,7 @@ def dashboard(
     )
     due_visits = visits.overdue_count(session, today)
     figures.append(Figure(("visits_overdue",), "待走访", due_visits, str(due_visits), VISITS_HINT))
-    risks, notes = _risks(session, actor, today)
+    risks, notes = _risks(session, actor, today, repeats)
     return Dashboard(
         today=today,
         figures=figures,
@@ -628,7 +693,39 @@ def _tallied_figures(session: Session, today: date) -> tuple[dict[str, int], dic
     return got, took
 
 
-def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem], list[str]]:
+@read_op
+def repeat_risks(session: Session, actor: Actor, *, today: date | None = None) -> list[RiskItem]:
+    """The repeat visitors among the risks (``dashboard(repeats=False)`` leaves them out):
+    the people who came ``repeat_visit_min`` times within ``repeat_visit_days``."""
+    require(actor, Action.VIEW_COMMAND)
+    today = today or clock.today()
+    settings = load_settings(session)
+    return [
+        RiskItem(
+            ("repeat", str(pid)),
+            "重复来访",
+            f"{name}：{settings.repeat_visit_days} 天内来访 {count} 次",
+            count,
+        )
+        for pid, name, count in _repeat_people(session, today)
+    ]
+
+
+# The risks listed after the repeat visitors (``_risks``' order), by the first part of a key.
+AFTER_REPEATS = frozenset({"special_high", "group"})
+
+
+def with_repeats(risks: list[RiskItem], repeats: list[RiskItem]) -> list[RiskItem]:
+    """The risks with the repeat visitors in their place (after the rooms' risks, before
+    those of ``AFTER_REPEATS``), replacing any shown before."""
+    rest = [r for r in risks if r.key[0] != "repeat"]
+    at = next((i for i, r in enumerate(rest) if r.key[0] in AFTER_REPEATS), len(rest))
+    return rest[:at] + list(repeats) + rest[at:]
+
+
+def _risks(
+    session: Session, actor: Actor, today: date, repeats: bool = True
+) -> tuple[list[RiskItem], list[str]]:
     items: list[RiskItem] = []
     notes: list[str] = []
     _load_providers()
@@ -638,16 +735,8 @@ def _risks(session: Session, actor: Actor, today: date) -> tuple[list[RiskItem],
             notes.append(note)
         else:
             items += p.risks(session, actor, today)
-    settings = load_settings(session)
-    for pid, name, count in _repeat_people(session, today):
-        items.append(
-            RiskItem(
-                ("repeat", str(pid)),
-                "重复来访",
-                f"{name}：{settings.repeat_visit_days} 天内来访 {count} 次",
-                count,
-            )
-        )
+    if repeats:
+        items += repeat_risks(session, actor, today=today)
     for p in visits.high_risk_people(session, today):
         seen = f"，{p.since:%m月%d日}走访" if p.since else ""
         text = f"{p.name}（{p.category}{'·' + p.village if p.village else ''}）风险等级高{seen}"

@@ -16,6 +16,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,8 +43,6 @@ from app.models import (
     User,
 )
 from app.models.base import now
-from app.reports import referral as referral_document
-from app.reports.referral import ReferralData, ReferralSession
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings, save_settings
 from app.services.context import Actor
@@ -53,6 +52,10 @@ from app.services.security import notes_crypto as nc
 from app.services.security.notes_keys import NotesKeyHandle, NotesLocked
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import validate_name, validate_phone, validate_text
+
+if TYPE_CHECKING:  # ReportLab (0.3 s) is loaded when a referral is printed, not with the
+    # room's risks that 指挥研判 reads on its first click (statistics._load_providers).
+    from app.reports.referral import ReferralData
 
 NOTES_MAX = 50_000
 _RISK_ORDER = {r: i for i, r in enumerate(RiskLevel)}
@@ -1005,6 +1008,8 @@ def referral_summary(
     session: Session, actor: Actor, handle: NotesKeyHandle | None, data: ReferralInput
 ) -> ReferralData:
     """What a printed referral carries: only what the counsellor chose, with consent recorded."""
+    from app.reports.referral import ReferralData, ReferralSession
+
     key = _notes_actor(actor, handle)
     client = _client(session, data.client_id)
     problems: dict[str, str] = {}
@@ -1086,6 +1091,8 @@ def referral_pdf(
 ) -> bytes:
     """The printed 转介摘要, as every document is printed: through a service, which checks
     and records the referral and its audit row (``referral_summary``), then renders it."""
+    from app.reports import referral as referral_document
+
     return referral_document.render(referral_summary(session, actor, handle, data))
 
 

@@ -3,16 +3,16 @@
 The 网格上报 reporter (``matters.grid_reporter``) is already a column (0025); what changes is
 the tallies' facets: the grid dimension is counted from the matters already stored.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-04 02:20:00
 
 """
 
 from collections.abc import Sequence
 
-revision: str = "0030"
-down_revision: str | None = "0029"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

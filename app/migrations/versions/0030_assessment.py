@@ -1,8 +1,8 @@
 """考核评价: schemes, indicators, periods, versioned scores, 加分/扣分 items, 教育培训 sessions,
 and a village's population (常住人口) for matters per 1,000 residents
 
-Revision ID: 0027
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-04 02:20:00
 
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0027"
-down_revision: str | None = "0028"
+revision: str = "0030"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

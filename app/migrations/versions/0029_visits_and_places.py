@@ -1,8 +1,8 @@
 """key people and places: the 特殊人群 register's visit log (its 最近走访 now derived from it),
 the 重点场所 register and its inspections
 
-Revision ID: 0028
-Revises: 0030
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-04 02:20:00
 
 """
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0030"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """more registers (重点青少年, 校园及周边, 护路护线, 禁毒) and 社会救助 records (aid_records)
 
-Revision ID: 0029
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-04 02:06:54.329869
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029"
+revision: str = "0027"
 down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
