@@ -25,7 +25,9 @@ run: $(STAMP)
 # The suite runs on SQLite; its date-sensitive tests (marked `dates`, tests/conftest.py) run again
 # with the program's clock set to each of TEST_DATES, one past chinese-calendar's last year. With
 # ZONGZHI_TEST_PG_URL set (a PostgreSQL server's maintenance database, e.g. what .ci/pg-up
-# prints) the suite runs a second time against PostgreSQL, beside the SQLite passes.
+# prints) the suite runs a second time against PostgreSQL, beside the SQLite passes. The dated
+# passes run beside each other, each in its own temporary folder; their outputs are shown in
+# order when both have ended.
 test: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks installer
 	$(BIN)/ruff format --check app tests benchmarks installer
@@ -42,12 +44,19 @@ test: $(STAMP)
 	  rm -rf "$$pglog" "$$pgtmp"; return $$rc; fi; rm -rf "$$pglog" "$$pgtmp"; }; \
 	ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
 	  || { finish; exit 1; }; \
+	dated=""; start=$$(date +%s); \
 	for day in $(TEST_DATES); do \
-	  echo "== the date-sensitive tests (-m dates) with the clock at $$day"; start=$$(date +%s); \
-	  ZONGZHI_CLOCK=$$day ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen \
-	    $(BIN)/python -m pytest -m dates || { finish; exit 1; }; \
-	  echo "   ($$(( $$(date +%s) - start )) s at $$day)"; \
+	  ( ZONGZHI_CLOCK=$$day ZONGZHI_TEST_DB=sqlite QT_QPA_PLATFORM=offscreen \
+	      $(BIN)/python -m pytest -p no:cacheprovider --basetemp="$$pgtmp/d$$day" -m dates \
+	      >"$$pgtmp/$$day.log" 2>&1 ) & dated="$$dated $$!"; \
 	done; \
+	failed=0; for p in $$dated; do wait $$p || failed=1; done; \
+	for day in $(TEST_DATES); do \
+	  echo "== the date-sensitive tests (-m dates) with the clock at $$day"; \
+	  cat "$$pgtmp/$$day.log"; \
+	done; \
+	echo "   ($$(( $$(date +%s) - start )) s for the dated passes)"; \
+	if [ $$failed = 1 ]; then finish; exit 1; fi; \
 	finish
 
 # Only the PostgreSQL pass, on a throw-away local cluster (needs Debian's postgresql package).

@@ -110,7 +110,8 @@ class AssessmentTab(QWidget):
             b.clicked.connect(slot)
             self.buttons[text] = b
             (top if text in ("新建方案", "新建考核期") else actions).addWidget(b)
-            b.setVisible(shown)
+            if not shown:  # (setVisible(True) before it has a parent would open it as a window)
+                b.hide()
         top.addStretch(1)
         actions.addStretch(1)
         self.status = QLabel()

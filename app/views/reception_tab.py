@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -218,7 +218,10 @@ class VisitorEditor(QWidget):
         self.nation.setMinimumContentsLength(4)
         self.birth = QLineEdit()
         self.birth.setReadOnly(True)
-        self.birth.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # Filled by the card or from the ID number: out of the Tab chain, so typing a visit
+        # by keyboard takes no more keys than before (tests/views/test_reception_keyboard.py).
+        for w in (self.sex, self.nation, self.birth):
+            w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.birth.setPlaceholderText("出生日期")
         self.birth.setToolTip("出生日期：读卡或按身份证号自动填写")
         self.birth.setFixedWidth(self.birth.fontMetrics().horizontalAdvance("0000-00-00") + 16)
@@ -1370,10 +1373,23 @@ class ReceptionTab(QWidget):
         """Put the cursor in the first visitor's name, scrolled into view (Ctrl+N; the main
         window calls this after log-in and unlock)."""
         name = self.form.visitors[0].name
-        self.scroll.ensureWidgetVisible(name, 0, 60)
+        self._scroll_to(name, 60)
         if self.scroll.verticalScrollBar().value() and self.repeat_line.isVisible():
-            self.scroll.ensureWidgetVisible(self.repeat_line, 0, 10)
+            self._scroll_to(self.repeat_line, 10)
+            self._scroll_to(name, 10)  # the name field before all
         name.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _scroll_to(self, widget: QWidget, margin: int) -> None:
+        """The whole of ``widget`` in view, ``margin`` pixels around it where there is room
+        (QScrollArea.ensureWidgetVisible is content once a line edit's cursor shows, even
+        with the field's top edge cut off)."""
+        bar, content = self.scroll.verticalScrollBar(), self.scroll.widget()
+        top = widget.mapTo(content, QPoint(0, 0)).y()
+        bottom, seen = top + widget.height(), self.scroll.viewport().height()
+        if top - margin < bar.value():
+            bar.setValue(max(0, top - margin))
+        elif bottom + margin > bar.value() + seen:
+            bar.setValue(min(top - margin, bottom + margin - seen))
 
     # --- the ID card reader
     def _source(self, settings: ReaderSettings):

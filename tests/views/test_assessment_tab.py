@@ -18,12 +18,7 @@ def test_the_director_scores_closes_corrects_and_exports(
     db,
     quarter,  # noqa: F811
     tmp_path,
-    monkeypatch,
 ):
-    from app.views.main_window import MainWindow
-
-    # matplotlib's background load (for 指挥研判) would hold the worker: not this screen's
-    monkeypatch.setattr(MainWindow, "_warm_up_charts", lambda _self: None)
     w = build_main_window(db, actor(db, "zhuren"))
     qtbot.addWidget(w)
     w.show()
