@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= $(CURDIR)/.demo/demo.sqlite3
 TEST_DATES ?= 2027-01-05 2030-06-14
+# Python may write its bytecode caches (__pycache__, ignored by git) even where the environment
+# says not to: the suite starts the program as a subprocess many times, and each would compile
+# every module again (tests/test_cli.py: 110 s without caches, 85 s with them).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-pg lint format demo bench manual bundle deb clean
 
