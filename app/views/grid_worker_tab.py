@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -52,7 +51,13 @@ from .matter_table_model import (
     MatterTableModel,
     WarningDelegate,
 )
-from .reception_tab import FORM_ROW_SPACING, IntakeForm, QuietLabel, matter_detail_html
+from .reception_tab import (
+    FORM_ROW_SPACING,
+    IntakeForm,
+    QuietLabel,
+    form_pane,
+    matter_detail_html,
+)
 from .tables import set_column_widths
 from .widgets import DraftController, MessageBar
 from .widgets.tab_helpers import tab_shortcut
@@ -118,22 +123,7 @@ class GridWorkerTab(QWidget):
         fb.addWidget(self.form)
         fb.addLayout(buttons)
         fb.addWidget(self.last_label)
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.form_box)
-        lv.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(
-            max(
-                460,
-                left.minimumSizeHint().width()
-                + 2 * scroll.frameWidth()
-                + scroll.verticalScrollBar().sizeHint().width(),
-            )
-        )
+        scroll = form_pane(self.form_box)
 
         # Right: the grid's matters and the chosen one's detail.
         self.search = QLineEdit()

@@ -1042,6 +1042,28 @@ class _FormPaneLayout(QVBoxLayout):
         return False
 
 
+def form_pane(form_box: QWidget) -> QScrollArea:
+    """The intake form in its scroll area, as the reception window and the 网格员's screen
+    show it: wide enough for the form and a vertical scroll bar, never a sideways one."""
+    left = QWidget()
+    lv = _FormPaneLayout(left)
+    lv.setContentsMargins(0, 0, 0, 0)
+    lv.addWidget(form_box)
+    lv.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidget(left)
+    scroll.setWidgetResizable(True)
+    scroll.setMinimumWidth(
+        max(
+            460,
+            left.minimumSizeHint().width()
+            + 2 * scroll.frameWidth()
+            + scroll.verticalScrollBar().sizeHint().width(),
+        )
+    )
+    return scroll
+
+
 def matter_detail_html(d: intake.MatterDetail) -> str:
     """A matter's detail as the reception window (and the 网格员's screen) show it."""
     e = html.escape
@@ -1199,23 +1221,7 @@ class ReceptionTab(QWidget):
         fb.addLayout(buttons)
         fb.addWidget(self.card_message)
         fb.addWidget(self.last_label)
-        left = QWidget()
-        lv = _FormPaneLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(form_box)
-        lv.addStretch(1)
-        self.scroll = scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        # Wide enough for the form and a vertical scroll bar: never a sideways one.
-        scroll.setMinimumWidth(
-            max(
-                460,
-                left.minimumSizeHint().width()
-                + 2 * scroll.frameWidth()
-                + scroll.verticalScrollBar().sizeHint().width(),
-            )
-        )
+        self.scroll = scroll = form_pane(form_box)
 
         # Right: filters, list, detail.
         self.search = QLineEdit()
