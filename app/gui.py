@@ -63,6 +63,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     apply_theme(app)
     install_screen_fitter(app)
     install_wheel_guard(app)
+    if not hasattr(app, "_collector"):  # the cycle collector runs on this thread only
+        from app.views.collector import MainThreadCollector
+
+        app._collector = MainThreadCollector(app)
     return app
 
 

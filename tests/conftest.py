@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -101,6 +102,25 @@ def _clock_reset():
     program_clock.reset()
     yield
     program_clock.reset()
+
+
+@pytest.fixture(scope="session")
+def _collector(qapp):
+    from app.views.collector import MainThreadCollector
+
+    collector = MainThreadCollector(qapp)
+    yield collector
+    collector.timer.stop()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _cycles_collected_on_the_gui_thread(_collector):
+    """As in the program (``gui.make_app``): the cycle collector never runs on a worker
+    thread, where freeing a finished test's widgets crashes the run; it runs here between
+    tests, and from the collector's timer while a test waits on Qt."""
+    yield
+    _collector.check()
 
 
 @pytest.fixture(autouse=True)
