@@ -396,11 +396,13 @@ def _log_in_while_opening(
             login.reject()
             return
         from .views.auto_backup import BackgroundBackup
+        from .views.collector import settle_loaded_code
         from .views.worker import DbWorker
 
         copy = BackgroundBackup(path)
         copy.start()  # the login window is on screen: nothing will change the file now
         backup.append(copy)
+        settle_loaded_code()  # while the password is typed, not after 登录
         pending.ready(DbWorker(opening.opened))
 
     QTimer.singleShot(0, opening.start)

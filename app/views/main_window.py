@@ -180,101 +180,11 @@ class MainWindow(QMainWindow):
         restore_window_geometry(self, ctx.actor.username)
         self.tabs = QTabWidget()
         self._built: dict[str, QWidget] = {}
-        self._unbuilt: dict[str, tuple[QWidget, str, Callable[[], QWidget]]] = {}
-        # Each tab's module is imported only for a role that has the tab: between them they
-        # bring pinyin tables, openpyxl, pdfium, ReportLab and the counselling room's crypto.
-        if allowed(ctx.actor, Action.GRID_MATTERS):  # a 网格员: its own grid's matters
-
-            def grid_tab():
-                from .grid_worker_tab import GridWorkerTab
-
-                return GridWorkerTab(ctx, lookups, calendar)
-
-            self._add_tab("grid_tab", "本网格", grid_tab)
-        if allowed(ctx.actor, Action.REGISTER_MATTER):
-
-            def reception():
-                from .reception_tab import ReceptionTab
-
-                return ReceptionTab(ctx, lookups, calendar)
-
-            self._add_tab("reception", "群众接待窗口", reception)
-        if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
-
-            def handling():
-                from .handling_tab import HandlingTab
-
-                return HandlingTab(ctx, lookups, calendar)
-
-            self._add_tab("handling", "事项办理", handling)
-        if allowed(ctx.actor, Action.VIEW_CASES):
-
-            def mediation(room: CaseRoom):
-                from .mediation_tab import MediationTab
-
-                return MediationTab(ctx, room)
-
-            self._add_tab("mediation_tab", "矛盾调解", lambda: mediation(CaseRoom.GENERAL))
-            self._add_tab("family_tab", "家事调解", lambda: mediation(CaseRoom.FAMILY))
-        if allowed(ctx.actor, Action.VIEW_MEETINGS):
-
-            def meetings():
-                from .meetings_tab import MeetingsTab
-
-                return MeetingsTab(ctx)
-
-            self._add_tab("meetings_tab", "会议纪要", meetings)
-        if allowed(ctx.actor, Action.VIEW_COMMAND):
-
-            def command():
-                from .command_tab import CommandTab
-
-                tab = CommandTab(ctx)
-                tab.open_matter.connect(self.show_in_handling)
-                return tab
-
-            self._add_tab("command_tab", "指挥研判", command)
-        if allowed(ctx.actor, Action.MANAGE_ASSESSMENT):
-
-            def assessment():
-                from .assessment_tab import AssessmentTab
-
-                return AssessmentTab(ctx)
-
-            self._add_tab("assessment_tab", "考核评价", assessment)
-        if allowed(ctx.actor, Action.KEEP_DUTY):
-
-            def duty_tab():
-                from .duty_tab import DutyTab
-
-                return DutyTab(ctx, lookups)
-
-            self._add_tab("duty_tab", "值班值守", duty_tab)
-        if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
-
-            def counselling():
-                from .counselling_tab import CounsellingTab
-
-                return CounsellingTab(ctx)
-
-            self._add_tab("counselling", "暖心工作室", counselling)
-        if allowed(ctx.actor, Action.VIEW_LEDGERS):
-
-            def ledgers():
-                from .ledgers_tab import LedgersTab
-
-                return LedgersTab(ctx, lookups)
-
-            self._add_tab("ledgers", "工作台账", ledgers)
-        if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
-
-            def settings():
-                from .settings_tab import SettingsTab
-
-                return SettingsTab(ctx, lookups.staff, lookups.units)
-
-            self._add_tab("settings_tab", "系统设置", settings)
-        self.tabs.currentChanged.connect(self._tab_chosen)
+        self._unbuilt: dict[str, tuple[QWidget, str, Callable[[QWidget], QWidget]]] = {}
+        self._first = ""
+        # The window's frame first, the tabs' contents into it: a widget moved into a window
+        # under the theme's style sheet is styled again with everything inside it, so the
+        # reception tab built first and then moved in was styled six times over (issue 17).
         self.lock_page = LockPage(ctx.actor.display_name)
         self.lock_page.unlock_requested.connect(self.try_unlock)
         self.lock_page.switch_user_requested.connect(self.switch_user)
@@ -296,6 +206,106 @@ class MainWindow(QMainWindow):
         column.addWidget(self.crisis_alert)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        # Each tab's module is imported only for a role that has the tab: between them they
+        # bring pinyin tables, openpyxl, pdfium, ReportLab and the counselling room's crypto.
+        if allowed(ctx.actor, Action.GRID_MATTERS):  # a 网格员: its own grid's matters
+
+            def grid_tab(parent):
+                from .grid_worker_tab import GridWorkerTab
+
+                return GridWorkerTab(ctx, lookups, calendar, parent)
+
+            self._add_tab("grid_tab", "本网格", grid_tab)
+        if allowed(ctx.actor, Action.REGISTER_MATTER):
+
+            def reception(parent):
+                from .reception_tab import ReceptionTab
+
+                return ReceptionTab(ctx, lookups, calendar, parent)
+
+            self._add_tab("reception", "群众接待窗口", reception)
+        if allowed(ctx.actor, Action.HANDLE_MATTER) and allowed(ctx.actor, Action.VIEW_MATTERS):
+
+            def handling(parent):
+                from .handling_tab import HandlingTab
+
+                return HandlingTab(ctx, lookups, calendar, parent)
+
+            self._add_tab("handling", "事项办理", handling)
+        if allowed(ctx.actor, Action.VIEW_CASES):
+
+            def mediation(room: CaseRoom, parent):
+                from .mediation_tab import MediationTab
+
+                return MediationTab(ctx, room, parent)
+
+            self._add_tab(
+                "mediation_tab", "矛盾调解", lambda parent: mediation(CaseRoom.GENERAL, parent)
+            )
+            self._add_tab(
+                "family_tab", "家事调解", lambda parent: mediation(CaseRoom.FAMILY, parent)
+            )
+        if allowed(ctx.actor, Action.VIEW_MEETINGS):
+
+            def meetings(parent):
+                from .meetings_tab import MeetingsTab
+
+                return MeetingsTab(ctx, parent)
+
+            self._add_tab("meetings_tab", "会议纪要", meetings)
+        if allowed(ctx.actor, Action.VIEW_COMMAND):
+
+            def command(parent):
+                from .command_tab import CommandTab
+
+                tab = CommandTab(ctx, parent)
+                tab.open_matter.connect(self.show_in_handling)
+                return tab
+
+            self._add_tab("command_tab", "指挥研判", command)
+        if allowed(ctx.actor, Action.MANAGE_ASSESSMENT):
+
+            def assessment(parent):
+                from .assessment_tab import AssessmentTab
+
+                return AssessmentTab(ctx, parent)
+
+            self._add_tab("assessment_tab", "考核评价", assessment)
+        if allowed(ctx.actor, Action.KEEP_DUTY):
+
+            def duty_tab(parent):
+                from .duty_tab import DutyTab
+
+                return DutyTab(ctx, lookups, parent)
+
+            self._add_tab("duty_tab", "值班值守", duty_tab)
+        if allowed(ctx.actor, Action.COUNSELLING_OVERVIEW):
+
+            def counselling(parent):
+                from .counselling_tab import CounsellingTab
+
+                return CounsellingTab(ctx, parent)
+
+            self._add_tab("counselling", "暖心工作室", counselling)
+        if allowed(ctx.actor, Action.VIEW_LEDGERS):
+
+            def ledgers(parent):
+                from .ledgers_tab import LedgersTab
+
+                return LedgersTab(ctx, lookups, parent)
+
+            self._add_tab("ledgers", "工作台账", ledgers)
+        if allowed(ctx.actor, Action.MANAGE_USERS) or allowed(ctx.actor, Action.MANAGE_CALENDAR):
+
+            def settings(parent):
+                from .settings_tab import SettingsTab
+
+                return SettingsTab(ctx, lookups.staff, lookups.units, parent)
+
+            self._add_tab("settings_tab", "系统设置", settings)
+        if self._first:
+            self._tab(self._first)
+        self.tabs.currentChanged.connect(self._tab_chosen)
         self.load_reminders()
         ctx.bus.watch(self, [Change.CALENDAR], self.load_reminders)
         if ctx.actor.role == Role.DIRECTOR:
@@ -355,11 +365,10 @@ class MainWindow(QMainWindow):
         self.crisis_alert.setVisible(bool(text))
 
     # --- tabs: the first one built with the window, the others when first shown
-    def _add_tab(self, name: str, title: str, build: Callable[[], QWidget]) -> None:
+    def _add_tab(self, name: str, title: str, build: Callable[[QWidget], QWidget]) -> None:
+        """A place for the tab; its contents are built by ``_tab`` (the first one at once)."""
         if self.tabs.count() == 0:
-            self._built[name] = tab = build()
-            self.tabs.addTab(tab, title)
-            return
+            self._first = name
         placeholder = QWidget()
         self._unbuilt[name] = (placeholder, title, build)
         self.tabs.addTab(placeholder, title)
@@ -368,7 +377,9 @@ class MainWindow(QMainWindow):
         """The tab, built now if it was not yet; None if the role has no such tab."""
         if name in self._unbuilt:
             placeholder, title, build = self._unbuilt.pop(name)
-            self._built[name] = tab = build()
+            # Built in its final place (the tab widget's page stack), so the theme styles its
+            # widgets once, not again when the finished tab is moved in.
+            self._built[name] = tab = build(placeholder.parentWidget())
             index, current = self.tabs.indexOf(placeholder), self.tabs.currentIndex()
             blocked = self.tabs.blockSignals(True)  # the same tab, only now with its contents
             self.tabs.removeTab(index)

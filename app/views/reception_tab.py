@@ -1042,26 +1042,38 @@ class _FormPaneLayout(QVBoxLayout):
         return False
 
 
-def form_pane(form_box: QWidget) -> QScrollArea:
+def form_pane(form_box: QWidget, splitter: QSplitter | None = None) -> QScrollArea:
     """The intake form in its scroll area, as the reception window and the 网格员's screen
-    show it: wide enough for the form and a vertical scroll bar, never a sideways one."""
+    show it: wide enough for the form and a vertical scroll bar, never a sideways one.
+
+    With ``splitter`` the pane is put into it first and the box into the pane: a widget moved
+    into a window under the theme's style sheet is styled again with all it holds, so a form
+    moved in after it was filled was styled several times over (issue 17). A box filled
+    afterwards is measured again with ``fit_form_pane``."""
     left = QWidget()
     lv = _FormPaneLayout(left)
     lv.setContentsMargins(0, 0, 0, 0)
-    lv.addWidget(form_box)
-    lv.addStretch(1)
     scroll = QScrollArea()
+    if splitter is not None:
+        splitter.addWidget(scroll)
     scroll.setWidget(left)
     scroll.setWidgetResizable(True)
+    lv.addWidget(form_box)
+    lv.addStretch(1)
+    fit_form_pane(scroll)
+    return scroll
+
+
+def fit_form_pane(scroll: QScrollArea) -> None:
+    """The form's pane as wide as the form it shows and a vertical scroll bar."""
     scroll.setMinimumWidth(
         max(
             460,
-            left.minimumSizeHint().width()
+            scroll.widget().minimumSizeHint().width()
             + 2 * scroll.frameWidth()
             + scroll.verticalScrollBar().sizeHint().width(),
         )
     )
-    return scroll
 
 
 def matter_detail_html(d: intake.MatterDetail) -> str:
@@ -1204,6 +1216,11 @@ class ReceptionTab(QWidget):
         self.draft_label = self.draft_bar.label
         self.restore_draft_button = self.draft_bar.restore_button
         self.discard_draft_button = self.draft_bar.discard_button
+        # The frame first, then what it holds (see form_pane): each widget is moved into the
+        # window once, with only what it holds by then.
+        layout = QVBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        layout.addWidget(split)
         form_box = QGroupBox(f"登记（首问责任人：{ctx.actor.display_name}）")
         # The theme's group-box paddings (16 px, 36 above) are for a roomy page; the form must
         # fit a 1366×768 laptop whole, so its box keeps only room for its title.
@@ -1215,13 +1232,20 @@ class ReceptionTab(QWidget):
         fb = QVBoxLayout(form_box)
         fb.setContentsMargins(4, 0, 4, 0)
         fb.setSpacing(FORM_ROW_SPACING)
+        self.scroll = scroll = form_pane(form_box, split)
         fb.addWidget(self.repeat_line)
         fb.addWidget(self.draft_bar)
         fb.addWidget(self.form)
         fb.addLayout(buttons)
         fb.addWidget(self.card_message)
         fb.addWidget(self.last_label)
-        self.scroll = scroll = form_pane(form_box)
+        fit_form_pane(scroll)
+        right_split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(right_split)
+        top = QWidget()
+        right_split.addWidget(top)
+        tv = QVBoxLayout(top)
+        tv.setContentsMargins(0, 0, 0, 0)
 
         # Right: filters, list, detail.
         self.search = QLineEdit()
@@ -1268,22 +1292,12 @@ class ReceptionTab(QWidget):
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         self.detail.setPlaceholderText("选择一件事项查看详情和办理过程")
-        right_split = QSplitter(Qt.Orientation.Vertical)
-        top = QWidget()
-        tv = QVBoxLayout(top)
-        tv.setContentsMargins(0, 0, 0, 0)
         tv.addWidget(self.earlier_box)
         tv.addLayout(filters)
         tv.addWidget(self.table)
-        right_split.addWidget(top)
         right_split.addWidget(self.detail)
         right_split.setSizes([520, 280])
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(scroll)
-        split.addWidget(right_split)
         split.setSizes([470, 970])
-        layout = QVBoxLayout(self)
-        layout.addWidget(split)
 
         # Timers, shortcuts, refresh.
         self._earlier_timer = QTimer(self, singleShot=True, interval=300)
