@@ -411,8 +411,11 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", BARE_WINDOW], check=True, capture_output=True)
         bare.append(time.perf_counter() - t)
     report.line("  a bare PySide6 window in the same venv (the floor)", bare, None)
-    logins = [time_login_to_reception(db_path)[1] for _ in range(args.runs)]
-    report.line("log-in to the list's first page", logins, 0.5)
+    logins = [time_login_to_reception(db_path) for _ in range(args.runs)]
+    report.line(
+        "log-in (登录 pressed) to the list's first page painted", [r[1] for r in logins], 0.5
+    )
+    report.line("  its CPU time (the whole process)", [r[4] for r in logins], 0.5)
     shutil.rmtree(work, ignore_errors=True)
 
 

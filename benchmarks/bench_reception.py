@@ -59,10 +59,16 @@ def ms(seconds: float) -> str:
 def child_login(db: str, started: float) -> None:
     """Runs in a fresh interpreter: the real ``run_gui``; at the login window, log in as the
     demo receptionist and time until the reception list shows its first page."""
+    import resource
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     import app.gui as gui
+
+    def cpu() -> float:  # the whole process's CPU time: the GUI thread and the workers
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
 
     marks: dict[str, float] = {}
 
@@ -72,11 +78,12 @@ def child_login(db: str, started: float) -> None:
             if w.isVisible() and tab is not None and tab.model.rowCount() > 0:
                 w.repaint()
                 marks["reception"] = time.time()
+                marks["cpu"] = cpu() - marks["cpu_login"]
                 to_window = marks["login_window"] - started
                 to_page = marks["reception"] - marks["login"]
                 shown = tab.count_label.text().replace(" ", "")  # 共12件 / 约22万件
                 rows = f"{tab.model.rowCount()} {shown or '?'}"
-                print(f"{to_window:.3f} {to_page:.3f} {rows}", flush=True)
+                print(f"{to_window:.3f} {to_page:.3f} {rows} {marks['cpu']:.3f}", flush=True)
                 w.close()
                 return
         QTimer.singleShot(1, first_page_shown)
@@ -96,6 +103,7 @@ def child_login(db: str, started: float) -> None:
             dialog.username.setText(user)
             dialog.password.setText(password)
             marks["login"] = time.time()
+            marks["cpu_login"] = cpu()
             dialog.try_login()
             first_page_shown()
 
@@ -126,7 +134,10 @@ def time_to_login_window(db_path: Path) -> float:
     return elapsed
 
 
-def time_login_to_reception(db_path: Path) -> tuple[float, float, int, str]:
+def time_login_to_reception(db_path: Path) -> tuple[float, float, int, str, float]:
+    """In a fresh process running the real start: start to the log-in window, 登录 pressed to
+    the list's first page painted (wall), the rows loaded, the size shown, and the process's
+    CPU time from 登录 to the first page."""
     out = subprocess.run(
         [sys.executable, __file__, "--child-login", str(db_path), str(time.time())],
         capture_output=True,
@@ -134,11 +145,25 @@ def time_login_to_reception(db_path: Path) -> tuple[float, float, int, str]:
         check=True,
         timeout=300,
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]), out[3]
+    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4])
 
 
 def runs_text(runs: list[float]) -> str:
     return f"median {statistics.median(runs):.2f} s (runs: {', '.join(f'{r:.2f}' for r in runs)})"
+
+
+def login_text(logins: list[tuple[float, float, int, str, float]]) -> str:
+    """登录 pressed to the reception list's first page painted, beside its target (issue 17),
+    with the CPU time of the same runs (wall time on a busy machine waits for a CPU too) and
+    the machine's load."""
+    wall, cpu = [r[1] for r in logins], [r[4] for r in logins]
+    med = statistics.median(wall)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"log-in (登录 pressed) to the reception list's first page painted: {runs_text(wall)}; "
+        f"target < 0.5 s — {'met' if med < 0.5 else 'MISSED'}; CPU {runs_text(cpu)}; "
+        f"load {load}"
+    )
 
 
 def forget_todays_backups(db_path: Path) -> None:
@@ -193,11 +218,8 @@ def main() -> None:
     runs = [time_to_login_window(db_path) for _ in range(args.runs)]
     print(f"start-up to login window (zongzhi --startup-probe): {runs_text(runs)}; target < 2 s")
     logins = [time_login_to_reception(db_path) for _ in range(args.runs)]
-    print(
-        "log-in to reception list's first page shown: "
-        f"{runs_text([r[1] for r in logins])}; "
-        f"in the same runs, start to login window: {runs_text([r[0] for r in logins])}"
-    )
+    print(login_text(logins))
+    print(f"  in the same runs, start to login window: {runs_text([r[0] for r in logins])}")
     loaded, total = logins[-1][2], logins[-1][3]
     print(f"list is paged by key: {loaded} rows loaded at start, size shown: {total}")
     forget_todays_backups(db_path)
