@@ -107,10 +107,18 @@ class TypeAheadCombo(QComboBox):
         self.typed = ""
         self._last_key = 0.0
         self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, True)
-        self.view().installEventFilter(self)  # the same search while the list is open
+        # The list's view is made when the list first opens, not with every combo of a form
+        # (issue 17: log-in builds a dozen of them).
+        self._view_watched = False
+
+    def showPopup(self) -> None:
+        if not self._view_watched:
+            self._view_watched = True
+            self.view().installEventFilter(self)  # the same search while the list is open
+        super().showPopup()
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.view() and event.type() == QEvent.Type.KeyPress and _is_search_key(event):
+        if event.type() == QEvent.Type.KeyPress and obj is self.view() and _is_search_key(event):
             if self.type_ahead(event.text()):
                 self.view().setCurrentIndex(self.model().index(self.currentIndex(), 0))
             return True
