@@ -118,8 +118,11 @@ def _collector(qapp):
 def _cycles_collected_on_the_gui_thread(_collector):
     """As in the program (``gui.make_app``): the cycle collector never runs on a worker
     thread, where freeing a finished test's widgets crashes the run; it runs here between
-    tests, and from the collector's timer while a test waits on Qt."""
+    tests, and from the collector's timer while a test waits on Qt. A test that logged in
+    through ``run_gui`` froze what was alive then (``settle_loaded_code``): thawed here."""
     yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
     _collector.check()
 
 

@@ -42,5 +42,6 @@ def settle_loaded_code() -> None:
     the mappers — kept out of every later collection (``gc.freeze``). A full collection
     otherwise rescans those hundreds of thousands of objects: 60 ms on the GUI thread,
     right after 登录 was pressed (issue 17)."""
-    gc.collect()
-    gc.freeze()
+    if gc.get_freeze_count() == 0:  # once: a later log-in's window is not kept for good
+        gc.collect()
+        gc.freeze()

@@ -61,3 +61,28 @@ def test_a_tab_asked_for_by_name_is_built_in_its_place(qtbot, db):
     receptionist = build_main_window(db, actor(db, "jiedai"))
     qtbot.addWidget(receptionist)
     assert receptionist.mediation_tab is None  # no such room for the role
+
+
+class _Restyles(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:
+        self.count += event.type() == QEvent.Type.StyleChange
+        return False
+
+
+def test_the_first_tab_is_built_in_place_and_styled_once(qtbot, db):
+    """Issue 17: a widget moved into the window is styled again with all it holds; the
+    reception tab built apart and then moved in was restyled seven times over at log-in."""
+    watch = _Restyles()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        w = build_main_window(db, actor(db, "jiedai"))
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    qtbot.addWidget(w)
+    widgets = len(w.findChildren(QWidget))
+    assert watch.count <= widgets  # 464 for 247 before (and 3,550 under the theme)
+    assert w.reception is w.tabs.widget(0)
