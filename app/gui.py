@@ -314,6 +314,10 @@ PRELOADED = (
     "app.services.reception.intake",
 )
 
+# Imported on the GUI thread once the database is open, while the log-in window waits: the
+# window every role gets and the first tab of most (a 网格员's is built from the same parts).
+PRELOADED_VIEWS = ("app.views.main_window", "app.views.reception_tab")
+
 
 class OpeningDatabase:
     """The database layer loaded and the database opened on a thread of its own while the
@@ -402,7 +406,11 @@ def _log_in_while_opening(
         copy = BackgroundBackup(path)
         copy.start()  # the login window is on screen: nothing will change the file now
         backup.append(copy)
-        settle_loaded_code()  # while the password is typed, not after 登录
+        # The main window's code too (Qt views: on this thread), then one collection, while
+        # the password is typed rather than after 登录.
+        for name in PRELOADED_VIEWS:
+            importlib.import_module(name)
+        settle_loaded_code()
         pending.ready(DbWorker(opening.opened))
 
     QTimer.singleShot(0, opening.start)
