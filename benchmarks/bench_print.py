@@ -374,7 +374,7 @@ def main() -> None:
     # 3. A GUI process: log-in to the list, first preview, memory.
     gui = [gui_figures(db_path) for _ in range(max(1, args.runs // 3))]
     report.line(
-        "  main window built (no log-in window before it) to the list's first page",
+        "main window built (no log-in window before it) to the list's first page",
         [g["list"] for g in gui],
         None,
     )
