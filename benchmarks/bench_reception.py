@@ -152,16 +152,17 @@ def runs_text(runs: list[float]) -> str:
     return f"median {statistics.median(runs):.2f} s (runs: {', '.join(f'{r:.2f}' for r in runs)})"
 
 
-def login_text(logins: list[tuple[float, float, int, str, float]]) -> str:
+def login_text(logins: list[tuple[float, float, int, str, float]], reference: float = 0) -> str:
     """登录 pressed to the reception list's first page painted, beside its target (issue 17),
-    with the CPU time of the same runs (wall time on a busy machine waits for a CPU too) and
-    the machine's load."""
+    with the CPU time of the same runs (wall time on a busy machine waits for a CPU too), as a
+    ratio to the reference loop (bench_print.reference_loop) and the machine's load."""
     wall, cpu = [r[1] for r in logins], [r[4] for r in logins]
     med = statistics.median(wall)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    ratio = f" = {statistics.median(cpu) / reference:.1f}× the reference loop" if reference else ""
     return (
         f"log-in (登录 pressed) to the reception list's first page painted: {runs_text(wall)}; "
-        f"target < 0.5 s — {'met' if med < 0.5 else 'MISSED'}; CPU {runs_text(cpu)}; "
+        f"target < 0.5 s — {'met' if med < 0.5 else 'MISSED'}; CPU {runs_text(cpu)}{ratio}; "
         f"load {load}"
     )
 
@@ -218,7 +219,12 @@ def main() -> None:
     runs = [time_to_login_window(db_path) for _ in range(args.runs)]
     print(f"start-up to login window (zongzhi --startup-probe): {runs_text(runs)}; target < 2 s")
     logins = [time_login_to_reception(db_path) for _ in range(args.runs)]
-    print(login_text(logins))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_print import reference_loop
+
+    reference = statistics.median(reference_loop() for _ in range(5))
+    print(f"reference loop (2,000,000 steps of plain Python): median {reference:.3f} s")
+    print(login_text(logins, reference))
     print(f"  in the same runs, start to login window: {runs_text([r[0] for r in logins])}")
     loaded, total = logins[-1][2], logins[-1][3]
     print(f"list is paged by key: {loaded} rows loaded at start, size shown: {total}")
