@@ -5,12 +5,14 @@ admin see this tab; the services check every action."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +42,7 @@ from .widgets import FormDialog, MessageBar, Row, date_edit, load_when_shown, ru
 from .widgets.rows_model import RowsView, rows_view
 
 DRILL_HEADERS = ["类型", "编号/名称", "日期", "内容", "计入", "说明"]
+ITEM_HEADERS = ["对象", "指标", "分数", "理由", "附件", "录入时间", "录入人"]
 
 
 def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
@@ -51,14 +55,25 @@ def _ask_open_path(parent: QWidget, title: str, filters: str) -> str:
     return name
 
 
+def _open_copy(name: str, data: bytes) -> Path:
+    """A temporary copy of an attachment (in a folder of its own, for this user alone),
+    opened with the program the system uses for that kind of file."""
+    folder = Path(tempfile.mkdtemp(prefix="zongzhi-"))
+    path = folder / (Path(name).name or "附件")
+    path.write_bytes(data)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    return path
+
+
 def _pts(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 class AssessmentTab(QWidget):
     """Attributes tests use: ``scheme``, ``period``, ``kind`` (combos), ``table``, ``drill``,
-    ``buttons``, ``status``, ``message``, ``dialog``, ``score_table``; ``ask_save_path`` and
-    ``ask_open_path`` can be replaced."""
+    ``items`` (the 加分/扣分 list, under ``lower``), ``item_rows``, ``buttons``, ``status``,
+    ``message``, ``dialog``, ``score_table``; ``ask_save_path``, ``ask_open_path`` and
+    ``open_copy`` can be replaced."""
 
     def __init__(self, ctx: ViewContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +83,8 @@ class AssessmentTab(QWidget):
         self.dialog: QDialog | None = None
         self.ask_save_path: Callable[[QWidget, str, str, str], str] = _ask_save_path
         self.ask_open_path: Callable[[QWidget, str, str], str] = _ask_open_path
+        self.open_copy: Callable[[str, bytes], Path] = _open_copy
+        self.item_rows: list[svc.ItemRow] = []
         manage = allowed(ctx.actor, Action.MANAGE_ASSESSMENT)
         score = allowed(ctx.actor, Action.SCORE_ITEMS)
         self.scheme = QComboBox()
@@ -121,18 +138,45 @@ class AssessmentTab(QWidget):
         self.table.setToolTip("每格为“得分｜完成情况”；点击某项得分查看明细")
         self.table.setAccessibleName("考核得分")
         self.table.clicked.connect(self._cell_clicked)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_items())
         self.drill_title = QLabel("点击表中某项得分，查看其背后的事项、会议或加减分。")
         self.drill_title.setProperty("role", "hint")
         self.drill: RowsView = rows_view(DRILL_HEADERS, 3)
         self.drill.setAccessibleName("得分明细")
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
+        drill_page = QWidget()
+        lower_layout = QVBoxLayout(drill_page)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.drill_title)
         lower_layout.addWidget(self.drill, 1)
+        # 加分/扣分 items of the period: the chosen target's, or all when none is chosen.
+        self.items_title = QLabel()
+        self.items_title.setProperty("role", "hint")
+        self.items: RowsView = rows_view(ITEM_HEADERS, 3)
+        self.items.setAccessibleName("加分扣分项")
+        self.items.doubleClicked.connect(lambda _i: self.open_attachment())
+        item_buttons = QHBoxLayout()
+        item_buttons.addWidget(self.items_title, 1)
+        for text, slot, shown in (
+            ("打开附件", self.open_attachment, True),
+            ("撤销…", self.withdraw_item, score),
+        ):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            self.buttons[text] = b
+            item_buttons.addWidget(b)
+            if not shown:
+                b.hide()
+        items_page = QWidget()
+        items_layout = QVBoxLayout(items_page)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        items_layout.addLayout(item_buttons)
+        items_layout.addWidget(self.items, 1)
+        self.lower = QTabWidget()
+        self.lower.addTab(drill_page, "得分明细")
+        self.lower.addTab(items_page, "加分/扣分项")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(lower)
+        split.addWidget(self.lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.message = MessageBar()
@@ -187,6 +231,8 @@ class AssessmentTab(QWidget):
             self.score_table = None
             self.table.set_rows([])
             self.drill.set_rows([])
+            self.item_rows = []
+            self._show_items()
             if self.schemes:
                 self.status.setText("这个方案还没有考核期：请“新建考核期”，如 2027Q1。")
             return
@@ -224,6 +270,11 @@ class AssessmentTab(QWidget):
         self.status.setText(
             f"{p.title}（{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}）{state}。"
             "每格为“得分｜完成情况”。"
+        )
+        self.ctx.worker.submit(
+            op(svc.items, self.ctx.actor, p.id, table.target_kind),
+            self._got_items,
+            self.message.show_error,
         )
         self.buttons["关闭考核期"].setEnabled(table.version == 0)
         self.buttons["更正…"].setEnabled(table.version > 0)
@@ -288,6 +339,91 @@ class AssessmentTab(QWidget):
         self.drill.resizeColumnToContents(0)
         if not rows:
             self.drill_title.setText(self.drill_title.text() + "——本期没有相关记录")
+
+    def _got_items(self, rows: list[svc.ItemRow]) -> None:
+        self.item_rows = rows
+        self._show_items()
+
+    def _show_items(self) -> None:
+        table = self.score_table
+        target = self.table.current_id()
+        names = {t.target_id: t.name for t in table.rows} if table else {}
+        inds = {i.code: i.name for i in table.indicators} if table else {}
+        shown = [r for r in self.item_rows if target is None or r.target_id == target]
+        self.items.set_rows(
+            Row(
+                (
+                    names.get(r.target_id, ""),
+                    inds.get(r.code, r.code),
+                    f"{r.points:+g}",
+                    r.reason,
+                    r.file_name or "—",
+                    f"{r.entered_at:%Y-%m-%d %H:%M}",
+                    r.entered_by,
+                ),
+                id=r.id,
+            )
+            for r in shown
+        )
+        self.items.resizeColumnToContents(0)
+        whose = names.get(target, "全部对象") if target is not None else "全部对象"
+        title = f"{table.period.title} · {whose}：{len(shown)} 项" if table else ""
+        if table and table.version:
+            title += "（考核期已关闭，不能撤销）"
+        self.items_title.setText(title)
+        self.lower.setTabText(1, f"加分/扣分项（{len(shown)}）")
+
+    def _chosen_item(self) -> svc.ItemRow | None:
+        iid = self.items.current_id()
+        item = next((r for r in self.item_rows if r.id == iid), None)
+        if item is None:
+            self.lower.setCurrentIndex(1)
+            self.message.error("请先在“加分/扣分项”中选择一项。")
+        return item
+
+    def open_attachment(self) -> None:
+        if (item := self._chosen_item()) is None:
+            return
+        if not item.file_name:
+            self.message.error("这一项录入时没有附件。")
+            return
+
+        def opened(result: tuple[str, bytes]) -> None:
+            try:
+                self.open_copy(*result)
+            except OSError as exc:
+                self.message.error(f"附件无法打开：{exc.strerror or exc}")
+
+        self.ctx.worker.submit(
+            op(svc.item_attachment, self.ctx.actor, item.id), opened, self.message.show_error
+        )
+
+    def withdraw_item(self) -> None:
+        if (item := self._chosen_item()) is None:
+            return
+        table = self.score_table
+        who = (
+            next((t.name for t in table.rows if t.target_id == item.target_id), "") if table else ""
+        )
+        dlg = FormDialog("撤销加分/扣分项", self)
+        what = QLabel(f"{who}：{item.points:+g} 分，{item.reason}")
+        what.setWordWrap(True)
+        dlg.form.addRow("要撤销的项", what)
+        reason = dlg.row("撤销理由", QPlainTextEdit(), "reason")
+        reason.setFixedHeight(80)
+        reason.setPlaceholderText("如：重复录入；依据不足")
+
+        def ok() -> None:
+            run_op(
+                self.ctx,
+                op(svc.withdraw_item, self.ctx.actor, item.id, reason.toPlainText()),
+                message=dlg,
+                done=lambda _r: self.message.success(f"已撤销{who}的 {item.points:+g} 分。"),
+            )
+
+        dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
 
     # --- actions
     def new_scheme(self) -> None:

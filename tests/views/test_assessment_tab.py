@@ -1,6 +1,7 @@
 """考核评价 on screen: the director sees the quarter's scores with rank, drills into a figure,
-enters a 加分 item (a refused save keeps the dialog), closes the period, corrects it with a
-reason (a new version) and exports the ranking; the training dialog records a session."""
+enters a 加分 item with an attachment (a refused save keeps the dialog), sees it listed, opens
+its attachment and withdraws it, closes the period, corrects it with a reason (a new version)
+and exports the ranking; the training dialog records a session."""
 
 from __future__ import annotations
 
@@ -45,9 +46,39 @@ def test_the_director_scores_closes_corrects_and_exports(
     qtbot.waitUntil(lambda: "理由" in dlg.message.text(), timeout=10_000)
     assert dlg.isVisible()
     qtbot.keyClicks(dlg.fields["reason"].widget, "help")
+    letter = tmp_path / "表扬信.txt"
+    letter.write_bytes(b"thanks")
+    tab.ask_open_path = lambda *_a: str(letter)
+    qtbot.mouseClick(dlg.fields["file"].widget, LEFT)
     qtbot.mouseClick(dlg.ok_button, LEFT)
     qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: "已录入" in tab.message.text(), timeout=10_000)
+    # the item is listed for 派出所 (chosen in the table); its attachment opens; it is withdrawn
+    items = tab.items.model()
+    qtbot.waitUntil(lambda: items.rowCount() == 1, timeout=10_000)
+    assert [items.index(0, c).data() for c in (0, 2, 3, 4)] == [
+        "派出所",
+        "+2",
+        "help",
+        "表扬信.txt",
+    ]
+    tab.lower.setCurrentIndex(1)
+    qtbot.mouseClick(
+        tab.items.viewport(), LEFT, pos=tab.items.visualRect(items.index(0, 3)).center()
+    )
+    opened: list[tuple[str, bytes]] = []
+    tab.open_copy = lambda name, data: opened.append((name, data)) or tmp_path
+    qtbot.mouseClick(tab.buttons["打开附件"], LEFT)
+    qtbot.waitUntil(lambda: opened == [("表扬信.txt", b"thanks")], timeout=10_000)
+    qtbot.mouseClick(tab.buttons["撤销…"], LEFT)
+    undo = tab.dialog
+    qtbot.waitUntil(undo.isVisible)
+    qtbot.mouseClick(undo.ok_button, LEFT)  # no reason: refused, stays open
+    qtbot.waitUntil(lambda: "撤销理由" in undo.message.text(), timeout=10_000)
+    qtbot.keyClicks(undo.fields["reason"].widget, "dup")
+    qtbot.mouseClick(undo.ok_button, LEFT)
+    qtbot.waitUntil(lambda: items.rowCount() == 0, timeout=10_000)
+    assert "已撤销" in tab.message.text()
     # close, then correct with a reason: version 2
     qtbot.mouseClick(tab.buttons["关闭考核期"], LEFT)
     qtbot.waitUntil(lambda: "第 1 版" in tab.status.text(), timeout=10_000)

@@ -1246,6 +1246,7 @@ class ItemRow:
     reason: str
     file_name: str | None
     entered_at: datetime
+    entered_by: str = ""
 
 
 def _items(session, period_id, kind, target_id=None, code=None):
@@ -1302,12 +1303,55 @@ def add_item(session: Session, actor: Actor, data: ItemInput) -> uuid.UUID:
 
 
 @read_op
-def items(session: Session, actor: Actor, period_id: uuid.UUID, kind: str) -> list[ItemRow]:
+def items(
+    session: Session,
+    actor: Actor,
+    period_id: uuid.UUID,
+    kind: str,
+    target_id: uuid.UUID | None = None,
+) -> list[ItemRow]:
+    """The period's 加分/扣分 items for one kind of target (or one target), oldest first."""
     require(actor, Action.VIEW_ASSESSMENT)
+    rows = _items(session, period_id, kind, target_id)
+    users = {u: None for u in (i.entered_by for i in rows) if u is not None}
+    if users:
+        names = session.execute(select(User.id, User.display_name).where(User.id.in_(users)))
+        users.update(dict(names.all()))
     return [
-        ItemRow(i.id, i.target_id, i.code, i.points, i.reason, i.file_name, i.entered_at)
-        for i in _items(session, period_id, kind)
+        ItemRow(
+            i.id,
+            i.target_id,
+            i.code,
+            i.points,
+            i.reason,
+            i.file_name,
+            i.entered_at,
+            users.get(i.entered_by) or "",
+        )  # fmt: skip
+        for i in rows
     ]
+
+
+@write_op(Change.ASSESSMENT)
+def withdraw_item(session: Session, actor: Actor, item_id: uuid.UUID, reason: str) -> None:
+    """撤销 a 加分/扣分 item, with a reason (kept in the audit log with what it was), while
+    its period is open; once closed, the stored scores stand and only a correction changes them."""
+    require(actor, Action.SCORE_ITEMS)
+    item = session.get(AssessmentItem, item_id)
+    if item is None:
+        raise NotFound("找不到该加减分项，可能已被撤销，请刷新后重试。")
+    period = _period(session, item.period_id)
+    if period.closed:
+        raise ValidationError(
+            f"{period_title(period.label)}已关闭，加减分项不能再撤销；"
+            "得分有误请用“更正…”重新计算并写明理由"
+        )
+    why = validate_text(reason, "reason", "撤销理由", max_len=500)
+    what = f"{item.code} {item.points:+g}：{item.reason}"[:300]
+    audit.record(session, actor, "assessment_item_withdraw", object_type="assessment_item",
+                 object_id=item.id, reason=f"{why}（原项 {what}）")  # fmt: skip
+    session.delete(item)
+    session.flush()
 
 
 @read_op
