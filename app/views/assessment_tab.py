@@ -14,11 +14,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -38,7 +40,7 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
-from .widgets import FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
+from .widgets import FieldRow, FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
 from .widgets.rows_model import RowsView, rows_view
 
 DRILL_HEADERS = ["类型", "编号/名称", "日期", "内容", "计入", "说明"]
@@ -115,6 +117,7 @@ class AssessmentTab(QWidget):
         for text, slot, shown in (
             ("新建方案", self.new_scheme, manage),
             ("新建考核期", self.new_period, manage),
+            ("编辑指标…", self.edit_indicators, manage),
             ("加分/扣分…", self.new_item, score),
             ("关闭考核期", self.close_period, manage),
             ("更正…", self.correct, manage),
@@ -126,7 +129,7 @@ class AssessmentTab(QWidget):
             b = QPushButton(text)
             b.clicked.connect(slot)
             self.buttons[text] = b
-            (top if text in ("新建方案", "新建考核期") else actions).addWidget(b)
+            (top if text in ("新建方案", "新建考核期", "编辑指标…") else actions).addWidget(b)
             if not shown:  # (setVisible(True) before it has a parent would open it as a window)
                 b.hide()
         top.addStretch(1)
@@ -473,6 +476,18 @@ class AssessmentTab(QWidget):
         self.dialog = dlg
         dlg.open()
 
+    def edit_indicators(self) -> None:
+        scheme = self._current_scheme()
+        if scheme is None:
+            self.message.error("请先新建考核方案。")
+            return
+        dlg = IndicatorsDialog(self.ctx, scheme, self)
+        dlg.saved = lambda n: self.message.success(
+            f"已保存{scheme.year}年考核方案的指标（{n} 项有改动）。" if n else "指标没有改动。"
+        )
+        self.dialog = dlg
+        dlg.open()
+
     def _chosen_period(self) -> uuid.UUID | None:
         pid = self.period.currentData()
         if pid is None:
@@ -707,3 +722,134 @@ class TrainingDialog(QDialog):
         dlg.on_ok = ok
         self.form = dlg
         dlg.open()
+
+
+class IndicatorsDialog(FormDialog):
+    """编辑指标: the scheme's indicators, a page per kind of target, each with its weight, 启用
+    and (computed ones) the bounds of its rule; the total weight of the indicators in use is
+    shown as it is typed. 确定 saves every line at once through ``set_indicators``: a bad field
+    is marked under itself and nothing is saved. Attributes tests use: ``pages``, ``weights``,
+    ``actives``, ``params`` (by indicator id), ``totals`` (by target kind), ``saved``."""
+
+    PARAM_COLUMNS = tuple(svc.PARAM_NAMES)
+
+    def __init__(self, ctx: ViewContext | None, scheme: svc.SchemeRow, parent=None):
+        super().__init__(f"编辑指标 — {scheme.name}", parent)
+        self.ctx = ctx
+        self.scheme = scheme
+        self.saved: Callable[[int], None] = lambda _n: None
+        self.weights: dict[uuid.UUID, QLineEdit] = {}
+        self.actives: dict[uuid.UUID, QCheckBox] = {}
+        self.params: dict[uuid.UUID, dict[str, QLineEdit]] = {}
+        self.totals: dict[str, QLabel] = {}
+        self.setMinimumWidth(720)
+        if scheme.frozen:
+            frozen = QLabel("该方案已有关闭的考核期，已冻结：指标只能查看，不能再修改。")
+            frozen.setProperty("role", "error")
+            frozen.setWordWrap(True)
+            self.form.addRow(frozen)
+        hint = QLabel(
+            "分值为该项最多可得的分数；满分值、零分值为完成情况在两端时的取值（之间按比例），"
+            "无数据得分比例为没有可计的事项时给分值的几成（0 到 1）。"
+        )
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        self.form.addRow(hint)
+        self.pages = QTabWidget()
+        for kind, label in svc.TARGET_KINDS.items():
+            rows = [i for i in scheme.indicators if i.target_kind == kind]
+            if rows:
+                self.pages.addTab(self._page(kind, rows), label)
+        self.form.addRow(self.pages)
+        self.on_ok = self._save
+
+    def _field(self, key: str, widget: QWidget) -> FieldRow:
+        self.fields[key] = FieldRow(widget)
+        return self.fields[key]
+
+    def _page(self, kind: str, rows: list[svc.IndicatorRow]) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        heads = ["指标", "类型", "启用", "分值", *svc.PARAM_NAMES.values()]
+        for col, text in enumerate(heads):
+            head = QLabel(text)
+            head.setProperty("role", "hint")
+            grid.addWidget(head, 0, col)
+        top = Qt.AlignmentFlag.AlignTop
+        for r, ind in enumerate(rows, 1):
+            grid.addWidget(QLabel(ind.name), r, 0, top)
+            grid.addWidget(QLabel("自动计算" if ind.kind == "computed" else "加分/扣分"), r, 1, top)
+            on = QCheckBox()
+            on.setChecked(ind.active)
+            on.setAccessibleName(f"{ind.name} 启用")
+            on.toggled.connect(lambda _c, k=kind: self._total(k))
+            self.actives[ind.id] = on
+            grid.addWidget(on, r, 2, top)
+            weight = QLineEdit(_pts(ind.weight))
+            weight.setAccessibleName(f"{ind.name} 分值")
+            weight.setMaximumWidth(90)
+            weight.textChanged.connect(lambda _t, k=kind: self._total(k))
+            self.weights[ind.id] = weight
+            grid.addWidget(self._field(f"{ind.id}.weight", weight), r, 3, top)
+            self.params[ind.id] = {}
+            if ind.kind != "computed":
+                continue
+            for c, name in enumerate(self.PARAM_COLUMNS, 4):
+                if name not in ind.params:
+                    continue
+                edit = QLineEdit(_pts(float(ind.params[name])))
+                edit.setAccessibleName(f"{ind.name} {svc.PARAM_NAMES[name]}")
+                edit.setMaximumWidth(90)
+                self.params[ind.id][name] = edit
+                grid.addWidget(self._field(f"{ind.id}.{name}", edit), r, c, top)
+        total = QLabel()
+        self.totals[kind] = total
+        grid.addWidget(total, len(rows) + 1, 0, 1, len(heads))
+        grid.setColumnStretch(0, 1)
+        grid.setRowStretch(len(rows) + 2, 1)
+        self._total(kind)
+        return page
+
+    def _total(self, kind: str) -> None:
+        full = deduct = 0.0
+        for ind in self.scheme.indicators:
+            if ind.target_kind != kind or not self.actives[ind.id].isChecked():
+                continue
+            try:
+                w = float(self.weights[ind.id].text())
+            except ValueError:
+                continue
+            if ind.code == "deduction":
+                deduct += w
+            else:
+                full += w
+        text = f"启用指标的分值合计：{_pts(full)} 分"
+        if deduct:
+            text += f"（另有扣分项最多扣 {_pts(deduct)} 分）"
+        self.totals[kind].setText(text)
+
+    def changes(self) -> list[svc.IndicatorChange]:
+        return [
+            svc.IndicatorChange(
+                iid,
+                self.weights[iid].text(),
+                self.actives[iid].isChecked(),
+                {name: edit.text() for name, edit in self.params[iid].items()},
+            )
+            for iid in self.weights
+        ]
+
+    def _save(self) -> None:
+        run_op(
+            self.ctx,
+            op(svc.set_indicators, self.ctx.actor, self.scheme.id, self.changes()),
+            message=self,
+            done=lambda n: self.saved(n),
+        )
+
+    def show_error(self, exc: BaseException | str) -> None:
+        """A bad field on another page brings that page forward."""
+        super().show_error(exc)
+        bad = [self.fields[k] for k in getattr(exc, "fields", {}) if k in self.fields]
+        if bad and (index := self.pages.indexOf(bad[0].parentWidget())) >= 0:
+            self.pages.setCurrentIndex(index)

@@ -1,6 +1,7 @@
 """考核评价 on screen: the director sees the quarter's scores with rank, drills into a figure,
 enters a 加分 item with an attachment (a refused save keeps the dialog), sees it listed, opens
-its attachment and withdraws it, closes the period, corrects it with a reason (a new version)
+its attachment and withdraws it, edits the indicators (bad numbers named, then saved; refused
+once frozen), closes the period, corrects it with a reason (a new version)
 and exports the ranking; the training dialog records a session."""
 
 from __future__ import annotations
@@ -79,9 +80,43 @@ def test_the_director_scores_closes_corrects_and_exports(
     qtbot.mouseClick(undo.ok_button, LEFT)
     qtbot.waitUntil(lambda: items.rowCount() == 0, timeout=10_000)
     assert "已撤销" in tab.message.text()
+    # 编辑指标: bad numbers are named under their fields and nothing is saved; then saved
+    qtbot.mouseClick(tab.buttons["编辑指标…"], LEFT)
+    edit = tab.dialog
+    qtbot.waitUntil(edit.isVisible)
+    scheme = tab.schemes[0]
+    ids = {(i.target_kind, i.code): i.id for i in scheme.indicators}
+    on_time, training = ids["unit", "on_time"], ids["unit", "training"]
+    assert edit.totals["unit"].text().startswith("启用指标的分值合计：95 分")
+    weight = edit.weights[on_time]
+    weight.selectAll()
+    qtbot.keyClicks(weight, "-5")
+    best = edit.params[training]["best"]
+    best.selectAll()
+    qtbot.keyClicks(best, "abc")
+    qtbot.mouseClick(edit.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "不能为负数" in edit.message.text(), timeout=10_000)
+    assert edit.fields[f"{on_time}.weight"].error.text() == "“按期办结率”的分值不能为负数"
+    assert "应为数字" in edit.fields[f"{training}.best"].error.text() and edit.isVisible()
+    weight.selectAll()
+    qtbot.keyClicks(weight, "30")
+    best.selectAll()
+    qtbot.keyClicks(best, "10")
+    qtbot.mouseClick(edit.actives[training], LEFT)  # 停用 教育培训学时
+    assert edit.totals["unit"].text().startswith("启用指标的分值合计：95 分")  # +5 −5
+    qtbot.mouseClick(edit.ok_button, LEFT)
+    qtbot.waitUntil(lambda: not edit.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: "2 项有改动" in tab.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "按期办结率（30）" in model.headerData(3, Qt.Orientation.Horizontal))
     # close, then correct with a reason: version 2
     qtbot.mouseClick(tab.buttons["关闭考核期"], LEFT)
     qtbot.waitUntil(lambda: "第 1 版" in tab.status.text(), timeout=10_000)
+    qtbot.mouseClick(tab.buttons["编辑指标…"], LEFT)  # frozen now: refused, the dialog stays
+    frozen = tab.dialog
+    qtbot.waitUntil(frozen.isVisible)
+    qtbot.mouseClick(frozen.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "已冻结" in frozen.message.text(), timeout=10_000)
+    frozen.reject()
     qtbot.mouseClick(tab.buttons["更正…"], LEFT)
     fix = tab.dialog
     qtbot.waitUntil(fix.isVisible)

@@ -869,9 +869,9 @@ def set_indicators(
         raise ValidationError(problems)
     changed = 0
     for ind, weight, active, params in planned:
+        if (ind.weight, ind.active, json.loads(ind.params)) == (weight, active, params):
+            continue  # (1 and 1.0 are the same bound: a line left alone is not a change)
         text = json.dumps(params, ensure_ascii=False)
-        if (ind.weight, ind.active, ind.params) == (weight, active, text):
-            continue
         ind.weight, ind.active, ind.params = weight, active, text
         changed += 1
         state = "启用" if active else "停用"
