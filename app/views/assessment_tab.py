@@ -368,7 +368,8 @@ class AssessmentTab(QWidget):
             )
             for r in shown
         )
-        self.items.resizeColumnToContents(0)
+        for col in (0, 5):
+            self.items.resizeColumnToContents(col)
         whose = names.get(target, "全部对象") if target is not None else "全部对象"
         title = f"{table.period.title} · {whose}：{len(shown)} 项" if table else ""
         if table and table.version:
@@ -482,6 +483,7 @@ class AssessmentTab(QWidget):
             self.message.error("请先新建考核方案。")
             return
         dlg = IndicatorsDialog(self.ctx, scheme, self)
+        dlg.pages.setCurrentIndex(max(list(svc.TARGET_KINDS).index(self.kind.currentData()), 0))
         dlg.saved = lambda n: self.message.success(
             f"已保存{scheme.year}年考核方案的指标（{n} 项有改动）。" if n else "指标没有改动。"
         )
