@@ -483,7 +483,10 @@ class AssessmentTab(QWidget):
             self.message.error("请先新建考核方案。")
             return
         dlg = IndicatorsDialog(self.ctx, scheme, self)
-        dlg.pages.setCurrentIndex(max(list(svc.TARGET_KINDS).index(self.kind.currentData()), 0))
+        label = svc.TARGET_KINDS.get(self.kind.currentData())
+        for i in range(dlg.pages.count()):
+            if dlg.pages.tabText(i) == label:
+                dlg.pages.setCurrentIndex(i)
         dlg.saved = lambda n: self.message.success(
             f"已保存{scheme.year}年考核方案的指标（{n} 项有改动）。" if n else "指标没有改动。"
         )
