@@ -207,7 +207,7 @@ def _dialogs(window: QMainWindow, db):
     from app.views.duty_tab import ReportDialog
     from app.views.exchange_dialog import ImportBundleDialog
     from app.views.first_run_wizard import FirstRunWizard
-    from app.views.grid_page import GridBreakdownDialog
+    from app.views.grid_page import GridBreakdownDialog, GridStatsDialog
     from app.views.handling_tab import (
         ArrangementDialog,
         LeaderDialog,
@@ -255,6 +255,7 @@ def _dialogs(window: QMainWindow, db):
         MatterListDialog: [MatterListDialog(ctx, ("open",), "在办事项", parent=window)],
         AlertListDialog: [AlertListDialog(ctx, parent=window)],
         GridBreakdownDialog: [GridBreakdownDialog(ctx, None, "未填村社区", window)],
+        GridStatsDialog: [GridStatsDialog(ctx, window)],
         TrainingDialog: [TrainingDialog(ctx, window)],
         IndicatorsDialog: [IndicatorsDialog(ctx, _scheme(assessment), window)],
         ImportBundleDialog: [ImportBundleDialog(ctx, window)],
