@@ -185,6 +185,9 @@ def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(qtbot, db, rece
     assert form.channel.currentData() == Channel.GRID and not form.channel.isEnabled()
     assert v.village.currentText() == "白石村" and not v.village.isEnabled()
     assert v.grid_choice.currentData() == g1 and not form.unit.isVisible()
+    # only its grid is offered, in the village's place, as wide as the 身份证号 field above
+    assert v.grid_choice.count() == 1 and not v.village.isVisible()
+    qtbot.waitUntil(lambda: v.grid_choice.width() >= v.id_number.width(), timeout=5000)
     assert form.reporter.currentText() == "张网格"
     assert [form.reporter.itemText(i) for i in range(form.reporter.count())] == ["张网格", "李网长"]
     v.name.setFocus()
