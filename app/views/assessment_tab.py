@@ -417,15 +417,11 @@ class AssessmentTab(QWidget):
         reason.setFixedHeight(80)
         reason.setPlaceholderText("如：重复录入；依据不足")
 
-        def ok() -> None:
-            run_op(
-                self.ctx,
-                op(svc.withdraw_item, self.ctx.actor, item.id, reason.toPlainText()),
-                message=dlg,
-                done=lambda _r: self.message.success(f"已撤销{who}的 {item.points:+g} 分。"),
-            )
-
-        dlg.on_ok = ok
+        dlg.submit(
+            self.ctx,
+            lambda: op(svc.withdraw_item, self.ctx.actor, item.id, reason.toPlainText()),
+            done=lambda _r: self.message.success(f"已撤销{who}的 {item.points:+g} 分。"),
+        )
         self.dialog = dlg
         dlg.open()
 
