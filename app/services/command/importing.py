@@ -59,7 +59,6 @@ from app.models import (
 )
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
-from app.services.command.ledgers import AID_CATEGORIES
 from app.services.command.registers import (
     REGISTERS,
     FieldSpec,
@@ -195,6 +194,8 @@ def import_kinds() -> dict[str, tuple[str, list[FieldSpec]]]:
 def _linked_matters(session: Session, rows: list[CheckedRow], label: str, sheet: str) -> None:
     """社会救助 rows naming a 受理编号: the number becomes the matter's id, or the row is
     refused with why (no such matter, or one that is not a 求助)."""
+    from app.services.command.ledgers import AID_CATEGORIES  # (it loads the PDF library)
+
     wanted = {
         str(r.clean["matter_id"]).strip().upper()
         for r in rows
