@@ -192,9 +192,9 @@ def record_audit_head(database: Database, *, quiet: bool = False) -> str | None:
 
 
 def demo_accounts_for_login() -> list[tuple[str, str, str]]:
-    from app.demo.accounts import DEMO_LOGINS
+    from app.demo.accounts import DEMO_LOGINS, GRID_LOGIN
 
-    return [(u, p, label) for u, p, _role, label, _name in DEMO_LOGINS]
+    return [(u, p, label) for u, p, _role, label, _name in [*DEMO_LOGINS, GRID_LOGIN]]
 
 
 def warn_network_share(path, *, allowed: bool = False) -> bool:

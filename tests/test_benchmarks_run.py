@@ -1,4 +1,5 @@
-"""The ledger benchmark still runs at a tiny size, end to end, printing its figures.
+"""The ledger and assessment benchmarks still run at a tiny size, end to end, printing their
+figures.
 
 A benchmark that no longer imports or runs goes unnoticed until someone needs its numbers (the
 ledger benchmark imported a helper that had moved), so it runs here on a few dozen matters.
@@ -21,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
     ("script", "args", "printed"),
     [
         ("bench_ledgers.py", ["--matters", "40", "--rows", "20"], "import of 20 matters"),
+        # 考核评价 on the demo's showcase and one more matter: about 4 s of CPU, nearly all of
+        # it building the demo database (its fixed showcase); the scores take milliseconds.
+        ("bench_assessment.py", ["--matters", "1", "--runs", "1"], "quarter scores ("),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(

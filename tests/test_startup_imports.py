@@ -230,13 +230,14 @@ def test_the_first_look_reads_what_the_settings_say(db):
     from sqlalchemy import text
 
     from app.core.locations import FirstLook, first_look
-    from app.demo.accounts import DEMO_LOGINS
+    from app.demo.accounts import DEMO_LOGINS, GRID_LOGIN
     from app.models import Role
     from app.services.center.settings import CenterSettings, load_settings
 
     defaults = CenterSettings()
     assert FirstLook() == FirstLook(*(getattr(defaults, f.name) for f in fields(FirstLook)))
-    assert all(Role(role).label == label for _u, _p, role, label, _n in DEMO_LOGINS)
+    logins = [*DEMO_LOGINS, GRID_LOGIN]
+    assert all(Role(role).label == label for _u, _p, role, label, _n in logins)
     if db.path is None:
         assert first_look(db.path) is None  # a server: opened the usual way
         return

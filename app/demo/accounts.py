@@ -15,3 +15,7 @@ DEMO_LOGINS: list[tuple[str, str, str, str, str]] = [
     ("demo-mediator2", "Tiaojie2@2026", "mediator", "调解员", "李志明"),
     ("demo-admin", "Guanli@2026", "admin", "系统管理员", "系统管理员"),
 ]
+
+# The 网格员 account belongs to a grid, so it is made with the demo grids (``demo.grids``),
+# not with the others; the log-in window lists it after them.
+GRID_LOGIN = ("demo-grid", "Wangge@2026", "grid_worker", "网格员", "吴网格")

@@ -25,7 +25,7 @@ from app.demo import duty as demo_duty
 from app.demo import grids as demo_grids
 from app.demo import key_people as demo_key_people
 from app.demo import work as demo_work
-from app.demo.accounts import DEMO_LOGINS
+from app.demo.accounts import DEMO_LOGINS, GRID_LOGIN
 from app.demo.people import id_number
 from app.models import (
     Category,
@@ -618,7 +618,9 @@ def generate_demo(
         demo_work.add_registers(s, today, seed=seed)
         demo_work.add_meetings(s, today, seed=seed)
         demo_duty.add_duty(s, today)
-        demo_grids.add_grids(s, today, numbers, seed=seed)
+        if demo_grids.add_grids(s, today, numbers, seed=seed):
+            user, password, _value, label, _display = GRID_LOGIN
+            created.append((user, password, label))
         demo_key_people.add_key_people(s, today, seed=seed)
         demo_assessment.add_assessment(s, today, seed=seed)
         numbers.check_all_used()

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.demo.accounts import GRID_LOGIN
 from app.models import Category, Channel, Grid, Matter, MatterPerson, Person, Role, User, Village
 from app.services.center import grids
 from app.services.context import Actor
@@ -17,7 +18,7 @@ from app.services.pinyin import person_keys
 from app.services.reception import intake
 from app.services.security.auth import actor_for, create_user
 
-GRID_ACCOUNT = ("demo-grid", "Wangge@2026", "吴网格")  # a 网格员 of 白石村's first grid
+GRID_ACCOUNT = (GRID_LOGIN[0], GRID_LOGIN[1], GRID_LOGIN[4])  # a 网格员 of 白石村's first grid
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡林何郑谢"
 _GIVEN = "建国志强秀英丽华晓明海燕春梅国庆红霞伟东玉兰"
 REPORTS = [
@@ -48,11 +49,12 @@ def report_times(today: date) -> list[datetime]:
             range(len(REPORTS))]  # fmt: skip
 
 
-def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> None:
+def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> bool:
     """Once per database (nothing is added where grids exist); ``numbers`` keeps the 受理编号
-    reserved for the reports at their times (``center._Numbers``)."""
+    reserved for the reports at their times (``center._Numbers``). True when the 网格员
+    account was made here (the demo command then lists it with the others)."""
     if not missing(s):
-        return
+        return False
     rng = random.Random(seed + 20)
     system = Actor.system("A")
     account = None
@@ -108,7 +110,7 @@ def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> None:
     categories = {c.name: c.id for c in s.scalars(select(Category))}
     reception = s.scalar(select(User).where(User.username == "demo-reception"))
     if reception is None:
-        return
+        return account is not None
     window = actor_for(reception, "A")
     worker = actor_for(account, "A") if account is not None else None
     for i, ((category, summary), when) in enumerate(zip(REPORTS, report_times(today), strict=True)):
@@ -132,3 +134,4 @@ def add_grids(s: Session, today: date, numbers, *, seed: int = 2026) -> None:
         who = worker if worker is not None and grid.worker_user_id == account.id else window
         with numbers.at(s, when):
             intake.register_matter(s, who, data, at=when)
+    return account is not None

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now
@@ -61,6 +62,10 @@ class AssessmentIndicator(UUIDPk, Base):
     weight: Mapped[float] = mapped_column(Float, nullable=False)
     params: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # JSON
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # 停用: an indicator switched off gives no points and is left out of the scores
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=sa_true()
+    )
 
 
 class AssessmentPeriod(UUIDPk, Base):

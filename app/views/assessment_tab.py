@@ -5,18 +5,22 @@ admin see this tab; the services check every action."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,10 +40,11 @@ from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
-from .widgets import FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
+from .widgets import FieldRow, FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
 from .widgets.rows_model import RowsView, rows_view
 
 DRILL_HEADERS = ["类型", "编号/名称", "日期", "内容", "计入", "说明"]
+ITEM_HEADERS = ["对象", "指标", "分数", "理由", "附件", "录入时间", "录入人"]
 
 
 def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str:
@@ -51,14 +57,25 @@ def _ask_open_path(parent: QWidget, title: str, filters: str) -> str:
     return name
 
 
+def _open_copy(name: str, data: bytes) -> Path:
+    """A temporary copy of an attachment (in a folder of its own, for this user alone),
+    opened with the program the system uses for that kind of file."""
+    folder = Path(tempfile.mkdtemp(prefix="zongzhi-"))
+    path = folder / (Path(name).name or "附件")
+    path.write_bytes(data)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    return path
+
+
 def _pts(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 class AssessmentTab(QWidget):
     """Attributes tests use: ``scheme``, ``period``, ``kind`` (combos), ``table``, ``drill``,
-    ``buttons``, ``status``, ``message``, ``dialog``, ``score_table``; ``ask_save_path`` and
-    ``ask_open_path`` can be replaced."""
+    ``items`` (the 加分/扣分 list, under ``lower``), ``item_rows``, ``buttons``, ``status``,
+    ``message``, ``dialog``, ``score_table``; ``ask_save_path``, ``ask_open_path`` and
+    ``open_copy`` can be replaced."""
 
     def __init__(self, ctx: ViewContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +85,8 @@ class AssessmentTab(QWidget):
         self.dialog: QDialog | None = None
         self.ask_save_path: Callable[[QWidget, str, str, str], str] = _ask_save_path
         self.ask_open_path: Callable[[QWidget, str, str], str] = _ask_open_path
+        self.open_copy: Callable[[str, bytes], Path] = _open_copy
+        self.item_rows: list[svc.ItemRow] = []
         manage = allowed(ctx.actor, Action.MANAGE_ASSESSMENT)
         score = allowed(ctx.actor, Action.SCORE_ITEMS)
         self.scheme = QComboBox()
@@ -98,6 +117,7 @@ class AssessmentTab(QWidget):
         for text, slot, shown in (
             ("新建方案", self.new_scheme, manage),
             ("新建考核期", self.new_period, manage),
+            ("编辑指标…", self.edit_indicators, manage),
             ("加分/扣分…", self.new_item, score),
             ("关闭考核期", self.close_period, manage),
             ("更正…", self.correct, manage),
@@ -109,7 +129,7 @@ class AssessmentTab(QWidget):
             b = QPushButton(text)
             b.clicked.connect(slot)
             self.buttons[text] = b
-            (top if text in ("新建方案", "新建考核期") else actions).addWidget(b)
+            (top if text in ("新建方案", "新建考核期", "编辑指标…") else actions).addWidget(b)
             if not shown:  # (setVisible(True) before it has a parent would open it as a window)
                 b.hide()
         top.addStretch(1)
@@ -121,18 +141,45 @@ class AssessmentTab(QWidget):
         self.table.setToolTip("每格为“得分｜完成情况”；点击某项得分查看明细")
         self.table.setAccessibleName("考核得分")
         self.table.clicked.connect(self._cell_clicked)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_items())
         self.drill_title = QLabel("点击表中某项得分，查看其背后的事项、会议或加减分。")
         self.drill_title.setProperty("role", "hint")
         self.drill: RowsView = rows_view(DRILL_HEADERS, 3)
         self.drill.setAccessibleName("得分明细")
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
+        drill_page = QWidget()
+        lower_layout = QVBoxLayout(drill_page)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.drill_title)
         lower_layout.addWidget(self.drill, 1)
+        # 加分/扣分 items of the period: the chosen target's, or all when none is chosen.
+        self.items_title = QLabel()
+        self.items_title.setProperty("role", "hint")
+        self.items: RowsView = rows_view(ITEM_HEADERS, 3)
+        self.items.setAccessibleName("加分扣分项")
+        self.items.doubleClicked.connect(lambda _i: self.open_attachment())
+        item_buttons = QHBoxLayout()
+        item_buttons.addWidget(self.items_title, 1)
+        for text, slot, shown in (
+            ("打开附件", self.open_attachment, True),
+            ("撤销…", self.withdraw_item, score),
+        ):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            self.buttons[text] = b
+            item_buttons.addWidget(b)
+            if not shown:
+                b.hide()
+        items_page = QWidget()
+        items_layout = QVBoxLayout(items_page)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        items_layout.addLayout(item_buttons)
+        items_layout.addWidget(self.items, 1)
+        self.lower = QTabWidget()
+        self.lower.addTab(drill_page, "得分明细")
+        self.lower.addTab(items_page, "加分/扣分项")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(lower)
+        split.addWidget(self.lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.message = MessageBar()
@@ -187,6 +234,8 @@ class AssessmentTab(QWidget):
             self.score_table = None
             self.table.set_rows([])
             self.drill.set_rows([])
+            self.item_rows = []
+            self._show_items()
             if self.schemes:
                 self.status.setText("这个方案还没有考核期：请“新建考核期”，如 2027Q1。")
             return
@@ -224,6 +273,11 @@ class AssessmentTab(QWidget):
         self.status.setText(
             f"{p.title}（{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}）{state}。"
             "每格为“得分｜完成情况”。"
+        )
+        self.ctx.worker.submit(
+            op(svc.items, self.ctx.actor, p.id, table.target_kind),
+            self._got_items,
+            self.message.show_error,
         )
         self.buttons["关闭考核期"].setEnabled(table.version == 0)
         self.buttons["更正…"].setEnabled(table.version > 0)
@@ -289,6 +343,88 @@ class AssessmentTab(QWidget):
         if not rows:
             self.drill_title.setText(self.drill_title.text() + "——本期没有相关记录")
 
+    def _got_items(self, rows: list[svc.ItemRow]) -> None:
+        self.item_rows = rows
+        self._show_items()
+
+    def _show_items(self) -> None:
+        table = self.score_table
+        target = self.table.current_id()
+        names = {t.target_id: t.name for t in table.rows} if table else {}
+        inds = {i.code: i.name for i in table.indicators} if table else {}
+        shown = [r for r in self.item_rows if target is None or r.target_id == target]
+        self.items.set_rows(
+            Row(
+                (
+                    names.get(r.target_id, ""),
+                    inds.get(r.code, r.code),
+                    f"{r.points:+g}",
+                    r.reason,
+                    r.file_name or "—",
+                    f"{r.entered_at:%Y-%m-%d %H:%M}",
+                    r.entered_by,
+                ),
+                id=r.id,
+            )
+            for r in shown
+        )
+        for col in (0, 5):
+            self.items.resizeColumnToContents(col)
+        whose = names.get(target, "全部对象") if target is not None else "全部对象"
+        title = f"{table.period.title} · {whose}：{len(shown)} 项" if table else ""
+        if table and table.version:
+            title += "（考核期已关闭，不能撤销）"
+        self.items_title.setText(title)
+        self.lower.setTabText(1, f"加分/扣分项（{len(shown)}）")
+
+    def _chosen_item(self) -> svc.ItemRow | None:
+        iid = self.items.current_id()
+        item = next((r for r in self.item_rows if r.id == iid), None)
+        if item is None:
+            self.lower.setCurrentIndex(1)
+            self.message.error("请先在“加分/扣分项”中选择一项。")
+        return item
+
+    def open_attachment(self) -> None:
+        if (item := self._chosen_item()) is None:
+            return
+        if not item.file_name:
+            self.message.error("这一项录入时没有附件。")
+            return
+
+        def opened(result: tuple[str, bytes]) -> None:
+            try:
+                self.open_copy(*result)
+            except OSError as exc:
+                self.message.error(f"附件无法打开：{exc.strerror or exc}")
+
+        self.ctx.worker.submit(
+            op(svc.item_attachment, self.ctx.actor, item.id), opened, self.message.show_error
+        )
+
+    def withdraw_item(self) -> None:
+        if (item := self._chosen_item()) is None:
+            return
+        table = self.score_table
+        who = (
+            next((t.name for t in table.rows if t.target_id == item.target_id), "") if table else ""
+        )
+        dlg = FormDialog("撤销加分/扣分项", self)
+        what = QLabel(f"{who}：{item.points:+g} 分，{item.reason}")
+        what.setWordWrap(True)
+        dlg.form.addRow("要撤销的项", what)
+        reason = dlg.row("撤销理由", QPlainTextEdit(), "reason")
+        reason.setFixedHeight(80)
+        reason.setPlaceholderText("如：重复录入；依据不足")
+
+        dlg.submit(
+            self.ctx,
+            lambda: op(svc.withdraw_item, self.ctx.actor, item.id, reason.toPlainText()),
+            done=lambda _r: self.message.success(f"已撤销{who}的 {item.points:+g} 分。"),
+        )
+        self.dialog = dlg
+        dlg.open()
+
     # --- actions
     def new_scheme(self) -> None:
         dlg = FormDialog("新建考核方案", self)
@@ -334,6 +470,22 @@ class AssessmentTab(QWidget):
             )
 
         dlg.on_ok = ok
+        self.dialog = dlg
+        dlg.open()
+
+    def edit_indicators(self) -> None:
+        scheme = self._current_scheme()
+        if scheme is None:
+            self.message.error("请先新建考核方案。")
+            return
+        dlg = IndicatorsDialog(self.ctx, scheme, self)
+        label = svc.TARGET_KINDS.get(self.kind.currentData())
+        for i in range(dlg.pages.count()):
+            if dlg.pages.tabText(i) == label:
+                dlg.pages.setCurrentIndex(i)
+        dlg.saved = lambda n: self.message.success(
+            f"已保存{scheme.year}年考核方案的指标（{n} 项有改动）。" if n else "指标没有改动。"
+        )
         self.dialog = dlg
         dlg.open()
 
@@ -571,3 +723,134 @@ class TrainingDialog(QDialog):
         dlg.on_ok = ok
         self.form = dlg
         dlg.open()
+
+
+class IndicatorsDialog(FormDialog):
+    """编辑指标: the scheme's indicators, a page per kind of target, each with its weight, 启用
+    and (computed ones) the bounds of its rule; the total weight of the indicators in use is
+    shown as it is typed. 确定 saves every line at once through ``set_indicators``: a bad field
+    is marked under itself and nothing is saved. Attributes tests use: ``pages``, ``weights``,
+    ``actives``, ``params`` (by indicator id), ``totals`` (by target kind), ``saved``."""
+
+    PARAM_COLUMNS = tuple(svc.PARAM_NAMES)
+
+    def __init__(self, ctx: ViewContext | None, scheme: svc.SchemeRow, parent=None):
+        super().__init__(f"编辑指标 — {scheme.name}", parent)
+        self.ctx = ctx
+        self.scheme = scheme
+        self.saved: Callable[[int], None] = lambda _n: None
+        self.weights: dict[uuid.UUID, QLineEdit] = {}
+        self.actives: dict[uuid.UUID, QCheckBox] = {}
+        self.params: dict[uuid.UUID, dict[str, QLineEdit]] = {}
+        self.totals: dict[str, QLabel] = {}
+        self.setMinimumWidth(720)
+        if scheme.frozen:
+            frozen = QLabel("该方案已有关闭的考核期，已冻结：指标只能查看，不能再修改。")
+            frozen.setProperty("role", "error")
+            frozen.setWordWrap(True)
+            self.form.addRow(frozen)
+        hint = QLabel(
+            "分值为该项最多可得的分数；满分值、零分值为完成情况在两端时的取值（之间按比例），"
+            "无数据得分比例为没有可计的事项时给分值的几成（0 到 1）。"
+        )
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        self.form.addRow(hint)
+        self.pages = QTabWidget()
+        for kind, label in svc.TARGET_KINDS.items():
+            rows = [i for i in scheme.indicators if i.target_kind == kind]
+            if rows:
+                self.pages.addTab(self._page(kind, rows), label)
+        self.form.addRow(self.pages)
+        self.on_ok = self._save
+
+    def _field(self, key: str, widget: QWidget) -> FieldRow:
+        self.fields[key] = FieldRow(widget)
+        return self.fields[key]
+
+    def _page(self, kind: str, rows: list[svc.IndicatorRow]) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        heads = ["指标", "类型", "启用", "分值", *svc.PARAM_NAMES.values()]
+        for col, text in enumerate(heads):
+            head = QLabel(text)
+            head.setProperty("role", "hint")
+            grid.addWidget(head, 0, col)
+        top = Qt.AlignmentFlag.AlignTop
+        for r, ind in enumerate(rows, 1):
+            grid.addWidget(QLabel(ind.name), r, 0, top)
+            grid.addWidget(QLabel("自动计算" if ind.kind == "computed" else "加分/扣分"), r, 1, top)
+            on = QCheckBox()
+            on.setChecked(ind.active)
+            on.setAccessibleName(f"{ind.name} 启用")
+            on.toggled.connect(lambda _c, k=kind: self._total(k))
+            self.actives[ind.id] = on
+            grid.addWidget(on, r, 2, top)
+            weight = QLineEdit(_pts(ind.weight))
+            weight.setAccessibleName(f"{ind.name} 分值")
+            weight.setMaximumWidth(90)
+            weight.textChanged.connect(lambda _t, k=kind: self._total(k))
+            self.weights[ind.id] = weight
+            grid.addWidget(self._field(f"{ind.id}.weight", weight), r, 3, top)
+            self.params[ind.id] = {}
+            if ind.kind != "computed":
+                continue
+            for c, name in enumerate(self.PARAM_COLUMNS, 4):
+                if name not in ind.params:
+                    continue
+                edit = QLineEdit(_pts(float(ind.params[name])))
+                edit.setAccessibleName(f"{ind.name} {svc.PARAM_NAMES[name]}")
+                edit.setMaximumWidth(90)
+                self.params[ind.id][name] = edit
+                grid.addWidget(self._field(f"{ind.id}.{name}", edit), r, c, top)
+        total = QLabel()
+        self.totals[kind] = total
+        grid.addWidget(total, len(rows) + 1, 0, 1, len(heads))
+        grid.setColumnStretch(0, 1)
+        grid.setRowStretch(len(rows) + 2, 1)
+        self._total(kind)
+        return page
+
+    def _total(self, kind: str) -> None:
+        full = deduct = 0.0
+        for ind in self.scheme.indicators:
+            if ind.target_kind != kind or not self.actives[ind.id].isChecked():
+                continue
+            try:
+                w = float(self.weights[ind.id].text())
+            except ValueError:
+                continue
+            if ind.code == "deduction":
+                deduct += w
+            else:
+                full += w
+        text = f"启用指标的分值合计：{_pts(full)} 分"
+        if deduct:
+            text += f"（另有扣分项最多扣 {_pts(deduct)} 分）"
+        self.totals[kind].setText(text)
+
+    def changes(self) -> list[svc.IndicatorChange]:
+        return [
+            svc.IndicatorChange(
+                iid,
+                self.weights[iid].text(),
+                self.actives[iid].isChecked(),
+                {name: edit.text() for name, edit in self.params[iid].items()},
+            )
+            for iid in self.weights
+        ]
+
+    def _save(self) -> None:
+        run_op(
+            self.ctx,
+            op(svc.set_indicators, self.ctx.actor, self.scheme.id, self.changes()),
+            message=self,
+            done=lambda n: self.saved(n),
+        )
+
+    def show_error(self, exc: BaseException | str) -> None:
+        """A bad field on another page brings that page forward."""
+        super().show_error(exc)
+        bad = [self.fields[k] for k in getattr(exc, "fields", {}) if k in self.fields]
+        if bad and (index := self.pages.indexOf(bad[0].parentWidget())) >= 0:
+            self.pages.setCurrentIndex(index)

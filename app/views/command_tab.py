@@ -587,7 +587,13 @@ class CommandTab(QWidget):
         village_box = self._boxed("本年按村社区（点表头排序，点格子看事项）", self.village_table)
         self.grids_button = QPushButton("所选村社区按网格展开")  # 网格: app/views/grid_page.py
         self.grids_button.clicked.connect(self.open_grids)
-        village_box.layout().addWidget(self.grids_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.grid_stats_button = QPushButton("网格统计…")  # every grid in a period
+        self.grid_stats_button.clicked.connect(self.open_grid_stats)
+        grid_buttons = QHBoxLayout()
+        grid_buttons.addStretch(1)
+        grid_buttons.addWidget(self.grid_stats_button)
+        grid_buttons.addWidget(self.grids_button)
+        village_box.layout().addLayout(grid_buttons)
 
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(risk_box)
@@ -835,6 +841,13 @@ class CommandTab(QWidget):
         if row is None:
             return
         self.grids_dialog = GridBreakdownDialog(self.ctx, row.village_id, row.village, self)
+        self.grids_dialog.open()
+
+    def open_grid_stats(self) -> None:
+        """网格统计: every grid's matters in a period, of one village or all."""
+        from .grid_page import GridStatsDialog
+
+        self.grids_dialog = GridStatsDialog(self.ctx, self)
         self.grids_dialog.open()
 
     # --- export

@@ -8,6 +8,7 @@ Each list loads on the worker and reloads when the bus says registers changed; t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -65,57 +66,111 @@ def due_text(days_overdue: int) -> str:
     return f"{-days_overdue} 天后到期"
 
 
-class VisitLogDialog(QDialog):
-    """One person's 走访记录, newest first, with 添加走访记录."""
+class RecordLogDialog(QDialog):
+    """A register record's log, newest first, with 添加… (a ``FormDialog``) and any buttons of
+    its own: the one widget for a person's 走访记录 and a key place's 检查记录. A log names
+    its ``WHAT`` (记录的名称), its columns, the service that lists it (``LIST``), how a row
+    shows (``row``) and its form (``fill_form``). Attributes tests use: ``table``,
+    ``add_button``, ``message``, ``form``."""
 
-    def __init__(self, ctx: ViewContext, person_id: uuid.UUID, name: str, parent=None):
+    WHAT = ""
+    HEADERS: list[str] = []
+    STRETCH = 0
+    WIDTHS: list[tuple[int, int]] = []
+    WIDTH = 760
+    LIST: Callable[..., list] = staticmethod(lambda *_a: [])
+    ADD: Callable[..., uuid.UUID] = staticmethod(lambda *_a: uuid.uuid4())
+
+    def __init__(self, ctx: ViewContext, record_id: uuid.UUID, name: str, parent=None):
         super().__init__(parent)
-        self.ctx, self.person_id, self.name = ctx, person_id, name
-        self.setWindowTitle(f"走访记录 — {name}")
-        self.table = rows_view(VISIT_HEADERS, 4, [(0, 96), (1, 150), (2, 56), (3, 70)])
-        self.current_risk = WatchLevel.LOW  # the newest visit's, offered for the next one
-        self.add_button = QPushButton("添加走访记录")
-        self.add_button.clicked.connect(self.add_visit)
+        self.ctx, self.record_id, self.name = ctx, record_id, name
+        self.setWindowTitle(f"{self.WHAT} — {name}")
+        self.table = rows_view(self.HEADERS, self.STRETCH, self.WIDTHS)
+        self.add_button = QPushButton(f"添加{self.WHAT}")
+        self.add_button.clicked.connect(self.add)
         self.message = MessageBar()
         close = QPushButton("关闭")
         close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        self.buttons = QHBoxLayout()
+        self.buttons.addWidget(self.add_button)
+        for button in self.more_buttons():
+            self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
-        layout.addLayout(buttons)
+        layout.addLayout(self.buttons)
         self.form: FormDialog | None = None
-        self.resize(760, 420)
+        self.resize(self.WIDTH, 420)
         ctx.bus.watch(self, {kinds.REGISTERS}, self.reload)
         self.reload()
 
+    def more_buttons(self) -> list[QPushButton]:
+        return []
+
+    def row(self, r) -> Row:
+        raise NotImplementedError
+
+    def fill_form(self, dlg: FormDialog) -> Callable[[], dict]:
+        """Add the form's rows to ``dlg``; return what reads the typed values."""
+        raise NotImplementedError
+
     def reload(self) -> None:
         self.ctx.worker.submit(
-            op(visits.list_visits, self.ctx.actor, self.person_id),
+            op(self.LIST, self.ctx.actor, self.record_id),
             self._loaded,
             lambda exc: self.message.error(error_text(exc)),
         )
 
-    def _loaded(self, rows: list[visits.VisitRow]) -> None:
-        self.table.set_rows(
-            Row(
-                (str(v.visited_on), v.visitor, v.method, v.risk, v.findings),
-                v.id,
-                "overdue" if v.risk == "高" else None,
-            )
-            for v in rows
-        )
+    def _loaded(self, rows: list) -> None:
+        self.table.set_rows(self.row(r) for r in rows)
         if rows:
-            self.current_risk = next(w for w in WatchLevel if w.label == rows[0].risk)
             self.message.clear()
         else:
-            self.message.info("还没有走访记录。")
+            self.message.info(f"还没有{self.WHAT}。")
 
-    def add_visit(self) -> FormDialog:
-        dlg = FormDialog(f"添加走访记录 — {self.name}", self)
+    def add(self) -> FormDialog:
+        dlg = FormDialog(f"添加{self.WHAT} — {self.name}", self)
+        values = self.fill_form(dlg)
+        actor, record_id, what = self.ctx.actor, self.record_id, self.WHAT
+        dlg.submit(
+            self.ctx,
+            lambda: op(self.ADD, actor, record_id, values()),
+            done=lambda _id: self.message.success(f"已添加{what}。"),
+        )
+        self.form = dlg
+        dlg.open()
+        return dlg
+
+
+class VisitLogDialog(RecordLogDialog):
+    """One person's 走访记录, newest first, with 添加走访记录."""
+
+    WHAT = "走访记录"
+    HEADERS = VISIT_HEADERS
+    STRETCH = 4
+    WIDTHS = [(0, 96), (1, 150), (2, 56), (3, 70)]
+    LIST = staticmethod(visits.list_visits)
+    ADD = staticmethod(visits.add_visit)
+
+    def __init__(self, ctx: ViewContext, person_id: uuid.UUID, name: str, parent=None):
+        self.current_risk = WatchLevel.LOW  # the newest visit's, offered for the next one
+        super().__init__(ctx, person_id, name, parent)
+
+    def row(self, v: visits.VisitRow) -> Row:
+        return Row(
+            (str(v.visited_on), v.visitor, v.method, v.risk, v.findings),
+            v.id,
+            "overdue" if v.risk == "高" else None,
+        )
+
+    def _loaded(self, rows: list) -> None:
+        if rows:
+            self.current_risk = next(w for w in WatchLevel if w.label == rows[0].risk)
+        super()._loaded(rows)
+
+    def fill_form(self, dlg: FormDialog) -> Callable[[], dict]:
         on = dlg.row("走访日期", DateEdit(clock.today()), "visited_on")
         who = dlg.row("走访人", QLineEdit(), "visitor")
         who.setPlaceholderText("工作人员或网格员姓名")
@@ -126,22 +181,13 @@ class VisitLogDialog(QDialog):
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         dlg.row("", hint)
-        actor, person_id = self.ctx.actor, self.person_id
-
-        def job():
-            raw = {
-                "visited_on": on.date().toPython(),
-                "visitor": who.text(),
-                "method": how.currentData(),
-                "risk_level": risk.currentData(),
-                "findings": found.toPlainText(),
-            }
-            return op(visits.add_visit, actor, person_id, raw)
-
-        dlg.submit(self.ctx, job, done=lambda _id: self.message.success("已添加走访记录。"))
-        self.form = dlg
-        dlg.open()
-        return dlg
+        return lambda: {
+            "visited_on": on.date().toPython(),
+            "visitor": who.text(),
+            "method": how.currentData(),
+            "risk_level": risk.currentData(),
+            "findings": found.toPlainText(),
+        }
 
 
 class DueVisitsDialog(QDialog):
@@ -222,56 +268,29 @@ class DueVisitsDialog(QDialog):
         return self.log
 
 
-class InspectionLogDialog(QDialog):
+class InspectionLogDialog(RecordLogDialog):
     """One key place's 检查记录, newest first, with 添加检查记录 and 标记已整改."""
 
-    def __init__(self, ctx: ViewContext, place_id: uuid.UUID, name: str, parent=None):
-        super().__init__(parent)
-        self.ctx, self.place_id, self.name = ctx, place_id, name
-        self.setWindowTitle(f"检查记录 — {name}")
-        self.table = rows_view(INSPECTION_HEADERS, 2, [(0, 96), (1, 130), (3, 200), (4, 170)])
-        self.add_button = QPushButton("添加检查记录")
-        self.add_button.clicked.connect(self.add_inspection)
+    WHAT = "检查记录"
+    HEADERS = INSPECTION_HEADERS
+    STRETCH = 2
+    WIDTHS = [(0, 96), (1, 130), (3, 200), (4, 170)]
+    WIDTH = 860
+    LIST = staticmethod(places.list_inspections)
+    ADD = staticmethod(places.add_inspection)
+
+    def more_buttons(self) -> list[QPushButton]:
         self.rectified_button = QPushButton("标记已整改")
         self.rectified_button.clicked.connect(self.mark_rectified)
-        self.message = MessageBar()
-        close = QPushButton("关闭")
-        close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.rectified_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
-        self.form: FormDialog | None = None
-        self.resize(860, 420)
-        ctx.bus.watch(self, {kinds.REGISTERS}, self.reload)
-        self.reload()
+        return [self.rectified_button]
 
-    def reload(self) -> None:
-        self.ctx.worker.submit(
-            op(places.list_inspections, self.ctx.actor, self.place_id),
-            self._loaded,
-            lambda exc: self.message.error(error_text(exc)),
-        )
-
-    def _loaded(self, rows: list[places.InspectionRow]) -> None:
-        def warn(r: places.InspectionRow) -> str | None:
-            if r.state == "逾期未整改":
-                return "overdue"
-            return "soon" if r.state.startswith("待整改") else None
-
-        self.table.set_rows(
-            Row((str(r.inspected_on), r.inspector, r.findings, r.problems, r.state), r.id, warn(r))
-            for r in rows
-        )
-        if not rows:
-            self.message.info("还没有检查记录。")
-        else:
-            self.message.clear()
+    def row(self, r: places.InspectionRow) -> Row:
+        warn = None
+        if r.state == "逾期未整改":
+            warn = "overdue"
+        elif r.state.startswith("待整改"):
+            warn = "soon"
+        return Row((str(r.inspected_on), r.inspector, r.findings, r.problems, r.state), r.id, warn)
 
     def mark_rectified(self) -> None:
         inspection_id = self.table.current_id()
@@ -284,8 +303,7 @@ class InspectionLogDialog(QDialog):
             lambda exc: self.message.error(error_text(exc)),
         )
 
-    def add_inspection(self) -> FormDialog:
-        dlg = FormDialog(f"添加检查记录 — {self.name}", self)
+    def fill_form(self, dlg: FormDialog) -> Callable[[], dict]:
         on = dlg.row("检查日期", DateEdit(clock.today()), "inspected_on")
         who = dlg.row("检查人", QLineEdit(), "inspector")
         found = dlg.row("检查情况", _text_box("检查了哪些方面、总体情况"), "findings")
@@ -302,20 +320,11 @@ class InspectionLogDialog(QDialog):
         row.addWidget(deadline)
         row.addStretch(1)
         dlg.row("整改期限", line, "deadline")
-        actor, place_id = self.ctx.actor, self.place_id
-
-        def job():
-            raw = {
-                "inspected_on": on.date().toPython(),
-                "inspector": who.text(),
-                "findings": found.toPlainText(),
-                "problems": problems.toPlainText(),
-                "rectified": done.isChecked(),
-                "deadline": deadline.date().toPython() if has_deadline.isChecked() else None,
-            }
-            return op(places.add_inspection, actor, place_id, raw)
-
-        dlg.submit(self.ctx, job, done=lambda _id: self.message.success("已添加检查记录。"))
-        self.form = dlg
-        dlg.open()
-        return dlg
+        return lambda: {
+            "inspected_on": on.date().toPython(),
+            "inspector": who.text(),
+            "findings": found.toPlainText(),
+            "problems": problems.toPlainText(),
+            "rectified": done.isChecked(),
+            "deadline": deadline.date().toPython() if has_deadline.isChecked() else None,
+        }

@@ -162,6 +162,16 @@ def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
     combo.blockSignals(False)
 
 
+def _only(combo: QComboBox, text: str, data: object) -> None:
+    """A combo held to one choice (quietly), sized to it."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(text, data)
+    combo.setCurrentIndex(0)
+    combo.blockSignals(False)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+
 def _person_facts(p: intake.PersonView) -> str:
     """性别 · 民族 · 出生 and, for a card read, 签发机关 · 有效期限: a smaller line under
     the visitor in the matter's detail (empty when none is known)."""
@@ -813,8 +823,12 @@ class IntakeForm(QWidget):
         self.channel.setCurrentIndex(find_data(self.channel, Channel.GRID))
         first = self.visitors[0]
         first.village.setCurrentIndex(max(find_data(first.village, village_id), 0))
-        first.offer_grids()
-        first.grid_choice.setCurrentIndex(max(find_data(first.grid_choice, grid_id), 0))
+        grid = self.lookups.grid(grid_id)
+        # Only its own grid is offered, in the village's place (the heading names the village,
+        # which the grid implies), as wide as the fields beside it so its whole name shows.
+        _only(first.village, first.village.currentText(), village_id)
+        _only(first.grid_choice, grid.name if grid is not None else "本网格", grid_id)
+        first.village.setVisible(False)
         first.village.setEnabled(False)
         first.grid_choice.setEnabled(False)
         self.offer_reporters()

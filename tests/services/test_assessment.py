@@ -18,6 +18,7 @@ from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.models import (
     AssessmentScore,
     AttendanceKind,
+    AuditEntry,
     Category,
     Channel,
     Grid,
@@ -305,6 +306,84 @@ def test_closing_stores_scores_and_freezes_and_correction_makes_a_version(db, qu
         (2, "督办单误录，已撤销"),
     ]
     assert stored is not None
+
+
+def test_an_item_is_listed_and_withdrawn_with_a_reason_while_the_period_is_open(db, quarter):
+    q, director = quarter, quarter["director"]
+    with db.write() as s:
+        keep = asm.add_item(s, director, asm.ItemInput(q["period"], "unit", q["unit"], "bonus",
+                                                   2, "表扬", "信.txt", b"x"))  # fmt: skip
+        wrong = asm.add_item(
+            s, director, asm.ItemInput(q["period"], "unit", q["unit"], "deduction", -3, "误录")
+        )
+    with db.read() as s:
+        listed = asm.items(s, director, q["period"], "unit", q["unit"])
+        assert asm.items(s, director, q["period"], "unit", q["other"]) == []
+    assert [(r.points, r.file_name, r.entered_by) for r in listed] == [
+        (2, "信.txt", "周主任"),
+        (-3, None, "周主任"),
+    ]
+    with db.write() as s, pytest.raises(ValidationError, match="撤销理由"):
+        asm.withdraw_item(s, director, wrong, "  ")
+    with db.write() as s, pytest.raises(PermissionDenied):
+        asm.withdraw_item(s, actor(db, "admin"), wrong, "x")
+    with db.write() as s:
+        asm.withdraw_item(s, director, wrong, "重复录入")
+    with db.read() as s:
+        assert [r.id for r in asm.items(s, director, q["period"], "unit")] == [keep]
+        assert (
+            cell(asm.scores(s, director, q["period"], "unit"), q["unit"], "deduction").points == 0
+        )
+        logged = s.execute(
+            select(AuditEntry.event, AuditEntry.reason).where(AuditEntry.object_id == str(wrong))
+        ).all()[-1]
+    assert logged.event == "assessment_item_withdraw" and "重复录入" in logged.reason
+    with db.write() as s:
+        asm.close_period(s, director, q["period"])
+    with db.write() as s, pytest.raises(ValidationError, match="已关闭.*更正"):
+        asm.withdraw_item(s, director, keep, "依据不足")
+
+
+def test_editing_indicators_checks_every_field_saves_all_or_nothing_and_stops_when_frozen(
+    db, quarter
+):
+    q, director = quarter, quarter["director"]
+    with db.read() as s:
+        inds = {
+            i.code: i for i in asm.schemes(s, director)[0].indicators if i.target_kind == "unit"
+        }
+    on_time, training = inds["on_time"], inds["training"]
+    bad = [
+        asm.IndicatorChange(on_time.id, "30", True, {"best": "0.9"}),
+        asm.IndicatorChange(training.id, "-5", True, {"worst": "abc", "empty": "2"}),
+    ]
+    with db.write() as s, pytest.raises(ValidationError) as e:
+        asm.set_indicators(s, director, q["scheme"], bad)
+    t = str(training.id)
+    assert e.value.fields == {
+        f"{t}.weight": "“教育培训学时”的分值不能为负数",
+        f"{t}.worst": "“教育培训学时”的零分值应为数字，如 20 或 0.5",
+        f"{t}.empty": "“教育培训学时”的无数据得分比例应在 0 到 1 之间",
+    }
+    with db.read() as s:  # nothing half-saved: 按期办结率 keeps its weight
+        assert asm.schemes(s, director)[0].indicators[0].weight == on_time.weight
+    good = [
+        asm.IndicatorChange(on_time.id, "30", True, {"best": "0.9"}),
+        asm.IndicatorChange(training.id, 5, False, {}),  # 停用: out of the scores
+    ]
+    with db.write() as s:
+        assert asm.set_indicators(s, director, q["scheme"], good) == 2
+    with db.read() as s:
+        t1 = asm.scores(s, director, q["period"], "unit")
+        listed = {i.code: i for i in asm.schemes(s, director)[0].indicators}
+    assert "training" not in {i.code for i in t1.indicators} and not listed["training"].active
+    assert (listed["on_time"].weight, listed["on_time"].params["best"]) == (30, 0.9)
+    with db.write() as s, pytest.raises(PermissionDenied):
+        asm.set_indicators(s, actor(db, "jiedai"), q["scheme"], good)
+    with db.write() as s:
+        asm.close_period(s, director, q["period"])
+    with db.write() as s, pytest.raises(ValidationError, match="已冻结"):
+        asm.set_indicators(s, director, q["scheme"], good)
 
 
 def test_open_period_cannot_close_before_its_end_and_bad_input_is_named(db, quarter):

@@ -222,6 +222,41 @@ def test_only_help_matters_make_aid_records(db):
     assert not aid.can_make_aid(actor(db, "zixun"), "求助")
 
 
+def test_an_aid_sheet_links_rows_to_their_help_matters_by_number(db, tmp_path):
+    """A 关联事项 (受理编号) column links the imported record to its 求助 matter; a number that
+    is no matter, or not a 求助 one, is named with its row and column."""
+    from openpyxl import Workbook
+
+    help_id, other_id = _aid_matter(db), _aid_matter(db, "投诉")
+    with db.read() as s:
+        help_no, other_no = (s.get(Matter, m).number for m in (help_id, other_id))
+    labels = ["救助类型", "救助对象", "身份证号", "村社区", "救助金额", "审批机关", "审批日期"]
+    good = ["临时救助", "王五", _id(31), "中雁村", "800", "白石街道办事处", "2026-11-05"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*labels, "受理编号"])
+    for number in (help_no.lower(), "BS2026-X-999999", other_no):
+        sheet.append([*good, number])
+    path = tmp_path / "救助.xlsx"
+    book.save(path)
+    clerk = actor(db, "jiedai")
+    with db.write() as s:
+        report = importing.import_sheet(s, clerk, "aid", path)
+    assert report.imported == 0 and [(p.row, p.column) for p in report.problems] == [
+        (3, "关联事项"),
+        (4, "关联事项"),
+    ]
+    assert "没有受理编号为“BS2026-X-999999”的事项" in report.problems[0].message
+    assert "只有“求助”类事项" in report.problems[1].message
+    with db.write() as s:
+        report = importing.import_sheet(s, clerk, "aid", path, skip_invalid=True)
+    assert report.imported == 1
+    with db.read() as s:
+        (record,) = s.scalars(select(AidRecord)).all()
+        assert record.matter_id == help_id
+        assert "导入社会救助：临时救助 800.00 元" in s.get(Matter, help_id).events[-1].note
+
+
 def test_the_aid_ledger_sums_amounts_per_type(db):
     who = actor(db, "zhuren")
     with db.write() as s:

@@ -1,5 +1,6 @@
 """网格 on screen: the admin adds a grid in 中心资料 → 网格 (a refused save keeps the dialog
-and what was typed); at intake, choosing a village offers its grids and the matter keeps one."""
+and what was typed); at intake, choosing a village offers its grids and the matter keeps one;
+指挥研判 opens a village into its grids, and 网格统计 shows every grid in a period."""
 
 from __future__ import annotations
 
@@ -112,6 +113,7 @@ def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
     bs = _village(db, "白石村")
     with db.write() as s:
         g1 = grids.save_grid(s, admin, None, grids.GridInput(bs, "BS-01", "白石一网格"))
+        grids.save_grid(s, admin, None, grids.GridInput(bs, "BS-02", "白石二网格"))
     visitor = [VisitorInput("甲", village_id=bs)]
     register(db, receptionist, make_input(db, visitors=visitor, grid_id=g1))
     w = build_main_window(db, actor(db, "zhuren"))
@@ -126,6 +128,23 @@ def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
     qtbot.waitUntil(lambda: dlg.rows is not None, timeout=10_000)
     model = dlg.table.model()
     assert [model.index(0, c).data() for c in range(3)] == ["白石一网格（BS-01）", "1", "1"]
+    dlg.reject()
+    # 网格统计: every grid in a period, narrowed to a village; the totals last
+    qtbot.mouseClick(tab.grid_stats_button, LEFT)
+    stats = tab.grids_dialog
+    qtbot.waitUntil(lambda: stats.rows is not None and stats.village.count() > 1, timeout=10_000)
+    table = stats.table.model()
+    rows = [[table.index(r, c).data() for c in (0, 1, 2)] for r in range(table.rowCount())]
+    assert rows == [["白石一网格（BS-01）", "1", "1"], ["白石二网格（BS-02）", "0", "0"],
+                    ["合计", "1", "1"]]  # fmt: skip
+    other = next(
+        i for i in range(1, stats.village.count()) if stats.village.itemText(i) != "白石村"
+    )
+    stats.village.setCurrentIndex(other)
+    qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=10_000)
+    assert "没有网格" in stats.message.text()
+    stats.since.setDate(stats.until.date().addDays(1))  # a period the wrong way round
+    assert "开始日期晚于结束日期" in stats.message.text()
     w.ctx.worker.wait()
 
 
@@ -166,6 +185,9 @@ def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(qtbot, db, rece
     assert form.channel.currentData() == Channel.GRID and not form.channel.isEnabled()
     assert v.village.currentText() == "白石村" and not v.village.isEnabled()
     assert v.grid_choice.currentData() == g1 and not form.unit.isVisible()
+    # only its grid is offered, in the village's place, as wide as the 身份证号 field above
+    assert v.grid_choice.count() == 1 and not v.village.isVisible()
+    qtbot.waitUntil(lambda: v.grid_choice.width() >= v.id_number.width(), timeout=5000)
     assert form.reporter.currentText() == "张网格"
     assert [form.reporter.itemText(i) for i in range(form.reporter.count())] == ["张网格", "李网长"]
     v.name.setFocus()

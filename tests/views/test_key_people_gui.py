@@ -63,3 +63,40 @@ def test_a_visit_added_takes_the_person_off_the_due_list(qtbot, db, clock):
     assert due.table.model().index(0, 0).data() == "乙某"
     assert "逾期未走访 1 人" in due.summary.text()
     w.ctx.worker.wait()
+
+
+def test_an_inspection_is_added_and_marked_rectified_in_the_place_log(qtbot, db, clock):
+    """The 检查记录 log is the same widget as the 走访记录 one, with its own form and button."""
+    from app.views.key_people import InspectionLogDialog
+
+    clock.freeze("2026-06-15")
+    clerk = actor(db, "jiedai")
+    with db.write() as s:
+        place = registers.add_record(
+            s,
+            clerk,
+            "places",
+            {
+                "name": "顺达快递点",
+                "kind": "寄递网点",
+                "address": "中雁路8号",
+                "responsible": "赵某",
+            },
+        )
+    w, _tab = open_tab(qtbot, db, "jiedai")
+    log = InspectionLogDialog(w.ctx, place, "顺达快递点", w)
+    log.open()
+    qtbot.waitUntil(lambda: "还没有检查记录" in log.message.text())
+    qtbot.mouseClick(log.add_button, LEFT)
+    form = log.form
+    qtbot.waitUntil(lambda: shown(form))
+    assert form.windowTitle() == "添加检查记录 — 顺达快递点"
+    ime_type(form.fields["inspector"].widget, "派出所李某")
+    ime_type(form.fields["problems"].widget, "消防通道堆放杂物")
+    qtbot.mouseClick(form.ok_button, LEFT)
+    qtbot.waitUntil(lambda: not form.isVisible() and log.table.model().rowCount() == 1)
+    assert log.table.model().index(0, 4).data().startswith("待整改")
+    log.table.selectRow(0)
+    qtbot.mouseClick(log.rectified_button, LEFT)
+    qtbot.waitUntil(lambda: log.table.model().index(0, 4).data() == "已整改")
+    w.ctx.worker.wait()

@@ -681,6 +681,7 @@ class IndicatorRow:
     kind: str
     weight: float
     params: dict
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -791,32 +792,122 @@ def create_scheme(
     return scheme.id
 
 
+# The parameters of a computed rule the director may change, with their Chinese names.
+PARAM_NAMES = {"best": "满分值", "worst": "零分值", "empty": "无数据得分比例"}
+
+
+@dataclass
+class IndicatorChange:
+    """One line of 编辑指标: the weight and parameters as typed (text or numbers)."""
+
+    indicator_id: uuid.UUID
+    weight: str | float
+    active: bool = True
+    params: dict[str, str | float] = field(default_factory=dict)
+
+
+def _number(text: str | float, what: str) -> float:
+    """``text`` as a number ≥ 0, or a ValueError carrying the Chinese message."""
+    if isinstance(text, bool):
+        raise ValueError(f"{what}应为数字")
+    try:
+        value = float(str(text).strip()) if not isinstance(text, (int, float)) else float(text)
+    except ValueError:
+        raise ValueError(f"{what}应为数字，如 20 或 0.5") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{what}应为数字，如 20 或 0.5")
+    if value < 0:
+        raise ValueError(f"{what}不能为负数")
+    return value
+
+
+@write_op(Change.ASSESSMENT)
+def set_indicators(
+    session: Session, actor: Actor, scheme_id: uuid.UUID, changes: list[IndicatorChange]
+) -> int:
+    """编辑指标: every line's weight, 启用/停用 and parameters, checked all together and saved in
+    one go (a bad field names itself as ``<indicator id>.weight`` / ``.<param>``, and nothing is
+    saved); refused once the scheme is frozen. Returns how many indicators changed."""
+    require(actor, Action.MANAGE_ASSESSMENT)
+    scheme = _scheme(session, scheme_id)
+    if scheme.frozen:
+        raise ValidationError(
+            "该考核方案已有关闭的考核期，已冻结，不能再修改指标；请新建下一年度方案"
+        )
+    found = {
+        i.id: i
+        for i in session.scalars(
+            select(AssessmentIndicator).where(AssessmentIndicator.scheme_id == scheme.id)
+        )
+    }
+    problems: dict[str, str] = {}
+    planned = []
+    for ch in changes:
+        ind = found.get(ch.indicator_id)
+        if ind is None:
+            raise NotFound("找不到该考核指标，请刷新后重试。")
+        key = str(ind.id)
+        try:
+            weight = _number(ch.weight, f"“{ind.name}”的分值")
+            if not 0 < weight <= 100:
+                raise ValueError(f"“{ind.name}”的分值应大于 0、不超过 100")
+        except ValueError as e:
+            problems[f"{key}.weight"] = str(e)
+        params = json.loads(ind.params)
+        for name, text in (ch.params or {}).items():
+            if name not in PARAM_NAMES:
+                continue
+            try:
+                params[name] = _number(text, f"“{ind.name}”的{PARAM_NAMES[name]}")
+                if name == "empty" and params[name] > 1:
+                    raise ValueError(f"“{ind.name}”的{PARAM_NAMES[name]}应在 0 到 1 之间")
+            except ValueError as e:
+                problems[f"{key}.{name}"] = str(e)
+        if f"{key}.weight" not in problems:
+            planned.append((ind, weight, bool(ch.active), params))
+    if problems:
+        raise ValidationError(problems)
+    changed = 0
+    for ind, weight, active, params in planned:
+        if (ind.weight, ind.active, json.loads(ind.params)) == (weight, active, params):
+            continue  # (1 and 1.0 are the same bound: a line left alone is not a change)
+        text = json.dumps(params, ensure_ascii=False)
+        ind.weight, ind.active, ind.params = weight, active, text
+        changed += 1
+        state = "启用" if active else "停用"
+        what = f"{ind.name} 分值 {weight:g} {state} {text}"
+        audit.record(session, actor, "assessment_indicator_edit",
+                     object_type="assessment_indicator", object_id=ind.id, reason=what)  # fmt: skip
+    return changed
+
+
 @write_op(Change.ASSESSMENT)
 def set_indicator(
     session: Session, actor: Actor, indicator_id: uuid.UUID, weight: float, params: dict
 ) -> None:
-    """Change an indicator's weight and parameters; refused once the scheme is frozen."""
+    """Change one indicator's weight and parameters (as :func:`set_indicators` does for the
+    whole scheme); refused once the scheme is frozen."""
     require(actor, Action.MANAGE_ASSESSMENT)
     ind = session.get(AssessmentIndicator, indicator_id)
     if ind is None:
         raise NotFound("找不到该考核指标，请刷新后重试。")
-    if _scheme(session, ind.scheme_id).frozen:
-        raise ValidationError("该考核方案已有关闭的考核期，已冻结，不能再修改指标")
-    merged = {**json.loads(ind.params), **(params or {})}
-    clean = _clean_indicator(
-        IndicatorInput(ind.target_kind, ind.code, ind.name, ind.kind, weight, merged)
-    )
-    ind.weight, ind.params = clean.weight, json.dumps(clean.params, ensure_ascii=False)
-    audit.record(session, actor, "assessment_indicator_edit", object_type="assessment_indicator",
-                 object_id=ind.id)  # fmt: skip
+    change = IndicatorChange(ind.id, weight, ind.active, params or {})
+    set_indicators(session, actor, ind.scheme_id, [change])
 
 
-def _indicators(session: Session, scheme_id: uuid.UUID, kind: str | None = None):
+def _indicators(
+    session: Session, scheme_id: uuid.UUID, kind: str | None = None, *, include_off: bool = False
+) -> list[IndicatorRow]:
+    """The scheme's indicators in order: those in use (scores count only these), or all."""
     q = select(AssessmentIndicator).where(AssessmentIndicator.scheme_id == scheme_id)
     if kind:
         q = q.where(AssessmentIndicator.target_kind == kind)
+    if not include_off:
+        q = q.where(AssessmentIndicator.active.is_(True))
     return [
-        IndicatorRow(i.id, i.target_kind, i.code, i.name, i.kind, i.weight, json.loads(i.params))
+        IndicatorRow(
+            i.id, i.target_kind, i.code, i.name, i.kind, i.weight, json.loads(i.params), i.active
+        )  # fmt: skip
         for i in session.scalars(q.order_by(AssessmentIndicator.position))
     ]
 
@@ -837,7 +928,7 @@ def schemes(session: Session, actor: Actor) -> list[SchemeRow]:
             .order_by(AssessmentPeriod.starts_on, AssessmentPeriod.kind)
         )
         out.append(
-            SchemeRow(s.id, s.year, s.name, s.frozen, _indicators(session, s.id),
+            SchemeRow(s.id, s.year, s.name, s.frozen, _indicators(session, s.id, include_off=True),
                       [_period_row(p) for p in periods])
         )  # fmt: skip
     return out
@@ -1204,7 +1295,14 @@ def drill(
     data stands now: a closed period's stored figure may differ if data changed later)."""
     require(actor, Action.VIEW_ASSESSMENT)
     period = _period(session, period_id)
-    ind = next((i for i in _indicators(session, period.scheme_id, kind) if i.code == code), None)
+    ind = next(
+        (
+            i
+            for i in _indicators(session, period.scheme_id, kind, include_off=True)
+            if i.code == code
+        ),
+        None,
+    )
     if ind is None:
         raise NotFound("该方案没有这一指标")
     if ind.kind == "manual":
@@ -1246,6 +1344,7 @@ class ItemRow:
     reason: str
     file_name: str | None
     entered_at: datetime
+    entered_by: str = ""
 
 
 def _items(session, period_id, kind, target_id=None, code=None):
@@ -1302,12 +1401,55 @@ def add_item(session: Session, actor: Actor, data: ItemInput) -> uuid.UUID:
 
 
 @read_op
-def items(session: Session, actor: Actor, period_id: uuid.UUID, kind: str) -> list[ItemRow]:
+def items(
+    session: Session,
+    actor: Actor,
+    period_id: uuid.UUID,
+    kind: str,
+    target_id: uuid.UUID | None = None,
+) -> list[ItemRow]:
+    """The period's 加分/扣分 items for one kind of target (or one target), oldest first."""
     require(actor, Action.VIEW_ASSESSMENT)
+    rows = _items(session, period_id, kind, target_id)
+    users = {u: None for u in (i.entered_by for i in rows) if u is not None}
+    if users:
+        names = session.execute(select(User.id, User.display_name).where(User.id.in_(users)))
+        users.update(dict(names.all()))
     return [
-        ItemRow(i.id, i.target_id, i.code, i.points, i.reason, i.file_name, i.entered_at)
-        for i in _items(session, period_id, kind)
+        ItemRow(
+            i.id,
+            i.target_id,
+            i.code,
+            i.points,
+            i.reason,
+            i.file_name,
+            i.entered_at,
+            users.get(i.entered_by) or "",
+        )  # fmt: skip
+        for i in rows
     ]
+
+
+@write_op(Change.ASSESSMENT)
+def withdraw_item(session: Session, actor: Actor, item_id: uuid.UUID, reason: str) -> None:
+    """撤销 a 加分/扣分 item, with a reason (kept in the audit log with what it was), while
+    its period is open; once closed, the stored scores stand and only a correction changes them."""
+    require(actor, Action.SCORE_ITEMS)
+    item = session.get(AssessmentItem, item_id)
+    if item is None:
+        raise NotFound("找不到该加减分项，可能已被撤销，请刷新后重试。")
+    period = _period(session, item.period_id)
+    if period.closed:
+        raise ValidationError(
+            f"{period_title(period.label)}已关闭，加减分项不能再撤销；"
+            "得分有误请用“更正…”重新计算并写明理由"
+        )
+    why = validate_text(reason, "reason", "撤销理由", max_len=500)
+    what = f"{item.code} {item.points:+g}：{item.reason}"[:300]
+    audit.record(session, actor, "assessment_item_withdraw", object_type="assessment_item",
+                 object_id=item.id, reason=f"{why}（原项 {what}）")  # fmt: skip
+    session.delete(item)
+    session.flush()
 
 
 @read_op

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.core import changelog, clock
@@ -70,6 +70,7 @@ from app.services.command.registers import (
 )
 from app.services.context import Actor
 from app.services.pinyin import name_keys
+from app.services.reception import timeline
 from app.services.reception.numbering import format_number, next_seq
 from app.services.security import audit
 from app.services.security.auth import actor_for
@@ -172,10 +173,58 @@ _FILLER = ("合计", "小计", "总计", "共计", "填表说明", "说明：", 
            "报送单位")  # fmt: skip
 
 
+# Columns an import reads beyond the register's form: a 社会救助 row may name the 求助 matter
+# it answers by its 受理编号 (the record is then linked to it, as one made from the matter is).
+IMPORT_ONLY: dict[str, list[FieldSpec]] = {
+    "aid": [
+        FieldSpec("matter_id", "关联事项", "text", False, 40, aliases=("受理编号", "关联受理编号"))
+    ],
+}
+
+
 def import_kinds() -> dict[str, tuple[str, list[FieldSpec]]]:
     kinds = {"matters": ("事项", MATTER_FIELDS), "disputes": ("矛盾纠纷排查化解", MATTER_FIELDS)}
     kinds.update(REGISTERS)
+    for kind, extra in IMPORT_ONLY.items():
+        label, specs = kinds[kind]
+        kinds[kind] = (label, [*specs, *extra])
     return kinds
+
+
+def _linked_matters(session: Session, rows: list[CheckedRow], label: str, sheet: str) -> None:
+    """社会救助 rows naming a 受理编号: the number becomes the matter's id, or the row is
+    refused with why (no such matter, or one that is not a 求助)."""
+    from app.services.command.ledgers import AID_CATEGORIES  # (it loads the PDF library)
+
+    wanted = {
+        str(r.clean["matter_id"]).strip().upper()
+        for r in rows
+        if r.clean and r.clean.get("matter_id")
+    }
+    if not wanted:
+        return
+    found = {
+        number: (mid, category)
+        for number, mid, category in session.execute(
+            select(Matter.number, Matter.id, func.coalesce(Matter.category_name, Category.name))
+            .outerjoin(Category, Category.id == Matter.category_id)
+            .where(Matter.number.in_(wanted))
+        )
+    }
+    for r in rows:
+        number = str((r.clean or {}).get("matter_id") or "").strip().upper()
+        if not number:
+            continue
+        got = found.get(number)
+        if got is None:
+            message = f"没有受理编号为“{shown(number)}”的事项，请核对编号（或清空这一格）"
+        elif got[1] not in AID_CATEGORIES:
+            message = f"事项 {number} 的类别是“{got[1]}”，只有“求助”类事项可以关联社会救助"
+        else:
+            r.clean["matter_id"] = got[0]
+            continue
+        r.problems.append(Problem(r.row, label, message, sheet))
+        r.clean = None
 
 
 class ImportCancelled(ServiceError):
@@ -729,6 +778,8 @@ def check_rows(
         if progress and n % 200 == 0 and not progress("检查", n, total):
             raise ImportCancelled()
     report.assumed += [a for a in value_map.lines() if a not in report.assumed]
+    if kind in IMPORT_ONLY and "matter_id" in mapping:
+        _linked_matters(session, checked, labels["matter_id"], sheet_label)
     return checked
 
 
@@ -1334,9 +1385,17 @@ def _write_rows(session: Session, actor: Actor, job: ImportJob, rows: list[Check
             imported.append({"kind": job.kind, "row_hash": r.key, "object_id": object_id})
         writer.flush()
     else:
+        at = clock.now()
         for r in rows:
-            object_id = new_record(session, actor, job.kind, r.clean).id
-            imported.append({"kind": job.kind, "row_hash": r.key, "object_id": object_id})
+            record = new_record(session, actor, job.kind, r.clean)
+            imported.append({"kind": job.kind, "row_hash": r.key, "object_id": record.id})
+            if job.kind == "aid" and r.clean.get("matter_id"):  # the matter's timeline says so
+                note = (
+                    f"导入社会救助：{record.aid_type.label} {record.amount:.2f} 元，"
+                    f"救助对象 {record.name}（{job.file_name}）"
+                )
+                session.add(timeline.record_in_bulk(actor, r.clean["matter_id"], EventKind.AID,
+                                                    note, at=at))  # fmt: skip
         session.flush()
     at = clock.now()
     for x in imported:
