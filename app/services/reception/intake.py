@@ -658,7 +658,9 @@ def _matches_row(lk: _Lookups, many_people: bool):
     """The same test on one matter, for ``_among_newest``."""
     conds = []
     if lk.number_prefix is not None:
-        conds.append(prefix_match(Matter.number, lk.number_prefix))
+        # Tested on each row the window reads (``number || ''``: not through the number index,
+        # which SQLite would rather walk for a prefix like BS2026 and then sort 300,000 matches).
+        conds.append(prefix_match(Matter.number.concat(""), lk.number_prefix))
     if lk.number_tail is not None:
         conds.append(_ends_with(Matter.number, lk.number_tail))
     if lk.summary is not None:
