@@ -183,6 +183,11 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             by_index = select(Matter.id).where(lookups.summary_match(indexed=True))
             by_like = select(Matter.id).where(lookups.summary_match(indexed=False))
             assert set(s.scalars(by_index)) == set(s.scalars(by_like)), query
+            # Text with no cased letters is compared as it is (instr on SQLite), the rest
+            # ignoring the case of Latin letters: either way, the summaries that contain it.
+            every = s.execute(select(Matter.id, Matter.summary)).all()
+            expected = {mid for mid, summary in every if query.lower() in summary.lower()}
+            assert set(s.scalars(by_like)) == expected, query
         found = intake.list_matter_ids(s, receptionist, MatterFilter(query="物业噪音"))
         assert len(found) == 1
         if fts:
