@@ -128,6 +128,14 @@ def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, mo
     assert page == every[:4]
 
 
+def test_visitors_are_many_from_fewer_for_a_smaller_page():
+    """A window reads rows in proportion to the page, a list of matters in proportion to the
+    matches: ``search``'s 50 rows look in windows from half as many visitors as a page."""
+    assert intake._many_people(intake.PAGE) == intake._many_people(None) == intake.MANY_PEOPLE
+    assert intake._many_people(50) == intake.MANY_PEOPLE // 2 == intake.MANY
+    assert intake._many_people(1) >= 1
+
+
 def test_a_broad_number_prefix_is_tested_on_the_newest_rows(db):
     """The newest matters' window reads the received_at index and tests the 受理编号 on each
     row: through the number index, SQLite read every match of BS2026 and sorted them all."""

@@ -7,6 +7,7 @@ nothing behind and uses up no number.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -743,11 +744,19 @@ RECENT_WINDOW = 2000
 # As many people (or numbers) matching as this is "many": with 100,000 matters, about one in
 # thirty is theirs, and the newest RECENT_WINDOW hold a page of them.
 MANY = 2500
-# Visitors matching are "many" from this many: fewer (a birth year and month, a rare surname's
-# pinyin), their matters are listed once through the person indexes and sorted (3303821959 at
-# 300,000 matters: 50 ms), where windows of the newest matters would each ask every row read
-# whether one of them came (137 ms).
+# Visitors matching are "many" from this many, for a page of PAGE rows: fewer (a birth year
+# and month, a rare surname's pinyin), their matters are listed once through the person indexes
+# and sorted (3303821959 at 300,000 matters: 50 ms), where windows of the newest matters would
+# each ask every row read whether one of them came (137 ms). A window reads rows in proportion
+# to the page's size, the list in proportion to the matches: for a smaller page, from fewer
+# (``_many_people``: 2,500 for the 50 rows of ``search``).
 MANY_PEOPLE = 2 * MANY
+
+
+def _many_people(limit: int | None) -> int:
+    return max(1, round(MANY_PEOPLE * math.sqrt(min(limit or PAGE, PAGE) / PAGE)))
+
+
 _NEWEST_FIRST = (Matter.received_at.desc(), Matter.number.desc())
 
 
@@ -855,13 +864,15 @@ def _count(session: Session, q: Select) -> int:
     return session.scalar(select(func.count()).select_from(q.subquery()))
 
 
-def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool, bool]:
-    """Whether the query's people (``MANY_PEOPLE``), its numbers, and the summaries with its
-    text are many (``MANY``): counted in their indexes, no further. Text without the full-text
-    index (too short, or no index) counts as many: it is found by reading summaries, newest
-    first."""
+def _breadth(session: Session, lk: _Lookups, limit: int | None = None) -> tuple[bool, bool, bool]:
+    """Whether the query's people (``_many_people`` for a page of ``limit``), its numbers, and
+    the summaries with its text are many (``MANY``): counted in their indexes, no further. Text
+    without the full-text index (too short, or no index) counts as many: it is found by reading
+    summaries, newest first."""
     many_people = bool(lk.person) and _at_least(
-        session, select(literal(1)).select_from(Person).where(or_(*lk.person)), MANY_PEOPLE
+        session,
+        select(literal(1)).select_from(Person).where(or_(*lk.person)),
+        _many_people(limit),
     )
     many_numbers = lk.number_prefix is not None and _at_least(
         session,
@@ -883,7 +894,7 @@ def _ordered_ids(
 ) -> list[uuid.UUID]:
     lk = _search_lookups(f.query, f.sealed, f.fts)
     if lk is not None and limit is not None:
-        many_people, many_numbers, many_texts = _breadth(session, lk)
+        many_people, many_numbers, many_texts = _breadth(session, lk, limit)
         # Found in many places: in the newest few thousand first.
         if many_people or many_numbers or many_texts:
             found = _among_newest(session, f, lk, many_people, limit, after)
