@@ -196,6 +196,8 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             every = s.execute(select(Matter.id, Matter.summary)).all()
             expected = {mid for mid, summary in every if query.lower() in summary.lower()}
             assert set(s.scalars(by_like)) == expected, query
+            by_whole = select(Matter.id).where(lookups.summary_match(whole=True))
+            assert set(s.scalars(by_whole)) == expected, query
         found = intake.list_matter_ids(s, receptionist, MatterFilter(query="物业噪音"))
         assert len(found) == 1
         if fts:
@@ -208,6 +210,15 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "SEARCH matters USING INTEGER PRIMARY KEY" in plan, plan
             assert "SCAN matters_fts VIRTUAL TABLE INDEX" in plan, plan
+            # Two characters among every matter: the summaries' own index, not the table.
+            short = intake._Lookups(summary="物业", fts=True).summary_match(whole=True)
+            sql = (
+                select(Matter.id)
+                .where(short)
+                .compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "COVERING INDEX ix_matters_summary" in plan, plan
 
 
 def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):

@@ -587,13 +587,23 @@ class _Lookups:
     sealed: Any = None  # matters whose summary is not searched (``MatterFilter.sealed``)
     fts: bool = False  # SQLite's full-text index of summaries is there (``text_search``)
 
-    def summary_match(self, indexed: bool = True):
+    def summary_match(self, indexed: bool = True, whole: bool = False):
         """Summary contains the text: from the full-text index for three characters or more
-        (``indexed``, where there is one), else LIKE (cheaper on a few thousand rows)."""
+        (``indexed``, where there is one), else LIKE (cheaper on a few thousand rows). Shorter
+        text looked for among ``whole`` the matters, on SQLite: every summary is read from
+        their own index (ix_matters_summary), not from the table's rows."""
         if indexed and self.fts and len(self.summary) >= text_search.MIN_CHARS:
             found = text(
                 f"SELECT rowid FROM {text_search.TABLE} WHERE {text_search.TABLE} MATCH :q"
             ).bindparams(bindparam("q", text_search.match_text(self.summary), unique=True))
+            cond = literal_column("matters.rowid").in_(found)
+        elif indexed and whole and self.fts:
+            every = aliased(Matter, name="summaries")
+            found = (
+                select(literal_column("summaries.rowid"))
+                .select_from(every)
+                .where(contains_ci(every.summary, self.summary))
+            )
             cond = literal_column("matters.rowid").in_(found)
         else:
             cond = contains_ci(Matter.summary, self.summary)
@@ -650,7 +660,7 @@ def _matching_ids(lk: _Lookups):
         tails = select(other.number).where(_ends_with(other.number, lk.number_tail))
         parts.append(select(Matter.id).where(Matter.number.in_(tails)))
     if lk.summary is not None:
-        parts.append(select(Matter.id).where(lk.summary_match()))
+        parts.append(select(Matter.id).where(lk.summary_match(whole=True)))
     parts += [_people_matters(cond) for cond in lk.person]
     return parts[0] if len(parts) == 1 else union(*parts)
 
