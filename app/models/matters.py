@@ -54,6 +54,8 @@ class Matter(UUIDPk, Base):
         UniqueConstraint("prefix", "year", "terminal", "seq", name="uq_matters_number_parts"),
         Index("ix_matters_status_deadline", "status", "deadline"),
         pattern_index("matters", "number"),  # 受理编号 searched by prefix (PostgreSQL)
+        # SQLite: the summaries alone, read for search text too short for matters_fts (0034).
+        Index("ix_matters_summary", "summary").ddl_if(dialect="sqlite"),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -81,6 +81,7 @@ def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
 ):
     monkeypatch.setattr(intake, "RECENT_WINDOW", window)
     monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "MANY_PEOPLE", 2)
     with twenty.read() as s:
         for query in QUERIES:
             for f in (
@@ -101,6 +102,7 @@ def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
 def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, monkeypatch):
     monkeypatch.setattr(intake, "RECENT_WINDOW", 8)
     monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "MANY_PEOPLE", 2)
     monkeypatch.setattr(intake, "EXACT_UP_TO", 6)
     with twenty.read() as s:
         broad = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
@@ -115,6 +117,41 @@ def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, mo
     with twenty.read() as s:
         short_text = intake.estimate_matters(s, receptionist, MatterFilter(query="物"))
     assert not short_text.exact and 4 <= short_text.count <= 12
+    # Numbers and text are "many" from MANY matches, visitors only from MANY_PEOPLE: fewer (an
+    # ID number's first ten digits), their matters are collected and counted, "共 N 件".
+    monkeypatch.setattr(intake, "MANY_PEOPLE", 1000)
+    with twenty.read() as s:
+        people = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
+        page = intake.list_matter_ids(s, receptionist, MatterFilter(query="zhang"), limit=4)
+        every = intake.list_matter_ids(s, receptionist, MatterFilter(query="zhang"))
+    assert people == intake.Estimate(10, True) and people.text() == "共 10 件"
+    assert page == every[:4]
+
+
+def test_visitors_are_many_from_fewer_for_a_smaller_page():
+    """A window reads rows in proportion to the page, a list of matters in proportion to the
+    matches: ``search``'s 50 rows look in windows from half as many visitors as a page."""
+    assert intake._many_people(intake.PAGE) == intake._many_people(None) == intake.MANY_PEOPLE
+    assert intake._many_people(50) == intake.MANY_PEOPLE // 2 == intake.MANY
+    assert intake._many_people(1) >= 1
+
+
+def test_a_broad_number_prefix_is_tested_on_the_newest_rows(db):
+    """The newest matters' window reads the received_at index and tests the 受理编号 on each
+    row: through the number index, SQLite read every match of BS2026 and sorted them all."""
+    lk = intake._search_lookups("BS2026")
+    q = (
+        select(Matter.id)
+        .where(intake._matches_row(lk, False), Matter.received_at >= datetime(2026, 12, 1))
+        .order_by(*intake._NEWEST_FIRST)
+        .limit(200)
+    )
+    if db.engine.dialect.name == "postgresql":
+        return  # the planner there has the table's statistics
+    sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.read() as s:
+        plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "ix_matters_received_at" in plan and "(number>" not in plan, plan
 
 
 def test_estimates_read_like_a_person_would_say_them():
@@ -154,6 +191,13 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             by_index = select(Matter.id).where(lookups.summary_match(indexed=True))
             by_like = select(Matter.id).where(lookups.summary_match(indexed=False))
             assert set(s.scalars(by_index)) == set(s.scalars(by_like)), query
+            # Text with no cased letters is compared as it is (instr on SQLite), the rest
+            # ignoring the case of Latin letters: either way, the summaries that contain it.
+            every = s.execute(select(Matter.id, Matter.summary)).all()
+            expected = {mid for mid, summary in every if query.lower() in summary.lower()}
+            assert set(s.scalars(by_like)) == expected, query
+            by_whole = select(Matter.id).where(lookups.summary_match(whole=True))
+            assert set(s.scalars(by_whole)) == expected, query
         found = intake.list_matter_ids(s, receptionist, MatterFilter(query="物业噪音"))
         assert len(found) == 1
         if fts:
@@ -166,6 +210,15 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "SEARCH matters USING INTEGER PRIMARY KEY" in plan, plan
             assert "SCAN matters_fts VIRTUAL TABLE INDEX" in plan, plan
+            # Two characters among every matter: the summaries' own index, not the table.
+            short = intake._Lookups(summary="物业", fts=True).summary_match(whole=True)
+            sql = (
+                select(Matter.id)
+                .where(short)
+                .compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "COVERING INDEX ix_matters_summary" in plan, plan
 
 
 def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):

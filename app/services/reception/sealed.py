@@ -65,13 +65,18 @@ def sealed_lines(
     cond = sealed_condition(actor)
     if cond is None:
         return {}
-    q = select(Matter.id, Unit.name).outerjoin(Unit, Unit.id == Matter.unit_id).where(cond)
-    if ids is not None:
+    q = select(Matter.id, Unit.name).outerjoin(Unit, Unit.id == Matter.unit_id)
+    if ids is None:
+        found = {mid: unit for mid, unit in session.execute(q.where(cond))}
+    else:
         ids = list(ids)
         if not ids:
             return {}
-        q = q.where(Matter.id.in_(ids))
-    found = {mid: unit for mid, unit in session.execute(q)}
+        # The page's rows are read by id and the condition tested on each, in the SELECT list:
+        # in the WHERE clause SQLite would rather read every matter routed to either room
+        # (33 ms for a page at 300,000 matters, instead of 1).
+        q = q.add_columns(cond.label("sealed")).where(Matter.id.in_(ids))
+        found = {mid: unit for mid, unit, sealed in session.execute(q) if sealed}
     if not found:
         return {}
     cases = {}
