@@ -1,7 +1,7 @@
 """SQLite: an index of matter summaries, read instead of the table for short search text
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-04 05:20:00
 
 One or two characters (a 2-character name, 工资) have no trigram in ``matters_fts``: every
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0034"
-down_revision: str | None = "0032"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
