@@ -174,6 +174,7 @@ NOT_FOR_THE_COMMAND_LINE = [
     "pypinyin",
     "alembic",
     "cryptography",
+    "reportlab.graphics",  # every barcode kind and the charts' shapes: the QR code is drawn itself
 ]
 
 CLI_SCRIPT = """
