@@ -284,6 +284,10 @@ class Database:
         self.engine = make_engine(url)
         install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.engine.dialect.name == "postgresql":
+            from app.models.base import with_postgresql_options
+
+            with_postgresql_options()
         # Reads are read-only in the database itself (query_only / READ ONLY), so a write
         # reached from a read path raises instead of being rolled back unseen.
         reader = self.engine.execution_options(read_only=True)

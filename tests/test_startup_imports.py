@@ -188,9 +188,14 @@ print(json.dumps([code, [m for m in json.loads(sys.argv[2]) if m in sys.modules]
 """
 
 
-def _cli_loads(argv: list[str]) -> tuple[int, list[str]]:
+# On SQLite, nor the PostgreSQL dialect (its import alone is 30–40 ms).
+SQLITE_ONLY = ["sqlalchemy.dialects.postgresql"]
+
+
+def _cli_loads(argv: list[str], also: list[str] = ()) -> tuple[int, list[str]]:
+    watched = [*NOT_FOR_THE_COMMAND_LINE, *also]
     out = subprocess.run(
-        [sys.executable, "-c", CLI_SCRIPT, json.dumps(argv), json.dumps(NOT_FOR_THE_COMMAND_LINE)],
+        [sys.executable, "-c", CLI_SCRIPT, json.dumps(argv), json.dumps(watched)],
         capture_output=True,
         text=True,
         env={k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"},
@@ -217,7 +222,7 @@ def test_printing_a_receipt_from_the_command_line_loads_only_what_it_needs(db, t
     out = tmp_path / "r.pdf"
     login = ["--user", "jiedai", "--password-file", str(password)]
     argv = ["print", "receipt", r.number, "--database-url", db.url, "--out", str(out), *login]
-    assert _cli_loads(argv) == (0, [])
+    assert _cli_loads(argv, SQLITE_ONLY if db.path else []) == (0, [])
     assert out.read_bytes().startswith(b"%PDF")
     assert _cli_loads(["--help"]) == (0, [])
     assert _cli_loads(["print", "--help"]) == (0, [])
