@@ -175,6 +175,12 @@ NOT_FOR_THE_COMMAND_LINE = [
     "alembic",
     "cryptography",
     "reportlab.graphics",  # every barcode kind and the charts' shapes: the QR code is drawn itself
+    # The rooms' tables a matter's documents never read (app.models: registered when named).
+    "app.models.assessment",
+    "app.models.duty",
+    "app.models.keyplaces",
+    "app.models.registers",
+    "app.models.meetings",
 ]
 
 CLI_SCRIPT = """
