@@ -183,14 +183,24 @@ NOT_FOR_THE_COMMAND_LINE = [
     "app.models.meetings",
 ]
 
+# As the program runs (``main()`` of a process of its own: a print ends with os._exit, the
+# interpreter's clean-up skipped); what was loaded is told as the process ends.
 CLI_SCRIPT = """
-import json, sys
+import json, os, sys
+watched, real_exit = json.loads(sys.argv[2]), os._exit
+
+def report(code):
+    print(json.dumps([code, [m for m in watched if m in sys.modules]]), flush=True)
+    real_exit(code)
+
+os._exit = report
+sys.argv = ["zongzhi", *json.loads(sys.argv[1])]
 from app.cli import main
 try:
-    code = main(json.loads(sys.argv[1]))
+    code = main()
 except SystemExit as exc:
     code = exc.code
-print(json.dumps([code, [m for m in json.loads(sys.argv[2]) if m in sys.modules]]))
+report(code)
 """
 
 
@@ -216,6 +226,9 @@ def test_printing_a_receipt_from_the_command_line_loads_only_what_it_needs(db, t
     """Three fresh interpreters (a receipt, --help, print --help): about 1 s on a quiet PC."""
     from datetime import datetime
 
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
     from app.services.reception import intake
     from tests.conftest import STAFF_PASSWORD, actor
     from tests.services.test_intake import make_input
@@ -230,6 +243,11 @@ def test_printing_a_receipt_from_the_command_line_loads_only_what_it_needs(db, t
     argv = ["print", "receipt", r.number, "--database-url", db.url, "--out", str(out), *login]
     assert _cli_loads(argv, SQLITE_ONLY if db.path else []) == (0, [])
     assert out.read_bytes().startswith(b"%PDF")
+    with db.read() as s:  # the print was committed, and audited under the user, before the exit
+        last = s.execute(
+            select(AuditEntry.event, AuditEntry.username).order_by(AuditEntry.seq.desc())
+        ).first()
+    assert tuple(last) == ("document_print", "jiedai")
     assert _cli_loads(["--help"]) == (0, [])
     assert _cli_loads(["print", "--help"]) == (0, [])
 
