@@ -83,7 +83,7 @@ def with_postgresql_options() -> None:
     """Give the PostgreSQL-only indexes their dialect options (``pattern_index``); called when
     a PostgreSQL database is opened or compared with the models."""
     for index, column in _PATTERN_INDEXES:
-        if "postgresql_ops" not in index.dialect_kwargs:
+        if not index.dialect_options["postgresql"]["ops"]:  # {} until given
             index.dialect_kwargs["postgresql_ops"] = {column: "varchar_pattern_ops"}
 
 
