@@ -663,8 +663,7 @@ def cmd_print(args) -> int:
         else:
             matter_id = intake.find_matter_id(s, actor, args.number)
             kind = documents.DocKind(args.document)
-            key = documents.find_document(s, actor, matter_id, kind, args.index)
-            what, pdf = documents.document_pdf(s, actor, matter_id, key)
+            what, pdf = documents.print_document(s, actor, matter_id, kind, args.index)
     db.dispose()  # its connections closed (SQLite checkpoints its log) before a quick exit
     if args.document == "list":
         for d in docs:
