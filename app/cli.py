@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -395,10 +396,7 @@ GC_THRESHOLDS = (20_000, 20, 20)
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    if argv is None:  # a process of its own (not a test calling main in its own process)
-        import gc
-
-        gc.set_threshold(*GC_THRESHOLDS)
+    own_process = argv is None  # not a test calling main in its own process
     argv = sys.argv[1:] if argv is None else argv
     # A byte that is not UTF-8 reaches Python as a lone surrogate (PEP 383); anything that
     # printed or stored it would fail with a traceback. Said here, as any other usage error.
@@ -410,6 +408,13 @@ def main(argv: list[str] | None = None) -> int:
                 "文件名后重试"
             )
     args = parser.parse_args(argv)
+    # One document printed is a short process whose objects are nearly all freed by
+    # reference counting: it runs with the collector off (60–80 ms less CPU for a receipt).
+    one_document = own_process and args.command == "print" and args.document != "casefile"
+    if one_document:
+        gc.disable()
+    elif own_process:
+        gc.set_threshold(*GC_THRESHOLDS)
     if args.command in NO_DATABASE_OPTION and (args.db or args.database_url):
         parser.error(f"{args.command} 不用 --db/--database-url，请按 zongzhi {args.command} -h 写")
     if args.command is None:
@@ -423,23 +428,31 @@ def main(argv: list[str] | None = None) -> int:
             allow_network_share=args.allow_network_share,
         )
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
     except (ServiceError, EnvironmentProblem) as exc:
         print(exc.message, file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"文件操作失败：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if one_document:
+        # The document is written and the database closed: the interpreter's clean-up (a
+        # last collection over every object, each module torn down) would add 100–140 ms
+        # of CPU to a receipt. Nothing is left for it to do, so the process ends here.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
-def _open(args, *, migrate: bool = True, must_exist: bool = True):
+def _open(args, *, migrate: bool = True, must_exist: bool = True, every_table: bool = True):
     from app.db import open_database, resolve_url, sqlite_path
 
     path = sqlite_path(resolve_url(args.db, args.database_url))
     if must_exist and path is not None and not path.exists():
         raise ServiceError(f"找不到数据库文件 {path}，请检查 --db 路径，或先运行 zongzhi init。")
     _refuse_network_share(path, args)
-    return open_database(args.db, args.database_url, migrate=migrate)
+    return open_database(args.db, args.database_url, migrate=migrate, every_table=every_table)
 
 
 def _refuse_network_share(path: Path | None, args) -> None:
@@ -626,7 +639,9 @@ def cmd_print(args) -> int:
         return 2
     if args.document in DUTY_DOCUMENTS:
         return _print_duty(args)
-    db = _open(args)
+    # A matter's document needs the event flow's tables only: the rooms' are left unloaded
+    # (app.models), 80–100 ms of a command-line receipt (issue 17).
+    db = _open(args, every_table=args.document not in ("list", *MATTER_DOCUMENTS))
     _require_initialised(db)
     actor = _signed_in(args, db)
     with db.write() as s:
@@ -648,8 +663,8 @@ def cmd_print(args) -> int:
         else:
             matter_id = intake.find_matter_id(s, actor, args.number)
             kind = documents.DocKind(args.document)
-            key = documents.find_document(s, actor, matter_id, kind, args.index)
-            what, pdf = documents.document_pdf(s, actor, matter_id, key)
+            what, pdf = documents.print_document(s, actor, matter_id, kind, args.index)
+    db.dispose()  # its connections closed (SQLite checkpoints its log) before a quick exit
     if args.document == "list":
         for d in docs:
             print(f"{d.kind.value:12} {d.title}  {d.made_at:%Y-%m-%d}  {d.about}  {d.printed_text}")
@@ -689,6 +704,7 @@ def _print_duty(args) -> int:
         else:
             report_id = reports_upward.find_report(s, actor, args.number)
             what, pdf = reports_upward.report_pdf(s, actor, report_id)
+    db.dispose()  # its connections closed before a quick exit (main)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"已保存{what}：{args.out}")

@@ -279,11 +279,21 @@ def translate_operational_error(exc: BaseException, path: Path | None = None) ->
 class Database:
     """One database: its engine and session factories."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, every_table: bool = True):
+        """``every_table``: register the rooms' tables too (``app.models.load_all``), as
+        everything but a command-line print of a matter's document needs."""
+        if every_table:
+            from app.models import load_all
+
+            load_all()
         self.url = url
         self.engine = make_engine(url)
         install_change_tracking()  # every write is logged for exchange bundles
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.engine.dialect.name == "postgresql":
+            from app.models.base import with_postgresql_options
+
+            with_postgresql_options()
         # Reads are read-only in the database itself (query_only / READ ONLY), so a write
         # reached from a read path raises instead of being rolled back unseen.
         reader = self.engine.execution_options(read_only=True)
@@ -474,8 +484,9 @@ def open_database(
     database_url: str | None = None,
     *,
     migrate: bool = True,
+    every_table: bool = True,
 ) -> Database:
-    database = Database(resolve_url(db, database_url))
+    database = Database(resolve_url(db, database_url), every_table=every_table)
     if migrate:
         upgrade(database)
     return database

@@ -344,9 +344,11 @@ class OpeningDatabase:
             from sqlalchemy.orm import configure_mappers
 
             from app.db import needs_upgrade, open_database
+            from app.models import load_all
             from app.services.center import settings, setup  # noqa: F401 — loaded here
             from app.services.security import auth  # noqa: F401 — the log-in's service
 
+            load_all()  # every table registered, so that all are configured here, off screen
             configure_mappers()
             database = open_database(database_url=self.url, migrate=False)
             if needs_upgrade(database):

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import app.models  # noqa: F401 — registers every model
+from app.models import load_all
 from app.models.base import Base
 
 GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "GLOSSARY.md"
@@ -14,6 +15,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _orm_classes() -> list[type]:
+    load_all()  # the rooms' tables too (app.models registers them when first named)
     return sorted((m.class_ for m in Base.registry.mappers), key=lambda c: c.__name__)
 
 

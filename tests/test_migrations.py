@@ -299,3 +299,18 @@ def test_prefix_searches_use_the_pattern_indexes_under_a_non_c_collation(db):
             plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert f"ix_{table}_{column}_pattern" in plan, plan
         tx.rollback()
+
+
+def test_the_pattern_indexes_get_their_operator_class_once_postgresql_is_used():
+    """Named at PostgreSQL's first use (``with_postgresql_options``), not at import: the
+    indexes the models declare are still those migration 0032 makes."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from app.models.base import _PATTERN_INDEXES, with_postgresql_options
+
+    with_postgresql_options()
+    with_postgresql_options()  # idempotent
+    made = {str(CreateIndex(i).compile(dialect=postgresql.dialect())) for i, _c in _PATTERN_INDEXES}
+    assert "CREATE INDEX ix_matters_number_pattern ON matters (number varchar_pattern_ops)" in made
+    assert len(made) == 6 and all(m.endswith(" varchar_pattern_ops)") for m in made)

@@ -2,10 +2,11 @@
 
 from alembic import context
 
-from app.models import Base
+from app.models import Base, load_all
 from app.models.base import comparison_on
 
 config = context.config
+load_all()  # every table, the rooms' too
 target_metadata = Base.metadata
 
 

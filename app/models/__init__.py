@@ -1,15 +1,16 @@
-"""SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+"""SQLAlchemy models.
 
-from .assessment import (
-    AssessmentIndicator,
-    AssessmentItem,
-    AssessmentPeriod,
-    AssessmentScheme,
-    AssessmentScore,
-    AssessmentVersion,
-    TrainingAttendee,
-    TrainingSession,
-)
+Importing this package registers the tables of the event flow (matters, people, users and
+units, the audit log, the calendar, counselling, exchange). The rooms' other tables —
+assessment, duty, key places, registers, mediation, meetings — are registered when first
+named (``from app.models import Meeting``) or by ``load_all()``, which opening a database
+does: a command-line receipt, a whole process each time, is spared importing and configuring
+them (issue 17). Whatever needs every table (``Base.metadata``, migrations, exchange bundles)
+runs on an opened database or calls ``load_all()`` itself.
+"""
+
+import importlib
+
 from .audit import AuditEntry
 from .base import Base
 from .calendar import CalendarDay, CalendarYear
@@ -23,14 +24,6 @@ from .counselling import (
     NotesKey,
     NotesKeyWrap,
     NotesRecoveryKey,
-)
-from .duty import (
-    DutyDay,
-    DutyHandover,
-    DutyLogEntry,
-    MatterEscalation,
-    ReportAttachment,
-    UpwardReport,
 )
 from .enums import (
     OPEN_STATUSES,
@@ -92,7 +85,6 @@ from .enums import (
     YouthCategory,
 )
 from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
-from .keyplaces import KeyPlace, PlaceInspection, SpecialVisit
 from .matters import (
     Arrangement,
     Attachment,
@@ -105,40 +97,77 @@ from .matters import (
     PetitionReview,
     SupervisionOrder,
 )
-from .mediation import (
-    Agreement,
-    AgreementTerm,
-    CaseMediator,
-    CaseMinor,
-    CaseParty,
-    CaseProtection,
-    CaseService,
-    CaseStatement,
-    FollowUp,
-    JudicialConfirmation,
-    MediationCase,
-    MediationRecord,
-    RightsComplaint,
-)
-from .meetings import AgendaItem, Decision, Meeting, MeetingAttendee
 from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
 from .people import Person, PersonCardPhoto
-from .registers import (
-    AidRecord,
-    CampusCheck,
-    DrugCase,
-    ImportedRow,
-    ImportJob,
-    KeyYouth,
-    LinePatrol,
-    Migrant,
-    SafetyCreation,
-    SpecialPerson,
-    StagedRow,
-)
 from .tallies import MatterTally
 
+# The rooms' tables: name → module, imported on first use.
+_LAZY: dict[str, str] = {
+    "AssessmentIndicator": "assessment",
+    "AssessmentItem": "assessment",
+    "AssessmentPeriod": "assessment",
+    "AssessmentScheme": "assessment",
+    "AssessmentScore": "assessment",
+    "AssessmentVersion": "assessment",
+    "TrainingAttendee": "assessment",
+    "TrainingSession": "assessment",
+    "DutyDay": "duty",
+    "DutyHandover": "duty",
+    "DutyLogEntry": "duty",
+    "MatterEscalation": "duty",
+    "ReportAttachment": "duty",
+    "UpwardReport": "duty",
+    "KeyPlace": "keyplaces",
+    "PlaceInspection": "keyplaces",
+    "SpecialVisit": "keyplaces",
+    "Agreement": "mediation",
+    "AgreementTerm": "mediation",
+    "CaseMediator": "mediation",
+    "CaseMinor": "mediation",
+    "CaseParty": "mediation",
+    "CaseProtection": "mediation",
+    "CaseService": "mediation",
+    "CaseStatement": "mediation",
+    "FollowUp": "mediation",
+    "JudicialConfirmation": "mediation",
+    "MediationCase": "mediation",
+    "MediationRecord": "mediation",
+    "RightsComplaint": "mediation",
+    "AgendaItem": "meetings",
+    "Decision": "meetings",
+    "Meeting": "meetings",
+    "MeetingAttendee": "meetings",
+    "AidRecord": "registers",
+    "CampusCheck": "registers",
+    "DrugCase": "registers",
+    "ImportJob": "registers",
+    "ImportedRow": "registers",
+    "KeyYouth": "registers",
+    "LinePatrol": "registers",
+    "Migrant": "registers",
+    "SafetyCreation": "registers",
+    "SpecialPerson": "registers",
+    "StagedRow": "registers",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def load_all() -> None:
+    """Register every table on ``Base.metadata`` (idempotent)."""
+    for module in dict.fromkeys(_LAZY.values()):
+        importlib.import_module(f"{__name__}.{module}")
+
+
 __all__ = [
+    "load_all",
     "AssessmentIndicator",
     "AssessmentItem",
     "AssessmentPeriod",

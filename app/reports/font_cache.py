@@ -139,8 +139,35 @@ def _map_file(path: str):
             return f.read()
 
 
+class _InPlace:
+    """A table of the mapped file read in place: a slice is copied, never the whole table."""
+
+    def __init__(self, data, start: int, length: int):
+        self.data, self.start, self.length = data, start, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, part: slice) -> bytes:
+        lo, hi, step = part.indices(self.length)
+        assert step == 1
+        return self.data[self.start + lo : self.start + hi]
+
+
+class MappedFace(TTFontFace):
+    """A face loaded from the cache over its memory-mapped file. A document's subset reads the
+    glyphs it uses from the ``glyf`` table in place: ReportLab's ``get_table`` would copy the
+    whole table, megabytes in a Chinese face, for each document (issue 17: a receipt)."""
+
+    def get_table(self, tag):
+        if tag == "glyf":
+            pos, length = self.get_table_pos(tag)
+            return _InPlace(self._ttf_data, pos, length)
+        return super().get_table(tag)
+
+
 def _unpack(state: dict, path: str) -> TTFontFace:
-    face = TTFontFace.__new__(TTFontFace)
+    face = MappedFace.__new__(MappedFace)
     big = {k: state[k] for k in _BIG}
     face.__dict__.update({k: v for k, v in state.items() if k not in _BIG})
     codes, glyphs = big["charToGlyph"]

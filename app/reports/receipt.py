@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
@@ -20,6 +18,7 @@ from .base import (
     make_styles,
     render_story,
 )
+from .qr import QrCode
 
 WIDTH = 174 * mm  # A4 less 18 mm margins each side
 
@@ -53,12 +52,8 @@ class ReceiptData:
     center_address: str | None = None  # 中心资料 → 文书署名; the row is left out when empty
 
 
-def qr_code(text: str, size: float = 26 * mm) -> Drawing:
-    widget = QrCodeWidget(text, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+def qr_code(text: str, size: float = 26 * mm) -> QrCode:
+    return QrCode(text, size)
 
 
 class CutLine(Flowable):

@@ -82,6 +82,22 @@ def test_receipt_has_a_qr_code_and_the_answer_when_answered_on_the_spot():
     assert content.count(b" re") > 100
 
 
+def test_the_qr_code_has_the_modules_reportlabs_widget_draws():
+    """The receipt draws its QR code itself (qr.py); each row's dark runs are ReportLab's."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    from app.reports.qr import dark_runs
+
+    widget = QrCodeWidget("BS2026-A-000123", barLevel="M")
+    widget.qr.make()
+    expected = [
+        (r, c) for r, row in enumerate(widget.qr.modules) for c, dark in enumerate(row) if dark
+    ]
+    count, runs = dark_runs("BS2026-A-000123")
+    assert count == widget.qr.getModuleCount()
+    assert [(r, c + i) for r, c, n in runs for i in range(n)] == expected
+
+
 def test_a_very_long_summary_flows_onto_further_pages():
     pdf = render_receipt(sample(summary="群众反映情况。" * 430))
     reader = PdfReader(io.BytesIO(pdf))

@@ -138,3 +138,14 @@ def test_reportlab_is_pinned_to_the_major_version_checked_here():
         f"ReportLab {reportlab.Version} is installed, {spec!r} pinned: the fingerprints above "
         "were taken from ReportLab 5"
     )
+
+
+def test_the_web_address_pattern_compiled_on_first_use_still_matches():
+    """app.reports defers ReportLab's ``uri_pat`` (15–20 ms to compile at import)."""
+    from reportlab.platypus import paragraph
+
+    import app.reports  # noqa: F401
+
+    assert paragraph.uri_pat.match("https://例子.example.org/路径?q=1")
+    assert paragraph.uri_pat.match("HTTP://EXAMPLE.ORG")
+    assert paragraph.uri_pat.match("不是网址") is None

@@ -435,9 +435,24 @@ def document_pdf(
     """(title, PDF) of the matter's document ``key`` (from ``list_documents``), rendered from
     what was stored when it was made, and printed at once (the command line writes it out):
     the print goes on the timeline and in the audit log."""
-    title, pdf = render_document_pdf(session, actor, matter_id, key)
-    record_document_print(session, actor, matter_id, key)
-    return title, pdf
+    m = _load(session, matter_id)
+    doc = _document(session, actor, matter_id, key)
+    pdf = _render(session, actor, m, doc)
+    _record(session, actor, m, doc)
+    return doc.title, pdf
+
+
+@write_op(Change.MATTERS)
+def print_document(
+    session: Session, actor: Actor, matter_id: uuid.UUID, kind: DocKind, index: int | None = None
+) -> tuple[str, bytes]:
+    """``document_pdf`` of the matter's ``kind`` document named as ``find_document`` names it
+    (the command line's ``print``): the matter's documents are listed once, not three times."""
+    m = _load(session, matter_id)
+    doc = _of_kind(list_documents(session, actor, matter_id), kind, index)
+    pdf = _render(session, actor, m, doc)
+    _record(session, actor, m, doc)
+    return doc.title, pdf
 
 
 def _document(session: Session, actor: Actor, matter_id: uuid.UUID, key: str) -> MatterDocument:
@@ -452,7 +467,10 @@ def record_document_print(session: Session, actor: Actor, matter_id: uuid.UUID, 
     """The document ``key`` went to the printer: "打印…" ("补打…" again) on the matter's
     timeline, with its audit row."""
     m = _load(session, matter_id)
-    doc = _document(session, actor, matter_id, key)
+    _record(session, actor, m, _document(session, actor, matter_id, key))
+
+
+def _record(session: Session, actor: Actor, m: Matter, doc: MatterDocument) -> None:
     require(actor, Action.VIEW_MATTERS if doc.kind == DocKind.SUPERVISION else Action.PRINT_RECEIPT)
     timeline.record_print(session, actor, m, doc.title, audit_event="document_print")
 
@@ -465,26 +483,29 @@ def render_document_pdf(
     print once the job was handed to the printer."""
     m = _load(session, matter_id)
     doc = _document(session, actor, matter_id, key)
+    return doc.title, _render(session, actor, m, doc)
+
+
+def _render(session: Session, actor: Actor, m: Matter, doc: MatterDocument) -> bytes:
+    key, matter_id = doc.key, m.id
     if doc.kind == DocKind.SUPERVISION:
         require(actor, Action.VIEW_MATTERS)
         order_id = uuid.UUID(key.split(":", 1)[1])
-        pdf = render_supervision(supervision.order_data(session, actor, order_id, as_issued=True))
-    elif doc.kind == DocKind.RECEIPT:
-        pdf = render_receipt(receipts.receipt_data(session, actor, matter_id))
-    elif doc.kind == DocKind.REVIEW:
+        return render_supervision(supervision.order_data(session, actor, order_id, as_issued=True))
+    if doc.kind == DocKind.RECEIPT:
+        return render_receipt(receipts.receipt_data(session, actor, matter_id))
+    if doc.kind == DocKind.REVIEW:
         require(actor, Action.PRINT_RECEIPT)
         review = session.get(PetitionReview, uuid.UUID(key.split(":", 1)[1]))
-        pdf = render_notice(_review_notice(session, actor, m, review))
-    elif doc.kind == DocKind.COMPLETION:
+        return render_notice(_review_notice(session, actor, m, review))
+    if doc.kind == DocKind.COMPLETION:
         from app.reports.upward import render_upward
         from app.services.reception.linkage import completion_report
 
-        pdf = render_upward(completion_report(session, actor, matter_id))
-    else:
-        require(actor, Action.PRINT_RECEIPT)
-        event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
-        pdf = render_notice(NOTICES[doc.kind](session, actor, m, event))
-    return doc.title, pdf
+        return render_upward(completion_report(session, actor, matter_id))
+    require(actor, Action.PRINT_RECEIPT)
+    event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
+    return render_notice(NOTICES[doc.kind](session, actor, m, event))
 
 
 @read_op
@@ -493,11 +514,15 @@ def find_document(
 ) -> str:
     """The key of the matter's ``kind`` document: the ``index``-th (from 1), default the latest
     (the command line names documents by kind, not by key)."""
-    found = [d for d in list_documents(session, actor, matter_id) if d.kind == kind]
+    return _of_kind(list_documents(session, actor, matter_id), kind, index).key
+
+
+def _of_kind(docs: list[MatterDocument], kind: DocKind, index: int | None) -> MatterDocument:
+    found = [d for d in docs if d.kind == kind]
     if not found:
         raise NotFound(f"该事项没有{kind.label}。")
     if index is None:
-        return found[-1].key
+        return found[-1]
     if not 1 <= index <= len(found):
         raise ValidationError(f"该事项只有 {len(found)} 份{kind.label}。")
-    return found[index - 1].key
+    return found[index - 1]
