@@ -118,8 +118,16 @@ def _collector(qapp):
 def _cycles_collected_on_the_gui_thread(_collector):
     """As in the program (``gui.make_app``): the cycle collector never runs on a worker
     thread, where freeing a finished test's widgets crashes the run; it runs here between
-    tests, and from the collector's timer while a test waits on Qt."""
+    tests, and from the collector's timer while a test waits on Qt.
+
+    The widgets pytest-qt closed (``deleteLater``) are deleted here too, not whenever a later
+    test next runs an event loop: left alive they pile up, and every style sheet set on the
+    application (the theme, in the screen-fit tests) polishes each of them again."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     _collector.check()
 
 

@@ -64,11 +64,11 @@ def screen_area(request):
 
 
 @pytest.fixture
-def laptop(qapp, tmp_path, monkeypatch):
-    """The program's theme (its paddings make widgets taller) on a simulated laptop screen."""
+def laptop(qapp):
+    """The program's theme (its paddings make widgets taller) on a simulated laptop screen;
+    the theme is made once, in the run's cache folder (conftest ``_cache_folder``)."""
     from app.views.theme import apply_theme
 
-    monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
     font, sheet = qapp.font(), qapp.styleSheet()
     apply_theme(qapp)
     install_screen_fitter(qapp)
