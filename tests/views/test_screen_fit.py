@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QEvent, QPoint, QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -74,6 +74,8 @@ def laptop(qapp):
     install_screen_fitter(qapp)
     simulate_screen(LAPTOP)
     yield LAPTOP
+    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     simulate_screen(None)
     uninstall_screen_fitter(qapp)
     qapp.setStyleSheet(sheet)
