@@ -119,8 +119,16 @@ def _cycles_collected_on_the_gui_thread(_collector):
     """As in the program (``gui.make_app``): the cycle collector never runs on a worker
     thread, where freeing a finished test's widgets crashes the run; it runs here between
     tests, and from the collector's timer while a test waits on Qt. A test that logged in
-    through ``run_gui`` froze what was alive then (``settle_loaded_code``): thawed here."""
+    through ``run_gui`` froze what was alive then (``settle_loaded_code``): thawed here.
+
+    The widgets pytest-qt closed (``deleteLater``) are deleted here too, not whenever a later
+    test next runs an event loop: left alive they pile up, and every style sheet set on the
+    application (the theme, in the screen-fit tests) polishes each of them again."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if gc.get_freeze_count():
         gc.unfreeze()
     _collector.check()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -32,11 +33,21 @@ def password_file(tmp_path, password: str = STAFF_PASSWORD):
     return path
 
 
-@pytest.fixture
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+@pytest.fixture(scope="module")
+def _demo_template(tmp_path_factory):
+    """The demo, made once: its folder holds all it wrote (the file, its audit key beside it
+    in keys/, its attachments)."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
     assert main(["demo", "--db", str(path), "--matters", "60"]) == 0
     return path
+
+
+@pytest.fixture
+def demo_db(_demo_template, tmp_path_factory):
+    """A demo database of this test's own: a copy of the template's whole folder."""
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copytree(_demo_template.parent, folder, dirs_exist_ok=True)
+    return folder / _demo_template.name
 
 
 def test_init_creates_a_center_and_refuses_to_run_twice(tmp_path):

@@ -28,27 +28,35 @@ KILLS = 12
 
 @pytest.mark.sqlite_only
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX-only")
-def test_sigkill_during_registrations_loses_nothing_that_returned(db):
+def test_sigkill_during_registrations_loses_nothing_that_returned(db, request):
     path = str(db.path)
     db.dispose()
     rng = random.Random(20261125)
     returned: list[str] = []
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Each writer is forked from a server that imported the program once (crash_writer.py).
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "crash_writer.py"), "--fork-server", path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    request.addfinalizer(server.kill)
     for round_ in range(KILLS):
-        child = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "crash_writer.py"), path, str(round_ * 1000)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        server.stdin.write(f"{round_ * 1000}\n")
+        server.stdin.flush()
+        pid = server.stdout.readline().strip()
         # Wait for the first registration, then kill at a random moment of the loop.
-        first = child.stdout.readline().strip()
-        assert first, child.stderr.read()
+        first = server.stdout.readline().strip()
+        assert pid.isdigit() and first and first != "end", server.communicate()[1]
         time.sleep(rng.uniform(0.0, 0.4))
-        child.send_signal(signal.SIGKILL)
-        out, _err = child.communicate()
-        returned += [first, *out.split()]
+        os.kill(int(pid), signal.SIGKILL)
+        out = []
+        while (line := server.stdout.readline()) not in ("end\n", ""):
+            out.append(line)
+        returned += [first, *"".join(out).split()]
 
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -69,6 +77,8 @@ def test_sigkill_during_registrations_loses_nothing_that_returned(db):
             last = conn.execute("SELECT max(last_value) FROM number_counters").fetchone()[0]
             assert last == len(seqs)
         conn.close()
+    server.stdin.close()
+    assert server.wait(timeout=60) == 0, server.stderr.read()
     assert len(returned) >= KILLS
 
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QHeaderView, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
 from app.core import clock
@@ -298,6 +298,8 @@ def themed(qapp):
     font, sheet = qapp.font(), qapp.styleSheet()
     apply_theme(qapp)
     yield qapp
+    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qapp.setStyleSheet(sheet)
     qapp.setFont(font)
 

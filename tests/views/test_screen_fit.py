@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QEvent, QPoint, QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -64,16 +64,18 @@ def screen_area(request):
 
 
 @pytest.fixture
-def laptop(qapp, tmp_path, monkeypatch):
-    """The program's theme (its paddings make widgets taller) on a simulated laptop screen."""
+def laptop(qapp):
+    """The program's theme (its paddings make widgets taller) on a simulated laptop screen;
+    the theme is made once, in the run's cache folder (conftest ``_cache_folder``)."""
     from app.views.theme import apply_theme
 
-    monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
     font, sheet = qapp.font(), qapp.styleSheet()
     apply_theme(qapp)
     install_screen_fitter(qapp)
     simulate_screen(LAPTOP)
     yield LAPTOP
+    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     simulate_screen(None)
     uninstall_screen_fitter(qapp)
     qapp.setStyleSheet(sheet)
