@@ -253,6 +253,16 @@ def _cell(text: str, width: float, font: str, fonts, style: ParagraphStyle, wrap
     return wrapper.lines(text, room)
 
 
+class _Table(Table):
+    """A ledger page's table: an empty cell draws nothing (ReportLab would still write an
+    empty text object for it, and a year's ledger has a hundred thousand of them)."""
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if cellval == "":
+            return
+        super()._drawCell(cellval, cellstyle, pos, size)
+
+
 def _pages(heights: list[float], first_room: float, room: float) -> list[tuple[int, int]]:
     """Rows per page, [start, end), given the room under the header on the first and later
     pages; a row taller than a page gets a page of its own (and is split there)."""
@@ -321,7 +331,7 @@ def render_ledger_pdf(
     )
     done_by_page = {}
     for i, (a, b) in enumerate(pages):
-        t = Table(
+        t = _Table(
             [header, *rows[a:b]],
             colWidths=col_w,
             rowHeights=[header_h, *heights[a:b]],
