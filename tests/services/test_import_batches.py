@@ -104,7 +104,7 @@ def test_a_failure_before_the_commit_point_leaves_nothing(db, tmp_path, monkeypa
 
     def failing(clean):
         calls.append(1)
-        if len(calls) == 70:  # the second staging batch (40 rows each), committed batch 1
+        if len(calls) == 10 * importing.STAGE_BATCHES + 10:  # staging batch 2; 1 is committed
             raise OSError("磁盘出错")
         return real(clean)
 

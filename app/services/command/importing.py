@@ -1024,6 +1024,10 @@ def preview(
 # another window or terminal waits well under a second for the write lock, large enough
 # that the import's own per-transaction costs stay small.
 BATCH_ROWS = 250
+# Staging a row is one small INSERT into one table: a staging transaction takes this many
+# times as many rows and still holds the lock for a fraction of a second (fewer commits: each
+# waits for the disk, which on a big database costs more than the rows).
+STAGE_BATCHES = 8
 # A job still staging after this long without a step was stopped (killed, crashed): its
 # staged rows are dropped by the next import or ``resume_imports``.
 STALE_SECONDS = 300
@@ -1266,7 +1270,7 @@ def _stage(
         )
     pacer = _Pacer(tx)
     try:
-        step = BATCH_ROWS * 2  # staging is cheap: larger batches
+        step = BATCH_ROWS * STAGE_BATCHES
         for start in range(0, len(rows), step):
             batch = rows[start : start + step]
             staged = [  # packed before the transaction: the lock is held only to write
