@@ -6,10 +6,10 @@
 Targets: 10,000 rows in under 10 s with nothing else running (printed too: the import's CPU
 time and its pauses for other writers, whose sum is what a quiet machine would take); a
 registration on another connection during the import waits under 1 s (the import commits in
-batches). Each run imports
-the same XLSX sheet into a fresh copy of a demo database; the figures are the median with the
-minimum and maximum beside it, and a ratio to a fixed reference (a plain CPU loop timed in the
-same run), so figures from a busy machine can be compared with a quiet one's.
+batches). Each run imports the same XLSX sheet into a fresh copy of a demo database; the
+figures are the median with the minimum and maximum beside it, and a ratio to a fixed
+reference (a plain CPU loop timed in the same run), so figures from a busy machine can be
+compared with a quiet one's.
 """
 
 from __future__ import annotations
