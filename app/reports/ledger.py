@@ -254,13 +254,47 @@ def _cell(text: str, width: float, font: str, fonts, style: ParagraphStyle, wrap
 
 
 class _Table(Table):
-    """A ledger page's table: an empty cell draws nothing (ReportLab would still write an
-    empty text object for it, and a year's ledger has a hundred thousand of them)."""
+    """A ledger page's table. Its plain-string cells are written into one text object for
+    the page, drawn after the grid, rather than one text object per line (a year's ledger
+    has half a million lines); an empty cell draws nothing. Other cells (the header's and
+    fallback-face Paragraphs) are drawn as ReportLab draws them."""
+
+    _text = None
+
+    def draw(self):
+        self._text, self._text_style = None, None
+        super().draw()
+        if self._text is not None:
+            self.canv.drawText(self._text)
+            self._text = None
 
     def _drawCell(self, cellval, cellstyle, pos, size):
         if cellval == "":
             return
-        super()._drawCell(cellval, cellstyle, pos, size)
+        c = cellstyle
+        if (
+            not isinstance(cellval, str)
+            or c.alignment != "LEFT"
+            or c.valign != "TOP"
+            or c.direction
+            or c.shaping
+            or c.href
+            or c.destination
+        ):
+            super()._drawCell(cellval, cellstyle, pos, size)
+            return
+        t = self._text
+        if t is None:
+            t = self._text = self.canv.beginText()
+        style = (c.color, c.fontname, c.fontsize, c.leading)
+        if style != self._text_style:
+            t.setFillColor(c.color)
+            t.setFont(c.fontname, c.fontsize, c.leading)
+            self._text_style = style
+        (colpos, rowpos), (_colwidth, rowheight) = pos, size
+        t.setTextOrigin(colpos + c.leftPadding, rowpos + rowheight - c.topPadding - c.fontsize)
+        for line in cellval.split("\n"):
+            t.textLine(line)
 
 
 def _pages(heights: list[float], first_room: float, room: float) -> list[tuple[int, int]]:
