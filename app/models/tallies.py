@@ -27,6 +27,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -226,6 +227,20 @@ def count_new(conn: Connection, ids: Iterable[uuid.UUID]) -> None:
             delta[key][0] += 1
             delta[key][1] += heads
     add(conn, delta)
+
+
+@contextmanager
+def counted(
+    conn: Connection, changed: Iterable[uuid.UUID], added: Iterable[uuid.UUID] = ()
+) -> Iterator[None]:
+    """Statements run on ``conn`` itself inside this block (which the session hook below does
+    not see) change the matters ``changed`` and insert the matters ``added``: the difference
+    they make is added to the tallies once, at the end, rather than statement by statement
+    (an import's batch: new people, moved people, matters and their visitor links)."""
+    changed = set(changed)
+    old = _facts_of(conn, changed)
+    yield
+    add(conn, _difference(old, _facts_of(conn, changed | set(added))))
 
 
 def add(conn: Connection, delta: dict[Key, list[int]]) -> None:

@@ -25,6 +25,7 @@ from app.core import clock
 
 from .base import LEDGER, Styles, format_date_cn, make_styles, render_story
 from .fonts import markup
+from .linebreak import break_lines
 
 
 @dataclass(frozen=True)
@@ -194,19 +195,106 @@ _LEADING = 10
 
 def _row_height(cells: list, widths: list[float]) -> float:
     tallest = max(
-        p.wrap(w - 2 * _PAD_SIDE, 1e6)[1] if isinstance(p, Paragraph) else _LEADING
+        p.wrap(w - 2 * _PAD_SIDE, 1e6)[1]
+        if isinstance(p, Paragraph)
+        else _LEADING * (p.count("\n") + 1 if isinstance(p, str) else 1)
         for p, w in zip(cells, widths, strict=True)
     )
     return tallest + _PAD_TOP + _PAD_BOTTOM
 
 
-def _cell(text: str, width: float, font: str, fonts, style: ParagraphStyle):
-    """A value that fits on one line in the body face is drawn as a plain string (several
-    times quicker); anything longer, or with a character from a fallback face, as a Paragraph."""
-    m = markup(text, fonts)
-    if "<" not in m and stringWidth(text, font, style.fontSize) <= width - 2 * _PAD_SIDE:
-        return text
-    return Paragraph(m, style)
+class _Wrapper:
+    """Breaks a cell's text into lines as a CJK Paragraph would (``linebreak.break_lines``,
+    the same rules and widths) and gives it back as a plain string with a line per "\n":
+    the table draws such a string line by line, without parsing markup or measuring it again
+    when drawn, several times quicker than a Paragraph per cell on a year's ledger. Only text
+    with a character the body face lacks (set in a fallback face) still needs a Paragraph."""
+
+    def __init__(self, font: str, size: float, fonts):
+        self.font, self.size, self.fonts = font, size, fonts
+        self.widths: dict[str, float] = {"\n": 0.0}
+        self.drawable: set[str] = {"\n", "\r", "\t", " "}
+
+    def plain(self, text: str) -> bool:
+        """Can the body face show every character (no fallback face needed)?"""
+        new = set(text) - self.drawable
+        for ch in new:
+            if not self.fonts.has(self.font, ch):
+                return False
+            self.drawable.add(ch)
+        return True
+
+    def lines(self, text: str, room: float) -> str:
+        # As a Paragraph reads it: each line's runs of white space as one space.
+        parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        text = "\n".join(" ".join(part.split()) for part in parts)
+        cw = self.widths
+        widths = []
+        for ch in text:
+            w = cw.get(ch)
+            if w is None:
+                w = cw[ch] = stringWidth(ch, self.font, self.size)
+            widths.append(w)
+        forced = frozenset(i for i, ch in enumerate(text) if ch == "\n")
+        out = [text[a:b].strip() for a, b, _used in break_lines(text, widths, [room], forced)]
+        return "\n".join(out)
+
+
+def _cell(text: str, width: float, font: str, fonts, style: ParagraphStyle, wrapper: _Wrapper):
+    """A value the body face can show is drawn as a plain string, broken into lines here;
+    one with a character from a fallback face as a Paragraph."""
+    room = width - 2 * _PAD_SIDE
+    if not wrapper.plain(text):
+        return Paragraph(markup(text, fonts), style)
+    if "\n" not in text and "\r" not in text:
+        one = stringWidth(text, font, style.fontSize)
+        if one <= room:
+            return text
+    return wrapper.lines(text, room)
+
+
+class _Table(Table):
+    """A ledger page's table. Its plain-string cells are written into one text object for
+    the page, drawn after the grid, rather than one text object per line (a year's ledger
+    has half a million lines); an empty cell draws nothing. Other cells (the header's and
+    fallback-face Paragraphs) are drawn as ReportLab draws them."""
+
+    _text = None
+
+    def draw(self):
+        self._text, self._text_style = None, None
+        super().draw()
+        if self._text is not None:
+            self.canv.drawText(self._text)
+            self._text = None
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if cellval == "":
+            return
+        c = cellstyle
+        if (
+            not isinstance(cellval, str)
+            or c.alignment != "LEFT"
+            or c.valign != "TOP"
+            or c.direction
+            or c.shaping
+            or c.href
+            or c.destination
+        ):
+            super()._drawCell(cellval, cellstyle, pos, size)
+            return
+        t = self._text
+        if t is None:
+            t = self._text = self.canv.beginText()
+        style = (c.color, c.fontname, c.fontsize, c.leading)
+        if style != self._text_style:
+            t.setFillColor(c.color)
+            t.setFont(c.fontname, c.fontsize, c.leading)
+            self._text_style = style
+        (colpos, rowpos), (_colwidth, rowheight) = pos, size
+        t.setTextOrigin(colpos + c.leftPadding, rowpos + rowheight - c.topPadding - c.fontsize)
+        for line in cellval.split("\n"):
+            t.textLine(line)
 
 
 def _pages(heights: list[float], first_room: float, room: float) -> list[tuple[int, int]]:
@@ -239,9 +327,13 @@ def render_ledger_pdf(
     header = [Paragraph(markup(h, s.fonts), head) for h in table.headers]
     header_h = _row_height(header, col_w)
     total = len(table.rows)
+    wrapper = _Wrapper(f, cell.fontSize, s.fonts)
     rows, heights = [], []
     for n, row in enumerate(table.rows, start=1):
-        cells = [_cell(str(v or ""), w, f, s.fonts, cell) for v, w in zip(row, col_w, strict=True)]
+        cells = [
+            _cell(str(v or ""), w, f, s.fonts, cell, wrapper)
+            for v, w in zip(row, col_w, strict=True)
+        ]
         rows.append(cells)
         heights.append(_row_height(cells, col_w))
         if progress and n % STEP == 0:
@@ -273,7 +365,7 @@ def render_ledger_pdf(
     )
     done_by_page = {}
     for i, (a, b) in enumerate(pages):
-        t = Table(
+        t = _Table(
             [header, *rows[a:b]],
             colWidths=col_w,
             rowHeights=[header_h, *heights[a:b]],

@@ -44,3 +44,35 @@ def test_progress_is_reported_and_may_stop_the_work():
         pass
     else:  # pragma: no cover
         raise AssertionError("progress could not stop the export")
+
+
+def _line_text(line) -> str:
+    if isinstance(line, tuple | list):  # one style: (extra space, [words])
+        return " ".join(line[1]).strip()
+    return "".join(w.text for w in line.words).strip()
+
+
+def test_pdf_cells_break_into_the_lines_a_paragraph_would():
+    """The PDF draws a cell the body face can show as a plain string it broke itself (quick
+    on a year's ledger): the lines are those of a CJK Paragraph of the same width."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from app.reports.fonts import default_fonts, markup
+    from app.reports.ledger import _LEADING, _Wrapper
+
+    fonts = default_fonts()
+    style = ParagraphStyle("c", fontName=fonts.body, fontSize=7.5, leading=_LEADING, wordWrap="CJK")
+    wrapper = _Wrapper(fonts.body, 7.5, fonts)
+    texts = [
+        "反映楼上住户装修噪音扰民，晚上十点后仍在施工，多次协商未果，请求社区出面协调。",
+        "案号BSTJ2026-A-0001的调解协议（书面）已送达双方“当事人”，约定于三十日内履行完毕。",
+        "两行文本\n第二行  有   空格，也很长很长很长很长很长很长很长很长很长很长很长很长。",
+    ]
+    for text in texts:
+        for room in (60.0, 97.5, 150.0):
+            para = Paragraph(markup(text, fonts), style)
+            para.wrap(room, 1e6)
+            want = [_line_text(line) for line in para.blPara.lines]
+            assert wrapper.plain(text)
+            assert wrapper.lines(text, room).split("\n") == want, (text, room)

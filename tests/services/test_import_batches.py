@@ -104,7 +104,7 @@ def test_a_failure_before_the_commit_point_leaves_nothing(db, tmp_path, monkeypa
 
     def failing(clean):
         calls.append(1)
-        if len(calls) == 70:  # the second staging batch (40 rows each), committed batch 1
+        if len(calls) == 10 * importing.STAGE_BATCHES + 10:  # staging batch 2; 1 is committed
             raise OSError("磁盘出错")
         return real(clean)
 
@@ -206,3 +206,40 @@ def test_imported_rows_are_in_the_change_log_as_the_orm_would_log_them(db, tmp_p
         }
     assert len(expected) == 12 * 5  # a matter, its person (no ID number), link, event, key
     assert expected <= logged
+
+
+def test_people_seen_again_are_updated_and_the_tallies_stay_right(db, tmp_path, monkeypatch):
+    """A batch's changes to people (a known visitor moving village, a new one seen twice) go
+    in as a few statements, and the tallies are counted once per batch: they equal a recount."""
+    from app.models import RowChange, Village, tallies
+    from tests.services.test_intake import VALID_ID, register
+
+    register(db, actor(db, "jiedai"), make_input(db))  # 王𠮷, VALID_ID, no village
+    monkeypatch.setattr(importing, "BATCH_ROWS", 2)  # the rows span three batches
+    other = "330382199001010015"
+    rows = [
+        ["2026-03-02 09:00", "来访", "投诉", "王𠮷", VALID_ID, "13900000001", "中雁村", "甲", ""],
+        ["2026-03-02 09:05", "来访", "投诉", "李四", other, "13900000002", "白石村", "乙", ""],
+        ["2026-03-02 09:10", "来访", "投诉", "李四", other, "13900000003", "白石村", "丙", ""],
+        ["2026-03-02 09:20", "来访", "投诉", "王𠮷", VALID_ID, "", "山马社区", "丁", ""],
+        ["2026-03-02 09:30", "来访", "投诉", "李四", other, "13900000004", "中雁村", "戊", ""],
+    ]
+    path = tmp_path / "再来.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows([HEADER, *rows])
+    report = db.run(op(importing.import_sheet, actor(db, "jiedai"), "matters", path)).value
+    assert report.imported == 5 and not report.problems
+    with db.read() as s:
+        assert tallies.differences(s.connection()) == 0
+        people = {p.id_number: p for p in s.scalars(select(Person))}
+        assert len(people) == 2
+        wang, li = people[VALID_ID], people[other]
+        village = {v.id: v.name for v in s.scalars(select(Village))}
+        assert (village[wang.village_id], wang.phone) == ("山马社区", "13900000001")
+        assert (village[li.village_id], li.phone, li.phone_tail) == (
+            "中雁村",
+            "13900000004",
+            "0004",
+        )
+        updates = s.scalars(select(RowChange.row_key).where(RowChange.op == "update"))
+        assert f'["{wang.id}"]' in set(updates)

@@ -91,6 +91,7 @@ BAD = [
     ("aid", "amount", "-20", "救助金额（元）应大于 0"),
     ("aid", "amount", "12.345", "救助金额（元）最多到分"),
     ("aid", "amount", "一千", "救助金额（元）应为金额"),
+    ("aid", "amount", "1e+26", "太大，请核对"),  # more digits than quantize may give
     ("aid", "aid_type", "慰问金", "救助类型“慰问金”不在可选范围内"),
     ("aid", "approver", "", "请填写审批机关"),
     ("aid", "grid_id", "没有这个网格", "没有叫“没有这个网格”的网格"),

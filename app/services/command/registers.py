@@ -440,10 +440,10 @@ def _money(text: str, label: str) -> Decimal:
         raise ValidationError(f"{label}应为金额，如 1500 或 1500.50，现在是“{shown(text)}”")
     if amount <= 0:
         raise ValidationError(f"{label}应大于 0，现在是“{shown(text)}”")
+    if amount >= MAX_AMOUNT:  # first: 1e+26 has more digits than quantize may give
+        raise ValidationError(f"{label}“{shown(text)}”太大，请核对")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError(f"{label}最多到分（两位小数），现在是“{shown(text)}”")
-    if amount >= MAX_AMOUNT:
-        raise ValidationError(f"{label}“{shown(text)}”太大，请核对")
     return amount.quantize(Decimal("0.01"))
 
 
