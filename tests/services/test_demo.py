@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.db import open_database
 from app.demo import grids as demo_grids
+from app.demo.accounts import GRID_LOGIN
 from app.demo.center import DEMO_ACCOUNTS, generate_demo
 from app.models import (
     AuditEntry,
@@ -32,7 +33,9 @@ def test_demo_database(tmp_path):
     db = open_database(tmp_path / "demo.sqlite3")
     today = date(2026, 11, 25)
     first = generate_demo(db, 300, today=today)
-    assert {u for u, _p, _r in first.created_accounts} == {u for u, *_ in DEMO_ACCOUNTS}
+    assert {u for u, _p, _r in first.created_accounts} == {u for u, *_ in DEMO_ACCOUNTS} | {
+        GRID_LOGIN[0]
+    }
     after_first = _extras(db)
     second = generate_demo(db, 300, today=today)
     # The demo mediation cases were opened directly, each registering its own matter, and the
