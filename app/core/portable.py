@@ -5,7 +5,8 @@
   server's collation (zh_CN, en_US…), where such a range would miss rows: there it is
   ``LIKE 'ab%'``, which compares characters whatever the collation.
 - ``contains_ci``: "contains", ignoring the case of Latin letters — what SQLite's LIKE does; on
-  PostgreSQL that is ILIKE (served by the ``pg_trgm`` index on matters.summary).
+  PostgreSQL that is ILIKE, or LIKE for text without cased letters such as Chinese (both served
+  by the ``pg_trgm`` index on matters.summary).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ class prefix_match(_Match):  # noqa: N801 - reads like a SQL function
 
 class contains_ci(_Match):  # noqa: N801
     inherit_cache = True
+    # Whether the text has letters with a case (part of the statement's cache key: the same
+    # statement is not reused for text of the other kind).
+    _traverse_internals = [*_Match._traverse_internals, ("cased", InternalTraversal.dp_boolean)]
+
+    def __init__(self, column, text: str):
+        super().__init__(column, text)
+        self.cased = text.lower() != text.upper()
 
     @staticmethod
     def _values(text: str) -> tuple[str, str, str]:
@@ -98,4 +106,9 @@ def _contains_default(element: contains_ci, compiler, **kw) -> str:
 
 @compiles(contains_ci, "postgresql")
 def _contains_pg(element: contains_ci, compiler, **kw) -> str:
-    return compiler.process(element.column.ilike(element.pattern, escape="\\"), **kw)
+    """ILIKE only for text with letters that have a case: Chinese, digits and the like are
+    compared by LIKE, which PostgreSQL runs on the bytes, while ILIKE lower-cases every summary
+    it reads first (a summary word found by reading the table costs several times as much).
+    Both are served by the pg_trgm index for three characters or more."""
+    like = element.column.ilike if element.cased else element.column.like
+    return compiler.process(like(element.pattern, escape="\\"), **kw)
