@@ -44,6 +44,7 @@ DB_NAME = "zongzhi_bench_1m"
 TARGET_MEDIAN, TARGET_P90, TARGET_BROAD, TARGET_DASHBOARD = 0.030, 0.100, 0.300, 0.500
 BROAD = ["张", "王", "z", "330382", "物业", "噪音", "zhang"]
 OPEN = ("registered", "routed", "in_progress")
+NOTE_READ = "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"  # noqa: E501
 
 
 def default_url() -> str | None:
@@ -66,6 +67,8 @@ def ensure_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
+    if u.get_backend_name() != "postgresql":
+        return  # (SQLite, for a quick look at the script itself: the file is made on opening)
     engine = create_engine(with_database(url, "postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as c:
@@ -96,6 +99,8 @@ def count_matters(db) -> int:
 
 
 def build(url: str, matters: int, max_demo_min: float, sample: int) -> None:
+    from sqlalchemy import text
+
     from app.db import open_database
     from app.demo.center import generate_demo
 
@@ -104,7 +109,11 @@ def build(url: str, matters: int, max_demo_min: float, sample: int) -> None:
     try:
         have = count_matters(db)
         if have >= matters:
-            print(f"database holds {have} matters: reused (dropdb {DB_NAME} to build afresh)")
+            print(f"database holds {have} matters: reused (dropdb to build it afresh)")
+            if not db.is_sqlite:
+                with db.read() as s:
+                    note = s.scalar(text(NOTE_READ))
+                print(f"  {note or ''}")
             return
         t0 = time.perf_counter()
         base = max(1, matters // 10)
@@ -119,6 +128,7 @@ def build(url: str, matters: int, max_demo_min: float, sample: int) -> None:
             have = n
             if whole <= max_demo_min * 60:
                 base = matters
+        how = "demo builder" if base >= matters else f"demo base {base}, copies made in SQL"
         if have < base:
             t = time.perf_counter()
             generate_demo(db, base - have, progress=_progress("demo"))
@@ -126,8 +136,15 @@ def build(url: str, matters: int, max_demo_min: float, sample: int) -> None:
             have = base
         if have < matters:
             multiply(db, matters)
-        finish(db)
-        print(f"built {count_matters(db)} matters in {(time.perf_counter() - t0) / 60:.1f} min")
+        if not db.is_sqlite:
+            finish(db)
+        note = f"built {count_matters(db)} matters in {(time.perf_counter() - t0) / 60:.1f} min"
+        note += f" on {time.strftime('%Y-%m-%d %H:%M')} ({how})"
+        print(note)
+        if not db.is_sqlite:
+            with db.write() as s:
+                name = s.scalar(text("SELECT current_database()"))
+                s.connection().exec_driver_sql(f"COMMENT ON DATABASE \"{name}\" IS '{note}'")
     finally:
         db.dispose()
 
@@ -312,7 +329,10 @@ class _PgAsSqlite:
 
 def search_queries(url: str) -> list[tuple[str, str]]:
     import bench_search
+    from sqlalchemy.engine import make_url
 
+    if make_url(url).get_backend_name() == "sqlite":
+        return bench_search.typical_queries(Path(make_url(url).database))
     real = bench_search.sqlite3
     bench_search.sqlite3 = _PgAsSqlite(url)
     try:
@@ -332,9 +352,13 @@ def cpu_loop() -> float:
 def server_ref(db) -> float:
     from sqlalchemy import text
 
+    sql = "SELECT count(*) FROM generate_series(1, 1000000)"
+    if db.is_sqlite:
+        sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) "
+        sql += "SELECT count(*) FROM c"
     with db.read() as s:
         t = time.perf_counter()
-        s.scalar(text("SELECT count(*) FROM generate_series(1, 1000000)"))
+        s.scalar(text(sql))
         return time.perf_counter() - t
 
 
