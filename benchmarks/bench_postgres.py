@@ -266,8 +266,8 @@ def multiply(db, matters: int) -> None:
                     f"CASE WHEN {closed} THEN m.received_at - {years} + interval '9 days' "
                     f"ELSE m.closed_at - {years} END"
                 ),
-                "paused_at": "NULL",
-                "pause_reason": "NULL",
+                "paused_at": "NULL::timestamp",
+                "pause_reason": "NULL::text",
                 "grid_report_key": f"m.grid_report_key || '~{k}'",
             }
             m_cols = _columns(Matter.__table__)
