@@ -1,5 +1,6 @@
 """Summary text on PostgreSQL: LIKE for text without cased letters (Chinese, digits), ILIKE
-only where case matters; the two never share a cached statement; both find what SQLite finds."""
+only where case matters, two-character words from the index of two-character runs (0036); the
+kinds never share a cached statement; all find what SQLite finds."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def test_chinese_is_compared_by_like_and_latin_letters_by_ilike_on_postgresql():
     key = lambda t: select(Matter.id).where(contains_ci(Matter.summary, t))._generate_cache_key()  # noqa: E731
     assert key("物业").key != key("wuye").key  # never the other's compiled statement
     assert key("物业").key == key("噪音").key  # the same statement for the same kind
+    # Two characters: PostgreSQL's index of two-character runs (migration 0036) first.
+    assert "zz_bigrams(matters.summary) @>" in _where("物业")
+    assert "zz_bigrams" not in _where("养老保险") and "zz_bigrams" not in _where("a1")
+    few = select(Matter.id).where(contains_ci(Matter.summary, "物业", indexed=False))
+    assert "zz_bigrams" not in str(few.compile(dialect=postgresql.dialect()))
+    assert key("物业").key != key("物业保险").key
 
 
 def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptionist):
@@ -37,3 +44,10 @@ def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptio
         for query in ("物业", "abc栋", "业Abc", "栋漏水"):
             assert len(intake.list_matter_ids(s, receptionist, MatterFilter(query=query))) == 1
         assert intake.list_matter_ids(s, receptionist, MatterFilter(query="物管")) == []
+    if db.engine.dialect.name == "postgresql":  # the two-character word is read from its index
+        query = select(Matter.id).where(contains_ci(Matter.summary, "漏水"))
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: show the index
+            sql = query.compile(conn, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "ix_matters_summary_bigrams" in plan, plan

@@ -595,7 +595,7 @@ class _Lookups:
             ).bindparams(bindparam("q", text_search.match_text(self.summary), unique=True))
             cond = literal_column("matters.rowid").in_(found)
         else:
-            cond = contains_ci(Matter.summary, self.summary)
+            cond = contains_ci(Matter.summary, self.summary, indexed=indexed)
         return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
@@ -861,10 +861,22 @@ def _breadth(session: Session, lk: _Lookups) -> tuple[bool, bool, bool]:
         MANY,
     )
     many_texts = lk.summary is not None
-    if many_texts and lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+    if many_texts and _text_indexed(session, lk):
         texts = select(literal(1)).select_from(Matter).where(lk.summary_match())
         many_texts = _at_least(session, texts, MANY)
     return many_people, many_numbers, many_texts
+
+
+def _text_indexed(session: Session, lk: _Lookups) -> bool:
+    """Whether the summary text is found from an index: SQLite's full-text index (three
+    characters or more), PostgreSQL's index of two-character runs (two characters without case,
+    ``contains_ci``; migration 0036)."""
+    if lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+        return True
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and contains_ci(Matter.summary, lk.summary).pair
+    )
 
 
 def _ordered_ids(

@@ -1,0 +1,48 @@
+"""PostgreSQL: an index of every two-character run of each summary (for two-character words)
+
+Revision ID: 0036
+Revises: 0032
+Create Date: 2026-12-04 05:35:00
+
+pg_trgm's index (0014) answers summary words of three characters or more; a two-character
+word (工资, a name such as 丁明) gave it no trigram, and PostgreSQL read every summary: 0.65 s
+at 1,000,000 matters, twice per search (the page, then its count). ``zz_bigrams(summary)`` is
+the set of a summary's two-character runs; its GIN index answers ``zz_bigrams(summary) @>
+ARRAY['工资']`` in well under a millisecond (``app.core.portable.contains_ci``). 41 MB and
+18 s to build at 1,000,000 matters. SQLite: nothing (its LIKE reads the newest matters first).
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0036"
+down_revision: str | None = "0032"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FUNCTION = (
+    "CREATE OR REPLACE FUNCTION zz_bigrams(t text) RETURNS text[] "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
+    "$$ SELECT ARRAY(SELECT DISTINCT substr(t, i, 2) "
+    "FROM generate_series(1, char_length(t) - 1) i) $$"
+)
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    bind.exec_driver_sql(FUNCTION)
+    bind.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_matters_summary_bigrams ON matters "
+        "USING gin (zz_bigrams(summary))"
+    )
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    bind.exec_driver_sql("DROP INDEX IF EXISTS ix_matters_summary_bigrams")
+    bind.exec_driver_sql("DROP FUNCTION IF EXISTS zz_bigrams(text)")
