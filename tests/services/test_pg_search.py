@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from app.core.portable import contains_ci
+from app.core.portable import contains_ci, ends_with
 from app.models import Matter
 from app.services.reception import intake
 from app.services.reception.intake import MatterFilter, VisitorInput
@@ -34,6 +34,9 @@ def test_chinese_is_compared_by_like_and_latin_letters_by_ilike_on_postgresql():
     few = select(Matter.id).where(contains_ci(Matter.summary, "物业", indexed=False))
     assert "zz_bigrams" not in str(few.compile(dialect=postgresql.dialect()))
     assert key("物业").key != key("物业保险").key
+    # A 受理编号's sequence number typed alone: a prefix of the reversed number (0036).
+    tail = select(Matter.id).where(ends_with(Matter.number, "0_1"))
+    assert "reverse(matters.number) LIKE" in str(tail.compile(dialect=postgresql.dialect()))
 
 
 def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptionist):
@@ -44,6 +47,9 @@ def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptio
         for query in ("物业", "abc栋", "业Abc", "栋漏水"):
             assert len(intake.list_matter_ids(s, receptionist, MatterFilter(query=query))) == 1
         assert intake.list_matter_ids(s, receptionist, MatterFilter(query="物管")) == []
+        number = s.scalar(select(Matter.number))
+        found = intake.list_matter_ids(s, receptionist, MatterFilter(query=number[-4:]))
+        assert len(found) == 1
     if db.engine.dialect.name == "postgresql":  # the two-character word is read from its index
         query = select(Matter.id).where(contains_ci(Matter.summary, "漏水"))
         with db.engine.connect() as conn:

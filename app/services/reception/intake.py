@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from app.core import clock, text_search
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.core.portable import contains_ci, prefix_match
+from app.core.portable import contains_ci, ends_with, prefix_match
 from app.models import (
     OPEN_STATUSES,
     Category,
@@ -628,8 +628,7 @@ def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Looku
 
 
 def _ends_with(column, tail: str):
-    escaped = tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like("%" + escaped, escape="\\")
+    return ends_with(column, tail)
 
 
 def _people_matters(cond) -> Select:
