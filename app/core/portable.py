@@ -5,13 +5,14 @@
   server's collation (zh_CN, en_US…), where such a range would miss rows: there it is
   ``LIKE 'ab%'``, which compares characters whatever the collation.
 - ``contains_ci``: "contains", ignoring the case of Latin letters — what SQLite's LIKE does; on
-  PostgreSQL that is ILIKE (served by the ``pg_trgm`` index on matters.summary). Text with no
-  letters that have a case is ``instr(…) > 0`` on SQLite (the same rows, cheaper per row).
+  PostgreSQL that is ILIKE, or LIKE for text without cased letters such as Chinese (both served
+  by the ``pg_trgm`` index on matters.summary). Text without cased letters is ``instr(…) > 0``
+  on SQLite (the same rows, cheaper per row than LIKE's case folding).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, and_, bindparam, func, text
+from sqlalchemy import Boolean, String, Text, and_, bindparam, cast, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -75,26 +76,54 @@ class prefix_match(_Match):  # noqa: N801 - reads like a SQL function
 
 class contains_ci(_Match):  # noqa: N801
     inherit_cache = True
+    # Whether the text has letters with a case (part of the statement's cache key: the same
+    # statement is not reused for text of the other kind).
+    _traverse_internals = [
+        *_Match._traverse_internals,
+        ("cased", InternalTraversal.dp_boolean),
+        ("pair", InternalTraversal.dp_boolean),
+    ]
 
-    @staticmethod
-    def _values(text: str) -> tuple[str, str, str]:
-        return "", "", "%" + _escape(text) + "%"
-
-    def __new__(cls, column=None, text: str = ""):
-        # Text without letters that have a case (Chinese, digits): SQLite compares it as it
-        # is (``instr``), which spares LIKE's folding of every character read — a scan of
-        # every summary takes 15% less. A class of its own: its own compiled statement.
-        if cls is contains_ci and text and text.lower() == text.upper():
-            cls = _contains_caseless
-        return super().__new__(cls)
-
-
-class _contains_caseless(contains_ci):  # noqa: N801
-    inherit_cache = True
+    def __init__(self, column, text: str, *, indexed: bool = True):
+        super().__init__(column, text)
+        self.cased = text.lower() != text.upper()
+        # Two characters without case in matters.summary: PostgreSQL's index of two-character
+        # runs finds them (migration 0035: ``zz_bigrams``), where pg_trgm has no trigram. Not
+        # when the caller tests a few rows found otherwise (``indexed=False``): computed row by
+        # row, the runs cost far more than the LIKE.
+        self.pair = (
+            indexed
+            and len(text) == 2
+            and not self.cased
+            and getattr(column, "key", None) == "summary"
+            and getattr(getattr(column, "table", None), "name", None) == "matters"
+        )
 
     @staticmethod
     def _values(text: str) -> tuple[str, str, str]:
         return text, "", "%" + _escape(text) + "%"
+
+
+class ends_with(_Match):  # noqa: N801
+    """ "Ends with", case-sensitive (a 受理编号's sequence number typed alone). PostgreSQL reads
+    it from the index of the reversed column (migration 0035) as a prefix there."""
+
+    inherit_cache = True
+
+    @staticmethod
+    def _values(text: str) -> tuple[str, str, str]:
+        return "", _escape(text[::-1]) + "%", "%" + _escape(text)
+
+
+@compiles(ends_with)
+def _ends_default(element: ends_with, compiler, **kw) -> str:
+    return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
+
+
+@compiles(ends_with, "postgresql")
+def _ends_pg(element: ends_with, compiler, **kw) -> str:
+    reversed_ = func.reverse(element.column)
+    return compiler.process(reversed_.like(element.high, escape="\\"), **kw)
 
 
 @compiles(prefix_match)
@@ -110,19 +139,28 @@ def _prefix_pg(element: prefix_match, compiler, **kw) -> str:
 
 @compiles(contains_ci)
 def _contains_default(element: contains_ci, compiler, **kw) -> str:
+    if not element.cased:
+        # Chinese, digits: compared as they are, which spares LIKE's folding of every
+        # character read (a scan of every summary takes 15% less).
+        return compiler.process(func.instr(element.column, element.low) > 0, **kw)
     return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
 
 
 @compiles(contains_ci, "postgresql")
 def _contains_pg(element: contains_ci, compiler, **kw) -> str:
-    return compiler.process(element.column.ilike(element.pattern, escape="\\"), **kw)
+    """ILIKE only for text with letters that have a case: Chinese, digits and the like are
+    compared by LIKE, which PostgreSQL runs on the bytes, while ILIKE lower-cases every summary
+    it reads first (a summary word found by reading the table costs several times as much).
+    Both are served by the pg_trgm index for three characters or more."""
+    like = element.column.ilike if element.cased else element.column.like
+    cond = like(element.pattern, escape="\\")
+    if element.pair:
+        from sqlalchemy.dialects.postgresql import array  # PostgreSQL's only (not on SQLite)
 
-
-@compiles(_contains_caseless)
-def _contains_instr(element: contains_ci, compiler, **kw) -> str:
-    return compiler.process(func.instr(element.column, element.low) > 0, **kw)
-
-
-@compiles(_contains_caseless, "postgresql")
-def _contains_caseless_pg(element: contains_ci, compiler, **kw) -> str:
-    return _contains_pg(element, compiler, **kw)  # ILIKE: served by the pg_trgm index
+        # The index of two-character runs (migration 0035), then the LIKE on those rows: on
+        # ``summary || ''``, which pg_trgm's index cannot take (with no trigram in the text it
+        # would read its whole index, 0.4 s at 1,000,000 matters, to return every row).
+        runs = func.zz_bigrams(element.column).op("@>")(array([cast(element.low, Text)]))
+        text_ = element.column.op("||")(text("''"))
+        cond = and_(runs, text_.like(element.pattern, escape="\\"))
+    return compiler.process(cond, **kw)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from app.core import clock, text_search
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.core.portable import contains_ci, prefix_match
+from app.core.portable import contains_ci, ends_with, prefix_match
 from app.models import (
     OPEN_STATUSES,
     Category,
@@ -606,7 +606,7 @@ class _Lookups:
             )
             cond = literal_column("matters.rowid").in_(found)
         else:
-            cond = contains_ci(Matter.summary, self.summary)
+            cond = contains_ci(Matter.summary, self.summary, indexed=indexed)
         return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
@@ -639,8 +639,7 @@ def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Looku
 
 
 def _ends_with(column, tail: str):
-    escaped = tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like("%" + escaped, escape="\\")
+    return ends_with(column, tail)
 
 
 def _people_matters(cond) -> Select:
@@ -890,10 +889,22 @@ def _breadth(session: Session, lk: _Lookups, limit: int | None = None) -> tuple[
         MANY,
     )
     many_texts = lk.summary is not None
-    if many_texts and lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+    if many_texts and _text_indexed(session, lk):
         texts = select(literal(1)).select_from(Matter).where(lk.summary_match())
         many_texts = _at_least(session, texts, MANY)
     return many_people, many_numbers, many_texts
+
+
+def _text_indexed(session: Session, lk: _Lookups) -> bool:
+    """Whether the summary text is found from an index: SQLite's full-text index (three
+    characters or more), PostgreSQL's index of two-character runs (two characters without case,
+    ``contains_ci``; migration 0035)."""
+    if lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+        return True
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and contains_ci(Matter.summary, lk.summary).pair
+    )
 
 
 def _ordered_ids(
