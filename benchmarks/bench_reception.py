@@ -244,6 +244,8 @@ def main() -> None:
             rows = intake.matter_page(s, actor, MatterFilter(), after=after, calendar=cal)
             page_times.append(time.perf_counter() - t)
             all_ids += [r.id for r in rows]
+            if not rows:  # a small database ends within ten pages
+                break
             after = (rows[-1].received_at, rows[-1].number)
         print(
             f"list (open or today): first page {ms(t_first)}, its size ({est.text()}) {ms(t_est)}"
