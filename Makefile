@@ -10,7 +10,7 @@ TEST_DATES ?= 2027-01-05 2030-06-14
 # every module again (tests/test_cli.py: 110 s without caches, 85 s with them).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-pg lint format demo bench manual bundle deb clean
+.PHONY: run test test-pg lint format demo bench bench-pg manual bundle deb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,9 +77,26 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests benchmarks installer
 	$(BIN)/ruff check --fix app tests benchmarks installer
 
+# Speed benchmarks (issue 17), each printing its figures beside their targets. They share one
+# demo database per size, built once and kept in .bench/demo-<n>.sqlite3 (about 25 min for
+# 300,000 matters on the first run). `make bench BENCH_MATTERS=10000` for a quick run.
+BENCH_MATTERS      ?= 300000
+BENCH_SEARCH_SIZES ?= 10000,100000,300000
+BENCH_RUN          := QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reception.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_search.py
+	$(BENCH_RUN)/bench_print.py --matters $(BENCH_MATTERS)
+	$(BENCH_RUN)/bench_reception.py --matters $(BENCH_MATTERS)
+	$(BENCH_RUN)/bench_command.py --matters $(BENCH_MATTERS)
+	$(BENCH_RUN)/bench_search.py --sizes $(BENCH_SEARCH_SIZES)
+	$(BENCH_RUN)/bench_import.py
+	$(BENCH_RUN)/bench_ledgers.py --matters $(BENCH_MATTERS)
+	$(BENCH_RUN)/bench_assessment.py --matters 100000
+
+# The same on a PostgreSQL server: BENCH_PG_URL=postgresql+psycopg://user:pw@host/db make bench-pg
+# (a database of its own: the benchmark builds its demo data there once and reuses it).
+bench-pg: $(STAMP)
+	@test -n "$(BENCH_PG_URL)" || { echo "BENCH_PG_URL (a PostgreSQL URL) is needed"; exit 2; }
+	$(BENCH_RUN)/bench_postgres.py --database-url "$(BENCH_PG_URL)"
 
 # What the manual's screenshots and the bundles are made from: each is made again only when
 # one of these changed since (stamps).

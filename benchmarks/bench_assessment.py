@@ -23,24 +23,10 @@ TARGET_S = 2.0
 
 
 def database_for(matters: int, path: Path | None) -> Path:
-    """The cached demo database with ``matters`` matters (built once under .bench/)."""
-    from sqlalchemy import func, select
+    """The shared demo database with ``matters`` matters (built once under .bench/)."""
+    from benchmarks._cache import demo_database
 
-    from app.db import open_database
-    from app.demo.center import generate_demo
-    from app.models import Matter
-
-    path = path or ROOT / ".bench" / f"assessment-{matters}.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_database(path)
-    with db.read() as s:
-        have = s.scalar(select(func.count()).select_from(Matter)) or 0
-    if have < matters:
-        t = time.perf_counter()
-        generate_demo(db, matters - have)
-        print(f"demo data: {matters - have} matters in {time.perf_counter() - t:.1f} s")
-    db.dispose()
-    return path
+    return demo_database(matters, path)
 
 
 def main() -> None:

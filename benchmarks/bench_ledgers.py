@@ -8,8 +8,8 @@ newest --ledger-rows matters) exported to XLSX in under 10 s and to PDF in under
 of 10,000 matters imported in under 10 s (bench_import.py times the batched import itself).
 Each export figure is the median of --runs with the minimum and maximum beside it, its CPU
 time, and a ratio to a fixed reference (a plain CPU loop timed in the same run), so figures
-from a busy machine can be compared with a quiet one's. The demo database is the one
-bench_reception.py makes (made here too if missing); the import runs on a copy of it, so the
+from a busy machine can be compared with a quiet one's. The demo database is the shared
+one under .bench/ (benchmarks/_cache.py; made if missing); the import runs on a copy of it, so the
 benchmark can be run again and again; pass --db for another one (a 300,000-matter copy).
 """
 
@@ -33,23 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def demo_database(matters: int, path: Path | None):
-    """The 100,000-matter demo database of bench_reception.py, made if missing."""
-    from sqlalchemy import func, select
-
+    """The shared demo database (benchmarks/_cache.py), made if missing, and opened."""
     from app.db import open_database
-    from app.demo.center import generate_demo
-    from app.models import Matter
+    from benchmarks._cache import demo_database as cached
 
-    db_path = path or Path(tempfile.gettempdir()) / f"zongzhi-bench-{matters}.sqlite3"
-    db = open_database(db_path)
-    with db.read() as s:
-        have = s.scalar(select(func.count()).select_from(Matter)) or 0
-    if have < matters:
-        t = time.perf_counter()
-        generate_demo(db, matters - have)
-        print(f"demo data: {matters - have} matters generated in {time.perf_counter() - t:.1f} s")
-    print(f"database: {db_path} ({db_path.stat().st_size / 1e6:.0f} MB, {matters} matters)")
-    return db, db_path
+    db_path = cached(matters, path)
+    return open_database(db_path), db_path
 
 
 def write_sheet(db, path: Path, rows: int) -> None:

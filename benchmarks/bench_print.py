@@ -298,19 +298,15 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from app.db import open_database
-    from app.demo.center import DEMO_ACCOUNTS, generate_demo
+    from app.demo.center import DEMO_ACCOUNTS
     from app.models import Matter, User
     from app.reports.receipt import render_receipt
     from app.services.reception import receipts
     from app.services.security.auth import actor_for
+    from benchmarks._cache import demo_database
 
-    db_path = args.db or Path(tempfile.gettempdir()) / "zongzhi-bench" / f"{args.matters}.sqlite3"
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = demo_database(args.matters, args.db)
     db = open_database(db_path)
-    with db.read() as s:
-        have = s.scalar(select(func.count()).select_from(Matter)) or 0
-    if have < args.matters:
-        generate_demo(db, args.matters - have)
     with db.read() as s:
         number, mid = s.execute(
             select(Matter.number, Matter.id).order_by(Matter.received_at.desc()).limit(1)

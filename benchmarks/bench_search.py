@@ -12,8 +12,9 @@ Targets (issue 17), at 300,000 matters: median < 30 ms, p90 < 100 ms, any query 
 Figures from a noisy machine are also given as a ratio to two references timed in the same run:
 a plain CPU loop and a raw SQLite scan of every summary. Times are the process's CPU time
 (``time.process_time``), as in the issue's figures; wall-clock figures are printed beside.
-The databases are built once (demo data) and cached under ``.bench/`` (``search-<n>.sqlite3``);
-300,000 only with ``--with-300k``.
+The databases are built once (demo data) and cached under ``.bench/`` (``demo-<n>.sqlite3``,
+shared by every benchmark: benchmarks/_cache.py); 300,000 only with ``--with-300k`` or
+``--sizes`` (``make bench`` passes 10000,100000,300000).
 
 Beside search, two more costs of issue 17's growth table are timed at each size: the reception
 list's start (its default filter, today's and every open matter: the first page and "共 N 件"
@@ -57,26 +58,9 @@ def ms(seconds: float) -> str:
 
 
 def build(path: Path, matters: int) -> None:
-    from app.db import open_database
-    from app.demo.center import generate_demo
+    from benchmarks._cache import demo_database
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_database(path)
-    try:
-        from sqlalchemy import func, select
-
-        from app.models import Matter
-
-        with db.read() as s:
-            have = s.scalar(select(func.count()).select_from(Matter)) or 0
-        if have < matters:
-            t = time.perf_counter()
-            generate_demo(db, matters - have)
-            print(
-                f"  built {path.name}: {matters - have} matters in {time.perf_counter() - t:.0f} s"
-            )
-    finally:
-        db.dispose()
+    demo_database(matters, path)
 
 
 def typical_queries(path: Path) -> list[tuple[str, str]]:
@@ -339,7 +323,7 @@ def main() -> None:
     print(f"machine load (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     by_size = {}
     for n in sizes:
-        path = args.db if args.db and n == sizes[0] else args.cache / f"search-{n}.sqlite3"
+        path = args.db if args.db and n == sizes[0] else args.cache / f"demo-{n}.sqlite3"
         build(path, n)
         by_size[n] = measure(path, args.runs)
         report(n, by_size[n])

@@ -18,6 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _bench_cache() -> dict[str, float]:
+    """The repository's shared benchmark databases (.bench/), each with its modification time."""
+    cache = ROOT / ".bench"
+    return {str(f): f.stat().st_mtime for f in cache.rglob("*")} if cache.exists() else {}
+
+
 @pytest.mark.parametrize(
     ("script", "args", "printed"),
     [
@@ -32,6 +38,7 @@ def test_benchmark_runs_at_a_tiny_size(
 ) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     env.pop("ZONGZHI_CLOCK", None)
+    before = _bench_cache()
     run = subprocess.run(
         [
             sys.executable,
@@ -48,3 +55,5 @@ def test_benchmark_runs_at_a_tiny_size(
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert printed in run.stdout, run.stdout[-3000:]
+    # With --db the benchmark leaves make bench's cached databases alone.
+    assert _bench_cache() == before
