@@ -165,17 +165,23 @@ def _add_rows(frame: bytes, rows: list[tuple], progress: Progress | None) -> byt
 
 def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
     """Short columns (numbers, dates, names) as wide as their text; the long ones share the
-    rest and wrap."""
+    rest and wrap. No column is narrower than its header set on two lines: a table of many
+    columns shrunk to the page would otherwise stack a header one character a line."""
     pad = 7
-    natural = []
+    natural, least = [], []
     for i, header in enumerate(table.headers):
         # A long header may wrap onto two lines; a short one stays whole.
         w = stringWidth(header, font, 8.5) / (2 if len(header) > 4 else 1) + pad
+        least.append(min(w, stringWidth(header[: (len(header) + 1) // 2], font, 8.5) + pad))
         for row in table.rows[:300]:
             v = row[i]
             if v:
                 w = max(w, stringWidth(str(v).split("\n", 1)[0], font, 7.5) + pad)
         natural.append(min(w, 70 * mm))
+    return _at_least(_share(natural, usable), least, usable)
+
+
+def _share(natural: list[float], usable: float) -> list[float]:
     short = [w if w <= 32 * mm else 0 for w in natural]
     rest = usable - sum(short)
     long_total = sum(w for w, sh in zip(natural, short, strict=True) if not sh)
@@ -184,6 +190,17 @@ def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
     if not long_total:
         return [w * usable / sum(short) for w in short]
     return [sh or w * rest / long_total for w, sh in zip(natural, short, strict=True)]
+
+
+def _at_least(widths: list[float], least: list[float], usable: float) -> list[float]:
+    """Each column widened to its least width, the room taken from the columns wider than
+    theirs in proportion to what they can spare."""
+    out = [max(w, lo) for w, lo in zip(widths, least, strict=True)]
+    extra = sum(out) - usable
+    spare = [w - lo for w, lo in zip(out, least, strict=True)]
+    if extra > 1e-6 and sum(spare) > extra:
+        out = [w - sp * extra / sum(spare) for w, sp in zip(out, spare, strict=True)]
+    return out
 
 
 _PAD_TOP, _PAD_BOTTOM, _PAD_SIDE = 2, 3, 3
