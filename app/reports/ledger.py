@@ -172,7 +172,7 @@ def _pdf_widths(table: LedgerTable, font: str, usable: float) -> list[float]:
     for i, header in enumerate(table.headers):
         # A long header may wrap onto two lines; a short one stays whole.
         w = stringWidth(header, font, 8.5) / (2 if len(header) > 4 else 1) + pad
-        least.append(min(w, stringWidth(header[: (len(header) + 1) // 2], font, 8.5) + pad))
+        least.append(stringWidth(header[: (len(header) + 1) // 2], font, 8.5) + pad)
         for row in table.rows[:300]:
             v = row[i]
             if v:

@@ -76,3 +76,25 @@ def test_pdf_cells_break_into_the_lines_a_paragraph_would():
             want = [_line_text(line) for line in para.blPara.lines]
             assert wrapper.plain(text)
             assert wrapper.lines(text, room).split("\n") == want, (text, room)
+
+
+def test_pdf_columns_are_never_narrower_than_their_header_on_two_lines():
+    """A wide ledger (the matters ledger's sixteen columns) is shrunk to the page; an empty
+    column with a long header (上报网格员) must still show it on two lines, not a character
+    a line, and the columns still fill the page exactly."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from app.reports.fonts import default_fonts
+    from app.reports.ledger import _pdf_widths
+
+    font = default_fonts().body
+    headers = ["受理编号", "事项摘要", "办理结果", "承办单位", "村社区", "满意度", "上报网格员"]
+    long = "反映楼上住户装修噪音扰民，晚上十点后仍在施工，多次协商未果，请求社区出面协调。" * 2
+    row = ("BS2026-A-000001", long, long, "矛盾纠纷调解室", "西山村", "满意", "")
+    table = LedgerTable("t", "台账", [(h, 10) for h in headers], [row] * 5)
+    usable = 400.0
+    widths = _pdf_widths(table, font, usable)
+    assert abs(sum(widths) - usable) < 1e-6
+    for header, width in zip(headers, widths, strict=True):
+        half = header[: (len(header) + 1) // 2]
+        assert width >= stringWidth(half, font, 8.5) + 7 - 1e-6, header
