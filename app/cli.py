@@ -88,7 +88,12 @@ def _date_arg(value: str):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
-    parser.add_argument("--version", action="version", version=f"zongzhi-desk {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"zongzhi-desk {__version__}",
+        help="显示版本号并退出",
+    )
     _db_args(parser, top=True)
     parser.add_argument("--demo-login", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
