@@ -86,6 +86,16 @@ def _date_arg(value: str):
         raise argparse.ArgumentTypeError(f"日期“{value}”看不懂，请写成 2026-01-31") from None
 
 
+def _seconds_arg(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 60:
+        raise argparse.ArgumentTypeError(f"“{value}”不是大于 0、不超过 60 的秒数，如 --timeout 5")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zongzhi", description="综治中心工作台。不带子命令时打开图形界面。")
     parser.add_argument(
@@ -163,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what",
         choices=["ledger", "stats", "bundle", "assessment"],
         help="ledger：工作台账；stats：上报统计表；bundle：交换包（本终端新增和修改的记录，已签名）；"
-        "assessment：考核排名表（加 --unit/--village 则为该对象的考核评分表）",
+        "assessment：考核排名表（加 --unit/--village/--grid 则为该对象的考核评分表）",
     )
     p.add_argument(
         "name",
@@ -378,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--simulate", action="store_true", help="用模拟读卡器（伪终端）试一遍，不需要硬件"
     )
     p.add_argument("--show", action="store_true", help="显示完整的身份证号")
-    p.add_argument("--timeout", type=float, default=3.0, help="最多等读卡器几秒（默认 3）")
+    p.add_argument("--timeout", type=_seconds_arg, default=3.0, help="最多等读卡器几秒（默认 3）")
 
     p = sub.add_parser(
         "migrate-db", help="把全部数据复制到另一个（空的）数据库，如从 SQLite 搬到 PostgreSQL"
@@ -759,6 +769,14 @@ def _narrow_to_place(names, args, f) -> None:
         f.unit_id = names.units[args.unit]
 
 
+def _grid_by_code(session, code: str):
+    from sqlalchemy import select
+
+    from app.models import Grid
+
+    return session.scalar(select(Grid.id).where(Grid.code == code.strip().upper()))
+
+
 def _narrow_to_grid(session, args, f) -> None:
     """``--grid`` by code onto a filter's grid_id."""
     if getattr(args, "grid", None):
@@ -814,19 +832,36 @@ def cmd_export_assessment(args) -> int:
     if fmt not in ("xlsx", "pdf"):
         print("用法错误：--format 应为 pdf 或 xlsx", file=sys.stderr)
         return 2
+    names = {"unit": args.unit, "village": args.village, "grid": args.grid}
+    other = [f"--{k}" for k, v in names.items() if v and k != args.kind]
+    if other:
+        print(
+            f"用法错误：--kind {args.kind} 不用 {'、'.join(other)}："
+            "派驻单位的评分表写 --unit 单位名，村社区的写 --village 村社区名，"
+            "网格的写 --grid 网格名称或编码",
+            file=sys.stderr,
+        )
+        return 2
     db = _open(args)
     _require_initialised(db)
     actor = _signed_in(args, db)
-    name = {"unit": args.unit, "village": args.village}.get(args.kind)
+    name = names[args.kind]
     with db.write() as s:
         period = assessment.find_period(s, actor, args.period)
         target = None
         if name:
-            target = next(
-                (t.id for t in assessment.targets(s, actor, args.kind) if t.name == name), None
+            by_code = _grid_by_code(s, name) if args.kind == "grid" else None
+            found = next(
+                (
+                    t
+                    for t in assessment.targets(s, actor, args.kind)
+                    if t.name == name or t.id == by_code
+                ),
+                None,
             )
-            if target is None:
+            if found is None:
                 raise ServiceError(f"没有叫“{name}”的考核对象")
+            target, name = found.id, found.name
         data = assessment.export(s, actor, period, args.kind, fmt, target)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)

@@ -470,6 +470,9 @@ def test_export_from_the_command_line(db, quarter, tmp_path, capsys):
     args = ["export", "assessment", "--database-url", db.url, "--period", "2027Q3", "--kind",
             "unit", "--out", str(tmp_path / "y.pdf")]  # fmt: skip
     assert main([*args, *login]) == 1 and "没有考核期“2027Q3”" in capsys.readouterr().err
+    args = [*base, "--kind", "grid", "--unit", "派出所", "--out", str(tmp_path / "z.pdf")]
+    assert main([*args, *login]) == 2  # not silently the grids' ranking
+    assert "--kind grid 不用 --unit" in capsys.readouterr().err
 
 
 def test_key_person_visits_on_time_per_village(db, quarter):
