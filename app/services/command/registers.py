@@ -59,6 +59,7 @@ from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import (
     char_len,
+    halfwidth,
     mask_id_number,
     mask_phone,
     validate_id_number,
@@ -396,7 +397,8 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
     if k == "datetime":
         return parse_datetime(value, spec.label)
     if k in ("int", "year"):
-        if not re.fullmatch(r"\d+", text):
+        text = halfwidth(text)  # ２０２６ typed in full width reads as 2026
+        if not re.fullmatch(r"\d+", text, re.ASCII):
             raise ValidationError(f"{spec.label}应为整数，现在是“{shown(text)}”")
         if len(text) > 9:  # also keeps int() within its digit limit
             what = "应为 2026 这样的年份" if k == "year" else "太大，请核对"
@@ -430,10 +432,11 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
 
 
 def _money(text: str, label: str) -> Decimal:
-    """An amount in yuan: more than 0, at most two decimals (分); 1,500 and 1500元 read too."""
-    t = re.sub(r"[,，\s]|元$", "", text.replace("¥", "").replace("￥", ""))
+    """An amount in yuan: more than 0, at most two decimals (分); 1,500, 1500元 and the full
+    width ￥１，５００．５０ a Chinese input method types read too; other scripts' digits don't."""
+    t = re.sub(r"[,\s]|元$", "", halfwidth(text).replace("¥", ""))
     try:
-        amount = Decimal(t)
+        amount = Decimal(t) if t.isascii() else None
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
