@@ -595,13 +595,10 @@ def record_values(
         if spec.kind == "village" and v is not None:
             v = session.get(Village, v).name
         elif spec.kind == "grid" and v is not None:
-            grid = session.get(Grid, v)
-            v = f"{grid.name}（{grid.code}）"
-        elif spec.kind == "unit" and v is not None:
-            v = session.get(Unit, v).name
-        elif spec.kind == "grid" and v is not None:
             g = session.get(Grid, v)
             v = grid_label(g.name, g.code)
+        elif spec.kind == "unit" and v is not None:
+            v = session.get(Unit, v).name
         elif spec.kind == "money" and v is not None:
             v = f"{v:.2f}"
         elif spec.kind == "choice" and v is not None:
