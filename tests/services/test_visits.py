@@ -257,3 +257,26 @@ def test_a_control_character_in_the_visitor_or_inspector_is_refused_in_chinese(d
     with db.read() as s:
         assert visits.list_visits(s, clerk, pid) == []
         assert places.list_inspections(s, clerk, place) == []
+
+
+def test_a_last_visit_after_today_is_refused_as_a_visit_would_be(db, clock):
+    """最近走访 typed with a record becomes the first visit of the log: like 添加走访记录, it
+    cannot be after today."""
+    clock.freeze("2026-06-15")
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        registers.add_record(
+            s,
+            actor(db, "jiedai"),
+            "special",
+            {
+                "name": "己",
+                "category": "吸毒人员",
+                "risk_level": "低",
+                "helper": "司法所 王某",
+                "listed_on": "2026-01-01",
+                "last_visit_on": "2026-06-16",
+            },
+        )
+    assert err.value.fields["last_visit_on"] == "最近走访日期不能晚于今天"
+    with db.read() as s:
+        assert s.scalar(select(SpecialPerson).where(SpecialPerson.name == "己")) is None

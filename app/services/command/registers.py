@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -488,6 +489,9 @@ def check_register(kind: str, clean: dict[str, Any], names: Names | None = None)
     released, listed = clean.get("released_on"), clean.get("listed_on")
     if kind == "special" and released and listed and released < listed:
         problems["released_on"] = "解除列管日期不能早于列管日期"
+    last = clean.get("last_visit_on")
+    if kind == "special" and last and last > clock.today():  # it becomes a visit of the log
+        problems["last_visit_on"] = "最近走访日期不能晚于今天"
     return problems
 
 
