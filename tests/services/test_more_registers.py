@@ -246,7 +246,8 @@ def test_only_help_matters_make_aid_records(db):
 
 
 def test_an_aid_sheet_links_rows_to_their_help_matters_by_number(db, tmp_path):
-    """A 关联事项 (受理编号) column links the imported record to its 求助 matter; a number that
+    """A 关联事项 (受理编号) column links the imported record to its 求助 matter (the number
+    typed in lower case or full width too); a number that
     is no matter, or not a 求助 one, is named with its row and column."""
     from openpyxl import Workbook
 
@@ -258,7 +259,9 @@ def test_an_aid_sheet_links_rows_to_their_help_matters_by_number(db, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append([*labels, "受理编号"])
-    for number in (help_no.lower(), "BS2026-X-999999", other_no):
+    # The number as typed in lower case and full width (ｂｓ２０２６－…) is the matter's.
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in help_no.lower())
+    for number in (typed, "BS2026-X-999999", other_no):
         sheet.append([*good, number])
     path = tmp_path / "救助.xlsx"
     book.save(path)
