@@ -42,7 +42,7 @@ def _birth(value: str, today: date) -> date | None:
 def validate_id_number(value: str, *, today: date | None = None) -> str:
     """18-digit numbers with their check digit, or old 15-digit numbers; returns it normalised."""
     today = today or clock.today()
-    v = re.sub(r"\s", "", _halfwidth(value)).upper()
+    v = re.sub(r"\s", "", halfwidth(value)).upper()
     if re.fullmatch(r"[0-9]{15}", v):
         born = _birth("19" + v[6:12], today)
         if v[0] not in "12345678" or born is None:
@@ -74,7 +74,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     return v
 
 
-def _halfwidth(value: str | None) -> str:
+def halfwidth(value: str | None) -> str:
     """Digits, letters and signs typed in full width (a Chinese input method's 全角 mode:
     １３８, Ｘ, ＋) as their ASCII selves; other scripts' digits stay, and are refused."""
     return unicodedata.normalize("NFKC", value or "")
@@ -185,7 +185,7 @@ def sex_and_age(id_number: str, day: date | None = None) -> tuple[str, int | Non
 
 def validate_phone(value: str) -> str:
     """Mobiles (1[3-9] + 9 digits) and landlines (area code 0xx/0xxx + 7–8 digits, or local)."""
-    v = re.sub(r"[\s\-()（）]", "", _halfwidth(value))
+    v = re.sub(r"[\s\-()（）]", "", halfwidth(value))
     v = re.sub(r"^(\+?86)(?=1[0-9]{10}$|0[0-9]{9,11}$)", "", v)
     if re.fullmatch(r"1[3-9][0-9]{9}", v):
         return v

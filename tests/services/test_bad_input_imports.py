@@ -90,6 +90,8 @@ def good_value(spec: FieldSpec):
         return st.sampled_from(["投诉", "咨询", "求助"])
     if k == "choice":
         return st.sampled_from([m.label for m in spec.choices] + [m.value for m in spec.choices])
+    if k == "money":
+        return st.integers(1, 99_999).map(str) | st.sampled_from(["1,500", "１２３", "88.5元"])
     fair = FAIR if spec.max_len > 60 else SHORT_FAIR
     return fair if spec.required else st.just("") | fair
 
@@ -142,6 +144,8 @@ def expected(spec: FieldSpec, value: Any) -> Any:
         return parse_datetime(value, spec.label)
     if k == "year":
         return int(text)
+    if k == "money":  # as the form shows an amount: yuan to the 分 (１２３ → 123.00)
+        return f"{registers._money(text, spec.label):.2f}"
     if k == "choice":
         return next(m.label for m in spec.choices if text in (m.label, m.value))
     return text

@@ -230,6 +230,13 @@ def test_reader_settings_are_kept_per_terminal(tmp_path):
         save_reader_settings(ReaderSettings("library"))
     with pytest.raises(ReaderNotFound, match="不用读卡器"):
         open_source(ReaderSettings("off"))
+    # A vendor library's port typed in full width reads as its digits; other scripts' digits are
+    # refused in Chinese, not a crash when the reader is opened.
+    kept = save_reader_settings(ReaderSettings("library", "１００１", "/opt/termb.so"))
+    assert kept.port == "1001"
+    for odd in ("\u0661\u0660", "1001a"):
+        with pytest.raises(Exception, match="动态库的端口是数字"):
+            save_reader_settings(ReaderSettings("library", odd, "/opt/termb.so"))
 
 
 # --- zongzhi card-test

@@ -92,6 +92,7 @@ BAD = [
     ("aid", "amount", "12.345", "救助金额（元）最多到分"),
     ("aid", "amount", "一千", "救助金额（元）应为金额"),
     ("aid", "amount", "1e+26", "太大，请核对"),  # more digits than quantize may give
+    ("aid", "amount", "\u0663\u0660", "救助金额（元）应为金额"),  # Arabic-Indic digits: not ours
     ("aid", "aid_type", "慰问金", "救助类型“慰问金”不在可选范围内"),
     ("aid", "approver", "", "请填写审批机关"),
     ("aid", "grid_id", "没有这个网格", "没有叫“没有这个网格”的网格"),
@@ -119,6 +120,27 @@ def test_bad_values_get_chinese_messages_naming_the_field(db):
         assert words in err.value.fields.get(key, ""), (kind, key, err.value.fields)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(AidRecord)) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("１２３", "123.00"), ("￥１，５００．５０", "1500.50"), ("８８元", "88.00")],
+)
+def test_an_amount_typed_in_full_width_is_kept_as_its_digits(db, typed, kept):
+    """A Chinese input method in 全角 mode types １２３ and ．: read as 123 and ., like the
+    ID numbers and phones are."""
+    who = actor(db, "jiedai")
+    with db.write() as s:
+        rid = registers.add_record(s, who, "aid", dict(GOOD["aid"], amount=typed))
+    with db.read() as s:
+        assert registers.record_values(s, who, "aid", rid)["amount"] == kept
+
+
+def test_a_year_typed_in_full_width_reads_as_the_year():
+    spec = next(f for f in registers.REGISTERS["safety"][1] if f.key == "year")
+    assert registers.clean_value(spec, "２０２６", registers.Names({}, {}, {})) == 2026
+    with pytest.raises(ValidationError, match="年度应为整数"):
+        registers.clean_value(spec, "\u0662\u0660\u0662\u0666", registers.Names({}, {}, {}))
 
 
 def test_a_grid_must_be_of_the_village(db):
@@ -224,7 +246,8 @@ def test_only_help_matters_make_aid_records(db):
 
 
 def test_an_aid_sheet_links_rows_to_their_help_matters_by_number(db, tmp_path):
-    """A 关联事项 (受理编号) column links the imported record to its 求助 matter; a number that
+    """A 关联事项 (受理编号) column links the imported record to its 求助 matter (the number
+    typed in lower case or full width too); a number that
     is no matter, or not a 求助 one, is named with its row and column."""
     from openpyxl import Workbook
 
@@ -236,7 +259,9 @@ def test_an_aid_sheet_links_rows_to_their_help_matters_by_number(db, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append([*labels, "受理编号"])
-    for number in (help_no.lower(), "BS2026-X-999999", other_no):
+    # The number as typed in lower case and full width (ｂｓ２０２６－…) is the matter's.
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in help_no.lower())
+    for number in (typed, "BS2026-X-999999", other_no):
         sheet.append([*good, number])
     path = tmp_path / "救助.xlsx"
     book.save(path)

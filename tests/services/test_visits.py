@@ -222,3 +222,61 @@ def test_key_places_inspections_and_their_ledger_round_trip(db, clock, tmp_path)
     assert [r[:8] for r in again] == [
         r[:8] for r in table.rows
     ]  # name, kind, address, village, grid, person, phone, unit
+
+
+def test_a_control_character_in_the_visitor_or_inspector_is_refused_in_chinese(db, clock):
+    """Pasted from another program, U+0000 reached PostgreSQL (which cannot store it) and
+    crashed the save; now the field is named and nothing is saved."""
+    clock.freeze("2026-06-15")
+    clerk = actor(db, "jiedai")
+    pid = _person(db, clock, "戊", "吸毒人员", 100)
+    with db.write() as s:
+        place = registers.add_record(
+            s,
+            clerk,
+            "places",
+            {
+                "name": "控制字符测试点",
+                "kind": "出租房",
+                "address": "白石村1号",
+                "responsible": "林某",
+            },
+        )
+    for bad in ("网格员\x00陈某", "网格员\x1b陈某"):
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            visits.add_visit(
+                s,
+                clerk,
+                pid,
+                {"visited_on": "2026-06-10", "visitor": bad, "method": "走访", "risk_level": "低"},
+            )
+        assert "控制字符" in err.value.fields["visitor"]
+        with db.write() as s, pytest.raises(ValidationError) as err:
+            places.add_inspection(s, clerk, place, {"inspected_on": "2026-06-10", "inspector": bad})
+        assert "控制字符" in err.value.fields["inspector"]
+    with db.read() as s:
+        assert visits.list_visits(s, clerk, pid) == []
+        assert places.list_inspections(s, clerk, place) == []
+
+
+def test_a_last_visit_after_today_is_refused_as_a_visit_would_be(db, clock):
+    """最近走访 typed with a record becomes the first visit of the log: like 添加走访记录, it
+    cannot be after today."""
+    clock.freeze("2026-06-15")
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        registers.add_record(
+            s,
+            actor(db, "jiedai"),
+            "special",
+            {
+                "name": "己",
+                "category": "吸毒人员",
+                "risk_level": "低",
+                "helper": "司法所 王某",
+                "listed_on": "2026-01-01",
+                "last_visit_on": "2026-06-16",
+            },
+        )
+    assert err.value.fields["last_visit_on"] == "最近走访日期不能晚于今天"
+    with db.read() as s:
+        assert s.scalar(select(SpecialPerson).where(SpecialPerson.name == "己")) is None

@@ -76,6 +76,7 @@ from app.services.reception.numbering import format_number, next_seq
 from app.services.security import audit
 from app.services.security.auth import actor_for
 from app.services.security.permissions import Action, require
+from app.services.validation import halfwidth
 
 S = MatterStatus
 MATTER_FIELDS: list[FieldSpec] = [
@@ -198,7 +199,7 @@ def _linked_matters(session: Session, rows: list[CheckedRow], label: str, sheet:
     from app.services.command.ledgers import AID_CATEGORIES  # (it loads the PDF library)
 
     wanted = {
-        str(r.clean["matter_id"]).strip().upper()
+        halfwidth(str(r.clean["matter_id"])).strip().upper()
         for r in rows
         if r.clean and r.clean.get("matter_id")
     }
@@ -213,7 +214,7 @@ def _linked_matters(session: Session, rows: list[CheckedRow], label: str, sheet:
         )
     }
     for r in rows:
-        number = str((r.clean or {}).get("matter_id") or "").strip().upper()
+        number = halfwidth(str((r.clean or {}).get("matter_id") or "")).strip().upper()
         if not number:
             continue
         got = found.get(number)

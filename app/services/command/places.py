@@ -19,7 +19,7 @@ from app.models import KeyPlace, PlaceInspection
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, require
-from app.services.validation import char_len, validate_text
+from app.services.validation import validate_text
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,11 @@ def add_inspection(
             problems["inspected_on"] = "请填写检查日期"
         elif clean["inspected_on"] > clock.today():
             problems["inspected_on"] = "检查日期不能晚于今天"
-    inspector = str(raw.get("inspector") or "").strip()
-    if not inspector:
-        problems["inspector"] = "请填写检查人"
-    elif char_len(inspector) > 64:
-        problems["inspector"] = f"检查人最多 64 字，现有 {char_len(inspector)} 字"
+    inspector = str(raw.get("inspector") or "")
+    try:  # a control character pasted in (U+0000 PostgreSQL cannot even store) is refused
+        inspector = validate_text(inspector, "inspector", "检查人", max_len=64)
+    except ValidationError as err:
+        problems["inspector"] = next(iter(err.fields.values()))
     for key, label in (("findings", "检查情况"), ("problems", "发现问题")):
         try:
             clean[key] = validate_text(

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.errors import NotFound, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import (
@@ -59,6 +60,7 @@ from app.services.security import audit
 from app.services.security.permissions import Action, allowed, require
 from app.services.validation import (
     char_len,
+    halfwidth,
     mask_id_number,
     mask_phone,
     validate_id_number,
@@ -396,7 +398,8 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
     if k == "datetime":
         return parse_datetime(value, spec.label)
     if k in ("int", "year"):
-        if not re.fullmatch(r"\d+", text):
+        text = halfwidth(text)  # ２０２６ typed in full width reads as 2026
+        if not re.fullmatch(r"\d+", text, re.ASCII):
             raise ValidationError(f"{spec.label}应为整数，现在是“{shown(text)}”")
         if len(text) > 9:  # also keeps int() within its digit limit
             what = "应为 2026 这样的年份" if k == "year" else "太大，请核对"
@@ -430,10 +433,11 @@ def clean_value(spec: FieldSpec, value: Any, names: Names) -> Any:
 
 
 def _money(text: str, label: str) -> Decimal:
-    """An amount in yuan: more than 0, at most two decimals (分); 1,500 and 1500元 read too."""
-    t = re.sub(r"[,，\s]|元$", "", text.replace("¥", "").replace("￥", ""))
+    """An amount in yuan: more than 0, at most two decimals (分); 1,500, 1500元 and the full
+    width ￥１，５００．５０ a Chinese input method types read too; other scripts' digits don't."""
+    t = re.sub(r"[,\s]|元$", "", halfwidth(text).replace("¥", ""))
     try:
-        amount = Decimal(t)
+        amount = Decimal(t) if t.isascii() else None
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
@@ -485,6 +489,9 @@ def check_register(kind: str, clean: dict[str, Any], names: Names | None = None)
     released, listed = clean.get("released_on"), clean.get("listed_on")
     if kind == "special" and released and listed and released < listed:
         problems["released_on"] = "解除列管日期不能早于列管日期"
+    last = clean.get("last_visit_on")
+    if kind == "special" and last and last > clock.today():  # it becomes a visit of the log
+        problems["last_visit_on"] = "最近走访日期不能晚于今天"
     return problems
 
 
@@ -592,13 +599,10 @@ def record_values(
         if spec.kind == "village" and v is not None:
             v = session.get(Village, v).name
         elif spec.kind == "grid" and v is not None:
-            grid = session.get(Grid, v)
-            v = f"{grid.name}（{grid.code}）"
-        elif spec.kind == "unit" and v is not None:
-            v = session.get(Unit, v).name
-        elif spec.kind == "grid" and v is not None:
             g = session.get(Grid, v)
             v = grid_label(g.name, g.code)
+        elif spec.kind == "unit" and v is not None:
+            v = session.get(Unit, v).name
         elif spec.kind == "money" and v is not None:
             v = f"{v:.2f}"
         elif spec.kind == "choice" and v is not None:

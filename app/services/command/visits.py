@@ -27,7 +27,7 @@ from app.services.center.settings import CenterSettings, load_settings, visit_in
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, require
-from app.services.validation import char_len, validate_text
+from app.services.validation import validate_text
 
 FINDINGS_MAX = 1000
 
@@ -98,9 +98,10 @@ def clean_visit(raw: dict[str, Any], listed_on: date | None = None) -> dict[str,
     visitor = str(raw.get("visitor") or "").strip()
     if not visitor:
         problems["visitor"] = "请填写走访人（工作人员或网格员姓名）"
-    elif char_len(visitor) > 64:
-        problems["visitor"] = f"走访人最多 64 字，现有 {char_len(visitor)} 字"
-    clean["visitor"] = visitor
+    try:  # a control character pasted in (U+0000 PostgreSQL cannot even store) is refused
+        clean["visitor"] = validate_text(visitor, "visitor", "走访人", required=False, max_len=64)
+    except ValidationError as err:
+        problems["visitor"] = next(iter(err.fields.values()))
     for key, enum, label in (
         ("method", VisitMethod, "走访方式"),
         ("risk_level", WatchLevel, "风险等级"),

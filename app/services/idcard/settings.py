@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from app.core.errors import ValidationError
 from app.db import terminal_config_path
 from app.services.idcard.card import IdCardSource, ReaderNotFound
+from app.services.validation import halfwidth
 
 KEY = "card_reader"
 KINDS = {
@@ -61,9 +62,10 @@ def load_reader_settings() -> ReaderSettings:
 
 def check_reader_settings(settings: ReaderSettings) -> ReaderSettings:
     """Settings that can be used, or a ValidationError naming what to fill in."""
-    s = ReaderSettings(
-        settings.kind, settings.port.strip(), settings.library.strip(), settings.poll
-    )
+    port = settings.port.strip()
+    if settings.kind == "library":  # １００１ typed in full width is 1001; ١٠ is not a port
+        port = halfwidth(port)
+    s = ReaderSettings(settings.kind, port, settings.library.strip(), settings.poll)
     if s.kind not in KINDS:
         raise ValidationError({"kind": "请选择读卡器类型"})
     if s.kind == "serial" and not s.port:
@@ -71,7 +73,7 @@ def check_reader_settings(settings: ReaderSettings) -> ReaderSettings:
     if s.kind == "library":
         if not s.library:
             raise ValidationError({"library": "请选择厂家提供的读卡器动态库文件"})
-        if s.port and not s.port.isdigit():
+        if s.port and not (s.port.isascii() and s.port.isdigit()):
             raise ValidationError(
                 {"port": "动态库的端口是数字（USB 1001–1016，串口 1–16），可不填"}
             )
@@ -94,7 +96,9 @@ def open_source(settings: ReaderSettings | None = None) -> IdCardSource:
     if s.kind == "library":
         from app.services.idcard.vendor import VendorLibrarySource
 
-        return VendorLibrarySource(s.library, int(s.port) if s.port.isdigit() else None)
+        port = halfwidth(s.port)  # (terminal.json may be edited by hand)
+        number = int(port) if port.isascii() and port.isdigit() else None
+        return VendorLibrarySource(s.library, number)
     from app.services.idcard.ga467 import Ga467Source
 
     return Ga467Source(s.port if s.kind == "serial" else None)
