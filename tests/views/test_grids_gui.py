@@ -144,7 +144,8 @@ def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=10_000)
     assert "没有网格" in stats.message.text()
     stats.since.setDate(stats.until.date().addDays(1))  # a period the wrong way round
-    assert "开始日期晚于结束日期" in stats.message.text()
+    qtbot.waitUntil(lambda: "开始日期晚于结束日期" in stats.message.text(), timeout=10_000)
+    assert table.rowCount() == 0
     w.ctx.worker.wait()
 
 
