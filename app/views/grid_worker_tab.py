@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import clock
-from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.core.ops import Change, op
 from app.models import MatterStatus
 from app.services.center import grids
@@ -222,14 +221,11 @@ class GridWorkerTab(QWidget):
         # Everything typed stays in the form.
         self._saving = False
         self.register_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_errors(exc)
-        elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.form.show_message(exc.message)
-        else:
-            self.form.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+        self.form.show_refusal(exc)
 
     def new_form(self) -> None:
+        if not self.form.may_clear(self):  # typed text is never dropped unasked
+            return
         self.form.reset()
         self.drafts.clear()
 

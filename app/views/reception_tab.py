@@ -889,6 +889,29 @@ class IntakeForm(QWidget):
         self._errors = {}
         self.error.setText(text)
 
+    def show_refusal(self, exc: BaseException) -> None:
+        """Why a save was refused, on the fields it names or above the form; everything typed
+        stays."""
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc)
+        elif isinstance(exc, ServiceError | EnvironmentProblem):
+            self.show_message(exc.message)
+        else:
+            self.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+
+    def may_clear(self, parent: QWidget) -> bool:
+        """新建: an empty form is cleared at once, a filled one only when the user says so."""
+        if self.is_empty():
+            return True
+        answer = QMessageBox.question(
+            parent,
+            "新建登记",
+            "表单中有尚未登记的内容，确定清空吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def clear_errors(self) -> None:
         for w in self.field_widgets().values():
             _mark(w, False)
@@ -1357,24 +1380,11 @@ class ReceptionTab(QWidget):
         # The form keeps everything typed: nothing is cleared on a refused save.
         self._saving = False
         self.register_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_errors(exc)
-        elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.form.show_message(exc.message)
-        else:
-            self.form.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+        self.form.show_refusal(exc)
 
     def new_form(self) -> None:
-        if not self.form.is_empty():
-            answer = QMessageBox.question(
-                self,
-                "新建登记",
-                "表单中有尚未登记的内容，确定清空吗？",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if not self.form.may_clear(self):
+            return
         self.form.reset()
         self.drafts.clear()
         self._show_earlier([])
