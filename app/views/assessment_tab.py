@@ -769,6 +769,13 @@ class IndicatorsDialog(FormDialog):
                 self.pages.addTab(self._page(kind, rows), label)
         self.form.addRow(self.pages)
         self.on_ok = self._save
+        if scheme.frozen:  # shown as it is, not offered for typing (the service refuses anyway)
+            for edit in [*self.weights.values()] + [
+                e for p in self.params.values() for e in p.values()
+            ]:
+                edit.setReadOnly(True)
+            for box in self.actives.values():
+                box.setEnabled(False)
 
     def _field(self, key: str, widget: QWidget) -> FieldRow:
         self.fields[key] = FieldRow(widget)
