@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import clock
+from app.core.errors import ValidationError
 from app.core.ops import op
 from app.services.command import assessment as svc
 from app.services.security.permissions import Action, allowed
@@ -565,9 +566,14 @@ class AssessmentTab(QWidget):
         def ok() -> None:
             path = picked.get("path")
             try:
+                if path:  # a huge file is refused before it is read on the GUI thread
+                    svc.check_attachment_size(path.stat().st_size)
                 data = path.read_bytes() if path else None
+            except ValidationError as exc:
+                dlg.show_error(exc)
+                return
             except OSError as exc:
-                dlg.message.setText(f"附件读不出来：{exc.strerror or exc}")
+                dlg.show_error(ValidationError({"file": f"附件读不出来：{exc.strerror or exc}"}))
                 return
             item = svc.ItemInput(
                 self.period.currentData(),
@@ -763,6 +769,13 @@ class IndicatorsDialog(FormDialog):
                 self.pages.addTab(self._page(kind, rows), label)
         self.form.addRow(self.pages)
         self.on_ok = self._save
+        if scheme.frozen:  # shown as it is, not offered for typing (the service refuses anyway)
+            for edit in [*self.weights.values()] + [
+                e for p in self.params.values() for e in p.values()
+            ]:
+                edit.setReadOnly(True)
+            for box in self.actives.values():
+                box.setEnabled(False)
 
     def _field(self, key: str, widget: QWidget) -> FieldRow:
         self.fields[key] = FieldRow(widget)

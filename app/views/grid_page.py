@@ -360,9 +360,6 @@ class GridStatsDialog(GridBreakdownDialog):
 
     def load(self) -> None:
         since, until = self.since.date().toPython(), self.until.date().toPython()
-        if since > until:
-            self.message.error("开始日期晚于结束日期，请改一下统计期间。")
-            return
         self.ctx.worker.submit(
             op(
                 grid_reports.grid_statistics,
@@ -372,5 +369,12 @@ class GridStatsDialog(GridBreakdownDialog):
                 village_id=self.village.currentData(),
             ),
             self._show,
-            self.message.show_error,
+            self._refused,
+            supersede=(self, "stats"),
         )
+
+    def _refused(self, exc: BaseException) -> None:
+        """A period the wrong way round (or a failed load): no figures of another period
+        stay on screen under the message."""
+        self.table.set_rows([])
+        self.message.show_error(exc)

@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core import clock
-from app.core.errors import EnvironmentProblem, ServiceError, ValidationError
 from app.core.ops import Change, op
 from app.models import MatterStatus
 from app.services.center import grids
@@ -41,15 +37,12 @@ from app.services.reception.intake import MatterFilter
 
 from .context import ViewContext
 from .matter_table_model import (
-    COL_CHANNEL,
-    COL_DEADLINE,
-    COL_STATUS,
-    COL_SUMMARY,
     COL_UNIT,
-    COLUMN_WIDTHS,
     ID_ROLE,
     MatterTableModel,
-    WarningDelegate,
+    load_matter_list,
+    matter_table,
+    select_matter_row,
 )
 from .reception_tab import (
     FORM_ROW_SPACING,
@@ -58,7 +51,6 @@ from .reception_tab import (
     form_pane,
     matter_detail_html,
 )
-from .tables import set_column_widths
 from .widgets import DraftController, MessageBar
 from .widgets.tab_helpers import tab_shortcut
 
@@ -140,26 +132,8 @@ class GridWorkerTab(QWidget):
         filters.addWidget(self.status_filter, 1)
         filters.addWidget(self.count_label)
         self.model = MatterTableModel(self._fetch_rows, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.warning_delegate = WarningDelegate(self.table)
-        for col in (COL_STATUS, COL_DEADLINE):
-            self.table.setItemDelegateForColumn(col, self.warning_delegate)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = {c: w for c, w in enumerate(COLUMN_WIDTHS) if w}
-        widths[COL_DEADLINE] = 160
-        set_column_widths(self.table, list(widths.items()))
-        header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self.table = matter_table(self.model)
         # Every row is 网格上报 or of this grid anyway; the unit shows in the detail.
-        self.table.setColumnHidden(COL_CHANNEL, True)
         self.table.setColumnHidden(COL_UNIT, True)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
@@ -247,14 +221,11 @@ class GridWorkerTab(QWidget):
         # Everything typed stays in the form.
         self._saving = False
         self.register_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_errors(exc)
-        elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.form.show_message(exc.message)
-        else:
-            self.form.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+        self.form.show_refusal(exc)
 
     def new_form(self) -> None:
+        if not self.form.may_clear(self):  # typed text is never dropped unasked
+            return
         self.form.reset()
         self.drafts.clear()
 
@@ -273,33 +244,15 @@ class GridWorkerTab(QWidget):
     def reload(self) -> None:
         if self.grid is None:
             return
-        f, actor, cal, worker = (
-            self.current_filter(),
-            self.ctx.actor,
-            self.calendar,
+        load_matter_list(
+            self,
             self.ctx.worker,
-        )
-
-        def fetch_after(last: intake.MatterRow, callback) -> None:
-            job = op(intake.matter_page, actor, f, after=(last.received_at, last.number))
-            worker.submit(job, callback)
-
-        def first_page(rows: list[intake.MatterRow]) -> None:
-            self.model.set_first_page(rows, fetch_after)
-            if len(rows) < intake.PAGE:
-                self.count_label.setText(intake.Estimate(len(rows), True).text())
-                return
-            worker.submit(
-                op(intake.estimate_matters, actor, f),
-                lambda e: self.count_label.setText(e.text()),
-                supersede=(self, "count"),
-            )
-
-        worker.submit(
-            op(intake.matter_page, actor, f, calendar=cal),
-            first_page,
+            self.ctx.actor,
+            self.current_filter(),
+            self.calendar,
+            self.model,
+            self.count_label,
             self.message.show_error,
-            supersede=(self, "list"),
         )
 
     def _fetch_rows(self, ids, callback) -> None:
@@ -319,10 +272,4 @@ class GridWorkerTab(QWidget):
         )
 
     def select_matter(self, matter_id: uuid.UUID) -> None:
-        row = self.model.row_of(matter_id)
-        if row >= 0:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
+        select_matter_row(self.table, self.model, matter_id)

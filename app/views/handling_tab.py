@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from app.services.reception import (
     arrangements,
     attachments,
     flow,
+    handling_list,
     intake,
     linkage,
     petitions,
@@ -53,8 +53,8 @@ from app.services.reception import (
     work_rules,
 )
 from app.services.reception.flow import Move
+from app.services.reception.handling_list import IN_FLOW
 from app.services.reception.intake import MatterFilter
-from app.services.security import auth
 from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
@@ -87,9 +87,6 @@ from .tables import set_column_widths
 from .widgets import FormDialog, MessageBar, load_when_shown
 from .widgets.tables import DateEdit
 
-IN_FLOW = frozenset(
-    {MatterStatus.REGISTERED, MatterStatus.ROUTED, MatterStatus.IN_PROGRESS, MatterStatus.DONE}
-)
 TEXT_LABELS = {
     Move.RETURN: "退回理由",
     Move.PROGRESS: "办理进展",
@@ -506,103 +503,48 @@ class HandlingTab(QWidget):
         return f
 
     def reload(self) -> None:
-        """The list paged by key (``intake.matter_page``), never every id: the first page, then
-        its size (exact when small, else "约 N 件"). The views narrowed by another register
-        (督办, 延期申请, AB岗, 今日预约) look their matters up once per page; 即将到期和超期
-        reads the candidates (``intake.due_cutoff``) and keeps the rows that are due."""
+        """The list paged by key, never every id (``handling_list.handling_page``): the first
+        page, then its size (exact when small, else "约 N 件")."""
         f, actor, cal = self.current_filter(), self.ctx.actor, self.calendar
-        choice = self.view_filter.currentData()
+        view = self.view_filter.currentData()
         today = clock.today()
         worker = self.ctx.worker
 
-        def prepared(s) -> MatterFilter | None:
-            g = replace(f)
-            if choice == "unit":  # looked up when asked: an admin may have just moved them
-                g.unit_id = auth.unit_of(s, actor.user_id)
-                g.statuses = IN_FLOW
-                if g.unit_id is None:
-                    return None
-            if choice == "extension":
-                g.matter_ids = frozenset(flow.waiting_extensions(s, actor))
-            elif choice == "supervised":
-                g.matter_ids = frozenset(o.matter_id for o in supervision.list_orders(s, actor))
-            elif choice == "today":
-                found = arrangements.list_arrangements(s, actor, day=today)
-                g.matter_ids = frozenset(a.matter_id for a in found)
-            elif choice == "absent":
-                found = posts.waiting_on_absent(s, actor, today)
-                g.matter_ids = frozenset(c.matter_id for c in found)
-            elif choice == "due":
-                g.due_by = intake.due_cutoff(cal, today)
-            return g
-
-        def keep(r: intake.MatterRow) -> bool:
-            return choice != "due" or r.overdue or r.due_soon
-
-        def rows_after(s, g: MatterFilter | None, after) -> list[intake.MatterRow]:
-            """The next page: a page read by key, less the rows not kept, until it is full."""
-            rows: list[intake.MatterRow] = []
-            while g is not None:
-                batch = intake.matter_page(
-                    s, actor, g, after=after, limit=intake.PAGE, calendar=cal
-                )
-                rows += [r for r in batch if keep(r)]
-                if len(batch) < intake.PAGE or len(rows) >= intake.PAGE:
-                    break
-                after = (batch[-1].received_at, batch[-1].number)
-            return rows
-
-        def page(s, after=None):
-            g = prepared(s)
-            rows = rows_after(s, g, after)
-            marks = flow.extension_marks(s, actor, [r.id for r in rows]) if rows else {}
-            return g, rows, marks
-
-        def marked(result) -> list[intake.MatterRow]:
-            _g, rows, marks = result
-            self.model.marks.update({r.id: marks.get(r.id) for r in rows})
-            return rows
+        def marked(page: handling_list.HandlingPage) -> list[intake.MatterRow]:
+            self.model.marks.update({r.id: page.marks.get(r.id) for r in page.rows})
+            return page.rows
 
         def fetch_after(last: intake.MatterRow, callback) -> None:
             after = (last.received_at, last.number)
-            worker.submit(lambda s: page(s, after), lambda res: callback(marked(res)))
+            job = op(handling_list.handling_page, actor, f, view, today, cal, after)
+            worker.submit(job, lambda page: callback(marked(page)))
 
-        def counted(s, g: MatterFilter) -> intake.Estimate:
-            if choice != "due":
-                return intake.estimate_matters(s, actor, g)
-            n, after = 0, None  # the due rows are known only row by row: all are read
-            while rows := rows_after(s, g, after):
-                n += len(rows)
-                if len(rows) < intake.PAGE:
-                    break
-                after = (rows[-1].received_at, rows[-1].number)
-            return intake.Estimate(n, True)
-
-        def first_page(result) -> None:
-            g, rows, _marks = result
-            self.model.set_first_page(marked(result), fetch_after)
-            if g is None or len(rows) < intake.PAGE:  # the whole list: counted already
-                self.count.setText(intake.Estimate(len(rows), True).text())
+        def first_page(page: handling_list.HandlingPage) -> None:
+            self.model.set_first_page(marked(page), fetch_after)
+            if page.filter is None or len(page.rows) < intake.PAGE:  # counted already
+                self.count.setText(intake.Estimate(len(page.rows), True).text())
                 return
-            shown = lambda e: self.count.setText(e.text())  # noqa: E731
-            worker.submit(lambda s: counted(s, g), shown, supersede=(self, "count"))
+            worker.submit(
+                op(handling_list.handling_count, actor, page.filter, view, cal),
+                lambda e: self.count.setText(e.text()),
+                supersede=(self, "count"),
+            )
 
         self.count.setText("")
-        worker.submit(page, first_page, supersede=(self, "list"))
+        worker.submit(
+            op(handling_list.handling_page, actor, f, view, today, cal),
+            first_page,
+            supersede=(self, "list"),
+        )
 
     def _fetch_rows(self, ids, callback) -> None:
-        actor, cal = self.ctx.actor, self.calendar
-
-        def load(s):
-            rows = intake.matter_rows(s, actor, ids, calendar=cal)
-            return rows, flow.extension_marks(s, actor, ids)
-
         def arrived(result) -> None:
             rows, marks = result
             self.model.marks.update({r.id: marks.get(r.id) for r in rows})
             callback(rows)
 
-        self.ctx.worker.submit(load, arrived)
+        job = op(handling_list.handling_rows, self.ctx.actor, ids, self.calendar)
+        self.ctx.worker.submit(job, arrived)
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():

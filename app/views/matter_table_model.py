@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QStyledItemDelegate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QTableView,
+)
 
-from app.services.reception.intake import PAGE, MatterRow
+from app.core.ops import op
+from app.services.reception import intake
+from app.services.reception.intake import PAGE, MatterFilter, MatterRow
+
+from .tables import set_column_widths
+
+if TYPE_CHECKING:
+    from app.services.center.calendar import WorkCalendar
+    from app.services.context import Actor
+
+    from .worker import DbWorker
 
 COL_NUMBER, COL_RECEIVED, COL_CHANNEL, COL_CATEGORY, COL_PERSONS, COL_SUMMARY = range(6)
 COL_UNIT, COL_STATUS, COL_DEADLINE = range(6, 9)
@@ -194,3 +218,78 @@ class WarningDelegate(QStyledItemDelegate):
         if isinstance(brush, QBrush):
             painter.fillRect(option.rect, brush)
         super().paint(painter, option, index)
+
+
+def matter_table(model: MatterTableModel) -> QTableView:
+    """The matter list as 接待登记 and 网格员 show it: one row per matter, 状态 and 办理期限
+    coloured by ``WarningDelegate``, fixed widths, the summary taking the rest, 来源 hidden
+    (it shows in the detail)."""
+    table = QTableView()
+    table.setModel(model)
+    delegate = WarningDelegate(table)
+    for col in (COL_STATUS, COL_DEADLINE):
+        table.setItemDelegateForColumn(col, delegate)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(26)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    widths = {c: w for c, w in enumerate(COLUMN_WIDTHS) if w}
+    widths[COL_DEADLINE] = 160  # "12月7日（剩 2 个工作日）"; the full text is in the detail
+    set_column_widths(table, list(widths.items()))
+    header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
+    table.setColumnHidden(COL_CHANNEL, True)
+    return table
+
+
+def load_matter_list(
+    owner: object,
+    worker: DbWorker,
+    actor: Actor,
+    f: MatterFilter,
+    calendar: WorkCalendar,
+    model: MatterTableModel,
+    count_label: QLabel,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """The list's first page, then its size (asked for only when the page is full): paged by
+    key, never every id. A newer load for the same ``owner`` (the next letter typed)
+    supersedes this one's jobs."""
+
+    def fetch_after(last: MatterRow, callback) -> None:
+        after = (last.received_at, last.number)
+        worker.submit(op(intake.matter_page, actor, f, after=after, calendar=calendar), callback)
+
+    def first_page(rows: list[MatterRow]) -> None:
+        model.set_first_page(rows, fetch_after)
+        if len(rows) < PAGE:  # the whole list: counted already
+            count_label.setText(intake.Estimate(len(rows), True).text())
+            return
+        worker.submit(
+            op(intake.estimate_matters, actor, f),
+            lambda e: count_label.setText(e.text()),
+            supersede=(owner, "count"),
+        )
+
+    count_label.setText("")
+    worker.submit(
+        op(intake.matter_page, actor, f, calendar=calendar),
+        first_page,
+        on_error,
+        supersede=(owner, "list"),
+    )
+
+
+def select_matter_row(table: QTableView, model: MatterTableModel, matter_id: uuid.UUID) -> None:
+    """Makes the matter's row (if loaded) the current, selected one."""
+    row = model.row_of(matter_id)
+    if row >= 0:
+        table.selectionModel().setCurrentIndex(
+            model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )

@@ -16,17 +16,15 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -36,7 +34,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -73,14 +70,11 @@ from .bus import Changes
 from .combos import PinyinCompleter, TypeAheadCombo, find_data
 from .context import ViewContext
 from .matter_table_model import (
-    COL_CHANNEL,
-    COL_DEADLINE,
-    COL_STATUS,
-    COL_SUMMARY,
-    COLUMN_WIDTHS,
     ID_ROLE,
     MatterTableModel,
-    WarningDelegate,
+    load_matter_list,
+    matter_table,
+    select_matter_row,
 )
 from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
@@ -895,6 +889,29 @@ class IntakeForm(QWidget):
         self._errors = {}
         self.error.setText(text)
 
+    def show_refusal(self, exc: BaseException) -> None:
+        """Why a save was refused, on the fields it names or above the form; everything typed
+        stays."""
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc)
+        elif isinstance(exc, ServiceError | EnvironmentProblem):
+            self.show_message(exc.message)
+        else:
+            self.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+
+    def may_clear(self, parent: QWidget) -> bool:
+        """新建: an empty form is cleared at once, a filled one only when the user says so."""
+        if self.is_empty():
+            return True
+        answer = QMessageBox.question(
+            parent,
+            "新建登记",
+            "表单中有尚未登记的内容，确定清空吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def clear_errors(self) -> None:
         for w in self.field_widgets().values():
             _mark(w, False)
@@ -1283,25 +1300,8 @@ class ReceptionTab(QWidget):
         filters.addWidget(self.overdue_filter)
         filters.addWidget(self.count_label)
         self.model = MatterTableModel(self._fetch_rows, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.warning_delegate = WarningDelegate(self.table)
-        for col in (COL_STATUS, COL_DEADLINE):
-            self.table.setItemDelegateForColumn(col, self.warning_delegate)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = dict((c, w) for c, w in enumerate(COLUMN_WIDTHS) if w)
-        widths[COL_DEADLINE] = 160  # "12月7日（剩 2 个工作日）"; the full text is in the detail
-        set_column_widths(self.table, list(widths.items()))
-        header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
         # 来源 shows in the matter's detail below; the summary keeps the room at 1366×768.
-        self.table.setColumnHidden(COL_CHANNEL, True)
+        self.table = matter_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
@@ -1380,24 +1380,11 @@ class ReceptionTab(QWidget):
         # The form keeps everything typed: nothing is cleared on a refused save.
         self._saving = False
         self.register_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.form.show_errors(exc)
-        elif isinstance(exc, ServiceError | EnvironmentProblem):
-            self.form.show_message(exc.message)
-        else:
-            self.form.show_message(f"保存时出错，内容仍保留在表单中，请重试：{exc}")
+        self.form.show_refusal(exc)
 
     def new_form(self) -> None:
-        if not self.form.is_empty():
-            answer = QMessageBox.question(
-                self,
-                "新建登记",
-                "表单中有尚未登记的内容，确定清空吗？",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if not self.form.may_clear(self):
+            return
         self.form.reset()
         self.drafts.clear()
         self._show_earlier([])
@@ -1676,31 +1663,14 @@ class ReceptionTab(QWidget):
         return f
 
     def reload(self) -> None:
-        """The list's first page, then its size (asked for only when the page is full): paged
-        by key, never every id. A newer reload (the next letter typed) supersedes this one's
-        jobs (``supersede``)."""
-        f, actor, cal = self.current_filter(), self.ctx.actor, self.calendar
-        worker = self.ctx.worker
-
-        def fetch_after(last: intake.MatterRow, callback) -> None:
-            after = (last.received_at, last.number)
-            job = op(intake.matter_page, actor, f, after=after, calendar=cal)
-            worker.submit(job, callback)
-
-        def first_page(rows: list[intake.MatterRow]) -> None:
-            self.model.set_first_page(rows, fetch_after)
-            if len(rows) < intake.PAGE:  # the whole list: counted already
-                self.count_label.setText(intake.Estimate(len(rows), True).text())
-                return
-            worker.submit(
-                op(intake.estimate_matters, actor, f),
-                lambda e: self.count_label.setText(e.text()),
-                supersede=(self, "count"),
-            )
-
-        self.count_label.setText("")
-        worker.submit(
-            op(intake.matter_page, actor, f, calendar=cal), first_page, supersede=(self, "list")
+        load_matter_list(
+            self,
+            self.ctx.worker,
+            self.ctx.actor,
+            self.current_filter(),
+            self.calendar,
+            self.model,
+            self.count_label,
         )
 
     def _fetch_rows(self, ids, callback) -> None:
@@ -1723,13 +1693,7 @@ class ReceptionTab(QWidget):
         self.ctx.worker.submit(op(intake.matter_detail, actor, matter_id), self._render_detail)
 
     def select_matter(self, matter_id: uuid.UUID) -> None:
-        row = self.model.row_of(matter_id)
-        if row >= 0:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
+        select_matter_row(self.table, self.model, matter_id)
 
     def _render_detail(self, d: intake.MatterDetail) -> None:
         self.detail.setHtml(matter_detail_html(d))

@@ -415,6 +415,14 @@ def test_open_period_cannot_close_before_its_end_and_bad_input_is_named(db, quar
             asm.find_period(s, director, "2027Q3")
 
 
+def test_an_attachment_over_20_mb_is_refused_before_it_is_read():
+    """The form asks with the file's size first, so a huge file is never read on screen."""
+    asm.check_attachment_size(asm.MAX_ATTACHMENT)
+    with pytest.raises(ValidationError, match="附件不能超过 20 MB") as err:
+        asm.check_attachment_size(asm.MAX_ATTACHMENT + 1)
+    assert set(err.value.fields) == {"file"}
+
+
 def test_permissions(db, quarter):
     q = quarter
     window, counsellor, admin = actor(db, "jiedai"), actor(db, "zixun"), actor(db, "admin")

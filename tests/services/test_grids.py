@@ -447,6 +447,10 @@ def test_grid_counts_come_from_the_tallies(db, receptionist, two_grids, clock):
         ("白石一网格（BS-01）", 0),
         ("白石二网格（BS-02）", 1),
     ]
+    with db.read() as s, pytest.raises(ValidationError, match="开始日期晚于结束日期"):
+        grid_reports.grid_statistics(
+            s, director, since=clock.today(), until=clock.today() - timedelta(days=1)
+        )
     with db.write() as s:
         s.get(Matter, late).grid_id = g2  # moved to another grid: the tallies follow
     with db.read() as s:

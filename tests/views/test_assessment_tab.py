@@ -114,6 +114,7 @@ def test_the_director_scores_closes_corrects_and_exports(
     qtbot.mouseClick(tab.buttons["编辑指标…"], LEFT)  # frozen now: refused, the dialog stays
     frozen = tab.dialog
     qtbot.waitUntil(frozen.isVisible)
+    assert all(w.isReadOnly() for w in frozen.weights.values())  # only to look at
     qtbot.mouseClick(frozen.ok_button, LEFT)
     qtbot.waitUntil(lambda: "已冻结" in frozen.message.text(), timeout=10_000)
     frozen.reject()

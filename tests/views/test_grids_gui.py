@@ -144,11 +144,14 @@ def test_the_village_table_opens_into_grids(qtbot, db, receptionist, admin):
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=10_000)
     assert "没有网格" in stats.message.text()
     stats.since.setDate(stats.until.date().addDays(1))  # a period the wrong way round
-    assert "开始日期晚于结束日期" in stats.message.text()
+    qtbot.waitUntil(lambda: "开始日期晚于结束日期" in stats.message.text(), timeout=10_000)
+    assert table.rowCount() == 0
     w.ctx.worker.wait()
 
 
-def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(qtbot, db, receptionist, admin):
+def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(
+    qtbot, db, receptionist, admin, monkeypatch
+):
     """The 网格员's window has one tab, 本网格: its grid's matters only, and a 网格上报 form
     held to its grid; the reporter offered is the grid's 网格员, a typed name is kept."""
     from app.models import Channel, Role
@@ -200,6 +203,14 @@ def test_a_grid_worker_signs_in_to_its_grid_and_reports_a_matter(qtbot, db, rece
         qtbot.keyClick(form.category, Qt.Key.Key_Down)
     form.summary.setFocus()
     ime_type(form.summary, "三组路灯损坏，夜间出行不便。")
+    # 新建 on a filled form asks first; "No" keeps every typed word
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    no = QMessageBox.StandardButton.No
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, title, *_a: asked.append(title) or no)
+    tab.new_form()
+    assert asked == ["新建登记"] and v.name.text() == "钱多多"
     qtbot.mouseClick(tab.register_button, LEFT)
     qtbot.waitUntil(lambda: tab.last_number != "", timeout=10_000)
     with db.read() as s:

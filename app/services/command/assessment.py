@@ -80,6 +80,12 @@ INDICATOR_KINDS = {"computed": "自动计算", "manual": "加分/扣分"}
 MAX_ATTACHMENT = 20 * 1024 * 1024
 
 
+def check_attachment_size(size: int) -> None:
+    """A 加分/扣分 attachment may be at most 20 MB (the form asks before reading the file)."""
+    if size > MAX_ATTACHMENT:
+        raise ValidationError({"file": "附件不能超过 20 MB"})
+
+
 # --- figures and rules ---------------------------------------------------------------------
 
 
@@ -1382,8 +1388,7 @@ def add_item(session: Session, actor: Actor, data: ItemInput) -> uuid.UUID:
     reason = validate_text(data.reason, "reason", "加减分理由", max_len=500)
     sha = name = None
     if data.data is not None:
-        if len(data.data) > MAX_ATTACHMENT:
-            raise ValidationError({"file": "附件不能超过 20 MB"})
+        check_attachment_size(len(data.data))
         name = validate_text(data.file_name or "附件", "file", "附件名", max_len=255)
         sha = hashlib.sha256(data.data).hexdigest()
         if session.get(AttachmentBlob, sha) is None:

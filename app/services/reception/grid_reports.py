@@ -392,6 +392,8 @@ def grid_statistics(
     """统计 by grid: matters received in [since, until] per grid (of one village, or one grid
     when given), with how many are open, overdue, resolved and came as 网格上报."""
     require(actor, Action.VIEW_COMMAND)
+    if since is not None and until is not None and since > until:
+        raise ValidationError("开始日期晚于结束日期，请改一下统计期间。")
     today = today or clock.today()
     t = MatterTally
     grids = select(Grid).order_by(Grid.sort, Grid.code)
