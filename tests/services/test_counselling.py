@@ -187,8 +187,18 @@ def test_wrong_keys_fail_loudly_and_lose_nothing(db, center, admin):
     other = notes_keys._encode_recovery(bytes(range(32)))
     with db.write() as s, pytest.raises(DecryptionFailed):
         notes_keys.restore_with_recovery(s, c, other, STAFF_PASSWORD)
+    # One mistyped character in the printed key, always a different one (replacing the last
+    # three with "AAA" left a key that ended in AAA intact). Character 53 of 55 carries only
+    # checksum bits (260-264), so the mistake is one the checksum always catches.
+    at = 52 + 52 // 5  # its place among the dashes
+    typo = (
+        center.key_text[:at]
+        + ("B" if center.key_text[at] != "B" else "C")
+        + center.key_text[at + 1 :]
+    )
+    assert typo != center.key_text
     with db.write() as s, pytest.raises(ValidationError, match="恢复密钥不正确"):
-        notes_keys.restore_with_recovery(s, c, center.key_text[:-3] + "AAA", STAFF_PASSWORD)
+        notes_keys.restore_with_recovery(s, c, typo, STAFF_PASSWORD)
     # A data key that is not this center's.
     forged = notes_keys.NotesKeyHandle(key.key_id, c.user_id, bytearray(32))
     with db.write() as s, pytest.raises(DecryptionFailed):
