@@ -280,3 +280,69 @@ def test_a_last_visit_after_today_is_refused_as_a_visit_would_be(db, clock):
     assert err.value.fields["last_visit_on"] == "最近走访日期不能晚于今天"
     with db.read() as s:
         assert s.scalar(select(SpecialPerson).where(SpecialPerson.name == "己")) is None
+
+
+def test_a_visit_before_the_listing_date_is_refused_and_nothing_saved(db, clock):
+    """列管日期 2026-03-01: a visit typed as 2026-02-28 (a slip of the month) is refused by its
+    field, naming the date of the listing, and the log stays empty."""
+    clock.freeze("2026-06-15")
+    pid = _person(db, clock, "庚", "社区矫正", (date(2026, 6, 15) - date(2026, 3, 1)).days)
+    with pytest.raises(ValidationError) as err:
+        _visit(db, pid, "2026-02-28")
+    assert err.value.fields == {
+        "visited_on": "走访日期不能早于列管日期（2026-03-01），请核对走访日期"
+    }
+    with db.read() as s:
+        assert visits.list_visits(s, actor(db, "jiedai"), pid) == []
+    _visit(db, pid, "2026-03-01")  # on the listing day itself: fine
+    with db.read() as s:
+        assert [v.visited_on for v in visits.list_visits(s, actor(db, "jiedai"), pid)] == [
+            date(2026, 3, 1)
+        ]
+
+
+def test_a_last_visit_before_the_listing_date_is_refused_typed_or_imported(db, clock, tmp_path):
+    """最近走访 becomes the first visit of the log, so the register refuses it before 列管日期
+    as 添加走访记录 does — in the form and in an imported sheet (row and column named, nothing
+    imported). A kept record's form is saved again as it is, whatever its old visits."""
+    from openpyxl import Workbook
+
+    clock.freeze("2026-06-15")
+    raw = {
+        "name": "辛",
+        "category": "吸毒人员",
+        "risk_level": "低",
+        "helper": "司法所 王某",
+        "listed_on": "2026-03-01",
+        "last_visit_on": "2026-02-20",
+    }
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        registers.add_record(s, actor(db, "jiedai"), "special", raw)
+    assert err.value.fields == {
+        "last_visit_on": "最近走访日期不能早于列管日期（2026-03-01），请核对最近走访日期"
+    }
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "人员类别", "风险等级", "帮扶责任人", "列管日期", "最近走访"])
+    ws.append(["壬", "吸毒人员", "低", "司法所 王某", "2026-03-01", "2026-03-10"])
+    ws.append(["癸", "吸毒人员", "低", "司法所 王某", "2026-03-01", "2026-02-20"])
+    path = tmp_path / "special.xlsx"
+    wb.save(path)
+    with db.write() as s:
+        report = importing.import_sheet(s, actor(db, "jiedai"), "special", path)
+    assert report.imported == 0
+    assert [(p.row, p.column, p.message) for p in report.problems] == [
+        (3, "最近走访", "最近走访日期不能早于列管日期（2026-03-01），请核对最近走访日期")
+    ]
+    with db.read() as s:
+        assert s.scalars(select(SpecialPerson.name)).all() == []
+        assert s.scalars(select(SpecialVisit.id)).all() == []
+    # Listed anew later than an old visit: the kept record's form still saves.
+    pid = _person(db, clock, "子", "吸毒人员", 100, last_ago=50)
+    with db.read() as s:
+        values = registers.record_values(s, actor(db, "jiedai"), "special", pid)
+    values["listed_on"] = date(2026, 6, 1)
+    with db.write() as s:
+        assert registers.update_record(s, actor(db, "jiedai"), "special", pid, values) == [
+            "列管日期"
+        ]

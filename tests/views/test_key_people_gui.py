@@ -100,3 +100,43 @@ def test_an_inspection_is_added_and_marked_rectified_in_the_place_log(qtbot, db,
     qtbot.mouseClick(log.rectified_button, LEFT)
     qtbot.waitUntil(lambda: log.table.model().index(0, 4).data() == "已整改")
     w.ctx.worker.wait()
+
+
+def test_a_visit_dated_before_the_listing_is_refused_by_its_date_field(qtbot, db, clock):
+    """走访日期 typed before the person's 列管日期: the form stays open with what was typed,
+    the message beside 走访日期 names the listing date, and the log is still empty."""
+    from app.views.key_people import VisitLogDialog
+
+    clock.freeze("2026-06-15")
+    with db.write() as s:
+        person = registers.add_record(
+            s,
+            actor(db, "jiedai"),
+            "special",
+            {
+                "name": "丙某",
+                "category": "社区矫正",
+                "risk_level": "低",
+                "helper": "王某",
+                "listed_on": "2026-03-01",
+            },
+        )
+    w, _tab = open_tab(qtbot, db, "jiedai")
+    log = VisitLogDialog(w.ctx, person, "丙某", w)
+    log.open()
+    qtbot.waitUntil(lambda: "还没有走访记录" in log.message.text())
+    qtbot.mouseClick(log.add_button, LEFT)
+    form = log.form
+    qtbot.waitUntil(lambda: shown(form))
+    on = form.fields["visited_on"].widget
+    on.setFocus()
+    on.lineEdit().selectAll()
+    qtbot.keyClicks(on, "2026-02-28")
+    qtbot.keyClick(on, Qt.Key.Key_Tab)
+    ime_type(form.fields["visitor"].widget, "网格员陈某")
+    qtbot.mouseClick(form.ok_button, LEFT)
+    qtbot.waitUntil(lambda: "列管日期" in form.fields["visited_on"].error.text())
+    assert "2026-03-01" in form.fields["visited_on"].error.text()
+    assert form.isVisible() and form.fields["visitor"].widget.text() == "网格员陈某"
+    w.ctx.worker.wait()
+    assert log.table.model().rowCount() == 0

@@ -492,6 +492,10 @@ def check_register(kind: str, clean: dict[str, Any], names: Names | None = None)
     last = clean.get("last_visit_on")
     if kind == "special" and last and last > clock.today():  # it becomes a visit of the log
         problems["last_visit_on"] = "最近走访日期不能晚于今天"
+    elif kind == "special" and last and listed and last < listed:  # as 添加走访记录 refuses
+        problems["last_visit_on"] = (
+            f"最近走访日期不能早于列管日期（{listed.isoformat()}），请核对最近走访日期"
+        )
     return problems
 
 
@@ -633,7 +637,11 @@ def update_record(
     session: Session, actor: Actor, kind: str, record_id: uuid.UUID, raw: dict[str, Any]
 ) -> list[str]:
     """A record corrected in a form: every field checked again, saved with an audit row that
-    names the changed fields (never their values). Returns the changed fields' labels."""
+    names the changed fields (never their values). Returns the changed fields' labels.
+    Derived fields (最近走访) are the log's once a record is kept: what the form gives back for
+    them is not checked again (a person listed anew keeps the visits of an earlier listing)."""
+    derived = DERIVED_FIELDS.get(kind, ())
+    raw = {k: v for k, v in raw.items() if k not in derived}
     clean = check_values(session, actor, kind, _unmask(session, actor, kind, record_id, raw))
     obj = _record(session, kind, record_id)
     labels = {s.key: s.label for s in REGISTERS[kind][1]}

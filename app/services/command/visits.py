@@ -81,7 +81,9 @@ def _person(session: Session, person_id: uuid.UUID) -> SpecialPerson:
 
 def clean_visit(raw: dict[str, Any], listed_on: date | None = None) -> dict[str, Any]:
     """A visit as typed (date, visitor, method, findings, risk) checked field by field;
-    problems by field key (visited_on, visitor, method, findings, risk_level)."""
+    problems by field key (visited_on, visitor, method, findings, risk_level). With the
+    person's ``listed_on`` (列管日期), a visit before it is refused: nobody is visited as a
+    key person before being put on the register."""
     from app.services.command.registers import parse_date
 
     problems: dict[str, str] = {}
@@ -93,6 +95,10 @@ def clean_visit(raw: dict[str, Any], listed_on: date | None = None) -> dict[str,
         clean["visited_on"] = parse_date(value, "走访日期")
         if clean["visited_on"] > clock.today():
             problems["visited_on"] = "走访日期不能晚于今天"
+        elif listed_on is not None and clean["visited_on"] < listed_on:
+            problems["visited_on"] = (
+                f"走访日期不能早于列管日期（{listed_on.isoformat()}），请核对走访日期"
+            )
     except ValidationError as err:
         problems["visited_on"] = next(iter(err.fields.values()))
     visitor = str(raw.get("visitor") or "").strip()
@@ -133,7 +139,7 @@ def add_visit(
     person's 风险等级."""
     require(actor, Action.EDIT_REGISTERS)
     person = _person(session, person_id)
-    clean = clean_visit(raw)
+    clean = clean_visit(raw, person.listed_on)
     visit = SpecialVisit(id=uuid.uuid4(), person_id=person.id, created_by=actor.user_id, **clean)
     session.add(visit)
     session.flush()
