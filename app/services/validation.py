@@ -250,6 +250,30 @@ def validate_text(
     return v
 
 
+# The ways a sheet or a form says 是 / 否 (lower-cased, half-width).
+YES_WORDS = frozenset({"是", "y", "yes", "1", "true", "√", "✓"})
+NO_WORDS = frozenset({"否", "n", "no", "0", "false", "×", "✗"})
+
+
+def parse_yes_no(value: object, field: str = "", label: str = "") -> bool | None:
+    """是 or 否 as a sheet or a form gives it: a bool, 1/0 (a number cell), or words like
+    是/否, yes/no, √/×; None when blank. Anything else is refused, saying what to write —
+    so "否" or "0" is never taken for yes, as ``bool("否")`` would."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    word = halfwidth(text).lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise ValidationError({field: f"{label}应填“是”或“否”，不是“{text}”"})
+
+
 # Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069): they make a name or a
 # file name read differently from what it is ("申请书\u202eexe.pdf" shows as "申请书fdp.exe").
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -346,3 +346,52 @@ def test_a_last_visit_before_the_listing_date_is_refused_typed_or_imported(db, c
         assert registers.update_record(s, actor(db, "jiedai"), "special", pid, values) == [
             "列管日期"
         ]
+
+
+def test_rectified_as_text_is_read_as_yes_or_no_and_other_text_is_refused(db, clock):
+    """是否已整改 from a sheet or a form: "否", "0", "false" are not rectified (bool() took any
+    text for yes), "是" and "√" are, and text that says neither is refused by its field."""
+    clock.freeze("2026-06-15")
+    clerk = actor(db, "jiedai")
+    with db.write() as s:
+        place = registers.add_record(
+            s,
+            clerk,
+            "places",
+            {
+                "name": "顺达快递点",
+                "kind": "寄递网点",
+                "address": "中雁路8号",
+                "responsible": "赵某",
+            },
+        )
+    said = ["否", "0", "false", "是", "√", 0, None]
+    for day, rectified in enumerate(said, start=1):
+        with db.write() as s:
+            places.add_inspection(
+                s,
+                clerk,
+                place,
+                {
+                    "inspected_on": f"2026-06-{day:02d}",
+                    "inspector": "派出所 李某",
+                    "problems": "消防通道堆放杂物",
+                    "deadline": "2026-06-30",
+                    "rectified": rectified,
+                },
+            )
+    with db.read() as s:
+        rows = places.list_inspections(s, clerk, place)
+    states = [r.state for r in sorted(rows, key=lambda r: r.inspected_on)]
+    pending = "待整改（期限 2026-06-30）"
+    assert states == [pending, pending, pending, "已整改", "已整改", pending, pending]
+    with db.write() as s, pytest.raises(ValidationError) as err:
+        places.add_inspection(
+            s,
+            clerk,
+            place,
+            {"inspected_on": "2026-06-10", "inspector": "派出所 李某", "rectified": "整改中"},
+        )
+    assert err.value.fields == {"rectified": "是否已整改应填“是”或“否”，不是“整改中”"}
+    with db.read() as s:
+        assert len(places.list_inspections(s, clerk, place)) == len(said)

@@ -29,6 +29,7 @@ from app.services.command.importing import ImportReport, Problem
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, require
+from app.services.validation import parse_yes_no
 
 UNIT_COLUMNS = ["编号", "名称", "简称", "类型", "负责人", "电话", "接收分流", "状态"]
 VILLAGE_COLUMNS = ["编号", "名称", "状态", "并入"]
@@ -73,8 +74,6 @@ _FIELD_COLUMNS = {
     "worker_user": "网格员账号",
     "coverage": "覆盖范围",
 }
-_YES = {"是", "y", "yes", "1", "true", "√", "✓"}
-_NO = {"否", "n", "no", "0", "false", "×", "✗"}
 _NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -272,14 +271,11 @@ class _RowProblem(Exception):
 
 
 def _flag(values: dict[str, Any], column: str, default: bool) -> bool:
-    if column not in values or _blank(values[column]):
-        return default
-    v = _text(values[column]).lower()
-    if v in _YES:
-        return True
-    if v in _NO:
-        return False
-    raise _RowProblem(column, f"应填“是”或“否”，不是“{_text(values[column])}”")
+    try:
+        flag = parse_yes_no(values.get(column))
+    except ValidationError as err:
+        raise _RowProblem(column, err.fields[""]) from None
+    return default if flag is None else flag
 
 
 def _active(values: dict[str, Any], default: bool) -> bool:

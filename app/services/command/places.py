@@ -19,7 +19,7 @@ from app.models import KeyPlace, PlaceInspection
 from app.services.context import Actor
 from app.services.security import audit
 from app.services.security.permissions import Action, require
-from app.services.validation import validate_text
+from app.services.validation import parse_yes_no, validate_text
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,11 @@ def add_inspection(
             )
         except ValidationError as err:
             problems[key] = next(iter(err.fields.values()))
-    rectified = bool(raw.get("rectified"))
+    try:  # "否" or "0" from a sheet or a form is not rectified, as bool() would take it
+        rectified = bool(parse_yes_no(raw.get("rectified"), "rectified", "是否已整改"))
+    except ValidationError as err:
+        problems["rectified"] = err.fields["rectified"]
+        rectified = False
     deadline, on = clean.get("deadline"), clean.get("inspected_on")
     if deadline and on and deadline < on:
         problems["deadline"] = "整改期限不能早于检查日期"
