@@ -19,6 +19,7 @@ from app.core.locations import (
     resolve_url,
     sqlite_path,
 )
+from app.core.opened_copies import clear_opened_copies
 
 from .views.login_dialog import LoginDialog, PendingWorker
 from .views.theme import apply_theme
@@ -237,6 +238,7 @@ def run_gui(
 ) -> int:
     app = make_app()
     start_backup: BackgroundBackup | None = None
+    clear_opened_copies()  # 打开附件's copies a viewer held open at the last exit
     try:
         try:
             url = resolve_url(db, database_url)
@@ -274,6 +276,7 @@ def run_gui(
     finally:
         if start_backup is not None:
             start_backup.wait()
+        clear_opened_copies()
 
 
 def _open_or_recover(url: str, path: Path | None) -> Database | None:
@@ -495,6 +498,7 @@ def _run_windows(
         app.exec()
         worker.wait()
         record_audit_head(database)  # at every log-out (and quit)
+        clear_opened_copies()  # the next person to log in does not find the last one's files
         if not logged_out:
             return 0
         actor = None

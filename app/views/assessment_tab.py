@@ -5,7 +5,6 @@ admin see this tab; the services check every action."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core import clock
 from app.core.errors import ValidationError
+from app.core.opened_copies import write_opened_copy
 from app.core.ops import op
 from app.services.command import assessment as svc
 from app.services.security.permissions import Action, allowed
@@ -58,14 +58,9 @@ def _ask_open_path(parent: QWidget, title: str, filters: str) -> str:
     return name
 
 
-def _open_copy(name: str, data: bytes) -> Path:
-    """A temporary copy of an attachment (in a folder of its own, for this user alone),
-    opened with the program the system uses for that kind of file."""
-    folder = Path(tempfile.mkdtemp(prefix="zongzhi-"))
-    path = folder / (Path(name).name or "附件")
-    path.write_bytes(data)
+def _show_file(path: Path) -> None:
+    """Open ``path`` with the program the system uses for that kind of file."""
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-    return path
 
 
 def _pts(x: float) -> str:
@@ -76,7 +71,7 @@ class AssessmentTab(QWidget):
     """Attributes tests use: ``scheme``, ``period``, ``kind`` (combos), ``table``, ``drill``,
     ``items`` (the 加分/扣分 list, under ``lower``), ``item_rows``, ``buttons``, ``status``,
     ``message``, ``dialog``, ``score_table``; ``ask_save_path``, ``ask_open_path`` and
-    ``open_copy`` can be replaced."""
+    ``show_file`` (the system viewer, given 打开附件's copy) can be replaced."""
 
     def __init__(self, ctx: ViewContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,7 +81,7 @@ class AssessmentTab(QWidget):
         self.dialog: QDialog | None = None
         self.ask_save_path: Callable[[QWidget, str, str, str], str] = _ask_save_path
         self.ask_open_path: Callable[[QWidget, str, str], str] = _ask_open_path
-        self.open_copy: Callable[[str, bytes], Path] = _open_copy
+        self.show_file: Callable[[Path], None] = _show_file
         self.item_rows: list[svc.ItemRow] = []
         manage = allowed(ctx.actor, Action.MANAGE_ASSESSMENT)
         score = allowed(ctx.actor, Action.SCORE_ITEMS)
@@ -394,8 +389,8 @@ class AssessmentTab(QWidget):
             return
 
         def opened(result: tuple[str, bytes]) -> None:
-            try:
-                self.open_copy(*result)
+            try:  # a copy in the program's own folder, deleted at exit and at the next start
+                self.show_file(write_opened_copy(*result))
             except OSError as exc:
                 self.message.error(f"附件无法打开：{exc.strerror or exc}")
 

@@ -6,8 +6,11 @@ and exports the ranking; the training dialog records a session."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
+from app.core.opened_copies import clear_opened_copies, opened_copies_folder
 from app.gui import build_main_window
 from tests.conftest import actor
 from tests.services.test_assessment import quarter  # noqa: F401 — the fixture
@@ -67,10 +70,16 @@ def test_the_director_scores_closes_corrects_and_exports(
     qtbot.mouseClick(
         tab.items.viewport(), LEFT, pos=tab.items.visualRect(items.index(0, 3)).center()
     )
-    opened: list[tuple[str, bytes]] = []
-    tab.open_copy = lambda name, data: opened.append((name, data)) or tmp_path
+    opened: list[Path] = []
+    tab.show_file = opened.append  # the system viewer
     qtbot.mouseClick(tab.buttons["打开附件"], LEFT)
-    qtbot.waitUntil(lambda: opened == [("表扬信.txt", b"thanks")], timeout=10_000)
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)
+    # The viewer gets a copy under its own name in the program's folder, which the program
+    # empties when it exits (and at the next start).
+    assert opened[0].name == "表扬信.txt" and opened[0].read_bytes() == b"thanks"
+    assert opened[0].parent.parent == opened_copies_folder()
+    clear_opened_copies()
+    assert not opened[0].exists()
     qtbot.mouseClick(tab.buttons["撤销…"], LEFT)
     undo = tab.dialog
     qtbot.waitUntil(undo.isVisible)
