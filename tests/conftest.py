@@ -135,6 +135,61 @@ def _cycles_collected_on_the_gui_thread(_collector):
 
 
 @pytest.fixture(autouse=True)
+def _application_as_found(qapp):
+    """The run has one QApplication. What ``gui.make_app`` (``run_gui`` calls it) and
+    ``apply_theme`` set on it — qt-material's style sheet, palette and style, the font, the
+    theme's icon folder, the window icon, Qt's Chinese catalogues and locale, the screen fitter
+    and the wheel guard — is put back after each test, so a GUI test runs as it would alone
+    whichever tests ran before it. A test that wants the theme asks for ``themed``."""
+    from PySide6.QtCore import QDir, QEvent, QLocale
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.widgets.screen import uninstall_screen_fitter
+    from app.views.widgets.wheel import uninstall_wheel_guard
+
+    sheet, font, palette = qapp.styleSheet(), qapp.font(), QGuiApplication.palette()
+    style, icons, window_icon = qapp.style().name(), QDir.searchPaths("icon"), qapp.windowIcon()
+    locale, name = QLocale(), qapp.applicationName()
+    fitter = getattr(qapp, "_zongzhi_screen_fitter", None)
+    guard = getattr(qapp, "_zongzhi_wheel_guard", None)
+    translators = getattr(qapp, "_zongzhi_translators", None)
+    yield
+    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if qapp.styleSheet() != sheet:
+        qapp.setStyleSheet(sheet)
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    if QGuiApplication.palette() != palette:
+        QGuiApplication.setPalette(palette)
+    if qapp.font() != font:
+        qapp.setFont(font)
+    QDir.setSearchPaths("icon", icons)
+    qapp.setWindowIcon(window_icon)
+    QLocale.setDefault(locale)
+    qapp.setApplicationName(name)
+    if fitter is None:
+        uninstall_screen_fitter(qapp)
+    if guard is None:
+        uninstall_wheel_guard(qapp)
+    if translators is None:
+        for translator in getattr(qapp, "_zongzhi_translators", None) or []:
+            qapp.removeTranslator(translator)
+        qapp._zongzhi_translators = None
+
+
+@pytest.fixture
+def themed(qapp):
+    """The application as users see it: the program's font and qt-material theme (made once,
+    in the run's cache folder); ``_application_as_found`` takes it off afterwards."""
+    from app.views.theme import apply_theme
+
+    apply_theme(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True)
 def _desktop_screen():
     """Windows are fitted to the screen they open on (app/views/widgets/screen.py); the
     offscreen platform's own screen is small, so every test has a 1920×1080 desktop unless it

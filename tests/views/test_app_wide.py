@@ -5,8 +5,8 @@ labels keep their case under the theme."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QDate, QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QDate, QDir, QPoint, QPointF, Qt
+from PySide6.QtGui import QPalette, QWheelEvent
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import _install_qt_chinese
+from app.gui import _install_qt_chinese, make_app
 from app.views.widgets.wheel import install_wheel_guard, uninstall_wheel_guard
 
 
@@ -146,18 +146,32 @@ def test_the_theme_keeps_the_case_of_button_labels(qtbot, qapp, tmp_path, monkey
     from app.views.theme import apply_theme
 
     monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
-    font, sheet = qapp.font(), qapp.styleSheet()
-    apply_theme(qapp)
-    try:
-        assert "icon:/primary/" in qapp.styleSheet(), "the material sheet is applied"
-        assert "uppercase" not in qapp.styleSheet()
-        mixed, upper = QPushButton("新建 (Ctrl+N)"), QPushButton("新建 (CTRL+N)")
-        for b in (mixed, upper):
-            qtbot.addWidget(b)
-            b.resize(200, 40)
-            b.show()
-        # drawn upper-cased, the two would look the same
-        assert mixed.grab().toImage() != upper.grab().toImage()
-    finally:
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
+    apply_theme(qapp)  # taken off after the test (conftest ``_application_as_found``)
+    assert "icon:/primary/" in qapp.styleSheet(), "the material sheet is applied"
+    assert "uppercase" not in qapp.styleSheet()
+    mixed, upper = QPushButton("新建 (Ctrl+N)"), QPushButton("新建 (CTRL+N)")
+    for b in (mixed, upper):
+        qtbot.addWidget(b)
+        b.resize(200, 40)
+        b.show()
+    # drawn upper-cased, the two would look the same
+    assert mixed.grab().toImage() != upper.grab().toImage()
+
+
+def test_the_program_set_up_themes_the_application(qapp):
+    """``make_app`` (the program's start, and ``run_gui`` in tests) on the run's one
+    QApplication: theme, Qt's Chinese, the screen fitter and the wheel guard."""
+    make_app()
+    assert "icon:/primary/" in qapp.styleSheet() and QDir.searchPaths("icon")
+    assert qapp._zongzhi_translators and qapp._zongzhi_screen_fitter
+    assert qapp._zongzhi_wheel_guard
+
+
+def test_the_next_test_finds_the_application_plain(qapp):
+    """Whatever an earlier test set up (the one above, run before this one), this test's
+    application is plain: themed or not never depends on the order tests run in."""
+    assert qapp.styleSheet() == "" and QDir.searchPaths("icon") == []
+    assert qapp.palette().color(QPalette.ColorRole.Text).alpha() == 255  # the theme's is 92
+    assert getattr(qapp, "_zongzhi_translators", None) is None
+    assert getattr(qapp, "_zongzhi_screen_fitter", None) is None
+    assert getattr(qapp, "_zongzhi_wheel_guard", None) is None

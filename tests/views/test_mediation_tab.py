@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QHeaderView, QTableView, QTableWidgetItem
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
 from app.core import clock
@@ -288,20 +287,6 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
     ):
         assert expected in flat, expected
     w.ctx.worker.wait()
-
-
-@pytest.fixture
-def themed(qapp):
-    """The application as users see it: font and qt-material style sheet (reset afterwards)."""
-    from app.views.theme import apply_theme
-
-    font, sheet = qapp.font(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield qapp
-    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
 
 
 def test_no_list_header_is_clipped(qtbot, db, themed):

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QRect
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -33,7 +33,6 @@ from app.views.widgets import screen
 from app.views.widgets.screen import (
     install_screen_fitter,
     simulate_screen,
-    uninstall_screen_fitter,
 )
 from tests.conftest import actor
 
@@ -64,22 +63,13 @@ def screen_area(request):
 
 
 @pytest.fixture
-def laptop(qapp):
+def laptop(themed):
     """The program's theme (its paddings make widgets taller) on a simulated laptop screen;
-    the theme is made once, in the run's cache folder (conftest ``_cache_folder``)."""
-    from app.views.theme import apply_theme
-
-    font, sheet = qapp.font(), qapp.styleSheet()
-    apply_theme(qapp)
-    install_screen_fitter(qapp)
+    theme and fitter come off after the test (conftest ``_application_as_found``)."""
+    install_screen_fitter(themed)
     simulate_screen(LAPTOP)
     yield LAPTOP
-    # The test's windows (closed by pytest-qt) go first: a new style sheet polishes every widget.
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     simulate_screen(None)
-    uninstall_screen_fitter(qapp)
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
 
 
 def a4_pdf() -> bytes:
