@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,14 +33,23 @@ from PySide6.QtWidgets import (
 
 from app.core import clock
 from app.core.errors import ValidationError
-from app.core.opened_copies import write_opened_copy
 from app.core.ops import op
 from app.services.command import assessment as svc
 from app.services.security.permissions import Action, allowed
 
 from . import bus as kinds
 from .context import ViewContext
-from .widgets import FieldRow, FormDialog, MessageBar, Row, date_edit, load_when_shown, run_op
+from .widgets import (
+    FieldRow,
+    FormDialog,
+    MessageBar,
+    Row,
+    date_edit,
+    load_when_shown,
+    open_copy,
+    run_op,
+    show_file,
+)
 from .widgets.rows_model import RowsView, rows_view
 
 DRILL_HEADERS = ["类型", "编号/名称", "日期", "内容", "计入", "说明"]
@@ -56,11 +64,6 @@ def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) ->
 def _ask_open_path(parent: QWidget, title: str, filters: str) -> str:
     name, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), filters)
     return name
-
-
-def _show_file(path: Path) -> None:
-    """Open ``path`` with the program the system uses for that kind of file."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def _pts(x: float) -> str:
@@ -81,7 +84,7 @@ class AssessmentTab(QWidget):
         self.dialog: QDialog | None = None
         self.ask_save_path: Callable[[QWidget, str, str, str], str] = _ask_save_path
         self.ask_open_path: Callable[[QWidget, str, str], str] = _ask_open_path
-        self.show_file: Callable[[Path], None] = _show_file
+        self.show_file: Callable[[Path], None] = show_file
         self.item_rows: list[svc.ItemRow] = []
         manage = allowed(ctx.actor, Action.MANAGE_ASSESSMENT)
         score = allowed(ctx.actor, Action.SCORE_ITEMS)
@@ -389,10 +392,7 @@ class AssessmentTab(QWidget):
             return
 
         def opened(result: tuple[str, bytes]) -> None:
-            try:  # a copy in the program's own folder, deleted at exit and at the next start
-                self.show_file(write_opened_copy(*result))
-            except OSError as exc:
-                self.message.error(f"附件无法打开：{exc.strerror or exc}")
+            open_copy(*result, self.message.show_error, self.show_file)
 
         self.ctx.worker.submit(
             op(svc.item_attachment, self.ctx.actor, item.id), opened, self.message.show_error

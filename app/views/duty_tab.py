@@ -12,8 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -49,8 +48,10 @@ from .widgets import (
     Row,
     date_edit,
     enum_combo,
+    open_copy,
     rows_view,
     run_op,
+    show_file,
 )
 from .widgets.screen import fit_to_screen
 from .widgets.tab_helpers import load_when_shown
@@ -638,6 +639,7 @@ class ReportDialog(FormDialog):
         self.report_id: uuid.UUID | None = None  # None: a new report
         self.number = ""
         self.choose_file: Callable[[QWidget], str] = _choose_report_file
+        self.show_file: Callable[[Path], None] = show_file  # the system viewer (tests swap it)
         self.existing: list[reports_upward.ReportFile] = []
         self.added: list[Path] = []
         self.removed: list[uuid.UUID] = []
@@ -757,11 +759,12 @@ class ReportDialog(FormDialog):
         """A saved file opens (after its hash is checked); one not yet saved from where it is."""
         key = item.data(Qt.ItemDataRole.UserRole)
         if not isinstance(key, uuid.UUID):
-            QDesktopServices.openUrl(QUrl.fromLocalFile(key))
+            self.show_file(Path(key))
             return
-        self.ctx.worker.submit(
+        name = next((f.file_name for f in self.existing if f.id == key), "附件")
+        self.ctx.worker.submit(  # the checked file, shown through a copy with its own name
             op(reports_upward.report_file_path, self.ctx.actor, key, self.ctx.attachments),
-            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+            lambda path: open_copy(name, path, self.show_error, self.show_file),
             self.show_error,
         )
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QDate, QDateTime, QEvent, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -84,8 +84,10 @@ from .procedure_dialogs import (
 )
 from .register_dialog import RegisterRecordDialog
 from .tables import set_column_widths
-from .widgets import FormDialog, MessageBar, load_when_shown
+from .widgets import FormDialog, MessageBar, load_when_shown, open_copy, show_file
 from .widgets.tables import DateEdit
+
+FILE_NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # an attachment's own name, for its copy
 
 TEXT_LABELS = {
     Move.RETURN: "退回理由",
@@ -392,6 +394,7 @@ class HandlingTab(QWidget):
         self.procedure: petitions.ProcedureState | None = None  # 信访 procedure, 上下联动
         self.dialog: QDialog | None = None
         self.preview: PdfPreviewDialog | None = None
+        self.show_file: Callable[[Path], None] = show_file  # the system viewer (tests swap it)
         self.view_filter = QComboBox()
         self.view_filter.addItem("在办事项", "flow")
         self.view_filter.addItem("我承办的", "mine")
@@ -585,6 +588,7 @@ class HandlingTab(QWidget):
                 f"{f.added_by} {f.added_at:%m-%d %H:%M}）"
             )
             item.setData(Qt.ItemDataRole.UserRole, f.id)
+            item.setData(FILE_NAME_ROLE, f.file_name)
             self.files.addItem(item)
         self.files.setVisible(bool(files))
         if files:  # as tall as its rows (three at most), so the detail above keeps the room
@@ -849,10 +853,10 @@ class HandlingTab(QWidget):
 
     def open_attachment(self, item: QListWidgetItem) -> None:
         actor, folder = self.ctx.actor, self.ctx.attachments
-        att_id = item.data(Qt.ItemDataRole.UserRole)
-        self.ctx.worker.submit(
+        att_id, name = item.data(Qt.ItemDataRole.UserRole), item.data(FILE_NAME_ROLE)
+        self.ctx.worker.submit(  # the checked file, shown through a copy with its own name
             op(attachments.attachment_path, actor, att_id, folder),
-            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+            lambda path: open_copy(name, path, self._failed, self.show_file),
             self._failed,
         )
 

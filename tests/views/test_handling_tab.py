@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +13,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from sqlalchemy import select
 
+from app.core.opened_copies import opened_copies_folder
 from app.gui import build_main_window
 from app.models import Matter, MatterStatus, Satisfaction, Unit
 from app.services.center.calendar import WorkCalendar
@@ -187,6 +189,16 @@ def test_route_handle_and_close_with_feedback(qtbot, db, tmp_path):
     trigger(qtbot, tab, "attach")
     qtbot.waitUntil(lambda: tab.files.count() == 1, timeout=5000)
     assert "来信.pdf" in tab.files.item(0).text()
+    # Double-clicked, it opens as a copy named 来信.pdf in the program's own folder (the stored
+    # file is named by its hash, and a viewer that saves would change it).
+    opened: list[Path] = []
+    tab.show_file = opened.append  # the system viewer
+    rect = tab.files.visualItemRect(tab.files.item(0))
+    qtbot.mouseClick(tab.files.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(tab.files.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert opened[0].name == "来信.pdf" and opened[0].read_bytes() == b"%PDF-1.4 letter"
+    assert opened[0].is_relative_to(opened_copies_folder())
     # An appointment with two units, then its outcome.
     trigger(qtbot, tab, "arrange")
     dlg = dialog(qtbot, tab)

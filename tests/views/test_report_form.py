@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
 
+from app.core.opened_copies import opened_copies_folder
 from app.gui import build_main_window
 from app.models import ReportAttachment, UpwardReport
 from tests.conftest import actor
@@ -80,11 +81,11 @@ def test_report_draft_survives_a_crash_and_saves_with_its_files(
     d = page.dialog
     qtbot.waitUntil(lambda: d.files.count() == 1, timeout=5000)
     assert d.files.item(0).text().startswith("现场照片.jpg（")
-    opened: list[str] = []
-    monkeypatch.setattr(
-        "app.views.duty_tab.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
-    )
+    opened: list[Path] = []
+    d.show_file = opened.append  # the system viewer
     d.files.itemActivated.emit(d.files.item(0))
     qtbot.waitUntil(lambda: bool(opened), timeout=5000)
-    assert Path(opened[0]).read_bytes() == b"photo"
+    # A copy with the file's own name in the program's folder, not the stored file itself.
+    assert opened[0].name == "现场照片.jpg" and opened[0].read_bytes() == b"photo"
+    assert opened[0].is_relative_to(opened_copies_folder())
     second.ctx.worker.wait()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .drafts import DraftBar, DraftController
     from .form_dialog import FieldRow, FormDialog
     from .message_bar import MessageBar
+    from .open_copy import open_copy, show_file
     from .rows_model import ID_ROLE, Row, RowsModel, rows_view
     from .run import run_op
     from .tab_helpers import load_when_shown, tab_shortcut
@@ -25,6 +26,8 @@ _WHERE = {
     "FieldRow": "form_dialog",
     "FormDialog": "form_dialog",
     "MessageBar": "message_bar",
+    "open_copy": "open_copy",
+    "show_file": "open_copy",
     "ID_ROLE": "rows_model",
     "Row": "rows_model",
     "RowsModel": "rows_model",
@@ -56,8 +59,10 @@ __all__ = [
     "enum_combo",
     "input_table",
     "load_when_shown",
+    "open_copy",
     "rows_view",
     "run_op",
+    "show_file",
     "tab_shortcut",
 ]
 
