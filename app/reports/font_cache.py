@@ -227,15 +227,15 @@ def _unpack(state: dict, path: str) -> TTFontFace:
     return face
 
 
-def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
-    """Written whole under another name and renamed: a reader never sees half a file."""
+def _write_whole(target: Path, write) -> bool:
+    """``write(file)`` to a file under another name, then renamed: a reader never sees half a
+    file. False if it could not be written (the cache is then passed over)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(coverage, f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+                write(f)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -244,6 +244,19 @@ def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
+    def write(f) -> None:
+        pickle.dump(coverage, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return _write_whole(target, write)
+
+
+def write_text(target: Path, text: str) -> bool:
+    """A text file in the cache folder (fc-list's answer, ``fonts._fc_list``), written whole."""
+    return _write_whole(target, lambda f: f.write(text.encode("utf-8", "surrogateescape")))
 
 
 class Unusable(Exception):
