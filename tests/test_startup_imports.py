@@ -175,10 +175,14 @@ NOT_FOR_THE_COMMAND_LINE = [
     "alembic",
     "cryptography",
     "reportlab.graphics",  # every barcode kind and the charts' shapes: the QR code is drawn itself
-    # The rooms' tables a matter's documents never read (app.models: registered when named).
+    "urllib.request",  # with http.client and email's parser: xml.sax.saxutils' import loads them
+    # The rooms' tables a matter's documents never read (app.models: registered when named);
+    # of mediation's, only the case itself (app.models.cases), which keeps a family case sealed.
     "app.models.assessment",
+    "app.models.counselling",
     "app.models.duty",
     "app.models.keyplaces",
+    "app.models.mediation",
     "app.models.registers",
     "app.models.meetings",
 ]

@@ -29,8 +29,8 @@ import pickle
 import tempfile
 import threading
 from array import array
-from bisect import bisect_right
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -74,6 +74,53 @@ class Coverage:
 
     def __reduce__(self):
         return Coverage, (self._starts, self._ends)
+
+
+class _SortedTable(Mapping):
+    """``code → value`` over two sorted arrays, found by bisection. As a dict, a Chinese face's
+    20,000–40,000 characters cost 5–15 ms to build (twice a face: glyphs and widths) and a few
+    MB to hold, for a document that looks up a few hundred of them (issue 17). ReportLab asks
+    ``get``, ``in`` and ``[]``; what it adds (shaping's private glyphs, not used for Chinese)
+    is kept in a small dict beside."""
+
+    __slots__ = ("_added", "_keys", "_values")
+
+    def __init__(self, keys: array, values: array):
+        self._keys, self._values, self._added = keys, values, {}
+
+    def _index(self, code: object) -> int:
+        if not isinstance(code, int):
+            return -1
+        keys = self._keys
+        i = bisect_left(keys, code)
+        return i if i < len(keys) and keys[i] == code else -1
+
+    def get(self, code, default=None):
+        if self._added and code in self._added:
+            return self._added[code]
+        i = self._index(code)
+        return self._values[i] if i >= 0 else default
+
+    def __getitem__(self, code):
+        if self._added and code in self._added:
+            return self._added[code]
+        i = self._index(code)
+        if i < 0:
+            raise KeyError(code)
+        return self._values[i]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._added or self._index(code) >= 0
+
+    def __setitem__(self, code: int, value) -> None:
+        self._added[code] = value
+
+    def __iter__(self) -> Iterator[int]:
+        yield from (k for k in self._keys if k not in self._added)
+        yield from self._added
+
+    def __len__(self) -> int:
+        return len(self._keys) + sum(1 for k in self._added if self._index(k) < 0)
 
 
 class _HMetrics:
@@ -170,10 +217,8 @@ def _unpack(state: dict, path: str) -> TTFontFace:
     face = MappedFace.__new__(MappedFace)
     big = {k: state[k] for k in _BIG}
     face.__dict__.update({k: v for k, v in state.items() if k not in _BIG})
-    codes, glyphs = big["charToGlyph"]
-    face.charToGlyph = dict(zip(codes, glyphs, strict=True))
-    wcodes, widths = big["charWidths"]
-    face.charWidths = dict(zip(wcodes, widths, strict=True))
+    face.charToGlyph = _SortedTable(*big["charToGlyph"])
+    face.charWidths = _SortedTable(*big["charWidths"])
     face.hmetrics = _HMetrics(*big["hmetrics"])
     face.glyphPos = big["glyphPos"]
     face.glyphToChar = {}
@@ -182,15 +227,15 @@ def _unpack(state: dict, path: str) -> TTFontFace:
     return face
 
 
-def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
-    """Written whole under another name and renamed: a reader never sees half a file."""
+def _write_whole(target: Path, write) -> bool:
+    """``write(file)`` to a file under another name, then renamed: a reader never sees half a
+    file. False if it could not be written (the cache is then passed over)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(coverage, f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+                write(f)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -199,6 +244,19 @@ def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _write(target: Path, coverage: Coverage | None, state: dict | None) -> bool:
+    def write(f) -> None:
+        pickle.dump(coverage, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return _write_whole(target, write)
+
+
+def write_text(target: Path, text: str) -> bool:
+    """A text file in the cache folder (fc-list's answer, ``fonts._fc_list``), written whole."""
+    return _write_whole(target, lambda f: f.write(text.encode("utf-8", "surrogateescape")))
 
 
 class Unusable(Exception):

@@ -67,6 +67,28 @@ def test_the_cached_face_is_what_reportlab_parses(cache, parses):
 
 
 @needs_ci_fonts
+def test_the_loaded_tables_answer_as_reportlabs_dicts(cache, parses):
+    """ReportLab asks a face's tables ``get``, ``in`` and ``[]`` (and shaping adds an entry)."""
+    font_cache.facts(WQY, 0)
+    loaded, parsed = font_cache.facts(WQY, 0).load(), font_cache.parse(WQY, 0)
+    for table, dict_ in (
+        (loaded.charToGlyph, parsed.charToGlyph),
+        (loaded.charWidths, parsed.charWidths),
+    ):
+        for code in (ord("综"), 0x20, 0xA0, 0x20BB7, -1, 10**9):
+            assert (code in table) == (code in dict_)
+            assert table.get(code, "无") == dict_.get(code, "无")
+        assert "综" not in table and table.get("综") is None
+        with pytest.raises(KeyError):
+            table[0x20BB7]
+        assert len(table) == len(dict_) and sorted(table) == sorted(dict_)
+    loaded.charWidths[0xF000] = 500.0
+    loaded.charWidths[ord("综")] = 1.0
+    assert loaded.charWidths[0xF000] == 500.0 and loaded.charWidths.get(ord("综")) == 1.0
+    assert len(loaded.charWidths) == len(parsed.charWidths) + 1
+
+
+@needs_ci_fonts
 def test_a_changed_file_is_parsed_again(cache, parses, tmp_path):
     font = copy_of(WQY, tmp_path, "changed.ttc")
     font_cache.facts(font, 0)

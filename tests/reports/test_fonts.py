@@ -4,6 +4,8 @@ print in every role."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -183,3 +185,27 @@ def test_with_ming_kai_and_hei_faces_each_role_has_its_own():
         "heading1": str(WQY),
         "heading2": str(UKAI),
     }
+
+
+@pytest.mark.skipif(not shutil.which("fc-list"), reason="needs fontconfig's fc-list")
+def test_fc_lists_answer_is_kept_until_a_font_folder_changes(tmp_path, monkeypatch):
+    """Running fc-list is 5–30 ms of every print: its answer is kept in the cache folder, and
+    asked again once a font (or a configuration file) is added or removed."""
+    from app.reports import fonts
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(fonts, "font_folders", lambda: [folder])
+    runs: list = []
+    real = fonts.subprocess.run
+    monkeypatch.setattr(fonts.subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+
+    first = fonts._fc_list()
+    assert fonts._fc_list() == first and len(runs) == 1
+    (folder / "new").mkdir()  # a font installed in a folder of its own
+    os.utime(folder, ns=(1, 1))  # whatever the clock's granularity, the folder's time moved
+    assert fonts._fc_list() == first and len(runs) == 2
+    assert fonts._fc_list() == first and len(runs) == 2
+    (tmp_path / "cache" / "fonts" / "fc-list.txt").write_text("damaged", encoding="utf-8")
+    assert fonts._fc_list() == first and len(runs) == 3

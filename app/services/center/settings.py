@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import ValidationError
 from app.core.ops import Change, read_op, write_op
-from app.models import NotesRecoveryKey, Setting
+from app.models import Setting
 from app.services.validation import validate_text
 
 
@@ -209,6 +209,7 @@ ADMIN_EDITABLE = {
 @write_op(Change.SETTINGS)
 def update_settings(session: Session, actor, **changes: Any) -> CenterSettings:
     """The admin's edits (permission-checked, audited). Prefix and terminal are set once."""
+    from app.models import NotesRecoveryKey  # counselling's tables: registered when named
     from app.services.security import audit
     from app.services.security.permissions import Action, require
 
