@@ -257,9 +257,10 @@ def spread(times: list[float], loop: float) -> str:
 WHY_GROWS = {
     "2-char name": "2 characters have no trigram: the summaries are read whole (a name is "
     "also text), and one found rarely among the newest is looked for in all of them",
-    "surname": "a page fills after the same number of rows, but the matters of the surname's "
-    "visitors are listed in each of the 3 window statements (2,956 at 300k, about 3 µs each); "
-    "asking each row for its visitors costs as much at 300k (about 3 µs a row, 2,000+ rows)",
+    "surname": "a page fills after the same number of rows (10k has fewer than a page), but "
+    "the matters of the surname's visitors are listed in each of the 3 window statements "
+    "(2,956 at 300k, from two indexes alone since 0037: about 1.5 µs each); asking each row "
+    "for its visitors instead costs about 3 µs a row, 2,000–2,600 rows a window",
     "summary": "2-character words found rarely (工资, 停车) read every summary (no trigram)",
     "phone tail": "the matches grow: the 4 digits are also a 受理编号's end (found from the "
     "reversed number's index, 0036)",

@@ -144,12 +144,13 @@ class MatterPerson(Base):
     """来访人: a visitor of a matter (several for a shared matter); position keeps the order."""
 
     __tablename__ = "matter_persons"
+    # A person's matters from the index alone, not from each link's row (with ix_persons_name:
+    # the visitors' matters a search lists, 0037).
+    __table_args__ = (Index("ix_matter_persons_person_id", "person_id", "matter_id"),)
     matter_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("matters.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("persons.id"), primary_key=True, index=True
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     matter: Mapped[Matter] = relationship(back_populates="persons")
