@@ -271,9 +271,9 @@ def test_0015_keeps_todays_names_on_matters_and_adds_the_notice_offices(tmp_path
 
 @pytest.mark.skipif(not pg.ON_PG, reason="PostgreSQL only: SQLite searches a prefix as a range")
 def test_prefix_searches_use_the_pattern_indexes_under_a_non_c_collation(db):
-    """Migration 0032: under a server collation other than C (ICU here; zh_CN.UTF-8 on many
-    servers) LIKE 'ab%' cannot use a column's ordinary index; the varchar_pattern_ops one
-    serves it. The columns are switched to ICU in a transaction that is rolled back."""
+    """Migrations 0032 and 0036: under a server collation other than C (ICU here; zh_CN.UTF-8
+    on many servers) LIKE 'ab%' cannot use a column's ordinary index; the varchar_pattern_ops
+    one serves it. The columns are switched to ICU in a transaction that is rolled back."""
     from sqlalchemy import select
 
     from app.core.portable import prefix_match
@@ -286,6 +286,7 @@ def test_prefix_searches_use_the_pattern_indexes_under_a_non_c_collation(db):
         (Person, "id_number", "330382"),
         (Person, "phone", "1381"),
         (Matter, "number", "BS2027"),
+        (Matter, "number_reversed", "1000"),  # a 受理编号 ending in 0001 (0036)
     ]
     with db.engine.connect() as conn, conn.begin() as tx:
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small table: show the index
@@ -303,7 +304,7 @@ def test_prefix_searches_use_the_pattern_indexes_under_a_non_c_collation(db):
 
 def test_the_pattern_indexes_get_their_operator_class_once_postgresql_is_used():
     """Named at PostgreSQL's first use (``with_postgresql_options``), not at import: the
-    indexes the models declare are still those migration 0032 makes."""
+    indexes the models declare are still those migrations 0032 and 0036 make."""
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.schema import CreateIndex
 
@@ -313,4 +314,4 @@ def test_the_pattern_indexes_get_their_operator_class_once_postgresql_is_used():
     with_postgresql_options()  # idempotent
     made = {str(CreateIndex(i).compile(dialect=postgresql.dialect())) for i, _c in _PATTERN_INDEXES}
     assert "CREATE INDEX ix_matters_number_pattern ON matters (number varchar_pattern_ops)" in made
-    assert len(made) == 6 and all(m.endswith(" varchar_pattern_ops)") for m in made)
+    assert len(made) == 7 and all(m.endswith(" varchar_pattern_ops)") for m in made)

@@ -104,28 +104,6 @@ class contains_ci(_Match):  # noqa: N801
         return text, "", "%" + _escape(text) + "%"
 
 
-class ends_with(_Match):  # noqa: N801
-    """ "Ends with", case-sensitive (a 受理编号's sequence number typed alone). PostgreSQL reads
-    it from the index of the reversed column (migration 0035) as a prefix there."""
-
-    inherit_cache = True
-
-    @staticmethod
-    def _values(text: str) -> tuple[str, str, str]:
-        return "", _escape(text[::-1]) + "%", "%" + _escape(text)
-
-
-@compiles(ends_with)
-def _ends_default(element: ends_with, compiler, **kw) -> str:
-    return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
-
-
-@compiles(ends_with, "postgresql")
-def _ends_pg(element: ends_with, compiler, **kw) -> str:
-    reversed_ = func.reverse(element.column)
-    return compiler.process(reversed_.like(element.high, escape="\\"), **kw)
-
-
 @compiles(prefix_match)
 def _prefix_default(element: prefix_match, compiler, **kw) -> str:
     col = element.column

@@ -23,9 +23,7 @@ NAMING_CONVENTION = {
 
 # Indexes that exist on one backend only, made by migrations and not by the models: the
 # trigram index that lets PostgreSQL answer "summary contains …" without reading every row.
-BACKEND_ONLY_INDEXES = frozenset(
-    {"ix_matters_summary_trgm", "ix_matters_summary_bigrams", "ix_matters_number_reversed"}
-)
+BACKEND_ONLY_INDEXES = frozenset({"ix_matters_summary_trgm", "ix_matters_summary_bigrams"})
 
 
 def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.orm.attributes import get_history
 
 from .base import Base, UUIDPk, now, pattern_index
@@ -54,10 +54,20 @@ class Matter(UUIDPk, Base):
         UniqueConstraint("prefix", "year", "terminal", "seq", name="uq_matters_number_parts"),
         Index("ix_matters_status_deadline", "status", "deadline"),
         pattern_index("matters", "number"),  # 受理编号 searched by prefix (PostgreSQL)
+        # A 受理编号's end searched as a prefix of the reversed number (0036): a range on SQLite,
+        # LIKE 'x%' on PostgreSQL.
+        Index("ix_matters_number_reversed", "number_reversed").ddl_if(dialect="sqlite"),
+        pattern_index("matters", "number_reversed"),
         # SQLite: the summaries alone, read for search text too short for matters_fts (0034).
         Index("ix_matters_summary", "summary").ddl_if(dialect="sqlite"),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    # The number read backwards, for a sequence number typed alone ("0001": ``intake._ends_with``).
+    # Set with the number (``_keep_reversed``), and by its default for rows inserted without
+    # the ORM (imports, the demo, an exchange bundle from an older terminal).
+    number_reversed: Mapped[str] = mapped_column(
+        String(32), nullable=False, default=lambda ctx: ctx.get_current_parameters()["number"][::-1]
+    )
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     terminal: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -124,17 +134,23 @@ class Matter(UUIDPk, Base):
         back_populates="matter", order_by="MatterEvent.at", cascade="all, delete-orphan"
     )
 
+    @validates("number")
+    def _keep_reversed(self, _key: str, number: str) -> str:
+        self.number_reversed = number[::-1]
+        return number
+
 
 class MatterPerson(Base):
     """来访人: a visitor of a matter (several for a shared matter); position keeps the order."""
 
     __tablename__ = "matter_persons"
+    # A person's matters from the index alone, not from each link's row (with ix_persons_name:
+    # the visitors' matters a search lists, 0037).
+    __table_args__ = (Index("ix_matter_persons_person_id", "person_id", "matter_id"),)
     matter_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("matters.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("persons.id"), primary_key=True, index=True
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     matter: Mapped[Matter] = relationship(back_populates="persons")

@@ -230,8 +230,8 @@ def test_a_page_of_search_results_is_the_first_page_of_all_results(db, reception
 
 
 def test_a_search_narrowed_by_status_or_category_finds_the_same_matters(db, receptionist):
-    """With a status or a category chosen, text and number tails are tested on those matters
-    only; the answer is the unfiltered one, filtered."""
+    """With a status or a category chosen, text is tested on those matters only; the answer
+    is the unfiltered one, filtered."""
     names = ["张三", "李四"]
     for i in range(8):
         data = make_input(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from app.core.portable import contains_ci, ends_with
+from app.core.portable import contains_ci
 from app.models import Matter
 from app.services.reception import intake
 from app.services.reception.intake import MatterFilter, VisitorInput
@@ -34,9 +34,6 @@ def test_chinese_is_compared_by_like_and_latin_letters_by_ilike_on_postgresql():
     few = select(Matter.id).where(contains_ci(Matter.summary, "物业", indexed=False))
     assert "zz_bigrams" not in str(few.compile(dialect=postgresql.dialect()))
     assert key("物业").key != key("物业保险").key
-    # A 受理编号's sequence number typed alone: a prefix of the reversed number (0035).
-    tail = select(Matter.id).where(ends_with(Matter.number, "0_1"))
-    assert "reverse(matters.number) LIKE" in str(tail.compile(dialect=postgresql.dialect()))
 
 
 def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptionist):

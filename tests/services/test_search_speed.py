@@ -48,6 +48,20 @@ def test_a_prefix_search_reads_its_index_between_both_bounds(db, column, typed, 
     assert f"({col}>? AND {col}<?)" in plan, plan
 
 
+def test_a_surnames_visitors_are_listed_from_the_name_index_alone(db):
+    """Their matters are listed in each window a search reads (migration 0037): the people's
+    ids and their matters' ids come from two indexes, not from each person's and link's row."""
+    if db.engine.dialect.name == "postgresql":
+        return  # its prefix search reads the varchar_pattern_ops index
+    q = intake._people_matters(prefix_match(Person.name, "张"))
+    sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.read() as s:
+        plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "SEARCH persons USING COVERING INDEX ix_persons_name (name>? AND name<?)" in plan, plan
+    link = "SEARCH matter_persons USING COVERING INDEX ix_matter_persons_person_id (person_id=?)"
+    assert link in plan, plan
+
+
 def test_a_number_prefix_reads_the_number_index_between_both_bounds(db):
     q = select(Matter.id).where(prefix_match(Matter.number, "BS2026-A-0"))
     sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))

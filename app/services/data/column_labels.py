@@ -140,6 +140,7 @@ COLUMN_LABELS = {
     "next_step": "下一步",
     "note": "备注",
     "number": "编号",
+    "number_reversed": "编号（倒序，查尾号用）",
     "object_id": "对象",
     "occupation": "职业",
     "old_deadline": "原期限",
