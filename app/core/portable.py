@@ -9,6 +9,7 @@
   by the ``pg_trgm`` index on matters.summary). Text without cased letters is ``instr(…) > 0``
   on SQLite (the same rows, cheaper per row than LIKE's case folding).
 - ``serial_plans``: the rest of a transaction planned without parallel workers (PostgreSQL).
+- ``rows_estimated``: a table's rows as PostgreSQL's planner estimates them (no count).
 - ``exists_per_row``: EXISTS, asked of each row that reaches it. PostgreSQL's planner may
   otherwise collect every row the subquery could match into a hash first; there it is written
   as a scalar subquery, which it never does that with.
@@ -46,6 +47,24 @@ def serial_plans(session) -> None:
     nothing to do."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def rows_estimated(session, table: str) -> int | None:
+    """PostgreSQL: how many rows ``table`` holds, as the planner reckons it — the rows per
+    page its statistics last found (VACUUM, ANALYZE, autovacuum), times the table's pages now;
+    a catalog read instead of a count (1,000,000 matters: 25 ms). None on SQLite, and before
+    the table was first analysed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    rows = session.scalar(
+        text(
+            "SELECT reltuples / relpages * (pg_relation_size(oid) / "
+            "current_setting('block_size')::float8) FROM pg_class "
+            "WHERE oid = CAST(:t AS regclass) AND relpages > 0 AND reltuples >= 0"
+        ),
+        {"t": table},
+    )
+    return None if rows is None else round(rows)
 
 
 def _escape(text: str) -> str:
