@@ -1015,13 +1015,14 @@ def _newest_window(
     session: Session, f: MatterFilter, after: tuple[datetime, str] | None, size: int
 ) -> datetime | None:
     """A time from which at least ``size`` matters (after the key) were received, or None if
-    there are fewer. Read from the tallies of matters received per day rather than by walking
-    ``size`` entries of the received_at index (OFFSET costs as much as the rows it skips: 45 ms
-    for the whole index at 300,000): the days are summed newest first, in the database, which
-    stops at the first day that brings the sum to ``size`` (a week's tallies for a page's
-    window, not the ``WINDOW_DAYS`` a wide one may need). Any time is correct for the callers —
-    a window only decides where to look first — so a tally behind by a few matters costs
-    nothing but a wider look."""
+    there are fewer. Read from the tallies of matters received per day, newest first, rather
+    than by walking ``size`` entries of the received_at index (OFFSET costs as much as the rows
+    it skips: 45 ms for the whole index at 300,000), and only as far as the day that brings
+    the sum to ``size`` (a week's tallies for a page's window): SQLite computes rows as they are
+    read; PostgreSQL would send all WINDOW_DAYS days at once (3,600 tallies at 1,000,000
+    matters), so there the running sum is taken in the query, which stops at that day. Any time
+    is correct for the callers — a window only decides where to look first — so a tally behind
+    by a few matters costs nothing but a wider look."""
     t = MatterTally
     days = (
         select(t.day.label("day"), func.sum(t.n).label("n"))
@@ -1032,14 +1033,24 @@ def _newest_window(
     )
     if after is not None:
         days = days.where(t.day <= after[0].date())
-    days = days.subquery()
-    running = select(
-        days.c.day, func.sum(days.c.n).over(order_by=days.c.day.desc()).label("total")
-    ).subquery()
-    day = session.scalar(select(running.c.day).where(running.c.total >= size).limit(1))
-    if day is not None:
-        return datetime.combine(day, datetime.min.time())
-    # Fewer than ``size`` in WINDOW_DAYS days, or fewer days than that: the index says which.
+    if session.get_bind().dialect.name == "postgresql":
+        days = days.subquery()
+        running = select(
+            days.c.day, func.sum(days.c.n).over(order_by=days.c.day.desc()).label("total")
+        ).subquery()
+        day = session.scalar(select(running.c.day).where(running.c.total >= size).limit(1))
+        if day is not None:
+            return datetime.combine(day, datetime.min.time())
+        # Fewer in WINDOW_DAYS days, or fewer days than that: the index says which.
+        return _newest_by_index(session, after, size)
+    total, read = 0, 0
+    for day, n in session.execute(days):
+        read += 1
+        total += n or 0
+        if total >= size:
+            return datetime.combine(day, datetime.min.time())
+    if read < WINDOW_DAYS:
+        return None  # every day counted: fewer matters than that
     return _newest_by_index(session, after, size)
 
 
