@@ -1086,7 +1086,9 @@ def _among_newest(
     matter comes after all of them), else None. Read newest first, stopping when full; a
     window that falls short is widened a few times."""
     size, each_row = RECENT_WINDOW, many_people
-    if many_people:
+    if many_people and _filtered(f, search=False).whereclause is None:
+        # Only the query: the visitors' share of all visitors is the matches' share of the
+        # matters read (a status or a unit chosen leaves fewer, found as before).
         size, each_row = _people_plan(session, lk, limit)
     for _try in range(WINDOW_TRIES):
         boundary = _newest_window(session, f, after, size)
