@@ -62,29 +62,33 @@ def comparison_on(dialect: str) -> Callable[..., bool]:
     return include
 
 
-_PATTERN_INDEXES: list[tuple[Index, str]] = []
+_PATTERN_INDEXES: list[tuple[Index, str, tuple[str, ...]]] = []
 
 
-def pattern_index(table: str, column: str) -> Index:
+def pattern_index(table: str, column: str, include: tuple[str, ...] = ()) -> Index:
     """PostgreSQL: an index in plain character order (``varchar_pattern_ops``) for a column
     searched by prefix (``prefix_match``: LIKE 'ab%'). Under a non-C collation (zh_CN.UTF-8,
     en_US.UTF-8, ICU) the column's ordinary index cannot serve LIKE; this one can. SQLite's
-    prefix range uses the ordinary index, so it has none (migration 0032).
+    prefix range uses the ordinary index, so it has none (migration 0032). ``include``: columns
+    carried in the index (INCLUDE), so that a search reads what it needs from the index alone
+    (a visitor's id: migration 0038).
 
     The operator class is named once PostgreSQL is in use (``with_postgresql_options``):
     naming it here would load SQLAlchemy's PostgreSQL dialect, 30–40 ms, in every process
     (issue 17: a receipt from the command line on SQLite)."""
     index = Index(f"ix_{table}_{column}_pattern", column).ddl_if(dialect="postgresql")
-    _PATTERN_INDEXES.append((index, column))
+    _PATTERN_INDEXES.append((index, column, include))
     return index
 
 
 def with_postgresql_options() -> None:
     """Give the PostgreSQL-only indexes their dialect options (``pattern_index``); called when
     a PostgreSQL database is opened or compared with the models."""
-    for index, column in _PATTERN_INDEXES:
+    for index, column, include in _PATTERN_INDEXES:
         if not index.dialect_options["postgresql"]["ops"]:  # {} until given
             index.dialect_kwargs["postgresql_ops"] = {column: "varchar_pattern_ops"}
+            if include:
+                index.dialect_kwargs["postgresql_include"] = list(include)
 
 
 class Base(DeclarativeBase):

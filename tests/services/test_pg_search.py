@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from app.core.portable import contains_ci
-from app.models import Matter
+from app.core.portable import contains_ci, exists_per_row
+from app.models import Matter, MatterPerson
 from app.services.reception import intake
 from app.services.reception.intake import MatterFilter, VisitorInput
 from tests.services.test_intake import make_input, register
@@ -34,6 +34,20 @@ def test_chinese_is_compared_by_like_and_latin_letters_by_ilike_on_postgresql():
     few = select(Matter.id).where(contains_ci(Matter.summary, "物业", indexed=False))
     assert "zz_bigrams" not in str(few.compile(dialect=postgresql.dialect()))
     assert key("物业").key != key("物业保险").key
+
+
+def test_a_visitor_test_asked_of_each_row_is_never_collected_into_a_hash_on_postgresql():
+    """``exists_per_row``: PostgreSQL would turn an EXISTS into a hash of every matching row;
+    a scalar subquery it asks row by row. SQLite's EXISTS is asked row by row already."""
+    from sqlalchemy.dialects import sqlite
+
+    visitor = select(MatterPerson.matter_id).where(MatterPerson.matter_id == Matter.id)
+    q = select(Matter.id).where(exists_per_row(visitor))
+    pg = str(q.compile(dialect=postgresql.dialect())).split("WHERE", 1)[1]
+    assert "EXISTS" not in pg and "LIMIT" in pg and pg.strip().endswith("IS NOT NULL"), pg
+    assert "matter_persons.matter_id = matters.id" in pg  # still asked of each matter
+    lite = str(q.compile(dialect=sqlite.dialect())).split("WHERE", 1)[1]
+    assert lite.strip().startswith("EXISTS"), lite
 
 
 def test_summary_words_are_found_whatever_the_case_of_their_letters(db, receptionist):

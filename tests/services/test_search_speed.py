@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.core import text_search
-from app.core.portable import prefix_match
+from app.core.portable import prefix_match, rows_estimated
 from app.models import OPEN_STATUSES, Matter, Person
 from app.services.reception import intake
 from app.services.reception.intake import MatterFilter, VisitorInput
@@ -114,6 +114,14 @@ def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
 
 
 def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, monkeypatch):
+    if twenty.engine.dialect.name == "postgresql":
+        with twenty.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE matters")  # the planner's count of matters is used
+        with twenty.read() as s:
+            assert rows_estimated(s, "matters") == 20
+    else:
+        with twenty.read() as s:
+            assert rows_estimated(s, "matters") is None  # the tallies are used
     monkeypatch.setattr(intake, "RECENT_WINDOW", 8)
     monkeypatch.setattr(intake, "MANY", 2)
     monkeypatch.setattr(intake, "MANY_PEOPLE", 2)
@@ -140,6 +148,60 @@ def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, mo
         every = intake.list_matter_ids(s, receptionist, MatterFilter(query="zhang"))
     assert people == intake.Estimate(10, True) and people.text() == "共 10 件"
     assert page == every[:4]
+
+
+def test_a_list_without_a_query_is_counted_from_the_tallies_and_a_matter_once(twenty, receptionist):
+    """No query, no filter: every matter, "共 20 件" (read from the tallies of matters received
+    per day). A matter two of whose visitors match is one match."""
+    with twenty.read() as s:
+        assert intake.estimate_matters(s, receptionist, MatterFilter()) == intake.Estimate(20, True)
+    two = [
+        VisitorInput(name="张三", phone="13900000001"),
+        VisitorInput(name="张伟", phone="13900000002"),
+    ]
+    register(twenty, receptionist, make_input(twenty, visitors=two), at=datetime(2026, 1, 11, 9))
+    with twenty.read() as s:
+        assert intake.estimate_matters(s, receptionist, MatterFilter()).count == 21
+        zhang = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
+        assert zhang == intake.Estimate(11, True)
+        assert len(intake.list_matter_ids(s, receptionist, MatterFilter(query="zhang"))) == 11
+
+
+def test_a_search_collecting_its_visitors_matters_pages_like_one_asking_each_row(
+    twenty, receptionist, monkeypatch
+):
+    """PostgreSQL collects the matters of a query's visitors once when that reads less than
+    asking each matter read about its visitors (``_people_plan``); the pages are the same."""
+    if twenty.engine.dialect.name == "postgresql":
+        with twenty.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE persons")  # the share of visitors matching
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 3)
+    monkeypatch.setattr(intake, "MANY_PEOPLE", 2)
+    monkeypatch.setattr(intake, "PAGES_PER_VISITOR", 0)  # collecting always reads less
+    plan, planned = intake._people_plan, []
+
+    def spy(*args):
+        planned.append(plan(*args)[1])
+        return plan(*args)
+
+    monkeypatch.setattr(intake, "_people_plan", spy)
+    with twenty.read() as s:
+        for query in ["张", "zhang", "zs", "王芳", "13800"]:
+            for f in (
+                MatterFilter(query=query),
+                MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES)),
+            ):
+                everything = intake.list_matter_ids(s, receptionist, f)
+                paged, after = [], None
+                while True:
+                    rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
+                    paged += [r.id for r in rows]
+                    if len(rows) < 3:
+                        break
+                    after = (rows[-1].received_at, rows[-1].number)
+                assert paged == everything, (query, f.statuses)
+    # Each row asked on SQLite; collected on PostgreSQL.
+    assert planned and set(planned) == {twenty.engine.dialect.name == "sqlite"}
 
 
 def test_visitors_are_many_from_fewer_for_a_smaller_page():
