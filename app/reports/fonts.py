@@ -233,8 +233,16 @@ def _folders_stamp(program: str) -> str:
     """Changes when a font or a configuration file is added, removed or renamed anywhere in
     ``font_folders`` (each folder's modification time), or fc-list itself changes."""
     parts = [program, str(Path(program).stat().st_mtime_ns)]
+    seen: set[str] = set()
     for top in font_folders():
-        for folder, _subfolders, _files in os.walk(top):
+        # Linked folders are followed (WPS and some UOS/Kylin packages link
+        # /usr/share/fonts/wps-office to a folder under /opt), each real folder once.
+        for folder, subfolders, _files in os.walk(top, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in seen:
+                subfolders.clear()  # a link back up, or a folder reached twice: once is enough
+                continue
+            seen.add(real)
             with contextlib.suppress(OSError):
                 parts.append(f"{folder}|{os.stat(folder).st_mtime_ns}")
     text = "\n".join(parts).encode("utf-8", "surrogateescape")

@@ -209,3 +209,14 @@ def test_fc_lists_answer_is_kept_until_a_font_folder_changes(tmp_path, monkeypat
     assert fonts._fc_list() == first and len(runs) == 2
     (tmp_path / "cache" / "fonts" / "fc-list.txt").write_text("damaged", encoding="utf-8")
     assert fonts._fc_list() == first and len(runs) == 3
+    # A linked folder (WPS links /usr/share/fonts/wps-office to /opt): a font added inside the
+    # folder it points to is noticed too; a link back up does not loop.
+    elsewhere = tmp_path / "opt-fonts"
+    elsewhere.mkdir()
+    (folder / "wps-office").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(folder, target_is_directory=True)
+    assert fonts._fc_list() == first and len(runs) == 4
+    assert fonts._fc_list() == first and len(runs) == 4
+    (elsewhere / "wps").mkdir()
+    os.utime(elsewhere, ns=(2, 2))
+    assert fonts._fc_list() == first and len(runs) == 5
