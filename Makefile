@@ -78,7 +78,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix app tests benchmarks installer
 
 # Speed benchmarks (issue 17), each printing its figures beside their targets. They share one
-# demo database per size, built once and kept in .bench/demo-<n>.sqlite3 (about 25 min for
+# demo database per size, built once and kept in .bench/demo-<n>.sqlite3 (about 4–10 min for
 # 300,000 matters on the first run). `make bench BENCH_MATTERS=10000` for a quick run.
 BENCH_MATTERS      ?= 300000
 BENCH_SEARCH_SIZES ?= 10000,100000,300000

@@ -4,8 +4,9 @@ Every benchmark's default database is ``.bench/demo-<matters>.sqlite3`` (``zongz
 builder, its fixed showcase included: the closed quarter and 考核方案 the assessment benchmark
 scores), with its audit key where the program puts it, ``.bench/keys/``. A database already
 holding ``matters`` matters is reused as it is; one holding fewer gets the missing ones added.
-About 25 minutes for 300,000 matters on the 2-core test machine, so ``make bench`` builds each
-size once. ``--db PATH`` (every benchmark keeps it) gives another file, built the same way.
+About 4–10 minutes for 300,000 matters on the 2-core test machine (3.8 min at load 2), so
+``make bench`` builds each size once. ``--db PATH`` (every benchmark keeps it) gives another
+file, built the same way.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def demo_database(matters: int, path: Path | None = None) -> Path:
         with db.read() as s:
             have = s.scalar(select(func.count()).select_from(Matter)) or 0
         if have < matters:
-            print(f"building {path.name}: {matters - have} demo matters (once; 300k ≈ 25 min)")
+            print(f"building {path.name}: {matters - have} demo matters (once; 300k ≈ 4–10 min)")
             t = time.perf_counter()
             generate_demo(db, matters - have)
             print(f"demo data: {matters - have} matters in {time.perf_counter() - t:.1f} s")
