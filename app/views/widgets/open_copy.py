@@ -16,6 +16,8 @@ from PySide6.QtGui import QDesktopServices
 from app.core.errors import ServiceError
 from app.core.opened_copies import write_opened_copy
 
+from ..worker import run_in_background
+
 
 def show_file(path: Path) -> None:
     """Open ``path`` with the program the system uses for that kind of file."""
@@ -28,12 +30,17 @@ def open_copy(
     fail: Callable[[BaseException], None],
     show: Callable[[Path], None] = show_file,
 ) -> None:
-    """Write ``content`` (its bytes, or a checked stored file) as a copy named ``name`` and
-    show it; a copy that cannot be written is reported through ``fail`` in plain words."""
-    try:
+    """Write ``content`` (its bytes, or a checked stored file) as a copy named ``name`` off the
+    GUI thread (an attachment may be 50 MB), then ``show`` it; a copy that cannot be written is
+    reported through ``fail`` in plain words."""
+
+    def write() -> Path:
         data = content.read_bytes() if isinstance(content, Path) else content
-        path = write_opened_copy(name, data)
-    except OSError as exc:
-        fail(ServiceError(f"附件无法打开：{exc.strerror or exc}"))
-        return
-    show(path)
+        return write_opened_copy(name, data)
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, OSError):
+            exc = ServiceError(f"附件无法打开：{exc.strerror or exc}")
+        fail(exc)
+
+    run_in_background(write, show, failed)
