@@ -1130,10 +1130,8 @@ def _people_plan(session: Session, lk: _Lookups, limit: int) -> tuple[int, bool]
     does not fill there (a filter that leaves few matches)."""
     if session.get_bind().dialect.name != "postgresql":
         return RECENT_WINDOW, True
-    everyone = session.scalar(
-        text("SELECT reltuples FROM pg_class WHERE oid = 'persons'::regclass")
-    )
-    if not everyone or everyone <= 0:
+    everyone = rows_estimated(session, Person.__tablename__)
+    if not everyone:
         return RECENT_WINDOW, True  # never analysed (a new database): no share to go by
     found = max(_people(session, lk, PEOPLE_COUNTED), 1)
     rows = limit * everyone / found
