@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core import clock, text_search
+from app.core import clock, text_search, visitor_keys
 from app.core.changelog import install_change_tracking
 from app.core.errors import (
     DatabaseDamaged,
@@ -471,6 +471,9 @@ def upgrade(db: Database) -> str | None:
             command.upgrade(alembic_config(conn), "head")
             # A batch migration that rebuilt ``matters`` dropped the summary index's triggers.
             text_search.ensure(conn)
+            # … and those of the visitors' names on each matter, if it rebuilt matter_persons
+            # or persons.
+            visitor_keys.ensure(conn)
             if conn.in_transaction():
                 conn.commit()
         finally:

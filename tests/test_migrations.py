@@ -257,6 +257,8 @@ def test_0015_keeps_todays_names_on_matters_and_adds_the_notice_offices(tmp_path
             text("SELECT category_name, unit_name, village_name FROM matters")
         ).one()
         units = set(conn.execute(text("SELECT name FROM units")).scalars())
+        # 0039: the visitor's name, pinyin and initials on the matter, for searches.
+        keys = conn.execute(text("SELECT visitor_keys FROM matters")).scalar()
         xinfang = conn.execute(text("SELECT is_xinfang FROM categories")).scalar()
         conn.commit()
         conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
@@ -265,6 +267,7 @@ def test_0015_keeps_todays_names_on_matters_and_adds_the_notice_offices(tmp_path
         assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
     db.dispose()
     assert tuple(names) == ("信访事项", "司法所", "白石村")
+    assert keys == "\n王五\twangwu\tww"
     assert {"政法办", "人武部", "防范处理邪教办"} <= units
     assert xinfang
 

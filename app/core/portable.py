@@ -8,6 +8,7 @@
   PostgreSQL that is ILIKE, or LIKE for text without cased letters such as Chinese (both served
   by the ``pg_trgm`` index on matters.summary). Text without cased letters is ``instr(…) > 0``
   on SQLite (the same rows, cheaper per row than LIKE's case folding).
+- ``contains``: "contains", case-sensitive, tested row by row (``instr`` / ``strpos``).
 - ``serial_plans``: the rest of a transaction planned without parallel workers (PostgreSQL).
 - ``rows_estimated``: a table's rows as PostgreSQL's planner estimates them (no count).
 - ``exists_per_row``: EXISTS, asked of each row that reaches it. PostgreSQL's planner may
@@ -137,6 +138,27 @@ class contains_ci(_Match):  # noqa: N801
     @staticmethod
     def _values(text: str) -> tuple[str, str, str]:
         return text, "", "%" + _escape(text) + "%"
+
+
+class contains(_Match):  # noqa: N801
+    """ "Contains", case and all, as a test of each row (no index serves it): ``instr`` on
+    SQLite, ``strpos`` on PostgreSQL — neither folds case or reads a pattern."""
+
+    inherit_cache = True
+
+    @staticmethod
+    def _values(text: str) -> tuple[str, str, str]:
+        return text, "", ""
+
+
+@compiles(contains)
+def _contains_cs_default(element: contains, compiler, **kw) -> str:
+    return compiler.process(func.instr(element.column, element.low) > 0, **kw)
+
+
+@compiles(contains, "postgresql")
+def _contains_cs_pg(element: contains, compiler, **kw) -> str:
+    return compiler.process(func.strpos(element.column, element.low) > 0, **kw)
 
 
 @compiles(prefix_match)

@@ -70,7 +70,10 @@ def decode_value(column, value: Any) -> Any:
 
 
 def encode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
-    return {c.name: encode_value(row[c.name]) for c in table.columns}
+    """A row as JSON-ready values, without the columns each database derives for itself
+    (``info={"derived": True}``, such as ``matters.visitor_keys``): copies, exchange bundles
+    and checksums carry what a person wrote, and the receiving database computes the rest."""
+    return {c.name: encode_value(row[c.name]) for c in table.columns if not c.info.get("derived")}
 
 
 def decode_row(table: Table, data: Mapping[str, Any]) -> dict[str, Any]:

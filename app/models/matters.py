@@ -60,6 +60,11 @@ class Matter(UUIDPk, Base):
         pattern_index("matters", "number_reversed"),
         # SQLite: the summaries alone, read for search text too short for matters_fts (0034).
         Index("ix_matters_summary", "summary").ddl_if(dialect="sqlite"),
+        # SQLite: the newest matters with their visitors' names (0039): a window of them is
+        # searched for pinyin or initials without reading the table's rows.
+        Index("ix_matters_newest_visitors", "received_at", "number", "visitor_keys", "id").ddl_if(
+            dialect="sqlite"
+        ),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     # The number read backwards, for a sequence number typed alone ("0001": ``intake._ends_with``).
@@ -126,6 +131,11 @@ class Matter(UUIDPk, Base):
     # by the paused time (services/reception/petitions.py).
     paused_at: Mapped[datetime | None] = mapped_column(DateTime)
     pause_reason: Mapped[str | None] = mapped_column(Text)
+    # 来访人检索串: the visitors' names, pinyin and initials, kept by triggers for searches that
+    # test each matter read (``app.core.visitor_keys``, migration 0039). Never set it here.
+    visitor_keys: Mapped[str] = mapped_column(
+        Text, nullable=False, server_default="", info={"derived": True}
+    )
 
     persons: Mapped[list[MatterPerson]] = relationship(
         back_populates="matter", order_by="MatterPerson.position", cascade="all, delete-orphan"

@@ -141,7 +141,9 @@ def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, mo
     assert not short_text.exact and 4 <= short_text.count <= 12
     # Numbers and text are "many" from MANY matches, visitors only from MANY_PEOPLE: fewer (an
     # ID number's first ten digits), their matters are collected and counted, "共 N 件".
+    # (On SQLite letters are "many" from fewer, ``_many_letters``: as many as MANY_PEOPLE here.)
     monkeypatch.setattr(intake, "MANY_PEOPLE", 1000)
+    monkeypatch.setattr(intake, "LETTERS_RATIO", 1000.0)
     with twenty.read() as s:
         people = intake.estimate_matters(s, receptionist, MatterFilter(query="zhang"))
         page = intake.list_matter_ids(s, receptionist, MatterFilter(query="zhang"), limit=4)
@@ -170,8 +172,9 @@ def test_a_list_without_a_query_is_counted_from_the_tallies_and_a_matter_once(tw
 def test_a_search_collecting_its_visitors_matters_pages_like_one_asking_each_row(
     twenty, receptionist, monkeypatch
 ):
-    """PostgreSQL collects the matters of a query's visitors once when that reads less than
-    asking each matter read about its visitors (``_people_plan``); the pages are the same."""
+    """PostgreSQL collects the matters of a query's visitors (digits: a phone, an ID number)
+    once when that reads less than asking each matter read about its visitors
+    (``_people_plan``); the pages are the same."""
     if twenty.engine.dialect.name == "postgresql":
         with twenty.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE persons")  # the share of visitors matching
@@ -180,9 +183,9 @@ def test_a_search_collecting_its_visitors_matters_pages_like_one_asking_each_row
     monkeypatch.setattr(intake, "PAGES_PER_VISITOR", 0)  # collecting always reads less
     plan, planned = intake._people_plan, []
 
-    def spy(*args):
-        planned.append(plan(*args)[1])
-        return plan(*args)
+    def spy(session, lk, limit):
+        planned.append((lk.visitor_key is not None, plan(session, lk, limit)[1]))
+        return plan(session, lk, limit)
 
     monkeypatch.setattr(intake, "_people_plan", spy)
     with twenty.read() as s:
@@ -200,8 +203,11 @@ def test_a_search_collecting_its_visitors_matters_pages_like_one_asking_each_row
                         break
                     after = (rows[-1].received_at, rows[-1].number)
                 assert paged == everything, (query, f.statuses)
-    # Each row asked on SQLite; collected on PostgreSQL.
-    assert planned and set(planned) == {twenty.engine.dialect.name == "sqlite"}
+    # Each row asked on SQLite. On PostgreSQL names and letters are asked of each row too,
+    # from the row's own column (the visitors' names on the matter); digits are collected.
+    sqlite = twenty.engine.dialect.name == "sqlite"
+    assert {keyed for keyed, _ in planned} == {True, False}
+    assert all(asked == (sqlite or keyed) for keyed, asked in planned), planned
 
 
 def test_visitors_are_many_from_fewer_for_a_smaller_page():
@@ -227,7 +233,8 @@ def test_a_broad_number_prefix_is_tested_on_the_newest_rows(db):
     sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
     with db.read() as s:
         plan = " ".join(r[-1] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    assert "ix_matters_received_at" in plan and "(number>" not in plan, plan
+    # (ix_matters_received_at, or ix_matters_newest_visitors that begins with received_at)
+    assert "(received_at>" in plan and "(number>" not in plan, plan
 
 
 def test_estimates_read_like_a_person_would_say_them():
@@ -329,3 +336,39 @@ def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
     assert found() == []
+
+
+def test_a_renamed_visitor_is_found_among_the_newest_by_the_new_name_only(
+    twenty, receptionist, monkeypatch
+):
+    """A window of the newest matters tests each row's own copy of its visitors' names
+    (``matters.visitor_keys``, kept by triggers): a visitor renamed — with the pinyin and
+    initials that go with the name — is found by the new name, pinyin and initials at once,
+    and no longer by the old; the page is the list's first rows."""
+    from app.services.pinyin import name_keys
+
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 3)
+    monkeypatch.setattr(intake, "MANY", 1)
+    monkeypatch.setattr(intake, "MANY_PEOPLE", 1)
+    with twenty.write() as s:
+        renamed = s.scalars(select(Person).where(Person.name == "李四")).all()
+        for p in renamed:
+            p.name = "欧阳修远"
+            p.name_pinyin, p.name_initials = name_keys("欧阳修远")
+    with twenty.read() as s:
+        theirs = [
+            m.id
+            for m in s.scalars(select(Matter).order_by(*intake._NEWEST_FIRST))
+            if any(mp.person_id in {p.id for p in renamed} for mp in m.persons)
+        ]
+        assert len(theirs) == 5
+        for query in ["欧阳", "欧阳修远", "ouyang", "oyxy", "OYX"]:
+            f = MatterFilter(query=query)
+            # Found in the windows themselves (not by collecting every match after them).
+            pf = intake._prepared(s, receptionist, f)
+            lk = intake._search_lookups(pf.query, pf.sealed, pf.fts)
+            assert intake._among_newest(s, pf, lk, True, 3) == theirs[:3], query
+            assert intake.list_matter_ids(s, receptionist, f, limit=3) == theirs[:3], query
+            assert intake.list_matter_ids(s, receptionist, f) == theirs, query
+        assert intake.list_matter_ids(s, receptionist, MatterFilter(query="李四"), limit=3) == []
+        assert intake.list_matter_ids(s, receptionist, MatterFilter(query="lisi"), limit=3) == []

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from app.cli import main
+from app.core import visitor_keys
 from app.models import (
     Category,
     Channel,
     Grid,
     Matter,
+    MatterPerson,
     MatterStatus,
     MatterTally,
     Person,
@@ -29,6 +31,7 @@ from app.models import (
     tallies,
 )
 from app.services.command import statistics
+from app.services.pinyin import name_keys
 from app.services.reception import intake
 from app.services.reception.intake import IntakeInput, VisitorInput
 from app.services.validation import id_check_digit
@@ -41,8 +44,11 @@ def _id(n: int) -> str:
 
 
 def assert_tallies_right(db) -> None:
+    """The tallies equal a recount, and so do the visitors' names kept on each matter for
+    searches (``app.core.visitor_keys``: the same writes keep both)."""
     with db.engine.connect() as conn:
         assert tallies.stored(conn) == tallies.recount(conn)
+        assert visitor_keys.differences(conn) == 0
 
 
 class Rollback(Exception):
@@ -72,6 +78,8 @@ STEP = st.one_of(
     st.tuples(st.just("result"), st.integers(0, 99), st.sampled_from([None, "", "已调解"])),
     st.tuples(st.just("group"), st.integers(0, 99), st.one_of(st.none(), st.integers(1, 9))),
     st.tuples(st.just("move"), st.integers(0, 3), st.one_of(st.none(), st.integers(0, 4))),
+    st.tuples(st.just("rename"), st.integers(0, 3), st.sampled_from(["王芳", "张伟", "赵"])),
+    st.tuples(st.just("second visitor"), st.integers(0, 99), st.integers(0, 3)),
     st.tuples(st.just("delete"), st.integers(0, 99)),
     st.tuples(st.just("grid"), st.integers(0, 99), st.one_of(st.none(), st.integers(0, 2))),
     st.tuples(st.just("channel"), st.integers(0, 99), st.booleans()),  # 网格上报 or a visit
@@ -80,7 +88,7 @@ STEP = st.one_of(
 
 
 @settings(
-    max_examples=12,
+    max_examples=14,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -130,6 +138,13 @@ def test_random_writes_keep_the_tallies_equal_to_a_recount(db, clock, steps, rol
                 if kind == "flush":
                     s.flush()
                     continue
+                if kind == "rename":  # a visitor's name corrected (and its pinyin with it)
+                    who, name = args
+                    p = s.scalar(select(Person).where(Person.id_number == _id(who)))
+                    if p is not None:
+                        p.name = name
+                        p.name_pinyin, p.name_initials = name_keys(name)
+                    continue
                 if kind == "move":  # a visitor moves to another village
                     who, village = args
                     p = s.scalar(select(Person).where(Person.id_number == _id(who)))
@@ -167,6 +182,12 @@ def test_random_writes_keep_the_tallies_equal_to_a_recount(db, clock, steps, rol
                     m.grid_id = grids[args[1]] if args[1] is not None else None
                 elif kind == "channel":
                     m.channel = Channel.GRID if args[1] else Channel.VISIT
+                elif kind == "second visitor":  # one more visitor on the matter, or one fewer
+                    p = s.scalar(select(Person).where(Person.id_number == _id(args[1])))
+                    if p is not None and all(mp.person_id != p.id for mp in m.persons):
+                        m.persons.append(MatterPerson(person_id=p.id, position=len(m.persons)))
+                    elif len(m.persons) > 1:
+                        m.persons.pop()
             if rollback:
                 s.flush()
                 raise Rollback
@@ -216,6 +237,33 @@ def test_check_rebuilds_wrong_tallies_and_says_so(db, receptionist, capsys):
     assert_tallies_right(db)
     main(["check", "--database-url", db.url])
     assert "指挥研判汇总：与逐件重新统计一致" in capsys.readouterr().out
+
+
+def test_check_rewrites_wrong_visitor_keys_and_puts_back_their_triggers(db, receptionist, capsys):
+    """The visitors' names kept on each matter (``app.core.visitor_keys``): a tool that wrote
+    the column, or dropped a trigger, is caught by ``check``, which puts them right."""
+    from tests.services.test_intake import make_input, register
+
+    register(db, receptionist, make_input(db))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE matters SET visitor_keys = ''")
+    main(["check", "--database-url", db.url])
+    assert "来访人检索串：有 1 件事项与其来访人不符，已按现有来访人重写" in capsys.readouterr().out
+    assert_tallies_right(db)
+    main(["check", "--database-url", db.url])
+    assert "来访人检索串：与每件事项的来访人一致" in capsys.readouterr().out
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP TRIGGER visitor_keys_person ON persons")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER visitor_keys_person_au")
+        conn.exec_driver_sql("UPDATE persons SET name = '改名后'")  # unseen: no trigger
+    main(["check", "--database-url", db.url])
+    assert "维护它的触发器缺失，已重新建立" in capsys.readouterr().out
+    assert_tallies_right(db)
+    with db.engine.begin() as conn:  # and the trigger is back
+        conn.exec_driver_sql("UPDATE persons SET name = '再改名'")
+        assert visitor_keys.differences(conn) == 0
 
 
 def test_writers_at_the_same_time_lose_no_count(db, receptionist):

@@ -141,6 +141,7 @@ COLUMN_LABELS = {
     "note": "备注",
     "number": "编号",
     "number_reversed": "编号（倒序，查尾号用）",
+    "visitor_keys": "来访人检索串（姓名、拼音、首字母，查人用）",
     "object_id": "对象",
     "occupation": "职业",
     "old_deadline": "原期限",

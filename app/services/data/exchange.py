@@ -810,7 +810,12 @@ def _import_bundle(
         if usable(table.name) is None:
             continue
         for incoming in body["tables"][table.name]:
-            incoming = {k: v for k, v in incoming.items() if k in table.c}
+            # Columns this database derives itself (``rows.encode_row``) are never taken.
+            incoming = {
+                k: v
+                for k, v in incoming.items()
+                if k in table.c and not table.c[k].info.get("derived")
+            }
             key = json.dumps(
                 [incoming[c.name] for c in table.primary_key.columns], ensure_ascii=False
             )

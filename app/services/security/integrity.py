@@ -76,6 +76,7 @@ def _check(db: Database, report: CheckReport, explicit: list[Manifest]) -> None:
         report.lines.append(f"数据库结构版本：{rev}，程序版本：{head}（打开程序时会自动升级）")
     if rev == head:
         _check_tallies(db, report)
+        _check_visitor_keys(db, report)
     with db.read() as s:
         chain = verify_chain(s)
         live_seq = s.scalar(select(func.max(AuditEntry.seq))) or 0
@@ -108,6 +109,32 @@ def _check_tallies(db: Database, report: CheckReport) -> None:
     report.lines.append(
         f"指挥研判汇总：有 {wrong} 处与逐件重新统计不符，已按现有事项重新统计（{rows} 行）"
     )
+
+
+def _check_visitor_keys(db: Database, report: CheckReport) -> None:
+    """The visitors' names kept on each matter for searches (``app.core.visitor_keys``)
+    against their visitors now; missing triggers put back, and the text refilled, when they
+    differ."""
+    from app.core import visitor_keys
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # writers wait: their triggers follow ours
+            conn.execute(text("LOCK TABLE matters IN SHARE ROW EXCLUSIVE MODE"))
+        put_back = visitor_keys.ensure(conn)
+        wrong = 0 if put_back else visitor_keys.differences(conn)
+        if wrong:
+            visitor_keys.refill(conn)
+    if put_back:
+        report.lines.append(
+            "来访人检索串：维护它的触发器缺失，已重新建立，并按现有来访人重写了每件事项的检索串"
+        )
+    elif wrong:
+        report.lines.append(
+            f"来访人检索串：有 {wrong} 件事项与其来访人不符，已按现有来访人重写"
+            "（按姓名、拼音查找事项会因此更准）"
+        )
+    else:
+        report.lines.append("来访人检索串：与每件事项的来访人一致")
 
 
 def _compare_with_manifests(
