@@ -76,6 +76,7 @@ def _check(db: Database, report: CheckReport, explicit: list[Manifest]) -> None:
         report.lines.append(f"数据库结构版本：{rev}，程序版本：{head}（打开程序时会自动升级）")
     if rev == head:
         _check_tallies(db, report)
+        _check_visit_dates(db, report)
     with db.read() as s:
         chain = verify_chain(s)
         live_seq = s.scalar(select(func.max(AuditEntry.seq))) or 0
@@ -108,6 +109,35 @@ def _check_tallies(db: Database, report: CheckReport) -> None:
     report.lines.append(
         f"指挥研判汇总：有 {wrong} 处与逐件重新统计不符，已按现有事项重新统计（{rows} 行）"
     )
+
+
+def _check_visit_dates(db: Database, report: CheckReport) -> None:
+    """走访记录 dated before the person's 列管日期, listed for a person to put right. Not a
+    fault of the database (the exit code stays 0, the audit head moves on) and left as they
+    are: which of the two dates is wrong is not for the check to guess."""
+    from app.services.command.visits import visits_before_listing
+    from app.services.validation import mask_id_number
+
+    with db.read() as s:
+        early = visits_before_listing(s)
+    if not early:
+        report.lines.append("特殊人群走访记录：走访日期都不早于列管日期")
+        return
+    people = len({v.person_id for v in early})
+    report.lines.append(
+        f"提示：特殊人群走访记录有 {len(early)} 条的走访日期早于列管日期（涉及 {people} 人，"
+        "多为加上这条规则之前导入的），记录未作改动。请逐条核对：列管日期填错的，"
+        "在 工作台账 → 特殊人群 中“修改…”该人员的列管日期；走访日期填错的，"
+        "走访记录在程序中不能修改，请告知系统管理员。"
+    )
+    for v in early:
+        who = "，".join(
+            part for part in (v.category, v.village, mask_id_number(v.id_number)) if part
+        )
+        report.lines.append(
+            f"  {v.name}（{who}）：列管日期 {v.listed_on.isoformat()}，"
+            f"走访日期 {v.visited_on.isoformat()}，走访人 {v.visitor}"
+        )
 
 
 def _compare_with_manifests(
