@@ -19,7 +19,11 @@ from app.core.locations import (
     resolve_url,
     sqlite_path,
 )
-from app.core.opened_copies import clear_opened_copies
+from app.core.opened_copies import (
+    clear_left_opened_copies,
+    clear_opened_copies,
+    release_opened_copies,
+)
 
 from .views.login_dialog import LoginDialog, PendingWorker
 from .views.theme import apply_theme
@@ -238,7 +242,7 @@ def run_gui(
 ) -> int:
     app = make_app()
     start_backup: BackgroundBackup | None = None
-    clear_opened_copies()  # 打开附件's copies a viewer held open at the last exit
+    clear_left_opened_copies()  # a viewer held them at the last exit; another window's stay
     try:
         try:
             url = resolve_url(db, database_url)
@@ -276,7 +280,7 @@ def run_gui(
     finally:
         if start_backup is not None:
             start_backup.wait()
-        clear_opened_copies()
+        release_opened_copies()
 
 
 def _open_or_recover(url: str, path: Path | None) -> Database | None:

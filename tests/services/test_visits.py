@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.core.errors import ValidationError
 from app.models import SpecialPerson, SpecialVisit, WatchLevel
@@ -14,7 +14,10 @@ from app.services.center.grids import GridInput, save_grid
 from app.services.center.settings import update_settings
 from app.services.command import importing, ledgers, places, registers, visits
 from app.services.command.ledgers import LedgerFilter
+from app.services.validation import id_check_digit
 from tests.conftest import actor
+
+ID_NUMBER = "33038219900101123" + id_check_digit("33038219900101123")
 
 
 def _person(db, clock, name, category, listed_ago, last_ago=None, village="白石村"):
@@ -395,3 +398,56 @@ def test_rectified_as_text_is_read_as_yes_or_no_and_other_text_is_refused(db, cl
     assert err.value.fields == {"rectified": "是否已整改应填“是”或“否”，不是“整改中”"}
     with db.read() as s:
         assert len(places.list_inspections(s, clerk, place)) == len(said)
+
+
+def test_check_lists_visits_before_the_listing_date_and_leaves_them(db, clock, capsys):
+    """A visit dated before its person's 列管日期 (as imports wrote before that rule), put in
+    the table past ``add_visit``'s check: ``zongzhi check`` names the person and both dates,
+    exits 0 (not a fault of the database) and changes nothing."""
+    from app.cli import main
+    from app.models import VisitMethod
+
+    clock.freeze("2026-06-15")
+    listed = (date(2026, 6, 15) - date(2026, 3, 1)).days
+    pid = _person(db, clock, "辛某某", "社区矫正", listed)
+    _visit(db, pid, "2026-03-02")  # after the listing: not reported
+    with db.write() as s:
+        s.execute(update(SpecialPerson).where(SpecialPerson.id == pid).values(id_number=ID_NUMBER))
+        s.add(
+            SpecialVisit(
+                person_id=pid,
+                visited_on=date(2026, 2, 20),
+                visitor="网格员 陈某",
+                method=VisitMethod.IN_PERSON,
+                findings="导入",
+                risk_level=WatchLevel.LOW,
+            )
+        )
+    other = _person(db, clock, "壬", "刑满释放", 30)
+    _visit(db, other, clock.today() - timedelta(days=30))  # on the listing day: fine
+
+    assert main(["check", "--database-url", db.url]) == 0
+    out = capsys.readouterr().out
+    assert "提示：特殊人群走访记录有 1 条的走访日期早于列管日期（涉及 1 人" in out
+    assert "工作台账 → 特殊人群" in out
+    assert (
+        "  辛某某（社区矫正，白石村，330382********1237）："
+        "列管日期 2026-03-01，走访日期 2026-02-20，走访人 网格员 陈某"
+    ) in out.splitlines()
+    assert "壬" not in out and ID_NUMBER not in out
+    with db.read() as s:  # nothing deleted or moved
+        assert [v.visited_on for v in visits.list_visits(s, actor(db, "jiedai"), pid)] == [
+            date(2026, 3, 2),
+            date(2026, 2, 20),
+        ]
+        assert s.get(SpecialPerson, pid).listed_on == date(2026, 3, 1)
+
+
+def test_check_says_when_every_visit_is_on_or_after_its_listing(db, clock, capsys):
+    from app.cli import main
+
+    clock.freeze("2026-06-15")
+    pid = _person(db, clock, "癸", "社区矫正", 10)
+    _visit(db, pid, clock.today() - timedelta(days=10))
+    assert main(["check", "--database-url", db.url]) == 0
+    assert "特殊人群走访记录：走访日期都不早于列管日期" in capsys.readouterr().out

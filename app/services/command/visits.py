@@ -186,6 +186,53 @@ def last_visits(session: Session) -> dict[uuid.UUID, date]:
     return dict(session.execute(q).all())
 
 
+@dataclass(frozen=True)
+class EarlyVisit:
+    """A 走访记录 dated before its person's 列管日期 (``zongzhi check`` reports it)."""
+
+    person_id: uuid.UUID
+    name: str
+    id_number: str | None
+    category: str
+    village: str
+    listed_on: date
+    visited_on: date
+    visitor: str
+
+
+@read_op
+def visits_before_listing(session: Session) -> list[EarlyVisit]:
+    """走访记录 whose 走访日期 is earlier than the person's 列管日期: ``add_visit`` refuses them,
+    but records imported before that rule (or a 列管日期 changed since) may be so. Only read:
+    which date is wrong is for a person to find out. By person, then visit date."""
+    q = (
+        select(SpecialPerson, SpecialVisit, Village.name)
+        .join(SpecialVisit, SpecialVisit.person_id == SpecialPerson.id)
+        .outerjoin(Village, Village.id == SpecialPerson.village_id)
+        .where(SpecialVisit.visited_on < SpecialPerson.listed_on)
+        .order_by(
+            SpecialPerson.name,
+            SpecialPerson.id,
+            SpecialVisit.visited_on,
+            SpecialVisit.created_at,
+            SpecialVisit.id,
+        )
+    )
+    return [
+        EarlyVisit(
+            person.id,
+            person.name,
+            person.id_number,
+            person.category.label,
+            village or "",
+            person.listed_on,
+            visit.visited_on,
+            visit.visitor,
+        )
+        for person, visit, village in session.execute(q)
+    ]
+
+
 def _active(q, on: date):
     return q.where(
         SpecialPerson.listed_on <= on,

@@ -77,6 +77,7 @@ def _check(db: Database, report: CheckReport, explicit: list[Manifest]) -> None:
     if rev == head:
         _check_tallies(db, report)
         _check_visitor_keys(db, report)
+        _check_visit_dates(db, report)
     with db.read() as s:
         chain = verify_chain(s)
         live_seq = s.scalar(select(func.max(AuditEntry.seq))) or 0
@@ -135,6 +136,33 @@ def _check_visitor_keys(db: Database, report: CheckReport) -> None:
         )
     else:
         report.lines.append("来访人检索串：与每件事项的来访人一致")
+def _check_visit_dates(db: Database, report: CheckReport) -> None:
+    """走访记录 dated before the person's 列管日期, listed for a person to put right. Not a
+    fault of the database (the exit code stays 0, the audit head moves on) and left as they
+    are: which of the two dates is wrong is not for the check to guess."""
+    from app.services.command.visits import visits_before_listing
+    from app.services.validation import mask_id_number
+
+    with db.read() as s:
+        early = visits_before_listing(s)
+    if not early:
+        report.lines.append("特殊人群走访记录：走访日期都不早于列管日期")
+        return
+    people = len({v.person_id for v in early})
+    report.lines.append(
+        f"提示：特殊人群走访记录有 {len(early)} 条的走访日期早于列管日期（涉及 {people} 人，"
+        "多为加上这条规则之前导入的），记录未作改动。请逐条核对：列管日期填错的，"
+        "在 工作台账 → 特殊人群 中“修改…”该人员的列管日期；走访日期填错的，"
+        "走访记录在程序中不能修改，请告知系统管理员。"
+    )
+    for v in early:
+        who = "，".join(
+            part for part in (v.category, v.village, mask_id_number(v.id_number)) if part
+        )
+        report.lines.append(
+            f"  {v.name}（{who}）：列管日期 {v.listed_on.isoformat()}，"
+            f"走访日期 {v.visited_on.isoformat()}，走访人 {v.visitor}"
+        )
 
 
 def _compare_with_manifests(

@@ -2,7 +2,8 @@
 
 A stored attachment is named by its hash (no extension: Windows could not choose a viewer) and
 a viewer that saves would change it (the next open would say 已被改动). The copy goes in the
-program's own private folder (``app.core.opened_copies``), emptied at log-out, exit and start.
+program's own private folder (``app.core.opened_copies``; each running program has its own),
+emptied at log-out and exit; a start deletes only the folders of programs no longer running.
 """
 
 from __future__ import annotations
