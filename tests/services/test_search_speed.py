@@ -372,3 +372,22 @@ def test_a_renamed_visitor_is_found_among_the_newest_by_the_new_name_only(
             assert intake.list_matter_ids(s, receptionist, f) == theirs, query
         assert intake.list_matter_ids(s, receptionist, MatterFilter(query="李四"), limit=3) == []
         assert intake.list_matter_ids(s, receptionist, MatterFilter(query="lisi"), limit=3) == []
+
+
+def test_a_numbers_year_is_counted_not_guessed_from_the_newest(twenty, receptionist, monkeypatch):
+    """BS2026 holds one year's 受理编号: counted in the number index, "共 20 件" — the newest
+    matters (all of 2026) would say every matter of a database that keeps other years."""
+    register(twenty, receptionist, make_input(twenty), at=datetime(2025, 6, 1, 9))
+    monkeypatch.setattr(intake, "RECENT_WINDOW", 8)
+    monkeypatch.setattr(intake, "MANY", 2)
+    monkeypatch.setattr(intake, "EXACT_UP_TO", 6)
+    with twenty.read() as s:
+        assert intake.estimate_matters(s, receptionist, MatterFilter(query="BS2026")) == (
+            intake.Estimate(20, True)
+        )
+        assert intake.estimate_matters(s, receptionist, MatterFilter(query="bs2025")) == (
+            intake.Estimate(1, True)
+        )
+        # With a filter, as before: the matches among the filtered matters.
+        open_only = MatterFilter(query="BS2026", statuses=frozenset(OPEN_STATUSES))
+        assert intake.estimate_matters(s, receptionist, open_only).count <= 20
