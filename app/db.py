@@ -87,6 +87,7 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+    text_search.connect(dbapi_conn)
 
 
 def _sqlite_on_begin(conn) -> None:
@@ -474,6 +475,7 @@ def upgrade(db: Database) -> str | None:
             # … and those of the visitors' names on each matter, if it rebuilt matter_persons
             # or persons.
             visitor_keys.ensure(conn)
+            text_search.ensure_pair_end(conn)
             if conn.in_transaction():
                 conn.commit()
         finally:

@@ -16,13 +16,21 @@ the index then. The table and its shadow tables (``matters_fts_data`` …) are n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import weakref
 
 log = logging.getLogger(__name__)
 
 TABLE = "matters_fts"
-MIN_CHARS = 3  # a trigram: shorter queries stay LIKE
+MIN_CHARS = 3  # a trigram: shorter queries stay LIKE (two characters: see ``pair_terms``)
+# The index's terms (every distinct trigram), as FTS5 lists them: a table of each connection's
+# own temporary schema, made when it connects (reads are query_only, which forbids making it).
+TERMS = "matters_fts_terms"
+# The last two characters of each summary (an expression index, SQLite only, made by
+# migration 0039 and by ``ensure``: a batch migration that rebuilds matters does not keep it).
+PAIR_END_INDEX = "ix_matters_summary_end"
+_PAIR_END_DDL = f"CREATE INDEX IF NOT EXISTS {PAIR_END_INDEX} ON matters (substr(summary, -2))"
 _TRIGGERS = {
     "matters_fts_ai": (
         "CREATE TRIGGER matters_fts_ai AFTER INSERT ON matters BEGIN "
@@ -94,9 +102,28 @@ def ensure(conn) -> None:
         conn.exec_driver_sql(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
 
 
+def ensure_pair_end(conn) -> None:
+    """The index of each summary's last two characters (``PAIR_END_INDEX``), if missing: made
+    by migration 0039 and after every upgrade, not by ``ensure``, which older migrations call
+    before their batch rebuilds of matters — those reflect the table, and an expression index
+    is neither reflected nor kept (SQLAlchemy warns). A later migration that rebuilds matters
+    in batch mode should drop it first; the upgrade then puts it back."""
+    if conn.dialect.name == "sqlite" and available_on(conn):
+        conn.exec_driver_sql(_PAIR_END_DDL)
+
+
+def available_on(conn) -> bool:
+    """Whether ``matters_fts`` exists on this connection's database (not cached)."""
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+    ).first()
+    return found is not None
+
+
 def drop(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {PAIR_END_INDEX}")
     for name in _TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE}")
@@ -123,3 +150,46 @@ def available(engine, conn) -> bool:
 def match_text(query: str) -> str:
     """An FTS5 query for the whole text as one phrase: a substring, as LIKE '%…%' means."""
     return '"' + query.replace('"', '""') + '"'
+
+
+def connect(dbapi_conn) -> None:
+    """On each new SQLite connection: its list of the index's terms (``pair_terms``). Made
+    whether or not the index exists yet (FTS5 looks for it when the list is read); nothing
+    where this SQLite lacks FTS5."""
+    import sqlite3
+
+    with contextlib.suppress(sqlite3.Error):
+        dbapi_conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{TERMS} USING fts5vocab(main, {TABLE}, row)"
+        )
+
+
+def pair_searchable(text: str) -> bool:
+    """Two characters without case (Chinese, digits): found from the index's terms. (With a
+    letter, the index's case folding and LIKE's might not agree: LIKE reads the summaries.)"""
+    return len(text) == 2 and text.lower() == text.upper()
+
+
+def pair_terms(conn, pair: str) -> tuple[str, ...] | None:
+    """The trigrams of the index that begin with ``pair`` (two characters). A summary holds
+    the pair either before a third character — then one of these trigrams is in its index
+    entry — or as its last two characters (``PAIR_END_INDEX``). Read from the index's sorted
+    list of terms (a fraction of a millisecond), so two-character words and names need not
+    read every summary. None if the list cannot be read (no index)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    high = pair[0] + chr(min(ord(pair[1]) + 1, 0x10FFFF))
+    try:
+        rows = conn.exec_driver_sql(
+            f"SELECT term FROM temp.{TERMS} WHERE term >= ? AND term < ?", (pair, high)
+        )
+        return tuple(r[0] for r in rows)
+    except (DBAPIError, sqlite3.Error):
+        return None
+
+
+def terms_match(terms: tuple[str, ...]) -> str:
+    """An FTS5 query for a summary holding any of ``terms``."""
+    return " OR ".join(match_text(t) for t in terms)

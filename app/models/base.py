@@ -23,7 +23,10 @@ NAMING_CONVENTION = {
 
 # Indexes that exist on one backend only, made by migrations and not by the models: the
 # trigram index that lets PostgreSQL answer "summary contains …" without reading every row.
-BACKEND_ONLY_INDEXES = frozenset({"ix_matters_summary_trgm", "ix_matters_summary_bigrams"})
+# SQLite's index of each summary's last two characters (``text_search.PAIR_END_INDEX``).
+BACKEND_ONLY_INDEXES = frozenset(
+    {"ix_matters_summary_trgm", "ix_matters_summary_bigrams", "ix_matters_summary_end"}
+)
 
 
 def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:

@@ -254,9 +254,11 @@ SUMMARIES = [
     "低保申请_材料",
     "邻里纠纷\n要求调解",
     "𠮷字姓名登记错误",
+    "停车",  # two characters, the whole summary
 ]
 TEXTS = ["物业噪音", "物业", "噪音", "纠纷", "wi-fi", "WiFi", "wifi", "保险补缴", "100%", "_材料"]
 TEXTS += ["申请_", "纠纷\n要求", "𠮷字姓", "信号塔辐射", "无此摘要词", "物", "险补", '"引号"', "a"]
+TEXTS += ["停车", "调解", "要求", "𠮷字", "00", "无此", "a区"]  # at the end, whole, nowhere …
 
 
 def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, receptionist):
@@ -270,7 +272,11 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
         fts = intake._prepared(s, receptionist, MatterFilter()).fts
         assert fts == (db.engine.dialect.name == "sqlite")
         for query in TEXTS:
-            lookups = intake._Lookups(summary=query, fts=fts)
+            # Two characters without case: the trigrams that begin with them, and the index of
+            # each summary's last two characters (SQLite); others as before.
+            pair = intake._prepared(s, receptionist, MatterFilter(query=query)).pair_terms
+            assert (pair is not None) == (fts and text_search.pair_searchable(query)), query
+            lookups = intake._Lookups(summary=query, fts=fts, pair_terms=pair)
             by_index = select(Matter.id).where(lookups.summary_match(indexed=True))
             by_like = select(Matter.id).where(lookups.summary_match(indexed=False))
             assert set(s.scalars(by_index)) == set(s.scalars(by_like)), query
@@ -302,6 +308,17 @@ def test_summaries_found_by_the_full_text_index_are_those_like_finds(db, recepti
             )
             plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "COVERING INDEX ix_matters_summary" in plan, plan
+            # … and found from the indexes when its trigrams are known: no summary read.
+            pair = intake._prepared(s, receptionist, MatterFilter(query="物业")).pair_terms
+            assert pair == ("物业噪", "物业处", "物业费")
+            short = intake._Lookups(summary="物业", fts=True, pair_terms=pair).summary_match()
+            sql = (
+                select(Matter.id)
+                .where(short)
+                .compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "ix_matters_summary_end" in plan and "SCAN matters " not in plan, plan
 
 
 def test_the_full_text_index_follows_edits_and_deletes(db, receptionist):

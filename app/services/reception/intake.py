@@ -545,8 +545,10 @@ class MatterFilter:
     # Set by the service, not the caller: the matters whose summary this user may not search
     # (a family case's or 暖心工作室's, for roles outside that room: ``sealed``).
     sealed: Any = None
-    # Set by the service too: whether SQLite's full-text index of summaries is there.
+    # Set by the service too: whether SQLite's full-text index of summaries is there, and
+    # for two characters searched, its trigrams that begin with them (``text_search.pair_terms``).
     fts: bool = False
+    pair_terms: tuple[str, ...] | None = None
 
 
 def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
@@ -557,8 +559,13 @@ def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
         f = replace(f, grid_id=scope)
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
-    fts = text_search.available(engine, session.connection())
-    return replace(f, sealed=sealed_condition(actor), fts=fts)
+    conn = session.connection()
+    fts = text_search.available(engine, conn)
+    pair = None
+    lk = _search_lookups(f.query) if fts else None
+    if lk is not None and lk.summary is not None and text_search.pair_searchable(lk.summary):
+        pair = text_search.pair_terms(conn, lk.summary)
+    return replace(f, sealed=sealed_condition(actor), fts=fts, pair_terms=pair)
 
 
 _SUMMARY_PREVIEW = 60
@@ -597,6 +604,8 @@ class _Lookups:
     visitor_key: str | None = None
     sealed: Any = None  # matters whose summary is not searched (``MatterFilter.sealed``)
     fts: bool = False  # SQLite's full-text index of summaries is there (``text_search``)
+    # Two characters: the index's trigrams that begin with them (``text_search.pair_terms``).
+    pair_terms: tuple[str, ...] | None = None
 
     def summary_match(self, indexed: bool = True, whole: bool = False):
         """Summary contains the text: from the full-text index for three characters or more
@@ -608,6 +617,18 @@ class _Lookups:
                 f"SELECT rowid FROM {text_search.TABLE} WHERE {text_search.TABLE} MATCH :q"
             ).bindparams(bindparam("q", text_search.match_text(self.summary), unique=True))
             cond = literal_column("matters.rowid").in_(found)
+        elif indexed and self.pair_terms is not None:
+            # Two characters: before a third, as one of the trigrams that begin with them;
+            # else as the summary's last two (the index of those, ``PAIR_END_INDEX``; its
+            # expression is written out as the index has it, -2 not a parameter).
+            end = func.substr(Matter.summary, literal_column("-2")) == self.summary
+            if self.pair_terms:
+                found = text(
+                    f"SELECT rowid FROM {text_search.TABLE} WHERE {text_search.TABLE} MATCH :q"
+                ).bindparams(bindparam("q", text_search.terms_match(self.pair_terms), unique=True))
+                cond = or_(literal_column("matters.rowid").in_(found), end)
+            else:
+                cond = end
         elif indexed and whole and self.fts:
             every = aliased(Matter, name="summaries")
             found = (
@@ -621,7 +642,9 @@ class _Lookups:
         return cond if self.sealed is None else and_(cond, not_(self.sealed))
 
 
-def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Lookups | None:
+def _search_lookups(
+    query: str, sealed: Any = None, fts: bool = False, pair_terms: tuple[str, ...] | None = None
+) -> _Lookups | None:
     """Number, name, pinyin or initials, phone tail, ID number, or summary text."""
     typed = query.strip()
     if not typed:
@@ -653,6 +676,7 @@ def _search_lookups(query: str, sealed: Any = None, fts: bool = False) -> _Looku
         visitor_key=visitor_keys.name_key(q),
         sealed=sealed,
         fts=fts,
+        pair_terms=pair_terms,
     )
 
 
@@ -738,7 +762,7 @@ def _filtered(f: MatterFilter, *, search: bool = True) -> Select:
     if f.open_or_today:
         start = datetime.combine(today, datetime.min.time())
         q = q.where(or_(Matter.status.in_(list(OPEN_STATUSES)), Matter.received_at >= start))
-    if search and (lookups := _search_lookups(f.query, f.sealed, f.fts)) is not None:
+    if search and (lookups := _search_lookups(f.query, f.sealed, f.fts, f.pair_terms)) is not None:
         if lookups.summary is not None and q.whereclause is not None:
             # Narrowed by a status, a unit …: text is tested on those matters only (the
             # database starts from that index), not looked for in every summary.
@@ -861,7 +885,7 @@ def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimat
     """The size of a list, for "共 12 件" or "约 22 万件": a broad search (a surname, an ID
     number's area code, a common word) is not counted match by match."""
     f = _prepared(session, actor, f)
-    lk = _search_lookups(f.query, f.sealed, f.fts)
+    lk = _search_lookups(f.query, f.sealed, f.fts, f.pair_terms)
     base = _filtered(f, search=False)
     if lk is None:
         return Estimate(_total(session, base), True)
@@ -893,9 +917,7 @@ def estimate_matters(session: Session, actor: Actor, f: MatterFilter) -> Estimat
                     guess = min(guess, numbers)  # never more than the year's numbers
                 # Text too short for the full-text index is counted by reading every
                 # summary: estimated as soon as the list is more than a page.
-                scans = lk.summary is not None and not (
-                    lk.fts and len(lk.summary) >= text_search.MIN_CHARS
-                )
+                scans = lk.summary is not None and not _text_indexed(session, lk)
                 if guess > (PAGE if scans else EXACT_UP_TO):
                     return Estimate(guess, False)
     if base.whereclause is None:
@@ -994,9 +1016,10 @@ def _people(session: Session, lk: _Lookups, n: int) -> int:
 
 def _text_indexed(session: Session, lk: _Lookups) -> bool:
     """Whether the summary text is found from an index: SQLite's full-text index (three
-    characters or more), PostgreSQL's index of two-character runs (two characters without case,
-    ``contains_ci``; migration 0035)."""
-    if lk.fts and len(lk.summary) >= text_search.MIN_CHARS:
+    characters or more; two without case from its trigrams that begin with them and the index
+    of summaries' last two characters, ``text_search.pair_terms``), PostgreSQL's index of
+    two-character runs (two characters without case, ``contains_ci``; migration 0035)."""
+    if lk.fts and len(lk.summary) >= text_search.MIN_CHARS or lk.pair_terms is not None:
         return True
     return (
         session.get_bind().dialect.name == "postgresql"
@@ -1010,7 +1033,7 @@ def _ordered_ids(
     limit: int | None,
     after: tuple[datetime, str] | None = None,
 ) -> list[uuid.UUID]:
-    lk = _search_lookups(f.query, f.sealed, f.fts)
+    lk = _search_lookups(f.query, f.sealed, f.fts, f.pair_terms)
     if lk is not None:
         serial_plans(session)
     if lk is not None and limit is not None:

@@ -136,6 +136,8 @@ def _check_visitor_keys(db: Database, report: CheckReport) -> None:
         )
     else:
         report.lines.append("来访人检索串：与每件事项的来访人一致")
+
+
 def _check_visit_dates(db: Database, report: CheckReport) -> None:
     """走访记录 dated before the person's 列管日期, listed for a person to put right. Not a
     fault of the database (the exit code stays 0, the audit head moves on) and left as they
