@@ -255,13 +255,18 @@ def spread(times: list[float], loop: float) -> str:
 # Why a cost grows with the data where it does: the work itself grows (issue 17 asks for no
 # worse than logarithmic growth otherwise). Shown in the growth table beside the ratio.
 WHY_GROWS = {
-    "2-char name": "2 characters have no trigram: the summaries are read whole (a name is "
-    "also text), and one found rarely among the newest is looked for in all of them",
-    "surname": "a page fills after the same number of rows (10k has fewer than a page), but "
-    "the matters of the surname's visitors are listed in each of the 3 window statements "
-    "(2,956 at 300k, from two indexes alone since 0037: about 1.5 µs each); asking each row "
-    "for its visitors instead costs about 3 µs a row, 2,000–2,600 rows a window",
-    "summary": "2-character words found rarely (工资, 停车) read every summary (no trigram)",
+    "name": "2-character names among them: see the next row",
+    "2-char name": "found from the full-text index's trigrams that begin with the 2 characters "
+    "and the index of summaries' last two characters (0039), the visitors from theirs: what "
+    "grows is the matches listed and sorted",
+    "surname": "a page needs the rows read until 200 match: with one visitor in 160 of that "
+    "surname, some 30,000 (the visitors' names are on each row, 0039); 10k has fewer matters "
+    "than that in all, so it reads them all: flat from 100k",
+    "initials": "2 letters matching a share of visitors are tested on a window of the index of "
+    "the newest matters with their visitors (0039), flat from 100k; rarer ones (3 letters) are "
+    "collected, in proportion to the matches",
+    "summary": "2-character words found from the trigrams that begin with them (0039); one "
+    "character (物) reads the newest summaries until a page is full",
     "phone tail": "the matches grow: the 4 digits are also a 受理编号's end (found from the "
     "reversed number's index, 0036)",
     "受理编号 tail": "the matches shown grow: a 3-digit tail ends one number in a thousand, a "
