@@ -96,7 +96,7 @@ def test_each_part_is_set_in_its_role_face():
     def check(start: str, role: str, size: float = 16) -> None:
         run = next(r for r in rs if r.text.startswith(start))
         # A face in a collection is written with its index ("WenQuanYiMicroHei-0").
-        # (ReportLab's own CID face, where no Chinese font is installed, is written "/STSong-Light".)
+        # (ReportLab's own CID face, without Chinese fonts installed: "/STSong-Light".)
         face = run.face.lstrip("/")
         assert face.startswith(postscript_name(fonts.face(role))), (start, run.face, role)
         assert run.size == size, (start, run.size)

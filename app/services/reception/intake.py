@@ -1060,7 +1060,11 @@ def _sorted_after_reading(session: Session) -> tuple:
     out of the ORDER BY."""
     if session.get_bind().dialect.name == "sqlite":
         return (text("+matters.received_at DESC"), text("+matters.number DESC"))
-    return _NEWEST_FIRST
+    # PostgreSQL likewise, where its planner would otherwise take a guess of the matches
+    # (1% of the matters for a LIKE it has no statistics of) and walk the received_at index
+    # testing each row: 999 matters ending in 733 at 1,000,000, 0.8 s to find by walking
+    # 200,000 rows, 3 ms to collect and sort.
+    return (text("matters.received_at + interval '0 seconds' DESC"), text("matters.number DESC"))
 
 
 def _older_than(after: tuple[datetime, str]) -> tuple:
