@@ -185,6 +185,12 @@ NOT_FOR_THE_COMMAND_LINE = [
     "app.models.mediation",
     "app.models.registers",
     "app.models.meetings",
+    # Nor the event flow's tables that a matter's documents never read.
+    "app.models.arrangements",
+    "app.models.attachments",
+    "app.models.bundles",
+    "app.models.card_photos",
+    "app.models.staffing",
 ]
 
 # As the program runs (``main()`` of a process of its own: a print ends with os._exit, the
