@@ -177,8 +177,9 @@ NOT_FOR_THE_COMMAND_LINE = [
     "reportlab.graphics",  # every barcode kind and the charts' shapes: the QR code is drawn itself
     "urllib.request",  # with http.client and email's parser: xml.sax.saxutils' import loads them
     # The rooms' tables a matter's documents never read (app.models: registered when named);
-    # of mediation's, only the case itself (app.models.cases), which keeps a family case sealed.
+    # whether a family case seals the matter is asked of the cases' table (sealed.CASES).
     "app.models.assessment",
+    "app.models.cases",
     "app.models.counselling",
     "app.models.duty",
     "app.models.keyplaces",

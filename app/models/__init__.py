@@ -7,9 +7,10 @@ paperwork), meetings — and the event flow's that a matter's documents never re
 leave (``staffing``), arrangements and teams, attachments, ID-card photos, exchange bundles —
 are registered when first named (``from app.models import Meeting``) or by ``load_all()``,
 which opening a database does: a command-line receipt, a whole process each time, is spared
-importing and configuring them (issue 17; it names only ``MediationCase``, to keep a family
-case's matter sealed). Whatever needs every table (``Base.metadata``,
-migrations, exchange bundles) runs on an opened database or calls ``load_all()`` itself.
+importing and configuring them (issue 17; whether a matter is sealed in a family case, it asks
+of the cases' table itself, ``services.reception.sealed.CASES``). Whatever needs every table
+(``Base.metadata``, migrations, exchange bundles) runs on an opened database or calls
+``load_all()`` itself.
 """
 
 import importlib
