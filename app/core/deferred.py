@@ -14,8 +14,9 @@ first time something asks it for a name it does not have yet (``asyncio.Lock``,
 ``Image.open``). Nothing changes for code that uses the module, only when its code runs.
 What a library reads as it is imported is given to the module beforehand (``early``).
 
-``tests/test_startup_imports.py`` fails if a library's import starts reading a deferred module
-(the deferral would then save nothing), and runs the receipt with its libraries deferred.
+``tests/test_deferred.py`` fails if SQLAlchemy's or ReportLab's import starts reading a
+deferred module (the deferral would then save nothing) and checks that what they use of them
+still works once used; ``tests/test_startup_imports.py`` runs the receipt with them deferred.
 """
 
 from __future__ import annotations
