@@ -428,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
     one_document = own_process and args.command == "print" and args.document != "casefile"
     if one_document:
         gc.disable()
+        # asyncio and importlib.metadata (SQLAlchemy's imports), PIL.Image (ReportLab's): their
+        # code runs if something uses them, not as they are imported (app.core.deferred).
+        from app.core.deferred import defer_for_one_document
+
+        defer_for_one_document()
     elif own_process:
         gc.set_threshold(*GC_THRESHOLDS)
     if args.command in NO_DATABASE_OPTION and (args.db or args.database_url):

@@ -1,13 +1,16 @@
 """SQLAlchemy models.
 
 Importing this package registers the tables of the event flow (matters, people, users and
-units, the audit log, the calendar, exchange). The rooms' tables — assessment, counselling,
-duty, key places, registers, mediation (the case itself, ``cases``, apart from its paperwork),
-meetings — are registered when first named (``from app.models import Meeting``) or by
-``load_all()``, which opening a database does: a command-line receipt, a whole process each
-time, is spared importing and configuring them (issue 17; it names only ``MediationCase``, to
-keep a family case's matter sealed). Whatever needs every table (``Base.metadata``,
-migrations, exchange bundles) runs on an opened database or calls ``load_all()`` itself.
+units, the audit log, the calendar, the log of changes). The rooms' tables — assessment,
+counselling, duty, key places, registers, mediation (the case itself, ``cases``, apart from its
+paperwork), meetings — and the event flow's that a matter's documents never read — AB岗 and
+leave (``staffing``), arrangements and teams, attachments, ID-card photos, exchange bundles —
+are registered when first named (``from app.models import Meeting``) or by ``load_all()``,
+which opening a database does: a command-line receipt, a whole process each time, is spared
+importing and configuring them (issue 17; whether a matter is sealed in a family case, it asks
+of the cases' table itself, ``services.reception.sealed.CASES``). Whatever needs every table
+(``Base.metadata``, migrations, exchange bundles) runs on an opened database or calls
+``load_all()`` itself.
 """
 
 import importlib
@@ -74,11 +77,8 @@ from .enums import (
     WatchLevel,
     YouthCategory,
 )
-from .exchange import BundleConflict, BundleImport, BundleRow, RowChange, TerminalKey
+from .exchange import RowChange
 from .matters import (
-    Arrangement,
-    Attachment,
-    AttachmentBlob,
     ExtensionRequest,
     Matter,
     MatterEvent,
@@ -87,12 +87,25 @@ from .matters import (
     PetitionReview,
     SupervisionOrder,
 )
-from .org import Absence, Category, Grid, LeaderDay, Post, Setting, Team, Unit, User, Village
-from .people import Person, PersonCardPhoto
+from .org import Category, Grid, Setting, Unit, User, Village
+from .people import Person
 from .tallies import MatterTally
 
-# The rooms' tables: name → module, imported on first use.
+# The rooms' tables, and the event flow's that a matter's documents never read: name → module,
+# imported on first use.
 _LAZY: dict[str, str] = {
+    "Arrangement": "arrangements",
+    "Team": "arrangements",
+    "Attachment": "attachments",
+    "AttachmentBlob": "attachments",
+    "BundleConflict": "bundles",
+    "BundleImport": "bundles",
+    "BundleRow": "bundles",
+    "TerminalKey": "bundles",
+    "PersonCardPhoto": "card_photos",
+    "Absence": "staffing",
+    "LeaderDay": "staffing",
+    "Post": "staffing",
     "AssessmentIndicator": "assessment",
     "AssessmentItem": "assessment",
     "AssessmentPeriod": "assessment",

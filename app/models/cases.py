@@ -2,8 +2,8 @@
 (records, agreements, 回访: ``mediation.py``).
 
 Other rooms ask only about the case — whether a matter belongs to a family case, and so is
-sealed (``services.reception.sealed``) — so a matter's documents printed from the command line
-register these three tables and not the paperwork's ten (issue 17).
+sealed; ``services.reception.sealed`` asks that of the table itself (``CASES``), so a matter's
+documents printed from the command line register none of these tables (issue 17).
 """
 
 from __future__ import annotations

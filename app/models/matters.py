@@ -12,7 +12,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -25,7 +24,6 @@ from sqlalchemy.orm.attributes import get_history
 
 from .base import Base, UUIDPk, now, pattern_index
 from .enums import (
-    ArrangementKind,
     Channel,
     EventKind,
     ExtensionStatus,
@@ -243,48 +241,6 @@ class PetitionReview(UUIDPk, Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class Attachment(UUIDPk, Base):
-    """附件: a scanned letter or photo kept with a matter, stored by content hash."""
-
-    __tablename__ = "attachments"
-    matter_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("matters.id"), nullable=False, index=True
-    )
-    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
-    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    size: Mapped[int] = mapped_column(Integer, nullable=False)
-    added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
-    added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-
-
-class AttachmentBlob(Base):
-    """附件内容: an attachment's bytes kept in the database, by SHA-256, where the database is a
-    shared server (every terminal opens the same attachments; ``migrate-db`` carries them)."""
-
-    __tablename__ = "attachment_blobs"
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(Integer, nullable=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
-
-
-class Arrangement(UUIDPk, Base):
-    """预约联动 (units meet at an agreed time), 信访陪访 (escort to a higher body) or
-    代理服务 (a staff member carries the matter through for the person), with the outcome."""
-
-    __tablename__ = "arrangements"
-    matter_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("matters.id"), nullable=False, index=True
-    )
-    kind: Mapped[ArrangementKind] = mapped_column(_enum(ArrangementKind), nullable=False)
-    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
-    parties: Mapped[str] = mapped_column(String(255), nullable=False)  # units, body or agent
-    staff: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    promised_by: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
 NAMES_CACHE = "reference_names"  # session.info key: (table, id) → name, for one session

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
@@ -124,44 +124,3 @@ class Category(UUIDPk, Base):
     )
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-
-
-class Post(UUIDPk, Base):
-    """AB岗: a post (综合受理窗口, 调解员 …) held by A, covered by B when A is away."""
-
-    __tablename__ = "posts"
-    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    a_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
-    b_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
-
-
-class Absence(UUIDPk, Base):
-    """请假 / 外出: a member of staff away (leave, training …) between two days, inclusive."""
-
-    __tablename__ = "absences"
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("users.id"), nullable=False, index=True
-    )
-    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
-    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
-    reason: Mapped[str] = mapped_column(String(64), nullable=False)
-
-
-class LeaderDay(UUIDPk, Base):
-    """领导接访: a leader's reception day at the center."""
-
-    __tablename__ = "leader_days"
-    leader_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    place: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-
-
-class Team(UUIDPk, Base):
-    """组团服务: grid workers and unit staff assigned together to a matter or a village."""
-
-    __tablename__ = "teams"
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    members: Mapped[str] = mapped_column(String(255), nullable=False)
-    matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("matters.id"))
-    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("villages.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)

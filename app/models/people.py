@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UUIDPk, now, pattern_index
@@ -60,22 +60,3 @@ class Person(UUIDPk, Base):
     id_valid_from: Mapped[date | None] = mapped_column(Date)
     id_valid_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)
-
-
-class PersonCardPhoto(Base):
-    """身份证照片, stored only while the center's setting ``store_card_photo`` is on: sealed
-    like the counselling notes (same cipher setting), to the center's recovery key (X25519),
-    so the window can store it but only the printed recovery key opens it. Confidential: it
-    travels in exchange bundles only with the counselling records."""
-
-    __tablename__ = "person_card_photos"
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
-    )
-    recovery_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("notes_recovery_keys.id"), nullable=False
-    )
-    crypt_alg: Mapped[str] = mapped_column(String(16), nullable=False)
-    ephemeral_public: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    photo_ct: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=now)

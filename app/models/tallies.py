@@ -281,11 +281,25 @@ def _people_moved(session: Session) -> set[uuid.UUID]:
     return moved
 
 
+def _changed(session: Session, o: Matter) -> bool:
+    """A matter new, deleted, with a column or its visitors changed: not one that only gained a
+    step on its timeline (a print, a note), which changes none of what it is counted by (and
+    reading its counts before and after was most of a command-line print's writing)."""
+    from sqlalchemy import inspect
+
+    return (
+        o in session.new
+        or o in session.deleted
+        or session.is_modified(o, include_collections=False)
+        or inspect(o).attrs.persons.history.has_changes()
+    )
+
+
 def _touched(session: Session, conn: Connection) -> set[uuid.UUID]:
     ids: set[uuid.UUID] = set()
     for o in (*session.new, *session.dirty, *session.deleted):
         if isinstance(o, Matter):
-            if o.id is not None:
+            if o.id is not None and _changed(session, o):
                 ids.add(o.id)
         elif isinstance(o, MatterPerson):
             from sqlalchemy import inspect
@@ -306,7 +320,7 @@ def _touched(session: Session, conn: Connection) -> set[uuid.UUID]:
 
 def _tracked(session: Session) -> bool:
     return any(
-        isinstance(o, (Matter, MatterPerson, Person))
+        isinstance(o, (MatterPerson, Person)) or (isinstance(o, Matter) and _changed(session, o))
         for o in (*session.new, *session.dirty, *session.deleted)
     )
 

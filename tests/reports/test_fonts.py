@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -198,8 +199,8 @@ def test_fc_lists_answer_is_kept_until_a_font_folder_changes(tmp_path, monkeypat
     monkeypatch.setenv("ZONGZHI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(fonts, "font_folders", lambda: [folder])
     runs: list = []
-    real = fonts.subprocess.run
-    monkeypatch.setattr(fonts.subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+    real = subprocess.run  # fonts imports it when it runs fc-list
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
 
     first = fonts._fc_list()
     assert fonts._fc_list() == first and len(runs) == 1

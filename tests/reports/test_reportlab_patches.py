@@ -149,3 +149,25 @@ def test_the_web_address_pattern_compiled_on_first_use_still_matches():
     assert paragraph.uri_pat.match("https://例子.example.org/路径?q=1")
     assert paragraph.uri_pat.match("HTTP://EXAMPLE.ORG")
     assert paragraph.uri_pat.match("不是网址") is None
+
+
+def test_the_other_patterns_compiled_on_first_use_still_work():
+    """app.reports also defers ``textsplit.rx`` and ``rl_safe_eval.__rl_unsafe_re__`` (3–6 ms
+    to compile at import): used, they match as compiled ones do. In a fresh interpreter, so
+    that app.reports is imported before ReportLab, as the program does."""
+    import subprocess
+    import sys
+
+    script = (
+        "import re, app.reports\n"
+        "from reportlab.lib import rl_safe_eval, textsplit\n"
+        "from reportlab.platypus import paragraph\n"
+        "lazy = [type(p).__name__ for p in "
+        "(paragraph.uri_pat, textsplit.rx, rl_safe_eval.__rl_unsafe_re__)]\n"
+        "assert lazy == ['_LazyPattern'] * 3, lazy\n"
+        "assert textsplit.rx.sub(r'\\1\\0 ', '中文ab') == '中\\0 文\\0 ab'\n"
+        "assert rl_safe_eval.__rl_unsafe_re__.search('x.co_argcount')\n"
+        "assert not rl_safe_eval.__rl_unsafe_re__.search('argcount')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr

@@ -190,3 +190,21 @@ def test_a_case_on_a_counselling_matter_shows_a_mediator_no_notes_of_its_timelin
     with db.read() as s:
         d = mediation.case_detail(s, actor(db, "zhuren"), ref.id)
     assert "轻生" in repr(d.timeline)
+
+
+def test_the_seal_asks_the_cases_table_by_the_models_names():
+    """sealed.py asks mediation's cases by their table (so that printing a matter's document
+    need not map them): the same table and columns, the room stored as its value."""
+    from sqlalchemy.dialects import sqlite
+
+    from app.models import MediationCase
+    from app.models.enums import CaseRoom
+    from app.services.reception import sealed
+
+    model = MediationCase.__table__
+    assert sealed.CASES.name == model.name
+    assert {c.name for c in sealed.CASES.c} <= set(model.c.keys())
+    for name in ("matter_id", "accepted_at"):
+        assert type(sealed.CASES.c[name].type) is type(model.c[name].type)
+    stored = model.c.room.type.bind_processor(sqlite.dialect())
+    assert stored(CaseRoom.FAMILY) == CaseRoom.FAMILY.value

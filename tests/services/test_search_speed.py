@@ -410,9 +410,7 @@ def test_a_numbers_year_is_counted_not_guessed_from_the_newest(twenty, reception
         assert intake.estimate_matters(s, receptionist, open_only).count <= 20
 
 
-def test_matches_collected_at_once_are_sorted_not_found_by_walking_the_newest(
-    twenty, receptionist
-):
+def test_matches_collected_at_once_are_sorted_not_found_by_walking_the_newest(twenty, receptionist):
     """A search whose matches are few is collected and sorted; neither backend may turn it
     into a walk of the received_at index testing every row (PostgreSQL did, trusting a guess
     of 1% for a LIKE it had no statistics of: a 受理编号 tail at 1,000,000 matters, 0.8 s)."""

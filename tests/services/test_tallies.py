@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.services.command import statistics
 from app.services.pinyin import name_keys
-from app.services.reception import intake
+from app.services.reception import intake, timeline
 from app.services.reception.intake import IntakeInput, VisitorInput
 from app.services.validation import id_check_digit
 from tests.conftest import STAFF_PASSWORD, actor
@@ -83,6 +83,8 @@ STEP = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 99)),
     st.tuples(st.just("grid"), st.integers(0, 99), st.one_of(st.none(), st.integers(0, 2))),
     st.tuples(st.just("channel"), st.integers(0, 99), st.booleans()),  # 网格上报 or a visit
+    st.tuples(st.just("visitor"), st.integers(0, 99), st.integers(0, 3)),  # another comes first
+    st.tuples(st.just("print"), st.integers(0, 99)),  # a step on the timeline only
     st.tuples(st.just("flush")),
 )
 
@@ -188,6 +190,14 @@ def test_random_writes_keep_the_tallies_equal_to_a_recount(db, clock, steps, rol
                         m.persons.append(MatterPerson(person_id=p.id, position=len(m.persons)))
                     elif len(m.persons) > 1:
                         m.persons.pop()
+                elif kind == "visitor":  # the first visitor's village is what is counted
+                    p = s.scalar(select(Person).where(Person.id_number == _id(args[1])))
+                    if p is not None and all(mp.person_id != p.id for mp in m.persons):
+                        for mp in m.persons:
+                            mp.position += 1
+                        m.persons.append(MatterPerson(person=p, position=0))
+                elif kind == "print":
+                    timeline.record_print(s, jiedai, m, "受理回执", audit_event="receipt_print")
             if rollback:
                 s.flush()
                 raise Rollback

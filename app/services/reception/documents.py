@@ -93,24 +93,25 @@ def _short(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _sources(session: Session, m: Matter) -> list[tuple[str, DocKind, str, datetime, str]]:
-    """(key, kind, title, made at, about) of every document the matter's records give."""
+def _sources(
+    session: Session, m: Matter, kind: DocKind | None = None
+) -> list[tuple[str, DocKind, str, datetime, str]]:
+    """(key, kind, title, made at, about) of every document the matter's records give (of
+    ``kind`` only, when given: the others' records are not read)."""
+
+    def wanted(k: DocKind) -> bool:
+        return kind is None or kind == k
+
     events = receipts.events_of(m)
     out = []
-    registered = next((e for e in events if e.kind == EventKind.REGISTERED), None)
-    unit, _handler, _deadline, answered = receipts.as_registered(session, m)
-    about = "当场解答" if answered else (f"交{unit}办理" if unit else "待分流")
-    out.append(
-        (
-            "receipt",
-            DocKind.RECEIPT,
-            "受理回执",
-            registered.at if registered else m.received_at,
-            about,
-        )
-    )
+    if wanted(DocKind.RECEIPT):
+        registered = next((e for e in events if e.kind == EventKind.REGISTERED), None)
+        unit, _handler, _deadline, answered = receipts.as_registered(session, m)
+        about = "当场解答" if answered else (f"交{unit}办理" if unit else "待分流")
+        made = registered.at if registered else m.received_at
+        out.append(("receipt", DocKind.RECEIPT, "受理回执", made, about))
     routed = next((e for e in events if e.kind == EventKind.ROUTED), None)
-    if routed is not None and is_xinfang(session, m):
+    if wanted(DocKind.ACCEPTANCE) and routed is not None and is_xinfang(session, m):
         unit, _h = receipts.routed_to(routed.note)
         out.append(
             (
@@ -122,42 +123,48 @@ def _sources(session: Session, m: Matter) -> list[tuple[str, DocKind, str, datet
             )
         )
     for e in events:
-        if e.kind == EventKind.REJECTED:
+        if e.kind == EventKind.REJECTED and wanted(DocKind.REJECTION):
             reason, _where = _rejection(e.note)
             title = "不予受理告知书"
             out.append((f"rejection:{e.id}", DocKind.REJECTION, title, e.at, _short(reason)))
-    extensions = [e for e in events if e.kind == EventKind.EXTENDED]
+    extensions = [e for e in events if e.kind == EventKind.EXTENDED and wanted(DocKind.EXTENSION)]
     for i, e in enumerate(extensions, 1):
         _old, new, _reason = receipts.extension_dates(e.note)
         title = "延期办理告知书" + (f"（第{i}次）" if len(extensions) > 1 else "")
         about = f"延至 {new:%Y-%m-%d}" if new else _short(e.note or "")
         out.append((f"extension:{e.id}", DocKind.EXTENSION, title, e.at, about))
     for e in events:
-        if e.kind in (EventKind.COMPLETED, EventKind.UPPER_RESULT) and is_xinfang(session, m):
+        if (
+            e.kind in (EventKind.COMPLETED, EventKind.UPPER_RESULT)
+            and wanted(DocKind.OPINION)
+            and is_xinfang(session, m)
+        ):
             out.append((f"opinion:{e.id}", DocKind.OPINION, "处理意见书", e.at, _short(e.note)))
         if (
             e.kind in (EventKind.COMPLETED, EventKind.UPPER_RESULT)
+            and wanted(DocKind.COMPLETION)
             and m.channel == Channel.SUPERIOR
         ):
             out.append(
                 (f"completion:{e.id}", DocKind.COMPLETION, "办结报告", e.at, m.superior_ref or "")
             )
-    for r in session.scalars(
-        select(PetitionReview)
-        .where(PetitionReview.matter_id == m.id, PetitionReview.decided_at.is_not(None))
-        .order_by(PetitionReview.requested_on)
-    ):
-        title = f"{r.kind.label}意见书"
-        out.append((f"review:{r.id}", DocKind.REVIEW, title, r.decided_at, _short(r.opinion)))
-    orders = session.scalars(
-        select(SupervisionOrder)
-        .where(SupervisionOrder.matter_id == m.id)
-        .order_by(SupervisionOrder.issued_at)
-    ).all()
-    for o in orders:
-        about = f"回复期限 {o.reply_by:%Y-%m-%d}" + ("，已回复" if o.reply is not None else "")
-        title = supervision.order_title(o)
-        out.append((f"supervision:{o.id}", DocKind.SUPERVISION, title, o.issued_at, about))
+    if wanted(DocKind.REVIEW):
+        for r in session.scalars(
+            select(PetitionReview)
+            .where(PetitionReview.matter_id == m.id, PetitionReview.decided_at.is_not(None))
+            .order_by(PetitionReview.requested_on)
+        ):
+            title = f"{r.kind.label}意见书"
+            out.append((f"review:{r.id}", DocKind.REVIEW, title, r.decided_at, _short(r.opinion)))
+    if wanted(DocKind.SUPERVISION):
+        for o in session.scalars(
+            select(SupervisionOrder)
+            .where(SupervisionOrder.matter_id == m.id)
+            .order_by(SupervisionOrder.issued_at)
+        ):
+            about = f"回复期限 {o.reply_by:%Y-%m-%d}" + ("，已回复" if o.reply is not None else "")
+            title = supervision.order_title(o)
+            out.append((f"supervision:{o.id}", DocKind.SUPERVISION, title, o.issued_at, about))
     return out
 
 
@@ -169,11 +176,14 @@ def _rejection(note: str | None) -> tuple[str, str]:
 
 
 @read_op
-def list_documents(session: Session, actor: Actor, matter_id: uuid.UUID) -> list[MatterDocument]:
-    """The documents ``matter_id`` has produced, in the order they were made."""
+def list_documents(
+    session: Session, actor: Actor, matter_id: uuid.UUID, kind: DocKind | None = None
+) -> list[MatterDocument]:
+    """The documents ``matter_id`` has produced (of ``kind`` only, when given), in the order
+    they were made."""
     require(actor, Action.VIEW_MATTERS)
     m = _load(session, matter_id)
-    docs = _sources(session, m)
+    docs = _sources(session, m, kind)
     prints = {title: timeline.printed_before(m, title) for _key, _kind, title, *_ in docs}
     return sorted(
         (
@@ -449,7 +459,7 @@ def print_document(
     """``document_pdf`` of the matter's ``kind`` document named as ``find_document`` names it
     (the command line's ``print``): the matter's documents are listed once, not three times."""
     m = _load(session, matter_id)
-    doc = _of_kind(list_documents(session, actor, matter_id), kind, index)
+    doc = _of_kind(list_documents(session, actor, matter_id, kind), kind, index)
     pdf = _render(session, actor, m, doc)
     _record(session, actor, m, doc)
     return doc.title, pdf
@@ -514,7 +524,7 @@ def find_document(
 ) -> str:
     """The key of the matter's ``kind`` document: the ``index``-th (from 1), default the latest
     (the command line names documents by kind, not by key)."""
-    return _of_kind(list_documents(session, actor, matter_id), kind, index).key
+    return _of_kind(list_documents(session, actor, matter_id, kind), kind, index).key
 
 
 def _of_kind(docs: list[MatterDocument], kind: DocKind, index: int | None) -> MatterDocument:

@@ -52,7 +52,6 @@ from app.models import (
     MatterPerson,
     MatterStatus,
     Person,
-    PersonCardPhoto,
     Unit,
     User,
     Village,
@@ -373,6 +372,7 @@ def _store_card_photo(session: Session, person: Person, photo: bytes) -> None:
     (``notes_keys.seal_to_recovery``), bound to the person; never the plaintext."""
     if not load_settings(session).store_card_photo:
         return
+    from app.models import PersonCardPhoto  # registered when first named (app.models)
     from app.services.security.notes_keys import seal_to_recovery  # lazy: cryptography
 
     session.flush()  # the person's id binds the ciphertext

@@ -14,22 +14,32 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, DateTime, String, Uuid, and_, column, or_, select, table
 from sqlalchemy.orm import Session
 
 from app.core.ops import read_op
-from app.models import CaseRoom, Matter, MediationCase, Unit
+from app.models import CaseRoom, Matter, Unit
 from app.services.context import Actor
 from app.services.security.permissions import Action, allowed, oversees_all
 
 FAMILY_ROOM = "家事调解室"
 COUNSELLING_ROOM = "暖心工作室"
 
+# What is asked here of mediation's cases, asked of their table itself (app.models.cases):
+# a matter's documents printed from the command line then need not map the case classes
+# (issue 17). tests/services/test_room_confidentiality.py checks it against the model.
+CASES = table(
+    "mediation_cases",
+    column("matter_id", Uuid),
+    column("room", String),  # CaseRoom's value, as the model stores it
+    column("number", String),
+    column("accepted_at", DateTime),
+)
+_FAMILY = CASES.c.room == CaseRoom.FAMILY.value
+
 
 def _family_cases():
-    return select(MediationCase.matter_id).where(
-        MediationCase.room == CaseRoom.FAMILY, MediationCase.matter_id.is_not(None)
-    )
+    return select(CASES.c.matter_id).where(_FAMILY, CASES.c.matter_id.is_not(None))
 
 
 def _routed_to(name: str) -> ColumnElement[bool]:
@@ -83,10 +93,10 @@ def sealed_lines(
     if _outside_family(actor):
         cases = dict(
             session.execute(
-                select(MediationCase.matter_id, MediationCase.number)
-                .where(MediationCase.room == CaseRoom.FAMILY)
-                .where(MediationCase.matter_id.in_(list(found)))
-                .order_by(MediationCase.accepted_at)
+                select(CASES.c.matter_id, CASES.c.number)
+                .where(_FAMILY)
+                .where(CASES.c.matter_id.in_(list(found)))
+                .order_by(CASES.c.accepted_at)
             ).all()
         )
     lines = {}
@@ -115,9 +125,7 @@ def sealed_references(session: Session, actor: Actor) -> dict[str, str]:
     }
     if _outside_family(actor):
         for number, mid in session.execute(
-            select(MediationCase.number, MediationCase.matter_id).where(
-                MediationCase.room == CaseRoom.FAMILY
-            )
+            select(CASES.c.number, CASES.c.matter_id).where(_FAMILY)
         ):
             refs[number] = lines.get(mid) or f"{FAMILY_ROOM}的案件（内容仅该室可见）"
     return refs
