@@ -164,6 +164,26 @@ def connect(dbapi_conn) -> None:
         )
 
 
+_pair_present: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def pair_available(engine, conn) -> bool:
+    """Whether two characters can be found from the indexes (``pair_terms``): the index of
+    summaries' last two characters is there (asked once per engine; without it, the end of
+    every summary would be read: LIKE is then the cheaper)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    known = _pair_present.get(engine)
+    if known is None:
+        known = _pair_present[engine] = (
+            conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (PAIR_END_INDEX,)
+            ).first()
+            is not None
+        )
+    return known
+
+
 def pair_searchable(text: str) -> bool:
     """Two characters without case (Chinese, digits): found from the index's terms. (With a
     letter, the index's case folding and LIKE's might not agree: LIKE reads the summaries.)"""

@@ -426,3 +426,29 @@ def test_matches_collected_at_once_are_sorted_not_found_by_walking_the_newest(tw
         assert "ix_matters_received_at" not in plan and "newest_visitors" not in plan, plan
         every = intake.list_matter_ids(s, receptionist, MatterFilter(query="0003"))
         assert list(s.scalars(q)) == every[:3] and len(every) == 2
+
+
+def test_two_characters_are_read_from_the_summaries_where_the_end_index_is_missing(
+    twenty, receptionist
+):
+    """Without the index of summaries' last two characters (a batch migration dropped it and
+    no upgrade has put it back yet), two characters are looked for as before — every summary
+    read — rather than through a condition that would read every summary's end."""
+    from app.db import Database
+
+    if twenty.engine.dialect.name != "sqlite":
+        return  # PostgreSQL has its own index of two-character runs (0035)
+    with twenty.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP INDEX {text_search.PAIR_END_INDEX}")
+    fresh = Database(twenty.url)  # a new engine: asks again whether the index is there
+    try:
+        with fresh.read() as s:
+            f = intake._prepared(s, receptionist, MatterFilter(query="物业"))
+            assert f.fts and f.pair_terms is None
+            assert len(intake.list_matter_ids(s, receptionist, MatterFilter(query="物业"))) == 7
+    finally:
+        fresh.dispose()
+        with twenty.engine.begin() as conn:
+            text_search.ensure_pair_end(conn)
+    with twenty.read() as s:
+        assert intake._prepared(s, receptionist, MatterFilter(query="物业")).pair_terms

@@ -7,6 +7,7 @@ nothing behind and uses up no number.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -562,7 +563,7 @@ def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
     conn = session.connection()
     fts = text_search.available(engine, conn)
     pair = None
-    lk = _search_lookups(f.query) if fts else None
+    lk = _search_lookups(f.query) if fts and text_search.pair_available(engine, conn) else None
     if lk is not None and lk.summary is not None and text_search.pair_searchable(lk.summary):
         pair = text_search.pair_terms(conn, lk.summary)
     return replace(f, sealed=sealed_condition(actor), fts=fts, pair_terms=pair)
@@ -571,6 +572,7 @@ def _prepared(session: Session, actor: Actor, f: MatterFilter) -> MatterFilter:
 _SUMMARY_PREVIEW = 60
 
 
+@functools.cache
 def _persons_subquery(dialect: str):
     """The visitors' names joined by 、 (one correlated scalar; PostgreSQL says string_agg)."""
     mp = aliased(MatterPerson)
