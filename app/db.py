@@ -469,6 +469,13 @@ def upgrade(db: Database) -> str | None:
         if raw is not None:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
+            if raw is not None and current is not None:
+                # The visitors' names' triggers name matters, matter_persons and persons in
+                # their bodies: a batch migration's rename of a rebuilt table would fail on
+                # them. Lifted for the upgrade; ``visitor_keys.ensure`` below puts them back
+                # and refills the column.
+                visitor_keys.drop(conn)
+                conn.commit()
             command.upgrade(alembic_config(conn), "head")
             # A batch migration that rebuilt ``matters`` dropped the summary index's triggers.
             text_search.ensure(conn)

@@ -321,3 +321,70 @@ def test_the_pattern_indexes_get_their_operator_class_once_postgresql_is_used():
     name = "CREATE INDEX ix_persons_name_pattern ON persons (name varchar_pattern_ops) INCLUDE (id)"
     assert name in made
     assert len(made) == 7 and all(" varchar_pattern_ops)" in m for m in made)
+
+
+def test_a_later_batch_migration_of_the_visitors_tables_runs_past_their_triggers(
+    tmp_path, monkeypatch
+):
+    """0039's triggers name matters, matter_persons and persons in their bodies; SQLite checks
+    them when a batch migration renames a rebuilt table, and the rename failed. The upgrade
+    lifts them for the migrations and puts them back, refilling the visitors' names."""
+    import uuid
+
+    from alembic import command
+    from alembic.operations import Operations
+    from sqlalchemy import text
+
+    from app import db as app_db
+    from app.core import visitor_keys
+
+    def rebuild_each(conn) -> None:  # what a future migration in batch mode does
+        ops = Operations(MigrationContext.configure(conn))
+        for table in ("persons", "matter_persons", "matters"):
+            with ops.batch_alter_table(table, recreate="always"):
+                pass
+
+    path = tmp_path / "later.sqlite3"
+    db = open_database(path)
+    ids = {k: uuid.uuid4().hex for k in ("unit", "cat", "person", "user", "matter")}
+    with db.engine.begin() as conn:
+        for sql in (
+            "INSERT INTO units (id, name, kind, sort, active) "
+            "VALUES (:unit, '司法所', 'stationed', 0, 1)",
+            "INSERT INTO categories (id, name, limit_kind, limit_days, sort, active, is_xinfang) "
+            "VALUES (:cat, '咨询', 'calendar', 60, 0, 1, 0)",
+            "INSERT INTO persons (id, name, name_pinyin, name_initials, created_at) "
+            "VALUES (:person, '王五', 'wangwu', 'ww', '2026-03-05 09:00:00')",
+            "INSERT INTO users (id, username, display_name, password_hash, role, active, "
+            "failed_logins, created_at) VALUES (:user, 'jiedai', '李接待', 'x', 'receptionist', "
+            "1, 0, '2026-03-05 09:00:00')",
+            "INSERT INTO matters (id, number, number_reversed, prefix, year, terminal, seq, "
+            "channel, category_id, summary, receptionist_id, status, received_at, deadline, "
+            "is_group, created_at, updated_at, returned, extended, reopened) VALUES (:matter, "
+            "'BS2026-A-1', '1-A-6202SB', 'BS', 2026, 'A', 1, 'visit', :cat, '噪音', :user, "
+            "'registered', '2026-03-05 09:00:00', '2026-05-04', 0, '2026-03-05 09:00:00', "
+            "'2026-03-05 09:00:00', 0, 0, 0)",
+            "INSERT INTO matter_persons (matter_id, person_id, position) "
+            "VALUES (:matter, :person, 0)",
+        ):
+            conn.execute(text(sql), ids)
+    with db.engine.connect() as conn:  # as it was: the rename fails on the triggers
+        conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        with pytest.raises(Exception, match="no such table|error in trigger"):
+            rebuild_each(conn)
+        conn.rollback()
+    # A "newer program" whose one migration rebuilds the three tables.
+    monkeypatch.setattr(app_db, "needs_upgrade", lambda _db: True)
+    monkeypatch.setattr(app_db, "current_revision", lambda _engine: "0038")
+    monkeypatch.setattr(
+        command, "upgrade", lambda cfg, _rev: rebuild_each(cfg.attributes["connection"])
+    )
+    app_db.upgrade(db)
+    with db.engine.begin() as conn:
+        assert visitor_keys.missing_triggers(conn) == []
+        assert (
+            conn.execute(text("SELECT visitor_keys FROM matters")).scalar() == "\n王五\twangwu\tww"
+        )
+        conn.execute(text("UPDATE persons SET name = '王六'"))  # kept by the triggers put back
+        assert visitor_keys.differences(conn) == 0
+    db.dispose()

@@ -200,7 +200,10 @@ def pair_terms(conn, pair: str) -> tuple[str, ...] | None:
 
     from sqlalchemy.exc import DBAPIError
 
-    high = pair[0] + chr(min(ord(pair[1]) + 1, 0x10FFFF))
+    after = ord(pair[1]) + 1
+    if 0xD800 <= after <= 0xDFFF:  # no text holds a lone surrogate: the next character
+        after = 0xE000
+    high = pair[0] + chr(min(after, 0x10FFFF))
     try:
         rows = conn.exec_driver_sql(
             f"SELECT term FROM temp.{TERMS} WHERE term >= ? AND term < ?", (pair, high)

@@ -18,8 +18,10 @@ Who keeps it: triggers, on both backends, so that every write — the program's 
 bulk import, an exchange bundle, a copy between databases, a tool run against the file — keeps
 it without knowing of it: a visitor linked to a matter, unlinked or moved (``matter_persons``),
 and a visitor's name, pinyin or initials changed (``persons``). A SQLite migration that rebuilds
-one of those tables (batch mode) drops its triggers: ``ensure`` (run after every upgrade, as
-``text_search.ensure``) puts them back and refills the column then. ``zongzhi check`` compares
+one of those tables (batch mode) would fail on the triggers, whose bodies name the other tables
+(SQLite checks them when the rebuilt table is renamed): ``app.db.upgrade`` drops them before
+migrating an existing database and ``ensure`` (run after every upgrade, as ``text_search.ensure``)
+puts them back and refills the column. ``zongzhi check`` compares
 the column with a recount (``differences``) and refills it, saying so. Exchange bundles do not
 carry the column (``DERIVED``): each database computes it from its own people.
 """
@@ -39,7 +41,7 @@ _SQLITE_KEYS = (
     "coalesce((SELECT group_concat(k, '') FROM (SELECT char(10) || p.name || char(9) || "
     "p.name_pinyin || char(9) || p.name_initials AS k FROM matter_persons mp "
     "JOIN persons p ON p.id = mp.person_id WHERE mp.matter_id = {m} "
-    "ORDER BY mp.position)), '')"
+    "ORDER BY mp.position, mp.person_id)), '')"
 )
 
 SQLITE_TRIGGERS = {
@@ -70,7 +72,7 @@ SQLITE_TRIGGERS = {
 PG_FUNCTIONS = (
     "CREATE OR REPLACE FUNCTION zz_visitor_keys(m uuid) RETURNS text LANGUAGE sql STABLE AS $$ "
     "SELECT coalesce(string_agg(E'\\n' || p.name || E'\\t' || p.name_pinyin || E'\\t' || "
-    "p.name_initials, '' ORDER BY mp.position), '') FROM matter_persons mp "
+    "p.name_initials, '' ORDER BY mp.position, mp.person_id), '') FROM matter_persons mp "
     "JOIN persons p ON p.id = mp.person_id WHERE mp.matter_id = m $$",
     "CREATE OR REPLACE FUNCTION zz_visitor_keys_links() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN "
@@ -118,6 +120,13 @@ def _existing_triggers(conn: Connection) -> set[str]:
     else:
         q = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     return {r[0] for r in conn.exec_driver_sql(q)}
+
+
+def missing_triggers(conn: Connection) -> list[str]:
+    """The triggers this backend should have and does not."""
+    wanted = PG_TRIGGERS if conn.dialect.name == "postgresql" else SQLITE_TRIGGERS
+    have = _existing_triggers(conn)
+    return [name for name in wanted if name not in have]
 
 
 def ensure(conn: Connection) -> bool:

@@ -115,17 +115,23 @@ def _check_tallies(db: Database, report: CheckReport) -> None:
 def _check_visitor_keys(db: Database, report: CheckReport) -> None:
     """The visitors' names kept on each matter for searches (``app.core.visitor_keys``)
     against their visitors now; missing triggers put back, and the text refilled, when they
-    differ."""
+    differ. Compared without holding up anyone; only a repair queues behind the writers (and
+    they behind it) as every write does."""
     from app.core import visitor_keys
+    from app.core.portable import WRITE_LOCK_KEY
 
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # writers wait: their triggers follow ours
-            conn.execute(text("LOCK TABLE matters IN SHARE ROW EXCLUSIVE MODE"))
-        put_back = visitor_keys.ensure(conn)
-        wrong = 0 if put_back else visitor_keys.differences(conn)
-        if wrong:
-            visitor_keys.refill(conn)
-    if put_back:
+    with db.engine.connect() as conn:
+        missing = visitor_keys.missing_triggers(conn)
+        wrong = 0 if missing else visitor_keys.differences(conn)
+        conn.rollback()
+    if missing or wrong:
+        immediate = db.engine.connect().execution_options(sqlite_immediate=True)
+        with immediate as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            if not visitor_keys.ensure(conn):
+                visitor_keys.refill(conn)
+    if missing:
         report.lines.append(
             "来访人检索串：维护它的触发器缺失，已重新建立，并按现有来访人重写了每件事项的检索串"
         )
