@@ -86,6 +86,17 @@ def twenty(db, receptionist):
     return db
 
 
+def paged_by_three(s, receptionist, f: MatterFilter) -> list:
+    """Every matching id, read as the list reads them: pages of three, each after the last."""
+    paged, after = [], None
+    while True:
+        rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
+        paged += [r.id for r in rows]
+        if len(rows) < 3:
+            return paged
+        after = (rows[-1].received_at, rows[-1].number)
+
+
 QUERIES = ["", "张", "zhang", "zs", "物业噪音", "养老", "13800", "0003", "BS2026", "王芳", "无此人"]
 
 
@@ -103,14 +114,7 @@ def test_paging_by_key_through_the_whole_list_gives_the_whole_list(
                 MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES)),
             ):
                 everything = intake.list_matter_ids(s, receptionist, f)
-                paged, after = [], None
-                while True:
-                    rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
-                    paged += [r.id for r in rows]
-                    if len(rows) < 3:
-                        break
-                    after = (rows[-1].received_at, rows[-1].number)
-                assert paged == everything, (query, f.statuses)
+                assert paged_by_three(s, receptionist, f) == everything, (query, f.statuses)
 
 
 def test_a_broad_list_is_estimated_a_narrow_one_counted(twenty, receptionist, monkeypatch):
@@ -195,14 +199,7 @@ def test_a_search_collecting_its_visitors_matters_pages_like_one_asking_each_row
                 MatterFilter(query=query, statuses=frozenset(OPEN_STATUSES)),
             ):
                 everything = intake.list_matter_ids(s, receptionist, f)
-                paged, after = [], None
-                while True:
-                    rows = intake.matter_page(s, receptionist, f, after=after, limit=3)
-                    paged += [r.id for r in rows]
-                    if len(rows) < 3:
-                        break
-                    after = (rows[-1].received_at, rows[-1].number)
-                assert paged == everything, (query, f.statuses)
+                assert paged_by_three(s, receptionist, f) == everything, (query, f.statuses)
     # Each row asked on SQLite. On PostgreSQL names and letters are asked of each row too,
     # from the row's own column (the visitors' names on the matter); digits are collected.
     sqlite = twenty.engine.dialect.name == "sqlite"
