@@ -108,16 +108,26 @@ def ensure_pair_end(conn) -> None:
     before their batch rebuilds of matters — those reflect the table, and an expression index
     is neither reflected nor kept (SQLAlchemy warns). A later migration that rebuilds matters
     in batch mode should drop it first; the upgrade then puts it back."""
-    if conn.dialect.name == "sqlite" and available_on(conn):
+    if conn.dialect.name == "sqlite" and _in_schema(conn, "table", TABLE):
         conn.exec_driver_sql(_PAIR_END_DDL)
 
 
-def available_on(conn) -> bool:
-    """Whether ``matters_fts`` exists on this connection's database (not cached)."""
+def _in_schema(conn, kind: str, name: str) -> bool:
+    """Whether the database has the table or index ``name`` (``kind``)."""
     found = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+        "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", (kind, name)
     ).first()
     return found is not None
+
+
+def _cached(cache: weakref.WeakKeyDictionary, engine, conn, kind: str, name: str) -> bool:
+    """``_in_schema``, asked once per engine (SQLite only; False elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    known = cache.get(engine)
+    if known is None:
+        known = cache[engine] = _in_schema(conn, kind, name)
+    return known
 
 
 def drop(conn) -> None:
@@ -134,17 +144,7 @@ _present: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def available(engine, conn) -> bool:
     """Whether ``matters_fts`` exists on this database (asked once per engine)."""
-    if engine.dialect.name != "sqlite":
-        return False
-    known = _present.get(engine)
-    if known is None:
-        known = _present[engine] = (
-            conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
-            ).first()
-            is not None
-        )
-    return known
+    return _cached(_present, engine, conn, "table", TABLE)
 
 
 def match_text(query: str) -> str:
@@ -171,17 +171,7 @@ def pair_available(engine, conn) -> bool:
     """Whether two characters can be found from the indexes (``pair_terms``): the index of
     summaries' last two characters is there (asked once per engine; without it, the end of
     every summary would be read: LIKE is then the cheaper)."""
-    if engine.dialect.name != "sqlite":
-        return False
-    known = _pair_present.get(engine)
-    if known is None:
-        known = _pair_present[engine] = (
-            conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (PAIR_END_INDEX,)
-            ).first()
-            is not None
-        )
-    return known
+    return _cached(_pair_present, engine, conn, "index", PAIR_END_INDEX)
 
 
 def pair_searchable(text: str) -> bool:
