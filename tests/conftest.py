@@ -85,9 +85,27 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.dates)
     if pg.ON_PG:
         skip = pytest.mark.skip(reason="SQLite file only (the PostgreSQL pass)")
+        elsewhere = pytest.mark.skip(
+            reason="opens no database on the server (its own SQLite files, or none): the "
+            "SQLite pass runs it"
+        )
         for item in items:
             if "sqlite_only" in item.keywords:
                 item.add_marker(skip)
+            elif not _reaches_the_server(item):
+                item.add_marker(elsewhere)
+
+
+def _reaches_the_server(item) -> bool:
+    """Whether a test can open a database on the PostgreSQL pass's server: it asks for the
+    test database (``database_url``, and so ``db`` and every fixture made from it), or its
+    module reaches the server itself (``tests.pg``) or shares one database per module
+    (``tests.strategies.center_database``). The others — reports, fonts, the command line on
+    its own SQLite files, the demo, widgets without a database — would only run a second
+    time exactly as on the SQLite pass (about a quarter of the PostgreSQL pass's time)."""
+    module = getattr(item, "module", None)
+    names = vars(module) if module is not None else {}
+    return "database_url" in item.fixturenames or "pg" in names or "center_database" in names
 
 
 def pytest_sessionfinish(session, exitstatus):
