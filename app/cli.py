@@ -650,7 +650,7 @@ def cmd_find(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from app.services.reception import documents, intake
+    from app.services.reception import detail, documents
 
     if args.number is None and args.document not in DUTY_DOCUMENTS:
         args.print_parser.error("缺少参数：number")
@@ -666,7 +666,7 @@ def cmd_print(args) -> int:
     actor = _signed_in(args, db)
     with db.write() as s:
         if args.document == "list":
-            matter_id = intake.find_matter_id(s, actor, args.number)
+            matter_id = detail.find_matter_id(s, actor, args.number)
             docs = documents.list_documents(s, actor, matter_id)
         elif args.document in CASE_DOCUMENTS:
             from app.services.rooms import mediation
@@ -681,7 +681,7 @@ def cmd_print(args) -> int:
             _number, pdf = meetings.minutes_pdf(s, actor, meeting_id)
             what = "会议纪要"
         else:
-            matter_id = intake.find_matter_id(s, actor, args.number)
+            matter_id = detail.find_matter_id(s, actor, args.number)
             kind = documents.DocKind(args.document)
             what, pdf = documents.print_document(s, actor, matter_id, kind, args.index)
     db.dispose()  # its connections closed (SQLite checkpoints its log) before a quick exit

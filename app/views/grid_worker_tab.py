@@ -32,7 +32,7 @@ from app.models import MatterStatus
 from app.services.center import grids
 from app.services.center.calendar import WorkCalendar
 from app.services.center.reference import Lookups
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.reception.intake import MatterFilter
 
 from .context import ViewContext
@@ -266,7 +266,7 @@ class GridWorkerTab(QWidget):
 
     def show_detail(self, matter_id: uuid.UUID) -> None:
         self.ctx.worker.submit(
-            op(intake.matter_detail, self.ctx.actor, matter_id),
+            op(detail.matter_detail, self.ctx.actor, matter_id),
             lambda d: self.detail.setHtml(matter_detail_html(d)),
             self.message.show_error,
         )

@@ -43,6 +43,7 @@ from app.services.command import aid
 from app.services.reception import (
     arrangements,
     attachments,
+    detail,
     flow,
     handling_list,
     intake,
@@ -565,7 +566,7 @@ class HandlingTab(QWidget):
                 c for c in posts.waiting_on_absent(s, actor, today) if c.matter_id == matter_id
             ]
             return (
-                intake.matter_detail(s, actor, matter_id),
+                detail.matter_detail(s, actor, matter_id),
                 flow.moves_for(s, actor, matter_id),
                 supervision.list_orders(s, actor, matter_id=matter_id),
                 covered,

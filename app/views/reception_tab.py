@@ -55,7 +55,7 @@ from app.services.idcard.card import (
 )
 from app.services.idcard.settings import ReaderSettings, load_reader_settings, open_source
 from app.services.printing import preferences
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from app.services.validation import (
     id_number_info,
@@ -166,7 +166,7 @@ def _only(combo: QComboBox, text: str, data: object) -> None:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
 
-def _person_facts(p: intake.PersonView) -> str:
+def _person_facts(p: detail.PersonView) -> str:
     """性别 · 民族 · 出生 and, for a card read, 签发机关 · 有效期限: a smaller line under
     the visitor in the matter's detail (empty when none is known)."""
     facts = [p.sex, p.nation, f"{p.birth}出生" if p.birth else ""]
@@ -1107,7 +1107,7 @@ def fit_form_pane(scroll: QScrollArea) -> None:
     )
 
 
-def matter_detail_html(d: intake.MatterDetail) -> str:
+def matter_detail_html(d: detail.MatterDetail) -> str:
     """A matter's detail as the reception window (and the 网格员's screen) show it."""
     e = html.escape
     persons = "<br>".join(
@@ -1690,12 +1690,12 @@ class ReceptionTab(QWidget):
 
     def show_detail(self, matter_id: uuid.UUID) -> None:
         actor = self.ctx.actor
-        self.ctx.worker.submit(op(intake.matter_detail, actor, matter_id), self._render_detail)
+        self.ctx.worker.submit(op(detail.matter_detail, actor, matter_id), self._render_detail)
 
     def select_matter(self, matter_id: uuid.UUID) -> None:
         select_matter_row(self.table, self.model, matter_id)
 
-    def _render_detail(self, d: intake.MatterDetail) -> None:
+    def _render_detail(self, d: detail.MatterDetail) -> None:
         self.detail.setHtml(matter_detail_html(d))
 
     def _focus_search(self) -> None:

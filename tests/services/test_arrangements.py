@@ -8,7 +8,7 @@ import pytest
 
 from app.core.errors import ValidationError
 from app.models import ArrangementKind
-from app.services.reception import arrangements, intake
+from app.services.reception import arrangements, detail, intake
 from tests.services.test_intake import make_input
 
 
@@ -59,7 +59,7 @@ def test_appointments_escorts_and_proxy_service(db, receptionist):
             arrangements.record_outcome(s, receptionist, appt_id, "再次")
     with db.read() as s:
         rows = arrangements.list_arrangements(s, receptionist, matter_id=mid)
-        notes = [e.note for e in intake.matter_detail(s, receptionist, mid).events]
+        notes = [e.note for e in detail.matter_detail(s, receptionist, mid).events]
     assert rows[0].outcome.startswith("三方现场协调")
     assert any(n.startswith("信访陪访：2026-12-03 08:00 市信访局") for n in notes)
     assert notes[-1] == "预约联动结果：三方现场协调，达成一致意见。"

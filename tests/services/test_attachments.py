@@ -6,7 +6,7 @@ import pytest
 
 from app.core.errors import PermissionDenied, ServiceError, ValidationError
 from app.models import AttachmentBlob
-from app.services.reception import attachments, intake
+from app.services.reception import attachments, detail, intake
 from tests import pg
 from tests.conftest import actor
 from tests.services.test_intake import make_input
@@ -27,8 +27,8 @@ def test_attach_list_open_and_detect_tampering(db, receptionist, tmp_path):
         assert [r.file_name for r in rows] == ["来信扫描件.pdf"] * 2
         path = attachments.attachment_path(s, receptionist, rows[0].id, folder)
         assert path.read_bytes() == b"%PDF-1.4 scanned letter"
-        detail = intake.matter_detail(s, receptionist, mid)
-    assert detail.events[-1].kind == "附件" and "来信扫描件.pdf" in detail.events[-1].note
+        seen = detail.matter_detail(s, receptionist, mid)
+    assert seen.events[-1].kind == "附件" and "来信扫描件.pdf" in seen.events[-1].note
     path.write_bytes(b"altered")
     if db.is_sqlite:
         with db.write() as s, pytest.raises(ServiceError, match="已被改动"):

@@ -14,7 +14,7 @@ from app.core.errors import ValidationError
 from app.models import Matter, Person, PersonCardPhoto
 from app.services.center import settings as settings_service
 from app.services.idcard.simulator import SAMPLE_CARD
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.reception.intake import VisitorInput
 from app.services.security import notes_crypto, notes_keys
 from tests.services.test_intake import VALID_ID, make_input, register
@@ -56,14 +56,14 @@ def test_a_typed_id_number_gives_sex_and_birth_and_the_detail_shows_them(db, rec
         assert (first.id_authority, first.id_valid_from, first.id_valid_until) == (None,) * 3
         assert (second.sex, second.birth_date) == ("男", date(1980, 5, 6))
         assert second.nation == "外国血统中国籍人士"  # GB/T 3304 code 98, as a card may say
-        detail = intake.matter_detail(s, receptionist, r.id)
-    p = detail.persons[0]
+        seen = detail.matter_detail(s, receptionist, r.id)
+    p = seen.persons[0]
     assert (p.sex, p.nation, p.authority, p.validity) == ("女", "回族", "", "")
     # The birth date is the part of the number the mask hides: only its year then.
     assert ("*" in p.id_number, p.birth) == (True, "1949年")
-    assert detail.persons[1].birth == "1980-05-06"  # no ID number: nothing to give away
+    assert seen.persons[1].birth == "1980-05-06"  # no ID number: nothing to give away
     with db.read() as s:
-        whole = intake.matter_detail(s, receptionist, r.id, masked=False).persons[0]
+        whole = detail.matter_detail(s, receptionist, r.id, masked=False).persons[0]
     assert (whole.id_number, whole.birth) == (VALID_ID, "1949-12-31")
 
 
@@ -115,8 +115,8 @@ def test_a_card_read_stores_authority_and_validity_but_no_photo_by_default(db, r
             None,
         )
         assert s.scalar(select(func.count()).select_from(PersonCardPhoto)) == 0
-        detail = intake.matter_detail(s, receptionist, r.id)
-    assert (detail.persons[0].authority, detail.persons[0].validity) == (
+        seen = detail.matter_detail(s, receptionist, r.id)
+    assert (seen.persons[0].authority, seen.persons[0].validity) == (
         "北京市公安局西城分局",
         "2016.03.01-长期",
     )

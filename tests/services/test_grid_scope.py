@@ -10,7 +10,7 @@ import pytest
 
 from app.core.errors import NotFound, PermissionDenied
 from app.models import Channel, Matter
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.reception.intake import MatterFilter, VisitorInput
 from tests.conftest import actor
 from tests.services import test_grids
@@ -24,7 +24,7 @@ two_grids = test_grids.two_grids  # the fixture: 白石村 BS-01 (wangge1), BS-0
 GRID_WORKER_MAY = {
     "app.services.center.grids.grid_scope",
     "app.services.center.grids.my_grid",
-    "app.services.reception.intake.matter_detail",
+    "app.services.reception.detail.matter_detail",
     # About the account itself, or nothing of a matter's:
     "app.services.security.auth.check_rights",
     "app.services.security.notes_keys.access_state",
@@ -101,10 +101,10 @@ def test_every_path_refuses_a_grid_worker_outside_its_grid(db, receptionist, two
     assert not let_through, let_through
     # The screen's own reads: its grid's matter is shown, the other grid's is not found.
     with db.read() as s:
-        assert intake.matter_detail(s, worker, own).grid == "白石一网格（BS-01）"
-        assert intake.find_matter_id(s, worker, s.get(Matter, own).number) == own
+        assert detail.matter_detail(s, worker, own).grid == "白石一网格（BS-01）"
+        assert detail.find_matter_id(s, worker, s.get(Matter, own).number) == own
         with pytest.raises(NotFound):
-            intake.find_matter_id(s, worker, s.get(Matter, other).number)
+            detail.find_matter_id(s, worker, s.get(Matter, other).number)
         assert intake.list_matter_ids(s, worker, MatterFilter(grid_id=g2)) == [own]
         assert [r.id for r in intake.matter_rows(s, worker, [own, other])] == [own]
         assert intake.count_matters(s, worker, MatterFilter()) == 1
@@ -129,7 +129,7 @@ def test_a_grid_worker_reports_in_its_grid_only_and_names_the_reporter(db, two_g
             None,
         )
         assert t.grid_reporter == "王临时"
-        note = intake.matter_detail(s, worker, typed.id).events[0].note
+        note = detail.matter_detail(s, worker, typed.id).events[0].note
     assert "上报网格员 王临时" in note
 
 

@@ -11,7 +11,7 @@ from app.models import Channel, Grid, Matter, Person, Role, Village
 from app.services.center import grids, reference_io
 from app.services.center.reference import load_lookups
 from app.services.command import ledgers
-from app.services.reception import grid_reports, intake
+from app.services.reception import detail, grid_reports, intake
 from app.services.reception.intake import MatterFilter, VisitorInput
 from app.services.security import auth
 from tests.conftest import STAFF_PASSWORD, actor
@@ -105,9 +105,9 @@ def test_intake_records_the_grid_on_the_matter_and_the_person(db, receptionist, 
     with db.read() as s:
         m = s.get(Matter, reg.id)
         person = s.scalar(select(Person).where(Person.name == "钱多多"))
-        detail = intake.matter_detail(s, receptionist, reg.id)
+        seen = detail.matter_detail(s, receptionist, reg.id)
         assert (m.grid_id, m.grid_reporter, person.grid_id) == (g1, "张网格", g1)
-    assert (detail.grid, detail.grid_reporter) == ("白石一网格（BS-01）", "张网格")
+    assert (seen.grid, seen.grid_reporter) == ("白石一网格（BS-01）", "张网格")
     # A grid of another village is refused, naming the grid field.
     bad = make_input(db, visitors=[VisitorInput(name="孙某", village_id=bs)], grid_id=g3)
     with pytest.raises(ValidationError) as err:
@@ -129,16 +129,16 @@ def test_a_grid_worker_sees_and_registers_only_its_own_grid(db, receptionist, tw
     with db.read() as s:
         m = s.get(Matter, own.id)
         assert (m.channel, m.grid_id, m.unit_id) == (Channel.GRID, g1, None)
-        assert intake.matter_detail(s, worker, own.id).number == own.number
+        assert detail.matter_detail(s, worker, own.id).number == own.number
         # Another grid's matter (or one without a grid) by id: refused, in the service.
         for mid in (other.id, none.id):
             with pytest.raises(PermissionDenied):
-                intake.matter_detail(s, worker, mid)
+                detail.matter_detail(s, worker, mid)
         assert intake.list_matter_ids(s, worker, MatterFilter()) == [own.id]
         assert intake.count_matters(s, worker, MatterFilter(grid_id=g2)) == 1  # own grid only
         assert [r.id for r in intake.matter_rows(s, worker, [other.id, own.id])] == [own.id]
         with pytest.raises(Exception, match="找不到"):
-            intake.find_matter_id(s, worker, other.number)
+            detail.find_matter_id(s, worker, other.number)
         # The receptionist sees them all, and filters by grid.
         assert set(intake.list_matter_ids(s, receptionist, MatterFilter(grid_id=g2))) == {other.id}
     with pytest.raises(PermissionDenied):

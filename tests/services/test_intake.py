@@ -19,7 +19,7 @@ from app.models import (
     NumberCounter,
     Person,
 )
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.reception.intake import IntakeInput, MatterFilter, VisitorInput
 from tests.conftest import actor
 
@@ -288,7 +288,7 @@ def test_roles_without_intake_are_refused(db):
 def test_detail_masks_id_and_phone(db, receptionist):
     r = register(db, receptionist, make_input(db))
     with db.read() as s:
-        d = intake.matter_detail(s, receptionist, r.id)
+        d = detail.matter_detail(s, receptionist, r.id)
     assert d.persons[0].id_number == "110105********002X"
     assert d.persons[0].phone == "138****5678"
     assert re.search(r"\d+个工作日", d.deadline_text)

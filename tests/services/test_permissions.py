@@ -36,7 +36,7 @@ from app.services.command import assessment as asm
 from app.services.command import duty, importing, ledgers, registers, reports_upward, statistics
 from app.services.data import exchange
 from app.services.meetings import meetings
-from app.services.reception import flow, intake, posts, receipts, supervision
+from app.services.reception import detail, flow, intake, posts, receipts, supervision
 from app.services.reception.intake import MatterFilter
 from app.services.rooms import counselling, mediation
 from app.services.security import auth, notes_keys
@@ -164,10 +164,10 @@ PROBES = {
     Action.VIEW_MATTERS: [
         lambda s, a, db: intake.list_matter_ids(s, a, MatterFilter()),
         lambda s, a, db: intake.count_matters(s, a, MatterFilter()),
-        lambda s, a, db: intake.matter_detail(s, a, _matter_id(s)),
+        lambda s, a, db: detail.matter_detail(s, a, _matter_id(s)),
         lambda s, a, db: intake.earlier_visits(s, a, name="王𠮷"),
         lambda s, a, db: intake.search(s, a, "王"),
-        lambda s, a, db: intake.find_matter_id(s, a, f"BS{clock.today().year}-A-000001"),
+        lambda s, a, db: detail.find_matter_id(s, a, f"BS{clock.today().year}-A-000001"),
     ],
     Action.PRINT_RECEIPT: [lambda s, a, db: receipts.receipt_pdf(s, a, _matter_id(s))],
     Action.MANAGE_USERS: [
@@ -373,10 +373,10 @@ def test_whole_id_numbers_only_for_roles_that_need_them(db, role):
     who = role_actor(db, role)
     if not allowed(who, Action.VIEW_MATTERS):
         with db.read() as s, pytest.raises(PermissionDenied):
-            intake.matter_detail(s, who, mid, masked=False)
+            detail.matter_detail(s, who, mid, masked=False)
         return
     with db.read() as s:
-        shown = intake.matter_detail(s, who, mid, masked=False).persons[0].id_number
+        shown = detail.matter_detail(s, who, mid, masked=False).persons[0].id_number
     whole = role in PERMISSIONS[Action.VIEW_PERSONAL_DATA]
     assert (shown == "11010519491231002X") == whole
     assert "*" in shown or whole

@@ -10,7 +10,7 @@ from app.models import AuditEntry, Category, LimitKind, Person, RowChange, Unit,
 from app.services.center import reference_admin as ref
 from app.services.center.reference import load_lookups
 from app.services.command import ledgers
-from app.services.reception import intake, receipts
+from app.services.reception import detail, intake, receipts
 from app.services.reception.intake import VisitorInput
 from tests.conftest import actor
 from tests.services.test_intake import make_input
@@ -171,11 +171,11 @@ def test_rename_leaves_receipts_ledgers_and_timelines_unchanged(db, admin, recep
     director = actor(db, "zhuren")
     with db.read() as s:
         receipt = receipts.receipt_data(s, receptionist, reg.id)
-        detail = intake.matter_detail(s, receptionist, reg.id)
+        seen = detail.matter_detail(s, receptionist, reg.id)
         rows = ledgers.build_ledger(s, director, "matters").rows
     assert (receipt.category, receipt.destination) == ("投诉", "司法所")
-    assert (detail.category, detail.unit) == ("投诉", "司法所")
-    assert any("司法所" in e.note and "公共法律" not in e.note for e in detail.events)
+    assert (seen.category, seen.unit) == ("投诉", "司法所")
+    assert any("司法所" in e.note and "公共法律" not in e.note for e in seen.events)
     row = next(r for r in rows if r[0] == reg.number)
     assert {"投诉", "司法所", "青石村"} <= set(row)
     # A matter registered after the renames carries the new names.

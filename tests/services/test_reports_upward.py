@@ -13,7 +13,7 @@ from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.models import EmergencyLevel, ReportKind, ReportStage
 from app.services.command import duty, reports_upward
 from app.services.command.reports_upward import ReportInput
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 
@@ -138,9 +138,9 @@ def test_escalation_links_matter_and_report_on_the_timeline(db, frozen, receptio
             s, receptionist, mid, "县委政法委", "涉及多部门，需县级协调", r.id
         )
     with db.read() as s:
-        detail = intake.matter_detail(s, receptionist, mid)
+        seen = detail.matter_detail(s, receptionist, mid)
         rows = reports_upward.escalations(s, receptionist, r.id)
-    assert any("呈报县委政法委" in e.note and r.number in e.note for e in detail.events)
+    assert any("呈报县委政法委" in e.note and r.number in e.note for e in seen.events)
     assert rows[0].body == "县委政法委"
 
 

@@ -15,7 +15,7 @@ from app.core.errors import PermissionDenied
 from app.models import ProtectionKind, Unit
 from app.services.command import ledgers
 from app.services.command.ledgers import LedgerFilter
-from app.services.reception import flow, intake
+from app.services.reception import detail, flow, intake
 from app.services.rooms import mediation
 from tests.conftest import actor
 from tests.services.test_intake import make_input
@@ -50,7 +50,7 @@ def test_the_window_sees_only_that_a_family_matter_is_in_the_room(db, family_mat
     reg, ref = family_matter
     jiedai = actor(db, "jiedai")
     with db.read() as s:
-        d = intake.matter_detail(s, jiedai, reg.id)
+        d = detail.matter_detail(s, jiedai, reg.id)
     assert d.summary.startswith("已转家事调解室，案号 " + ref.number)
     shown = d.summary + "".join(e.note for e in d.events) + (d.answer or "")
     assert "家暴" not in shown and "殴打" not in shown and "告诫书" not in shown
@@ -62,7 +62,7 @@ def test_the_window_sees_only_that_a_family_matter_is_in_the_room(db, family_mat
     # The room itself (its mediators, the director) sees the facts and the measures.
     for who in ("tiaojie", "zhuren"):
         with db.read() as s:
-            d = intake.matter_detail(s, actor(db, who), reg.id)
+            d = detail.matter_detail(s, actor(db, who), reg.id)
             assert FACTS in d.summary
             assert any("告诫书" in e.note for e in d.events)
             assert [r.id for r in intake.search(s, actor(db, who), "殴打")] == [reg.id]
@@ -84,7 +84,7 @@ def test_a_matter_at_the_counselling_room_is_closed_to_the_window(db):
         data.unit_id = _unit(db, "暖心工作室")
         reg = intake.register_matter(s, jiedai, data)
     with db.read() as s:
-        d = intake.matter_detail(s, jiedai, reg.id)
+        d = detail.matter_detail(s, jiedai, reg.id)
         rows = intake.search(s, jiedai, reg.number)
     assert d.summary.startswith("已转暖心工作室") and "轻生" not in d.summary
     assert "轻生" not in rows[0].summary

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.core.errors import PermissionDenied, ValidationError
 from app.models import Unit
 from app.services.center.calendar import WorkCalendar
-from app.services.reception import intake, supervision
+from app.services.reception import detail, intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 
@@ -45,9 +45,9 @@ def test_order_reply_and_the_printed_order(db, receptionist):
     assert number == "BSDB2026-A-001"
     with db.read() as s:
         (row,) = supervision.list_orders(s, director)
-        detail = intake.matter_detail(s, director, mid)
+        seen = detail.matter_detail(s, director, mid)
     assert row.late(date(2026, 11, 14)) and not row.late(date(2026, 11, 13))
-    assert detail.events[-1].kind == "督办" and number in detail.events[-1].note
+    assert seen.events[-1].kind == "督办" and number in seen.events[-1].note
     with db.write() as s:
         supervision.record_reply(s, handler, oid, "已到现场核查，责令工地夜间停工。")
     with db.read() as s:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.core.errors import ValidationError
 from app.models import Unit, Village
-from app.services.reception import flow, intake, work_rules
+from app.services.reception import detail, flow, intake, work_rules
 from app.services.reception.intake import MatterFilter
 from app.services.security import auth
 from tests.conftest import actor
@@ -28,7 +28,7 @@ def test_leader_days_and_matters_received_by_a_leader(db, receptionist, clock):
     with db.read() as s:
         days = work_rules.leader_days(s, receptionist, date(2026, 12, 1), date(2026, 12, 31))
         by_leader = work_rules.matters_by_leader(s, director)
-        note = intake.matter_detail(s, receptionist, mid).events[-1].note
+        note = detail.matter_detail(s, receptionist, mid).events[-1].note
     assert [(d.day, d.leader, d.place) for d in days] == [(date(2026, 12, 2), "周主任", "接待室")]
     assert by_leader == {"周主任": ["BS2026-A-000001"]} and note == "领导接访：周主任"
 

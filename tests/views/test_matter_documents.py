@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.gui import build_main_window
 from app.models import EventKind, MatterEvent, Unit
-from app.services.reception import flow, intake, supervision
+from app.services.reception import detail, flow, intake, supervision
 from tests.conftest import actor
 from tests.services.test_intake import make_input
 from tests.views.print_helpers import print_to_files
@@ -39,7 +39,7 @@ def test_a_closed_supervision_order_and_a_notice_are_printed_again_from_the_matt
             s, director, mid, xinfang, "请五日内答复。", clock.today() + timedelta(days=5)
         )  # its preview was closed: today there is no way back to it
     with db.write() as s:
-        m_deadline = intake.matter_detail(s, director, mid).deadline
+        m_deadline = detail.matter_detail(s, director, mid).deadline
         flow.request_extension(s, director, mid, m_deadline + timedelta(days=20), "需要现场勘查")
         flow.extend(s, director, mid)
 

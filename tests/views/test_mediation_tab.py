@@ -20,7 +20,7 @@ from app.models import (
     Unit,
     ViolenceRisk,
 )
-from app.services.reception import intake
+from app.services.reception import detail, intake
 from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseFilter
 from app.views.mediation.parties import COL
@@ -128,7 +128,7 @@ def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     with db.read() as s:
         (row,) = mediation.list_cases(s, mediator, CaseRoom.GENERAL)
         d = mediation.case_detail(s, mediator, row.id)
-        matter = intake.matter_detail(s, mediator, reg.id)
+        matter = detail.matter_detail(s, mediator, reg.id)
     assert d.agreements[0].status == AgreementStatus.SIGNED
     assert matter.status == MatterStatus.DONE
     w.ctx.worker.wait()

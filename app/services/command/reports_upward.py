@@ -572,7 +572,7 @@ def escalate_by_number(
     session: Session, actor: Actor, number: str, body: str, reason: str, report_id: uuid.UUID
 ) -> uuid.UUID:
     """呈报 the matter with this 受理编号 (as typed on the form)."""
-    from app.services.reception.intake import find_matter_id
+    from app.services.reception.detail import find_matter_id
 
     if not number.strip():
         raise ValidationError({"matter": "请填写要呈报事项的受理编号"})

@@ -41,7 +41,7 @@ from app.reports.supervision import render_supervision
 from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
 from app.services.reception import receipts, supervision, timeline
-from app.services.reception.intake import MatterDetail, matter_detail
+from app.services.reception.detail import MatterDetail, matter_detail
 from app.services.security.permissions import Action, require
 
 

@@ -24,7 +24,7 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
-from app.services.reception.intake import matter_detail
+from app.services.reception.detail import matter_detail
 from app.services.security.permissions import Action, require
 
 # The faces a receipt sets text in (its title, text, "一、" labels and page number).

@@ -19,8 +19,8 @@ from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
+from app.services.reception.detail import matter_detail
 from app.services.reception.flow import ensure_writable, is_read_only, not_the_handler
-from app.services.reception.intake import matter_detail
 from app.services.reception.numbering import next_seq
 from app.services.security.permissions import Action, allowed, oversees_all, require
 from app.services.validation import validate_text
