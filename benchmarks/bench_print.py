@@ -82,7 +82,10 @@ d.exec()
 
 
 def zongzhi() -> list[str]:
-    return [sys.executable, "-m", "app"]
+    """The installed command, as a user or a script starts it (``python -m app`` where the
+    program is not installed: the same code, started through runpy)."""
+    command = Path(sys.executable).with_name("zongzhi.exe" if os.name == "nt" else "zongzhi")
+    return [str(command)] if command.exists() else [sys.executable, "-m", "app"]
 
 
 CPU_USED: list[float] = []  # each whole-process receipt's CPU seconds (user + system)

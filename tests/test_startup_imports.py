@@ -192,6 +192,8 @@ NOT_FOR_THE_COMMAND_LINE = [
     "app.models.bundles",
     "app.models.card_photos",
     "app.models.staffing",
+    # The search and registration (a matter's detail is app.services.reception.detail).
+    "app.services.reception.intake",
 ]
 
 # As the program runs (``main()`` of a process of its own: a print ends with os._exit, the
@@ -295,3 +297,42 @@ def test_the_first_look_reads_what_the_settings_say(db):
     with db.write() as s:
         s.execute(text("UPDATE alembic_version SET version_num = '0013'"))
     assert first_look(db.path) is None
+
+
+def test_the_printing_is_imported_beside_the_log_in(tmp_path, monkeypatch):
+    """``zongzhi print`` imports ReportLab and the documents on a second thread while the
+    password is checked: the import runs while the block waits, and its errors are not lost."""
+    import importlib
+    import threading
+
+    from app.cli import _meanwhile
+
+    def importing(name: str):
+        return _meanwhile(lambda: importlib.import_module(name))
+
+    (tmp_path / "zz_slow_printing.py").write_text(
+        "import threading, zz_signal\n"
+        "ON = threading.current_thread().name\n"
+        "zz_signal.imported.set()\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "zz_signal.py").write_text(
+        "import threading\nimported = threading.Event()\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("zz_slow_printing", "zz_signal"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import zz_signal
+
+    with importing("zz_slow_printing"):
+        # The log-in's password check: waiting here, the import goes on meanwhile.
+        assert zz_signal.imported.wait(timeout=30)
+    assert sys.modules["zz_slow_printing"].ON == "zongzhi-meanwhile"
+    assert all(t.name != "zongzhi-meanwhile" for t in threading.enumerate())  # joined
+
+    # An import error is raised after the block, not lost on the thread; a failed log-in is
+    # what is reported, not the import.
+    with pytest.raises(ModuleNotFoundError), importing("zz_no_such_module"):
+        pass
+    with pytest.raises(ValueError), importing("zz_no_such_module"):
+        raise ValueError("登录失败")
