@@ -21,7 +21,7 @@ from app.models import Category, EventKind, Matter, MatterEvent, MatterStatus, U
 from app.reports.fonts import BODY, HEADING1, SONG, TITLE, default_fonts, load_faces
 from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
 from app.services.center.calendar import WorkCalendar
-from app.services.center.settings import load_settings
+from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
 from app.services.reception import timeline
 from app.services.reception.detail import matter_detail
@@ -75,10 +75,13 @@ def window_name(session: Session, m: Matter) -> str:
 
 
 @read_op
-def query_hint(session: Session, m: Matter) -> str:
-    """The center's own hint, else where and how to ask, naming the window's unit."""
-    hint = load_settings(session).query_hint
-    return hint or f"凭受理编号到{window_name(session, m)}或拨打中心电话查询办理进度。"
+def query_hint(
+    session: Session, m: Matter, settings: CenterSettings | None = None, window: str | None = None
+) -> str:
+    """The center's own hint, else where and how to ask, naming the window's unit (``settings``
+    and ``window``, where the caller has them already, are not read again)."""
+    hint = (settings or load_settings(session)).query_hint
+    return hint or f"凭受理编号到{window or window_name(session, m)}或拨打中心电话查询办理进度。"
 
 
 def events_of(m: Matter) -> list[MatterEvent]:
@@ -158,10 +161,14 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
     """The receipt's contents as at registration; ID numbers and phones are always masked on
     paper."""
     require(actor, Action.PRINT_RECEIPT)
-    d = matter_detail(session, actor, matter_id, masked=True)
+    # Held from before the detail is read: the session keeps an object only while something
+    # holds it, and the matter and its steps are read again below (the first receipt of a
+    # command-line print: five statements fewer).
     m = session.get(Matter, matter_id)
+    d = matter_detail(session, actor, matter_id, masked=True)
     s = load_settings(session)
     unit, handler, deadline, answered = as_registered(session, m)
+    window = window_name(session, m) if answered or not s.query_hint else None
     if answered:
         deadline_text = "当场办结"
     else:
@@ -180,13 +187,13 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
         persons=[ReceiptPerson(p.name, p.id_number or None, p.phone or None) for p in d.persons],
         category=d.category,
         summary=d.summary,
-        destination=unit or (window_name(session, m) if answered else "待分流"),
+        destination=unit or (window if answered else "待分流"),
         route=_route(answered, unit, handler),
         deadline=deadline,
         deadline_text=deadline_text,
         receptionist=d.receptionist,
         answer=d.answer if answered else None,
-        query_hint=query_hint(session, m),
+        query_hint=query_hint(session, m, s, window),
         center_address=s.center_address or None,
     )
 
