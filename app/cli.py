@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import os
 import sys
@@ -428,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     # One document printed is a short process whose objects are nearly all freed by
     # reference counting: it runs with the collector off (60–80 ms less CPU for a receipt).
     one_document = own_process and args.command == "print" and args.document != "casefile"
+    args.one_document = one_document
     if one_document:
         gc.disable()
         # asyncio and importlib.metadata (SQLAlchemy's imports), PIL.Image (ReportLab's): their
@@ -554,13 +556,26 @@ def _meanwhile(work: Callable[[], object]) -> Iterator[None]:
         raise failed[0]
 
 
-def _ready_to_print(document: str) -> None:
-    """What printing ``document`` needs before its data: the documents and ReportLab
-    imported and, for a receipt, its faces loaded (``receipts.warm_up``)."""
-    from app.services.reception import documents, receipts  # noqa: F401  (documents: imported)
+def _ready_to_render(document: str) -> None:
+    """The report that prints ``document`` imported (ReportLab with it) and its faces loaded
+    where it says which (a receipt's, ``app.reports.receipt.warm_up``): no database."""
+    from app.reports import contents
 
-    if document == "receipt":
-        receipts.warm_up()
+    report = {
+        "receipt": contents.RECEIPT,
+        "supervision": contents.SUPERVISION,
+        "completion": contents.UPWARD,
+    }.get(document, contents.NOTICE)
+    module = importlib.import_module("app.reports." + report.partition(":")[0])
+    if (warm_up := getattr(module, "warm_up", None)) is not None:
+        warm_up()
+
+
+def _ready_to_print(document: str) -> None:
+    """What printing ``document`` needs before its data: the documents imported, and the
+    report as ``_ready_to_render`` makes it ready."""
+    importlib.import_module("app.services.reception.documents")
+    _ready_to_render(document)
 
 
 def _signed_in(args, db):
@@ -698,17 +713,37 @@ def cmd_print(args) -> int:
         return 2
     if args.document in DUTY_DOCUMENTS:
         return _print_duty(args)
+    printer = None
+    if getattr(args, "one_document", False) and args.document in MATTER_DOCUMENTS:
+        # Its own process printing a matter's document: on Linux a second process makes the
+        # PDF, loading ReportLab and the faces while this one opens the database and signs
+        # the user in (app.printer_process; issue 17). Forked first: no database is open yet.
+        from app.printer_process import PrinterProcess
+
+        printer = PrinterProcess.start(lambda: _ready_to_render(args.document))
+    try:
+        return _print_matter_or_case(args, printer)
+    finally:
+        if printer is not None:
+            printer.close()
+
+
+def _print_matter_or_case(args, printer) -> int:
     # A matter's document needs the event flow's tables only: the rooms' are left unloaded
     # (app.models), 80–100 ms of a command-line receipt (issue 17).
     db = _open(args, every_table=args.document not in ("list", *MATTER_DOCUMENTS))
     _require_initialised(db)
-    # Printing is made ready (ReportLab and the documents imported, the faces loaded) beside
-    # the log-in: its password check, Argon2id, leaves the interpreter free for some 40 ms,
-    # and on a second core the rest goes on meanwhile (issue 17).
-    with _meanwhile(lambda: _ready_to_print(args.document)):
+    if printer is not None:
         actor = _signed_in(args, db)
+    else:
+        # Printing is made ready (the documents and ReportLab imported, the faces loaded)
+        # beside the log-in: its password check, Argon2id, leaves the interpreter free for
+        # some 40 ms, and on a second core the rest goes on meanwhile.
+        with _meanwhile(lambda: _ready_to_print(args.document)):
+            actor = _signed_in(args, db)
     from app.services.reception import detail, documents
 
+    rendering = {"renderer": printer.render} if printer is not None else {}
     with db.write() as s:
         if args.document == "list":
             matter_id = detail.find_matter_id(s, actor, args.number)
@@ -728,7 +763,7 @@ def cmd_print(args) -> int:
         else:
             matter_id = detail.find_matter_id(s, actor, args.number)
             kind = documents.DocKind(args.document)
-            what, pdf = documents.print_document(s, actor, matter_id, kind, args.index)
+            what, pdf = documents.print_document(s, actor, matter_id, kind, args.index, **rendering)
     db.dispose()  # its connections closed (SQLite checkpoints its log) before a quick exit
     if args.document == "list":
         for d in docs:

@@ -7,10 +7,15 @@ used instead (issue 17: a receipt from the command line in under 0.5 s), and so 
 that the paragraph module's imports compile and a document never uses: ``textsplit.rx``
 (``cjkwrap``'s, over every character from U+2E80) and ``rl_safe_eval.__rl_unsafe_re__``
 (used nowhere), 3–6 ms together.
+
+The three modules are found here (``_PatternsLater``, first on ``sys.meta_path``) and run with
+``re.compile`` deferring those patterns, whoever imports them first: importing ``app.reports``
+imports no ReportLab itself, so that ``app.reports.contents`` can be read without it.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import re
 import sys
 import threading
@@ -39,22 +44,40 @@ class _LazyPattern:
         return getattr(self._compiled, name)
 
 
-def _import_paragraph() -> None:
-    if "reportlab.platypus.paragraph" in sys.modules:
-        return
-    real = re.compile
+class _DeferringLoader(importlib.machinery.SourceFileLoader):
+    """Runs the module with ``re.compile`` handing out a ``_LazyPattern`` for its pattern."""
 
-    def compile(pattern, flags=0):
-        start = _DEFERRED_PATTERNS.get(sys._getframe(1).f_globals.get("__name__"))
-        if start is not None and isinstance(pattern, str) and pattern.startswith(start):
-            return _LazyPattern(pattern, flags)
-        return real(pattern, flags)
+    def exec_module(self, module) -> None:
+        start, real = _DEFERRED_PATTERNS[module.__name__], re.compile
 
-    re.compile = compile
-    try:
-        import reportlab.platypus.paragraph  # noqa: F401
-    finally:
-        re.compile = real
+        def compile(pattern, flags=0):
+            if (
+                sys._getframe(1).f_globals.get("__name__") == module.__name__
+                and isinstance(pattern, str)
+                and pattern.startswith(start)
+            ):
+                return _LazyPattern(pattern, flags)
+            return real(pattern, flags)
+
+        re.compile = compile
+        try:
+            super().exec_module(module)
+        finally:
+            re.compile = real
 
 
-_import_paragraph()
+class _PatternsLater:  # a meta path finder (importlib.abc would import importlib.resources)
+    """Finds the modules of ``_DEFERRED_PATTERNS`` as the path would, to run them with
+    ``_DeferringLoader`` (a module installed without its source is left as it is)."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in _DEFERRED_PATTERNS:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
+            spec.loader = _DeferringLoader(spec.loader.name, spec.loader.path)
+        return spec
+
+
+if not any(isinstance(f, _PatternsLater) for f in sys.meta_path):
+    sys.meta_path.insert(0, _PatternsLater())

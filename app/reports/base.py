@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
@@ -29,18 +28,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
+from .contents import format_date_cn as format_date_cn
+from .contents import format_datetime_cn as format_datetime_cn
 from .fonts import BODY, SONG, FontSet, default_fonts, markup
 
 AUTHOR = "综治中心工作台"
-
-
-def format_date_cn(d: date | None) -> str:
-    """2026年11月5日: Arabic numerals without leading zeros (GB/T 9704)."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
-
-
-def format_datetime_cn(dt: datetime | None) -> str:
-    return f"{format_date_cn(dt)} {dt:%H:%M}" if dt else ""
 
 
 class TextParagraph(Paragraph):

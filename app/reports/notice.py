@@ -8,29 +8,15 @@ printed is in :class:`NoticeData`, already masked by the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, TableStyle
 
 from .base import SHADE, Styles, format_date_cn, label_column, make_styles, render_story
+from .contents import NoticeData as NoticeData
+from .contents import received_text as received_text
 from .receipt import WIDTH, CutLine, _grid
-
-
-@dataclass(frozen=True)
-class NoticeData:
-    center_name: str
-    title: str  # 受理告知书 / 不予受理告知书 / 延期办理告知书
-    number: str  # the matter's 受理编号
-    addressee: str  # the person(s), as named in the salutation
-    rows: list[tuple[str, str]]  # (label, text) in the grid
-    text: list[str]  # the notice's paragraphs
-    issued_on: date
-    center_phone: str | None = None
-    stub_rows: list[tuple[str, str]] = field(default_factory=list)  # what the file keeps
 
 
 def render(data: NoticeData, styles: Styles | None = None) -> bytes:
@@ -88,8 +74,3 @@ def render(data: NoticeData, styles: Styles | None = None) -> bytes:
 
 
 render_notice = render  # the name its callers use
-
-
-def received_text(received_at: datetime, channel: str) -> str:
-    """ "2026年11月5日 09:30 来访" — how a notice says when and how the matter came in."""
-    return f"{format_date_cn(received_at)} {received_at:%H:%M}（{channel}）"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
@@ -17,29 +14,9 @@ from .base import (
     make_styles,
     render_story,
 )
+from .contents import SupervisionData as SupervisionData
 
 WIDTH = 174 * mm
-
-
-@dataclass(frozen=True)
-class SupervisionData:
-    center_name: str
-    number: str
-    matter_number: str
-    received_at: datetime
-    category: str
-    persons: str
-    summary: str
-    status: str
-    deadline: date
-    unit: str
-    requirement: str
-    reply_by: date
-    issued_by: str
-    issued_at: datetime
-    reply: str | None = None
-    replied_by: str | None = None
-    replied_at: datetime | None = None
 
 
 def render(data: SupervisionData, styles: Styles | None = None) -> bytes:

@@ -86,12 +86,6 @@ from .worker import run_in_background
 ALL = "__all__"
 
 
-def _receipts_module(_session):
-    from app.services.reception import receipts
-
-    return receipts
-
-
 OPEN_OR_TODAY = "__open_or_today__"
 
 
@@ -1516,18 +1510,15 @@ class ReceptionTab(QWidget):
         if matter_id is None:
             self.form.show_message("请先登记一件事项，或在列表中选择一件事项再打印回执。")
             return
-        failed = lambda e: self.form.show_message(getattr(e, "message", str(e)))  # noqa: E731
+        from app.services.reception import receipts  # no ReportLab: the report imports it
 
-        def loaded(receipts) -> None:
-            self.ctx.worker.submit(
-                op(receipts.render_receipt_pdf, self.ctx.actor, matter_id),
-                lambda result: self._show_receipt(result, matter_id, directly),
-                failed,
-            )
-
-        # ReportLab is imported on the worker (at once if the warm-up has not done it yet),
-        # never on the GUI thread, which would freeze the window meanwhile.
-        self.ctx.worker.submit(_receipts_module, loaded, failed)
+        # ReportLab is imported on the worker, as the receipt is rendered (at once if the
+        # warm-up has not done it yet), never on the GUI thread, which would freeze the window.
+        self.ctx.worker.submit(
+            op(receipts.render_receipt_pdf, self.ctx.actor, matter_id),
+            lambda result: self._show_receipt(result, matter_id, directly),
+            lambda e: self.form.show_message(getattr(e, "message", str(e))),
+        )
 
     def _show_receipt(
         self, result: tuple[str, bytes], matter_id: uuid.UUID, directly: bool = False

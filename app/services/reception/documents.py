@@ -16,6 +16,7 @@ audited (and not counted).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,10 +35,16 @@ from app.models import (
     SupervisionOrder,
 )
 from app.models.enums import LabelledEnum, ReviewKind
-from app.reports.base import format_date_cn
-from app.reports.notice import NoticeData, received_text, render_notice
-from app.reports.receipt import render_receipt
-from app.reports.supervision import render_supervision
+from app.reports.contents import (
+    NOTICE,
+    RECEIPT,
+    SUPERVISION,
+    UPWARD,
+    NoticeData,
+    Printable,
+    format_date_cn,
+    received_text,
+)
 from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
 from app.services.reception import receipts, supervision, timeline
@@ -447,20 +454,28 @@ def document_pdf(
     the print goes on the timeline and in the audit log."""
     m = _load(session, matter_id)
     doc = _document(session, actor, matter_id, key)
-    pdf = _render(session, actor, m, doc)
+    pdf = _contents(session, actor, m, doc).render()
     _record(session, actor, m, doc)
     return doc.title, pdf
 
 
 @write_op(Change.MATTERS)
 def print_document(
-    session: Session, actor: Actor, matter_id: uuid.UUID, kind: DocKind, index: int | None = None
+    session: Session,
+    actor: Actor,
+    matter_id: uuid.UUID,
+    kind: DocKind,
+    index: int | None = None,
+    *,
+    renderer: Callable[[Printable], bytes] = Printable.render,
 ) -> tuple[str, bytes]:
     """``document_pdf`` of the matter's ``kind`` document named as ``find_document`` names it
-    (the command line's ``print``): the matter's documents are listed once, not three times."""
+    (the command line's ``print``): the matter's documents are listed once, not three times.
+    ``renderer`` makes the PDF of the contents (the command line's: in a process of its own
+    that had ReportLab ready); the print is recorded once it has."""
     m = _load(session, matter_id)
     doc = _of_kind(list_documents(session, actor, matter_id, kind), kind, index)
-    pdf = _render(session, actor, m, doc)
+    pdf = renderer(_contents(session, actor, m, doc))
     _record(session, actor, m, doc)
     return doc.title, pdf
 
@@ -493,29 +508,30 @@ def render_document_pdf(
     print once the job was handed to the printer."""
     m = _load(session, matter_id)
     doc = _document(session, actor, matter_id, key)
-    return doc.title, _render(session, actor, m, doc)
+    return doc.title, _contents(session, actor, m, doc).render()
 
 
-def _render(session: Session, actor: Actor, m: Matter, doc: MatterDocument) -> bytes:
+def _contents(session: Session, actor: Actor, m: Matter, doc: MatterDocument) -> Printable:
+    """What ``doc`` says, read as it was when it was made, and the report that prints it."""
     key, matter_id = doc.key, m.id
     if doc.kind == DocKind.SUPERVISION:
         require(actor, Action.VIEW_MATTERS)
         order_id = uuid.UUID(key.split(":", 1)[1])
-        return render_supervision(supervision.order_data(session, actor, order_id, as_issued=True))
+        data = supervision.order_data(session, actor, order_id, as_issued=True)
+        return Printable(SUPERVISION, data)
     if doc.kind == DocKind.RECEIPT:
-        return render_receipt(receipts.receipt_data(session, actor, matter_id))
+        return Printable(RECEIPT, receipts.receipt_data(session, actor, matter_id))
     if doc.kind == DocKind.REVIEW:
         require(actor, Action.PRINT_RECEIPT)
         review = session.get(PetitionReview, uuid.UUID(key.split(":", 1)[1]))
-        return render_notice(_review_notice(session, actor, m, review))
+        return Printable(NOTICE, _review_notice(session, actor, m, review))
     if doc.kind == DocKind.COMPLETION:
-        from app.reports.upward import render_upward
         from app.services.reception.linkage import completion_report
 
-        return render_upward(completion_report(session, actor, matter_id))
+        return Printable(UPWARD, completion_report(session, actor, matter_id))
     require(actor, Action.PRINT_RECEIPT)
     event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
-    return render_notice(NOTICES[doc.kind](session, actor, m, event))
+    return Printable(NOTICE, NOTICES[doc.kind](session, actor, m, event))
 
 
 @read_op

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import NotFound
 from app.core.ops import Change, read_op, write_op
 from app.models import Category, EventKind, Matter, MatterEvent, MatterStatus, Unit, User
-from app.reports.fonts import BODY, HEADING1, SONG, TITLE, default_fonts, load_faces
-from app.reports.receipt import ReceiptData, ReceiptPerson, render_receipt
+from app.reports.contents import RECEIPT, Printable, ReceiptData, ReceiptPerson
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
@@ -27,15 +26,13 @@ from app.services.reception import timeline
 from app.services.reception.detail import matter_detail
 from app.services.security.permissions import Action, require
 
-# The faces a receipt sets text in (its title, text, "一、" labels and page number).
-RECEIPT_ROLES = (BODY, TITLE, HEADING1, SONG)
-
 
 def warm_up() -> None:
-    """Make the first receipt as quick as the next (any thread, no session): the faces are
-    chosen and the receipt's loaded (a few ms each from the font cache, app/reports/font_cache.py);
-    the rare-character faces stay unloaded until a character needs them."""
-    load_faces(default_fonts(), RECEIPT_ROLES)
+    """Make the first receipt as quick as the next (any thread, no session): ReportLab and the
+    receipt's report imported, its faces loaded (``app.reports.receipt.warm_up``)."""
+    from app.reports import receipt
+
+    receipt.warm_up()
 
 
 def _route(answered: bool, unit: str, handler: str) -> str:
@@ -212,7 +209,7 @@ def render_receipt_pdf(session: Session, actor: Actor, matter_id: uuid.UUID) -> 
     """(number, PDF bytes) for the preview. Nothing is recorded: the print is recorded by
     ``record_receipt_print`` once the job was handed to the printer."""
     data = receipt_data(session, actor, matter_id)
-    return data.number, render_receipt(data)
+    return data.number, Printable(RECEIPT, data).render()
 
 
 @write_op(Change.MATTERS)

@@ -14,7 +14,7 @@ from app.core.clock import now
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.core.ops import Change, read_op, write_op
 from app.models import EventKind, Matter, SupervisionOrder, Unit, User
-from app.reports.supervision import SupervisionData, render_supervision
+from app.reports.contents import SUPERVISION, Printable, SupervisionData
 from app.services.center.calendar import WorkCalendar
 from app.services.center.settings import load_settings
 from app.services.context import Actor
@@ -266,7 +266,7 @@ def order_pdf(session: Session, actor: Actor, order_id: uuid.UUID) -> tuple[str,
     """The 督办单 as it stands (with the reply once recorded); the print is on the matter's
     timeline, with its audit row."""
     data = order_data(session, actor, order_id)
-    pdf = render_supervision(data)
+    pdf = Printable(SUPERVISION, data).render()
     record_order_print(session, actor, order_id)
     return data.number, pdf
 
@@ -320,4 +320,4 @@ def issue_for_print(
     recorded by ``record_order_print`` once the job was handed to the printer."""
     order = issue_order(session, actor, matter_id, unit_id, requirement, reply_by)
     data = order_data(session, actor, order.id)
-    return order.id, data.number, render_supervision(data)
+    return order.id, data.number, Printable(SUPERVISION, data).render()
