@@ -556,9 +556,11 @@ def _meanwhile(work: Callable[[], object]) -> Iterator[None]:
         raise failed[0]
 
 
-def _ready_to_render(document: str) -> None:
+def _ready_to_render(document: str, rehearse: bool = False) -> None:
     """The report that prints ``document`` imported (ReportLab with it) and its faces loaded
-    where it says which (a receipt's, ``app.reports.receipt.warm_up``): no database."""
+    where it says which (a receipt's, ``app.reports.receipt.warm_up``): no database. With
+    ``rehearse``, a made-up one is rendered and thrown away, where the report has one (in the
+    printing process, which has the time while the other reads the database)."""
     from app.reports import contents
 
     report = {
@@ -569,13 +571,16 @@ def _ready_to_render(document: str) -> None:
     module = importlib.import_module("app.reports." + report.partition(":")[0])
     if (warm_up := getattr(module, "warm_up", None)) is not None:
         warm_up()
+    if rehearse and (rehearsal := getattr(module, "rehearse", None)) is not None:
+        rehearsal()
 
 
-def _ready_to_print(document: str) -> None:
-    """What printing ``document`` needs before its data: the documents imported, and the
-    report as ``_ready_to_render`` makes it ready."""
+def _ready_to_print(document: str, render_here: bool = True) -> None:
+    """What printing ``document`` needs before its data: the documents imported and, where
+    it is rendered here, the report as ``_ready_to_render`` makes it ready."""
     importlib.import_module("app.services.reception.documents")
-    _ready_to_render(document)
+    if render_here:
+        _ready_to_render(document)
 
 
 def _signed_in(args, db):
@@ -720,7 +725,7 @@ def cmd_print(args) -> int:
         # the user in (app.printer_process; issue 17). Forked first: no database is open yet.
         from app.printer_process import PrinterProcess
 
-        printer = PrinterProcess.start(lambda: _ready_to_render(args.document))
+        printer = PrinterProcess.start(lambda: _ready_to_render(args.document, rehearse=True))
     try:
         return _print_matter_or_case(args, printer)
     finally:
@@ -733,14 +738,12 @@ def _print_matter_or_case(args, printer) -> int:
     # (app.models), 80–100 ms of a command-line receipt (issue 17).
     db = _open(args, every_table=args.document not in ("list", *MATTER_DOCUMENTS))
     _require_initialised(db)
-    if printer is not None:
+    # What printing needs here is made ready beside the log-in, whose password check
+    # (Argon2id) leaves the interpreter free for some 25–40 ms: the documents' services are
+    # imported on a second thread meanwhile — and, with no printing process, ReportLab and
+    # the faces too.
+    with _meanwhile(lambda: _ready_to_print(args.document, render_here=printer is None)):
         actor = _signed_in(args, db)
-    else:
-        # Printing is made ready (the documents and ReportLab imported, the faces loaded)
-        # beside the log-in: its password check, Argon2id, leaves the interpreter free for
-        # some 40 ms, and on a second core the rest goes on meanwhile.
-        with _meanwhile(lambda: _ready_to_print(args.document)):
-            actor = _signed_in(args, db)
     from app.services.reception import detail, documents
 
     rendering = {"renderer": printer.render} if printer is not None else {}

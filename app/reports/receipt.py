@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
@@ -30,6 +32,30 @@ def warm_up() -> None:
     chosen and the receipt's loaded (a few ms each from the font cache, app/reports/font_cache.py);
     the rare-character faces stay unloaded until a character needs them."""
     load_faces(default_fonts(), FACES)
+
+
+def rehearse() -> None:
+    """Render a made-up receipt and throw it away: what a process's first receipt does once
+    (ReportLab's first paragraph, table and page, the QR encoder) is then done. The command
+    line's printing process does it while the other reads the database (app.printer_process)."""
+    render(
+        ReceiptData(
+            center_name="综治工作中心",
+            number="XX2026-A-000001",
+            received_at=datetime(2026, 1, 5, 9, 0),
+            channel="来访",
+            category="咨询",
+            summary="样张，不打印。",
+            destination="群众接待窗口",
+            route="已当场解答，本事项办结。",
+            deadline_text="当场办结",
+            receptionist="接待员",
+            persons=[ReceiptPerson("张三", "330382********0011", "138****0000")],
+            center_phone="0577-0000000",
+            answer="样张。",
+            center_address="地址",
+        )
+    )
 
 
 def qr_code(text: str, size: float = 26 * mm) -> QrCode:
