@@ -746,7 +746,7 @@ def _print_matter_or_case(args, printer) -> int:
         actor = _signed_in(args, db)
     from app.services.reception import detail, documents
 
-    rendering = {"renderer": printer.render} if printer is not None else {}
+    rendering = {"renderer": printer.render_later} if printer is not None else {}
     with db.write() as s:
         if args.document == "list":
             matter_id = detail.find_matter_id(s, actor, args.number)

@@ -88,16 +88,24 @@ class PrinterProcess:
         os.close(replies_w)
         return cls(pid, requests_w, replies_r)
 
-    def render(self, printable: Printable) -> bytes:
-        """The PDF of ``printable``, made by the second process. Where it made none (it is
-        gone, or the report failed there) it is made here, so that a report's error is raised
-        here as it would be in the program."""
+    def render_later(self, printable: Printable) -> Callable[[], bytes]:
+        """Sends ``printable`` to the second process, which makes its PDF meanwhile; the
+        function returned waits for it. Where it made none (it is gone, or the report failed
+        there) the PDF is made here, so that a report's error is raised here as it would be
+        in the program."""
         try:
             _send(self._requests, printable)
-            pdf = _receive(self._replies)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pdf = None
-        return pdf if isinstance(pdf, bytes) else printable.render()
+        except OSError:  # gone (its end of the pipe closed)
+            return lambda: printable.render()
+
+        def pdf() -> bytes:
+            try:
+                made = _receive(self._replies)
+            except (OSError, pickle.UnpicklingError, EOFError):
+                made = None
+            return made if isinstance(made, bytes) else printable.render()
+
+        return pdf
 
     def close(self) -> None:
         """Ends the second process (it is waiting for a document, or has sent one) and waits

@@ -48,7 +48,7 @@ printer = PrinterProcess.start(ready)
 try:
     data = None if case == "report-fails" else sample
     try:
-        pdf = printer.render(Printable(RECEIPT, data))
+        pdf = printer.render_later(Printable(RECEIPT, data))()
         outcome = "pdf"
     except AttributeError as exc:
         pdf, outcome = b"", f"error: {type(exc).__name__}"

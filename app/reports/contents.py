@@ -10,6 +10,7 @@ renders it at once, where it is.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -102,6 +103,13 @@ class Printable:
     def render(self) -> bytes:
         module, _colon, function = self.report.partition(":")
         return getattr(importlib.import_module(f"app.reports.{module}"), function)(self.data)
+
+
+def rendered_here(printable: Printable) -> Callable[[], bytes]:
+    """A renderer (``documents.print_document``'s): the PDF made at once, here; the function
+    returned gives it."""
+    pdf = printable.render()
+    return lambda: pdf
 
 
 RECEIPT = "receipt:render_receipt"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.errors import NotFound, ValidationError
 from app.models import AuditEntry, EventKind, MatterEvent, Unit
@@ -203,3 +203,36 @@ def test_an_extension_step_is_read_whatever_words_come_before_its_dates():
     ):
         assert extension_dates(note) == (old, new, "需要勘查"), note
     assert extension_dates("同意延期") == (None, None, "同意延期")
+
+
+def test_a_print_is_recorded_only_with_its_pdf(db, xinfang):
+    """``print_document`` (the command line's print) records the print while the PDF is
+    made elsewhere; a PDF that fails undoes the record with the transaction."""
+    mid, _first = xinfang
+    jiedai = actor(db, "jiedai")
+
+    def events_and_audit():
+        steps = select(func.count()).select_from(MatterEvent).where(MatterEvent.matter_id == mid)
+        with db.read() as s:
+            return s.scalar(steps), s.scalar(select(func.count()).select_from(AuditEntry))
+
+    before = events_and_audit()
+
+    def failing(printable):
+        assert printable.report == "receipt:render_receipt"
+        assert printable.data.number  # the contents, read before the print is recorded
+
+        def pdf() -> bytes:
+            raise OSError("打印进程出错")
+
+        return pdf
+
+    with pytest.raises(OSError), db.write() as s:
+        documents.print_document(s, jiedai, mid, DocKind.RECEIPT, renderer=failing)
+    assert events_and_audit() == before
+
+    with db.write() as s:
+        title, pdf = documents.print_document(s, jiedai, mid, DocKind.RECEIPT)
+    assert title == "受理回执" and "受理回执" in text(pdf)
+    events, audit_rows = events_and_audit()
+    assert (events, audit_rows) == (before[0] + 1, before[1] + 1)

@@ -44,6 +44,7 @@ from app.reports.contents import (
     Printable,
     format_date_cn,
     received_text,
+    rendered_here,
 )
 from app.services.center.settings import CenterSettings, load_settings
 from app.services.context import Actor
@@ -467,17 +468,19 @@ def print_document(
     kind: DocKind,
     index: int | None = None,
     *,
-    renderer: Callable[[Printable], bytes] = Printable.render,
+    renderer: Callable[[Printable], Callable[[], bytes]] = rendered_here,
 ) -> tuple[str, bytes]:
     """``document_pdf`` of the matter's ``kind`` document named as ``find_document`` names it
     (the command line's ``print``): the matter's documents are listed once, not three times.
-    ``renderer`` makes the PDF of the contents (the command line's: in a process of its own
-    that had ReportLab ready); the print is recorded once it has."""
+    ``renderer`` starts making the PDF of the contents and returns what waits for it (the
+    command line's: a process of its own that had ReportLab ready makes it while the print is
+    recorded here); a PDF that fails raises here and so undoes the record with the
+    transaction."""
     m = _load(session, matter_id)
     doc = _of_kind(list_documents(session, actor, matter_id, kind), kind, index)
     pdf = renderer(_contents(session, actor, m, doc))
     _record(session, actor, m, doc)
-    return doc.title, pdf
+    return doc.title, pdf()
 
 
 def _document(session: Session, actor: Actor, matter_id: uuid.UUID, key: str) -> MatterDocument:
