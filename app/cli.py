@@ -529,10 +529,12 @@ def _read_password_file(path: Path) -> str:
 @contextmanager
 def _meanwhile(work: Callable[[], object]) -> Iterator[None]:
     """Runs ``work`` on a second thread while the block runs: worth it where the block waits
-    outside the interpreter (a password check, the disk). What the block imports itself is
-    imported before the thread starts (``_signed_in``'s modules), so that the two never wait
-    on each other's imports. The block's own errors come first; the work's error is raised
-    after the block, where the work would have been done anyway."""
+    outside the interpreter (a password check, the disk). ``_signed_in``'s own modules are
+    imported before the thread starts; the two may still import a module at once (a demo's
+    log-in imports its accounts), which Python's per-module import locks serialise, as the
+    program's modules import one another in no cycle (tests/test_import_cycles.py). The
+    block's own errors come first; the work's error is raised after the block, where the
+    work would have been done anyway."""
     import threading
 
     from app.services.center import settings as _settings  # noqa: F401  (_signed_in's)
@@ -742,7 +744,10 @@ def _print_matter_or_case(args, printer) -> int:
     # (Argon2id) leaves the interpreter free for some 25–40 ms: the documents' services are
     # imported on a second thread meanwhile — and, with no printing process, ReportLab and
     # the faces too.
-    with _meanwhile(lambda: _ready_to_print(args.document, render_here=printer is None)):
+    if args.document in MATTER_DOCUMENTS:
+        with _meanwhile(lambda: _ready_to_print(args.document, render_here=printer is None)):
+            actor = _signed_in(args, db)
+    else:  # a list, a case's paperwork or minutes: made ready as they are printed
         actor = _signed_in(args, db)
     from app.services.reception import detail, documents
 

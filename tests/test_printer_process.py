@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 SCRIPT = """
-import io, json, os, sys
+import io, json, os, sys, time
 sys.path.insert(0, os.getcwd())
 from datetime import datetime
 from app.printer_process import PrinterProcess
@@ -40,20 +40,27 @@ def ready():
         f.write(str(os.getpid()))
     if case == "ready-fails":
         raise RuntimeError("faces missing")
+    if case in ("hangs", "not-wanted"):
+        time.sleep(600)  # stuck (a font folder on a dead network share)
     from app.reports import receipt
     receipt.warm_up()
 
 assert not any(m.startswith("reportlab") for m in sys.modules)
-printer = PrinterProcess.start(ready)
+printer = PrinterProcess.start(ready, wait_seconds=2)
+started = time.monotonic()
 try:
     data = None if case == "report-fails" else sample
-    try:
-        pdf = printer.render_later(Printable(RECEIPT, data))()
-        outcome = "pdf"
-    except AttributeError as exc:
-        pdf, outcome = b"", f"error: {type(exc).__name__}"
+    if case == "not-wanted":  # the log-in was refused: no document is sent
+        pdf, outcome = b"", "none"
+    else:
+        try:
+            pdf = printer.render_later(Printable(RECEIPT, data))()
+            outcome = "pdf"
+        except AttributeError as exc:
+            pdf, outcome = b"", f"error: {exc}"
 finally:
     printer.close()
+seconds = time.monotonic() - started
 with open(os.path.join(tmp, "out.pdf"), "wb") as f:
     f.write(pdf)
 try:
@@ -67,6 +74,7 @@ print(json.dumps({
     "me": os.getpid(),
     "reaped": reaped,
     "reportlab_here": any(m.startswith("reportlab") for m in sys.modules),
+    "seconds": seconds,
 }))
 """
 
@@ -108,4 +116,21 @@ def test_when_the_second_process_is_gone_the_first_prints_itself(tmp_path):
 def test_a_report_error_is_raised_in_the_first_process(tmp_path):
     """Rendered again here, the report fails the same way and says so where it is caught."""
     seen, _pdf = _run("report-fails", tmp_path)
-    assert seen["outcome"] == "error: AttributeError" and seen["reaped"]
+    assert seen["outcome"].startswith("error: 'NoneType' object has no attribute")
+    assert seen["reaped"]
+
+
+def test_a_printing_process_that_hangs_is_not_waited_for(tmp_path):
+    """Nothing back within the wait (two seconds here): the PDF is made here and the second
+    process is ended, so the database's write lock is not held meanwhile."""
+    seen, pdf = _run("hangs", tmp_path)
+    assert seen["outcome"] == "pdf" and seen["reaped"] and seen["reportlab_here"]
+    assert 2 <= seen["seconds"] < 10  # it would sleep ten minutes
+    assert "BS2026-A-000123" in _text(pdf)
+
+
+def test_a_document_no_longer_wanted_ends_the_printing_process_at_once(tmp_path):
+    """A refused log-in sends nothing: the second process is ended then, not waited for."""
+    seen, _pdf = _run("not-wanted", tmp_path)
+    assert seen["outcome"] == "none" and seen["reaped"] and not seen["reportlab_here"]
+    assert seen["seconds"] < 10  # it would sleep ten minutes

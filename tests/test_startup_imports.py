@@ -206,9 +206,11 @@ NOT_FOR_THE_COMMAND_LINE = [
 # interpreter's clean-up skipped); what was loaded is told as the process ends.
 CLI_SCRIPT = """
 import json, os, sys
-watched, real_exit = json.loads(sys.argv[2]), os._exit
+watched, real_exit, main_pid = json.loads(sys.argv[2]), os._exit, os.getpid()
 
 def report(code):
+    if os.getpid() != main_pid:  # the printing process (app.printer_process) ending
+        real_exit(code)
     from app.core import deferred  # what a print defers and ran after all
 
     run = [m for m in deferred.FOR_ONE_DOCUMENT if m in sys.modules and not deferred.is_deferred(m)]

@@ -15,7 +15,6 @@ imports no ReportLab itself, so that ``app.reports.contents`` can be read withou
 
 from __future__ import annotations
 
-import importlib.machinery
 import re
 import sys
 import threading
@@ -44,39 +43,67 @@ class _LazyPattern:
         return getattr(self._compiled, name)
 
 
-class _DeferringLoader(importlib.machinery.SourceFileLoader):
-    """Runs the module with ``re.compile`` handing out a ``_LazyPattern`` for its pattern."""
+# The modules of _DEFERRED_PATTERNS running now (any thread) → how many times; while any runs,
+# re.compile is _compile. Guarded by _running_lock.
+_running: dict[str, int] = {}
+_running_lock = threading.Lock()
+_real_compile = re.compile
+
+
+def _compile(pattern, flags=0):
+    name = sys._getframe(1).f_globals.get("__name__")
+    start = _DEFERRED_PATTERNS.get(name) if name in _running else None
+    if start is not None and isinstance(pattern, str) and pattern.startswith(start):
+        return _LazyPattern(pattern, flags)
+    return _real_compile(pattern, flags)
+
+
+class _DeferringLoader:
+    """The loader that found the module (the path's, or a bundle's), run with ``re.compile``
+    handing out a ``_LazyPattern`` for the module's own pattern."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
 
     def exec_module(self, module) -> None:
-        start, real = _DEFERRED_PATTERNS[module.__name__], re.compile
-
-        def compile(pattern, flags=0):
-            if (
-                sys._getframe(1).f_globals.get("__name__") == module.__name__
-                and isinstance(pattern, str)
-                and pattern.startswith(start)
-            ):
-                return _LazyPattern(pattern, flags)
-            return real(pattern, flags)
-
-        re.compile = compile
+        name = module.__name__
+        with _running_lock:
+            _running[name] = _running.get(name, 0) + 1
+            re.compile = _compile
         try:
-            super().exec_module(module)
+            self._loader.exec_module(module)
         finally:
-            re.compile = real
+            with _running_lock:
+                _running[name] -= 1
+                if not _running[name]:
+                    del _running[name]
+                if not _running:
+                    re.compile = _real_compile
+
+    def __getattr__(self, name: str):  # get_code, get_source, is_package …: the loader's own
+        return getattr(self._loader, name)
 
 
 class _PatternsLater:  # a meta path finder (importlib.abc would import importlib.resources)
-    """Finds the modules of ``_DEFERRED_PATTERNS`` as the path would, to run them with
-    ``_DeferringLoader`` (a module installed without its source is left as it is)."""
+    """Finds the modules of ``_DEFERRED_PATTERNS`` as the finders after it would (the path, or
+    a bundled program's own), to run them with ``_DeferringLoader``."""
 
     def find_spec(self, fullname, path, target=None):
         if fullname not in _DEFERRED_PATTERNS:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
-            spec.loader = _DeferringLoader(spec.loader.name, spec.loader.path)
-        return spec
+        for finder in sys.meta_path:
+            if finder is self or isinstance(finder, _PatternsLater):
+                continue
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _DeferringLoader(spec.loader)
+                return spec
+        return None
 
 
 if not any(isinstance(f, _PatternsLater) for f in sys.meta_path):

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import inspect
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -171,3 +172,36 @@ def test_the_other_patterns_compiled_on_first_use_still_work():
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_the_patterns_are_deferred_whichever_finder_supplies_the_module(monkeypatch):
+    """A bundled program (PyInstaller) supplies ReportLab's modules through a finder of its
+    own, not from source files on the path: the pattern is deferred all the same, the
+    module's other patterns are compiled, and re.compile is the standard one afterwards."""
+    import importlib.util
+
+    import app.reports as reports
+
+    monkeypatch.setitem(reports._DEFERRED_PATTERNS, "zz_bundled_module", "zz-start")
+
+    class Loader:
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            code = "import re\nDEFERRED = re.compile('zz-start.*')\nOTHER = re.compile('b+')\n"
+            exec(code, module.__dict__)
+
+    class BundleFinder:
+        def find_spec(self, name, path, target=None):
+            if name == "zz_bundled_module":
+                return importlib.util.spec_from_loader(name, Loader())
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, BundleFinder()])
+    monkeypatch.delitem(sys.modules, "zz_bundled_module", raising=False)
+    module = importlib.import_module("zz_bundled_module")
+    assert type(module.DEFERRED).__name__ == "_LazyPattern"
+    assert module.DEFERRED.match("zz-start here")  # compiled when first used
+    assert isinstance(module.OTHER, re.Pattern)
+    assert re.compile is reports._real_compile

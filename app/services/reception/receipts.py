@@ -165,7 +165,7 @@ def receipt_data(session: Session, actor: Actor, matter_id: uuid.UUID) -> Receip
     d = matter_detail(session, actor, matter_id, masked=True)
     s = load_settings(session)
     unit, handler, deadline, answered = as_registered(session, m)
-    window = window_name(session, m) if answered or not s.query_hint else None
+    window = window_name(session, m) if (answered and not unit) or not s.query_hint else None
     if answered:
         deadline_text = "当场办结"
     else:
