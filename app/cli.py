@@ -563,13 +563,9 @@ def _ready_to_render(document: str, rehearse: bool = False) -> None:
     where it says which (a receipt's, ``app.reports.receipt.warm_up``): no database. With
     ``rehearse``, a made-up one is rendered and thrown away, where the report has one (in the
     printing process, which has the time while the other reads the database)."""
-    from app.reports import contents
+    from app.reports.contents import REPORT_FOR_DOCUMENT
 
-    report = {
-        "receipt": contents.RECEIPT,
-        "supervision": contents.SUPERVISION,
-        "completion": contents.UPWARD,
-    }.get(document, contents.NOTICE)
+    report = REPORT_FOR_DOCUMENT[document]
     module = importlib.import_module("app.reports." + report.partition(":")[0])
     if (warm_up := getattr(module, "warm_up", None)) is not None:
         warm_up()

@@ -116,3 +116,16 @@ RECEIPT = "receipt:render_receipt"
 NOTICE = "notice:render_notice"
 SUPERVISION = "supervision:render_supervision"
 UPWARD = "upward:render_upward"
+# The report that prints each kind of a matter's document (``documents.DocKind``'s values):
+# the services make each kind's Printable with it, and the command line's printing process
+# makes that report ready before the contents come.
+REPORT_FOR_DOCUMENT = {
+    "receipt": RECEIPT,
+    "acceptance": NOTICE,
+    "rejection": NOTICE,
+    "extension": NOTICE,
+    "opinion": NOTICE,
+    "review": NOTICE,
+    "supervision": SUPERVISION,
+    "completion": UPWARD,
+}

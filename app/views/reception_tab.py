@@ -1491,9 +1491,9 @@ class ReceptionTab(QWidget):
         as the next."""
 
         def warm_up() -> None:
-            from app.services.reception import receipts
+            from app.reports import receipt
 
-            receipts.warm_up()
+            receipt.warm_up()  # ReportLab and the receipt's faces
             pdf_preview_dialog.warm_up()
             # Not pypinyin: its tables hold 55 MB, loaded when a name or a type-ahead first
             # needs them (on the worker for a visitor's name), not for every log-in (issue 17).

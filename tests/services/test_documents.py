@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from datetime import date, datetime
 
@@ -236,3 +237,13 @@ def test_a_print_is_recorded_only_with_its_pdf(db, xinfang):
     assert title == "受理回执" and "受理回执" in text(pdf)
     events, audit_rows = events_and_audit()
     assert (events, audit_rows) == (before[0] + 1, before[1] + 1)
+
+
+def test_every_kind_of_document_names_the_report_that_prints_it():
+    """The command line's printing process makes ready the report the services name."""
+    from app.reports.contents import REPORT_FOR_DOCUMENT
+
+    assert set(REPORT_FOR_DOCUMENT) == {k.value for k in DocKind}
+    for report in set(REPORT_FOR_DOCUMENT.values()):
+        module, _colon, function = report.partition(":")
+        assert callable(getattr(importlib.import_module(f"app.reports.{module}"), function))

@@ -36,10 +36,7 @@ from app.models import (
 )
 from app.models.enums import LabelledEnum, ReviewKind
 from app.reports.contents import (
-    NOTICE,
-    RECEIPT,
-    SUPERVISION,
-    UPWARD,
+    REPORT_FOR_DOCUMENT,
     NoticeData,
     Printable,
     format_date_cn,
@@ -517,24 +514,26 @@ def render_document_pdf(
 def _contents(session: Session, actor: Actor, m: Matter, doc: MatterDocument) -> Printable:
     """What ``doc`` says, read as it was when it was made, and the report that prints it."""
     key, matter_id = doc.key, m.id
+    data: object
     if doc.kind == DocKind.SUPERVISION:
         require(actor, Action.VIEW_MATTERS)
         order_id = uuid.UUID(key.split(":", 1)[1])
         data = supervision.order_data(session, actor, order_id, as_issued=True)
-        return Printable(SUPERVISION, data)
-    if doc.kind == DocKind.RECEIPT:
-        return Printable(RECEIPT, receipts.receipt_data(session, actor, matter_id))
-    if doc.kind == DocKind.REVIEW:
+    elif doc.kind == DocKind.RECEIPT:
+        data = receipts.receipt_data(session, actor, matter_id)
+    elif doc.kind == DocKind.REVIEW:
         require(actor, Action.PRINT_RECEIPT)
         review = session.get(PetitionReview, uuid.UUID(key.split(":", 1)[1]))
-        return Printable(NOTICE, _review_notice(session, actor, m, review))
-    if doc.kind == DocKind.COMPLETION:
+        data = _review_notice(session, actor, m, review)
+    elif doc.kind == DocKind.COMPLETION:
         from app.services.reception.linkage import completion_report
 
-        return Printable(UPWARD, completion_report(session, actor, matter_id))
-    require(actor, Action.PRINT_RECEIPT)
-    event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
-    return Printable(NOTICE, NOTICES[doc.kind](session, actor, m, event))
+        data = completion_report(session, actor, matter_id)
+    else:
+        require(actor, Action.PRINT_RECEIPT)
+        event = session.get(MatterEvent, uuid.UUID(key.split(":", 1)[1]))
+        data = NOTICES[doc.kind](session, actor, m, event)
+    return Printable(REPORT_FOR_DOCUMENT[doc.kind], data)
 
 
 @read_op

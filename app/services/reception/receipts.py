@@ -27,14 +27,6 @@ from app.services.reception.detail import matter_detail
 from app.services.security.permissions import Action, require
 
 
-def warm_up() -> None:
-    """Make the first receipt as quick as the next (any thread, no session): ReportLab and the
-    receipt's report imported, its faces loaded (``app.reports.receipt.warm_up``)."""
-    from app.reports import receipt
-
-    receipt.warm_up()
-
-
 def _route(answered: bool, unit: str, handler: str) -> str:
     if answered:
         return "已当场解答，本事项办结。如仍有疑问，可凭受理编号再次咨询。"
