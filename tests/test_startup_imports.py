@@ -347,3 +347,23 @@ def test_the_printing_is_imported_beside_the_log_in(tmp_path, monkeypatch):
         pass
     with pytest.raises(ValueError), importing("zz_no_such_module"):
         raise ValueError("登录失败")
+
+
+def test_the_rooms_enumerations_are_named_where_they_are_defined():
+    """``app.models.enums`` and ``app.models`` name the rooms' enumerations (loaded when first
+    named) by one list, which must be exactly the enumerations room_enums.py defines."""
+    import inspect
+
+    from app.models import enums, room_enums
+    from app.models.labelled import LabelledEnum
+
+    defined = {
+        name
+        for name, value in vars(room_enums).items()
+        if inspect.isclass(value) and issubclass(value, LabelledEnum) and value is not LabelledEnum
+    }
+    assert defined == set(enums._IN_ROOMS)
+    assert not defined & {n for n, v in vars(enums).items() if inspect.isclass(v)}
+    from app.models import DisputeType
+
+    assert DisputeType is room_enums.DisputeType is enums.DisputeType
