@@ -1149,7 +1149,7 @@ def cmd_screenshot(args) -> int:
         actor = actor_for(user)
         username = user.username
     app = make_app([sys.argv[0]])
-    from PySide6.QtCore import QRect
+    from PySide6.QtCore import QRect, QThreadPool
 
     from app.views.widgets.screen import MARGIN, simulate_screen
 
@@ -1171,11 +1171,20 @@ def cmd_screenshot(args) -> int:
         "ledgers": "工作台账",
         "grid": "本网格",
     }
+
+    def wound_down() -> None:
+        """The window's database jobs (its lists load as it is built) and background work (the
+        printing warm-up) end before the process does: a thread still running as Python
+        exits crashes it."""
+        window.ctx.worker.wait()
+        QThreadPool.globalInstance().waitForDone(30_000)
+
     for i in range(window.tabs.count()):
         if window.tabs.tabText(i) == titles[args.tab]:
             window.tabs.setCurrentIndex(i)
             break
     else:
+        wound_down()
         raise ServiceError(f"用户 {username} 看不到“{titles[args.tab]}”标签页。")
     window.show()
 
@@ -1208,6 +1217,7 @@ def cmd_screenshot(args) -> int:
         raise ServiceError(f"无法保存截图到 {args.out}")
     print(f"已保存截图：{args.out}")
     window.close()
+    wound_down()
     return 0
 
 
