@@ -83,10 +83,23 @@ class _SortedTable(Mapping):
     ``get``, ``in`` and ``[]``; what it adds (shaping's private glyphs, not used for Chinese)
     is kept in a small dict beside."""
 
-    __slots__ = ("_added", "_keys", "_values")
+    __slots__ = ("_added", "_keys", "_seen", "_values")
 
     def __init__(self, keys: array, values: array):
         self._keys, self._values, self._added = keys, values, {}
+        self._seen: dict[str, float] = {}  # total()'s characters looked up so far
+
+    def total(self, text: str, default: float) -> float:
+        """The sum of ``text``'s characters' values (``default`` for one not in the table):
+        a width. Each character is looked up once and remembered, as a document measures
+        the same few hundred characters thousands of times."""
+        seen, total = self._seen, 0.0
+        for ch in text:
+            value = seen.get(ch)
+            if value is None:
+                value = seen[ch] = self.get(ord(ch), default)
+            total += value
+        return total
 
     def _index(self, code: object) -> int:
         if not isinstance(code, int):
@@ -114,6 +127,7 @@ class _SortedTable(Mapping):
 
     def __setitem__(self, code: int, value) -> None:
         self._added[code] = value
+        self._seen.clear()
 
     def __iter__(self) -> Iterator[int]:
         yield from (k for k in self._keys if k not in self._added)
@@ -345,6 +359,17 @@ class LazyTTFont(TTFont):
     @property
     def loaded(self) -> bool:
         return "face" in self.__dict__
+
+    def stringWidth(self, text, size, encoding="utf8"):  # noqa: N802 (ReportLab's name)
+        """The width of ``text`` at ``size`` points. A face from the cache keeps its widths in
+        a ``_SortedTable``, which ReportLab's C accelerator (``rl_accel``) cannot read (it
+        takes a dict) and its Python code reads a character at a time."""
+        widths = self.face.charWidths
+        if not isinstance(widths, _SortedTable):
+            return super().stringWidth(text, size, encoding)
+        if not isinstance(text, str):
+            text = text.decode(encoding or "utf8")
+        return 0.001 * size * widths.total(text, self.face.defaultWidth)
 
 
 def register(name: str, found: FaceFacts) -> LazyTTFont:

@@ -89,6 +89,36 @@ def test_the_loaded_tables_answer_as_reportlabs_dicts(cache, parses):
 
 
 @needs_ci_fonts
+def test_a_cached_face_measures_text_as_reportlab_does(cache, tmp_path):
+    """A face from the cache measures with its own lookups (ReportLab's C accelerator,
+    rl_accel, reads widths only from a dict): the widths are ReportLab's, for characters the
+    face has, lacks, or is given later, and for text given as bytes."""
+    from reportlab.lib import rl_accel
+
+    font_cache.facts(WQY, 0)
+    found = font_cache.facts(WQY, 0)
+    font = font_cache.register("zz-width-test", found)
+    parsed = font_cache.parse(WQY, 0)
+
+    def reportlabs(text: str, size: float) -> float:
+        return 0.001 * size * sum(parsed.charWidths.get(ord(c), parsed.defaultWidth) for c in text)
+
+    text = "综治中心受理回执 ABC123，。𠮷\x00"
+    assert isinstance(font.face.charWidths, font_cache._SortedTable)
+    for size in (9, 10.5, 16):
+        assert font.stringWidth(text, size) == pytest.approx(reportlabs(text, size))
+        assert pdfmetrics.stringWidth(text, "zz-width-test", size) == pytest.approx(
+            reportlabs(text, size)
+        )
+    assert font.stringWidth(text.encode("utf-8"), 12) == pytest.approx(reportlabs(text, 12))
+    assert font.stringWidth("", 12) == 0
+    font.face.charWidths[ord("综")] = 2000.0  # a width given later is the one used
+    assert font.stringWidth("综综", 10) == pytest.approx(40.0)
+    # The accelerator is installed (a dependency), so this ran beside its C functions.
+    assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
+
+
+@needs_ci_fonts
 def test_a_changed_file_is_parsed_again(cache, parses, tmp_path):
     font = copy_of(WQY, tmp_path, "changed.ttc")
     font_cache.facts(font, 0)
