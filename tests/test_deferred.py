@@ -94,6 +94,29 @@ def test_a_module_whose_code_fails_is_not_left_half_made(package):
     assert "defertest.broken" not in sys.modules
 
 
+def test_a_module_of_a_package_not_imported_yet_is_deferred_without_running_the_package(
+    tmp_path, monkeypatch
+):
+    """SQLite's package imports its asyncio dialect itself (``from . import aiosqlite``): the
+    module is deferred before the package runs, which then finds it deferred."""
+    root = tmp_path / "deferpkg"
+    root.mkdir()
+    (root / "__init__.py").write_text("RUNS = []\nfrom . import late\n", encoding="utf-8")
+    (root / "late.py").write_text(
+        "import deferpkg\ndeferpkg.RUNS.append(__name__)\nVALUE = 7\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert deferred.defer("deferpkg.late") and "deferpkg" not in sys.modules
+        import deferpkg
+
+        assert deferpkg.late is sys.modules["deferpkg.late"] and deferpkg.RUNS == []
+        assert deferpkg.late.VALUE == 7 and deferpkg.RUNS == ["deferpkg.late"]
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "deferpkg"]:
+            del sys.modules[name]
+
+
 def test_an_imported_module_is_not_deferred_again(package):
     import defertest.helpers  # noqa: F401
 
@@ -107,6 +130,7 @@ LIBRARIES = """
 import json, sys
 from app.core import deferred
 deferred.defer_for_one_document()
+deferred.defer_for_one_document(deferred.AFTER_THE_FORK)
 import sqlalchemy, sqlalchemy.orm, sqlalchemy.dialects.sqlite
 from sqlalchemy import create_engine, text
 import reportlab.platypus, reportlab.lib.utils, reportlab.pdfgen.canvas
@@ -114,7 +138,9 @@ import app.models, app.db, app.services.reception.documents
 engine = create_engine("sqlite://")
 with engine.connect() as conn:
     conn.execute(text("select 1")).scalar()
-run = [n for n in deferred.FOR_ONE_DOCUMENT if not deferred.is_deferred(n)]
+run = [
+    n for n in (*deferred.FOR_ONE_DOCUMENT, *deferred.AFTER_THE_FORK) if not deferred.is_deferred(n)
+]
 # Used after all, they work: SQLAlchemy's asyncio checks, its entry-point look-up, PIL.
 import asyncio
 from sqlalchemy.util import concurrency, compat
@@ -126,6 +152,11 @@ from reportlab.lib.utils import ImageReader
 from PIL import Image
 reader = ImageReader(Image.new("RGB", (2, 3)))
 assert reader.getSize() == (2, 3)
+# SQLite's other dialects, named after all, are there.
+from sqlalchemy.dialects import registry
+assert registry.load("sqlite.pysqlcipher").driver == "pysqlcipher"
+from sqlalchemy.dialects.sqlite import aiosqlite
+assert aiosqlite.dialect.driver == "aiosqlite"
 print(json.dumps(run))
 """
 

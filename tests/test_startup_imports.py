@@ -213,7 +213,11 @@ def report(code):
         real_exit(code)
     from app.core import deferred  # what a print defers and ran after all
 
-    run = [m for m in deferred.FOR_ONE_DOCUMENT if m in sys.modules and not deferred.is_deferred(m)]
+    run = [
+        m
+        for m in (*deferred.FOR_ONE_DOCUMENT, *deferred.AFTER_THE_FORK)
+        if m in sys.modules and not deferred.is_deferred(m)
+    ]
     print(json.dumps([code, [m for m in watched if m in sys.modules], run]), flush=True)
     real_exit(code)
 

@@ -63,19 +63,38 @@ def defer(name: str, early: dict[str, str] | None = None) -> bool:
     if name in sys.modules:
         return False
     parent, _dot, child = name.rpartition(".")
-    if parent:
-        importlib.import_module(parent)
-    spec = importlib.util.find_spec(name)
+    if parent and parent not in sys.modules:
+        # Found beside it without running the package, whose own code may import it (its
+        # ``from . import child`` then finds it in sys.modules).
+        spec = _beside_its_package(name)
+    else:
+        if parent:
+            importlib.import_module(parent)
+        spec = importlib.util.find_spec(name)
     if spec is None or not hasattr(spec.loader, "exec_module"):
         return False
     module = importlib.util.module_from_spec(spec)
     module.__class__ = _Deferred
     sys.modules[name] = module
-    if parent:
+    if parent in sys.modules:
         setattr(sys.modules[parent], child, module)
     for attr, source in (early or {}).items():
         setattr(module, attr, getattr(importlib.import_module(source), attr))
     return True
+
+
+def _beside_its_package(name: str) -> importlib.machinery.ModuleSpec | None:
+    """``name``'s spec, asked of each finder with its package's folders (as the import system
+    asks), with the packages above that package imported but not the package itself."""
+    package = importlib.util.find_spec(name.rpartition(".")[0])
+    if package is None or not package.submodule_search_locations:
+        return None
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, package.submodule_search_locations) if find_spec else None
+        if spec is not None:
+            return spec
+    return None
 
 
 def is_deferred(name: str) -> bool:
@@ -92,6 +111,16 @@ FOR_ONE_DOCUMENT: dict[str, dict[str, str]] = {
 }
 
 
-def defer_for_one_document() -> list[str]:
-    """Defer what a one-document print does not use; the names deferred."""
-    return [name for name, early in FOR_ONE_DOCUMENT.items() if defer(name, early)]
+# …and what its first process defers once it has forked (finding them imports SQLAlchemy, which
+# the second process does without): SQLite's asyncio and SQLCipher dialects, imported by the
+# SQLite package for SQLAlchemy's registry of dialects and never named by the program (5 ms).
+AFTER_THE_FORK: dict[str, dict[str, str]] = {
+    "sqlalchemy.dialects.sqlite.aiosqlite": {},
+    "sqlalchemy.dialects.sqlite.pysqlcipher": {},
+}
+
+
+def defer_for_one_document(names: dict[str, dict[str, str]] = FOR_ONE_DOCUMENT) -> list[str]:
+    """Defer what a one-document print does not use (``FOR_ONE_DOCUMENT``, then
+    ``AFTER_THE_FORK``); the names deferred."""
+    return [name for name, early in names.items() if defer(name, early)]
