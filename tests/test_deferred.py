@@ -117,6 +117,20 @@ def test_a_module_of_a_package_not_imported_yet_is_deferred_without_running_the_
             del sys.modules[name]
 
 
+def test_a_spec_is_found_without_running_the_packages_above_it(tmp_path, monkeypatch):
+    root = tmp_path / "noisypkg" / "inner"
+    root.mkdir(parents=True)
+    for folder in (root.parent, root):
+        (folder / "__init__.py").write_text("raise RuntimeError('ran')\n", encoding="utf-8")
+    (root / "leaf.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = deferred.find_spec_running_nothing("noisypkg.inner.leaf")
+    assert spec is not None and spec.name == "noisypkg.inner.leaf"
+    assert spec.origin.endswith("leaf.py") and "noisypkg" not in sys.modules
+    assert deferred.find_spec_running_nothing("noisypkg.inner.missing") is None
+    assert deferred.find_spec_running_nothing("noisypkg.inner.leaf.deeper") is None
+
+
 def test_an_imported_module_is_not_deferred_again(package):
     import defertest.helpers  # noqa: F401
 

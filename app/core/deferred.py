@@ -64,9 +64,9 @@ def defer(name: str, early: dict[str, str] | None = None) -> bool:
         return False
     parent, _dot, child = name.rpartition(".")
     if parent and parent not in sys.modules:
-        # Found beside it without running the package, whose own code may import it (its
+        # Found without running the package, whose own code may import it (its
         # ``from . import child`` then finds it in sys.modules).
-        spec = _beside_its_package(name)
+        spec = find_spec_running_nothing(name)
     else:
         if parent:
             importlib.import_module(parent)
@@ -83,15 +83,32 @@ def defer(name: str, early: dict[str, str] | None = None) -> bool:
     return True
 
 
-def _beside_its_package(name: str) -> importlib.machinery.ModuleSpec | None:
-    """``name``'s spec, asked of each finder with its package's folders (as the import system
-    asks), with the packages above that package imported but not the package itself."""
-    package = importlib.util.find_spec(name.rpartition(".")[0])
-    if package is None or not package.submodule_search_locations:
-        return None
+def find_spec_running_nothing(name: str) -> importlib.machinery.ModuleSpec | None:
+    """``name``'s spec, found as the import system finds it — each finder asked with the
+    folders of the package above, so also in a bundled program, which has no source files
+    (PyInstaller) — without running a package on the way that is not imported yet."""
+    spec = None
+    parts = name.split(".")
+    for i in range(len(parts)):
+        partial = ".".join(parts[: i + 1])
+        module = sys.modules.get(partial)
+        if module is not None and getattr(module, "__spec__", None) is not None:
+            spec = module.__spec__
+        elif i == 0:
+            spec = importlib.util.find_spec(partial)  # a top-level name: nothing is run
+        elif spec is not None and spec.submodule_search_locations:
+            spec = _ask_finders(partial, spec.submodule_search_locations)
+        else:
+            return None
+        if spec is None:
+            return None
+    return spec
+
+
+def _ask_finders(name: str, folders) -> importlib.machinery.ModuleSpec | None:
     for finder in sys.meta_path:
         find_spec = getattr(finder, "find_spec", None)
-        spec = find_spec(name, package.submodule_search_locations) if find_spec else None
+        spec = find_spec(name, folders) if find_spec else None
         if spec is not None:
             return spec
     return None

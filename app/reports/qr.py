@@ -12,22 +12,25 @@ from __future__ import annotations
 import importlib.util
 import itertools
 from functools import lru_cache
-from pathlib import Path
 from types import ModuleType
 
 from reportlab.lib import colors
 from reportlab.platypus import Flowable
+
+from app.core.deferred import find_spec_running_nothing
 
 BORDER = 4  # the quiet zone, in modules, as ReportLab's widget leaves it
 
 
 @lru_cache(maxsize=1)
 def _encoder() -> ModuleType:
-    import reportlab
-
-    path = Path(reportlab.__file__).parent / "graphics" / "barcode" / "qrencoder.py"
-    spec = importlib.util.spec_from_file_location("_zongzhi_qrencoder", path)
-    assert spec is not None and spec.loader is not None
+    """ReportLab's ``qrencoder`` run by itself, not through its package (which imports every
+    symbology). Found as the import system finds modules, so also in the bundled program,
+    where ReportLab's modules are no files on disk; not entered in ``sys.modules``."""
+    name = "reportlab.graphics.barcode.qrencoder"
+    spec = find_spec_running_nothing(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"ReportLab's QR encoder ({name}) is missing", name=name)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from datetime import date, datetime
 
 import pytest
@@ -96,6 +97,53 @@ def test_the_qr_code_has_the_modules_reportlabs_widget_draws():
     count, runs = dark_runs("BS2026-A-000123")
     assert count == widget.qr.getModuleCount()
     assert [(r, c + i) for r, c, n in runs for i in range(n)] == expected
+
+
+def test_the_qr_encoder_is_found_as_a_bundled_program_supplies_it(monkeypatch):
+    """In the installed program (PyInstaller) ReportLab's modules are no files on disk: the
+    encoder is asked of the import system's finders, as any import is (a receipt failed
+    there with "qrencoder.py: No such file or directory"), without running its package."""
+    import importlib.util
+    from pathlib import Path
+
+    import reportlab
+
+    from app.reports import qr
+
+    source = (Path(reportlab.__file__).parent / "graphics/barcode/qrencoder.py").read_text("utf-8")
+    asked = []
+
+    class Loader:  # serves the module's code from memory, as a bundle's archive does
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            exec(compile(source, "<bundle>", "exec"), module.__dict__)
+            module.FROM_THE_BUNDLE = True
+
+    class BundleFinder:
+        def find_spec(self, name, path, target=None):
+            asked.append((name, list(path or [])))
+            if name == "reportlab.graphics.barcode.qrencoder":
+                return importlib.util.spec_from_loader(name, Loader())
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [BundleFinder(), *sys.meta_path])
+    # (ReportLab's own widget, imported by the test above, imports it normally.)
+    monkeypatch.delitem(sys.modules, "reportlab.graphics.barcode.qrencoder", raising=False)
+    qr._encoder.cache_clear()
+    qr.dark_runs.cache_clear()
+    try:
+        assert qr._encoder().FROM_THE_BUNDLE
+        count, runs = qr.dark_runs("BS2026-A-000123")
+        assert count == 21 and runs
+        # Asked with the package's folders (as the import system asks for a submodule).
+        name, folders = asked[-1]
+        assert name == "reportlab.graphics.barcode.qrencoder"
+        assert folders and folders[0].endswith("barcode")
+    finally:
+        qr._encoder.cache_clear()
+        qr.dark_runs.cache_clear()
 
 
 def test_a_very_long_summary_flows_onto_further_pages():
