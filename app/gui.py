@@ -59,8 +59,21 @@ def use_an_input_method_qt_has(environ=os.environ, plugins: Path | None = None) 
         environ["QT_IM_MODULE"] = "ibus"
 
 
+def relocate_bundled_qt() -> None:
+    """In the bundled program, points Qt at the bundle's own Qt folder (an embedded qt.conf,
+    registered as PyInstaller's run-time hook would: installer/rthook_qt.py leaves it to the
+    GUI, so that command-line commands do not load Qt). Nothing elsewhere."""
+    if not getattr(sys, "frozen", False):
+        return
+    from _pyi_rth_utils import qt as bundled_qt
+
+    qt = Path(sys._MEIPASS) / "PySide6"
+    bundled_qt.create_embedded_qt_conf("PySide6", str(qt if sys.platform == "win32" else qt / "Qt"))
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     if QApplication.instance() is None:
+        relocate_bundled_qt()
         use_an_input_method_qt_has()
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("综治中心工作台")
