@@ -3,8 +3,9 @@
     python benchmarks/bench_print.py [--matters 100000] [--db PATH] [--runs 7]
 
 - Whole-process ``zongzhi print receipt`` (signed in with a password file, as a script would),
-  median, min and max of ``--runs`` fresh processes; beside it LibreOffice converting an
-  equivalent one-page .docx to PDF in the same run, when ``soffice`` is installed.
+  median, min and max of ``--runs`` fresh processes; beside it LibreOffice converting the
+  same page (``_receipt_docx.py``: table, QR code, cut line, stub) from .docx to PDF in the
+  same run, when ``soffice`` is installed.
 - In the app: a receipt rendered warm, and, in a GUI process, the first receipt preview after
   log-in (printing warmed up in the background meanwhile) and the resident memory then.
 - Start to the log-in window (``zongzhi --startup-probe``), log-in to the list's first page.
@@ -30,9 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The processes timed start as an installed program does, from compiled bytecode: an
@@ -119,57 +118,6 @@ def whole_process_receipt(db: Path, number: str, password: Path, out: Path) -> f
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU_USED.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return elapsed
-
-
-def receipt_docx(path: Path, lines: list[str]) -> None:
-    """A one-page Word document with the receipt's lines (the office route's input)."""
-    body = "".join(
-        f"<w:p><w:r><w:rPr><w:rFonts w:eastAsia='SimSun'/><w:sz w:val='{32 if i == 0 else 24}'/>"
-        f"</w:rPr><w:t xml:space='preserve'>{escape(text)}</w:t></w:r></w:p>"
-        for i, text in enumerate(lines)
-    )
-    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "[Content_Types].xml",
-            "<?xml version='1.0' encoding='UTF-8'?><Types xmlns='http://schemas.openxmlformats"
-            ".org/package/2006/content-types'><Default Extension='rels' ContentType='application/"
-            "vnd.openxmlformats-package.relationships+xml'/><Default Extension='xml' ContentType="
-            "'application/xml'/><Override PartName='/word/document.xml' ContentType='application"
-            "/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'/></Types>",
-        )
-        z.writestr(
-            "_rels/.rels",
-            "<?xml version='1.0' encoding='UTF-8'?><Relationships xmlns='http://schemas."
-            "openxmlformats.org/package/2006/relationships'><Relationship Id='rId1' Type='http:/"
-            "/schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument' "
-            "Target='word/document.xml'/></Relationships>",
-        )
-        z.writestr(
-            "word/document.xml",
-            f"<?xml version='1.0' encoding='UTF-8'?><w:document xmlns:w='{ns}'><w:body>{body}"
-            "</w:body></w:document>",
-        )
-
-
-def receipt_lines(data) -> list[str]:
-    """The receipt's text, line by line, for the office route's document."""
-    return [data.center_name, "受理回执", f"受理编号：{data.number}"] + [
-        f"{k}：{v}"
-        for k, v in (
-            ("受理时间", f"{data.received_at:%Y-%m-%d %H:%M}"),
-            ("来源渠道", data.channel),
-            ("来访群众", "、".join(p.name for p in data.persons)),
-            ("事项类别", data.category),
-            ("事项摘要", data.summary),
-            ("办理去向", data.destination),
-            ("办理流程", data.route),
-            ("承诺期限", data.deadline_text),
-            ("首问责任人", data.receptionist),
-            ("中心电话", data.center_phone or "—"),
-            ("进度查询", data.query_hint),
-        )
-    ]
 
 
 def libreoffice_convert(soffice: str, docx: Path, outdir: Path, profile: Path) -> float:
@@ -311,6 +259,7 @@ def main() -> None:
     from app.services.reception import receipts
     from app.services.security.auth import actor_for
     from benchmarks._cache import demo_database
+    from benchmarks._receipt_docx import receipt_docx
 
     db_path = demo_database(args.matters, args.db)
     db = open_database(db_path)
@@ -339,7 +288,7 @@ def main() -> None:
         with db.read() as s:
             data = receipts.receipt_data(s, actor, mid)
         docx = work / "receipt.docx"
-        receipt_docx(docx, receipt_lines(data))
+        receipt_docx(docx, data)
         profile = work / "lo-profile"
         libreoffice_convert(soffice, docx, work, profile)
     whole_process_receipt(db_path, number, password, work / "first.pdf")
