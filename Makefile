@@ -123,7 +123,7 @@ $(MANUAL_STAMP): $(APP_INPUTS) | $(STAMP)
 # .deb's bundle is built apart (below).
 bundle: $(BUNDLE_STAMP)
 $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
-	$(BIN)/python -m pip install -q "pyinstaller>=6.6"
+	$(BIN)/python -m pip install -q "pyinstaller>=6.6,<7"  # <7: installer/rthook_qt.py uses its _pyi_rth_utils
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller installer/zongzhi.spec
 	@mkdir -p $(dir $@) && touch $@
 

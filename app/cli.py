@@ -732,10 +732,6 @@ def cmd_print(args) -> int:
 
 
 def _print_matter_or_case(args, printer) -> int:
-    if getattr(args, "one_document", False):  # this process alone from here (printer_process)
-        from app.core import deferred
-
-        deferred.defer_for_one_document(deferred.AFTER_THE_FORK)
     # A matter's document needs the event flow's tables only: the rooms' are left unloaded
     # (app.models), 80–100 ms of a command-line receipt (issue 17).
     db = _open(args, every_table=args.document not in ("list", *MATTER_DOCUMENTS))

@@ -1,8 +1,9 @@
 """The receipt's page as a Word document: the office route's input in ``bench_print.py``.
 
 The same page as ``zongzhi print receipt`` makes — the title block with the QR code, the
-bordered table of eleven rows with shaded labels, the signature line, the note, the dashed cut
-line and the stub's four-column table — so that LibreOffice converts what we render (a page of
+bordered table with shaded labels (the answer and the center's address where the receipt has
+them, as ``reports/receipt.py``), the signature line, the note, the dashed cut line and the
+stub's four-column table — so that LibreOffice converts what we render (a page of
 plain paragraphs converted in the same time here: 0.885 s against 0.888 s, five runs each).
 Written as WordprocessingML by hand: no python-docx among the dependencies for one benchmark.
 """
@@ -117,12 +118,14 @@ def receipt_docx(path: Path, data: ReceiptData) -> None:
         ("来访群众", persons),
         ("事项类别", data.category),
         ("事项摘要", data.summary),
+        *([("解答内容", data.answer)] if data.answer else []),
         ("办理去向", data.destination),
         ("办理流程", data.route),
         ("承诺期限", data.deadline_text),
         ("首问责任人", data.receptionist),
         ("中心电话", data.center_phone or "—"),
-        ("进度查询", data.query_hint),
+        *([("中心地址", data.center_address)] if data.center_address else []),
+        ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
     ]
     title = (
         para(run(data.center_name, 28, True), "center")

@@ -107,7 +107,7 @@ def test_a_module_of_a_package_not_imported_yet_is_deferred_without_running_the_
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
-        assert deferred.defer("deferpkg.late") and "deferpkg" not in sys.modules
+        assert deferred.defer("deferpkg.late", run_package=False) and "deferpkg" not in sys.modules
         import deferpkg
 
         assert deferpkg.late is sys.modules["deferpkg.late"] and deferpkg.RUNS == []
@@ -129,6 +129,8 @@ def test_a_spec_is_found_without_running_the_packages_above_it(tmp_path, monkeyp
     assert spec.origin.endswith("leaf.py") and "noisypkg" not in sys.modules
     assert deferred.find_spec_running_nothing("noisypkg.inner.missing") is None
     assert deferred.find_spec_running_nothing("noisypkg.inner.leaf.deeper") is None
+    monkeypatch.setitem(sys.modules, "noisypkg", None)  # the import system would refuse it
+    assert deferred.find_spec_running_nothing("noisypkg.inner.leaf") is None
 
 
 def test_an_imported_module_is_not_deferred_again(package):
@@ -144,7 +146,6 @@ LIBRARIES = """
 import json, sys
 from app.core import deferred
 deferred.defer_for_one_document()
-deferred.defer_for_one_document(deferred.AFTER_THE_FORK)
 import sqlalchemy, sqlalchemy.orm, sqlalchemy.dialects.sqlite
 from sqlalchemy import create_engine, text
 import reportlab.platypus, reportlab.lib.utils, reportlab.pdfgen.canvas
@@ -152,9 +153,8 @@ import app.models, app.db, app.services.reception.documents
 engine = create_engine("sqlite://")
 with engine.connect() as conn:
     conn.execute(text("select 1")).scalar()
-run = [
-    n for n in (*deferred.FOR_ONE_DOCUMENT, *deferred.AFTER_THE_FORK) if not deferred.is_deferred(n)
-]
+deferrable = (*deferred.FOR_ONE_DOCUMENT, *deferred.INSIDE_THEIR_PACKAGE)
+run = [n for n in deferrable if not deferred.is_deferred(n)]
 # Used after all, they work: SQLAlchemy's asyncio checks, its entry-point look-up, PIL.
 import asyncio
 from sqlalchemy.util import concurrency, compat
@@ -166,6 +166,8 @@ from reportlab.lib.utils import ImageReader
 from PIL import Image
 reader = ImageReader(Image.new("RGB", (2, 3)))
 assert reader.getSize() == (2, 3)
+import PIL.Image  # the other way to name it: the package has its module
+assert PIL.Image.new("1", (1, 1)).size == (1, 1)
 # SQLite's other dialects, named after all, are there.
 from sqlalchemy.dialects import registry
 assert registry.load("sqlite.pysqlcipher").driver == "pysqlcipher"

@@ -290,6 +290,7 @@ def test_the_bundle_sets_qts_paths_without_loading_qt(tmp_path):
     (zongzhi-cli --help: 0.19 s instead of 0.07 s); ours replaces it, setting the same
     environment in a process that imports no Qt."""
     assert 'a.scripts = [s for s in a.scripts if s[0] != "pyi_rth_pyside6"]' in SPEC
+    assert "assert len(a.scripts) == _scripts - 1" in SPEC  # a renamed hook stops the build
     assert 'runtime_hooks=[str(ROOT / "installer" / "rthook_qt.py")]' in SPEC
     stub = tmp_path / "_pyi_rth_utils"
     stub.mkdir()

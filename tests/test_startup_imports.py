@@ -215,7 +215,7 @@ def report(code):
 
     run = [
         m
-        for m in (*deferred.FOR_ONE_DOCUMENT, *deferred.AFTER_THE_FORK)
+        for m in (*deferred.FOR_ONE_DOCUMENT, *deferred.INSIDE_THEIR_PACKAGE)
         if m in sys.modules and not deferred.is_deferred(m)
     ]
     print(json.dumps([code, [m for m in watched if m in sys.modules], run]), flush=True)

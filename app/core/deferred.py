@@ -55,17 +55,17 @@ class _Deferred(types.ModuleType):
         return getattr(self, name)
 
 
-def defer(name: str, early: dict[str, str] | None = None) -> bool:
+def defer(name: str, early: dict[str, str] | None = None, *, run_package: bool = True) -> bool:
     """Put ``name`` into ``sys.modules`` with its code not run yet (False: it was imported
     already, or cannot be deferred). ``early`` names what is read of the module as other
     modules are imported, each from a submodule it comes from (``{"iscoroutine":
-    "asyncio.coroutines"}``): those submodules are imported now, on their own."""
+    "asyncio.coroutines"}``): those submodules are imported now, on their own.
+    ``run_package=False``: a package not imported yet is not run now, for one whose own code
+    imports the module (``from . import child`` then finds it deferred)."""
     if name in sys.modules:
         return False
     parent, _dot, child = name.rpartition(".")
-    if parent and parent not in sys.modules:
-        # Found without running the package, whose own code may import it (its
-        # ``from . import child`` then finds it in sys.modules).
+    if parent and not run_package and parent not in sys.modules:
         spec = find_spec_running_nothing(name)
     else:
         if parent:
@@ -86,22 +86,31 @@ def defer(name: str, early: dict[str, str] | None = None) -> bool:
 def find_spec_running_nothing(name: str) -> importlib.machinery.ModuleSpec | None:
     """``name``'s spec, found as the import system finds it — each finder asked with the
     folders of the package above, so also in a bundled program, which has no source files
-    (PyInstaller) — without running a package on the way that is not imported yet."""
-    spec = None
+    (PyInstaller) — without running a package on the way that is not imported yet. None
+    where it is not found so (or the import system would refuse it)."""
+    spec, folders = None, None
     parts = name.split(".")
-    for i in range(len(parts)):
-        partial = ".".join(parts[: i + 1])
-        module = sys.modules.get(partial)
-        if module is not None and getattr(module, "__spec__", None) is not None:
-            spec = module.__spec__
-        elif i == 0:
-            spec = importlib.util.find_spec(partial)  # a top-level name: nothing is run
-        elif spec is not None and spec.submodule_search_locations:
-            spec = _ask_finders(partial, spec.submodule_search_locations)
-        else:
-            return None
-        if spec is None:
-            return None
+    try:
+        for i in range(len(parts)):
+            partial = ".".join(parts[: i + 1])
+            if partial in sys.modules:
+                module = sys.modules[partial]
+                spec = getattr(module, "__spec__", None)
+                if module is None or spec is None:
+                    return None
+                folders = getattr(module, "__path__", None)
+                continue
+            if i == 0:
+                spec = importlib.util.find_spec(partial)  # a top-level name: nothing is run
+            elif folders:
+                spec = _ask_finders(partial, folders)
+            else:
+                return None  # the one above is no package
+            if spec is None:
+                return None
+            folders = spec.submodule_search_locations
+    except (ImportError, ValueError, KeyError, AttributeError):
+        return None
     return spec
 
 
@@ -128,16 +137,20 @@ FOR_ONE_DOCUMENT: dict[str, dict[str, str]] = {
 }
 
 
-# …and what its first process defers once it has forked (finding them imports SQLAlchemy, which
-# the second process does without): SQLite's asyncio and SQLCipher dialects, imported by the
-# SQLite package for SQLAlchemy's registry of dialects and never named by the program (5 ms).
-AFTER_THE_FORK: dict[str, dict[str, str]] = {
+# …and modules their own package imports (SQLite's, for SQLAlchemy's registry of dialects),
+# deferred without running the package, which then finds them deferred: SQLite's asyncio and
+# SQLCipher dialects, which the program never names (5 ms).
+INSIDE_THEIR_PACKAGE: dict[str, dict[str, str]] = {
     "sqlalchemy.dialects.sqlite.aiosqlite": {},
     "sqlalchemy.dialects.sqlite.pysqlcipher": {},
 }
 
 
-def defer_for_one_document(names: dict[str, dict[str, str]] = FOR_ONE_DOCUMENT) -> list[str]:
-    """Defer what a one-document print does not use (``FOR_ONE_DOCUMENT``, then
-    ``AFTER_THE_FORK``); the names deferred."""
-    return [name for name, early in names.items() if defer(name, early)]
+def defer_for_one_document() -> list[str]:
+    """Defer what a one-document print does not use (``FOR_ONE_DOCUMENT`` and
+    ``INSIDE_THEIR_PACKAGE``); the names deferred."""
+    deferred = [name for name, early in FOR_ONE_DOCUMENT.items() if defer(name, early)]
+    for name, early in INSIDE_THEIR_PACKAGE.items():
+        if defer(name, early, run_package=False):
+            deferred.append(name)
+    return deferred

@@ -91,13 +91,17 @@ class _SortedTable(Mapping):
 
     def total(self, text: str, default: float) -> float:
         """The sum of ``text``'s characters' values (``default`` for one not in the table):
-        a width. Each character is looked up once and remembered, as a document measures
-        the same few hundred characters thousands of times."""
+        a width. Each character found is looked up once and remembered, as a document
+        measures the same few hundred characters thousands of times."""
         seen, total = self._seen, 0.0
         for ch in text:
             value = seen.get(ch)
             if value is None:
-                value = seen[ch] = self.get(ord(ch), default)
+                value = self.get(ord(ch))
+                if value is None:
+                    value = default
+                else:
+                    seen[ch] = value
             total += value
         return total
 
@@ -127,7 +131,7 @@ class _SortedTable(Mapping):
 
     def __setitem__(self, code: int, value) -> None:
         self._added[code] = value
-        self._seen.clear()
+        self._seen = {}  # a new one: a total() under way on another thread fills the old
 
     def __iter__(self) -> Iterator[int]:
         yield from (k for k in self._keys if k not in self._added)

@@ -129,8 +129,9 @@ def test_the_qr_encoder_is_found_as_a_bundled_program_supplies_it(monkeypatch):
             return None
 
     monkeypatch.setattr(sys, "meta_path", [BundleFinder(), *sys.meta_path])
-    # (ReportLab's own widget, imported by the test above, imports it normally.)
-    monkeypatch.delitem(sys.modules, "reportlab.graphics.barcode.qrencoder", raising=False)
+    # (ReportLab's own widget, imported by the test above, imports them normally.)
+    for name in ("reportlab.graphics.barcode.qrencoder", "reportlab.graphics.barcode"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     qr._encoder.cache_clear()
     qr.dark_runs.cache_clear()
     try:
@@ -141,6 +142,7 @@ def test_the_qr_encoder_is_found_as_a_bundled_program_supplies_it(monkeypatch):
         name, folders = asked[-1]
         assert name == "reportlab.graphics.barcode.qrencoder"
         assert folders and folders[0].endswith("barcode")
+        assert "reportlab.graphics.barcode" not in sys.modules  # its package never ran
     finally:
         qr._encoder.cache_clear()
         qr.dark_runs.cache_clear()

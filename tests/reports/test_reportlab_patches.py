@@ -1,5 +1,6 @@
 """fonts.py and linebreak.py replace three private ReportLab functions when the reports are
-imported (the ToUnicode map for characters beyond the BMP, and Chinese line breaking). They
+imported (the ToUnicode map for characters beyond the BMP, and Chinese line breaking), and
+font_cache.py's fonts measure text themselves. They
 lean on ReportLab's internals, so this test names each internal they rely on and fails, with
 what to re-check, as soon as one of them changes: after a ReportLab upgrade, read the
 function named in the failure, check the patch still fits it, then update its fingerprint here.
@@ -38,6 +39,12 @@ RELIED_ON = {
         "3b2c62e4058b5e5a",
         "it must still look makeToUnicodeCMap up as a module global when it writes a font, "
         "or fonts._to_unicode_cmap is never called (𠮷 could not be copied or searched)",
+    ),
+    ("reportlab.pdfbase.ttfonts", "TTFont.stringWidth"): (
+        "2db9266d32673d64",
+        "font_cache.LazyTTFont.stringWidth replaces it for a cached face (widths in a sorted "
+        "table, which the C accelerator cannot read): check it still measures "
+        "0.001 * size * the sum of face.charWidths (defaultWidth for a missing character)",
     ),
     ("reportlab.lib.textsplit", "dumbSplit"): (
         "425148a0035d7b69",
