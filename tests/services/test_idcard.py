@@ -28,6 +28,7 @@ from app.services.idcard.settings import (
     open_source,
     save_reader_settings,
 )
+from tests.conftest import skip_without
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the pretend reader needs a pty")
 
@@ -170,7 +171,7 @@ int CloseComm(void) { opened = 0; return 1; }
 def fake_library(tmp_path_factory):
     compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None:
-        pytest.skip("no C compiler to build the fake libtermb.so")
+        skip_without("a C compiler (cc, gcc or clang) to build the fake libtermb.so")
     folder = tmp_path_factory.mktemp("termb")
     (folder / "termb.c").write_text(FAKE_LIB)
     lib = folder / "libtermb.so"

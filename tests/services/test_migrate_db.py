@@ -14,7 +14,7 @@ from app.services.data.migrate_db import migrate_database
 from app.services.reception import intake
 from app.services.security import audit
 from tests import pg
-from tests.conftest import actor
+from tests.conftest import actor, skip_without
 from tests.services.test_intake import make_input, register
 
 
@@ -81,10 +81,10 @@ def test_every_table_moves_with_counts_and_checksums_and_the_copy_works(db, targ
 def test_attachments_move_into_a_servers_database_and_open_on_any_terminal(
     db, target_url, tmp_path
 ):
-    if target_url.startswith("sqlite"):
-        pytest.skip("needs a PostgreSQL target (ZONGZHI_TEST_PG_URL on the SQLite pass)")
-    if not db.is_sqlite:
+    if not db.is_sqlite:  # the PostgreSQL pass: its SQLite pass moves them
         pytest.skip("the source is a SQLite file with its attachments folder")
+    if target_url.startswith("sqlite"):
+        skip_without("a PostgreSQL target (ZONGZHI_TEST_PG_URL on the SQLite pass)")
     from app.services.reception import attachments
 
     clerk = actor(db, "jiedai")

@@ -8,6 +8,7 @@ import pytest
 from app.cli import main
 from app.services.data import server_backup
 from tests import pg
+from tests.conftest import skip_without
 
 
 def test_without_pg_dump_it_says_no_backup_was_made_and_what_to_back_up(
@@ -38,7 +39,7 @@ def test_a_failing_pg_dump_is_no_backup(tmp_path, monkeypatch, capsys):
 @pytest.mark.skipif(not pg.ON_PG, reason="PostgreSQL only (ZONGZHI_TEST_DB)")
 def test_on_a_server_the_backup_is_a_checked_pg_dump(db, tmp_path, capsys):
     if server_backup._dump_command() is None:
-        pytest.skip("pg_dump is not installed here")
+        skip_without("pg_dump (PostgreSQL's client programs)")
     out = tmp_path / "center.pgdump"
     assert main(["backup", "--database-url", db.url, "--out", str(out)]) == 0
     assert "已用 pg_dump 备份" in capsys.readouterr().out
