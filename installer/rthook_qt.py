@@ -13,10 +13,12 @@ import sys
 
 import _pyi_rth_utils.qt  # noqa: F401 — app.gui's, kept in the bundle
 
-_qt = os.path.join(sys._MEIPASS, "PySide6") if sys.platform.startswith("win") else None
-_qt = _qt or os.path.join(sys._MEIPASS, "PySide6", "Qt")
+if sys.platform == "win32":
+    _qt = os.path.join(sys._MEIPASS, "PySide6")
+    # QtNetwork's OpenSSL, as PyInstaller's hook does.
+    os.environ["PATH"] = sys._MEIPASS + os.pathsep + os.environ.get("PATH", "")
+else:
+    _qt = os.path.join(sys._MEIPASS, "PySide6", "Qt")
 os.environ["QT_PLUGIN_PATH"] = os.path.join(_qt, "plugins")
 os.environ["QML2_IMPORT_PATH"] = os.path.join(_qt, "qml")
-if sys.platform.startswith("win"):  # QtNetwork's OpenSSL, as PyInstaller's hook does
-    os.environ["PATH"] = sys._MEIPASS + os.pathsep + os.environ.get("PATH", "")
 del _qt
