@@ -36,8 +36,11 @@ sample = ReceiptData(
 )
 
 def ready():
-    with open(ready_file, "w") as f:  # where the faces were made ready
+    # Where the faces were made ready; written whole or not at all (the first process may
+    # end this one at any moment, here as anywhere).
+    with open(ready_file + ".part", "w") as f:
         f.write(str(os.getpid()))
+    os.replace(ready_file + ".part", ready_file)
     if case == "ready-fails":
         raise RuntimeError("faces missing")
     if case in ("hangs", "not-wanted"):
