@@ -119,12 +119,14 @@ $(MANUAL_STAMP): $(APP_INPUTS) | $(STAMP)
 	touch $@
 
 # One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows), with the
-# manual's screenshots made first. It runs on this system's glibc and newer ones only; the
-# .deb's bundle is built apart (below).
+# manual's screenshots made first; installer/check_bundle.py then makes a demo database with
+# it, signs in, prints a receipt and a case file and renders a tab. It runs on this system's
+# glibc and newer ones only; the .deb's bundle is built apart (below).
 bundle: $(BUNDLE_STAMP)
 $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
 	$(BIN)/python -m pip install -q "pyinstaller>=6.6,<7"  # <7: installer/rthook_qt.py uses its _pyi_rth_utils
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller installer/zongzhi.spec
+	$(BIN)/python installer/check_bundle.py dist/zongzhi
 	@mkdir -p $(dir $@) && touch $@
 
 # Debian package for 统信 UOS / 麒麟 Kylin: dist/zongzhi_VERSION_amd64.deb. Its bundle is built
@@ -133,7 +135,8 @@ $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
 # asks for a newer glibc (objdump -T). The bundle is rebuilt only when its inputs changed.
 DEB_FILE      := dist/zongzhi_$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' app/__init__.py)_$(shell dpkg --print-architecture 2>/dev/null).deb
 deb: $(DEB_FILE)
-$(DEB_FILE): $(DEB_STAMP) installer/deb/build_deb.py resources/icons/zongzhi.svg | $(BIN)/python
+$(DEB_FILE): $(DEB_STAMP) installer/deb/build_deb.py resources/icons/zongzhi.svg | $(STAMP)
+	$(BIN)/python installer/check_bundle.py $(DEB_BUNDLE)
 	$(BIN)/python installer/deb/build_deb.py --bundle $(DEB_BUNDLE) --out dist
 $(DEB_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) installer/deb/bullseye_bundle.sh installer/deb/glibc_2_28.h
 	installer/deb/bullseye_bundle.sh $(DEB_BUILDROOT)

@@ -1,0 +1,129 @@
+"""Checks a built bundle as a person would after installing it: the command line starts, makes
+a demo database, signs in and prints a receipt and a mediation case's file, and the window
+renders a tab. Run by ``make bundle`` and ``make deb`` after building, so that a bundle that
+cannot print (as when ReportLab's QR encoder was read from a file the bundle does not have)
+stops the build instead of reaching a center.
+
+    python installer/check_bundle.py dist/zongzhi
+
+Prints what it checked; exits 1 with what failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import __version__  # noqa: E402
+from app.demo.accounts import DEMO_LOGINS  # noqa: E402
+
+PASSWORDS = {user: password for user, password, *_ in DEMO_LOGINS}
+
+
+class BundleBroken(Exception):
+    pass
+
+
+def _run(cli: Path, argv: list, env: dict, what: str) -> str:
+    proc = subprocess.run(
+        [cli, *argv], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    if proc.returncode != 0:
+        raise BundleBroken(
+            f"{what}: exit {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        )
+    return proc.stdout
+
+
+def _pdf_text(path: Path) -> tuple[str, int, set[str]]:
+    """The PDF's text, its page count and the names of the faces it embeds (subsets, named
+    ``ABCDEF+Name``; the standard fonts a viewer has are not embedded)."""
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    fonts: set[str] = set()
+    for page in reader.pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            name = str(font.get_object().get("/BaseFont", ""))
+            if "+" in name:
+                fonts.add(name.split("+", 1)[1])
+    return "".join(p.extract_text() for p in reader.pages), len(reader.pages), fonts
+
+
+def check(bundle: Path) -> list[str]:
+    """What was checked, a line each; raises BundleBroken on the first failure."""
+    cli = bundle / ("zongzhi-cli.exe" if os.name == "nt" else "zongzhi-cli")
+    if not cli.exists():
+        raise BundleBroken(f"{cli} is missing")
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    done = []
+    version = _run(cli, ["--version"], env, "--version").strip()
+    if __version__ not in version:
+        raise BundleBroken(f"--version says {version!r}, the source is {__version__}")
+    done.append(f"--version: {version}")
+    with tempfile.TemporaryDirectory(prefix="zongzhi-bundle-check-") as tmp:
+        work = Path(tmp)
+        db = work / "demo.sqlite3"
+        _run(cli, ["demo", "--db", db, "--matters", "40"], env, "demo")
+        with sqlite3.connect(db) as con:  # demo data: which numbers to print
+            (number,) = con.execute(
+                "SELECT number FROM matters ORDER BY received_at DESC LIMIT 1"
+            ).fetchone()
+            (case,) = con.execute(
+                "SELECT number FROM mediation_cases ORDER BY number LIMIT 1"
+            ).fetchone()
+        done.append(f"demo database: {db.stat().st_size // 1024} KB")
+        for user, kind, which, must in (
+            ("demo-reception", "receipt", number, ("受理回执", number)),
+            ("demo-mediator", "casefile", case, ("人民调解", case)),
+        ):
+            password = work / f"{user}.txt"
+            password.write_text(PASSWORDS[user], encoding="utf-8")
+            out = work / f"{kind}.pdf"
+            login = ["--user", user, "--password-file", password]
+            _run(cli, ["print", kind, which, "--db", db, "--out", out, *login], env, kind)
+            text, pages, fonts = _pdf_text(out)
+            missing = [m for m in must if m not in text]
+            if missing:
+                raise BundleBroken(f"print {kind} {which}: the PDF lacks {missing}")
+            if not fonts:
+                raise BundleBroken(f"print {kind} {which}: the PDF embeds no Chinese face")
+            done.append(f"print {kind} {which}: {pages} page(s), fonts {', '.join(sorted(fonts))}")
+        png = work / "reception.png"
+        _run(
+            cli,
+            ["screenshot", "--tab", "reception", "--db", db, "--size", "1366x728", "--out", png],
+            env,
+            "screenshot",
+        )
+        head = png.read_bytes()[:24]
+        if not head.startswith(b"\x89PNG") or int.from_bytes(head[16:20], "big") != 1366:
+            raise BundleBroken("screenshot: not a 1366-pixel-wide PNG")
+        done.append(f"screenshot of the reception tab: {png.stat().st_size // 1024} KB")
+    return done
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("bundle", type=Path, nargs="?", default=ROOT / "dist" / "zongzhi")
+    args = p.parse_args()
+    try:
+        for line in check(args.bundle):
+            print(f"bundle check: {line}")
+    except BundleBroken as exc:
+        print(f"bundle check FAILED ({args.bundle}): {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"bundle check: {args.bundle} works")
+
+
+if __name__ == "__main__":
+    main()
