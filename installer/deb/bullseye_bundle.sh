@@ -118,7 +118,7 @@ if [ "$(cat "$CH/opt/venv/.zongzhi-deps" 2>/dev/null)" != "$sum" ]; then
         /opt/venv/bin/python -c 'import tomllib; print(*tomllib.load(open(\"/opt/pyproject.toml\", \"rb\"))[\"project\"][\"dependencies\"], sep=\"\n\")' > /opt/requirements.txt
         printf 'pyside6-essentials>=6.9,<6.10\nshiboken6>=6.9,<6.10\n' > /opt/constraints.txt
         $NICE /opt/venv/bin/python -m pip install -q --upgrade pip
-        $NICE /opt/venv/bin/python -m pip install -q -c /opt/constraints.txt 'pyinstaller>=6.6' -r /opt/requirements.txt
+        $NICE /opt/venv/bin/python -m pip install -q -c /opt/constraints.txt 'pyinstaller>=6.6,<7' -r /opt/requirements.txt
     "
     echo "$sum" > "$CH/opt/venv/.zongzhi-deps"
 fi
