@@ -209,6 +209,62 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     first.ctx.worker.wait()
 
 
+def test_looking_at_a_case_and_closing_leaves_no_draft_of_the_record(qtbot, db):
+    """Opening a case fills in a new record (time, attendees, recorder): not typing. Closing
+    the program then keeps no draft, so the next start does not claim an unsaved record —
+    neither for a new record nor for a saved one opened to read."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        ref = mediation.open_case(s, m, neighbours(db))
+    first = build_main_window(db, m)
+    qtbot.addWidget(first)
+    first.show()
+    tab = first.mediation_tab
+    first.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    tab.pages.setCurrentIndex(1)
+    assert tab.record.attendees.text()  # the parties, filled in
+    first.close()  # saves every form's typing as a draft
+    assert first.ctx.drafts.load("tiaojie", "case-record-general") is None
+    second = build_main_window(db, m)
+    qtbot.addWidget(second)
+    assert not second.mediation_tab.draft_bar.isVisibleTo(second.mediation_tab)
+
+    # A saved record, opened and read, then the program closed: still nothing to offer.
+    tab2 = second.mediation_tab
+    second.show()
+    second.tabs.setCurrentWidget(tab2)
+    qtbot.waitUntil(lambda: tab2.model.rowCount() == 1, timeout=5000)
+    tab2.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab2.detail is not None, timeout=5000)
+    tab2.pages.setCurrentIndex(1)
+    ime_type(tab2.record.place, "中心一楼调解室")
+    qtbot.mouseClick(tab2.record_page.save_button, Qt.MouseButton.LeftButton)
+    page = tab2.record_page
+    qtbot.waitUntil(lambda: page.record_table.model().rowCount() == 1, timeout=5000)
+    second.ctx.worker.wait()
+    assert second.ctx.drafts.load("tiaojie", "case-record-general") is None  # saved: cleared
+    second.close()  # the saved record still on screen
+    assert second.ctx.drafts.load("tiaojie", "case-record-general") is None
+    third = build_main_window(db, m)
+    qtbot.addWidget(third)
+    third.show()
+    tab3 = third.mediation_tab
+    third.tabs.setCurrentWidget(tab3)
+    qtbot.waitUntil(lambda: tab3.model.rowCount() == 1, timeout=5000)
+    tab3.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab3.detail is not None, timeout=5000)
+    page = tab3.record_page
+    qtbot.waitUntil(lambda: page.record_table.model().rowCount() == 1, timeout=5000)
+    page.record_table.selectRow(0)  # opened to read
+    qtbot.waitUntil(lambda: tab3.record.place.text() == "中心一楼调解室", timeout=5000)
+    third.close()
+    assert second.ctx.drafts.load("tiaojie", "case-record-general") is None
+    assert ref.number
+
+
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):
     from datetime import timedelta
 

@@ -129,6 +129,29 @@ def test_opening_the_tab_without_typing_leaves_no_draft(qtbot, db):
     second.ctx.worker.wait()
 
 
+def test_saved_minutes_on_screen_as_the_program_closes_leave_no_draft(qtbot, db):
+    """保存 stores the minutes; closing the program with them still on screen keeps no draft,
+    so the next start does not offer "未保存的会议记录草稿" for minutes that were saved."""
+    recorder = actor(db, "jiedai")
+    first = build_main_window(db, recorder)
+    qtbot.addWidget(first)
+    first.show()
+    tab = first.meetings_tab
+    first.tabs.setCurrentWidget(tab)
+    ed = tab.editor
+    ime_type(ed.place, "中心三楼会议室")
+    ime_type(ed.chair, "周主任")
+    ed.situation.setPlainText("本周邻里纠纷较多。")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)
+    first.close()
+    assert first.ctx.drafts.load("jiedai", "minutes") is None
+    second = build_main_window(db, recorder)
+    qtbot.addWidget(second)
+    assert not second.meetings_tab.draft_bar.isVisibleTo(second.meetings_tab)
+    second.ctx.worker.wait()
+
+
 def _issued_joint(db, day, attendees):
     from app.services.meetings.meetings import (
         AttendeeInput,

@@ -183,6 +183,15 @@ def test_draft_controller_saves_offers_restores_and_clears(qtbot, db, tmp_path):
     ctx.worker.wait()
     assert store.load("jiedai", "visit") is None
     assert not DraftController(ctx, "visit", lambda: None).offer(lambda at, d: "")
+    # What was saved is still on screen as the program closes: no draft of it either…
+    drafts.save_now()
+    ctx.worker.wait()
+    assert store.load("jiedai", "visit") is None
+    # …until it is typed in again.
+    ime_type(edit, "，夜间施工")
+    drafts.save_now()
+    ctx.worker.wait()
+    assert store.load("jiedai", "visit")[1] == {"text": "反映噪音扰民，夜间施工"}
 
 
 def test_draft_controller_keeps_nothing_for_an_unchanged_form(qtbot, db, tmp_path):

@@ -257,7 +257,7 @@ class RecordPage(QWidget):
         if host.detail:
             blank.attendees = "、".join(p.name for p in host.detail.parties)
         self.editor.set_value(blank)
-        self.drafts.timer.stop()
+        self.drafts.mark_clean()  # filled in, not typed: no draft until something is
         host.update_buttons()
 
     def _record_selected(self) -> None:
@@ -270,7 +270,7 @@ class RecordPage(QWidget):
         def shown(data: RecordInput) -> None:
             self.record_id = sid
             self.editor.set_value(data)
-            self.drafts.timer.stop()
+            self.drafts.mark_clean()
             self.host.update_buttons()
 
         self.host.ctx.worker.submit(
@@ -317,7 +317,7 @@ class RecordPage(QWidget):
 
         def keep(new_id) -> None:
             self.record_id = new_id
-            self.drafts.clear()
+            self.drafts.clear()  # what is shown is what was saved
 
         job = op(mediation.save_record, host.ctx.actor, host.current, data, self.record_id)
         host.run(job, "笔录已保存。", keep)

@@ -52,7 +52,8 @@ class DraftController(QObject):
     - ``mark_clean()`` after loading or clearing the form: no draft until it differs again.
     - ``offer(describe)`` at start: shows the bar with ``describe(saved_at, payload)``;
       恢复草稿 emits ``restore(payload)``, 丢弃 clears the draft.
-    - ``clear()`` after the form was saved.
+    - ``clear()`` after the form was saved (or its draft discarded): the draft goes, and what
+      the form shows now is its new clean state — closing the program keeps no copy of it.
 
     Signals: ``restore(dict)``."""
 
@@ -111,6 +112,7 @@ class DraftController(QObject):
 
     def clear(self) -> None:
         self.timer.stop()
+        self._baseline = self.snapshot()
         store = self.store
         if store is not None:
             user, form = self.user, self.form
