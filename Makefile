@@ -120,7 +120,7 @@ $(MANUAL_STAMP): $(APP_INPUTS) | $(STAMP)
 
 # One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows), with the
 # manual's screenshots made first; installer/check_bundle.py then makes a demo database with
-# it, signs in, prints a receipt and a case file and renders a tab. It runs on this system's
+# it, signs in, prints a receipt and a case file, exports a ledger and renders every tab. It runs on this system's
 # glibc and newer ones only; the .deb's bundle is built apart (below).
 bundle: $(BUNDLE_STAMP)
 $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)

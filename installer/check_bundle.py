@@ -1,8 +1,8 @@
 """Checks a built bundle as a person would after installing it: the command line starts, makes
-a demo database, signs in and prints a receipt and a mediation case's file, and the window
-renders a tab. Run by ``make bundle`` and ``make deb`` after building, so that a bundle that
-cannot print (as when ReportLab's QR encoder was read from a file the bundle does not have)
-stops the build instead of reaching a center.
+a demo database, signs in, prints a receipt and a mediation case's file, exports a ledger to
+XLSX, and renders every tab of the window. Run by ``make bundle`` and ``make deb`` after
+building, so that a bundle that cannot print (as when ReportLab's QR encoder was read from a
+file the bundle does not have) stops the build instead of reaching a center.
 
     python installer/check_bundle.py dist/zongzhi
 
@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import __version__  # noqa: E402
+from app.cli import SCREENSHOT_TABS as TABS  # noqa: E402
 from app.demo.accounts import DEMO_LOGINS  # noqa: E402
 
 PASSWORDS = {user: password for user, password, *_ in DEMO_LOGINS}
@@ -98,18 +100,32 @@ def check(bundle: Path) -> list[str]:
             if not fonts:
                 raise BundleBroken(f"print {kind} {which}: the PDF embeds no Chinese face")
             done.append(f"print {kind} {which}: {pages} page(s), fonts {', '.join(sorted(fonts))}")
-        png = work / "reception.png"
-        _run(
-            cli,
-            ["screenshot", "--tab", "reception", "--db", db, "--size", "1366x728", "--out", png],
-            env,
-            "screenshot",
-        )
-        head = png.read_bytes()[:24]
-        if not head.startswith(b"\x89PNG") or int.from_bytes(head[16:20], "big") != 1366:
-            raise BundleBroken("screenshot: not a 1366-pixel-wide PNG")
-        done.append(f"screenshot of the reception tab: {png.stat().st_size // 1024} KB")
+        password = work / "demo-director.txt"
+        password.write_text(PASSWORDS["demo-director"], encoding="utf-8")
+        xlsx = work / "ledger.xlsx"
+        login = ["--user", "demo-director", "--password-file", password]
+        ledger = ["export", "ledger", "matters", "--format", "xlsx", "--out", xlsx]
+        _run(cli, [*ledger, "--db", db, *login], env, "export ledger")
+        with zipfile.ZipFile(xlsx) as book:  # an XLSX is a zip of XML parts
+            sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        if not sheets:
+            raise BundleBroken("export ledger: the XLSX has no worksheet")
+        done.append(f"export ledger matters: {xlsx.stat().st_size // 1024} KB XLSX")
+        # Every tab, each as a user of it sees it: the views and their libraries load.
+        shots = work / "tabs"
+        size = ["--size", "1366x728"]
+        _run(cli, ["screenshot", "--all", "--db", db, *size, "--out", shots], env, "screenshot")
+        pngs = sorted(shots.glob("*.png"))
+        narrow = [p.name for p in pngs if _png_width(p) != 1366]
+        if len(pngs) != len(TABS) or narrow:
+            raise BundleBroken(f"screenshot --all: {len(pngs)} of {len(TABS)} tabs; {narrow}")
+        done.append(f"screenshots of all {len(pngs)} tabs at 1366 px")
     return done
+
+
+def _png_width(path: Path) -> int:
+    head = path.read_bytes()[:24]
+    return int.from_bytes(head[16:20], "big") if head.startswith(b"\x89PNG") else 0
 
 
 def main() -> None:

@@ -33,7 +33,8 @@ def test_a_working_program_passes_with_what_was_printed(tmp_path):
     receipt = next(line for line in done if line.startswith("print receipt BS"))
     assert "1 page(s)" in receipt and "WenQuanYi" in receipt  # the Chinese face is embedded
     assert any(line.startswith("print casefile ") for line in done)
-    assert any(line.startswith("screenshot of the reception tab") for line in done)
+    assert any(line.startswith("export ledger matters: ") for line in done)
+    assert "screenshots of all 12 tabs at 1366 px" in done
 
 
 def test_a_program_that_cannot_print_a_receipt_stops_the_build(tmp_path):
