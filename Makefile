@@ -120,8 +120,8 @@ $(MANUAL_STAMP): $(APP_INPUTS) | $(STAMP)
 
 # One-folder PyInstaller bundle in dist/zongzhi (the same spec builds on Windows), with the
 # manual's screenshots made first; installer/check_bundle.py then makes a demo database with
-# it, signs in, prints a receipt and a case file, exports a ledger and renders every tab. It runs on this system's
-# glibc and newer ones only; the .deb's bundle is built apart (below).
+# it, signs in, prints a receipt and a case file, exports a ledger and renders every tab. It
+# runs on this system's glibc and newer ones only; the .deb's bundle is built apart (below).
 bundle: $(BUNDLE_STAMP)
 $(BUNDLE_STAMP): $(BUNDLE_INPUTS) $(MANUAL_STAMP) | $(STAMP)
 	$(BIN)/python -m pip install -q "pyinstaller>=6.6,<7"  # <7: installer/rthook_qt.py uses its _pyi_rth_utils
