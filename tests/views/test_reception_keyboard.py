@@ -335,7 +335,7 @@ def test_a_rare_name_gets_a_pinyin_field_and_is_found_by_pinyin(qtbot, db, windo
     assert not v.pinyin.isVisible()
 
 
-def test_no_stale_default_after_clearing_or_registering(qtbot, db, window):
+def test_no_stale_default_after_clearing_or_registering(qtbot, db, window, monkeypatch):
     tab = window.reception
     form = tab.form
     form.category.setFocus()
@@ -349,11 +349,11 @@ def test_no_stale_default_after_clearing_or_registering(qtbot, db, window):
     # Ctrl+N on a filled form asks first; yes clears it.
     from PySide6.QtWidgets import QMessageBox
 
-    QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
-    try:
-        qtbot.keyClick(form.summary, Qt.Key.Key_N, CTRL)
-    finally:
-        del QMessageBox.question
+    # (monkeypatch puts Qt's own method back: deleting the attribute removed it for every later
+    # test, which then found no QMessageBox.question at all.)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(form.summary, Qt.Key.Key_N, CTRL)
+    monkeypatch.undo()
     assert form.category.currentIndex() == 0
     assert form.unit.itemText(0) == "（按类别默认）" and form.deadline_label.text() == ""
     # After a registration too.
