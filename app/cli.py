@@ -1179,49 +1179,50 @@ def cmd_screenshot(args) -> int:
         window.ctx.worker.wait()
         QThreadPool.globalInstance().waitForDone(30_000)
 
-    for i in range(window.tabs.count()):
-        if window.tabs.tabText(i) == titles[args.tab]:
-            window.tabs.setCurrentIndex(i)
-            break
-    else:
-        wound_down()
-        raise ServiceError(f"用户 {username} 看不到“{titles[args.tab]}”标签页。")
-    window.show()
+    try:
+        for i in range(window.tabs.count()):
+            if window.tabs.tabText(i) == titles[args.tab]:
+                window.tabs.setCurrentIndex(i)
+                break
+        else:
+            raise ServiceError(f"用户 {username} 看不到“{titles[args.tab]}”标签页。")
+        window.show()
 
-    def settle() -> None:  # let the worker answer and the widgets repaint
-        for _ in range(20):
+        def settle() -> None:  # let the worker answer and the widgets repaint
+            for _ in range(20):
+                app.processEvents()
+                window.ctx.worker.wait(50)
             app.processEvents()
-            window.ctx.worker.wait(50)
-        app.processEvents()
 
-    settle()
-    if args.tab == "counselling":
-        _open_demo_notes(window, actor.username, settle)
-    if args.tab == "command":  # the dashboard takes a moment over a large database
-        deadline = time.monotonic() + 60
-        while window.command_tab.loading and time.monotonic() < deadline:
+        settle()
+        if args.tab == "counselling":
+            _open_demo_notes(window, actor.username, settle)
+        if args.tab == "command":  # the dashboard takes a moment over a large database
+            deadline = time.monotonic() + 60
+            while window.command_tab.loading and time.monotonic() < deadline:
+                settle()
             settle()
-        settle()
-    listing = {
-        "reception": window.reception,
-        "handling": window.handling,
-        "mediation": window.mediation_tab,
-        "family": window.family_tab,
-        "grid": window.grid_tab,
-    }.get(args.tab)
-    if listing is not None and listing.model.rowCount():
-        listing.table.selectRow(0)  # show a matter's (or a case's) detail too
-        settle()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(args.out)):
-        raise ServiceError(f"无法保存截图到 {args.out}")
-    print(f"已保存截图：{args.out}")
-    window.close()
-    wound_down()
-    # Gone, not only hidden: with --all the next tab's theme is applied to every widget still
-    # alive (twelve windows' worth took 2.5 minutes instead of 25 s).
-    window.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        listing = {
+            "reception": window.reception,
+            "handling": window.handling,
+            "mediation": window.mediation_tab,
+            "family": window.family_tab,
+            "grid": window.grid_tab,
+        }.get(args.tab)
+        if listing is not None and listing.model.rowCount():
+            listing.table.selectRow(0)  # show a matter's (or a case's) detail too
+            settle()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(args.out)):
+            raise ServiceError(f"无法保存截图到 {args.out}")
+        print(f"已保存截图：{args.out}")
+    finally:
+        window.close()
+        wound_down()
+        # Gone, not only hidden: with --all the next tab's theme is applied to every widget
+        # still alive (twelve windows' worth took 2.5 minutes instead of 25 s).
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return 0
 
 

@@ -12,6 +12,7 @@ Prints what it checked; exits 1 with what failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sqlite3
@@ -38,9 +39,18 @@ class BundleBroken(Exception):
 
 
 def _run(cli: Path, argv: list, env: dict, what: str) -> str:
-    proc = subprocess.run(
-        [cli, *argv], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
+    try:
+        proc = subprocess.run(
+            [cli, *argv],
+            capture_output=True,
+            encoding="utf-8",  # the program writes UTF-8 (env below), whatever the locale
+            errors="replace",
+            env=env,
+            timeout=300,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BundleBroken(f"{what}: no answer in {exc.timeout:.0f} s") from None
     if proc.returncode != 0:
         raise BundleBroken(
             f"{what}: exit {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
@@ -66,7 +76,11 @@ def check(bundle: Path) -> list[str]:
     cli = bundle / ("zongzhi-cli.exe" if os.name == "nt" else "zongzhi-cli")
     if not cli.exists():
         raise BundleBroken(f"{cli} is missing")
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "PYTHONIOENCODING": "utf-8",
+    }
     done = []
     version = _run(cli, ["--version"], env, "--version").strip()
     if __version__ not in version:
@@ -76,7 +90,8 @@ def check(bundle: Path) -> list[str]:
         work = Path(tmp)
         db = work / "demo.sqlite3"
         _run(cli, ["demo", "--db", db, "--matters", "40"], env, "demo")
-        with sqlite3.connect(db) as con:  # demo data: which numbers to print
+        # Demo data: which numbers to print (closed before the folder goes: Windows).
+        with contextlib.closing(sqlite3.connect(db)) as con:
             (number,) = con.execute(
                 "SELECT number FROM matters ORDER BY received_at DESC LIMIT 1"
             ).fetchone()

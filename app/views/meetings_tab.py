@@ -638,7 +638,8 @@ class MeetingsTab(QWidget):
             job = op(meetings.create_meeting, actor, data)
         else:
             job = op(meetings.save_meeting, actor, current, data)
-        self._run(job, "已保存", self.drafts.clear)
+        typed = self.editor.raw_state()
+        self._run(job, "已保存", lambda: self.drafts.saved(self.editor.raw_state() == typed))
 
     def issue(self) -> None:
         actor, current = self.ctx.actor, self.current

@@ -261,8 +261,8 @@ def test_looking_at_a_case_and_closing_leaves_no_draft_of_the_record(qtbot, db):
     page.record_table.selectRow(0)  # opened to read
     qtbot.waitUntil(lambda: tab3.record.place.text() == "中心一楼调解室", timeout=5000)
     third.close()
-    assert second.ctx.drafts.load("tiaojie", "case-record-general") is None
-    assert ref.number
+    assert third.ctx.drafts.load("tiaojie", "case-record-general") is None
+    assert tab3.detail.number == ref.number
 
 
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):

@@ -183,7 +183,8 @@ def test_draft_controller_saves_offers_restores_and_clears(qtbot, db, tmp_path):
     ctx.worker.wait()
     assert store.load("jiedai", "visit") is None
     assert not DraftController(ctx, "visit", lambda: None).offer(lambda at, d: "")
-    # What was saved is still on screen as the program closes: no draft of it either…
+    # Saved, and still on screen as the program closes: no draft of it either…
+    drafts.saved(unchanged=True)
     drafts.save_now()
     ctx.worker.wait()
     assert store.load("jiedai", "visit") is None
@@ -192,6 +193,30 @@ def test_draft_controller_saves_offers_restores_and_clears(qtbot, db, tmp_path):
     drafts.save_now()
     ctx.worker.wait()
     assert store.load("jiedai", "visit")[1] == {"text": "反映噪音扰民，夜间施工"}
+    # Typed while a save was under way: the save clears the draft, the new typing stays one.
+    drafts.saved(unchanged=False)
+    ctx.worker.wait()
+    qtbot.waitUntil(lambda: store.load("jiedai", "visit") is not None, timeout=5000)
+    assert store.load("jiedai", "visit")[1] == {"text": "反映噪音扰民，夜间施工"}
+
+
+def test_text_typed_before_an_old_draft_is_discarded_is_kept(qtbot, db, tmp_path):
+    """At start the bar offers an old draft; the user types anew and then clicks 丢弃 to
+    dismiss the old one: what they typed is kept (as the new draft), not taken as saved."""
+    ctx = _ctx(db, tmp_path)
+    ctx.drafts.save("jiedai", "visit", {"text": "上次没写完的"})
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    drafts = DraftController(ctx, "visit", lambda: {"text": edit.text()} if edit.text() else None)
+    qtbot.addWidget(drafts.bar)
+    edit.textEdited.connect(drafts.edited)
+    drafts.mark_clean()
+    assert drafts.offer(lambda at, d: f"发现草稿：{d['text']}")
+    ime_type(edit, "今天来访的新情况")
+    qtbot.mouseClick(drafts.bar.discard_button, Qt.MouseButton.LeftButton)
+    drafts.save_now()  # the program closes
+    ctx.worker.wait()
+    assert ctx.drafts.load("jiedai", "visit")[1] == {"text": "今天来访的新情况"}
 
 
 def test_draft_controller_keeps_nothing_for_an_unchanged_form(qtbot, db, tmp_path):

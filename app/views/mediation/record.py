@@ -314,10 +314,11 @@ class RecordPage(QWidget):
             host.message.error("请先保存案件，再记录调解笔录。")
             return
         data = self.editor.value()
+        typed = self.editor.raw_state()
 
         def keep(new_id) -> None:
             self.record_id = new_id
-            self.drafts.clear()  # what is shown is what was saved
+            self.drafts.saved(self.editor.raw_state() == typed)
 
         job = op(mediation.save_record, host.ctx.actor, host.current, data, self.record_id)
         host.run(job, "笔录已保存。", keep)

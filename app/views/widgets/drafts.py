@@ -52,8 +52,9 @@ class DraftController(QObject):
     - ``mark_clean()`` after loading or clearing the form: no draft until it differs again.
     - ``offer(describe)`` at start: shows the bar with ``describe(saved_at, payload)``;
       恢复草稿 emits ``restore(payload)``, 丢弃 clears the draft.
-    - ``clear()`` after the form was saved (or its draft discarded): the draft goes, and what
-      the form shows now is its new clean state — closing the program keeps no copy of it.
+    - ``saved(unchanged)`` once the form was saved: the draft goes; ``unchanged`` (the form
+      still shows what was saved) makes that its clean state, else what was typed since stays
+      a draft. ``clear()`` only deletes the stored draft (丢弃, a dialog cancelled).
 
     Signals: ``restore(dict)``."""
 
@@ -110,9 +111,17 @@ class DraftController(QObject):
         user, form = self.user, self.form
         self.ctx.worker.submit(lambda _s: store.save(user, form, payload))
 
+    def saved(self, unchanged: bool) -> None:
+        """After a save. The form shown as saved is kept nowhere else (closing the program
+        leaves no draft of it); text typed while it was saving is kept as a draft."""
+        self.clear()
+        if unchanged:
+            self._baseline = self.snapshot()
+        else:
+            self.edited()
+
     def clear(self) -> None:
         self.timer.stop()
-        self._baseline = self.snapshot()
         store = self.store
         if store is not None:
             user, form = self.user, self.form
