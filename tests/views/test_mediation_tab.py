@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableView, QTableWidgetItem
 from sqlalchemy import select
 
 from app.core import clock
@@ -263,6 +263,48 @@ def test_looking_at_a_case_and_closing_leaves_no_draft_of_the_record(qtbot, db):
     third.close()
     assert third.ctx.drafts.load("tiaojie", "case-record-general") is None
     assert tab3.detail.number == ref.number
+
+
+def test_a_record_being_typed_is_not_replaced_without_asking(qtbot, db, monkeypatch):
+    """新笔录, another saved record or another case would replace the record being typed:
+    the mediator is asked first; 否 keeps it on screen, 是 gives it up (and its draft)."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, neighbours(db))
+        mediation.open_case(s, m, neighbours(db))
+    w = build_main_window(db, m)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.mediation_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    shown = tab.current
+    tab.pages.setCurrentIndex(1)
+    ime_type(tab.record.place, "中心一楼调解室")
+    tab.record.result.setPlainText("双方同意再约时间")  # typed, not saved
+    asked, answers = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda _p, title, *_a: asked.append(title) or answers[-1]
+    )
+    qtbot.mouseClick(tab.record_page.new_button, Qt.MouseButton.LeftButton)
+    assert asked == ["调解笔录"] and tab.record.result.toPlainText() == "双方同意再约时间"
+    tab.table.selectRow(1)  # another case: 否 stays on this one, its row selected again
+    w.ctx.worker.wait()
+    assert len(asked) == 2 and tab.current == shown
+    assert [i.row() for i in tab.table.selectionModel().selectedRows()] == [0]
+    assert tab.record.place.text() == "中心一楼调解室"
+    answers.append(QMessageBox.StandardButton.Yes)  # 是: given up, the draft with it
+    tab.table.selectRow(1)
+    qtbot.waitUntil(lambda: tab.current not in (None, shown), timeout=5000)
+    assert len(asked) == 3 and tab.record.place.text() == ""
+    w.ctx.worker.wait()
+    assert w.ctx.drafts.load("tiaojie", "case-record-general") is None
+    tab.table.selectRow(0)  # nothing typed now: no question
+    qtbot.waitUntil(lambda: tab.current == shown, timeout=5000)
+    assert len(asked) == 3
+    w.ctx.worker.wait()
 
 
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -244,6 +251,15 @@ class CaseList(QWidget):
         self.from_matter_button.setEnabled(bool(waiting))
         if not waiting:
             self.waiting.addItem("（没有待立案的事项）", None)
+
+    def select_quietly(self, case_id: uuid.UUID | None) -> None:
+        """Shows ``case_id`` as the selected row again without choosing it (a change of case
+        the user took back)."""
+        with QSignalBlocker(self.table.selectionModel()):
+            self.table.clearSelection()
+            for r, row in enumerate(self.model.rows):
+                if row.id == case_id:
+                    self.table.selectRow(r)
 
     def _selected(self) -> None:
         idx = self.table.currentIndex()

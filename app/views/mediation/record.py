@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -198,7 +199,7 @@ class RecordPage(QWidget):
         self.editor = RecordEditor()
         self.editor.connect_changed(self._edited)
         self.new_button = QPushButton("新笔录")
-        self.new_button.clicked.connect(self.new_record)
+        self.new_button.clicked.connect(self._new_clicked)
         self.save_button = QPushButton("保存笔录")
         self.save_button.clicked.connect(self.save)
         self.print_button = QPushButton("打印笔录")
@@ -242,6 +243,28 @@ class RecordPage(QWidget):
             self.record_case = d.id
             self.new_record()
 
+    def may_leave(self) -> bool:
+        """Before the record being typed is replaced (another record, 新笔录, another case):
+        True when nothing unsaved is in it, or the user chooses to give it up (its draft goes
+        too); 否 keeps it on screen, to be saved first."""
+        if not self.drafts.dirty():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "调解笔录",
+            "正在记录的笔录还没有保存，要放弃这些内容吗？\n选“否”回到这份笔录，可先保存再换。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.drafts.clear()
+        return True
+
+    def _new_clicked(self) -> None:
+        if self.may_leave():
+            self.new_record()
+
     def update_buttons(self, open_case: bool) -> None:
         for b in (self.new_button, self.save_button):
             b.setEnabled(open_case)
@@ -266,6 +289,15 @@ class RecordPage(QWidget):
         if d is None or not 0 <= r < len(d.records):
             return
         sid = d.records[r].id
+        if sid == self.record_id:
+            return
+        if not self.may_leave():  # back to the record being typed, selected as it was
+            with QSignalBlocker(self.record_table.selectionModel()):
+                self.record_table.clearSelection()
+                for i, rec in enumerate(d.records):
+                    if rec.id == self.record_id:
+                        self.record_table.selectRow(i)
+            return
 
         def shown(data: RecordInput) -> None:
             self.record_id = sid

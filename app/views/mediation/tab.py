@@ -54,7 +54,7 @@ class MediationTab(QWidget):
         self.case_list.on_error = self.failed
         self.model, self.table = self.case_list.model, self.case_list.table
         self.case_list.case_selected.connect(self._case_selected)
-        self.case_list.new_case.connect(self.new_case)
+        self.case_list.new_case.connect(self._new_case_clicked)
         self.case_list.from_matter.connect(self.case_from_matter)
         # --- detail side
         self.header = QLabel("新案件（未保存）")
@@ -156,7 +156,14 @@ class MediationTab(QWidget):
     # --- the case shown
     def _case_selected(self, case_id: uuid.UUID) -> None:
         if case_id != self.current or self.detail is None:
+            if case_id != self.current and not self.record_page.may_leave():
+                self.case_list.select_quietly(self.current)
+                return
             self.show_case(case_id)
+
+    def _new_case_clicked(self) -> None:
+        if self.record_page.may_leave():
+            self.new_case()
 
     def show_case(self, case_id: uuid.UUID, then: Callable[[], None] | None = None) -> None:
         def shown(screen: CaseScreen) -> None:
@@ -241,6 +248,9 @@ class MediationTab(QWidget):
         self.update_buttons()
 
     def case_from_matter(self, matter_id: uuid.UUID, line: str) -> None:
+        if not self.record_page.may_leave():
+            return
+
         def shown(data: CaseInput) -> None:
             self.new_case()
             self.matter_id = matter_id

@@ -92,6 +92,11 @@ class DraftController(QObject):
     def edited(self) -> None:
         self.timer.start()
 
+    def dirty(self) -> bool:
+        """Whether the form holds typing that is neither saved nor only filled in."""
+        payload = self.snapshot()
+        return payload is not None and payload != self._baseline
+
     def mark_clean(self) -> None:
         self.timer.stop()  # loading is not editing
         self._baseline = self.snapshot()
