@@ -307,6 +307,70 @@ def test_a_record_being_typed_is_not_replaced_without_asking(qtbot, db, monkeypa
     w.ctx.worker.wait()
 
 
+def test_restoring_an_old_draft_over_new_typing_asks_first(qtbot, db, monkeypatch):
+    """The bar offers last time's record; the mediator has meanwhile typed a new one. 恢复草稿
+    asks before replacing it: 否 keeps the new typing and the offer, 是 restores the old."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        ref = mediation.open_case(s, m, neighbours(db))
+    first = build_main_window(db, m)
+    qtbot.addWidget(first)
+    first.ctx.drafts.save(
+        "tiaojie",
+        "case-record-general",
+        {
+            "case": str(ref.id),
+            "case_number": ref.number,
+            "session": None,
+            "editor": {**first.mediation_tab.record.raw_state(), "place": "上次的调解室"},
+        },
+    )
+    second = build_main_window(db, m)  # the next start
+    qtbot.addWidget(second)
+    second.show()
+    tab = second.mediation_tab
+    second.tabs.setCurrentWidget(tab)
+    assert tab.draft_bar.isVisibleTo(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    ime_type(tab.record.place, "今天的调解室")
+    answers = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: answers[-1])
+    qtbot.mouseClick(tab.restore_draft_button, Qt.MouseButton.LeftButton)
+    assert tab.record.place.text() == "今天的调解室" and tab.draft_bar.isVisibleTo(tab)
+    answers.append(QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(tab.restore_draft_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.record.place.text() == "上次的调解室", timeout=5000)
+    assert not tab.draft_bar.isVisibleTo(tab)
+    second.ctx.worker.wait()
+    first.ctx.worker.wait()
+
+
+def test_new_case_after_looking_at_one_stays_a_new_case(qtbot, db):
+    """新建案件 with a case open shows an empty new case, and the list no longer marks the
+    old one; it does not jump back to the case that was open."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, neighbours(db))
+    w = build_main_window(db, m)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.mediation_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
+    w.ctx.worker.wait()
+    qtbot.wait(50)  # anything queued back from the worker has arrived
+    assert tab.current is None and tab.header.text() == "新案件（未保存）"
+    assert tab.table.selectionModel().selectedRows() == []
+    tab.table.selectRow(0)  # and the case opens again when chosen
+    qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)
+    w.ctx.worker.wait()
+
+
 def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch):
     from datetime import timedelta
 

@@ -260,11 +260,14 @@ class CaseList(QWidget):
             for r, row in enumerate(self.model.rows):
                 if row.id == case_id:
                     self.table.selectRow(r)
+        self.table.viewport().update()  # the view's own slots were blocked too
 
     def _selected(self) -> None:
-        idx = self.table.currentIndex()
-        if idx.isValid():
-            self.case_selected.emit(self.model.rows[idx.row()].id)
+        # The selected row, not the current index: clearing the selection (新建案件) leaves
+        # the current index on the old row, which was then chosen again.
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.case_selected.emit(self.model.rows[rows[0].row()].id)
 
     def _take_matter(self) -> None:
         matter_id = self.waiting.currentData()

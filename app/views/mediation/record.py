@@ -292,11 +292,12 @@ class RecordPage(QWidget):
         if sid == self.record_id:
             return
         if not self.may_leave():  # back to the record being typed, selected as it was
-            with QSignalBlocker(self.record_table.selectionModel()):
-                self.record_table.clearSelection()
-                for i, rec in enumerate(d.records):
-                    if rec.id == self.record_id:
-                        self.record_table.selectRow(i)
+            table = self.record_table
+            with QSignalBlocker(table.selectionModel()):
+                table.clearSelection()
+                if (back := table.rows_model.row_of(self.record_id)) >= 0:
+                    table.selectRow(back)
+            table.viewport().update()
             return
 
         def shown(data: RecordInput) -> None:
@@ -326,6 +327,10 @@ class RecordPage(QWidget):
         }
 
     def _restore(self, d: dict) -> None:
+        if not self.may_leave():  # 否: the bar offers the draft again
+            self.drafts.pending = d
+            self.drafts.bar.setVisible(True)
+            return
         case_id = uuid.UUID(d["case"])
         record_id = d.get("session")  # the draft file's key stays
 

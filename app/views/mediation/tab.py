@@ -179,6 +179,7 @@ class MediationTab(QWidget):
         d = screen.detail
         self.detail, self.current, self.matter_id = d, d.id, None
         self.case_list.keep = d.id
+        self.case_list.select_quietly(d.id)  # the list marks the case shown, whatever came between
         self.case_form.set_value(screen.case, read_only=not (d.can_edit and d.status.is_open))
         self.case_form.risk_warning.setVisible(False)  # the banner above says it
         risk = self.room == CaseRoom.FAMILY and d.violence_risk == ViolenceRisk.HIGH
