@@ -349,11 +349,12 @@ def test_no_stale_default_after_clearing_or_registering(qtbot, db, window, monke
     # Ctrl+N on a filled form asks first; yes clears it.
     from PySide6.QtWidgets import QMessageBox
 
-    # (monkeypatch puts Qt's own method back: deleting the attribute removed it for every later
-    # test, which then found no QMessageBox.question at all.)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    qtbot.keyClick(form.summary, Qt.Key.Key_N, CTRL)
-    monkeypatch.undo()
+    # (Qt's own method comes back after the block: deleting the attribute removed it for every
+    # later test. A context of its own: monkeypatch.undo() would also undo the database
+    # fixture's patches, such as where the audit key is kept.)
+    with monkeypatch.context() as patched:
+        patched.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        qtbot.keyClick(form.summary, Qt.Key.Key_N, CTRL)
     assert form.category.currentIndex() == 0
     assert form.unit.itemText(0) == "（按类别默认）" and form.deadline_label.text() == ""
     # After a registration too.
