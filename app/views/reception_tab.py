@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -80,7 +79,7 @@ from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
 from .widgets import DraftController, MessageBar, Row, RowsModel
 from .widgets.rows_model import RowsView
-from .widgets.tab_helpers import tab_shortcut
+from .widgets.tab_helpers import ask_to_give_up, tab_shortcut
 from .worker import run_in_background
 
 ALL = "__all__"
@@ -897,14 +896,7 @@ class IntakeForm(QWidget):
         """新建: an empty form is cleared at once, a filled one only when the user says so."""
         if self.is_empty():
             return True
-        answer = QMessageBox.question(
-            parent,
-            "新建登记",
-            "表单中有尚未登记的内容，确定清空吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_to_give_up(parent, "新建登记", "表单中有尚未登记的内容，确定清空吗？")
 
     def clear_errors(self) -> None:
         for w in self.field_widgets().values():

@@ -9,7 +9,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSignalBlocker,
     Qt,
     Signal,
 )
@@ -38,7 +37,7 @@ from app.services.rooms.mediation import CaseFilter, CaseRow
 from ..combos import find_data
 from ..matter_table_model import DUE_SOON_BG, OVERDUE_BG, WarningDelegate
 from ..tables import set_column_widths
-from ..widgets import ID_ROLE
+from ..widgets import ID_ROLE, select_row_quietly
 from ..widgets.tables import numbers_unbroken
 
 _ROOT = QModelIndex()
@@ -255,12 +254,8 @@ class CaseList(QWidget):
     def select_quietly(self, case_id: uuid.UUID | None) -> None:
         """Shows ``case_id`` as the selected row again without choosing it (a change of case
         the user took back)."""
-        with QSignalBlocker(self.table.selectionModel()):
-            self.table.clearSelection()
-            for r, row in enumerate(self.model.rows):
-                if row.id == case_id:
-                    self.table.selectRow(r)
-        self.table.viewport().update()  # the view's own slots were blocked too
+        row = next((r for r, row in enumerate(self.model.rows) if row.id == case_id), -1)
+        select_row_quietly(self.table, row)
 
     def _selected(self) -> None:
         # The selected row, not the current index: clearing the selection (新建案件) leaves

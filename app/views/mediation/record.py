@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QSignalBlocker, Qt
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -30,7 +29,16 @@ from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseDetail, Document, RecordInput, StatementInput
 
 from ..tables import set_column_widths
-from ..widgets import DraftController, Row, add_row, cell, input_table, rows_view
+from ..widgets import (
+    DraftController,
+    Row,
+    add_row,
+    ask_to_give_up,
+    cell,
+    input_table,
+    rows_view,
+    select_row_quietly,
+)
 from ..widgets.tables import multiline_column
 
 if TYPE_CHECKING:
@@ -249,14 +257,8 @@ class RecordPage(QWidget):
         too); 否 keeps it on screen, to be saved first."""
         if not self.drafts.dirty():
             return True
-        answer = QMessageBox.question(
-            self,
-            "调解笔录",
-            "正在记录的笔录还没有保存，要放弃这些内容吗？\n选“否”回到这份笔录，可先保存再换。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        text = "正在记录的笔录还没有保存，要放弃这些内容吗？\n选“否”回到这份笔录，可先保存再换。"
+        if not ask_to_give_up(self, "调解笔录", text):
             return False
         self.drafts.clear()
         return True
@@ -293,11 +295,7 @@ class RecordPage(QWidget):
             return
         if not self.may_leave():  # back to the record being typed, selected as it was
             table = self.record_table
-            with QSignalBlocker(table.selectionModel()):
-                table.clearSelection()
-                if (back := table.rows_model.row_of(self.record_id)) >= 0:
-                    table.selectRow(back)
-            table.viewport().update()
+            select_row_quietly(table, table.rows_model.row_of(self.record_id))
             return
 
         def shown(data: RecordInput) -> None:

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from .form_dialog import FieldRow, FormDialog
     from .message_bar import MessageBar
     from .open_copy import open_copy, show_file
-    from .rows_model import ID_ROLE, Row, RowsModel, rows_view
+    from .rows_model import ID_ROLE, Row, RowsModel, rows_view, select_row_quietly
     from .run import run_op
-    from .tab_helpers import load_when_shown, tab_shortcut
+    from .tab_helpers import ask_to_give_up, load_when_shown, tab_shortcut
     from .tables import DateEdit, add_row, cell, date_edit, enum_combo, input_table
 
 _WHERE = {
@@ -32,7 +32,9 @@ _WHERE = {
     "Row": "rows_model",
     "RowsModel": "rows_model",
     "rows_view": "rows_model",
+    "select_row_quietly": "rows_model",
     "run_op": "run",
+    "ask_to_give_up": "tab_helpers",
     "load_when_shown": "tab_helpers",
     "tab_shortcut": "tab_helpers",
     "DateEdit": "tables",
@@ -54,6 +56,7 @@ __all__ = [
     "Row",
     "RowsModel",
     "add_row",
+    "ask_to_give_up",
     "cell",
     "date_edit",
     "enum_combo",
@@ -62,6 +65,7 @@ __all__ = [
     "open_copy",
     "rows_view",
     "run_op",
+    "select_row_quietly",
     "show_file",
     "tab_shortcut",
 ]

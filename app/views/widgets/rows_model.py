@@ -7,7 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+)
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -17,6 +23,17 @@ from ..tables import set_column_widths
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ROOT = QModelIndex()
 _WARNINGS = {"overdue": OVERDUE_BG, "soon": DUE_SOON_BG}
+
+
+def select_row_quietly(view: QTableView, row: int) -> None:
+    """Selects ``row`` (none where it is -1) without telling what follows the selection: the
+    same row shown again, or a change the user took back. The view repaints, as its own
+    slots were kept quiet too."""
+    with QSignalBlocker(view.selectionModel()):
+        view.clearSelection()
+        if row >= 0:
+            view.selectRow(row)
+    view.viewport().update()
 
 
 @dataclass(frozen=True)
@@ -97,11 +114,7 @@ class RowsView(QTableView):
         self.rows_model.set_rows(rows)
         r = self.rows_model.row_of(keep) if keep is not None else -1
         if r >= 0:
-            selection = self.selectionModel()
-            blocked = selection.blockSignals(True)
-            self.selectRow(r)
-            selection.blockSignals(blocked)
-            self.viewport().update()
+            select_row_quietly(self, r)
 
     def current_row(self) -> int:
         """The selected row, -1 when none."""

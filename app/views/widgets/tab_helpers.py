@@ -1,4 +1,5 @@
-"""Small habits every tab shares: load when first shown, and keys that work only in the tab."""
+"""Small habits every tab shares: load when first shown, keys that work only in the tab, and
+asking before typing is given up."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..bus import FIRST_LOAD_PENDING, loaded_fresh
 
@@ -37,3 +38,16 @@ def tab_shortcut(widget: QWidget, key: QKeySequence | QKeySequence.StandardKey, 
     """A key active only while ``widget`` is shown (the tabs share keys such as Ctrl+P)."""
     sc = QShortcut(key, widget, slot)
     sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+
+def ask_to_give_up(parent: QWidget, title: str, text: str) -> bool:
+    """Before what was typed is replaced: True only when the user answers 是 (否, the
+    default, keeps it)."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
