@@ -6,7 +6,7 @@ file the bundle does not have) stops the build instead of reaching a center.
 
     python installer/check_bundle.py dist/zongzhi
 
-Prints what it checked; exits 1 with what failed.
+Prints what it checked; exits 1 with what failed (in Chinese, as build_deb.py does).
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ def _run(cli: Path, argv: list, env: dict, what: str) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise BundleBroken(f"{what}: no answer in {exc.timeout:.0f} s") from None
+        raise BundleBroken(f"{what} 在 {exc.timeout:.0f} 秒内没有结束") from None
     if proc.returncode != 0:
         raise BundleBroken(
-            f"{what}: exit {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+            f"{what} 失败（退出码 {proc.returncode}）：\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
         )
     return proc.stdout
 
@@ -75,7 +75,7 @@ def check(bundle: Path) -> list[str]:
     """What was checked, a line each; raises BundleBroken on the first failure."""
     cli = bundle / ("zongzhi-cli.exe" if os.name == "nt" else "zongzhi-cli")
     if not cli.exists():
-        raise BundleBroken(f"{cli} is missing")
+        raise BundleBroken(f"找不到 {cli}，请先构建")
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
@@ -84,21 +84,20 @@ def check(bundle: Path) -> list[str]:
     done = []
     version = _run(cli, ["--version"], env, "--version").strip()
     if __version__ not in version:
-        raise BundleBroken(f"--version says {version!r}, the source is {__version__}")
-    done.append(f"--version: {version}")
+        raise BundleBroken(f"--version 显示 {version!r}，源码的版本是 {__version__}")
+    done.append(f"版本：{version}")
     with tempfile.TemporaryDirectory(prefix="zongzhi-bundle-check-") as tmp:
         work = Path(tmp)
         db = work / "demo.sqlite3"
         _run(cli, ["demo", "--db", db, "--matters", "40"], env, "demo")
         # Demo data: which numbers to print (closed before the folder goes: Windows).
         with contextlib.closing(sqlite3.connect(db)) as con:
-            (number,) = con.execute(
-                "SELECT number FROM matters ORDER BY received_at DESC LIMIT 1"
-            ).fetchone()
-            (case,) = con.execute(
-                "SELECT number FROM mediation_cases ORDER BY number LIMIT 1"
-            ).fetchone()
-        done.append(f"demo database: {db.stat().st_size // 1024} KB")
+            matter = con.execute("SELECT number FROM matters ORDER BY received_at DESC").fetchone()
+            case = con.execute("SELECT number FROM mediation_cases ORDER BY number").fetchone()
+        if matter is None or case is None:
+            raise BundleBroken("demo 生成的数据库里没有事项或调解案件")
+        number, case = matter[0], case[0]
+        done.append(f"演示数据库：{db.stat().st_size // 1024} KB")
         for user, kind, which, must in (
             ("demo-reception", "receipt", number, ("受理回执", number)),
             ("demo-mediator", "casefile", case, ("人民调解", case)),
@@ -107,14 +106,15 @@ def check(bundle: Path) -> list[str]:
             password.write_text(PASSWORDS[user], encoding="utf-8")
             out = work / f"{kind}.pdf"
             login = ["--user", user, "--password-file", password]
-            _run(cli, ["print", kind, which, "--db", db, "--out", out, *login], env, kind)
+            printing = ["print", kind, which, "--db", db, "--out", out, *login]
+            _run(cli, printing, env, f"print {kind}")
             text, pages, fonts = _pdf_text(out)
             missing = [m for m in must if m not in text]
             if missing:
-                raise BundleBroken(f"print {kind} {which}: the PDF lacks {missing}")
+                raise BundleBroken(f"print {kind} {which}：PDF 里没有 {missing}")
             if not fonts:
-                raise BundleBroken(f"print {kind} {which}: the PDF embeds no Chinese face")
-            done.append(f"print {kind} {which}: {pages} page(s), fonts {', '.join(sorted(fonts))}")
+                raise BundleBroken(f"print {kind} {which}：PDF 没有嵌入中文字体")
+            done.append(f"print {kind} {which}：{pages} 页，嵌入字体 {'、'.join(sorted(fonts))}")
         password = work / "demo-director.txt"
         password.write_text(PASSWORDS["demo-director"], encoding="utf-8")
         xlsx = work / "ledger.xlsx"
@@ -124,8 +124,8 @@ def check(bundle: Path) -> list[str]:
         with zipfile.ZipFile(xlsx) as book:  # an XLSX is a zip of XML parts
             sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
         if not sheets:
-            raise BundleBroken("export ledger: the XLSX has no worksheet")
-        done.append(f"export ledger matters: {xlsx.stat().st_size // 1024} KB XLSX")
+            raise BundleBroken("export ledger：XLSX 里没有工作表")
+        done.append(f"export ledger matters：{xlsx.stat().st_size // 1024} KB XLSX")
         # Every tab, each as a user of it sees it: the views and their libraries load.
         shots = work / "tabs"
         size = ["--size", "1366x728"]
@@ -133,8 +133,10 @@ def check(bundle: Path) -> list[str]:
         pngs = sorted(shots.glob("*.png"))
         narrow = [p.name for p in pngs if _png_width(p) != 1366]
         if len(pngs) != len(TABS) or narrow:
-            raise BundleBroken(f"screenshot --all: {len(pngs)} of {len(TABS)} tabs; {narrow}")
-        done.append(f"screenshots of all {len(pngs)} tabs at 1366 px")
+            raise BundleBroken(
+                f"screenshot --all：{len(TABS)} 个标签页只截了 {len(pngs)} 张；宽度不对：{narrow}"
+            )
+        done.append(f"screenshot --all：全部 {len(pngs)} 个标签页，宽 1366 像素")
     return done
 
 
@@ -149,11 +151,11 @@ def main() -> None:
     args = p.parse_args()
     try:
         for line in check(args.bundle):
-            print(f"bundle check: {line}")
+            print(f"安装包自检：{line}")
     except BundleBroken as exc:
-        print(f"bundle check FAILED ({args.bundle}): {exc}", file=sys.stderr)
+        print(f"安装包自检失败（{args.bundle}）：{exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"bundle check: {args.bundle} works")
+    print(f"安装包自检通过：{args.bundle}")
 
 
 if __name__ == "__main__":

@@ -31,19 +31,19 @@ def _bundle(tmp_path, before: str = "") -> object:
 def test_a_working_program_passes_with_what_was_printed(tmp_path):
     done = check_bundle.check(_bundle(tmp_path))
     receipt = next(line for line in done if line.startswith("print receipt BS"))
-    assert "1 page(s)" in receipt and "WenQuanYi" in receipt  # the Chinese face is embedded
+    assert "：1 页" in receipt and "WenQuanYi" in receipt  # the Chinese face is embedded
     assert any(line.startswith("print casefile ") for line in done)
-    assert any(line.startswith("export ledger matters: ") for line in done)
-    assert "screenshots of all 12 tabs at 1366 px" in done
+    assert any(line.startswith("export ledger matters：") for line in done)
+    assert "screenshot --all：全部 12 个标签页，宽 1366 像素" in done
 
 
 def test_a_program_that_cannot_print_a_receipt_stops_the_build(tmp_path):
     fails = 'case "$1" in print) echo "No such file or directory: qrencoder.py" >&2; exit 1;; esac'
-    with pytest.raises(check_bundle.BundleBroken, match="receipt: exit 1") as caught:
+    with pytest.raises(check_bundle.BundleBroken, match="print receipt 失败（退出码 1）") as caught:
         check_bundle.check(_bundle(tmp_path, fails))
     assert "qrencoder.py" in str(caught.value)  # the program's own message is shown
 
 
 def test_a_missing_command_line_is_named(tmp_path):
-    with pytest.raises(check_bundle.BundleBroken, match="zongzhi-cli is missing"):
+    with pytest.raises(check_bundle.BundleBroken, match="找不到 .*zongzhi-cli"):
         check_bundle.check(tmp_path)
