@@ -37,6 +37,20 @@ def _routed_matter(db):
         return intake.register_matter(s, actor(db, "jiedai"), data)
 
 
+def _first_case_open(qtbot, db, who, cases: int = 1):
+    """A new main window for ``who`` on 矛盾调解, its list of ``cases`` loaded and the first
+    one open: the window and the tab."""
+    w = build_main_window(db, who)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.mediation_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == cases, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    return w, tab
+
+
 def test_from_intake_to_a_printed_agreement(qtbot, db, qtmodeltester):
     reg = _routed_matter(db)
     mediator = actor(db, "tiaojie")
@@ -170,14 +184,7 @@ def test_a_half_typed_record_survives_the_program_being_killed(qtbot, db):
     m = actor(db, "tiaojie")
     with db.write() as s:
         ref = mediation.open_case(s, m, neighbours(db))
-    first = build_main_window(db, m)
-    qtbot.addWidget(first)
-    first.show()
-    tab = first.mediation_tab
-    first.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    first, tab = _first_case_open(qtbot, db, m)
     tab.pages.setCurrentIndex(1)
     ime_type(tab.record.place, "中心一楼调解室")
     tab.record.result.setPlainText("双方同意再约时间")  # typed, not saved
@@ -216,29 +223,15 @@ def test_looking_at_a_case_and_closing_leaves_no_draft_of_the_record(qtbot, db):
     m = actor(db, "tiaojie")
     with db.write() as s:
         ref = mediation.open_case(s, m, neighbours(db))
-    first = build_main_window(db, m)
-    qtbot.addWidget(first)
-    first.show()
-    tab = first.mediation_tab
-    first.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    first, tab = _first_case_open(qtbot, db, m)
     tab.pages.setCurrentIndex(1)
     assert tab.record.attendees.text()  # the parties, filled in
     first.close()  # saves every form's typing as a draft
     assert first.ctx.drafts.load("tiaojie", "case-record-general") is None
-    second = build_main_window(db, m)
-    qtbot.addWidget(second)
-    assert not second.mediation_tab.draft_bar.isVisibleTo(second.mediation_tab)
+    second, tab2 = _first_case_open(qtbot, db, m)
+    assert not tab2.draft_bar.isVisibleTo(tab2)
 
     # A saved record, opened and read, then the program closed: still nothing to offer.
-    tab2 = second.mediation_tab
-    second.show()
-    second.tabs.setCurrentWidget(tab2)
-    qtbot.waitUntil(lambda: tab2.model.rowCount() == 1, timeout=5000)
-    tab2.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab2.detail is not None, timeout=5000)
     tab2.pages.setCurrentIndex(1)
     ime_type(tab2.record.place, "中心一楼调解室")
     qtbot.mouseClick(tab2.record_page.save_button, Qt.MouseButton.LeftButton)
@@ -248,14 +241,7 @@ def test_looking_at_a_case_and_closing_leaves_no_draft_of_the_record(qtbot, db):
     assert second.ctx.drafts.load("tiaojie", "case-record-general") is None  # saved: cleared
     second.close()  # the saved record still on screen
     assert second.ctx.drafts.load("tiaojie", "case-record-general") is None
-    third = build_main_window(db, m)
-    qtbot.addWidget(third)
-    third.show()
-    tab3 = third.mediation_tab
-    third.tabs.setCurrentWidget(tab3)
-    qtbot.waitUntil(lambda: tab3.model.rowCount() == 1, timeout=5000)
-    tab3.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab3.detail is not None, timeout=5000)
+    third, tab3 = _first_case_open(qtbot, db, m)
     page = tab3.record_page
     qtbot.waitUntil(lambda: page.record_table.model().rowCount() == 1, timeout=5000)
     page.record_table.selectRow(0)  # opened to read
@@ -272,14 +258,7 @@ def test_a_record_being_typed_is_not_replaced_without_asking(qtbot, db, monkeypa
     with db.write() as s:
         mediation.open_case(s, m, neighbours(db))
         mediation.open_case(s, m, neighbours(db))
-    w = build_main_window(db, m)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.mediation_tab
-    w.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    w, tab = _first_case_open(qtbot, db, m, cases=2)
     shown = tab.current
     tab.pages.setCurrentIndex(1)
     ime_type(tab.record.place, "中心一楼调解室")
@@ -325,15 +304,8 @@ def test_restoring_an_old_draft_over_new_typing_asks_first(qtbot, db, monkeypatc
             "editor": {**first.mediation_tab.record.raw_state(), "place": "上次的调解室"},
         },
     )
-    second = build_main_window(db, m)  # the next start
-    qtbot.addWidget(second)
-    second.show()
-    tab = second.mediation_tab
-    second.tabs.setCurrentWidget(tab)
+    second, tab = _first_case_open(qtbot, db, m)  # the next start
     assert tab.draft_bar.isVisibleTo(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
     ime_type(tab.record.place, "今天的调解室")
     answers = [QMessageBox.StandardButton.No]
     monkeypatch.setattr(QMessageBox, "question", lambda *_a: answers[-1])
@@ -353,14 +325,7 @@ def test_new_case_after_looking_at_one_stays_a_new_case(qtbot, db):
     m = actor(db, "tiaojie")
     with db.write() as s:
         mediation.open_case(s, m, neighbours(db))
-    w = build_main_window(db, m)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.mediation_tab
-    w.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    w, tab = _first_case_open(qtbot, db, m)
     qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
     w.ctx.worker.wait()
     qtbot.wait(50)  # anything queued back from the worker has arrived
@@ -402,14 +367,7 @@ def test_confirmation_follow_up_archive_and_the_case_file(qtbot, db, monkeypatch
 
         return open_
 
-    w = build_main_window(db, m)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.mediation_tab
-    w.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)
-    tab.table.selectRow(0)
-    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    w, tab = _first_case_open(qtbot, db, m)
     page = tab.agreement_page
     assert (
         page.confirm_button.text() == "登记司法确认申请"
