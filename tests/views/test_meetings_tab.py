@@ -16,13 +16,19 @@ from tests.conftest import actor
 from tests.views.test_reception_tab import ime_type
 
 
-def test_record_issue_and_print_a_joint_meeting(qtbot, db, qtmodeltester):
-    director = actor(db, "zhuren")
-    w = build_main_window(db, director)
+def _on_the_tab(qtbot, db, who):
+    """A new main window for ``who``, shown on 会议纪要: the window and the tab."""
+    w = build_main_window(db, who)
     qtbot.addWidget(w)
     w.show()
     tab = w.meetings_tab
     w.tabs.setCurrentWidget(tab)
+    return w, tab
+
+
+def test_record_issue_and_print_a_joint_meeting(qtbot, db, qtmodeltester):
+    director = actor(db, "zhuren")
+    w, tab = _on_the_tab(qtbot, db, director)
     ed = tab.editor
     ed.kind.setCurrentIndex(ed.kind.findData(MeetingKind.JOINT))
     ed.starts_at.setDateTime(QDateTime(2026, 11, 5, 9, 0, 0))
@@ -133,11 +139,7 @@ def test_saved_minutes_on_screen_as_the_program_closes_leave_no_draft(qtbot, db)
     """保存 stores the minutes; closing the program with them still on screen keeps no draft,
     so the next start does not offer "未保存的会议记录草稿" for minutes that were saved."""
     recorder = actor(db, "jiedai")
-    first = build_main_window(db, recorder)
-    qtbot.addWidget(first)
-    first.show()
-    tab = first.meetings_tab
-    first.tabs.setCurrentWidget(tab)
+    first, tab = _on_the_tab(qtbot, db, recorder)
     ed = tab.editor
     ime_type(ed.place, "中心三楼会议室")
     ime_type(ed.chair, "周主任")
@@ -187,11 +189,7 @@ def test_done_decisions_stay_in_view_with_their_results(qtbot, db, clock):
         first = meetings.decisions(s, director)[0]
     with db.write() as s:
         meetings.close_decision(s, director, first.id, "已测量，双方签订调解协议。")
-    w = build_main_window(db, director)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.meetings_tab
-    w.tabs.setCurrentWidget(tab)
+    w, tab = _on_the_tab(qtbot, db, director)
     tab.pages.setCurrentIndex(1)
     done = tab.done_table.model()
     qtbot.waitUntil(lambda: done.rowCount() == 1, timeout=5000)
@@ -211,11 +209,7 @@ def test_the_meeting_check_page(qtbot, db, clock):
     clock.freeze("2026-10-14")  # a Wednesday, the week after 国庆
     _issued_joint(db, datetime(2026, 9, 25, 9), [("周主任", "综治中心")])  # the center alone
     director = actor(db, "zhuren")
-    w = build_main_window(db, director)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.meetings_tab
-    w.tabs.setCurrentWidget(tab)
+    w, tab = _on_the_tab(qtbot, db, director)
     tab.pages.setCurrentIndex(2)
     model = tab.compliance_table.model()
     qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
