@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 
 from PIL import Image
 
-from app.reports.contents import ReceiptData
+from app.reports.contents import ReceiptData, format_date_cn
 from app.reports.qr import BORDER, dark_runs
+from app.reports.receipt import receipt_rows, stub_rows
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NAMESPACES = (
@@ -48,10 +49,12 @@ def qr_png(text: str) -> bytes:
 
 
 def run(text: str, half_points: int = 21, bold: bool = False) -> str:
+    lines = text.split("\n")  # a line break inside the cell, as the receipt's persons
     font = "<w:rFonts w:ascii='SimSun' w:hAnsi='SimSun' w:eastAsia='SimSun'/>"
     return (
         f"<w:r><w:rPr>{font}{'<w:b/>' if bold else ''}<w:sz w:val='{half_points}'/></w:rPr>"
-        f"<w:t xml:space='preserve'>{escape(text)}</w:t></w:r>"
+        + "<w:br/>".join(f"<w:t xml:space='preserve'>{escape(line)}</w:t>" for line in lines)
+        + "</w:r>"
     )
 
 
@@ -98,35 +101,7 @@ def image(relationship: str, side_mm: int) -> str:
 
 def receipt_docx(path: Path, data: ReceiptData) -> None:
     """Writes the receipt of ``data`` to ``path`` as a one-page .docx."""
-    at = data.received_at
-    day = f"{at.year}年{at.month}月{at.day}日"
-    persons = "；".join(
-        "  ".join(
-            part
-            for part in (
-                p.name,
-                p.id_number_masked and f"身份证号 {p.id_number_masked}",
-                p.phone_masked and f"电话 {p.phone_masked}",
-            )
-            if part
-        )
-        for p in data.persons
-    )
-    fields = [
-        ("受理时间", f"{day} {at:%H:%M}"),
-        ("来源渠道", data.channel),
-        ("来访群众", persons),
-        ("事项类别", data.category),
-        ("事项摘要", data.summary),
-        *([("解答内容", data.answer)] if data.answer else []),
-        ("办理去向", data.destination),
-        ("办理流程", data.route),
-        ("承诺期限", data.deadline_text),
-        ("首问责任人", data.receptionist),
-        ("中心电话", data.center_phone or "—"),
-        *([("中心地址", data.center_address)] if data.center_address else []),
-        ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
-    ]
+    day = format_date_cn(data.received_at)
     title = (
         para(run(data.center_name, 28, True), "center")
         + para(run("受理回执", 36, True), "center")
@@ -138,7 +113,10 @@ def receipt_docx(path: Path, data: ReceiptData) -> None:
         borders=False,
     )
     main = table(
-        [[cell(para(run(k, bold=True)), 1900, True), cell(para(run(v)), 7700)] for k, v in fields],
+        [
+            [cell(para(run(k, bold=True)), 1900, True), cell(para(run(v)), 7700)]
+            for k, v in receipt_rows(data)
+        ],
         [1900, 7700],
     )
     tabs = "<w:tabs><w:tab w:val='left' w:pos='4000'/><w:tab w:val='right' w:pos='9600'/></w:tabs>"
@@ -152,12 +130,7 @@ def receipt_docx(path: Path, data: ReceiptData) -> None:
         return [cell(para(run(label, bold=True)), 1600, True), cell(para(run(value)), 3200)]
 
     stub = table(
-        [
-            pair("受理编号", data.number) + pair("受理时间", f"{day} {at:%H:%M}"),
-            pair("群众", "、".join(p.name for p in data.persons)) + pair("事项类别", data.category),
-            pair("办理去向", data.destination) + pair("承诺期限", data.deadline_text),
-            pair("首问责任人", data.receptionist) + pair("群众签收", ""),
-        ],
+        [pair(a, b) + pair(c, d) for a, b, c, d in stub_rows(data)],
         [1600, 3200, 1600, 3200],
     )
     page = (

@@ -103,9 +103,42 @@ def _persons_text(persons: list[ReceiptPerson]) -> str:
     return "\n".join(lines) or "—"
 
 
+def receipt_rows(data: ReceiptData) -> list[tuple[str, str]]:
+    """The receipt's table, label and text: what the page says (the office route in
+    ``benchmarks/_receipt_docx.py`` lays out the same rows)."""
+    rows = [
+        ("受理时间", format_datetime_cn(data.received_at)),
+        ("来源渠道", data.channel),
+        ("来访群众", _persons_text(data.persons)),
+        ("事项类别", data.category),
+        ("事项摘要", data.summary),
+    ]
+    if data.answer:
+        rows.append(("解答内容", data.answer))
+    return rows + [
+        ("办理去向", data.destination),
+        ("办理流程", data.route),
+        ("承诺期限", data.deadline_text),
+        ("首问责任人", data.receptionist),
+        ("中心电话", data.center_phone or "—"),
+        *([("中心地址", data.center_address)] if data.center_address else []),
+        ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
+    ]
+
+
+def stub_rows(data: ReceiptData) -> list[tuple[str, str, str, str]]:
+    """The stub's four-column table (label, text, label, text), kept by the center."""
+    names = "、".join(p.name for p in data.persons) or "—"
+    return [
+        ("受理编号", data.number, "受理时间", format_datetime_cn(data.received_at)),
+        ("群众", names, "事项类别", data.category),
+        ("办理去向", data.destination, "承诺期限", data.deadline_text),
+        ("首问责任人", data.receptionist, "群众签收", ""),
+    ]
+
+
 def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
     s = styles or make_styles()
-    names = "、".join(p.name for p in data.persons) or "—"
     # The titles centred on the page, the QR code in the right-hand column.
     header = Table(
         [
@@ -124,25 +157,9 @@ def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
         TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (2, 0), (2, 0), "RIGHT")])
     )
     label_w = 30 * mm
-    rows = [
-        ("受理时间", format_datetime_cn(data.received_at)),
-        ("来源渠道", data.channel),
-        ("来访群众", _persons_text(data.persons)),
-        ("事项类别", data.category),
-        ("事项摘要", data.summary),
-    ]
-    if data.answer:
-        rows.append(("解答内容", data.answer))
-    rows += [
-        ("办理去向", data.destination),
-        ("办理流程", data.route),
-        ("承诺期限", data.deadline_text),
-        ("首问责任人", data.receptionist),
-        ("中心电话", data.center_phone or "—"),
-        *([("中心地址", data.center_address)] if data.center_address else []),
-        ("进度查询", f"{data.query_hint}（受理编号 {data.number}，或扫描右上角二维码）"),
-    ]
-    table = _grid([[s.p(k, s.label), s.p(v)] for k, v in rows], [label_w, WIDTH - label_w])
+    table = _grid(
+        [[s.p(k, s.label), s.p(v)] for k, v in receipt_rows(data)], [label_w, WIDTH - label_w]
+    )
     signatures = Table(
         [
             [
@@ -153,17 +170,11 @@ def render(data: ReceiptData, styles: Styles | None = None) -> bytes:
         ],
         colWidths=[WIDTH * 0.38, WIDTH * 0.38, WIDTH * 0.24],
     )
-    stub_rows = [
-        ("受理编号", data.number, "受理时间", format_datetime_cn(data.received_at)),
-        ("群众", names, "事项类别", data.category),
-        ("办理去向", data.destination, "承诺期限", data.deadline_text),
-        ("首问责任人", data.receptionist, "群众签收", ""),
-    ]
     w = WIDTH / 4
     stub = _grid(
         [
             [s.p(a, s.label), s.p(b, s.small), s.p(c, s.label), s.p(d, s.small)]
-            for a, b, c, d in stub_rows
+            for a, b, c, d in stub_rows(data)
         ],
         [w * 0.7, w * 1.3, w * 0.7, w * 1.3],
     )
