@@ -268,7 +268,7 @@ def test_a_record_being_typed_is_not_replaced_without_asking(qtbot, db, monkeypa
         QMessageBox, "question", lambda _p, title, *_a: asked.append(title) or answers[-1]
     )
     qtbot.mouseClick(tab.record_page.new_button, Qt.MouseButton.LeftButton)
-    assert asked == ["调解笔录"] and tab.record.result.toPlainText() == "双方同意再约时间"
+    assert asked == ["调解案件"] and tab.record.result.toPlainText() == "双方同意再约时间"
     tab.table.selectRow(1)  # another case: 否 stays on this one, its row selected again
     w.ctx.worker.wait()
     assert len(asked) == 2 and tab.current == shown

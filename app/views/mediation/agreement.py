@@ -30,7 +30,15 @@ from app.services.rooms.mediation import AgreementInput, CaseDetail, Document
 
 from ..combos import find_data
 from ..tables import set_column_widths
-from ..widgets import FormDialog, add_row, cell, date_edit, enum_combo, input_table
+from ..widgets import (
+    DraftController,
+    FormDialog,
+    add_row,
+    cell,
+    date_edit,
+    enum_combo,
+    input_table,
+)
 
 if TYPE_CHECKING:
     from .tab import MediationTab
@@ -105,6 +113,9 @@ class AgreementEditor(QWidget):
         self.method.setText(a.performance_method)
         self.has_deadline.setChecked(a.performance_deadline is not None)
         self.deadline.setDate(_qdate(a.performance_deadline or clock.today()))
+        self.set_read_only(read_only)
+
+    def set_read_only(self, read_only: bool) -> None:
         self.facts.setReadOnly(read_only)
         self.method.setReadOnly(read_only)
         for w in (self.kind, self.has_deadline, *self.term_buttons):
@@ -115,6 +126,39 @@ class AgreementEditor(QWidget):
             if read_only
             else QAbstractItemView.EditTrigger.AllEditTriggers
         )
+
+    def connect_changed(self, slot) -> None:
+        """``slot()`` after each change the user makes (not after ``set_value``)."""
+        self.kind.activated.connect(lambda _i: slot())
+        self.facts.textChanged.connect(slot)
+        self.terms.itemChanged.connect(lambda _i: slot())
+        for b in self.term_buttons:
+            b.clicked.connect(lambda _c=False: slot())
+        self.method.textEdited.connect(slot)
+        self.has_deadline.clicked.connect(lambda _c=False: slot())
+        self.deadline.dateChanged.connect(lambda _d: slot())
+
+    def raw_state(self) -> dict:
+        """What the editor shows, for a draft."""
+        return {
+            "kind": str(self.kind.currentData()),
+            "facts": self.facts.toPlainText(),
+            "terms": [cell(self.terms, r, 0) for r in range(self.terms.rowCount())],
+            "method": self.method.text(),
+            "has_deadline": self.has_deadline.isChecked(),
+            "deadline": self.deadline.date().toPython().isoformat(),
+        }
+
+    def set_raw_state(self, d: dict) -> None:
+        """A draft (``raw_state``) back in the editor (its read-only state unchanged)."""
+        self.kind.setCurrentIndex(max(0, find_data(self.kind, AgreementKind(d["kind"]))))
+        self.facts.setPlainText(d.get("facts", ""))
+        self.terms.setRowCount(0)
+        for t in d.get("terms", []):
+            add_row(self.terms, [t])
+        self.method.setText(d.get("method", ""))
+        self.has_deadline.setChecked(bool(d.get("has_deadline")))
+        self.deadline.setDate(_qdate(date.fromisoformat(d["deadline"])))
 
     def value(self) -> AgreementInput:
         return AgreementInput(
@@ -129,7 +173,8 @@ class AgreementEditor(QWidget):
 
 
 class AgreementPage(QWidget):
-    """The editor with 保存协议草稿, 各方已签署, 更正, 打印, and the 司法确认 line."""
+    """The editor with 保存协议草稿, 各方已签署, 更正, 打印, and the 司法确认 line. What is
+    typed in the editor is kept as a draft until the agreement is saved or signed."""
 
     def __init__(self, host: MediationTab, parent=None):
         super().__init__(parent)
@@ -137,6 +182,15 @@ class AgreementPage(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.editor = AgreementEditor()
+        self.drafts = DraftController(
+            host.ctx,
+            f"case-agreement-{host.room.value}",
+            self._draft_payload,
+            typed=lambda payload: payload["editor"],
+            parent=self,
+        )
+        self.drafts.restore.connect(self._restore)
+        self.editor.connect_changed(self._edited)
         self.signed_on = date_edit()
         self.save_button = QPushButton("保存协议草稿")
         self.save_button.clicked.connect(self.save)
@@ -254,11 +308,17 @@ class AgreementPage(QWidget):
             and a.version > 1
         )
 
-    def show_case(self, d: CaseDetail, a_in: AgreementInput | None) -> None:
+    def show_case(self, d: CaseDetail, a_in: AgreementInput | None, again: bool = False) -> None:
+        """The case's agreement as read; ``again`` (the same case after a write): unsaved
+        typing in the editor stays."""
         current = d.current_agreement
         frozen = current is not None and current.status != AgreementStatus.DRAFT
         self._detail = d
-        self.editor.set_value(a_in, read_only=frozen or not d.can_edit)
+        if again and self.drafts.dirty():
+            self.editor.set_read_only(frozen or not d.can_edit)
+        else:
+            self.editor.set_value(a_in, read_only=frozen or not d.can_edit)
+            self.drafts.mark_clean()
         self._show_versions(list(d.agreements))
         versions = "；".join(
             f"第{a.version}版 {a.status.label}"
@@ -305,19 +365,54 @@ class AgreementPage(QWidget):
             text = "书面协议签署生效后，可在 30 日内共同申请司法确认。"
         self.confirm_label.setText(text)
 
+    # --- the draft
+    def offer_draft(self) -> None:
+        self.drafts.offer(
+            lambda at, d: f"发现 {at:%m-%d %H:%M} 未保存的调解协议（{d.get('case_number', '')}）。"
+        )
+
+    def _edited(self) -> None:
+        if self.host.current is not None:
+            self.drafts.edited()
+
+    def _draft_payload(self) -> dict | None:
+        host = self.host
+        if host.current is None:
+            return None
+        return {
+            "case": str(host.current),
+            "case_number": host.detail.number if host.detail else "",
+            "editor": self.editor.raw_state(),
+        }
+
+    def _restore(self, d: dict) -> None:
+        def fill() -> None:
+            self.editor.set_raw_state(d["editor"])
+
+        self.host.restore_draft(self.drafts, d, fill, 2, "调解协议")
+
+    def _saved_as_typed(self):
+        """The ``after`` of a write that stores the editor: the draft goes (what was typed
+        while it was being stored stays one)."""
+        typed = self.editor.raw_state()
+        return lambda _result: self.drafts.saved(self.editor.raw_state() == typed)
+
     # --- the agreement
     def save(self) -> None:
         host = self.host
         if host.current is None:
             return
         job = op(mediation.save_agreement, host.ctx.actor, host.current, self.editor.value())
-        host.run(job, "协议草稿已保存。")
+        host.run(job, "协议草稿已保存。", self._saved_as_typed())
 
     def sign(self) -> None:
         """Asks first: signing freezes the agreement (and closes the case)."""
         host = self.host
         d = host.detail
         if d is None or d.current_agreement is None:
+            return
+        # Signing closes the case: typing elsewhere in it is asked about first.
+        if not host.may_leave("签署协议", [host.case_page.drafts, host.record_page.drafts]):
             return
         # What is on screen is what gets signed.
         on = self.signed_on.date().toPython()
@@ -347,7 +442,7 @@ class AgreementPage(QWidget):
 
         def ok() -> None:
             job = op(mediation.save_and_sign, host.ctx.actor, host.current, data, on)
-            host.run(job, f"{done}确认人：{me}。", dialog=dlg)
+            host.run(job, f"{done}确认人：{me}。", self._saved_as_typed(), dialog=dlg)
 
         host.ask(dlg, ok)
 
@@ -381,9 +476,13 @@ class AgreementPage(QWidget):
         note.setWordWrap(True)
         dlg = FormDialog("放弃更正草稿", host, [("", note)])
 
+        def forget(_result) -> None:  # its typing goes with it
+            self.drafts.clear()
+            self.drafts.mark_clean()
+
         def ok() -> None:
             job = op(mediation.discard_correction, host.ctx.actor, a.id)
-            host.run(job, f"已放弃第{a.version}版更正草稿。", dialog=dlg)
+            host.run(job, f"已放弃第{a.version}版更正草稿。", forget, dialog=dlg)
 
         host.ask(dlg, ok)
 

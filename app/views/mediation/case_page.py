@@ -31,10 +31,10 @@ from app.models import (
     ViolenceRisk,
 )
 from app.services.rooms import mediation
-from app.services.rooms.mediation import CaseInput, CaseMove, PartyInput
+from app.services.rooms.mediation import CaseInput, CaseMove, CaseScreen, PartyInput
 
 from ..combos import find_data
-from ..widgets import FormDialog, enum_combo
+from ..widgets import DraftController, FormDialog, enum_combo
 from .parties import PartiesEditor
 
 if TYPE_CHECKING:
@@ -137,6 +137,64 @@ class CaseForm(QWidget):
         self.party_editor.set_parties(d.parties)
         self.set_read_only(read_only)
 
+    def connect_changed(self, slot) -> None:
+        """``slot()`` after each change the user makes (not after ``set_value``)."""
+        for w in (self.referred_by, self.title, self.amount, self.relationship):
+            w.textEdited.connect(slot)
+        for w in (self.facts, self.requests):
+            w.textChanged.connect(slot)
+        for w in (self.dispute_type, self.source, self.form, self.lead, self.assistant, self.risk):
+            w.activated.connect(lambda _i: slot())
+        self.party_editor.edited.connect(slot)
+
+    def raw_state(self) -> dict:
+        """What the form shows, as typed (a draft: the age may still be words)."""
+
+        def code(combo: QComboBox) -> str | None:
+            value = combo.currentData()
+            return None if value is None else str(value)
+
+        def mediator(combo: QComboBox, wanted: uuid.UUID | None) -> str | None:
+            if combo.count():
+                return code(combo)
+            return None if wanted is None else str(wanted)  # the choices not read yet
+
+        return {
+            "dispute_type": code(self.dispute_type),
+            "source": code(self.source),
+            "form": code(self.form),
+            "referred_by": self.referred_by.text(),
+            "title": self.title.text(),
+            "facts": self.facts.toPlainText(),
+            "requests": self.requests.toPlainText(),
+            "amount": self.amount.text(),
+            "lead": mediator(self.lead, self._wanted[0]),
+            "assistant": mediator(self.assistant, self._wanted[1]),
+            "relationship": self.relationship.text(),
+            "risk": code(self.risk),
+            "parties": self.party_editor.raw_state(),
+        }
+
+    def set_raw_state(self, d: dict) -> None:
+        """A draft (``raw_state``) back in the form."""
+        for combo, enum, key in (
+            (self.dispute_type, DisputeType, "dispute_type"),
+            (self.source, CaseSource, "source"),
+            (self.form, MediationForm, "form"),
+            (self.risk, ViolenceRisk, "risk"),
+        ):
+            if d.get(key):
+                combo.setCurrentIndex(max(0, find_data(combo, enum(d[key]))))
+        for key in ("referred_by", "title", "amount", "relationship"):
+            getattr(self, key).setText(d.get(key, ""))
+        self.facts.setPlainText(d.get("facts", ""))
+        self.requests.setPlainText(d.get("requests", ""))
+        wanted = tuple(uuid.UUID(d[k]) if d.get(k) else None for k in ("lead", "assistant"))
+        self._wanted = wanted  # the choices may not have arrived yet
+        for combo, uid in zip((self.lead, self.assistant), wanted, strict=True):
+            combo.setCurrentIndex(max(0, find_data(combo, uid)))
+        self.party_editor.set_raw_state(d.get("parties", []))
+
     def set_read_only(self, ro: bool) -> None:
         for w in (self.referred_by, self.title, self.amount, self.relationship):
             w.setReadOnly(ro)
@@ -176,13 +234,27 @@ def scroll(w: QWidget) -> QScrollArea:
     return s
 
 
+# Moves after which the case can no longer be changed: unsaved typing is asked about first.
+CLOSING_MOVES = frozenset({CaseMove.FAIL, CaseMove.TERMINATE, CaseMove.TRANSFER})
+
+
 class CasePage(QWidget):
-    """The form scrolls; 保存案件 and the moves stay in sight below it."""
+    """The form scrolls; 保存案件 and the moves stay in sight below it. What is typed in
+    the form is kept as a draft (a new case's too) until the case is saved."""
 
     def __init__(self, host: MediationTab, parent=None):
         super().__init__(parent)
         self.host = host
         self.form = CaseForm(host.room)
+        self.drafts = DraftController(
+            host.ctx,
+            f"case-form-{host.room.value}",
+            self._draft_payload,
+            typed=lambda payload: payload["form"],
+            parent=self,
+        )
+        self.drafts.restore.connect(self._restore)
+        self.form.connect_changed(self.drafts.edited)
         self.save_button = QPushButton("保存案件 (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         self.move_buttons: dict[CaseMove, QPushButton] = {}
@@ -200,6 +272,52 @@ class CasePage(QWidget):
         v.addWidget(scroll(self.form), 1)
         v.addLayout(moves)
 
+    def set_mediators(self, choices: list[tuple[uuid.UUID, str]]) -> None:
+        """The mediators to choose from, arriving after the form was filled: choosing the
+        one the case names is not typing."""
+        clean = not self.drafts.dirty()
+        self.form.set_mediators(choices)
+        if clean:
+            self.drafts.mark_clean()
+
+    def show_case(self, screen: CaseScreen, again: bool) -> None:
+        """The case as read; ``again`` (the same case after a write): unsaved typing stays."""
+        d = screen.detail
+        read_only = not (d.can_edit and d.status.is_open)
+        if again and self.drafts.dirty():
+            self.form.set_read_only(read_only)
+            return
+        self.form.set_value(screen.case, read_only=read_only)
+        self.drafts.mark_clean()
+
+    # --- the draft
+    def offer_draft(self) -> None:
+        self.drafts.offer(
+            lambda at, d: (
+                f"发现 {at:%m-%d %H:%M} 未保存的案件信息（{d.get('case_number') or '新案件'}）。"
+            )
+        )
+
+    def _draft_payload(self) -> dict:
+        host = self.host
+        return {
+            "case": str(host.current) if host.current else None,
+            "matter": str(host.matter_id) if host.matter_id else None,
+            "case_number": host.detail.number if host.detail and host.current else "",
+            "form": self.form.raw_state(),
+        }
+
+    def _restore(self, d: dict) -> None:
+        host = self.host
+
+        def fill() -> None:
+            if d.get("matter") and host.current is None:
+                host.matter_id = uuid.UUID(d["matter"])
+                host.header.setText("新案件（来自事项，未保存）")
+            self.form.set_raw_state(d["form"])
+
+        host.restore_draft(self.drafts, d, fill, 0, "案件信息")
+
     def update_buttons(self, d: mediation.CaseDetail | None, editing_new: bool) -> None:
         can_edit = editing_new or (d is not None and d.can_edit)
         self.save_button.setEnabled(editing_new or (can_edit and d.status.is_open))
@@ -214,16 +332,23 @@ class CasePage(QWidget):
             host.message.show_error(exc)
             return
         actor, current = host.ctx.actor, host.current
+        typed = self.form.raw_state()
+
+        def keep(_result) -> None:
+            self.drafts.saved(self.form.raw_state() == typed)
+
         if current is None:
             job = op(mediation.open_case, actor, data, matter_id=host.matter_id)
-            host.run(job, "已立案。")
+            host.run(job, "已立案。", keep)
         else:
-            host.run(op(mediation.update_case, actor, current, data), "已保存。")
+            host.run(op(mediation.update_case, actor, current, data), "已保存。", keep)
 
     def do_move(self, move: CaseMove) -> None:
         host = self.host
         actor, case_id = host.ctx.actor, host.current
         if case_id is None:
+            return
+        if move in CLOSING_MOVES and not host.may_leave(move.label):
             return
         if move == CaseMove.START:
             host.run(op(mediation.start_mediation, actor, case_id), f"已{move.label}。")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -57,7 +58,9 @@ def ethnicity_combo(value: str = "") -> QComboBox:
 
 class PartiesEditor(QWidget):
     """The grid (``table``) with 添加当事人 / 删除所选当事人. Typing an 18-digit ID number
-    fills in 性别 and 年龄."""
+    fills in 性别 and 年龄. ``edited``: the user changed a cell, a list or the rows."""
+
+    edited = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -68,8 +71,10 @@ class PartiesEditor(QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.add_button = QPushButton("添加当事人")
         self.add_button.clicked.connect(lambda: self.add_party())
+        self.add_button.clicked.connect(self.edited)
         self.remove_button = QPushButton("删除所选当事人")
         self.remove_button.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
+        self.remove_button.clicked.connect(self.edited)
         row = QHBoxLayout()
         row.addWidget(QLabel("当事人（自然人或单位，可填代理人；填身份证号自动带出性别、年龄）"))
         row.addStretch(1)
@@ -106,13 +111,17 @@ class PartiesEditor(QWidget):
         role.setCurrentIndex(find_data(role, PartyRole(p.role)))
         kind = enum_combo(PartyKind)
         kind.setCurrentIndex(find_data(kind, PartyKind(p.kind)))
+        ethnicity = ethnicity_combo(p.ethnicity)
+        for combo in (role, kind, ethnicity):
+            combo.activated.connect(self.edited)  # chosen by the user, not set here
         self.table.setCellWidget(row, COL["身份"], role)
         self.table.setCellWidget(row, COL["类型"], kind)
-        self.table.setCellWidget(row, COL["民族"], ethnicity_combo(p.ethnicity))
+        self.table.setCellWidget(row, COL["民族"], ethnicity)
         return row
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         """An ID number typed: 性别 and 年龄 as the number says (the service checks again)."""
+        self.edited.emit()
         if item.column() != COL["身份证号"]:
             return
         sex, age = sex_and_age(item.text())
@@ -128,6 +137,36 @@ class PartiesEditor(QWidget):
         self.table.setRowCount(0)
         for p in parties:
             self.add_party(p)
+
+    def raw_state(self) -> list[dict[str, str]]:
+        """Each row as typed, by heading (the lists by their codes), for a draft."""
+        t = self.table
+        rows = []
+        for r in range(t.rowCount()):
+            row = {h: cell(t, r, c) for c, h in enumerate(PARTY_HEADERS)}
+            row["身份"] = str(t.cellWidget(r, COL["身份"]).currentData())
+            row["类型"] = str(t.cellWidget(r, COL["类型"]).currentData())
+            row["民族"] = t.cellWidget(r, COL["民族"]).currentText()
+            rows.append(row)
+        return rows
+
+    def set_raw_state(self, rows: list[dict[str, str]]) -> None:
+        """The rows of a draft (``raw_state``), as they were typed."""
+        self.table.setRowCount(0)
+        for row in rows:
+            r = self.add_party(
+                PartyInput(
+                    PartyRole(row.get("身份", PartyRole.APPLICANT.value)),
+                    "",
+                    kind=PartyKind(row.get("类型", PartyKind.PERSON.value)),
+                    ethnicity=row.get("民族", ""),
+                )
+            )
+            blocked = self.table.blockSignals(True)
+            for c, h in enumerate(PARTY_HEADERS):
+                if h not in ("身份", "类型", "民族"):
+                    self.table.setItem(r, c, QTableWidgetItem(row.get(h, "")))
+            self.table.blockSignals(blocked)
 
     def set_read_only(self, ro: bool) -> None:
         self.table.setEditTriggers(

@@ -33,7 +33,6 @@ from ..widgets import (
     DraftController,
     Row,
     add_row,
-    ask_to_give_up,
     cell,
     input_table,
     rows_view,
@@ -252,16 +251,9 @@ class RecordPage(QWidget):
             self.new_record()
 
     def may_leave(self) -> bool:
-        """Before the record being typed is replaced (another record, 新笔录, another case):
-        True when nothing unsaved is in it, or the user chooses to give it up (its draft goes
-        too); 否 keeps it on screen, to be saved first."""
-        if not self.drafts.dirty():
-            return True
-        text = "正在记录的笔录还没有保存，要放弃这些内容吗？\n选“否”回到这份笔录，可先保存再换。"
-        if not ask_to_give_up(self, "调解笔录", text):
-            return False
-        self.drafts.clear()
-        return True
+        """Before the record being typed is replaced by another record or 新笔录 (the tab's
+        ``may_leave`` asks about it)."""
+        return self.host.may_leave(pages=[self.drafts])
 
     def _new_clicked(self) -> None:
         if self.may_leave():
@@ -325,22 +317,15 @@ class RecordPage(QWidget):
         }
 
     def _restore(self, d: dict) -> None:
-        if not self.may_leave():  # 否: the bar offers the draft again
-            self.drafts.pending = d
-            self.drafts.bar.setVisible(True)
-            return
         case_id = uuid.UUID(d["case"])
         record_id = d.get("session")  # the draft file's key stays
 
-        def after() -> None:
+        def fill() -> None:
             self.record_case = case_id
             self.record_id = uuid.UUID(record_id) if record_id else None
             self.editor.set_raw_state(d["editor"])
-            self.host.pages.setCurrentIndex(1)
-            self.host.update_buttons()
-            self.host.message.info("已恢复笔录草稿，请核对后保存。")
 
-        self.host.show_case(case_id, then=after)
+        self.host.restore_draft(self.drafts, d, fill, 1, "笔录")
 
     # --- saving and printing
     def save(self) -> None:

@@ -1,9 +1,14 @@
 """The room tab: the case list on the left, the case shown on the right in its pages.
 
 One widget class serves both rooms (``room``); the family room adds its own page. The tab
-holds the case being shown (``current``, ``detail``); the pages own their buttons and run
-their writes through :meth:`MediationTab.run`, which reports the outcome and shows the case
-again. What a write changed is announced by the worker; the tab watches CASES and MATTERS.
+holds the case being shown (``current``, ``detail``) and the one asked for last (``wanted``);
+the pages own their buttons and run their writes through :meth:`MediationTab.run`, which
+reports the outcome and shows the case again. What a write changed is announced by the
+worker; the tab watches CASES and MATTERS.
+
+What is typed in the case form, the record and the agreement is kept as a draft as it is
+typed (each page's ``drafts``), is not replaced when the case is shown again after a write,
+and is not given up without asking (:meth:`MediationTab.may_leave`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from app.services.rooms.mediation import CaseInput, CaseScreen, Document, PartyI
 from ..bus import CASES, MATTERS
 from ..context import ViewContext
 from ..pdf_preview_dialog import PdfPreviewDialog
-from ..widgets import FormDialog, MessageBar, load_when_shown, run_op, tab_shortcut
+from ..widgets import (
+    DraftController,
+    FormDialog,
+    MessageBar,
+    ask_to_give_up,
+    load_when_shown,
+    run_op,
+    tab_shortcut,
+)
 from ..widgets.tables import unbroken
 from .agreement import AgreementPage
 from .case_list import CaseList
@@ -37,7 +50,7 @@ RECORD_PAGE, AGREEMENT_PAGE = 1, 2
 
 
 class MediationTab(QWidget):
-    """A room's cases. The record being typed is kept as a draft (saved as it goes)."""
+    """A room's cases. The case form, record and agreement being typed are kept as drafts."""
 
     def __init__(self, ctx: ViewContext, room: CaseRoom, parent=None):
         super().__init__(parent)
@@ -45,6 +58,7 @@ class MediationTab(QWidget):
         self.room = room
         self.detail: mediation.CaseDetail | None = None
         self.current: uuid.UUID | None = None
+        self.wanted: uuid.UUID | None = None  # the case asked for last (None: a new case)
         self.matter_id: uuid.UUID | None = None  # when a new case comes from a matter
         self.preview: PdfPreviewDialog | None = None
         self.dialog: FormDialog | None = None
@@ -66,7 +80,7 @@ class MediationTab(QWidget):
         self.risk_banner.setVisible(False)
         self.case_page = CasePage(self)
         self.case_form = self.case_page.form
-        self.case_list.mediators.connect(self.case_form.set_mediators)
+        self.case_list.mediators.connect(self.case_page.set_mediators)
         self.record_page = RecordPage(self)
         self.record = self.record_page.editor
         self.agreement_page = AgreementPage(self)
@@ -89,7 +103,8 @@ class MediationTab(QWidget):
         rv = QVBoxLayout(right)
         rv.addWidget(self.header)
         rv.addWidget(self.risk_banner)
-        rv.addWidget(self.draft_bar)
+        for page in (self.case_page, self.record_page, self.agreement_page):
+            rv.addWidget(page.drafts.bar)
         rv.addWidget(self.pages, 1)
         rv.addWidget(self.message)
         split = QSplitter()
@@ -104,7 +119,8 @@ class MediationTab(QWidget):
         ctx.bus.watch(self, [CASES, MATTERS], self.reload)
         load_when_shown(self, self.reload)
         self.new_case()
-        self.record_page.offer_draft()
+        for page in (self.case_page, self.record_page, self.agreement_page):
+            page.offer_draft()
 
     def failed(self, exc: BaseException) -> None:
         self.message.show_error(exc)
@@ -121,14 +137,20 @@ class MediationTab(QWidget):
         *,
         dialog: FormDialog | None = None,
     ) -> None:
-        """Run a write on the case; on success say ``done_text`` and show the case again.
-        A refusal is said in ``dialog`` (which stays open) or under the pages."""
+        """Run a write on the case; on success say ``done_text`` and show the case again
+        (``after(result)`` first). A refusal is said in ``dialog`` (which stays open) or under
+        the pages. If the mediator has gone on to another case meanwhile, only the outcome is
+        said: the tab stays where they are."""
+        at_submit = self.wanted
 
         def done(result) -> None:
             self.message.clear()
+            if self.wanted != at_submit:
+                self.message.success(done_text)
+                return
             if isinstance(result, mediation.CaseRef):
                 # The list's reload (announced before this) arrives next: it selects the case.
-                self.current = self.case_list.keep = result.id
+                self.current = self.wanted = self.case_list.keep = result.id
             if after:
                 after(result)
             if self.current is not None:
@@ -153,20 +175,93 @@ class MediationTab(QWidget):
         else:
             self.case_page.save()
 
+    # --- what is typed
+    def _typed_pages(self) -> list[tuple[str, DraftController]]:
+        return [
+            ("案件信息", self.case_page.drafts),
+            ("调解笔录", self.record_page.drafts),
+            ("调解协议", self.agreement_page.drafts),
+        ]
+
+    def may_leave(
+        self, move: str | None = None, pages: list[DraftController] | None = None
+    ) -> bool:
+        """Before unsaved typing would be lost: the case shown replaced (another case,
+        新建案件, 立案 from a matter, a draft restored), or with ``move`` a move after which the
+        case cannot be changed (调解不成功, 终止调解, 转办, the agreement signed). ``pages``:
+        only these pages' typing is at stake (default: all). True when nothing there is
+        unsaved or the mediator gives it up (its drafts go too); 否 keeps it on screen."""
+        unsaved = [
+            (name, c)
+            for name, c in self._typed_pages()
+            if (pages is None or c in pages) and c.dirty()
+        ]
+        if not unsaved:
+            return True
+        names = "、".join(name for name, _c in unsaved)
+        if move:
+            text = (
+                f"{names}还没有保存，{move}后就不能再修改了。要放弃这些内容吗？\n"
+                f"选“否”保留这些内容，可先保存再{move}。"
+            )
+        else:
+            text = f"{names}还没有保存，要放弃这些内容吗？\n选“否”保留这些内容，可先保存。"
+        if not ask_to_give_up(self, "调解案件", text):
+            return False
+        for _name, c in unsaved:
+            c.clear()
+            c.mark_clean()  # given up: the case may be shown over it
+        return True
+
+    def restore_draft(
+        self,
+        drafts: DraftController,
+        payload: dict,
+        fill: Callable[[], None],
+        page: int,
+        what: str,
+    ) -> None:
+        """恢复草稿 of a page: the draft's case is shown (a new case when it names none) and
+        ``fill()`` puts the draft in the page. Typing it would replace is asked about
+        first; 否 keeps that typing and the offer."""
+        case_id = uuid.UUID(payload["case"]) if payload.get("case") else None
+        leaving = case_id != self.current or case_id is None
+        if not self.may_leave(pages=None if leaving else [drafts]):
+            drafts.offer_again(payload)
+            return
+
+        def after() -> None:
+            fill()
+            self.pages.setCurrentIndex(page)
+            self.update_buttons()
+            self.message.info(f"已恢复{what}草稿，请核对后保存。")
+
+        if case_id is None:
+            self.new_case()
+            after()
+        else:
+            self.show_case(case_id, then=after)
+
     # --- the case shown
     def _case_selected(self, case_id: uuid.UUID) -> None:
-        if case_id != self.current or self.detail is None:
-            if case_id != self.current and not self.record_page.may_leave():
-                self.case_list.select_quietly(self.current)
-                return
-            self.show_case(case_id)
+        if case_id == self.wanted and self.detail is not None:
+            return  # shown, or on its way
+        if case_id != self.current and not self.may_leave():
+            self.case_list.select_quietly(self.current)
+            return
+        self.show_case(case_id)
 
     def _new_case_clicked(self) -> None:
-        if self.record_page.may_leave():
+        if self.may_leave():
             self.new_case()
 
     def show_case(self, case_id: uuid.UUID, then: Callable[[], None] | None = None) -> None:
+        """Show ``case_id`` once read; a case asked for after it wins (``wanted``)."""
+        self.wanted = case_id
+
         def shown(screen: CaseScreen) -> None:
+            if screen.detail.id != self.wanted:  # the mediator has asked for another since
+                return
             self._shown(screen)
             if then is not None:
                 then()
@@ -177,10 +272,11 @@ class MediationTab(QWidget):
 
     def _shown(self, screen: CaseScreen) -> None:
         d = screen.detail
+        again = d.id == self.current  # after a write: unsaved typing on the pages stays
         self.detail, self.current, self.matter_id = d, d.id, None
         self.case_list.keep = d.id
         self.case_list.select_quietly(d.id)  # the list marks the case shown, whatever came between
-        self.case_form.set_value(screen.case, read_only=not (d.can_edit and d.status.is_open))
+        self.case_page.show_case(screen, again)
         self.case_form.risk_warning.setVisible(False)  # the banner above says it
         risk = self.room == CaseRoom.FAMILY and d.violence_risk == ViolenceRisk.HIGH
         self.risk_banner.setVisible(risk)
@@ -197,7 +293,7 @@ class MediationTab(QWidget):
         status = unbroken(f"【{d.status.label}{late}】")
         self.header.setText(f"{unbroken(d.number)}　{d.title}　{status}{matter}")
         self.record_page.show_case(d)
-        self.agreement_page.show_case(d, screen.agreement)
+        self.agreement_page.show_case(d, screen.agreement, again)
         self.followups_page.show_case(d)
         self.documents_page.show_case(d)
         if self.family_page is not None:
@@ -221,6 +317,7 @@ class MediationTab(QWidget):
 
     def new_case(self) -> None:
         self.current, self.detail, self.matter_id = None, None, None
+        self.wanted = None
         self.case_list.keep = None
         self.table.clearSelection()
         me = self.ctx.actor.user_id
@@ -247,9 +344,10 @@ class MediationTab(QWidget):
         self.pages.setCurrentIndex(0)
         self.message.clear()
         self.update_buttons()
+        self.case_page.drafts.mark_clean()  # filled in, not typed
 
     def case_from_matter(self, matter_id: uuid.UUID, line: str) -> None:
-        if not self.record_page.may_leave():
+        if not self.may_leave():
             return
 
         def shown(data: CaseInput) -> None:
@@ -260,6 +358,7 @@ class MediationTab(QWidget):
             if len(data.parties) < 2:
                 self.case_form.add_party(PartyInput(PartyRole.RESPONDENT, ""))
             self.header.setText(f"新案件（来自事项 {line}）")
+            self.case_page.drafts.mark_clean()
 
         self.ctx.worker.submit(
             op(mediation.input_from_matter, self.ctx.actor, matter_id), shown, self.failed

@@ -48,10 +48,14 @@ class DraftController(QObject):
 
     - ``snapshot()`` gives what to keep as a JSON-able dict, or None when there is nothing to
       keep now (no case open, say); with ``clear_when_empty`` None clears the stored draft.
+      ``typed(payload)``: the part of it that is typing (default: all of it), compared to
+      tell typing from what was filled in; what describes the draft (a case's number read
+      after it was saved) is left out of it.
     - ``edited()`` after each edit: the draft is saved after a short pause.
     - ``mark_clean()`` after loading or clearing the form: no draft until it differs again.
     - ``offer(describe)`` at start: shows the bar with ``describe(saved_at, payload)``;
-      恢复草稿 emits ``restore(payload)``, 丢弃 clears the draft.
+      恢复草稿 emits ``restore(payload)``, 丢弃 clears the draft; ``offer_again(payload)``
+      when the restore was declined.
     - ``saved(unchanged)`` once the form was saved: the draft goes; ``unchanged`` (the form
       still shows what was saved) makes that its clean state, else what was typed since stays
       a draft. ``clear()`` only deletes the stored draft (丢弃, a dialog cancelled).
@@ -68,14 +72,16 @@ class DraftController(QObject):
         bar: DraftBar | None = None,
         *,
         clear_when_empty: bool = False,
+        typed: Callable[[dict], Any] | None = None,
         parent: QObject | None = None,
     ):
         super().__init__(parent)
         self.ctx, self.form, self.snapshot = ctx, form, snapshot
+        self.typed = typed or (lambda payload: payload)
         self.bar = bar or DraftBar()
         self.clear_when_empty = clear_when_empty
         self.pending: dict | None = None
-        self._baseline: dict | None = None
+        self._baseline: Any = None  # typed(snapshot()) when last clean
         self.timer = QTimer(self, singleShot=True, interval=DRAFT_PAUSE_MS)
         self.timer.timeout.connect(self.save_now)
         self.bar.restore_clicked.connect(self.restore_pending)
@@ -92,14 +98,18 @@ class DraftController(QObject):
     def edited(self) -> None:
         self.timer.start()
 
+    def _typing(self) -> Any:
+        payload = self.snapshot()
+        return None if payload is None else self.typed(payload)
+
     def dirty(self) -> bool:
         """Whether the form holds typing that is neither saved nor only filled in."""
-        payload = self.snapshot()
-        return payload is not None and payload != self._baseline
+        typing = self._typing()
+        return typing is not None and typing != self._baseline
 
     def mark_clean(self) -> None:
         self.timer.stop()  # loading is not editing
-        self._baseline = self.snapshot()
+        self._baseline = self._typing()
 
     def save_now(self) -> None:
         self.timer.stop()
@@ -111,7 +121,7 @@ class DraftController(QObject):
             if self.clear_when_empty:
                 self.clear()
             return
-        if payload == self._baseline:
+        if self.typed(payload) == self._baseline:
             return
         user, form = self.user, self.form
         self.ctx.worker.submit(lambda _s: store.save(user, form, payload))
@@ -121,7 +131,7 @@ class DraftController(QObject):
         leaves no draft of it); text typed while it was saving is kept as a draft."""
         self.clear()
         if unchanged:
-            self._baseline = self.snapshot()
+            self._baseline = self._typing()
         else:
             self.edited()
 
@@ -141,6 +151,11 @@ class DraftController(QObject):
         saved_at, self.pending = found
         self.bar.offer(describe(saved_at, self.pending))
         return True
+
+    def offer_again(self, payload: dict) -> None:
+        """恢复草稿 answered 否 (it would have replaced typing): the bar offers it still."""
+        self.pending = payload
+        self.bar.setVisible(True)
 
     def restore_pending(self) -> None:
         payload, self.pending = self.pending, None
