@@ -13,7 +13,7 @@ from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseMove
 from app.views.mediation.parties import COL
 from tests.conftest import actor
-from tests.services.test_mediation import neighbours
+from tests.services.test_mediation import family, neighbours
 from tests.views.test_mediation_tab import _first_case_open
 from tests.views.test_reception_tab import ime_type
 
@@ -229,3 +229,43 @@ def test_a_write_finishing_after_the_mediator_moved_on_does_not_pull_them_back(q
     assert tab.current == other and tab.detail.id == other
     assert [i.row() for i in tab.table.selectionModel().selectedRows()] == [1]
     assert "已保存" in tab.message.text()
+
+
+def test_minors_typed_in_a_family_case_stay_until_saved_and_are_asked_about(qtbot, db, monkeypatch):
+    """Minors are not written to a draft file (only the case's mediators see them), but a
+    write elsewhere does not wipe them and another case does not replace them unasked."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, family(db))
+        mediation.open_case(s, m, family(db))
+    w = build_main_window(db, m)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.family_tab
+    w.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
+    tab.table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    shown, page = tab.current, tab.family_page
+    qtbot.mouseClick(page.add_minor_button, Qt.MouseButton.LeftButton)
+    page.minors.item(0, 0).setText("钱小宝")
+    qtbot.keyClick(tab.case_form.facts, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "已保存" in tab.message.text(), timeout=5000)
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    assert page.minors.rowCount() == 1 and page.minors.item(0, 0).text() == "钱小宝"
+    answers = [QMessageBox.StandardButton.No]
+    asked = _answering(monkeypatch, answers)
+    tab.table.selectRow(1)
+    w.ctx.worker.wait()
+    assert len(asked) == 1 and asked[0].startswith("未成年人信息还没有保存")
+    assert tab.current == shown
+    w.save_drafts()  # as closing the program does: every form's typing to its draft file
+    folder = w.ctx.drafts.folder
+    assert not folder.exists() or all("minors" not in f.name for f in folder.iterdir())
+    qtbot.mouseClick(page.save_minors_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "未成年人信息已保存" in tab.message.text(), timeout=5000)
+    tab.table.selectRow(1)  # saved: no question
+    qtbot.waitUntil(lambda: tab.current not in (None, shown), timeout=5000)
+    assert len(asked) == 1
+    w.ctx.worker.wait()

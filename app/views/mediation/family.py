@@ -21,7 +21,16 @@ from app.services.rooms import mediation
 from app.services.rooms.mediation import CaseDetail, MinorInput
 
 from ..tables import set_column_widths
-from ..widgets import FormDialog, add_row, cell, date_edit, enum_combo, input_table, rows_view
+from ..widgets import (
+    DraftController,
+    FormDialog,
+    add_row,
+    cell,
+    date_edit,
+    enum_combo,
+    input_table,
+    rows_view,
+)
 
 if TYPE_CHECKING:
     from .tab import MediationTab
@@ -37,6 +46,11 @@ class FamilyPage(QWidget):
             ["姓名", "性别", "年龄", "与当事人关系", "情况说明"], 4, min_height=110
         )
         set_column_widths(self.minors, [(1, 40), (2, 40), (3, 130)])
+        # Minors typed and not saved yet are told apart (asked about before they would be
+        # replaced) but never written to a draft file: only the case's mediators see them.
+        self.typing = DraftController(
+            host.ctx, f"case-minors-{host.room.value}", self._typed, stored=False, parent=self
+        )
         self.add_minor_button = add_minor = QPushButton("添加未成年人")
         add_minor.clicked.connect(lambda: add_row(self.minors, ["", "", "", "", ""]))
         add_minor.setEnabled(False)
@@ -78,7 +92,26 @@ class FamilyPage(QWidget):
             v.addLayout(h)
             v.addWidget(table)
 
-    def show_case(self, d: CaseDetail) -> None:
+    def _typed(self) -> dict | None:
+        if self.host.current is None or not self.minors.isEnabled():
+            return None
+        rows = [[cell(self.minors, r, c) for c in range(5)] for r in range(self.minors.rowCount())]
+        return {"minors": rows}
+
+    def show_case(self, d: CaseDetail, again: bool = False) -> None:
+        """The case as read; ``again`` (the same case after a write): minors typed and not
+        saved stay."""
+        self._show_minors(d, keep_typing=again and self.typing.dirty())
+        for table, rows in ((self.protections, d.protections), (self.services, d.services)):
+            table.set_rows((f"{on:%Y-%m-%d}", what, note) for on, what, note in rows)
+        self.complaints.set_rows(
+            (f"{got:%Y-%m-%d}", content, to, f"{on:%Y-%m-%d}" if on else "")
+            for got, content, to, on in d.complaints
+        )
+
+    def _show_minors(self, d: CaseDetail, keep_typing: bool) -> None:
+        if keep_typing:
+            return
         self.minors.setRowCount(0)
         if d.minors is None:
             self.minors_note.setText(
@@ -97,12 +130,7 @@ class FamilyPage(QWidget):
         self.add_minor_button.setEnabled(can_write)
         self.add_minor_button.setVisible(d.minors is not None)
         self.save_minors_button.setVisible(d.minors is not None)
-        for table, rows in ((self.protections, d.protections), (self.services, d.services)):
-            table.set_rows((f"{on:%Y-%m-%d}", what, note) for on, what, note in rows)
-        self.complaints.set_rows(
-            (f"{got:%Y-%m-%d}", content, to, f"{on:%Y-%m-%d}" if on else "")
-            for got, content, to, on in d.complaints
-        )
+        self.typing.mark_clean()
 
     def update_buttons(self, can_edit: bool) -> None:
         for b in (self.add_protection_button, self.add_service_button, self.add_complaint_button):
@@ -126,8 +154,9 @@ class FamilyPage(QWidget):
         if problems:
             host.message.error("\n".join(problems.values()))
             return
+        typed = self._typed()
         job = op(mediation.save_minors, host.ctx.actor, host.current, minors)
-        host.run(job, "未成年人信息已保存。")
+        host.run(job, "未成年人信息已保存。", lambda _r: self.typing.saved(self._typed() == typed))
 
     def add_protection(self) -> None:
         self._add_dated(

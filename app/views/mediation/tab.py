@@ -177,11 +177,14 @@ class MediationTab(QWidget):
 
     # --- what is typed
     def _typed_pages(self) -> list[tuple[str, DraftController]]:
-        return [
+        pages = [
             ("案件信息", self.case_page.drafts),
             ("调解笔录", self.record_page.drafts),
             ("调解协议", self.agreement_page.drafts),
         ]
+        if self.family_page is not None:
+            pages.append(("未成年人信息", self.family_page.typing))
+        return pages
 
     def may_leave(
         self, move: str | None = None, pages: list[DraftController] | None = None
@@ -256,8 +259,9 @@ class MediationTab(QWidget):
             self.new_case()
 
     def show_case(self, case_id: uuid.UUID, then: Callable[[], None] | None = None) -> None:
-        """Show ``case_id`` once read; a case asked for after it wins (``wanted``)."""
-        self.wanted = case_id
+        """Show ``case_id`` once read; a case asked for after it wins (``wanted``), and the
+        list keeps it selected through a reload that comes first."""
+        self.wanted = self.case_list.keep = case_id
 
         def shown(screen: CaseScreen) -> None:
             if screen.detail.id != self.wanted:  # the mediator has asked for another since
@@ -297,7 +301,7 @@ class MediationTab(QWidget):
         self.followups_page.show_case(d)
         self.documents_page.show_case(d)
         if self.family_page is not None:
-            self.family_page.show_case(d)
+            self.family_page.show_case(d, again)
         self.update_buttons()
 
     def update_buttons(self) -> None:

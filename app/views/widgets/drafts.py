@@ -50,7 +50,8 @@ class DraftController(QObject):
       keep now (no case open, say); with ``clear_when_empty`` None clears the stored draft.
       ``typed(payload)``: the part of it that is typing (default: all of it), compared to
       tell typing from what was filled in; what describes the draft (a case's number read
-      after it was saved) is left out of it.
+      after it was saved) is left out of it. ``stored=False``: typing too private for a
+      draft file (a family case's minors) is only told apart (``dirty``), never written.
     - ``edited()`` after each edit: the draft is saved after a short pause.
     - ``mark_clean()`` after loading or clearing the form: no draft until it differs again.
     - ``offer(describe)`` at start: shows the bar with ``describe(saved_at, payload)``;
@@ -73,10 +74,12 @@ class DraftController(QObject):
         *,
         clear_when_empty: bool = False,
         typed: Callable[[dict], Any] | None = None,
+        stored: bool = True,
         parent: QObject | None = None,
     ):
         super().__init__(parent)
         self.ctx, self.form, self.snapshot = ctx, form, snapshot
+        self.stored = stored
         self.typed = typed or (lambda payload: payload)
         self.bar = bar or DraftBar()
         self.clear_when_empty = clear_when_empty
@@ -89,7 +92,7 @@ class DraftController(QObject):
 
     @property
     def store(self):
-        return self.ctx.drafts
+        return self.ctx.drafts if self.stored else None
 
     @property
     def user(self) -> str:
