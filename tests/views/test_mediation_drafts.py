@@ -269,3 +269,82 @@ def test_minors_typed_in_a_family_case_stay_until_saved_and_are_asked_about(qtbo
     qtbot.waitUntil(lambda: tab.current not in (None, shown), timeout=5000)
     assert len(asked) == 1
     w.ctx.worker.wait()
+
+
+def _new_case_typed(tab, facts: str, names: tuple[str, str]) -> None:
+    form = tab.case_form
+    ime_type(form.facts, facts)
+    for r, name in enumerate(names):
+        form.parties.item(r, NAME).setText(name)
+
+
+def test_a_new_case_started_while_the_last_one_is_saving_stays_new(qtbot, db, monkeypatch):
+    """立案 (Ctrl+S) and at once 新建案件: the first case is saved, the tab stays on the new
+    one, and what is typed there becomes a case of its own."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, neighbours(db))
+    w, tab = _first_case_open(qtbot, db, m)
+    qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.case_form.lead.currentData() == m.user_id, timeout=5000)
+    _new_case_typed(tab, "甲：楼上漏水。", ("王𠮷", "李四"))
+    asked = _answering(monkeypatch, [QMessageBox.StandardButton.Yes])
+    qtbot.keyClick(tab.case_form.facts, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)  # still saving
+    _new_case_typed(tab, "乙：宅基地边界。", ("赵五", "钱六"))
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    assert len(asked) == 1  # the first case was still unsaved when 新建案件 was clicked
+    assert tab.current is None and tab.header.text() == "新案件（未保存）"
+    assert tab.case_form.facts.toPlainText() == "乙：宅基地边界。"
+    qtbot.keyClick(tab.case_form.facts, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    with db.read() as s:
+        cases = mediation.list_cases(s, m, tab.room)
+        facts = {mediation.case_input(s, m, c.id).facts for c in cases}
+    assert len(cases) == 3 and {"甲：楼上漏水。", "乙：宅基地边界。"} <= facts
+    assert len(asked) == 1
+    w.ctx.worker.wait()
+
+
+def test_after_opening_a_case_another_case_is_chosen_without_a_question(qtbot, db, monkeypatch):
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, neighbours(db))
+    w, tab = _first_case_open(qtbot, db, m)
+    first = tab.current
+    qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.case_form.lead.currentData() == m.user_id, timeout=5000)
+    _new_case_typed(tab, "楼上漏水。", ("王𠮷", "李四"))
+    qtbot.keyClick(tab.case_form.facts, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.detail is not None, timeout=5000)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=5000)
+    w.ctx.worker.wait()
+    asked = _answering(monkeypatch, [QMessageBox.StandardButton.No])
+    row = next(r for r, c in enumerate(tab.model.rows) if c.id == first)
+    tab.table.selectRow(row)
+    qtbot.waitUntil(lambda: tab.current == first, timeout=5000)
+    assert asked == []
+    w.ctx.worker.wait()
+
+
+def test_giving_up_for_a_move_then_cancelling_it_keeps_the_typing(qtbot, db, monkeypatch):
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        mediation.open_case(s, m, neighbours(db))
+    w, tab = _first_case_open(qtbot, db, m)
+    tab.pages.setCurrentIndex(1)
+    ime_type(tab.record.place, "中心一楼调解室")
+    qtbot.waitUntil(
+        lambda: _stored(w, "case-record-general", "editor").get("place") == "中心一楼调解室",
+        timeout=5000,
+    )
+    _answering(monkeypatch, [QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *_a: ("", False))  # 取消
+    qtbot.mouseClick(tab.case_page.move_buttons[CaseMove.TERMINATE], Qt.MouseButton.LeftButton)
+    w.ctx.worker.wait()
+    assert tab.detail.status == CaseStatus.ACCEPTED
+    assert tab.record_page.drafts.dirty() and tab.record.place.text() == "中心一楼调解室"
+    assert _stored(w, "case-record-general", "editor").get("place") == "中心一楼调解室"

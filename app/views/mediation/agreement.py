@@ -386,8 +386,9 @@ class AgreementPage(QWidget):
         }
 
     def _restore(self, d: dict) -> None:
-        def fill() -> None:
+        def fill() -> bool:
             self.editor.set_raw_state(d["editor"])
+            return not self.editor.facts.isReadOnly()
 
         self.host.restore_draft(self.drafts, d, fill, 2, "调解协议")
 
@@ -412,7 +413,8 @@ class AgreementPage(QWidget):
         if d is None or d.current_agreement is None:
             return
         # Signing closes the case: typing elsewhere in it is asked about first.
-        if not host.may_leave("签署协议", [host.case_page.drafts, host.record_page.drafts]):
+        give_up = host.may_close("签署协议", [host.case_page.drafts, host.record_page.drafts])
+        if give_up is None:
             return
         # What is on screen is what gets signed.
         on = self.signed_on.date().toPython()
@@ -440,9 +442,15 @@ class AgreementPage(QWidget):
         dlg = FormDialog(title, host, [("", note), ("确认人", QLabel(me))])
         dlg.ok_button.setText("确认生效")
 
+        saved = self._saved_as_typed()
+
+        def after(result) -> None:
+            saved(result)
+            give_up(result)
+
         def ok() -> None:
             job = op(mediation.save_and_sign, host.ctx.actor, host.current, data, on)
-            host.run(job, f"{done}确认人：{me}。", self._saved_as_typed(), dialog=dlg)
+            host.run(job, f"{done}确认人：{me}。", after, dialog=dlg)
 
         host.ask(dlg, ok)
 

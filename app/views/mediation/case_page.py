@@ -108,7 +108,8 @@ class CaseForm(QWidget):
         """The choices (they may arrive after the case is shown: what the case asked for is
         chosen then; with nothing asked for, 主调解员 waits to be chosen)."""
         for combo, wanted in ((self.lead, self._wanted[0]), (self.assistant, self._wanted[1])):
-            keep = combo.currentData() or wanted
+            # What is chosen stays chosen, （无） too; before the first choices, the case's.
+            keep = combo.currentData() if combo.count() else wanted
             combo.clear()
             combo.addItem("（请选择）" if combo is self.lead else "（无）", None)
             for uid, name in choices:
@@ -310,11 +311,12 @@ class CasePage(QWidget):
     def _restore(self, d: dict) -> None:
         host = self.host
 
-        def fill() -> None:
+        def fill() -> bool:
             if d.get("matter") and host.current is None:
                 host.matter_id = uuid.UUID(d["matter"])
                 host.header.setText("新案件（来自事项，未保存）")
             self.form.set_raw_state(d["form"])
+            return not self.form.title.isReadOnly()
 
         host.restore_draft(self.drafts, d, fill, 0, "案件信息")
 
@@ -348,7 +350,8 @@ class CasePage(QWidget):
         actor, case_id = host.ctx.actor, host.current
         if case_id is None:
             return
-        if move in CLOSING_MOVES and not host.may_leave(move.label):
+        give_up = None  # a closing move gives up unsaved typing once it is done
+        if move in CLOSING_MOVES and (give_up := host.may_close(move.label)) is None:
             return
         if move == CaseMove.START:
             host.run(op(mediation.start_mediation, actor, case_id), f"已{move.label}。")
@@ -362,7 +365,7 @@ class CasePage(QWidget):
             reason, ok = QInputDialog.getMultiLineText(self, move.label, label)
             if ok:
                 job = op(mediation.close_case, actor, case_id, status, reason)
-                host.run(job, f"已{move.label}。")
+                host.run(job, f"已{move.label}。", give_up)
         elif move == CaseMove.TRANSFER:
             body = enum_combo(TransferBody)
             to, reason = QLineEdit(), QPlainTextEdit()
@@ -374,7 +377,7 @@ class CasePage(QWidget):
             def ok() -> None:
                 b, t, r = body.currentData(), to.text(), reason.toPlainText()
                 job = op(mediation.transfer_case, actor, case_id, b, t, r)
-                host.run(job, f"已{move.label}。", dialog=dlg)
+                host.run(job, f"已{move.label}。", give_up, dialog=dlg)
 
             host.ask(dlg, ok)
         elif move == CaseMove.ARCHIVE:

@@ -124,6 +124,7 @@ class RecordEditor(QWidget):
             w.textChanged.connect(slot)
         self.statements.itemChanged.connect(lambda _i: slot())
         self.rights_told.toggled.connect(lambda _b: slot())
+        self.at.dateTimeChanged.connect(lambda _t: slot())
 
     def raw_state(self) -> dict:
         return {
@@ -320,10 +321,11 @@ class RecordPage(QWidget):
         case_id = uuid.UUID(d["case"])
         record_id = d.get("session")  # the draft file's key stays
 
-        def fill() -> None:
+        def fill() -> bool:
             self.record_case = case_id
             self.record_id = uuid.UUID(record_id) if record_id else None
             self.editor.set_raw_state(d["editor"])
+            return not self.editor.place.isReadOnly()
 
         self.host.restore_draft(self.drafts, d, fill, 1, "笔录")
 

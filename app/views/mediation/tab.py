@@ -59,6 +59,9 @@ class MediationTab(QWidget):
         self.detail: mediation.CaseDetail | None = None
         self.current: uuid.UUID | None = None
         self.wanted: uuid.UUID | None = None  # the case asked for last (None: a new case)
+        # Counts the mediator's moves from case to case (another case, a new one): a write's
+        # outcome or a case read for an earlier one is not shown over where they are now.
+        self.visit = 0
         self.matter_id: uuid.UUID | None = None  # when a new case comes from a matter
         self.preview: PdfPreviewDialog | None = None
         self.dialog: FormDialog | None = None
@@ -139,13 +142,13 @@ class MediationTab(QWidget):
     ) -> None:
         """Run a write on the case; on success say ``done_text`` and show the case again
         (``after(result)`` first). A refusal is said in ``dialog`` (which stays open) or under
-        the pages. If the mediator has gone on to another case meanwhile, only the outcome is
-        said: the tab stays where they are."""
-        at_submit = self.wanted
+        the pages. If the mediator has gone on to another case meanwhile (a new one too),
+        only the outcome is said: the tab stays where they are."""
+        visit = self.visit
 
         def done(result) -> None:
             self.message.clear()
-            if self.wanted != at_submit:
+            if self.visit != visit:
                 self.message.success(done_text)
                 return
             if isinstance(result, mediation.CaseRef):
@@ -186,21 +189,18 @@ class MediationTab(QWidget):
             pages.append(("未成年人信息", self.family_page.typing))
         return pages
 
-    def may_leave(
-        self, move: str | None = None, pages: list[DraftController] | None = None
-    ) -> bool:
-        """Before unsaved typing would be lost: the case shown replaced (another case,
-        新建案件, 立案 from a matter, a draft restored), or with ``move`` a move after which the
-        case cannot be changed (调解不成功, 终止调解, 转办, the agreement signed). ``pages``:
-        only these pages' typing is at stake (default: all). True when nothing there is
-        unsaved or the mediator gives it up (its drafts go too); 否 keeps it on screen."""
+    def _asked_to_give_up(
+        self, move: str | None, pages: list[DraftController] | None
+    ) -> list[DraftController] | None:
+        """The pages (``pages``, default all) holding unsaved typing once the mediator
+        agreed to give it up ([] when there is none); None when they keep it (否)."""
         unsaved = [
             (name, c)
             for name, c in self._typed_pages()
             if (pages is None or c in pages) and c.dirty()
         ]
         if not unsaved:
-            return True
+            return []
         names = "、".join(name for name, _c in unsaved)
         if move:
             text = (
@@ -210,23 +210,50 @@ class MediationTab(QWidget):
         else:
             text = f"{names}还没有保存，要放弃这些内容吗？\n选“否”保留这些内容，可先保存。"
         if not ask_to_give_up(self, "调解案件", text):
-            return False
-        for _name, c in unsaved:
+            return None
+        return [c for _name, c in unsaved]
+
+    @staticmethod
+    def _give_up(controllers: list[DraftController]) -> None:
+        for c in controllers:
             c.clear()
             c.mark_clean()  # given up: the case may be shown over it
+
+    def may_leave(self, pages: list[DraftController] | None = None) -> bool:
+        """Before unsaved typing would be replaced: another case, 新建案件, 立案 from a
+        matter, a draft restored. ``pages``: only these pages' typing is at stake (default:
+        all). True when nothing there is unsaved or the mediator gives it up (its drafts go
+        too, at once); 否 keeps it on screen."""
+        given_up = self._asked_to_give_up(None, pages)
+        if given_up is None:
+            return False
+        self._give_up(given_up)
         return True
+
+    def may_close(
+        self, move: str, pages: list[DraftController] | None = None
+    ) -> Callable[[Any], None] | None:
+        """Before ``move``, after which the case cannot be changed (调解不成功, 终止调解,
+        转办, the agreement signed): None when the mediator keeps unsaved typing (否);
+        otherwise the ``after`` for :meth:`run` that gives it up once the move is done — a
+        move cancelled in its own dialog gives up nothing."""
+        given_up = self._asked_to_give_up(move, pages)
+        if given_up is None:
+            return None
+        return lambda _result: self._give_up(given_up)
 
     def restore_draft(
         self,
         drafts: DraftController,
         payload: dict,
-        fill: Callable[[], None],
+        fill: Callable[[], bool],
         page: int,
         what: str,
     ) -> None:
         """恢复草稿 of a page: the draft's case is shown (a new case when it names none) and
-        ``fill()`` puts the draft in the page. Typing it would replace is asked about
-        first; 否 keeps that typing and the offer."""
+        ``fill()`` puts the draft in the page; ``fill`` returns whether the page can still be
+        changed. Typing it would replace is asked about first; 否 keeps that typing and the
+        offer, as does another case chosen before the draft's case is shown."""
         case_id = uuid.UUID(payload["case"]) if payload.get("case") else None
         leaving = case_id != self.current or case_id is None
         if not self.may_leave(pages=None if leaving else [drafts]):
@@ -234,16 +261,25 @@ class MediationTab(QWidget):
             return
 
         def after() -> None:
-            fill()
+            editable = fill()
             self.pages.setCurrentIndex(page)
             self.update_buttons()
-            self.message.info(f"已恢复{what}草稿，请核对后保存。")
+            if editable:
+                self.message.info(f"已恢复{what}草稿，请核对后保存。")
+                return
+            # Shown to be copied, not saved: it is no question at every change of case, and
+            # the stored draft stays (offered again at the next start, or 丢弃 then).
+            drafts.mark_clean()
+            self.message.error(
+                f"已恢复{what}草稿，但这个案件现在不能再修改（已办结或无权修改），草稿不能保存；"
+                "需要的内容请另行记下。"
+            )
 
         if case_id is None:
             self.new_case()
             after()
         else:
-            self.show_case(case_id, then=after)
+            self.show_case(case_id, then=after, lost=lambda: drafts.offer_again(payload))
 
     # --- the case shown
     def _case_selected(self, case_id: uuid.UUID) -> None:
@@ -258,29 +294,47 @@ class MediationTab(QWidget):
         if self.may_leave():
             self.new_case()
 
-    def show_case(self, case_id: uuid.UUID, then: Callable[[], None] | None = None) -> None:
-        """Show ``case_id`` once read; a case asked for after it wins (``wanted``), and the
-        list keeps it selected through a reload that comes first."""
+    def show_case(
+        self,
+        case_id: uuid.UUID,
+        then: Callable[[], None] | None = None,
+        lost: Callable[[], None] | None = None,
+    ) -> None:
+        """Show ``case_id`` once read, then ``then()``. A case asked for after it wins
+        (``lost()`` then instead), and the list keeps it selected through a reload that
+        comes first."""
+        if case_id != self.wanted or self.detail is None:
+            self.visit += 1
+        visit = self.visit
         self.wanted = self.case_list.keep = case_id
 
         def shown(screen: CaseScreen) -> None:
-            if screen.detail.id != self.wanted:  # the mediator has asked for another since
+            if self.visit != visit:  # the mediator has gone on since
+                if lost is not None:
+                    lost()
                 return
             self._shown(screen)
             if then is not None:
                 then()
 
-        self.ctx.worker.submit(
-            op(mediation.case_screen, self.ctx.actor, case_id), shown, self.failed
-        )
+        def failed(exc: BaseException) -> None:
+            if self.visit == visit:  # it stays on the case shown, marked so in the list
+                self.wanted = self.case_list.keep = self.current
+                self.case_list.select_quietly(self.current)
+            self.failed(exc)
+
+        self.ctx.worker.submit(op(mediation.case_screen, self.ctx.actor, case_id), shown, failed)
 
     def _shown(self, screen: CaseScreen) -> None:
         d = screen.detail
-        again = d.id == self.current  # after a write: unsaved typing on the pages stays
+        # The same case again after a write: unsaved typing on the pages stays. A case just
+        # opened (立案) was not on the other pages yet; its form was.
+        again = self.detail is not None and self.detail.id == d.id
+        form_again = d.id == self.current
         self.detail, self.current, self.matter_id = d, d.id, None
         self.case_list.keep = d.id
         self.case_list.select_quietly(d.id)  # the list marks the case shown, whatever came between
-        self.case_page.show_case(screen, again)
+        self.case_page.show_case(screen, form_again)
         self.case_form.risk_warning.setVisible(False)  # the banner above says it
         risk = self.room == CaseRoom.FAMILY and d.violence_risk == ViolenceRisk.HIGH
         self.risk_banner.setVisible(risk)
@@ -322,6 +376,7 @@ class MediationTab(QWidget):
     def new_case(self) -> None:
         self.current, self.detail, self.matter_id = None, None, None
         self.wanted = None
+        self.visit += 1
         self.case_list.keep = None
         self.table.clearSelection()
         me = self.ctx.actor.user_id
@@ -353,8 +408,12 @@ class MediationTab(QWidget):
     def case_from_matter(self, matter_id: uuid.UUID, line: str) -> None:
         if not self.may_leave():
             return
+        self.visit += 1
+        visit = self.visit
 
         def shown(data: CaseInput) -> None:
+            if self.visit != visit:  # the mediator has chosen a case meanwhile
+                return
             self.new_case()
             self.matter_id = matter_id
             data.room = self.room
