@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.gui import build_main_window
-from app.models import CaseStatus
+from app.models import AgreementKind, CaseStatus
 from app.services.rooms import mediation
-from app.services.rooms.mediation import CaseMove
+from app.services.rooms.mediation import AgreementInput, CaseMove
 from app.views.mediation.parties import COL
 from tests.conftest import actor
 from tests.services.test_mediation import family, neighbours
@@ -310,9 +310,14 @@ def test_a_new_case_started_while_the_last_one_is_saving_stays_new(qtbot, db, mo
 
 
 def test_after_opening_a_case_another_case_is_chosen_without_a_question(qtbot, db, monkeypatch):
+    """The case looked at before 新建案件 has an agreement; the new case has none, which is
+    not typing on its agreement page."""
     m = actor(db, "tiaojie")
     with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
+        ref = mediation.open_case(s, m, neighbours(db))
+        terms = ["李四三日内清理杂物"]
+        agreement = AgreementInput(AgreementKind.WRITTEN, "排水沟堵塞。", terms)
+        mediation.save_agreement(s, m, ref.id, agreement)
     w, tab = _first_case_open(qtbot, db, m)
     first = tab.current
     qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
