@@ -126,6 +126,19 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _no_unanswered_question(monkeypatch):
+    """A question box nobody answers would wait for ever offscreen, hanging the run: one the
+    test did not answer itself (``monkeypatch.setattr(QMessageBox, "question", …)``) fails
+    it at once, with the question."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unanswered(_parent, title, text, *_a, **_k):
+        raise AssertionError(f"the test did not answer the question “{title}”: {text}")
+
+    monkeypatch.setattr(QMessageBox, "question", unanswered)
+
+
+@pytest.fixture(autouse=True)
 def _clock_reset():
     """Every test starts on the clock the run was started with (``ZONGZHI_CLOCK`` or the
     machine's), whatever an earlier test set."""

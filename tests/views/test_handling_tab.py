@@ -10,7 +10,14 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+)
 from sqlalchemy import select
 
 from app.core.opened_copies import opened_copies_folder
@@ -287,7 +294,7 @@ REFUSALS = [
     ("status", "move", "typed", "words"), REFUSALS, ids=[f"{r[1].value}" for r in REFUSALS]
 )
 def test_a_refused_flow_dialog_stays_open_with_what_was_typed(
-    qtbot, db, status, move, typed, words
+    qtbot, db, monkeypatch, status, move, typed, words
 ):
     mid = new_matter(db, status)
     w, tab = open_tab(qtbot, db)
@@ -305,7 +312,13 @@ def test_a_refused_flow_dialog_stays_open_with_what_was_typed(
         got = widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
         assert got == text
     assert status_of(db, mid) == (status or MatterStatus.REGISTERED), "nothing was saved"
-    # Cancelling then leaves it as it was, and the tab says nothing went wrong.
+    # Cancelling asks first when something was typed: 否 stays, 是 leaves it as it was
+    # (and the tab says nothing went wrong).
+    asked, answers = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or answers[-1])
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert dlg.isVisible() == bool(typed) and len(asked) == (1 if typed else 0)
+    answers.append(QMessageBox.StandardButton.Yes)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     closed(qtbot, dlg)
     assert status_of(db, mid) == (status or MatterStatus.REGISTERED)

@@ -284,3 +284,28 @@ def test_rows_view_selection(qtbot):
     assert view.current_id() == "b" and view.current_row() == 2 and chosen == []
     view.set_rows([Row(("2026-11-04", "新事项"), id="c")])  # gone: nothing chosen
     assert view.current_id() is None
+
+
+def test_cancelling_a_form_dialog_asks_before_typed_text_goes(qtbot, monkeypatch):
+    """取消 or Esc with text typed asks first (否 keeps the dialog and the text); with nothing
+    typed, or only a date chosen, it just closes."""
+    from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
+
+    asked, answers = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[1]) or answers[-1])
+    dlg = FormDialog("记录回访")
+    qtbot.addWidget(dlg)
+    note = dlg.row("回访情况", QPlainTextEdit())
+    dlg.open()
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)  # nothing typed
+    assert not dlg.isVisible() and asked == []
+    dlg.open()
+    ime_type(note, "当事人表示协议已履行完毕")
+    qtbot.keyClick(note, Qt.Key.Key_Escape)
+    cancel = dlg.buttons.button(dlg.buttons.StandardButton.Cancel)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert asked == ["记录回访", "记录回访"] and dlg.isVisible()
+    assert note.toPlainText() == "当事人表示协议已履行完毕"
+    answers.append(QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert not dlg.isVisible() and len(asked) == 3

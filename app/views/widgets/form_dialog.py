@@ -1,17 +1,24 @@
 """A small form in a dialog: 确定 runs the form's operation, and the dialog closes only when it
 succeeded. A refusal shows its Chinese message in the dialog, under the field it concerns
-when it names one, and everything typed stays as it was."""
+when it names one, and everything typed stays as it was. 取消, Esc or the window's × ask
+before text typed in it is given up."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +27,19 @@ from app.core.errors import ValidationError
 
 from ..messages import error_text
 from .run import run_op
+from .tab_helpers import ask_to_give_up
+
+
+def _typed_texts(dialog: QWidget) -> list[tuple[QWidget, str]]:
+    """The dialog's text fields and what they hold (a date's or a list's own line left out:
+    they are chosen again in a moment, not typed)."""
+    texts: list[tuple[QWidget, str]] = []
+    for w in dialog.findChildren(QWidget):
+        if isinstance(w, QPlainTextEdit | QTextEdit):
+            texts.append((w, w.toPlainText()))
+        elif isinstance(w, QLineEdit) and not isinstance(w.parent(), QAbstractSpinBox | QComboBox):
+            texts.append((w, w.text()))
+    return texts
 
 
 class FieldRow(QWidget):
@@ -74,14 +94,52 @@ class FormDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self._ok)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons.rejected.connect(self.cancel)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.on_ok: Callable[[], None] | None = None
+        self._as_opened: dict[QWidget, str] | None = None  # the texts when first shown
         for label, widget in rows:
             self.row(label, widget)
+
+    def showEvent(self, event) -> None:
+        if self._as_opened is None:
+            self._as_opened = dict(_typed_texts(self))
+        super().showEvent(event)
+
+    def typed(self) -> bool:
+        """Whether text was typed since the dialog opened (and is not blank)."""
+        opened = self._as_opened or {}
+        return any(text.strip() and text != opened.get(w, "") for w, text in _typed_texts(self))
+
+    def may_give_up(self) -> bool:
+        """Before the user closes the dialog: True when nothing was typed, a save of it is
+        running (确定 pressed: it is not given up), or they answer 是."""
+        if not self.typed() or not self.ok_button.isEnabled():
+            return True
+        text = "填写的内容还没有保存，要放弃吗？\n选“否”回到这里继续填写。"
+        return ask_to_give_up(self, self.windowTitle(), text)
+
+    def cancel(self) -> None:
+        """取消 or Esc: closes it, asking first when text was typed (``reject()``, the
+        program closing it — the terminal locked — asks nothing)."""
+        if self.may_give_up():
+            self.reject()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:
+        # The window's ×: the user's (spontaneous); closed by the program, nothing is asked.
+        if event.spontaneous() and not self.may_give_up():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def row(self, label: str, widget: QWidget, field: str | None = None):
         """Add ``widget`` under ``label``; ``field`` is the name a ValidationError uses for it."""
