@@ -45,11 +45,13 @@ from .widgets import (
     MessageBar,
     Row,
     add_row,
+    ask_to_give_up,
     cell,
     input_table,
     load_when_shown,
     rows_view,
     run_op,
+    select_row_quietly,
     tab_shortcut,
 )
 
@@ -288,6 +290,10 @@ class MeetingsTab(QWidget):
         self.rows: list[meetings.MeetingRow] = []
         self.current: uuid.UUID | None = None
         self.current_status: MeetingStatus | None = None
+        # The meeting asked for last, and a count of moves from one to another: a meeting
+        # read, or a save finishing, for one the user has left is not shown over where they are.
+        self.wanted: uuid.UUID | None = None
+        self.visit = 0
         self.preview: PdfPreviewDialog | None = None
         self.issue_confirm: QMessageBox | None = None
         # Records
@@ -303,7 +309,7 @@ class MeetingsTab(QWidget):
         self.list.horizontalHeader().setStretchLastSection(True)
         self.list.selectionModel().selectionChanged.connect(self._selected)
         self.new_button = QPushButton("新建会议")
-        self.new_button.clicked.connect(self.new_meeting)
+        self.new_button.clicked.connect(self._new_clicked)
         self.editor = MeetingEditor()
         self.editor.figures_button.clicked.connect(self.fill_figures)
         self.save_button = QPushButton("保存 (Ctrl+S)")
@@ -434,10 +440,32 @@ class MeetingsTab(QWidget):
     def save_draft(self) -> None:
         self.drafts.save_now()
 
+    def may_leave(self) -> bool:
+        """Before the minutes being typed are replaced (another meeting, 新建会议, a draft
+        restored): True when nothing unsaved is in them or the user gives it up (its draft
+        goes too); 否 keeps them on screen."""
+        if not self.drafts.dirty():
+            return True
+        text = "会议记录还没有保存，要放弃这些内容吗？\n选“否”保留这些内容，可先保存。"
+        if not ask_to_give_up(self, "会议纪要", text):
+            return False
+        self.drafts.clear()
+        self.drafts.mark_clean()
+        return True
+
+    def _select_current_quietly(self) -> None:
+        rows = self.list.rows_model
+        select_row_quietly(self.list, rows.row_of(self.current) if self.current else -1)
+
     def restore_draft(self, d: dict) -> None:
+        if not self.may_leave():  # 否: the bar offers the draft again
+            self.drafts.offer_again(d)
+            return
         meeting = d.get("meeting")
-        self.current = uuid.UUID(meeting) if meeting else None
+        self.visit += 1
+        self.current = self.wanted = uuid.UUID(meeting) if meeting else None
         self.current_status = MeetingStatus.DRAFT if meeting else None
+        self._select_current_quietly()
         self.editor.set_raw_state(d["editor"])
         self._update_buttons()
         self.message.info("已恢复草稿，请核对后保存。")
@@ -559,8 +587,13 @@ class MeetingsTab(QWidget):
         self.message.show_error(exc)
 
     # --- editing
+    def _new_clicked(self) -> None:
+        if self.may_leave():
+            self.new_meeting()
+
     def new_meeting(self) -> None:
-        self.current, self.current_status = None, None
+        self.visit += 1
+        self.current, self.current_status, self.wanted = None, None, None
         self.list.clearSelection()
         self.editor.set_value(
             MeetingInput(
@@ -580,8 +613,18 @@ class MeetingsTab(QWidget):
         if not 0 <= r < len(self.rows):
             return
         row = self.rows[r]
+        if row.id == self.wanted:
+            return  # shown, or on its way (a meeting just saved is not read over the typing)
+        if not self.may_leave():
+            self._select_current_quietly()
+            return
+        self.visit += 1
+        visit = self.visit
+        self.wanted = row.id
 
         def shown(data: MeetingInput) -> None:
+            if self.visit != visit:  # another meeting chosen since
+                return
             self.current, self.current_status = row.id, row.status
             self.editor.set_value(data, read_only=row.status != MeetingStatus.DRAFT)
             self.drafts.mark_clean()
@@ -589,9 +632,13 @@ class MeetingsTab(QWidget):
             self._show_review(data.starts_at)
             self.message.clear()
 
-        self.ctx.worker.submit(
-            op(meetings.meeting_input, self.ctx.actor, row.id), shown, self._failed
-        )
+        def failed(exc: BaseException) -> None:
+            if self.visit == visit:  # it stays on the meeting shown
+                self.wanted = self.current
+                self._select_current_quietly()
+            self._failed(exc)
+
+        self.ctx.worker.submit(op(meetings.meeting_input, self.ctx.actor, row.id), shown, failed)
 
     def _show_review(self, before: datetime) -> None:
         def shown(rows: list[meetings.DecisionRow]) -> None:
@@ -615,11 +662,17 @@ class MeetingsTab(QWidget):
         self.state.setText(self.current_status.label if self.current_status else "新会议（未保存）")
 
     def _run(self, job, done_text: str, after=None) -> None:
+        visit = self.visit
+
         def done(ref) -> None:
             self.message.clear()
+            if self.visit != visit:  # the user has gone on to another meeting meanwhile
+                self.message.success(done_text)
+                return
             self.state.setText(done_text)
             if isinstance(ref, meetings.MeetingRef):
                 self.current, self.current_status = ref.id, ref.status
+                self.wanted = ref.id
                 self.editor.set_read_only(ref.status != MeetingStatus.DRAFT)
             self._update_buttons()
             if after:

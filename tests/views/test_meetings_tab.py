@@ -256,3 +256,47 @@ def test_the_number_column_shows_the_whole_number(qtbot, db):
         w.ctx.worker.wait()
     finally:
         simulate_screen(None)
+
+
+def test_minutes_being_typed_are_not_replaced_without_asking(qtbot, db, monkeypatch):
+    """Another meeting in the list, or 新建会议, would replace the minutes being typed: the
+    recorder is asked; 否 keeps them (the list marks their meeting again), 是 gives them up
+    and their draft. A meeting just saved, clicked in the list, is not read over them."""
+    from datetime import datetime
+
+    from app.services.meetings.meetings import MeetingInput
+
+    recorder = actor(db, "jiedai")
+    with db.write() as s:
+        when = datetime(2026, 11, 2, 9, 0)
+        data = MeetingInput(MeetingKind.WEEKLY, when, chair="周主任", recorder="李接待")
+        meetings.create_meeting(s, recorder, data)
+    w, tab = _on_the_tab(qtbot, db, recorder)
+    qtbot.waitUntil(lambda: tab.list.model().rowCount() == 1, timeout=5000)
+    ed = tab.editor
+    ime_type(ed.place, "中心三楼会议室")
+    ime_type(ed.chair, "周主任")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)  # a new meeting, saved
+    qtbot.waitUntil(lambda: tab.list.model().rowCount() == 2, timeout=5000)
+    mine = tab.current
+    ed.situation.setPlainText("本周邻里纠纷较多。")  # typed after the save
+    asked, answers = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or answers[-1])
+    rows = tab.list.rows_model
+    tab.list.selectRow(rows.row_of(mine))  # the meeting on screen: nothing read, nothing asked
+    w.ctx.worker.wait()
+    assert asked == [] and ed.situation.toPlainText() == "本周邻里纠纷较多。"
+    other = next(r for r in range(2) if rows.row_at(r).id != mine)
+    tab.list.selectRow(other)
+    w.ctx.worker.wait()
+    assert len(asked) == 1 and asked[0].startswith("会议记录还没有保存")
+    assert tab.current == mine and ed.situation.toPlainText() == "本周邻里纠纷较多。"
+    assert tab.list.current_id() == mine
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2 and tab.current == mine
+    answers.append(QMessageBox.StandardButton.Yes)
+    tab.list.selectRow(other)
+    qtbot.waitUntil(lambda: tab.current not in (None, mine), timeout=5000)
+    assert ed.situation.toPlainText() == "" and ed.place.text() == ""
+    w.ctx.worker.wait()
+    assert w.ctx.drafts.load("jiedai", "minutes") is None
