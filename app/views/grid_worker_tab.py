@@ -100,7 +100,7 @@ class GridWorkerTab(QWidget):
             clear_when_empty=True,
             parent=self,
         )
-        self.drafts.restore.connect(self.form.from_dict)
+        self.drafts.restore.connect(lambda d: self.form.restore_draft(self.drafts, d, self))
         self.form.changed.connect(self.drafts.edited)
         self.form_box = QGroupBox(f"网格上报登记（上报人账号：{ctx.actor.display_name}）")
         self.form_box.setObjectName("gridIntakeBox")

@@ -898,6 +898,16 @@ class IntakeForm(QWidget):
             return True
         return ask_to_give_up(parent, "新建登记", "表单中有尚未登记的内容，确定清空吗？")
 
+    def restore_draft(self, drafts: DraftController, d: dict, parent: QWidget) -> None:
+        """恢复草稿 (``drafts``' restore): over other typing only when the user says so; 否
+        keeps that typing and the offer (the bar stays while the next visitor is served)."""
+        if not self.is_empty() and not ask_to_give_up(
+            parent, "恢复草稿", "表单中有尚未登记的内容，恢复草稿会替换它们，确定吗？"
+        ):
+            drafts.offer_again(d)
+            return
+        self.from_dict(d)
+
     def clear_errors(self) -> None:
         for w in self.field_widgets().values():
             _mark(w, False)
@@ -1228,7 +1238,7 @@ class ReceptionTab(QWidget):
             clear_when_empty=True,
             parent=self,
         )
-        self.drafts.restore.connect(self.form.from_dict)
+        self.drafts.restore.connect(lambda d: self.form.restore_draft(self.drafts, d, self))
         self.draft_bar = self.drafts.bar
         self.draft_label = self.draft_bar.label
         self.restore_draft_button = self.draft_bar.restore_button

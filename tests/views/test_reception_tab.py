@@ -251,6 +251,32 @@ def test_typing_survives_the_program_being_killed(qtbot, db, receptionist):
     first.ctx.worker.wait()
 
 
+def test_restoring_a_draft_over_the_next_visitor_asks_first(qtbot, db, receptionist, monkeypatch):
+    """The bar offered at start stays while the next visitor is served: 恢复草稿 then asks
+    before replacing them; 否 keeps them and the offer, 是 restores the draft."""
+    from PySide6.QtWidgets import QMessageBox
+
+    first = build_main_window(db, receptionist)
+    qtbot.addWidget(first)
+    ime_type(first.reception.form.visitors[0].name, "王𠮷")
+    first.save_drafts()  # as at a lock, or the program closing
+    second = build_main_window(db, receptionist)  # the next start
+    qtbot.addWidget(second)
+    tab = second.reception
+    assert tab.draft_bar.isVisibleTo(tab)
+    ime_type(tab.form.visitors[0].name, "李䶮")  # the next visitor, meanwhile
+    asked, answers = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[1]) or answers[-1])
+    qtbot.mouseClick(tab.restore_draft_button, Qt.MouseButton.LeftButton)
+    assert asked == ["恢复草稿"] and tab.form.visitors[0].name.text() == "李䶮"
+    assert tab.draft_bar.isVisibleTo(tab)
+    answers.append(QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(tab.restore_draft_button, Qt.MouseButton.LeftButton)
+    assert tab.form.visitors[0].name.text() == "王𠮷" and not tab.draft_bar.isVisibleTo(tab)
+    second.ctx.worker.wait()
+    first.ctx.worker.wait()
+
+
 @pytest.mark.sqlite_only
 def test_a_read_only_database_refuses_with_a_message_and_keeps_the_form(qtbot, db, receptionist):
     from app.db import Database
