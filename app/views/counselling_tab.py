@@ -97,6 +97,9 @@ class CounsellingTab(QWidget):
         self.preview: PdfPreviewDialog | None = None
         self._loading_notes = False
         self._dirty = False  # the editor holds text not yet saved
+        # A session's notes whose save was refused, by session: kept in this process only
+        # (never in a draft file) and shown again when the session is, to be put right.
+        self._unsaved: dict[uuid.UUID, str] = {}
         self.pages = QTabWidget()
         if self.is_counsellor:
             self.stack = QStackedWidget()
@@ -581,12 +584,16 @@ class CounsellingTab(QWidget):
     def _show_session(self, s: counselling.SessionView | None) -> None:
         self._loading_notes = True
         self.current_session = s.id if s else None
-        self.notes.setPlainText(s.notes if s else "")
+        refused = self._unsaved.get(s.id) if s else None
+        self.notes.setPlainText(refused if refused is not None else (s.notes if s else ""))
         self.notes.setEnabled(s is not None)
         self.risk_basis.setText(
             f"风险 {s.risk_level.label}，依据：{s.risk_basis or '（未填写）'}" if s else ""
         )
         self.save_state.setText(f"已加密保存 {s.updated_at:%H:%M:%S}" if s else "")
+        self._dirty = refused is not None  # saved again at the next pause or change
+        if refused is not None:
+            self.save_state.setText("这是上次没能保存的记录内容，请检查修改；将再次保存。")
         self._loading_notes = False
 
     def _notes_edited(self) -> None:
@@ -606,6 +613,7 @@ class CounsellingTab(QWidget):
         text = self.notes.toPlainText()
 
         def saved(at: datetime) -> None:
+            self._unsaved.pop(sid, None)
             if self.current_session == sid:
                 self.save_state.setText(f"已加密保存 {at:%H:%M:%S}")
             if self.file is not None:  # keep the in-memory copy in step
@@ -632,9 +640,17 @@ class CounsellingTab(QWidget):
                 )
 
         def failed(exc: BaseException) -> None:
+            self._unsaved[sid] = text  # kept, whichever session is on screen now
             if self.current_session == sid:
                 self._dirty = True  # try again with the next keystroke or switch
-            self.save_state.setText(f"保存失败：{error_text(exc)}（内容仍在编辑框中）")
+                self.save_state.setText(f"保存失败：{error_text(exc)}（内容仍在编辑框中）")
+                return
+            sessions = self.file.sessions if self.file is not None else []
+            when = next((f"{_d(x.held_on)} " for x in sessions if x.id == sid), "")
+            self.save_state.setText(
+                f"{when}那次会谈的记录保存失败：{error_text(exc)}。内容没有丢失，"
+                "回到那次会谈即可看到，修改后会再次保存。"
+            )
 
         self.save_state.setText("正在加密保存…")
         self.ctx.worker.submit(op(counselling.save_notes, actor, key, sid, text), saved, failed)

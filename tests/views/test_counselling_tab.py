@@ -339,3 +339,44 @@ def test_the_director_is_alerted_at_log_in_and_sees_crisis_first_in_red(qtbot, d
     qtbot.wait(100)
     assert not again.crisis_alert.isVisible()
     again.ctx.worker.wait()
+
+
+def test_notes_refused_then_left_for_another_session_are_not_lost(qtbot, db, admin):
+    """Notes too long to save, and the counsellor moves to another session before the
+    refusal comes back: they are not lost. Going back shows them, to be shortened; then
+    they are saved."""
+    cid = _center_with_client(db, admin)
+    c = actor(db, "zixun")
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        counselling.record_session(
+            s,
+            c,
+            key,
+            SessionInput(cid, clock.today(), 30, SessionForm.INDIVIDUAL, RiskLevel.LOW, ""),
+        )
+    key.drop()
+    w = build_main_window(db, c)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    _open_notes(qtbot, tab)
+    _select_first_session(qtbot, tab)
+    first = tab.current_session
+    too_long = NOTE + "。" * counselling.NOTES_MAX
+    tab.notes.setFocus()
+    ime_type(tab.notes, too_long)
+    tab.session_table.selectRow(1)  # at once: the save is refused after the switch
+    qtbot.waitUntil(lambda: "保存失败" in tab.save_state.text(), timeout=5000)
+    assert tab.current_session != first and "内容没有丢失" in tab.save_state.text()
+    tab.session_table.selectRow(0)
+    qtbot.waitUntil(lambda: tab.current_session == first, timeout=5000)
+    assert tab.notes.toPlainText() == too_long
+    tab.notes.setPlainText(NOTE)  # shortened
+    qtbot.waitUntil(lambda: tab.save_state.text().startswith("已加密保存"), timeout=5000)
+    w.ctx.worker.wait()
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        notes = {x.id: x.notes for x in counselling.open_client(s, c, key, cid).sessions}
+    assert notes[first] == NOTE
