@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,6 +41,7 @@ from .pdf_preview_dialog import PdfPreviewDialog
 from .tables import set_column_widths
 from .widgets import (
     DraftController,
+    FormDialog,
     MessageBar,
     Row,
     add_row,
@@ -294,6 +294,7 @@ class MeetingsTab(QWidget):
         # read, or a save finishing, for one the user has left is not shown over where they are.
         self.wanted: uuid.UUID | None = None
         self.visit = 0
+        self.decision_dialog: FormDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self.issue_confirm: QMessageBox | None = None
         # Records
@@ -775,7 +776,20 @@ class MeetingsTab(QWidget):
             self.message.error("请先在议定事项列表中选择一项。")
             return
         d = self.decision_rows[r]
-        result, ok = QInputDialog.getMultiLineText(self, "办结议定事项", f"{d.content}\n办理结果：")
-        if not ok:
-            return
-        self._run(op(meetings.close_decision, self.ctx.actor, d.id, result), "已办结")
+        # A dialog that stays open with the result typed when the save is refused.
+        dlg = FormDialog("办结议定事项", self)
+        content = QLabel(d.content)
+        content.setWordWrap(True)
+        dlg.row("议定事项", content)
+        result = dlg.row("办理结果", QPlainTextEdit(), field="result")
+        result.setTabChangesFocus(True)
+        actor = self.ctx.actor
+        dlg.submit(
+            self.ctx,
+            lambda: op(meetings.close_decision, actor, d.id, result.toPlainText()),
+            done=lambda _r: self.message.success("已办结"),
+            origin=self,
+        )
+        dlg.finished.connect(dlg.deleteLater)
+        self.decision_dialog = dlg
+        dlg.open()

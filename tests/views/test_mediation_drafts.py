@@ -5,7 +5,7 @@ to another case or a move that closes this one without being asked first."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
 
 from app.gui import build_main_window
 from app.models import AgreementKind, CaseStatus
@@ -191,21 +191,20 @@ def test_a_move_that_closes_the_case_asks_about_an_unsaved_record_first(qtbot, d
     ime_type(tab.record.place, "中心一楼调解室")
     answers = [QMessageBox.StandardButton.No]
     asked = _answering(monkeypatch, answers)
-    reasons: list[str] = []
-
-    def reason(*_a):
-        reasons.append("asked")
-        return "申请人撤回调解申请", True
-
-    monkeypatch.setattr(QInputDialog, "getMultiLineText", reason)
     terminate = tab.case_page.move_buttons[CaseMove.TERMINATE]
     qtbot.mouseClick(terminate, Qt.MouseButton.LeftButton)
     assert len(asked) == 1 and "终止调解后就不能再修改了" in asked[0]
-    assert reasons == [] and tab.record_page.drafts.dirty()  # 否: nothing done
+    assert tab.dialog is None and tab.record_page.drafts.dirty()  # 否: nothing done
     answers.append(QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(terminate, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    assert dlg is not None and dlg.isVisible() and dlg.windowTitle() == "终止调解"
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)  # no reason: refused in it
+    qtbot.waitUntil(lambda: "终止调解的原因" in dlg.fields["reason"].error.text(), timeout=5000)
+    (reason,) = dlg.findChildren(QPlainTextEdit)
+    ime_type(reason, "申请人撤回调解申请")
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.TERMINATED, timeout=5000)
-    assert reasons == ["asked"]
     w.ctx.worker.wait()
     assert w.ctx.drafts.load("tiaojie", "case-record-general") is None
 
@@ -347,8 +346,12 @@ def test_giving_up_for_a_move_then_cancelling_it_keeps_the_typing(qtbot, db, mon
         timeout=5000,
     )
     _answering(monkeypatch, [QMessageBox.StandardButton.Yes])
-    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *_a: ("", False))  # 取消
     qtbot.mouseClick(tab.case_page.move_buttons[CaseMove.TERMINATE], Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    qtbot.mouseClick(
+        dlg.buttons.button(dlg.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton
+    )
+    assert not dlg.isVisible()
     w.ctx.worker.wait()
     assert tab.detail.status == CaseStatus.ACCEPTED
     assert tab.record_page.drafts.dirty() and tab.record.place.text() == "中心一楼调解室"

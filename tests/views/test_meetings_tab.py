@@ -7,7 +7,7 @@ import io
 from pypdf import PdfReader
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QTableWidgetItem
+from PySide6.QtWidgets import QMessageBox, QPlainTextEdit, QTableWidgetItem
 
 from app.gui import build_main_window
 from app.models import MeetingKind, MeetingStatus
@@ -300,3 +300,35 @@ def test_minutes_being_typed_are_not_replaced_without_asking(qtbot, db, monkeypa
     assert ed.situation.toPlainText() == "" and ed.place.text() == ""
     w.ctx.worker.wait()
     assert w.ctx.drafts.load("jiedai", "minutes") is None
+
+
+def test_closing_a_decision_refused_keeps_the_result_typed(qtbot, db, clock):
+    """办结所选事项 opens a dialog: an empty result is refused in it, a result too long too,
+    and what was typed stays; a result then closes the decision."""
+    from datetime import datetime
+
+    clock.freeze("2026-11-20")
+    _issued_joint(db, datetime(2026, 11, 5, 9), [("王𠮷", "司法所")])
+    director = actor(db, "zhuren")
+    w, tab = _on_the_tab(qtbot, db, director)
+    tab.pages.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: tab.decision_table.model().rowCount() == 2, timeout=5000)
+    tab.decision_table.selectRow(0)
+    qtbot.mouseClick(tab.close_button, Qt.MouseButton.LeftButton)
+    dlg = tab.decision_dialog
+    assert dlg is not None and dlg.isVisible()
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "办理结果" in dlg.fields["result"].error.text(), timeout=5000)
+    (result,) = [e for e in dlg.findChildren(QPlainTextEdit)]
+    ime_type(result, "已测量" + "。" * 2000)
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "2000" in dlg.fields["result"].error.text(), timeout=5000)
+    assert dlg.isVisible() and result.toPlainText().startswith("已测量")
+    result.setPlainText("已测量，双方签订调解协议。")
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.decision_table.model().rowCount() == 1, timeout=5000)
+    assert "已办结" in tab.message.text()
+    w.ctx.worker.wait()
+    with db.read() as s:
+        done = meetings.decisions(s, director, only_open=False)
+    assert "已测量，双方签订调解协议。" in [d.result for d in done]

@@ -362,10 +362,19 @@ class CasePage(QWidget):
                 if move == CaseMove.FAIL
                 else "终止调解的原因："
             )
-            reason, ok = QInputDialog.getMultiLineText(self, move.label, label)
-            if ok:
-                job = op(mediation.close_case, actor, case_id, status, reason)
-                host.run(job, f"已{move.label}。", give_up)
+            # A dialog that stays open with the reason typed when it is refused.
+            reason = QPlainTextEdit()
+            reason.setTabChangesFocus(True)
+            note = QLabel(label)
+            note.setWordWrap(True)
+            dlg = FormDialog(move.label, host, [("", note)])
+            dlg.row("", reason, field="reason")
+
+            def close() -> None:
+                job = op(mediation.close_case, actor, case_id, status, reason.toPlainText())
+                host.run(job, f"已{move.label}。", give_up, dialog=dlg)
+
+            host.ask(dlg, close)
         elif move == CaseMove.TRANSFER:
             body = enum_combo(TransferBody)
             to, reason = QLineEdit(), QPlainTextEdit()
