@@ -94,6 +94,7 @@ class CounsellingTab(QWidget):
         self.file: counselling.ClientFile | None = None
         self.current_session: uuid.UUID | None = None
         self.dialog: QDialog | None = None
+        self._dialog_after_unlock: FormDialog | None = None
         self.preview: PdfPreviewDialog | None = None
         self._loading_notes = False
         self._dirty = False  # the editor holds text not yet saved
@@ -409,6 +410,9 @@ class CounsellingTab(QWidget):
 
     def _unlocked(self, key: NotesKeyHandle) -> None:
         self.key = key
+        waiting, self._dialog_after_unlock = self._dialog_after_unlock, None
+        if waiting is not None:
+            waiting.open()  # a form left half-typed at the lock
         self.unlock_password.clear()
         self.unlock_error.clear()
         self.unlock_button.setEnabled(True)
@@ -447,8 +451,14 @@ class CounsellingTab(QWidget):
         for t in (self.client_table, self.session_table, self.plan_table):
             t.set_rows([])
         self.stack.setCurrentIndex(0)
-        if self.dialog is not None:
-            self.dialog.reject()
+        if self.dialog is not None and self.dialog.isVisible():
+            if isinstance(self.dialog, FormDialog) and self.dialog.typed():
+                # Hidden with what was typed (in this process only), shown again once the
+                # notes are open again: its 确定 uses the key of that time.
+                self.dialog.hide()
+                self._dialog_after_unlock = self.dialog
+            else:
+                self.dialog.reject()
         if self.preview is not None:
             self.preview.close()
 
@@ -746,7 +756,7 @@ class CounsellingTab(QWidget):
         nxt = dlg.row("下次预约", _datetime_edit(QDateTime(clock.now()).addDays(7)))
         nxt.setEnabled(False)
         has_next.toggled.connect(nxt.setEnabled)
-        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+        actor, client_id = self.ctx.actor, self.file.client.id
 
         def ok() -> None:
             data = counselling.SessionInput(
@@ -763,7 +773,7 @@ class CounsellingTab(QWidget):
             )
             self._run(
                 dlg,
-                op(counselling.record_session, actor, key, data),
+                op(counselling.record_session, actor, self.key, data),
                 "已新建咨询记录，请在下方记录谈话内容。",
                 lambda sid: (self.open_client(client_id, sid), self.notes.setFocus()),
             )
@@ -789,7 +799,7 @@ class CounsellingTab(QWidget):
         interval.setValue(7)
         first = dlg.row("首次回访", _date_edit(QDate(first_day)))
         referral = dlg.row("转介（卫生健康等单位）", QLineEdit())
-        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+        actor, client_id = self.ctx.actor, self.file.client.id
 
         def ok() -> None:
             data = counselling.PlanInput(
@@ -802,7 +812,7 @@ class CounsellingTab(QWidget):
             )
             self._run(
                 dlg,
-                op(counselling.create_care_plan, actor, key, data),
+                op(counselling.create_care_plan, actor, self.key, data),
                 "已制定跟踪帮扶计划。",
                 lambda _r: self.open_client(client_id),
             )
@@ -827,13 +837,13 @@ class CounsellingTab(QWidget):
         done_on = dlg.row("回访日期", _date_edit(QDate(clock.today())))
         note = dlg.row("回访情况", QPlainTextEdit())
         note.setFixedHeight(90)
-        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+        actor, client_id = self.ctx.actor, self.file.client.id
 
         def ok() -> None:
             d, n = done_on.date().toPython(), note.toPlainText()
             self._run(
                 dlg,
-                op(counselling.record_follow_up, actor, key, plan.id, d, n),
+                op(counselling.record_follow_up, actor, self.key, plan.id, d, n),
                 "已记录回访。",
                 lambda _r: self.open_client(client_id),
             )
@@ -848,13 +858,13 @@ class CounsellingTab(QWidget):
         dlg = FormDialog("结束跟踪帮扶", self)
         outcome = dlg.row("帮扶结果", QPlainTextEdit())
         outcome.setFixedHeight(90)
-        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+        actor, client_id = self.ctx.actor, self.file.client.id
 
         def ok() -> None:
             text = outcome.toPlainText()
             self._run(
                 dlg,
-                op(counselling.close_care_plan, actor, key, plan.id, text),
+                op(counselling.close_care_plan, actor, self.key, plan.id, text),
                 "已结束跟踪帮扶。",
                 lambda _r: self.open_client(client_id),
             )
@@ -896,7 +906,7 @@ class CounsellingTab(QWidget):
         for k in ConsentKind:
             consent.addItem(k.label, k.value)
         consent_on = dlg.row("同意日期", _date_edit(QDate(clock.today())))
-        actor, key, client_id = self.ctx.actor, self.key, self.file.client.id
+        actor, client_id = self.ctx.actor, self.file.client.id
 
         def ok() -> None:
             chosen = [sid for box, sid in boxes if box.isChecked()]
@@ -929,7 +939,10 @@ class CounsellingTab(QWidget):
                 self.preview.open()
 
             run_op(
-                self.ctx, op(counselling.referral_pdf, actor, key, data), message=dlg, done=shown
+                self.ctx,
+                op(counselling.referral_pdf, actor, self.key, data),
+                message=dlg,
+                done=shown,
             )
 
         dlg.on_ok = ok

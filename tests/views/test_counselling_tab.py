@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
 )
 
@@ -380,3 +381,36 @@ def test_notes_refused_then_left_for_another_session_are_not_lost(qtbot, db, adm
         key = notes_keys.unlock(s, c, STAFF_PASSWORD)
         notes = {x.id: x.notes for x in counselling.open_client(s, c, key, cid).sessions}
     assert notes[first] == NOTE
+
+
+def test_a_form_half_typed_at_the_lock_comes_back_after_it(qtbot, db, admin):
+    """The terminal locks (idle) while 新咨询记录 is half typed: the dialog goes with the
+    notes, and comes back with its typing once the counsellor unlocks; 确定 then saves."""
+    cid = _center_with_client(db, admin)
+    c = actor(db, "zixun")
+    w = build_main_window(db, c)
+    qtbot.addWidget(w)
+    w.show()
+    tab = w.counselling
+    w.tabs.setCurrentWidget(tab)
+    _open_notes(qtbot, tab)
+    _select_first_session(qtbot, tab)
+    qtbot.mouseClick(tab.session_button, Qt.MouseButton.LeftButton)
+    dlg = tab.dialog
+    (basis,) = dlg.findChildren(QPlainTextEdit)
+    ime_type(basis, "近两周失眠，提到不想活了")
+    w.lock()
+    assert w.locked and not dlg.isVisible()
+    w.ctx.worker.wait()
+    qtbot.keyClicks(w.lock_page.password, STAFF_PASSWORD)
+    qtbot.keyClick(w.lock_page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not w.locked and tab.notes_open, timeout=10000)
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    assert basis.toPlainText() == "近两周失眠，提到不想活了"
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=5000)
+    w.ctx.worker.wait()
+    with db.write() as s:
+        key = notes_keys.unlock(s, c, STAFF_PASSWORD)
+        sessions = counselling.open_client(s, c, key, cid).sessions
+    assert "近两周失眠，提到不想活了" in [x.risk_basis for x in sessions]
