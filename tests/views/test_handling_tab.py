@@ -643,3 +643,26 @@ def test_paging_by_key_shows_every_matter_once_also_among_the_due(qtbot, db, clo
     due = scrolled_to_the_end()
     assert sorted(due) == sorted(ids[0::3]) and len(due) == 4
     qtbot.waitUntil(lambda: tab.count.text() == "共 4 件", timeout=5000)
+
+
+def test_a_dialog_open_at_the_lock_goes_and_comes_back_with_its_typing(qtbot, db):
+    """The terminal locks while a flow dialog is open: it leaves the screen with the
+    window (nothing to read or click over the lock page, whose password can be typed), and
+    is back, with what was typed, after the unlock."""
+    from tests.conftest import STAFF_PASSWORD
+
+    new_matter(db)
+    w, tab = open_tab(qtbot, db)
+    choose_matter(qtbot, tab)
+    trigger(qtbot, tab, Move.REJECT)
+    dlg = dialog(qtbot, tab)
+    type_into(qtbot, dlg.text, "属于诉讼事项")
+    w.lock()
+    assert w.locked and not dlg.isVisible()
+    w.lock_page.password.setFocus()
+    qtbot.keyClicks(w.lock_page.password, STAFF_PASSWORD)
+    assert w.lock_page.password.text() == STAFF_PASSWORD
+    qtbot.keyClick(w.lock_page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not w.locked, timeout=5000)
+    assert dlg.isVisible() and dlg.text.toPlainText() == "属于诉讼事项"
+    w.ctx.worker.wait()
