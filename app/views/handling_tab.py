@@ -728,7 +728,9 @@ class HandlingTab(QWidget):
     def _after(self, text: str, mid: uuid.UUID | None):
         def done(_r) -> None:
             self.message.success(text)
-            if mid is not None:
+            # Shown again if it still is the one chosen: a slow write finishing after the
+            # user picked another matter does not bring the old one (and its actions) back.
+            if mid is not None and mid == self.current:
                 self.show_matter(mid)
 
         return done

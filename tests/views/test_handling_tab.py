@@ -666,3 +666,23 @@ def test_a_dialog_open_at_the_lock_goes_and_comes_back_with_its_typing(qtbot, db
     qtbot.waitUntil(lambda: not w.locked, timeout=5000)
     assert dlg.isVisible() and dlg.text.toPlainText() == "属于诉讼事项"
     w.ctx.worker.wait()
+
+
+def test_a_write_finishing_after_another_matter_was_chosen_stays_on_that_one(qtbot, db):
+    """An attachment's upload (no dialog holds the user) finishes after they chose another
+    matter: the tab says it is done and stays on the matter chosen, its actions for it."""
+    new_matter(db)
+    new_matter(db)
+    w, tab = open_tab(qtbot, db)
+    choose_matter(qtbot, tab, row=0)
+    first = tab.current
+    finished = tab._after("已添加附件。", first)  # the upload's outcome, to come
+    tab.table.selectRow(1)
+    qtbot.waitUntil(lambda: tab.current not in (None, first), timeout=5000)
+    chosen = tab.current
+    w.ctx.worker.wait()
+    finished(None)
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    assert tab.current == chosen and "已添加附件" in tab.message.text()
+    w.ctx.worker.wait()
