@@ -566,7 +566,8 @@ class MeetingsTab(QWidget):
 
     def _show_required(self, result: tuple[list[str], list[str]]) -> None:
         required, units = result
-        self.required_units.setText("、".join(required))
+        if not self.required_units.isModified():  # typed and not saved: stays
+            self.required_units.setText("、".join(required))
         self.required_hint.setText(
             "中心资料中的派驻单位：" + ("、".join(units) if units else "（尚未录入）")
         )
@@ -576,12 +577,17 @@ class MeetingsTab(QWidget):
             n.strip()
             for n in self.required_units.text().replace("，", "、").replace(",", "、").split("、")
         ]
+
+        def saved(_r) -> None:
+            self.required_units.setModified(False)  # shown as saved from the next reload on
+            self.reload()
+
         run_op(
             self.ctx,
             op(meetings.set_joint_required_units, self.ctx.actor, names),
             done_text="已保存联席会议应出席单位。",
             message=self.message_comp,
-            done=lambda _r: self.reload(),
+            done=saved,
         )
 
     def _failed(self, exc: BaseException) -> None:

@@ -224,6 +224,10 @@ def test_the_meeting_check_page(qtbot, db, clock):
     ime_type(tab.required_units, "司法所、街道办")
     qtbot.mouseClick(tab.required_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "街道办" in tab.message_comp.text(), timeout=5000)
+    tab.reload()  # as another change to meetings would: what is typed stays
+    w.ctx.worker.wait()
+    qtbot.wait(50)
+    assert tab.required_units.text() == "司法所、街道办"
     tab.required_units.clear()
     ime_type(tab.required_units, "司法所，信访办")
     qtbot.mouseClick(tab.required_button, Qt.MouseButton.LeftButton)
