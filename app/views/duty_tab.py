@@ -888,9 +888,10 @@ class ReportsPage(QWidget):
         added = [Path(p) for p in payload.get("added", [])]
         removed = [uuid.UUID(x) for x in payload.get("removed", [])]
         if report is None:
-            self._open(data, None, "", added=added, kind_fixed=False)
+            dialog = self._open(data, None, "", added=added, kind_fixed=False)
         else:
-            self._open(data, uuid.UUID(report), payload.get("number", ""), added, removed)
+            dialog = self._open(data, uuid.UUID(report), payload.get("number", ""), added, removed)
+        dialog.mark_unsaved()  # 取消 asks before the restored text (and its draft) goes
         self.message.info("已恢复草稿，请核对后保存。")
 
     def reload(self) -> None:

@@ -95,9 +95,13 @@ def test_a_second_click_on_ok_while_saving_does_not_save_twice(qtbot, db, tmp_pa
     assert _SAVES == ["赵立新"]
 
 
-def test_cancelling_while_the_save_runs_leaves_no_error_behind(qtbot, db, tmp_path):
+def test_cancelling_while_the_save_runs_waits_for_its_outcome(qtbot, db, tmp_path):
+    """取消 or Esc while 确定's save runs does not close the dialog (a refusal would have
+    nowhere to show, and the typing would be gone): it says it is saving, and the save's
+    success closes it."""
     ctx = _ctx(db, tmp_path)
     dlg = FormDialog("计划回访")
+    qtbot.addWidget(dlg)
     name = dlg.row("日期", QLineEdit())
     done = []
     dlg.on_ok = lambda: run_op(ctx, op(_slow_save, name.text()), message=dlg, done=done.append)
@@ -109,10 +113,11 @@ def test_cancelling_while_the_save_runs_leaves_no_error_behind(qtbot, db, tmp_pa
     qtbot.mouseClick(
         dlg.buttons.button(dlg.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton
     )
-    dlg.deleteLater()  # as the tabs do when a dialog finishes
-    qtbot.wait(50)
+    qtbot.keyClick(name, Qt.Key.Key_Escape)
+    assert dlg.isVisible() and "正在保存" in dlg.message.text()
     _HOLD.set()
     qtbot.waitUntil(lambda: done == ["下周二"], timeout=5000)  # saved, and said so
+    assert not dlg.isVisible()
     ctx.worker.wait()
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import ValidationError
 
 from ..messages import error_text
-from .run import run_op
+from .run import SAVING, run_op
 from .tab_helpers import ask_to_give_up
 
 
@@ -114,10 +114,22 @@ class FormDialog(QDialog):
         opened = self._as_opened or {}
         return any(text.strip() and text != opened.get(w, "") for w, text in _typed_texts(self))
 
+    def mark_unsaved(self) -> None:
+        """What the dialog was opened with is itself unsaved (a draft restored into it)."""
+        self._as_opened = {}
+
+    def saving(self) -> bool:
+        """确定 was pressed and its save is running (``run_op`` marks the dialog)."""
+        return bool(self.property(SAVING))
+
     def may_give_up(self) -> bool:
-        """Before the user closes the dialog: True when nothing was typed, a save of it is
-        running (确定 pressed: it is not given up), or they answer 是."""
-        if not self.typed() or not self.ok_button.isEnabled():
+        """Before the user closes the dialog: True when nothing was typed or they answer 是.
+        While a save runs it stays (False): the save closes it, or a refusal shows in it
+        with the typing."""
+        if self.saving():
+            self.message.setText("正在保存，请稍候……")
+            return False
+        if not self.typed():
             return True
         text = "填写的内容还没有保存，要放弃吗？\n选“否”回到这里继续填写。"
         return ask_to_give_up(self, self.windowTitle(), text)

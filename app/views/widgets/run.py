@@ -35,6 +35,9 @@ def _say(target: Any, text: str, *, error: bool) -> None:
         target.setText(text)
 
 
+SAVING = "zongzhi_saving"  # a dialog's property while the operation of its 确定 runs
+
+
 def run_op(
     ctx: _Context,
     job: Op,
@@ -58,11 +61,15 @@ def run_op(
     ok = getattr(message, "ok_button", None) if isinstance(message, QDialog) else None
     if ok is not None:
         ok.setEnabled(False)
+    if isinstance(message, QDialog):
+        message.setProperty(SAVING, True)  # its 取消 waits for the outcome (FormDialog)
 
     def alive(target: Any) -> bool:  # a dialog cancelled while it saved is gone
         return target is not None and shiboken6.isValid(target)
 
     def finished(value: Any) -> None:
+        if isinstance(message, QDialog) and alive(message):
+            message.setProperty(SAVING, False)
         if alive(ok):
             ok.setEnabled(True)  # for a dialog opened again
         if isinstance(message, QDialog):
@@ -74,6 +81,8 @@ def run_op(
             done(value)
 
     def refused(exc: BaseException) -> None:
+        if isinstance(message, QDialog) and alive(message):
+            message.setProperty(SAVING, False)
         if alive(ok):
             ok.setEnabled(True)
         if isinstance(message, QDialog) and hasattr(message, "show_error"):
