@@ -57,7 +57,17 @@ from .bus import COUNSELLING
 from .context import ViewContext
 from .messages import error_text
 from .pdf_preview_dialog import PdfPreviewDialog
-from .widgets import DateEdit, FormDialog, Row, enum_combo, load_when_shown, rows_view, run_op
+from .widgets import (
+    HIDDEN_AT_LOCK,
+    DateEdit,
+    FormDialog,
+    Row,
+    enum_combo,
+    load_when_shown,
+    rows_view,
+    run_op,
+    still_hidden_at_lock,
+)
 
 AUTOSAVE_MS = 1500
 
@@ -411,7 +421,7 @@ class CounsellingTab(QWidget):
     def _unlocked(self, key: NotesKeyHandle) -> None:
         self.key = key
         waiting, self._dialog_after_unlock = self._dialog_after_unlock, None
-        if waiting is not None:
+        if waiting is not None and still_hidden_at_lock(waiting):
             waiting.open()  # a form left half-typed at the lock
         self.unlock_password.clear()
         self.unlock_error.clear()
@@ -451,10 +461,13 @@ class CounsellingTab(QWidget):
         for t in (self.client_table, self.session_table, self.plan_table):
             t.set_rows([])
         self.stack.setCurrentIndex(0)
-        if self.dialog is not None and self.dialog.isVisible():
+        if self.dialog is not None and self.dialog.isVisible() and self.open_before_lock:
+            # A form on the open notes (one the locked page opened, 用恢复密钥恢复访问, is the
+            # window's to put away at the lock and show again).
             if isinstance(self.dialog, FormDialog) and self.dialog.typed():
                 # Hidden with what was typed (in this process only), shown again once the
                 # notes are open again: its 确定 uses the key of that time.
+                self.dialog.setResult(HIDDEN_AT_LOCK)  # still so at the unlock: not finished
                 self.dialog.hide()
                 self._dialog_after_unlock = self.dialog
             else:
@@ -490,13 +503,13 @@ class CounsellingTab(QWidget):
         username = dlg.row("用户名", QLineEdit())
         password = dlg.row("密码", QLineEdit())
         password.setEchoMode(QLineEdit.EchoMode.Password)
-        actor, key = self.ctx.actor, self.key
+        actor = self.ctx.actor
 
         def ok() -> None:
             u, p = username.text(), password.text()
             run_op(
                 self.ctx,
-                op(notes_keys.grant, actor, key, u, p),
+                op(notes_keys.grant, actor, self.key, u, p),
                 message=dlg,
                 done=lambda _r: self.status.setText(f"已授权 {u}。"),
             )

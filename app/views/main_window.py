@@ -6,12 +6,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -36,6 +34,7 @@ from .auto_backup import BackgroundBackup, take_daily_backup
 from .context import ViewContext
 from .messages import error_text
 from .widgets.drafts import DraftController
+from .widgets.lock_cover import LockCover
 from .widgets.message_bar import MessageBar
 from .widgets.screen import fit_to_screen
 from .window_memory import restore_window_geometry, save_window_geometry
@@ -188,7 +187,7 @@ class MainWindow(QMainWindow):
         # under the theme's style sheet is styled again with everything inside it, so the
         # reception tab built first and then moved in was styled six times over (issue 17).
         self.lock_page = LockPage(ctx.actor.display_name)
-        self._hidden_at_lock: list[QDialog] = []  # dialogs put out of sight by the lock
+        self.lock_cover = LockCover(self)  # dialogs out of sight while locked
         self.lock_page.unlock_requested.connect(self.try_unlock)
         self.lock_page.switch_user_requested.connect(self.switch_user)
         self.stack = QStackedWidget()
@@ -503,11 +502,12 @@ class MainWindow(QMainWindow):
         self._focus_before_lock = QApplication.focusWidget()
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.lock_notes()  # the notes key is dropped with the terminal lock
+        # Every form's typing to its draft file first (a dialog's draft is read while shown).
+        for controller in self.findChildren(DraftController):
+            controller.save_now()
         # Dialogs open over the window go out of sight with it (a window-modal one would also
         # keep the password field from being typed in), their typing kept for the unlock.
-        self._hidden_at_lock = [d for d in self.findChildren(QDialog) if d.isVisible()]
-        for d in self._hidden_at_lock:
-            d.hide()
+        self.lock_cover.cover()
         self.stack.setCurrentWidget(self.lock_page)
         self._set_locked_menus(True)
         self.lock_page.reset()
@@ -548,10 +548,7 @@ class MainWindow(QMainWindow):
         if (counselling := self.built_tab("counselling")) is not None:
             counselling.reopen_after_terminal_unlock(password)
         self.stack.setCurrentWidget(self.tabs)
-        hidden, self._hidden_at_lock = self._hidden_at_lock, []
-        for d in hidden:
-            if shiboken6.isValid(d):
-                d.show()
+        self.lock_cover.uncover()
         self._set_locked_menus(False)
         self.idle.last = time.monotonic()
         w = getattr(self, "_focus_before_lock", None)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .drafts import DraftBar, DraftController
     from .form_dialog import FieldRow, FormDialog
+    from .lock_cover import HIDDEN_AT_LOCK, LockCover, still_hidden_at_lock
     from .message_bar import MessageBar
     from .open_copy import open_copy, show_file
     from .rows_model import ID_ROLE, Row, RowsModel, rows_view, select_row_quietly
@@ -25,6 +26,9 @@ _WHERE = {
     "DraftController": "drafts",
     "FieldRow": "form_dialog",
     "FormDialog": "form_dialog",
+    "HIDDEN_AT_LOCK": "lock_cover",
+    "LockCover": "lock_cover",
+    "still_hidden_at_lock": "lock_cover",
     "MessageBar": "message_bar",
     "open_copy": "open_copy",
     "show_file": "open_copy",
@@ -46,12 +50,14 @@ _WHERE = {
 }
 
 __all__ = [
+    "HIDDEN_AT_LOCK",
     "ID_ROLE",
     "DateEdit",
     "DraftBar",
     "DraftController",
     "FieldRow",
     "FormDialog",
+    "LockCover",
     "MessageBar",
     "Row",
     "RowsModel",
@@ -67,6 +73,7 @@ __all__ = [
     "run_op",
     "select_row_quietly",
     "show_file",
+    "still_hidden_at_lock",
     "tab_shortcut",
 ]
 
