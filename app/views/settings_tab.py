@@ -9,8 +9,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -27,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import clock
-from app.core.errors import EnvironmentProblem
+from app.core.errors import EnvironmentProblem, ValidationError
 from app.core.ops import op
 from app.models import DayKind, Role
 from app.services.center import calendar_admin, deadline_recompute
@@ -44,51 +42,34 @@ from .context import ViewContext
 from .deadline_recompute_dialog import DeadlineRecomputeDialog
 from .holiday_notice_dialog import HolidayNoticeDialog
 from .messages import error_text
-from .widgets import MessageBar, Row, run_op
+from .widgets import FormDialog, MessageBar, Row, run_op
 from .widgets.rows_model import RowsView, rows_view
 from .widgets.screen import scrolling
 from .widgets.tables import DateEdit
 from .worker import run_in_background
 
 
-class UserDialog(QDialog):
-    """New user: user name, name, role, password (twice)."""
+class UserDialog(FormDialog):
+    """New user: user name, name, role, password (twice). Stays open with what was typed
+    when the user is refused (a name taken, a password too weak)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("新增用户")
-        self.username = QLineEdit()
+        super().__init__("新增用户", parent)
+        self.username = self.row("用户名", QLineEdit(), field="username")
         self.username.setPlaceholderText("如 zhangsan")
-        self.display_name = QLineEdit()
-        self.role = QComboBox()
+        self.display_name = self.row("姓名", QLineEdit(), field="display_name")
+        self.role = self.row("角色", QComboBox())
         for r in Role:
             self.role.addItem(r.label, r)
-        self.password = QLineEdit()
+        self.password = self.row("初始密码", QLineEdit(), field="password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password2 = QLineEdit()
+        self.password2 = self.row("再次输入", QLineEdit(), field="password2")
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
-        form = QFormLayout(self)
-        form.addRow("用户名", self.username)
-        form.addRow("姓名", self.display_name)
-        form.addRow("角色", self.role)
-        form.addRow("初始密码", self.password)
-        form.addRow("再次输入", self.password2)
-        form.addRow(self.message)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
 
-    def _check(self) -> None:
+    def checked_password(self) -> str:
         if self.password.text() != self.password2.text():
-            self.message.setText("两次输入的密码不一致。")
-            return
-        self.accept()
+            raise ValidationError({"password2": "两次输入的密码不一致。"})
+        return self.password.text()
 
 
 def _user_state(u: auth.UserRow) -> str:
@@ -155,18 +136,23 @@ class UsersPanel(QWidget):
         return u
 
     def add_user(self) -> None:
+        # Opened, not run in a loop of its own: a lock meanwhile puts it away and brings it
+        # back with what was typed (LockCover).
         dlg = UserDialog(self)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
         actor = self.ctx.actor
-        username, name = dlg.username.text(), dlg.display_name.text()
-        role, password = dlg.role.currentData(), dlg.password.text()
-        run_op(
-            self.ctx,
-            op(auth.create_user, actor, username, name, role, password),
-            done_text=f"已新增用户 {username}。",
-            message=self.message,
-        )
+
+        def job():
+            password = dlg.checked_password()
+            name, role = dlg.display_name.text(), dlg.role.currentData()
+            return op(auth.create_user, actor, dlg.username.text(), name, role, password)
+
+        def done(_r) -> None:
+            self.message.success(f"已新增用户 {dlg.username.text()}。")
+
+        dlg.submit(self.ctx, job, done=done, origin=self)
+        dlg.finished.connect(dlg.deleteLater)
+        self.user_dialog = dlg
+        dlg.open()
 
     def reset_password(self) -> None:
         u = self._selected()

@@ -82,25 +82,29 @@ def test_roles_decide_the_tabs(qtbot, db, admin, receptionist):
     assert tabs["zixun"] == ["会议纪要", "值班值守", "暖心工作室"]
 
 
-def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin, monkeypatch):
-    from app.views import settings_tab
-
+def test_admin_adds_a_user_in_the_settings_tab(qtbot, db, admin):
     w = build_main_window(db, admin)
     qtbot.addWidget(w)
     w.show()
     panel = w.settings_tab.users
     qtbot.waitUntil(lambda: panel.table.model().rowCount() == 5, timeout=5000)
 
-    def fill_and_accept(dialog):
-        dialog.username.setText("xiaowang")
-        dialog.display_name.setText("小王")
-        dialog.role.setCurrentIndex(dialog.role.findData(Role.MEDIATOR))
-        dialog.password.setText("Tiaojie#2026")
-        dialog.password2.setText("Tiaojie#2026")
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(settings_tab.UserDialog, "exec", fill_and_accept)
     panel.add_user()
+    dialog = panel.user_dialog
+    assert dialog.isVisible()
+    dialog.username.setText("tiaojie")  # taken: refused in the dialog, the typing kept
+    dialog.display_name.setText("小王")
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.MEDIATOR))
+    dialog.password.setText("Tiaojie#2026")
+    dialog.password2.setText("Tiaojie#2027")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "两次输入的密码不一致" in dialog.fields["password2"].error.text()
+    dialog.password2.setText("Tiaojie#2026")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已存在" in dialog.fields["username"].error.text(), timeout=5000)
+    assert dialog.isVisible() and dialog.display_name.text() == "小王"
+    dialog.username.setText("xiaowang")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.table.model().rowCount() == 6, timeout=5000)
     assert "已新增用户 xiaowang" in panel.message.text()
     with db.read() as s:
