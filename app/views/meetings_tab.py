@@ -503,6 +503,7 @@ class MeetingsTab(QWidget):
             )
             for m in rows
         )
+        self._select_current_quietly()  # the meeting on screen (a new version, one just saved)
 
     def _show_decisions(self, rows: list[meetings.DecisionRow]) -> None:
         today = clock.today()
