@@ -327,7 +327,13 @@ class MeetingsTab(QWidget):
         self.message = MessageBar()
         self.state = QLabel()
         # drafts: a long record survives the program being killed
-        self.drafts = DraftController(ctx, self.DRAFT_FORM, self._draft_payload, parent=self)
+        self.drafts = DraftController(
+            ctx,
+            self.DRAFT_FORM,
+            self._draft_payload,
+            typed=lambda payload: payload["editor"],  # not which meeting (a new one's id)
+            parent=self,
+        )
         self.drafts.restore.connect(self.restore_draft)
         self.draft_bar = self.drafts.bar
         self.draft_label = self.draft_bar.label
@@ -699,8 +705,7 @@ class MeetingsTab(QWidget):
             job = op(meetings.create_meeting, actor, data)
         else:
             job = op(meetings.save_meeting, actor, current, data)
-        typed = self.editor.raw_state()
-        self._run(job, "已保存", lambda: self.drafts.saved(self.editor.raw_state() == typed))
+        self._run(job, "已保存", self.drafts.after_save())
 
     def issue(self) -> None:
         actor, current = self.ctx.actor, self.current

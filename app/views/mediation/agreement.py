@@ -190,7 +190,7 @@ class AgreementPage(QWidget):
             parent=self,
         )
         self.drafts.restore.connect(self._restore)
-        self.editor.connect_changed(self._edited)
+        self.editor.connect_changed(self.drafts.edited)
         self.signed_on = date_edit()
         self.save_button = QPushButton("保存协议草稿")
         self.save_button.clicked.connect(self.save)
@@ -371,19 +371,8 @@ class AgreementPage(QWidget):
             lambda at, d: f"发现 {at:%m-%d %H:%M} 未保存的调解协议（{d.get('case_number', '')}）。"
         )
 
-    def _edited(self) -> None:
-        if self.host.current is not None:
-            self.drafts.edited()
-
     def _draft_payload(self) -> dict | None:
-        host = self.host
-        if host.current is None:
-            return None
-        return {
-            "case": str(host.current),
-            "case_number": host.detail.number if host.detail else "",
-            "editor": self.editor.raw_state(),
-        }
+        return self.host.draft_of_case(editor=self.editor.raw_state())
 
     def _restore(self, d: dict) -> None:
         def fill() -> bool:
@@ -392,19 +381,13 @@ class AgreementPage(QWidget):
 
         self.host.restore_draft(self.drafts, d, fill, 2, "调解协议")
 
-    def _saved_as_typed(self):
-        """The ``after`` of a write that stores the editor: the draft goes (what was typed
-        while it was being stored stays one)."""
-        typed = self.editor.raw_state()
-        return lambda _result: self.drafts.saved(self.editor.raw_state() == typed)
-
     # --- the agreement
     def save(self) -> None:
         host = self.host
         if host.current is None:
             return
         job = op(mediation.save_agreement, host.ctx.actor, host.current, self.editor.value())
-        host.run(job, "协议草稿已保存。", self._saved_as_typed())
+        host.run(job, "协议草稿已保存。", self.drafts.after_save())
 
     def sign(self) -> None:
         """Asks first: signing freezes the agreement (and closes the case)."""
@@ -442,7 +425,7 @@ class AgreementPage(QWidget):
         dlg = FormDialog(title, host, [("", note), ("确认人", QLabel(me))])
         dlg.ok_button.setText("确认生效")
 
-        saved = self._saved_as_typed()
+        saved = self.drafts.after_save()
 
         def after(result) -> None:
             saved(result)

@@ -334,10 +334,7 @@ class CasePage(QWidget):
             host.message.show_error(exc)
             return
         actor, current = host.ctx.actor, host.current
-        typed = self.form.raw_state()
-
-        def keep(_result) -> None:
-            self.drafts.saved(self.form.raw_state() == typed)
+        keep = self.drafts.after_save()
 
         if current is None:
             job = op(mediation.open_case, actor, data, matter_id=host.matter_id)

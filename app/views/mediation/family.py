@@ -154,9 +154,8 @@ class FamilyPage(QWidget):
         if problems:
             host.message.error("\n".join(problems.values()))
             return
-        typed = self._typed()
         job = op(mediation.save_minors, host.ctx.actor, host.current, minors)
-        host.run(job, "未成年人信息已保存。", lambda _r: self.typing.saved(self._typed() == typed))
+        host.run(job, "未成年人信息已保存。", self.typing.after_save())
 
     def add_protection(self) -> None:
         self._add_dated(

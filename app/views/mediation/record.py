@@ -205,7 +205,6 @@ class RecordPage(QWidget):
         self.record_table.setMaximumHeight(130)  # the record being typed gets the room
         self.record_table.selectionModel().selectionChanged.connect(self._record_selected)
         self.editor = RecordEditor()
-        self.editor.connect_changed(self._edited)
         self.new_button = QPushButton("新笔录")
         self.new_button.clicked.connect(self._new_clicked)
         self.save_button = QPushButton("保存笔录")
@@ -213,9 +212,14 @@ class RecordPage(QWidget):
         self.print_button = QPushButton("打印笔录")
         self.print_button.clicked.connect(self.print_record)
         self.drafts = DraftController(
-            host.ctx, f"case-record-{host.room.value}", self._draft_payload, parent=self
+            host.ctx,
+            f"case-record-{host.room.value}",
+            self._draft_payload,
+            typed=lambda payload: payload["editor"],  # not which record (a new one's id)
+            parent=self,
         )
         self.drafts.restore.connect(self._restore)
+        self.editor.connect_changed(self.drafts.edited)
         rb = QHBoxLayout()
         for b in (self.new_button, self.save_button, self.print_button):
             rb.addWidget(b)
@@ -302,20 +306,9 @@ class RecordPage(QWidget):
         )
 
     # --- the draft
-    def _edited(self) -> None:
-        if self.host.current is not None:
-            self.drafts.edited()
-
     def _draft_payload(self) -> dict | None:
-        host = self.host
-        if host.current is None:
-            return None
-        return {
-            "case": str(host.current),
-            "case_number": host.detail.number if host.detail else "",
-            "session": str(self.record_id) if self.record_id else None,
-            "editor": self.editor.raw_state(),
-        }
+        session = str(self.record_id) if self.record_id else None
+        return self.host.draft_of_case(session=session, editor=self.editor.raw_state())
 
     def _restore(self, d: dict) -> None:
         case_id = uuid.UUID(d["case"])
@@ -336,11 +329,11 @@ class RecordPage(QWidget):
             host.message.error("请先保存案件，再记录调解笔录。")
             return
         data = self.editor.value()
-        typed = self.editor.raw_state()
+        saved = self.drafts.after_save()
 
         def keep(new_id) -> None:
             self.record_id = new_id
-            self.drafts.saved(self.editor.raw_state() == typed)
+            saved()
 
         job = op(mediation.save_record, host.ctx.actor, host.current, data, self.record_id)
         host.run(job, "笔录已保存。", keep)

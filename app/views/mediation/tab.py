@@ -219,6 +219,14 @@ class MediationTab(QWidget):
             c.clear()
             c.mark_clean()  # given up: the case may be shown over it
 
+    def draft_of_case(self, **typed: Any) -> dict | None:
+        """A page's draft: the case shown and what is typed on the page (None while the
+        case is a new one: its record and agreement come once it is saved)."""
+        if self.current is None:
+            return None
+        number = self.detail.number if self.detail else ""
+        return {"case": str(self.current), "case_number": number, **typed}
+
     def may_leave(self, pages: list[DraftController] | None = None) -> bool:
         """Before unsaved typing would be replaced: another case, 新建案件, 立案 from a
         matter, a draft restored. ``pages``: only these pages' typing is at stake (default:

@@ -59,7 +59,8 @@ class DraftController(QObject):
       when the restore was declined.
     - ``saved(unchanged)`` once the form was saved: the draft goes; ``unchanged`` (the form
       still shows what was saved) makes that its clean state, else what was typed since stays
-      a draft. ``clear()`` only deletes the stored draft (丢弃, a dialog cancelled).
+      a draft. ``after_save()``, taken as the save starts, calls it when the save
+      succeeded. ``clear()`` only deletes the stored draft (丢弃, a dialog cancelled).
 
     Signals: ``restore(dict)``."""
 
@@ -137,6 +138,12 @@ class DraftController(QObject):
             self._baseline = self._typing()
         else:
             self.edited()
+
+    def after_save(self) -> Callable[..., None]:
+        """For a save of the form starting now: the callback for when it succeeded, which
+        calls ``saved`` — unchanged when nothing was typed while it ran."""
+        typing = self._typing()
+        return lambda *_result: self.saved(self._typing() == typing)
 
     def clear(self) -> None:
         self.timer.stop()
