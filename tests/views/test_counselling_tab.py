@@ -357,12 +357,7 @@ def test_notes_refused_then_left_for_another_session_are_not_lost(qtbot, db, adm
             SessionInput(cid, clock.today(), 30, SessionForm.INDIVIDUAL, RiskLevel.LOW, ""),
         )
     key.drop()
-    w = build_main_window(db, c)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.counselling
-    w.tabs.setCurrentWidget(tab)
-    _open_notes(qtbot, tab)
+    w, tab = _counsellor_window(qtbot, db)
     _select_first_session(qtbot, tab)
     first = tab.current_session
     too_long = NOTE + "。" * counselling.NOTES_MAX
@@ -388,12 +383,7 @@ def test_a_form_half_typed_at_the_lock_comes_back_after_it(qtbot, db, admin):
     notes, and comes back with its typing once the counsellor unlocks; 确定 then saves."""
     cid = _center_with_client(db, admin)
     c = actor(db, "zixun")
-    w = build_main_window(db, c)
-    qtbot.addWidget(w)
-    w.show()
-    tab = w.counselling
-    w.tabs.setCurrentWidget(tab)
-    _open_notes(qtbot, tab)
+    w, tab = _counsellor_window(qtbot, db)
     _select_first_session(qtbot, tab)
     qtbot.mouseClick(tab.session_button, Qt.MouseButton.LeftButton)
     dlg = tab.dialog

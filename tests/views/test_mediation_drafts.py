@@ -25,6 +25,22 @@ def _stored(window, form: str, part: str) -> dict:
     return found[1].get(part, {}) if found else {}
 
 
+def _mediator_on_cases(qtbot, db, cases: int = 1):
+    """The mediator's window on 矛盾调解 with ``cases`` neighbour cases, the first open:
+    the mediator, the window, the tab and the cases."""
+    m = actor(db, "tiaojie")
+    with db.write() as s:
+        refs = [mediation.open_case(s, m, neighbours(db)) for _ in range(cases)]
+    w, tab = _first_case_open(qtbot, db, m, cases=cases)
+    return m, w, tab, refs
+
+
+def _record_typed(tab) -> None:
+    """A record's place typed on the record page, not saved."""
+    tab.pages.setCurrentIndex(1)
+    ime_type(tab.record.place, "中心一楼调解室")
+
+
 def _answering(monkeypatch, answers: list) -> list[str]:
     """QMessageBox.question answered with ``answers[-1]``; returns the texts asked."""
     asked: list[str] = []
@@ -121,15 +137,11 @@ def test_an_agreement_half_typed_survives_the_program_being_killed(qtbot, db):
 
 def test_saving_the_record_keeps_what_is_typed_on_the_other_pages(qtbot, db):
     """A write shows the case again: the case form and the agreement keep their typing."""
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m)
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db)
     ime_type(tab.case_form.referred_by, "白石派出所")
     tab.pages.setCurrentIndex(2)
     ime_type(tab.agreement.facts, "排水沟堵塞系被申请人堆放杂物所致。")
-    tab.pages.setCurrentIndex(1)
-    ime_type(tab.record.place, "中心一楼调解室")
+    _record_typed(tab)
     qtbot.mouseClick(tab.record_page.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.detail.status == CaseStatus.MEDIATING, timeout=5000)
     w.ctx.worker.wait()
@@ -151,11 +163,7 @@ def test_saving_the_record_keeps_what_is_typed_on_the_other_pages(qtbot, db):
 
 
 def test_another_case_asks_before_the_typing_on_any_page_goes(qtbot, db, monkeypatch):
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m, cases=2)
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db, cases=2)
     shown = tab.current
     ime_type(tab.case_form.referred_by, "白石派出所")
     tab.pages.setCurrentIndex(2)
@@ -183,12 +191,8 @@ def test_another_case_asks_before_the_typing_on_any_page_goes(qtbot, db, monkeyp
 
 
 def test_a_move_that_closes_the_case_asks_about_an_unsaved_record_first(qtbot, db, monkeypatch):
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m)
-    tab.pages.setCurrentIndex(1)
-    ime_type(tab.record.place, "中心一楼调解室")
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db)
+    _record_typed(tab)
     answers = [QMessageBox.StandardButton.No]
     asked = _answering(monkeypatch, answers)
     terminate = tab.case_page.move_buttons[CaseMove.TERMINATE]
@@ -210,11 +214,7 @@ def test_a_move_that_closes_the_case_asks_about_an_unsaved_record_first(qtbot, d
 
 
 def test_a_write_finishing_after_the_mediator_moved_on_does_not_pull_them_back(qtbot, db):
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m, cases=2)
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db, cases=2)
     first = tab.current
     # 保存案件, and at once the next case: its screen is read after the save.
     qtbot.mouseClick(tab.case_page.save_button, Qt.MouseButton.LeftButton)
@@ -280,10 +280,7 @@ def _new_case_typed(tab, facts: str, names: tuple[str, str]) -> None:
 def test_a_new_case_started_while_the_last_one_is_saving_stays_new(qtbot, db, monkeypatch):
     """立案 (Ctrl+S) and at once 新建案件: the first case is saved, the tab stays on the new
     one, and what is typed there becomes a case of its own."""
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m)
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db)
     qtbot.mouseClick(tab.case_list.new_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.case_form.lead.currentData() == m.user_id, timeout=5000)
     _new_case_typed(tab, "甲：楼上漏水。", ("王𠮷", "李四"))
@@ -335,12 +332,8 @@ def test_after_opening_a_case_another_case_is_chosen_without_a_question(qtbot, d
 
 
 def test_giving_up_for_a_move_then_cancelling_it_keeps_the_typing(qtbot, db, monkeypatch):
-    m = actor(db, "tiaojie")
-    with db.write() as s:
-        mediation.open_case(s, m, neighbours(db))
-    w, tab = _first_case_open(qtbot, db, m)
-    tab.pages.setCurrentIndex(1)
-    ime_type(tab.record.place, "中心一楼调解室")
+    m, w, tab, _refs = _mediator_on_cases(qtbot, db)
+    _record_typed(tab)
     qtbot.waitUntil(
         lambda: _stored(w, "case-record-general", "editor").get("place") == "中心一楼调解室",
         timeout=5000,
